@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a test layer needs, when missing, so `npm test` works on a fresh
+# machine as root. Usage: ensure-test-deps.sh netns|vm|bench
+set -euo pipefail
+layer=${1:?usage: ensure-test-deps.sh netns|vm|bench}
+case $layer in
+  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox) ;;
+  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc busybox) ;;
+  bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
+  *) echo "ensure-test-deps: unknown layer $layer" >&2; exit 2 ;;
+esac
+if [[ $(id -u) != 0 ]]; then
+  echo "ensure-test-deps: the $layer tests need root (network namespaces, raw sockets, QEMU)" >&2
+  exit 1
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ensure-test-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+# keepalived's package starts a service on install on some images; the tests run their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
+pkill -x keepalived >/dev/null 2>&1 || true

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm test`: every layer in order (build + lint, unit, netns, vm), then one summary line.
+# netns and vm need root; they install their own Debian packages (scripts/ensure-test-deps.sh)
+# and the VM image (scripts/ipvs-vm.sh). A layer that fails fails the whole run: none is skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+passed=0 failed=0 status=0
+layer() {
+  local name=$1; shift
+  echo "=== lvsd test layer: $name"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$log/$name.out"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -aoE '[0-9]+ tests? passed' "$log/$name.out" | tail -1 | grep -oE '^[0-9]+' || echo 0)
+  f=$(grep -aoE '[0-9]+ (tests? failed|uncaught exceptions?|unhandled rejections?)' "$log/$name.out" | awk '{s+=$1} END {print s+0}')
+  [[ -n $f ]] || f=0
+  if ((rc != 0 && f == 0)); then f=1; fi
+  passed=$((passed + p)) failed=$((failed + f))
+  echo "=== lvsd test layer $name: exit $rc, $p passed, $f failed, $((SECONDS - start)) s"
+  if ((rc != 0)); then status=1; fi
+}
+layer build npm run --silent build
+layer lint npm run --silent lint
+layer unit npx ava 'dist/test/unit/**/*.test.js'
+layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
+layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
+echo "lvsd: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Output port of CLI commands, so tests can capture what a command prints. */
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Read all of standard input (for `lvsd ipvs restore`). */
+  readStdin(): Promise<string>;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+/** An in-memory CliIo for tests. */
+export function captureIo(stdin = ''): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+    readStdin: () => Promise.resolve(stdin),
+  };
+  return io;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The IPVS table as plain data: services, destinations, their identities and canonical order.
+ * Pure. This is the contract between the health-check manager (which derives a desired table),
+ * the reconciler (desired x actual -> ops), the netlink driver and the ipvsadm-compatible CLI.
+ * Addresses are canonical text (ipaddr.js `toString()`: IPv4 dotted quad, IPv6 RFC 5952 compressed).
+ */
+
+export type IpFamily = 'inet' | 'inet6';
+export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
+
+/** How a destination is reached (kernel IP_VS_CONN_F_* forwarding method). */
+export type ForwardMethod = 'masq' | 'local' | 'tunnel' | 'droute' | 'bypass';
+
+export type TunnelType = 'ipip' | 'gue' | 'gre';
+export type TunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
+
+/** Identity of a virtual service: protocol+address+port, or firewall mark (+ family). */
+export type ServiceKey =
+  | { kind: 'addr'; family: IpFamily; protocol: IpvsProtocol; address: string; port: number }
+  | { kind: 'fwmark'; family: IpFamily; fwmark: number };
+
+/** Scheduler flags as the kernel has them (IP_VS_SVC_F_SCHED1..3 and ONEPACKET). */
+export interface SchedulerFlags {
+  /** SCHED1: `flag-1`, alias `sh-fallback` / `mh-fallback`. */
+  flag1: boolean;
+  /** SCHED2: `flag-2`, alias `sh-port` / `mh-port`. */
+  flag2: boolean;
+  /** SCHED3: `flag-3`. */
+  flag3: boolean;
+  /** ONEPACKET (`-o`, `ops`): schedule each UDP datagram independently. */
+  onePacket: boolean;
+}
+
+export interface Persistence {
+  /** Seconds (`-p`). */
+  timeout: number;
+  /** IPv4: dotted mask (`255.255.255.255` = none); IPv6: prefix length 1..128 (128 = none). */
+  netmask: string | number;
+}
+
+/** A virtual service as configured (what `ipvsadm -A` takes). */
+export interface IpvsService {
+  key: ServiceKey;
+  /** Scheduler name: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos. */
+  scheduler: string;
+  flags: SchedulerFlags;
+  /** Absent = not persistent. */
+  persistence?: Persistence;
+  /** Persistence engine (`--pe sip`). */
+  persistenceEngine?: string;
+}
+
+export interface TunnelInfo {
+  type: TunnelType;
+  /** GUE only: UDP port. */
+  port?: number;
+  /** GUE/GRE only. */
+  checksum?: TunnelChecksum;
+}
+
+/** A real server of a service (what `ipvsadm -a` takes). */
+export interface IpvsDestination {
+  /** Family of the destination address; may differ from the service's only for tunnelling. */
+  family: IpFamily;
+  address: string;
+  /** For fwmark services the kernel reports the port as given (often 0). */
+  port: number;
+  method: ForwardMethod;
+  weight: number;
+  /** Upper connection threshold, 0 = none (`-x`). */
+  upperThreshold: number;
+  /** Lower connection threshold, 0 = none (`-y`). */
+  lowerThreshold: number;
+  /** Only with method 'tunnel'. */
+  tunnel?: TunnelInfo;
+}
+
+/** A service with its destinations: one entry of the desired or the actual table. */
+export interface IpvsServiceEntry {
+  service: IpvsService;
+  destinations: IpvsDestination[];
+}
+
+/** The whole table, services in canonical order, each with destinations in canonical order. */
+export type IpvsTable = IpvsServiceEntry[];
+
+/** Counters as the kernel reports them (STATS64). */
+export interface IpvsStats {
+  conns: bigint;
+  inPkts: bigint;
+  outPkts: bigint;
+  inBytes: bigint;
+  outBytes: bigint;
+  cps: bigint;
+  inPps: bigint;
+  outPps: bigint;
+  inBps: bigint;
+  outBps: bigint;
+}
+
+/** What the kernel reports beyond configuration (dumps only). */
+export interface IpvsDestinationState extends IpvsDestination {
+  activeConns: number;
+  inactiveConns: number;
+  persistConns: number;
+  stats?: IpvsStats;
+}
+
+export interface IpvsServiceState {
+  service: IpvsService;
+  stats?: IpvsStats;
+  destinations: IpvsDestinationState[];
+}
+
+export interface IpvsInfo {
+  /** e.g. 0x010201 for 1.2.1 */
+  version: number;
+  connTableSize: number;
+}
+
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+
+export type SyncDaemonState = 'master' | 'backup';
+
+export interface SyncDaemon {
+  state: SyncDaemonState;
+  interface: string;
+  syncId: number;
+  maxLen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
+}
+
+export const noSchedulerFlags: SchedulerFlags = Object.freeze({
+  flag1: false,
+  flag2: false,
+  flag3: false,
+  onePacket: false,
+});
+
+/** Stable text identity of a service, e.g. `tcp|inet|10.0.0.1|80` or `fwmark|inet6|100`. */
+export function serviceId(key: ServiceKey): string {
+  return key.kind === 'addr'
+    ? `${key.protocol}|${key.family}|${key.address}|${key.port}`
+    : `fwmark|${key.family}|${key.fwmark}`;
+}
+
+/** Identity of a destination within its service (the kernel keys dests by address+port). */
+export function destinationId(d: Pick<IpvsDestination, 'address' | 'port'>): string {
+  return `${d.address}|${d.port}`;
+}
+
+/** Human form for messages: `TCP 10.0.0.1:80`, `TCP [2001:db8::1]:80`, `FWM 100 IPv6`. */
+export function describeService(key: ServiceKey): string {
+  if (key.kind === 'fwmark') return `FWM ${key.fwmark}${key.family === 'inet6' ? ' IPv6' : ''}`;
+  return `${key.protocol.toUpperCase()} ${formatAddrPort(key.family, key.address, key.port)}`;
+}
+
+export function formatAddrPort(family: IpFamily, address: string, port: number): string {
+  return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Bytes of an address in canonical text form, for ordering (IPv4 before IPv6, then numeric). */
+function addressSortKey(family: IpFamily, address: string): string {
+  if (family === 'inet') {
+    return (
+      '4' +
+      address
+        .split('.')
+        .map((o) => Number(o).toString(16).padStart(2, '0'))
+        .join('')
+    );
+  }
+  // Expand '::' to full 8 groups of 4 hex digits.
+  const [head = '', tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
+  const h = head ? head.split(':') : [];
+  const t = tail ? t_split(tail) : [];
+  const mid = new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0');
+  return '6' + [...h, ...mid, ...t].map((g) => g.padStart(4, '0')).join('');
+}
+
+function t_split(tail: string): string[] {
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
+  const groups = tail.split(':');
+  const last = groups[groups.length - 1] ?? '';
+  if (last.includes('.')) {
+    const o = last.split('.').map(Number);
+    groups.splice(
+      groups.length - 1,
+      1,
+      (((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16),
+      (((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16),
+    );
+  }
+  return groups;
+}
+
+/**
+ * Canonical order of destinations: by address (numeric), then port. The reconciler adds reals in
+ * this order so the `mh` scheduler builds the same lookup table on every director.
+ */
+export function compareDestinations(a: IpvsDestination, b: IpvsDestination): number {
+  const ka = addressSortKey(a.family, a.address);
+  const kb = addressSortKey(b.family, b.address);
+  return ka < kb ? -1 : ka > kb ? 1 : a.port - b.port;
+}
+
+/** Canonical order of services: address services by (family, address, protocol, port), then fwmarks. */
+export function compareServices(a: ServiceKey, b: ServiceKey): number {
+  if (a.kind !== b.kind) return a.kind === 'addr' ? -1 : 1;
+  if (a.kind === 'fwmark' && b.kind === 'fwmark') {
+    return a.fwmark - b.fwmark || (a.family === b.family ? 0 : a.family === 'inet' ? -1 : 1);
+  }
+  if (a.kind === 'addr' && b.kind === 'addr') {
+    const ka = addressSortKey(a.family, a.address);
+    const kb = addressSortKey(b.family, b.address);
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    if (a.protocol !== b.protocol) return a.protocol < b.protocol ? -1 : 1;
+    return a.port - b.port;
+  }
+  return 0;
+}

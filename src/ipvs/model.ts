@@ -5,6 +5,7 @@
  * the reconciler (desired x actual -> ops), the netlink driver and the ipvsadm-compatible CLI.
  * Addresses are canonical text (ipaddr.js `toString()`: IPv4 dotted quad, IPv6 RFC 5952 compressed).
  */
+import ipaddr from 'ipaddr.js';
 
 export type IpFamily = 'inet' | 'inet6';
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
@@ -166,39 +167,10 @@ export function formatAddrPort(family: IpFamily, address: string, port: number):
   return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Bytes of an address in canonical text form, for ordering (IPv4 before IPv6, then numeric). */
+/** Sort key of an address: IPv4 before IPv6, then numeric by bytes. */
 function addressSortKey(family: IpFamily, address: string): string {
-  if (family === 'inet') {
-    return (
-      '4' +
-      address
-        .split('.')
-        .map((o) => Number(o).toString(16).padStart(2, '0'))
-        .join('')
-    );
-  }
-  // Expand '::' to full 8 groups of 4 hex digits.
-  const [head = '', tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
-  const h = head ? head.split(':') : [];
-  const t = tail ? t_split(tail) : [];
-  const mid = new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0');
-  return '6' + [...h, ...mid, ...t].map((g) => g.padStart(4, '0')).join('');
-}
-
-function t_split(tail: string): string[] {
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
-  const groups = tail.split(':');
-  const last = groups[groups.length - 1] ?? '';
-  if (last.includes('.')) {
-    const o = last.split('.').map(Number);
-    groups.splice(
-      groups.length - 1,
-      1,
-      (((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16),
-      (((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16),
-    );
-  }
-  return groups;
+  const bytes = ipaddr.parse(address).toByteArray();
+  return (family === 'inet' ? '4' : '6') + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**

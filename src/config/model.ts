@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The typed, normalized configuration Model that `loadConfig` produces from keepalived.conf syntax,
+ * and the Diagnostic type of the config checker. Pure: types and small helpers only.
+ * Plain data (JSON-serialisable, no classes): keepalived's defaults are applied, VS -> RS -> checker
+ * inheritance is resolved, times are milliseconds, addresses are canonical ipaddr.js text. Every node
+ * that came from the file carries `loc` so start-time errors can be reported as `file:line:col`.
+ */
+import type { ForwardMethod, IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../ipvs/model.js';
+
+/** Where a node of the Model came from (1-based line and column). */
+export interface SourceLoc {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One finding of the checker. Data, not an exception; printed by `formatDiagnostic`. */
+export interface Diagnostic {
+  severity: Severity;
+  code: 'LVSD_E_CONFIG_SYNTAX' | 'LVSD_E_CONFIG_INVALID' | 'LVSD_E_CONFIG_IO';
+  message: string;
+  file: string;
+  line: number;
+  col: number;
+  /** The keyword the finding is about, when there is one. */
+  keyword?: string;
+}
+
+/** A command to run (notify scripts, vrrp_script, MISC_CHECK, quorum_up/down). */
+export interface ScriptSpec {
+  /** The command line as written (after parameter substitution). */
+  command: string;
+  /** `command` split into words as keepalived does (quotes removed). argv[0] is the program. */
+  argv: string[];
+  /** Run as this user (`... username [groupname]` or `user` keyword); absent = global script_user. */
+  user?: string;
+  group?: string;
+  loc: SourceLoc;
+}
+
+/** GARP / unsolicited-NA cadence, resolved from globals and per-instance overrides. */
+export interface GarpSettings {
+  /** `garp_master_repeat` [5]: packets sent at once after becoming MASTER. */
+  masterRepeat: number;
+  /** `garp_master_delay` [5 s]: second burst after this delay; 0 = no second burst. */
+  masterDelayMs: number;
+  /** `garp_master_refresh` [0 = off]: periodic refresh while MASTER. */
+  masterRefreshMs: number;
+  /** `garp_master_refresh_repeat` [1]. */
+  masterRefreshRepeat: number;
+  /** `garp_lower_prio_repeat` [= masterRepeat]: burst when a lower-priority advert is seen as MASTER. */
+  lowerPrioRepeat: number;
+  /** `garp_lower_prio_delay` [= masterDelayMs]. */
+  lowerPrioDelayMs: number;
+  /** `garp_interval` [0]: pacing between gratuitous ARPs on one interface. */
+  garpIntervalMs: number;
+  /** `gna_interval` [0]: pacing between unsolicited NAs on one interface. */
+  gnaIntervalMs: number;
+}
+
+export interface FifoSpec {
+  path: string;
+  /** `*_notify_fifo_script`: a script that lvsd starts to read the FIFO. */
+  script?: ScriptSpec;
+  loc: SourceLoc;
+}
+
+export interface LvsSyncDaemon {
+  interface: string;
+  /** `inst VI_1`: the VRRP instance whose state selects master/backup. */
+  instance?: string;
+  syncId?: number;
+  maxLen?: number;
+  port?: number;
+  ttl?: number;
+  group?: string;
+  loc: SourceLoc;
+}
+
+export interface GlobalDefs {
+  /** `router_id` [the config id, i.e. short hostname]. */
+  routerId: string;
+  /** `vrrp_version` [2]. */
+  vrrpVersion: 2 | 3;
+  /** `vrrp_mcast_group4` [224.0.0.18]. */
+  vrrpMcastGroup4: string;
+  /** `vrrp_mcast_group6` [ff02::12]. */
+  vrrpMcastGroup6: string;
+  /** Global GARP defaults (`vrrp_garp_*`, `vrrp_gna_interval`); instances carry resolved copies. */
+  garp: GarpSettings;
+  /** `script_user USER [GROUP]`. */
+  scriptUser?: { user: string; group?: string };
+  enableScriptSecurity: boolean;
+  notifyFifo?: FifoSpec;
+  vrrpNotifyFifo?: FifoSpec;
+  lvsNotifyFifo?: FifoSpec;
+  lvsSyncDaemon?: LvsSyncDaemon;
+  /** `lvs_timeouts tcp N tcpfin N udp N` (milliseconds; kernel takes seconds). */
+  lvsTimeouts?: { tcpMs?: number; tcpFinMs?: number; udpMs?: number };
+  /** `lvs_flush`: flush the whole IPVS table at start. */
+  lvsFlush: boolean;
+  /** `lvs_flush_on_stop [VS]`: none, the whole table, or only lvsd's virtual servers. */
+  lvsFlushOnStop: 'none' | 'all' | 'vs';
+  vrrpStrict: boolean;
+  vrrpCheckUnicastSrc: boolean;
+  vrrpSkipCheckAdvAddr: boolean;
+  vrrpLowerPrioNoAdvert: boolean;
+  vrrpHigherPrioSendAdvert: boolean;
+  /** `vrrp_startup_delay` [0]. */
+  vrrpStartupDelayMs: number;
+  loc?: SourceLoc;
+}
+
+export interface VrrpScript {
+  name: string;
+  script: ScriptSpec;
+  /** `interval` [1 s]. */
+  intervalMs: number;
+  /** `timeout` [= interval]. */
+  timeoutMs: number;
+  /** `weight -253..253` [0]; 0 = FAULT after `fall` failures. */
+  weight: number;
+  /** `weight N reverse`. */
+  weightReverse: boolean;
+  /** `rise` [1], `fall` [1]. */
+  rise: number;
+  fall: number;
+  /** `init_fail`: start in the failed state. */
+  initFail: boolean;
+  loc: SourceLoc;
+}
+
+export interface TrackFile {
+  name: string;
+  file: string;
+  /** `weight` [1]: value read x weight is added to priority. */
+  weight: number;
+  weightReverse: boolean;
+  /** `init_file [VALUE] [overwrite]`: create the file at start. */
+  initFile?: { value: number; overwrite: boolean };
+  loc: SourceLoc;
+}
+
+export interface Vip {
+  family: IpFamily;
+  /** Canonical address text. */
+  address: string;
+  /** Prefix length [32 for IPv4, 128 for IPv6 when not written]. */
+  prefix: number;
+  /** `dev IF` [the instance interface]. */
+  dev: string;
+  label?: string;
+  scope?: string;
+  /** `brd IP`, or `+`/`-` as written. */
+  brd?: string;
+  loc: SourceLoc;
+}
+
+export interface UnicastPeer {
+  family: IpFamily;
+  address: string;
+  minTtl?: number;
+  maxTtl?: number;
+  loc: SourceLoc;
+}
+
+/** A `track_interface` / `track_script` / `track_file` entry of an instance or sync group. */
+export interface TrackRef {
+  name: string;
+  /** Weight as written on the reference; absent = the tracked object's own weight (interface: 0). */
+  weight?: number;
+  reverse: boolean;
+  loc: SourceLoc;
+}
+
+export interface NotifyScripts {
+  master?: ScriptSpec;
+  backup?: ScriptSpec;
+  fault?: ScriptSpec;
+  stop?: ScriptSpec;
+  /** `notify`: called with `INSTANCE|GROUP name STATE priority`. */
+  any?: ScriptSpec;
+}
+
+export interface VrrpInstance {
+  name: string;
+  /** `state MASTER|BACKUP` [BACKUP]: the initial state wanted. */
+  initialState: 'MASTER' | 'BACKUP';
+  interface: string;
+  /** `virtual_router_id` 1..255. */
+  vrid: number;
+  /** `priority` 1..255 [100]. */
+  priority: number;
+  /** `advert_int` [1 s] in milliseconds (v3: multiple of 10 ms). */
+  advertIntMs: number;
+  /** Resolved: `version`, else global `vrrp_version`; IPv6 instances are always 3. */
+  version: 2 | 3;
+  /** Family of `virtual_ipaddress` (IPv4 when the list is empty). */
+  family: IpFamily;
+  nopreempt: boolean;
+  /** `preempt_delay` 0..1000 s [0]. */
+  preemptDelayMs: number;
+  /** `authentication { auth_type PASS|AH; auth_pass X }` (v2 only). */
+  auth?: { type: 'PASS' | 'AH'; pass: string; loc: SourceLoc };
+  unicastSrcIp?: string;
+  unicastPeers: UnicastPeer[];
+  mcastSrcIp?: string;
+  vips: Vip[];
+  excludedVips: Vip[];
+  trackInterfaces: TrackRef[];
+  trackScripts: TrackRef[];
+  trackFiles: TrackRef[];
+  notify: NotifyScripts;
+  /** Resolved from global `vrrp_garp_*` and the instance's `garp_*` overrides. */
+  garp: GarpSettings;
+  /** `accept` / `no_accept` [accept, unless strict]. */
+  accept: boolean;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+  v3ChecksumAsV2: boolean;
+  /** `use_vmac [NAME] [MAC]`; absent = no VMAC. */
+  useVmac?: { name?: string; mac?: string };
+  /** Resolved from `check_unicast_src` or global `vrrp_check_unicast_src`. */
+  checkUnicastSrc: boolean;
+  /** Resolved from `strict_mode` or global `vrrp_strict`. */
+  strict: boolean;
+  /** Resolved from `skip_check_adv_addr` or global `vrrp_skip_check_adv_addr`. */
+  skipCheckAdvAddr: boolean;
+  /** Name of the sync group this instance belongs to, if any (filled from `vrrp_sync_group`). */
+  syncGroup?: string;
+  loc: SourceLoc;
+}
+
+export interface SyncGroup {
+  name: string;
+  members: string[];
+  notify: NotifyScripts;
+  trackInterfaces: TrackRef[];
+  trackScripts: TrackRef[];
+  trackFiles: TrackRef[];
+  loc: SourceLoc;
+}
+
+/** Forwarding method as configured. FULLNAT is an lvsd extension (see docs/config.md). */
+export type LvsMethodName = 'NAT' | 'DR' | 'TUN' | 'FULLNAT';
+
+export interface LvsMethod {
+  method: LvsMethodName;
+  /** Only with TUN: `TUN type ipip|gue port N|gre [nocsum|csum|remcsum]` [ipip]. */
+  tunnel?: TunnelInfo;
+}
+
+/** Kernel forwarding method of a configured method (FULLNAT is masquerading plus source NAT). */
+export function forwardMethodOf(m: LvsMethod): ForwardMethod {
+  switch (m.method) {
+    case 'NAT':
+    case 'FULLNAT':
+      return 'masq';
+    case 'DR':
+      return 'droute';
+    case 'TUN':
+      return 'tunnel';
+  }
+}
+
+/** Identity of a virtual server as written. */
+export type VsKey =
+  | { kind: 'addr'; family: IpFamily; protocol: IpvsProtocol; address: string; port: number }
+  | { kind: 'fwmark'; family: IpFamily; fwmark: number }
+  | { kind: 'group'; name: string; family: IpFamily; protocol: IpvsProtocol };
+
+/** One member of a `virtual_server_group`, ranges already expanded. */
+export type VsgEntry =
+  | { kind: 'addr'; family: IpFamily; address: string; port: number; loc: SourceLoc }
+  | { kind: 'fwmark'; family: IpFamily; fwmark: number; loc: SourceLoc };
+
+export interface VirtualServerGroup {
+  name: string;
+  entries: VsgEntry[];
+  loc: SourceLoc;
+}
+
+interface CheckerCommon {
+  /** [the real server's address] */
+  connectIp: string;
+  /** [the real server's port] */
+  connectPort: number;
+  bindTo?: string;
+  bindPort?: number;
+  bindIf?: string;
+  /** SO_MARK on probes. */
+  fwmark?: number;
+  /** [inherited from RS/VS; 5 s] */
+  connectTimeoutMs: number;
+  /** [inherited; 1, DNS 3, MISC 0] */
+  retry: number;
+  /** [inherited; 1 s, HTTP/SSL 3 s, DNS = delay loop] */
+  delayBeforeRetryMs: number;
+  /** [inherited; 60 s] */
+  delayLoopMs: number;
+  /** [inherited; 0 = start at once] random start delay up to this. */
+  warmupMs: number;
+  /** [inherited] start DOWN until the first success. */
+  alpha: boolean;
+  logAllFailures: boolean;
+  loc: SourceLoc;
+}
+
+export interface HttpUrl {
+  path: string;
+  /** Inclusive ranges [[200, 299]] when not written. */
+  statusCodes: Array<[number, number]>;
+  /** MD5 hex of the body. */
+  digest?: string;
+  virtualhost?: string;
+  loc: SourceLoc;
+}
+
+export interface TcpCheck extends CheckerCommon {
+  type: 'TCP_CHECK';
+}
+
+export interface HttpCheck extends CheckerCommon {
+  type: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpUrl[];
+  /** Checker-level `virtualhost`, else the real server's, else the VS's. */
+  virtualhost?: string;
+  /** `http_protocol` [1.0]. */
+  httpProtocol: '1.0' | '1.0C' | '1.1';
+  enableSni: boolean;
+  sniName?: string;
+  fastRecovery: boolean;
+}
+
+export interface MiscCheck extends CheckerCommon {
+  type: 'MISC_CHECK';
+  miscPath: ScriptSpec;
+  /** `misc_timeout` [= delay loop]. */
+  miscTimeoutMs: number;
+  /** Exit 2..255 sets weight = exit - 2. */
+  miscDynamic: boolean;
+}
+
+export interface DnsCheck extends CheckerCommon {
+  type: 'DNS_CHECK';
+  /** `type` [SOA]. */
+  queryType: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  /** `name` [.]. */
+  name: string;
+}
+
+export interface UdpCheck extends CheckerCommon {
+  type: 'UDP_CHECK';
+  /** `payload` as lowercase hex, absent = empty datagram. */
+  payload?: string;
+  /** `require_reply` as lowercase hex, `x` nibbles are wildcards. */
+  requireReply?: string;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+
+export interface FileCheck extends CheckerCommon {
+  type: 'FILE_CHECK';
+  /** Name of a `vrrp_track_file`. */
+  trackFile: string;
+  /** `dynamic`: the value read sets the weight. */
+  dynamic: boolean;
+  /** `weight` [0]. */
+  weight: number;
+  weightReverse: boolean;
+}
+
+export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | FileCheck;
+export type CheckerType = Checker['type'];
+
+export interface RealServer {
+  family: IpFamily;
+  address: string;
+  /** [the VS port; 0 for fwmark services without one] */
+  port: number;
+  /** `weight` [1]. */
+  weight: number;
+  /** `lvs_method` [the VS's]. */
+  method: LvsMethod;
+  /** `uthreshold` [0 = none]. */
+  upperThreshold: number;
+  /** `lthreshold` [0 = none]. */
+  lowerThreshold: number;
+  /** [inherited from the VS] */
+  inhibitOnFailure: boolean;
+  notifyUp?: ScriptSpec;
+  notifyDown?: ScriptSpec;
+  virtualhost?: string;
+  /** Resolved (RS, else VS, else default) for checkers that do not set their own. */
+  alpha: boolean;
+  delayLoopMs: number;
+  connectTimeoutMs: number;
+  warmupMs: number;
+  /** All must be up for the real to be alive; empty = always alive. */
+  checkers: Checker[];
+  loc: SourceLoc;
+}
+
+export interface SorryServer {
+  family: IpFamily;
+  address: string;
+  port: number;
+  /** `sorry_server_inhibit`. */
+  inhibit: boolean;
+  /** `sorry_server_lvs_method` [the VS's]. */
+  method: LvsMethod;
+  loc: SourceLoc;
+}
+
+export interface VirtualServer {
+  key: VsKey;
+  /** `lb_algo` / `lvs_sched` [wlc]. */
+  scheduler: string;
+  flags: SchedulerFlags;
+  /** `lb_kind` / `lvs_method` [NAT]. */
+  method: LvsMethod;
+  /** `persistence_timeout` (default 360 s when written without a value); absent = not persistent. */
+  persistenceTimeoutMs?: number;
+  /** `persistence_granularity`: IPv4 dotted mask or IPv6 prefix length. */
+  persistenceGranularity?: string | number;
+  persistenceEngine?: string;
+  /** `quorum` [1]. */
+  quorum: number;
+  /** `hysteresis` [0]. */
+  hysteresis: number;
+  quorumUp?: ScriptSpec;
+  quorumDown?: ScriptSpec;
+  sorryServer?: SorryServer;
+  /** `delay_loop` [60 s]. */
+  delayLoopMs: number;
+  alpha: boolean;
+  omega: boolean;
+  haSuspend: boolean;
+  /** VS-level checker defaults, already pushed down into every checker. */
+  retry?: number;
+  delayBeforeRetryMs?: number;
+  warmupMs: number;
+  /** `connect_timeout` [5 s]. */
+  connectTimeoutMs: number;
+  inhibitOnFailure: boolean;
+  virtualhost?: string;
+  realServers: RealServer[];
+  loc: SourceLoc;
+}
+
+export interface Model {
+  global: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  trackFiles: TrackFile[];
+  vrrpInstances: VrrpInstance[];
+  syncGroups: SyncGroup[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+  /** Every file read, main file first (for reload watching). */
+  files: string[];
+}
+
+/** Common keepalived defaults, in milliseconds where they are times. */
+export const Defaults = {
+  vrrpVersion: 2,
+  mcastGroup4: '224.0.0.18',
+  mcastGroup6: 'ff02::12',
+  priority: 100,
+  advertIntMs: 1000,
+  garpMasterRepeat: 5,
+  garpMasterDelayMs: 5000,
+  garpMasterRefreshRepeat: 1,
+  scriptIntervalMs: 1000,
+  delayLoopMs: 60_000,
+  connectTimeoutMs: 5000,
+  retry: 1,
+  retryDns: 3,
+  retryMisc: 0,
+  delayBeforeRetryMs: 1000,
+  delayBeforeRetryHttpMs: 3000,
+  persistenceTimeoutMs: 360_000,
+  scheduler: 'wlc',
+  quorum: 1,
+  weight: 1,
+} as const;

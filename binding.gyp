@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "lvsd_net",
+      "sources": ["native/lvsd_net.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong"]
+    }
+  ]
+}

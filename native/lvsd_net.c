@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * lvsd_net: the small native addon that gives lvsd the sockets Node lacks.
+ *
+ *  - raw IPv4/IPv6 sockets for one IP protocol (112 VRRP, 58 ICMPv6), bound to a device, joined to
+ *    multicast groups on an ifindex, TTL/hop limit 255 on send, multicast loop off, receiving with
+ *    source, destination, ifindex and received TTL/hop limit (IP_PKTINFO/IP_RECVTTL,
+ *    IPV6_RECVPKTINFO/IPV6_RECVHOPLIMIT) through uv_poll + recvmsg(MSG_DONTWAIT) until EAGAIN;
+ *  - sending to a multicast group or unicast peer with a chosen source address (IP_PKTINFO /
+ *    IPV6_PKTINFO ancillary data);
+ *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
+ *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
+ *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace).
+ *
+ * All protocol logic stays in TypeScript (src/net/raw-socket.ts is the only caller). This file runs
+ * as root: every length read from the kernel or from JavaScript is bounded, every return checked,
+ * and nothing blocks (sockets are non-blocking; reception is driven by the event loop).
+ * Errors are thrown as JS Errors whose `code` is the errno name (e.g. "EPERM") or "EINVAL_ARG".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define RX_BUF 9216   /* larger than any VRRP packet or jumbo frame we care about */
+#define RX_BATCH 64   /* bound on packets drained per readiness event */
+#define CMSG_BUF 256
+
+typedef struct sock {
+  int fd;
+  int family;      /* AF_INET, AF_INET6 or AF_PACKET */
+  int refs;        /* 1 for the JS external, 1 while the poll handle is open */
+  int polling;
+  int closed;
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;     /* JS callback(data, src, dst, ifindex, ttl, tsMs) */
+  napi_async_context actx;
+} sock_t;
+
+static void sock_unref(sock_t *s) {
+  if (--s->refs == 0) free(s);
+}
+
+/* ---------- error helpers ---------- */
+
+static napi_value throw_errno(napi_env env, int err, const char *what) {
+  char msg[160];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
+  return NULL;
+}
+
+static napi_value throw_arg(napi_env env, const char *msg) {
+  napi_throw_error(env, "EINVAL_ARG", msg);
+  return NULL;
+}
+
+#define NAPI_OK(call)                                                        \
+  do {                                                                       \
+    if ((call) != napi_ok) return throw_arg(env, "N-API call failed: " #call); \
+  } while (0)
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+/* A Buffer argument: pointer and length, or 0 when not a buffer. */
+static int get_buf(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is = false;
+  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return 0;
+  return napi_get_buffer_info(env, v, data, len) == napi_ok;
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 1;
+  return t == napi_null || t == napi_undefined;
+}
+
+static napi_value make_buf(napi_env env, const void *p, size_t n) {
+  napi_value b;
+  void *dst;
+  if (napi_create_buffer_copy(env, n, p, &dst, &b) != napi_ok) return NULL;
+  return b;
+}
+
+static napi_value make_int(napi_env env, int64_t n) {
+  napi_value v;
+  napi_create_int64(env, n, &v);
+  return v;
+}
+
+/* ---------- receive path ---------- */
+
+static void deliver(sock_t *s, const uint8_t *data, size_t len, const void *src, size_t srclen,
+                    const void *dst, size_t dstlen, int ifindex, int ttl, double ts) {
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, global, argv[6], result;
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  if (napi_get_reference_value(env, s->cb, &cb) == napi_ok && cb && napi_get_global(env, &global) == napi_ok) {
+    argv[0] = make_buf(env, data, len);
+    argv[1] = src ? make_buf(env, src, srclen) : undef;
+    argv[2] = dst ? make_buf(env, dst, dstlen) : undef;
+    argv[3] = make_int(env, ifindex);
+    argv[4] = make_int(env, ttl);
+    napi_create_double(env, ts, &argv[5]);
+    if (argv[0] && argv[1] && argv[2]) {
+      napi_status st = napi_make_callback(env, s->actx, global, cb, 6, argv, &result);
+      if (st == napi_pending_exception) {
+        napi_value exc;
+        napi_get_and_clear_last_exception(env, &exc);
+        napi_fatal_exception(env, exc);
+      }
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_readable_ip(sock_t *s) {
+  static uint8_t buf[RX_BUF];
+  for (int i = 0; i < RX_BATCH && !s->closed; i++) {
+    union { struct sockaddr_in v4; struct sockaddr_in6 v6; } from;
+    union { char b[CMSG_BUF]; struct cmsghdr align; } cbuf;
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+    struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+                        .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b};
+    ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+    if (n < 0) return; /* EAGAIN or a transient error: wait for the next readiness event */
+    if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) continue; /* oversized: drop */
+    int ifindex = 0, ttl = -1;
+    uint8_t dst[16];
+    size_t dstlen = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      size_t dl = c->cmsg_len >= CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && dl >= sizeof(struct in_pktinfo)) {
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        ifindex = pi.ipi_ifindex;
+        memcpy(dst, &pi.ipi_addr, 4);
+        dstlen = 4;
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL && dl >= sizeof(int)) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                 dl >= sizeof(struct in6_pktinfo)) {
+        struct in6_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        ifindex = (int)pi.ipi6_ifindex;
+        memcpy(dst, &pi.ipi6_addr, 16);
+        dstlen = 16;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT && dl >= sizeof(int)) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+      }
+    }
+    const uint8_t *payload = buf;
+    size_t plen = (size_t)n;
+    if (s->family == AF_INET) {
+      /* IPv4 raw sockets deliver the IP header: strip it (bounded by what was received). */
+      if (plen < 20) continue;
+      size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+      if ((buf[0] >> 4) != 4 || ihl < 20 || ihl > plen) continue;
+      if (ttl < 0) ttl = buf[8];
+      size_t tot = ((size_t)buf[2] << 8) | buf[3];
+      if (tot >= ihl && tot < plen) plen = tot; /* ignore trailing bytes past the IP length */
+      payload = buf + ihl;
+      plen -= ihl;
+      deliver(s, payload, plen, &from.v4.sin_addr, 4, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
+    } else {
+      deliver(s, payload, plen, &from.v6.sin6_addr, 16, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
+    }
+  }
+}
+
+static void on_readable_packet(sock_t *s) {
+  static uint8_t buf[RX_BUF];
+  for (int i = 0; i < RX_BATCH && !s->closed; i++) {
+    struct sockaddr_ll from;
+    union { char b[CMSG_BUF]; struct cmsghdr align; } cbuf;
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+    struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+                        .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b};
+    ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+    if (n < 0) return;
+    if (mh.msg_flags & MSG_CTRUNC) continue;
+    size_t len = (size_t)n > sizeof buf ? sizeof buf : (size_t)n;
+    double ts = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      size_t dl = c->cmsg_len >= CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS && dl >= sizeof(struct timespec)) {
+        struct timespec t;
+        memcpy(&t, CMSG_DATA(c), sizeof t);
+        ts = (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+      }
+    }
+    /* ttl slot carries the packet type (PACKET_OUTGOING = 4, ...) for packet sockets. */
+    deliver(s, buf, len, NULL, 0, NULL, 0, from.sll_ifindex, from.sll_pkttype, ts);
+  }
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  sock_t *s = h->data;
+  if (status < 0 || !(events & UV_READABLE) || s->closed) return;
+  if (s->family == AF_PACKET) on_readable_packet(s);
+  else on_readable_ip(s);
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  sock_t *s = h->data;
+  if (s->fd >= 0) close(s->fd); /* only now: the poll handle is gone */
+  s->fd = -1;
+  sock_unref(s);
+}
+
+static void sock_close(sock_t *s) {
+  if (s->closed) return;
+  s->closed = 1;
+  if (s->cb) {
+    napi_delete_reference(s->env, s->cb);
+    s->cb = NULL;
+  }
+  if (s->actx) {
+    napi_async_destroy(s->env, s->actx);
+    s->actx = NULL;
+  }
+  if (s->polling) {
+    uv_poll_stop(&s->poll);
+    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+    s->polling = 0;
+  } else if (s->fd >= 0) {
+    close(s->fd);
+    s->fd = -1;
+  }
+}
+
+static void sock_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  sock_t *s = data;
+  sock_close(s);
+  sock_unref(s);
+}
+
+/* Wrap an open fd in a JS external; start polling when a callback is given. */
+static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb) {
+  sock_t *s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "calloc");
+  }
+  s->fd = fd;
+  s->family = family;
+  s->env = env;
+  s->refs = 1;
+  napi_value ext;
+  if (napi_create_external(env, s, sock_finalize, NULL, &ext) != napi_ok) {
+    close(fd);
+    free(s);
+    return throw_arg(env, "napi_create_external failed");
+  }
+  if (cb && !is_nullish(env, cb)) {
+    uv_loop_t *loop;
+    napi_value name;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok ||
+        napi_create_reference(env, cb, 1, &s->cb) != napi_ok ||
+        napi_create_string_utf8(env, "lvsd_net", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_async_init(env, NULL, name, &s->actx) != napi_ok) {
+      sock_close(s);
+      return throw_arg(env, "cannot set up the receive callback");
+    }
+    int rc = uv_poll_init(loop, &s->poll, fd);
+    if (rc == 0) {
+      s->poll.data = s;
+      s->polling = 1;
+      s->refs++;
+      rc = uv_poll_start(&s->poll, UV_READABLE, on_poll);
+    }
+    if (rc != 0) {
+      sock_close(s);
+      return throw_errno(env, -rc, "uv_poll");
+    }
+  }
+  return ext;
+}
+
+static sock_t *get_sock(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) return NULL;
+  sock_t *s = p;
+  return s->closed ? NULL : s;
+}
+
+/* ---------- openIp(family, protocol, ifname, ifindex, groups[], recv cb|null, csumOffset) ---------- */
+
+static napi_value open_ip(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) return throw_arg(env, "openIp: 7 arguments expected");
+  int32_t fam, proto, ifindex, csum;
+  char ifname[IFNAMSIZ];
+  size_t iflen = 0;
+  if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
+  if (!get_i32(env, argv[1], &proto) || proto < 1 || proto > 255) return throw_arg(env, "bad protocol");
+  if (napi_get_value_string_utf8(env, argv[2], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
+      iflen >= IFNAMSIZ - 1)
+    return throw_arg(env, "bad interface name");
+  if (!get_i32(env, argv[3], &ifindex) || ifindex <= 0) return throw_arg(env, "bad ifindex");
+  if (!get_i32(env, argv[6], &csum) || csum < -1 || csum > 64) return throw_arg(env, "bad checksum offset");
+  uint32_t ngroups = 0;
+  bool isarr = false;
+  if (napi_is_array(env, argv[4], &isarr) != napi_ok || !isarr || napi_get_array_length(env, argv[4], &ngroups) != napi_ok ||
+      ngroups > 16)
+    return throw_arg(env, "groups must be an array of at most 16 addresses");
+
+  int af = fam == 4 ? AF_INET : AF_INET6;
+  int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  int one = 1, zero = 0, hops = 255;
+#define SETOPT(lvl, opt, val)                                            \
+  if (setsockopt(fd, lvl, opt, &(val), sizeof(val)) < 0) {               \
+    int e = errno;                                                       \
+    close(fd);                                                           \
+    return throw_errno(env, e, "setsockopt " #opt);                      \
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)iflen + 1) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "setsockopt SO_BINDTODEVICE");
+  }
+  if (af == AF_INET) {
+    struct ip_mreqn mif = {.imr_ifindex = ifindex};
+    int tos = 0xc0;
+    SETOPT(IPPROTO_IP, IP_MULTICAST_IF, mif);
+    SETOPT(IPPROTO_IP, IP_MULTICAST_TTL, hops);
+    SETOPT(IPPROTO_IP, IP_TTL, hops);
+    SETOPT(IPPROTO_IP, IP_MULTICAST_LOOP, zero);
+    SETOPT(IPPROTO_IP, IP_PKTINFO, one);
+    SETOPT(IPPROTO_IP, IP_RECVTTL, one);
+    SETOPT(IPPROTO_IP, IP_TOS, tos);
+  } else {
+    SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
+    SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
+    SETOPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops);
+    SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, zero);
+    SETOPT(IPPROTO_IPV6, IPV6_RECVPKTINFO, one);
+    SETOPT(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, one);
+    if (csum >= 0 && proto != IPPROTO_ICMPV6) SETOPT(IPPROTO_IPV6, IPV6_CHECKSUM, csum);
+  }
+  for (uint32_t i = 0; i < ngroups; i++) {
+    napi_value g;
+    void *gd;
+    size_t gl;
+    if (napi_get_element(env, argv[4], i, &g) != napi_ok || !get_buf(env, g, &gd, &gl) ||
+        gl != (af == AF_INET ? 4u : 16u)) {
+      close(fd);
+      return throw_arg(env, "group address must be a 4- or 16-byte Buffer matching the family");
+    }
+    if (af == AF_INET) {
+      struct ip_mreqn m = {.imr_ifindex = ifindex};
+      memcpy(&m.imr_multiaddr, gd, 4);
+      SETOPT(IPPROTO_IP, IP_ADD_MEMBERSHIP, m);
+    } else {
+      struct ipv6_mreq m = {.ipv6mr_interface = (unsigned)ifindex};
+      memcpy(&m.ipv6mr_multiaddr, gd, 16);
+      SETOPT(IPPROTO_IPV6, IPV6_JOIN_GROUP, m);
+    }
+  }
+#undef SETOPT
+  if (is_nullish(env, argv[5])) {
+    /* send-only: shrink the receive buffer so unread packets cannot pile up */
+    int small = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  }
+  return wrap_sock(env, fd, af, argv[5]);
+}
+
+/* ---------- sendIp(sock, data, dst, src|null, ifindex) -> bytes ---------- */
+
+static napi_value send_ip(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) return throw_arg(env, "sendIp: 5 arguments expected");
+  sock_t *s = get_sock(env, argv[0]);
+  if (!s || s->family == AF_PACKET) return throw_arg(env, "sendIp: not an open IP socket");
+  void *data, *dst, *src = NULL;
+  size_t dlen, dstlen, srclen = 0;
+  int32_t ifindex;
+  size_t alen = s->family == AF_INET ? 4 : 16;
+  if (!get_buf(env, argv[1], &data, &dlen) || dlen == 0 || dlen > 65000) return throw_arg(env, "bad payload");
+  if (!get_buf(env, argv[2], &dst, &dstlen) || dstlen != alen) return throw_arg(env, "bad destination");
+  if (!is_nullish(env, argv[3]) && (!get_buf(env, argv[3], &src, &srclen) || srclen != alen))
+    return throw_arg(env, "bad source");
+  if (!get_i32(env, argv[4], &ifindex) || ifindex < 0) return throw_arg(env, "bad ifindex");
+
+  union { char b[CMSG_BUF]; struct cmsghdr align; } cbuf;
+  memset(&cbuf, 0, sizeof cbuf);
+  struct iovec iov = {.iov_base = data, .iov_len = dlen};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct sockaddr_in to4 = {.sin_family = AF_INET};
+  struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
+  if (s->family == AF_INET) {
+    memcpy(&to4.sin_addr, dst, 4);
+    mh.msg_name = &to4;
+    mh.msg_namelen = sizeof to4;
+  } else {
+    memcpy(&to6.sin6_addr, dst, 16);
+    to6.sin6_scope_id = (uint32_t)ifindex;
+    mh.msg_name = &to6;
+    mh.msg_namelen = sizeof to6;
+  }
+  if (src || ifindex > 0) {
+    mh.msg_control = cbuf.b;
+    struct cmsghdr *c;
+    if (s->family == AF_INET) {
+      mh.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+      c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+      struct in_pktinfo pi = {.ipi_ifindex = ifindex};
+      if (src) memcpy(&pi.ipi_spec_dst, src, 4);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    } else {
+      mh.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+      c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+      struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
+      if (src) memcpy(&pi.ipi6_addr, src, 16);
+      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
+  }
+  ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT);
+  if (n < 0) return throw_errno(env, errno, "sendmsg");
+  return make_int(env, n);
+}
+
+/* ---------- openPacket(ifindex, ethertype, recv cb|null) ---------- */
+
+static napi_value open_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_arg(env, "openPacket: 3 arguments expected");
+  int32_t ifindex, etype;
+  if (!get_i32(env, argv[0], &ifindex) || ifindex <= 0) return throw_arg(env, "bad ifindex");
+  if (!get_i32(env, argv[1], &etype) || etype < 0 || etype > 0xffff) return throw_arg(env, "bad ethertype");
+  int recv = !is_nullish(env, argv[2]);
+  /* A send-only socket gets protocol 0, so the kernel queues nothing to it. */
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, recv ? htons((uint16_t)etype) : 0);
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_PACKET)");
+  struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex,
+                            .sll_protocol = recv ? htons((uint16_t)etype) : 0};
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "bind(AF_PACKET)");
+  }
+  if (recv) {
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) {
+      int e = errno;
+      close(fd);
+      return throw_errno(env, e, "setsockopt SO_TIMESTAMPNS");
+    }
+  }
+  return wrap_sock(env, fd, AF_PACKET, argv[2]);
+}
+
+/* ---------- sendPacket(sock, ifindex, frame) -> bytes ---------- */
+
+static napi_value send_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_arg(env, "sendPacket: 3 arguments expected");
+  sock_t *s = get_sock(env, argv[0]);
+  if (!s || s->family != AF_PACKET) return throw_arg(env, "sendPacket: not an open packet socket");
+  int32_t ifindex;
+  void *frame;
+  size_t flen;
+  if (!get_i32(env, argv[1], &ifindex) || ifindex <= 0) return throw_arg(env, "bad ifindex");
+  if (!get_buf(env, argv[2], &frame, &flen) || flen < 14 || flen > 9000) return throw_arg(env, "bad frame");
+  struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6};
+  const uint8_t *f = frame;
+  memcpy(to.sll_addr, f, 6);
+  memcpy(&to.sll_protocol, f + 12, 2);
+  ssize_t n = sendto(s->fd, frame, flen, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  if (n < 0) return throw_errno(env, errno, "sendto(AF_PACKET)");
+  return make_int(env, n);
+}
+
+/* ---------- close(sock) ---------- */
+
+static napi_value close_sock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *p = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return throw_arg(env, "close: bad socket");
+  sock_close(p);
+  return NULL;
+}
+
+/* ---------- sdNotify(path, message) -> bytes ---------- */
+
+static napi_value sd_notify(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_arg(env, "sdNotify: 2 arguments expected");
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char path[sizeof sun.sun_path + 1];
+  size_t plen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen < 2 ||
+      plen >= sizeof sun.sun_path)
+    return throw_arg(env, "bad NOTIFY_SOCKET path");
+  if (path[0] != '/' && path[0] != '@') return throw_arg(env, "NOTIFY_SOCKET must be absolute or abstract");
+  void *msg;
+  size_t mlen;
+  if (!get_buf(env, argv[1], &msg, &mlen) || mlen == 0 || mlen > 4096) return throw_arg(env, "bad message");
+  memcpy(sun.sun_path, path, plen);
+  if (path[0] == '@') sun.sun_path[0] = '\0';
+  socklen_t slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_UNIX)");
+  ssize_t n = sendto(fd, msg, mlen, MSG_NOSIGNAL, (struct sockaddr *)&sun, slen);
+  int e = errno;
+  close(fd);
+  if (n < 0) return throw_errno(env, e, "sendto(NOTIFY_SOCKET)");
+  return make_int(env, n);
+}
+
+/* ---------- ifNameToIndex(name) -> index (0 when absent) ---------- */
+
+static napi_value if_index(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ];
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 ||
+      len >= IFNAMSIZ - 1)
+    return throw_arg(env, "bad interface name");
+  return make_int(env, if_nametoindex(name));
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"openIp", NULL, open_ip, NULL, NULL, NULL, napi_default, NULL},
+      {"sendIp", NULL, send_ip, NULL, NULL, NULL, napi_default, NULL},
+      {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_default, NULL},
+      {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, close_sock, NULL, NULL, NULL, napi_default, NULL},
+      {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_default, NULL},
+      {"ifNameToIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

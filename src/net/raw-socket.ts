@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Typed wrapper over the native addon (native/lvsd_net.c): raw IPv4/IPv6 sockets for one IP
+ * protocol (VRRP 112, ICMPv6 58), AF_PACKET frame send/receive, sd_notify and ifindex lookup.
+ * Node has no raw, packet or AF_UNIX datagram sockets and no recvmsg ancillary data, and no npm
+ * package provides them all without blocking the thread pool (see platform-notes.md), hence the
+ * addon. This is the only module that loads it. Errors become LvsdError `LVSD_E_NATIVE` (addon
+ * missing) or `SocketError` (`LVSD_E_SOCKET`, with the errno name).
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ipaddr from 'ipaddr.js';
+import { LvsdError } from '../core/errors.js';
+
+export type IpFamily = 'inet' | 'inet6';
+
+/** A socket failure with the kernel's errno name (`EPERM`, `ENODEV`, ...). */
+export class SocketError extends LvsdError {
+  override readonly name: string = 'SocketError';
+  readonly errno: string;
+  readonly op: string;
+  constructor(op: string, errno: string, message: string, options?: ErrorOptions) {
+    super('LVSD_E_SOCKET', `${op}: ${message}`, options);
+    this.errno = errno;
+    this.op = op;
+  }
+}
+
+type NativeCb = (
+  data: Buffer,
+  src: Buffer | undefined,
+  dst: Buffer | undefined,
+  ifindex: number,
+  ttl: number,
+  tsMs: number,
+) => void;
+type NativeSock = object;
+interface NativeAddon {
+  openIp(
+    family: 4 | 6,
+    protocol: number,
+    ifname: string,
+    ifindex: number,
+    groups: Buffer[],
+    cb: NativeCb | null,
+    csumOffset: number,
+  ): NativeSock;
+  sendIp(s: NativeSock, data: Uint8Array, dst: Buffer, src: Buffer | null, ifindex: number): number;
+  openPacket(ifindex: number, ethertype: number, cb: NativeCb | null): NativeSock;
+  sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
+  close(s: NativeSock): void;
+  sdNotify(path: string, msg: Buffer): number;
+  ifNameToIndex(name: string): number;
+}
+
+let addon: NativeAddon | undefined;
+
+/** Find build/Release/lvsd_net.node above this file (works from src/ via tsx and from dist/). */
+function addonPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'build', 'Release', 'lvsd_net.node');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  throw new LvsdError(
+    'LVSD_E_NATIVE',
+    'native addon build/Release/lvsd_net.node not found (run `npm run build:native`)',
+  );
+}
+
+/** Load the addon once. Throws LVSD_E_NATIVE when it is missing or does not load. */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  try {
+    addon = createRequire(import.meta.url)(addonPath()) as NativeAddon;
+  } catch (e) {
+    if (e instanceof LvsdError) throw e;
+    throw new LvsdError('LVSD_E_NATIVE', `cannot load the native addon: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  return addon;
+}
+
+/** Run a native call, turning its errno-coded Error into a SocketError. */
+function call<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err instanceof LvsdError) throw err;
+    throw new SocketError(op, err.code ?? 'EUNKNOWN', err.message, { cause: e });
+  }
+}
+
+/** IP text → network-order bytes; throws SocketError EINVAL on a bad or wrong-family address. */
+export function addrBytes(addr: string, family: IpFamily): Buffer {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(addr);
+  } catch (e) {
+    throw new SocketError('address', 'EINVAL', `bad address ${addr}`, { cause: e });
+  }
+  const want = family === 'inet' ? 'ipv4' : 'ipv6';
+  if (parsed.kind() !== want) throw new SocketError('address', 'EINVAL', `${addr} is not ${want}`);
+  return Buffer.from(parsed.toByteArray());
+}
+
+/** Network-order bytes → canonical text (RFC 5952 for IPv6, as the codec writes it). */
+export function bytesAddr(b: Uint8Array): string {
+  return ipaddr.fromByteArray(Array.from(b)).toString();
+}
+
+export interface RxPacket {
+  /** The IP payload (the IPv4 header is stripped by the addon). */
+  readonly data: Buffer;
+  readonly family: IpFamily;
+  readonly src: string;
+  /** Destination address (from IP_PKTINFO / IPV6_PKTINFO); '' if the kernel gave none. */
+  readonly dst: string;
+  readonly ifindex: number;
+  /** Received TTL / hop limit; -1 if the kernel gave none. */
+  readonly ttl: number;
+}
+
+export interface IpSocketOptions {
+  readonly family: IpFamily;
+  /** IP protocol: 112 for VRRP, 58 for ICMPv6. */
+  readonly protocol: number;
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** Multicast groups to join on ifindex (224.0.0.18, ff02::12, ...). */
+  readonly groups?: readonly string[];
+  /** Receive callback; omit for a send-only socket. */
+  readonly onPacket?: (p: RxPacket) => void;
+  /** IPv6 only: IPV6_CHECKSUM offset (6 for VRRPv3: the kernel computes and verifies it); -1 = off. */
+  readonly checksumOffset?: number;
+}
+
+/**
+ * A raw IP socket bound to one interface: TTL/hop limit 255, multicast loop off, TOS 0xc0 (IPv4).
+ * Equivalent of keepalived's `open_vrrp_send_socket` + `open_vrrp_read_socket` in one.
+ */
+export class IpRawSocket {
+  private sock: NativeSock | undefined;
+  readonly family: IpFamily;
+  readonly ifindex: number;
+
+  private constructor(sock: NativeSock, family: IpFamily, ifindex: number) {
+    this.sock = sock;
+    this.family = family;
+    this.ifindex = ifindex;
+  }
+
+  static open(o: IpSocketOptions): IpRawSocket {
+    const n = native();
+    const groups = (o.groups ?? []).map((g) => addrBytes(g, o.family));
+    const family = o.family;
+    const onPacket = o.onPacket;
+    const cb: NativeCb | null = onPacket
+      ? (data, src, dst, ifindex, ttl) => {
+          if (!src) return;
+          onPacket({ data, family, src: bytesAddr(src), dst: dst ? bytesAddr(dst) : '', ifindex, ttl });
+        }
+      : null;
+    const sock = call('open', () =>
+      n.openIp(
+        family === 'inet' ? 4 : 6,
+        o.protocol,
+        o.ifname,
+        o.ifindex,
+        groups,
+        cb,
+        o.checksumOffset ?? -1,
+      ),
+    );
+    return new IpRawSocket(sock, family, o.ifindex);
+  }
+
+  /** Send one IP payload to `dst` (multicast or unicast) from `src` (or the kernel's choice). */
+  send(data: Uint8Array, dst: string, src?: string): number {
+    const s = this.sock;
+    if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
+    const d = addrBytes(dst, this.family);
+    const sb = src === undefined ? null : addrBytes(src, this.family);
+    return call('send', () => native().sendIp(s, data, d, sb, this.ifindex));
+  }
+
+  close(): void {
+    const s = this.sock;
+    this.sock = undefined;
+    if (s) native().close(s);
+  }
+}
+
+export interface RxFrame {
+  readonly frame: Buffer;
+  readonly ifindex: number;
+  /** PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4. */
+  readonly pktType: number;
+  /** Kernel receive time, CLOCK_REALTIME in ms (SO_TIMESTAMPNS). */
+  readonly tsMs: number;
+}
+
+export const ETH_P_ALL = 0x0003;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
+
+/** An AF_PACKET socket on one interface: sends full Ethernet frames; optionally receives them. */
+export class PacketSocket {
+  private sock: NativeSock | undefined;
+  readonly ifindex: number;
+
+  private constructor(sock: NativeSock, ifindex: number) {
+    this.sock = sock;
+    this.ifindex = ifindex;
+  }
+
+  static open(o: { ifindex: number; ethertype?: number; onFrame?: (f: RxFrame) => void }): PacketSocket {
+    const n = native();
+    const onFrame = o.onFrame;
+    const cb: NativeCb | null = onFrame
+      ? (data, _s, _d, ifindex, pktType, tsMs) => onFrame({ frame: data, ifindex, pktType, tsMs })
+      : null;
+    const sock = call('open', () => n.openPacket(o.ifindex, o.ethertype ?? ETH_P_ALL, cb));
+    return new PacketSocket(sock, o.ifindex);
+  }
+
+  /** Send one frame (destination MAC and ethertype are read from its Ethernet header). */
+  send(frame: Uint8Array): number {
+    const s = this.sock;
+    if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
+    return call('send', () => native().sendPacket(s, this.ifindex, frame));
+  }
+
+  close(): void {
+    const s = this.sock;
+    this.sock = undefined;
+    if (s) native().close(s);
+  }
+}
+
+/** One datagram to an AF_UNIX socket path ('@' prefix = abstract), as sd_notify does. */
+export function sendUnixDatagram(path: string, message: string): void {
+  call('sd_notify', () => native().sdNotify(path, Buffer.from(message, 'utf8')));
+}
+
+/** if_nametoindex(3); 0 when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  return call('if_nametoindex', () => native().ifNameToIndex(name));
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * rtnetlink addresses and links for the VRRP shell, behind lvsd's own `Rtnl` interface so that
+ * `netlink@0.3.0` (pinned exactly; young, API not kept stable) can be replaced by an AF_NETLINK
+ * socket in the addon. Its errors are message text only ("Request rejected: EEXIST"): they are
+ * mapped here to `NetlinkError` with the errno name. Each method names its `ip` equivalent.
+ */
+import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
+import ipaddr from 'ipaddr.js';
+import { LvsdError, NetlinkError } from '../core/errors.js';
+
+export type AddrFamily = 'inet' | 'inet6';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+/** RT_SCOPE_* by keepalived/iproute2 name. */
+export const SCOPES = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
+
+export interface AddrSpec {
+  readonly family: AddrFamily;
+  /** Address text (no prefix). */
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly ifindex: number;
+  /** IFA_LABEL (IPv4 only), e.g. `eth0:vip`. */
+  readonly label?: string;
+  /** RT_SCOPE_* number [0 = global]. */
+  readonly scope?: number;
+  /** IFA_BROADCAST (IPv4 only). */
+  readonly broadcast?: string;
+}
+
+export interface AddrEntry {
+  readonly family: AddrFamily;
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly ifindex: number;
+  readonly scope: number;
+  readonly label: string | undefined;
+  readonly secondary: boolean;
+  readonly tentative: boolean;
+}
+
+export interface LinkInfo {
+  readonly ifindex: number;
+  readonly name: string;
+  /** aa:bb:cc:dd:ee:ff ('' if the link has no L2 address). */
+  readonly mac: string;
+  /** IFF_UP and IFF_RUNNING (keepalived's test for a usable interface). */
+  readonly up: boolean;
+}
+
+export interface LinkEvent extends LinkInfo {
+  readonly deleted: boolean;
+}
+
+/** The rtnetlink port the VRRP shell uses (tests can substitute a fake). */
+export interface Rtnl {
+  /** `ip addr add ADDR/PLEN [brd B] [scope S] [label L] dev IF [nodad]`; 'exists' on EEXIST. */
+  addAddress(a: AddrSpec): Promise<'added' | 'exists'>;
+  /** `ip addr del ADDR/PLEN dev IF`; 'absent' on EADDRNOTAVAIL / ENOENT. */
+  delAddress(a: AddrSpec): Promise<'deleted' | 'absent'>;
+  /** `ip -o addr show [dev IF]`. */
+  listAddresses(ifindex?: number): Promise<AddrEntry[]>;
+  /** `ip -o link show` (one link by name, or undefined). */
+  getLink(name: string): Promise<LinkInfo | undefined>;
+  /** `ip monitor link`: calls `cb` for every RTM_NEWLINK / RTM_DELLINK. Returns an unsubscribe. */
+  onLinkEvent(cb: (e: LinkEvent) => void): () => void;
+  close(): void;
+}
+
+/** "Request rejected: EEXIST" → "EEXIST"; anything else → "EUNKNOWN". */
+export function errnoOf(e: unknown): string {
+  const m = /Request rejected: ([A-Z0-9]+)/.exec(e instanceof Error ? e.message : String(e));
+  return m?.[1] ?? 'EUNKNOWN';
+}
+
+function wrap(op: string, target: string, e: unknown): NetlinkError {
+  const errno = errnoOf(e);
+  return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
+}
+
+function fam(f: AddrFamily): number {
+  return f === 'inet' ? AF_INET : AF_INET6;
+}
+
+function bytes(addr: string): Buffer {
+  return Buffer.from(ipaddr.parse(addr).toByteArray());
+}
+
+function macText(b: Buffer | undefined): string {
+  if (!b || b.length !== 6) return '';
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+function linkInfo(m: rt.LinkMessage): LinkInfo {
+  const f = m.data.flags ?? {};
+  return {
+    ifindex: m.data.index ?? 0,
+    name: m.attrs.ifname ?? '',
+    mac: macText(m.attrs.address),
+    up: f.up === true && f.running === true,
+  };
+}
+
+class NetlinkRtnl implements Rtnl {
+  private readonly sock: RtNetlinkSocket;
+  private events: RtNetlinkSocket | undefined;
+  private readonly listeners = new Set<(e: LinkEvent) => void>();
+
+  constructor() {
+    this.sock = createRtNetlink();
+  }
+
+  async addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
+    const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
+    const attrs: rt.AddressAttrs = { local: bytes(a.address), address: bytes(a.address) };
+    if (a.family === 'inet' && a.label !== undefined) attrs.label = a.label;
+    if (a.family === 'inet' && a.broadcast !== undefined) attrs.broadcast = bytes(a.broadcast);
+    if (a.family === 'inet6') attrs.flags = { nodad: true };
+    const data: rt.Address = {
+      family: fam(a.family),
+      prefixlen: a.prefixLen,
+      index: a.ifindex,
+      scope: a.scope ?? 0,
+    };
+    if (a.family === 'inet6') data.flags = { nodad: true };
+    try {
+      // NLM_F_CREATE | NLM_F_EXCL (0x400 | 0x200) like `ip addr add`, plus NLM_F_REQUEST | NLM_F_ACK
+      await this.sock.newAddress(data, attrs, { flags: 0x1 | 0x4 | 0x400 | 0x200 });
+      return 'added';
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') return 'exists';
+      throw wrap('addAddress', target, e);
+    }
+  }
+
+  async delAddress(a: AddrSpec): Promise<'deleted' | 'absent'> {
+    const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
+    try {
+      await this.sock.delAddress(
+        { family: fam(a.family), prefixlen: a.prefixLen, index: a.ifindex },
+        { local: bytes(a.address), address: bytes(a.address) },
+      );
+      return 'deleted';
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
+      throw wrap('delAddress', target, e);
+    }
+  }
+
+  async listAddresses(ifindex?: number): Promise<AddrEntry[]> {
+    let msgs: rt.AddressMessage[];
+    try {
+      msgs = await this.sock.getAddresses();
+    } catch (e) {
+      throw wrap('listAddresses', String(ifindex ?? 'all'), e);
+    }
+    const out: AddrEntry[] = [];
+    for (const m of msgs) {
+      const idx = m.data.index ?? 0;
+      if (ifindex !== undefined && idx !== ifindex) continue;
+      const raw = m.attrs.local ?? m.attrs.address;
+      if (!raw || (raw.length !== 4 && raw.length !== 16)) continue;
+      const flags = m.attrs.flags ?? m.data.flags ?? {};
+      out.push({
+        family: raw.length === 4 ? 'inet' : 'inet6',
+        address: ipaddr.fromByteArray([...raw]).toString(),
+        prefixLen: m.data.prefixlen ?? 0,
+        ifindex: idx,
+        scope: m.data.scope ?? 0,
+        label: m.attrs.label,
+        secondary: flags.secondary === true,
+        tentative: flags.tentative === true,
+      });
+    }
+    return out;
+  }
+
+  async getLink(name: string): Promise<LinkInfo | undefined> {
+    let msgs: rt.LinkMessage[];
+    try {
+      msgs = await this.sock.getLinks();
+    } catch (e) {
+      throw wrap('getLink', name, e);
+    }
+    const m = msgs.find((x) => x.attrs.ifname === name);
+    return m ? linkInfo(m) : undefined;
+  }
+
+  onLinkEvent(cb: (e: LinkEvent) => void): () => void {
+    if (!this.events) {
+      const ev = createRtNetlink();
+      ev.addMembership(rt.MulticastGroups.LINK);
+      ev.socket.on('message', (msgs) => {
+        for (const raw of msgs) {
+          if (raw.type !== RTM_NEWLINK && raw.type !== RTM_DELLINK) continue;
+          let m: rt.LinkMessage;
+          try {
+            m = rt.parseLinkMessage(raw.data);
+          } catch {
+            continue; // a message we cannot parse is not a link event we can act on
+          }
+          const e: LinkEvent = { ...linkInfo(m), deleted: raw.type === RTM_DELLINK };
+          for (const l of this.listeners) l(e);
+        }
+      });
+      this.events = ev;
+    }
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  close(): void {
+    this.sock.socket.close();
+    this.events?.socket.close();
+    this.events = undefined;
+    this.listeners.clear();
+  }
+}
+
+/** Open the real rtnetlink port (in the caller's network namespace). */
+export function openRtnl(): Rtnl {
+  try {
+    return new NetlinkRtnl();
+  } catch (e) {
+    throw new LvsdError('LVSD_E_NETLINK', `cannot open rtnetlink: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * What the health-check layer needs to know about virtual servers, reals and their checkers,
+ * independent of the config parser (the config Model is mapped onto these in from-model.ts).
+ * Pure: types and small helpers only. Times are milliseconds; addresses are canonical text.
+ */
+import type { ForwardMethod, IpFamily, IpvsService, TunnelInfo } from '../ipvs/model.js';
+
+/** Timing and hysteresis of one checker (keepalived inherits these VS → RS → checker). */
+export interface CheckTiming {
+  /** `connect_timeout` [5 s]: the probe's hard deadline. */
+  connectTimeoutMs: number;
+  /** `retry`: failed probes tolerated before the checker counts as down. */
+  retry: number;
+  /** `delay_before_retry`: pause between a failed probe and its retry. */
+  delayBeforeRetryMs: number;
+  /** `delay_loop`: pause between probes of a healthy (or confirmed down) checker. */
+  delayLoopMs: number;
+  /** `warmup`: the first probe waits a random time up to this; 0 = spread over delay_loop. */
+  warmupMs: number;
+  /** `alpha`: the checker starts down until its first success. */
+  alpha: boolean;
+  /** `log_all_failures`: log every failed probe, not only state changes. */
+  logAllFailures: boolean;
+}
+
+/** Where a probe connects from and to (defaults: the real's address and port). */
+export interface ConnectOptions {
+  connectIp?: string;
+  connectPort?: number;
+  bindTo?: string;
+  bindPort?: number;
+}
+
+export interface HttpUrlSpec {
+  path: string;
+  /** Lower-case hex MD5 of the body, as keepalived's genhash prints it. */
+  digest?: string;
+  /** Accepted status ranges, inclusive; empty = 200-299. */
+  statusCodes: Array<[number, number]>;
+  virtualhost?: string;
+}
+
+export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
+    | { kind: 'tcp' }
+    | {
+        kind: 'http';
+        tls: boolean;
+        urls: HttpUrlSpec[];
+        virtualhost?: string;
+        /** `http_protocol`: '1.0' | '1.0C' (Connection: close) | '1.1' [1.0]. */
+        httpProtocol: '1.0' | '1.0C' | '1.1';
+        enableSni: boolean;
+        sniName?: string;
+      }
+    | { kind: 'misc'; path: string; timeoutMs: number; dynamic: boolean; user?: string }
+    | { kind: 'dns'; type: DnsQueryType; name: string }
+    | {
+        kind: 'udp';
+        payload?: Uint8Array;
+        requireReply: boolean;
+        /** Reply pattern: bytes with a mask (0x0f/0xf0/0xff) of significant bits, from the X wildcards. */
+        replyPattern?: { bytes: Uint8Array; mask: Uint8Array };
+        minReplyLength: number;
+        maxReplyLength: number;
+      }
+    | { kind: 'file'; file: string; weight: number; reverse: boolean; dynamic: boolean }
+  );
+
+export type CheckerKind = CheckerSpec['kind'];
+
+export const dnsQueryTypes = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
+export type DnsQueryType = keyof typeof dnsQueryTypes;
+
+export interface RealServerSpec {
+  family: IpFamily;
+  address: string;
+  port: number;
+  weight: number;
+  method: ForwardMethod;
+  tunnel?: TunnelInfo;
+  upperThreshold: number;
+  lowerThreshold: number;
+  inhibitOnFailure: boolean;
+  notifyUp?: string;
+  notifyDown?: string;
+  checkers: CheckerSpec[];
+}
+
+export interface SorryServerSpec {
+  family: IpFamily;
+  address: string;
+  port: number;
+  method: ForwardMethod;
+  weight: number;
+}
+
+export interface VirtualServerSpec {
+  service: IpvsService;
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: string;
+  quorumDown?: string;
+  sorryServer?: SorryServerSpec;
+  sorryServerInhibit: boolean;
+  omega: boolean;
+  /** Suspend checks while the VIP is not a local address. */
+  haSuspend: boolean;
+  reals: RealServerSpec[];
+}
+
+/** Everything the check manager runs. */
+export interface CheckSpec {
+  virtualServers: VirtualServerSpec[];
+  /** `lvs_notify_fifo` / `notify_fifo`: paths written with keepalived-format VS/RS lines. */
+  notifyFifos: string[];
+}
+
+/** Stable identity of a real within its virtual server. */
+export function realKey(vsId: string, rs: Pick<RealServerSpec, 'address' | 'port'>): string {
+  return `${vsId}#${rs.address}|${rs.port}`;
+}
+
+/** The default keepalived timing (delay_loop 60 s, connect_timeout 5 s, retry 1, dbr 1 s). */
+export const defaultTiming: CheckTiming = Object.freeze({
+  connectTimeoutMs: 5000,
+  retry: 1,
+  delayBeforeRetryMs: 1000,
+  delayLoopMs: 60000,
+  warmupMs: 0,
+  alpha: false,
+  logAllFailures: false,
+});

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Virtual-server state and the world of all checked reals: quorum with hysteresis (gain at
+ * ≥ quorum + hysteresis, lose at < quorum − hysteresis or at zero), sorry server in use while the
+ * quorum is lost, and the events (RS/VS up/down) a checker step or a drain causes. Pure.
+ * Follows keepalived check/ipwrapper.c update_quorum_state and perform_svr_state.
+ */
+import { serviceId } from '../ipvs/model.js';
+import type { CheckStep } from './result.js';
+import type { RealState } from './real-server.js';
+import { effectiveWeight, initialRealState, liveWeight, migrateRealState, realAlive } from './real-server.js';
+import type { CheckSpec, RealServerSpec, VirtualServerSpec } from './types.js';
+import { realKey } from './types.js';
+
+export interface VsState {
+  quorumUp: boolean;
+}
+
+/** All run-time state of the check layer, keyed by service id and realKey(). */
+export interface CheckWorld {
+  vss: Map<string, VsState>;
+  reals: Map<string, RealState>;
+}
+
+export type CheckEvent =
+  | { type: 'rs'; vs: VirtualServerSpec; rs: RealServerSpec; up: boolean }
+  | { type: 'vs'; vs: VirtualServerSpec; up: boolean; weightSum: number; threshold: number }
+  | { type: 'weight'; vs: VirtualServerSpec; rs: RealServerSpec; weight: number };
+
+export function liveWeightSum(vs: VirtualServerSpec, world: CheckWorld): number {
+  const vsId = serviceId(vs.service.key);
+  let sum = 0;
+  for (const rs of vs.reals) {
+    const st = world.reals.get(realKey(vsId, rs));
+    if (st) sum += liveWeight(rs, st);
+  }
+  return sum;
+}
+
+/** Next quorum state for a live weight sum (keepalived update_quorum_state thresholds). */
+export function nextQuorum(
+  prev: VsState,
+  weightSum: number,
+  vs: Pick<VirtualServerSpec, 'quorum' | 'hysteresis'>,
+): { state: VsState; threshold: number; transition?: 'up' | 'down' } {
+  const threshold = vs.quorum + (prev.quorumUp ? -1 : 1) * vs.hysteresis;
+  if (!prev.quorumUp && weightSum >= threshold && weightSum > 0) {
+    return { state: { quorumUp: true }, threshold, transition: 'up' };
+  }
+  if (prev.quorumUp && (weightSum === 0 || weightSum < threshold)) {
+    return { state: { quorumUp: false }, threshold, transition: 'down' };
+  }
+  return { state: prev, threshold };
+}
+
+/** Whether the sorry server replaces the reals right now. */
+export function sorryActive(vs: VirtualServerSpec, st: VsState | undefined): boolean {
+  return vs.sorryServer !== undefined && st !== undefined && !st.quorumUp;
+}
+
+/**
+ * The world for a (new) spec. Reals keep their state from `prev` when their checkers are
+ * unchanged; drains are looked up in `drained` (by realKey), so they survive a reload.
+ */
+export function buildWorld(
+  spec: CheckSpec,
+  prev?: { spec: CheckSpec; world: CheckWorld },
+  drained?: ReadonlySet<string>,
+): CheckWorld {
+  const world: CheckWorld = { vss: new Map(), reals: new Map() };
+  const oldReals = new Map<string, RealServerSpec>();
+  if (prev) {
+    for (const vs of prev.spec.virtualServers) {
+      const id = serviceId(vs.service.key);
+      for (const rs of vs.reals) oldReals.set(realKey(id, rs), rs);
+    }
+  }
+  for (const vs of spec.virtualServers) {
+    const id = serviceId(vs.service.key);
+    for (const rs of vs.reals) {
+      const key = realKey(id, rs);
+      const isDrained = drained?.has(key) ?? false;
+      const oldSpec = oldReals.get(key);
+      const oldState = prev?.world.reals.get(key);
+      const st = oldSpec && oldState ? migrateRealState(oldSpec, oldState, rs) : initialRealState(rs);
+      world.reals.set(key, { ...st, drained: isDrained });
+    }
+    const prevVs = prev?.world.vss.get(id);
+    const sum = liveWeightSum(vs, world);
+    world.vss.set(
+      id,
+      prevVs ? nextQuorum(prevVs, sum, vs).state : { quorumUp: sum > 0 && sum >= vs.quorum + vs.hysteresis },
+    );
+  }
+  return world;
+}
+
+/** Recompute a VS's quorum after its reals changed; pushes a 'vs' event on a transition. */
+function requorum(vs: VirtualServerSpec, world: CheckWorld, events: CheckEvent[]): void {
+  const id = serviceId(vs.service.key);
+  const prev = world.vss.get(id) ?? { quorumUp: false };
+  const sum = liveWeightSum(vs, world);
+  const q = nextQuorum(prev, sum, vs);
+  world.vss.set(id, q.state);
+  if (q.transition)
+    events.push({ type: 'vs', vs, up: q.transition === 'up', weightSum: sum, threshold: q.threshold });
+}
+
+/**
+ * Apply one checker step to the world (mutates `world`, which the shell owns) and return the
+ * events it caused: the real going up/down (once, when its aliveness changes), a dynamic weight
+ * change, and the VS quorum going up/down.
+ */
+export function applyCheckStep(
+  world: CheckWorld,
+  vs: VirtualServerSpec,
+  rs: RealServerSpec,
+  checkerIndex: number,
+  step: CheckStep,
+): CheckEvent[] {
+  const key = realKey(serviceId(vs.service.key), rs);
+  const st = world.reals.get(key);
+  if (!st) return [];
+  const wasAlive = realAlive(st);
+  const oldWeight = effectiveWeight(rs, st);
+  const checks = st.checks.slice();
+  checks[checkerIndex] = step.state;
+  const next: RealState = { ...st, checks };
+  world.reals.set(key, next);
+  const events: CheckEvent[] = [];
+  const alive = realAlive(next);
+  if (alive !== wasAlive) events.push({ type: 'rs', vs, rs, up: alive });
+  const newWeight = effectiveWeight(rs, next);
+  if (newWeight !== oldWeight) events.push({ type: 'weight', vs, rs, weight: newWeight });
+  if (alive !== wasAlive || newWeight !== oldWeight) requorum(vs, world, events);
+  return events;
+}
+
+/** Drain (true) or re-enable (false) a real; returns the quorum events it caused. */
+export function setDrained(
+  world: CheckWorld,
+  vs: VirtualServerSpec,
+  rs: RealServerSpec,
+  drained: boolean,
+): CheckEvent[] {
+  const key = realKey(serviceId(vs.service.key), rs);
+  const st = world.reals.get(key);
+  if (!st || st.drained === drained) return [];
+  world.reals.set(key, { ...st, drained });
+  const events: CheckEvent[] = [];
+  requorum(vs, world, events);
+  return events;
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+import test from 'ava';
+import { seededRng } from '../../../src/core/clock.js';
+import type { CheckState, ProbeResult } from '../../../src/check/result.js';
+import { firstProbeDelay, initialCheckState, nextCheckState } from '../../../src/check/result.js';
+import { timing } from './spec-fixtures.js';
+
+const ok: ProbeResult = { ok: true };
+const fail: ProbeResult = { ok: false, reason: 'refused' };
+
+/** Run a script of probe results; return [up, delay, transition] after each. */
+function run(start: CheckState, probes: ProbeResult[], t = timing): Array<[boolean, number, string]> {
+  let s = start;
+  return probes.map((p) => {
+    const step = nextCheckState(s, p, t);
+    s = step.state;
+    return [s.up, step.delayMs, step.transition ?? (step.firstVerdict ? 'first' : '-')];
+  });
+}
+
+const rows: Array<{
+  name: string;
+  alpha: boolean;
+  retry?: number;
+  probes: ProbeResult[];
+  want: Array<[boolean, number, string]>;
+}> = [
+  {
+    name: 'healthy real stays up, probes every delay_loop, no transition logged',
+    alpha: false,
+    probes: [ok, ok, ok],
+    want: [
+      [true, 3000, 'first'],
+      [true, 3000, '-'],
+      [true, 3000, '-'],
+    ],
+  },
+  {
+    name: 'retry 2: down only after the third consecutive failure, retries delay_before_retry apart',
+    alpha: false,
+    probes: [ok, fail, fail, fail, fail],
+    want: [
+      [true, 3000, 'first'],
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+      [false, 500, '-'],
+    ],
+  },
+  {
+    name: 'a success in the middle of retries resets the count',
+    alpha: false,
+    probes: [fail, fail, ok, fail, fail, fail],
+    want: [
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [true, 3000, 'first'],
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+    ],
+  },
+  {
+    name: 'down real comes back on the first success',
+    alpha: false,
+    retry: 0,
+    probes: [fail, fail, ok],
+    want: [
+      [false, 3000, 'down'],
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+    ],
+  },
+  {
+    name: 'alpha: starts down, up on the first success',
+    alpha: true,
+    probes: [ok],
+    want: [[true, 3000, 'up']],
+  },
+  {
+    name: 'alpha: failing real stays down with one first verdict after retries',
+    alpha: true,
+    probes: [fail, fail, fail],
+    want: [
+      [false, 500, '-'],
+      [false, 500, '-'],
+      [false, 3000, 'first'],
+    ],
+  },
+];
+
+for (const r of rows) {
+  test(`nextCheckState: ${r.name}`, (t) => {
+    const tm = { ...timing, alpha: r.alpha, retry: r.retry ?? timing.retry };
+    t.deepEqual(run(initialCheckState(tm), r.probes, tm), r.want);
+  });
+}
+
+test('nextCheckState: dynamic weight kept across weightless successes and failures, change flagged', (t) => {
+  let s = initialCheckState(timing);
+  let step = nextCheckState(s, { ok: true, weight: 7 }, timing);
+  t.is(step.state.dynamicWeight, 7);
+  t.true(step.weightChanged);
+  s = step.state;
+  step = nextCheckState(s, { ok: true }, timing);
+  t.is(step.state.dynamicWeight, 7);
+  t.falsy(step.weightChanged);
+  step = nextCheckState(step.state, { ok: true, weight: 3 }, timing);
+  t.is(step.state.dynamicWeight, 3);
+  t.true(step.weightChanged);
+});
+
+test('firstProbeDelay: spread over delay_loop, or over warmup when set', (t) => {
+  const rng = seededRng(1);
+  const loop = Array.from({ length: 1000 }, () => firstProbeDelay({ warmupMs: 0, delayLoopMs: 1000 }, rng));
+  t.true(loop.every((d) => d >= 0 && d < 1000));
+  // Spread: every tenth of the interval gets some probes (no thundering herd).
+  const buckets = new Set(loop.map((d) => Math.floor(d / 100)));
+  t.is(buckets.size, 10);
+  const warm = Array.from({ length: 100 }, () => firstProbeDelay({ warmupMs: 200, delayLoopMs: 1000 }, rng));
+  t.true(warm.every((d) => d >= 0 && d < 200));
+});

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The VRRP instance shell: binds the pure machine (machine.ts) to a socket, a scheduler on the
+ * injected Clock/Timers, the VIP mover (rtnetlink port) and the notifier. It decodes received
+ * packets with the core codec (counting each drop by reason), carries out the machine's actions in
+ * order (advert, VIPs, GARP/NA, notify), keeps exactly one real timer armed at the machine's next
+ * deadline, and measures how late that timer fires (lateness histogram).
+ * VIP changes are asynchronous (netlink) and serialised per instance; the machine never waits.
+ * Only addresses this instance added are removed (plus, at start, configured VIPs that a killed
+ * predecessor left behind).
+ */
+import type { Clock, TimerHandle, Timers } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { AddrSpec, Rtnl } from '../netlink/rtnl-socket.js';
+import { buildGarp } from '../net/garp.js';
+import { buildUnsolicitedNa } from '../net/ndisc.js';
+import { dueTimers, initMachine, nextDeadline, step } from './machine.js';
+import { buildAdvert, receiveAdvert } from './packet.js';
+import { countAction, countDrop, newStats } from './stats.js';
+import type { NotifyState, NotifyTarget } from './notify.js';
+import type {
+  DropReason,
+  MachineAction,
+  MachineConfig,
+  MachineEvent,
+  MachineState,
+  VrrpStats,
+} from './types.js';
+
+/** Timer lateness in ms, bucketed (upper bounds), with count/sum/max. */
+export class LatenessHistogram {
+  static readonly BOUNDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, Infinity] as const;
+  readonly buckets: number[] = LatenessHistogram.BOUNDS.map(() => 0);
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  observe(ms: number): void {
+    const v = Math.max(0, ms);
+    const i = LatenessHistogram.BOUNDS.findIndex((b) => v <= b);
+    this.buckets[i] = (this.buckets[i] ?? 0) + 1;
+    this.count++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+  }
+
+  /** Approximate quantile: the upper bound of the bucket holding it. */
+  quantile(q: number): number {
+    const want = Math.ceil(q * this.count);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i] ?? 0;
+      if (seen >= want && want > 0) return LatenessHistogram.BOUNDS[i] ?? Infinity;
+    }
+    return 0;
+  }
+
+  toJSON(): object {
+    return {
+      count: this.count,
+      meanMs: this.count ? this.sum / this.count : 0,
+      maxMs: this.max,
+      p50Ms: this.quantile(0.5),
+      p99Ms: this.quantile(0.99),
+      buckets: Object.fromEntries(LatenessHistogram.BOUNDS.map((b, i) => [`le${b}`, this.buckets[i] ?? 0])),
+    };
+  }
+}
+
+/** What the instance sends adverts through (an IpRawSocket, or a fake in tests). */
+export interface AdvertPort {
+  send(data: Uint8Array, dst: string, src?: string): unknown;
+}
+/** What the instance sends GARP/NA frames through (a PacketSocket, or a fake). */
+export interface FramePort {
+  send(frame: Uint8Array): unknown;
+}
+export interface NotifyPort {
+  stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void;
+}
+
+export interface InstanceDeps {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly log: Logger;
+  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresses'>;
+  readonly adverts: AdvertPort;
+  readonly frames: FramePort;
+  readonly notifier: NotifyPort;
+  /** Shared by all instances of the process. */
+  readonly lateness: LatenessHistogram;
+}
+
+export interface InstanceSpec {
+  readonly machine: MachineConfig;
+  /** Advert destinations: unicast peers, or the (configured) multicast group. */
+  readonly destinations: readonly string[];
+  /** Source address of adverts (IPv6: link-local). */
+  readonly source: string;
+  /** MAC of the interface (GARP sender hardware address). */
+  readonly mac: string;
+  readonly vips: readonly AddrSpec[];
+  readonly notify: NotifyTarget;
+  /** IPv6 NA Router flag (forwarding enabled on the interface). */
+  readonly router: boolean;
+}
+
+const STATE_NAMES = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stop: 'STOP' } as const;
+
+export class VrrpInstance {
+  private st: MachineState;
+  readonly stats: VrrpStats = newStats();
+  /** Errors carrying out actions (send failures, netlink failures). */
+  readonly errors = { advertSend: 0, garpSend: 0, vip: 0 };
+  private timer: TimerHandle | undefined;
+  private timerAt = 0;
+  private vipChain: Promise<void> = Promise.resolve();
+  private readonly added = new Set<string>();
+  private readonly log: Logger;
+  private transitions = 0;
+
+  constructor(
+    readonly spec: InstanceSpec,
+    private readonly deps: InstanceDeps,
+  ) {
+    this.st = initMachine(spec.machine);
+    this.log = deps.log.child({ instance: spec.machine.name, vrid: spec.machine.vrid });
+  }
+
+  get name(): string {
+    return this.spec.machine.name;
+  }
+  get state(): MachineState {
+    return this.st;
+  }
+  get vrid(): number {
+    return this.spec.machine.vrid;
+  }
+
+  /** Remove configured VIPs a killed predecessor left on the interface, then start the machine. */
+  async start(): Promise<void> {
+    const ifindexes = new Set(this.spec.vips.map((v) => v.ifindex));
+    for (const ifindex of ifindexes) {
+      let present: Set<string>;
+      try {
+        present = new Set(
+          (await this.deps.rtnl.listAddresses(ifindex)).map((a) => `${a.address}/${a.prefixLen}`),
+        );
+      } catch (e) {
+        this.log.warn('cannot list addresses at start', { error: (e as Error).message });
+        continue;
+      }
+      for (const v of this.spec.vips) {
+        if (v.ifindex !== ifindex || !present.has(`${v.address}/${v.prefixLen}`)) continue;
+        this.log.info('removing stale VIP left by a previous run', { vip: v.address });
+        try {
+          await this.deps.rtnl.delAddress(v);
+        } catch (e) {
+          this.log.warn('cannot remove stale VIP', { vip: v.address, error: (e as Error).message });
+        }
+      }
+    }
+    this.feed({ type: 'start' });
+  }
+
+  /** A received VRRP payload for this instance's VRID (the socket demultiplexes by VRID). */
+  receive(
+    payload: Uint8Array,
+    meta: { family: 'inet' | 'inet6'; src: string; dst: string; ttl: number },
+  ): void {
+    const r = receiveAdvert(payload, meta, this.st.config);
+    if (!r.ok) {
+      this.drop(r.reason);
+      return;
+    }
+    if (r.vipMismatch) this.drop('vipMismatch');
+    this.feed({ type: 'advert', advert: r.value });
+  }
+
+  drop(reason: DropReason): void {
+    countDrop(this.stats, reason);
+  }
+
+  /** Link state of the instance's interface. */
+  link(up: boolean): void {
+    if (up !== this.st.linkUp) this.feed({ type: 'link', up });
+  }
+
+  tracking(delta: number, fault: boolean): void {
+    if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
+      this.feed({ type: 'tracking', delta, fault });
+  }
+
+  /** Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone. */
+  async shutdown(): Promise<void> {
+    this.feed({ type: 'shutdown' });
+    this.cancelTimer();
+    await this.vipChain;
+  }
+
+  /** Wait for queued VIP changes (tests). */
+  settled(): Promise<void> {
+    return this.vipChain;
+  }
+
+  feed(ev: MachineEvent): void {
+    const r = step(this.st, ev, this.deps.clock.now());
+    const before = this.st.name;
+    this.st = r.state;
+    for (const a of r.actions) this.carryOut(a);
+    if (this.st.name !== before) this.transitions++;
+    this.arm();
+  }
+
+  private carryOut(a: MachineAction): void {
+    countAction(this.stats, a);
+    switch (a.type) {
+      case 'sendAdvert':
+        this.sendAdvert(a.priority);
+        break;
+      case 'addVips':
+        this.queueVips('add');
+        break;
+      case 'removeVips':
+        this.queueVips('del');
+        break;
+      case 'sendGarp':
+        this.sendGarp(a.repeat);
+        break;
+      case 'notify': {
+        const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
+        this.log.info(`Entering ${to ?? 'INIT'} state`, {
+          from: a.from,
+          reason: a.reason,
+          priority: a.priority,
+        });
+        if (to) this.deps.notifier.stateChanged(this.spec.notify, to, a.priority);
+        break;
+      }
+      case 'notifyMasterRxLowerPri':
+        this.log.info('master received lower priority advert', { src: a.src, priority: a.priority });
+        break;
+      case 'priorityChanged':
+        this.log.info('effective priority changed', { from: a.from, to: a.to });
+        break;
+      case 'armTimer':
+      case 'cancelTimer':
+      case 'count':
+        break; // timers: one real timer follows nextDeadline(); counts: countAction above
+    }
+  }
+
+  private sendAdvert(priority: number): void {
+    for (const dst of this.spec.destinations) {
+      try {
+        this.deps.adverts.send(buildAdvert(this.st.config, priority, dst), dst, this.spec.source);
+      } catch (e) {
+        if (this.errors.advertSend++ % 100 === 0) {
+          this.log.warn('advert send failed', {
+            dst,
+            error: (e as Error).message,
+            failures: this.errors.advertSend,
+          });
+        }
+      }
+    }
+  }
+
+  private sendGarp(repeat: number): void {
+    for (const v of this.spec.vips) {
+      const frame =
+        v.family === 'inet'
+          ? buildGarp({ mac: this.spec.mac, vip: v.address })
+          : buildUnsolicitedNa({ mac: this.spec.mac, vip: v.address, router: this.spec.router });
+      for (let i = 0; i < repeat; i++) {
+        try {
+          this.deps.frames.send(frame);
+        } catch (e) {
+          if (this.errors.garpSend++ % 100 === 0) {
+            this.log.warn('GARP/NA send failed', { vip: v.address, error: (e as Error).message });
+          }
+        }
+      }
+    }
+  }
+
+  private queueVips(op: 'add' | 'del'): void {
+    const vips = this.spec.vips;
+    this.vipChain = this.vipChain.then(async () => {
+      for (const v of vips) {
+        const key = `${v.ifindex}|${v.address}/${v.prefixLen}`;
+        try {
+          if (op === 'add') {
+            const r = await this.deps.rtnl.addAddress(v);
+            if (r === 'added') this.added.add(key);
+            else this.log.warn('VIP already present; not ours to remove later', { vip: v.address });
+          } else if (this.added.has(key)) {
+            await this.deps.rtnl.delAddress(v);
+            this.added.delete(key);
+          }
+        } catch (e) {
+          this.errors.vip++;
+          this.log.error(`VIP ${op} failed`, { vip: v.address, error: (e as Error).message });
+        }
+      }
+    });
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) this.deps.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Keep one real timer at the machine's earliest deadline. */
+  private arm(): void {
+    const d = nextDeadline(this.st);
+    if (!d) {
+      this.cancelTimer();
+      return;
+    }
+    if (this.timer && this.timerAt === d.at) return;
+    this.cancelTimer();
+    this.timerAt = d.at;
+    this.timer = this.deps.timers.setTimeout(() => this.fire(d.at), d.at - this.deps.clock.now());
+  }
+
+  private fire(at: number): void {
+    this.timer = undefined;
+    const now = this.deps.clock.now();
+    this.deps.lateness.observe(now - at);
+    const due = dueTimers(this.st, now);
+    if (due.length === 0) {
+      this.arm(); // woke a little early (timer granularity): re-arm for the remainder
+      return;
+    }
+    for (const which of due) {
+      // a previous timer's actions may have cancelled or moved this one
+      const at2 = this.st.timers[which];
+      if (at2 === undefined || at2 > this.deps.clock.now()) continue;
+      this.feed({ type: 'timer', which });
+    }
+    this.arm();
+  }
+
+  /** A JSON-able snapshot for the stats dump (SIGUSR1) and `lvsd status`. */
+  snapshot(): object {
+    return {
+      name: this.name,
+      vrid: this.vrid,
+      family: this.spec.machine.family,
+      state: this.st.name,
+      effectivePriority: this.st.effectivePriority,
+      masterSrc: this.st.masterSrc ?? null,
+      transitions: this.transitions,
+      vipsHeld: [...this.added],
+      stats: this.stats,
+      errors: this.errors,
+    };
+  }
+}

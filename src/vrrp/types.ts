@@ -134,7 +134,8 @@ export type DropReason =
   | 'vipMismatch' // address list differs (counted; see validateAdvert for whether it drops)
   | 'ownAdvert' // our own packet looped back
   | 'unicastSrcNotPeer' // check_unicast_src and the source is not a peer
-  | 'ownerIgnore'; // owner_ignore_adverts
+  | 'ownerIgnore' // owner_ignore_adverts
+  | 'badInterval'; // v3 Max Adver Int of 0
 
 export const DROP_REASONS: readonly DropReason[] = [
   'truncated',
@@ -153,13 +154,14 @@ export const DROP_REASONS: readonly DropReason[] = [
   'ownAdvert',
   'unicastSrcNotPeer',
   'ownerIgnore',
+  'badInterval',
 ];
 
 /** The machine's timers; each is one absolute deadline (ms, monotonic) or absent. */
 export type TimerName =
   | 'masterDown' // Master_Down_Timer (also the startup wait)
   | 'advert' // Adver_Timer (master sends)
-  | 'preemptDelay' // preempt_delay hold-off
+  | 'preemptDelay' // reserved: preempt_delay is a deadline in MachineState.preemptAt, not a timer
   | 'garpDelayed' // second GARP burst after becoming master
   | 'garpRefresh' // garp_master_refresh
   | 'garpLowerPrioDelayed' // second lower-priority GARP burst
@@ -255,6 +257,11 @@ export interface MachineState {
   /** The source of the master we follow (backup), if known. */
   readonly masterSrc: string | undefined;
   readonly masterPriority: number | undefined;
+  /**
+   * `preempt_delay`: until this time (ms) lower-priority adverts are still followed as if higher
+   * (keepalived's preempt_time). Set at startup and at the first lower-priority advert.
+   */
+  readonly preemptAt: number | undefined;
 }
 
 /** The reducer's result. */

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The VRRP state machine (RFC 9568 §6.4 with keepalived's knobs) as a pure reducer:
+ * `step(state, event, now) → { state, actions }`. Pure: time is `now` (monotonic ms), timers are
+ * absolute deadlines in the state, and every side effect is a returned action, in the order
+ * keepalived performs them (advert, then VIPs, then GARP, then notify).
+ */
+import { compareAddr } from '../net/wire.js';
+import { masterDownIntervalMs, skewPriority, skewTimeMs } from './timers.js';
+import type {
+  MachineAction,
+  MachineConfig,
+  MachineEvent,
+  MachineState,
+  ReceivedAdvert,
+  StepResult,
+  TimerName,
+  TransitionReason,
+  VrrpStateName,
+} from './types.js';
+
+/** Effective priority: base + tracker delta clamped to 1..254; the owner's 255 is never changed. */
+export function effectivePriority(base: number, delta: number): number {
+  if (base === 255) return 255;
+  return Math.min(254, Math.max(1, base + delta));
+}
+
+/** A fresh machine in `init`; feed it `{ type: 'start' }`. */
+export function initMachine(config: MachineConfig): MachineState {
+  return {
+    config,
+    name: 'init',
+    effectivePriority: config.priority,
+    trackDelta: 0,
+    trackFault: false,
+    linkUp: true,
+    syncFault: false,
+    masterAdverIntMs: config.advertIntMs,
+    timers: {},
+    masterSrc: undefined,
+    masterPriority: undefined,
+    preemptAt: undefined,
+  };
+}
+
+/** The earliest armed timer, for the shell's single real timer. */
+export function nextDeadline(state: MachineState): { which: TimerName; at: number } | undefined {
+  let best: { which: TimerName; at: number } | undefined;
+  for (const [which, at] of Object.entries(state.timers) as [TimerName, number | undefined][]) {
+    if (at !== undefined && (best === undefined || at < best.at)) best = { which, at };
+  }
+  return best;
+}
+
+/** Armed timers due at `now`, earliest first: feed each as `{ type: 'timer', which }`. */
+export function dueTimers(state: MachineState, now: number): TimerName[] {
+  return (Object.entries(state.timers) as [TimerName, number | undefined][])
+    .filter((e): e is [TimerName, number] => e[1] !== undefined && e[1] <= now)
+    .sort((a, b) => a[1] - b[1])
+    .map((e) => e[0]);
+}
+
+/** Master_Down_Interval of this machine now (ms), from its effective priority and learned interval. */
+export function masterDownMs(s: MachineState): number {
+  const c = s.config;
+  return masterDownIntervalMs(
+    c.version,
+    skewPriority(c.priority, s.effectivePriority),
+    s.masterAdverIntMs,
+    c.downTimerAdverts,
+  );
+}
+
+/** Skew_Time of this machine now (ms). */
+export function skewMs(s: MachineState): number {
+  const c = s.config;
+  return skewTimeMs(c.version, skewPriority(c.priority, s.effectivePriority), s.masterAdverIntMs);
+}
+
+/** A small builder so each transition reads as the list of what happens. */
+class Tx {
+  s: MachineState;
+  readonly actions: MachineAction[] = [];
+  constructor(
+    s: MachineState,
+    readonly now: number,
+  ) {
+    this.s = s;
+  }
+  set(patch: Partial<MachineState>): void {
+    this.s = { ...this.s, ...patch };
+  }
+  arm(which: TimerName, at: number): void {
+    this.s = { ...this.s, timers: { ...this.s.timers, [which]: at } };
+    this.actions.push({ type: 'armTimer', which, at });
+  }
+  cancel(...names: TimerName[]): void {
+    for (const which of names) {
+      if (this.s.timers[which] === undefined) continue;
+      const timers = { ...this.s.timers };
+      delete timers[which];
+      this.s = { ...this.s, timers };
+      this.actions.push({ type: 'cancelTimer', which });
+    }
+  }
+  /** Drop a timer that has just fired (no cancel action: the shell's timer is already spent). */
+  fired(which: TimerName): void {
+    const timers = { ...this.s.timers };
+    delete timers[which];
+    this.s = { ...this.s, timers };
+  }
+  push(a: MachineAction): void {
+    this.actions.push(a);
+  }
+  advert(priority: number): void {
+    this.actions.push({ type: 'sendAdvert', priority });
+  }
+  notify(to: VrrpStateName, reason: TransitionReason): void {
+    this.actions.push({ type: 'notify', from: this.s.name, to, reason, priority: this.s.effectivePriority });
+    this.s = { ...this.s, name: to };
+  }
+  result(): StepResult {
+    return { state: this.s, actions: this.actions };
+  }
+}
+
+const MASTER_TIMERS: TimerName[] = ['advert', 'garpDelayed', 'garpRefresh', 'garpLowerPrioDelayed'];
+
+function wantsFault(s: MachineState): boolean {
+  return !s.linkUp || s.trackFault || s.syncFault;
+}
+
+function becomeMaster(t: Tx, reason: TransitionReason): void {
+  const c = t.s.config;
+  t.cancel('masterDown');
+  t.set({
+    masterAdverIntMs: c.advertIntMs,
+    masterSrc: undefined,
+    masterPriority: undefined,
+    preemptAt: undefined,
+  });
+  t.push({ type: 'count', counter: 'becomeMaster' });
+  t.advert(t.s.effectivePriority);
+  t.push({ type: 'addVips' });
+  t.push({ type: 'sendGarp', phase: 'master', repeat: c.garp.masterRepeat });
+  t.arm('advert', t.now + c.advertIntMs);
+  if (c.garp.masterDelayMs > 0) t.arm('garpDelayed', t.now + c.garp.masterDelayMs);
+  if (c.garp.masterRefreshMs > 0) t.arm('garpRefresh', t.now + c.garp.masterRefreshMs);
+  t.notify('master', reason);
+}
+
+/** Leave master: stop sending, release the VIPs (the caller sends any priority-0 advert first). */
+function leaveMaster(t: Tx, to: VrrpStateName, reason: TransitionReason): void {
+  t.cancel(...MASTER_TIMERS);
+  t.push({ type: 'removeVips' });
+  t.push({ type: 'count', counter: 'releaseMaster' });
+  t.notify(to, reason);
+}
+
+function enterBackup(t: Tx, reason: TransitionReason): void {
+  t.notify('backup', reason);
+  t.arm('masterDown', t.now + masterDownMs(t.s));
+}
+
+function enterFault(t: Tx, reason: TransitionReason): void {
+  if (t.s.name === 'master') {
+    t.advert(0);
+    leaveMaster(t, 'fault', reason);
+  } else {
+    t.notify('fault', reason);
+  }
+  t.cancel('masterDown', ...MASTER_TIMERS);
+  t.set({ masterSrc: undefined, masterPriority: undefined, preemptAt: undefined });
+}
+
+/** Leaving init (after start / startup delay) or fault: owner → master at once, else backup. */
+function startup(t: Tx, reason: TransitionReason): void {
+  if (wantsFault(t.s)) {
+    if (t.s.name !== 'fault') enterFault(t, 'fault');
+    return;
+  }
+  const c = t.s.config;
+  t.set({ masterAdverIntMs: c.advertIntMs });
+  if (c.priority === 255) {
+    becomeMaster(t, reason === 'start' ? 'ownerStart' : reason);
+    return;
+  }
+  if (c.preemptDelayMs > 0) t.set({ preemptAt: t.now + c.preemptDelayMs });
+  enterBackup(t, reason);
+}
+
+function follow(t: Tx, adv: ReceivedAdvert): void {
+  const c = t.s.config;
+  t.set({
+    masterSrc: adv.src,
+    masterPriority: adv.priority,
+    masterAdverIntMs: c.version === 3 ? adv.maxAdverIntMs : t.s.masterAdverIntMs,
+  });
+  t.arm('masterDown', t.now + masterDownMs(t.s));
+}
+
+function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
+  const c = t.s.config;
+  if (adv.priority === 0) {
+    // RFC 9568 §6.4.2: Master_Down_Timer = Skew_Time.
+    t.arm('masterDown', t.now + skewMs(t.s));
+    return;
+  }
+  const eff = t.s.effectivePriority;
+  if (!c.preempt || adv.priority >= eff) {
+    follow(t, adv);
+    return;
+  }
+  // Lower priority and preempt: follow it anyway while preempt_delay holds (keepalived preempt_time).
+  if (c.preemptDelayMs > 0) {
+    if (t.s.preemptAt === undefined) t.set({ preemptAt: t.now + c.preemptDelayMs });
+    if (t.s.preemptAt !== undefined && t.s.preemptAt > t.now) {
+      follow(t, adv);
+      return;
+    }
+  }
+  // Discard: Master_Down_Timer keeps running, we preempt when it fires.
+}
+
+function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
+  const c = t.s.config;
+  const eff = t.s.effectivePriority;
+  if (adv.priority === 0) {
+    t.advert(eff);
+    t.arm('advert', t.now + c.advertIntMs);
+    return;
+  }
+  const higher = adv.priority > eff || (adv.priority === eff && compareAddr(adv.src, c.primaryAddress) > 0);
+  if (higher) {
+    if (c.higherPrioSendAdvert) t.advert(eff);
+    leaveMaster(t, 'backup', 'higherPriority');
+    follow(t, adv);
+    return;
+  }
+  t.push({ type: 'count', counter: 'lowerPrioRcvd' });
+  t.push({ type: 'notifyMasterRxLowerPri', src: adv.src, priority: adv.priority });
+  if (c.lowerPrioNoAdvert) return;
+  // RFC 9568: an Active router receiving a lower priority advert sends one at once; keepalived
+  // also re-sends gratuitous ARPs so the network follows the real master.
+  t.advert(eff);
+  t.arm('advert', t.now + c.advertIntMs);
+  if (c.garp.lowerPrioRepeat > 0)
+    t.push({ type: 'sendGarp', phase: 'lowerPrio', repeat: c.garp.lowerPrioRepeat });
+  if (c.garp.lowerPrioDelayMs > 0) t.arm('garpLowerPrioDelayed', t.now + c.garp.lowerPrioDelayMs);
+}
+
+function onTimer(t: Tx, which: TimerName): void {
+  const at = t.s.timers[which];
+  if (at === undefined || at > t.now) return; // stale or early: ignore
+  t.fired(which);
+  const c = t.s.config;
+  const name = t.s.name;
+  switch (which) {
+    case 'startupDelay':
+      if (name === 'init') startup(t, 'start');
+      return;
+    case 'masterDown':
+      if (name === 'backup') becomeMaster(t, 'masterDown');
+      return;
+    case 'advert':
+      if (name === 'master') {
+        t.advert(t.s.effectivePriority);
+        t.arm('advert', t.now + c.advertIntMs);
+      }
+      return;
+    case 'garpDelayed':
+      if (name === 'master')
+        t.push({ type: 'sendGarp', phase: 'masterDelayed', repeat: c.garp.masterRepeat });
+      return;
+    case 'garpRefresh':
+      if (name === 'master') {
+        t.push({ type: 'sendGarp', phase: 'refresh', repeat: c.garp.masterRefreshRepeat });
+        t.arm('garpRefresh', t.now + c.garp.masterRefreshMs);
+      }
+      return;
+    case 'garpLowerPrioDelayed':
+      if (name === 'master') {
+        t.push({ type: 'sendGarp', phase: 'lowerPrioDelayed', repeat: c.garp.lowerPrioRepeat });
+      }
+      return;
+    case 'preemptDelay':
+      return;
+  }
+}
+
+/** Re-evaluate fault and priority after a link, tracking or sync-fault change. */
+function reevaluate(t: Tx, prevPriority: number): void {
+  const s = t.s;
+  if (s.effectivePriority !== prevPriority) {
+    t.push({ type: 'priorityChanged', from: prevPriority, to: s.effectivePriority });
+  }
+  if (s.name === 'init' || s.name === 'stop') return;
+  if (wantsFault(s)) {
+    if (s.name !== 'fault') enterFault(t, 'fault');
+    return;
+  }
+  if (s.name === 'fault') startup(t, 'faultCleared');
+  // A backup's running Master_Down_Timer keeps its deadline; the next advert re-arms it with the
+  // skew of the new effective priority.
+}
+
+/**
+ * The reducer. Events that do not apply in the current state are ignored (no actions);
+ * `stop` absorbs everything.
+ */
+export function step(state: MachineState, event: MachineEvent, now: number): StepResult {
+  const t = new Tx(state, now);
+  if (state.name === 'stop') return t.result();
+  switch (event.type) {
+    case 'start': {
+      if (state.name !== 'init' || state.timers.startupDelay !== undefined) break;
+      if (state.config.startupDelayMs > 0) t.arm('startupDelay', now + state.config.startupDelayMs);
+      else startup(t, 'start');
+      break;
+    }
+    case 'advert': {
+      if (state.name !== 'backup' && state.name !== 'master') break;
+      t.push({ type: 'count', counter: 'advertRcvd' });
+      if (event.advert.priority === 0) t.push({ type: 'count', counter: 'priZeroRcvd' });
+      if (state.name === 'backup') backupAdvert(t, event.advert);
+      else masterAdvert(t, event.advert);
+      break;
+    }
+    case 'timer':
+      onTimer(t, event.which);
+      break;
+    case 'link': {
+      const prev = state.effectivePriority;
+      t.set({ linkUp: event.up });
+      reevaluate(t, prev);
+      break;
+    }
+    case 'tracking': {
+      const prev = state.effectivePriority;
+      t.set({
+        trackDelta: event.delta,
+        trackFault: event.fault,
+        effectivePriority: effectivePriority(state.config.priority, event.delta),
+      });
+      reevaluate(t, prev);
+      break;
+    }
+    case 'sync': {
+      const prev = state.effectivePriority;
+      if (event.to === 'fault' || event.to === 'faultCleared') {
+        t.set({ syncFault: event.to === 'fault' });
+        reevaluate(t, prev);
+      } else if (event.to === 'master' && state.name === 'backup') {
+        becomeMaster(t, 'syncGroup');
+      } else if (event.to === 'backup' && state.name === 'master') {
+        leaveMaster(t, 'backup', 'syncGroup');
+        t.set({ masterAdverIntMs: state.config.advertIntMs });
+        t.arm('masterDown', now + masterDownMs(t.s));
+      }
+      break;
+    }
+    case 'shutdown': {
+      if (state.name === 'master') {
+        t.advert(0);
+        leaveMaster(t, 'stop', 'shutdown');
+      } else {
+        t.notify('stop', 'shutdown');
+      }
+      t.cancel(...(Object.keys(t.s.timers) as TimerName[]));
+      break;
+    }
+  }
+  return t.result();
+}

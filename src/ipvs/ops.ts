@@ -46,6 +46,12 @@ export interface ApplyReport {
   applied: IpvsOp[];
   /** The op that failed and why; absent when all succeeded. */
   failed?: { op: IpvsOp; error: Error };
+  /**
+   * Ops after `failed` that were already in flight (the driver pipelines a window of requests per
+   * datagram, and the kernel runs each) and that the kernel rejected too. Those that succeeded are
+   * in `applied`, so `applied` is exactly what changed in the kernel.
+   */
+  alsoFailed?: { op: IpvsOp; error: Error }[];
   /** Ops not attempted because an earlier one failed. */
   skipped: IpvsOp[];
 }

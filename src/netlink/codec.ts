@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Netlink wire codec: nlmsghdr, genlmsghdr, nlattr TLVs (4-byte aligned), NLMSG_ERROR -> errno.
+ * Pure. Hand-written because the formats are four tiny fixed structs and the one library found
+ * (netlink@0.3.0) keeps its codec internal and unversioned; owning it lets replies be decoded
+ * with a sticky-error AttrDecoder (mdlayher/netlink style) and requests be built without copies.
+ * Byte order: every netlink field is host order (little-endian on the machines lvsd runs on),
+ * except where a caller explicitly writes network order (`u16be`, `u32be`).
+ */
+import { Buffer } from 'node:buffer';
+
+export const NLMSG_HDRLEN = 16;
+export const GENL_HDRLEN = 4;
+export const NLA_HDRLEN = 4;
+
+export const NlMsgType = { NOOP: 1, ERROR: 2, DONE: 3, OVERRUN: 4 } as const;
+
+export const NlFlags = {
+  REQUEST: 0x1,
+  MULTI: 0x2,
+  ACK: 0x4,
+  ECHO: 0x8,
+  ROOT: 0x100,
+  MATCH: 0x200,
+  DUMP: 0x300,
+} as const;
+
+export const NLA_F_NESTED = 0x8000;
+export const NLA_F_NET_BYTEORDER = 0x4000;
+export const NLA_TYPE_MASK = 0x3fff;
+
+/** nlctrl (generic netlink controller) constants used to resolve families. */
+export const Ctrl = {
+  ID: 0x10,
+  VERSION: 1,
+  CMD_GETFAMILY: 3,
+  ATTR_FAMILY_ID: 1,
+  ATTR_FAMILY_NAME: 2,
+} as const;
+
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Builds a flat run of attributes. Throws only on programmer error (value out of range). */
+export class AttrWriter {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+
+  private put(type: number, payload: Buffer): this {
+    const len = NLA_HDRLEN + payload.length;
+    const hdr = Buffer.alloc(NLA_HDRLEN);
+    hdr.writeUInt16LE(len, 0);
+    hdr.writeUInt16LE(type, 2);
+    this.parts.push(hdr, payload);
+    const pad = align4(len) - len;
+    if (pad > 0) this.parts.push(Buffer.alloc(pad));
+    this.size += align4(len);
+    return this;
+  }
+
+  u8(type: number, v: number): this {
+    const b = Buffer.alloc(1);
+    b.writeUInt8(v, 0);
+    return this.put(type, b);
+  }
+  u16(type: number, v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(v, 0);
+    return this.put(type, b);
+  }
+  u16be(type: number, v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(v, 0);
+    return this.put(type, b);
+  }
+  u32(type: number, v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v >>> 0, 0);
+    return this.put(type, b);
+  }
+  u32be(type: number, v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(v >>> 0, 0);
+    return this.put(type, b);
+  }
+  /** NUL-terminated string. */
+  string(type: number, s: string): this {
+    return this.put(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]));
+  }
+  bytes(type: number, b: Uint8Array): this {
+    return this.put(type, Buffer.from(b));
+  }
+  nested(type: number, build: (w: AttrWriter) => void): this {
+    const inner = new AttrWriter();
+    build(inner);
+    return this.put(type | NLA_F_NESTED, inner.toBuffer());
+  }
+  get length(): number {
+    return this.size;
+  }
+  toBuffer(): Buffer {
+    return Buffer.concat(this.parts, this.size);
+  }
+}
+
+export interface GenlRequest {
+  family: number;
+  cmd: number;
+  version: number;
+  flags: number;
+  seq: number;
+  /** Local port (nlmsg_pid). */
+  port: number;
+  attrs: Uint8Array;
+}
+
+/** nlmsghdr + genlmsghdr + attributes, as one buffer. */
+export function encodeGenlRequest(r: GenlRequest): Buffer {
+  const len = NLMSG_HDRLEN + GENL_HDRLEN + r.attrs.length;
+  const b = Buffer.alloc(len);
+  b.writeUInt32LE(len, 0);
+  b.writeUInt16LE(r.family, 4);
+  b.writeUInt16LE(r.flags, 6);
+  b.writeUInt32LE(r.seq >>> 0, 8);
+  b.writeUInt32LE(r.port >>> 0, 12);
+  b.writeUInt8(r.cmd, 16);
+  b.writeUInt8(r.version, 17);
+  b.set(r.attrs, NLMSG_HDRLEN + GENL_HDRLEN);
+  return b;
+}
+
+export interface NlMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  port: number;
+  /** Everything after the 16-byte header. */
+  payload: Buffer;
+}
+
+export type NlDropReason = 'shortHeader' | 'badLength' | 'shortError' | 'shortGenlHeader';
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: NlDropReason };
+
+/** Split a datagram into netlink messages. Never throws. */
+export function decodeMessages(buf: Uint8Array): Decoded<NlMessage[]> {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: NlMessage[] = [];
+  let off = 0;
+  while (off < b.length) {
+    if (b.length - off < NLMSG_HDRLEN) return { ok: false, reason: 'shortHeader' };
+    const len = b.readUInt32LE(off);
+    if (len < NLMSG_HDRLEN || off + len > b.length) return { ok: false, reason: 'badLength' };
+    out.push({
+      type: b.readUInt16LE(off + 4),
+      flags: b.readUInt16LE(off + 6),
+      seq: b.readUInt32LE(off + 8),
+      port: b.readUInt32LE(off + 12),
+      payload: b.subarray(off + NLMSG_HDRLEN, off + len),
+    });
+    off += align4(len);
+  }
+  return { ok: true, value: out };
+}
+
+/** NLMSG_ERROR payload: `int error` (0 = ACK, else -errno) then the original header. */
+export function decodeErrorPayload(payload: Buffer): Decoded<{ errno: number; seq: number }> {
+  if (payload.length < 4 + NLMSG_HDRLEN) return { ok: false, reason: 'shortError' };
+  return { ok: true, value: { errno: -payload.readInt32LE(0), seq: payload.readUInt32LE(4 + 8) } };
+}
+
+/** genlmsghdr then attributes. */
+export function decodeGenlPayload(payload: Buffer): Decoded<{ cmd: number; version: number; attrs: Buffer }> {
+  if (payload.length < GENL_HDRLEN) return { ok: false, reason: 'shortGenlHeader' };
+  return {
+    ok: true,
+    value: { cmd: payload.readUInt8(0), version: payload.readUInt8(1), attrs: payload.subarray(GENL_HDRLEN) },
+  };
+}
+
+/**
+ * Walks a run of attributes. Errors are sticky: after the first problem every accessor returns a
+ * zero value and `err()` reports the first problem (mdlayher/netlink AttributeDecoder style).
+ */
+export class AttrDecoder {
+  private off = 0;
+  private curType = 0;
+  private cur: Buffer = Buffer.alloc(0);
+  private error: string | undefined;
+
+  constructor(private readonly buf: Buffer) {}
+
+  /** Advance to the next attribute; false at the end or after an error. */
+  next(): boolean {
+    if (this.error !== undefined || this.off >= this.buf.length) return false;
+    if (this.buf.length - this.off < NLA_HDRLEN) return this.fail('truncated attribute header');
+    const len = this.buf.readUInt16LE(this.off);
+    if (len < NLA_HDRLEN || this.off + len > this.buf.length)
+      return this.fail(`attribute length ${len} out of range`);
+    this.curType = this.buf.readUInt16LE(this.off + 2) & NLA_TYPE_MASK;
+    this.cur = this.buf.subarray(this.off + NLA_HDRLEN, this.off + len);
+    this.off += align4(len);
+    return true;
+  }
+
+  type(): number {
+    return this.curType;
+  }
+  bytes(): Buffer {
+    return this.cur;
+  }
+  private need(n: number, what: string): boolean {
+    if (this.error !== undefined) return false;
+    if (this.cur.length < n) {
+      this.fail(`attribute ${this.curType}: ${what} needs ${n} bytes, has ${this.cur.length}`);
+      return false;
+    }
+    return true;
+  }
+  u8(): number {
+    return this.need(1, 'u8') ? this.cur.readUInt8(0) : 0;
+  }
+  u16(): number {
+    return this.need(2, 'u16') ? this.cur.readUInt16LE(0) : 0;
+  }
+  u16be(): number {
+    return this.need(2, 'u16be') ? this.cur.readUInt16BE(0) : 0;
+  }
+  u32(): number {
+    return this.need(4, 'u32') ? this.cur.readUInt32LE(0) : 0;
+  }
+  u32be(): number {
+    return this.need(4, 'u32be') ? this.cur.readUInt32BE(0) : 0;
+  }
+  u64(): bigint {
+    return this.need(8, 'u64') ? this.cur.readBigUInt64LE(0) : 0n;
+  }
+  /** NUL-terminated (or unterminated) string. */
+  string(): string {
+    if (this.error !== undefined) return '';
+    const nul = this.cur.indexOf(0);
+    return this.cur.subarray(0, nul < 0 ? this.cur.length : nul).toString('utf8');
+  }
+  /** Decode a nested attribute with its own decoder; its error becomes ours. */
+  nested(fn: (d: AttrDecoder) => void): void {
+    if (this.error !== undefined) return;
+    const inner = new AttrDecoder(this.cur);
+    fn(inner);
+    const e = inner.err();
+    if (e !== undefined) this.fail(`in attribute ${this.curType}: ${e}`);
+  }
+  fail(msg: string): false {
+    this.error ??= msg;
+    return false;
+  }
+  err(): string | undefined {
+    return this.error;
+  }
+}
+
+/** Errno numbers (Linux x86/arm generic) netlink replies carry, and their names. */
+const errnoNames: Readonly<Record<number, string>> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  3: 'ESRCH',
+  4: 'EINTR',
+  5: 'EIO',
+  11: 'EAGAIN',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  19: 'ENODEV',
+  22: 'EINVAL',
+  34: 'ERANGE',
+  71: 'EPROTO',
+  90: 'EMSGSIZE',
+  93: 'EPROTONOSUPPORT',
+  95: 'EOPNOTSUPP',
+  97: 'EAFNOSUPPORT',
+  105: 'ENOBUFS',
+  110: 'ETIMEDOUT',
+  524: 'ENOTSUPP',
+};
+
+export function errnoName(errno: number): string {
+  return errnoNames[errno] ?? `E${errno}`;
+}

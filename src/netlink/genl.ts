@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Generic netlink client over a `NetlinkTransport`: family resolution through nlctrl, requests
+ * matched to replies by sequence number, dumps, and pipelined batches (many requests in one
+ * datagram before any ack is read; the kernel runs each message of a datagram in order).
+ * Shell: owns timers and the socket; the byte work is in codec.ts.
+ */
+import { Buffer } from 'node:buffer';
+import {
+  AttrDecoder,
+  AttrWriter,
+  Ctrl,
+  NlFlags,
+  NlMsgType,
+  decodeErrorPayload,
+  decodeGenlPayload,
+  decodeMessages,
+  encodeGenlRequest,
+} from './codec.js';
+import type { NetlinkTransport } from './socket.js';
+
+export interface GenlMessage {
+  cmd: number;
+  attrs: Uint8Array;
+  /** NLM_F_DUMP: the kernel replies with many messages ending in NLMSG_DONE. */
+  dump?: boolean;
+}
+
+export interface GenlReply {
+  cmd: number;
+  attrs: Buffer;
+}
+
+/** Result of one request: its replies, or the kernel's errno (ETIMEDOUT = 110 when no answer came). */
+export type GenlOutcome = { ok: true; replies: GenlReply[] } | { ok: false; errno: number };
+
+export interface GenlClientOptions {
+  /** Give up on an unanswered request after this many ms. @default 15000 */
+  timeoutMs?: number;
+}
+
+const ETIMEDOUT = 110;
+const ENOBUFS = 105;
+const EPROTO = 71;
+
+interface Pending {
+  replies: GenlReply[];
+  resolve: (o: GenlOutcome) => void;
+}
+
+/** Generic netlink requests over one socket. Equivalent of libnl's genl_* calls. */
+export class GenlClient {
+  private seq = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly transport: NetlinkTransport,
+    opts: GenlClientOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    transport.onMessage((d) => this.receive(d));
+    transport.onError((e) => {
+      // A receive-queue overflow loses replies we can never match: fail everything in flight.
+      const errno = e.code === 'ENOBUFS' ? ENOBUFS : EPROTO;
+      this.failAll(errno);
+    });
+  }
+
+  /** Family id of a generic netlink family (`genl-ctrl-list`), or undefined if not registered. */
+  async resolveFamily(name: string): Promise<number | undefined> {
+    const attrs = new AttrWriter().string(Ctrl.ATTR_FAMILY_NAME, name).toBuffer();
+    const [out] = await this.exchange(Ctrl.ID, Ctrl.VERSION, [{ cmd: Ctrl.CMD_GETFAMILY, attrs }]);
+    if (out === undefined || !out.ok) return undefined;
+    for (const r of out.replies) {
+      const d = new AttrDecoder(r.attrs);
+      while (d.next()) if (d.type() === Ctrl.ATTR_FAMILY_ID) return d.u16();
+    }
+    return undefined;
+  }
+
+  /**
+   * Send `msgs` in order, up to `window` per datagram, and return one outcome per message.
+   * With `stopOnError`, no further datagram is sent after one holding a failure; messages not sent
+   * get `undefined`. Messages after a failure in the same datagram were still run by the kernel.
+   */
+  async exchange(
+    family: number,
+    version: number,
+    msgs: readonly GenlMessage[],
+    opts: { window?: number; stopOnError?: boolean } = {},
+  ): Promise<(GenlOutcome | undefined)[]> {
+    const window = Math.max(1, opts.window ?? 64);
+    const out: (GenlOutcome | undefined)[] = new Array<GenlOutcome | undefined>(msgs.length).fill(undefined);
+    for (let start = 0; start < msgs.length; start += window) {
+      const chunk = msgs.slice(start, start + window);
+      const results = await this.sendDatagram(family, version, chunk);
+      results.forEach((r, i) => (out[start + i] = r));
+      if (opts.stopOnError === true && results.some((r) => !r.ok)) break;
+    }
+    return out;
+  }
+
+  private sendDatagram(
+    family: number,
+    version: number,
+    chunk: readonly GenlMessage[],
+  ): Promise<GenlOutcome[]> {
+    const bufs: Buffer[] = [];
+    const promises: Promise<GenlOutcome>[] = [];
+    const seqs: number[] = [];
+    const wasIdle = this.pending.size === 0;
+    for (const m of chunk) {
+      const seq = this.nextSeq();
+      seqs.push(seq);
+      // Dumps end with NLMSG_DONE; no ACK is asked for (older kernels never send one after DONE).
+      const flags = NlFlags.REQUEST | (m.dump === true ? NlFlags.DUMP : NlFlags.ACK);
+      bufs.push(
+        encodeGenlRequest({
+          family,
+          cmd: m.cmd,
+          version,
+          flags,
+          seq,
+          port: this.transport.port,
+          attrs: m.attrs,
+        }),
+      );
+      promises.push(new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })));
+    }
+    if (wasIdle) this.transport.keepAlive(true);
+    const timer = setTimeout(() => {
+      for (const s of seqs) this.settle(s, { ok: false, errno: ETIMEDOUT });
+    }, this.timeoutMs);
+    try {
+      this.transport.send(Buffer.concat(bufs));
+    } catch {
+      for (const s of seqs) this.settle(s, { ok: false, errno: EPROTO });
+    }
+    return Promise.all(promises).finally(() => clearTimeout(timer));
+  }
+
+  private nextSeq(): number {
+    do {
+      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    } while (this.pending.has(this.seq));
+    return this.seq;
+  }
+
+  private settle(seq: number, o: GenlOutcome): void {
+    const p = this.pending.get(seq);
+    if (p === undefined) return;
+    this.pending.delete(seq);
+    if (this.pending.size === 0) this.transport.keepAlive(false);
+    p.resolve(o.ok ? { ok: true, replies: p.replies } : o);
+  }
+
+  private failAll(errno: number): void {
+    for (const seq of [...this.pending.keys()]) this.settle(seq, { ok: false, errno });
+  }
+
+  private receive(datagram: Buffer): void {
+    const msgs = decodeMessages(datagram);
+    if (!msgs.ok) return; // malformed kernel datagram: dropped; its request times out
+    for (const m of msgs.value) {
+      if (m.type === NlMsgType.ERROR) {
+        const e = decodeErrorPayload(m.payload);
+        if (e.ok)
+          this.settle(
+            e.value.seq,
+            e.value.errno === 0 ? { ok: true, replies: [] } : { ok: false, errno: e.value.errno },
+          );
+      } else if (m.type === NlMsgType.DONE) {
+        // A dump may end with a negative errno in DONE's payload.
+        const err = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 0;
+        this.settle(m.seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] });
+      } else if (m.type >= 0x10) {
+        const g = decodeGenlPayload(m.payload);
+        const p = this.pending.get(m.seq);
+        if (g.ok && p !== undefined) p.replies.push({ cmd: g.value.cmd, attrs: g.value.attrs });
+      }
+    }
+  }
+
+  close(): void {
+    this.failAll(EPROTO);
+    this.transport.close();
+  }
+}

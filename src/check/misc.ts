@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * MISC_CHECK: run a program (misc_path, split like a shell command line without a shell) with
+ * misc_timeout; exit 0 = up, 1 = down; with misc_dynamic, exit 2..255 = up with weight exit-2,
+ * otherwise any non-zero exit = down. A timed-out script's whole process group is killed.
+ * Also the notify-script runner used by the manager.
+ */
+import { spawn } from 'node:child_process';
+import type { Probe } from './probe.js';
+import { fail } from './probe.js';
+import type { ProbeResult } from './result.js';
+
+/** Split a command line: whitespace separates, single/double quotes group, backslash escapes. */
+export function splitCommand(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else cur += ch;
+  }
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+export interface ScriptOutcome {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  error?: string;
+}
+
+/** Run a command line with a timeout; kills its process group on timeout or abort. */
+export function runScript(line: string, timeoutMs: number, signal?: AbortSignal): Promise<ScriptOutcome> {
+  const [cmd, ...args] = splitCommand(line);
+  if (cmd === undefined)
+    return Promise.resolve({ code: null, signal: null, timedOut: false, error: 'empty command' });
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    const kill = (): void => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = (): void => kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (o: ScriptOutcome): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(o);
+    };
+    child.once('error', (e) =>
+      done({ code: null, signal: null, timedOut, error: (e as NodeJS.ErrnoException).code ?? e.message }),
+    );
+    child.once('exit', (code, sig) => done({ code, signal: sig, timedOut }));
+  });
+}
+
+export function miscResult(o: ScriptOutcome, dynamic: boolean): ProbeResult {
+  if (o.timedOut) return fail('timeout');
+  if (o.error !== undefined) return fail(o.error);
+  if (o.code === null) return fail(`killed by ${o.signal ?? 'signal'}`);
+  if (o.code === 0) return { ok: true };
+  if (o.code === 1 || !dynamic) return fail(`exit ${o.code}`);
+  return { ok: true, weight: o.code - 2 };
+}
+
+export function miscProbe(path: string, timeoutMs: number, dynamic: boolean): Probe {
+  return async (signal) => miscResult(await runScript(path, timeoutMs, signal), dynamic);
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Builds the probe for one checker of one real (the factory the manager injects). */
+import type { Rng } from '../core/clock.js';
+import { dnsProbe } from './dns.js';
+import { fileProbe } from './file.js';
+import { httpProbe } from './http.js';
+import { miscProbe } from './misc.js';
+import type { Probe } from './probe.js';
+import { probeTarget } from './probe.js';
+import { tcpProbe } from './tcp.js';
+import type { CheckerSpec, RealServerSpec } from './types.js';
+import { dnsQueryTypes } from './types.js';
+import { udpProbe } from './udp.js';
+
+export type ProbeFactory = (checker: CheckerSpec, rs: RealServerSpec) => Probe;
+
+export function realProbeFactory(rng: Rng): ProbeFactory {
+  return (c, rs) => {
+    const target = probeTarget(rs, c);
+    switch (c.kind) {
+      case 'tcp':
+        return tcpProbe(target, c.timing.connectTimeoutMs);
+      case 'http':
+        return httpProbe(target, c);
+      case 'misc':
+        return miscProbe(c.path, c.timeoutMs, c.dynamic);
+      case 'dns':
+        return dnsProbe(target, c.timing.connectTimeoutMs, dnsQueryTypes[c.type], c.name, () => rng.next());
+      case 'udp':
+        return udpProbe(target, c);
+      case 'file':
+        return fileProbe(c);
+    }
+  };
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Keyword tables of the health checkers (`TCP_CHECK`, `HTTP_GET`, `SSL_GET`, `MISC_CHECK`,
+ * `DNS_CHECK`, `UDP_CHECK`, `FILE_CHECK`) and the checker draft they fill. Pure.
+ * Inherited values (delay_loop, retry, ...) are resolved in schema.ts.
+ */
+import type { CheckerType, HttpUrl, ScriptSpec, SourceLoc } from '../model.js';
+import type { AstNode } from '../parser.js';
+import {
+  type Ctx,
+  type KeywordTable,
+  addressArg,
+  arg,
+  flag,
+  intArg,
+  intValue,
+  noExtra,
+  runTable,
+  scriptArgs,
+  secondsArg,
+  wordArg,
+} from '../values.js';
+
+export interface CheckerDraft {
+  type: CheckerType;
+  loc: SourceLoc;
+  connectIp?: string;
+  connectIpFamily?: 'inet' | 'inet6';
+  connectPort?: number;
+  bindTo?: string;
+  bindPort?: number;
+  bindIf?: string;
+  fwmark?: number;
+  connectTimeoutMs?: number;
+  retry?: number;
+  delayBeforeRetryMs?: number;
+  delayLoopMs?: number;
+  warmupMs?: number;
+  alpha?: boolean;
+  logAllFailures: boolean;
+  // HTTP_GET / SSL_GET
+  urls: HttpUrl[];
+  virtualhost?: string;
+  httpProtocol?: '1.0' | '1.0C' | '1.1';
+  enableSni: boolean;
+  sniName?: string;
+  fastRecovery: boolean;
+  // MISC_CHECK
+  miscPath?: ScriptSpec;
+  miscTimeoutMs?: number;
+  miscDynamic: boolean;
+  user?: { user: string; group?: string };
+  // DNS_CHECK
+  queryType?: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  name?: string;
+  // UDP_CHECK
+  payload?: string;
+  requireReply?: string;
+  minReplyLength?: number;
+  maxReplyLength?: number;
+  // FILE_CHECK
+  trackFile?: string;
+  trackFileLoc?: SourceLoc;
+  dynamic: boolean;
+  weight?: number;
+  weightReverse: boolean;
+}
+
+export function newCheckerDraft(type: CheckerType, loc: SourceLoc): CheckerDraft {
+  return {
+    type,
+    loc,
+    logAllFailures: false,
+    urls: [],
+    enableSni: false,
+    fastRecovery: false,
+    miscDynamic: false,
+    dynamic: false,
+    weightReverse: false,
+  };
+}
+
+function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
+  if (v !== undefined) obj[key] = v;
+}
+
+const common: KeywordTable<CheckerDraft> = {
+  connect_ip: {
+    run: (c, n, d) => {
+      const a = addressArg(c, n);
+      if (a) {
+        d.connectIp = a.address;
+        d.connectIpFamily = a.family;
+      }
+    },
+  },
+  connect_port: { run: (c, n, d) => set(d, 'connectPort', intArg(c, n, 1, 65535)) },
+  bindto: {
+    run: (c, n, d) => {
+      const a = addressArg(c, n);
+      if (a) d.bindTo = a.address;
+    },
+  },
+  bind_port: { run: (c, n, d) => set(d, 'bindPort', intArg(c, n, 1, 65535)) },
+  bind_if: { run: (c, n, d) => set(d, 'bindIf', wordArg(c, n, 'an interface name')) },
+  fwmark: { run: (c, n, d) => set(d, 'fwmark', intArg(c, n, 1, 4294967295)) },
+  connect_timeout: { run: (c, n, d) => set(d, 'connectTimeoutMs', secondsArg(c, n, 0.001, 3600)) },
+  retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
+  nb_get_retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
+  delay_before_retry: { run: (c, n, d) => set(d, 'delayBeforeRetryMs', secondsArg(c, n, 0, 86400)) },
+  delay_loop: { run: (c, n, d) => set(d, 'delayLoopMs', secondsArg(c, n, 0.001, 86400)) },
+  warmup: { run: (c, n, d) => set(d, 'warmupMs', secondsArg(c, n, 0, 86400)) },
+  alpha: { run: (c, n, d) => (d.alpha = flag(c, n)) },
+  log_all_failures: { run: (c, n, d) => (d.logAllFailures = flag(c, n)) },
+};
+
+function statusCodes(ctx: Ctx, node: AstNode): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (node.args.length === 0) ctx.diags.error(node.loc, '`status_code` needs a code or range such as 200-299', 'status_code');
+  for (const t of node.args) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(t.text);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+    if (!m || lo < 100 || hi > 599 || hi < lo) {
+      ctx.diags.error(t.loc, `\`status_code\` must be a code or range within 100-599 (got ${t.text})`, 'status_code');
+      continue;
+    }
+    out.push([lo, hi]);
+  }
+  return out;
+}
+
+const urlKeywords: KeywordTable<{ url: Partial<HttpUrl> }> = {
+  path: { run: (c, n, u) => set(u.url, 'path', wordArg(c, n, 'a URL path')) },
+  status_code: { run: (c, n, u) => u.url.statusCodes?.push(...statusCodes(c, n)) },
+  digest: {
+    run: (c, n, u) => {
+      const t = arg(c, n, 0, 'an MD5 digest (32 hex digits)');
+      noExtra(c, n, 1);
+      if (!t) return;
+      if (!/^[0-9a-fA-F]{32}$/.test(t.text)) {
+        c.diags.error(t.loc, `\`digest\` must be an MD5 digest of 32 hex digits (got ${t.text})`, 'digest');
+      } else u.url.digest = t.text.toLowerCase();
+    },
+  },
+  virtualhost: { run: (c, n, u) => set(u.url, 'virtualhost', wordArg(c, n, 'a host name')) },
+};
+
+const urlUnsupported = new Set(['regex', 'regex_no_match', 'regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack']);
+
+const http: KeywordTable<CheckerDraft> = {
+  ...common,
+  url: {
+    block: true,
+    run: (c, n, d) => {
+      const u: { url: Partial<HttpUrl> } = { url: { statusCodes: [], loc: n.loc } };
+      runTable(c, n.block ?? [], urlKeywords, urlUnsupported, 'url', u);
+      if (u.url.path === undefined) {
+        c.diags.error(n.loc, '`url` needs a `path`', 'url');
+        return;
+      }
+      const url: HttpUrl = {
+        path: u.url.path,
+        statusCodes: u.url.statusCodes?.length ? u.url.statusCodes : [[200, 299]],
+        loc: n.loc,
+      };
+      if (u.url.digest !== undefined) url.digest = u.url.digest;
+      if (u.url.virtualhost !== undefined) url.virtualhost = u.url.virtualhost;
+      d.urls.push(url);
+    },
+  },
+  virtualhost: { run: (c, n, d) => set(d, 'virtualhost', wordArg(c, n, 'a host name')) },
+  http_protocol: {
+    run: (c, n, d) => {
+      const t = arg(c, n, 0, '1.0, 1.0C or 1.1');
+      noExtra(c, n, 1);
+      if (!t) return;
+      if (t.text === '1.0' || t.text === '1.0C' || t.text === '1.1') d.httpProtocol = t.text;
+      else if (t.text === '1.0c') d.httpProtocol = '1.0C';
+      else c.diags.error(t.loc, `\`http_protocol\` must be 1.0, 1.0C or 1.1 (got ${t.text})`, 'http_protocol');
+    },
+  },
+  enable_sni: { run: (c, n, d) => (d.enableSni = flag(c, n)) },
+  sni_name: { run: (c, n, d) => set(d, 'sniName', wordArg(c, n, 'a host name')) },
+  fast_recovery: { run: (c, n, d) => (d.fastRecovery = flag(c, n)) },
+};
+
+const misc: KeywordTable<CheckerDraft> = {
+  ...common,
+  misc_path: { run: (c, n, d) => set(d, 'miscPath', scriptArgs(c, n)) },
+  misc_timeout: { run: (c, n, d) => set(d, 'miscTimeoutMs', secondsArg(c, n, 0.001, 86400)) },
+  misc_dynamic: { run: (c, n, d) => (d.miscDynamic = flag(c, n)) },
+  user: {
+    run: (c, n, d) => {
+      const u = arg(c, n, 0, 'a user name');
+      noExtra(c, n, 2);
+      if (u) d.user = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
+    },
+  },
+};
+
+const dnsTypes = new Set(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA']);
+
+const dns: KeywordTable<CheckerDraft> = {
+  ...common,
+  type: {
+    run: (c, n, d) => {
+      const t = arg(c, n, 0, 'a query type');
+      noExtra(c, n, 1);
+      if (!t) return;
+      const v = t.text.toUpperCase();
+      if (dnsTypes.has(v)) d.queryType = v as NonNullable<CheckerDraft['queryType']>;
+      else c.diags.error(t.loc, `\`type\` must be one of A, NS, CNAME, SOA, MX, TXT, AAAA (got ${t.text})`, 'type');
+    },
+  },
+  name: { run: (c, n, d) => set(d, 'name', wordArg(c, n, 'a domain name')) },
+};
+
+function hexArg(ctx: Ctx, node: AstNode, wildcard: boolean): string | undefined {
+  const t = arg(ctx, node, 0, 'a hex string');
+  noExtra(ctx, node, 1);
+  if (!t) return undefined;
+  const re = wildcard ? /^([0-9a-fA-FxX]{2})+$/ : /^([0-9a-fA-F]{2})+$/;
+  if (!re.test(t.text)) {
+    ctx.diags.error(
+      t.loc,
+      `\`${node.keyword}\` must be an even number of hex digits${wildcard ? ' (X for any)' : ''} (got ${t.text})`,
+      node.keyword,
+    );
+    return undefined;
+  }
+  return t.text.toLowerCase();
+}
+
+const udp: KeywordTable<CheckerDraft> = {
+  ...common,
+  payload: { run: (c, n, d) => set(d, 'payload', hexArg(c, n, false)) },
+  require_reply: { run: (c, n, d) => set(d, 'requireReply', hexArg(c, n, true)) },
+  min_reply_length: { run: (c, n, d) => set(d, 'minReplyLength', intArg(c, n, 0, 65507)) },
+  max_reply_length: { run: (c, n, d) => set(d, 'maxReplyLength', intArg(c, n, 0, 65507)) },
+};
+
+const file: KeywordTable<CheckerDraft> = {
+  ...common,
+  track_file: {
+    run: (c, n, d) => {
+      const v = wordArg(c, n, 'the name of a vrrp_track_file');
+      if (v !== undefined) {
+        d.trackFile = v;
+        d.trackFileLoc = n.args[0]?.loc ?? n.loc;
+      }
+    },
+  },
+  dynamic: { run: (c, n, d) => (d.dynamic = flag(c, n)) },
+  weight: {
+    run: (c, n, d) => {
+      const t = arg(c, n, 0, 'a weight');
+      if (!t) return;
+      const rev = n.args[1]?.text === 'reverse';
+      noExtra(c, n, rev ? 2 : 1);
+      set(d, 'weight', intValue(c, 'weight', t, -253, 253, 'a weight'));
+      d.weightReverse = rev;
+    },
+  },
+};
+
+export const checkerTables: Readonly<Record<CheckerType, KeywordTable<CheckerDraft>>> = {
+  TCP_CHECK: common,
+  HTTP_GET: http,
+  SSL_GET: http,
+  MISC_CHECK: misc,
+  DNS_CHECK: dns,
+  UDP_CHECK: udp,
+  FILE_CHECK: file,
+};
+
+export const checkerUnsupported: ReadonlySet<string> = new Set([
+  'regex',
+  'regex_no_match',
+  'regex_options',
+  'regex_min_offset',
+  'regex_max_offset',
+  'tls_compliant',
+  'smtp_alert',
+  'helo_name',
+  'host',
+  'genhash',
+]);
+
+/** Checker block keywords lvsd does not implement. */
+export const unsupportedCheckers: ReadonlySet<string> = new Set(['SMTP_CHECK', 'PING_CHECK', 'BFD_CHECK']);

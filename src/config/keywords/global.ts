@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `global_defs` keyword table and the global draft it fills. Pure.
+ * Global GARP settings are kept partial here; schema.ts resolves them with keepalived's defaults.
+ */
+import type { FifoSpec, GarpSettings, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
+import type { AstNode } from '../parser.js';
+import {
+  type Ctx,
+  type KeywordTable,
+  addressValue,
+  arg,
+  flag,
+  intArg,
+  intValue,
+  noExtra,
+  portValue,
+  scriptArgs,
+  secondsArg,
+  secondsValue,
+  wordArg,
+} from '../values.js';
+
+export interface GlobalDraft {
+  routerId?: string;
+  vrrpVersion?: 2 | 3;
+  vrrpMcastGroup4?: string;
+  vrrpMcastGroup6?: string;
+  garp: Partial<GarpSettings>;
+  scriptUser?: { user: string; group?: string };
+  enableScriptSecurity: boolean;
+  notifyFifo?: FifoSpec;
+  vrrpNotifyFifo?: FifoSpec;
+  lvsNotifyFifo?: FifoSpec;
+  fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+  lvsSyncDaemon?: LvsSyncDaemon;
+  lvsTimeouts?: { tcpMs?: number; tcpFinMs?: number; udpMs?: number };
+  lvsFlush: boolean;
+  lvsFlushOnStop: 'none' | 'all' | 'vs';
+  vrrpStrict: boolean;
+  vrrpCheckUnicastSrc: boolean;
+  vrrpSkipCheckAdvAddr: boolean;
+  vrrpLowerPrioNoAdvert: boolean;
+  vrrpHigherPrioSendAdvert: boolean;
+  vrrpStartupDelayMs: number;
+  loc?: SourceLoc;
+}
+
+export function newGlobalDraft(): GlobalDraft {
+  return {
+    garp: {},
+    enableScriptSecurity: false,
+    fifoScripts: {},
+    lvsFlush: false,
+    lvsFlushOnStop: 'none',
+    vrrpStrict: false,
+    vrrpCheckUnicastSrc: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpLowerPrioNoAdvert: false,
+    vrrpHigherPrioSendAdvert: false,
+    vrrpStartupDelayMs: 0,
+  };
+}
+
+function fifo(ctx: Ctx, node: AstNode): FifoSpec | undefined {
+  const t = arg(ctx, node, 0, 'a FIFO path');
+  if (!t) return undefined;
+  if (!t.text.startsWith('/')) {
+    ctx.diags.error(t.loc, `\`${node.keyword}\` needs an absolute path (got ${t.text})`, node.keyword);
+    return undefined;
+  }
+  noExtra(ctx, node, 3);
+  return { path: t.text, loc: node.loc };
+}
+
+/** Integer counts and seconds shared by the global `vrrp_garp_*` and per-instance `garp_*` keys. */
+export function garpKeywords<T extends { garp: Partial<GarpSettings> }>(prefix: string): KeywordTable<T> {
+  return {
+    [`${prefix}garp_master_repeat`]: { run: (c, n, g) => set(g.garp, 'masterRepeat', intArg(c, n, 1, 255)) },
+    [`${prefix}garp_master_delay`]: { run: (c, n, g) => set(g.garp, 'masterDelayMs', secondsArg(c, n, 0, 255)) },
+    [`${prefix}garp_master_refresh`]: {
+      run: (c, n, g) => set(g.garp, 'masterRefreshMs', secondsArg(c, n, 0, 86400)),
+    },
+    [`${prefix}garp_master_refresh_repeat`]: {
+      run: (c, n, g) => set(g.garp, 'masterRefreshRepeat', intArg(c, n, 1, 255)),
+    },
+    [`${prefix}garp_lower_prio_repeat`]: { run: (c, n, g) => set(g.garp, 'lowerPrioRepeat', intArg(c, n, 0, 255)) },
+    [`${prefix}garp_lower_prio_delay`]: {
+      run: (c, n, g) => set(g.garp, 'lowerPrioDelayMs', secondsArg(c, n, 0, 255)),
+    },
+    [`${prefix}garp_interval`]: { run: (c, n, g) => set(g.garp, 'garpIntervalMs', secondsArg(c, n, 0, 1)) },
+    [`${prefix}gna_interval`]: { run: (c, n, g) => set(g.garp, 'gnaIntervalMs', secondsArg(c, n, 0, 1)) },
+  };
+}
+
+function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
+  if (v !== undefined) obj[key] = v;
+}
+
+export const globalKeywords: KeywordTable<GlobalDraft> = {
+  router_id: { run: (c, n, g) => set(g, 'routerId', wordArg(c, n, 'a name')) },
+  vrrp_version: {
+    run: (c, n, g) => {
+      const v = intArg(c, n, 2, 3);
+      if (v === 2 || v === 3) g.vrrpVersion = v;
+    },
+  },
+  vrrp_mcast_group4: {
+    run: (c, n, g) => {
+      const t = arg(c, n, 0, 'an IPv4 multicast address');
+      noExtra(c, n, 1);
+      const a = t ? addressValue(c, n.keyword, t) : undefined;
+      if (t && a && (a.family !== 'inet' || !a.address.match(/^2(2[4-9]|3\d)\./))) {
+        c.diags.error(t.loc, `\`vrrp_mcast_group4\` needs an IPv4 multicast address (got ${t.text})`, n.keyword);
+      } else if (a) g.vrrpMcastGroup4 = a.address;
+    },
+  },
+  vrrp_mcast_group6: {
+    run: (c, n, g) => {
+      const t = arg(c, n, 0, 'an IPv6 multicast address');
+      noExtra(c, n, 1);
+      const a = t ? addressValue(c, n.keyword, t) : undefined;
+      if (t && a && (a.family !== 'inet6' || !a.address.startsWith('ff'))) {
+        c.diags.error(t.loc, `\`vrrp_mcast_group6\` needs an IPv6 multicast address (got ${t.text})`, n.keyword);
+      } else if (a) g.vrrpMcastGroup6 = a.address;
+    },
+  },
+  ...garpKeywords<GlobalDraft>('vrrp_'),
+  script_user: {
+    run: (c, n, g) => {
+      const u = arg(c, n, 0, 'a user name');
+      noExtra(c, n, 2);
+      if (u) g.scriptUser = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
+    },
+  },
+  enable_script_security: { run: (c, n, g) => (g.enableScriptSecurity = flag(c, n)) },
+  notify_fifo: { run: (c, n, g) => set(g, 'notifyFifo', fifo(c, n)) },
+  vrrp_notify_fifo: { run: (c, n, g) => set(g, 'vrrpNotifyFifo', fifo(c, n)) },
+  lvs_notify_fifo: { run: (c, n, g) => set(g, 'lvsNotifyFifo', fifo(c, n)) },
+  notify_fifo_script: { run: (c, n, g) => set(g.fifoScripts, 'notify', scriptArgs(c, n)) },
+  vrrp_notify_fifo_script: { run: (c, n, g) => set(g.fifoScripts, 'vrrp', scriptArgs(c, n)) },
+  lvs_notify_fifo_script: { run: (c, n, g) => set(g.fifoScripts, 'lvs', scriptArgs(c, n)) },
+  lvs_sync_daemon: { run: (c, n, g) => set(g, 'lvsSyncDaemon', syncDaemon(c, n)) },
+  lvs_timeouts: { run: (c, n, g) => set(g, 'lvsTimeouts', lvsTimeouts(c, n)) },
+  lvs_flush: { run: (c, n, g) => (g.lvsFlush = flag(c, n)) },
+  lvs_flush_on_stop: {
+    run: (c, n, g) => {
+      const t = n.args[0];
+      noExtra(c, n, 1);
+      if (!t) g.lvsFlushOnStop = 'all';
+      else if (t.text === 'VS') g.lvsFlushOnStop = 'vs';
+      else c.diags.error(t.loc, `\`lvs_flush_on_stop\` takes no value or VS (got ${t.text})`, n.keyword);
+    },
+  },
+  vrrp_strict: { run: (c, n, g) => (g.vrrpStrict = flag(c, n)) },
+  vrrp_check_unicast_src: { run: (c, n, g) => (g.vrrpCheckUnicastSrc = flag(c, n)) },
+  vrrp_skip_check_adv_addr: { run: (c, n, g) => (g.vrrpSkipCheckAdvAddr = flag(c, n)) },
+  vrrp_lower_prio_no_advert: { run: (c, n, g) => (g.vrrpLowerPrioNoAdvert = boolish(c, n)) },
+  vrrp_higher_prio_send_advert: { run: (c, n, g) => (g.vrrpHigherPrioSendAdvert = boolish(c, n)) },
+  vrrp_startup_delay: { run: (c, n, g) => set(g, 'vrrpStartupDelayMs', secondsArg(c, n, 0, 3600)) },
+};
+
+/** A flag that also accepts an explicit `true`/`false` (keepalived allows both forms for some). */
+export function boolish(ctx: Ctx, node: AstNode): boolean {
+  const t = node.args[0];
+  noExtra(ctx, node, 1);
+  if (!t) return true;
+  const v = t.text.toLowerCase();
+  if (v === 'true' || v === 'on' || v === 'yes') return true;
+  if (v === 'false' || v === 'off' || v === 'no') return false;
+  ctx.diags.error(t.loc, `\`${node.keyword}\` takes no value, true or false (got ${t.text})`, node.keyword);
+  return true;
+}
+
+function syncDaemon(ctx: Ctx, node: AstNode): LvsSyncDaemon | undefined {
+  const ifTok = arg(ctx, node, 0, 'an interface name');
+  if (!ifTok) return undefined;
+  const sd: LvsSyncDaemon = { interface: ifTok.text, loc: node.loc };
+  const a = node.args;
+  let i = 1;
+  // `lvs_sync_daemon IF [VI_NAME] [id N] [maxlen N] [port N] [ttl N] [group IP]`
+  const first = a[1];
+  if (first && !['id', 'maxlen', 'port', 'ttl', 'group', 'inst'].includes(first.text)) {
+    sd.instance = first.text;
+    i = 2;
+  }
+  while (i < a.length) {
+    const k = a[i];
+    const v = a[i + 1];
+    if (!k) break;
+    if (!v) {
+      ctx.diags.error(k.loc, `\`lvs_sync_daemon\`: \`${k.text}\` needs a value`, node.keyword);
+      break;
+    }
+    switch (k.text) {
+      case 'inst':
+        sd.instance = v.text;
+        break;
+      case 'id':
+        setIf(sd, 'syncId', intValue(ctx, 'lvs_sync_daemon id', v, 0, 255));
+        break;
+      case 'maxlen':
+        setIf(sd, 'maxLen', intValue(ctx, 'lvs_sync_daemon maxlen', v, 1, 65507));
+        break;
+      case 'port':
+        setIf(sd, 'port', portValue(ctx, 'lvs_sync_daemon port', v, 1));
+        break;
+      case 'ttl':
+        setIf(sd, 'ttl', intValue(ctx, 'lvs_sync_daemon ttl', v, 1, 255));
+        break;
+      case 'group': {
+        const g = addressValue(ctx, 'lvs_sync_daemon group', v);
+        if (g) sd.group = g.address;
+        break;
+      }
+      default:
+        ctx.diags.error(
+          k.loc,
+          `\`lvs_sync_daemon\`: unknown option \`${k.text}\` (expected inst, id, maxlen, port, ttl or group)`,
+          node.keyword,
+        );
+    }
+    i += 2;
+  }
+  return sd;
+}
+
+function setIf<T, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}
+
+function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: number; udpMs?: number } {
+  const out: { tcpMs?: number; tcpFinMs?: number; udpMs?: number } = {};
+  const a = node.args;
+  if (a.length === 0) ctx.diags.error(node.loc, '`lvs_timeouts` needs tcp, tcpfin and/or udp values', node.keyword);
+  for (let i = 0; i < a.length; i += 2) {
+    const k = a[i];
+    const v = a[i + 1];
+    if (!k) break;
+    if (!v) {
+      ctx.diags.error(k.loc, `\`lvs_timeouts\`: \`${k.text}\` needs a number of seconds`, node.keyword);
+      break;
+    }
+    const ms = secondsValue(ctx, `lvs_timeouts ${k.text}`, v, 1, 31536000);
+    if (k.text === 'tcp') setIf(out, 'tcpMs', ms);
+    else if (k.text === 'tcpfin') setIf(out, 'tcpFinMs', ms);
+    else if (k.text === 'udp') setIf(out, 'udpMs', ms);
+    else ctx.diags.error(k.loc, `\`lvs_timeouts\`: unknown timeout \`${k.text}\` (expected tcp, tcpfin or udp)`, node.keyword);
+  }
+  return out;
+}
+
+/** keepalived `global_defs` keywords that lvsd does not implement. */
+export const globalUnsupported: ReadonlySet<string> = new Set([
+  'notification_email',
+  'notification_email_from',
+  'smtp_server',
+  'smtp_helo_name',
+  'smtp_connect_timeout',
+  'smtp_alert',
+  'smtp_alert_vrrp',
+  'smtp_alert_checker',
+  'checker_log_all_failures',
+  'vrrp_min_garp',
+  'vrrp_garp_extra_if',
+  'vrrp_down_timer_adverts',
+  'dynamic_interfaces',
+  'vrrp_delay_after_boot',
+  'reload_check_config',
+  'reload_time_file',
+  'reload_repeat',
+  'reload_file',
+  'config_save_dir',
+  'include_check',
+  'data_use_instance',
+  'state_file_location',
+  'stats_file_location',
+  'json_file_location',
+  'json_version',
+  'tmp_config_directory',
+  'enable_snmp_vrrp',
+  'enable_snmp_keepalived',
+  'enable_snmp_checker',
+  'enable_snmp_rfc',
+  'enable_snmp_rfcv2',
+  'enable_snmp_rfcv3',
+  'enable_traps',
+  'snmp_socket',
+  'enable_dbus',
+  'dbus_service_name',
+  'net_namespace',
+  'net_namespace_ipvs',
+  'namespace_with_ipsets',
+  'instance',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'nftables',
+  'nftables_priority',
+  'nftables_ifindex',
+  'nftables_counters',
+  'nftables_ipvs',
+  'vrrp_iptables',
+  'vrrp_ipsets',
+  'vrrp_priority',
+  'checker_priority',
+  'bfd_priority',
+  'vrrp_rt_priority',
+  'checker_rt_priority',
+  'bfd_rt_priority',
+  'vrrp_no_swap',
+  'checker_no_swap',
+  'bfd_no_swap',
+  'vrrp_cpu_affinity',
+  'checker_cpu_affinity',
+  'bfd_cpu_affinity',
+  'vrrp_rlimit_rttime',
+  'checker_rlimit_rttime',
+  'bfd_rlimit_rttime',
+  'vrrp_rx_bufs_policy',
+  'vrrp_rx_bufs_multiplier',
+  'max_auto_priority',
+  'min_auto_priority_delay',
+  'linkbeat_use_polling',
+  'linkbeat_interfaces',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs_force',
+  'lvs_netlink_cmd_rcv_bufs',
+  'lvs_netlink_cmd_rcv_bufs_force',
+  'lvs_netlink_monitor_rcv_bufs',
+  'lvs_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs',
+  'process_monitor_rcv_bufs_force',
+  'vrrp_garp_lower_prio_delay_ms',
+  'fifo_write_vrrp_states_on_reload',
+  'vrrp_notify_priority_changes',
+  'vrrp_startup_delay_ms',
+  'disable_local_igmp',
+  'random_seed',
+  'umask',
+  'use_pid_dir',
+  'child_wait_time',
+  'vrrp_owner_ignore_adverts',
+  'vrrp_log_unknown_vrids',
+  'vrrp_track_process',
+  'bfd_instance',
+  'local_name',
+  'no_email_faults',
+  'script_security',
+  'process_names',
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'bfd_process_name',
+  'mem_check',
+  'mem_check_log',
+  'rs_init_notifies',
+  'no_checker_emails',
+]);

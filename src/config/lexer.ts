@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * keepalived.conf source expansion and tokens. Pure: files are read through the injected
+ * `SourceHost` (load.ts gives the real one). Per physical line, in keepalived's order: line
+ * continuation (`\`), `@ID` / `@^ID` conditionals, `#` / `!` comments, `$NAME=value` parameter
+ * definitions (multi-line with `\`), `${NAME}` / `$NAME` / `${_ENV NAME}` substitution, `include`
+ * (globs, relative to the including file, cycles detected), then words, quoted strings and braces.
+ * Every token carries its source location; substituted text is located at its `$`.
+ */
+import type { Diagnostics } from './diagnostics.js';
+import type { SourceLoc } from './model.js';
+
+export type TokenKind = 'word' | 'open' | 'close' | 'eol';
+
+export interface Token {
+  kind: TokenKind;
+  /** The word (quotes removed) or `{` / `}`; empty for eol. */
+  text: string;
+  quoted: boolean;
+  loc: SourceLoc;
+}
+
+/** The file-system port of the expander. */
+export interface SourceHost {
+  /** Read a whole file; `realPath` identifies it for cycle detection. */
+  readFile(path: string): { ok: true; text: string; realPath: string } | { ok: false; reason: string };
+  /** Absolute paths matching an absolute glob pattern (`*`, `?`, `[...]`), sorted; [] when none. */
+  glob(pattern: string): string[];
+}
+
+export interface LexOptions {
+  configId: string;
+  env: Record<string, string | undefined>;
+  /** Maximum include depth [32]. */
+  maxIncludeDepth?: number;
+}
+
+export interface LexResult {
+  tokens: Token[];
+  files: string[];
+}
+
+/** A logical line: text plus where each run of characters came from. */
+interface Segment {
+  start: number;
+  line: number;
+  col: number;
+  /** Substituted text: every character reports the `$` position. */
+  fixed: boolean;
+}
+
+interface LogicalLine {
+  text: string;
+  segs: Segment[];
+}
+
+interface State {
+  host: SourceHost;
+  opts: LexOptions;
+  diags: Diagnostics;
+  params: Map<string, string>;
+  tokens: Token[];
+  files: string[];
+  stack: string[];
+}
+
+const paramName = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+function locAt(file: string, l: LogicalLine, offset: number): SourceLoc {
+  let seg = l.segs[0];
+  for (const s of l.segs) {
+    if (s.start <= offset) seg = s;
+    else break;
+  }
+  if (!seg) return { file, line: 1, col: 1 };
+  return { file, line: seg.line, col: seg.fixed ? seg.col : seg.col + (offset - seg.start) };
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
+}
+
+export function resolvePath(base: string, rel: string): string {
+  const joined = rel.startsWith('/') ? rel : `${dirOf(base)}/${rel}`;
+  const out: string[] = [];
+  for (const part of joined.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return (joined.startsWith('/') ? '/' : '') + out.join('/');
+}
+
+/** Expand `mainFile` (already read as `text`) into tokens, reading includes through `host`. */
+export function lexSource(
+  mainFile: string,
+  text: string,
+  realPath: string,
+  host: SourceHost,
+  opts: LexOptions,
+  diags: Diagnostics,
+): LexResult {
+  const st: State = { host, opts, diags, params: new Map(), tokens: [], files: [], stack: [] };
+  processFile(st, mainFile, text, realPath);
+  return { tokens: st.tokens, files: st.files };
+}
+
+function processFile(st: State, file: string, text: string, realPath: string): void {
+  st.files.push(file);
+  st.stack.push(realPath);
+  const lines = text.split(/\r?\n/);
+  let i = 0;
+  while (i < lines.length) {
+    const first = lines[i] ?? '';
+    const lineNo = i + 1;
+    i++;
+    // The conditional applies to the first physical line (and so to all its continuations).
+    const cond = matchConditional(first, st.opts.configId);
+    if (cond === 'skip') {
+      while (endsWithBackslash(lines[i - 1] ?? '') && i < lines.length) i++;
+      continue;
+    }
+    const startCol = cond + 1;
+    let body = first.slice(cond);
+    const isDef = /^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*=/.test(body);
+    const logical: LogicalLine = { text: '', segs: [] };
+    let physLine = lineNo;
+    let col = startCol;
+    for (;;) {
+      const cont = endsWithBackslash(body) && !isCommentedBackslash(body);
+      const piece = cont ? body.replace(/\\\s*$/, '') : body;
+      logical.segs.push({ start: logical.text.length, line: physLine, col, fixed: false });
+      logical.text += piece;
+      if (!cont || i >= lines.length) break;
+      logical.text += isDef ? '\n' : ' ';
+      body = lines[i] ?? '';
+      physLine = i + 1;
+      col = 1;
+      i++;
+    }
+    handleLogicalLine(st, file, logical, isDef);
+  }
+  st.stack.pop();
+}
+
+function endsWithBackslash(s: string): boolean {
+  return /\\\s*$/.test(s);
+}
+
+function isCommentedBackslash(s: string): boolean {
+  return commentStart(s) < s.search(/\\\s*$/);
+}
+
+/** 'skip', or the offset where the line's content starts (after a matching `@ID `). */
+function matchConditional(line: string, configId: string): number | 'skip' {
+  const m = /^(\s*)@(\^?)([^\s]*)(\s*)/.exec(line);
+  if (!m) return 0;
+  const negate = m[2] === '^';
+  const id = m[3] ?? '';
+  const matches = id === configId;
+  if (matches === negate) return 'skip';
+  return m[0].length;
+}
+
+/** Offset of the first `#` or `!` that begins a word outside quotes, or the length. */
+function commentStart(s: string): number {
+  let inQuote = false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"') inQuote = !inQuote;
+    else if (!inQuote && (c === '#' || c === '!')) {
+      const prev = k === 0 ? ' ' : (s[k - 1] ?? ' ');
+      if (/\s/.test(prev) || prev === '{' || prev === '}') return k;
+    }
+  }
+  return s.length;
+}
+
+function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boolean): void {
+  const cut = commentStart(l.text);
+  const text = l.text.slice(0, cut);
+  if (text.trim() === '') return;
+  if (isDef) {
+    const m = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/s.exec(text);
+    if (m?.[1] !== undefined) {
+      st.params.set(m[1], (m[2] ?? '').trim());
+      return;
+    }
+  }
+  const sub = substitute(st, file, { text, segs: l.segs });
+  // A multi-line parameter expands into several lines.
+  for (const piece of splitLines(sub)) {
+    const words = piece.text.trimStart();
+    if (/^include\s/.test(words) || words.trim() === 'include') {
+      handleInclude(st, file, piece);
+      continue;
+    }
+    tokenize(st, file, piece);
+  }
+}
+
+function splitLines(l: LogicalLine): LogicalLine[] {
+  if (!l.text.includes('\n')) return [l];
+  const out: LogicalLine[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = l.text.indexOf('\n', start);
+    const end = nl < 0 ? l.text.length : nl;
+    const segs: Segment[] = [];
+    for (const s of l.segs) {
+      const sEnd = nextSegStart(l, s);
+      if (sEnd <= start || s.start >= end) continue;
+      const from = Math.max(s.start, start);
+      segs.push({ ...s, start: from - start, col: s.fixed ? s.col : s.col + (from - s.start) });
+    }
+    out.push({ text: l.text.slice(start, end), segs });
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+function nextSegStart(l: LogicalLine, s: Segment): number {
+  const i = l.segs.indexOf(s);
+  return l.segs[i + 1]?.start ?? l.text.length + 1;
+}
+
+/** Replace `${NAME}`, `${_ENV NAME}` and `$NAME` (when defined); recursive, depth-bounded. */
+function substitute(st: State, file: string, l: LogicalLine, depth = 0): LogicalLine {
+  if (!l.text.includes('$')) return l;
+  const out: LogicalLine = { text: '', segs: [] };
+  let k = 0;
+  let changed = false;
+  const emit = (from: number, to: number): void => {
+    if (to <= from) return;
+    const loc = locAt(file, l, from);
+    const segFixed = isFixedAt(l, from);
+    out.segs.push({ start: out.text.length, line: loc.line, col: loc.col, fixed: segFixed });
+    out.text += l.text.slice(from, to);
+  };
+  let plainFrom = 0;
+  while (k < l.text.length) {
+    const dollar = l.text.indexOf('$', k);
+    if (dollar < 0) break;
+    let name: string | undefined;
+    let end = dollar + 1;
+    let value: string | undefined;
+    if (l.text[dollar + 1] === '{') {
+      const close = l.text.indexOf('}', dollar + 2);
+      if (close < 0) {
+        k = dollar + 1;
+        continue;
+      }
+      const inner = l.text.slice(dollar + 2, close).trim();
+      end = close + 1;
+      const envM = /^_ENV\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(inner);
+      if (envM?.[1] !== undefined) {
+        value = st.opts.env[envM[1]] ?? '';
+      } else if (inner === '_HASH') value = '#';
+      else if (inner === '_BANG') value = '!';
+      else if (inner === '_PWD') value = dirOf(file);
+      else if (paramName.test(inner) && paramName.exec(inner)?.[0] === inner) {
+        name = inner;
+        value = st.params.get(inner);
+        if (value === undefined) {
+          const loc = locAt(file, l, dollar);
+          if (inner.startsWith('_'))
+            st.diags.syntax(loc, `built-in parameter \${${inner}} is not supported by lvsd`);
+          else st.diags.syntax(loc, `undefined parameter \${${inner}}`);
+          value = '';
+        }
+      } else {
+        st.diags.syntax(locAt(file, l, dollar), `malformed parameter reference \${${inner}}`);
+        value = '';
+      }
+    } else {
+      const m = paramName.exec(l.text.slice(dollar + 1));
+      if (m && st.params.has(m[0])) {
+        name = m[0];
+        value = st.params.get(m[0]);
+        end = dollar + 1 + m[0].length;
+      }
+    }
+    if (value === undefined) {
+      k = dollar + 1;
+      continue;
+    }
+    if (depth > 16) {
+      st.diags.syntax(locAt(file, l, dollar), `parameter \$${name ?? ''} expands recursively more than 16 levels`);
+      value = '';
+    }
+    changed = true;
+    emit(plainFrom, dollar);
+    const loc = locAt(file, l, dollar);
+    const expanded = substitute(st, file, { text: value, segs: [{ start: 0, line: loc.line, col: loc.col, fixed: true }] }, depth + 1);
+    for (const s of expanded.segs) out.segs.push({ ...s, start: s.start + out.text.length, fixed: true });
+    out.text += expanded.text;
+    plainFrom = end;
+    k = end;
+  }
+  if (!changed) return l;
+  emit(plainFrom, l.text.length);
+  return out;
+}
+
+function isFixedAt(l: LogicalLine, offset: number): boolean {
+  let fixed = false;
+  for (const s of l.segs) {
+    if (s.start <= offset) fixed = s.fixed;
+    else break;
+  }
+  return fixed;
+}
+
+function handleInclude(st: State, file: string, l: LogicalLine): void {
+  const before = st.tokens.length;
+  tokenize(st, file, l);
+  const toks = st.tokens.splice(before).filter((t) => t.kind === 'word');
+  const kw = toks[0];
+  if (!kw) return;
+  const args = toks.slice(1);
+  const max = st.opts.maxIncludeDepth ?? 32;
+  if (args.length === 0) {
+    st.diags.syntax(kw.loc, '`include` needs a file name or glob pattern', 'include');
+    return;
+  }
+  for (const arg of args) {
+    const pattern = resolvePath(file, arg.text);
+    const isGlob = /[*?[]/.test(pattern);
+    const paths = isGlob ? st.host.glob(pattern) : [pattern];
+    if (paths.length === 0) {
+      // A glob that matches nothing is accepted, as keepalived does (a plain name is read below).
+      continue;
+    }
+    for (const p of paths) {
+      const r = st.host.readFile(p);
+      if (!r.ok) {
+        st.diags.add('error', 'LVSD_E_CONFIG_IO', arg.loc, `cannot read included file ${p}: ${r.reason}`, 'include');
+        continue;
+      }
+      if (st.stack.includes(r.realPath)) {
+        st.diags.syntax(arg.loc, `include cycle: ${p} is already being read`, 'include');
+        continue;
+      }
+      if (st.stack.length >= max) {
+        st.diags.syntax(arg.loc, `includes nested more than ${max} deep`, 'include');
+        continue;
+      }
+      processFile(st, p, r.text, r.realPath);
+    }
+  }
+}
+
+function tokenize(st: State, file: string, l: LogicalLine): void {
+  const s = l.text;
+  let k = 0;
+  let any = false;
+  let lastLoc: SourceLoc | undefined;
+  while (k < s.length) {
+    const c = s[k] ?? '';
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\v' || c === '\f') {
+      k++;
+      continue;
+    }
+    const loc = locAt(file, l, k);
+    lastLoc = loc;
+    if (c === '{' || c === '}') {
+      st.tokens.push({ kind: c === '{' ? 'open' : 'close', text: c, quoted: false, loc });
+      any = true;
+      k++;
+      continue;
+    }
+    if (c === '"') {
+      const close = s.indexOf('"', k + 1);
+      if (close < 0) {
+        st.diags.syntax(loc, 'unterminated quoted string');
+        st.tokens.push({ kind: 'word', text: s.slice(k + 1), quoted: true, loc });
+        any = true;
+        break;
+      }
+      st.tokens.push({ kind: 'word', text: s.slice(k + 1, close), quoted: true, loc });
+      any = true;
+      k = close + 1;
+      continue;
+    }
+    let e = k;
+    while (e < s.length && !/[\s{}"]/.test(s[e] ?? ' ')) e++;
+    st.tokens.push({ kind: 'word', text: s.slice(k, e), quoted: false, loc });
+    any = true;
+    k = e;
+  }
+  if (any && lastLoc) st.tokens.push({ kind: 'eol', text: '', quoted: false, loc: lastLoc });
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Keyword tables and typed argument readers shared by the section schemas. Pure.
+ * A table maps a keyword to a handler, as keepalived's install_keyword does, but handlers get the
+ * context and target explicitly (no global cursor). Readers report a located diagnostic that names
+ * the keyword and the expected value, and return undefined, so checking always goes on.
+ */
+import ipaddr from 'ipaddr.js';
+import type { IpFamily } from '../ipvs/model.js';
+import { type Diagnostics, didYouMean } from './diagnostics.js';
+import type { Token } from './lexer.js';
+import type { ScriptSpec, SourceLoc } from './model.js';
+import type { AstNode } from './parser.js';
+
+export interface Ctx {
+  diags: Diagnostics;
+  lenient: boolean;
+}
+
+export interface KeywordDef<T> {
+  /** true: the keyword needs a `{ }` block; otherwise it must not have one. */
+  block?: boolean;
+  run(ctx: Ctx, node: AstNode, target: T): void;
+}
+
+export type KeywordTable<T> = Readonly<Record<string, KeywordDef<T>>>;
+
+/** Run every statement of `nodes` through `table`; unknown and unsupported keywords are reported. */
+export function runTable<T>(
+  ctx: Ctx,
+  nodes: readonly AstNode[],
+  table: KeywordTable<T>,
+  unsupported: ReadonlySet<string>,
+  section: string,
+  target: T,
+): void {
+  for (const node of nodes) {
+    const kw = node.keyword;
+    const def = Object.hasOwn(table, kw) ? table[kw] : undefined;
+    if (!def) {
+      reportUnknown(ctx, node, Object.keys(table), unsupported, section);
+      continue;
+    }
+    if (def.block && !node.block) {
+      ctx.diags.error(node.loc, `\`${kw}\` needs a block { ... }`, kw);
+      continue;
+    }
+    if (!def.block && node.block) {
+      ctx.diags.error(node.blockLoc ?? node.loc, `\`${kw}\` does not take a block`, kw);
+      continue;
+    }
+    def.run(ctx, node, target);
+  }
+}
+
+export function reportUnknown(
+  ctx: Ctx,
+  node: AstNode,
+  known: readonly string[],
+  unsupported: ReadonlySet<string>,
+  section: string,
+): void {
+  const kw = node.keyword;
+  if (unsupported.has(kw)) {
+    ctx.diags.add(
+      ctx.lenient ? 'warning' : 'error',
+      'LVSD_E_CONFIG_INVALID',
+      node.loc,
+      `\`${kw}\` is a keepalived keyword that lvsd does not support${ctx.lenient ? ' (ignored)' : ''}`,
+      kw,
+    );
+    return;
+  }
+  const hint = didYouMean(kw, known);
+  ctx.diags.error(
+    node.loc,
+    `unknown keyword \`${kw}\` in ${section}${hint ? `; did you mean \`${hint}\`?` : ''}`,
+    kw,
+  );
+}
+
+/** The argument at index i, or a diagnostic naming what was expected. */
+export function arg(ctx: Ctx, node: AstNode, i: number, what: string): Token | undefined {
+  const t = node.args[i];
+  if (!t) ctx.diags.error(node.loc, `\`${node.keyword}\` needs ${what}`, node.keyword);
+  return t;
+}
+
+/** Report arguments past `max`. */
+export function noExtra(ctx: Ctx, node: AstNode, max: number): void {
+  const t = node.args[max];
+  if (t) ctx.diags.error(t.loc, `unexpected \`${t.text}\` after \`${node.keyword}\``, node.keyword);
+}
+
+/** A flag keyword (no value). */
+export function flag(ctx: Ctx, node: AstNode): true {
+  noExtra(ctx, node, 0);
+  return true;
+}
+
+export function intValue(
+  ctx: Ctx,
+  kw: string,
+  t: Token,
+  min: number,
+  max: number,
+  what = 'an integer',
+): number | undefined {
+  if (!/^[+-]?\d+$/.test(t.text)) {
+    ctx.diags.error(t.loc, `\`${kw}\` must be ${what} in ${min}..${max} (got ${t.text})`, kw);
+    return undefined;
+  }
+  const n = Number(t.text);
+  if (n < min || n > max) {
+    ctx.diags.error(t.loc, `\`${kw}\` must be ${what} in ${min}..${max} (got ${t.text})`, kw);
+    return undefined;
+  }
+  return n;
+}
+
+/** The single integer argument of a keyword. */
+export function intArg(ctx: Ctx, node: AstNode, min: number, max: number): number | undefined {
+  const t = arg(ctx, node, 0, `an integer in ${min}..${max}`);
+  noExtra(ctx, node, 1);
+  return t ? intValue(ctx, node.keyword, t, min, max) : undefined;
+}
+
+/** Seconds (decimal allowed) -> milliseconds, rounded to whole ms. */
+export function secondsValue(ctx: Ctx, kw: string, t: Token, minS: number, maxS: number): number | undefined {
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t.text)) {
+    ctx.diags.error(t.loc, `\`${kw}\` must be a number of seconds in ${minS}..${maxS} (got ${t.text})`, kw);
+    return undefined;
+  }
+  const s = Number(t.text);
+  if (s < minS || s > maxS) {
+    ctx.diags.error(t.loc, `\`${kw}\` must be a number of seconds in ${minS}..${maxS} (got ${t.text})`, kw);
+    return undefined;
+  }
+  return Math.round(s * 1000);
+}
+
+export function secondsArg(ctx: Ctx, node: AstNode, minS: number, maxS: number): number | undefined {
+  const t = arg(ctx, node, 0, `a number of seconds in ${minS}..${maxS}`);
+  noExtra(ctx, node, 1);
+  return t ? secondsValue(ctx, node.keyword, t, minS, maxS) : undefined;
+}
+
+/** A single word argument. */
+export function wordArg(ctx: Ctx, node: AstNode, what: string): string | undefined {
+  const t = arg(ctx, node, 0, what);
+  noExtra(ctx, node, 1);
+  return t?.text;
+}
+
+export interface ParsedAddr {
+  family: IpFamily;
+  address: string;
+}
+
+/** Strict address parse: IPv4 four-part decimal or IPv6; canonical text out. */
+export function parseAddress(text: string): ParsedAddr | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    return { family: 'inet', address: ipaddr.IPv4.parse(text).toString() };
+  }
+  if (text.includes(':') && ipaddr.IPv6.isValid(text)) {
+    const a = ipaddr.IPv6.parse(text);
+    if (a.zoneId !== undefined) return undefined;
+    return { family: 'inet6', address: a.toString() };
+  }
+  return undefined;
+}
+
+export function addressValue(ctx: Ctx, kw: string, t: Token): ParsedAddr | undefined {
+  const a = parseAddress(t.text);
+  if (!a) ctx.diags.error(t.loc, `\`${kw}\` needs an IPv4 or IPv6 address (got ${t.text})`, kw);
+  return a;
+}
+
+export function addressArg(ctx: Ctx, node: AstNode): ParsedAddr | undefined {
+  const t = arg(ctx, node, 0, 'an IPv4 or IPv6 address');
+  noExtra(ctx, node, 1);
+  return t ? addressValue(ctx, node.keyword, t) : undefined;
+}
+
+/** `ADDR[/LEN]` with the prefix length checked against the family. */
+export function prefixValue(
+  ctx: Ctx,
+  kw: string,
+  t: Token,
+): (ParsedAddr & { prefix: number; hadPrefix: boolean }) | undefined {
+  const [addrText = '', lenText, ...rest] = t.text.split('/');
+  const a = parseAddress(addrText);
+  if (!a || rest.length > 0) {
+    ctx.diags.error(t.loc, `\`${kw}\` needs an address as IP[/PREFIX] (got ${t.text})`, kw);
+    return undefined;
+  }
+  const maxLen = a.family === 'inet' ? 32 : 128;
+  if (lenText === undefined) return { ...a, prefix: maxLen, hadPrefix: false };
+  if (!/^\d+$/.test(lenText) || Number(lenText) > maxLen) {
+    ctx.diags.error(t.loc, `\`${kw}\`: prefix length must be 0..${maxLen} for ${a.address} (got /${lenText})`, kw);
+    return undefined;
+  }
+  return { ...a, prefix: Number(lenText), hadPrefix: true };
+}
+
+export function portValue(ctx: Ctx, kw: string, t: Token, min = 0): number | undefined {
+  return intValue(ctx, kw, t, min, 65535, 'a port');
+}
+
+/**
+ * A script command line: one (usually quoted) argument, optionally followed by `USER [GROUP]`.
+ * Split into argv the way keepalived does: whitespace-separated, with quotes and escapes honoured.
+ */
+export function scriptArgs(ctx: Ctx, node: AstNode, start = 0): ScriptSpec | undefined {
+  const t = arg(ctx, node, start, 'a script path');
+  if (!t) return undefined;
+  const argv = splitCommand(t.text);
+  if (argv.length === 0 || argv[0] === '') {
+    ctx.diags.error(t.loc, `\`${node.keyword}\` needs a script path (got an empty string)`, node.keyword);
+    return undefined;
+  }
+  const spec: ScriptSpec = { command: t.text, argv, loc: t.loc };
+  const user = node.args[start + 1];
+  const group = node.args[start + 2];
+  if (user) spec.user = user.text;
+  if (group) spec.group = group.text;
+  noExtra(ctx, node, start + 3);
+  return spec;
+}
+
+export function splitCommand(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let q: string | undefined;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i] ?? '';
+    if (q) {
+      if (c === q) q = undefined;
+      else if (c === '\\' && q === '"' && i + 1 < cmd.length) cur += cmd[++i] ?? '';
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      q = c;
+      has = true;
+    } else if (c === '\\' && i + 1 < cmd.length) {
+      cur += cmd[++i] ?? '';
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+/** The words of a block's statements, flattened per line: `{ a b \n c }` -> [[a, b], [c]]. */
+export function blockLines(node: AstNode): Array<{ words: Token[]; node: AstNode }> {
+  const out: Array<{ words: Token[]; node: AstNode }> = [];
+  for (const child of node.block ?? []) {
+    out.push({ words: [{ kind: 'word', text: child.keyword, quoted: false, loc: child.loc }, ...child.args], node: child });
+  }
+  return out;
+}
+
+/** Report nested blocks inside a list block (e.g. `virtual_ipaddress`). */
+export function noNestedBlock(ctx: Ctx, child: AstNode, parent: string): boolean {
+  if (child.block) {
+    ctx.diags.error(child.blockLoc ?? child.loc, `unexpected block inside \`${parent}\``, parent);
+    return false;
+  }
+  return true;
+}
+
+export function locOf(t: Token | AstNode): SourceLoc {
+  return t.loc;
+}

@@ -62,8 +62,8 @@ export interface UsageError {
   tryHelp?: boolean;
 }
 
-/** ipvsadm's default persistence timeout (IPVS_SVC_PERSISTENT_TIMEOUT). */
-export const DEFAULT_PERSISTENT_TIMEOUT = 300;
+/** ipvsadm's default persistence timeout (IPVS_SVC_PERSISTENT_TIMEOUT, 6 min). */
+export const DEFAULT_PERSISTENT_TIMEOUT = 360;
 const MAX_TIMEOUT = 86400 * 31;
 const INT_MAX = 2147483647;
 

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * VM test helper: network namespaces with `lo` up (an IPVS netns with `lo` down rejects every real
+ * server with EINVAL, ipvs-vm.md pitfall 1), commands run inside them, and ipvsadm.
+ * Needs root (it runs inside scripts/ipvs-vm.sh, where the tests are root).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface Netns {
+  readonly name: string;
+  /** Run a command in the namespace; never throws on a non-zero exit (see `code`). */
+  run(cmd: string, args?: readonly string[], input?: string): Promise<RunResult>;
+  /** `ipvsadm ARGS` in the namespace; throws with ipvsadm's stderr on failure. */
+  ipvsadm(...args: string[]): Promise<string>;
+  /** Feed `ipvsadm-restore`-style lines to `ipvsadm -R`; throws on failure. */
+  ipvsadmRestore(lines: string): Promise<void>;
+  /** Delete the namespace (idempotent). */
+  close(): void;
+}
+
+let counter = 0;
+
+/** A unique namespace name, `lv<pid>x<n><tag>` (at most 15 characters are not needed: netns names are free). */
+export function uniqueNetnsName(tag = ''): string {
+  counter += 1;
+  return `lv${process.pid}x${counter}${tag}`;
+}
+
+/** Create a namespace with `lo` up. Call `close()` in `t.teardown` / `test.after.always`. */
+export function createNetns(tag = ''): Netns {
+  const name = uniqueNetnsName(tag);
+  execFileSync('ip', ['netns', 'add', name]);
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    try {
+      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  const run = async (cmd: string, args: readonly string[] = [], input?: string): Promise<RunResult> => {
+    const p = execFileP('ip', ['netns', 'exec', name, cmd, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      timeout: 300_000,
+    });
+    if (input !== undefined) {
+      p.child.stdin?.end(input);
+    }
+    try {
+      const { stdout, stderr } = await p;
+      return { stdout, stderr, code: 0 };
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; code?: number | string };
+      return {
+        stdout: err.stdout ?? '',
+        stderr: err.stderr ?? String(e),
+        code: typeof err.code === 'number' ? err.code : 1,
+      };
+    }
+  };
+  return {
+    name,
+    run,
+    async ipvsadm(...args: string[]) {
+      const r = await run('ipvsadm', args);
+      if (r.code !== 0)
+        throw new Error(`ipvsadm ${args.join(' ')} (netns ${name}) failed: ${r.stderr.trim()}`);
+      return r.stdout;
+    },
+    async ipvsadmRestore(lines: string) {
+      const r = await run('ipvsadm', ['-R'], lines);
+      if (r.code !== 0) throw new Error(`ipvsadm -R (netns ${name}) failed: ${r.stderr.trim()}`);
+    },
+    close,
+  };
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `lvsd check-config [-f FILE] [--config-id ID] [--json] [--lenient]`: validate a configuration.
+ * Prints every diagnostic as `file:line:col: severity: message` on stderr. Exit 0 when valid
+ * (warnings allowed), 1 when invalid, 2 on a usage error or an unreadable file (like `keepalived -t`
+ * distinguishes "cannot run" from "config errors"). `--json` prints the normalized Model.
+ */
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, loadConfig } from '../../config/load.js';
+import type { CliIo } from '../io.js';
+
+const usage =
+  'usage: lvsd check-config [-f FILE] [--config-id ID] [--json] [--lenient]\n' +
+  '  -f, --file FILE       configuration file [/etc/lvsd/lvsd.conf]\n' +
+  '  -i, --config-id ID    id matched by @ID lines [short hostname]\n' +
+  '      --json            print the normalized model as JSON\n' +
+  '      --lenient         keepalived keywords lvsd does not implement are warnings, not errors\n';
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        file: { type: 'string', short: 'f', default: '/etc/lvsd/lvsd.conf' },
+        'config-id': { type: 'string', short: 'i' },
+        json: { type: 'boolean', default: false },
+        lenient: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    io.stderr(`lvsd check-config: ${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  const { model, diagnostics } = await loadConfig(values.file, {
+    configId: values['config-id'],
+    lenient: values.lenient,
+  });
+  for (const d of diagnostics) {
+    io.stderr(d.code === 'LVSD_E_CONFIG_IO' && d.line === 0 ? `${d.file}: error: ${d.message}\n` : `${formatDiagnostic(d)}\n`);
+  }
+  if (diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_IO' && d.line === 0)) return 2;
+  if (!model) {
+    const n = diagnostics.filter((d) => d.severity === 'error').length;
+    io.stderr(`${values.file}: ${n} error${n === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  if (values.json) io.stdout(`${JSON.stringify(model, null, 2)}\n`);
+  else {
+    const w = diagnostics.length;
+    io.stdout(
+      `${values.file}: OK (${model.vrrpInstances.length} vrrp_instance, ${model.virtualServers.length} virtual_server` +
+        `${w ? `, ${w} warning${w === 1 ? '' : 's'}` : ''})\n`,
+    );
+  }
+  return 0;
+}

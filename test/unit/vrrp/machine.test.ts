@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: Apache-2.0
+// State machine scripts: [event, now] → state/actions, to the microsecond, with the FakeClock.
+import test from 'ava';
+import { effectivePriority, initMachine, step } from '../../../src/vrrp/machine.js';
+import { baseConfig } from './config-fixture.js';
+import { Harness } from './harness.js';
+
+const PEER = '10.0.0.1'; // lower than our 10.0.0.2
+const HIGH_PEER = '10.0.0.9'; // higher than ours
+
+function started(patch: Parameters<typeof baseConfig>[0] = {}): Harness {
+  const h = new Harness(baseConfig(patch));
+  h.feed({ type: 'start' });
+  return h;
+}
+
+test('start: a non-owner enters backup and, with no master, becomes master at exactly Master_Down_Interval (v3 0.1 s prio 100: 360.937 ms)', (t) => {
+  const h = started();
+  t.deepEqual(h.transitions()[0], [0, 'init', 'backup', 'start']);
+  h.to(360.936);
+  t.is(h.name, 'backup');
+  h.to(360.937);
+  t.is(h.name, 'master');
+  t.deepEqual(h.at(360.937), [
+    { type: 'sendAdvert', priority: 100 },
+    { type: 'addVips' },
+    { type: 'sendGarp', phase: 'master', repeat: 5 },
+    { type: 'notify', from: 'backup', to: 'master', reason: 'masterDown', priority: 100 },
+  ]);
+});
+
+test('initial state MASTER with priority < 255 still waits Master_Down_Interval (keepalived)', (t) => {
+  const h = started({ initialState: 'master' });
+  t.is(h.name, 'backup');
+  h.to(360.937);
+  t.is(h.name, 'master');
+});
+
+test('owner (255) becomes master at once on start and the skew uses 255', (t) => {
+  const h = started({ priority: 255, initialState: 'master' });
+  t.is(h.name, 'master');
+  t.deepEqual(h.transitions(), [[0, 'init', 'master', 'ownerStart']]);
+  t.deepEqual(h.sent(), [[0, 255]]);
+});
+
+test('backup follows a higher-priority master; takes over 360.937 ms after its last advert', (t) => {
+  const h = started();
+  h.adverts(0, 1000, 100, 150);
+  h.to(1360.9);
+  t.is(h.name, 'backup');
+  h.to(1360.937);
+  t.is(h.name, 'master');
+  t.is(h.entered('master'), 1360.937);
+});
+
+test('priority-0 advert: backup takes over after Skew_Time only (60.937 ms at 0.1 s, prio 100)', (t) => {
+  const h = started();
+  h.adverts(0, 400, 100, 150).advert(450, 0);
+  h.to(510.9);
+  t.is(h.name, 'backup');
+  h.to(510.937);
+  t.is(h.name, 'master');
+  t.is(h.stats.priZeroRcvd, 1);
+});
+
+test('v3 backup adopts the master advert interval (1 s master, 0.1 s own): MDI 3609.375 ms', (t) => {
+  const h = started();
+  h.advert(10, 150, { intMs: 1000 });
+  t.is(h.state.masterAdverIntMs, 1000);
+  h.to(3619.374);
+  t.is(h.name, 'backup');
+  h.to(3619.375);
+  t.is(h.name, 'master');
+  // As master it sends at its own interval again.
+  h.to(3719.375);
+  t.deepEqual(h.sent().slice(-2), [
+    [3619.375, 100],
+    [3719.375, 100],
+  ]);
+});
+
+test('v2: advert 1 s prio 200: MDI 3218.75 ms, skew independent of the interval', (t) => {
+  const h = started({ version: 2, advertIntMs: 1000, priority: 200 });
+  h.advert(0, 250);
+  h.to(3218.74);
+  t.is(h.name, 'backup');
+  h.to(3218.75);
+  t.is(h.name, 'master');
+});
+
+test('down_timer_adverts 1: MDI = 1 × interval + skew', (t) => {
+  const h = started({ downTimerAdverts: 1 });
+  h.to(160.937);
+  t.is(h.name, 'master');
+});
+
+test('preempt: a lower-priority master is ignored and preempted when the down timer fires', (t) => {
+  const h = started({ priority: 150 });
+  h.adverts(0, 300, 100, 100).to(399);
+  // MDI at prio 150: 300 + (106*10*625/16 = 41406 µs) = 341.406 ms after start (never re-armed).
+  t.is(h.entered('master'), 341.406);
+  // Then the lower-priority advert reaches the new master: it answers at once (RFC 9568) + GARPs.
+  h.advert(400, 100);
+  t.deepEqual(h.at(400), [
+    { type: 'notifyMasterRxLowerPri', src: PEER, priority: 100 },
+    { type: 'sendAdvert', priority: 150 },
+    { type: 'sendGarp', phase: 'lowerPrio', repeat: 5 },
+  ]);
+  t.is(h.state.timers.advert, 500);
+  t.is(h.state.timers.garpLowerPrioDelayed, 5400);
+});
+
+test('nopreempt: a lower-priority master is followed, the backup never takes over', (t) => {
+  const h = started({ priority: 150, preempt: false });
+  h.adverts(0, 3000, 100, 100);
+  t.is(h.name, 'backup');
+  t.is(h.state.masterPriority, 100);
+});
+
+test('preempt_delay 1 s: follow a lower-priority master until the delay ends, then take over after MDI', (t) => {
+  const h = started({ priority: 150, preemptDelayMs: 1000 });
+  h.adverts(0, 2000, 100, 100);
+  // Adverts before t=1000 reset the down timer; the one at 900 is the last: 900 + 341.406.
+  t.is(h.entered('master'), 1241.406);
+});
+
+test('equal priority: the backup accepts it; a master yields only to a higher primary address', (t) => {
+  const b = started();
+  b.adverts(0, 1000, 100, 100, { src: PEER });
+  t.is(b.name, 'backup');
+
+  const lowSender = started();
+  lowSender.to(360.937);
+  lowSender.advert(400, 100, { src: PEER });
+  t.is(lowSender.name, 'master');
+  t.deepEqual(lowSender.sent().at(-1), [400, 100]);
+
+  const highSender = started();
+  highSender.to(360.937);
+  highSender.advert(400, 100, { src: HIGH_PEER });
+  t.is(highSender.name, 'backup');
+  t.deepEqual(highSender.transitions().at(-1), [400, 'master', 'backup', 'higherPriority']);
+});
+
+test('master receiving a higher priority: releases VIPs and arms Master_Down with the adopted interval', (t) => {
+  const h = started();
+  h.to(360.937);
+  h.advert(500, 200, { intMs: 1000 });
+  t.deepEqual(h.at(500), [
+    { type: 'removeVips' },
+    { type: 'notify', from: 'master', to: 'backup', reason: 'higherPriority', priority: 100 },
+  ]);
+  t.is(h.state.timers.masterDown, 500 + 3609.375);
+  t.is(h.state.timers.advert, undefined);
+  t.is(h.state.timers.garpDelayed, undefined);
+  t.is(h.stats.releaseMaster, 1);
+});
+
+test('higher_prio_send_advert: one more advert before stepping down', (t) => {
+  const h = started({ higherPrioSendAdvert: true });
+  h.to(360.937);
+  h.advert(500, 200);
+  t.deepEqual(h.at(500).slice(0, 2), [{ type: 'sendAdvert', priority: 100 }, { type: 'removeVips' }]);
+});
+
+test('lower_prio_no_advert: master stays silent on a lower-priority advert (pre-9568)', (t) => {
+  const h = started({ lowerPrioNoAdvert: true });
+  h.to(360.937);
+  h.advert(400, 50);
+  t.deepEqual(h.at(400), [{ type: 'notifyMasterRxLowerPri', src: PEER, priority: 50 }]);
+  t.is(h.state.timers.advert, 460.937);
+});
+
+test('master receiving priority 0 re-sends its advert at once and restarts Adver_Timer', (t) => {
+  const h = started();
+  h.to(360.937);
+  h.advert(400, 0);
+  t.deepEqual(h.at(400), [{ type: 'sendAdvert', priority: 100 }]);
+  t.is(h.state.timers.advert, 500);
+});
+
+test('master sends an advert every interval; GARP again after garp_master_delay', (t) => {
+  const h = started();
+  h.to(5400);
+  const sends = h.sent().map(([at]) => at);
+  t.is(sends[0], 360.937);
+  t.is(sends[1], 460.937);
+  t.true(sends.length >= 50);
+  const garps = h.log.filter((l) => l.action.type === 'sendGarp');
+  t.deepEqual(
+    garps.map((l) => [l.at, l.action]),
+    [
+      [360.937, { type: 'sendGarp', phase: 'master', repeat: 5 }],
+      [5360.937, { type: 'sendGarp', phase: 'masterDelayed', repeat: 5 }],
+    ],
+  );
+});
+
+test('garp_master_refresh repeats while master; garp_master_delay 0 sends no second burst', (t) => {
+  const h = started({
+    garp: {
+      masterRepeat: 1,
+      masterDelayMs: 0,
+      masterRefreshMs: 1000,
+      masterRefreshRepeat: 2,
+      lowerPrioRepeat: 1,
+      lowerPrioDelayMs: 0,
+    },
+  });
+  h.to(3400);
+  const garps = h.log.filter((l) => l.action.type === 'sendGarp').map((l) => [l.at, l.action]);
+  t.deepEqual(garps, [
+    [360.937, { type: 'sendGarp', phase: 'master', repeat: 1 }],
+    [1360.937, { type: 'sendGarp', phase: 'refresh', repeat: 2 }],
+    [2360.937, { type: 'sendGarp', phase: 'refresh', repeat: 2 }],
+    [3360.937, { type: 'sendGarp', phase: 'refresh', repeat: 2 }],
+  ]);
+});
+
+test('shutdown as master: priority-0 advert, VIPs removed, → stop; later events change nothing', (t) => {
+  const h = started();
+  h.to(1000);
+  h.feed({ type: 'shutdown' });
+  t.deepEqual(h.at(1000), [
+    { type: 'sendAdvert', priority: 0 },
+    { type: 'removeVips' },
+    { type: 'notify', from: 'master', to: 'stop', reason: 'shutdown', priority: 100 },
+  ]);
+  t.deepEqual(h.state.timers, {});
+  t.is(h.stats.priZeroSent, 1);
+  const before = h.log.length;
+  h.advert(1100, 200);
+  h.feed({ type: 'start' });
+  h.to(10000);
+  t.is(h.log.length, before);
+  t.is(h.name, 'stop');
+});
+
+test('shutdown as backup: no advert, just → stop', (t) => {
+  const h = started();
+  h.advert(10, 200);
+  h.feed({ type: 'shutdown' });
+  t.deepEqual(h.at(10).slice(-1), [
+    { type: 'notify', from: 'backup', to: 'stop', reason: 'shutdown', priority: 100 },
+  ]);
+  t.is(h.sent().length, 0);
+});
+
+test('link down as master: priority 0, VIPs removed, fault; link up: backup and a fresh Master_Down', (t) => {
+  const h = started();
+  h.to(500);
+  h.feed({ type: 'link', up: false });
+  t.deepEqual(h.at(500), [
+    { type: 'sendAdvert', priority: 0 },
+    { type: 'removeVips' },
+    { type: 'notify', from: 'master', to: 'fault', reason: 'fault', priority: 100 },
+  ]);
+  t.deepEqual(h.state.timers, {});
+  h.to(2000);
+  t.is(h.name, 'fault');
+  h.feed({ type: 'link', up: true });
+  t.deepEqual(h.transitions().at(-1), [2000, 'fault', 'backup', 'faultCleared']);
+  t.is(h.state.timers.masterDown, 2360.937);
+});
+
+test('adverts are ignored in fault and init', (t) => {
+  const h = new Harness(baseConfig());
+  h.advert(0, 200);
+  t.is(h.log.length, 0);
+  h.feed({ type: 'link', up: false });
+  h.feed({ type: 'start' });
+  t.is(h.name, 'fault');
+  const n = h.log.length;
+  h.advert(10, 200);
+  t.is(h.log.length, n);
+});
+
+test('owner leaving fault becomes master at once', (t) => {
+  const h = started({ priority: 255 });
+  h.feed({ type: 'link', up: false });
+  h.to(100);
+  h.feed({ type: 'link', up: true });
+  t.deepEqual(h.transitions().at(-1), [100, 'fault', 'master', 'faultCleared']);
+});
+
+test('tracking: weight changes the effective priority (clamped 1..254) and the skew; owner untouched', (t) => {
+  t.is(effectivePriority(100, 200), 254);
+  t.is(effectivePriority(100, -200), 1);
+  t.is(effectivePriority(255, -100), 255);
+  const h = started();
+  h.feed({ type: 'tracking', delta: -50, fault: false });
+  t.deepEqual(h.at(0).at(-1), { type: 'priorityChanged', from: 100, to: 50 });
+  h.advert(100, 150);
+  // prio 50: skew 206*10*625/16 = 80468 µs → masterDown at 100 + 380.468.
+  t.is(h.state.timers.masterDown, 480.468);
+});
+
+test('tracking fault (weight-0 tracker down) → fault from backup; cleared → backup', (t) => {
+  const h = started();
+  h.to(100);
+  h.feed({ type: 'tracking', delta: 0, fault: true });
+  t.deepEqual(h.transitions().at(-1), [100, 'backup', 'fault', 'fault']);
+  t.is(h.state.timers.masterDown, undefined);
+  h.to(200);
+  h.feed({ type: 'tracking', delta: 0, fault: false });
+  t.deepEqual(h.transitions().at(-1), [200, 'fault', 'backup', 'faultCleared']);
+});
+
+test('a master whose priority drops below the backup is preempted by the backup (two machines)', (t) => {
+  const a = started({ priority: 150, primaryAddress: '10.0.0.1' });
+  a.to(341.406);
+  t.is(a.name, 'master');
+  a.feed({ type: 'tracking', delta: -100, fault: false });
+  t.is(a.state.effectivePriority, 50);
+  // The peer (prio 100) becomes master and advertises: a yields.
+  a.advert(400, 100, { src: '10.0.0.2' });
+  t.is(a.name, 'backup');
+});
+
+test('vrrp_startup_delay: stays in init, then backup', (t) => {
+  const h = started({ startupDelayMs: 2000 });
+  t.is(h.name, 'init');
+  h.to(1999);
+  t.is(h.name, 'init');
+  h.to(2000);
+  t.is(h.name, 'backup');
+  t.is(h.state.timers.masterDown, 2360.937);
+});
+
+test('sync events: master / backup / fault / faultCleared', (t) => {
+  const h = started();
+  h.to(50);
+  h.feed({ type: 'sync', to: 'master' });
+  t.deepEqual(h.transitions().at(-1), [50, 'backup', 'master', 'syncGroup']);
+  h.to(60);
+  h.feed({ type: 'sync', to: 'backup' });
+  t.deepEqual(h.transitions().at(-1), [60, 'master', 'backup', 'syncGroup']);
+  t.is(h.state.timers.masterDown, 420.937);
+  h.feed({ type: 'sync', to: 'fault' });
+  t.is(h.name, 'fault');
+  h.feed({ type: 'sync', to: 'faultCleared' });
+  t.is(h.name, 'backup');
+});
+
+test('stale or early timer events are ignored', (t) => {
+  const s0 = step(initMachine(baseConfig()), { type: 'start' }, 0).state;
+  t.deepEqual(step(s0, { type: 'timer', which: 'masterDown' }, 100).actions, []);
+  t.deepEqual(step(s0, { type: 'timer', which: 'advert' }, 1000).actions, []);
+  t.is(step(s0, { type: 'timer', which: 'masterDown' }, 360.937).state.name, 'master');
+});
+
+test('stats from actions: become/release master, adverts sent/received, priority 0', (t) => {
+  const h = started();
+  h.to(1000); // master at 360.937, sends at 360.937 + k×100 up to 960.937: 7 adverts
+  h.advert(1000, 200);
+  h.advert(1100, 0);
+  t.is(h.stats.becomeMaster, 1);
+  t.is(h.stats.releaseMaster, 1);
+  t.is(h.stats.advertSent, 7);
+  t.is(h.stats.advertRcvd, 2);
+  t.is(h.stats.priZeroRcvd, 1);
+});

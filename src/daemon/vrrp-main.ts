@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `lvsd run --vrrp-only`: the VRRP engine process (composition root). Loads the config, opens one
+ * raw VRRP socket per (interface, family) and one AF_PACKET socket per interface, builds a
+ * VrrpInstance per `vrrp_instance`, follows link events, and on SIGTERM/SIGINT releases
+ * gracefully (priority-0 advert, VIPs removed) and returns 0. SIGUSR1 writes a JSON stats dump
+ * (states, counters, drops by reason, timer lateness) to `$LVSD_RUN_DIR/vrrp-stats.json`
+ * [/run/lvsd].
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunOptions } from '../cli/commands/run.js';
+import type { Logger } from '../core/log.js';
+import { loadConfig } from '../config/load.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import type { GlobalDefs, Model, Vip, VrrpInstance as ModelInstance } from '../config/model.js';
+import { IpRawSocket, PacketSocket, type RxPacket } from '../net/raw-socket.js';
+import { openRtnl, SCOPES, type AddrEntry, type AddrSpec, type Rtnl } from '../netlink/rtnl-socket.js';
+import { LatenessHistogram, VrrpInstance } from '../vrrp/instance.js';
+import { Notifier } from '../vrrp/notify.js';
+import { IPPROTO_VRRP } from '../vrrp/packet.js';
+import type { DropReason, MachineConfig } from '../vrrp/types.js';
+import { DROP_REASONS } from '../vrrp/types.js';
+import { monotonicClock, realTimers } from './clock.js';
+import { createLogger } from './logger.js';
+import { sdNotify } from './systemd.js';
+
+/** The machine config of a model instance (source address resolved by the caller). */
+export function machineConfigFor(i: ModelInstance, primaryAddress: string): MachineConfig {
+  return {
+    name: i.name,
+    vrid: i.vrid,
+    version: i.version,
+    family: i.family,
+    priority: i.priority,
+    advertIntMs: i.advertIntMs,
+    preempt: !i.nopreempt,
+    preemptDelayMs: i.preemptDelayMs,
+    accept: i.accept,
+    lowerPrioNoAdvert: i.lowerPrioNoAdvert,
+    higherPrioSendAdvert: i.higherPrioSendAdvert,
+    ownerIgnoreAdverts: false,
+    downTimerAdverts: 3,
+    initialState: i.initialState === 'MASTER' ? 'master' : 'backup',
+    primaryAddress,
+    unicastPeers: i.unicastPeers.map((p) => p.address),
+    checkUnicastSrc: i.checkUnicastSrc,
+    vips: i.vips.map((v) => v.address),
+    skipCheckAdvAddr: i.skipCheckAdvAddr,
+    auth: i.auth?.type === 'PASS' ? { type: 'pass', pass: i.auth.pass } : { type: 'none' },
+    v3ChecksumAsV2: i.v3ChecksumAsV2,
+    startupDelayMs: 0,
+    garp: {
+      masterRepeat: i.garp.masterRepeat,
+      masterDelayMs: i.garp.masterDelayMs,
+      masterRefreshMs: i.garp.masterRefreshMs,
+      masterRefreshRepeat: i.garp.masterRefreshRepeat,
+      lowerPrioRepeat: i.garp.lowerPrioRepeat,
+      lowerPrioDelayMs: i.garp.lowerPrioDelayMs,
+    },
+  };
+}
+
+/** IPv4 broadcast for `brd +`. */
+function broadcastOf(address: string, prefix: number): string {
+  const n = address.split('.').reduce((a, o) => (a << 8) | Number(o), 0) >>> 0;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  const b = (n | ~mask) >>> 0;
+  return [24, 16, 8, 0].map((s) => (b >>> s) & 255).join('.');
+}
+
+function vipSpec(v: Vip, ifindex: number): AddrSpec {
+  const scope =
+    v.scope === undefined ? undefined : ((SCOPES as Record<string, number>)[v.scope] ?? Number(v.scope));
+  const brd = v.brd === '+' ? broadcastOf(v.address, v.prefix) : v.brd === '-' ? undefined : v.brd;
+  return {
+    family: v.family,
+    address: v.address,
+    prefixLen: v.prefix,
+    ifindex,
+    ...(v.label !== undefined ? { label: v.label } : {}),
+    ...(scope !== undefined && Number.isFinite(scope) ? { scope } : {}),
+    ...(brd !== undefined && v.family === 'inet' ? { broadcast: brd } : {}),
+  };
+}
+
+/** keepalived's choice of advert source: unicast_src_ip / mcast_src_ip, else the interface's address. */
+function primaryAddress(i: ModelInstance, addrs: readonly AddrEntry[]): string | undefined {
+  const set = i.unicastSrcIp ?? i.mcastSrcIp;
+  if (set) return set;
+  const vips = new Set(i.vips.map((v) => v.address));
+  const mine = addrs.filter((a) => a.family === i.family && !vips.has(a.address));
+  if (i.family === 'inet6') return mine.find((a) => a.address.startsWith('fe80:'))?.address;
+  return (mine.find((a) => !a.secondary) ?? mine[0])?.address;
+}
+
+interface SocketGroup {
+  sock: IpRawSocket;
+  byVrid: Map<number, VrrpInstance>;
+  drops: Record<DropReason, number>;
+}
+
+export interface VrrpEngine {
+  instances: VrrpInstance[];
+  lateness: LatenessHistogram;
+  snapshot(): object;
+  stop(): Promise<void>;
+}
+
+/** Build and start the engine for a loaded model (used by `run` and by tests). */
+export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRtnl()): Promise<VrrpEngine> {
+  const lateness = new LatenessHistogram();
+  const g: GlobalDefs = model.global;
+  const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
+  const notifier = new Notifier({ log, fifos, ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}) });
+  const groups = new Map<string, SocketGroup>();
+  const frames = new Map<number, PacketSocket>();
+  const instances: VrrpInstance[] = [];
+  const links = new Map<string, { ifindex: number; mac: string; up: boolean }>();
+
+  const linkOf = async (name: string) => {
+    let l = links.get(name);
+    if (!l) {
+      const info = await rtnl.getLink(name);
+      if (!info) throw new Error(`interface ${name} not found`);
+      l = { ifindex: info.ifindex, mac: info.mac, up: info.up };
+      links.set(name, l);
+    }
+    return l;
+  };
+
+  const onPacket = (grp: SocketGroup) => (p: RxPacket) => {
+    const vrid = p.data.length >= 2 ? p.data[1] : undefined;
+    const inst = vrid === undefined ? undefined : grp.byVrid.get(vrid);
+    if (!inst) {
+      grp.drops[vrid === undefined ? 'truncated' : 'badVrid']++;
+      return;
+    }
+    inst.receive(p.data, { family: p.family, src: p.src, dst: p.dst, ttl: p.ttl });
+  };
+
+  for (const mi of model.vrrpInstances) {
+    const link = await linkOf(mi.interface);
+    const addrs = await rtnl.listAddresses(link.ifindex);
+    const src = primaryAddress(mi, addrs);
+    if (!src) throw new Error(`instance ${mi.name}: no ${mi.family} source address on ${mi.interface}`);
+    const key = `${mi.interface}|${mi.family}`;
+    let grp = groups.get(key);
+    if (!grp) {
+      const drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+      const holder: { g?: SocketGroup } = {};
+      const sock = IpRawSocket.open({
+        family: mi.family,
+        protocol: IPPROTO_VRRP,
+        ifname: mi.interface,
+        ifindex: link.ifindex,
+        groups: [mi.family === 'inet' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6],
+        onPacket: (p) => holder.g && onPacket(holder.g)(p),
+      });
+      grp = { sock, byVrid: new Map(), drops };
+      holder.g = grp;
+      groups.set(key, grp);
+    }
+    if (grp.byVrid.has(mi.vrid)) throw new Error(`instance ${mi.name}: VRID ${mi.vrid} used twice on ${key}`);
+    let frame = frames.get(link.ifindex);
+    if (!frame) {
+      frame = PacketSocket.open({ ifindex: link.ifindex });
+      frames.set(link.ifindex, frame);
+    }
+    const vips: AddrSpec[] = [];
+    for (const v of mi.vips)
+      vips.push(vipSpec(v, v.dev === mi.interface ? link.ifindex : (await linkOf(v.dev)).ifindex));
+    const machine = machineConfigFor(mi, src);
+    const mcast = mi.family === 'inet' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6;
+    const ns = mi.notify;
+    const cmd = (s: typeof ns.master) =>
+      s
+        ? {
+            argv: s.argv,
+            ...(s.user !== undefined ? { user: s.user } : {}),
+            ...(s.group !== undefined ? { group: s.group } : {}),
+          }
+        : undefined;
+    const notifyTarget = {
+      kind: 'INSTANCE' as const,
+      name: mi.name,
+      ...(cmd(ns.master) ? { master: cmd(ns.master)! } : {}),
+      ...(cmd(ns.backup) ? { backup: cmd(ns.backup)! } : {}),
+      ...(cmd(ns.fault) ? { fault: cmd(ns.fault)! } : {}),
+      ...(cmd(ns.stop) ? { stop: cmd(ns.stop)! } : {}),
+      ...(cmd(ns.any) ? { any: cmd(ns.any)! } : {}),
+    };
+    const inst = new VrrpInstance(
+      {
+        machine,
+        destinations: machine.unicastPeers.length > 0 ? machine.unicastPeers : [mcast],
+        source: src,
+        mac: link.mac,
+        vips,
+        notify: notifyTarget,
+        router: false,
+      },
+      {
+        clock: monotonicClock,
+        timers: realTimers,
+        log,
+        rtnl,
+        adverts: grp.sock,
+        frames: frame,
+        notifier,
+        lateness,
+      },
+    );
+    grp.byVrid.set(mi.vrid, inst);
+    instances.push(inst);
+  }
+
+  const unsubscribe = rtnl.onLinkEvent((e) => {
+    for (const [name, l] of links) {
+      if (l.ifindex !== e.ifindex) continue;
+      l.up = e.up && !e.deleted;
+      for (const inst of instances) {
+        const mi = model.vrrpInstances.find((m) => m.name === inst.name);
+        if (mi?.interface === name) inst.link(l.up);
+      }
+    }
+  });
+
+  for (const inst of instances) await inst.start();
+  for (const inst of instances) {
+    const mi = model.vrrpInstances.find((m) => m.name === inst.name);
+    const l = mi && links.get(mi.interface);
+    if (l && !l.up) inst.link(false);
+  }
+
+  return {
+    instances,
+    lateness,
+    snapshot: () => ({
+      pid: process.pid,
+      instances: instances.map((i) => i.snapshot()),
+      sockets: Object.fromEntries([...groups].map(([k, v]) => [k, { drops: v.drops }])),
+      timerLateness: lateness.toJSON(),
+      notify: notifier.counters,
+    }),
+    async stop() {
+      unsubscribe();
+      await Promise.all(instances.map((i) => i.shutdown()));
+      for (const grp of groups.values()) grp.sock.close();
+      for (const f of frames.values()) f.close();
+      notifier.close();
+      rtnl.close();
+    },
+  };
+}
+
+export async function run(opts: RunOptions): Promise<number> {
+  const log = createLogger({
+    name: 'vrrp',
+    level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+  });
+  const { model, diagnostics } = await loadConfig(
+    opts.configFile,
+    opts.configId !== undefined ? { configId: opts.configId } : {},
+  );
+  for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
+  if (!model) return 1;
+  let engine: VrrpEngine;
+  try {
+    engine = await startEngine(model, log);
+  } catch (e) {
+    opts.io.stderr(`lvsd run --vrrp-only: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+  const dump = () => {
+    try {
+      mkdirSync(runDir, { recursive: true });
+      writeFileSync(join(runDir, 'vrrp-stats.json'), JSON.stringify(engine.snapshot(), null, 2));
+    } catch (e) {
+      log.warn('cannot write stats dump', { error: (e as Error).message });
+    }
+  };
+  process.on('SIGUSR1', dump);
+  sdNotify(['READY=1', `STATUS=${engine.instances.length} VRRP instances`], log);
+  log.info('VRRP engine started', { instances: engine.instances.length });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  sdNotify(['STOPPING=1'], log);
+  await engine.stop();
+  dump();
+  process.off('SIGUSR1', dump);
+  log.info('VRRP engine stopped');
+  return 0;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+import test from 'ava';
+import {
+  applyTrackerInput,
+  initTrackers,
+  trackerContribution,
+  trackerOutput,
+  type TrackerSpec,
+  type TrackerState,
+} from '../../../src/vrrp/tracking.js';
+import { baseConfig } from './config-fixture.js';
+import { Harness } from './harness.js';
+
+function one(spec: Partial<TrackerSpec> & Pick<TrackerSpec, 'kind'>): TrackerState {
+  const [t] = initTrackers([{ name: 'x', weight: 0, reverse: false, ...spec }]);
+  if (!t) throw new Error('no tracker');
+  return t;
+}
+
+const contributionRows: {
+  name: string;
+  state: TrackerState;
+  want: { delta: number; fault: boolean };
+}[] = [
+  { name: 'interface weight 0 up', state: one({ kind: 'interface' }), want: { delta: 0, fault: false } },
+  {
+    name: 'interface weight 0 down → fault',
+    state: { ...one({ kind: 'interface' }), ok: false },
+    want: { delta: 0, fault: true },
+  },
+  {
+    name: 'interface weight 0 reverse up → fault',
+    state: one({ kind: 'interface', reverse: true }),
+    want: { delta: 0, fault: true },
+  },
+  { name: 'interface +10 up', state: one({ kind: 'interface', weight: 10 }), want: { delta: 10, fault: false } },
+  {
+    name: 'interface +10 down',
+    state: { ...one({ kind: 'interface', weight: 10 }), ok: false },
+    want: { delta: 0, fault: false },
+  },
+  { name: 'interface -20 up', state: one({ kind: 'interface', weight: -20 }), want: { delta: 0, fault: false } },
+  {
+    name: 'interface -20 down',
+    state: { ...one({ kind: 'interface', weight: -20 }), ok: false },
+    want: { delta: -20, fault: false },
+  },
+  {
+    name: 'script +10 reverse ok → -10',
+    state: one({ kind: 'script', weight: 10, reverse: true }),
+    want: { delta: -10, fault: false },
+  },
+  { name: 'script init_fail weight 0 → fault', state: one({ kind: 'script', initFail: true }), want: { delta: 0, fault: true } },
+  { name: 'file value 5 × weight 2', state: { ...one({ kind: 'file', weight: 2 }), value: 5 }, want: { delta: 10, fault: false } },
+  {
+    name: 'file value -5 × weight 2 reverse',
+    state: { ...one({ kind: 'file', weight: 2, reverse: true }), value: -5 },
+    want: { delta: 10, fault: false },
+  },
+  {
+    name: 'file value -254 × 1 → fault',
+    state: { ...one({ kind: 'file', weight: 1 }), value: -254 },
+    want: { delta: -254, fault: true },
+  },
+  { name: 'file weight 0 value 0', state: one({ kind: 'file' }), want: { delta: 0, fault: false } },
+  { name: 'file weight 0 value 3 → fault', state: { ...one({ kind: 'file' }), value: 3 }, want: { delta: 0, fault: true } },
+];
+for (const row of contributionRows) {
+  test(`tracker contribution: ${row.name}`, (t) => {
+    t.deepEqual(trackerContribution(row.state), row.want);
+  });
+}
+
+test('script rise/fall: fall 3 failures to fail, rise 2 successes to recover; a success resets the count', (t) => {
+  let ts = initTrackers([{ kind: 'script', name: 'chk', weight: -30, reverse: false, rise: 2, fall: 3 }]);
+  const feed = (ok: boolean) => {
+    const r = applyTrackerInput(ts, { kind: 'script', name: 'chk', ok });
+    ts = r.trackers;
+    return r.changed;
+  };
+  t.false(feed(false));
+  t.false(feed(false));
+  t.false(feed(true)); // resets the streak
+  t.false(feed(false));
+  t.false(feed(false));
+  t.deepEqual(trackerOutput(ts), { delta: 0, fault: false });
+  t.true(feed(false)); // 3rd consecutive failure
+  t.deepEqual(trackerOutput(ts), { delta: -30, fault: false });
+  t.false(feed(true));
+  t.true(feed(true));
+  t.deepEqual(trackerOutput(ts), { delta: 0, fault: false });
+});
+
+test('inputs only touch trackers of their kind and name; output sums all', (t) => {
+  let ts = initTrackers([
+    { kind: 'interface', name: 'eth1', weight: -50, reverse: false },
+    { kind: 'script', name: 'eth1', weight: 20, reverse: false },
+    { kind: 'file', name: 'f', weight: 1, reverse: false },
+  ]);
+  ts = applyTrackerInput(ts, { kind: 'interface', name: 'eth1', up: false }).trackers;
+  ts = applyTrackerInput(ts, { kind: 'file', name: 'f', value: 7 }).trackers;
+  t.deepEqual(trackerOutput(ts), { delta: -50 + 20 + 7, fault: false });
+  t.false(applyTrackerInput(ts, { kind: 'interface', name: 'eth9', up: false }).changed);
+});
+
+test('tracker output drives the machine: weight-0 interface down → FAULT, up → BACKUP; weights move priority', (t) => {
+  let ts = initTrackers([
+    { kind: 'interface', name: 'eth1', weight: 0, reverse: false },
+    { kind: 'script', name: 'chk', weight: -60, reverse: false },
+  ]);
+  const h = new Harness(baseConfig());
+  h.feed({ type: 'start' });
+  const apply = (input: Parameters<typeof applyTrackerInput>[1]) => {
+    const r = applyTrackerInput(ts, input);
+    ts = r.trackers;
+    if (r.changed) h.feed({ type: 'tracking', ...trackerOutput(ts) });
+  };
+  h.to(50);
+  apply({ kind: 'script', name: 'chk', ok: false });
+  t.is(h.state.effectivePriority, 40);
+  apply({ kind: 'interface', name: 'eth1', up: false });
+  t.is(h.name, 'fault');
+  h.to(100);
+  apply({ kind: 'interface', name: 'eth1', up: true });
+  t.is(h.name, 'backup');
+  // prio 40: skew = 216*10*625/16 = 84375 µs → MDI 384.375 ms from 100.
+  t.is(h.state.timers.masterDown, 484.375);
+});

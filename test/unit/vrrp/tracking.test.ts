@@ -33,13 +33,21 @@ const contributionRows: {
     state: one({ kind: 'interface', reverse: true }),
     want: { delta: 0, fault: true },
   },
-  { name: 'interface +10 up', state: one({ kind: 'interface', weight: 10 }), want: { delta: 10, fault: false } },
+  {
+    name: 'interface +10 up',
+    state: one({ kind: 'interface', weight: 10 }),
+    want: { delta: 10, fault: false },
+  },
   {
     name: 'interface +10 down',
     state: { ...one({ kind: 'interface', weight: 10 }), ok: false },
     want: { delta: 0, fault: false },
   },
-  { name: 'interface -20 up', state: one({ kind: 'interface', weight: -20 }), want: { delta: 0, fault: false } },
+  {
+    name: 'interface -20 up',
+    state: one({ kind: 'interface', weight: -20 }),
+    want: { delta: 0, fault: false },
+  },
   {
     name: 'interface -20 down',
     state: { ...one({ kind: 'interface', weight: -20 }), ok: false },
@@ -50,8 +58,16 @@ const contributionRows: {
     state: one({ kind: 'script', weight: 10, reverse: true }),
     want: { delta: -10, fault: false },
   },
-  { name: 'script init_fail weight 0 → fault', state: one({ kind: 'script', initFail: true }), want: { delta: 0, fault: true } },
-  { name: 'file value 5 × weight 2', state: { ...one({ kind: 'file', weight: 2 }), value: 5 }, want: { delta: 10, fault: false } },
+  {
+    name: 'script init_fail weight 0 → fault',
+    state: one({ kind: 'script', initFail: true }),
+    want: { delta: 0, fault: true },
+  },
+  {
+    name: 'file value 5 × weight 2',
+    state: { ...one({ kind: 'file', weight: 2 }), value: 5 },
+    want: { delta: 10, fault: false },
+  },
   {
     name: 'file value -5 × weight 2 reverse',
     state: { ...one({ kind: 'file', weight: 2, reverse: true }), value: -5 },
@@ -63,7 +79,11 @@ const contributionRows: {
     want: { delta: -254, fault: true },
   },
   { name: 'file weight 0 value 0', state: one({ kind: 'file' }), want: { delta: 0, fault: false } },
-  { name: 'file weight 0 value 3 → fault', state: { ...one({ kind: 'file' }), value: 3 }, want: { delta: 0, fault: true } },
+  {
+    name: 'file weight 0 value 3 → fault',
+    state: { ...one({ kind: 'file' }), value: 3 },
+    want: { delta: 0, fault: true },
+  },
 ];
 for (const row of contributionRows) {
   test(`tracker contribution: ${row.name}`, (t) => {

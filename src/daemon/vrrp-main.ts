@@ -255,6 +255,29 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
 }
 
 export async function run(opts: RunOptions): Promise<number> {
+  // Install the signal handlers first: SIGUSR1's default action would kill the process, and a
+  // SIGTERM during start-up must still end in a graceful release.
+  let dump = (): void => {};
+  const onUsr1 = () => dump();
+  let requestStop = (): void => {};
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  process.on('SIGUSR1', onUsr1);
+  process.on('SIGTERM', requestStop);
+  process.on('SIGINT', requestStop);
+  try {
+    return await runEngine(opts, stopRequested, (d) => (dump = d));
+  } finally {
+    process.off('SIGUSR1', onUsr1);
+    process.off('SIGTERM', requestStop);
+    process.off('SIGINT', requestStop);
+  }
+}
+
+async function runEngine(
+  opts: RunOptions,
+  stopRequested: Promise<void>,
+  setDump: (d: () => void) => void,
+): Promise<number> {
   const log = createLogger({
     name: 'vrrp',
     level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
@@ -281,17 +304,13 @@ export async function run(opts: RunOptions): Promise<number> {
       log.warn('cannot write stats dump', { error: (e as Error).message });
     }
   };
-  process.on('SIGUSR1', dump);
+  setDump(dump);
   sdNotify(['READY=1', `STATUS=${engine.instances.length} VRRP instances`], log);
   log.info('VRRP engine started', { instances: engine.instances.length });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await stopRequested;
   sdNotify(['STOPPING=1'], log);
   await engine.stop();
   dump();
-  process.off('SIGUSR1', dump);
   log.info('VRRP engine stopped');
   return 0;
 }

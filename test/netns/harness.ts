@@ -59,7 +59,10 @@ export interface Lab {
   /** Addresses on eth0 of a node (`ip -o addr show dev eth0`). */
   addresses(node: LabNode): Promise<string[]>;
   hasAddress(node: LabNode, addr: string): Promise<boolean>;
+  /** Bridge port link up/down (the node's eth0 loses carrier: lvsd goes FAULT). */
   setPort(node: LabNode, up: boolean): Promise<void>;
+  /** Stop forwarding on the node's bridge port while its carrier stays up (a partition). */
+  partition(node: LabNode, cut: boolean): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -139,6 +142,10 @@ export async function createLab(n: number, opts: { net?: number } = {}): Promise
     },
     async setPort(node, up) {
       await sh(['ip', '-n', switchNs, 'link', 'set', node.port, up ? 'up' : 'down']);
+    },
+    async partition(node, cut) {
+      // bridge port state 0 = disabled, 3 = forwarding: no frames pass, but the carrier stays up
+      await sh(['bridge', '-n', switchNs, 'link', 'set', 'dev', node.port, 'state', cut ? '0' : '3']);
     },
     async destroy() {
       if (destroyed) return;
@@ -315,6 +322,8 @@ function daemonOf(lab: Lab, node: LabNode, proc: ChildProcess, runDir: string): 
     async stats() {
       const f = join(runDir, 'vrrp-stats.json');
       rmSync(f, { force: true });
+      // SIGUSR1 before lvsd installed its handler would kill it: wait for the start line
+      await waitFor('lvsd started', () => out.includes('VRRP engine started'), 10_000);
       proc.kill('SIGUSR1');
       await waitFor('stats dump', () => existsSync(f), 5000);
       await sleep(20);

@@ -60,7 +60,7 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
   return undefined;
 }
 
-PacketSocket.open({
+const sock = PacketSocket.open({
   ifindex,
   ethertype: ETH_P_ALL,
   onFrame: ({ frame, tsMs, pktType }) => {
@@ -71,5 +71,10 @@ PacketSocket.open({
         JSON.stringify({ ts: tsMs, ...c, hex: frame.subarray(0, 128).toString('hex') }) + '\n',
       );
   },
+});
+// keep the socket reachable (an unreferenced socket would be closed by its GC finalizer)
+process.on('SIGTERM', () => {
+  sock.close();
+  process.exit(0);
 });
 process.stdout.write('ready\n');

@@ -88,6 +88,13 @@ test('v3 IPv4: election, SIGKILL failover with VIP + GARP, preempt back, gracefu
   const frames = sn.frames.slice(before);
   const zero = frames.find((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.priority === 0);
   const g2 = frames.find((f) => f.kind === 'arp' && f.srcMac === n2.mac);
+  if (!zero)
+    t.log(
+      JSON.stringify(
+        frames.filter((f) => f.kind !== 'other').map((f) => [f.kind, f.srcMac, f.priority, f.target]),
+      ),
+      d1.output(),
+    );
   t.truthy(zero, 'priority-0 advert sent');
   t.truthy(g2, 'GARP from the new master');
   // Skew at priority 100 with 0.1 s adverts is 61 ms; Master_Down_Interval is 361 ms. A takeover
@@ -190,7 +197,7 @@ test('v3 unicast peers: election and SIGKILL failover', async (t) => {
   t.is(await stateOf(d2), 'master');
 });
 
-test('partition: both become master; on heal one master remains and the winner sends GARP again', async (t) => {
+test('partition (bridge port blocked): both master; heal: one master, winner re-sends GARP; link down: FAULT', async (t) => {
   const l = await lab(2);
   const [n1, n2] = l.nodes as [LabNode, LabNode];
   const vip = `10.${l.net}.0.104`;
@@ -203,15 +210,24 @@ test('partition: both become master; on heal one master remains and the winner s
   const d2 = lvsd(l, n2, conf(100));
   await waitFor('n1 master', () => l.hasAddress(n1, vip), 8000);
   await waitFor('n2 backup', async () => (await stateOf(d2)) === 'backup', 5000);
-  await l.setPort(n1, false);
+  await l.partition(n1, true);
   await waitFor('n2 master during the partition', () => l.hasAddress(n2, vip), 5000);
   t.is(await stateOf(d1), 'master', 'n1 stays master on its side');
   const healAt = Date.now();
-  await l.setPort(n1, true);
+  await l.partition(n1, false);
   await waitFor('n2 releases the VIP after heal', async () => !(await l.hasAddress(n2, vip)), 3000);
   t.is(await stateOf(d1), 'master');
   t.is(await stateOf(d2), 'backup');
   await waitFor('n1 sends GARP again after heal', () =>
     sn.frames.find((f) => f.kind === 'arp' && f.srcMac === n1.mac && f.target === vip && f.ts >= healAt),
   );
+
+  // Carrier loss on the master's interface: FAULT, VIP released, the backup takes over; back when up.
+  await l.setPort(n1, false);
+  await waitFor('n1 in fault', async () => (await stateOf(d1)) === 'fault', 3000);
+  await waitFor('n2 master while n1 is in fault', () => l.hasAddress(n2, vip), 3000);
+  t.false(await l.hasAddress(n1, vip), 'FAULT removes the VIP');
+  await l.setPort(n1, true);
+  await waitFor('n1 master again after link up', async () => (await stateOf(d1)) === 'master', 5000);
+  await waitFor('n2 releases the VIP', async () => !(await l.hasAddress(n2, vip)), 3000);
 });

@@ -70,7 +70,12 @@ export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): I
 
 /** The whole desired table, services and destinations in canonical order. */
 export function desiredTable(spec: CheckSpec, world: CheckWorld): IpvsTable {
-  return spec.virtualServers
-    .map((vs) => ({ service: vs.service, destinations: desiredDestinations(vs, world) }))
-    .sort((a, b) => compareServices(a.service.key, b.service.key));
+  const table: IpvsTable = [];
+  for (const vs of spec.virtualServers) {
+    const destinations = desiredDestinations(vs, world);
+    table.push({ service: vs.service, destinations });
+    for (const also of vs.alsoServices ?? [])
+      table.push({ service: also, destinations: destinations.map((d) => ({ ...d })) });
+  }
+  return table.sort((a, b) => compareServices(a.service.key, b.service.key));
 }

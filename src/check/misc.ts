@@ -45,9 +45,13 @@ export interface ScriptOutcome {
   error?: string;
 }
 
-/** Run a command line with a timeout; kills its process group on timeout or abort. */
-export function runScript(line: string, timeoutMs: number, signal?: AbortSignal): Promise<ScriptOutcome> {
-  const [cmd, ...args] = splitCommand(line);
+/** Run a program (argv[0]) with a timeout; kills its process group on timeout or abort. */
+export function runScript(
+  argv: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ScriptOutcome> {
+  const [cmd, ...args] = argv;
   if (cmd === undefined)
     return Promise.resolve({ code: null, signal: null, timedOut: false, error: 'empty command' });
   return new Promise((resolve) => {
@@ -89,6 +93,6 @@ export function miscResult(o: ScriptOutcome, dynamic: boolean): ProbeResult {
   return { ok: true, weight: o.code - 2 };
 }
 
-export function miscProbe(path: string, timeoutMs: number, dynamic: boolean): Probe {
-  return async (signal) => miscResult(await runScript(path, timeoutMs, signal), dynamic);
+export function miscProbe(argv: readonly string[], timeoutMs: number, dynamic: boolean): Probe {
+  return async (signal) => miscResult(await runScript(argv, timeoutMs, signal), dynamic);
 }

@@ -23,7 +23,7 @@ export function realProbeFactory(rng: Rng): ProbeFactory {
       case 'http':
         return httpProbe(target, c);
       case 'misc':
-        return miscProbe(c.path, c.timeoutMs, c.dynamic);
+        return miscProbe(c.argv, c.timeoutMs, c.dynamic);
       case 'dns':
         return dnsProbe(target, c.timing.connectTimeoutMs, dnsQueryTypes[c.type], c.name, () => rng.next());
       case 'udp':

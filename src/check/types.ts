@@ -53,7 +53,7 @@ export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
         enableSni: boolean;
         sniName?: string;
       }
-    | { kind: 'misc'; path: string; timeoutMs: number; dynamic: boolean; user?: string }
+    | { kind: 'misc'; argv: string[]; timeoutMs: number; dynamic: boolean; user?: string }
     | { kind: 'dns'; type: DnsQueryType; name: string }
     | {
         kind: 'udp';
@@ -82,8 +82,9 @@ export interface RealServerSpec {
   upperThreshold: number;
   lowerThreshold: number;
   inhibitOnFailure: boolean;
-  notifyUp?: string;
-  notifyDown?: string;
+  /** argv of `notify_up` / `notify_down`. */
+  notifyUp?: string[];
+  notifyDown?: string[];
   checkers: CheckerSpec[];
 }
 
@@ -97,10 +98,13 @@ export interface SorryServerSpec {
 
 export interface VirtualServerSpec {
   service: IpvsService;
+  /** Further services programmed with the same reals (the members of a virtual_server_group). */
+  alsoServices?: IpvsService[];
   quorum: number;
   hysteresis: number;
-  quorumUp?: string;
-  quorumDown?: string;
+  /** argv of `quorum_up` / `quorum_down`. */
+  quorumUp?: string[];
+  quorumDown?: string[];
   sorryServer?: SorryServerSpec;
   sorryServerInhibit: boolean;
   omega: boolean;

@@ -120,7 +120,7 @@ test('quorum loss swaps in the sorry server; inhibited reals stay at 0; sorry_se
 test('dynamic weights: misc_dynamic sets weight exit-2, FILE dynamic adds value×weight, clamped at 0', (t) => {
   const misc: RealServerSpec['checkers'][number] = {
     kind: 'misc',
-    path: '/bin/true',
+    argv: ['/bin/true'],
     timeoutMs: 1000,
     dynamic: true,
     timing,

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Maps the config Model's virtual servers onto the check layer's specs (and IPVS services).
+ * Pure. A `virtual_server group` becomes one spec whose reals are checked once and programmed
+ * into every member service of the group.
+ */
+import type { IpvsService, ServiceKey } from '../ipvs/model.js';
+import type { Checker, Model, RealServer, VirtualServer } from '../config/model.js';
+import { forwardMethodOf } from '../config/model.js';
+import type { CheckerSpec, CheckSpec, CheckTiming, RealServerSpec, VirtualServerSpec } from './types.js';
+import { parseHexPattern } from './udp.js';
+
+function timingOf(c: Checker): CheckTiming {
+  return {
+    connectTimeoutMs: c.connectTimeoutMs,
+    retry: c.retry,
+    delayBeforeRetryMs: c.delayBeforeRetryMs,
+    delayLoopMs: c.delayLoopMs,
+    warmupMs: c.warmupMs,
+    alpha: c.alpha,
+    logAllFailures: c.logAllFailures,
+  };
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return parseHexPattern(hex)?.bytes ?? new Uint8Array();
+}
+
+export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSpec {
+  const base: Pick<CheckerSpec, 'timing' | 'connectIp' | 'connectPort' | 'bindTo' | 'bindPort'> = {
+    timing: timingOf(c),
+  };
+  if (c.connectIp !== rs.address) base.connectIp = c.connectIp;
+  if (c.connectPort !== rs.port) base.connectPort = c.connectPort;
+  if (c.bindTo !== undefined) base.bindTo = c.bindTo;
+  if (c.bindPort !== undefined) base.bindPort = c.bindPort;
+  switch (c.type) {
+    case 'TCP_CHECK':
+      return { ...base, kind: 'tcp' };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const s: CheckerSpec = {
+        ...base,
+        kind: 'http',
+        tls: c.type === 'SSL_GET',
+        urls: c.urls.map((u) => {
+          const url: {
+            path: string;
+            statusCodes: Array<[number, number]>;
+            digest?: string;
+            virtualhost?: string;
+          } = {
+            path: u.path,
+            statusCodes: u.statusCodes,
+          };
+          if (u.digest !== undefined) url.digest = u.digest;
+          if (u.virtualhost !== undefined) url.virtualhost = u.virtualhost;
+          return url;
+        }),
+        httpProtocol: c.httpProtocol,
+        enableSni: c.enableSni,
+      };
+      const vhost = c.virtualhost ?? rs.virtualhost;
+      if (vhost !== undefined) s.virtualhost = vhost;
+      if (c.sniName !== undefined) s.sniName = c.sniName;
+      return s;
+    }
+    case 'MISC_CHECK': {
+      const s: CheckerSpec = {
+        ...base,
+        kind: 'misc',
+        argv: c.miscPath.argv,
+        timeoutMs: c.miscTimeoutMs,
+        dynamic: c.miscDynamic,
+      };
+      if (c.miscPath.user !== undefined) s.user = c.miscPath.user;
+      return s;
+    }
+    case 'DNS_CHECK':
+      return { ...base, kind: 'dns', type: c.queryType, name: c.name };
+    case 'UDP_CHECK': {
+      const s: CheckerSpec = {
+        ...base,
+        kind: 'udp',
+        requireReply: c.requireReply !== undefined,
+        minReplyLength: c.minReplyLength,
+        maxReplyLength: c.maxReplyLength,
+      };
+      if (c.payload !== undefined) s.payload = hexBytes(c.payload);
+      if (c.requireReply) {
+        const p = parseHexPattern(c.requireReply);
+        if (p) s.replyPattern = p;
+      }
+      return s;
+    }
+    case 'FILE_CHECK': {
+      const tf = model.trackFiles.find((f) => f.name === c.trackFile);
+      return {
+        ...base,
+        kind: 'file',
+        file: tf?.file ?? '',
+        weight: c.weight,
+        reverse: c.weightReverse,
+        dynamic: c.dynamic,
+      };
+    }
+  }
+}
+
+function realSpec(rs: RealServer, model: Model): RealServerSpec {
+  const s: RealServerSpec = {
+    family: rs.family,
+    address: rs.address,
+    port: rs.port,
+    weight: rs.weight,
+    method: forwardMethodOf(rs.method),
+    upperThreshold: rs.upperThreshold,
+    lowerThreshold: rs.lowerThreshold,
+    inhibitOnFailure: rs.inhibitOnFailure,
+    checkers: rs.checkers.map((c) => checkerSpec(c, rs, model)),
+  };
+  if (rs.method.tunnel) s.tunnel = rs.method.tunnel;
+  if (rs.notifyUp) s.notifyUp = rs.notifyUp.argv;
+  if (rs.notifyDown) s.notifyDown = rs.notifyDown.argv;
+  return s;
+}
+
+/** The IPVS service keys a virtual server stands for (several for a group). */
+export function serviceKeys(vs: VirtualServer, model: Model): ServiceKey[] {
+  const k = vs.key;
+  if (k.kind === 'addr')
+    return [{ kind: 'addr', family: k.family, protocol: k.protocol, address: k.address, port: k.port }];
+  if (k.kind === 'fwmark') return [{ kind: 'fwmark', family: k.family, fwmark: k.fwmark }];
+  const group = model.virtualServerGroups.find((g) => g.name === k.name);
+  return (group?.entries ?? [])
+    .filter((e) => e.family === k.family)
+    .map((e) =>
+      e.kind === 'addr'
+        ? { kind: 'addr' as const, family: e.family, protocol: k.protocol, address: e.address, port: e.port }
+        : { kind: 'fwmark' as const, family: e.family, fwmark: e.fwmark },
+    );
+}
+
+export function ipvsService(vs: VirtualServer, key: ServiceKey): IpvsService {
+  const s: IpvsService = { key, scheduler: vs.scheduler, flags: vs.flags };
+  if (vs.persistenceTimeoutMs !== undefined) {
+    s.persistence = {
+      timeout: Math.round(vs.persistenceTimeoutMs / 1000),
+      netmask: vs.persistenceGranularity ?? (key.family === 'inet6' ? 128 : '255.255.255.255'),
+    };
+  }
+  if (vs.persistenceEngine !== undefined) s.persistenceEngine = vs.persistenceEngine;
+  return s;
+}
+
+export function checkSpecFromModel(model: Model): CheckSpec {
+  const virtualServers: VirtualServerSpec[] = [];
+  for (const vs of model.virtualServers) {
+    const [first, ...rest] = serviceKeys(vs, model);
+    if (!first) continue;
+    const spec: VirtualServerSpec = {
+      service: ipvsService(vs, first),
+      quorum: vs.quorum,
+      hysteresis: vs.hysteresis,
+      sorryServerInhibit: vs.sorryServer?.inhibit ?? false,
+      omega: vs.omega,
+      haSuspend: vs.haSuspend,
+      reals: vs.realServers.map((rs) => realSpec(rs, model)),
+    };
+    if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
+    if (vs.quorumUp) spec.quorumUp = vs.quorumUp.argv;
+    if (vs.quorumDown) spec.quorumDown = vs.quorumDown.argv;
+    if (vs.sorryServer) {
+      const ss = vs.sorryServer;
+      spec.sorryServer = {
+        family: ss.family,
+        address: ss.address,
+        port: ss.port,
+        method: forwardMethodOf(ss.method),
+        weight: 1,
+      };
+    }
+    virtualServers.push(spec);
+  }
+  const g = model.global;
+  const notifyFifos = [g.notifyFifo?.path, g.lvsNotifyFifo?.path].filter((p): p is string => p !== undefined);
+  return { virtualServers, notifyFifos };
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The LVS manager shell: schedules every checker's probe, folds results through the pure state
+ * (result.ts, virtual-server.ts), runs notify_up/down and quorum_up/down scripts, writes
+ * keepalived-format LVS notify FIFO lines, and hands the desired table (desired.ts) to the
+ * reconciler through `converge` against the `IpvsKernel` port; it never issues kernel ops itself.
+ * Operator drains are kept by real identity and survive reloads.
+ */
+import type { Clock, Rng, Timers } from '../core/clock.js';
+import { LvsdError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { converge } from '../ipvs/converge.js';
+import type { IpvsTable } from '../ipvs/model.js';
+import { formatAddrPort, serviceId } from '../ipvs/model.js';
+import type { IpvsKernel } from '../ipvs/ops.js';
+import { desiredTable } from './desired.js';
+import type { Probe } from './probe.js';
+import type { ProbeFactory } from './probes.js';
+import { effectiveWeight, realAlive } from './real-server.js';
+import { firstProbeDelay, nextCheckState } from './result.js';
+import { CheckScheduler } from './scheduler.js';
+import type { SchedulerStats } from './scheduler.js';
+import type { CheckSpec, RealServerSpec, VirtualServerSpec } from './types.js';
+import { realKey } from './types.js';
+import type { CheckEvent, CheckWorld } from './virtual-server.js';
+import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
+
+export interface ManagerOptions {
+  kernel: IpvsKernel;
+  clock: Clock;
+  timers: Timers;
+  rng: Rng;
+  logger: Logger;
+  probes: ProbeFactory;
+  /** Run a notify/quorum script (fire and forget). */
+  runScript: (argv: readonly string[]) => void;
+  /** Write one line (with its newline) to the LVS notify FIFOs. */
+  notifyFifo?: (line: string) => void;
+  /** For ha_suspend: whether the VS's address is local now. @default always */
+  vipLocal?: (vs: VirtualServerSpec) => boolean;
+  /** Checks running at once. */
+  concurrency?: number;
+}
+
+interface TaskCtx {
+  vs: VirtualServerSpec;
+  rs: RealServerSpec;
+  index: number;
+  probe: Probe;
+  /** JSON of the checker spec and target, to tell whether a reload changed it. */
+  sig: string;
+}
+
+/** keepalived's inet_sockaddrtotrio: `[addr]:proto:port`; fwmark services are `FWM n`. */
+export function vsText(vs: VirtualServerSpec): string {
+  const k = vs.service.key;
+  return k.kind === 'fwmark' ? `FWM ${k.fwmark}` : `[${k.address}]:${k.protocol}:${k.port}`;
+}
+
+export function rsText(rs: RealServerSpec, vs: VirtualServerSpec): string {
+  const k = vs.service.key;
+  return `[${rs.address}]:${k.kind === 'addr' ? k.protocol : 'tcp'}:${rs.port}`;
+}
+
+/** Parse an operator's `[proto:]addr:port`, `[v6]:port` or `fwmark:N` against a spec. */
+function matches(text: string, key: { address: string; port: number; protocol?: string }): boolean {
+  const t = text.trim().toLowerCase();
+  const m = /^(?:(tcp|udp|sctp):)?(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(t);
+  if (!m) return false;
+  if (m[1] !== undefined && key.protocol !== undefined && m[1] !== key.protocol) return false;
+  return (m[2] ?? m[3]) === key.address && Number(m[4]) === key.port;
+}
+
+export class CheckManager {
+  readonly #o: ManagerOptions;
+  readonly #log: Logger;
+  readonly #sched: CheckScheduler;
+  #spec: CheckSpec = { virtualServers: [], notifyFifos: [] };
+  #world: CheckWorld = { vss: new Map(), reals: new Map() };
+  #tasks = new Map<string, TaskCtx>();
+  #drained = new Set<string>();
+  #owned = new Set<string>();
+  #syncing: Promise<void> | undefined;
+  #dirty = false;
+  #retryTimer: ReturnType<Timers['setTimeout']> | undefined;
+  #stopping = false;
+  #syncs = 0;
+  #syncErrors = 0;
+
+  constructor(opts: ManagerOptions) {
+    this.#o = opts;
+    this.#log = opts.logger;
+    const so = { clock: opts.clock, timers: opts.timers, logger: opts.logger };
+    this.#sched = new CheckScheduler(
+      opts.concurrency === undefined ? so : { ...so, concurrency: opts.concurrency },
+    );
+  }
+
+  /** Start with a spec: program the initial table, then start the checkers. */
+  async start(spec: CheckSpec): Promise<void> {
+    await this.reload(spec);
+  }
+
+  /** Apply a new spec; reals whose checkers are unchanged keep their state (and drains). */
+  async reload(spec: CheckSpec): Promise<void> {
+    const prev = { spec: this.#spec, world: this.#world };
+    for (const vs of spec.virtualServers) {
+      this.#owned.add(serviceId(vs.service.key));
+      for (const s of vs.alsoServices ?? []) this.#owned.add(serviceId(s.key));
+    }
+    this.#spec = spec;
+    this.#world = buildWorld(spec, prev, this.#drained);
+    const keep = new Set<string>();
+    for (const vs of spec.virtualServers) {
+      const vsId = serviceId(vs.service.key);
+      for (const rs of vs.reals) {
+        rs.checkers.forEach((c, index) => {
+          const id = `${realKey(vsId, rs)}#${index}`;
+          keep.add(id);
+          const sig = JSON.stringify([c, rs.address, rs.port]);
+          const old = this.#tasks.get(id);
+          if (old && old.sig === sig && this.#sched.has(id)) {
+            Object.assign(old, { vs, rs, index });
+            return;
+          }
+          const ctx: TaskCtx = { vs, rs, index, probe: this.#o.probes(c, rs), sig };
+          this.#tasks.set(id, ctx);
+          this.#sched.add(id, firstProbeDelay(c.timing, this.#o.rng), () => this.#runCheck(id, ctx));
+        });
+      }
+    }
+    for (const id of [...this.#tasks.keys()]) {
+      if (!keep.has(id)) {
+        this.#tasks.delete(id);
+        this.#sched.remove(id);
+      }
+    }
+    await this.sync();
+  }
+
+  async #runCheck(_id: string, ctx: TaskCtx): Promise<number> {
+    const { vs, rs, index } = ctx;
+    const checker = rs.checkers[index];
+    if (!checker) return 60_000;
+    if (vs.haSuspend && this.#o.vipLocal && !this.#o.vipLocal(vs)) return checker.timing.delayLoopMs;
+    const result = await ctx.probe();
+    if (this.#stopping || ctx.vs !== vs) return checker.timing.delayLoopMs;
+    const key = realKey(serviceId(vs.service.key), rs);
+    const st = this.#world.reals.get(key);
+    const prevCheck = st?.checks[index];
+    if (!st || !prevCheck) return checker.timing.delayLoopMs;
+    const step = nextCheckState(prevCheck, result, checker.timing);
+    const fields = { vs: vsText(vs), rs: rsText(rs, vs), checker: checker.kind };
+    if (step.retrying && checker.timing.logAllFailures && !result.ok) {
+      this.#log.info('check failed, will retry', {
+        ...fields,
+        reason: result.reason,
+        retry: step.state.retryIt,
+      });
+    } else if (step.transition) {
+      this.#log.info(step.transition === 'up' ? 'check succeeded' : 'check failed', {
+        ...fields,
+        ...(result.ok ? {} : { reason: result.reason }),
+      });
+    } else if (!result.ok && checker.timing.logAllFailures) {
+      this.#log.info('check failed', { ...fields, reason: result.reason });
+    }
+    const events = applyCheckStep(this.#world, vs, rs, index, step);
+    if (events.length > 0) {
+      this.#handle(events);
+      this.#requestSync();
+    }
+    return step.delayMs;
+  }
+
+  #handle(events: CheckEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'rs') {
+        const vsName = vsText(e.vs);
+        const rsName = rsText(e.rs, e.vs);
+        this.#log.info(e.up ? 'real server up' : 'real server down', { vs: vsName, rs: rsName });
+        const script = e.up ? e.rs.notifyUp : e.rs.notifyDown;
+        if (script) this.#o.runScript(script);
+        this.#o.notifyFifo?.(`RS ${rsName} ${vsName} ${e.up ? 'UP' : 'DOWN'}\n`);
+      } else if (e.type === 'vs') {
+        this.#log.info(e.up ? 'gained quorum' : 'lost quorum', {
+          vs: vsText(e.vs),
+          weightSum: e.weightSum,
+          threshold: e.threshold,
+          sorryServer: e.vs.sorryServer
+            ? formatAddrPort(e.vs.sorryServer.family, e.vs.sorryServer.address, e.vs.sorryServer.port)
+            : null,
+        });
+        const script = e.up ? e.vs.quorumUp : e.vs.quorumDown;
+        if (script) this.#o.runScript(script);
+        this.#o.notifyFifo?.(`VS ${vsText(e.vs)} ${e.up ? 'UP' : 'DOWN'}\n`);
+      } else {
+        this.#log.info('real server weight changed', {
+          vs: vsText(e.vs),
+          rs: rsText(e.rs, e.vs),
+          weight: e.weight,
+        });
+      }
+    }
+  }
+
+  /** Drain (weight 0, not counted for quorum) or re-enable a real; survives reloads. */
+  async setDrain(vsRef: string, rsRef: string, drained: boolean): Promise<void> {
+    for (const vs of this.#spec.virtualServers) {
+      const k = vs.service.key;
+      const vsOk =
+        k.kind === 'fwmark'
+          ? vsRef.trim().toLowerCase() === `fwmark:${k.fwmark}`
+          : matches(vsRef, { address: k.address, port: k.port, protocol: k.protocol });
+      if (!vsOk) continue;
+      const rs = vs.reals.find((r) => matches(rsRef, { address: r.address, port: r.port }));
+      if (!rs) break;
+      const key = realKey(serviceId(k), rs);
+      if (drained) this.#drained.add(key);
+      else this.#drained.delete(key);
+      this.#log.info(drained ? 'real server drained by operator' : 'real server enabled by operator', {
+        vs: vsText(vs),
+        rs: rsText(rs, vs),
+      });
+      this.#handle(setDrained(this.#world, vs, rs, drained));
+      await this.sync();
+      return;
+    }
+    throw new LvsdError('LVSD_E_CONTROL', `no real server ${rsRef} in virtual server ${vsRef}`);
+  }
+
+  /** The table lvsd wants in the kernel now. */
+  desired(): IpvsTable {
+    return desiredTable(this.#spec, this.#world);
+  }
+
+  #requestSync(): void {
+    this.sync().catch(() => {
+      // sync() logs its own failures and retries.
+    });
+  }
+
+  /** Bring the kernel to the desired table; concurrent requests coalesce. Never rejects. */
+  sync(): Promise<void> {
+    this.#dirty = true;
+    if (!this.#syncing) {
+      this.#syncing = this.#syncLoop().finally(() => {
+        this.#syncing = undefined;
+      });
+    }
+    return this.#syncing;
+  }
+
+  async #syncLoop(): Promise<void> {
+    while (this.#dirty) {
+      this.#dirty = false;
+      const desired = this.#stopping ? [] : this.desired();
+      try {
+        const { rounds } = await converge(this.#o.kernel, desired, { owned: this.#owned, rounds: 3 });
+        this.#syncs++;
+        const ops = rounds.reduce((n, r) => n + r.report.applied.length, 0);
+        if (ops > 0) this.#log.debug('IPVS table updated', { ops });
+      } catch (e) {
+        this.#syncErrors++;
+        this.#log.error('IPVS update failed; will retry', { error: (e as Error).message });
+        if (!this.#stopping && !this.#retryTimer) {
+          this.#retryTimer = this.#o.timers.setTimeout(() => {
+            this.#retryTimer = undefined;
+            this.#requestSync();
+          }, 1000);
+        }
+      }
+    }
+  }
+
+  /**
+   * Stop: no more probes; with `omega`, notify_down for live reals and quorum_down for each VS
+   * (and FIFO lines); then remove lvsd's services from the kernel, as keepalived does on exit.
+   */
+  async stop(opts: { keepIpvs?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
+    if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
+    await this.#sched.stop();
+    for (const vs of this.#spec.virtualServers) {
+      if (!vs.omega) continue;
+      const vsId = serviceId(vs.service.key);
+      const events: CheckEvent[] = [];
+      for (const rs of vs.reals) {
+        const st = this.#world.reals.get(realKey(vsId, rs));
+        if (st && realAlive(st)) events.push({ type: 'rs', vs, rs, up: false });
+      }
+      if (this.#world.vss.get(vsId)?.quorumUp)
+        events.push({ type: 'vs', vs, up: false, weightSum: 0, threshold: vs.quorum - vs.hysteresis });
+      this.#handle(events);
+    }
+    if (!opts.keepIpvs) await this.sync();
+    else if (this.#syncing) await this.#syncing;
+  }
+
+  schedulerStats(): SchedulerStats {
+    return this.#sched.stats();
+  }
+
+  takeSchedulerWindow(): SchedulerStats {
+    return this.#sched.takeWindow();
+  }
+
+  /** Status as data (for `lvsd status` and the control socket). */
+  status(): {
+    virtualServers: Array<{
+      vs: string;
+      quorumUp: boolean;
+      reals: Array<{
+        rs: string;
+        alive: boolean;
+        drained: boolean;
+        weight: number;
+        checks: Array<{ kind: string; up: boolean; lastFailure?: string }>;
+      }>;
+    }>;
+    syncs: number;
+    syncErrors: number;
+  } {
+    return {
+      syncs: this.#syncs,
+      syncErrors: this.#syncErrors,
+      virtualServers: this.#spec.virtualServers.map((vs) => {
+        const vsId = serviceId(vs.service.key);
+        return {
+          vs: vsText(vs),
+          quorumUp: this.#world.vss.get(vsId)?.quorumUp ?? false,
+          reals: vs.reals.map((rs) => {
+            const st = this.#world.reals.get(realKey(vsId, rs));
+            return {
+              rs: rsText(rs, vs),
+              alive: st ? realAlive(st) : false,
+              drained: st?.drained ?? false,
+              weight: st ? effectiveWeight(rs, st) : 0,
+              checks: rs.checkers.map((c, i) => {
+                const cs = st?.checks[i];
+                const out: { kind: string; up: boolean; lastFailure?: string } = {
+                  kind: c.kind,
+                  up: cs?.up ?? false,
+                };
+                if (cs?.lastFailure !== undefined) out.lastFailure = cs.lastFailure;
+                return out;
+              }),
+            };
+          }),
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The LVS manager with fake probes, the fake clock and the in-memory IPVS kernel. */
+import test from 'ava';
+import { seededRng } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { CheckManager } from '../../../src/check/manager.js';
+import type { ProbeResult } from '../../../src/check/result.js';
+import type { CheckSpec } from '../../../src/check/types.js';
+import type { IpvsTable } from '../../../src/ipvs/model.js';
+import { FakeClock } from '../../fakes/fake-clock.js';
+import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
+import { real, tcp, vs } from './spec-fixtures.js';
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+    await flush();
+  }
+}
+
+function kernelDests(k: FakeIpvsKernel): string[] {
+  return k.table.flatMap((e) => e.destinations.map((d) => `${d.address}:${d.weight}`)).sort();
+}
+
+function setup(spec: CheckSpec, initial: IpvsTable = []) {
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel(initial);
+  const health = new Map<string, ProbeResult>();
+  const scripts: string[] = [];
+  const fifo: string[] = [];
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(7),
+    logger: silentLogger,
+    probes: (_c, rs) => () => Promise.resolve(health.get(rs.address) ?? { ok: true }),
+    runScript: (argv) => scripts.push(argv.join(' ')),
+    notifyFifo: (line) => fifo.push(line),
+  });
+  return { clock, kernel, health, scripts, fifo, manager };
+}
+
+const timing = { retry: 1, delayBeforeRetryMs: 1000, delayLoopMs: 2000 };
+
+test('a failing real leaves the table after retry, comes back on success; notify scripts and FIFO lines', async (t) => {
+  const a = real(1, { checkers: [tcp(timing)], notifyUp: ['/up', 'a'], notifyDown: ['/down', 'a'] });
+  const b = real(2, { checkers: [tcp(timing)] });
+  const spec: CheckSpec = {
+    virtualServers: [vs([a, b], { quorumDown: ['/qdown'], quorumUp: ['/qup'] })],
+    notifyFifos: [],
+  };
+  const { clock, kernel, health, scripts, fifo, manager } = setup(spec);
+  await manager.start(spec);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:1', '10.0.0.2:1']);
+  health.set('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
+  // first probe within delay_loop, one retry after delay_before_retry.
+  await advance(clock, 2000 + 1000 + 200);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.2:1']);
+  t.deepEqual(scripts, ['/down a']);
+  t.deepEqual(fifo, ['RS [10.0.0.1]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n']);
+  health.set('10.0.0.2', { ok: false, reason: 'timeout' });
+  await advance(clock, 4000);
+  t.deepEqual(kernelDests(kernel), []);
+  t.deepEqual(scripts, ['/down a', '/qdown']);
+  t.is(fifo.at(-1), 'VS [192.0.2.1]:tcp:80 DOWN\n');
+  health.clear();
+  await advance(clock, 2500);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:1', '10.0.0.2:1']);
+  t.deepEqual(scripts.slice(2).sort(), ['/qup', '/up a']);
+  await manager.stop();
+  t.deepEqual(kernel.table, [], 'services removed on stop');
+});
+
+test('only lvsd services are touched; drain survives a reload; omega notifies on stop', async (t) => {
+  const foreign: IpvsTable = [
+    {
+      service: {
+        key: { kind: 'addr', family: 'inet', protocol: 'udp', address: '198.51.100.1', port: 53 },
+        scheduler: 'rr',
+        flags: { flag1: false, flag2: false, flag3: false, onePacket: false },
+      },
+      destinations: [],
+    },
+  ];
+  const a = real(1, { checkers: [tcp(timing)], weight: 3 });
+  const b = real(2, { checkers: [tcp(timing)], weight: 3, notifyDown: ['/down', 'b'] });
+  const spec: CheckSpec = {
+    virtualServers: [vs([a, b], { omega: true, quorumDown: ['/qdown'] })],
+    notifyFifos: [],
+  };
+  const { kernel, scripts, manager } = setup(spec, foreign);
+  await manager.start(spec);
+  t.is(kernel.table.length, 2);
+  await manager.setDrain('tcp:192.0.2.1:80', '10.0.0.1:80', true);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:0', '10.0.0.2:3']);
+  await t.throwsAsync(manager.setDrain('192.0.2.1:80', '10.0.0.9:80', true), { message: /no real server/ });
+  const spec2: CheckSpec = {
+    virtualServers: [
+      vs([a, real(2, { checkers: [tcp(timing)], weight: 5, notifyDown: ['/down', 'b'] })], {
+        omega: true,
+        quorumDown: ['/qdown'],
+      }),
+    ],
+    notifyFifos: [],
+  };
+  await manager.reload(spec2);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:0', '10.0.0.2:5']);
+  await manager.setDrain('192.0.2.1:80', '10.0.0.1:80', false);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:3', '10.0.0.2:5']);
+  await manager.stop();
+  t.deepEqual(scripts, ['/down b', '/qdown']);
+  t.is(kernel.table.length, 1, 'the foreign service stays');
+});
+
+test('ha_suspend: no probes while the VIP is not local', async (t) => {
+  const a = real(1, { checkers: [tcp(timing)] });
+  const spec: CheckSpec = { virtualServers: [vs([a], { haSuspend: true })], notifyFifos: [] };
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel();
+  let probes = 0;
+  let local = false;
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(1),
+    logger: silentLogger,
+    probes: () => () => (probes++, Promise.resolve({ ok: false, reason: 'x' })),
+    runScript: () => {},
+    vipLocal: () => local,
+  });
+  await manager.start(spec);
+  await advance(clock, 6000);
+  t.is(probes, 0);
+  t.deepEqual(kernelDests(kernel), ['10.0.0.1:1']);
+  local = true;
+  await advance(clock, 6000);
+  t.true(probes >= 2);
+  t.deepEqual(kernelDests(kernel), []);
+  await manager.stop();
+});

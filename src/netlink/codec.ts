@@ -167,7 +167,7 @@ export function decodeMessages(buf: Uint8Array): Decoded<NlMessage[]> {
 /** NLMSG_ERROR payload: `int error` (0 = ACK, else -errno) then the original header. */
 export function decodeErrorPayload(payload: Buffer): Decoded<{ errno: number; seq: number }> {
   if (payload.length < 4 + NLMSG_HDRLEN) return { ok: false, reason: 'shortError' };
-  return { ok: true, value: { errno: -payload.readInt32LE(0), seq: payload.readUInt32LE(4 + 8) } };
+  return { ok: true, value: { errno: 0 - payload.readInt32LE(0), seq: payload.readUInt32LE(4 + 8) } };
 }
 
 /** genlmsghdr then attributes. */

@@ -172,7 +172,7 @@ export class GenlClient {
           );
       } else if (m.type === NlMsgType.DONE) {
         // A dump may end with a negative errno in DONE's payload.
-        const err = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 0;
+        const err = m.payload.length >= 4 ? 0 - m.payload.readInt32LE(0) : 0;
         this.settle(m.seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] });
       } else if (m.type >= 0x10) {
         const g = decodeGenlPayload(m.payload);

@@ -227,6 +227,16 @@ interface Token {
 /** popt-style tokenizer: yields options in order and collects leftover arguments. */
 function tokenize(argv: readonly string[]): { opts: Token[]; rest: string[] } {
   const opts: Token[] = [];
+  try {
+    return tokenizeInto(argv, opts);
+  } catch (e) {
+    // popt fails on the first option: ipvsadm then only says "Try ... -h"
+    if (e instanceof Fail && opts.length === 0) throw new Fail('', true);
+    throw e;
+  }
+}
+
+function tokenizeInto(argv: readonly string[], opts: Token[]): { opts: Token[]; rest: string[] } {
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -368,6 +378,7 @@ export function parseIpvsadmArgs(
 function parseOrThrow(argv: readonly string[], r: ArgResolver): IpvsadmCommand {
   if (argv.length === 0) return { cmd: 'list', list: emptyList() };
   const { opts, rest } = tokenize(argv);
+  if (opts.length === 0) throw new Fail('', true);
   const first = opts[0];
   const commandOf: Record<string, Cmd | 'help' | 'version'> = {
     'add-service': 'add-service',
@@ -499,7 +510,8 @@ function parseOrThrow(argv: readonly string[], r: ArgResolver): IpvsadmCommand {
         break;
       case 'weight': {
         setOption('weight');
-        const n = toNumber(v, 0, 65535);
+        // ipvsadm.c says 0..65535, but Debian's ipvsadm 1.31 passes larger weights to the kernel
+        const n = toNumber(v, 0, INT_MAX);
         if (n === undefined) throw new Fail('illegal weight specified');
         weight = n;
         break;
@@ -639,8 +651,8 @@ function parseOrThrow(argv: readonly string[], r: ArgResolver): IpvsadmCommand {
         tunFlags |= 2;
         break;
       default:
-        // a second command option (e.g. `-A -a`)
-        throw new Fail('multiple commands specified');
+        // a second command option (e.g. `-A -a`): popt hands it to the option switch
+        throw new Fail(`invalid option \`${t.text}'`);
     }
   }
 

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * From the config Model (src/config/model.ts) to the pure core's inputs: `MachineConfig` for the
+ * state machine and `TrackerSpec[]` for tracking. Pure. The interface's primary address is only
+ * known at run time, so the shell passes it (unicast_src_ip / mcast_src_ip override it).
+ */
+import { LvsdError } from '../core/errors.js';
+import type { GlobalDefs, Model, VrrpInstance } from '../config/model.js';
+import type { TrackerSpec } from './tracking.js';
+import type { MachineConfig } from './types.js';
+
+export interface RuntimeInputs {
+  /** Primary address of the instance's interface (IPv6: its link-local address). */
+  readonly primaryAddress: string;
+}
+
+/** keepalived's `down_timer_adverts` default. */
+export const DOWN_TIMER_ADVERTS = 3;
+
+/**
+ * The machine config of one instance. Throws `LVSD_E_CONFIG_INVALID` for what the core cannot run
+ * (auth_type AH), which the config checker should already have rejected.
+ */
+export function machineConfigFromModel(
+  inst: VrrpInstance,
+  globals: GlobalDefs,
+  runtime: RuntimeInputs,
+): MachineConfig {
+  if (inst.auth?.type === 'AH') {
+    throw new LvsdError('LVSD_E_CONFIG_INVALID', `(${inst.name}) auth_type AH is not supported`);
+  }
+  const g = inst.garp;
+  return {
+    name: inst.name,
+    vrid: inst.vrid,
+    version: inst.family === 'inet6' ? 3 : inst.version,
+    family: inst.family,
+    priority: inst.priority,
+    advertIntMs: inst.advertIntMs,
+    preempt: !inst.nopreempt,
+    preemptDelayMs: inst.preemptDelayMs,
+    accept: inst.accept,
+    lowerPrioNoAdvert: inst.lowerPrioNoAdvert || inst.strict,
+    higherPrioSendAdvert: inst.higherPrioSendAdvert,
+    ownerIgnoreAdverts: inst.strict,
+    downTimerAdverts: DOWN_TIMER_ADVERTS,
+    initialState: inst.initialState === 'MASTER' ? 'master' : 'backup',
+    primaryAddress: inst.unicastSrcIp ?? inst.mcastSrcIp ?? runtime.primaryAddress,
+    unicastPeers: inst.unicastPeers.map((p) => p.address),
+    checkUnicastSrc: inst.checkUnicastSrc,
+    vips: inst.vips.map((v) => v.address),
+    skipCheckAdvAddr: inst.skipCheckAdvAddr,
+    auth: inst.auth && inst.version === 2 ? { type: 'pass', pass: inst.auth.pass } : { type: 'none' },
+    v3ChecksumAsV2: inst.v3ChecksumAsV2,
+    startupDelayMs: globals.vrrpStartupDelayMs,
+    garp: {
+      masterRepeat: g.masterRepeat,
+      masterDelayMs: g.masterDelayMs,
+      masterRefreshMs: g.masterRefreshMs,
+      masterRefreshRepeat: g.masterRefreshRepeat,
+      lowerPrioRepeat: g.lowerPrioRepeat,
+      lowerPrioDelayMs: g.lowerPrioDelayMs,
+    },
+  };
+}
+
+/**
+ * The trackers of an instance: its track_interface / track_script / track_file references
+ * resolved against the vrrp_script and vrrp_track_file definitions (a weight written on the
+ * reference wins over the object's own). Unknown names are skipped (the checker reports them).
+ */
+export function trackersFromModel(
+  inst: VrrpInstance,
+  model: Pick<Model, 'vrrpScripts' | 'trackFiles'>,
+): TrackerSpec[] {
+  const out: TrackerSpec[] = [];
+  for (const r of inst.trackInterfaces) {
+    out.push({ kind: 'interface', name: r.name, weight: r.weight ?? 0, reverse: r.reverse });
+  }
+  for (const r of inst.trackScripts) {
+    const s = model.vrrpScripts.find((x) => x.name === r.name);
+    if (!s) continue;
+    out.push({
+      kind: 'script',
+      name: r.name,
+      weight: r.weight ?? s.weight,
+      reverse: r.reverse || s.weightReverse,
+      rise: s.rise,
+      fall: s.fall,
+      initFail: s.initFail,
+    });
+  }
+  for (const r of inst.trackFiles) {
+    const f = model.trackFiles.find((x) => x.name === r.name);
+    if (!f) continue;
+    out.push({
+      kind: 'file',
+      name: r.name,
+      weight: r.weight ?? f.weight,
+      reverse: r.reverse || f.weightReverse,
+    });
+  }
+  return out;
+}

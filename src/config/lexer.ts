@@ -188,7 +188,7 @@ function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boole
       return;
     }
   }
-  const sub = substitute(st, file, { text, segs: l.segs });
+  const sub = substitute(st, file, { text, segs: l.segs }, { left: 10_000, reported: false });
   // A multi-line parameter expands into several lines.
   for (const piece of splitLines(sub)) {
     const words = piece.text.trimStart();
@@ -226,8 +226,14 @@ function nextSegStart(l: LogicalLine, s: Segment): number {
   return l.segs[i + 1]?.start ?? l.text.length + 1;
 }
 
-/** Replace `${NAME}`, `${_ENV NAME}` and `$NAME` (when defined); recursive, depth-bounded. */
-function substitute(st: State, file: string, l: LogicalLine, depth = 0): LogicalLine {
+/** Substitutions allowed for one logical line; bounds recursive and exponential definitions. */
+interface Budget {
+  left: number;
+  reported: boolean;
+}
+
+/** Replace `${NAME}`, `${_ENV NAME}` and `$NAME` (when defined); recursive, depth- and budget-bounded. */
+function substitute(st: State, file: string, l: LogicalLine, budget: Budget, depth = 0): LogicalLine {
   if (!l.text.includes('$')) return l;
   const out: LogicalLine = { text: '', segs: [] };
   let k = 0;
@@ -268,7 +274,9 @@ function substitute(st: State, file: string, l: LogicalLine, depth = 0): Logical
           if (inner.startsWith('_'))
             st.diags.syntax(loc, `built-in parameter \${${inner}} is not supported by lvsd`);
           else st.diags.syntax(loc, `undefined parameter \${${inner}}`);
-          value = '';
+          // Left as written, so the keyword's own check names what it got.
+          k = end;
+          continue;
         }
       } else {
         st.diags.syntax(locAt(file, l, dollar), `malformed parameter reference \${${inner}}`);
@@ -286,14 +294,27 @@ function substitute(st: State, file: string, l: LogicalLine, depth = 0): Logical
       k = dollar + 1;
       continue;
     }
-    if (depth > 16) {
-      st.diags.syntax(locAt(file, l, dollar), `parameter \$${name ?? ''} expands recursively more than 16 levels`);
+    budget.left--;
+    if (depth > 16 || budget.left < 0 || value.length > 65536) {
+      if (!budget.reported) {
+        st.diags.syntax(
+          locAt(file, l, dollar),
+          `parameter $${name ?? ''} expands recursively or too much (more than 16 levels or 10000 substitutions)`,
+        );
+        budget.reported = true;
+      }
       value = '';
     }
     changed = true;
     emit(plainFrom, dollar);
     const loc = locAt(file, l, dollar);
-    const expanded = substitute(st, file, { text: value, segs: [{ start: 0, line: loc.line, col: loc.col, fixed: true }] }, depth + 1);
+    const expanded = substitute(
+      st,
+      file,
+      { text: value, segs: [{ start: 0, line: loc.line, col: loc.col, fixed: true }] },
+      budget,
+      depth + 1,
+    );
     for (const s of expanded.segs) out.segs.push({ ...s, start: s.start + out.text.length, fixed: true });
     out.text += expanded.text;
     plainFrom = end;
@@ -336,7 +357,13 @@ function handleInclude(st: State, file: string, l: LogicalLine): void {
     for (const p of paths) {
       const r = st.host.readFile(p);
       if (!r.ok) {
-        st.diags.add('error', 'LVSD_E_CONFIG_IO', arg.loc, `cannot read included file ${p}: ${r.reason}`, 'include');
+        st.diags.add(
+          'error',
+          'LVSD_E_CONFIG_IO',
+          arg.loc,
+          `cannot read included file ${p}: ${r.reason}`,
+          'include',
+        );
         continue;
       }
       if (st.stack.includes(r.realPath)) {
@@ -385,7 +412,17 @@ function tokenize(st: State, file: string, l: LogicalLine): void {
       continue;
     }
     let e = k;
-    while (e < s.length && !/[\s{}"]/.test(s[e] ?? ' ')) e++;
+    while (e < s.length && !/[\s{}"]/.test(s[e] ?? ' ')) {
+      // An unexpanded `${...}` stays one word.
+      if (s[e] === '$' && s[e + 1] === '{') {
+        const close = s.indexOf('}', e + 2);
+        if (close > 0) {
+          e = close + 1;
+          continue;
+        }
+      }
+      e++;
+    }
     st.tokens.push({ kind: 'word', text: s.slice(k, e), quoted: false, loc });
     any = true;
     k = e;

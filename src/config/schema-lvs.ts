@@ -93,10 +93,18 @@ function finalizeVs(
   const h = d.header;
   if (h.kind === 'addr') {
     if (d.ipFamily && d.ipFamily !== h.family) {
-      ctx.diags.error(d.loc, `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${famName(h.family)} address`, 'ip_family');
+      ctx.diags.error(
+        d.loc,
+        `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${famName(h.family)} address`,
+        'ip_family',
+      );
     }
     if (h.port === undefined && d.persistenceTimeoutMs === undefined) {
-      ctx.diags.error(d.loc, `virtual_server ${h.address} without a port needs \`persistence_timeout\``, 'virtual_server');
+      ctx.diags.error(
+        d.loc,
+        `virtual_server ${h.address} without a port needs \`persistence_timeout\``,
+        'virtual_server',
+      );
     }
     port = h.port ?? 0;
     key = { kind: 'addr', family: h.family, protocol, address: h.address, port };
@@ -105,13 +113,21 @@ function finalizeVs(
   } else {
     const g = groups.get(h.name);
     if (!g) {
-      ctx.diags.error(d.loc, `virtual_server group: no virtual_server_group named \`${h.name}\``, 'virtual_server');
+      ctx.diags.error(
+        d.loc,
+        `virtual_server group: no virtual_server_group named \`${h.name}\``,
+        'virtual_server',
+      );
       return undefined;
     }
     const fam = d.ipFamily ?? g.entries[0]?.family ?? 'inet';
     for (const e of g.entries) {
       if (e.family !== fam) {
-        ctx.diags.error(e.loc, `virtual_server_group \`${g.name}\`: ${famName(e.family)} entry in an ${famName(fam)} virtual server`, 'virtual_server_group');
+        ctx.diags.error(
+          e.loc,
+          `virtual_server_group \`${g.name}\`: ${famName(e.family)} entry in an ${famName(fam)} virtual server`,
+          'virtual_server_group',
+        );
         break;
       }
     }
@@ -149,16 +165,28 @@ function finalizeVs(
     const g = granularity(ctx, d.persistenceGranularity, family);
     if (g !== undefined) vs.persistenceGranularity = g;
     if (d.persistenceTimeoutMs === undefined) {
-      ctx.diags.warning(d.persistenceGranularity.loc, '`persistence_granularity` has no effect without `persistence_timeout`', 'persistence_granularity');
+      ctx.diags.warning(
+        d.persistenceGranularity.loc,
+        '`persistence_granularity` has no effect without `persistence_timeout`',
+        'persistence_granularity',
+      );
     }
   }
   if (d.hysteresis !== undefined && d.hysteresis >= vs.quorum) {
-    ctx.diags.error(d.loc, `virtual_server ${describe(key)}: \`hysteresis\` (${d.hysteresis}) must be below \`quorum\` (${vs.quorum})`, 'hysteresis');
+    ctx.diags.error(
+      d.hysteresisLoc ?? d.loc,
+      `virtual_server ${describe(key)}: \`hysteresis\` (${d.hysteresis}) must be below \`quorum\` (${vs.quorum})`,
+      'hysteresis',
+    );
   }
   if (d.sorry) {
     const sm = d.sorryMethod ?? method;
     if (d.sorry.family !== family && sm.method !== 'TUN') {
-      ctx.diags.error(d.sorry.loc, `\`sorry_server\` ${d.sorry.address} is ${famName(d.sorry.family)} but the virtual server is ${famName(family)}`, 'sorry_server');
+      ctx.diags.error(
+        d.sorry.loc,
+        `\`sorry_server\` ${d.sorry.address} is ${famName(d.sorry.family)} but the virtual server is ${famName(family)}`,
+        'sorry_server',
+      );
     }
     const sorry: SorryServer = {
       family: d.sorry.family,
@@ -170,7 +198,11 @@ function finalizeVs(
     };
     vs.sorryServer = sorry;
   } else if (d.sorryInhibit || d.sorryMethod) {
-    ctx.diags.warning(d.loc, `virtual_server ${describe(key)}: sorry_server options without \`sorry_server\``, 'sorry_server');
+    ctx.diags.warning(
+      d.loc,
+      `virtual_server ${describe(key)}: sorry_server options without \`sorry_server\``,
+      'sorry_server',
+    );
   }
   const seen = new Map<string, RealServer>();
   for (const r of d.reals) {
@@ -192,16 +224,31 @@ function finalizeVs(
   return vs;
 }
 
-function granularity(ctx: Ctx, g: { text: string; loc: VsDraft['loc'] }, family: IpFamily): string | number | undefined {
+function granularity(
+  ctx: Ctx,
+  g: { text: string; loc: VsDraft['loc'] },
+  family: IpFamily,
+): string | number | undefined {
   if (family === 'inet') {
-    if (ipaddr.IPv4.isValidFourPartDecimal(g.text) && ipaddr.IPv4.parse(g.text).prefixLengthFromSubnetMask() !== null) {
+    if (
+      ipaddr.IPv4.isValidFourPartDecimal(g.text) &&
+      ipaddr.IPv4.parse(g.text).prefixLengthFromSubnetMask() !== null
+    ) {
       return g.text;
     }
-    ctx.diags.error(g.loc, `\`persistence_granularity\` must be an IPv4 netmask such as 255.255.255.0 (got ${g.text})`, 'persistence_granularity');
+    ctx.diags.error(
+      g.loc,
+      `\`persistence_granularity\` must be an IPv4 netmask such as 255.255.255.0 (got ${g.text})`,
+      'persistence_granularity',
+    );
     return undefined;
   }
   if (/^\d+$/.test(g.text) && Number(g.text) >= 1 && Number(g.text) <= 128) return Number(g.text);
-  ctx.diags.error(g.loc, `\`persistence_granularity\` must be a prefix length 1..128 for IPv6 (got ${g.text})`, 'persistence_granularity');
+  ctx.diags.error(
+    g.loc,
+    `\`persistence_granularity\` must be a prefix length 1..128 for IPv6 (got ${g.text})`,
+    'persistence_granularity',
+  );
   return undefined;
 }
 
@@ -223,7 +270,11 @@ function finalizeReal(
     return undefined;
   }
   if (method.method === 'DR' && r.port !== undefined && vsPort !== 0 && r.port !== vsPort) {
-    ctx.diags.warning(r.loc, `real_server ${r.address}: DR cannot change the port (${vsPort} -> ${r.port}); the kernel uses ${vsPort}`, 'real_server');
+    ctx.diags.warning(
+      r.loc,
+      `real_server ${r.address}: DR cannot change the port (${vsPort} -> ${r.port}); the kernel uses ${vsPort}`,
+      'real_server',
+    );
   }
   const port = r.port ?? vsPort;
   const rs: RealServer = {
@@ -243,7 +294,11 @@ function finalizeReal(
     loc: r.loc,
   };
   if (rs.upperThreshold && rs.lowerThreshold > rs.upperThreshold) {
-    ctx.diags.error(r.loc, `real_server ${r.address}: \`lthreshold\` (${rs.lowerThreshold}) is above \`uthreshold\` (${rs.upperThreshold})`, 'lthreshold');
+    ctx.diags.error(
+      r.loc,
+      `real_server ${r.address}: \`lthreshold\` (${rs.lowerThreshold}) is above \`uthreshold\` (${rs.upperThreshold})`,
+      'lthreshold',
+    );
   }
   if (r.notifyUp) rs.notifyUp = r.notifyUp;
   if (r.notifyDown) rs.notifyDown = r.notifyDown;
@@ -270,9 +325,18 @@ function finalizeChecker(
   const connectPort = c.connectPort ?? rs.port;
   const needsPort = c.type !== 'MISC_CHECK' && c.type !== 'FILE_CHECK';
   if (needsPort && connectPort === 0) {
-    ctx.diags.error(c.loc, `\`${c.type}\` for real_server ${rs.address} needs \`connect_port\` (the real server has no port)`, c.type);
+    ctx.diags.error(
+      c.loc,
+      `\`${c.type}\` for real_server ${rs.address} needs \`connect_port\` (the real server has no port)`,
+      c.type,
+    );
   }
-  const typeRetry = c.type === 'DNS_CHECK' ? Defaults.retryDns : c.type === 'MISC_CHECK' ? Defaults.retryMisc : Defaults.retry;
+  const typeRetry =
+    c.type === 'DNS_CHECK'
+      ? Defaults.retryDns
+      : c.type === 'MISC_CHECK'
+        ? Defaults.retryMisc
+        : Defaults.retry;
   const typeDbr =
     c.type === 'HTTP_GET' || c.type === 'SSL_GET'
       ? Defaults.delayBeforeRetryHttpMs
@@ -301,6 +365,7 @@ function finalizeChecker(
     case 'HTTP_GET':
     case 'SSL_GET': {
       if (c.urls.length === 0) {
+        if (c.present.has('url')) return undefined;
         ctx.diags.error(c.loc, `\`${c.type}\` needs at least one \`url { path ... }\``, c.type);
         return undefined;
       }
@@ -318,6 +383,7 @@ function finalizeChecker(
     }
     case 'MISC_CHECK': {
       if (!c.miscPath) {
+        if (c.present.has('misc_path')) return undefined;
         ctx.diags.error(c.loc, '`MISC_CHECK` needs `misc_path`', 'MISC_CHECK');
         return undefined;
       }
@@ -340,7 +406,11 @@ function finalizeChecker(
       const min = c.minReplyLength ?? 0;
       const max = c.maxReplyLength ?? 65507;
       if (min > max) {
-        ctx.diags.error(c.loc, `\`UDP_CHECK\`: min_reply_length (${min}) is above max_reply_length (${max})`, 'UDP_CHECK');
+        ctx.diags.error(
+          c.loc,
+          `\`UDP_CHECK\`: min_reply_length (${min}) is above max_reply_length (${max})`,
+          'UDP_CHECK',
+        );
       }
       return {
         type: 'UDP_CHECK',
@@ -353,11 +423,16 @@ function finalizeChecker(
     }
     case 'FILE_CHECK': {
       if (c.trackFile === undefined) {
+        if (c.present.has('track_file')) return undefined;
         ctx.diags.error(c.loc, '`FILE_CHECK` needs `track_file NAME`', 'FILE_CHECK');
         return undefined;
       }
       if (!trackFiles.some((t) => t.name === c.trackFile)) {
-        ctx.diags.error(c.trackFileLoc ?? c.loc, `\`FILE_CHECK\`: no vrrp_track_file named \`${c.trackFile}\``, 'track_file');
+        ctx.diags.error(
+          c.trackFileLoc ?? c.loc,
+          `\`FILE_CHECK\`: no vrrp_track_file named \`${c.trackFile}\``,
+          'track_file',
+        );
       }
       return {
         type: 'FILE_CHECK',

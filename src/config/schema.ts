@@ -97,7 +97,9 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   };
   for (const node of nodes) topStatement(ctx, node, d);
   const global = finalizeGlobal(d.global, opts);
-  const scripts = d.scripts.map((s) => finalizeScript(ctx, s)).filter((s): s is VrrpScript => s !== undefined);
+  const scripts = d.scripts
+    .map((s) => finalizeScript(ctx, s))
+    .filter((s): s is VrrpScript => s !== undefined);
   const trackFiles = d.trackFiles
     .map((t) => finalizeTrackFile(ctx, t))
     .filter((t): t is TrackFile => t !== undefined);
@@ -145,7 +147,14 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'vrrp_script': {
       const name = named(ctx, node, 'vrrp_script');
       if (name === undefined) return;
-      const s: ScriptDraft = { name, loc: node.loc, weight: 0, weightReverse: false, initFail: false };
+      const s: ScriptDraft = {
+        name,
+        loc: node.loc,
+        present: keywordsOf(body),
+        weight: 0,
+        weightReverse: false,
+        initFail: false,
+      };
       runTable(ctx, body, scriptKeywords, new Set(), 'vrrp_script', s);
       pushUnique(ctx, d.scripts, s, 'vrrp_script');
       return;
@@ -154,7 +163,13 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'track_file': {
       const name = named(ctx, node, kw);
       if (name === undefined) return;
-      const t: TrackFileDraft = { name, loc: node.loc, weight: 1, weightReverse: false };
+      const t: TrackFileDraft = {
+        name,
+        loc: node.loc,
+        present: keywordsOf(body),
+        weight: 1,
+        weightReverse: false,
+      };
       runTable(ctx, body, trackFileKeywords, new Set(), kw, t);
       pushUnique(ctx, d.trackFiles, t, 'vrrp_track_file');
       return;
@@ -162,7 +177,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'vrrp_instance': {
       const name = named(ctx, node, 'vrrp_instance');
       if (name === undefined) return;
-      const v = newInstanceDraft(name, node.loc);
+      const v = newInstanceDraft(name, node.loc, keywordsOf(body));
       runTable(ctx, body, instanceKeywords, instanceUnsupported, 'vrrp_instance', v);
       pushUnique(ctx, d.instances, v, 'vrrp_instance');
       return;
@@ -200,6 +215,10 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       return;
     }
   }
+}
+
+function keywordsOf(body: readonly AstNode[]): ReadonlySet<string> {
+  return new Set(body.map((n) => n.keyword));
 }
 
 function pushUnique<T extends { name: string; loc: { file: string; line: number; col: number } }>(
@@ -269,6 +288,7 @@ function withScript<T extends object>(f: T, s: GlobalDraft['fifoScripts']['notif
 
 function finalizeScript(ctx: Ctx, s: ScriptDraft): VrrpScript | undefined {
   if (!s.script) {
+    if (s.present.has('script')) return undefined;
     ctx.diags.error(s.loc, `vrrp_script \`${s.name}\` needs \`script\``, 'vrrp_script');
     return undefined;
   }
@@ -294,10 +314,17 @@ function finalizeScript(ctx: Ctx, s: ScriptDraft): VrrpScript | undefined {
 
 function finalizeTrackFile(ctx: Ctx, t: TrackFileDraft): TrackFile | undefined {
   if (t.file === undefined) {
+    if (t.present.has('file')) return undefined;
     ctx.diags.error(t.loc, `vrrp_track_file \`${t.name}\` needs \`file\``, 'vrrp_track_file');
     return undefined;
   }
-  const out: TrackFile = { name: t.name, file: t.file, weight: t.weight, weightReverse: t.weightReverse, loc: t.loc };
+  const out: TrackFile = {
+    name: t.name,
+    file: t.file,
+    weight: t.weight,
+    weightReverse: t.weightReverse,
+    loc: t.loc,
+  };
   if (t.initFile) out.initFile = t.initFile;
   return out;
 }
@@ -333,51 +360,92 @@ export function famName(f: 'inet' | 'inet6'): string {
 
 function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstance | undefined {
   const where = `vrrp_instance \`${v.name}\``;
-  if (v.interface === undefined) ctx.diags.error(v.loc, `${where} needs \`interface\``, 'vrrp_instance');
-  if (v.vrid === undefined) ctx.diags.error(v.loc, `${where} needs \`virtual_router_id\` (1..255)`, 'vrrp_instance');
+  if (v.interface === undefined && !v.present.has('interface')) {
+    ctx.diags.error(v.loc, `${where} needs \`interface\``, 'vrrp_instance');
+  }
+  if (v.vrid === undefined && !v.present.has('virtual_router_id')) {
+    ctx.diags.error(v.loc, `${where} needs \`virtual_router_id\` (1..255)`, 'vrrp_instance');
+  }
   if (v.interface === undefined || v.vrid === undefined) return undefined;
   const vips = finalizeVips(ctx, v.vips, v.interface, 'virtual_ipaddress', true);
   const excludedVips = finalizeVips(ctx, v.excludedVips, v.interface, 'virtual_ipaddress_excluded', false);
   const family = vips[0]?.family ?? v.unicastSrcIp?.family ?? 'inet';
   let version: 2 | 3 = v.version ?? g.vrrpVersion;
   if (family === 'inet6') {
-    if (v.version === 2) ctx.diags.error(v.loc, `${where}: IPv6 instances need VRRP version 3 (version 2 is set)`, 'version');
+    if (v.version === 2)
+      ctx.diags.error(
+        v.versionLoc ?? v.loc,
+        `${where}: IPv6 instances need VRRP version 3 (version 2 is set)`,
+        'version',
+      );
     version = 3;
   }
   let advertIntMs: number = Defaults.advertIntMs;
   if (v.advertInt) {
     const { ms, tok } = v.advertInt;
     if (version === 2 && (ms % 1000 !== 0 || ms < 1000)) {
-      ctx.diags.error(tok.loc, `\`advert_int\` must be whole seconds 1..255 in VRRPv2 (got ${tok.text})`, 'advert_int');
+      ctx.diags.error(
+        tok.loc,
+        `\`advert_int\` must be whole seconds 1..255 in VRRPv2 (got ${tok.text})`,
+        'advert_int',
+      );
     } else if (version === 3 && (ms % 10 !== 0 || ms < 10 || ms > 40950)) {
-      ctx.diags.error(tok.loc, `\`advert_int\` must be 0.01..40.95 s in steps of 0.01 in VRRPv3 (got ${tok.text})`, 'advert_int');
+      ctx.diags.error(
+        tok.loc,
+        `\`advert_int\` must be 0.01..40.95 s in steps of 0.01 in VRRPv3 (got ${tok.text})`,
+        'advert_int',
+      );
     } else advertIntMs = ms;
   }
   const strict = v.strict ?? g.vrrpStrict;
   const priority = v.priority ?? Defaults.priority;
   let initialState = v.initialState ?? 'BACKUP';
   if (v.nopreempt && initialState === 'MASTER') {
-    ctx.diags.warning(v.loc, `${where}: \`nopreempt\` needs \`state BACKUP\`; starting as BACKUP`, 'nopreempt');
+    ctx.diags.warning(
+      v.loc,
+      `${where}: \`nopreempt\` needs \`state BACKUP\`; starting as BACKUP`,
+      'nopreempt',
+    );
     initialState = 'BACKUP';
   }
   if (v.auth && version === 3) {
-    ctx.diags.error(v.auth.loc, `${where}: \`authentication\` is VRRPv2 only (this instance is version 3)`, 'authentication');
+    ctx.diags.error(
+      v.auth.loc,
+      `${where}: \`authentication\` is VRRPv2 only (this instance is version 3)`,
+      'authentication',
+    );
   }
   if (v.unicastSrcIp && v.unicastSrcIp.family !== family) {
-    ctx.diags.error(v.unicastSrcIp.loc, `${where}: \`unicast_src_ip\` is ${famName(v.unicastSrcIp.family)} but the instance is ${famName(family)}`, 'unicast_src_ip');
+    ctx.diags.error(
+      v.unicastSrcIp.loc,
+      `${where}: \`unicast_src_ip\` is ${famName(v.unicastSrcIp.family)} but the instance is ${famName(family)}`,
+      'unicast_src_ip',
+    );
   }
   for (const p of v.unicastPeers) {
     if (p.family !== family) {
-      ctx.diags.error(p.loc, `${where}: unicast peer ${p.address} is ${famName(p.family)} but the instance is ${famName(family)}`, 'unicast_peer');
+      ctx.diags.error(
+        p.loc,
+        `${where}: unicast peer ${p.address} is ${famName(p.family)} but the instance is ${famName(family)}`,
+        'unicast_peer',
+      );
     }
   }
   if (v.mcastSrcIp && v.mcastSrcIp.family !== family) {
-    ctx.diags.error(v.mcastSrcIp.loc, `${where}: \`mcast_src_ip\` is ${famName(v.mcastSrcIp.family)} but the instance is ${famName(family)}`, 'mcast_src_ip');
+    ctx.diags.error(
+      v.mcastSrcIp.loc,
+      `${where}: \`mcast_src_ip\` is ${famName(v.mcastSrcIp.family)} but the instance is ${famName(family)}`,
+      'mcast_src_ip',
+    );
   }
   if (strict) strictChecks(ctx, v, where, version, priority, initialState, vips.length);
   for (const t of [...v.trackInterfaces, ...v.trackScripts, ...v.trackFiles]) {
     if (priority === 255 && t.weight !== undefined && t.weight !== 0) {
-      ctx.diags.error(t.loc, `${where}: an address owner (priority 255) cannot track with a weight (got weight ${t.weight} for ${t.name})`, 'priority');
+      ctx.diags.error(
+        t.loc,
+        `${where}: an address owner (priority 255) cannot track with a weight (got weight ${t.weight} for ${t.name})`,
+        'priority',
+      );
     }
   }
   const out: VrrpInstance = {
@@ -439,17 +507,29 @@ function finalizeSyncGroups(ctx: Ctx, drafts: SyncGroupDraft[], instances: VrrpI
   const out: SyncGroup[] = [];
   for (const g of drafts) {
     if (g.members.length === 0) {
-      ctx.diags.error(g.loc, `vrrp_sync_group \`${g.name}\` needs \`group { INSTANCE ... }\` with at least one instance`, 'vrrp_sync_group');
+      ctx.diags.error(
+        g.loc,
+        `vrrp_sync_group \`${g.name}\` needs \`group { INSTANCE ... }\` with at least one instance`,
+        'vrrp_sync_group',
+      );
     }
     const members: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.name);
       if (!inst) {
-        ctx.diags.error(m.loc, `vrrp_sync_group \`${g.name}\`: no vrrp_instance named \`${m.name}\``, 'group');
+        ctx.diags.error(
+          m.loc,
+          `vrrp_sync_group \`${g.name}\`: no vrrp_instance named \`${m.name}\``,
+          'group',
+        );
         continue;
       }
       if (inst.syncGroup !== undefined) {
-        ctx.diags.error(m.loc, `vrrp_instance \`${m.name}\` is already in vrrp_sync_group \`${inst.syncGroup}\``, 'group');
+        ctx.diags.error(
+          m.loc,
+          `vrrp_instance \`${m.name}\` is already in vrrp_sync_group \`${inst.syncGroup}\``,
+          'group',
+        );
         continue;
       }
       inst.syncGroup = g.name;
@@ -480,10 +560,12 @@ function checkVrrpReferences(
   const fileNames = new Set(trackFiles.map((f) => f.name));
   for (const owner of [...instances, ...groups]) {
     for (const t of owner.trackScripts) {
-      if (!scriptNames.has(t.name)) ctx.diags.error(t.loc, `\`track_script\`: no vrrp_script named \`${t.name}\``, 'track_script');
+      if (!scriptNames.has(t.name))
+        ctx.diags.error(t.loc, `\`track_script\`: no vrrp_script named \`${t.name}\``, 'track_script');
     }
     for (const t of owner.trackFiles) {
-      if (!fileNames.has(t.name)) ctx.diags.error(t.loc, `\`track_file\`: no vrrp_track_file named \`${t.name}\``, 'track_file');
+      if (!fileNames.has(t.name))
+        ctx.diags.error(t.loc, `\`track_file\`: no vrrp_track_file named \`${t.name}\``, 'track_file');
     }
   }
   const seen = new Map<string, VrrpInstance>();
@@ -500,6 +582,10 @@ function checkVrrpReferences(
   }
   const sd = global.lvsSyncDaemon;
   if (sd?.instance !== undefined && !instances.some((i) => i.name === sd.instance)) {
-    ctx.diags.error(sd.loc, `\`lvs_sync_daemon\`: no vrrp_instance named \`${sd.instance}\``, 'lvs_sync_daemon');
+    ctx.diags.error(
+      sd.loc,
+      `\`lvs_sync_daemon\`: no vrrp_instance named \`${sd.instance}\``,
+      'lvs_sync_daemon',
+    );
   }
 }

@@ -197,7 +197,11 @@ export function prefixValue(
   const maxLen = a.family === 'inet' ? 32 : 128;
   if (lenText === undefined) return { ...a, prefix: maxLen, hadPrefix: false };
   if (!/^\d+$/.test(lenText) || Number(lenText) > maxLen) {
-    ctx.diags.error(t.loc, `\`${kw}\`: prefix length must be 0..${maxLen} for ${a.address} (got /${lenText})`, kw);
+    ctx.diags.error(
+      t.loc,
+      `\`${kw}\`: prefix length must be 0..${maxLen} for ${a.address} (got /${lenText})`,
+      kw,
+    );
     return undefined;
   }
   return { ...a, prefix: Number(lenText), hadPrefix: true };
@@ -262,7 +266,10 @@ export function splitCommand(cmd: string): string[] {
 export function blockLines(node: AstNode): Array<{ words: Token[]; node: AstNode }> {
   const out: Array<{ words: Token[]; node: AstNode }> = [];
   for (const child of node.block ?? []) {
-    out.push({ words: [{ kind: 'word', text: child.keyword, quoted: false, loc: child.loc }, ...child.args], node: child });
+    out.push({
+      words: [{ kind: 'word', text: child.keyword, quoted: false, loc: child.loc }, ...child.args],
+      node: child,
+    });
   }
   return out;
 }

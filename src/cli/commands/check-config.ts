@@ -44,7 +44,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     lenient: values.lenient,
   });
   for (const d of diagnostics) {
-    io.stderr(d.code === 'LVSD_E_CONFIG_IO' && d.line === 0 ? `${d.file}: error: ${d.message}\n` : `${formatDiagnostic(d)}\n`);
+    io.stderr(
+      d.code === 'LVSD_E_CONFIG_IO' && d.line === 0
+        ? `${d.file}: error: ${d.message}\n`
+        : `${formatDiagnostic(d)}\n`,
+    );
   }
   if (diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_IO' && d.line === 0)) return 2;
   if (!model) {

@@ -24,6 +24,7 @@ import {
 export interface CheckerDraft {
   type: CheckerType;
   loc: SourceLoc;
+  present: ReadonlySet<string>;
   connectIp?: string;
   connectIpFamily?: 'inet' | 'inet6';
   connectPort?: number;
@@ -66,10 +67,15 @@ export interface CheckerDraft {
   weightReverse: boolean;
 }
 
-export function newCheckerDraft(type: CheckerType, loc: SourceLoc): CheckerDraft {
+export function newCheckerDraft(
+  type: CheckerType,
+  loc: SourceLoc,
+  present: ReadonlySet<string>,
+): CheckerDraft {
   return {
     type,
     loc,
+    present,
     logAllFailures: false,
     urls: [],
     enableSni: false,
@@ -116,13 +122,18 @@ const common: KeywordTable<CheckerDraft> = {
 
 function statusCodes(ctx: Ctx, node: AstNode): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  if (node.args.length === 0) ctx.diags.error(node.loc, '`status_code` needs a code or range such as 200-299', 'status_code');
+  if (node.args.length === 0)
+    ctx.diags.error(node.loc, '`status_code` needs a code or range such as 200-299', 'status_code');
   for (const t of node.args) {
     const m = /^(\d{3})(?:-(\d{3}))?$/.exec(t.text);
     const lo = Number(m?.[1]);
     const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
     if (!m || lo < 100 || hi > 599 || hi < lo) {
-      ctx.diags.error(t.loc, `\`status_code\` must be a code or range within 100-599 (got ${t.text})`, 'status_code');
+      ctx.diags.error(
+        t.loc,
+        `\`status_code\` must be a code or range within 100-599 (got ${t.text})`,
+        'status_code',
+      );
       continue;
     }
     out.push([lo, hi]);
@@ -146,7 +157,14 @@ const urlKeywords: KeywordTable<{ url: Partial<HttpUrl> }> = {
   virtualhost: { run: (c, n, u) => set(u.url, 'virtualhost', wordArg(c, n, 'a host name')) },
 };
 
-const urlUnsupported = new Set(['regex', 'regex_no_match', 'regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack']);
+const urlUnsupported = new Set([
+  'regex',
+  'regex_no_match',
+  'regex_options',
+  'regex_min_offset',
+  'regex_max_offset',
+  'regex_stack',
+]);
 
 const http: KeywordTable<CheckerDraft> = {
   ...common,
@@ -177,7 +195,8 @@ const http: KeywordTable<CheckerDraft> = {
       if (!t) return;
       if (t.text === '1.0' || t.text === '1.0C' || t.text === '1.1') d.httpProtocol = t.text;
       else if (t.text === '1.0c') d.httpProtocol = '1.0C';
-      else c.diags.error(t.loc, `\`http_protocol\` must be 1.0, 1.0C or 1.1 (got ${t.text})`, 'http_protocol');
+      else
+        c.diags.error(t.loc, `\`http_protocol\` must be 1.0, 1.0C or 1.1 (got ${t.text})`, 'http_protocol');
     },
   },
   enable_sni: { run: (c, n, d) => (d.enableSni = flag(c, n)) },
@@ -210,7 +229,12 @@ const dns: KeywordTable<CheckerDraft> = {
       if (!t) return;
       const v = t.text.toUpperCase();
       if (dnsTypes.has(v)) d.queryType = v as NonNullable<CheckerDraft['queryType']>;
-      else c.diags.error(t.loc, `\`type\` must be one of A, NS, CNAME, SOA, MX, TXT, AAAA (got ${t.text})`, 'type');
+      else
+        c.diags.error(
+          t.loc,
+          `\`type\` must be one of A, NS, CNAME, SOA, MX, TXT, AAAA (got ${t.text})`,
+          'type',
+        );
     },
   },
   name: { run: (c, n, d) => set(d, 'name', wordArg(c, n, 'a domain name')) },

@@ -77,14 +77,18 @@ function fifo(ctx: Ctx, node: AstNode): FifoSpec | undefined {
 export function garpKeywords<T extends { garp: Partial<GarpSettings> }>(prefix: string): KeywordTable<T> {
   return {
     [`${prefix}garp_master_repeat`]: { run: (c, n, g) => set(g.garp, 'masterRepeat', intArg(c, n, 1, 255)) },
-    [`${prefix}garp_master_delay`]: { run: (c, n, g) => set(g.garp, 'masterDelayMs', secondsArg(c, n, 0, 255)) },
+    [`${prefix}garp_master_delay`]: {
+      run: (c, n, g) => set(g.garp, 'masterDelayMs', secondsArg(c, n, 0, 255)),
+    },
     [`${prefix}garp_master_refresh`]: {
       run: (c, n, g) => set(g.garp, 'masterRefreshMs', secondsArg(c, n, 0, 86400)),
     },
     [`${prefix}garp_master_refresh_repeat`]: {
       run: (c, n, g) => set(g.garp, 'masterRefreshRepeat', intArg(c, n, 1, 255)),
     },
-    [`${prefix}garp_lower_prio_repeat`]: { run: (c, n, g) => set(g.garp, 'lowerPrioRepeat', intArg(c, n, 0, 255)) },
+    [`${prefix}garp_lower_prio_repeat`]: {
+      run: (c, n, g) => set(g.garp, 'lowerPrioRepeat', intArg(c, n, 0, 255)),
+    },
     [`${prefix}garp_lower_prio_delay`]: {
       run: (c, n, g) => set(g.garp, 'lowerPrioDelayMs', secondsArg(c, n, 0, 255)),
     },
@@ -111,7 +115,11 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
       noExtra(c, n, 1);
       const a = t ? addressValue(c, n.keyword, t) : undefined;
       if (t && a && (a.family !== 'inet' || !a.address.match(/^2(2[4-9]|3\d)\./))) {
-        c.diags.error(t.loc, `\`vrrp_mcast_group4\` needs an IPv4 multicast address (got ${t.text})`, n.keyword);
+        c.diags.error(
+          t.loc,
+          `\`vrrp_mcast_group4\` needs an IPv4 multicast address (got ${t.text})`,
+          n.keyword,
+        );
       } else if (a) g.vrrpMcastGroup4 = a.address;
     },
   },
@@ -121,7 +129,11 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
       noExtra(c, n, 1);
       const a = t ? addressValue(c, n.keyword, t) : undefined;
       if (t && a && (a.family !== 'inet6' || !a.address.startsWith('ff'))) {
-        c.diags.error(t.loc, `\`vrrp_mcast_group6\` needs an IPv6 multicast address (got ${t.text})`, n.keyword);
+        c.diags.error(
+          t.loc,
+          `\`vrrp_mcast_group6\` needs an IPv6 multicast address (got ${t.text})`,
+          n.keyword,
+        );
       } else if (a) g.vrrpMcastGroup6 = a.address;
     },
   },
@@ -232,7 +244,8 @@ function setIf<T, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
 function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: number; udpMs?: number } {
   const out: { tcpMs?: number; tcpFinMs?: number; udpMs?: number } = {};
   const a = node.args;
-  if (a.length === 0) ctx.diags.error(node.loc, '`lvs_timeouts` needs tcp, tcpfin and/or udp values', node.keyword);
+  if (a.length === 0)
+    ctx.diags.error(node.loc, '`lvs_timeouts` needs tcp, tcpfin and/or udp values', node.keyword);
   for (let i = 0; i < a.length; i += 2) {
     const k = a[i];
     const v = a[i + 1];
@@ -245,7 +258,12 @@ function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: numb
     if (k.text === 'tcp') setIf(out, 'tcpMs', ms);
     else if (k.text === 'tcpfin') setIf(out, 'tcpFinMs', ms);
     else if (k.text === 'udp') setIf(out, 'udpMs', ms);
-    else ctx.diags.error(k.loc, `\`lvs_timeouts\`: unknown timeout \`${k.text}\` (expected tcp, tcpfin or udp)`, node.keyword);
+    else
+      ctx.diags.error(
+        k.loc,
+        `\`lvs_timeouts\`: unknown timeout \`${k.text}\` (expected tcp, tcpfin or udp)`,
+        node.keyword,
+      );
   }
   return out;
 }

@@ -26,7 +26,13 @@ import {
   secondsValue,
   wordArg,
 } from '../values.js';
-import { type CheckerDraft, checkerTables, checkerUnsupported, newCheckerDraft, unsupportedCheckers } from './checkers.js';
+import {
+  type CheckerDraft,
+  checkerTables,
+  checkerUnsupported,
+  newCheckerDraft,
+  unsupportedCheckers,
+} from './checkers.js';
 
 export interface CommonTiming {
   delayLoopMs?: number;
@@ -72,6 +78,7 @@ export interface VsDraft extends CommonTiming {
   ipFamily?: IpFamily;
   quorum?: number;
   hysteresis?: number;
+  hysteresisLoc?: SourceLoc;
   quorumUp?: ScriptSpec;
   quorumDown?: ScriptSpec;
   sorry?: { family: IpFamily; address: string; port?: number; loc: SourceLoc };
@@ -132,7 +139,12 @@ export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | unde
       const v = a[i + 1];
       i++;
       if (v?.text === 'ipip' || v?.text === 'gue' || v?.text === 'gre') tunnel.type = v.text;
-      else ctx.diags.error((v ?? w).loc, `\`${kw}\`: TUN type must be ipip, gue or gre (got ${v?.text ?? 'nothing'})`, kw);
+      else
+        ctx.diags.error(
+          (v ?? w).loc,
+          `\`${kw}\`: TUN type must be ipip, gue or gre (got ${v?.text ?? 'nothing'})`,
+          kw,
+        );
     } else if (w.text === 'port') {
       const v = a[i + 1];
       i++;
@@ -142,7 +154,11 @@ export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | unde
     } else if (w.text === 'nocsum' || w.text === 'csum' || w.text === 'remcsum') {
       tunnel.checksum = w.text;
     } else {
-      ctx.diags.error(w.loc, `\`${kw}\`: unexpected \`${w.text}\` after TUN (expected type, port, nocsum, csum or remcsum)`, kw);
+      ctx.diags.error(
+        w.loc,
+        `\`${kw}\`: unexpected \`${w.text}\` after TUN (expected type, port, nocsum, csum or remcsum)`,
+        kw,
+      );
     }
   }
   if (tunnel.type === 'gue' && tunnel.port === undefined) {
@@ -168,10 +184,7 @@ function timingKeywords<T extends CommonTiming>(): KeywordTable<T> {
 }
 
 /** `IP [PORT]` header words of real_server / sorry_server. */
-function addrPort(
-  ctx: Ctx,
-  node: AstNode,
-): { family: IpFamily; address: string; port?: number } | undefined {
+function addrPort(ctx: Ctx, node: AstNode): { family: IpFamily; address: string; port?: number } | undefined {
   const t = arg(ctx, node, 0, 'an IP address and port');
   noExtra(ctx, node, 2);
   if (!t) return undefined;
@@ -209,7 +222,11 @@ function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
         ctx.diags.error(child.loc, `\`${type}\` needs a block { ... }`, type);
         continue;
       }
-      const d = newCheckerDraft(type as CheckerDraft['type'], child.loc);
+      const d = newCheckerDraft(
+        type as CheckerDraft['type'],
+        child.loc,
+        new Set(child.block.map((x) => x.keyword)),
+      );
       noExtra(ctx, child, 0);
       runTable(ctx, child.block, table, checkerUnsupported, type, d);
       rs.checkers.push(d);
@@ -248,7 +265,9 @@ export const vsKeywords: KeywordTable<VsDraft> = {
       if (t) v.persistenceGranularity = { text: t.text, loc: t.loc };
     },
   },
-  persistence_engine: { run: (c, n, v) => set(v, 'persistenceEngine', wordArg(c, n, 'an engine name (sip)')) },
+  persistence_engine: {
+    run: (c, n, v) => set(v, 'persistenceEngine', wordArg(c, n, 'an engine name (sip)')),
+  },
   protocol: {
     run: (c, n, v) => {
       const t = arg(c, n, 0, 'TCP, UDP or SCTP');
@@ -269,7 +288,12 @@ export const vsKeywords: KeywordTable<VsDraft> = {
     },
   },
   quorum: { run: (c, n, v) => set(v, 'quorum', intArg(c, n, 1, 2147483647)) },
-  hysteresis: { run: (c, n, v) => set(v, 'hysteresis', intArg(c, n, 0, 2147483647)) },
+  hysteresis: {
+    run: (c, n, v) => {
+      set(v, 'hysteresis', intArg(c, n, 0, 2147483647));
+      v.hysteresisLoc = n.loc;
+    },
+  },
   quorum_up: { run: (c, n, v) => set(v, 'quorumUp', scriptArgs(c, n)) },
   quorum_down: { run: (c, n, v) => set(v, 'quorumDown', scriptArgs(c, n)) },
   sorry_server: {
@@ -296,7 +320,11 @@ function sched(ctx: Ctx, node: AstNode, v: VsDraft): void {
   if (s === undefined) return;
   if (!schedulers.has(s)) {
     const t = node.args[0] ?? node;
-    ctx.diags.error(t.loc, `\`${node.keyword}\` must be one of ${[...schedulers].join(', ')} (got ${s})`, node.keyword);
+    ctx.diags.error(
+      t.loc,
+      `\`${node.keyword}\` must be one of ${[...schedulers].join(', ')} (got ${s})`,
+      node.keyword,
+    );
     return;
   }
   v.scheduler = s;
@@ -360,7 +388,11 @@ export function vsgBlock(ctx: Ctx, node: AstNode, g: VsgDraft): void {
     if (first.text === 'fwmark') {
       const v = words[1];
       if (!v) {
-        ctx.diags.error(first.loc, '`virtual_server_group`: `fwmark` needs a firewall mark', 'virtual_server_group');
+        ctx.diags.error(
+          first.loc,
+          '`virtual_server_group`: `fwmark` needs a firewall mark',
+          'virtual_server_group',
+        );
         continue;
       }
       const m = intValue(ctx, 'virtual_server_group fwmark', v, 1, 4294967295, 'a firewall mark');
@@ -368,14 +400,24 @@ export function vsgBlock(ctx: Ctx, node: AstNode, g: VsgDraft): void {
       let family: IpFamily = 'inet';
       if (fam) {
         if (fam.text === 'inet' || fam.text === 'inet6') family = fam.text;
-        else ctx.diags.error(fam.loc, `\`virtual_server_group\`: fwmark family must be inet or inet6 (got ${fam.text})`, 'virtual_server_group');
+        else
+          ctx.diags.error(
+            fam.loc,
+            `\`virtual_server_group\`: fwmark family must be inet or inet6 (got ${fam.text})`,
+            'virtual_server_group',
+          );
       }
       if (m !== undefined) g.entries.push({ kind: 'fwmark', family, fwmark: m, loc: first.loc });
       continue;
     }
     const portTok = words[1];
     const extra = words[2];
-    if (extra) ctx.diags.error(extra.loc, `unexpected \`${extra.text}\` in \`virtual_server_group\``, 'virtual_server_group');
+    if (extra)
+      ctx.diags.error(
+        extra.loc,
+        `unexpected \`${extra.text}\` in \`virtual_server_group\``,
+        'virtual_server_group',
+      );
     let port = 0;
     if (portTok) {
       const p = portValue(ctx, 'virtual_server_group', portTok, 0);
@@ -423,7 +465,8 @@ function expandRange(ctx: Ctx, t: Token): Array<{ family: IpFamily; address: str
     const groups = base.address.split(':');
     const startHex = parseInt(groups[groups.length - 1] || '0', 16);
     const end = parseInt(endText, 16);
-    if (end < startHex || end - startHex > 255) return bad('the IPv6 range must be ascending and at most 256 addresses');
+    if (end < startHex || end - startHex > 255)
+      return bad('the IPv6 range must be ascending and at most 256 addresses');
     const out: Array<{ family: IpFamily; address: string }> = [];
     for (let x = startHex; x <= end; x++) {
       const a = parseAddress([...groups.slice(0, -1), x.toString(16)].join(':'));
@@ -436,6 +479,7 @@ function expandRange(ctx: Ctx, t: Token): Array<{ family: IpFamily; address: str
 
 function range4(parts: number[], from: number, to: number): Array<{ family: IpFamily; address: string }> {
   const out: Array<{ family: IpFamily; address: string }> = [];
-  for (let x = from; x <= to; x++) out.push({ family: 'inet', address: `${parts[0]}.${parts[1]}.${parts[2]}.${x}` });
+  for (let x = from; x <= to; x++)
+    out.push({ family: 'inet', address: `${parts[0]}.${parts[1]}.${parts[2]}.${x}` });
   return out;
 }

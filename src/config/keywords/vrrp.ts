@@ -39,6 +39,7 @@ import { boolish, garpKeywords } from './global.js';
 export interface ScriptDraft {
   name: string;
   loc: SourceLoc;
+  present: ReadonlySet<string>;
   script?: ScriptSpec;
   intervalMs?: number;
   timeoutMs?: number;
@@ -53,6 +54,7 @@ export interface ScriptDraft {
 export interface TrackFileDraft {
   name: string;
   loc: SourceLoc;
+  present: ReadonlySet<string>;
   file?: string;
   weight: number;
   weightReverse: boolean;
@@ -64,6 +66,9 @@ export type VipDraft = Omit<Vip, 'dev'> & { dev?: string };
 export interface InstanceDraft {
   name: string;
   loc: SourceLoc;
+  /** Keywords written in the block (valid or not), so "needs X" is reported only when X is absent. */
+  present: ReadonlySet<string>;
+  versionLoc?: SourceLoc;
   initialState?: 'MASTER' | 'BACKUP';
   interface?: string;
   vrid?: number;
@@ -203,7 +208,11 @@ function trackList(ctx: Ctx, node: AstNode): TrackRef[] {
     const kw = words[1];
     if (kw) {
       if (kw.text !== 'weight') {
-        ctx.diags.error(kw.loc, `\`${node.keyword}\`: expected \`weight N [reverse]\` after ${name.text} (got ${kw.text})`, node.keyword);
+        ctx.diags.error(
+          kw.loc,
+          `\`${node.keyword}\`: expected \`weight N [reverse]\` after ${name.text} (got ${kw.text})`,
+          node.keyword,
+        );
       } else if (!words[2]) {
         ctx.diags.error(kw.loc, `\`${node.keyword}\`: \`weight\` needs a value in -253..253`, node.keyword);
       } else {
@@ -217,7 +226,9 @@ function trackList(ctx: Ctx, node: AstNode): TrackRef[] {
   return out;
 }
 
-function trackKeywords<T extends { trackInterfaces: TrackRef[]; trackScripts: TrackRef[]; trackFiles: TrackRef[] }>(): KeywordTable<T> {
+function trackKeywords<
+  T extends { trackInterfaces: TrackRef[]; trackScripts: TrackRef[]; trackFiles: TrackRef[] },
+>(): KeywordTable<T> {
   return {
     track_interface: { block: true, run: (c, n, t) => t.trackInterfaces.push(...trackList(c, n)) },
     track_script: { block: true, run: (c, n, t) => t.trackScripts.push(...trackList(c, n)) },
@@ -259,12 +270,29 @@ function vipLine(ctx: Ctx, kw: string, words: readonly Token[]): VipDraft | unde
         kw,
       );
       // Options with a value skip it; flags do not.
-      if (['-nodad', 'nodad', 'home', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track', 'track', 'use_vmac'].includes(k.text)) i--;
+      if (
+        [
+          '-nodad',
+          'nodad',
+          'home',
+          'mngtmpaddr',
+          'noprefixroute',
+          'autojoin',
+          'no_track',
+          'track',
+          'use_vmac',
+        ].includes(k.text)
+      )
+        i--;
       continue;
     }
     const v = words[i + 1];
     if (!['brd', 'broadcast', 'dev', 'scope', 'label'].includes(k.text)) {
-      ctx.diags.error(k.loc, `\`${kw}\`: unknown address option \`${k.text}\` (expected brd, dev, scope or label)`, kw);
+      ctx.diags.error(
+        k.loc,
+        `\`${kw}\`: unknown address option \`${k.text}\` (expected brd, dev, scope or label)`,
+        kw,
+      );
       continue;
     }
     if (!v) {
@@ -277,7 +305,8 @@ function vipLine(ctx: Ctx, kw: string, words: readonly Token[]): VipDraft | unde
         if (v.text === '+' || v.text === '-') vip.brd = v.text;
         else {
           const b = addressValue(ctx, `${kw} brd`, v);
-          if (b && b.family !== 'inet') ctx.diags.error(v.loc, `\`${kw}\`: \`brd\` is IPv4 only (got ${v.text})`, kw);
+          if (b && b.family !== 'inet')
+            ctx.diags.error(v.loc, `\`${kw}\`: \`brd\` is IPv4 only (got ${v.text})`, kw);
           else if (b) vip.brd = b.address;
         }
         break;
@@ -286,7 +315,11 @@ function vipLine(ctx: Ctx, kw: string, words: readonly Token[]): VipDraft | unde
         break;
       case 'scope':
         if (!scopes.has(v.text) && !/^\d+$/.test(v.text)) {
-          ctx.diags.error(v.loc, `\`${kw}\`: scope must be host, link, global, site, nowhere or a number (got ${v.text})`, kw);
+          ctx.diags.error(
+            v.loc,
+            `\`${kw}\`: scope must be host, link, global, site, nowhere or a number (got ${v.text})`,
+            kw,
+          );
         } else vip.scope = v.text;
         break;
       case 'label':
@@ -321,7 +354,11 @@ function peerList(ctx: Ctx, node: AstNode): UnicastPeer[] {
       const v = words[i + 1];
       if (!k) break;
       if ((k.text !== 'min_ttl' && k.text !== 'max_ttl') || !v) {
-        ctx.diags.error(k.loc, `\`unicast_peer\`: expected \`min_ttl N\` or \`max_ttl N\` (got ${k.text})`, 'unicast_peer');
+        ctx.diags.error(
+          k.loc,
+          `\`unicast_peer\`: expected \`min_ttl N\` or \`max_ttl N\` (got ${k.text})`,
+          'unicast_peer',
+        );
         break;
       }
       const n = intValue(ctx, `unicast_peer ${k.text}`, v, 0, 255);
@@ -351,7 +388,11 @@ const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
       noExtra(c, n, 1);
       if (!t) return;
       if (t.text.length > 8) {
-        c.diags.warning(t.loc, '`auth_pass` is longer than 8 characters; only the first 8 are used', 'auth_pass');
+        c.diags.warning(
+          t.loc,
+          '`auth_pass` is longer than 8 characters; only the first 8 are used',
+          'auth_pass',
+        );
       }
       a.pass = t.text.slice(0, 8);
     },
@@ -384,6 +425,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
     run: (c, n, v) => {
       const x = intArg(c, n, 2, 3);
       if (x === 2 || x === 3) v.version = x;
+      v.versionLoc = n.loc;
     },
   },
   nopreempt: { run: (c, n, v) => (v.nopreempt = flag(c, n)) },
@@ -400,7 +442,8 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
       const a: { type?: 'PASS' | 'AH'; pass?: string } = {};
       runTable(c, n.block ?? [], authKeywords, new Set(), 'authentication', a);
       if (!a.type) c.diags.error(n.loc, '`authentication` needs `auth_type PASS|AH`', 'authentication');
-      else if (a.pass === undefined) c.diags.error(n.loc, '`authentication` needs `auth_pass`', 'authentication');
+      else if (a.pass === undefined)
+        c.diags.error(n.loc, '`authentication` needs `auth_pass`', 'authentication');
       else v.auth = { type: a.type, pass: a.pass, loc: n.loc };
     },
   },
@@ -438,7 +481,12 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
       const vm: { name?: string; mac?: string } = {};
       for (const a of n.args) {
         if (/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(a.text)) vm.mac = a.text.toLowerCase();
-        else if (a.text.length > 15) c.diags.error(a.loc, `\`use_vmac\`: interface name longer than 15 characters (got ${a.text})`, 'use_vmac');
+        else if (a.text.length > 15)
+          c.diags.error(
+            a.loc,
+            `\`use_vmac\`: interface name longer than 15 characters (got ${a.text})`,
+            'use_vmac',
+          );
         else vm.name = a.text;
       }
       v.useVmac = vm;
@@ -516,10 +564,11 @@ export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'track_bfd',
 ]);
 
-export function newInstanceDraft(name: string, loc: SourceLoc): InstanceDraft {
+export function newInstanceDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): InstanceDraft {
   return {
     name,
     loc,
+    present,
     nopreempt: false,
     unicastPeers: [],
     vips: [],

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `lvsd run --check-only`: the checker/LVS process (composition root). Loads the config, opens the
+ * IPVS driver, runs every health check through the CheckManager, which programs the kernel with
+ * the desired table; serves the control socket (`lvsd real drain|enable`). SIGHUP reloads (checker
+ * state and drains carried over), SIGTERM/SIGINT stop (omega notifies, lvsd's services removed),
+ * SIGUSR1 writes a JSON status (with scheduler lateness) to `$LVSD_RUN_DIR/check-status.json`.
+ * Every 10 s the scheduler's lateness window is logged when checks ran late.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import type { RunOptions } from '../cli/commands/run.js';
+import { CheckManager } from '../check/manager.js';
+import { checkSpecFromModel } from '../check/from-model.js';
+import { runScript } from '../check/misc.js';
+import { realProbeFactory } from '../check/probes.js';
+import type { VirtualServerSpec } from '../check/types.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load.js';
+import type { Logger } from '../core/log.js';
+import { openIpvsDriver } from '../ipvs/driver.js';
+import { mathRng, monotonicClock, realTimers } from './clock.js';
+import { defaultControlPath, startControlServer } from './control.js';
+import { createLogger } from './logger.js';
+import { reportReady, reportReloaded } from './worker-ipc.js';
+
+/** Writes lines to FIFOs opened read-write and non-blocking (a missing reader never blocks us). */
+function fifoWriter(paths: string[], log: Logger): { write: (line: string) => void; close: () => void } {
+  const fds: number[] = [];
+  for (const p of paths) {
+    try {
+      if (!existsSync(p)) spawnSync('mkfifo', ['-m', '0600', p]);
+      fds.push(openSync(p, constants.O_RDWR | constants.O_NONBLOCK));
+    } catch (e) {
+      log.error('cannot open notify FIFO', { path: p, error: (e as Error).message });
+    }
+  }
+  return {
+    write(line) {
+      for (const fd of fds) {
+        try {
+          writeSync(fd, line);
+        } catch (e) {
+          log.warn('notify FIFO full or broken, line dropped', {
+            error: (e as NodeJS.ErrnoException).code ?? '',
+          });
+        }
+      }
+    },
+    close() {
+      for (const fd of fds.splice(0)) closeSync(fd);
+    },
+  };
+}
+
+/** Local addresses, refreshed at most once a second (for ha_suspend). */
+function vipLocalFn(): (vs: VirtualServerSpec) => boolean {
+  let at = -Infinity;
+  let local = new Set<string>();
+  return (vs) => {
+    const k = vs.service.key;
+    if (k.kind !== 'addr') return true;
+    const now = monotonicClock.now();
+    if (now - at > 1000) {
+      local = new Set(
+        Object.values(networkInterfaces())
+          .flat()
+          .map((i) => i?.address ?? ''),
+      );
+      at = now;
+    }
+    return local.has(k.address);
+  };
+}
+
+export async function run(opts: RunOptions): Promise<number> {
+  const log = createLogger({
+    name: 'lvs',
+    level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+  });
+  const loadOpts = opts.configId !== undefined ? { configId: opts.configId } : {};
+  let stopRequested = (): void => {};
+  const stopped = new Promise<string>((resolve) => (stopRequested = () => resolve('signal')));
+  process.on('SIGTERM', stopRequested);
+  process.on('SIGINT', stopRequested);
+  const loaded = await loadConfig(opts.configFile, loadOpts);
+  for (const d of loaded.diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
+  if (!loaded.model) return 1;
+  let kernel;
+  try {
+    kernel = await openIpvsDriver();
+  } catch (e) {
+    opts.io.stderr(`lvsd run --check-only: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const fifo = fifoWriter(checkSpecFromModel(loaded.model).notifyFifos, log);
+  const manager = new CheckManager({
+    kernel,
+    clock: monotonicClock,
+    timers: realTimers,
+    rng: mathRng,
+    logger: log,
+    probes: realProbeFactory(mathRng),
+    runScript: (argv) => {
+      runScript(argv, 60_000).then(
+        (o) => {
+          if (o.error !== undefined || o.timedOut)
+            log.warn('notify script failed', { script: argv.join(' '), error: o.error ?? 'timeout' });
+        },
+        () => {},
+      );
+    },
+    notifyFifo: (line) => fifo.write(line),
+    vipLocal: vipLocalFn(),
+  });
+  if (loaded.model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
+  await manager.start(checkSpecFromModel(loaded.model));
+  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+  const control = await startControlServer(
+    defaultControlPath(),
+    async (req) => {
+      if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
+      await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
+      return undefined;
+    },
+    log,
+  );
+  const onHup = (): void => {
+    void loadConfig(opts.configFile, loadOpts).then(async (r) => {
+      if (!r.model) {
+        for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
+        reportReloaded(false, 'configuration invalid');
+        return;
+      }
+      await manager.reload(checkSpecFromModel(r.model));
+      log.info('configuration reloaded', { virtualServers: r.model.virtualServers.length });
+      reportReloaded(true);
+    });
+  };
+  const onUsr1 = (): void => {
+    try {
+      mkdirSync(runDir, { recursive: true });
+      const status = { ...manager.status(), scheduler: manager.schedulerStats() };
+      writeFileSync(join(runDir, 'check-status.json'), JSON.stringify(status, null, 2) + '\n');
+    } catch (e) {
+      log.error('cannot write status', { error: (e as Error).message });
+    }
+  };
+  process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
+  const metrics = setInterval(() => {
+    const w = manager.takeSchedulerWindow();
+    if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
+  }, 10_000);
+  log.info('checker running', { virtualServers: loaded.model.virtualServers.length, control: control.path });
+  reportReady();
+  await stopped;
+  log.info('stopping');
+  clearInterval(metrics);
+  process.off('SIGHUP', onHup);
+  process.off('SIGUSR1', onUsr1);
+  await control.close();
+  await manager.stop({ keepIpvs: false });
+  if (loaded.model.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+  fifo.close();
+  kernel.close();
+  process.off('SIGTERM', stopRequested);
+  process.off('SIGINT', stopRequested);
+  return 0;
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The daemon's control socket: a unix stream socket (default `$LVSD_RUN_DIR/lvsd.sock`,
+ * [/run/lvsd/lvsd.sock]) carrying one JSON request line and one JSON reply line per connection.
+ * Requests: `{ "cmd": "drain" | "enable", "vs": "...", "rs": "..." }`, `{ "cmd": "status" }`.
+ * Replies: `{ "ok": true, "result": ... }` or `{ "ok": false, "error": "...", "code": "LVSD_E_..." }`.
+ */
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { isLvsdError, LvsdError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+
+export type ControlRequest = { cmd: 'drain' | 'enable'; vs: string; rs: string } | { cmd: 'status' };
+
+export type ControlReply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
+
+export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
+
+/** Longest request line accepted. */
+const maxRequestBytes = 64 * 1024;
+
+export function defaultControlPath(): string {
+  return process.env['LVSD_CONTROL_SOCKET'] ?? join(process.env['LVSD_RUN_DIR'] ?? '/run/lvsd', 'lvsd.sock');
+}
+
+function parseRequest(line: string): ControlRequest | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (
+    (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
+    typeof o['vs'] === 'string' &&
+    typeof o['rs'] === 'string'
+  ) {
+    return { cmd: o['cmd'], vs: o['vs'], rs: o['rs'] };
+  }
+  return undefined;
+}
+
+export interface ControlServer {
+  path: string;
+  close(): Promise<void>;
+}
+
+/** Listen on `path` (a stale socket file is replaced; mode 0600). */
+export async function startControlServer(
+  path: string,
+  handler: ControlHandler,
+  log: Logger,
+): Promise<ControlServer> {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  const server = net.createServer((conn) => {
+    let buf = '';
+    conn.setEncoding('utf8');
+    const reply = (r: ControlReply): void => {
+      conn.end(JSON.stringify(r) + '\n');
+    };
+    conn.on('error', () => conn.destroy());
+    conn.setTimeout(10_000, () => conn.destroy());
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > maxRequestBytes)
+        return reply({ ok: false, error: 'request too large', code: 'LVSD_E_CONTROL' });
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      conn.removeAllListeners('data');
+      const req = parseRequest(buf.slice(0, nl));
+      if (!req) return reply({ ok: false, error: 'malformed request', code: 'LVSD_E_CONTROL' });
+      handler(req).then(
+        (result) => reply(result === undefined ? { ok: true } : { ok: true, result }),
+        (e: unknown) => {
+          if (!isLvsdError(e)) log.error('control request failed', { cmd: req.cmd, error: String(e) });
+          reply({ ok: false, error: (e as Error).message, ...(isLvsdError(e) ? { code: e.code } : {}) });
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(path, 0o600);
+  return {
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          rmSync(path, { force: true });
+          resolve();
+        });
+      }),
+  };
+}
+
+/** Send one request and wait for the reply (client side, used by `lvsd real`). */
+export function controlRequest(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlReply> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect(path);
+    let buf = '';
+    const timer = setTimeout(() => {
+      conn.destroy();
+      reject(new LvsdError('LVSD_E_CONTROL', `no reply from ${path} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    conn.setEncoding('utf8');
+    conn.on('connect', () => conn.write(JSON.stringify(req) + '\n'));
+    conn.on('data', (c: string) => {
+      buf += c;
+    });
+    conn.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new LvsdError('LVSD_E_CONTROL', `cannot reach the daemon at ${path}: ${e.code ?? e.message}`, {
+          cause: e,
+        }),
+      );
+    });
+    conn.on('end', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(buf.trim()) as ControlReply);
+      } catch {
+        reject(new LvsdError('LVSD_E_CONTROL', `malformed reply from ${path}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs real child processes (no root needed): workers are small node scripts written to a temp dir.
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Supervisor } from '../../../src/daemon/supervisor.js';
+import type { SdState } from '../../../src/daemon/systemd.js';
+import { silentLogger } from '../../../src/core/log.js';
+
+function script(dir: string, name: string, body: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, body);
+  return p;
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(20);
+  }
+  return cond();
+}
+
+test('READY is sent once every worker reported ready; a crashed worker is restarted', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-sup-'));
+  const counter = join(dir, 'starts');
+  const steady = script(
+    dir,
+    'steady.cjs',
+    `process.send({type:'ready'}); setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+  );
+  const crashy = script(
+    dir,
+    'crashy.cjs',
+    `const fs=require('fs'); fs.appendFileSync(${JSON.stringify(counter)}, 'x');
+     process.send({type:'ready'});
+     if (fs.readFileSync(${JSON.stringify(counter)}, 'utf8').length < 2) setTimeout(()=>process.exit(3), 50);
+     else { setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0)); }`,
+  );
+  const notes: SdState[][] = [];
+  const sup = new Supervisor({
+    workers: [
+      { name: 'vrrp', modulePath: steady, args: [] },
+      { name: 'lvs', modulePath: crashy, args: [] },
+    ],
+    log: silentLogger,
+    policy: { initialDelayMs: 100, maxDelayMs: 1000, stableMs: 60_000 },
+    notify: (s) => notes.push(s),
+  });
+  sup.start();
+  t.teardown(() => sup.stop());
+  t.true(await until(() => existsSync(counter) && readFileSync(counter, 'utf8').length >= 2));
+  t.true(await until(() => sup.status().every((s) => s.ready)));
+  const lvs = sup.status().find((s) => s.name === 'lvs');
+  t.is(lvs?.restarts, 1);
+  t.is(notes.filter((n) => n.includes('READY=1')).length, 1, 'READY=1 exactly once at start');
+  await sup.stop();
+  t.deepEqual(notes.at(-1), ['STOPPING=1']);
+  t.true(
+    sup.status().every((s) => s.pid === undefined),
+    'no worker left running',
+  );
+});
+
+test('stop() escalates to SIGKILL for a worker that ignores SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-sup-'));
+  const stubborn = script(
+    dir,
+    'stubborn.cjs',
+    `process.on('SIGTERM', ()=>{}); process.send({type:'ready'}); setInterval(()=>{}, 1000);`,
+  );
+  const sup = new Supervisor({
+    workers: [{ name: 'w', modulePath: stubborn, args: [] }],
+    log: silentLogger,
+    notify: () => {},
+    stopTimeoutMs: 200,
+  });
+  sup.start();
+  t.true(await until(() => sup.status()[0]?.ready === true));
+  const pid = sup.status()[0]?.pid;
+  t.truthy(pid);
+  const t0 = Date.now();
+  await sup.stop();
+  t.true(Date.now() - t0 >= 150, 'waited for the SIGTERM grace period');
+  t.throws(() => process.kill(pid ?? 0, 0), undefined, 'worker is gone');
+});

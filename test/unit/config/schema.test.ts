@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Model: keepalived defaults, VS -> RS -> checker inheritance, global -> instance resolution,
+// normalisation (ms, canonical addresses), locations, and the per-version / strict-mode rules.
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, parseConfigText } from '../../../src/config/load.js';
+import { forwardMethodOf } from '../../../src/config/model.js';
+
+const okDir = fileURLToPath(new URL('../../../../test/fixtures/conf/ok/', import.meta.url));
+
+function parse(text: string, opts: { lenient?: boolean; configId?: string } = {}) {
+  return parseConfigText(text, 'mem.conf', {
+    configId: opts.configId ?? 'lvs1',
+    env: {},
+    lenient: opts.lenient ?? false,
+  });
+}
+
+const vi = (body: string, head = ''): string =>
+  `${head}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 9\n${body}\n}\n`;
+
+test('full.conf: globals, scripts, instances and sync group', async (t) => {
+  const { model, diagnostics } = await loadConfig(`${okDir}full.conf`, { env: {} });
+  t.deepEqual(diagnostics, []);
+  if (!model) return t.fail();
+  t.is(model.global.routerId, 'lvs-full');
+  t.is(model.global.vrrpVersion, 3);
+  t.deepEqual(model.global.lvsTimeouts, { tcpMs: 900_000, tcpFinMs: 120_000, udpMs: 300_000 });
+  t.is(model.global.lvsFlushOnStop, 'vs');
+  t.is(model.global.vrrpStartupDelayMs, 5500);
+  t.deepEqual(model.vrrpScripts[0]?.script.argv, ['/usr/bin/pgrep', '-x', 'haproxy']);
+  t.is(model.vrrpScripts[0]?.script.user, 'nobody');
+  t.is(model.vrrpScripts[0]?.timeoutMs, 2000, 'timeout defaults to interval');
+  const [v1, v2] = model.vrrpInstances;
+  t.is(v1?.advertIntMs, 250);
+  t.is(v1?.preemptDelayMs, 30_000);
+  t.deepEqual(
+    v1?.vips.map((v) => [v.address, v.prefix, v.dev, v.label]),
+    [
+      ['10.1.0.100', 24, 'eth0', 'eth0:vip'],
+      ['10.1.0.101', 32, 'eth0', undefined],
+    ],
+  );
+  t.is(v1?.excludedVips[0]?.family, 'inet6');
+  t.deepEqual(v1?.garp, {
+    masterRepeat: 3,
+    masterDelayMs: 2000,
+    masterRefreshMs: 0,
+    masterRefreshRepeat: 1,
+    lowerPrioRepeat: 3,
+    lowerPrioDelayMs: 10_000,
+    garpIntervalMs: 0,
+    gnaIntervalMs: 1,
+  });
+  t.is(v1?.checkUnicastSrc, true, 'global vrrp_check_unicast_src');
+  t.is(v1?.higherPrioSendAdvert, true);
+  t.is(v1?.lowerPrioNoAdvert, true);
+  t.is(v2?.lowerPrioNoAdvert, false);
+  t.is(v1?.syncGroup, 'SG');
+  t.is(v2?.syncGroup, 'SG');
+  t.deepEqual(v1?.loc, { file: `${okDir}full.conf`, line: 39, col: 1 });
+  t.deepEqual(
+    v1?.vips[0]?.loc,
+    { file: `${okDir}full.conf`, line: 51, col: 5 },
+    'located at the $ of ${VIP4}',
+  );
+});
+
+test('full.conf: virtual servers, inheritance into reals and checkers', async (t) => {
+  const { model } = await loadConfig(`${okDir}full.conf`, { env: {} });
+  if (!model) return t.fail();
+  const [vs, fw, grp] = model.virtualServers;
+  t.deepEqual(vs?.key, { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.1.0.100', port: 80 });
+  t.deepEqual(vs?.flags, { flag1: true, flag2: true, flag3: false, onePacket: false });
+  t.is(vs?.persistenceTimeoutMs, 360_000, 'persistence_timeout without a value');
+  t.deepEqual(vs?.sorryServer && [vs.sorryServer.address, vs.sorryServer.port, vs.sorryServer.inhibit], [
+    '10.1.0.250',
+    8080,
+    true,
+  ]);
+  const [rs1, rs2] = vs?.realServers ?? [];
+  t.is(rs1?.inhibitOnFailure, true, 'from VS');
+  t.is(rs2?.port, 80, 'real without a port takes the VS port');
+  const [http, tcp] = rs1?.checkers ?? [];
+  t.is(http?.type, 'HTTP_GET');
+  if (http?.type === 'HTTP_GET') {
+    t.is(http.connectPort, 8080);
+    t.is(http.retry, 4, 'VS retry');
+    t.is(http.delayBeforeRetryMs, 2000, 'VS delay_before_retry beats the HTTP default');
+    t.is(http.virtualhost, 'www.example.com');
+    t.deepEqual(http.urls[0]?.statusCodes, [
+      [200, 200],
+      [301, 302],
+    ]);
+    t.is(http.urls[0]?.digest, '9b3a0c85a887a256d6939da88aabd8cd');
+  }
+  t.is(tcp?.delayLoopMs, 3000, 'checker delay_loop');
+  t.is(tcp?.retry, 1, 'checker retry');
+  t.is(tcp?.connectTimeoutMs, 2000, 'VS connect_timeout');
+  t.deepEqual(rs2?.method, { method: 'TUN', tunnel: { type: 'gue', port: 6080, checksum: 'csum' } });
+  const misc = rs2?.checkers[0];
+  if (misc?.type === 'MISC_CHECK') {
+    t.is(misc.miscTimeoutMs, 10_000, 'misc_timeout defaults to delay_loop');
+    t.is(misc.miscPath.user, 'nobody');
+  } else t.fail();
+  const dns = rs2?.checkers[1];
+  if (dns?.type === 'DNS_CHECK') t.is(dns.queryType, 'A');
+  else t.fail();
+  t.deepEqual(fw?.key, { kind: 'fwmark', family: 'inet6', fwmark: 66 });
+  t.is(fw && forwardMethodOf(fw.method), 'masq');
+  const udp = fw?.realServers[0]?.checkers[0];
+  if (udp?.type === 'UDP_CHECK') t.is(udp.requireReply, '00xx');
+  else t.fail();
+  t.deepEqual(grp?.key, { kind: 'group', name: 'WEB', family: 'inet', protocol: 'tcp' });
+  const ssl = grp?.realServers[0]?.checkers[0];
+  t.is(ssl?.delayBeforeRetryMs, 3000, 'SSL_GET default delay_before_retry');
+  t.deepEqual(
+    model.virtualServerGroups[0]?.entries.map((e) =>
+      e.kind === 'addr' ? `${e.address}:${e.port}` : `fwm${e.fwmark}`,
+    ),
+    ['10.1.0.100:80', '10.1.0.110:80', '10.1.0.111:80', '10.1.0.112:80', 'fwm7'],
+  );
+});
+
+test('defaults of a minimal instance and virtual server', (t) => {
+  const r = parse(
+    `${vi('')}virtual_server 10.0.0.1 80 {\n  real_server 10.0.1.1 80 {\n    TCP_CHECK {\n    }\n  }\n}\n`,
+  );
+  t.deepEqual(r.diagnostics, []);
+  const i = r.model?.vrrpInstances[0];
+  t.is(i?.initialState, 'BACKUP');
+  t.is(i?.priority, 100);
+  t.is(i?.advertIntMs, 1000);
+  t.is(i?.version, 2);
+  t.is(i?.accept, true);
+  t.is(r.model?.global.routerId, 'lvs1', 'router_id defaults to the config id');
+  const vs = r.model?.virtualServers[0];
+  t.is(vs?.scheduler, 'wlc');
+  t.deepEqual(vs?.method, { method: 'NAT' });
+  t.is(vs?.delayLoopMs, 60_000);
+  const c = vs?.realServers[0]?.checkers[0];
+  t.like(c, {
+    connectIp: '10.0.1.1',
+    connectPort: 80,
+    connectTimeoutMs: 5000,
+    retry: 1,
+    delayBeforeRetryMs: 1000,
+  });
+});
+
+test('IPv6 instances are VRRPv3 and accept centisecond adverts', (t) => {
+  const r = parse(vi('  advert_int 0.05\n  virtual_ipaddress {\n    fe80::1/64\n    2001:DB8:0:0::10\n  }'));
+  t.deepEqual(r.diagnostics, []);
+  t.like(r.model?.vrrpInstances[0], { version: 3, family: 'inet6', advertIntMs: 50 });
+  t.is(r.model?.vrrpInstances[0]?.vips[1]?.address, '2001:db8::10', 'canonical text');
+});
+
+test('strict mode: accept off and lower_prio_no_advert on by default', (t) => {
+  const r = parse(vi('  virtual_ipaddress {\n    10.0.0.1\n  }', 'global_defs {\n  vrrp_strict\n}\n'));
+  t.deepEqual(r.diagnostics, []);
+  t.like(r.model?.vrrpInstances[0], { strict: true, accept: false, lowerPrioNoAdvert: true });
+});
+
+test('nopreempt with state MASTER is a warning and starts BACKUP', (t) => {
+  const r = parse(vi('  state MASTER\n  nopreempt'));
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.line]),
+    [['warning', 1]],
+  );
+  t.is(r.model?.vrrpInstances[0]?.initialState, 'BACKUP');
+});
+
+test('--lenient turns unsupported keepalived keywords into warnings; unknown stays an error', (t) => {
+  const text = 'global_defs {\n  notification_email {\n    a@b\n  }\n  smtp_server 10.0.0.1\n}\n';
+  t.is(parse(text).model, undefined);
+  const lenient = parse(text, { lenient: true });
+  t.truthy(lenient.model);
+  t.deepEqual(
+    lenient.diagnostics.map((d) => [d.severity, d.line, d.keyword]),
+    [
+      ['warning', 2, 'notification_email'],
+      ['warning', 5, 'smtp_server'],
+    ],
+  );
+  t.is(parse('global_defs {\n  routr_id x\n}\n', { lenient: true }).model, undefined);
+});
+
+test('errors do not stop checking: all of them are reported in one run', (t) => {
+  const r = parse(vi('  priority 300\n  advert_int x\n  state SLAVE\n  bogus 1'));
+  t.deepEqual(
+    r.diagnostics.map((d) => d.line),
+    [4, 5, 6, 7],
+  );
+});
+
+test('auth_pass longer than 8 characters is truncated with a warning', (t) => {
+  const r = parse(vi('  authentication {\n    auth_type PASS\n    auth_pass 0123456789\n  }'));
+  t.is(r.model?.vrrpInstances[0]?.auth?.pass, '01234567');
+  t.is(r.diagnostics[0]?.severity, 'warning');
+});
+
+test('the same VRID on another interface or family is not a conflict', (t) => {
+  const a = 'vrrp_instance A {\n interface eth0\n virtual_router_id 5\n}\n';
+  const b = 'vrrp_instance B {\n interface eth1\n virtual_router_id 5\n}\n';
+  const c =
+    'vrrp_instance C {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  2001:db8::1\n }\n}\n';
+  t.deepEqual(parse(a + b + c).diagnostics, []);
+});

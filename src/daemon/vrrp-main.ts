@@ -19,47 +19,14 @@ import { openRtnl, SCOPES, type AddrEntry, type AddrSpec, type Rtnl } from '../n
 import { LatenessHistogram, VrrpInstance } from '../vrrp/instance.js';
 import { Notifier } from '../vrrp/notify.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
-import type { DropReason, MachineConfig } from '../vrrp/types.js';
+import type { DropReason, StepResult } from '../vrrp/types.js';
+import { machineConfigFromModel, trackersFromModel } from '../vrrp/config.js';
+import { initSyncGroup, syncGroupStep, type SyncGroupState } from '../vrrp/sync-group.js';
+import { startTrackers } from './vrrp-trackers.js';
 import { DROP_REASONS } from '../vrrp/types.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { createLogger } from './logger.js';
 import { sdNotify } from './systemd.js';
-
-/** The machine config of a model instance (source address resolved by the caller). */
-export function machineConfigFor(i: ModelInstance, primaryAddress: string): MachineConfig {
-  return {
-    name: i.name,
-    vrid: i.vrid,
-    version: i.version,
-    family: i.family,
-    priority: i.priority,
-    advertIntMs: i.advertIntMs,
-    preempt: !i.nopreempt,
-    preemptDelayMs: i.preemptDelayMs,
-    accept: i.accept,
-    lowerPrioNoAdvert: i.lowerPrioNoAdvert,
-    higherPrioSendAdvert: i.higherPrioSendAdvert,
-    ownerIgnoreAdverts: false,
-    downTimerAdverts: 3,
-    initialState: i.initialState === 'MASTER' ? 'master' : 'backup',
-    primaryAddress,
-    unicastPeers: i.unicastPeers.map((p) => p.address),
-    checkUnicastSrc: i.checkUnicastSrc,
-    vips: i.vips.map((v) => v.address),
-    skipCheckAdvAddr: i.skipCheckAdvAddr,
-    auth: i.auth?.type === 'PASS' ? { type: 'pass', pass: i.auth.pass } : { type: 'none' },
-    v3ChecksumAsV2: i.v3ChecksumAsV2,
-    startupDelayMs: 0,
-    garp: {
-      masterRepeat: i.garp.masterRepeat,
-      masterDelayMs: i.garp.masterDelayMs,
-      masterRefreshMs: i.garp.masterRefreshMs,
-      masterRefreshRepeat: i.garp.masterRefreshRepeat,
-      lowerPrioRepeat: i.garp.lowerPrioRepeat,
-      lowerPrioDelayMs: i.garp.lowerPrioDelayMs,
-    },
-  };
-}
 
 /** IPv4 broadcast for `brd +`. */
 function broadcastOf(address: string, prefix: number): string {
@@ -117,6 +84,22 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
   const frames = new Map<number, PacketSocket>();
   const instances: VrrpInstance[] = [];
   const links = new Map<string, { ifindex: number; mac: string; up: boolean }>();
+  // vrrp_sync_group: members follow each other (sync-group.ts); groups by name, members by name
+  const syncGroups = new Map<string, SyncGroupState>();
+  const groupOf = new Map<string, string>();
+  for (const sg of model.syncGroups) {
+    syncGroups.set(sg.name, initSyncGroup(sg.name, sg.members));
+    for (const m of sg.members) groupOf.set(m, sg.name);
+  }
+  const byName = new Map<string, VrrpInstance>();
+  const onStep = (inst: VrrpInstance, r: StepResult) => {
+    const gname = groupOf.get(inst.name);
+    const grp = gname === undefined ? undefined : syncGroups.get(gname);
+    if (!grp || !gname) return;
+    const { group, commands } = syncGroupStep(grp, inst.name, r);
+    syncGroups.set(gname, group);
+    for (const c of commands) byName.get(c.member)?.feed(c.event);
+  };
 
   const linkOf = async (name: string) => {
     let l = links.get(name);
@@ -170,7 +153,16 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
     const vips: AddrSpec[] = [];
     for (const v of mi.vips)
       vips.push(vipSpec(v, v.dev === mi.interface ? link.ifindex : (await linkOf(v.dev)).ifindex));
-    const machine = machineConfigFor(mi, src);
+    const machine = machineConfigFromModel(mi, g, { primaryAddress: src });
+    const sg = model.syncGroups.find((x) => x.name === mi.syncGroup || x.members.includes(mi.name));
+    const tracked = sg
+      ? {
+          ...mi,
+          trackInterfaces: [...mi.trackInterfaces, ...sg.trackInterfaces],
+          trackScripts: [...mi.trackScripts, ...sg.trackScripts],
+          trackFiles: [...mi.trackFiles, ...sg.trackFiles],
+        }
+      : mi;
     const mcast = mi.family === 'inet' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6;
     const ns = mi.notify;
     const cmd = (s: typeof ns.master) =>
@@ -199,6 +191,7 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         vips,
         notify: notifyTarget,
         router: false,
+        trackers: trackersFromModel(tracked, model),
       },
       {
         clock: monotonicClock,
@@ -209,13 +202,17 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         frames: frame,
         notifier,
         lateness,
+        onStep,
       },
     );
     grp.byVrid.set(mi.vrid, inst);
     instances.push(inst);
+    byName.set(inst.name, inst);
   }
 
+  const trackers = startTrackers(model, instances, log);
   const unsubscribe = rtnl.onLinkEvent((e) => {
+    if (e.name) trackers.link(e.name, e.up && !e.deleted);
     for (const [name, l] of links) {
       if (l.ifindex !== e.ifindex) continue;
       l.up = e.up && !e.deleted;
@@ -232,6 +229,13 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
     const l = mi && links.get(mi.interface);
     if (l && !l.up) inst.link(false);
   }
+  // initial state of tracked interfaces (then link events keep them current)
+  const tracked = new Set(model.vrrpInstances.flatMap((m) => m.trackInterfaces.map((r) => r.name)));
+  for (const sg of model.syncGroups) for (const r of sg.trackInterfaces) tracked.add(r.name);
+  for (const name of tracked) {
+    const info = await rtnl.getLink(name);
+    trackers.link(name, info?.up ?? false);
+  }
 
   return {
     instances,
@@ -242,9 +246,11 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
       sockets: Object.fromEntries([...groups].map(([k, v]) => [k, { drops: v.drops }])),
       timerLateness: lateness.toJSON(),
       notify: notifier.counters,
+      trackers: trackers.counters,
     }),
     async stop() {
       unsubscribe();
+      trackers.stop();
       await Promise.all(instances.map((i) => i.shutdown()));
       for (const grp of groups.values()) grp.sock.close();
       for (const f of frames.values()) f.close();

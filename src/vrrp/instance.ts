@@ -17,6 +17,14 @@ import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { dueTimers, initMachine, nextDeadline, step } from './machine.js';
 import { buildAdvert, receiveAdvert } from './packet.js';
 import { countAction, countDrop, newStats } from './stats.js';
+import {
+  applyTrackerInput,
+  initTrackers,
+  trackerOutput,
+  type TrackerInput,
+  type TrackerSpec,
+  type TrackerState,
+} from './tracking.js';
 import type { NotifyState, NotifyTarget } from './notify.js';
 import type {
   DropReason,
@@ -24,6 +32,7 @@ import type {
   MachineConfig,
   MachineEvent,
   MachineState,
+  StepResult,
   VrrpStats,
 } from './types.js';
 
@@ -89,6 +98,8 @@ export interface InstanceDeps {
   readonly notifier: NotifyPort;
   /** Shared by all instances of the process. */
   readonly lateness: LatenessHistogram;
+  /** Called after every step (the sync group follows its members through it). */
+  readonly onStep?: (inst: VrrpInstance, r: StepResult) => void;
 }
 
 export interface InstanceSpec {
@@ -103,6 +114,8 @@ export interface InstanceSpec {
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
+  /** track_interface / track_script / track_file of the instance (and of its sync group). */
+  readonly trackers?: readonly TrackerSpec[];
 }
 
 const STATE_NAMES = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stop: 'STOP' } as const;
@@ -118,12 +131,14 @@ export class VrrpInstance {
   private readonly added = new Set<string>();
   private readonly log: Logger;
   private transitions = 0;
+  private trackers: readonly TrackerState[];
 
   constructor(
     readonly spec: InstanceSpec,
     private readonly deps: InstanceDeps,
   ) {
     this.st = initMachine(spec.machine);
+    this.trackers = initTrackers(spec.trackers ?? []);
     this.log = deps.log.child({ instance: spec.machine.name, vrid: spec.machine.vrid });
   }
 
@@ -160,6 +175,8 @@ export class VrrpInstance {
         }
       }
     }
+    const o = trackerOutput(this.trackers);
+    if (o.delta !== 0 || o.fault) this.feed({ type: 'tracking', delta: o.delta, fault: o.fault });
     this.feed({ type: 'start' });
   }
 
@@ -186,9 +203,19 @@ export class VrrpInstance {
     if (up !== this.st.linkUp) this.feed({ type: 'link', up });
   }
 
-  tracking(delta: number, fault: boolean): void {
+  /** A tracker observation (link of a tracked interface, vrrp_script result, track_file value). */
+  observe(input: TrackerInput): void {
+    const r = applyTrackerInput(this.trackers, input);
+    this.trackers = r.trackers;
+    if (!r.changed) return;
+    const { delta, fault } = trackerOutput(this.trackers);
     if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
       this.feed({ type: 'tracking', delta, fault });
+  }
+
+  /** Whether any tracker of this instance watches `kind`/`name`. */
+  tracks(kind: TrackerInput['kind'], name: string): boolean {
+    return this.trackers.some((t) => t.spec.kind === kind && t.spec.name === name);
   }
 
   /** Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone. */
@@ -210,6 +237,7 @@ export class VrrpInstance {
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
+    this.deps.onStep?.(this, r);
   }
 
   private carryOut(a: MachineAction): void {
@@ -350,6 +378,12 @@ export class VrrpInstance {
       family: this.spec.machine.family,
       state: this.st.name,
       effectivePriority: this.st.effectivePriority,
+      trackers: this.trackers.map((t) => ({
+        kind: t.spec.kind,
+        name: t.spec.name,
+        ok: t.ok,
+        value: t.value,
+      })),
       masterSrc: this.st.masterSrc ?? null,
       transitions: this.transitions,
       vipsHeld: [...this.added],

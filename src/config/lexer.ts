@@ -67,6 +67,10 @@ interface State {
 const paramName = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 function locAt(file: string, l: LogicalLine, offset: number): SourceLoc {
+  if (l.segs.length === 1) {
+    const s0 = l.segs[0] as Segment;
+    return { file, line: s0.line, col: s0.fixed ? s0.col : s0.col + (offset - s0.start) };
+  }
   let seg = l.segs[0];
   for (const s of l.segs) {
     if (s.start <= offset) seg = s;
@@ -116,19 +120,19 @@ function processFile(st: State, file: string, text: string, realPath: string): v
     const lineNo = i + 1;
     i++;
     // The conditional applies to the first physical line (and so to all its continuations).
-    const cond = matchConditional(first, st.opts.configId);
+    const cond = first.includes('@') ? matchConditional(first, st.opts.configId) : 0;
     if (cond === 'skip') {
       while (endsWithBackslash(lines[i - 1] ?? '') && i < lines.length) i++;
       continue;
     }
     const startCol = cond + 1;
     let body = first.slice(cond);
-    const isDef = /^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*=/.test(body);
+    const isDef = body.includes('$') && /^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*=/.test(body);
     const logical: LogicalLine = { text: '', segs: [] };
     let physLine = lineNo;
     let col = startCol;
     for (;;) {
-      const cont = endsWithBackslash(body) && !isCommentedBackslash(body);
+      const cont = body.includes('\\') && endsWithBackslash(body) && !isCommentedBackslash(body);
       const piece = cont ? body.replace(/\\\s*$/, '') : body;
       logical.segs.push({ start: logical.text.length, line: physLine, col, fixed: false });
       logical.text += piece;
@@ -165,6 +169,7 @@ function matchConditional(line: string, configId: string): number | 'skip' {
 
 /** Offset of the first `#` or `!` that begins a word outside quotes, or the length. */
 function commentStart(s: string): number {
+  if (!s.includes('#') && !s.includes('!')) return s.length;
   let inQuote = false;
   for (let k = 0; k < s.length; k++) {
     const c = s[k];
@@ -179,8 +184,8 @@ function commentStart(s: string): number {
 
 function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boolean): void {
   const cut = commentStart(l.text);
-  const text = l.text.slice(0, cut);
-  if (text.trim() === '') return;
+  const text = cut === l.text.length ? l.text : l.text.slice(0, cut);
+  if (!/\S/.test(text)) return;
   if (isDef) {
     const m = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/s.exec(text);
     if (m?.[1] !== undefined) {
@@ -191,8 +196,7 @@ function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boole
   const sub = substitute(st, file, { text, segs: l.segs }, { left: 10_000, reported: false });
   // A multi-line parameter expands into several lines.
   for (const piece of splitLines(sub)) {
-    const words = piece.text.trimStart();
-    if (/^include\s/.test(words) || words.trim() === 'include') {
+    if (piece.text.includes('include') && /^\s*include(\s|$)/.test(piece.text)) {
       handleInclude(st, file, piece);
       continue;
     }
@@ -379,17 +383,28 @@ function handleInclude(st: State, file: string, l: LogicalLine): void {
   }
 }
 
+/** Space, tab, CR, LF, VT, FF. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Whitespace, `{`, `}` or `"`. */
+function isWordEnd(c: number): boolean {
+  return isSpace(c) || c === 123 || c === 125 || c === 34;
+}
+
 function tokenize(st: State, file: string, l: LogicalLine): void {
   const s = l.text;
   let k = 0;
   let any = false;
   let lastLoc: SourceLoc | undefined;
   while (k < s.length) {
-    const c = s[k] ?? '';
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\v' || c === '\f') {
+    const cc = s.charCodeAt(k);
+    if (isSpace(cc)) {
       k++;
       continue;
     }
+    const c = s[k] ?? '';
     const loc = locAt(file, l, k);
     lastLoc = loc;
     if (c === '{' || c === '}') {
@@ -412,7 +427,7 @@ function tokenize(st: State, file: string, l: LogicalLine): void {
       continue;
     }
     let e = k;
-    while (e < s.length && !/[\s{}"]/.test(s[e] ?? ' ')) {
+    while (e < s.length && !isWordEnd(s.charCodeAt(e))) {
       // An unexpanded `${...}` stays one word.
       if (s[e] === '$' && s[e + 1] === '{') {
         const close = s.indexOf('}', e + 2);

@@ -5,6 +5,7 @@
  * known at run time, so the shell passes it (unicast_src_ip / mcast_src_ip override it).
  */
 import { LvsdError } from '../core/errors.js';
+import { canonicalAddr } from '../net/wire.js';
 import type { GlobalDefs, Model, VrrpInstance } from '../config/model.js';
 import type { TrackerSpec } from './tracking.js';
 import type { MachineConfig } from './types.js';
@@ -44,7 +45,8 @@ export function machineConfigFromModel(
     higherPrioSendAdvert: inst.higherPrioSendAdvert,
     ownerIgnoreAdverts: inst.strict,
     downTimerAdverts: DOWN_TIMER_ADVERTS,
-    initialState: inst.initialState === 'MASTER' ? 'master' : 'backup',
+    // keepalived derives `state MASTER` for an owner; the Model cannot tell an explicit BACKUP apart.
+    initialState: inst.initialState === 'MASTER' || inst.priority === 255 ? 'master' : 'backup',
     primaryAddress: inst.unicastSrcIp ?? inst.mcastSrcIp ?? runtime.primaryAddress,
     unicastPeers: inst.unicastPeers.map((p) => p.address),
     checkUnicastSrc: inst.checkUnicastSrc,
@@ -61,6 +63,18 @@ export function machineConfigFromModel(
       lowerPrioRepeat: g.lowerPrioRepeat,
       lowerPrioDelayMs: g.lowerPrioDelayMs,
     },
+    inSyncGroup: inst.syncGroup !== undefined,
+    unicastPeerTtl: Object.fromEntries(
+      inst.unicastPeers
+        .filter((p) => p.minTtl !== undefined || p.maxTtl !== undefined)
+        .map((p) => [
+          canonicalAddr(p.address),
+          {
+            ...(p.minTtl !== undefined ? { min: p.minTtl } : {}),
+            ...(p.maxTtl !== undefined ? { max: p.maxTtl } : {}),
+          },
+        ]),
+    ),
   };
 }
 

@@ -40,6 +40,7 @@ export function initMachine(config: MachineConfig): MachineState {
     masterSrc: undefined,
     masterPriority: undefined,
     preemptAt: undefined,
+    wantMaster: false,
   };
 }
 
@@ -138,6 +139,7 @@ function becomeMaster(t: Tx, reason: TransitionReason): void {
     masterSrc: undefined,
     masterPriority: undefined,
     preemptAt: undefined,
+    wantMaster: false,
   });
   t.push({ type: 'count', counter: 'becomeMaster' });
   t.advert(t.s.effectivePriority);
@@ -170,7 +172,7 @@ function enterFault(t: Tx, reason: TransitionReason): void {
     t.notify('fault', reason);
   }
   t.cancel('masterDown', ...MASTER_TIMERS);
-  t.set({ masterSrc: undefined, masterPriority: undefined, preemptAt: undefined });
+  t.set({ masterSrc: undefined, masterPriority: undefined, preemptAt: undefined, wantMaster: false });
 }
 
 /** Leaving init (after start / startup delay) or fault: owner → master at once, else backup. */
@@ -180,12 +182,12 @@ function startup(t: Tx, reason: TransitionReason): void {
     return;
   }
   const c = t.s.config;
-  t.set({ masterAdverIntMs: c.advertIntMs });
-  if (c.priority === 255) {
+  t.set({ masterAdverIntMs: c.advertIntMs, preemptAt: undefined, wantMaster: false });
+  // keepalived vrrp_init_state / try_up_instance: only an owner that wants MASTER skips the wait.
+  if (c.priority === 255 && c.initialState === 'master') {
     becomeMaster(t, reason === 'start' ? 'ownerStart' : reason);
     return;
   }
-  if (c.preemptDelayMs > 0) t.set({ preemptAt: t.now + c.preemptDelayMs });
   enterBackup(t, reason);
 }
 
@@ -195,6 +197,7 @@ function follow(t: Tx, adv: ReceivedAdvert): void {
     masterSrc: adv.src,
     masterPriority: adv.priority,
     masterAdverIntMs: c.version === 3 ? adv.maxAdverIntMs : t.s.masterAdverIntMs,
+    wantMaster: false,
   });
   t.arm('masterDown', t.now + masterDownMs(t.s));
 }
@@ -208,6 +211,8 @@ function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
   }
   const eff = t.s.effectivePriority;
   if (!c.preempt || adv.priority >= eff) {
+    // A priority at least ours stops a running preempt delay (keepalived "stop preempt delay").
+    if (adv.priority >= eff) t.set({ preemptAt: undefined });
     follow(t, adv);
     return;
   }
@@ -238,15 +243,18 @@ function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
     return;
   }
   t.push({ type: 'count', counter: 'lowerPrioRcvd' });
-  t.push({ type: 'notifyMasterRxLowerPri', src: adv.src, priority: adv.priority });
-  if (c.lowerPrioNoAdvert) return;
-  // RFC 9568: an Active router receiving a lower priority advert sends one at once; keepalived
-  // also re-sends gratuitous ARPs so the network follows the real master.
-  t.advert(eff);
-  t.arm('advert', t.now + c.advertIntMs);
-  if (c.garp.lowerPrioRepeat > 0)
+  // RFC 9568: an Active router receiving a lower priority advert sends one at once (unless
+  // lower_prio_no_advert) and restarts Adver_Timer; keepalived re-sends gratuitous ARPs either way
+  // so the network follows the real master, then fires notify_master_rx_lower_pri.
+  if (!c.lowerPrioNoAdvert) {
+    t.advert(eff);
+    t.arm('advert', t.now + c.advertIntMs);
+  }
+  if (c.garp.lowerPrioRepeat > 0) {
     t.push({ type: 'sendGarp', phase: 'lowerPrio', repeat: c.garp.lowerPrioRepeat });
-  if (c.garp.lowerPrioDelayMs > 0) t.arm('garpLowerPrioDelayed', t.now + c.garp.lowerPrioDelayMs);
+    if (c.garp.lowerPrioDelayMs > 0) t.arm('garpLowerPrioDelayed', t.now + c.garp.lowerPrioDelayMs);
+  }
+  t.push({ type: 'notifyMasterRxLowerPri', src: adv.src, priority: adv.priority });
 }
 
 function onTimer(t: Tx, which: TimerName): void {
@@ -260,7 +268,14 @@ function onTimer(t: Tx, which: TimerName): void {
       if (name === 'init') startup(t, 'start');
       return;
     case 'masterDown':
-      if (name === 'backup') becomeMaster(t, 'masterDown');
+      if (name !== 'backup') return;
+      if (c.inSyncGroup) {
+        // keepalived vrrp_sync_can_goto_master: wait (re-armed) until the group says go.
+        t.set({ wantMaster: true });
+        t.arm('masterDown', t.now + masterDownMs(t.s));
+        return;
+      }
+      becomeMaster(t, 'masterDown');
       return;
     case 'advert':
       if (name === 'master') {
@@ -289,19 +304,25 @@ function onTimer(t: Tx, which: TimerName): void {
 }
 
 /** Re-evaluate fault and priority after a link, tracking or sync-fault change. */
-function reevaluate(t: Tx, prevPriority: number): void {
+function reevaluate(t: Tx, prev: MachineState): void {
   const s = t.s;
-  if (s.effectivePriority !== prevPriority) {
-    t.push({ type: 'priorityChanged', from: prevPriority, to: s.effectivePriority });
-  }
+  const changed = s.effectivePriority !== prev.effectivePriority;
+  if (changed) t.push({ type: 'priorityChanged', from: prev.effectivePriority, to: s.effectivePriority });
   if (s.name === 'init' || s.name === 'stop') return;
   if (wantsFault(s)) {
     if (s.name !== 'fault') enterFault(t, 'fault');
     return;
   }
-  if (s.name === 'fault') startup(t, 'faultCleared');
-  // A backup's running Master_Down_Timer keeps its deadline; the next advert re-arms it with the
-  // skew of the new effective priority.
+  if (s.name === 'fault') {
+    startup(t, 'faultCleared');
+    return;
+  }
+  // keepalived vrrp_set_effective_priority: a backup's running down timer moves by the change of
+  // Master_Down_Interval (the skew depends on the effective priority).
+  const at = s.timers.masterDown;
+  if (changed && s.name === 'backup' && at !== undefined) {
+    t.arm('masterDown', Math.max(t.now, at + masterDownMs(s) - masterDownMs(prev)));
+  }
 }
 
 /**
@@ -330,26 +351,23 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
       onTimer(t, event.which);
       break;
     case 'link': {
-      const prev = state.effectivePriority;
       t.set({ linkUp: event.up });
-      reevaluate(t, prev);
+      reevaluate(t, state);
       break;
     }
     case 'tracking': {
-      const prev = state.effectivePriority;
       t.set({
         trackDelta: event.delta,
         trackFault: event.fault,
         effectivePriority: effectivePriority(state.config.priority, event.delta),
       });
-      reevaluate(t, prev);
+      reevaluate(t, state);
       break;
     }
     case 'sync': {
-      const prev = state.effectivePriority;
       if (event.to === 'fault' || event.to === 'faultCleared') {
         t.set({ syncFault: event.to === 'fault' });
-        reevaluate(t, prev);
+        reevaluate(t, state);
       } else if (event.to === 'master' && state.name === 'backup') {
         becomeMaster(t, 'syncGroup');
       } else if (event.to === 'backup' && state.name === 'master') {

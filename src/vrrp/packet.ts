@@ -5,7 +5,7 @@
  * and the checksum variants keepalived uses (v3 IPv4 with or without the pseudo-header) are
  * interop-critical, so they are spelled out here. Malformed input is a DropReason, never a throw.
  */
-import { addrBytesOf, addrText, canonicalAddr, finishChecksum, sum16 } from '../net/wire.js';
+import { addrBytes, addrBytesOf, addrText, canonicalAddr, finishChecksum, sum16 } from '../net/wire.js';
 import type {
   Advert,
   ChecksumMode,
@@ -211,12 +211,21 @@ function sameAddrSet(a: readonly string[], b: readonly string[]): boolean {
 export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): ValidateResult {
   const unicast = cfg.unicastPeers.length > 0;
   if (!unicast && meta.ttl !== VRRP_TTL) return { ok: false, reason: 'badTtl' };
+  if (isMulticast(meta.dst) === unicast) return { ok: false, reason: 'castMismatch' };
   if (adv.version !== cfg.version) return { ok: false, reason: 'versionMismatch' };
   if (adv.vrid !== cfg.vrid) return { ok: false, reason: 'badVrid' };
   const src = canonicalAddr(meta.src);
   if (src === canonicalAddr(cfg.primaryAddress)) return { ok: false, reason: 'ownAdvert' };
-  if (unicast && cfg.checkUnicastSrc && !cfg.unicastPeers.some((p) => canonicalAddr(p) === src)) {
-    return { ok: false, reason: 'unicastSrcNotPeer' };
+  if (unicast && cfg.checkUnicastSrc) {
+    if (!cfg.unicastPeers.some((p) => canonicalAddr(p) === src))
+      return { ok: false, reason: 'unicastSrcNotPeer' };
+    const lim = cfg.unicastPeerTtl?.[src];
+    if (
+      lim &&
+      ((lim.min !== undefined && meta.ttl < lim.min) || (lim.max !== undefined && meta.ttl > lim.max))
+    ) {
+      return { ok: false, reason: 'badTtl' };
+    }
   }
   if (adv.version === 2) {
     const want = cfg.auth.type === 'pass' ? VRRP_AUTH.pass : VRRP_AUTH.none;
@@ -242,11 +251,23 @@ export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): V
   };
 }
 
-/** Decode + validate in one: what the socket shell calls for each received payload. */
+/**
+ * Decode + validate in one: what the socket shell calls for each received VRRP payload (the IP
+ * payload exactly: the kernel trims link-layer padding to the IP length before raw sockets see it,
+ * so trailing bytes mean the count is wrong → `badLength`).
+ */
 export function receiveAdvert(payload: Uint8Array, meta: RxMeta, cfg: MachineConfig): ValidateResult {
   const d = decodeAdvert(payload, meta);
   if (!d.ok) return d;
+  if (d.consumed !== payload.length) return { ok: false, reason: 'badLength' };
   return validateAdvert(d.value, meta, cfg);
+}
+
+/** IPv4 224.0.0.0/4 or IPv6 ff00::/8. */
+export function isMulticast(addr: string): boolean {
+  const b = addrBytes(addr);
+  if (!b) return false;
+  return b.length === 4 ? ((b[0] ?? 0) & 0xf0) === 0xe0 : b[0] === 0xff;
 }
 
 /** The checksum mode this instance sends with. */

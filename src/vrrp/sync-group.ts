@@ -3,9 +3,12 @@
  * vrrp_sync_group: members move together (keepalived vrrp_sync.c). Pure. After each `step()` of a
  * member the shell calls `syncGroupStep` with that member's result and feeds the returned events
  * to the other members (whose own results come back here with reason 'syncGroup', ending the chain).
- * Rules: a member becoming master pulls the others from backup to master; a master stepping down
- * to backup pushes the other masters to backup; a member's own fault (link down, weight-0 tracker)
- * puts every other member in fault until no member has its own fault any more.
+ * Rules: a member whose Master_Down_Timer fired only *wants* master (MachineConfig.inSyncGroup);
+ * the group goes master when every member wants it (keepalived vrrp_sync_can_goto_master, which
+ * avoids thrashing when one VRID alone lost its master); a member becoming master any other way
+ * (owner) pulls the others from backup to master; a master stepping down to backup pushes the
+ * other masters to backup; a member's own fault (link down, weight-0 tracker) puts every other
+ * member in fault until no member has its own fault any more.
  */
 import type { MachineEvent, MachineState, StepResult, VrrpStateName } from './types.js';
 
@@ -16,6 +19,8 @@ export interface SyncGroupState {
   readonly states: Readonly<Record<string, VrrpStateName>>;
   /** Members that are in fault for their own reason (not because of the group). */
   readonly ownFault: readonly string[];
+  /** Backup members whose down timer fired (they want master). */
+  readonly wantMaster: Readonly<Record<string, boolean>>;
 }
 
 export interface SyncCommand {
@@ -26,7 +31,7 @@ export interface SyncCommand {
 export function initSyncGroup(name: string, members: readonly string[]): SyncGroupState {
   const states: Record<string, VrrpStateName> = {};
   for (const m of members) states[m] = 'init';
-  return { name, members: [...members], states, ownFault: [] };
+  return { name, members: [...members], states, ownFault: [], wantMaster: {} };
 }
 
 function hasOwnFault(s: MachineState): boolean {
@@ -43,6 +48,7 @@ export function syncGroupStep(
   const commands: SyncCommand[] = [];
   const others = g.members.filter((m) => m !== member);
   const states: Record<string, VrrpStateName> = { ...g.states, [member]: result.state.name };
+  const wantMaster = { ...g.wantMaster, [member]: result.state.name === 'backup' && result.state.wantMaster };
 
   // Own faults: first fault of the group → everyone else to fault; last one cleared → everyone out.
   const wasFault = g.ownFault.includes(member);
@@ -71,5 +77,11 @@ export function syncGroupStep(
       }
     }
   }
-  return { group: { ...g, states, ownFault }, commands };
+  // Every member wants master (or already is): the group goes master together.
+  if (wantMaster[member] && others.every((m) => states[m] === 'master' || wantMaster[m] === true)) {
+    for (const m of g.members) {
+      if (states[m] === 'backup') commands.push({ member: m, event: { type: 'sync', to: 'master' } });
+    }
+  }
+  return { group: { ...g, states, ownFault, wantMaster }, commands };
 }

@@ -4,8 +4,10 @@
  * track_file values — reduced to the one input the machine takes: `{ delta, fault }`. Pure.
  * Weight rules (keepalived): a positive weight is added while the object is OK, a negative one is
  * added while it has failed; `reverse` negates the adjustment; weight 0 means FAULT while failed
- * (`weight 0 reverse`: FAULT while OK). track_file adds value × weight; a result below −253 or,
- * with weight 0, a non-zero value means FAULT. The machine clamps the sum to 1..254 (owner: 255).
+ * (`weight 0 reverse`: FAULT while OK). track_file adds value × weight (at most 253); −254 or
+ * less, or with weight 0 a non-zero value, means FAULT. The machine clamps the sum to 1..254
+ * (owner: 255). A vrrp_script that has not reported yet (no `init_fail`) adds nothing, holds a
+ * weight-0 instance in FAULT, and its first result counts at once (keepalived: result = rise − 1).
  */
 
 export type TrackerKind = 'interface' | 'script' | 'file';
@@ -30,6 +32,8 @@ export interface TrackerState {
   readonly ok: boolean;
   /** Scripts: consecutive results contradicting `ok` so far. */
   readonly streak: number;
+  /** Scripts: no result yet (and no `init_fail`). */
+  readonly pending: boolean;
   /** Files: the last value read. */
   readonly value: number;
 }
@@ -48,7 +52,8 @@ export interface TrackerOutput {
 }
 
 export function initTracker(spec: TrackerSpec): TrackerState {
-  return { spec, ok: spec.kind === 'script' ? !spec.initFail : true, streak: 0, value: 0 };
+  const script = spec.kind === 'script';
+  return { spec, ok: script ? !spec.initFail : true, streak: 0, value: 0, pending: script && !spec.initFail };
 }
 
 export function initTrackers(specs: readonly TrackerSpec[]): readonly TrackerState[] {
@@ -63,6 +68,7 @@ export function applyToTracker(s: TrackerState, input: TrackerInput): TrackerSta
     case 'file':
       return { ...s, value: Number.isFinite(input.value) ? Math.trunc(input.value) : 0 };
     case 'script': {
+      if (s.pending) return { ...s, ok: input.ok, streak: 0, pending: false };
       if (input.ok === s.ok) return s.streak === 0 ? s : { ...s, streak: 0 };
       const need = Math.max(1, (input.ok ? s.spec.rise : s.spec.fall) ?? 1);
       const streak = s.streak + 1;
@@ -80,7 +86,7 @@ export function applyTrackerInput(
   const next = trackers.map((t) => {
     if (t.spec.kind !== input.kind || t.spec.name !== input.name) return t;
     const n = applyToTracker(t, input);
-    if (n.ok !== t.ok || n.value !== t.value) changed = true;
+    if (n.ok !== t.ok || n.value !== t.value || n.pending !== t.pending) changed = true;
     return n;
   });
   return { trackers: next, changed };
@@ -92,9 +98,10 @@ export function trackerContribution(t: TrackerState): TrackerOutput {
   const sign = reverse ? -1 : 1;
   if (kind === 'file') {
     if (weight === 0) return { delta: 0, fault: (t.value !== 0) !== reverse };
-    const delta = t.value * weight * sign;
-    return { delta, fault: delta < -253 };
+    const status = t.value * weight * sign;
+    return status <= -254 ? { delta: 0, fault: true } : { delta: Math.min(status, 253), fault: false };
   }
+  if (t.pending) return { delta: 0, fault: weight === 0 };
   if (weight === 0) return { delta: 0, fault: t.ok === reverse };
   if (weight > 0) return { delta: t.ok ? weight * sign : 0, fault: false };
   return { delta: t.ok ? 0 : weight * sign, fault: false };

@@ -72,6 +72,14 @@ export interface MachineConfig {
   /** `vrrp_startup_delay` in ms [0]: stay in init this long after `start`. */
   readonly startupDelayMs: number;
   readonly garp: GarpConfig;
+  /**
+   * Member of a vrrp_sync_group [false]: when Master_Down_Timer fires the machine only sets
+   * `wantMaster` and waits for the group (sync-group.ts) to send `{ type: 'sync', to: 'master' }`
+   * once every member wants master (keepalived vrrp_sync_can_goto_master).
+   */
+  readonly inSyncGroup?: boolean;
+  /** `unicast_peer { IP min_ttl N max_ttl N }` limits, keyed by canonical peer address (with check_unicast_src). */
+  readonly unicastPeerTtl?: Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
 }
 
 /** An advert as the codec decodes it (no instance-specific checks yet). */
@@ -135,7 +143,8 @@ export type DropReason =
   | 'ownAdvert' // our own packet looped back
   | 'unicastSrcNotPeer' // check_unicast_src and the source is not a peer
   | 'ownerIgnore' // owner_ignore_adverts
-  | 'badInterval'; // v3 Max Adver Int of 0
+  | 'badInterval' // v3 Max Adver Int of 0
+  | 'castMismatch'; // multicast packet on a unicast instance or the reverse (keepalived)
 
 export const DROP_REASONS: readonly DropReason[] = [
   'truncated',
@@ -155,6 +164,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'unicastSrcNotPeer',
   'ownerIgnore',
   'badInterval',
+  'castMismatch',
 ];
 
 /** The machine's timers; each is one absolute deadline (ms, monotonic) or absent. */
@@ -259,9 +269,11 @@ export interface MachineState {
   readonly masterPriority: number | undefined;
   /**
    * `preempt_delay`: until this time (ms) lower-priority adverts are still followed as if higher
-   * (keepalived's preempt_time). Set at startup and at the first lower-priority advert.
+   * (keepalived's preempt_time). Set at the first lower-priority advert; cleared by a higher one.
    */
   readonly preemptAt: number | undefined;
+  /** Sync-group member whose Master_Down_Timer fired: waiting for the group to go master. */
+  readonly wantMaster: boolean;
 }
 
 /** The reducer's result. */

@@ -82,6 +82,8 @@ vrrp_instance VI_1 {
     unicastPeers: ['10.1.0.2'],
     vips: ['10.1.0.100'],
     initialState: 'backup',
+    inSyncGroup: false,
+    unicastPeerTtl: {},
   });
   t.deepEqual(trackersFromModel(inst, model), [
     { kind: 'interface', name: 'eth1', weight: -20, reverse: false },

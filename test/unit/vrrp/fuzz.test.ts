@@ -155,10 +155,14 @@ test('machine invariants under any event sequence', (t) => {
     fc.property(
       fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 2000 })), { maxLength: 60 }),
       fc.constantFrom(100, 255),
-      (script, priority) => {
+      fc.boolean(),
+      fc.constantFrom<'master' | 'backup'>('master', 'backup'),
+      (script, priority, inSyncGroup, initialState) => {
         let s = initMachine(
           baseConfig({
             priority,
+            inSyncGroup,
+            initialState,
             garp: {
               masterRepeat: 5,
               masterDelayMs: 5000,

@@ -102,9 +102,9 @@ test('preempt: a lower-priority master is ignored and preempted when the down ti
   // Then the lower-priority advert reaches the new master: it answers at once (RFC 9568) + GARPs.
   h.advert(400, 100);
   t.deepEqual(h.at(400), [
-    { type: 'notifyMasterRxLowerPri', src: PEER, priority: 100 },
     { type: 'sendAdvert', priority: 150 },
     { type: 'sendGarp', phase: 'lowerPrio', repeat: 5 },
+    { type: 'notifyMasterRxLowerPri', src: PEER, priority: 100 },
   ]);
   t.is(h.state.timers.advert, 500);
   t.is(h.state.timers.garpLowerPrioDelayed, 5400);
@@ -163,12 +163,35 @@ test('higher_prio_send_advert: one more advert before stepping down', (t) => {
   t.deepEqual(h.at(500).slice(0, 2), [{ type: 'sendAdvert', priority: 100 }, { type: 'removeVips' }]);
 });
 
-test('lower_prio_no_advert: master stays silent on a lower-priority advert (pre-9568)', (t) => {
+test('lower_prio_no_advert: master sends no advert on a lower-priority one (pre-9568), but still GARPs', (t) => {
   const h = started({ lowerPrioNoAdvert: true });
   h.to(360.937);
   h.advert(400, 50);
-  t.deepEqual(h.at(400), [{ type: 'notifyMasterRxLowerPri', src: PEER, priority: 50 }]);
+  t.deepEqual(h.at(400), [
+    { type: 'sendGarp', phase: 'lowerPrio', repeat: 5 },
+    { type: 'notifyMasterRxLowerPri', src: PEER, priority: 50 },
+  ]);
   t.is(h.state.timers.advert, 460.937);
+});
+
+test('garp_lower_prio_repeat 0: a lower-priority advert gets an advert but no GARP', (t) => {
+  const h = started({
+    garp: {
+      masterRepeat: 5,
+      masterDelayMs: 5000,
+      masterRefreshMs: 0,
+      masterRefreshRepeat: 1,
+      lowerPrioRepeat: 0,
+      lowerPrioDelayMs: 5000,
+    },
+  });
+  h.to(360.937);
+  h.advert(400, 50);
+  t.deepEqual(h.at(400), [
+    { type: 'sendAdvert', priority: 100 },
+    { type: 'notifyMasterRxLowerPri', src: PEER, priority: 50 },
+  ]);
+  t.is(h.state.timers.garpLowerPrioDelayed, undefined);
 });
 
 test('master receiving priority 0 re-sends its advert at once and restarts Adver_Timer', (t) => {
@@ -275,8 +298,15 @@ test('adverts are ignored in fault and init', (t) => {
   t.is(h.log.length, n);
 });
 
+test('owner configured state BACKUP waits Master_Down_Interval with the owner skew (keepalived)', (t) => {
+  const h = started({ priority: 255, initialState: 'backup' });
+  t.is(h.name, 'backup');
+  // 3 × 100 ms + (256 − 255) × 10 cs × 625 / 16 µs = 300.390 ms
+  t.is(h.state.timers.masterDown, 300.39);
+});
+
 test('owner leaving fault becomes master at once', (t) => {
-  const h = started({ priority: 255 });
+  const h = started({ priority: 255, initialState: 'master' });
   h.feed({ type: 'link', up: false });
   h.to(100);
   h.feed({ type: 'link', up: true });
@@ -315,6 +345,39 @@ test('a master whose priority drops below the backup is preempted by the backup 
   // The peer (prio 100) becomes master and advertises: a yields.
   a.advert(400, 100, { src: '10.0.0.2' });
   t.is(a.name, 'backup');
+});
+
+test('preempt_delay is stopped by an advert of at least our priority and restarts at the next lower one', (t) => {
+  const h = started({ priority: 150, preemptDelayMs: 1000 });
+  h.adverts(0, 500, 100, 100);
+  t.is(h.state.preemptAt, 1000);
+  h.advert(600, 200);
+  t.is(h.state.preemptAt, undefined);
+  h.adverts(700, 3000, 100, 100);
+  // New delay from 700: adverts until 1600 are followed; master at 1600 + 341.406.
+  t.is(h.entered('master'), 1941.406);
+});
+
+test('a priority change in backup moves the running down timer by the change of MDI (keepalived)', (t) => {
+  const h = started();
+  h.advert(100, 150);
+  t.is(h.state.timers.masterDown, 460.937);
+  h.to(200);
+  h.feed({ type: 'tracking', delta: 100, fault: false });
+  // prio 200: MDI 300 + 56×10×625/16 µs = 321.875 → deadline moves by −39.062 ms.
+  t.is(h.state.timers.masterDown, 421.875);
+});
+
+test('sync-group member: Master_Down only sets wantMaster and re-arms; sync master makes it master', (t) => {
+  const h = started({ inSyncGroup: true });
+  h.to(360.937);
+  t.is(h.name, 'backup');
+  t.true(h.state.wantMaster);
+  t.is(h.state.timers.masterDown, 721.874);
+  h.to(400);
+  h.feed({ type: 'sync', to: 'master' });
+  t.is(h.name, 'master');
+  t.false(h.state.wantMaster);
 });
 
 test('vrrp_startup_delay: stays in init, then backup', (t) => {

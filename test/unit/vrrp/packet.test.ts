@@ -249,7 +249,31 @@ const validateRows: {
     name: 'unicast from a non-peer',
     vector: 'v3-ipv4',
     cfg: { unicastPeers: ['10.99.0.7'], checkUnicastSrc: true },
+    meta: { dst: '10.99.0.2' },
     reason: 'unicastSrcNotPeer',
+  },
+  {
+    name: 'unicast peer below its min_ttl',
+    vector: 'v3-ipv4',
+    cfg: {
+      unicastPeers: ['10.99.0.1'],
+      checkUnicastSrc: true,
+      unicastPeerTtl: { '10.99.0.1': { min: 250 } },
+    },
+    meta: { dst: '10.99.0.2', ttl: 64 },
+    reason: 'badTtl',
+  },
+  {
+    name: 'unicast packet on a multicast instance',
+    vector: 'v3-ipv4',
+    meta: { dst: '10.99.0.2' },
+    reason: 'castMismatch',
+  },
+  {
+    name: 'multicast packet on a unicast instance',
+    vector: 'v3-ipv4',
+    cfg: { unicastPeers: ['10.99.0.1'] },
+    reason: 'castMismatch',
   },
   {
     name: 'PASS expected, none received',
@@ -287,8 +311,14 @@ for (const row of validateRows) {
 test('validate: unicast skips the TTL check; a listed peer passes check_unicast_src', (t) => {
   const { adv, meta } = advertOf('v3-ipv4');
   const cfg = configFor('v3-ipv4', { unicastPeers: ['10.99.0.1'], checkUnicastSrc: true });
-  const r = validateAdvert(adv, { ...meta, ttl: 64 }, cfg);
+  const r = validateAdvert(adv, { ...meta, dst: '10.99.0.2', ttl: 64 }, cfg);
   t.true(r.ok);
+  const lim = { ...cfg, unicastPeerTtl: { '10.99.0.1': { min: 60, max: 64 } } };
+  t.true(validateAdvert(adv, { ...meta, dst: '10.99.0.2', ttl: 64 }, lim).ok);
+  t.deepEqual(validateAdvert(adv, { ...meta, dst: '10.99.0.2', ttl: 65 }, lim), {
+    ok: false,
+    reason: 'badTtl',
+  });
 });
 
 test('validate: a VIP list mismatch is reported but accepted (keepalived ≥ 2.3.3), unless skip_check_adv_addr', (t) => {
@@ -308,6 +338,15 @@ test('validate: v3 interval is carried, not checked (the backup adopts it)', (t)
   const r = validateAdvert(adv, meta, configFor('v3-ipv4', { advertIntMs: 100 }));
   t.true(r.ok);
   if (r.ok) t.is(r.value.maxAdverIntMs, 1000);
+});
+
+test('receiveAdvert: trailing bytes after the advertised count are a wrong count → badLength', (t) => {
+  const p = v3Payload();
+  const longer = new Uint8Array(p.length + 4);
+  longer.set(p);
+  longer.set([10, 99, 0, 101], p.length); // a 2nd VIP the count does not announce
+  t.deepEqual(receiveAdvert(longer, v3Meta, configFor('v3-ipv4')), { ok: false, reason: 'badLength' });
+  t.true(receiveAdvert(p, v3Meta, configFor('v3-ipv4')).ok);
 });
 
 test('parseIpPacket: trims padding by total length and rejects lies', (t) => {

@@ -9,9 +9,9 @@ import { baseConfig } from './config-fixture.js';
 class Group {
   g: SyncGroupState;
   m: Record<string, MachineState> = {};
-  constructor(names: string[]) {
+  constructor(names: string[], inSyncGroup = false) {
     this.g = initSyncGroup('G', names);
-    names.forEach((n, i) => (this.m[n] = initMachine(baseConfig({ name: n, vrid: 51 + i }))));
+    names.forEach((n, i) => (this.m[n] = initMachine(baseConfig({ name: n, vrid: 51 + i, inSyncGroup }))));
   }
   feed(name: string, ev: MachineEvent, now: number): void {
     const s = this.m[name];
@@ -62,4 +62,22 @@ test('a member fault puts the group in fault until every own fault is cleared', 
   g.feed('B', { type: 'tracking', delta: 0, fault: false }, 800);
   t.deepEqual(g.states(), { A: 'backup', B: 'backup' });
   t.deepEqual(g.g.ownFault, []);
+});
+
+test('inSyncGroup: the group goes master only when every member wants it (no thrash on one lost VRID)', (t) => {
+  const g = new Group(['A', 'B'], true);
+  g.feed('A', { type: 'start' }, 0);
+  g.feed('B', { type: 'start' }, 0);
+  // B still hears its master; A's master went silent: A only wants master.
+  g.feed(
+    'B',
+    { type: 'advert', advert: { src: '10.0.0.9', version: 3, vrid: 52, priority: 200, maxAdverIntMs: 100 } },
+    300,
+  );
+  g.feed('A', { type: 'timer', which: 'masterDown' }, 360.937);
+  t.deepEqual(g.states(), { A: 'backup', B: 'backup' });
+  t.true(g.g.wantMaster.A);
+  // Then B's master goes silent too: both go master together.
+  g.feed('B', { type: 'timer', which: 'masterDown' }, 660.937);
+  t.deepEqual(g.states(), { A: 'master', B: 'master' });
 });

@@ -55,8 +55,18 @@ const contributionRows: {
   },
   {
     name: 'script +10 reverse ok → -10',
-    state: one({ kind: 'script', weight: 10, reverse: true }),
+    state: { ...one({ kind: 'script', weight: 10, reverse: true }), pending: false },
     want: { delta: -10, fault: false },
+  },
+  {
+    name: 'script +10 not reported yet → nothing',
+    state: one({ kind: 'script', weight: 10 }),
+    want: { delta: 0, fault: false },
+  },
+  {
+    name: 'script weight 0 not reported yet → fault (keepalived holds the instance in FAULT)',
+    state: one({ kind: 'script' }),
+    want: { delta: 0, fault: true },
   },
   {
     name: 'script init_fail weight 0 → fault',
@@ -76,7 +86,17 @@ const contributionRows: {
   {
     name: 'file value -254 × 1 → fault',
     state: { ...one({ kind: 'file', weight: 1 }), value: -254 },
-    want: { delta: -254, fault: true },
+    want: { delta: 0, fault: true },
+  },
+  {
+    name: 'file value -253 × 1 → -253',
+    state: { ...one({ kind: 'file', weight: 1 }), value: -253 },
+    want: { delta: -253, fault: false },
+  },
+  {
+    name: 'file value 300 × 1 → capped at 253',
+    state: { ...one({ kind: 'file', weight: 1 }), value: 300 },
+    want: { delta: 253, fault: false },
   },
   { name: 'file weight 0 value 0', state: one({ kind: 'file' }), want: { delta: 0, fault: false } },
   {
@@ -98,6 +118,7 @@ test('script rise/fall: fall 3 failures to fail, rise 2 successes to recover; a 
     ts = r.trackers;
     return r.changed;
   };
+  t.true(feed(true)); // the first result counts at once (keepalived: result = rise - 1)
   t.false(feed(false));
   t.false(feed(false));
   t.false(feed(true)); // resets the streak
@@ -117,6 +138,7 @@ test('inputs only touch trackers of their kind and name; output sums all', (t) =
     { kind: 'script', name: 'eth1', weight: 20, reverse: false },
     { kind: 'file', name: 'f', weight: 1, reverse: false },
   ]);
+  ts = applyTrackerInput(ts, { kind: 'script', name: 'eth1', ok: true }).trackers;
   ts = applyTrackerInput(ts, { kind: 'interface', name: 'eth1', up: false }).trackers;
   ts = applyTrackerInput(ts, { kind: 'file', name: 'f', value: 7 }).trackers;
   t.deepEqual(trackerOutput(ts), { delta: -50 + 20 + 7, fault: false });
@@ -130,6 +152,7 @@ test('tracker output drives the machine: weight-0 interface down → FAULT, up �
   ]);
   const h = new Harness(baseConfig());
   h.feed({ type: 'start' });
+  t.is(h.name, 'backup');
   const apply = (input: Parameters<typeof applyTrackerInput>[1]) => {
     const r = applyTrackerInput(ts, input);
     ts = r.trackers;

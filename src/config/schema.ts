@@ -345,7 +345,12 @@ function finalizeVips(ctx: Ctx, list: VipDraft[], dev: string, kw: string, oneFa
     const key = `${v.address}/${v.prefix}|${v.dev ?? dev}`;
     const prev = seen.get(key);
     if (prev) {
-      ctx.diags.error(v.loc, `\`${kw}\`: ${v.address} is listed twice (first at line ${prev.loc.line})`, kw);
+      // keepalived reports it and ignores the second entry; so does lvsd.
+      ctx.diags.warning(
+        v.loc,
+        `\`${kw}\`: ${v.address} is listed twice (first at line ${prev.loc.line}); ignored`,
+        kw,
+      );
       continue;
     }
     seen.set(key, v);

@@ -45,19 +45,6 @@ export default tseslint.config(
     },
   },
   {
-    files: [
-      'src/core/**/*.ts',
-      'src/config/**/*.ts',
-      'src/vrrp/{packet,timers,machine,sync-group,tracking}.ts',
-      'src/check/result.ts',
-      'src/ipvs/{model,reconcile,attrs,format,rules}.ts',
-      'src/netlink/{codec,rtnl}.ts',
-      'src/net/{garp,ndisc}.ts',
-    ],
-    ignores: ['src/config/load.ts'],
-    rules: { 'no-restricted-imports': ['error', noIo] },
-  },
-  {
     files: ['src/**/*.ts'],
     ignores: ['src/daemon/**', 'src/cli/**', 'src/index.ts'],
     rules: {
@@ -78,6 +65,34 @@ export default tseslint.config(
               group: ['**/ipvs/**', '**/daemon/**', '**/cli/**'],
               message: 'VRRP never imports ipvs/ (keep IPVS warm on both nodes)',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'src/core/**/*.ts',
+      'src/config/**/*.ts',
+      'src/vrrp/{packet,timers,machine,sync-group,tracking}.ts',
+      'src/check/result.ts',
+      'src/ipvs/{model,reconcile,attrs,format,rules}.ts',
+      'src/netlink/{codec,rtnl}.ts',
+      'src/net/{garp,ndisc}.ts',
+    ],
+    ignores: ['src/config/load.ts'],
+    rules: { 'no-restricted-imports': ['error', noIo] },
+  },
+  {
+    files: ['src/vrrp/{packet,timers,machine,sync-group,tracking}.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noIo,
+          patterns: [
+            ...noIo.patterns,
+            { group: ['**/ipvs/**'], message: 'VRRP never imports ipvs/ (keep IPVS warm on both nodes)' },
           ],
         },
       ],

@@ -74,17 +74,17 @@ export default tseslint.config(
     files: [
       'src/core/**/*.ts',
       'src/config/**/*.ts',
-      'src/vrrp/{packet,timers,machine,sync-group,tracking}.ts',
+      'src/vrrp/{packet,timers,machine,sync-group,tracking,types,stats,ip,config}.ts',
       'src/check/result.ts',
       'src/ipvs/{model,reconcile,attrs,format,rules}.ts',
       'src/netlink/{codec,rtnl}.ts',
-      'src/net/{garp,ndisc}.ts',
+      'src/net/{garp,ndisc,wire}.ts',
     ],
     ignores: ['src/config/load.ts'],
     rules: { 'no-restricted-imports': ['error', noIo] },
   },
   {
-    files: ['src/vrrp/{packet,timers,machine,sync-group,tracking}.ts'],
+    files: ['src/vrrp/{packet,timers,machine,sync-group,tracking,types,stats,ip,config}.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -62,6 +62,8 @@ interface State {
   tokens: Token[];
   files: string[];
   stack: string[];
+  /** Undefined-parameter warnings already given (text is read again after each expansion). */
+  warned: Set<string>;
 }
 
 const paramName = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -105,7 +107,16 @@ export function lexSource(
   opts: LexOptions,
   diags: Diagnostics,
 ): LexResult {
-  const st: State = { host, opts, diags, params: new Map(), tokens: [], files: [], stack: [] };
+  const st: State = {
+    host,
+    opts,
+    diags,
+    params: new Map(),
+    tokens: [],
+    files: [],
+    stack: [],
+    warned: new Set(),
+  };
   processFile(st, mainFile, text, realPath);
   return { tokens: st.tokens, files: st.files };
 }
@@ -127,7 +138,7 @@ function processFile(st: State, file: string, text: string, realPath: string): v
     }
     const startCol = cond + 1;
     let body = first.slice(cond);
-    const isDef = body.includes('$') && /^\s*\$[A-Za-z_][A-Za-z0-9_]*\s*=/.test(body);
+    const isDef = body.includes('$') && /^\s*\$[A-Za-z_][A-Za-z0-9_]*=/.test(body);
     const logical: LogicalLine = { text: '', segs: [] };
     let physLine = lineNo;
     let col = startCol;
@@ -186,22 +197,57 @@ function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boole
   const cut = commentStart(l.text);
   const text = cut === l.text.length ? l.text : l.text.slice(0, cut);
   if (!/\S/.test(text)) return;
-  if (isDef) {
-    const m = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/s.exec(text);
-    if (m?.[1] !== undefined) {
-      st.params.set(m[1], (m[2] ?? '').trim());
-      return;
-    }
+  if (isDef && define(st, text)) return;
+  processExpanded(st, file, { text, segs: l.segs }, { left: 10_000, reported: false }, 0);
+}
+
+/** `$NAME=value` (no space before `=`): record the definition (expanded at use) and say so. */
+function define(st: State, text: string): boolean {
+  const m = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
+  if (m?.[1] === undefined) return false;
+  st.params.set(m[1], (m[2] ?? '').trim());
+  return true;
+}
+
+/**
+ * Substitute one level and read the result again, line by line, as keepalived does: expanded
+ * text may hold `@ID` conditionals, `$NAME=` definitions (applied in order, so a multi-line
+ * value can set a parameter for the lines after it) and further parameters.
+ */
+function processExpanded(st: State, file: string, l: LogicalLine, budget: Budget, depth: number): void {
+  const sub = substitute(st, file, l, budget, depth);
+  if (sub === l) {
+    emitLine(st, file, l);
+    return;
   }
-  const sub = substitute(st, file, { text, segs: l.segs }, { left: 10_000, reported: false });
-  // A multi-line parameter expands into several lines.
   for (const piece of splitLines(sub)) {
-    if (piece.text.includes('include') && /^\s*include(\s|$)/.test(piece.text)) {
-      handleInclude(st, file, piece);
-      continue;
+    let p = piece;
+    if (/^\s*@/.test(p.text)) {
+      const cond = matchConditional(p.text, st.opts.configId);
+      if (cond === 'skip') continue;
+      p = sliceLine(p, cond);
     }
-    tokenize(st, file, piece);
+    if (!/\S/.test(p.text)) continue;
+    if (p.text.includes('$') && define(st, p.text)) continue;
+    processExpanded(st, file, p, budget, depth + 1);
   }
+}
+
+function emitLine(st: State, file: string, l: LogicalLine): void {
+  if (l.text.includes('include') && /^\s*include(\s|$)/.test(l.text)) handleInclude(st, file, l);
+  else tokenize(st, file, l);
+}
+
+function sliceLine(l: LogicalLine, from: number): LogicalLine {
+  const segs: Segment[] = [];
+  for (let i = 0; i < l.segs.length; i++) {
+    const seg = l.segs[i] as Segment;
+    const next = l.segs[i + 1]?.start ?? Infinity;
+    if (next <= from) continue;
+    const f = Math.max(seg.start, from);
+    segs.push({ ...seg, start: f - from, col: seg.fixed ? seg.col : seg.col + (f - seg.start) });
+  }
+  return { text: l.text.slice(from), segs };
 }
 
 function splitLines(l: LogicalLine): LogicalLine[] {
@@ -236,7 +282,10 @@ interface Budget {
   reported: boolean;
 }
 
-/** Replace `${NAME}`, `${_ENV NAME}` and `$NAME` (when defined); recursive, depth- and budget-bounded. */
+/**
+ * Replace `${NAME}`, `${_ENV NAME}` and `$NAME` followed by whitespace or the end (when defined),
+ * one level: the caller reads the result again. Bounded by depth, count and size.
+ */
 function substitute(st: State, file: string, l: LogicalLine, budget: Budget, depth = 0): LogicalLine {
   if (!l.text.includes('$')) return l;
   const out: LogicalLine = { text: '', segs: [] };
@@ -275,9 +324,21 @@ function substitute(st: State, file: string, l: LogicalLine, budget: Budget, dep
         value = st.params.get(inner);
         if (value === undefined) {
           const loc = locAt(file, l, dollar);
-          if (inner.startsWith('_'))
-            st.diags.syntax(loc, `built-in parameter \${${inner}} is not supported by lvsd`);
-          else st.diags.syntax(loc, `undefined parameter \${${inner}}`);
+          const key = `${loc.file}:${loc.line}:${loc.col}:${inner}`;
+          if (!st.warned.has(key)) {
+            st.warned.add(key);
+            if (inner.startsWith('_')) {
+              st.diags.syntax(loc, `built-in parameter \${${inner}} is not supported by lvsd`);
+            } else {
+              // keepalived leaves it in place too (it may be meant for a script's shell).
+              st.diags.add(
+                'warning',
+                'LVSD_E_CONFIG_SYNTAX',
+                loc,
+                `undefined parameter \${${inner}} is left as written`,
+              );
+            }
+          }
           // Left as written, so the keyword's own check names what it got.
           k = end;
           continue;
@@ -288,7 +349,8 @@ function substitute(st: State, file: string, l: LogicalLine, budget: Budget, dep
       }
     } else {
       const m = paramName.exec(l.text.slice(dollar + 1));
-      if (m && st.params.has(m[0])) {
+      const after = m ? l.text.charCodeAt(dollar + 1 + m[0].length) : NaN;
+      if (m && st.params.has(m[0]) && (Number.isNaN(after) || isSpace(after))) {
         name = m[0];
         value = st.params.get(m[0]);
         end = dollar + 1 + m[0].length;
@@ -299,7 +361,7 @@ function substitute(st: State, file: string, l: LogicalLine, budget: Budget, dep
       continue;
     }
     budget.left--;
-    if (depth > 16 || budget.left < 0 || value.length > 65536) {
+    if (depth > 16 || budget.left < 0 || out.text.length + value.length > 1_000_000) {
       if (!budget.reported) {
         st.diags.syntax(
           locAt(file, l, dollar),
@@ -312,15 +374,8 @@ function substitute(st: State, file: string, l: LogicalLine, budget: Budget, dep
     changed = true;
     emit(plainFrom, dollar);
     const loc = locAt(file, l, dollar);
-    const expanded = substitute(
-      st,
-      file,
-      { text: value, segs: [{ start: 0, line: loc.line, col: loc.col, fixed: true }] },
-      budget,
-      depth + 1,
-    );
-    for (const s of expanded.segs) out.segs.push({ ...s, start: s.start + out.text.length, fixed: true });
-    out.text += expanded.text;
+    out.segs.push({ start: out.text.length, line: loc.line, col: loc.col, fixed: true });
+    out.text += value;
     plainFrom = end;
     k = end;
   }

@@ -58,7 +58,38 @@ const table: Array<{
     ],
   },
   { name: 'unknown $NAME is left as written', text: 'script "echo $HOME"', want: [['script', 'echo $HOME']] },
-  { name: 'parameters expand recursively', text: '$A=1\n$B=$A $A\nx $B', want: [['x', '1', '1']] },
+  { name: 'parameters expand recursively', text: '$A=1\n$B=$A ${A}\nx $B', want: [['x', '1', '1']] },
+  {
+    name: 'expansion happens at use, not at definition (man page example)',
+    text: '$ADDRESS_BASE=10.2.${ADDRESS_BASE_SUB}\n$ADDRESS_BASE_SUB=0\n${ADDRESS_BASE}.100/32\n$ADDRESS_BASE_SUB=10\n${ADDRESS_BASE}.100/32',
+    want: [['10.2.0.100/32'], ['10.2.10.100/32']],
+  },
+  { name: '$NAME only when followed by whitespace', text: '$IP=1\nx $IP.2 $IP', want: [['x', '$IP.2', '1']] },
+  { name: 'a space before = is not a definition', text: '$X =1', want: [['$X', '=1']] },
+  {
+    name: 'conditional definitions',
+    text: '@lvs1 $P=240\n@lvs2 $P=200\npriority $P',
+    want: [['priority', '240']],
+  },
+  {
+    name: 'a parameter can expand to a conditional',
+    text: '$IF_MAIN=@lvs2\n$IF_MAIN priority 240\n$IF_ME=@lvs1\n$IF_ME priority 100',
+    want: [['priority', '100']],
+  },
+  {
+    name: 'multi-line values can define parameters for the lines after them (nested)',
+    text:
+      '$RS= \\\nreal_server 10.0.0.${N} 80 { \\\n}\n' +
+      '$VS= \\\nvirtual_server 10.0.9.1 80 { \\\n$N=1 \\\n$RS \\\n$N=2 \\\n$RS \\\n}\n$VS',
+    want: [
+      ['virtual_server', '10.0.9.1', '80', '{'],
+      ['real_server', '10.0.0.1', '80', '{'],
+      ['}'],
+      ['real_server', '10.0.0.2', '80', '{'],
+      ['}'],
+      ['}'],
+    ],
+  },
   {
     name: 'multi-line definition expands to several lines',
     text: '$VIPS=10.0.0.1 \\\n10.0.0.2\nvirtual_ipaddress {\n$VIPS\n}',
@@ -101,24 +132,23 @@ test('lexer: continuation keeps columns of the next physical line', (t) => {
   t.deepEqual(b?.loc, { file: 't.conf', line: 2, col: 4 });
 });
 
-test('lexer: undefined ${NAME} and unsupported built-ins are located errors', (t) => {
-  const r = lex('x ${NOPE}\ny ${_RANDOM}');
+test('lexer: undefined ${NAME} is a warning and stays; unsupported built-ins are errors', (t) => {
+  const r = lex('$D=1\nx ${NOPE} $D\ny ${_RANDOM}');
   t.deepEqual(
-    r.diags.map((d) => [d.line, d.col, d.message]),
+    r.diags.map((d) => [d.severity, d.line, d.col, d.message]),
     [
-      [1, 3, 'undefined parameter ${NOPE}'],
-      [2, 3, 'built-in parameter ${_RANDOM} is not supported by lvsd'],
+      ['warning', 2, 3, 'undefined parameter ${NOPE} is left as written'],
+      ['error', 3, 3, 'built-in parameter ${_RANDOM} is not supported by lvsd'],
     ],
   );
+  t.deepEqual(lines(r.tokens)[0], ['x', '${NOPE}', '1']);
 });
 
 test('lexer: self-referencing and exponential parameters stop with one error', (t) => {
-  for (const def of ['$A=$A', '$A=$A$A$A$A$A$A$A$A']) {
-    const start = performance.now();
+  for (const def of ['$A=$A', '$A=${A}${A}${A}${A}${A}${A}${A}${A}', '$A=${A} \\\n${A}']) {
     const r = lex(`${def}\nx $A\ny 1`);
     t.is(r.diags.length, 1, def);
     t.regex(r.diags[0]?.message ?? '', /expands recursively or too much/);
-    t.true(performance.now() - start < 2000, 'bounded');
     t.deepEqual(lines(r.tokens).at(-1), ['y', '1']);
   }
 });

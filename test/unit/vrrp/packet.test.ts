@@ -349,6 +349,23 @@ test('receiveAdvert: trailing bytes after the advertised count are a wrong count
   t.true(receiveAdvert(p, v3Meta, configFor('v3-ipv4')).ok);
 });
 
+test('unknown or malformed IP addresses in the rx metadata never throw: no pseudo-header match, no cast check', (t) => {
+  const p = v3Payload();
+  t.deepEqual(decodeAdvert(p, { family: 'inet', src: '10.99.0.1', dst: '' }), {
+    ok: false,
+    reason: 'badChecksum',
+  });
+  t.false(decodeAdvert(p, { family: 'inet6', src: 'junk', dst: '10.0.0.1' }).ok);
+  const plain = configFor('v3-ipv4', { v3ChecksumAsV2: true, primaryAddress: '10.99.0.1' });
+  const bytes = buildAdvert(plain, 150, '224.0.0.18');
+  const r = receiveAdvert(
+    bytes,
+    { family: 'inet', src: '10.99.0.1', dst: '', ttl: 255 },
+    configFor('v3-ipv4'),
+  );
+  t.true(r.ok);
+});
+
 test('parseIpPacket: trims padding by total length and rejects lies', (t) => {
   const bytes = golden('v3-ipv4');
   const padded = new Uint8Array(60);

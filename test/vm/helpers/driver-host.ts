@@ -20,7 +20,7 @@ export interface RemoteKernel extends IpvsKernel {
 const workerPath = fileURLToPath(new URL('./driver-worker.js', import.meta.url));
 
 export async function openDriverIn(ns: Netns, opts: { window?: number } = {}): Promise<RemoteKernel> {
-  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, workerPath], {
+  const child = spawn('nsenter', [`--net=/run/netns/${ns.name}`, '--', process.execPath, workerPath], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();

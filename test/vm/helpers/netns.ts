@@ -56,7 +56,9 @@ export function createNetns(tag = ''): Netns {
     throw e;
   }
   const run = async (cmd: string, args: readonly string[] = [], input?: string): Promise<RunResult> => {
-    const p = execFileP('ip', ['netns', 'exec', name, cmd, ...args], {
+    // nsenter only switches the network namespace; `ip netns exec` also remounts /sys in a new
+    // mount namespace, which costs ~0.3 s per command in the VM.
+    const p = execFileP('nsenter', [`--net=/run/netns/${name}`, '--', cmd, ...args], {
       encoding: 'utf8',
       maxBuffer: 256 << 20,
       timeout: 300_000,

@@ -41,6 +41,8 @@ export function initMachine(config: MachineConfig): MachineState {
     masterPriority: undefined,
     preemptAt: undefined,
     wantMaster: false,
+    rogueCounter: 0,
+    rogueAdverIntMs: 0,
   };
 }
 
@@ -125,7 +127,14 @@ class Tx {
   }
 }
 
-const MASTER_TIMERS: TimerName[] = ['advert', 'garpDelayed', 'garpRefresh', 'garpLowerPrioDelayed'];
+const MASTER_TIMERS: TimerName[] = ['advert', 'garpDelayed', 'garpRefresh', 'garpLowerPrioDelayed', 'rogue'];
+
+/** An owner that lowered itself to 254 for a duplicate owner gets 255 back (keepalived). */
+function restoreOwner(t: Tx): void {
+  if (t.s.config.priority !== 255 || t.s.effectivePriority === 255) return;
+  t.push({ type: 'priorityChanged', from: t.s.effectivePriority, to: 255 });
+  t.set({ effectivePriority: 255 });
+}
 
 function wantsFault(s: MachineState): boolean {
   return !s.linkUp || s.trackFault || s.syncFault;
@@ -134,6 +143,7 @@ function wantsFault(s: MachineState): boolean {
 function becomeMaster(t: Tx, reason: TransitionReason): void {
   const c = t.s.config;
   t.cancel('masterDown');
+  restoreOwner(t);
   t.set({
     masterAdverIntMs: c.advertIntMs,
     masterSrc: undefined,
@@ -154,6 +164,7 @@ function becomeMaster(t: Tx, reason: TransitionReason): void {
 /** Leave master: stop sending, release the VIPs (the caller sends any priority-0 advert first). */
 function leaveMaster(t: Tx, to: VrrpStateName, reason: TransitionReason): void {
   t.cancel(...MASTER_TIMERS);
+  t.set({ rogueCounter: 0 });
   t.push({ type: 'removeVips' });
   t.push({ type: 'count', counter: 'releaseMaster' });
   t.notify(to, reason);
@@ -204,6 +215,8 @@ function follow(t: Tx, adv: ReceivedAdvert): void {
 
 function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
   const c = t.s.config;
+  // The other address owner went away (another master, or it no longer claims 255).
+  if (t.s.effectivePriority === 254 && (adv.src !== t.s.masterSrc || adv.priority !== 255)) restoreOwner(t);
   if (adv.priority === 0) {
     // RFC 9568 §6.4.2: Master_Down_Timer = Skew_Time.
     t.arm('masterDown', t.now + skewMs(t.s));
@@ -229,12 +242,23 @@ function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
 
 function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
   const c = t.s.config;
-  const eff = t.s.effectivePriority;
   if (adv.priority === 0) {
-    t.advert(eff);
+    t.advert(t.s.effectivePriority);
     t.arm('advert', t.now + c.advertIntMs);
     return;
   }
+  if (adv.priority === 255 && t.s.effectivePriority === 255 && compareAddr(adv.src, c.primaryAddress) < 0) {
+    // Two address owners and ours is the higher address (keepalived vrrp_state_master_rx): give the
+    // other one two of our adverts plus 1.2 × the longer interval to back off, then yield (254).
+    if (t.s.timers.rogue !== undefined) {
+      t.cancel('rogue');
+      t.push({ type: 'priorityChanged', from: 255, to: 254 });
+      t.set({ effectivePriority: 254 });
+    } else {
+      t.set({ rogueAdverIntMs: adv.maxAdverIntMs, rogueCounter: t.s.rogueCounter || 2 });
+    }
+  }
+  const eff = t.s.effectivePriority;
   const higher = adv.priority > eff || (adv.priority === eff && compareAddr(adv.src, c.primaryAddress) > 0);
   if (higher) {
     if (c.higherPrioSendAdvert) t.advert(eff);
@@ -281,8 +305,15 @@ function onTimer(t: Tx, which: TimerName): void {
       if (name === 'master') {
         t.advert(t.s.effectivePriority);
         t.arm('advert', t.now + c.advertIntMs);
+        if (t.s.rogueCounter > 0) {
+          const left = t.s.rogueCounter - 1;
+          t.set({ rogueCounter: left });
+          if (left === 0) t.arm('rogue', t.now + 1.2 * Math.max(t.s.rogueAdverIntMs, c.advertIntMs));
+        }
       }
       return;
+    case 'rogue':
+      return; // the other owner backed off in time
     case 'garpDelayed':
       if (name === 'master')
         t.push({ type: 'sendGarp', phase: 'masterDelayed', repeat: c.garp.masterRepeat });
@@ -359,7 +390,11 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
       t.set({
         trackDelta: event.delta,
         trackFault: event.fault,
-        effectivePriority: effectivePriority(state.config.priority, event.delta),
+        // An owner's priority never follows trackers (it may be 254 while a duplicate owner is seen).
+        effectivePriority:
+          state.config.priority === 255
+            ? state.effectivePriority
+            : effectivePriority(state.config.priority, event.delta),
       });
       reevaluate(t, state);
       break;

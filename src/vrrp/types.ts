@@ -175,7 +175,8 @@ export type TimerName =
   | 'garpDelayed' // second GARP burst after becoming master
   | 'garpRefresh' // garp_master_refresh
   | 'garpLowerPrioDelayed' // second lower-priority GARP burst
-  | 'startupDelay'; // vrrp_startup_delay
+  | 'startupDelay' // vrrp_startup_delay
+  | 'rogue'; // duplicate address owner: wait for the other owner to back off (keepalived)
 
 /** Why the machine changed state (notify reason; log text). */
 export type TransitionReason =
@@ -274,6 +275,12 @@ export interface MachineState {
   readonly preemptAt: number | undefined;
   /** Sync-group member whose Master_Down_Timer fired: waiting for the group to go master. */
   readonly wantMaster: boolean;
+  /**
+   * Duplicate address owner handling (keepalived rogue_counter): own adverts still to send before
+   * the `rogue` timer starts, and the other owner's advert interval (ms).
+   */
+  readonly rogueCounter: number;
+  readonly rogueAdverIntMs: number;
 }
 
 /** The reducer's result. */

@@ -423,3 +423,36 @@ test('stats from actions: become/release master, adverts sent/received, priority
   t.is(h.stats.advertRcvd, 2);
   t.is(h.stats.priZeroRcvd, 1);
 });
+
+test('duplicate owners: the lower address yields at once; the higher keeps 255 when the other backs off', (t) => {
+  const low = started({ priority: 255, initialState: 'master', primaryAddress: '10.0.0.1' });
+  low.advert(50, 255, { src: '10.0.0.9' });
+  t.is(low.name, 'backup');
+
+  const high = started({ priority: 255, initialState: 'master', primaryAddress: '10.0.0.9' });
+  high.advert(50, 255, { src: '10.0.0.1' });
+  t.is(high.name, 'master');
+  t.is(high.state.rogueCounter, 2);
+  t.deepEqual(high.sent().at(-1), [50, 255]); // answered like a lower-priority advert
+  // Two own adverts later the rogue timer runs 1.2 × 100 ms; nothing more arrives: still owner.
+  high.to(1000);
+  t.is(high.name, 'master');
+  t.is(high.state.effectivePriority, 255);
+  t.is(high.state.timers.rogue, undefined);
+});
+
+test('duplicate owners: a rogue that keeps advertising makes the higher owner drop to 254, then 255 again as master', (t) => {
+  const h = started({ priority: 255, initialState: 'master', primaryAddress: '10.0.0.9' });
+  h.advert(50, 255, { src: '10.0.0.1' }); // counter 2, answered at once: own adverts at 150 and 250
+  h.to(250);
+  t.is(h.state.timers.rogue, 370); // 250 + 1.2 × 100 ms
+  h.advert(300, 255, { src: '10.0.0.1' });
+  t.is(h.name, 'backup');
+  t.is(h.state.effectivePriority, 254);
+  h.adverts(400, 1000, 100, 255, { src: '10.0.0.1' });
+  t.is(h.name, 'backup');
+  // The rogue goes silent: master again after MDI (skew of 255), priority restored.
+  h.to(1000 + 300.39);
+  t.is(h.name, 'master');
+  t.is(h.state.effectivePriority, 255);
+});

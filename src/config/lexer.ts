@@ -124,7 +124,8 @@ export function lexSource(
 function processFile(st: State, file: string, text: string, realPath: string): void {
   st.files.push(file);
   st.stack.push(realPath);
-  const lines = text.split(/\r?\n/);
+  // A UTF-8 byte order mark (editors on other systems add one) is not part of the first keyword.
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split(/\r?\n/);
   let i = 0;
   while (i < lines.length) {
     const first = lines[i] ?? '';

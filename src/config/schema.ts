@@ -6,16 +6,7 @@
  * that all of them are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
-import type {
-  GarpSettings,
-  GlobalDefs,
-  Model,
-  SyncGroup,
-  TrackFile,
-  VrrpInstance,
-  VrrpScript,
-  Vip,
-} from './model.js';
+import type { GarpSettings, GlobalDefs, Model, TrackFile, VrrpInstance, VrrpScript, Vip } from './model.js';
 import type { AstNode } from './parser.js';
 import { type Ctx, arg, noExtra, reportUnknown, runTable } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
@@ -43,6 +34,7 @@ import {
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
+import { checkVrrpReferences, famName, finalizeSyncGroups, strictChecks } from './checks-vrrp.js';
 
 export interface SchemaOptions {
   configId: string;
@@ -359,10 +351,6 @@ function finalizeVips(ctx: Ctx, list: VipDraft[], dev: string, kw: string, oneFa
   return out;
 }
 
-export function famName(f: 'inet' | 'inet6'): string {
-  return f === 'inet' ? 'IPv4' : 'IPv6';
-}
-
 function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstance | undefined {
   const where = `vrrp_instance \`${v.name}\``;
   if (v.interface === undefined && !v.present.has('interface')) {
@@ -375,6 +363,14 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
   const vips = finalizeVips(ctx, v.vips, v.interface, 'virtual_ipaddress', true);
   const excludedVips = finalizeVips(ctx, v.excludedVips, v.interface, 'virtual_ipaddress_excluded', false);
   const family = vips[0]?.family ?? v.unicastSrcIp?.family ?? 'inet';
+  const tooMany = vips[255];
+  if (tooMany) {
+    ctx.diags.error(
+      tooMany.loc,
+      `${where}: \`virtual_ipaddress\` has ${vips.length} addresses; an advert carries at most 255 (put the rest in virtual_ipaddress_excluded)`,
+      'virtual_ipaddress',
+    );
+  }
   let version: 2 | 3 = v.version ?? g.vrrpVersion;
   if (family === 'inet6') {
     if (v.version === 2)
@@ -486,111 +482,4 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
   if (v.mcastSrcIp) out.mcastSrcIp = v.mcastSrcIp.address;
   if (v.useVmac) out.useVmac = v.useVmac;
   return out;
-}
-
-function strictChecks(
-  ctx: Ctx,
-  v: InstanceDraft,
-  where: string,
-  version: 2 | 3,
-  priority: number,
-  state: 'MASTER' | 'BACKUP',
-  vipCount: number,
-): void {
-  const e = (loc: InstanceDraft['loc'], what: string): void =>
-    ctx.diags.error(loc, `${where}: strict mode (vrrp_strict) does not allow ${what}`, 'vrrp_strict');
-  if (vipCount === 0) e(v.loc, 'an instance without virtual_ipaddress');
-  if (v.unicastPeers.length > 0 && v.unicastPeers[0]) e(v.unicastPeers[0].loc, 'unicast peers');
-  if (v.auth) e(v.auth.loc, 'authentication');
-  if (v.preemptDelayMs && v.preemptDelayLoc) e(v.preemptDelayLoc, 'preempt_delay');
-  if (state === 'MASTER' && priority !== 255) e(v.loc, 'state MASTER unless priority is 255');
-  if (version === 2 && v.accept && v.acceptLoc) e(v.acceptLoc, '`accept` with VRRPv2');
-}
-
-function finalizeSyncGroups(ctx: Ctx, drafts: SyncGroupDraft[], instances: VrrpInstance[]): SyncGroup[] {
-  const byName = new Map(instances.map((i) => [i.name, i]));
-  const out: SyncGroup[] = [];
-  for (const g of drafts) {
-    if (g.members.length === 0) {
-      ctx.diags.error(
-        g.loc,
-        `vrrp_sync_group \`${g.name}\` needs \`group { INSTANCE ... }\` with at least one instance`,
-        'vrrp_sync_group',
-      );
-    }
-    const members: string[] = [];
-    for (const m of g.members) {
-      const inst = byName.get(m.name);
-      if (!inst) {
-        ctx.diags.error(
-          m.loc,
-          `vrrp_sync_group \`${g.name}\`: no vrrp_instance named \`${m.name}\``,
-          'group',
-        );
-        continue;
-      }
-      if (inst.syncGroup !== undefined) {
-        ctx.diags.error(
-          m.loc,
-          `vrrp_instance \`${m.name}\` is already in vrrp_sync_group \`${inst.syncGroup}\``,
-          'group',
-        );
-        continue;
-      }
-      inst.syncGroup = g.name;
-      members.push(m.name);
-    }
-    out.push({
-      name: g.name,
-      members,
-      notify: g.notify,
-      trackInterfaces: g.trackInterfaces,
-      trackScripts: g.trackScripts,
-      trackFiles: g.trackFiles,
-      loc: g.loc,
-    });
-  }
-  return out;
-}
-
-function checkVrrpReferences(
-  ctx: Ctx,
-  instances: VrrpInstance[],
-  groups: SyncGroup[],
-  scripts: VrrpScript[],
-  trackFiles: TrackFile[],
-  global: GlobalDefs,
-): void {
-  const scriptNames = new Set(scripts.map((s) => s.name));
-  const fileNames = new Set(trackFiles.map((f) => f.name));
-  for (const owner of [...instances, ...groups]) {
-    for (const t of owner.trackScripts) {
-      if (!scriptNames.has(t.name))
-        ctx.diags.error(t.loc, `\`track_script\`: no vrrp_script named \`${t.name}\``, 'track_script');
-    }
-    for (const t of owner.trackFiles) {
-      if (!fileNames.has(t.name))
-        ctx.diags.error(t.loc, `\`track_file\`: no vrrp_track_file named \`${t.name}\``, 'track_file');
-    }
-  }
-  const seen = new Map<string, VrrpInstance>();
-  for (const i of instances) {
-    const key = `${i.vrid}|${i.interface}|${i.family}`;
-    const prev = seen.get(key);
-    if (prev) {
-      ctx.diags.error(
-        i.loc,
-        `vrrp_instance \`${i.name}\`: VRID ${i.vrid} on ${i.interface} (${famName(i.family)}) is already used by \`${prev.name}\` at ${prev.loc.file}:${prev.loc.line}:${prev.loc.col}`,
-        'virtual_router_id',
-      );
-    } else seen.set(key, i);
-  }
-  const sd = global.lvsSyncDaemon;
-  if (sd?.instance !== undefined && !instances.some((i) => i.name === sd.instance)) {
-    ctx.diags.error(
-      sd.loc,
-      `\`lvs_sync_daemon\`: no vrrp_instance named \`${sd.instance}\``,
-      'lvs_sync_daemon',
-    );
-  }
 }

@@ -111,6 +111,13 @@ for (const row of table) {
   });
 }
 
+test('lexer: CRLF line ends, tabs and a byte order mark', (t) => {
+  const r = lex('\ufeffa\tb\r\n\tc {\r\n}\r\n');
+  t.deepEqual(r.diags, []);
+  t.deepEqual(lines(r.tokens), [['a', 'b'], ['c', '{'], ['}']]);
+  t.deepEqual(r.tokens[0]?.loc, { file: 't.conf', line: 1, col: 1 });
+});
+
 test('lexer: tokens carry file, line and column; substituted text is located at its $', (t) => {
   const r = lex('$IF=eth0\n  interface   $IF\n@lvs1   prio 1');
   const words = r.tokens.filter((x) => x.kind === 'word');

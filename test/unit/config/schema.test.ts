@@ -206,3 +206,19 @@ test('the same VRID on another interface or family is not a conflict', (t) => {
     'vrrp_instance C {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  2001:db8::1\n }\n}\n';
   t.deepEqual(parse(a + b + c).diagnostics, []);
 });
+
+test('at most 255 addresses in virtual_ipaddress (the advert count is 8 bits)', (t) => {
+  const ips = (n: number): string =>
+    Array.from({ length: n }, (_, i) => `    10.${Math.floor(i / 250)}.${i % 250}.1`).join('\n');
+  t.deepEqual(parse(vi(`  virtual_ipaddress {\n${ips(255)}\n  }`)).diagnostics, []);
+  const r = parse(vi(`  virtual_ipaddress {\n${ips(256)}\n  }`));
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.line, d.message]),
+    [
+      [
+        260,
+        'vrrp_instance `VI_1`: `virtual_ipaddress` has 256 addresses; an advert carries at most 255 (put the rest in virtual_ipaddress_excluded)',
+      ],
+    ],
+  );
+});

@@ -148,6 +148,8 @@ export function opError(op: IpvsOp, errno: number): NetlinkError {
     message = `${target}: invalid argument (EINVAL): is the loopback down in this network namespace? The kernel then rejects every real server as "not unicast"; otherwise check the address family, forwarding method and tunnel options`;
   } else if (name === 'EINVAL' && isSvc) {
     message = `${target}: invalid argument (EINVAL): check the scheduler name (at most 15 characters), flags, persistence timeout and netmask`;
+  } else if (name === 'ERANGE' && isDest) {
+    message = `${target}: lower connection threshold above the upper one (ERANGE)`;
   } else if (name === 'EPERM' || name === 'EACCES') {
     message = `${target}: permission denied (${name}): IPVS needs CAP_NET_ADMIN in this network namespace`;
   } else if (name === 'ETIMEDOUT') {

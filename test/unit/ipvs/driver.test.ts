@@ -131,6 +131,8 @@ test('error messages name the object and the likely cause', (t) => {
     /scheduler 'nope'.*ip_vs_nope not loaded/,
   );
   t.regex(msg({ op: 'addService', service: svc }, 1), /CAP_NET_ADMIN/);
+  t.regex(msg({ op: 'addDest', key, dest: dest(1) }, 34), /lower connection threshold above the upper one/);
+  t.is(msg({ op: 'flush' }, 5), 'the IPVS table: the kernel refused IPVS_CMD_FLUSH (EIO)');
   t.is(
     msg({ op: 'delService', key: { kind: 'fwmark', family: 'inet6', fwmark: 5 } }, 2),
     'virtual server FWM 5 IPv6 does not exist',

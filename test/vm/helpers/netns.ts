@@ -35,8 +35,11 @@ export function uniqueNetnsName(tag = ''): string {
   return `lv${process.pid}x${counter}${tag}`;
 }
 
-/** Create a namespace with `lo` up. Call `close()` in `t.teardown` / `test.after.always`. */
-export function createNetns(tag = ''): Netns {
+/**
+ * Create a namespace with `lo` up (pass `{ loUp: false }` for a namespace whose loopback was never
+ * up, to test that failure). Call `close()` in `t.teardown` / `test.after.always`.
+ */
+export function createNetns(tag = '', opts: { loUp?: boolean } = {}): Netns {
   const name = uniqueNetnsName(tag);
   execFileSync('ip', ['netns', 'add', name]);
   let open = true;
@@ -50,7 +53,7 @@ export function createNetns(tag = ''): Netns {
     }
   };
   try {
-    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    if (opts.loUp !== false) execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   } catch (e) {
     close();
     throw e;

@@ -31,6 +31,8 @@ export function machineConfigFromModel(
     throw new LvsdError('LVSD_E_CONFIG_INVALID', `(${inst.name}) auth_type AH is not supported`);
   }
   const g = inst.garp;
+  // Knobs the core implements that the Model may carry later (read if present).
+  const later = inst as VrrpInstance & { downTimerAdverts?: number; ownerIgnoreAdverts?: boolean };
   return {
     name: inst.name,
     vrid: inst.vrid,
@@ -43,8 +45,8 @@ export function machineConfigFromModel(
     accept: inst.accept,
     lowerPrioNoAdvert: inst.lowerPrioNoAdvert || inst.strict,
     higherPrioSendAdvert: inst.higherPrioSendAdvert,
-    ownerIgnoreAdverts: inst.strict,
-    downTimerAdverts: DOWN_TIMER_ADVERTS,
+    ownerIgnoreAdverts: later.ownerIgnoreAdverts ?? inst.strict,
+    downTimerAdverts: later.downTimerAdverts ?? DOWN_TIMER_ADVERTS,
     // keepalived derives `state MASTER` for an owner; the Model cannot tell an explicit BACKUP apart.
     initialState: inst.initialState === 'MASTER' || inst.priority === 255 ? 'master' : 'backup',
     primaryAddress: inst.unicastSrcIp ?? inst.mcastSrcIp ?? runtime.primaryAddress,

@@ -43,12 +43,24 @@ function sorryDest(s: SorryServerSpec, weight: number): IpvsDestination {
   };
 }
 
+/** Reals of a spec in canonical destination order, computed once per spec object. */
+const sortedReals = new WeakMap<VirtualServerSpec, RealServerSpec[]>();
+
+function realsInOrder(vs: VirtualServerSpec): RealServerSpec[] {
+  let r = sortedReals.get(vs);
+  if (!r) {
+    r = [...vs.reals].sort((a, b) => compareDestinations(realDest(a, 0), realDest(b, 0)));
+    sortedReals.set(vs, r);
+  }
+  return r;
+}
+
 /** The destinations of one virtual server in canonical order. */
 export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): IpvsDestination[] {
   const vsId = serviceId(vs.service.key);
   const sorry = sorryActive(vs, world.vss.get(vsId));
   const dests = new Map<string, IpvsDestination>();
-  for (const rs of vs.reals) {
+  for (const rs of realsInOrder(vs)) {
     const st = world.reals.get(realKey(vsId, rs));
     if (!st) continue;
     const alive = realAlive(st);
@@ -59,11 +71,10 @@ export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): I
     if (alive) dests.set(destinationId(rs), realDest(rs, st.drained ? 0 : effectiveWeight(rs, st)));
     else if (rs.inhibitOnFailure) dests.set(destinationId(rs), realDest(rs, 0));
   }
-  if (vs.sorryServer) {
-    if (sorry) dests.set(destinationId(vs.sorryServer), sorryDest(vs.sorryServer, vs.sorryServer.weight));
-    else if (vs.sorryServerInhibit && !dests.has(destinationId(vs.sorryServer))) {
-      dests.set(destinationId(vs.sorryServer), sorryDest(vs.sorryServer, 0));
-    }
+  if (!vs.sorryServer) return [...dests.values()];
+  if (sorry) dests.set(destinationId(vs.sorryServer), sorryDest(vs.sorryServer, vs.sorryServer.weight));
+  else if (vs.sorryServerInhibit && !dests.has(destinationId(vs.sorryServer))) {
+    dests.set(destinationId(vs.sorryServer), sorryDest(vs.sorryServer, 0));
   }
   return [...dests.values()].sort(compareDestinations);
 }

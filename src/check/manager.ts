@@ -9,10 +9,11 @@
 import type { Clock, Rng, Timers } from '../core/clock.js';
 import { LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { converge } from '../ipvs/converge.js';
+import { partialError } from '../ipvs/converge.js';
 import type { IpvsTable } from '../ipvs/model.js';
 import { formatAddrPort, serviceId } from '../ipvs/model.js';
 import type { IpvsKernel } from '../ipvs/ops.js';
+import { reconcile } from '../ipvs/reconcile.js';
 import { desiredTable } from './desired.js';
 import type { Probe } from './probe.js';
 import type { ProbeFactory } from './probes.js';
@@ -40,6 +41,10 @@ export interface ManagerOptions {
   vipLocal?: (vs: VirtualServerSpec) => boolean;
   /** Checks running at once. */
   concurrency?: number;
+  /** Check results are batched into at most one kernel update per this period. @default 100 */
+  minSyncIntervalMs?: number;
+  /** The kernel table is re-read (drift repair) at least this often. @default 30000 */
+  resyncMs?: number;
 }
 
 interface TaskCtx {
@@ -83,6 +88,11 @@ export class CheckManager {
   #syncing: Promise<void> | undefined;
   #dirty = false;
   #retryTimer: ReturnType<Timers['setTimeout']> | undefined;
+  #batchTimer: ReturnType<Timers['setTimeout']> | undefined;
+  #lastSyncAt = -Infinity;
+  /** The kernel table as last read and then updated by the ops applied since (undefined = re-read). */
+  #actual: IpvsTable | undefined;
+  #actualAt = -Infinity;
   #stopping = false;
   #syncs = 0;
   #syncErrors = 0;
@@ -150,7 +160,11 @@ export class CheckManager {
     const prevCheck = st?.checks[index];
     if (!st || !prevCheck) return checker.timing.delayLoopMs;
     const step = nextCheckState(prevCheck, result, checker.timing);
-    const fields = { vs: vsText(vs), rs: rsText(rs, vs), checker: checker.kind };
+    const fields = (): { vs: string; rs: string; checker: string } => ({
+      vs: vsText(vs),
+      rs: rsText(rs, vs),
+      checker: checker.kind,
+    });
     if (step.retrying && checker.timing.logAllFailures && !result.ok) {
       this.#log.info('check failed, will retry', {
         ...fields,
@@ -159,11 +173,11 @@ export class CheckManager {
       });
     } else if (step.transition) {
       this.#log.info(step.transition === 'up' ? 'check succeeded' : 'check failed', {
-        ...fields,
+        ...fields(),
         ...(result.ok ? {} : { reason: result.reason }),
       });
     } else if (!result.ok && checker.timing.logAllFailures) {
-      this.#log.info('check failed', { ...fields, reason: result.reason });
+      this.#log.info('check failed', { ...fields(), reason: result.reason });
     }
     const events = applyCheckStep(this.#world, vs, rs, index, step);
     if (events.length > 0) {
@@ -234,10 +248,39 @@ export class CheckManager {
     return desiredTable(this.#spec, this.#world);
   }
 
+  /** A sync soon: check results within one batching period share one kernel update. */
   #requestSync(): void {
-    this.sync().catch(() => {
-      // sync() logs its own failures and retries.
-    });
+    if (this.#batchTimer || this.#stopping) return;
+    const wait = Math.max(0, this.#lastSyncAt + (this.#o.minSyncIntervalMs ?? 100) - this.#o.clock.now());
+    this.#batchTimer = this.#o.timers.setTimeout(() => {
+      this.#batchTimer = undefined;
+      void this.sync();
+    }, wait);
+  }
+
+  /** One reconcile round against the cached kernel table; re-read when stale or after a failure. */
+  async #round(desired: IpvsTable): Promise<number> {
+    const now = this.#o.clock.now();
+    if (!this.#actual || now - this.#actualAt > (this.#o.resyncMs ?? 30_000)) {
+      this.#actual = await this.#o.kernel.dump();
+      this.#actualAt = now;
+    }
+    const plan = reconcile(desired, this.#actual, { owned: this.#owned });
+    if (plan.length === 0) return 0;
+    const report = await this.#o.kernel.apply(plan);
+    if (report.failed) {
+      this.#actual = undefined;
+      throw partialError(report);
+    }
+    // The kernel now holds `desired` for lvsd's services and what it had for the others.
+    const mine = new Set(desired.map((e) => serviceId(e.service.key)));
+    this.#actual = [
+      ...this.#actual.filter(
+        (e) => !mine.has(serviceId(e.service.key)) && !this.#owned.has(serviceId(e.service.key)),
+      ),
+      ...desired,
+    ];
+    return report.applied.length;
   }
 
   /** Bring the kernel to the desired table; concurrent requests coalesce. Never rejects. */
@@ -255,10 +298,16 @@ export class CheckManager {
     while (this.#dirty) {
       this.#dirty = false;
       const desired = this.#stopping ? [] : this.desired();
+      this.#lastSyncAt = this.#o.clock.now();
       try {
-        const { rounds } = await converge(this.#o.kernel, desired, { owned: this.#owned, rounds: 3 });
+        let ops: number;
+        try {
+          ops = await this.#round(desired);
+        } catch {
+          // Re-read the kernel and plan again once (someone else may have changed the table).
+          ops = await this.#round(desired);
+        }
         this.#syncs++;
-        const ops = rounds.reduce((n, r) => n + r.report.applied.length, 0);
         if (ops > 0) this.#log.debug('IPVS table updated', { ops });
       } catch (e) {
         this.#syncErrors++;
@@ -280,6 +329,8 @@ export class CheckManager {
   async stop(opts: { keepIpvs?: boolean } = {}): Promise<void> {
     this.#stopping = true;
     if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
+    if (this.#batchTimer) this.#o.timers.clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
     await this.#sched.stop();
     for (const vs of this.#spec.virtualServers) {
       if (!vs.omega) continue;

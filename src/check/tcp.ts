@@ -2,7 +2,8 @@
 /** TCP_CHECK: up when a TCP connection to the target completes before connect_timeout. */
 import net from 'node:net';
 import type { Probe, ProbeTarget } from './probe.js';
-import { errorReason, fail, withDeadline } from './probe.js';
+import { errorReason, fail } from './probe.js';
+import type { ProbeResult } from './result.js';
 
 /** Open a TCP connection; resolves with the socket or rejects; destroys it on abort. */
 export function connectTcp(target: ProbeTarget, signal: AbortSignal): Promise<net.Socket> {
@@ -28,15 +29,32 @@ export function connectTcp(target: ProbeTarget, signal: AbortSignal): Promise<ne
   });
 }
 
+const up: ProbeResult = Object.freeze({ ok: true });
+
+/**
+ * The probe. Written without withDeadline: at 10,000 checks/s the TCP probe is the hot path, so
+ * it uses one timer and no AbortController of its own.
+ */
 export function tcpProbe(target: ProbeTarget, timeoutMs: number): Probe {
+  const opts: net.NetConnectOpts = { host: target.host, port: target.port, family: target.family };
+  if (target.localAddress !== undefined) opts.localAddress = target.localAddress;
+  if (target.localPort !== undefined) opts.localPort = target.localPort;
   return (outer) =>
-    withDeadline(timeoutMs, outer, async (signal) => {
-      try {
-        const sock = await connectTcp(target, signal);
+    new Promise<ProbeResult>((resolve) => {
+      const sock = net.connect(opts);
+      let done = false;
+      const finish = (r: ProbeResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onAbort);
         sock.destroy();
-        return { ok: true };
-      } catch (e) {
-        return fail(errorReason(e));
-      }
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish(fail('timeout')), timeoutMs);
+      const onAbort = (): void => finish(fail('aborted'));
+      outer?.addEventListener('abort', onAbort, { once: true });
+      sock.once('connect', () => finish(up));
+      sock.once('error', (e) => finish(fail(errorReason(e))));
     });
 }

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The FULLNAT shell: applies rules.ts's nftables script with `nft -f -` and turns on
+ * `net.ipv4.vs.conntrack` (IPVS conntrack entries are what the SNAT rule binds to). It remembers
+ * the sysctl's previous value and puts it back on `remove()` only if lvsd changed it, and removes
+ * only its own table. Equivalent to `echo 1 > /proc/sys/net/ipv4/vs/conntrack; nft -f script`.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { LvsdError } from '../core/errors.js';
+import type { FullNatService } from './rules.js';
+import { FULLNAT_TABLE, fullNatRemovalScript, fullNatScript } from './rules.js';
+
+export const CONNTRACK_SYSCTL = '/proc/sys/net/ipv4/vs/conntrack';
+
+export interface FullNatDeps {
+  /** Run `nft` with args, `input` on stdin; resolves to stdout, rejects with stderr. */
+  nft(args: readonly string[], input?: string): Promise<string>;
+  readSysctl(path: string): Promise<string>;
+  writeSysctl(path: string, value: string): Promise<void>;
+}
+
+function runNft(args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('nft', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(err.trim() || `nft exited ${code}`)),
+    );
+    child.stdin.end(input ?? '');
+  });
+}
+
+export const realFullNatDeps: FullNatDeps = {
+  nft: runNft,
+  readSysctl: (p) => readFile(p, 'utf8'),
+  writeSysctl: (p, v) => writeFile(p, v),
+};
+
+export class FullNat {
+  private savedConntrack: string | undefined;
+
+  constructor(
+    private readonly deps: FullNatDeps = realFullNatDeps,
+    readonly table: string = FULLNAT_TABLE,
+  ) {}
+
+  /** Make lvsd's table exactly `services` (one atomic transaction); empty = remove. */
+  async apply(services: readonly FullNatService[]): Promise<void> {
+    if (services.length === 0) return this.remove();
+    const script = fullNatScript(services, this.table);
+    await this.enableConntrack();
+    try {
+      await this.deps.nft(['-f', '-'], script);
+    } catch (e) {
+      throw new LvsdError('LVSD_E_FULLNAT', `nft -f rejected the FULLNAT rules: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** Delete lvsd's table (only it) and restore the conntrack sysctl if lvsd changed it. */
+  async remove(): Promise<void> {
+    try {
+      await this.deps.nft(['-f', '-'], fullNatRemovalScript(this.table));
+    } catch (e) {
+      throw new LvsdError(
+        'LVSD_E_FULLNAT',
+        `nft could not delete table inet ${this.table}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (this.savedConntrack !== undefined) {
+      const v = this.savedConntrack;
+      this.savedConntrack = undefined;
+      await this.deps.writeSysctl(CONNTRACK_SYSCTL, v);
+    }
+  }
+
+  /** `nft list table inet lvsd_fullnat`, or '' when the table does not exist. */
+  async list(): Promise<string> {
+    try {
+      return await this.deps.nft(['list', 'table', 'inet', this.table]);
+    } catch {
+      return '';
+    }
+  }
+
+  private async enableConntrack(): Promise<void> {
+    let cur: string;
+    try {
+      cur = (await this.deps.readSysctl(CONNTRACK_SYSCTL)).trim();
+    } catch (e) {
+      throw new LvsdError('LVSD_E_FULLNAT', `cannot read ${CONNTRACK_SYSCTL} (is ip_vs loaded?)`, {
+        cause: e,
+      });
+    }
+    if (cur === '1') return;
+    try {
+      await this.deps.writeSysctl(CONNTRACK_SYSCTL, '1');
+    } catch (e) {
+      throw new LvsdError('LVSD_E_FULLNAT', `cannot set ${CONNTRACK_SYSCTL} to 1`, { cause: e });
+    }
+    this.savedConntrack ??= cur;
+  }
+}

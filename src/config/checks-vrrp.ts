@@ -122,3 +122,38 @@ export function checkVrrpReferences(
     );
   }
 }
+
+/**
+ * Members of a sync group move together, so their trackers cannot shift priority (keepalived needs
+ * `sync_group_tracking_weight` for that, which lvsd does not implement): a non-zero weight is
+ * reported and set to 0 in the model, as keepalived does. A weight of 0 still means FAULT on failure.
+ */
+export function zeroSyncGroupWeights(
+  ctx: Ctx,
+  instances: VrrpInstance[],
+  scripts: VrrpScript[],
+  trackFiles: TrackFile[],
+): void {
+  const scriptWeight = new Map(scripts.map((s) => [s.name, s.weight]));
+  const fileWeight = new Map(trackFiles.map((f) => [f.name, f.weight]));
+  for (const inst of instances) {
+    if (inst.syncGroup === undefined) continue;
+    const lists: Array<[string, VrrpInstance['trackScripts'], (n: string) => number]> = [
+      ['track_interface', inst.trackInterfaces, () => 0],
+      ['track_script', inst.trackScripts, (n) => scriptWeight.get(n) ?? 0],
+      ['track_file', inst.trackFiles, (n) => fileWeight.get(n) ?? 0],
+    ];
+    for (const [kw, refs, own] of lists) {
+      for (const ref of refs) {
+        const w = ref.weight ?? own(ref.name);
+        if (w === 0) continue;
+        ctx.diags.warning(
+          ref.loc,
+          `vrrp_instance \`${inst.name}\` is in vrrp_sync_group \`${inst.syncGroup}\`: \`${kw}\` ${ref.name} weight ${w} is ignored (set to 0)`,
+          kw,
+        );
+        ref.weight = 0;
+      }
+    }
+  }
+}

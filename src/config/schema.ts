@@ -34,7 +34,13 @@ import {
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
-import { checkVrrpReferences, famName, finalizeSyncGroups, strictChecks } from './checks-vrrp.js';
+import {
+  checkVrrpReferences,
+  famName,
+  finalizeSyncGroups,
+  strictChecks,
+  zeroSyncGroupWeights,
+} from './checks-vrrp.js';
 
 export interface SchemaOptions {
   configId: string;
@@ -100,6 +106,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     .filter((v): v is VrrpInstance => v !== undefined);
   const syncGroups = finalizeSyncGroups(ctx, d.syncGroups, instances);
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
+  zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
   const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles);
   return {
     global,
@@ -440,6 +447,21 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
     );
   }
   if (strict) strictChecks(ctx, v, where, version, priority, initialState, vips.length);
+  else if (vips.length === 0 && !v.present.has('virtual_ipaddress')) {
+    // As keepalived: required in VRRPv3 (and strict mode, reported above), merely odd in v2.
+    if (version === 3)
+      ctx.diags.error(
+        v.loc,
+        `${where}: \`virtual_ipaddress\` needs at least one address in VRRPv3`,
+        'virtual_ipaddress',
+      );
+    else
+      ctx.diags.warning(
+        v.loc,
+        `${where}: no \`virtual_ipaddress\`; adverts will carry no address`,
+        'virtual_ipaddress',
+      );
+  }
   for (const t of [...v.trackInterfaces, ...v.trackScripts, ...v.trackFiles]) {
     if (priority === 255 && t.weight !== undefined && t.weight !== 0) {
       ctx.diags.error(

@@ -10,7 +10,7 @@ const fx = fileURLToPath(new URL('../../../../test/fixtures/conf/', import.meta.
 test('valid config: exit 0 and a one-line summary', async (t) => {
   const io = captureIo();
   t.is(await main(['check-config', '-f', `${fx}ok/full.conf`], io), 0);
-  t.regex(io.out, /full\.conf: OK \(2 vrrp_instance, 3 virtual_server\)/);
+  t.regex(io.out, /full\.conf: OK \(3 vrrp_instance, 3 virtual_server\)/);
   t.is(io.err, '');
 });
 
@@ -20,7 +20,7 @@ test('--json prints the normalized model', async (t) => {
   const m = JSON.parse(io.out) as { vrrpInstances: Array<{ name: string }> };
   t.deepEqual(
     m.vrrpInstances.map((i) => i.name),
-    ['VI_1', 'VI_2'],
+    ['VI_1', 'VI_2', 'VI_3'],
   );
 });
 

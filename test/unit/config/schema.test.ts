@@ -16,8 +16,10 @@ function parse(text: string, opts: { lenient?: boolean; configId?: string } = {}
   });
 }
 
-const vi = (body: string, head = ''): string =>
-  `${head}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 9\n${body}\n}\n`;
+/** An instance with `body`; a VIP is added after it unless the body has its own (or `vip` is false). */
+const vi = (body: string, head = '', vip = true): string =>
+  `${head}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 9\n${body}\n` +
+  `${vip && !body.includes('virtual_ipaddress') ? '  virtual_ipaddress {\n    10.9.9.9\n  }\n' : ''}}\n`;
 
 test('full.conf: globals, scripts, instances and sync group', async (t) => {
   const { model, diagnostics } = await loadConfig(`${okDir}full.conf`, { env: {} });
@@ -56,7 +58,7 @@ test('full.conf: globals, scripts, instances and sync group', async (t) => {
   t.is(v1?.higherPrioSendAdvert, true);
   t.is(v1?.lowerPrioNoAdvert, true);
   t.is(v2?.lowerPrioNoAdvert, false);
-  t.is(v1?.syncGroup, 'SG');
+  t.is(v1?.syncGroup, undefined);
   t.is(v2?.syncGroup, 'SG');
   t.deepEqual(v1?.loc, { file: `${okDir}full.conf`, line: 39, col: 1 });
   t.deepEqual(
@@ -200,8 +202,10 @@ test('auth_pass longer than 8 characters is truncated with a warning', (t) => {
 });
 
 test('the same VRID on another interface or family is not a conflict', (t) => {
-  const a = 'vrrp_instance A {\n interface eth0\n virtual_router_id 5\n}\n';
-  const b = 'vrrp_instance B {\n interface eth1\n virtual_router_id 5\n}\n';
+  const a =
+    'vrrp_instance A {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n';
+  const b =
+    'vrrp_instance B {\n interface eth1\n virtual_router_id 5\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n';
   const c =
     'vrrp_instance C {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  2001:db8::1\n }\n}\n';
   t.deepEqual(parse(a + b + c).diagnostics, []);
@@ -221,4 +225,44 @@ test('at most 255 addresses in virtual_ipaddress (the advert count is 8 bits)', 
       ],
     ],
   );
+});
+
+test('no virtual_ipaddress: a warning in VRRPv2, an error in VRRPv3 (as keepalived)', (t) => {
+  t.deepEqual(
+    parse(vi('', '', false)).diagnostics.map((d) => [d.severity, d.message]),
+    [['warning', 'vrrp_instance `VI_1`: no `virtual_ipaddress`; adverts will carry no address']],
+  );
+  t.deepEqual(
+    parse(vi('  version 3', '', false)).diagnostics.map((d) => [d.severity, d.message]),
+    [['error', 'vrrp_instance `VI_1`: `virtual_ipaddress` needs at least one address in VRRPv3']],
+  );
+});
+
+test('sync group members: tracker weights are ignored (set to 0) with a warning', (t) => {
+  const text =
+    'vrrp_script chk {\n  script "/bin/true"\n  weight -20\n}\n' +
+    vi(
+      '  virtual_ipaddress {\n    10.0.0.1\n  }\n  track_script {\n    chk\n  }\n  track_interface {\n    eth1 weight 5\n    eth2\n  }',
+    ) +
+    'vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n';
+  const r = parse(text);
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.line, d.message]),
+    [
+      [
+        'warning',
+        12,
+        'vrrp_instance `VI_1` is in vrrp_sync_group `G`: `track_script` chk weight -20 is ignored (set to 0)',
+      ],
+      [
+        'warning',
+        15,
+        'vrrp_instance `VI_1` is in vrrp_sync_group `G`: `track_interface` eth1 weight 5 is ignored (set to 0)',
+      ],
+    ],
+  );
+  const i = r.model?.vrrpInstances[0];
+  t.is(i?.trackScripts[0]?.weight, 0);
+  t.is(i?.trackInterfaces[0]?.weight, 0);
+  t.is(i?.trackInterfaces[1]?.weight, undefined);
 });

@@ -27,8 +27,80 @@ export function inetChecksum(buf: Uint8Array): number {
   return finishChecksum(sum16(buf));
 }
 
+/** Fast path for the common plain dotted quad (no leading zeros, which ipaddr.js reads as octal). */
+function dottedQuad(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let val = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = val;
+      val = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && val === 0) return undefined; // leading zero: let ipaddr.js decide
+      val = val * 10 + (c - 0x30);
+      if (++digits > 3 || val > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
+}
+
+/** Fast path for plain IPv6 text (hex groups, at most one `::`; no zone, no embedded IPv4). */
+function hexGroups(text: string): Uint8Array | undefined {
+  if (text.length < 2 || text.length > 39 || !/^[0-9a-fA-F:]+$/.test(text)) return undefined;
+  const dbl = text.indexOf('::');
+  if (dbl !== text.lastIndexOf('::')) return undefined;
+  const head = dbl < 0 ? text : text.slice(0, dbl);
+  const tail = dbl < 0 ? '' : text.slice(dbl + 2);
+  const hg = head === '' ? [] : head.split(':');
+  const tg = tail === '' ? [] : tail.split(':');
+  if (dbl < 0 ? hg.length !== 8 : hg.length + tg.length > 7) return undefined;
+  const out = new Uint8Array(16);
+  const put = (g: string, i: number): boolean => {
+    if (g.length < 1 || g.length > 4) return false;
+    const v = parseInt(g, 16);
+    out[2 * i] = v >>> 8;
+    out[2 * i + 1] = v & 0xff;
+    return true;
+  };
+  for (let i = 0; i < hg.length; i++) if (!put(hg[i] ?? '', i)) return undefined;
+  for (let i = 0; i < tg.length; i++) if (!put(tg[i] ?? '', 8 - tg.length + i)) return undefined;
+  return out;
+}
+
+/** RFC 5952 text of 16 bytes: lowercase, no leading zeros, the longest (first) run of ≥ 2 zero groups as `::`. */
+function v6Text(b: Uint8Array): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(((b[2 * i] ?? 0) << 8) | (b[2 * i + 1] ?? 0));
+  let bestStart = -1;
+  let bestLen = 0;
+  let start = -1;
+  for (let i = 0; i < 8; i++) {
+    if (g[i] !== 0) {
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (i - start + 1 > bestLen) {
+      bestLen = i - start + 1;
+      bestStart = start;
+    }
+  }
+  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
+  if (bestLen < 2) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+}
+
 /** IPv4 (4 bytes) or IPv6 (16 bytes) address bytes from text; undefined if not an address. */
 export function addrBytes(text: string): Uint8Array | undefined {
+  const fast = dottedQuad(text) ?? hexGroups(text);
+  if (fast) return fast;
   if (!ipaddr.isValid(text)) return undefined;
   const a = ipaddr.parse(text);
   return Uint8Array.from(a.toByteArray());
@@ -45,6 +117,8 @@ export function addrBytesOf(text: string, family: 'inet' | 'inet6'): Uint8Array 
 
 /** Text form of 4 or 16 address bytes (dotted quad / RFC 5952). */
 export function addrText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.length === 16) return v6Text(bytes);
   return ipaddr.fromByteArray(Array.from(bytes)).toString();
 }
 

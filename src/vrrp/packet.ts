@@ -203,10 +203,33 @@ export function passAuthData(pass: string): Uint8Array {
   return out;
 }
 
-function sameAddrSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Set(a.map(canonicalAddr));
-  return b.every((v) => x.has(canonicalAddr(v)));
+/** What validation needs from a config, computed once per (immutable) config object. */
+interface Prepared {
+  readonly primary: string;
+  readonly peers: ReadonlySet<string>;
+  readonly vips: ReadonlySet<string>;
+  readonly pass: Uint8Array | undefined;
+}
+// Memoisation keyed by the config object (never mutated): not state, so the module stays pure.
+const prepared = new WeakMap<MachineConfig, Prepared>();
+
+function prepare(cfg: MachineConfig): Prepared {
+  let p = prepared.get(cfg);
+  if (!p) {
+    p = {
+      primary: canonicalAddr(cfg.primaryAddress),
+      peers: new Set(cfg.unicastPeers.map(canonicalAddr)),
+      vips: new Set(cfg.vips.map(canonicalAddr)),
+      pass: cfg.auth.type === 'pass' ? passAuthData(cfg.auth.pass) : undefined,
+    };
+    prepared.set(cfg, p);
+  }
+  return p;
+}
+
+/** Advert addresses (decoded, so canonical) equal the configured VIP set. */
+function sameAddrSet(advertised: readonly string[], vips: ReadonlySet<string>): boolean {
+  return advertised.length === vips.size && advertised.every((v) => vips.has(v));
 }
 
 /**
@@ -218,14 +241,15 @@ export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): V
   const unicast = cfg.unicastPeers.length > 0;
   if (!unicast && meta.ttl !== VRRP_TTL) return { ok: false, reason: 'badTtl' };
   // Destination unknown (no IP_PKTINFO): skip this check rather than drop everything.
-  if (addrBytes(meta.dst) && isMulticast(meta.dst) === unicast) return { ok: false, reason: 'castMismatch' };
+  const dst = addrBytes(meta.dst);
+  if (dst && multicastBytes(dst) === unicast) return { ok: false, reason: 'castMismatch' };
   if (adv.version !== cfg.version) return { ok: false, reason: 'versionMismatch' };
   if (adv.vrid !== cfg.vrid) return { ok: false, reason: 'badVrid' };
+  const pre = prepare(cfg);
   const src = canonicalAddr(meta.src);
-  if (src === canonicalAddr(cfg.primaryAddress)) return { ok: false, reason: 'ownAdvert' };
+  if (src === pre.primary) return { ok: false, reason: 'ownAdvert' };
   if (unicast && cfg.checkUnicastSrc) {
-    if (!cfg.unicastPeers.some((p) => canonicalAddr(p) === src))
-      return { ok: false, reason: 'unicastSrcNotPeer' };
+    if (!pre.peers.has(src)) return { ok: false, reason: 'unicastSrcNotPeer' };
     const lim = cfg.unicastPeerTtl?.[src];
     if (
       lim &&
@@ -237,14 +261,13 @@ export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): V
   if (adv.version === 2) {
     const want = cfg.auth.type === 'pass' ? VRRP_AUTH.pass : VRRP_AUTH.none;
     if (adv.authType !== want) return { ok: false, reason: 'badAuthType' };
-    if (cfg.auth.type === 'pass') {
-      const expect = passAuthData(cfg.auth.pass);
-      if (!expect.every((v, i) => adv.authData[i] === v)) return { ok: false, reason: 'authMismatch' };
-    }
+    const expect = pre.pass;
+    if (expect && !expect.every((v, i) => adv.authData[i] === v))
+      return { ok: false, reason: 'authMismatch' };
     if (adv.adverInt * 1000 !== cfg.advertIntMs) return { ok: false, reason: 'intervalMismatch' };
   }
   if (cfg.priority === 255 && cfg.ownerIgnoreAdverts) return { ok: false, reason: 'ownerIgnore' };
-  const vipMismatch = !cfg.skipCheckAdvAddr && adv.priority !== 0 && !sameAddrSet(adv.addresses, cfg.vips);
+  const vipMismatch = !cfg.skipCheckAdvAddr && adv.priority !== 0 && !sameAddrSet(adv.addresses, pre.vips);
   return {
     ok: true,
     value: {
@@ -273,7 +296,10 @@ export function receiveAdvert(payload: Uint8Array, meta: RxMeta, cfg: MachineCon
 /** IPv4 224.0.0.0/4 or IPv6 ff00::/8. */
 export function isMulticast(addr: string): boolean {
   const b = addrBytes(addr);
-  if (!b) return false;
+  return b !== undefined && multicastBytes(b);
+}
+
+function multicastBytes(b: Uint8Array): boolean {
   return b.length === 4 ? ((b[0] ?? 0) & 0xf0) === 0xe0 : b[0] === 0xff;
 }
 

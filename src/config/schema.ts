@@ -407,14 +407,42 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
   }
   const strict = v.strict ?? g.vrrpStrict;
   const priority = v.priority ?? Defaults.priority;
-  let initialState = v.initialState ?? 'BACKUP';
-  if (v.nopreempt && initialState === 'MASTER') {
+  const initialState = v.initialState ?? 'BACKUP';
+  // keepalived's resolution of contradicting preemption settings: report, then clear the weaker one.
+  let nopreempt = v.nopreempt;
+  let preemptDelayMs = v.preemptDelayMs ?? 0;
+  const preemptLoc = v.preemptDelayLoc ?? v.loc;
+  if (nopreempt && priority === 255) {
     ctx.diags.warning(
       v.loc,
-      `${where}: \`nopreempt\` needs \`state BACKUP\`; starting as BACKUP`,
+      `${where}: \`nopreempt\` does not apply to an address owner (priority 255); cleared`,
       'nopreempt',
     );
-    initialState = 'BACKUP';
+    nopreempt = false;
+  }
+  if (initialState === 'MASTER' && nopreempt) {
+    ctx.diags.warning(
+      v.loc,
+      `${where}: \`nopreempt\` does not work with \`state MASTER\`; cleared`,
+      'nopreempt',
+    );
+    nopreempt = false;
+  }
+  if (initialState === 'MASTER' && preemptDelayMs > 0) {
+    ctx.diags.warning(
+      preemptLoc,
+      `${where}: \`preempt_delay\` does not work with \`state MASTER\`; cleared`,
+      'preempt_delay',
+    );
+    preemptDelayMs = 0;
+  }
+  if (nopreempt && preemptDelayMs > 0) {
+    ctx.diags.warning(
+      preemptLoc,
+      `${where}: \`preempt_delay\` has no effect with \`nopreempt\`; cleared`,
+      'preempt_delay',
+    );
+    preemptDelayMs = 0;
   }
   if (v.auth && version === 3) {
     ctx.diags.error(
@@ -480,8 +508,8 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
     advertIntMs,
     version,
     family,
-    nopreempt: v.nopreempt,
-    preemptDelayMs: v.preemptDelayMs ?? 0,
+    nopreempt,
+    preemptDelayMs,
     unicastPeers: v.unicastPeers,
     vips,
     excludedVips,

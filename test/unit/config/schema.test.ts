@@ -163,14 +163,50 @@ test('strict mode: accept off and lower_prio_no_advert on by default', (t) => {
   t.like(r.model?.vrrpInstances[0], { strict: true, accept: false, lowerPrioNoAdvert: true });
 });
 
-test('nopreempt with state MASTER is a warning and starts BACKUP', (t) => {
-  const r = parse(vi('  state MASTER\n  nopreempt'));
-  t.deepEqual(
-    r.diagnostics.map((d) => [d.severity, d.line]),
-    [['warning', 1]],
-  );
-  t.is(r.model?.vrrpInstances[0]?.initialState, 'BACKUP');
-});
+const preemptRows: Array<{ name: string; body: string; want: [boolean, number]; warnings: string[] }> = [
+  { name: 'nopreempt + BACKUP is kept', body: '  nopreempt', want: [true, 0], warnings: [] },
+  {
+    name: 'nopreempt + state MASTER: nopreempt cleared, stays MASTER',
+    body: '  state MASTER\n  nopreempt',
+    want: [false, 0],
+    warnings: ['vrrp_instance `VI_1`: `nopreempt` does not work with `state MASTER`; cleared'],
+  },
+  {
+    name: 'nopreempt + priority 255: cleared',
+    body: '  priority 255\n  nopreempt',
+    want: [false, 0],
+    warnings: [
+      'vrrp_instance `VI_1`: `nopreempt` does not apply to an address owner (priority 255); cleared',
+    ],
+  },
+  {
+    name: 'preempt_delay + state MASTER: cleared',
+    body: '  state MASTER\n  preempt_delay 10',
+    want: [false, 0],
+    warnings: ['vrrp_instance `VI_1`: `preempt_delay` does not work with `state MASTER`; cleared'],
+  },
+  {
+    name: 'preempt_delay + nopreempt: cleared',
+    body: '  nopreempt\n  preempt_delay 10',
+    want: [true, 0],
+    warnings: ['vrrp_instance `VI_1`: `preempt_delay` has no effect with `nopreempt`; cleared'],
+  },
+  { name: 'preempt_delay + BACKUP is kept', body: '  preempt_delay 2.5', want: [false, 2500], warnings: [] },
+];
+
+for (const row of preemptRows) {
+  test(`preemption: ${row.name} (as keepalived)`, (t) => {
+    const r = parse(vi(row.body));
+    t.deepEqual(
+      r.diagnostics.map((d) => d.message),
+      row.warnings,
+    );
+    t.true(r.diagnostics.every((d) => d.severity === 'warning'));
+    const i = r.model?.vrrpInstances[0];
+    t.deepEqual([i?.nopreempt, i?.preemptDelayMs], row.want);
+    if (row.body.includes('MASTER')) t.is(i?.initialState, 'MASTER');
+  });
+}
 
 test('--lenient turns unsupported keepalived keywords into warnings; unknown stays an error', (t) => {
   const text = 'global_defs {\n  notification_email {\n    a@b\n  }\n  smtp_server 10.0.0.1\n}\n';

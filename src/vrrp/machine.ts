@@ -425,3 +425,52 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
   }
   return t.result();
 }
+
+/**
+ * Reload (SIGHUP) as keepalived does it: the instance keeps its state under the new config. A
+ * master stays master (`reload_master`: it advertises at once, no notify, no VIP actions — the shell
+ * diffs the VIPs itself); a backup keeps its Master_Down deadline and learned interval; fault and
+ * tracker/link inputs carry over. Only for the same instance (same VRID, family and interface);
+ * anything else is a removal (shutdown) plus a new machine.
+ */
+export function carryOver(prev: MachineState, config: MachineConfig, now: number): StepResult {
+  const fresh = initMachine(config);
+  const carried: MachineState = {
+    ...fresh,
+    name: prev.name,
+    trackDelta: prev.trackDelta,
+    trackFault: prev.trackFault,
+    linkUp: prev.linkUp,
+    syncFault: prev.syncFault,
+    effectivePriority: config.priority === 255 ? 255 : effectivePriority(config.priority, prev.trackDelta),
+    masterAdverIntMs:
+      prev.name === 'backup' && config.version === 3 ? prev.masterAdverIntMs : config.advertIntMs,
+    masterSrc: prev.masterSrc,
+    masterPriority: prev.masterPriority,
+    preemptAt: prev.preemptAt,
+  };
+  const t = new Tx(carried, now);
+  if (carried.effectivePriority !== prev.effectivePriority) {
+    t.push({ type: 'priorityChanged', from: prev.effectivePriority, to: carried.effectivePriority });
+  }
+  switch (prev.name) {
+    case 'master':
+      t.advert(carried.effectivePriority);
+      t.arm('advert', now + config.advertIntMs);
+      if (prev.timers.garpDelayed !== undefined && config.garp.masterDelayMs > 0) {
+        t.arm('garpDelayed', prev.timers.garpDelayed);
+      }
+      if (config.garp.masterRefreshMs > 0) t.arm('garpRefresh', now + config.garp.masterRefreshMs);
+      break;
+    case 'backup':
+      t.arm('masterDown', prev.timers.masterDown ?? now + masterDownMs(carried));
+      break;
+    case 'init':
+      if (prev.timers.startupDelay !== undefined) t.arm('startupDelay', prev.timers.startupDelay);
+      break;
+    case 'fault':
+    case 'stop':
+      break;
+  }
+  return t.result();
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // State machine scripts: [event, now] → state/actions, to the microsecond, with the FakeClock.
 import test from 'ava';
-import { effectivePriority, initMachine, step } from '../../../src/vrrp/machine.js';
+import { carryOver, effectivePriority, initMachine, step } from '../../../src/vrrp/machine.js';
 import { baseConfig } from './config-fixture.js';
 import { Harness } from './harness.js';
 
@@ -455,4 +455,40 @@ test('duplicate owners: a rogue that keeps advertising makes the higher owner dr
   h.to(1000 + 300.39);
   t.is(h.name, 'master');
   t.is(h.state.effectivePriority, 255);
+});
+
+test('carryOver (reload): a master stays master, advertises at once with the new priority, no notify or VIP actions', (t) => {
+  const h = started();
+  h.to(1000);
+  t.is(h.name, 'master');
+  const r = carryOver(h.state, baseConfig({ priority: 120, advertIntMs: 200 }), 1000);
+  t.is(r.state.name, 'master');
+  t.is(r.state.effectivePriority, 120);
+  t.deepEqual(
+    r.actions.filter((a) => a.type !== 'armTimer'),
+    [
+      { type: 'priorityChanged', from: 100, to: 120 },
+      { type: 'sendAdvert', priority: 120 },
+    ],
+  );
+  t.is(r.state.timers.advert, 1200);
+  t.is(r.state.timers.garpDelayed, 5360.937); // the pending second GARP burst is kept
+});
+
+test('carryOver (reload): a backup keeps its down deadline and learned interval; fault and trackers carry over', (t) => {
+  const b = started();
+  b.advert(500, 200, { intMs: 1000 });
+  const r = carryOver(b.state, baseConfig({ priority: 90 }), 600);
+  t.is(r.state.name, 'backup');
+  t.is(r.state.timers.masterDown, b.state.timers.masterDown);
+  t.is(r.state.masterAdverIntMs, 1000);
+
+  const f = started();
+  f.feed({ type: 'tracking', delta: -30, fault: true });
+  const rf = carryOver(f.state, baseConfig({ priority: 150 }), 10);
+  t.is(rf.state.name, 'fault');
+  t.true(rf.state.trackFault);
+  t.is(rf.state.effectivePriority, 120);
+  // The machine goes on normally: the fault clears → backup.
+  t.is(step(rf.state, { type: 'tracking', delta: -30, fault: false }, 20).state.name, 'backup');
 });

@@ -85,3 +85,23 @@ export function syncGroupStep(
   }
   return { group: { ...g, states, ownFault, wantMaster }, commands };
 }
+
+/** A group rebuilt from its members' current states (reload, or members created before the group). */
+export function syncGroupFromStates(
+  name: string,
+  members: readonly string[],
+  states: Readonly<Record<string, MachineState | undefined>>,
+): SyncGroupState {
+  const g = initSyncGroup(name, members);
+  const st: Record<string, VrrpStateName> = { ...g.states };
+  const want: Record<string, boolean> = {};
+  const ownFault: string[] = [];
+  for (const m of members) {
+    const s = states[m];
+    if (!s) continue;
+    st[m] = s.name;
+    want[m] = s.name === 'backup' && s.wantMaster;
+    if (s.name !== 'stop' && s.name !== 'init' && hasOwnFault(s)) ownFault.push(m);
+  }
+  return { ...g, states: st, wantMaster: want, ownFault };
+}

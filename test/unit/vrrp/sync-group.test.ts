@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
 import { initMachine, step } from '../../../src/vrrp/machine.js';
-import { initSyncGroup, syncGroupStep, type SyncGroupState } from '../../../src/vrrp/sync-group.js';
+import {
+  initSyncGroup,
+  syncGroupFromStates,
+  syncGroupStep,
+  type SyncGroupState,
+} from '../../../src/vrrp/sync-group.js';
 import type { MachineEvent, MachineState, VrrpStateName } from '../../../src/vrrp/types.js';
 import { baseConfig } from './config-fixture.js';
 
@@ -80,4 +85,17 @@ test('inSyncGroup: the group goes master only when every member wants it (no thr
   // Then B's master goes silent too: both go master together.
   g.feed('B', { type: 'timer', which: 'masterDown' }, 660.937);
   t.deepEqual(g.states(), { A: 'master', B: 'master' });
+});
+
+test('syncGroupFromStates rebuilds the group (reload) so the rules keep working', (t) => {
+  const g = new Group(['A', 'B']);
+  g.feed('A', { type: 'start' }, 0);
+  g.feed('B', { type: 'start' }, 0);
+  g.feed('A', { type: 'link', up: false }, 10);
+  const rebuilt = syncGroupFromStates('G', ['A', 'B'], g.m);
+  t.deepEqual(rebuilt.ownFault, ['A']);
+  t.deepEqual(rebuilt.states, { A: 'fault', B: 'fault' });
+  g.g = rebuilt;
+  g.feed('A', { type: 'link', up: true }, 20);
+  t.deepEqual(g.states(), { A: 'backup', B: 'backup' });
 });

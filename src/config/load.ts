@@ -4,10 +4,19 @@
  * takes the config id from the short hostname by default, and runs the pure pipeline
  * lexer -> parser -> schema. `loadConfig` is what the daemon and `lvsd check-config` call.
  */
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Diagnostics, formatDiagnostic, sortDiagnostics } from './diagnostics.js';
+import type { EnvironmentProbe } from './environment.js';
 import { type SourceHost, lexSource } from './lexer.js';
 import type { Diagnostic, Model } from './model.js';
 import { parseTokens } from './parser.js';
@@ -159,4 +168,33 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
     };
   }
   return parseConfigText(text, path, opts);
+}
+
+/** The real machine as an EnvironmentProbe (for `checkEnvironment` at `lvsd run` start). */
+export function machineProbe(env: Record<string, string | undefined> = process.env): EnvironmentProbe {
+  return {
+    interfaceExists: (name) =>
+      !name.includes('/') && name !== '.' && name !== '..' && existsSync(`/sys/class/net/${name}`),
+    scriptProblem(program) {
+      const candidates = program.includes('/')
+        ? [program]
+        : (env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => `${d}/${program}`);
+      let last = 'no such file';
+      for (const c of candidates) {
+        try {
+          if (!statSync(c).isFile()) {
+            last = 'not a regular file';
+            continue;
+          }
+          accessSync(c, constants.X_OK);
+          return undefined;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EACCES') last = 'not executable';
+          else if (code !== 'ENOENT') last = code ?? String(e);
+        }
+      }
+      return program.includes('/') ? last : `${last} (searched PATH)`;
+    },
+  };
 }

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Start-time checks: a valid config whose interfaces or scripts are missing on this machine gives
+// located errors. Uses the real machine probe (/sys/class/net, the file system), no root needed.
+import test from 'ava';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkEnvironment } from '../../../src/config/environment.js';
+import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.js';
+
+test('missing interfaces and scripts are located errors; present ones pass', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-env-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const ok = join(dir, 'ok.sh');
+  const noexec = join(dir, 'noexec.sh');
+  writeFileSync(ok, '#!/bin/sh\nexit 0\n');
+  chmodSync(ok, 0o755);
+  writeFileSync(noexec, '#!/bin/sh\n');
+  chmodSync(noexec, 0o644);
+  const text = [
+    'vrrp_script good {',
+    `  script "${ok} arg"`,
+    '}',
+    'vrrp_script bad {',
+    `  script "${noexec}"`,
+    '}',
+    'vrrp_instance V {',
+    '  interface lo',
+    '  virtual_router_id 1',
+    '  virtual_ipaddress {',
+    '    127.0.0.99/32 dev lvsdnoif0',
+    '  }',
+    '  track_interface {',
+    '    lo',
+    '  }',
+    '  notify_master "true"',
+    `  notify_backup "${dir}/missing.sh"`,
+    '}',
+    'virtual_server 127.0.0.1 80 {',
+    '  real_server 127.0.0.2 80 {',
+    '    MISC_CHECK {',
+    '      misc_path "lvsd-no-such-program --x"',
+    '    }',
+    '  }',
+    '}',
+  ].join('\n');
+  const r = parseConfigText(text, 'env.conf', { env: {} });
+  t.deepEqual(r.diagnostics, []);
+  if (!r.model) return t.fail();
+  const found = checkEnvironment(r.model, machineProbe({ PATH: '/usr/bin:/bin' })).map(formatDiagnostic);
+  t.deepEqual(found, [
+    `env.conf:5:10: error: vrrp_script \`bad\`: cannot run ${noexec}: not executable`,
+    'env.conf:11:5: error: vrrp_instance `V` address 127.0.0.99: interface lvsdnoif0 does not exist on this machine',
+    `env.conf:17:17: error: vrrp_instance \`V\` notify_backup: cannot run ${dir}/missing.sh: no such file`,
+    'env.conf:22:17: error: MISC_CHECK misc_path: cannot run lvsd-no-such-program: no such file (searched PATH)',
+  ]);
+});
+
+test('interface names cannot escape /sys/class/net', (t) => {
+  const p = machineProbe();
+  t.true(p.interfaceExists('lo'));
+  t.false(p.interfaceExists('../net/lo'));
+  t.false(p.interfaceExists('..'));
+});

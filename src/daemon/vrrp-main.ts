@@ -5,9 +5,9 @@
  * VrrpInstance per `vrrp_instance`, follows link events, and on SIGTERM/SIGINT releases
  * gracefully (priority-0 advert, VIPs removed) and returns 0. SIGUSR1 writes a JSON stats dump
  * (states, counters, drops by reason, timer lateness) to `$LVSD_RUN_DIR/vrrp-stats.json`
- * [/run/lvsd].
+ * [/run/lvsd]; `vrrp.pid` there exists while the process runs (written once the signal handlers are in).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions } from '../cli/commands/run.js';
 import type { Logger } from '../core/log.js';
@@ -25,7 +25,7 @@ import { initSyncGroup, syncGroupStep, type SyncGroupState } from '../vrrp/sync-
 import { startTrackers } from './vrrp-trackers.js';
 import { DROP_REASONS } from '../vrrp/types.js';
 import { monotonicClock, realTimers } from './clock.js';
-import { createLogger } from './logger.js';
+import { createLogger, type LogLevel } from './logger.js';
 import { sdNotify } from './systemd.js';
 
 /** IPv4 broadcast for `brd +`. */
@@ -203,6 +203,7 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         notifier,
         lateness,
         onStep,
+        defer: (fn) => void setImmediate(fn),
       },
     );
     grp.byVrid.set(mi.vrid, inst);
@@ -260,6 +261,10 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
   };
 }
 
+function logLevel(v: string | undefined): LogLevel {
+  return v === 'debug' || v === 'warn' || v === 'error' ? v : 'info';
+}
+
 export async function run(opts: RunOptions): Promise<number> {
   // Install the signal handlers first: SIGUSR1's default action would kill the process, and a
   // SIGTERM during start-up must still end in a graceful release.
@@ -270,9 +275,19 @@ export async function run(opts: RunOptions): Promise<number> {
   process.on('SIGUSR1', onUsr1);
   process.on('SIGTERM', requestStop);
   process.on('SIGINT', requestStop);
+  // the pidfile appears once the signal handlers are in place (so SIGUSR1 is safe to send)
+  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+  const pidFile = join(runDir, 'vrrp.pid');
   try {
-    return await runEngine(opts, stopRequested, (d) => (dump = d));
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (e) {
+    opts.io.stderr(`lvsd run --vrrp-only: cannot write ${pidFile}: ${(e as Error).message}\n`);
+  }
+  try {
+    return await runEngine(opts, runDir, stopRequested, (d) => (dump = d));
   } finally {
+    rmSync(pidFile, { force: true });
     process.off('SIGUSR1', onUsr1);
     process.off('SIGTERM', requestStop);
     process.off('SIGINT', requestStop);
@@ -281,12 +296,13 @@ export async function run(opts: RunOptions): Promise<number> {
 
 async function runEngine(
   opts: RunOptions,
+  runDir: string,
   stopRequested: Promise<void>,
   setDump: (d: () => void) => void,
 ): Promise<number> {
   const log = createLogger({
     name: 'vrrp',
-    level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+    level: logLevel(process.env['LVSD_LOG_LEVEL']),
   });
   const { model, diagnostics } = await loadConfig(
     opts.configFile,
@@ -301,11 +317,12 @@ async function runEngine(
     opts.io.stderr(`lvsd run --vrrp-only: ${(e as Error).message}\n`);
     return 1;
   }
-  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
   const dump = () => {
     try {
       mkdirSync(runDir, { recursive: true });
-      writeFileSync(join(runDir, 'vrrp-stats.json'), JSON.stringify(engine.snapshot(), null, 2));
+      const file = join(runDir, 'vrrp-stats.json');
+      writeFileSync(`${file}.tmp`, JSON.stringify(engine.snapshot(), null, 2));
+      renameSync(`${file}.tmp`, file); // readers never see a half-written dump
     } catch (e) {
       log.warn('cannot write stats dump', { error: (e as Error).message });
     }

@@ -53,13 +53,13 @@ export class LatenessHistogram {
     if (v > this.max) this.max = v;
   }
 
-  /** Approximate quantile: the upper bound of the bucket holding it. */
+  /** Approximate quantile: the upper bound of the bucket holding it (the max for the last bucket). */
   quantile(q: number): number {
     const want = Math.ceil(q * this.count);
     let seen = 0;
     for (let i = 0; i < this.buckets.length; i++) {
       seen += this.buckets[i] ?? 0;
-      if (seen >= want && want > 0) return LatenessHistogram.BOUNDS[i] ?? Infinity;
+      if (seen >= want && want > 0) return Math.min(LatenessHistogram.BOUNDS[i] ?? Infinity, this.max);
     }
     return 0;
   }
@@ -71,7 +71,9 @@ export class LatenessHistogram {
       maxMs: this.max,
       p50Ms: this.quantile(0.5),
       p99Ms: this.quantile(0.99),
-      buckets: Object.fromEntries(LatenessHistogram.BOUNDS.map((b, i) => [`le${b}`, this.buckets[i] ?? 0])),
+      buckets: Object.fromEntries(
+        LatenessHistogram.BOUNDS.map((b, i) => [b === Infinity ? 'inf' : `le${b}`, this.buckets[i] ?? 0]),
+      ),
     };
   }
 }
@@ -98,6 +100,8 @@ export interface InstanceDeps {
   readonly notifier: NotifyPort;
   /** Shared by all instances of the process. */
   readonly lateness: LatenessHistogram;
+  /** Run `fn` on the next event-loop turn (setImmediate): sub-millisecond Master_Down firing. */
+  readonly defer?: (fn: () => void) => void;
   /** Called after every step (the sync group follows its members through it). */
   readonly onStep?: (inst: VrrpInstance, r: StepResult) => void;
 }
@@ -118,6 +122,9 @@ export interface InstanceSpec {
   readonly trackers?: readonly TrackerSpec[];
 }
 
+/** How early the Master_Down timer wakes to finish the wait on the event loop. */
+export const SPIN_EARLY_MS = 1.5;
+
 const STATE_NAMES = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stop: 'STOP' } as const;
 
 export class VrrpInstance {
@@ -127,6 +134,8 @@ export class VrrpInstance {
   readonly errors = { advertSend: 0, garpSend: 0, vip: 0 };
   private timer: TimerHandle | undefined;
   private timerAt = 0;
+  private spinning = false;
+  private spin = 0;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly added = new Set<string>();
   private readonly log: Logger;
@@ -252,17 +261,27 @@ export class VrrpInstance {
       case 'removeVips':
         this.queueVips('del');
         break;
-      case 'sendGarp':
-        this.sendGarp(a.repeat);
+      case 'sendGarp': {
+        // after the queued VIP adds (keepalived's order: advert, VIPs, GARP), and only if still master
+        const repeat = a.repeat;
+        this.vipChain = this.vipChain.then(() => {
+          if (this.st.name === 'master') this.sendGarp(repeat);
+        });
         break;
+      }
       case 'notify': {
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
-        this.log.info(`Entering ${to ?? 'INIT'} state`, {
-          from: a.from,
-          reason: a.reason,
-          priority: a.priority,
-        });
-        if (to) this.deps.notifier.stateChanged(this.spec.notify, to, a.priority);
+        // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
+        const emit = () => {
+          this.log.info(`Entering ${to ?? 'INIT'} state`, {
+            from: a.from,
+            reason: a.reason,
+            priority: a.priority,
+          });
+          if (to) this.deps.notifier.stateChanged(this.spec.notify, to, a.priority);
+        };
+        if (this.deps.defer && a.reason !== 'shutdown') this.deps.defer(emit);
+        else emit();
         break;
       }
       case 'notifyMasterRxLowerPri':
@@ -337,6 +356,8 @@ export class VrrpInstance {
   private cancelTimer(): void {
     if (this.timer) this.deps.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.spin++; // invalidates a pending spin callback
+    this.spinning = false;
   }
 
   /** Keep one real timer at the machine's earliest deadline. */
@@ -346,22 +367,34 @@ export class VrrpInstance {
       this.cancelTimer();
       return;
     }
-    if (this.timer && this.timerAt === d.at) return;
+    if (this.timerAt === d.at && (this.timer || this.spinning)) return;
     this.cancelTimer();
     this.timerAt = d.at;
-    this.timer = this.deps.timers.setTimeout(() => this.fire(d.at), d.at - this.deps.clock.now());
+    // Master_Down_Timer decides failover time: wake SPIN_EARLY_MS early and finish on the event
+    // loop (setImmediate), because timers have millisecond granularity. It fires once per takeover.
+    const early = d.which === 'masterDown' && this.deps.defer ? SPIN_EARLY_MS : 0;
+    this.timer = this.deps.timers.setTimeout(() => this.fire(d.at), d.at - this.deps.clock.now() - early);
   }
 
   private fire(at: number): void {
     this.timer = undefined;
+    this.spinning = false;
     const now = this.deps.clock.now();
-    this.deps.lateness.observe(now - at);
-    const due = dueTimers(this.st, now);
-    if (due.length === 0) {
-      this.arm(); // woke a little early (timer granularity): re-arm for the remainder
+    if (now < at) {
+      const defer = this.deps.defer;
+      if (defer && at - now <= SPIN_EARLY_MS + 1) {
+        const token = this.spin;
+        this.spinning = true;
+        defer(() => {
+          if (token === this.spin) this.fire(at);
+        });
+      } else {
+        this.arm(); // woke early (timer granularity): re-arm for the remainder
+      }
       return;
     }
-    for (const which of due) {
+    this.deps.lateness.observe(now - at);
+    for (const which of dueTimers(this.st, now)) {
       // a previous timer's actions may have cancelled or moved this one
       const at2 = this.st.timers[which];
       if (at2 === undefined || at2 > this.deps.clock.now()) continue;

@@ -9,7 +9,7 @@
  * (test/netns/sniffer.ts), and poll for an address.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ export interface Lab {
   readonly dir: string;
   exec(ns: string, argv: readonly string[], opts?: { allowFail?: boolean }): Promise<ExecResult>;
   /** Spawn a long-running process in a namespace (killed by destroy()). */
-  spawn(ns: string, argv: readonly string[], env?: Record<string, string>): ChildProcess;
+  spawn(ns: string, argv: readonly string[], env?: Record<string, string>, logFile?: string): ChildProcess;
   /** Addresses on eth0 of a node (`ip -o addr show dev eth0`). */
   addresses(node: LabNode): Promise<string[]>;
   hasAddress(node: LabNode, addr: string): Promise<boolean>;
@@ -120,12 +120,16 @@ export async function createLab(n: number, opts: { net?: number } = {}): Promise
     nodes,
     dir,
     exec: (ns, argv, o) => sh(['ip', 'netns', 'exec', ns, ...argv], o?.allowFail ?? false),
-    spawn(ns, argv, env) {
+    spawn(ns, argv, env, logFile) {
+      // a daemon's output goes to a file: a pipe that this (busy) test process drains late would
+      // block the daemon's synchronous stdout writes and distort its timing
+      const out = logFile === undefined ? 'pipe' : openSync(logFile, 'a');
       const c = spawn('ip', ['netns', 'exec', ns, ...argv], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', out, out],
         env: { ...process.env, ...(env ?? {}) },
         detached: false,
       });
+      if (typeof out === 'number') closeSync(out);
       children.add(c);
       c.on('exit', () => children.delete(c));
       return c;
@@ -310,22 +314,29 @@ export interface LvsdStats {
 }
 
 function daemonOf(lab: Lab, node: LabNode, proc: ChildProcess, runDir: string): Daemon {
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const logFile = join(runDir, 'output.log');
+  const readOut = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return {
     proc,
     node,
     runDir,
-    output: () => out,
+    output: readOut,
     async stats() {
       const f = join(runDir, 'vrrp-stats.json');
       rmSync(f, { force: true });
-      // SIGUSR1 before lvsd installed its handler would kill it: wait for the start line
-      await waitFor('lvsd started', () => out.includes('VRRP engine started'), 10_000);
-      proc.kill('SIGUSR1');
-      await waitFor('stats dump', () => existsSync(f), 5000);
+      // SIGUSR1 before lvsd installed its handler would kill it: wait for its pidfile
+      await waitFor('lvsd pidfile', () => existsSync(join(runDir, 'vrrp.pid')), 10_000);
+      // before the engine is up SIGUSR1 dumps nothing: ask again until a dump appears
+      await waitFor(
+        'stats dump',
+        async () => {
+          proc.kill('SIGUSR1');
+          for (let i = 0; i < 10 && !existsSync(f); i++) await sleep(20);
+          return existsSync(f);
+        },
+        10_000,
+      );
       await sleep(20);
       return JSON.parse(readFileSync(f, 'utf8')) as LvsdStats;
     },
@@ -345,9 +356,8 @@ export function startLvsd(lab: Lab, node: LabNode, conf: string): Daemon {
   const proc = lab.spawn(
     node.ns,
     [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '--vrrp-only', '-f', file],
-    {
-      LVSD_RUN_DIR: runDir,
-    },
+    { LVSD_RUN_DIR: runDir },
+    join(runDir, 'output.log'),
   );
   return daemonOf(lab, node, proc, runDir);
 }
@@ -363,23 +373,28 @@ export function startKeepalived(
   writeFileSync(file, conf);
   const pid = join(runDir, 'k.pid');
   const vpid = join(runDir, 'v.pid');
-  const proc = lab.spawn(node.ns, [
-    'keepalived',
-    '-n',
-    '-l',
-    '-D',
-    '--vrrp',
-    '-f',
-    file,
-    '-p',
-    pid,
-    '-r',
-    vpid,
-    '-c',
-    join(runDir, 'c.pid'),
-    '-i',
-    node.name,
-  ]);
+  const proc = lab.spawn(
+    node.ns,
+    [
+      'keepalived',
+      '-n',
+      '-l',
+      '-D',
+      '--vrrp',
+      '-f',
+      file,
+      '-p',
+      pid,
+      '-r',
+      vpid,
+      '-c',
+      join(runDir, 'c.pid'),
+      '-i',
+      node.name,
+    ],
+    undefined,
+    join(runDir, 'output.log'),
+  );
   const d = daemonOf(lab, node, proc, runDir);
   return {
     ...d,

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * VRRP failover benchmark, lvsd vs keepalived side by side in one run (root; network namespaces
+ * on a bridge made by test/netns/harness.ts; traffic stays inside them). Method as in
+ * /work/shared/reference/keepalived-measured.md: an AF_PACKET sniffer on the bridge (kernel
+ * timestamps) and `ip -ts monitor address` in the backup's namespace; each SIGKILL falls at a
+ * random phase of the advert timer; times are measured from the dead master's LAST ADVERT.
+ *  1. 20 SIGKILL failovers per implementation, v3, advert_int 0.1, priorities 150/100:
+ *     last advert → VIP on the backup, last advert → first GARP (p50/p99/max).
+ *  2. lvsd timer lateness (its own histogram) while another process burns CPU.
+ *  3. 200 instances failing over at once (v3, advert_int 1): per VRID last advert → VIP.
+ *  4. CPU of 200 masters / 200 backups at 1 s adverts over a 20 s window.
+ * Writes bench/results/failover.md. Usage: node dist/bench/failover.js [--trials N]
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import {
+  createLab,
+  repoRoot,
+  sleep,
+  sniff,
+  startKeepalived,
+  startLvsd,
+  waitFor,
+  type Daemon,
+  type Lab,
+  type LabNode,
+} from '../test/netns/harness.js';
+import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
+
+type Impl = 'lvsd' | 'keepalived';
+const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 20;
+
+interface AddrEvent {
+  ts: number;
+  addr: string;
+  deleted: boolean;
+}
+
+/** `ip -ts monitor address` in a namespace: address add/delete events with userspace timestamps. */
+function monitor(lab: Lab, node: LabNode): { events: AddrEvent[]; stop(): void } {
+  const c: ChildProcess = lab.spawn(node.ns, ['ip', '-ts', 'monitor', 'address']);
+  const events: AddrEvent[] = [];
+  let buf = '';
+  c.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d+)\] (Deleted )?.*inet6? ([0-9a-f.:]+)\//.exec(line);
+      if (!m) continue;
+      const ts = Date.parse(`${m[1]}Z`) + Number(`0.${m[2]}`) * 1000;
+      events.push({ ts, addr: m[4] ?? '', deleted: m[3] !== undefined });
+    }
+  });
+  return { events, stop: () => c.kill('SIGKILL') };
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+}
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+
+function start(
+  impl: Impl,
+  lab: Lab,
+  node: LabNode,
+  inst: InstanceConf[],
+): Daemon & { killHard(): Promise<void> } {
+  const conf = vrrpConf(node, inst);
+  if (impl === 'keepalived') return startKeepalived(lab, node, conf);
+  const d = startLvsd(lab, node, conf);
+  return {
+    ...d,
+    async killHard() {
+      d.kill('SIGKILL');
+      await d.exited();
+    },
+  };
+}
+
+interface Trial {
+  toVip: number;
+  toGarp: number;
+}
+
+/** Part 1: repeated SIGKILL failovers of one pair. */
+async function failovers(impl: Impl): Promise<Trial[]> {
+  const lab = await createLab(2);
+  try {
+    const [n1, n2] = lab.nodes as [LabNode, LabNode];
+    const vip = `10.${lab.net}.0.100`;
+    const inst = (p: number): InstanceConf[] => [
+      { priority: p, version: 3, advertInt: 0.1, vips: [`${vip}/32`], garpMasterDelay: 0 },
+    ];
+    const sn = await sniff(lab);
+    const mon = monitor(lab, n2);
+    const d2 = start(impl, lab, n2, inst(100));
+    const trials: Trial[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const d1 = start(impl, lab, n1, inst(150));
+      await waitFor(
+        'master on n1',
+        async () => (await lab.hasAddress(n1, vip)) && !(await lab.hasAddress(n2, vip)),
+        10_000,
+      );
+      await sleep(300 + Math.random() * 1000); // random phase of the advert timer
+      const killAt = Date.now();
+      await d1.killHard();
+      await waitFor('VIP on n2', () => lab.hasAddress(n2, vip), 5000, 5);
+      await sleep(50);
+      const last = sn.frames
+        .filter((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.ts <= killAt + 5)
+        .at(-1);
+      const garp = sn.frames.find(
+        (f) => f.kind === 'arp' && f.srcMac === n2.mac && f.target === vip && f.ts > killAt,
+      );
+      const add = mon.events.find((e) => !e.deleted && e.addr === vip && e.ts > killAt);
+      if (!last || !garp || !add) {
+        process.stderr.write(
+          `${impl} trial ${i}: missing ${!last ? 'last advert' : !garp ? 'GARP' : 'VIP event'}\n`,
+        );
+        continue;
+      }
+      trials.push({ toVip: add.ts - last.ts, toGarp: garp.ts - last.ts });
+      process.stderr.write(
+        `${impl} trial ${i}: VIP +${f1(add.ts - last.ts)} ms, GARP +${f1(garp.ts - last.ts)} ms\n`,
+      );
+    }
+    d2.kill('SIGKILL');
+    sn.stop();
+    mon.stop();
+    return trials;
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** Part 2: lvsd timer lateness with a CPU burner running (same namespace pair, 0.1 s adverts). */
+async function latenessUnderLoad(seconds: number): Promise<{ burn: object; idle: object }> {
+  const lab = await createLab(2);
+  try {
+    const [n1, n2] = lab.nodes as [LabNode, LabNode];
+    const inst = (p: number): InstanceConf[] => [
+      { priority: p, version: 3, advertInt: 0.1, vips: [`10.${lab.net}.0.100/32`] },
+    ];
+    const d1 = start('lvsd', lab, n1, inst(150));
+    const d2 = start('lvsd', lab, n2, inst(100));
+    await waitFor('master', () => lab.hasAddress(n1, `10.${lab.net}.0.100`), 10_000);
+    await sleep(seconds * 1000);
+    const idle = (await d1.stats()).timerLateness;
+    const burners = cpus().map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    await sleep(seconds * 1000);
+    const s = await d1.stats();
+    for (const b of burners) b.kill('SIGKILL');
+    d2.kill('SIGKILL');
+    return {
+      idle,
+      burn: {
+        ...s.timerLateness,
+        note: `${burners.length} busy-loop processes (one per CPU), counts include the idle phase`,
+      },
+    };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** 200 instances: VRIDs 1..200, VIPs 10.<net>.1.1..200; v3 advert_int 1. */
+function many(prio: number, net: number): InstanceConf[] {
+  return Array.from({ length: 200 }, (_, k) => ({
+    name: `VI_${k + 1}`,
+    vrid: k + 1,
+    priority: prio,
+    version: 3 as const,
+    advertInt: 1,
+    vips: [`10.${net}.${1 + (k >> 8)}.${(k % 250) + 1}/32`],
+    garpMasterDelay: 0,
+  }));
+}
+
+interface ManyResult {
+  firstVipAfterKill: number;
+  lastVipAfterKill: number;
+  lastAdvertToVip: { min: number; p50: number; max: number };
+  vips: number;
+}
+
+/** Part 3: 200 instances fail over at once. */
+async function manyFailover(impl: Impl): Promise<ManyResult> {
+  const lab = await createLab(2);
+  try {
+    const [n1, n2] = lab.nodes as [LabNode, LabNode];
+    const sn = await sniff(lab);
+    const mon = monitor(lab, n2);
+    const confs = (p: number) => many(p, lab.net);
+    const d1 = start(impl, lab, n1, confs(150));
+    const d2 = start(impl, lab, n2, confs(100));
+    const lastVip = confs(150).at(-1)!.vips[0]!.split('/')[0]!;
+    await waitFor('all masters on n1', () => lab.hasAddress(n1, lastVip), 20_000, 100);
+    await sleep(3000 + Math.random() * 1000);
+    const killAt = Date.now();
+    await d1.killHard();
+    await waitFor('all VIPs on n2', async () => (await lab.addresses(n2)).length >= 200 + 2, 15_000, 20);
+    await sleep(200);
+    const perVrid: number[] = [];
+    const adds = mon.events.filter((e) => !e.deleted && e.ts > killAt);
+    for (const c of confs(150)) {
+      const vip = c.vips[0]!.split('/')[0]!;
+      const last = sn.frames
+        .filter((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.vrid === c.vrid && f.ts <= killAt + 5)
+        .at(-1);
+      const add = adds.find((e) => e.addr === vip);
+      if (last && add) perVrid.push(add.ts - last.ts);
+    }
+    const addTimes = adds.map((e) => e.ts - killAt);
+    d2.kill('SIGKILL');
+    sn.stop();
+    mon.stop();
+    return {
+      firstVipAfterKill: Math.min(...addTimes),
+      lastVipAfterKill: Math.max(...addTimes),
+      lastAdvertToVip: { min: quantile(perVrid, 0), p50: quantile(perVrid, 0.5), max: quantile(perVrid, 1) },
+      vips: perVrid.length,
+    };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** sum_exec_runtime (ns) of a process and all its threads, from /proc/PID/schedstat. */
+function cpuNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of processes in a namespace (keepalived: parent + VRRP child). */
+function nsPids(ns: string): number[] {
+  return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+}
+
+/** Part 4: CPU of 200 masters and 200 backups at 1 s adverts. */
+async function manyCpu(impl: Impl, windowS: number): Promise<{ master: number; backup: number }> {
+  const lab = await createLab(2);
+  try {
+    const [n1, n2] = lab.nodes as [LabNode, LabNode];
+    start(impl, lab, n1, many(150, lab.net));
+    start(impl, lab, n2, many(100, lab.net));
+    const lastVip = many(150, lab.net).at(-1)!.vips[0]!.split('/')[0]!;
+    await waitFor('all masters on n1', () => lab.hasAddress(n1, lastVip), 20_000, 100);
+    await sleep(8000); // settle: past the 5 s second GARP burst
+    const p1 = nsPids(n1.ns);
+    const p2 = nsPids(n2.ns);
+    const sum = (ps: number[]) => ps.reduce((a, p) => a + cpuNs(p), 0);
+    const [a1, a2] = [sum(p1), sum(p2)];
+    await sleep(windowS * 1000);
+    const [b1, b2] = [sum(p1), sum(p2)];
+    return { master: ((b1 - a1) / 1e9 / windowS) * 100, backup: ((b2 - a2) / 1e9 / windowS) * 100 };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('bench/failover needs root (network namespaces)');
+  const started = new Date();
+  const loadStart = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  const rows: string[] = [];
+  const res: Record<Impl, Trial[]> = { lvsd: [], keepalived: [] };
+  for (const impl of ['lvsd', 'keepalived'] as const) res[impl] = await failovers(impl);
+  const lat = await latenessUnderLoad(5);
+  const manyRes: Partial<Record<Impl, ManyResult>> = {};
+  for (const impl of ['lvsd', 'keepalived'] as const) manyRes[impl] = await manyFailover(impl);
+  const cpu: Partial<Record<Impl, { master: number; backup: number }>> = {};
+  for (const impl of ['lvsd', 'keepalived'] as const) cpu[impl] = await manyCpu(impl, 20);
+
+  const mdi = 300 + (156 / 256) * 100; // 360.9 ms at priority 100, 0.1 s adverts
+  rows.push(`# VRRP failover: lvsd vs keepalived`, '');
+  rows.push(
+    `Machine: ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ` +
+      `keepalived ${spawnVersion()}. Date: ${started.toISOString()}. Command: \`node dist/bench/failover.js\` (root). ` +
+      `Load average at start / end: ${loadStart} / ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}.`,
+    '',
+    'Method: as in keepalived-measured.md (bridge sniffer with kernel timestamps; `ip -ts monitor address` in the',
+    "backup's namespace; kill at a random phase; times from the dead master's last advert). The machine is shared",
+    'with other jobs (2 CPUs), so outliers are load, not protocol.',
+    '',
+    `## 1. SIGKILL failover, v3, advert_int 0.1, backup priority 100 (Master_Down_Interval ${mdi.toFixed(1)} ms), ${TRIALS} trials each`,
+    '',
+    '| impl | n | last advert → VIP p50 | p99 | max | last advert → first GARP p50 | p99 | max |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const impl of ['lvsd', 'keepalived'] as const) {
+    const v = res[impl].map((t) => t.toVip);
+    const g = res[impl].map((t) => t.toGarp);
+    rows.push(
+      `| ${impl} | ${v.length} | ${f1(quantile(v, 0.5))} | ${f1(quantile(v, 0.99))} | ${f1(quantile(v, 1))} | ${f1(quantile(g, 0.5))} | ${f1(quantile(g, 0.99))} | ${f1(quantile(g, 1))} |`,
+    );
+  }
+  rows.push('', `Goal: MDI + ≤ 2 ms at p99 (${(mdi + 2).toFixed(1)} ms).`, '');
+  rows.push('## 2. lvsd timer lateness (ms; its own histogram, bucket upper bounds for p50/p99)', '');
+  rows.push('```json', JSON.stringify(lat, null, 2), '```', '');
+  rows.push('## 3. 200 instances failing over at once (v3, advert_int 1, MDI 3609 ms)', '');
+  rows.push(
+    '| impl | VIPs measured | kill → first VIP | kill → last VIP | last advert → VIP min | p50 | max |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const impl of ['lvsd', 'keepalived'] as const) {
+    const m = manyRes[impl]!;
+    rows.push(
+      `| ${impl} | ${m.vips} | ${f1(m.firstVipAfterKill)} | ${f1(m.lastVipAfterKill)} | ${f1(m.lastAdvertToVip.min)} | ${f1(m.lastAdvertToVip.p50)} | ${f1(m.lastAdvertToVip.max)} |`,
+    );
+  }
+  rows.push('', 'Goal: the last VIP within MDI + 20 ms of its last advert (3629 ms).', '');
+  rows.push(
+    '## 4. CPU, 200 instances at 1 s adverts, 20 s window (schedstat; % of one CPU, all processes of the node)',
+    '',
+  );
+  rows.push('| impl | 200 masters | 200 backups |', '|---|---|---|');
+  for (const impl of ['lvsd', 'keepalived'] as const) {
+    rows.push(`| ${impl} | ${cpu[impl]!.master.toFixed(2)} % | ${cpu[impl]!.backup.toFixed(2)} % |`);
+  }
+  rows.push('', 'Goal: lvsd ≤ keepalived (about 1 % for 200 masters).', '');
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'failover.md'), rows.join('\n'));
+  process.stdout.write(rows.join('\n') + '\n');
+}
+
+function spawnVersion(): string {
+  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
+  return /Keepalived (v\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? '?';
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench/failover: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -219,6 +219,7 @@ function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
   if (t.s.effectivePriority === 254 && (adv.src !== t.s.masterSrc || adv.priority !== 255)) restoreOwner(t);
   if (adv.priority === 0) {
     // RFC 9568 §6.4.2: Master_Down_Timer = Skew_Time.
+    t.set({ masterSrc: adv.src, masterPriority: 0 });
     t.arm('masterDown', t.now + skewMs(t.s));
     return;
   }
@@ -237,7 +238,9 @@ function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
       return;
     }
   }
-  // Discard: Master_Down_Timer keeps running, we preempt when it fires.
+  // Discard: Master_Down_Timer keeps running, we preempt when it fires (keepalived still records
+  // who the lower-priority master is).
+  t.set({ masterSrc: adv.src, masterPriority: adv.priority });
 }
 
 function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
@@ -299,7 +302,15 @@ function onTimer(t: Tx, which: TimerName): void {
         t.arm('masterDown', t.now + masterDownMs(t.s));
         return;
       }
-      becomeMaster(t, 'masterDown');
+      // Why: the master released (priority 0), we preempt a lower priority, or it went silent.
+      becomeMaster(
+        t,
+        t.s.masterPriority === 0
+          ? 'priorityZero'
+          : t.s.masterPriority !== undefined && t.s.masterPriority < t.s.effectivePriority
+            ? 'preempted'
+            : 'masterDown',
+      );
       return;
     case 'advert':
       if (name === 'master') {

@@ -127,11 +127,11 @@ export interface ReceivedAdvert {
 
 /** Why a received packet was dropped. Closed: metrics and tests share it. */
 export type DropReason =
-  | 'truncated' // shorter than the header or than its address list
-  | 'badLength' // length does not match count + version (beyond tolerated padding)
+  | 'truncated' // shorter than the 8-byte VRRP header (or the IP header)
+  | 'badLength' // bytes after the advertised addresses (receiveAdvert), or an IP length that lies
   | 'badVersion'
   | 'badType'
-  | 'badCount' // count of addresses is zero where required, or does not fit
+  | 'badCount' // the count announces more addresses (and auth data) than the packet holds
   | 'badChecksum'
   | 'badTtl' // TTL / hop limit != 255 on multicast
   | 'badVrid' // not our VRID
@@ -139,7 +139,7 @@ export type DropReason =
   | 'badAuthType' // auth type unknown or differs from ours
   | 'authMismatch' // PASS differs
   | 'intervalMismatch' // v2 Adver Int differs from ours
-  | 'vipMismatch' // address list differs (counted; see validateAdvert for whether it drops)
+  | 'vipMismatch' // address list differs from ours: counted, but the advert is accepted (keepalived)
   | 'ownAdvert' // our own packet looped back
   | 'unicastSrcNotPeer' // check_unicast_src and the source is not a peer
   | 'ownerIgnore' // owner_ignore_adverts

@@ -61,6 +61,7 @@ test('priority-0 advert: backup takes over after Skew_Time only (60.937 ms at 0.
   h.to(510.937);
   t.is(h.name, 'master');
   t.is(h.stats.priZeroRcvd, 1);
+  t.deepEqual(h.transitions().at(-1), [510.937, 'backup', 'master', 'priorityZero']);
 });
 
 test('v3 backup adopts the master advert interval (1 s master, 0.1 s own): MDI 3609.375 ms', (t) => {
@@ -99,6 +100,7 @@ test('preempt: a lower-priority master is ignored and preempted when the down ti
   h.adverts(0, 300, 100, 100).to(399);
   // MDI at prio 150: 300 + (106*10*625/16 = 41406 µs) = 341.406 ms after start (never re-armed).
   t.is(h.entered('master'), 341.406);
+  t.deepEqual(h.transitions().at(-1), [341.406, 'backup', 'master', 'preempted']);
   // Then the lower-priority advert reaches the new master: it answers at once (RFC 9568) + GARPs.
   h.advert(400, 100);
   t.deepEqual(h.at(400), [

@@ -32,7 +32,7 @@ export function finalizeLvs(
   trackFiles: TrackFile[],
 ): { groups: VirtualServerGroup[]; servers: VirtualServer[] } {
   const groups: VirtualServerGroup[] = vsgs.map((g) => {
-    if (g.entries.length === 0) {
+    if (g.entries.length === 0 && g.written === 0) {
       ctx.diags.error(g.loc, `virtual_server_group \`${g.name}\` is empty`, 'virtual_server_group');
     }
     return { name: g.name, entries: g.entries, loc: g.loc };

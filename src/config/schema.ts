@@ -200,7 +200,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'virtual_server_group': {
       const name = named(ctx, node, 'virtual_server_group');
       if (name === undefined) return;
-      const g: VsgDraft = { name, loc: node.loc, entries: [] };
+      const g: VsgDraft = { name, loc: node.loc, entries: [], written: body.length };
       vsgBlock(ctx, node, g);
       pushUnique(ctx, d.vsgs, g, 'virtual_server_group');
       return;

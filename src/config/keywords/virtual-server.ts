@@ -93,6 +93,8 @@ export interface VsgDraft {
   name: string;
   loc: SourceLoc;
   entries: VsgEntry[];
+  /** Lines written in the block (an empty group is reported only when there were none). */
+  written: number;
 }
 
 function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {

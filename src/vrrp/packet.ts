@@ -143,6 +143,9 @@ export function encodeAdvert(
  * Decode a VRRP message from the start of `buf` (the IP payload). Trailing bytes (padding) are
  * tolerated and not consumed. For v3 over IPv4 both checksum variants are accepted and the one that
  * matched is reported (`checksumMode`), so a peer with or without `v3_checksum_as_v2` interoperates.
+ * keepalived (vrrp.c vrrp_check_packet, 9cbce3e2) requires the pseudo-header form by default and
+ * checks nothing at all with `v3_checksum_as_v2`; accepting exactly the two valid forms is stricter
+ * than the latter and more tolerant than the former, and a corrupted packet still fails both.
  */
 export function decodeAdvert(buf: Uint8Array, ck: ChecksumContext): DecodeResult {
   if (buf.length < 8) return { ok: false, reason: 'truncated' };

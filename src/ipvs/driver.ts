@@ -35,12 +35,17 @@ import type { IpvsInfo, IpvsServiceState, IpvsTimeouts, ServiceKey, SyncDaemon }
 import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 
 export interface IpvsDriverOptions {
-  /** Requests per datagram in `apply` and in the per-service dest dumps. @default 64 */
+  /** Requests per datagram in `apply`. @default 128 */
   window?: number;
   /** Per-request timeout in ms. @default 15000 */
   timeoutMs?: number;
   /** Retries for EBUSY / ENOBUFS / EINTR. @default 3 */
   retries?: number;
+  /**
+   * Sockets used in parallel for the per-service GET_DEST dumps of `dump()` (one dump at a time
+   * per socket; each round trip is latency-bound). @default 4 (1 with `transport`)
+   */
+  dumpSockets?: number;
   /** For tests: a transport other than a real NETLINK_GENERIC socket. */
   transport?: NetlinkTransport;
 }
@@ -59,7 +64,15 @@ export async function openIpvsDriver(opts: IpvsDriverOptions = {}): Promise<Ipvs
       'generic netlink family IPVS not found: the ip_vs module is not loaded (modprobe ip_vs)',
     );
   }
-  return new IpvsDriver(client, family, opts);
+  const extra =
+    opts.transport === undefined
+      ? () =>
+          new GenlClient(
+            openNetlinkTransport(),
+            opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs },
+          )
+      : undefined;
+  return new IpvsDriver(client, family, opts, extra);
 }
 
 /** Human name of what an op touches, for messages: `virtual server TCP 10.0.0.1:80`. */
@@ -164,13 +177,40 @@ export class IpvsDriver implements IpvsKernel {
   private readonly window: number;
   private readonly retries: number;
 
+  private readonly dumpSockets: number;
+  private readonly dumpClients: GenlClient[] = [];
+
   constructor(
     private readonly client: GenlClient,
     private readonly family: number,
     opts: IpvsDriverOptions = {},
+    private readonly openExtraClient?: () => GenlClient,
   ) {
-    this.window = Math.max(1, opts.window ?? 64);
+    this.window = Math.max(1, opts.window ?? 128);
     this.retries = opts.retries ?? 3;
+    this.dumpSockets = openExtraClient === undefined ? 1 : Math.max(1, opts.dumpSockets ?? 4);
+  }
+
+  /** Run GET_DEST dumps on up to `dumpSockets` sockets at once; outcomes in input order. */
+  private async destDumps(msgs: GenlMessage[]): Promise<(GenlOutcome | undefined)[]> {
+    const n = Math.min(this.dumpSockets, Math.ceil(msgs.length / 8) || 1);
+    while (this.openExtraClient !== undefined && this.dumpClients.length < n - 1) {
+      this.dumpClients.push(this.openExtraClient());
+    }
+    const clients = [this.client, ...this.dumpClients].slice(0, n);
+    const out: (GenlOutcome | undefined)[] = new Array<GenlOutcome | undefined>(msgs.length).fill(undefined);
+    let next = 0;
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = next++; i < msgs.length; i = next++) {
+          const m = msgs[i];
+          if (m === undefined) continue;
+          const [o] = await c.exchange(this.family, IPVS_GENL_VERSION, [m], { window: 1 });
+          out[i] = o;
+        }
+      }),
+    );
+    return out;
   }
 
   /** One request (doit or dump) with p-retry on EBUSY/ENOBUFS/EINTR. */
@@ -231,13 +271,13 @@ export class IpvsDriver implements IpvsKernel {
       );
     }
     // GET_DEST is dump-only and per service. A netlink socket runs one dump at a time (a second
-    // one in flight gets EBUSY), so these go one per datagram.
+    // one in flight gets EBUSY), so each socket sends them one by one; several sockets share the work.
     const msgs: GenlMessage[] = services.map((s) => ({
       cmd: IpvsCmd.GET_DEST,
       attrs: encodeCmdAttrs({ serviceKey: s.service.key }),
       dump: true,
     }));
-    const outcomes = await this.client.exchange(this.family, IPVS_GENL_VERSION, msgs, { window: 1 });
+    const outcomes = await this.destDumps(msgs);
     for (const [i, s] of services.entries()) {
       const o: GenlOutcome | undefined = outcomes[i];
       const what = `real servers of virtual server ${describeService(s.service.key)}`;
@@ -307,6 +347,7 @@ export class IpvsDriver implements IpvsKernel {
       const end = Math.min(ops.length, i + this.window);
       const outcomes = await this.client.exchange(this.family, IPVS_GENL_VERSION, msgs.slice(i, end), {
         window: this.window,
+        ackLastOnly: true,
       });
       const firstBad = outcomes.findIndex((o) => o === undefined || !o.ok);
       if (firstBad < 0) {
@@ -346,5 +387,6 @@ export class IpvsDriver implements IpvsKernel {
 
   close(): void {
     this.client.close();
+    for (const c of this.dumpClients) c.close();
   }
 }

@@ -42,65 +42,93 @@ export function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** Builds a flat run of attributes. Throws only on programmer error (value out of range). */
+/**
+ * Builds a flat run of attributes in one growing buffer (nested attributes are written in place and
+ * their length patched). Throws only on programmer error (value out of range).
+ */
 export class AttrWriter {
-  private readonly parts: Buffer[] = [];
-  private size = 0;
+  private buf: Buffer;
+  private off = 0;
 
-  private put(type: number, payload: Buffer): this {
-    const len = NLA_HDRLEN + payload.length;
-    const hdr = Buffer.alloc(NLA_HDRLEN);
-    hdr.writeUInt16LE(len, 0);
-    hdr.writeUInt16LE(type, 2);
-    this.parts.push(hdr, payload);
-    const pad = align4(len) - len;
-    if (pad > 0) this.parts.push(Buffer.alloc(pad));
-    this.size += align4(len);
-    return this;
+  constructor(initialSize = 256) {
+    // Unsafe (pooled) is fine: every byte up to `off` is written, padding included.
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  private ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+
+  /** Writes the header, zero-fills the padding; returns the payload offset. */
+  private header(type: number, payloadLen: number): number {
+    const len = NLA_HDRLEN + payloadLen;
+    const total = align4(len);
+    this.ensure(total);
+    const at = this.off;
+    this.buf.writeUInt16LE(len, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    this.buf.fill(0, at + len, at + total);
+    this.off += total;
+    return at + NLA_HDRLEN;
   }
 
   u8(type: number, v: number): this {
-    const b = Buffer.alloc(1);
-    b.writeUInt8(v, 0);
-    return this.put(type, b);
+    this.buf.writeUInt8(v, this.header(type, 1));
+    return this;
   }
   u16(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v, 0);
-    return this.put(type, b);
+    this.buf.writeUInt16LE(v, this.header(type, 2));
+    return this;
   }
   u16be(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v, 0);
-    return this.put(type, b);
+    this.buf.writeUInt16BE(v, this.header(type, 2));
+    return this;
   }
   u32(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0, 0);
-    return this.put(type, b);
+    this.buf.writeUInt32LE(v >>> 0, this.header(type, 4));
+    return this;
   }
   u32be(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0, 0);
-    return this.put(type, b);
+    this.buf.writeUInt32BE(v >>> 0, this.header(type, 4));
+    return this;
+  }
+  /** Two host-order u32 (e.g. `struct ip_vs_flags { flags; mask; }`). */
+  u32pair(type: number, a: number, b: number): this {
+    const p = this.header(type, 8);
+    this.buf.writeUInt32LE(a >>> 0, p);
+    this.buf.writeUInt32LE(b >>> 0, p + 4);
+    return this;
   }
   /** NUL-terminated string. */
   string(type: number, s: string): this {
-    return this.put(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]));
+    const n = Buffer.byteLength(s, 'utf8');
+    const p = this.header(type, n + 1);
+    this.buf.write(s, p, 'utf8');
+    this.buf[p + n] = 0;
+    return this;
   }
-  bytes(type: number, b: Uint8Array): this {
-    return this.put(type, Buffer.from(b));
+  bytes(type: number, b: Uint8Array | readonly number[]): this {
+    this.buf.set(b, this.header(type, b.length));
+    return this;
   }
   nested(type: number, build: (w: AttrWriter) => void): this {
-    const inner = new AttrWriter();
-    build(inner);
-    return this.put(type | NLA_F_NESTED, inner.toBuffer());
+    this.ensure(NLA_HDRLEN);
+    const at = this.off;
+    this.off += NLA_HDRLEN;
+    build(this);
+    this.buf.writeUInt16LE(this.off - at, at);
+    this.buf.writeUInt16LE(type | NLA_F_NESTED, at + 2);
+    return this;
   }
   get length(): number {
-    return this.size;
+    return this.off;
   }
+  /** The attributes written so far (a view: do not write to this writer afterwards). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts, this.size);
+    return this.buf.subarray(0, this.off);
   }
 }
 
@@ -115,19 +143,33 @@ export interface GenlRequest {
   attrs: Uint8Array;
 }
 
-/** nlmsghdr + genlmsghdr + attributes, as one buffer. */
-export function encodeGenlRequest(r: GenlRequest): Buffer {
+/** Bytes one request takes in a datagram (messages are 4-byte aligned). */
+export function genlRequestSize(attrsLength: number): number {
+  return align4(NLMSG_HDRLEN + GENL_HDRLEN + attrsLength);
+}
+
+/** Write nlmsghdr + genlmsghdr + attributes at `off` (padding zeroed); returns the next offset. */
+export function writeGenlRequest(b: Buffer, off: number, r: GenlRequest): number {
   const len = NLMSG_HDRLEN + GENL_HDRLEN + r.attrs.length;
-  const b = Buffer.alloc(len);
-  b.writeUInt32LE(len, 0);
-  b.writeUInt16LE(r.family, 4);
-  b.writeUInt16LE(r.flags, 6);
-  b.writeUInt32LE(r.seq >>> 0, 8);
-  b.writeUInt32LE(r.port >>> 0, 12);
-  b.writeUInt8(r.cmd, 16);
-  b.writeUInt8(r.version, 17);
-  b.set(r.attrs, NLMSG_HDRLEN + GENL_HDRLEN);
-  return b;
+  b.writeUInt32LE(len, off);
+  b.writeUInt16LE(r.family, off + 4);
+  b.writeUInt16LE(r.flags, off + 6);
+  b.writeUInt32LE(r.seq >>> 0, off + 8);
+  b.writeUInt32LE(r.port >>> 0, off + 12);
+  b.writeUInt8(r.cmd, off + 16);
+  b.writeUInt8(r.version, off + 17);
+  b.writeUInt16LE(0, off + 18);
+  b.set(r.attrs, off + NLMSG_HDRLEN + GENL_HDRLEN);
+  const end = off + align4(len);
+  b.fill(0, off + len, end);
+  return end;
+}
+
+/** nlmsghdr + genlmsghdr + attributes, as one buffer (unpadded length). */
+export function encodeGenlRequest(r: GenlRequest): Buffer {
+  const b = Buffer.alloc(genlRequestSize(r.attrs.length));
+  writeGenlRequest(b, 0, r);
+  return b.subarray(0, NLMSG_HDRLEN + GENL_HDRLEN + r.attrs.length);
 }
 
 export interface NlMessage {

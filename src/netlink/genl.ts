@@ -15,7 +15,8 @@ import {
   decodeErrorPayload,
   decodeGenlPayload,
   decodeMessages,
-  encodeGenlRequest,
+  genlRequestSize,
+  writeGenlRequest,
 } from './codec.js';
 import type { NetlinkTransport } from './socket.js';
 
@@ -34,6 +35,18 @@ export interface GenlReply {
 /** Result of one request: its replies, or the kernel's errno (ETIMEDOUT = 110 when no answer came). */
 export type GenlOutcome = { ok: true; replies: GenlReply[] } | { ok: false; errno: number };
 
+export interface ExchangeOptions {
+  /** Requests per datagram. @default 64 */
+  window?: number;
+  /** Send no further datagram after one that held a failure. */
+  stopOnError?: boolean;
+  /**
+   * Ask for an ACK only on the last request of each datagram (the kernel still answers every
+   * failure). For requests without replies (NEW/SET/DEL): far fewer messages to read.
+   */
+  ackLastOnly?: boolean;
+}
+
 export interface GenlClientOptions {
   /** Give up on an unanswered request after this many ms. @default 15000 */
   timeoutMs?: number;
@@ -46,6 +59,8 @@ const EPROTO = 71;
 interface Pending {
   replies: GenlReply[];
   resolve: (o: GenlOutcome) => void;
+  /** Earlier requests of the same datagram sent without NLM_F_ACK: done when this one is. */
+  covers?: number[];
 }
 
 /** Generic netlink requests over one socket. Equivalent of libnl's genl_* calls. */
@@ -88,13 +103,13 @@ export class GenlClient {
     family: number,
     version: number,
     msgs: readonly GenlMessage[],
-    opts: { window?: number; stopOnError?: boolean } = {},
+    opts: ExchangeOptions = {},
   ): Promise<(GenlOutcome | undefined)[]> {
     const window = Math.max(1, opts.window ?? 64);
     const out: (GenlOutcome | undefined)[] = new Array<GenlOutcome | undefined>(msgs.length).fill(undefined);
     for (let start = 0; start < msgs.length; start += window) {
       const chunk = msgs.slice(start, start + window);
-      const results = await this.sendDatagram(family, version, chunk);
+      const results = await this.sendDatagram(family, version, chunk, opts.ackLastOnly === true);
       results.forEach((r, i) => (out[start + i] = r));
       if (opts.stopOnError === true && results.some((r) => !r.ok)) break;
     }
@@ -105,35 +120,43 @@ export class GenlClient {
     family: number,
     version: number,
     chunk: readonly GenlMessage[],
+    ackLastOnly: boolean,
   ): Promise<GenlOutcome[]> {
-    const bufs: Buffer[] = [];
     const promises: Promise<GenlOutcome>[] = [];
     const seqs: number[] = [];
     const wasIdle = this.pending.size === 0;
-    for (const m of chunk) {
+    // Without NLM_F_ACK the kernel answers only failures; the ACK of the datagram's last request
+    // (messages of a datagram run in order) then proves every earlier one succeeded.
+    const lastOnly = ackLastOnly && chunk.every((m) => m.dump !== true);
+    let size = 0;
+    for (const m of chunk) size += genlRequestSize(m.attrs.length);
+    const datagram = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const [i, m] of chunk.entries()) {
       const seq = this.nextSeq();
       seqs.push(seq);
       // Dumps end with NLMSG_DONE; no ACK is asked for (older kernels never send one after DONE).
-      const flags = NlFlags.REQUEST | (m.dump === true ? NlFlags.DUMP : NlFlags.ACK);
-      bufs.push(
-        encodeGenlRequest({
-          family,
-          cmd: m.cmd,
-          version,
-          flags,
-          seq,
-          port: this.transport.port,
-          attrs: m.attrs,
-        }),
-      );
+      const ack = !lastOnly || i === chunk.length - 1 ? NlFlags.ACK : 0;
+      const flags = NlFlags.REQUEST | (m.dump === true ? NlFlags.DUMP : ack);
+      off = writeGenlRequest(datagram, off, {
+        family,
+        cmd: m.cmd,
+        version,
+        flags,
+        seq,
+        port: this.transport.port,
+        attrs: m.attrs,
+      });
       promises.push(new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })));
     }
+    const last = this.pending.get(seqs[seqs.length - 1] ?? -1);
+    if (lastOnly && last !== undefined) last.covers = seqs.slice(0, -1);
     if (wasIdle) this.transport.keepAlive(true);
     const timer = setTimeout(() => {
       for (const s of seqs) this.settle(s, { ok: false, errno: ETIMEDOUT });
     }, this.timeoutMs);
     try {
-      this.transport.send(Buffer.concat(bufs));
+      this.transport.send(datagram);
     } catch {
       for (const s of seqs) this.settle(s, { ok: false, errno: EPROTO });
     }
@@ -147,10 +170,14 @@ export class GenlClient {
     return this.seq;
   }
 
-  private settle(seq: number, o: GenlOutcome): void {
+  /** `fromKernel`: the kernel answered this request (so it ran everything before it). */
+  private settle(seq: number, o: GenlOutcome, fromKernel = false): void {
     const p = this.pending.get(seq);
     if (p === undefined) return;
     this.pending.delete(seq);
+    // The kernel ran the covered requests before this one; any failure among them was answered
+    // (and settled) already, so the rest succeeded. A timeout or socket error leaves them unknown.
+    for (const c of p.covers ?? []) this.settle(c, fromKernel ? { ok: true, replies: [] } : o);
     if (this.pending.size === 0) this.transport.keepAlive(false);
     p.resolve(o.ok ? { ok: true, replies: p.replies } : o);
   }
@@ -169,11 +196,12 @@ export class GenlClient {
           this.settle(
             e.value.seq,
             e.value.errno === 0 ? { ok: true, replies: [] } : { ok: false, errno: e.value.errno },
+            true,
           );
       } else if (m.type === NlMsgType.DONE) {
         // A dump may end with a negative errno in DONE's payload.
         const err = m.payload.length >= 4 ? 0 - m.payload.readInt32LE(0) : 0;
-        this.settle(m.seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] });
+        this.settle(m.seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] }, true);
       } else if (m.type >= 0x10) {
         const g = decodeGenlPayload(m.payload);
         const p = this.pending.get(m.seq);

@@ -82,3 +82,32 @@ test('a socket ENOBUFS fails every request in flight with ENOBUFS', async (t) =>
     { ok: false, errno: 105 },
   ]);
 });
+
+test('ackLastOnly: only the last request of a datagram asks for an ACK; failures still answered', async (t) => {
+  const tr = fakeTransport((r) => (r.cmd === 5 ? { errno: 17 } : {}));
+  const c = new GenlClient(tr);
+  const msgs = [1, 5, 2, 2, 5].map((cmd) => ({ cmd, attrs: Buffer.alloc(0) }));
+  const out = await c.exchange(40, 1, msgs, { window: 3, ackLastOnly: true });
+  t.deepEqual(
+    tr.requests.map((r) => (r.flags & NlFlags.ACK) !== 0),
+    [false, false, true, false, true],
+  );
+  t.deepEqual(
+    out.map((o) => (o === undefined ? 'unsent' : o.ok ? 'ok' : o.errno)),
+    ['ok', 17, 'ok', 'ok', 17],
+  );
+});
+
+test('ackLastOnly: a lost datagram leaves every request of it timed out, none reported ok', async (t) => {
+  const c = new GenlClient(
+    fakeTransport(() => 'drop'),
+    { timeoutMs: 20 },
+  );
+  const msgs = [1, 2, 3].map((cmd) => ({ cmd, attrs: Buffer.alloc(0) }));
+  const out = await c.exchange(40, 1, msgs, { ackLastOnly: true });
+  t.deepEqual(out, [
+    { ok: false, errno: 110 },
+    { ok: false, errno: 110 },
+    { ok: false, errno: 110 },
+  ]);
+});

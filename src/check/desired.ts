@@ -9,7 +9,7 @@
  *   absent, or present at weight 0 with `sorry_server_inhibit`;
  * - `uthreshold`/`lthreshold` are programmed so IPVS marks a real overloaded.
  */
-import type { IpvsDestination, IpvsTable } from '../ipvs/model.js';
+import type { IpvsDestination, IpvsServiceEntry, IpvsTable } from '../ipvs/model.js';
 import { compareDestinations, compareServices, destinationId, serviceId } from '../ipvs/model.js';
 import { effectiveWeight, realAlive } from './real-server.js';
 import type { CheckSpec, RealServerSpec, SorryServerSpec, VirtualServerSpec } from './types.js';
@@ -79,14 +79,18 @@ export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): I
   return [...dests.values()].sort(compareDestinations);
 }
 
+/** The entries of one virtual server: its service and, for a group, every member service. */
+export function desiredEntries(vs: VirtualServerSpec, world: CheckWorld): IpvsServiceEntry[] {
+  const destinations = desiredDestinations(vs, world);
+  const out: IpvsServiceEntry[] = [{ service: vs.service, destinations }];
+  for (const also of vs.alsoServices ?? [])
+    out.push({ service: also, destinations: destinations.map((d) => ({ ...d })) });
+  return out;
+}
+
 /** The whole desired table, services and destinations in canonical order. */
 export function desiredTable(spec: CheckSpec, world: CheckWorld): IpvsTable {
-  const table: IpvsTable = [];
-  for (const vs of spec.virtualServers) {
-    const destinations = desiredDestinations(vs, world);
-    table.push({ service: vs.service, destinations });
-    for (const also of vs.alsoServices ?? [])
-      table.push({ service: also, destinations: destinations.map((d) => ({ ...d })) });
-  }
-  return table.sort((a, b) => compareServices(a.service.key, b.service.key));
+  return spec.virtualServers
+    .flatMap((vs) => desiredEntries(vs, world))
+    .sort((a, b) => compareServices(a.service.key, b.service.key));
 }

@@ -14,7 +14,7 @@ import type { IpvsTable } from '../ipvs/model.js';
 import { formatAddrPort, serviceId } from '../ipvs/model.js';
 import type { IpvsKernel } from '../ipvs/ops.js';
 import { reconcile } from '../ipvs/reconcile.js';
-import { desiredTable } from './desired.js';
+import { desiredEntries, desiredTable } from './desired.js';
 import type { Probe } from './probe.js';
 import type { ProbeFactory } from './probes.js';
 import { effectiveWeight, realAlive } from './real-server.js';
@@ -86,7 +86,10 @@ export class CheckManager {
   #drained = new Set<string>();
   #owned = new Set<string>();
   #syncing: Promise<void> | undefined;
-  #dirty = false;
+  /** A full reconcile of every owned service is due (start, reload, drift repair, stop). */
+  #fullDirty = false;
+  /** Virtual servers whose reals changed since the last sync (reconciled alone: O(changed)). */
+  #dirtyVs = new Set<VirtualServerSpec>();
   #retryTimer: ReturnType<Timers['setTimeout']> | undefined;
   #batchTimer: ReturnType<Timers['setTimeout']> | undefined;
   #lastSyncAt = -Infinity;
@@ -182,6 +185,7 @@ export class CheckManager {
     const events = applyCheckStep(this.#world, vs, rs, index, step);
     if (events.length > 0) {
       this.#handle(events);
+      this.#dirtyVs.add(vs);
       this.#requestSync();
     }
     return step.delayMs;
@@ -237,7 +241,8 @@ export class CheckManager {
         rs: rsText(rs, vs),
       });
       this.#handle(setDrained(this.#world, vs, rs, drained));
-      await this.sync();
+      this.#dirtyVs.add(vs);
+      await this.#kick();
       return;
     }
     throw new LvsdError('LVSD_E_CONTROL', `no real server ${rsRef} in virtual server ${vsRef}`);
@@ -254,38 +259,56 @@ export class CheckManager {
     const wait = Math.max(0, this.#lastSyncAt + (this.#o.minSyncIntervalMs ?? 100) - this.#o.clock.now());
     this.#batchTimer = this.#o.timers.setTimeout(() => {
       this.#batchTimer = undefined;
-      void this.sync();
+      void this.#kick();
     }, wait);
   }
 
-  /** One reconcile round against the cached kernel table; re-read when stale or after a failure. */
-  async #round(desired: IpvsTable): Promise<number> {
+  /**
+   * One reconcile round against the cached kernel table. `only` = reconcile just these virtual
+   * servers' services (the cached table stands for the rest); the kernel is re-read when the
+   * cache is missing (start, after a failure) or older than `resyncMs` (drift repair).
+   */
+  async #round(only: ReadonlySet<VirtualServerSpec> | undefined): Promise<number> {
     const now = this.#o.clock.now();
     if (!this.#actual || now - this.#actualAt > (this.#o.resyncMs ?? 30_000)) {
       this.#actual = await this.#o.kernel.dump();
       this.#actualAt = now;
+      only = undefined;
     }
-    const plan = reconcile(desired, this.#actual, { owned: this.#owned });
-    if (plan.length === 0) return 0;
-    const report = await this.#o.kernel.apply(plan);
-    if (report.failed) {
-      this.#actual = undefined;
-      throw partialError(report);
+    let desired: IpvsTable;
+    let plan;
+    if (only === undefined) {
+      desired = this.#stopping ? [] : this.desired();
+      plan = reconcile(desired, this.#actual, { owned: this.#owned });
+    } else {
+      desired = [...only].flatMap((vs) => desiredEntries(vs, this.#world));
+      const ids = new Set(desired.map((e) => serviceId(e.service.key)));
+      plan = reconcile(
+        desired,
+        this.#actual.filter((e) => ids.has(serviceId(e.service.key))),
+      );
     }
-    // The kernel now holds `desired` for lvsd's services and what it had for the others.
-    const mine = new Set(desired.map((e) => serviceId(e.service.key)));
-    this.#actual = [
-      ...this.#actual.filter(
-        (e) => !mine.has(serviceId(e.service.key)) && !this.#owned.has(serviceId(e.service.key)),
-      ),
-      ...desired,
-    ];
-    return report.applied.length;
+    if (plan.length > 0) {
+      const report = await this.#o.kernel.apply(plan);
+      if (report.failed) {
+        this.#actual = undefined;
+        throw partialError(report);
+      }
+    }
+    // The kernel now holds `desired` for these services and what it had for the others.
+    const done = new Set(desired.map((e) => serviceId(e.service.key)));
+    const drop = (id: string): boolean => done.has(id) || (only === undefined && this.#owned.has(id));
+    this.#actual = [...this.#actual.filter((e) => !drop(serviceId(e.service.key))), ...desired];
+    return plan.length;
   }
 
-  /** Bring the kernel to the desired table; concurrent requests coalesce. Never rejects. */
+  /** Bring the whole kernel table to the desired one; concurrent requests coalesce. Never rejects. */
   sync(): Promise<void> {
-    this.#dirty = true;
+    this.#fullDirty = true;
+    return this.#kick();
+  }
+
+  #kick(): Promise<void> {
     if (!this.#syncing) {
       this.#syncing = this.#syncLoop().finally(() => {
         this.#syncing = undefined;
@@ -295,27 +318,29 @@ export class CheckManager {
   }
 
   async #syncLoop(): Promise<void> {
-    while (this.#dirty) {
-      this.#dirty = false;
-      const desired = this.#stopping ? [] : this.desired();
+    while (this.#fullDirty || this.#dirtyVs.size > 0) {
+      const only = this.#fullDirty || this.#stopping ? undefined : new Set(this.#dirtyVs);
+      this.#fullDirty = false;
+      this.#dirtyVs.clear();
       this.#lastSyncAt = this.#o.clock.now();
       try {
         let ops: number;
         try {
-          ops = await this.#round(desired);
+          ops = await this.#round(only);
         } catch {
           // Re-read the kernel and plan again once (someone else may have changed the table).
-          ops = await this.#round(desired);
+          ops = await this.#round(undefined);
         }
         this.#syncs++;
         if (ops > 0) this.#log.debug('IPVS table updated', { ops });
       } catch (e) {
         this.#syncErrors++;
+        this.#fullDirty = false;
         this.#log.error('IPVS update failed; will retry', { error: (e as Error).message });
         if (!this.#stopping && !this.#retryTimer) {
           this.#retryTimer = this.#o.timers.setTimeout(() => {
             this.#retryTimer = undefined;
-            this.#requestSync();
+            void this.sync();
           }, 1000);
         }
       }

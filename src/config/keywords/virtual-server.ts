@@ -318,13 +318,14 @@ export const vsKeywords: KeywordTable<VsDraft> = {
 };
 
 function sched(ctx: Ctx, node: AstNode, v: VsDraft): void {
-  const s = wordArg(ctx, node, 'a scheduler name');
-  if (s === undefined) return;
+  const written = wordArg(ctx, node, 'a scheduler name');
+  if (written === undefined) return;
+  const s = written.toLowerCase();
   if (!schedulers.has(s)) {
     const t = node.args[0] ?? node;
     ctx.diags.error(
       t.loc,
-      `\`${node.keyword}\` must be one of ${[...schedulers].join(', ')} (got ${s})`,
+      `\`${node.keyword}\` must be one of ${[...schedulers].join(', ')} (got ${written})`,
       node.keyword,
     );
     return;

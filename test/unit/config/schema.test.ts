@@ -2,6 +2,7 @@
 // The Model: keepalived defaults, VS -> RS -> checker inheritance, global -> instance resolution,
 // normalisation (ms, canonical addresses), locations, and the per-version / strict-mode rules.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseConfigText } from '../../../src/config/load.js';
 import { forwardMethodOf } from '../../../src/config/model.js';
@@ -301,4 +302,15 @@ test('sync group members: tracker weights are ignored (set to 0) with a warning'
   t.is(i?.trackScripts[0]?.weight, 0);
   t.is(i?.trackInterfaces[0]?.weight, 0);
   t.is(i?.trackInterfaces[1]?.weight, undefined);
+});
+
+test('full.conf: the whole normalized model equals the reviewed snapshot (full.expected.json)', async (t) => {
+  const { model } = await loadConfig(`${okDir}full.conf`, { env: {} });
+  const expected: unknown = JSON.parse(readFileSync(`${okDir}full.expected.json`, 'utf8'));
+  t.deepEqual(JSON.parse(JSON.stringify(model).replaceAll(okDir, '')), expected);
+});
+
+test('scheduler names are case-insensitive and stored in lower case', (t) => {
+  const r = parse('virtual_server 10.0.0.1 80 {\n  lb_algo WRR\n}\n');
+  t.is(r.model?.virtualServers[0]?.scheduler, 'wrr');
 });

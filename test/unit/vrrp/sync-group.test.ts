@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
+import fc from 'fast-check';
 import { initMachine, step } from '../../../src/vrrp/machine.js';
 import {
   initSyncGroup,
@@ -98,4 +99,53 @@ test('syncGroupFromStates rebuilds the group (reload) so the rules keep working'
   g.g = rebuilt;
   g.feed('A', { type: 'link', up: true }, 20);
   t.deepEqual(g.states(), { A: 'backup', B: 'backup' });
+});
+
+test('property: under any events, a group never mixes master and backup, and an own fault holds every member in fault', (t) => {
+  const names = ['A', 'B', 'C'];
+  const ev = fc.tuple(
+    fc.constantFrom(...names),
+    fc.oneof(
+      fc.record({
+        type: fc.constant('advert' as const),
+        advert: fc.record({
+          src: fc.constantFrom('10.0.0.1', '10.0.0.9'),
+          version: fc.constant(3 as const),
+          vrid: fc.constant(51),
+          priority: fc.integer({ min: 0, max: 254 }),
+          maxAdverIntMs: fc.constant(100),
+        }),
+      }),
+      fc.constant<MachineEvent>({ type: 'timer', which: 'masterDown' }),
+      fc.constant<MachineEvent>({ type: 'timer', which: 'advert' }),
+      fc.record({ type: fc.constant('link' as const), up: fc.boolean() }),
+      fc.record({ type: fc.constant('tracking' as const), delta: fc.constant(0), fault: fc.boolean() }),
+    ),
+    fc.integer({ min: 0, max: 500 }),
+  );
+  fc.assert(
+    fc.property(fc.array(ev, { maxLength: 80 }), (script) => {
+      const g = new Group(names, true);
+      let now = 0;
+      for (const n of names) g.feed(n, { type: 'start' }, now);
+      for (const [member, e, dt] of script) {
+        now += dt;
+        // a timer event only when it is due, as a shell would deliver it
+        if (e.type === 'timer') {
+          const at = g.m[member]?.timers[e.which];
+          if (at === undefined) continue;
+          now = Math.max(now, at);
+        }
+        g.feed(member, e, now);
+        const st = Object.values(g.m);
+        const names2 = st.map((s) => s.name);
+        if (names2.includes('master') && names2.includes('backup')) return false;
+        const ownFault = st.some((s) => !s.linkUp || s.trackFault);
+        if (ownFault && names2.some((n) => n !== 'fault')) return false;
+      }
+      return true;
+    }),
+    { numRuns: 1500 },
+  );
+  t.pass();
 });

@@ -18,27 +18,50 @@ export interface AstNode {
   blockLoc?: SourceLoc;
 }
 
+/** keepalived's grammar nests 4 deep (virtual_server > real_server > HTTP_GET > url). */
+const maxDepth = 64;
+
 export function parseTokens(tokens: readonly Token[], diags: Diagnostics): AstNode[] {
-  const p = { i: 0 };
-  const nodes = parseBlock(tokens, p, diags, undefined);
+  const p: { i: number; eofReported?: boolean } = { i: 0 };
+  const nodes = parseBlock(tokens, p, diags, undefined, 0);
   return nodes;
+}
+
+/** Skip to the `}` matching an already consumed `{`, without recursion. */
+function skipBlock(tokens: readonly Token[], p: { i: number; eofReported?: boolean }): void {
+  let depth = 1;
+  while (p.i < tokens.length && depth > 0) {
+    const k = tokens[p.i]?.kind;
+    if (k === 'open') depth++;
+    else if (k === 'close') depth--;
+    p.i++;
+  }
 }
 
 function parseBlock(
   tokens: readonly Token[],
-  p: { i: number },
+  p: { i: number; eofReported?: boolean },
   diags: Diagnostics,
   openedAt: { loc: SourceLoc; keyword: string } | undefined,
+  depth: number,
 ): AstNode[] {
   const nodes: AstNode[] = [];
+  if (openedAt && depth > maxDepth) {
+    diags.syntax(openedAt.loc, `blocks nested more than ${maxDepth} deep`, openedAt.keyword);
+    skipBlock(tokens, p);
+    return nodes;
+  }
   for (;;) {
     while (tokens[p.i]?.kind === 'eol') p.i++;
     const t = tokens[p.i];
     if (!t) {
-      if (openedAt) {
+      // Reported once, at the innermost open block, with how many are open.
+      if (openedAt && !p.eofReported) {
+        p.eofReported = true;
         diags.syntax(
           openedAt.loc,
-          `block of \`${openedAt.keyword}\` opened here is never closed (missing '}')`,
+          `block of \`${openedAt.keyword}\` opened here is never closed (missing '}')` +
+            (depth > 1 ? `; ${depth} blocks are open at the end of the input` : ''),
           openedAt.keyword,
         );
       }
@@ -53,7 +76,7 @@ function parseBlock(
     if (t.kind === 'open') {
       p.i++;
       diags.syntax(t.loc, "'{' without a keyword before it");
-      parseBlock(tokens, p, diags, { loc: t.loc, keyword: '{' });
+      parseBlock(tokens, p, diags, { loc: t.loc, keyword: '{' }, depth + 1);
       continue;
     }
     p.i++;
@@ -77,7 +100,7 @@ function parseBlock(
     if (next?.kind === 'open') {
       p.i++;
       node.blockLoc = next.loc;
-      node.block = parseBlock(tokens, p, diags, { loc: next.loc, keyword: node.keyword });
+      node.block = parseBlock(tokens, p, diags, { loc: next.loc, keyword: node.keyword }, depth + 1);
     }
     nodes.push(node);
   }

@@ -182,6 +182,17 @@ test('parser: one-line blocks and nested blocks', (t) => {
   t.is(ast[0]?.block?.[1]?.keyword, 'd');
 });
 
+test('parser: absurdly deep nesting is one located error, not a stack overflow', (t) => {
+  const diags = new Diagnostics();
+  const { tokens } = lex(`${'a {\n'.repeat(50_000)}${'}\n'.repeat(50_000)}b 1\n`);
+  const ast = parseTokens(tokens, diags);
+  t.deepEqual(
+    diags.list.map((d) => [d.line, d.message]),
+    [[65, 'blocks nested more than 64 deep']],
+  );
+  t.is(ast.at(-1)?.keyword, 'b', 'parsing goes on after the skipped block');
+});
+
 function withTmp(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-conf-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -104,11 +104,19 @@ async function failovers(impl: Impl): Promise<Trial[]> {
     const trials: Trial[] = [];
     for (let i = 0; i < TRIALS; i++) {
       const d1 = start(impl, lab, n1, inst(150));
-      await waitFor(
-        'master on n1',
-        async () => (await lab.hasAddress(n1, vip)) && !(await lab.hasAddress(n2, vip)),
-        10_000,
-      );
+      try {
+        await waitFor(
+          'master on n1',
+          async () => (await lab.hasAddress(n1, vip)) && !(await lab.hasAddress(n2, vip)),
+          20_000,
+        );
+      } catch (e) {
+        process.stderr.write(
+          `${impl} trial ${i}: ${(e as Error).message}\n--- n1\n${d1.output().slice(-1500)}\n--- n2\n${d2.output().slice(-1500)}\n`,
+        );
+        await d1.killHard();
+        continue;
+      }
       await sleep(300 + Math.random() * 1000); // random phase of the advert timer
       const killAt = Date.now();
       await d1.killHard();

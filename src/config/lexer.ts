@@ -68,16 +68,24 @@ interface State {
 
 const paramName = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** The segment holding `offset` (binary search: a long continued line has many segments). */
+function segmentAt(l: LogicalLine, offset: number): Segment | undefined {
+  let lo = 0;
+  let hi = l.segs.length - 1;
+  let found = l.segs[0];
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const seg = l.segs[mid] as Segment;
+    if (seg.start <= offset) {
+      found = seg;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 function locAt(file: string, l: LogicalLine, offset: number): SourceLoc {
-  if (l.segs.length === 1) {
-    const s0 = l.segs[0] as Segment;
-    return { file, line: s0.line, col: s0.fixed ? s0.col : s0.col + (offset - s0.start) };
-  }
-  let seg = l.segs[0];
-  for (const s of l.segs) {
-    if (s.start <= offset) seg = s;
-    else break;
-  }
+  const seg = segmentAt(l, offset);
   if (!seg) return { file, line: 1, col: 1 };
   return { file, line: seg.line, col: seg.fixed ? seg.col : seg.col + (offset - seg.start) };
 }
@@ -259,8 +267,9 @@ function splitLines(l: LogicalLine): LogicalLine[] {
     const nl = l.text.indexOf('\n', start);
     const end = nl < 0 ? l.text.length : nl;
     const segs: Segment[] = [];
-    for (const s of l.segs) {
-      const sEnd = nextSegStart(l, s);
+    for (let si = 0; si < l.segs.length; si++) {
+      const s = l.segs[si] as Segment;
+      const sEnd = l.segs[si + 1]?.start ?? l.text.length + 1;
       if (sEnd <= start || s.start >= end) continue;
       const from = Math.max(s.start, start);
       segs.push({ ...s, start: from - start, col: s.fixed ? s.col : s.col + (from - s.start) });
@@ -270,11 +279,6 @@ function splitLines(l: LogicalLine): LogicalLine[] {
     start = nl + 1;
   }
   return out;
-}
-
-function nextSegStart(l: LogicalLine, s: Segment): number {
-  const i = l.segs.indexOf(s);
-  return l.segs[i + 1]?.start ?? l.text.length + 1;
 }
 
 /** Substitutions allowed for one logical line; bounds recursive and exponential definitions. */
@@ -386,12 +390,7 @@ function substitute(st: State, file: string, l: LogicalLine, budget: Budget, dep
 }
 
 function isFixedAt(l: LogicalLine, offset: number): boolean {
-  let fixed = false;
-  for (const s of l.segs) {
-    if (s.start <= offset) fixed = s.fixed;
-    else break;
-  }
-  return fixed;
+  return segmentAt(l, offset)?.fixed ?? false;
 }
 
 function handleInclude(st: State, file: string, l: LogicalLine): void {

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * VM lab helpers (root, inside scripts/ipvs-vm.sh): namespaces wired as the seed guide's NAT and DR
+ * labs, real servers that identify themselves over HTTP (busybox httpd + a CGI that prints the
+ * server's name and the client address it sees), an HTTP client loop, and `bin/lvsd` run inside a
+ * namespace. Every namespace, server and temp dir is removed by `close()`, even after a failure.
+ * Traffic stays inside the namespaces created here.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { createNetns } from '../helpers/netns.js';
+import type { Netns, RunResult } from '../helpers/netns.js';
+
+const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
+
+export interface Lab {
+  ns(name: string): Netns;
+  /** `sh -c script` in a namespace; throws with stderr on a non-zero exit. */
+  sh(name: string, script: string, input?: string): Promise<string>;
+  /** `lvsd ARGS` (the real command, bin/lvsd) inside a namespace. */
+  lvsd(name: string, args: string[], input?: string): Promise<RunResult>;
+  /** Start a self-identifying HTTP server on port 80 in namespace `name`. */
+  httpServer(name: string, ident: string): Promise<void>;
+  /** `n` HTTP GETs from `from` to `url`, one connection each; the response bodies (trimmed). */
+  get(from: string, url: string, n: number, timeoutS?: number): Promise<string[]>;
+  close(): void;
+}
+
+export function createLab(names: string[]): Lab {
+  const spaces = new Map<string, Netns>();
+  const servers: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const close = (): void => {
+    for (const s of servers) s.kill('SIGKILL');
+    for (const n of spaces.values()) n.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    for (const n of names) spaces.set(n, createNetns(n.slice(0, 3)));
+  } catch (e) {
+    close();
+    throw e;
+  }
+  const ns = (name: string): Netns => {
+    const n = spaces.get(name);
+    if (!n) throw new Error(`no namespace ${name} in this lab`);
+    return n;
+  };
+  const sh = async (name: string, script: string, input?: string): Promise<string> => {
+    const r = await ns(name).run('sh', ['-ec', script], input);
+    if (r.code !== 0) throw new Error(`[${name}] ${script}\n=> exit ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return {
+    ns,
+    sh,
+    lvsd: (name, args, input) => ns(name).run(process.execPath, [lvsdBin, ...args], input),
+    async httpServer(name, ident) {
+      const root = mkdtempSync(join(tmpdir(), `lvlab${process.pid}-`));
+      dirs.push(root);
+      mkdirSync(join(root, 'cgi-bin'));
+      writeFileSync(join(root, 'index.html'), `${ident}\n`);
+      const cgi = join(root, 'cgi-bin', 'who');
+      writeFileSync(
+        cgi,
+        `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\na=\${REMOTE_ADDR#\\[::ffff:}\na=\${a#\\[}\necho "${ident} \${a%\\]}"\n`,
+      );
+      chmodSync(cgi, 0o755);
+      // `ip netns exec` execs busybox, so this pid is the server's: killed by pid, never by name.
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', ns(name).name, 'busybox', 'httpd', '-f', '-p', '80', '-h', root],
+        {
+          stdio: 'ignore',
+        },
+      );
+      servers.push(child);
+      for (let i = 0; i < 50; i++) {
+        const r = await ns(name).run('curl', [
+          '-s',
+          '--max-time',
+          '1',
+          '-o',
+          '/dev/null',
+          'http://127.0.0.1/',
+        ]);
+        if (r.code === 0) return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error(`httpd in ${name} did not start`);
+    },
+    async get(from, url, n, timeoutS = 5) {
+      const out = await sh(
+        from,
+        `for i in $(seq ${n}); do curl -s --max-time ${timeoutS} '${url}' || echo "curl-failed-$?"; done`,
+      );
+      return out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    },
+    close,
+  };
+}
+
+/** `ip link add A netns X type veth peer name B netns Y`, both ends up. */
+export function veth(a: Netns, aName: string, b: Netns, bName: string): void {
+  execFileSync('ip', [
+    'link',
+    'add',
+    aName,
+    'netns',
+    a.name,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    bName,
+    'netns',
+    b.name,
+  ]);
+  execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
+  execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
+}
+
+/** Count responses by their first word (the server's name). */
+export function tally(responses: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of responses) {
+    const k = r.split(' ')[0] ?? r;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}

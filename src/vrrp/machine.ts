@@ -246,8 +246,10 @@ function backupAdvert(t: Tx, adv: ReceivedAdvert): void {
 function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
   const c = t.s.config;
   if (adv.priority === 0) {
+    // RFC: answer a release at once and restart Adver_Timer (keepalived's scheduler skips the
+    // restart under lower_prio_no_advert).
     t.advert(t.s.effectivePriority);
-    t.arm('advert', t.now + c.advertIntMs);
+    if (!c.lowerPrioNoAdvert) t.arm('advert', t.now + c.advertIntMs);
     return;
   }
   if (adv.priority === 255 && t.s.effectivePriority === 255 && compareAddr(adv.src, c.primaryAddress) < 0) {

@@ -202,6 +202,11 @@ test('master receiving priority 0 re-sends its advert at once and restarts Adver
   h.advert(400, 0);
   t.deepEqual(h.at(400), [{ type: 'sendAdvert', priority: 100 }]);
   t.is(h.state.timers.advert, 500);
+  const quiet = started({ lowerPrioNoAdvert: true });
+  quiet.to(360.937);
+  quiet.advert(400, 0);
+  t.deepEqual(quiet.at(400), [{ type: 'sendAdvert', priority: 100 }]);
+  t.is(quiet.state.timers.advert, 460.937);
 });
 
 test('master sends an advert every interval; GARP again after garp_master_delay', (t) => {

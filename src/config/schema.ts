@@ -80,6 +80,12 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'net_namespace',
   'use_polling',
   'track_process',
+  // keepalived's strict include variants; lvsd's `include` already reports unreadable files.
+  'includea',
+  'includeb',
+  'includem',
+  'includer',
+  'includew',
 ]);
 
 /** Build the Model from the parsed statements of all files. */

@@ -539,6 +539,8 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'iptables',
   'vrrp_garp_master_delay',
   'lvs_sync_daemon_interface',
+  'track_src_ip',
+  'vrf',
 ]);
 
 export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {

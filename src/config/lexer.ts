@@ -6,6 +6,9 @@
  * definitions (multi-line with `\`), `${NAME}` / `$NAME` / `${_ENV NAME}` substitution, `include`
  * (globs, relative to the including file, cycles detected), then words, quoted strings and braces.
  * Every token carries its source location; substituted text is located at its `$`.
+ * Hand-written: no maintained JavaScript parser of keepalived.conf exists, and the language is
+ * line-oriented with preprocessing (conditionals, parameters re-read after expansion) that general
+ * grammar tools do not model; keepalived's own C parser is GPL and is read for facts only.
  */
 import type { Diagnostics } from './diagnostics.js';
 import type { SourceLoc } from './model.js';

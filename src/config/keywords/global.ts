@@ -155,15 +155,10 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   lvs_sync_daemon: { run: (c, n, g) => set(g, 'lvsSyncDaemon', syncDaemon(c, n)) },
   lvs_timeouts: { run: (c, n, g) => set(g, 'lvsTimeouts', lvsTimeouts(c, n)) },
   lvs_flush: { run: (c, n, g) => (g.lvsFlush = flag(c, n)) },
-  lvs_flush_on_stop: {
-    run: (c, n, g) => {
-      const t = n.args[0];
-      noExtra(c, n, 1);
-      if (!t) g.lvsFlushOnStop = 'all';
-      else if (t.text === 'VS') g.lvsFlushOnStop = 'vs';
-      else c.diags.error(t.loc, `\`lvs_flush_on_stop\` takes no value or VS (got ${t.text})`, n.keyword);
-    },
-  },
+  lvs_flush_on_stop: { run: (c, n, g) => flushOnStop(c, n, g) },
+  // keepalived's spelling before v2.1.5.
+  lvs_flush_onstop: { run: (c, n, g) => flushOnStop(c, n, g) },
+
   vrrp_strict: { run: (c, n, g) => (g.vrrpStrict = flag(c, n)) },
   vrrp_check_unicast_src: { run: (c, n, g) => (g.vrrpCheckUnicastSrc = flag(c, n)) },
   vrrp_skip_check_adv_addr: { run: (c, n, g) => (g.vrrpSkipCheckAdvAddr = flag(c, n)) },
@@ -171,6 +166,14 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   vrrp_higher_prio_send_advert: { run: (c, n, g) => (g.vrrpHigherPrioSendAdvert = boolish(c, n)) },
   vrrp_startup_delay: { run: (c, n, g) => set(g, 'vrrpStartupDelayMs', secondsArg(c, n, 0, 3600)) },
 };
+
+function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
+  const t = n.args[0];
+  noExtra(c, n, 1);
+  if (!t) g.lvsFlushOnStop = 'all';
+  else if (t.text === 'VS') g.lvsFlushOnStop = 'vs';
+  else c.diags.error(t.loc, `\`lvs_flush_on_stop\` takes no value or VS (got ${t.text})`, n.keyword);
+}
 
 /** A flag that also accepts an explicit `true`/`false` (keepalived allows both forms for some). */
 export function boolish(ctx: Ctx, node: AstNode): boolean {
@@ -390,4 +393,13 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'snmp_rs_stats_update_interval',
   'snmp_vs_stats_update_interval',
   'use_symlink_paths',
+  'bfd_rlimit_rtime',
+  'checker_rlimit_rtime',
+  'vrrp_rlimit_rtime',
+  'json_dump_file',
+  'state_dump_file',
+  'stats_dump_file',
+  'lvs_process_name',
+  'thread_timer_expired',
+  'vrrp_vmac_garp_intvl',
 ]);

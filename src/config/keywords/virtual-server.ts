@@ -341,6 +341,8 @@ export const vsUnsupported: ReadonlySet<string> = new Set([
   'notify_fifo',
   'retry_count',
   'weight',
+  // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag.
+  'hashed',
 ]);
 
 /** Header of `virtual_server IP [PORT] | fwmark N | group NAME`. */

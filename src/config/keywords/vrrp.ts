@@ -541,6 +541,7 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'lvs_sync_daemon_interface',
   'track_src_ip',
   'vrf',
+  'vmac_garp_intvl',
 ]);
 
 export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {

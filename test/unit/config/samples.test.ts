@@ -9,7 +9,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const vectors = '/work/shared/vectors/keepalived-conf/';
+// Copies of the shared keepalived lab vectors (../shared/vectors/keepalived-conf/), kept in the repo so a
+// fresh clone in CI checks them too.
+const vectors = `${root}test/fixtures/conf/vectors/`;
 
 function confs(dir: string): string[] {
   try {
@@ -23,8 +25,9 @@ function confs(dir: string): string[] {
 
 const files = [...confs(`${root}etc/`), ...confs(vectors), `${root}test/fixtures/conf/ok/full.conf`];
 
-test('there are samples to check (etc/ has the five lab pairs)', (t) => {
+test('there are samples to check (etc/ has the five lab pairs, plus the keepalived vectors)', (t) => {
   t.true(confs(`${root}etc/`).length >= 5);
+  t.true(confs(vectors).length >= 14);
 });
 
 for (const file of files) {

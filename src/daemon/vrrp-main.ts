@@ -7,17 +7,24 @@
  * (states, counters, drops by reason, timer lateness) to `$LVSD_RUN_DIR/vrrp-stats.json`
  * [/run/lvsd]; `vrrp.pid` there exists while the process runs (written once the signal handlers are in).
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOptions } from '../cli/commands/run.js';
 import type { Logger } from '../core/log.js';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { GlobalDefs, Model, Vip, VrrpInstance as ModelInstance } from '../config/model.js';
+import type {
+  GlobalDefs,
+  Model,
+  NotifyScripts,
+  ScriptSpec,
+  Vip,
+  VrrpInstance as ModelInstance,
+} from '../config/model.js';
 import { IpRawSocket, PacketSocket, type RxPacket } from '../net/raw-socket.js';
 import { openRtnl, SCOPES, type AddrEntry, type AddrSpec, type Rtnl } from '../netlink/rtnl-socket.js';
 import { LatenessHistogram, VrrpInstance } from '../vrrp/instance.js';
-import { Notifier } from '../vrrp/notify.js';
+import { Notifier, type NotifyTarget, type ScriptCommand } from '../vrrp/notify.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { DropReason, StepResult } from '../vrrp/types.js';
 import { machineConfigFromModel, trackersFromModel } from '../vrrp/config.js';
@@ -27,6 +34,38 @@ import { DROP_REASONS } from '../vrrp/types.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { sdNotify } from './systemd.js';
+
+/** The NA Router flag: IPv6 forwarding on the interface (keepalived reads the same sysctl). */
+function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+function notifyTargetOf(kind: 'INSTANCE' | 'GROUP', name: string, n: NotifyScripts): NotifyTarget {
+  const cmd = (x: ScriptSpec | undefined): ScriptCommand | undefined =>
+    x && {
+      argv: x.argv,
+      ...(x.user !== undefined ? { user: x.user } : {}),
+      ...(x.group !== undefined ? { group: x.group } : {}),
+    };
+  const master = cmd(n.master);
+  const backup = cmd(n.backup);
+  const fault = cmd(n.fault);
+  const stop = cmd(n.stop);
+  const any = cmd(n.any);
+  return {
+    kind,
+    name,
+    ...(master ? { master } : {}),
+    ...(backup ? { backup } : {}),
+    ...(fault ? { fault } : {}),
+    ...(stop ? { stop } : {}),
+    ...(any ? { any } : {}),
+  };
+}
 
 /** IPv4 broadcast for `brd +`. */
 function broadcastOf(address: string, prefix: number): string {
@@ -92,6 +131,9 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
     for (const m of sg.members) groupOf.set(m, sg.name);
   }
   const byName = new Map<string, VrrpInstance>();
+  const groupNotified = new Map<string, string>();
+  const groupTargets = new Map<string, NotifyTarget>();
+  for (const sg of model.syncGroups) groupTargets.set(sg.name, notifyTargetOf('GROUP', sg.name, sg.notify));
   const onStep = (inst: VrrpInstance, r: StepResult) => {
     const gname = groupOf.get(inst.name);
     const grp = gname === undefined ? undefined : syncGroups.get(gname);
@@ -99,6 +141,16 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
     const { group, commands } = syncGroupStep(grp, inst.name, r);
     syncGroups.set(gname, group);
     for (const c of commands) byName.get(c.member)?.feed(c.event);
+    // the group's own notify (GROUP "name" STATE) once every member is in the same state
+    const now = syncGroups.get(gname);
+    const states = now ? now.members.map((m) => now.states[m]) : [];
+    const first = states[0];
+    if (first && first !== 'init' && states.every((x) => x === first) && groupNotified.get(gname) !== first) {
+      groupNotified.set(gname, first);
+      const target = groupTargets.get(gname);
+      const name = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stop: 'STOP' } as const;
+      if (target) notifier.stateChanged(target, name[first], 0);
+    }
   };
 
   const linkOf = async (name: string) => {
@@ -164,24 +216,7 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         }
       : mi;
     const mcast = mi.family === 'inet' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6;
-    const ns = mi.notify;
-    const cmd = (s: typeof ns.master) =>
-      s
-        ? {
-            argv: s.argv,
-            ...(s.user !== undefined ? { user: s.user } : {}),
-            ...(s.group !== undefined ? { group: s.group } : {}),
-          }
-        : undefined;
-    const notifyTarget = {
-      kind: 'INSTANCE' as const,
-      name: mi.name,
-      ...(cmd(ns.master) ? { master: cmd(ns.master)! } : {}),
-      ...(cmd(ns.backup) ? { backup: cmd(ns.backup)! } : {}),
-      ...(cmd(ns.fault) ? { fault: cmd(ns.fault)! } : {}),
-      ...(cmd(ns.stop) ? { stop: cmd(ns.stop)! } : {}),
-      ...(cmd(ns.any) ? { any: cmd(ns.any)! } : {}),
-    };
+    const notifyTarget = notifyTargetOf('INSTANCE', mi.name, mi.notify);
     const inst = new VrrpInstance(
       {
         machine,
@@ -190,7 +225,9 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         mac: link.mac,
         vips,
         notify: notifyTarget,
-        router: false,
+        router: ipv6Forwarding(mi.interface),
+        garpIntervalMs: mi.garp.garpIntervalMs,
+        gnaIntervalMs: mi.garp.gnaIntervalMs,
         trackers: trackersFromModel(tracked, model),
       },
       {

@@ -118,6 +118,9 @@ export interface InstanceSpec {
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
+  /** `garp_interval` / `gna_interval` in ms [0]: pacing between frames of a burst. */
+  readonly garpIntervalMs?: number;
+  readonly gnaIntervalMs?: number;
   /** track_interface / track_script / track_file of the instance (and of its sync group). */
   readonly trackers?: readonly TrackerSpec[];
 }
@@ -314,21 +317,36 @@ export class VrrpInstance {
   }
 
   private sendGarp(repeat: number): void {
+    const queue: { frame: Uint8Array; vip: string; gapMs: number }[] = [];
     for (const v of this.spec.vips) {
       const frame =
         v.family === 'inet'
           ? buildGarp({ mac: this.spec.mac, vip: v.address })
           : buildUnsolicitedNa({ mac: this.spec.mac, vip: v.address, router: this.spec.router });
-      for (let i = 0; i < repeat; i++) {
+      const gapMs = (v.family === 'inet' ? this.spec.garpIntervalMs : this.spec.gnaIntervalMs) ?? 0;
+      for (let i = 0; i < repeat; i++) queue.push({ frame, vip: v.address, gapMs });
+    }
+    // `vrrp_garp_interval` / `vrrp_gna_interval` pace the frames; 0 sends the burst at once
+    const next = (): void => {
+      while (queue.length > 0) {
+        const q = queue.shift();
+        if (!q) return;
         try {
-          this.deps.frames.send(frame);
+          this.deps.frames.send(q.frame);
         } catch (e) {
           if (this.errors.garpSend++ % 100 === 0) {
-            this.log.warn('GARP/NA send failed', { vip: v.address, error: (e as Error).message });
+            this.log.warn('GARP/NA send failed', { vip: q.vip, error: (e as Error).message });
           }
         }
+        if (q.gapMs > 0 && queue.length > 0) {
+          this.deps.timers.setTimeout(() => {
+            if (this.st.name === 'master') next();
+          }, q.gapMs);
+          return;
+        }
       }
-    }
+    };
+    next();
   }
 
   private queueVips(op: 'add' | 'del'): void {

@@ -18,7 +18,11 @@ export interface EnvironmentProbe {
   scriptProblem(program: string): string | undefined;
 }
 
-const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any'] as const;
+const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any', 'masterRxLowerPri'] as const;
+
+function notifyName(k: (typeof notifyKinds)[number]): string {
+  return k === 'any' ? 'notify' : k === 'masterRxLowerPri' ? 'notify_master_rx_lower_pri' : `notify_${k}`;
+}
 
 /** Findings (errors) for everything in `model` that the machine cannot provide. */
 export function checkEnvironment(model: Model, probe: EnvironmentProbe): Diagnostic[] {
@@ -52,12 +56,12 @@ export function checkEnvironment(model: Model, probe: EnvironmentProbe): Diagnos
       if (v.dev !== i.interface) iface(v.dev, v.loc, `${where} address ${v.address}`);
     }
     for (const t of i.trackInterfaces) iface(t.name, t.loc, `${where} track_interface`);
-    for (const k of notifyKinds) script(i.notify[k], `${where} notify${k === 'any' ? '' : `_${k}`}`);
+    for (const k of notifyKinds) script(i.notify[k], `${where} ${notifyName(k)}`);
   }
   for (const g of model.syncGroups) {
     for (const t of g.trackInterfaces) iface(t.name, t.loc, `vrrp_sync_group \`${g.name}\` track_interface`);
     for (const k of notifyKinds) {
-      script(g.notify[k], `vrrp_sync_group \`${g.name}\` notify${k === 'any' ? '' : `_${k}`}`);
+      script(g.notify[k], `vrrp_sync_group \`${g.name}\` ${notifyName(k)}`);
     }
   }
   for (const vs of model.virtualServers) {

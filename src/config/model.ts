@@ -111,6 +111,12 @@ export interface GlobalDefs {
   vrrpHigherPrioSendAdvert: boolean;
   /** `vrrp_startup_delay` [0]. */
   vrrpStartupDelayMs: number;
+  /** `vrrp_down_timer_adverts` 1..100 [3]: adverts missed before MASTER is declared down. */
+  vrrpDownTimerAdverts: number;
+  /** `vrrp_owner_ignore_adverts` [false]. */
+  vrrpOwnerIgnoreAdverts: boolean;
+  /** `vrrp_notify_priority_changes` [false]. */
+  vrrpNotifyPriorityChanges: boolean;
   loc?: SourceLoc;
 }
 
@@ -183,6 +189,8 @@ export interface NotifyScripts {
   stop?: ScriptSpec;
   /** `notify`: called with `INSTANCE|GROUP name STATE priority`. */
   any?: ScriptSpec;
+  /** `notify_master_rx_lower_pri`: run when a MASTER receives a lower-priority advert. */
+  masterRxLowerPri?: ScriptSpec;
 }
 
 export interface VrrpInstance {
@@ -231,6 +239,12 @@ export interface VrrpInstance {
   skipCheckAdvAddr: boolean;
   /** Name of the sync group this instance belongs to, if any (filled from `vrrp_sync_group`). */
   syncGroup?: string;
+  /** `down_timer_adverts` 1..100, else global, [3]; reset to 3 in strict mode (as keepalived). */
+  downTimerAdverts: number;
+  /** `owner_ignore_adverts`: only for priority 255; unset = strict mode, else the global. */
+  ownerIgnoreAdverts: boolean;
+  /** `notify_priority_changes`, else the global [false]: send priority changes to notify/FIFO. */
+  notifyPriorityChanges: boolean;
   loc: SourceLoc;
 }
 

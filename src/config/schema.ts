@@ -276,6 +276,9 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
     vrrpLowerPrioNoAdvert: g.vrrpLowerPrioNoAdvert,
     vrrpHigherPrioSendAdvert: g.vrrpHigherPrioSendAdvert,
     vrrpStartupDelayMs: g.vrrpStartupDelayMs,
+    vrrpDownTimerAdverts: g.vrrpDownTimerAdverts ?? 3,
+    vrrpOwnerIgnoreAdverts: g.vrrpOwnerIgnoreAdverts,
+    vrrpNotifyPriorityChanges: g.vrrpNotifyPriorityChanges,
   };
   if (g.scriptUser) out.scriptUser = g.scriptUser;
   if (g.notifyFifo) out.notifyFifo = withScript(g.notifyFifo, g.fifoScripts.notify);
@@ -505,8 +508,39 @@ function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstan
       );
     }
   }
+  // keepalived's resolution of down_timer_adverts and owner_ignore_adverts (vrrp_complete_instance).
+  let downTimerAdverts = v.downTimerAdverts ?? g.vrrpDownTimerAdverts;
+  if (strict && downTimerAdverts !== 3) {
+    ctx.diags.warning(
+      v.downTimerLoc ?? v.loc,
+      `${where}: \`down_timer_adverts\` is incompatible with strict mode; reset to 3`,
+      'down_timer_adverts',
+    );
+    downTimerAdverts = 3;
+  }
+  let ownerIgnoreAdverts: boolean;
+  if (v.ownerIgnoreAdverts === true && priority !== 255) {
+    ctx.diags.warning(
+      v.ownerIgnoreLoc ?? v.loc,
+      `${where}: \`owner_ignore_adverts\` ignored since priority is not 255`,
+      'owner_ignore_adverts',
+    );
+    ownerIgnoreAdverts = false;
+  } else if (v.ownerIgnoreAdverts === undefined) {
+    ownerIgnoreAdverts = priority === 255 && (strict || g.vrrpOwnerIgnoreAdverts);
+  } else if (priority === 255 && strict && !v.ownerIgnoreAdverts) {
+    ctx.diags.warning(
+      v.ownerIgnoreLoc ?? v.loc,
+      `${where}: strict mode with priority 255 requires \`owner_ignore_adverts\`; set`,
+      'owner_ignore_adverts',
+    );
+    ownerIgnoreAdverts = true;
+  } else ownerIgnoreAdverts = v.ownerIgnoreAdverts;
   const out: VrrpInstance = {
     name: v.name,
+    downTimerAdverts,
+    ownerIgnoreAdverts,
+    notifyPriorityChanges: v.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
     initialState,
     interface: v.interface,
     vrid: v.vrid,

@@ -43,6 +43,9 @@ export interface GlobalDraft {
   vrrpLowerPrioNoAdvert: boolean;
   vrrpHigherPrioSendAdvert: boolean;
   vrrpStartupDelayMs: number;
+  vrrpDownTimerAdverts?: number;
+  vrrpOwnerIgnoreAdverts: boolean;
+  vrrpNotifyPriorityChanges: boolean;
   loc?: SourceLoc;
 }
 
@@ -59,6 +62,8 @@ export function newGlobalDraft(): GlobalDraft {
     vrrpLowerPrioNoAdvert: false,
     vrrpHigherPrioSendAdvert: false,
     vrrpStartupDelayMs: 0,
+    vrrpOwnerIgnoreAdverts: false,
+    vrrpNotifyPriorityChanges: false,
   };
 }
 
@@ -165,6 +170,9 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   vrrp_lower_prio_no_advert: { run: (c, n, g) => (g.vrrpLowerPrioNoAdvert = boolish(c, n)) },
   vrrp_higher_prio_send_advert: { run: (c, n, g) => (g.vrrpHigherPrioSendAdvert = boolish(c, n)) },
   vrrp_startup_delay: { run: (c, n, g) => set(g, 'vrrpStartupDelayMs', secondsArg(c, n, 0, 3600)) },
+  vrrp_down_timer_adverts: { run: (c, n, g) => set(g, 'vrrpDownTimerAdverts', intArg(c, n, 1, 100)) },
+  vrrp_owner_ignore_adverts: { run: (c, n, g) => (g.vrrpOwnerIgnoreAdverts = boolish(c, n)) },
+  vrrp_notify_priority_changes: { run: (c, n, g) => (g.vrrpNotifyPriorityChanges = boolish(c, n)) },
 };
 
 function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
@@ -284,7 +292,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'checker_log_all_failures',
   'vrrp_min_garp',
   'vrrp_garp_extra_if',
-  'vrrp_down_timer_adverts',
   'dynamic_interfaces',
   'vrrp_delay_after_boot',
   'reload_check_config',
@@ -359,14 +366,12 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'process_monitor_rcv_bufs_force',
   'vrrp_garp_lower_prio_delay_ms',
   'fifo_write_vrrp_states_on_reload',
-  'vrrp_notify_priority_changes',
   'vrrp_startup_delay_ms',
   'disable_local_igmp',
   'random_seed',
   'umask',
   'use_pid_dir',
   'child_wait_time',
-  'vrrp_owner_ignore_adverts',
   'vrrp_log_unknown_vrids',
   'vrrp_track_process',
   'bfd_instance',

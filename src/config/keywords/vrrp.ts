@@ -98,6 +98,11 @@ export interface InstanceDraft {
   checkUnicastSrc?: boolean;
   strict?: boolean;
   skipCheckAdvAddr?: boolean;
+  downTimerAdverts?: number;
+  downTimerLoc?: SourceLoc;
+  ownerIgnoreAdverts?: boolean;
+  ownerIgnoreLoc?: SourceLoc;
+  notifyPriorityChanges?: boolean;
 }
 
 export interface SyncGroupDraft {
@@ -194,6 +199,7 @@ function notifyKeywords<T extends { notify: NotifyScripts }>(): KeywordTable<T> 
     notify_fault: { run: (c, n, t) => set(t.notify, 'fault', scriptArgs(c, n)) },
     notify_stop: { run: (c, n, t) => set(t.notify, 'stop', scriptArgs(c, n)) },
     notify: { run: (c, n, t) => set(t.notify, 'any', scriptArgs(c, n)) },
+    notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
   };
 }
 
@@ -495,6 +501,19 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   check_unicast_src: { run: (c, n, v) => (v.checkUnicastSrc = flag(c, n)) },
   strict_mode: { run: (c, n, v) => (v.strict = boolish(c, n)) },
   skip_check_adv_addr: { run: (c, n, v) => (v.skipCheckAdvAddr = boolish(c, n)) },
+  down_timer_adverts: {
+    run: (c, n, v) => {
+      set(v, 'downTimerAdverts', intArg(c, n, 1, 100));
+      v.downTimerLoc = n.loc;
+    },
+  },
+  owner_ignore_adverts: {
+    run: (c, n, v) => {
+      v.ownerIgnoreAdverts = boolish(c, n);
+      v.ownerIgnoreLoc = n.loc;
+    },
+  },
+  notify_priority_changes: { run: (c, n, v) => (v.notifyPriorityChanges = boolish(c, n)) },
 };
 
 export const instanceUnsupported: ReadonlySet<string> = new Set([
@@ -507,8 +526,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'track_bfd',
   'track_group',
   'notify_deleted',
-  'notify_master_rx_lower_pri',
-  'notify_priority_changes',
   'debug',
   'mcast_dst_ip',
   'unicast_ttl',
@@ -517,11 +534,9 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'use_vmac_addr',
   'use_ipvlan',
   'linkbeat_use_polling',
-  'down_timer_adverts',
   'kernel_rx_buf_size',
   'no_virtual_ipaddress',
   'promote_secondaries',
-  'owner_ignore_adverts',
   'old_unicast_checksum',
   'timer_expired_backup',
   'log_unknown_vrids',

@@ -314,3 +314,60 @@ test('scheduler names are case-insensitive and stored in lower case', (t) => {
   const r = parse('virtual_server 10.0.0.1 80 {\n  lb_algo WRR\n}\n');
   t.is(r.model?.virtualServers[0]?.scheduler, 'wrr');
 });
+
+const timerRows: Array<{
+  name: string;
+  head?: string;
+  body: string;
+  want: { downTimerAdverts: number; ownerIgnoreAdverts: boolean; notifyPriorityChanges: boolean };
+  warnings: string[];
+}> = [
+  {
+    name: 'defaults',
+    body: '',
+    want: { downTimerAdverts: 3, ownerIgnoreAdverts: false, notifyPriorityChanges: false },
+    warnings: [],
+  },
+  {
+    name: 'instance values',
+    body: '  priority 255\n  down_timer_adverts 5\n  owner_ignore_adverts\n  notify_priority_changes',
+    want: { downTimerAdverts: 5, ownerIgnoreAdverts: true, notifyPriorityChanges: true },
+    warnings: [],
+  },
+  {
+    name: 'globals apply; owner_ignore_adverts only for priority 255',
+    head: 'global_defs {\n  vrrp_down_timer_adverts 4\n  vrrp_owner_ignore_adverts\n  vrrp_notify_priority_changes true\n}\n',
+    body: '',
+    want: { downTimerAdverts: 4, ownerIgnoreAdverts: false, notifyPriorityChanges: true },
+    warnings: [],
+  },
+  {
+    name: 'owner_ignore_adverts without priority 255 is ignored',
+    body: '  owner_ignore_adverts',
+    want: { downTimerAdverts: 3, ownerIgnoreAdverts: false, notifyPriorityChanges: false },
+    warnings: ['vrrp_instance `VI_1`: `owner_ignore_adverts` ignored since priority is not 255'],
+  },
+  {
+    name: 'strict mode: owner ignores adverts, down_timer_adverts reset',
+    head: 'global_defs {\n  vrrp_strict\n}\n',
+    body: '  priority 255\n  state MASTER\n  down_timer_adverts 7',
+    want: { downTimerAdverts: 3, ownerIgnoreAdverts: true, notifyPriorityChanges: false },
+    warnings: ['vrrp_instance `VI_1`: `down_timer_adverts` is incompatible with strict mode; reset to 3'],
+  },
+];
+
+for (const row of timerRows) {
+  test(`down_timer_adverts / owner_ignore_adverts / notify_priority_changes: ${row.name}`, (t) => {
+    const r = parse(vi(row.body, row.head ?? ''));
+    t.deepEqual(
+      r.diagnostics.map((d) => d.message),
+      row.warnings,
+    );
+    t.like(r.model?.vrrpInstances[0], row.want);
+  });
+}
+
+test('notify_master_rx_lower_pri is a notify script', (t) => {
+  const r = parse(vi('  notify_master_rx_lower_pri "/bin/x lower" root'));
+  t.like(r.model?.vrrpInstances[0]?.notify.masterRxLowerPri, { argv: ['/bin/x', 'lower'], user: 'root' });
+});

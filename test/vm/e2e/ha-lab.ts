@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * End-to-end HA lab (root, inside scripts/ipvs-vm.sh): the LVS guide's NAT lab with two directors.
+ * A switch namespace holds two bridges: `brx` (client, lvs1 eth0, lvs2 eth0) and `bri` (lvs1 eth1,
+ * lvs2 eth1, rs1, rs2). Real servers are busybox httpd with a CGI that names the server. Each
+ * director runs the real `bin/lvsd run` (supervisor + workers) in its own process group, so a test
+ * can SIGKILL a whole daemon. `close()` kills everything started here and deletes every namespace,
+ * even after a failure. Traffic stays inside these namespaces.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Netns } from '../helpers/netns.js';
+import { createNetns } from '../helpers/netns.js';
+
+export const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
+export const labConf = fileURLToPath(new URL('../../../../etc/lab/e2e-nat.conf', import.meta.url));
+
+export const VIP = '172.25.254.100';
+export const GW = '192.168.0.100';
+export const REALS = ['192.168.0.101', '192.168.0.102'] as const;
+
+export const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+/** One `lvsd run` (supervisor) in a director namespace, in its own process group. */
+export interface Daemon {
+  readonly id: string;
+  proc: ChildProcess;
+  /** Everything the supervisor and its workers wrote (stdout and stderr). */
+  output(): string;
+  /** SIGTERM the supervisor, SIGKILL the group after `timeoutMs`; resolves when it has exited. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL the whole process group (supervisor and workers) at once. */
+  killGroup(): Promise<void>;
+  running(): boolean;
+}
+
+export interface HaLab {
+  dir: string;
+  ns: Record<'sw' | 'client' | 'lvs1' | 'lvs2' | 'rs1' | 'rs2', Netns>;
+  /** The config file the directors run (a copy of etc/lab/e2e-nat.conf that tests may rewrite). */
+  conf: string;
+  runDir(id: string): string;
+  startDaemon(id: 'lvs1' | 'lvs2'): Daemon;
+  startHttp(rs: 'rs1' | 'rs2'): Promise<void>;
+  stopHttp(rs: 'rs1' | 'rs2'): Promise<void>;
+  sh(name: keyof HaLab['ns'], script: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+function veth(a: Netns, aName: string, b: Netns, bName: string): void {
+  execFileSync('ip', [
+    'link',
+    'add',
+    aName,
+    'netns',
+    a.name,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    bName,
+    'netns',
+    b.name,
+  ]);
+  execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
+  execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
+}
+
+export async function createHaLab(): Promise<HaLab> {
+  const made: Netns[] = [];
+  const daemons: Daemon[] = [];
+  const servers = new Map<string, ChildProcess>();
+  const dir = mkdtempSync(join(tmpdir(), `lve2e${process.pid}-`));
+  const close = async (): Promise<void> => {
+    await Promise.all(daemons.map((d) => d.stop(5000)));
+    for (const s of servers.values()) s.kill('SIGKILL');
+    servers.clear();
+    for (const n of made) n.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const mk = (tag: string): Netns => {
+      const n = createNetns(tag);
+      made.push(n);
+      return n;
+    };
+    const ns = {
+      sw: mk('sw'),
+      client: mk('cl'),
+      lvs1: mk('d1'),
+      lvs2: mk('d2'),
+      rs1: mk('r1'),
+      rs2: mk('r2'),
+    };
+    const ip = (n: Netns, cmd: string): void => {
+      execFileSync('ip', ['-n', n.name, ...cmd.split(' ')]);
+    };
+    ip(ns.sw, 'link add brx type bridge');
+    ip(ns.sw, 'link add bri type bridge');
+    ip(ns.sw, 'link set brx up');
+    ip(ns.sw, 'link set bri up');
+    const port = (n: Netns, ifname: string, swName: string, bridge: string, addr: string): void => {
+      veth(n, ifname, ns.sw, swName);
+      ip(ns.sw, `link set ${swName} master ${bridge}`);
+      ip(n, `addr add ${addr} dev ${ifname}`);
+    };
+    port(ns.client, 'eth0', 'pc', 'brx', '172.25.254.10/24');
+    port(ns.lvs1, 'eth0', 'p1x', 'brx', '172.25.254.1/24');
+    port(ns.lvs2, 'eth0', 'p2x', 'brx', '172.25.254.2/24');
+    port(ns.lvs1, 'eth1', 'p1i', 'bri', '192.168.0.1/24');
+    port(ns.lvs2, 'eth1', 'p2i', 'bri', '192.168.0.2/24');
+    port(ns.rs1, 'eth0', 'pr1', 'bri', `${REALS[0]}/24`);
+    port(ns.rs2, 'eth0', 'pr2', 'bri', `${REALS[1]}/24`);
+    for (const r of [ns.rs1, ns.rs2]) ip(r, `route add default via ${GW}`);
+    for (const d of [ns.lvs1, ns.lvs2]) {
+      const out = await d.run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+      if (out.code !== 0) throw new Error(`sysctl in ${d.name}: ${out.stderr}`);
+    }
+    const conf = join(dir, 'lvsd.conf');
+    writeFileSync(conf, readFileSync(labConf, 'utf8'));
+    for (const [i, rs] of (['rs1', 'rs2'] as const).entries()) {
+      const root = join(dir, rs);
+      mkdirSync(join(root, 'cgi-bin'), { recursive: true });
+      writeFileSync(join(root, 'index.html'), `${rs.toUpperCase()}\n`);
+      const cgi = join(root, 'cgi-bin', 'who');
+      writeFileSync(cgi, `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho "RS${i + 1}"\n`);
+      chmodSync(cgi, 0o755);
+    }
+    const lab: HaLab = {
+      dir,
+      ns,
+      conf,
+      runDir: (id) => join(dir, `run-${id}`),
+      startDaemon(id) {
+        const runDir = join(dir, `run-${id}`);
+        mkdirSync(runDir, { recursive: true });
+        // `ip netns exec` (not nsenter): the daemon reads /sys/class/net, which must be the namespace's.
+        // It execs node, so the pid (and the process group, detached) is the supervisor's.
+        const proc = spawn(
+          'ip',
+          ['netns', 'exec', ns[id].name, process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id],
+          {
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, LVSD_RUN_DIR: runDir, LVSD_CONTROL_SOCKET: join(runDir, 'lvsd.sock') },
+          },
+        );
+        let out = '';
+        proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+        proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+        const running = (): boolean => proc.exitCode === null && proc.signalCode === null;
+        const group = (sig: NodeJS.Signals): void => {
+          try {
+            if (proc.pid !== undefined) process.kill(-proc.pid, sig);
+          } catch {
+            // group already gone
+          }
+        };
+        const d: Daemon = {
+          id,
+          proc,
+          output: () => out,
+          running,
+          async stop(timeoutMs = 15_000) {
+            if (running()) proc.kill('SIGTERM');
+            const timer = setTimeout(() => group('SIGKILL'), timeoutMs);
+            await exited;
+            clearTimeout(timer);
+            group('SIGKILL'); // workers orphaned by a killed supervisor
+          },
+          async killGroup() {
+            group('SIGKILL');
+            await exited;
+          },
+        };
+        daemons.push(d);
+        return d;
+      },
+      async startHttp(rs) {
+        const child = spawn(
+          'ip',
+          ['netns', 'exec', ns[rs].name, 'busybox', 'httpd', '-f', '-p', '80', '-h', join(dir, rs)],
+          {
+            stdio: 'ignore',
+          },
+        );
+        servers.set(rs, child);
+        for (let i = 0; i < 100; i++) {
+          const r = await ns[rs].run('curl', [
+            '-s',
+            '--max-time',
+            '1',
+            '-o',
+            '/dev/null',
+            'http://127.0.0.1/',
+          ]);
+          if (r.code === 0) return;
+          await sleep(100);
+        }
+        throw new Error(`httpd in ${rs} did not start`);
+      },
+      async stopHttp(rs) {
+        const p = servers.get(rs);
+        servers.delete(rs);
+        if (!p || p.exitCode !== null) return;
+        const gone = new Promise((res) => p.once('exit', res));
+        p.kill('SIGKILL');
+        await gone;
+      },
+      async sh(name, script) {
+        const r = await ns[name].run('sh', ['-ec', script]);
+        if (r.code !== 0) throw new Error(`[${name}] ${script}\n=> exit ${r.code}: ${r.stderr}`);
+        return r.stdout;
+      },
+      close,
+    };
+    return lab;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** `ipvsadm -Sn` lines of a namespace, sorted. */
+export async function table(ns: Netns): Promise<string[]> {
+  return (await ns.ipvsadm('-Sn'))
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .sort();
+}
+
+/** Poll `probe` until `ok(value)`; returns the elapsed ms, or throws with the last value. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<number> {
+  const start = Date.now();
+  let last: T | undefined;
+  while (Date.now() - start < timeoutMs) {
+    last = await probe();
+    if (ok(last)) return Date.now() - start;
+    await sleep(everyMs);
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+/** Does the namespace hold ADDR on one of its interfaces? */
+export async function holds(ns: Netns, addr: string): Promise<boolean> {
+  const r = await ns.run('ip', ['-o', '-4', 'addr', 'show']);
+  return r.stdout.split('\n').some((l) => l.includes(` ${addr}/`));
+}
+
+export interface VrrpView {
+  pid: number;
+  instances: Array<{ name: string; state: string; transitions: number }>;
+}
+
+/** Ask the VRRP worker for its stats dump (SIGUSR1 → vrrp-stats.json) and read states + transitions. */
+export async function vrrpView(runDir: string, timeoutMs = 10_000): Promise<VrrpView> {
+  const end = Date.now() + timeoutMs;
+  const file = join(runDir, 'vrrp-stats.json');
+  let lastErr = '';
+  while (Date.now() < end) {
+    try {
+      const pid = Number(readFileSync(join(runDir, 'vrrp.pid'), 'utf8').trim());
+      rmSync(file, { force: true });
+      process.kill(pid, 'SIGUSR1');
+      for (let i = 0; i < 40; i++) {
+        await sleep(50);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          continue;
+        }
+        const j = JSON.parse(text) as { pid: number; instances: VrrpView['instances'] };
+        return {
+          pid: j.pid,
+          instances: j.instances.map((i) => ({ name: i.name, state: i.state, transitions: i.transitions })),
+        };
+      }
+      lastErr = 'no dump written';
+    } catch (e) {
+      lastErr = (e as Error).message;
+    }
+    await sleep(200);
+  }
+  throw new Error(`no VRRP stats from ${runDir}: ${lastErr}`);
+}
+
+/** The pid of the supervisor's child whose command line contains `flag` (e.g. --check-only). */
+export function workerPid(supervisorPid: number, flag: string): number | undefined {
+  let kids: string;
+  try {
+    kids = readFileSync(`/proc/${supervisorPid}/task/${supervisorPid}/children`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const k of kids.trim().split(/\s+/).filter(Boolean)) {
+    try {
+      if (readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0').includes(flag)) return Number(k);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return undefined;
+}

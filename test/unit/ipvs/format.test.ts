@@ -211,3 +211,105 @@ test('names longer than the columns are cut where ipvsadm cuts them', (t) => {
   t.is(out[2], 'TCP  a-very-long-host-name-for-th rr');
   t.is(out[3], '  -> real-server-with-a-long-name Masq    1      0          0         ');
 });
+
+// ---- properties over random tables -------------------------------------------------------------
+
+const v4 = fc.ipV4();
+const stateArb: fc.Arbitrary<IpvsServiceState[]> = fc
+  .uniqueArray(
+    fc.record({
+      key: fc.oneof(
+        fc.record({
+          kind: fc.constant('addr' as const),
+          family: fc.constant('inet' as const),
+          protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+          address: v4,
+          port: fc.integer({ min: 1, max: 65535 }),
+        }),
+        fc.record({
+          kind: fc.constant('fwmark' as const),
+          family: fc.constantFrom('inet' as const, 'inet6' as const),
+          fwmark: fc.integer({ min: 1, max: 0xffffffff }),
+        }),
+      ),
+      scheduler: fc.constantFrom('rr', 'wlc', 'mh', 'sh'),
+      flag1: fc.boolean(),
+      persist: fc.option(fc.integer({ min: 1, max: 86400 })),
+      reals: fc.uniqueArray(
+        fc.tuple(v4, fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })),
+        {
+          selector: (r) => `${r[0]}|${r[1]}`,
+          maxLength: 4,
+        },
+      ),
+    }),
+    { selector: (s) => JSON.stringify(s.key), maxLength: 6 },
+  )
+  .map((rows) =>
+    rows.map((r) => ({
+      service: {
+        key: r.key,
+        scheduler: r.scheduler,
+        flags: { ...noSchedulerFlags, flag1: r.flag1 },
+        ...(r.persist === null
+          ? {}
+          : {
+              persistence: { timeout: r.persist, netmask: r.key.family === 'inet' ? '255.255.255.255' : 128 },
+            }),
+      },
+      destinations: r.reals
+        .filter(() => r.key.family === 'inet')
+        .map(([address, port, weight]) => ({
+          family: 'inet' as const,
+          address,
+          port: r.key.kind === 'addr' ? r.key.port : port,
+          method: 'masq' as const,
+          weight,
+          upperThreshold: 0,
+          lowerThreshold: 0,
+          activeConns: 0,
+          inactiveConns: 0,
+          persistConns: 0,
+        })),
+    })),
+  );
+
+test('property: save -n text parses back to the same save text (any table)', (t) => {
+  fc.assert(
+    fc.property(stateArb, (services) => {
+      const saved = formatSave(services, { numeric: true });
+      const table: IpvsTable = [];
+      for (const line of saved.split('\n').filter(Boolean)) {
+        const r = parseIpvsadmArgs(line.split(' '));
+        if (!r.ok || r.value.cmd !== 'op') return false;
+        if (applyOpToTable(table, r.value.op) !== undefined) return false;
+      }
+      const back = table.map((e) => ({
+        service: e.service,
+        destinations: e.destinations.map((d) => ({
+          ...d,
+          activeConns: 0,
+          inactiveConns: 0,
+          persistConns: 0,
+        })),
+      }));
+      t.is(formatSave(back, { numeric: true }), saved);
+      return true;
+    }),
+  );
+});
+
+test('property: every listing view formats any table without throwing, one line per entry', (t) => {
+  fc.assert(
+    fc.property(
+      stateArb,
+      fc.constantFrom('stats', 'rate', 'thresholds', 'persistentConn', 'tunInfo', ''),
+      (services, view) => {
+        const out = formatList(info, services, view ? { [view]: true, numeric: true } : { numeric: true });
+        const entries = services.reduce((n, s) => n + 1 + s.destinations.length, 0);
+        // version line + two title lines + one line per service and per real
+        t.is(out.split('\n').length - 1, 3 + entries);
+      },
+    ),
+  );
+});

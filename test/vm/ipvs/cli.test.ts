@@ -74,7 +74,6 @@ const views = [
   '-Ln',
   '-Sn',
   '-L',
-  '-S',
   '-Ln --stats',
   '-Ln --rate',
   '-Ln --stats --exact',

@@ -31,9 +31,9 @@ test.serial('FULLNAT lab: reals without a route back through the director', asyn
   // an operator's own nftables table, which lvsd must leave alone
   await lab.sh('director', 'nft add table inet operator; nft add chain inet operator keep');
 
-  const r = await lab.lvsd(
+  const r = await lab.ipvs(
     'director',
-    ['ipvs', 'restore'],
+    ['restore'],
     '-A -t 172.25.254.100:80 -s rr\n' +
       '-a -t 172.25.254.100:80 -r 192.168.0.101:80 -m\n' +
       '-a -t 172.25.254.100:80 -r 192.168.0.102:80 -m\n',

@@ -13,6 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { captureIo } from '../../../src/cli/io.js';
+import { runIpvs } from '../../../src/cli/commands/ipvs.js';
+import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
+import { loadNameResolver } from '../../../src/ipvs/names.js';
+import { openDriverIn } from '../helpers/driver-host.js';
+import type { RemoteKernel } from '../helpers/driver-host.js';
 import { createNetns } from '../helpers/netns.js';
 import type { Netns, RunResult } from '../helpers/netns.js';
 
@@ -22,28 +28,36 @@ export interface Lab {
   ns(name: string): Netns;
   /** `sh -c script` in a namespace; throws with stderr on a non-zero exit. */
   sh(name: string, script: string, input?: string): Promise<string>;
-  /** `lvsd ARGS` (the real command, bin/lvsd) inside a namespace. */
+  /** `lvsd ARGS` (the real command, bin/lvsd, a new process) inside a namespace. */
   lvsd(name: string, args: string[], input?: string): Promise<RunResult>;
+  /**
+   * `lvsd ipvs ARGS` run in this process against the real driver in a worker inside the namespace
+   * (a bin/lvsd start costs several seconds in the VM; the worker is started once per namespace).
+   */
+  ipvs(name: string, args: string[], input?: string): Promise<RunResult>;
   /** Start a self-identifying HTTP server on port 80 in namespace `name`. */
   httpServer(name: string, ident: string): Promise<void>;
   /** `n` HTTP GETs from `from` to `url`, one connection each; the response bodies (trimmed). */
   get(from: string, url: string, n: number, timeoutS?: number): Promise<string[]>;
-  close(): void;
+  /** Stop servers and driver workers, delete namespaces and temp dirs. */
+  close(): Promise<void>;
 }
 
 export function createLab(names: string[]): Lab {
   const spaces = new Map<string, Netns>();
   const servers: ChildProcess[] = [];
   const dirs: string[] = [];
-  const close = (): void => {
+  const kernels = new Map<string, Promise<RemoteKernel>>();
+  const close = async (): Promise<void> => {
     for (const s of servers) s.kill('SIGKILL');
+    await Promise.all([...kernels.values()].map((k) => k.then((x) => x.shutdown()).catch(() => undefined)));
     for (const n of spaces.values()) n.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
   try {
     for (const n of names) spaces.set(n, createNetns(n.slice(0, 3)));
   } catch (e) {
-    close();
+    void close();
     throw e;
   }
   const ns = (name: string): Netns => {
@@ -60,6 +74,23 @@ export function createLab(names: string[]): Lab {
     ns,
     sh,
     lvsd: (name, args, input) => ns(name).run(process.execPath, [lvsdBin, ...args], input),
+    async ipvs(name, args, input) {
+      let k = kernels.get(name);
+      if (!k) {
+        k = openDriverIn(ns(name));
+        kernels.set(name, k);
+      }
+      const kernel = await k;
+      const io = captureIo(input ?? '');
+      const deps: IpvsCliDeps = {
+        openKernel: () => Promise.resolve({ ...kernel, close: () => undefined }),
+        readConnections: async () => (await ns(name).run('cat', ['/proc/net/ip_vs_conn'])).stdout,
+        readFile: () => Promise.reject(new Error('not used')),
+        resolver: () => loadNameResolver(),
+      };
+      const code = await runIpvs(args, io, deps);
+      return { code, stdout: io.out, stderr: io.err };
+    },
     async httpServer(name, ident) {
       const root = mkdtempSync(join(tmpdir(), `lvlab${process.pid}-`));
       dirs.push(root);

@@ -51,7 +51,9 @@ export function tcpProbe(target: ProbeTarget, timeoutMs: number): Probe {
         sock.destroy();
         resolve(r);
       };
-      const timer = setTimeout(() => finish(fail('timeout')), timeoutMs);
+      // On expiry, give this loop iteration's I/O poll a chance first: under load the timers
+      // phase can run before a connect that already completed is delivered (a false timeout).
+      const timer = setTimeout(() => setImmediate(() => finish(fail('timeout'))), timeoutMs);
       const onAbort = (): void => finish(fail('aborted'));
       outer?.addEventListener('abort', onAbort, { once: true });
       sock.once('connect', () => finish(up));

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Health-check capacity benchmark, lvsd vs keepalived side by side in the same VM run (root; real
+ * ip_vs in scripts/ipvs-vm.sh; traffic stays inside two namespaces the script creates). Method as in
+ * /work/shared/reference/keepalived-measured.md "Health checker capacity": N reals (N/10 virtual
+ * servers × 10), TCP_CHECK, delay_loop 1, connect_timeout 2, `alpha`; ONE epoll listener in a
+ * namespace answers on all N addresses (a `local` route for the /16) and counts accepts per
+ * second, which is the number of checks actually done. Per implementation: time from start until
+ * all N reals are in IPVS with weight > 0, then a window of W seconds: checks/s seen (median of
+ * per-second counts), checker CPU % (utime+stime of one vCPU), RSS; for lvsd also its own
+ * scheduler lateness. Writes bench/results/checks.md.
+ * Usage: node dist/bench/checks.js [--reals N] [--window S]   (boots the VM itself)
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const N = arg('--reals', 10_000);
+const WINDOW = arg('--window', 20);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One epoll listener: accept + close, print the count every second. Compiled on the host. */
+const listenerC = `
+#define _GNU_SOURCE
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+int main(void) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a; memset(&a, 0, sizeof a); a.sin_family = AF_INET; a.sin_port = htons(80);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 65535)) { perror("listen"); return 1; }
+  int ep = epoll_create1(0); struct epoll_event ev = { .events = EPOLLIN, .data.fd = s };
+  epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+  long count = 0; time_t last = time(NULL);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  for (;;) {
+    struct epoll_event out[8];
+    epoll_wait(ep, out, 8, 200);
+    for (;;) { int c = accept4(s, NULL, NULL, SOCK_NONBLOCK); if (c < 0) break; close(c); count++; }
+    time_t now = time(NULL);
+    if (now != last) { printf("%ld\\n", count); count = 0; last = now; }
+  }
+}
+`;
+
+function realAddr(i: number): string {
+  return `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+}
+
+function config(alpha: boolean): string {
+  const out: string[] = [];
+  for (let v = 0; v < N / 10; v++) {
+    out.push(`virtual_server 10.30.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`);
+    out.push('  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP');
+    if (alpha) out.push('  alpha');
+    for (let r = 0; r < 10; r++) {
+      out.push(
+        `  real_server ${realAddr(v * 10 + r)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 2\n    }\n  }`,
+      );
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+}
+
+/** Jiffies (utime+stime) of a process. */
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+function liveDests(ns: string): number {
+  const text = sh('ip', ['netns', 'exec', ns, 'ipvsadm', '-Sn']);
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('-a ') && !line.endsWith(' -w 0')) n++;
+  return n;
+}
+
+interface Result {
+  impl: string;
+  settleS: number | null;
+  checksPerS: number[];
+  cpuPct: number;
+  rssMb: number;
+  extra: string;
+}
+
+async function measure(
+  impl: 'lvsd' | 'keepalived',
+  dns: string,
+  counts: number[],
+  dir: string,
+): Promise<Result> {
+  const conf = join(dir, `${impl}.conf`);
+  writeFileSync(conf, config(true));
+  const pidFiles = ['p', 'c', 'r', 'b'].map((x) => join(dir, `ka-${x}.pid`));
+  for (const p of pidFiles) rmSync(p, { force: true });
+  const args =
+    impl === 'lvsd'
+      ? [process.execPath, join(repo, 'bin/lvsd'), 'run', '--check-only', '-f', conf]
+      : [
+          'keepalived',
+          '-n',
+          '-l',
+          '-G',
+          '-C',
+          '-f',
+          conf,
+          '-p',
+          pidFiles[0]!,
+          '-c',
+          pidFiles[1]!,
+          '-r',
+          pidFiles[2]!,
+          '-b',
+          pidFiles[3]!,
+        ];
+  const t0 = Date.now();
+  const proc: ChildProcess = spawn('ip', ['netns', 'exec', dns, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LVSD_RUN_DIR: dir, LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock') },
+  });
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log += d.toString();
+    if (log.length > 4_000_000) log = log.slice(-1_000_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  let settle: number | null = null;
+  while (Date.now() - t0 < 120_000) {
+    await sleep(1000);
+    if (liveDests(dns) >= N) {
+      settle = (Date.now() - t0) / 1000;
+      break;
+    }
+  }
+  // The checker process: lvsd's node process is the one `ip netns exec` became; keepalived's
+  // checker is the child in its -c pid file.
+  let pid = proc.pid!;
+  if (impl === 'keepalived') {
+    for (let i = 0; i < 50 && !existsSync(pidFiles[1]!); i++) await sleep(100);
+    pid = Number(readFileSync(pidFiles[1]!, 'utf8').trim());
+  }
+  await sleep(3000);
+  const c0 = cpuTicks(pid);
+  const from = counts.length;
+  const w0 = Date.now();
+  await sleep(WINDOW * 1000);
+  const cpuPct = ((cpuTicks(pid) - c0) / 100 / ((Date.now() - w0) / 1000)) * 100;
+  const window = counts.slice(from + 1, counts.length - 1);
+  const rssMb = rssKb(pid) / 1024;
+  let extra = '';
+  if (impl === 'lvsd') {
+    process.kill(pid, 'SIGUSR1');
+    await sleep(1500);
+    try {
+      const st = JSON.parse(readFileSync(join(dir, 'check-status.json'), 'utf8')) as {
+        scheduler: Record<string, number>;
+      };
+      const s = st.scheduler;
+      extra = `scheduler: runs ${s['runs']}, late runs ${s['lateRuns']} (>250 ms), in flight ${s['inFlight']}, max lateness in the last window ${Math.round(s['maxLatenessMs'] ?? 0)} ms`;
+    } catch (e) {
+      extra = `no status: ${(e as Error).message}`;
+    }
+    const warns = log.split('\n').filter((l) => l.includes('cannot keep up')).length;
+    extra += `; "cannot keep up" warnings logged: ${warns}`;
+  }
+  if (process.env['LVSD_BENCH_LOG'])
+    writeFileSync(`${process.env['LVSD_BENCH_LOG']}.${impl}.log`, log.slice(-200_000));
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const kill = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+  await exited;
+  clearTimeout(kill);
+  sh('ip', ['netns', 'exec', dns, 'ipvsadm', '-C']);
+  return { impl, settleS: settle, checksPerS: window, cpuPct, rssMb, extra };
+}
+
+function kaVersion(): string {
+  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n')[0] ?? '';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+}
+
+async function inVm(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-checks-'));
+  const tag = `lv${process.pid}x`;
+  const dns = `${tag}d`;
+  const lns = `${tag}l`;
+  const cleanup = (): void => {
+    for (const ns of [dns, lns]) spawn('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  };
+  try {
+    for (const ns of [dns, lns]) {
+      sh('ip', ['netns', 'add', ns]);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    sh('ip', ['link', 'add', 'bchd', 'netns', dns, 'type', 'veth', 'peer', 'name', 'bchl', 'netns', lns]);
+    sh('ip', ['-n', dns, 'addr', 'add', '10.19.0.1/24', 'dev', 'bchd']);
+    sh('ip', ['-n', lns, 'addr', 'add', '10.19.0.2/24', 'dev', 'bchl']);
+    sh('ip', ['-n', dns, 'link', 'set', 'bchd', 'up']);
+    sh('ip', ['-n', lns, 'link', 'set', 'bchl', 'up']);
+    sh('ip', ['-n', dns, 'route', 'add', '10.20.0.0/16', 'via', '10.19.0.2']);
+    sh('ip', ['-n', lns, 'route', 'add', 'local', '10.20.0.0/16', 'dev', 'lo']);
+    for (const ns of [dns, lns]) {
+      sh('ip', [
+        'netns',
+        'exec',
+        ns,
+        'sysctl',
+        '-qw',
+        'net.ipv4.ip_local_port_range=1024 65000',
+        'net.ipv4.tcp_tw_reuse=1',
+      ]);
+    }
+    const counts: number[] = [];
+    const listener = spawn(
+      'ip',
+      ['netns', 'exec', lns, process.env['LVSD_BENCH_LISTENER'] ?? 'missing-listener'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let buf = '';
+    listener.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        counts.push(Number(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
+    });
+    await sleep(500);
+    const results: Result[] = [];
+    for (const impl of ['lvsd', 'keepalived'] as const) {
+      results.push(await measure(impl, dns, counts, dir));
+      await sleep(3000);
+    }
+    listener.kill('SIGKILL');
+    writeResults(results);
+  } finally {
+    cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function writeResults(results: Result[]): void {
+  const rows = results.map((r) => {
+    const seen = r.checksPerS;
+    return `| ${r.impl} | ${N} | ${r.settleS === null ? 'not within 120 s' : r.settleS.toFixed(1) + ' s'} | ${median(seen)} | ${Math.min(...seen)}–${Math.max(...seen)} | ${r.cpuPct.toFixed(1)} % | ${r.rssMb.toFixed(1)} MB |`;
+  });
+  const machine =
+    `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`.trim();
+  const text = `# Health-check capacity: lvsd vs keepalived
+
+Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.
+Command: \`node dist/bench/checks.js --reals ${N} --window ${WINDOW}\` (root).
+
+Method: ${N / 10} virtual servers × 10 reals, TCP_CHECK, \`delay_loop 1\`, \`connect_timeout 2\`, \`alpha\`. One epoll
+listener (C) in a namespace answers on all ${N} addresses (a \`local\` route) and counts accepts per second =
+checks actually done. Settle = start until all ${N} reals are in IPVS with weight > 0 (polled every 1 s with
+\`ipvsadm -Sn\`). Then a ${WINDOW} s window: checks/s (median and range of per-second counts), CPU % of one vCPU
+(utime+stime of the checker process), RSS. Goal: ${N} checks/s (every real every second).
+
+| impl | reals | settle with alpha | checks/s (median) | checks/s (range) | CPU | RSS |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+${results
+  .filter((r) => r.extra)
+  .map((r) => `- ${r.impl}: ${r.extra}`)
+  .join('\n')}
+`;
+  const out = join(repo, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'checks.md'), text);
+  process.stdout.write(text);
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--in-vm')) return inVm();
+  // On the host: compile the listener, then run this script inside the VM.
+  const work = mkdtempSync(join(tmpdir(), 'lvsd-bench-'));
+  try {
+    writeFileSync(join(work, 'listener.c'), listenerC);
+    execFileSync('gcc', ['-O2', '-o', join(work, 'listener'), join(work, 'listener.c')]);
+    execFileSync(
+      'bash',
+      [
+        join(repo, 'scripts/ipvs-vm.sh'),
+        '-w',
+        join(repo, 'bench', 'results'),
+        '-e',
+        `LVSD_BENCH_LISTENER=${join(work, 'listener')}`,
+        ...(process.env['LVSD_BENCH_LOG'] ? ['-e', `LVSD_BENCH_LOG=${process.env['LVSD_BENCH_LOG']}`] : []),
+        '--',
+        process.execPath,
+        fileURLToPath(import.meta.url),
+        '--in-vm',
+        '--reals',
+        String(N),
+        '--window',
+        String(WINDOW),
+      ],
+      { stdio: 'inherit', cwd: repo },
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+/** keepalived.conf text → config Model → check specs (what `lvsd run --check-only` runs). */
+import test from 'ava';
+import { parseConfigText } from '../../../src/config/load.js';
+import { checkSpecFromModel } from '../../../src/check/from-model.js';
+import { desiredTable } from '../../../src/check/desired.js';
+import { buildWorld } from '../../../src/check/virtual-server.js';
+
+const text = `
+global_defs {
+  lvs_notify_fifo /run/lvsd/lvs.fifo
+}
+virtual_server 192.0.2.10 443 {
+  delay_loop 2
+  lb_algo wrr
+  lb_kind DR
+  protocol TCP
+  persistence_timeout 300
+  quorum 3
+  hysteresis 1
+  quorum_up "/usr/local/bin/q up"
+  sorry_server 10.0.0.99 443
+  sorry_server_inhibit
+  real_server 10.0.0.1 443 {
+    weight 5
+    uthreshold 100
+    lthreshold 10
+    inhibit_on_failure
+    notify_down "/usr/local/bin/rs down"
+    SSL_GET {
+      url {
+        path /health
+        digest 9b3a4a6d9c5e2e0c4f1a2b3c4d5e6f70
+        status_code 200-204
+      }
+      enable_sni
+      virtualhost www.example
+      connect_timeout 3
+      retry 2
+      delay_before_retry 1
+    }
+    MISC_CHECK {
+      misc_path "/usr/local/bin/weight.sh 10.0.0.1"
+      misc_timeout 4
+      misc_dynamic
+    }
+  }
+  real_server 10.0.0.2 443 {
+    weight 1
+    TCP_CHECK {
+      connect_port 8443
+      bindto 10.0.0.254
+    }
+    DNS_CHECK {
+      type A
+      name www.example
+    }
+    UDP_CHECK {
+      payload 0102
+      require_reply 0X
+    }
+  }
+}
+`;
+
+test('a keepalived config maps onto check specs with keepalived semantics', (t) => {
+  const { model, diagnostics } = parseConfigText(text, 'test.conf', { configId: 'lvs1', env: {} });
+  t.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const spec = checkSpecFromModel(model!);
+  t.deepEqual(spec.notifyFifos, ['/run/lvsd/lvs.fifo']);
+  const vs = spec.virtualServers[0]!;
+  t.deepEqual(vs.service.key, {
+    kind: 'addr',
+    family: 'inet',
+    protocol: 'tcp',
+    address: '192.0.2.10',
+    port: 443,
+  });
+  t.is(vs.service.scheduler, 'wrr');
+  t.is(vs.service.persistence?.timeout, 300);
+  t.is(vs.quorum, 3);
+  t.is(vs.hysteresis, 1);
+  t.deepEqual(vs.quorumUp, ['/usr/local/bin/q', 'up']);
+  t.true(vs.sorryServerInhibit);
+  t.like(vs.sorryServer, { address: '10.0.0.99', port: 443, method: 'droute' });
+  const [a, b] = vs.reals;
+  t.like(a, { weight: 5, method: 'droute', upperThreshold: 100, lowerThreshold: 10, inhibitOnFailure: true });
+  t.deepEqual(a!.notifyDown, ['/usr/local/bin/rs', 'down']);
+  const ssl = a!.checkers[0]!;
+  t.like(ssl, { kind: 'http', tls: true, enableSni: true, virtualhost: 'www.example' });
+  t.like(ssl.timing, { connectTimeoutMs: 3000, retry: 2, delayBeforeRetryMs: 1000, delayLoopMs: 2000 });
+  if (ssl.kind === 'http') t.deepEqual(ssl.urls[0]!.statusCodes, [[200, 204]]);
+  t.like(a!.checkers[1], {
+    kind: 'misc',
+    argv: ['/usr/local/bin/weight.sh', '10.0.0.1'],
+    timeoutMs: 4000,
+    dynamic: true,
+  });
+  t.like(b!.checkers[0], { kind: 'tcp', connectPort: 8443, bindTo: '10.0.0.254' });
+  t.like(b!.checkers[1], { kind: 'dns', type: 'A', name: 'www.example' });
+  const udp = b!.checkers[2]!;
+  t.like(udp, { kind: 'udp', requireReply: true });
+  if (udp.kind === 'udp') {
+    t.deepEqual([...(udp.payload ?? [])], [1, 2]);
+    t.deepEqual([...(udp.replyPattern?.mask ?? [])], [0xf0]);
+  }
+  // Without alpha every real starts up: the table holds both reals and the inhibited sorry server.
+  const table = desiredTable(spec, buildWorld(spec));
+  t.deepEqual(
+    table[0]!.destinations.map((d) => `${d.address}:${d.port}:${d.weight}`),
+    ['10.0.0.1:443:5', '10.0.0.2:443:1', '10.0.0.99:443:0'],
+  );
+});

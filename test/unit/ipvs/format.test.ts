@@ -214,7 +214,10 @@ test('names longer than the columns are cut where ipvsadm cuts them', (t) => {
 
 // ---- properties over random tables -------------------------------------------------------------
 
-const v4 = fc.ipV4();
+// Addresses below 128.0.0.0 and fwmarks below 2^31: there ipvsadm's wrapping comparator is a total
+// order, so its output does not depend on the order the kernel dumps entries in. (Beyond that the
+// order depends on the kernel's hash order; see docs/ipvs.md.)
+const v4 = fc.ipV4().filter((a) => Number(a.split('.')[0]) < 128);
 const stateArb: fc.Arbitrary<IpvsServiceState[]> = fc
   .uniqueArray(
     fc.record({
@@ -229,7 +232,7 @@ const stateArb: fc.Arbitrary<IpvsServiceState[]> = fc
         fc.record({
           kind: fc.constant('fwmark' as const),
           family: fc.constantFrom('inet' as const, 'inet6' as const),
-          fwmark: fc.integer({ min: 1, max: 0xffffffff }),
+          fwmark: fc.integer({ min: 1, max: 0x7fffffff }),
         }),
       ),
       scheduler: fc.constantFrom('rr', 'wlc', 'mh', 'sh'),

@@ -194,7 +194,7 @@ async function outer(): Promise<void> {
     '| what | time |',
     '|---|---|',
     `| \`ipvsadm-restore\` from empty | ${s(r.ipvsadmRestoreMs)} |`,
-    `| lvsd from empty: open + dump + reconcile + \`driver.apply\` (${r.lvsdOps} ops, 64 per datagram) | ${s(r.lvsdTotalMs)} |`,
+    `| lvsd from empty: open + dump + reconcile + \`driver.apply\` (${r.lvsdOps} ops, 128 per datagram) | ${s(r.lvsdTotalMs)} |`,
     `| of which \`driver.apply\` alone | ${s(r.lvsdApplyMs)} |`,
     `| **ratio ipvsadm-restore / lvsd** | **${ratio.toFixed(2)}x** (target >= 2x) |`,
     `| \`ipvsadm -Sn\` identical after both | ${r.identical ? 'yes' : '**NO**'} |`,

@@ -76,23 +76,28 @@ export class AttrWriter {
   }
 
   u8(type: number, v: number): this {
-    this.buf.writeUInt8(v, this.header(type, 1));
+    const p = this.header(type, 1); // header() may grow (replace) this.buf: call it first
+    this.buf.writeUInt8(v, p);
     return this;
   }
   u16(type: number, v: number): this {
-    this.buf.writeUInt16LE(v, this.header(type, 2));
+    const p = this.header(type, 2);
+    this.buf.writeUInt16LE(v, p);
     return this;
   }
   u16be(type: number, v: number): this {
-    this.buf.writeUInt16BE(v, this.header(type, 2));
+    const p = this.header(type, 2);
+    this.buf.writeUInt16BE(v, p);
     return this;
   }
   u32(type: number, v: number): this {
-    this.buf.writeUInt32LE(v >>> 0, this.header(type, 4));
+    const p = this.header(type, 4);
+    this.buf.writeUInt32LE(v >>> 0, p);
     return this;
   }
   u32be(type: number, v: number): this {
-    this.buf.writeUInt32BE(v >>> 0, this.header(type, 4));
+    const p = this.header(type, 4);
+    this.buf.writeUInt32BE(v >>> 0, p);
     return this;
   }
   /** Two host-order u32 (e.g. `struct ip_vs_flags { flags; mask; }`). */
@@ -111,7 +116,8 @@ export class AttrWriter {
     return this;
   }
   bytes(type: number, b: Uint8Array | readonly number[]): this {
-    this.buf.set(b, this.header(type, b.length));
+    const p = this.header(type, b.length);
+    this.buf.set(b, p);
     return this;
   }
   nested(type: number, build: (w: AttrWriter) => void): this {

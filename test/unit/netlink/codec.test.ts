@@ -134,3 +134,39 @@ test('decoders never throw on garbage (property)', (t) => {
   );
   t.pass();
 });
+
+test('AttrWriter grows past its initial buffer without losing data', (t) => {
+  const w = new AttrWriter(8);
+  for (let i = 1; i <= 100; i++)
+    w.nested(i, (n) =>
+      n.u8(1, i).u16(2, i).u16be(3, i).u32(4, i).u32be(5, i).bytes(6, [i, i]).string(7, `s${i}`),
+    );
+  const d = new AttrDecoder(w.toBuffer());
+  let count = 0;
+  while (d.next()) {
+    const i = d.type();
+    d.nested((n) => {
+      const seen: unknown[] = [];
+      while (n.next())
+        seen.push(
+          n.type() === 7
+            ? n.string()
+            : n.type() === 6
+              ? [...n.bytes()]
+              : n.type() === 3
+                ? n.u16be()
+                : n.type() === 5
+                  ? n.u32be()
+                  : n.type() === 1
+                    ? n.u8()
+                    : n.type() === 2
+                      ? n.u16()
+                      : n.u32(),
+        );
+      t.deepEqual(seen, [i, i, i, i, i, [i, i], `s${i}`]);
+    });
+    count++;
+  }
+  t.is(d.err(), undefined);
+  t.is(count, 100);
+});

@@ -18,11 +18,19 @@ export interface FullNatDeps {
   nft(args: readonly string[], input?: string): Promise<string>;
   readSysctl(path: string): Promise<string>;
   writeSysctl(path: string, value: string): Promise<void>;
+  /** The source address the kernel picks toward `address` (`ip route get ADDRESS` -> `src`). */
+  routeSource(address: string): Promise<string | undefined>;
 }
 
-function runNft(args: readonly string[], input?: string): Promise<string> {
+/** A FULLNAT service by its reals: the SNAT address is the director's source toward the first real. */
+export interface FullNatServiceByReals {
+  key: FullNatService['key'];
+  reals: readonly string[];
+}
+
+function runCmd(cmd: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nft', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -35,10 +43,22 @@ function runNft(args: readonly string[], input?: string): Promise<string> {
   });
 }
 
+/** `src` of the first route in `ip -j route get` output. */
+export function parseRouteSource(json: string): string | undefined {
+  try {
+    const routes = JSON.parse(json) as { prefsrc?: unknown }[];
+    const src = routes[0]?.prefsrc;
+    return typeof src === 'string' ? src : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const realFullNatDeps: FullNatDeps = {
-  nft: runNft,
+  nft: (args, input) => runCmd('nft', args, input),
   readSysctl: (p) => readFile(p, 'utf8'),
   writeSysctl: (p, v) => writeFile(p, v),
+  routeSource: async (address) => parseRouteSource(await runCmd('ip', ['-j', 'route', 'get', address])),
 };
 
 export class FullNat {
@@ -61,6 +81,29 @@ export class FullNat {
         cause: e,
       });
     }
+  }
+
+  /**
+   * `apply` with each service's SNAT address found by asking the kernel for its source address
+   * toward the service's first real (the director's address on the real servers' network).
+   * Services without reals are skipped (no traffic can need the rule).
+   */
+  async applyByReals(services: readonly FullNatServiceByReals[]): Promise<FullNatService[]> {
+    const out: FullNatService[] = [];
+    for (const s of services) {
+      const first = s.reals[0];
+      if (first === undefined) continue;
+      const src = await this.deps.routeSource(first).catch(() => undefined);
+      if (src === undefined) {
+        throw new LvsdError(
+          'LVSD_E_FULLNAT',
+          `no route from the director to real server ${first}: no FULLNAT source address`,
+        );
+      }
+      out.push({ key: s.key, snatAddress: src });
+    }
+    await this.apply(out);
+    return out;
   }
 
   /** Delete lvsd's table (only it) and restore the conntrack sysctl if lvsd changed it. */

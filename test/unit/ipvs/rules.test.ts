@@ -3,7 +3,7 @@
 // The script is loaded by the real nft against the real kernel in test/vm/ipvs/fullnat.test.ts.
 import test from 'ava';
 import { isLvsdError } from '../../../src/core/errors.js';
-import { CONNTRACK_SYSCTL, FullNat } from '../../../src/ipvs/fullnat.js';
+import { CONNTRACK_SYSCTL, FullNat, parseRouteSource } from '../../../src/ipvs/fullnat.js';
 import type { FullNatDeps } from '../../../src/ipvs/fullnat.js';
 import { fullNatRemovalScript, fullNatRule, fullNatScript } from '../../../src/ipvs/rules.js';
 
@@ -76,6 +76,7 @@ function fakeDeps(conntrack = '0') {
       sysctl.set(p, v);
       return Promise.resolve();
     },
+    routeSource: (a) => Promise.resolve(a.startsWith('192.168.0.') ? '192.168.0.100' : undefined),
   };
   return { deps, calls, sysctl };
 }
@@ -116,4 +117,29 @@ test('nft failures become LVSD_E_FULLNAT with nft’s message', async (t) => {
   const e = await t.throwsAsync(new FullNat(f.deps).apply([svc]));
   t.true(isLvsdError(e, 'LVSD_E_FULLNAT'));
   t.regex(e.message, /No such file or directory/);
+});
+
+test("applyByReals takes the director's source address toward the first real", async (t) => {
+  const f = fakeDeps('1');
+  const fn = new FullNat(f.deps);
+  const applied = await fn.applyByReals([
+    { key: svc.key, reals: ['192.168.0.101', '192.168.0.102'] },
+    { key: { kind: 'fwmark', family: 'inet', fwmark: 3 }, reals: [] },
+  ]);
+  t.deepEqual(applied, [{ key: svc.key, snatAddress: '192.168.0.100' }]);
+  t.regex(f.calls.at(-1)!, /snat ip to 192\.168\.0\.100 comment "lvsd TCP 10\.0\.0\.1:80"/);
+  const e = await t.throwsAsync(fn.applyByReals([{ key: svc.key, reals: ['10.9.9.9'] }]));
+  t.true(isLvsdError(e, 'LVSD_E_FULLNAT'));
+  t.regex(e.message, /no route from the director to real server 10\.9\.9\.9/);
+});
+
+test('parseRouteSource reads prefsrc from `ip -j route get`', (t) => {
+  t.is(
+    parseRouteSource(
+      '[{"type":"local","dst":"127.0.0.5","dev":"lo","prefsrc":"127.0.0.1","flags":[],"uid":0}]',
+    ),
+    '127.0.0.1',
+  );
+  t.is(parseRouteSource('[{"dst":"10.0.0.1","dev":"eth0"}]'), undefined);
+  t.is(parseRouteSource('not json'), undefined);
 });

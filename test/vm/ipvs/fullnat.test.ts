@@ -4,7 +4,7 @@
 // NAT cannot work; with lvsd's SNAT table and net.ipv4.vs.conntrack=1 it does, the reals see the
 // director's address, and removing FULLNAT deletes exactly lvsd's table and restores the sysctl.
 import test from 'ava';
-import { FullNat } from '../../../src/ipvs/fullnat.js';
+import { FullNat, parseRouteSource } from '../../../src/ipvs/fullnat.js';
 import type { FullNatDeps } from '../../../src/ipvs/fullnat.js';
 import { createLab, tally, veth } from './labs-net.js';
 
@@ -58,15 +58,20 @@ test.serial('FULLNAT lab: reals without a route back through the director', asyn
       const x = await dir.run('sh', ['-c', `echo ${value} > ${path}`]);
       if (x.code !== 0) throw new Error(x.stderr);
     },
+    async routeSource(address) {
+      return parseRouteSource((await dir.run('ip', ['-j', 'route', 'get', address])).stdout);
+    },
   };
   const fullnat = new FullNat(deps);
   t.is((await deps.readSysctl('/proc/sys/net/ipv4/vs/conntrack')).trim(), '0');
-  await fullnat.apply([
+  // the SNAT address is found the way the LVS manager finds it: the director's source toward a real
+  const applied = await fullnat.applyByReals([
     {
       key: { kind: 'addr', family: 'inet', protocol: 'tcp', address: '172.25.254.100', port: 80 },
-      snatAddress: '192.168.0.100',
+      reals: ['192.168.0.101', '192.168.0.102'],
     },
   ]);
+  t.is(applied[0]?.snatAddress, '192.168.0.100');
   t.is((await deps.readSysctl('/proc/sys/net/ipv4/vs/conntrack')).trim(), '1');
   t.regex(await fullnat.list(), /snat ip to 192\.168\.0\.100 comment "lvsd TCP 172\.25\.254\.100:80"/);
 

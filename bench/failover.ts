@@ -215,7 +215,7 @@ async function manyFailover(impl: Impl): Promise<ManyResult> {
     await sleep(5000 + Math.random() * 1000);
     const killAt = Date.now();
     await d1.killHard();
-    await waitFor('all VIPs on n2', async () => (await lab.addresses(n2)).length >= 200 + 2, 15_000, 20);
+    await waitFor('all VIPs on n2', async () => (await lab.addresses(n2)).length >= 200 + 2, 40_000, 20);
     await sleep(200);
     const perVrid: number[] = [];
     const adds = mon.events.filter((e) => !e.deleted && e.ts > killAt);

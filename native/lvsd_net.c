@@ -315,12 +315,12 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) return throw_arg(env, "openIp: 7 arguments expected");
   int32_t fam, proto, ifindex, csum;
-  char ifname[IFNAMSIZ];
+  char ifname[IFNAMSIZ + 1]; /* one spare byte: a 16-char (too long) name is seen, not truncated */
   size_t iflen = 0;
   if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
   if (!get_i32(env, argv[1], &proto) || proto < 1 || proto > 255) return throw_arg(env, "bad protocol");
   if (napi_get_value_string_utf8(env, argv[2], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
-      iflen >= IFNAMSIZ - 1)
+      iflen >= IFNAMSIZ)
     return throw_arg(env, "bad interface name");
   if (!get_i32(env, argv[3], &ifindex) || ifindex <= 0) return throw_arg(env, "bad ifindex");
   if (!get_i32(env, argv[6], &csum) || csum < -1 || csum > 64) return throw_arg(env, "bad checksum offset");
@@ -557,10 +557,10 @@ static napi_value if_index(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char name[IFNAMSIZ];
+  char name[IFNAMSIZ + 1];
   size_t len = 0;
   if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || len == 0 ||
-      len >= IFNAMSIZ - 1)
+      len >= IFNAMSIZ)
     return throw_arg(env, "bad interface name");
   return make_int(env, if_nametoindex(name));
 }

@@ -69,6 +69,12 @@ test('IPv6 raw VRRP socket: payload, src, dst, ifindex, hop limit 255', async (t
   t.is(p.ttl, 255);
 });
 
+test('interface names: 15 characters are valid, 16 are rejected', (t) => {
+  t.is(ifNameToIndex('lvsdnosuchif015'), 0);
+  const e = t.throws(() => ifNameToIndex('lvsdnosuchif0016'));
+  t.true(e instanceof SocketError);
+});
+
 test('errors carry the errno: unknown device, send on a closed socket', (t) => {
   const e = t.throws(() =>
     IpRawSocket.open({ family: 'inet', protocol: 112, ifname: 'nosuchdev0', ifindex: 9999 }),

@@ -85,14 +85,32 @@ export async function run(opts: RunOptions): Promise<number> {
   const stopped = new Promise<string>((resolve) => (stopRequested = () => resolve('signal')));
   process.on('SIGTERM', stopRequested);
   process.on('SIGINT', stopRequested);
+  // SIGUSR1/SIGHUP during start-up (a large config takes a while) must not kill the process.
+  const early = (): void => log.info('signal ignored during start-up');
+  process.on('SIGUSR1', early);
+  process.on('SIGHUP', early);
   const loaded = await loadConfig(opts.configFile, loadOpts);
   for (const d of loaded.diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
-  if (!loaded.model) return 1;
+  const unhook = (): void => {
+    for (const [sig, fn] of [
+      ['SIGUSR1', early],
+      ['SIGHUP', early],
+      ['SIGTERM', stopRequested],
+      ['SIGINT', stopRequested],
+    ] as const) {
+      process.off(sig, fn);
+    }
+  };
+  if (!loaded.model) {
+    unhook();
+    return 1;
+  }
   let kernel;
   try {
     kernel = await openIpvsDriver();
   } catch (e) {
     opts.io.stderr(`lvsd run --check-only: ${(e as Error).message}\n`);
+    unhook();
     return 1;
   }
   const fifo = fifoWriter(checkSpecFromModel(loaded.model).notifyFifos, log);
@@ -150,6 +168,8 @@ export async function run(opts: RunOptions): Promise<number> {
   };
   process.on('SIGHUP', onHup);
   process.on('SIGUSR1', onUsr1);
+  process.off('SIGUSR1', early);
+  process.off('SIGHUP', early);
   const metrics = setInterval(() => {
     const w = manager.takeSchedulerWindow();
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });

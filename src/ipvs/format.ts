@@ -134,6 +134,8 @@ function tunnelRuleSuffix(d: IpvsDestinationState): string {
 
 /** The 16 bytes of `union nf_inet_addr` (IPv4 in the first 4, rest zero). */
 function addrWords(address: string): number[] {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  if (v4) return [((+v4[1]! << 24) | (+v4[2]! << 16) | (+v4[3]! << 8) | +v4[4]!) >>> 0, 0, 0, 0];
   const b = ipaddr.parse(address).toByteArray();
   while (b.length < 16) b.push(0);
   const w: number[] = [];
@@ -145,22 +147,32 @@ function addrWords(address: string): number[] {
 /** `(int)(a - b)` for unsigned 32-bit a, b. */
 const wrapDiff = (a: number, b: number): number => (a - b) | 0;
 
-function cmpAddr(familyOfFirst: IpFamily, a: string, b: string): number {
-  const wa = addrWords(a);
-  const wb = addrWords(b);
+const protoNum: Record<IpvsProtocol, number> = { tcp: 6, udp: 17, sctp: 132 };
+const afNum = (f: IpFamily): number => (f === 'inet' ? 2 : 10);
+
+/** A service or destination with its address words computed once (the sort compares them often). */
+interface Sortable<T> {
+  item: T;
+  words: number[];
+}
+
+function withWords<T>(items: readonly T[], address: (t: T) => string | undefined): Sortable<T>[] {
+  return items.map((item) => {
+    const a = address(item);
+    return { item, words: a === undefined ? [0, 0, 0, 0] : addrWords(a) };
+  });
+}
+
+function cmpWords(familyOfFirst: IpFamily, wa: number[], wb: number[]): number {
   if (familyOfFirst === 'inet') return wrapDiff(wa[0]!, wb[0]!);
   let r = 0;
   for (let i = 0; r === 0 && i < 4; i++) r = wrapDiff(wa[i]!, wb[i]!);
   return r;
 }
 
-const protoNum: Record<IpvsProtocol, number> = { tcp: 6, udp: 17, sctp: 132 };
-const afNum = (f: IpFamily): number => (f === 'inet' ? 2 : 10);
-
-/** ipvs_cmp_services: fwmark, af, protocol, address, port. */
-export function ipvsadmCompareServices(s1: IpvsServiceState, s2: IpvsServiceState): number {
-  const k1 = s1.service.key;
-  const k2 = s2.service.key;
+function cmpServices(a: Sortable<IpvsServiceState>, b: Sortable<IpvsServiceState>): number {
+  const k1 = a.item.service.key;
+  const k2 = b.item.service.key;
   const m1 = k1.kind === 'fwmark' ? k1.fwmark : 0;
   const m2 = k2.kind === 'fwmark' ? k2.fwmark : 0;
   let r = wrapDiff(m1 >>> 0, m2 >>> 0);
@@ -170,14 +182,41 @@ export function ipvsadmCompareServices(s1: IpvsServiceState, s2: IpvsServiceStat
   if (k1.kind !== 'addr' || k2.kind !== 'addr') return 0;
   r = protoNum[k1.protocol] - protoNum[k2.protocol];
   if (r !== 0) return r;
-  r = cmpAddr(k1.family, k1.address, k2.address);
+  r = cmpWords(k1.family, a.words, b.words);
   return r !== 0 ? r : k1.port - k2.port;
+}
+
+function cmpDests(a: Sortable<IpvsDestinationState>, b: Sortable<IpvsDestinationState>): number {
+  const r = cmpWords(a.item.family, a.words, b.words);
+  return r !== 0 ? r : a.item.port - b.item.port;
+}
+
+/** ipvs_cmp_services: fwmark, af, protocol, address, port. */
+export function ipvsadmCompareServices(s1: IpvsServiceState, s2: IpvsServiceState): number {
+  const [a, b] = withWords([s1, s2], (s) =>
+    s.service.key.kind === 'addr' ? s.service.key.address : undefined,
+  );
+  return cmpServices(a!, b!);
 }
 
 /** ipvs_cmp_dests: address (by the first one's family), then port. */
 export function ipvsadmCompareDests(d1: IpvsDestinationState, d2: IpvsDestinationState): number {
-  const r = cmpAddr(d1.family, d1.address, d2.address);
-  return r !== 0 ? r : d1.port - d2.port;
+  const [a, b] = withWords([d1, d2], (d) => d.address);
+  return cmpDests(a!, b!);
+}
+
+/** ipvsadm's order of services (ipvs_sort_services). */
+export function ipvsadmSortServices(services: readonly IpvsServiceState[]): IpvsServiceState[] {
+  const dec = withWords(services, (s) => (s.service.key.kind === 'addr' ? s.service.key.address : undefined));
+  return glibcMergeSort(dec, cmpServices).map((x) => x.item);
+}
+
+/** ipvsadm's order of destinations (ipvs_sort_dests). */
+export function ipvsadmSortDests(dests: readonly IpvsDestinationState[]): IpvsDestinationState[] {
+  return glibcMergeSort(
+    withWords(dests, (d) => d.address),
+    cmpDests,
+  ).map((x) => x.item);
 }
 
 /** glibc's msort (top-down merge sort, stable, takes the left element on ties). */
@@ -296,7 +335,7 @@ function serviceEntry(se: IpvsServiceState, f: Fmt): string {
   }
   out += '\n';
 
-  const dests = f.nosort ? se.destinations : glibcMergeSort(se.destinations, ipvsadmCompareDests);
+  const dests = f.nosort ? se.destinations : ipvsadmSortDests(se.destinations);
   for (const d of dests) {
     let dname = addrPort(d.family, d.address, d.port, proto, f);
     if (!f.rule && d.family !== 'inet6') dname = dname.slice(0, 28);
@@ -323,7 +362,7 @@ function serviceEntry(se: IpvsServiceState, f: Fmt): string {
 }
 
 function sortedServices(services: readonly IpvsServiceState[], f: Fmt): readonly IpvsServiceState[] {
-  return f.nosort ? services : glibcMergeSort(services, ipvsadmCompareServices);
+  return f.nosort ? services : ipvsadmSortServices(services);
 }
 
 const nversion = (v: number): string => `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`;

@@ -27,7 +27,8 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from './model.js';
-import { compareDestinations, compareServices, destinationId, serviceId } from './model.js';
+import ipaddr from 'ipaddr.js';
+import { destinationId, serviceId } from './model.js';
 import type { IpvsOp } from './ops.js';
 
 export interface ReconcileOptions {
@@ -44,6 +45,33 @@ export interface ReconcileOptions {
    * @default 'delete'
    */
   removeReal?: 'delete' | 'quiesce';
+}
+
+// Sort keys equivalent to model.ts's compareServices / compareDestinations, computed once per entry
+// (those comparators parse both addresses on every call, which dominates a 10,000-service plan).
+function addrKey(family: IpvsDestination['family'], address: string): string {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const bytes = v4 ? v4.slice(1).map(Number) : ipaddr.parse(address).toByteArray();
+  return (family === 'inet' ? '4' : '6') + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Orders like compareServices: address services (address, protocol, port), then fwmarks (mark, family). */
+export function serviceSortKey(k: ServiceKey): string {
+  return k.kind === 'addr'
+    ? `0${addrKey(k.family, k.address)}|${k.protocol}|${String(k.port).padStart(5, '0')}`
+    : `1${String(k.fwmark).padStart(10, '0')}|${k.family === 'inet' ? 0 : 1}`;
+}
+
+/** Orders like compareDestinations: address, then port. */
+export function destinationSortKey(d: Pick<IpvsDestination, 'family' | 'address' | 'port'>): string {
+  return `${addrKey(d.family, d.address)}|${String(d.port).padStart(5, '0')}`;
+}
+
+function sortedBy<T>(items: readonly T[], key: (t: T) => string): T[] {
+  return items
+    .map((item) => ({ item, k: key(item) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.item);
 }
 
 /** Tunnel parameters as the kernel keeps them: defaults filled in, irrelevant fields dropped. */
@@ -119,11 +147,11 @@ function diffDestinations(
   const ops: IpvsOp[] = [];
   const want = new Map(desired.map((d) => [destinationId(d), d]));
   const have = new Map(actual.map((d) => [destinationId(d), d]));
-  const sortedActual = [...actual].sort(compareDestinations);
-  const sortedDesired = [...desired].sort(compareDestinations);
   // 1. reals no longer desired
-  for (const d of sortedActual) {
-    if (want.has(destinationId(d))) continue;
+  for (const d of sortedBy(
+    actual.filter((d) => !want.has(destinationId(d))),
+    destinationSortKey,
+  )) {
     if (removeReal === 'delete') {
       ops.push({ op: 'delDest', key, dest: { family: d.family, address: d.address, port: d.port } });
     } else if (d.weight !== 0) {
@@ -131,14 +159,15 @@ function diffDestinations(
     }
   }
   // 2. reals that exist but differ
-  for (const d of sortedDesired) {
+  const changed = desired.filter((d) => {
     const cur = have.get(destinationId(d));
-    if (cur && !sameDestinationConfig(d, cur)) ops.push({ op: 'editDest', key, dest: destConfig(d) });
-  }
+    return cur !== undefined && !sameDestinationConfig(d, cur);
+  });
+  for (const d of sortedBy(changed, destinationSortKey))
+    ops.push({ op: 'editDest', key, dest: destConfig(d) });
   // 3. new reals, in canonical order
-  for (const d of sortedDesired) {
-    if (!have.has(destinationId(d))) ops.push({ op: 'addDest', key, dest: destConfig(d) });
-  }
+  const added = desired.filter((d) => !have.has(destinationId(d)));
+  for (const d of sortedBy(added, destinationSortKey)) ops.push({ op: 'addDest', key, dest: destConfig(d) });
   return ops;
 }
 
@@ -158,10 +187,10 @@ export function reconcile(
   for (const e of actual) have.set(serviceId(e.service.key), e);
   const isOwned = ownedPredicate(new Set(want.keys()), opts.owned);
 
-  const keys: ServiceKey[] = [];
-  for (const e of want.values()) keys.push(e.service.key);
-  for (const [id, e] of have) if (!want.has(id)) keys.push(e.service.key);
-  keys.sort(compareServices);
+  const unsorted: ServiceKey[] = [];
+  for (const e of want.values()) unsorted.push(e.service.key);
+  for (const [id, e] of have) if (!want.has(id)) unsorted.push(e.service.key);
+  const keys = sortedBy(unsorted, serviceSortKey);
 
   const ops: IpvsOp[] = [];
   for (const key of keys) {
@@ -174,7 +203,7 @@ export function reconcile(
     }
     if (!h) {
       ops.push({ op: 'addService', service: w.service });
-      for (const d of [...w.destinations].sort(compareDestinations)) {
+      for (const d of sortedBy(w.destinations, destinationSortKey)) {
         ops.push({ op: 'addDest', key, dest: destConfig(d) });
       }
       continue;

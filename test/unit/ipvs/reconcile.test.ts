@@ -8,8 +8,14 @@ import type {
   IpvsTable,
   ServiceKey,
 } from '../../../src/ipvs/model.js';
-import { compareDestinations, noSchedulerFlags, serviceId } from '../../../src/ipvs/model.js';
-import { reconcile, summarizeOps } from '../../../src/ipvs/reconcile.js';
+import ipaddr from 'ipaddr.js';
+import {
+  compareDestinations,
+  compareServices,
+  noSchedulerFlags,
+  serviceId,
+} from '../../../src/ipvs/model.js';
+import { destinationSortKey, reconcile, serviceSortKey, summarizeOps } from '../../../src/ipvs/reconcile.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
 import { converge, syncOnce } from '../../../src/ipvs/converge.js';
 import { isLvsdError } from '../../../src/core/errors.js';
@@ -359,4 +365,49 @@ test('converge retries a partial batch and throws LVSD_E_IPVS_PARTIAL only when 
   const e = await t.throwsAsync(converge(stuck, desired));
   t.true(isLvsdError(e, 'LVSD_E_IPVS_PARTIAL'));
   t.regex(e.message, /ipvsadm -A -t 10\.0\.0\.1:80 -s rr/);
+});
+
+test('property: the precomputed sort keys order exactly like compareServices / compareDestinations', (t) => {
+  const anyKey: fc.Arbitrary<ServiceKey> = fc.oneof(
+    fc.record({
+      kind: fc.constant('addr' as const),
+      family: fc.constant('inet' as const),
+      protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+      address: fc.ipV4(),
+      port: fc.integer({ min: 0, max: 65535 }),
+    }),
+    fc.record({
+      kind: fc.constant('addr' as const),
+      family: fc.constant('inet6' as const),
+      protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+      address: fc.ipV6().map((a) => ipaddr.parse(a).toString()),
+      port: fc.integer({ min: 0, max: 65535 }),
+    }),
+    fc.record({
+      kind: fc.constant('fwmark' as const),
+      family: fc.constantFrom('inet' as const, 'inet6' as const),
+      fwmark: fc.integer({ min: 1, max: 0xffffffff }),
+    }),
+  );
+  const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
+  fc.assert(
+    fc.property(anyKey, anyKey, (a, b) => {
+      const ka = serviceSortKey(a);
+      const kb = serviceSortKey(b);
+      t.is(sign(ka < kb ? -1 : ka > kb ? 1 : 0), sign(compareServices(a, b)));
+    }),
+  );
+  const anyDest = fc
+    .oneof(
+      fc.ipV4(),
+      fc.ipV6().map((a) => ipaddr.parse(a).toString()),
+    )
+    .chain((address) => fc.integer({ min: 0, max: 65535 }).map((port) => real(address, port)));
+  fc.assert(
+    fc.property(anyDest, anyDest, (a, b) => {
+      const ka = destinationSortKey(a);
+      const kb = destinationSortKey(b);
+      t.is(sign(ka < kb ? -1 : ka > kb ? 1 : 0), sign(compareDestinations(a, b)));
+    }),
+  );
 });

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// `lvsd status` against real unix control sockets served by startControlServer (no root needed).
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../../src/cli/commands/status.js';
+import { captureIo } from '../../../src/cli/io.js';
+import { startControlServer } from '../../../src/daemon/control.js';
+import { silentLogger } from '../../../src/core/log.js';
+
+const vrrpStatus = {
+  instances: [
+    {
+      name: 'VI_1',
+      vrid: 51,
+      family: 'inet',
+      state: 'master',
+      effectivePriority: 150,
+      masterSrc: null,
+      vipsHeld: ['10.0.0.100/32'],
+    },
+    {
+      name: 'VI_6',
+      vrid: 52,
+      family: 'inet6',
+      state: 'backup',
+      effectivePriority: 100,
+      masterSrc: 'fe80::1',
+      vipsHeld: [],
+    },
+  ],
+};
+const lvsStatus = {
+  virtualServers: [
+    {
+      vs: 'TCP 10.0.0.100:80',
+      quorumUp: true,
+      reals: [
+        {
+          rs: '192.168.0.101:80',
+          alive: true,
+          drained: false,
+          weight: 1,
+          checks: [{ kind: 'HTTP_GET', up: true }],
+        },
+        {
+          rs: '192.168.0.102:80',
+          alive: false,
+          drained: false,
+          weight: 0,
+          checks: [{ kind: 'TCP_CHECK', up: false, lastFailure: 'connection refused' }],
+        },
+      ],
+    },
+  ],
+};
+
+test('status asks both workers and prints instances and virtual servers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const a = await startControlServer(join(dir, 'vrrp.sock'), () => Promise.resolve(vrrpStatus), silentLogger);
+  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsStatus), silentLogger);
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 0);
+  t.regex(io.out, /^VI_1 +51 +IPv4 +MASTER +150 +- +10\.0\.0\.100\/32$/m);
+  t.regex(io.out, /^VI_6 +52 +IPv6 +BACKUP +100 +fe80::1 +-$/m);
+  t.regex(io.out, /^TCP 10\.0\.0\.100:80 {2}quorum up$/m);
+  t.regex(io.out, /-> 192\.168\.0\.102:80 +DOWN +weight 0 +TCP_CHECK:fail \(connection refused\)/);
+
+  const js = captureIo();
+  t.is(await run(['--run-dir', dir, '--json'], js), 0);
+  t.deepEqual(JSON.parse(js.out), { vrrp: vrrpStatus, lvs: lvsStatus });
+});
+
+test('a worker that does not answer is reported; none answering exits 1', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 1);
+  t.regex(io.out, /VRRP\n {2}not answering: cannot reach the daemon at .*vrrp\.sock/);
+  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsStatus), silentLogger);
+  t.teardown(() => b.close());
+  const io2 = captureIo();
+  t.is(await run(['--run-dir', dir], io2), 0);
+  t.regex(io2.out, /not answering/);
+  t.regex(io2.out, /quorum up/);
+});
+
+test('usage errors exit 2', async (t) => {
+  const io = captureIo();
+  t.is(await run(['--bogus'], io), 2);
+  t.regex(io.err, /usage: lvsd status/);
+});

@@ -173,7 +173,8 @@ function fastV4(address: string): number[] | undefined {
       out[part++] = v;
       v = 0;
       digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && v === 0)) {
+      // (a leading zero is left to ipaddr.js, which reads it as octal)
       v = v * 10 + (c - 48);
       digits++;
       if (v > 255) return undefined;

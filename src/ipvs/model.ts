@@ -169,6 +169,13 @@ export function formatAddrPort(family: IpFamily, address: string, port: number):
 
 /** Sort key of an address: IPv4 before IPv6, then numeric by bytes. */
 function addressSortKey(family: IpFamily, address: string): string {
+  // Fast path for canonical dotted-quad IPv4 (sorting 100k reals spent most time in ipaddr.parse).
+  if (family === 'inet') {
+    const parts = address.split('.');
+    if (parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) {
+      return '4' + parts.map((p) => Number(p).toString(16).padStart(2, '0')).join('');
+    }
+  }
   const bytes = ipaddr.parse(address).toByteArray();
   return (family === 'inet' ? '4' : '6') + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -234,7 +234,9 @@ export function decodeGenlPayload(payload: Buffer): Decoded<{ cmd: number; versi
 export class AttrDecoder {
   private off = 0;
   private curType = 0;
-  private cur: Buffer = Buffer.alloc(0);
+  /** Payload of the current attribute as [curAt, curEnd) of `buf` (no per-attribute Buffer). */
+  private curAt = 0;
+  private curEnd = 0;
   private error: string | undefined;
 
   constructor(private readonly buf: Buffer) {}
@@ -247,7 +249,8 @@ export class AttrDecoder {
     if (len < NLA_HDRLEN || this.off + len > this.buf.length)
       return this.fail(`attribute length ${len} out of range`);
     this.curType = this.buf.readUInt16LE(this.off + 2) & NLA_TYPE_MASK;
-    this.cur = this.buf.subarray(this.off + NLA_HDRLEN, this.off + len);
+    this.curAt = this.off + NLA_HDRLEN;
+    this.curEnd = this.off + len;
     this.off += align4(len);
     return true;
   }
@@ -256,44 +259,44 @@ export class AttrDecoder {
     return this.curType;
   }
   bytes(): Buffer {
-    return this.cur;
+    return this.buf.subarray(this.curAt, this.curEnd);
   }
   private need(n: number, what: string): boolean {
     if (this.error !== undefined) return false;
-    if (this.cur.length < n) {
-      this.fail(`attribute ${this.curType}: ${what} needs ${n} bytes, has ${this.cur.length}`);
+    if (this.curEnd - this.curAt < n) {
+      this.fail(`attribute ${this.curType}: ${what} needs ${n} bytes, has ${this.curEnd - this.curAt}`);
       return false;
     }
     return true;
   }
   u8(): number {
-    return this.need(1, 'u8') ? this.cur.readUInt8(0) : 0;
+    return this.need(1, 'u8') ? this.buf.readUInt8(this.curAt) : 0;
   }
   u16(): number {
-    return this.need(2, 'u16') ? this.cur.readUInt16LE(0) : 0;
+    return this.need(2, 'u16') ? this.buf.readUInt16LE(this.curAt) : 0;
   }
   u16be(): number {
-    return this.need(2, 'u16be') ? this.cur.readUInt16BE(0) : 0;
+    return this.need(2, 'u16be') ? this.buf.readUInt16BE(this.curAt) : 0;
   }
   u32(): number {
-    return this.need(4, 'u32') ? this.cur.readUInt32LE(0) : 0;
+    return this.need(4, 'u32') ? this.buf.readUInt32LE(this.curAt) : 0;
   }
   u32be(): number {
-    return this.need(4, 'u32be') ? this.cur.readUInt32BE(0) : 0;
+    return this.need(4, 'u32be') ? this.buf.readUInt32BE(this.curAt) : 0;
   }
   u64(): bigint {
-    return this.need(8, 'u64') ? this.cur.readBigUInt64LE(0) : 0n;
+    return this.need(8, 'u64') ? this.buf.readBigUInt64LE(this.curAt) : 0n;
   }
   /** NUL-terminated (or unterminated) string. */
   string(): string {
     if (this.error !== undefined) return '';
-    const nul = this.cur.indexOf(0);
-    return this.cur.subarray(0, nul < 0 ? this.cur.length : nul).toString('utf8');
+    const nul = this.buf.indexOf(0, this.curAt);
+    return this.buf.toString('utf8', this.curAt, nul < 0 || nul > this.curEnd ? this.curEnd : nul);
   }
   /** Decode a nested attribute with its own decoder; its error becomes ours. */
   nested(fn: (d: AttrDecoder) => void): void {
     if (this.error !== undefined) return;
-    const inner = new AttrDecoder(this.cur);
+    const inner = new AttrDecoder(this.buf.subarray(this.curAt, this.curEnd));
     fn(inner);
     const e = inner.err();
     if (e !== undefined) this.fail(`in attribute ${this.curType}: ${e}`);

@@ -260,7 +260,7 @@ test.serial(
       t.is(await master(), 'lvs1');
       const stopFile = join(lab.dir, 'stop-client');
       const logFile = join(lab.dir, 'client.log');
-      // client loop: bounded by count and time; one line per request: epoch-ms and the body or FAIL
+      // client loop: bounded by count and time; one line per request: epoch-ms when it was sent, and the body or FAIL
       // one node process (cheaper per request than a curl spawn in the emulated VM), new connection each time
       const client = [
         "const http = require('node:http'), fs = require('node:fs');",
@@ -275,8 +275,9 @@ test.serial(
         '});',
         '(async () => {',
         `  while (n++ < 3000 && Date.now() < end && !fs.existsSync('${stopFile}')) {`,
+        '    const t0 = Date.now();',
         '    const body = await once();',
-        `    fs.appendFileSync('${logFile}', Date.now() + ' ' + body + '\\n');`,
+        `    fs.appendFileSync('${logFile}', t0 + ' ' + body + '\\n');`,
         '    await new Promise((r) => setTimeout(r, 50));',
         '  }',
         '})();',

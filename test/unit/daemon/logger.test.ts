@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// The daemon logger (winston Console transport: process.stdout, asynchronous on a pipe) must not block the event loop when nobody reads its output (a full pipe), and
+// must deliver every line in order once the reader catches up. Spawns a real child process.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const loggerUrl = new URL('../../../src/daemon/logger.js', import.meta.url).href;
+
+test('a full stdout pipe does not stall timers; all lines arrive in order later', async (t) => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'lvsd-log-')), 'timer-fired');
+  const n = 20000; // ~1.5 MB of log lines: far more than a pipe buffer (64 KiB)
+  const code = `
+    const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+    const { writeFileSync } = await import('node:fs');
+    const log = createLogger({ name: 't' });
+    for (let i = 0; i < ${n}; i++) log.info('line ' + i, { pad: 'x'.repeat(40) });
+    setTimeout(() => writeFileSync(${JSON.stringify(marker)}, 'ok'), 10);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.pause(); // nobody reads: the pipe fills up
+  let fired = false;
+  for (let i = 0; i < 250 && !fired; i++) {
+    await sleep(20);
+    fired = existsSync(marker);
+  }
+  t.true(fired, 'the timer fired while the log pipe was full');
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => chunks.push(c));
+  child.stdout.resume();
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.is(exitCode, 0);
+  const lines = Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
+  t.is(lines.length, n);
+  t.is(lines[0], 'info: line 0 proc=t pad=' + 'x'.repeat(40));
+  t.true(
+    lines.every((l, i) => l.startsWith(`info: line ${i} `)),
+    'in order',
+  );
+});

@@ -14,7 +14,7 @@ import type { Logger } from '../core/log.js';
 import type { AddrSpec, Rtnl } from '../netlink/rtnl-socket.js';
 import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
-import { dueTimers, initMachine, nextDeadline, step } from './machine.js';
+import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';
 import { buildAdvert, receiveAdvert } from './packet.js';
 import { countAction, countDrop, newStats } from './stats.js';
 import {
@@ -146,7 +146,7 @@ export class VrrpInstance {
   private trackers: readonly TrackerState[];
 
   constructor(
-    readonly spec: InstanceSpec,
+    public spec: InstanceSpec,
     private readonly deps: InstanceDeps,
   ) {
     this.st = initMachine(spec.machine);
@@ -237,6 +237,45 @@ export class VrrpInstance {
     await this.vipChain;
   }
 
+  /**
+   * Reload (SIGHUP) of the same instance (same VRID, family, interface) under a new spec: the
+   * machine keeps its state (`carryOver`: a master stays master and advertises at once, no notify).
+   * A master adds only the VIPs new to the list (and GARPs only them) and removes only the dropped
+   * ones. Trackers whose specs are unchanged keep their observations.
+   */
+  reconfigure(spec: InstanceSpec): void {
+    const keyOf = (v: AddrSpec) => `${v.ifindex}|${v.address}/${v.prefixLen}`;
+    const oldKeys = new Set(this.spec.vips.map(keyOf));
+    const newKeys = new Set(spec.vips.map(keyOf));
+    const gone = this.spec.vips.filter((v) => !newKeys.has(keyOf(v)));
+    const fresh = spec.vips.filter((v) => !oldKeys.has(keyOf(v)));
+    const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
+    this.spec = spec;
+    if (!sameTrackers) this.trackers = initTrackers(spec.trackers ?? []);
+    const r = carryOver(this.st, spec.machine, this.deps.clock.now());
+    const before = this.st.name;
+    this.st = r.state;
+    for (const a of r.actions) this.carryOut(a);
+    if (gone.length > 0) this.queueVips('del', gone); // deletes only what this instance added
+    if (this.st.name === 'master') {
+      if (fresh.length > 0) {
+        this.queueVips('add', fresh);
+        const repeat = spec.machine.garp.masterRepeat;
+        this.vipChain = this.vipChain.then(() => {
+          if (this.st.name === 'master') this.sendGarp(repeat, fresh);
+        });
+      }
+    }
+    if (this.st.name !== before) this.transitions++;
+    this.arm();
+    this.deps.onStep?.(this, r);
+    if (!sameTrackers) {
+      const { delta, fault } = trackerOutput(this.trackers);
+      if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
+        this.feed({ type: 'tracking', delta, fault });
+    }
+  }
+
   /** Wait for queued VIP changes (tests). */
   settled(): Promise<void> {
     return this.vipChain;
@@ -316,9 +355,9 @@ export class VrrpInstance {
     }
   }
 
-  private sendGarp(repeat: number): void {
+  private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.spec.vips): void {
     const queue: { frame: Uint8Array; vip: string; gapMs: number }[] = [];
-    for (const v of this.spec.vips) {
+    for (const v of vips) {
       const frame =
         v.family === 'inet'
           ? buildGarp({ mac: this.spec.mac, vip: v.address })
@@ -349,8 +388,7 @@ export class VrrpInstance {
     next();
   }
 
-  private queueVips(op: 'add' | 'del'): void {
-    const vips = this.spec.vips;
+  private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.spec.vips): void {
     this.vipChain = this.vipChain.then(async () => {
       for (const v of vips) {
         const key = `${v.ifindex}|${v.address}/${v.prefixLen}`;

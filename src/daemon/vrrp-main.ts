@@ -40,7 +40,8 @@ import { DROP_REASONS } from '../vrrp/types.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { sdNotify } from './systemd.js';
-import { reportReady, reportReloaded } from './worker-ipc.js';
+import { reportReady } from './worker-ipc.js';
+import { reloadConfig } from './vrrp-reload.js';
 import { startControlServer, type ControlServer } from './control.js';
 import { LvsdError } from '../core/errors.js';
 
@@ -496,47 +497,6 @@ export async function run(opts: RunOptions): Promise<number> {
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', requestStop);
     process.off('SIGINT', requestStop);
-  }
-}
-
-/** Re-read the config and apply it; never throws (a reload must not end the worker). */
-async function reloadConfig(opts: RunOptions, engine: VrrpEngine, log: Logger): Promise<void> {
-  try {
-    const { model, diagnostics } = await loadConfig(
-      opts.configFile,
-      opts.configId !== undefined ? { configId: opts.configId } : {},
-    );
-    for (const d of diagnostics) {
-      const line = formatDiagnostic(d);
-      opts.io.stderr(line + '\n');
-      if (d.severity === 'error') log.error(`reload: ${line}`);
-    }
-    if (!model) {
-      const first = diagnostics.find((d) => d.severity === 'error');
-      const msg = first ? formatDiagnostic(first) : 'invalid configuration';
-      log.error('reload: configuration invalid, keeping the running configuration', { error: msg });
-      reportReloaded(false, msg);
-      return;
-    }
-    const r = await engine.reload(model);
-    log.info('reload applied', {
-      unchanged: r.unchanged.length,
-      added: r.added.join(','),
-      removed: r.removed.join(','),
-      carried: r.carried.join(','),
-      replaced: r.replaced.join(','),
-    });
-    if (r.replaced.length > 0)
-      log.warn('reload: VRID/family/interface changed; these instances were stopped and started again', {
-        instances: r.replaced.join(','),
-      });
-    if (r.notApplied.length > 0)
-      log.warn('reload: not applied until restart', { settings: r.notApplied.join('; ') });
-    reportReloaded(true);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    log.error('reload failed; the VRRP part keeps running with what it had', { error: msg });
-    reportReloaded(false, msg);
   }
 }
 

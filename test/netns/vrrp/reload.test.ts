@@ -3,7 +3,8 @@
  * SIGHUP reload of the VRRP worker (`lvsd run --vrrp-only`) on a two-node pair in network
  * namespaces: an unchanged config changes nothing (no state change, no VIP flap, no GARP, no
  * priority-0 advert); an added VIP is added and GARPed by the master, which stays master; an
- * invalid config is logged with file:line:col and the worker keeps running as before; `lvsd status
+ * invalid config is logged with file:line:col and the worker keeps running as before; an added
+ * instance starts and a removed one releases (priority-0 advert, VIP gone); `lvsd status
  * --run-dir DIR` reads the instance states over `vrrp.sock`.
  * Needs root (namespaces, raw sockets); CI runs as root. Namespaces use a unique prefix and are
  * deleted in teardown even on failure.
@@ -55,7 +56,7 @@ async function hup(d: Daemon, outcome: RegExp): Promise<void> {
   await waitFor('reload handled', () => count(d, outcome) > before, 10_000);
 }
 
-test('SIGHUP: unchanged config is a no-op; an added VIP is added and GARPed by the master; an invalid config is rejected', async (t) => {
+test('SIGHUP: unchanged config is a no-op; an added VIP is added and GARPed by the master; an invalid config is rejected; instances added and removed', async (t) => {
   const l = await createLab(2);
   t.teardown(() => l.destroy());
   const [n1, n2] = l.nodes as [LabNode, LabNode];
@@ -129,7 +130,35 @@ test('SIGHUP: unchanged config is a no-op; an added VIP is added and GARPed by t
   t.true(await l.hasAddress(n1, vip1));
   t.true(await l.hasAddress(n1, vip2));
 
-  // 4. `lvsd status --run-dir DIR` reads the states over vrrp.sock (the LVS part is absent here)
+  // 4. an instance added, then removed: it starts (and becomes master alone), then releases with a
+  // priority-0 advert and its VIP goes; VI_1 is untouched throughout
+  const vip3 = `10.${l.net}.0.102`;
+  const two = (withSecond: boolean): string =>
+    vrrpConf(n1, [
+      { priority: 150, version: 3, advertInt: 0.1, vips: [`${vip1}/32`, `${vip2}/32`] },
+      ...(withSecond
+        ? [{ vrid: 52, priority: 100, version: 3 as const, advertInt: 0.1, vips: [`${vip3}/32`] }]
+        : []),
+    ]);
+  writeFileSync(file1, two(true));
+  await hup(d1, /reload applied/);
+  await waitFor('n1 holds the added instance VIP', () => l.hasAddress(n1, vip3), 5000);
+  since = Date.now();
+  writeFileSync(file1, two(false));
+  await hup(d1, /reload applied/);
+  await waitFor('the removed instance VIP is released', async () => !(await l.hasAddress(n1, vip3)), 5000);
+  const prio0 = await waitFor('priority-0 advert for VRID 52', () =>
+    sn.frames.find((f) => f.kind === 'vrrp4' && f.vrid === 52 && f.priority === 0 && f.ts >= since - 20),
+  );
+  t.truthy(prio0);
+  t.false(
+    sn.frames.some((f) => f.kind === 'vrrp4' && f.vrid === 51 && f.priority === 0),
+    'VI_1 never released',
+  );
+  t.deepEqual(await view(d1), m0, 'VI_1 still master, no transition');
+  t.true(await l.hasAddress(n1, vip1));
+
+  // 5. `lvsd status --run-dir DIR` reads the states over vrrp.sock (the LVS part is absent here)
   const st = await run(process.execPath, [
     join(repoRoot, 'bin', 'lvsd'),
     'status',

@@ -138,7 +138,7 @@ test.serial(
 
 let vrrpUndisturbedByReload: boolean | undefined;
 
-test.serial('reload: a valid change is applied on both directors, lvs1 is master afterwards', async (t) => {
+test.serial('reload: a valid change is applied on both directors', async (t) => {
   try {
     await bothTables(full, 30_000);
     const before1 = await vrrpView(lab.runDir('lvs1'));
@@ -179,10 +179,9 @@ test.serial('reload: a valid change is applied on both directors, lvs1 is master
   }
 });
 
-// KNOWN BUG e2e-1 (.coord/e2e-bugs.md): the VRRP worker has no SIGHUP handler, so a reload restarts it
-// and the VIPs flap. `test.failing` passes while the bug is there; once fixed, make it `test.serial`.
-test.failing(
-  'KNOWN BUG e2e-1: SIGHUP leaves the VRRP workers undisturbed (same pid, states, transitions)',
+// e2e-1 (.coord/e2e-bugs.md, fixed 22:58): SIGHUP used to kill and restart the VRRP worker (VIP flap).
+test.serial(
+  'reload: the VRRP workers stay undisturbed by a valid SIGHUP (same pid, states, transitions)',
   (t) => {
     t.true(vrrpUndisturbedByReload);
   },

@@ -398,28 +398,39 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
         stopping.push(inst);
       }
     }
-    trackers?.stop();
-    trackers = undefined;
-    for (const inst of stopping) unregister(inst);
-    await Promise.all(stopping.map((i) => i.shutdown()));
-    // 3. changed in place: keep state
-    for (const name of d.changed) {
-      const inst = byName.get(name);
-      const p = prepared.get(name);
-      if (!inst || !p || summary.replaced.includes(name)) continue;
-      inst.reconfigure(p.spec);
-      summary.carried.push(name);
-    }
-    // 4. new instances (added, replaced)
-    const started: VrrpInstance[] = [];
+    const leaving = new Set(stopping);
     for (const name of [...d.added, ...summary.replaced]) {
       const p = prepared.get(name);
-      if (p) started.push(register(p));
+      const other = p && groups.get(p.key)?.byVrid.get(p.mi.vrid);
+      if (p && other && !leaving.has(other))
+        throw new Error(`instance ${name}: VRID ${p.mi.vrid} is in use by ${other.name} on ${p.key}`);
     }
-    current = next;
-    setSyncGroups(next, true);
-    await startAll(started, next);
-    trackers = await runTrackers(next);
+    trackers?.stop();
+    trackers = undefined;
+    try {
+      for (const inst of stopping) unregister(inst);
+      await Promise.all(stopping.map((i) => i.shutdown()));
+      // 3. changed in place: keep state
+      for (const name of d.changed) {
+        const inst = byName.get(name);
+        const p = prepared.get(name);
+        if (!inst || !p || summary.replaced.includes(name)) continue;
+        inst.reconfigure(p.spec);
+        summary.carried.push(name);
+      }
+      // 4. new instances (added, replaced)
+      const started: VrrpInstance[] = [];
+      for (const name of [...d.added, ...summary.replaced]) {
+        const p = prepared.get(name);
+        if (p) started.push(register(p));
+      }
+      current = next;
+      setSyncGroups(next, true);
+      await startAll(started, next);
+    } finally {
+      // whatever happened above, the trackers of the instances now running run again
+      trackers = await runTrackers(current);
+    }
     // sockets nobody uses any more
     for (const [key, grp] of groups) {
       if (grp.byVrid.size > 0) continue;

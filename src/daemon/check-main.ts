@@ -14,13 +14,16 @@ import { join } from 'node:path';
 import type { RunOptions } from '../cli/commands/run.js';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
+import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
 import { runScript } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import type { Logger } from '../core/log.js';
+import type { Model } from '../config/model.js';
 import { openIpvsDriver } from '../ipvs/driver.js';
+import { FullNat } from '../ipvs/fullnat.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath, startControlServer } from './control.js';
 import { createLogger } from './logger.js';
@@ -135,6 +138,21 @@ export async function run(opts: RunOptions): Promise<number> {
   });
   if (loaded.model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
   await manager.start(checkSpecFromModel(loaded.model));
+  // FULLNAT (lvsd extension): lvsd's own nftables SNAT table follows the config, like the IPVS table.
+  const fullnat = new FullNat();
+  let fullnatActive = false;
+  const applyFullNat = async (model: Model): Promise<void> => {
+    const services = fullNatServicesFromModel(model);
+    if (services.length === 0 && !fullnatActive) return;
+    try {
+      const applied = await fullnat.applyByReals(services);
+      fullnatActive = applied.length > 0;
+      log.info('FULLNAT rules applied', { services: applied.length });
+    } catch (e) {
+      log.error('FULLNAT rules not applied', { error: (e as Error).message });
+    }
+  };
+  await applyFullNat(loaded.model);
   const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
   const control = await startControlServer(
     defaultControlPath(),
@@ -146,16 +164,23 @@ export async function run(opts: RunOptions): Promise<number> {
     log,
   );
   const onHup = (): void => {
-    void loadConfig(opts.configFile, loadOpts).then(async (r) => {
-      if (!r.model) {
-        for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
-        reportReloaded(false, 'configuration invalid');
-        return;
-      }
-      await manager.reload(checkSpecFromModel(r.model));
-      log.info('configuration reloaded', { virtualServers: r.model.virtualServers.length });
-      reportReloaded(true);
-    });
+    void loadConfig(opts.configFile, loadOpts)
+      .then(async (r) => {
+        if (!r.model) {
+          for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
+          reportReloaded(false, 'configuration invalid');
+          return;
+        }
+        await manager.reload(checkSpecFromModel(r.model));
+        await applyFullNat(r.model);
+        log.info('configuration reloaded', { virtualServers: r.model.virtualServers.length });
+        reportReloaded(true);
+      })
+      .catch((e: unknown) => {
+        // A reload must never take the worker down: report and keep running.
+        log.error('reload failed', { error: (e as Error).message });
+        reportReloaded(false, (e as Error).message);
+      });
   };
   const onUsr1 = (): void => {
     try {
@@ -183,6 +208,11 @@ export async function run(opts: RunOptions): Promise<number> {
   process.off('SIGUSR1', onUsr1);
   await control.close();
   await manager.stop({ keepIpvs: false });
+  if (fullnatActive) {
+    await fullnat.remove().catch((e: unknown) => {
+      log.error('cannot remove FULLNAT rules', { error: (e as Error).message });
+    });
+  }
   if (loaded.model.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
   fifo.close();
   kernel.close();

@@ -136,8 +136,9 @@ export class Supervisor {
           log.info('all workers ready');
           this.#notify(['READY=1', 'STATUS=running']);
         }
-      } else if (m.type === 'reloaded' && !m.ok) {
-        log.error('worker kept its old config', { error: m.error });
+      } else if (m.type === 'reloaded') {
+        if (m.ok) log.info('worker reloaded');
+        else log.error('worker kept its old config', { error: m.error });
       }
     });
     child.on('exit', (code, signal) => {

@@ -47,6 +47,11 @@ async function ask<T>(path: string): Promise<Answer<T>> {
   }
 }
 
+/** The VRRP worker keys held VIPs as `IFINDEX|ADDR/PREFIX`; operators want the address. */
+function vipText(held: string): string {
+  return held.slice(held.lastIndexOf('|') + 1);
+}
+
 export function formatVrrp(instances: VrrpInstanceStatus[]): string {
   const rows = instances.map((i) => [
     i.name,
@@ -55,7 +60,7 @@ export function formatVrrp(instances: VrrpInstanceStatus[]): string {
     i.state.toUpperCase(),
     String(i.effectivePriority),
     i.state === 'master' ? '-' : (i.masterSrc ?? '-'),
-    i.vipsHeld.length ? i.vipsHeld.join(',') : '-',
+    i.vipsHeld.length ? i.vipsHeld.map(vipText).join(',') : '-',
   ]);
   return table(['INSTANCE', 'VRID', 'FAMILY', 'STATE', 'PRIO', 'MASTER', 'VIPS HELD'], rows);
 }

@@ -18,7 +18,7 @@ const vrrpStatus = {
       state: 'master',
       effectivePriority: 150,
       masterSrc: null,
-      vipsHeld: ['10.0.0.100/32'],
+      vipsHeld: ['3|10.0.0.100/32', '3|10.0.0.101/32'],
     },
     {
       name: 'VI_6',
@@ -66,7 +66,7 @@ test('status asks both workers and prints instances and virtual servers', async 
   });
   const io = captureIo();
   t.is(await run(['--run-dir', dir], io), 0);
-  t.regex(io.out, /^VI_1 +51 +IPv4 +MASTER +150 +- +10\.0\.0\.100\/32$/m);
+  t.regex(io.out, /^VI_1 +51 +IPv4 +MASTER +150 +- +10\.0\.0\.100\/32,10\.0\.0\.101\/32$/m);
   t.regex(io.out, /^VI_6 +52 +IPv6 +BACKUP +100 +fe80::1 +-$/m);
   t.regex(io.out, /^TCP 10\.0\.0\.100:80 {2}quorum up$/m);
   t.regex(io.out, /-> 192\.168\.0\.102:80 +DOWN +weight 0 +TCP_CHECK:fail \(connection refused\)/);

@@ -93,7 +93,7 @@ test.serial(
   async (t) => {
     try {
       const start = Date.now();
-      await waitUntil('lvs1 master', master, (m) => m === 'lvs1', 90_000);
+      await waitUntil('lvs1 master', master, (m) => m === 'lvs1', 150_000);
       t.log(`lvs1 master with both VIPs ${Date.now() - start} ms after start`);
       await bothTables(full, 60_000);
       t.log(`both IPVS tables programmed ${Date.now() - start} ms after start`);
@@ -357,7 +357,7 @@ test.serial(
         const backAt = Date.now();
         oldOutputs.push(daemons.lvs1!.output());
         daemons.lvs1 = lab.startDaemon('lvs1');
-        const back = await waitUntil('lvs1 master again', master, (m) => m === 'lvs1', 90_000, 200);
+        const back = await waitUntil('lvs1 master again', master, (m) => m === 'lvs1', 150_000, 200);
         t.log(`lvs1 restarted: master again after ${back} ms`);
         await bothTables(want, 60_000);
         await sleep(3000);

@@ -19,7 +19,6 @@ import { runScript } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { loadConfig } from '../config/load.js';
 import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
 import { openIpvsDriver } from '../ipvs/driver.js';
@@ -27,6 +26,7 @@ import { FullNat } from '../ipvs/fullnat.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath, startControlServer } from './control.js';
 import { createLogger } from './logger.js';
+import { loadRunConfig } from './run-config.js';
 import { reportReady, reportReloaded } from './worker-ipc.js';
 
 /** Writes lines to FIFOs opened read-write and non-blocking (a missing reader never blocks us). */
@@ -83,7 +83,6 @@ export async function run(opts: RunOptions): Promise<number> {
     name: 'lvs',
     level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
   });
-  const loadOpts = opts.configId !== undefined ? { configId: opts.configId } : {};
   let stopRequested = (): void => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = () => resolve('signal')));
   process.on('SIGTERM', stopRequested);
@@ -92,7 +91,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const early = (): void => log.info('signal ignored during start-up');
   process.on('SIGUSR1', early);
   process.on('SIGHUP', early);
-  const loaded = await loadConfig(opts.configFile, loadOpts);
+  const loaded = await loadRunConfig(opts);
   for (const d of loaded.diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
   const unhook = (): void => {
     for (const [sig, fn] of [
@@ -164,7 +163,7 @@ export async function run(opts: RunOptions): Promise<number> {
     log,
   );
   const onHup = (): void => {
-    void loadConfig(opts.configFile, loadOpts)
+    void loadRunConfig(opts)
       .then(async (r) => {
         if (!r.model) {
           for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));

@@ -5,9 +5,12 @@
  * restarts a crashed worker with backoff, and owns the systemd protocol: READY once every worker is
  * up, RELOADING/READY around SIGHUP, STOPPING on SIGTERM, WATCHDOG pings while workers live.
  * SIGHUP re-validates first: a config that fails validation is reported and nothing is signalled,
- * so the config in force stays in force.
+ * so the config in force stays in force. Workers get the validated Model (`--model`), so a worker
+ * restarted after a crash runs the configuration in force even when the file on disk is broken.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunOptions } from '../cli/commands/run.js';
 import type { Logger } from '../core/log.js';
@@ -15,6 +18,7 @@ import { formatDiagnostic, loadConfig } from '../config/load.js';
 import { monotonicClock } from './clock.js';
 import { createLogger } from './logger.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
+import { writeModelFile } from './run-config.js';
 import { sdNotify, type SdState } from './systemd.js';
 import { isWorkerMessage } from './worker-ipc.js';
 
@@ -165,11 +169,22 @@ function binPath(): string {
 export async function run(opts: RunOptions): Promise<number> {
   const log = createLogger({ name: 'supervisor' });
   const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
-  const loaded = await loadConfig(opts.configFile, idArgs.length ? { configId: opts.configId ?? '' } : {});
+  const loadOpts = opts.configId === undefined ? {} : { configId: opts.configId };
+  const loaded = await loadConfig(opts.configFile, loadOpts);
   for (const d of loaded.diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
   if (!loaded.model) return 1;
   const model = loaded.model;
-  const base = ['run', '-f', opts.configFile, ...idArgs];
+  // Workers run the Model validated here, never the file on disk (src/daemon/run-config.ts).
+  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+  const modelFile = join(runDir, 'model.json');
+  try {
+    mkdirSync(runDir, { recursive: true });
+    await writeModelFile(modelFile, model);
+  } catch (e) {
+    opts.io.stderr(`lvsd run: cannot write ${modelFile}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const base = ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
   const workers: WorkerSpec[] = [];
   if (model.vrrpInstances.length > 0) {
     workers.push({ name: 'vrrp', modulePath: binPath(), args: [...base, '--vrrp-only'] });
@@ -183,14 +198,27 @@ export async function run(opts: RunOptions): Promise<number> {
   }
   const sup = new Supervisor({ workers, log });
   sup.start();
+  let reloads = Promise.resolve();
+  const reload = async (): Promise<void> => {
+    const r = await loadConfig(opts.configFile, loadOpts);
+    if (!r.model) {
+      for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
+      return;
+    }
+    if (
+      r.model.vrrpInstances.length > 0 !== model.vrrpInstances.length > 0 ||
+      r.model.virtualServers.length > 0 !== model.virtualServers.length > 0
+    ) {
+      log.warn('reload adds or removes a whole worker (VRRP or LVS part): restart lvsd to apply that');
+    }
+    await writeModelFile(modelFile, r.model);
+    log.info('reloading');
+    sup.reload();
+  };
   process.on('SIGHUP', () => {
-    void loadConfig(opts.configFile, idArgs.length ? { configId: opts.configId ?? '' } : {}).then((r) => {
-      if (!r.model) {
-        for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
-        return;
-      }
-      log.info('reloading');
-      sup.reload();
+    // One reload at a time, in order; a failure is logged and the running configuration stays.
+    reloads = reloads.then(reload).catch((e: unknown) => {
+      log.error('reload failed', { error: (e as Error).message });
     });
   });
   return new Promise<number>((resolve) => {

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { RunOptions } from '../cli/commands/run.js';
 import type { Logger } from '../core/log.js';
-import { loadConfig } from '../config/load.js';
+import { loadRunConfig } from './run-config.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { diffModels } from '../config/diff.js';
 import type {
@@ -521,10 +521,7 @@ async function runEngine(
     name: 'vrrp',
     level: logLevel(process.env['LVSD_LOG_LEVEL']),
   });
-  const { model, diagnostics } = await loadConfig(
-    opts.configFile,
-    opts.configId !== undefined ? { configId: opts.configId } : {},
-  );
+  const { model, diagnostics } = await loadRunConfig(opts);
   for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
   if (!model) return 1;
   let engine: VrrpEngine;

@@ -5,7 +5,7 @@
  * diff. The outcome goes to the supervisor (or systemd) through `reportReloaded`.
  */
 import type { RunOptions } from '../cli/commands/run.js';
-import { loadConfig } from '../config/load.js';
+import { loadRunConfig } from './run-config.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
 import type { VrrpEngine } from './vrrp-main.js';
@@ -14,10 +14,7 @@ import { reportReloaded } from './worker-ipc.js';
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
 export async function reloadConfig(opts: RunOptions, engine: VrrpEngine, log: Logger): Promise<void> {
   try {
-    const { model, diagnostics } = await loadConfig(
-      opts.configFile,
-      opts.configId !== undefined ? { configId: opts.configId } : {},
-    );
+    const { model, diagnostics } = await loadRunConfig(opts);
     for (const d of diagnostics) {
       const line = formatDiagnostic(d);
       opts.io.stderr(line + '\n');

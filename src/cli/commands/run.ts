@@ -11,6 +11,8 @@ import type { CliIo } from '../io.js';
 export interface RunOptions {
   configFile: string;
   configId: string | undefined;
+  /** Set by the supervisor: the validated Model as JSON (src/daemon/run-config.ts). */
+  modelFile?: string | undefined;
   io: CliIo;
 }
 
@@ -24,6 +26,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         'config-id': { type: 'string', short: 'i' },
         'vrrp-only': { type: 'boolean', default: false },
         'check-only': { type: 'boolean', default: false },
+        model: { type: 'string' },
       },
       strict: true,
     }));
@@ -35,7 +38,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr('lvsd run: --vrrp-only and --check-only exclude each other\n');
     return 2;
   }
-  const opts: RunOptions = { configFile: values.file, configId: values['config-id'], io };
+  const opts: RunOptions = {
+    configFile: values.file,
+    configId: values['config-id'],
+    modelFile: values.model,
+    io,
+  };
   const target = values['vrrp-only']
     ? '../../daemon/vrrp-main.js'
     : values['check-only']

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Where a worker gets its configuration. Started by hand, a worker parses the config file itself.
+ * Started by the supervisor, it reads the Model the supervisor validated (`--model FILE`, JSON): a
+ * worker restarted after a crash then runs the configuration in force, not whatever is on disk now
+ * (an edited file that failed validation on SIGHUP must never reach a restarted worker), and both
+ * workers always run the same configuration. keepalived keeps a copy of its config for the same
+ * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { RunOptions } from '../cli/commands/run.js';
+import { loadConfig } from '../config/load.js';
+import type { Diagnostic, Model } from '../config/model.js';
+
+export interface LoadedRunConfig {
+  model: Model | undefined;
+  diagnostics: Diagnostic[];
+}
+
+export async function loadRunConfig(opts: RunOptions): Promise<LoadedRunConfig> {
+  if (opts.modelFile !== undefined) {
+    try {
+      return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
+    } catch (e) {
+      return {
+        model: undefined,
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'LVSD_E_CONFIG_IO',
+            message: `cannot read the validated model: ${(e as Error).message}`,
+            file: opts.modelFile,
+            line: 1,
+            col: 1,
+          },
+        ],
+      };
+    }
+  }
+  return loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+}
+
+/** Write the Model for the workers; readers never see a half-written file. */
+export async function writeModelFile(path: string, model: Model): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(model), { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}

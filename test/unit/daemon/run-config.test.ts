@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The supervisor hands workers the validated Model as JSON; it must arrive unchanged, and a worker
+// must never fall back to a file on disk that failed validation.
+import test from 'ava';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureIo } from '../../../src/cli/io.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
+
+const etc = new URL('../../../../etc/', import.meta.url);
+
+for (const name of readdirSync(etc).filter((f) => f.endsWith('.conf'))) {
+  test(`the validated Model of etc/${name} survives the hand-over to a worker unchanged`, async (t) => {
+    const { model } = await loadConfig(new URL(name, etc).pathname, { configId: 'lvs1' });
+    t.truthy(model);
+    if (!model) return;
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-model-'));
+    const file = join(dir, 'model.json');
+    await writeModelFile(file, model);
+    t.deepEqual(readdirSync(dir), ['model.json'], 'no temporary file left behind');
+    const got = await loadRunConfig({
+      configFile: '/nonexistent',
+      configId: 'lvs1',
+      modelFile: file,
+      io: captureIo(),
+    });
+    t.deepEqual(got.diagnostics, []);
+    t.deepEqual(got.model, model);
+  });
+}
+
+test('with --model, a broken config file on disk is never read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-model-'));
+  const conf = join(dir, 'lvsd.conf');
+  writeFileSync(conf, 'vrrp_instance VI_1 {\n  priority banana\n}\n');
+  const { model } = await loadConfig(new URL('lvs-nat.conf', etc).pathname, { configId: 'lvs1' });
+  if (!model) return t.fail('sample config invalid');
+  await writeModelFile(join(dir, 'model.json'), model);
+  const viaModel = await loadRunConfig({
+    configFile: conf,
+    configId: 'lvs1',
+    modelFile: join(dir, 'model.json'),
+    io: captureIo(),
+  });
+  t.deepEqual(viaModel.model, model);
+  const viaFile = await loadRunConfig({ configFile: conf, configId: 'lvs1', io: captureIo() });
+  t.is(viaFile.model, undefined);
+  t.true(viaFile.diagnostics.some((d) => d.severity === 'error' && d.line === 2));
+});
+
+test('a missing model file is a located error, not a crash', async (t) => {
+  const r = await loadRunConfig({
+    configFile: '/x',
+    configId: undefined,
+    modelFile: '/nonexistent/model.json',
+    io: captureIo(),
+  });
+  t.is(r.model, undefined);
+  t.is(r.diagnostics[0]?.code, 'LVSD_E_CONFIG_IO');
+  t.is(r.diagnostics[0]?.file, '/nonexistent/model.json');
+});

@@ -24,6 +24,7 @@ import type {
   TunnelChecksum,
   TunnelType,
 } from './model.js';
+import { zeroStats } from './model.js';
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
@@ -343,18 +344,7 @@ export function encodeCmdAttrs(a: {
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function statsFrom(d: AttrDecoder, wide: boolean): IpvsStats {
-  const s: IpvsStats = {
-    conns: 0n,
-    inPkts: 0n,
-    outPkts: 0n,
-    inBytes: 0n,
-    outBytes: 0n,
-    cps: 0n,
-    inPps: 0n,
-    outPps: 0n,
-    inBps: 0n,
-    outBps: 0n,
-  };
+  const s: IpvsStats = zeroStats();
   const keys: (keyof IpvsStats)[] = [
     'conns',
     'inPkts',

@@ -24,6 +24,7 @@ import type {
   IpvsTimeouts,
   SyncDaemon,
 } from './model.js';
+import { zeroStats } from './model.js';
 
 /** Name lookups for the non-numeric listing (gethostbyaddr / getservbyport). */
 export interface NameResolver {
@@ -49,18 +50,7 @@ interface Fmt extends ListFormat {
   rule?: boolean;
 }
 
-const zeroStats: IpvsStats = {
-  conns: 0n,
-  inPkts: 0n,
-  outPkts: 0n,
-  inBytes: 0n,
-  outBytes: 0n,
-  cps: 0n,
-  inPps: 0n,
-  outPps: 0n,
-  inBps: 0n,
-  outBps: 0n,
-};
+const noStats: IpvsStats = zeroStats();
 
 const left = (s: string | number, w: number): string => String(s).padEnd(w);
 const right = (s: string | number | bigint, w: number): string => String(s).padStart(w);
@@ -305,7 +295,7 @@ function serviceEntry(se: IpvsServiceState, f: Fmt): string {
       if (k.family !== 'inet6') svcName = svcName.slice(0, 33);
     }
   }
-  const st = se.stats ?? zeroStats;
+  const st = se.stats ?? noStats;
   const ex = f.exact ?? false;
   let out = '';
   if (f.rule) {
@@ -339,7 +329,7 @@ function serviceEntry(se: IpvsServiceState, f: Fmt): string {
   for (const d of dests) {
     let dname = addrPort(d.family, d.address, d.port, proto, f);
     if (!f.rule && d.family !== 'inet6') dname = dname.slice(0, 28);
-    const ds = d.stats ?? zeroStats;
+    const ds = d.stats ?? noStats;
     if (f.rule) {
       out += `-a ${svcName} -r ${dname} ${fwdSwitches[d.method]} -w ${d.weight}${tunnelRuleSuffix(d)}\n`;
     } else if (f.stats) {

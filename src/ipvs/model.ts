@@ -100,6 +100,22 @@ export interface IpvsStats {
   outBps: bigint;
 }
 
+/** All counters zero: a fresh service, or one the kernel reported without stats. */
+export function zeroStats(): IpvsStats {
+  return {
+    conns: 0n,
+    inPkts: 0n,
+    outPkts: 0n,
+    inBytes: 0n,
+    outBytes: 0n,
+    cps: 0n,
+    inPps: 0n,
+    outPps: 0n,
+    inBps: 0n,
+    outBps: 0n,
+  };
+}
+
 /** What the kernel reports beyond configuration (dumps only). */
 export interface IpvsDestinationState extends IpvsDestination {
   activeConns: number;

@@ -26,6 +26,9 @@ import { realKey } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
 import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
 
+/** A full re-read of the kernel may take at most 1/20 of the time between two re-reads. */
+const resyncCostFactor = 20;
+
 export interface ManagerOptions {
   kernel: IpvsKernel;
   clock: Clock;
@@ -43,7 +46,10 @@ export interface ManagerOptions {
   concurrency?: number;
   /** Check results are batched into at most one kernel update per this period. @default 100 */
   minSyncIntervalMs?: number;
-  /** The kernel table is re-read (drift repair) at least this often. @default 30000 */
+  /**
+   * The kernel table is re-read (drift repair) this often, stretched to 20 × the cost of the last
+   * re-read when that is longer, so a large table cannot starve the checks. @default 30000
+   */
   resyncMs?: number;
 }
 
@@ -96,12 +102,15 @@ export class CheckManager {
   /** The kernel table as last read and then updated by the ops applied since (undefined = re-read). */
   #actual: IpvsTable | undefined;
   #actualAt = -Infinity;
+  /** How often the kernel is re-read: `resyncMs`, stretched when a re-read is costly. */
+  #resyncEveryMs = 30_000;
   #stopping = false;
   #syncs = 0;
   #syncErrors = 0;
 
   constructor(opts: ManagerOptions) {
     this.#o = opts;
+    this.#resyncEveryMs = opts.resyncMs ?? 30_000;
     this.#log = opts.logger;
     const so = { clock: opts.clock, timers: opts.timers, logger: opts.logger };
     this.#sched = new CheckScheduler(
@@ -270,7 +279,9 @@ export class CheckManager {
    */
   async #round(only: ReadonlySet<VirtualServerSpec> | undefined): Promise<number> {
     const now = this.#o.clock.now();
-    if (!this.#actual || now - this.#actualAt > (this.#o.resyncMs ?? 30_000)) {
+    let fullRound = false;
+    if (!this.#actual || now - this.#actualAt > this.#resyncEveryMs) {
+      fullRound = true;
       this.#actual = await this.#o.kernel.dump();
       this.#actualAt = now;
       only = undefined;
@@ -294,6 +305,12 @@ export class CheckManager {
         this.#actual = undefined;
         throw partialError(report);
       }
+    }
+    if (fullRound) {
+      // Drift repair (dump + full plan) of a large table is expensive, most of all in a slow VM, and
+      // it runs on the checkers' event loop: keep it under ~5 % of that loop, however large the table.
+      const cost = this.#o.clock.now() - now;
+      this.#resyncEveryMs = Math.max(this.#o.resyncMs ?? 30_000, cost * resyncCostFactor);
     }
     // The kernel now holds `desired` for these services and what it had for the others.
     const done = new Set(desired.map((e) => serviceId(e.service.key)));

@@ -143,3 +143,26 @@ test('ha_suspend: no probes while the VIP is not local', async (t) => {
   t.deepEqual(kernelDests(kernel), []);
   await manager.stop();
 });
+
+test('drift repair of a costly kernel table is spaced out so it cannot starve the checks', async (t) => {
+  const spec: CheckSpec = { virtualServers: [vs([real(1, { checkers: [tcp(timing)] })])], notifyFifos: [] };
+  const { clock, kernel, manager } = setup(spec);
+  let dumps = 0;
+  const dump = kernel.dump.bind(kernel);
+  // Each full re-read costs 5 s of (fake) time, as a 1000-service table does in a slow VM.
+  kernel.dump = async () => {
+    dumps++;
+    clock.advance(5000);
+    return dump();
+  };
+  await manager.start(spec);
+  t.is(dumps, 1);
+  // A kernel update every second (as while many reals come up); resyncMs is 30 s, but a re-read
+  // costs 5 s, so re-reads are spaced 20 × 5 s = 100 s apart: ~6 in 10 minutes, not ~20.
+  for (let i = 0; i < 600; i++) {
+    void manager.sync();
+    await advance(clock, 1000, 1000);
+  }
+  t.true(dumps >= 3 && dumps <= 7, `dumps in 10 min: ${dumps}`);
+  await manager.stop();
+});

@@ -6,6 +6,7 @@
  * only its own table. Equivalent to `echo 1 > /proc/sys/net/ipv4/vs/conntrack; nft -f script`.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { LvsdError } from '../core/errors.js';
 import type { FullNatService } from './rules.js';
@@ -54,8 +55,15 @@ export function parseRouteSource(json: string): string | undefined {
   }
 }
 
+/**
+ * The nftables CLI by absolute path: a bare `nft` can resolve to another program of that name on
+ * PATH (npm puts node_modules/.bin first, and ava depends on @vercel/nft, whose bin is `nft`).
+ */
+export const nftBinary: string =
+  ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
+
 export const realFullNatDeps: FullNatDeps = {
-  nft: (args, input) => runCmd('nft', args, input),
+  nft: (args, input) => runCmd(nftBinary, args, input),
   readSysctl: (p) => readFile(p, 'utf8'),
   writeSysctl: (p, v) => writeFile(p, v),
   routeSource: async (address) => parseRouteSource(await runCmd('ip', ['-j', 'route', 'get', address])),

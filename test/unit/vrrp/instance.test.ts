@@ -12,40 +12,10 @@ import type { AddrEntry, AddrSpec, Rtnl } from '../../../src/netlink/rtnl-socket
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { buildAdvert, decodeAdvert } from '../../../src/vrrp/packet.js';
 import type { MachineConfig } from '../../../src/vrrp/types.js';
+import { baseConfig } from './config-fixture.js';
 import type { NotifyState } from '../../../src/vrrp/notify.js';
 
-const cfg: MachineConfig = {
-  name: 'VI_1',
-  vrid: 51,
-  version: 3,
-  family: 'inet',
-  priority: 100,
-  advertIntMs: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  accept: true,
-  lowerPrioNoAdvert: false,
-  higherPrioSendAdvert: false,
-  ownerIgnoreAdverts: false,
-  downTimerAdverts: 3,
-  initialState: 'backup',
-  primaryAddress: '10.0.0.2',
-  unicastPeers: [],
-  checkUnicastSrc: false,
-  vips: ['10.0.0.100'],
-  skipCheckAdvAddr: false,
-  auth: { type: 'none' },
-  v3ChecksumAsV2: false,
-  startupDelayMs: 0,
-  garp: {
-    masterRepeat: 5,
-    masterDelayMs: 5000,
-    masterRefreshMs: 0,
-    masterRefreshRepeat: 1,
-    lowerPrioRepeat: 5,
-    lowerPrioDelayMs: 5000,
-  },
-};
+const cfg: MachineConfig = baseConfig();
 
 const vip: AddrSpec = { family: 'inet', address: '10.0.0.100', prefixLen: 32, ifindex: 2 };
 

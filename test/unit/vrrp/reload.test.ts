@@ -12,30 +12,10 @@ import type { AddrSpec } from '../../../src/netlink/rtnl-socket.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { decodeAdvert } from '../../../src/vrrp/packet.js';
 import type { MachineConfig } from '../../../src/vrrp/types.js';
+import { baseConfig } from './config-fixture.js';
 
-const cfg: MachineConfig = {
-  name: 'VI_1',
-  vrid: 51,
-  version: 3,
-  family: 'inet',
-  priority: 100,
-  advertIntMs: 100,
-  preempt: true,
-  preemptDelayMs: 0,
-  accept: true,
-  lowerPrioNoAdvert: false,
-  higherPrioSendAdvert: false,
-  ownerIgnoreAdverts: false,
-  downTimerAdverts: 3,
-  initialState: 'backup',
-  primaryAddress: '10.0.0.2',
-  unicastPeers: [],
-  checkUnicastSrc: false,
-  vips: ['10.0.0.100'],
-  skipCheckAdvAddr: false,
-  auth: { type: 'none' },
-  v3ChecksumAsV2: false,
-  startupDelayMs: 0,
+// No delayed second GARP burst, so a test sees only what a reconfigure sends.
+const cfg: MachineConfig = baseConfig({
   garp: {
     masterRepeat: 5,
     masterDelayMs: 0,
@@ -44,7 +24,7 @@ const cfg: MachineConfig = {
     lowerPrioRepeat: 5,
     lowerPrioDelayMs: 0,
   },
-};
+});
 
 const addr = (a: string): AddrSpec => ({ family: 'inet', address: a, prefixLen: 32, ifindex: 2 });
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns } from '../helpers/netns.js';
+import { createNetns, veth } from '../helpers/netns.js';
 
 export const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
 export const labConf = fileURLToPath(new URL('../../../../etc/lab/e2e-nat.conf', import.meta.url));
@@ -49,25 +49,6 @@ export interface HaLab {
   stopHttp(rs: 'rs1' | 'rs2'): Promise<void>;
   sh(name: keyof HaLab['ns'], script: string): Promise<string>;
   close(): Promise<void>;
-}
-
-function veth(a: Netns, aName: string, b: Netns, bName: string): void {
-  execFileSync('ip', [
-    'link',
-    'add',
-    aName,
-    'netns',
-    a.name,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    bName,
-    'netns',
-    b.name,
-  ]);
-  execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
-  execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
 }
 
 export async function createHaLab(): Promise<HaLab> {

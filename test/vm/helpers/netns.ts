@@ -97,3 +97,23 @@ export function createNetns(tag = '', opts: { loUp?: boolean } = {}): Netns {
     close,
   };
 }
+
+/** `ip link add A netns X type veth peer name B netns Y`, both ends up. */
+export function veth(a: Netns, aName: string, b: Netns, bName: string): void {
+  execFileSync('ip', [
+    'link',
+    'add',
+    aName,
+    'netns',
+    a.name,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    bName,
+    'netns',
+    b.name,
+  ]);
+  execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
+  execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
+}

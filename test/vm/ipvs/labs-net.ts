@@ -12,14 +12,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { captureIo } from '../../../src/cli/io.js';
 import { runIpvs } from '../../../src/cli/commands/ipvs.js';
 import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
 import { loadNameResolver } from '../../../src/ipvs/names.js';
 import { openDriverIn } from '../helpers/driver-host.js';
 import type { RemoteKernel } from '../helpers/driver-host.js';
-import { createNetns } from '../helpers/netns.js';
+import { createNetns, veth } from '../helpers/netns.js';
 import type { Netns, RunResult } from '../helpers/netns.js';
 
 const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
@@ -139,25 +138,7 @@ export function createLab(names: string[]): Lab {
   };
 }
 
-/** `ip link add A netns X type veth peer name B netns Y`, both ends up. */
-export function veth(a: Netns, aName: string, b: Netns, bName: string): void {
-  execFileSync('ip', [
-    'link',
-    'add',
-    aName,
-    'netns',
-    a.name,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    bName,
-    'netns',
-    b.name,
-  ]);
-  execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
-  execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
-}
+export { veth };
 
 /** Count responses by their first word (the server's name). */
 export function tally(responses: string[]): Record<string, number> {

@@ -4,7 +4,7 @@
 set -euo pipefail
 layer=${1:?usage: ensure-test-deps.sh netns|vm|bench}
 case $layer in
-  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox) ;;
+  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static) ;;
   vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
   *) echo "ensure-test-deps: unknown layer $layer" >&2; exit 2 ;;
@@ -15,8 +15,7 @@ if [[ $(id -u) != 0 ]]; then
 fi
 missing=()
 for p in "${pkgs[@]}"; do
-  # busybox-static (needed by the VM's initramfs) conflicts with busybox and provides it
-  if [[ $p = busybox ]] && dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then continue; fi
+  # Only busybox-static is ever asked for: the VM's initramfs needs it, and it conflicts with busybox.
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then

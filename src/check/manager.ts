@@ -29,6 +29,23 @@ import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
 /** A full re-read of the kernel may take at most 1/20 of the time between two re-reads. */
 const resyncCostFactor = 20;
 
+/** What the LVS worker reports (`lvsd status`, the control socket, the SIGUSR1 dump). */
+export interface LvsStatus {
+  virtualServers: Array<{
+    vs: string;
+    quorumUp: boolean;
+    reals: Array<{
+      rs: string;
+      alive: boolean;
+      drained: boolean;
+      weight: number;
+      checks: Array<{ kind: string; up: boolean; lastFailure?: string }>;
+    }>;
+  }>;
+  syncs: number;
+  syncErrors: number;
+}
+
 export interface ManagerOptions {
   kernel: IpvsKernel;
   clock: Clock;
@@ -399,21 +416,7 @@ export class CheckManager {
   }
 
   /** Status as data (for `lvsd status` and the control socket). */
-  status(): {
-    virtualServers: Array<{
-      vs: string;
-      quorumUp: boolean;
-      reals: Array<{
-        rs: string;
-        alive: boolean;
-        drained: boolean;
-        weight: number;
-        checks: Array<{ kind: string; up: boolean; lastFailure?: string }>;
-      }>;
-    }>;
-    syncs: number;
-    syncErrors: number;
-  } {
+  status(): LvsStatus {
     return {
       syncs: this.#syncs,
       syncErrors: this.#syncErrors,

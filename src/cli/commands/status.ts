@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LvsStatus } from '../../check/manager.js';
 import { controlRequest } from '../../daemon/control.js';
 import type { CliIo } from '../io.js';
 
@@ -20,20 +21,6 @@ interface VrrpInstanceStatus {
   masterSrc: string | null;
   vipsHeld: string[];
   trackers?: Array<{ kind: string; name: string; ok: boolean }>;
-}
-
-interface LvsStatus {
-  virtualServers: Array<{
-    vs: string;
-    quorumUp: boolean;
-    reals: Array<{
-      rs: string;
-      alive: boolean;
-      drained: boolean;
-      weight: number;
-      checks: Array<{ kind: string; up: boolean; lastFailure?: string }>;
-    }>;
-  }>;
 }
 
 type Answer<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -13,6 +13,23 @@ export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
 /** How a destination is reached (kernel IP_VS_CONN_F_* forwarding method). */
 export type ForwardMethod = 'masq' | 'local' | 'tunnel' | 'droute' | 'bypass';
 
+/** The schedulers ipvsadm knows (its SCHEDULERS list); keepalived also accepts `twos`. */
+export const ipvsadmSchedulers = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+] as const;
+
 export type TunnelType = 'ipip' | 'gue' | 'gre';
 export type TunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
 

@@ -4,6 +4,7 @@
  * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema.ts.
  */
 import type { IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../../ipvs/model.js';
+import { ipvsadmSchedulers } from '../../ipvs/model.js';
 import type { Token } from '../lexer.js';
 import type { LvsMethod, ScriptSpec, SourceLoc, VsgEntry } from '../model.js';
 import type { AstNode } from '../parser.js';
@@ -101,22 +102,7 @@ function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
   if (v !== undefined) obj[key] = v;
 }
 
-export const schedulers: ReadonlySet<string> = new Set([
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-]);
+export const schedulers: ReadonlySet<string> = new Set([...ipvsadmSchedulers, 'twos']);
 
 /** `NAT | DR | TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum] | FULLNAT` from args[start..]. */
 export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | undefined {

@@ -14,6 +14,7 @@ import {
 } from '../../../src/ipvs/attrs.js';
 import { AttrWriter } from '../../../src/netlink/codec.js';
 import type { IpvsDestination, IpvsService, SyncDaemon } from '../../../src/ipvs/model.js';
+import { ipvsadmSchedulers } from '../../../src/ipvs/model.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const noFlags = { flag1: false, flag2: false, flag3: false, onePacket: false };
@@ -220,21 +221,7 @@ const serviceArb: fc.Arbitrary<IpvsService> = fam.chain((family) =>
           fwmark: fc.integer({ min: 1, max: 0xffffffff }),
         }),
       ),
-      scheduler: fc.constantFrom(
-        'rr',
-        'wrr',
-        'lc',
-        'wlc',
-        'lblc',
-        'lblcr',
-        'dh',
-        'sh',
-        'sed',
-        'nq',
-        'fo',
-        'ovf',
-        'mh',
-      ),
+      scheduler: fc.constantFrom(...ipvsadmSchedulers),
       flags: flagsArb,
       persistence: fc.option(
         fc.record({

@@ -16,7 +16,7 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from '../../../src/ipvs/model.js';
-import { compareDestinations, compareServices } from '../../../src/ipvs/model.js';
+import { compareDestinations, compareServices, ipvsadmSchedulers } from '../../../src/ipvs/model.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 
 export interface CorpusSet {
@@ -27,21 +27,7 @@ export interface CorpusSet {
   views: ('thresholds' | 'tun-info')[];
 }
 
-export const allSchedulers = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-] as const;
+export const allSchedulers = ipvsadmSchedulers;
 
 const noFlags: SchedulerFlags = { flag1: false, flag2: false, flag3: false, onePacket: false };
 

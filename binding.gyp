@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "lvsd_net",
-      "sources": ["native/lvsd_net.c"],
-      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong"]
+      "sources": ["native/lvsd_net.c", "native/tcp_check_engine.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-pthread"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

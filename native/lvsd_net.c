@@ -36,6 +36,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "napi_util.h"
+
 #define RX_BUF 9216   /* larger than any VRRP packet or jumbo frame we care about */
 #define RX_BATCH 64   /* bound on packets drained per readiness event */
 #define CMSG_BUF 256
@@ -56,43 +58,6 @@ static void sock_unref(sock_t *s) {
   if (--s->refs == 0) free(s);
 }
 
-/* ---------- error helpers ---------- */
-
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  char msg[160];
-  const char *name = strerrorname_np(err);
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
-  return NULL;
-}
-
-static napi_value throw_arg(napi_env env, const char *msg) {
-  napi_throw_error(env, "EINVAL_ARG", msg);
-  return NULL;
-}
-
-#define NAPI_OK(call)                                                        \
-  do {                                                                       \
-    if ((call) != napi_ok) return throw_arg(env, "N-API call failed: " #call); \
-  } while (0)
-
-static int get_i32(napi_env env, napi_value v, int32_t *out) {
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
-/* A Buffer argument: pointer and length, or 0 when not a buffer. */
-static int get_buf(napi_env env, napi_value v, void **data, size_t *len) {
-  bool is = false;
-  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return 0;
-  return napi_get_buffer_info(env, v, data, len) == napi_ok;
-}
-
-static int is_nullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return 1;
-  return t == napi_null || t == napi_undefined;
-}
-
 static napi_value make_buf(napi_env env, const void *p, size_t n) {
   napi_value b;
   void *dst;
@@ -100,11 +65,6 @@ static napi_value make_buf(napi_env env, const void *p, size_t n) {
   return b;
 }
 
-static napi_value make_int(napi_env env, int64_t n) {
-  napi_value v;
-  napi_create_int64(env, n, &v);
-  return v;
-}
 
 /* ---------- receive path ---------- */
 
@@ -576,6 +536,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ifNameToIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (!tcp_engine_register(env, exports)) return NULL;
   return exports;
 }
 

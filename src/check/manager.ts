@@ -16,11 +16,14 @@ import type { IpvsKernel } from '../ipvs/ops.js';
 import { reconcile } from '../ipvs/reconcile.js';
 import { desiredEntries, desiredTable } from './desired.js';
 import type { Probe } from './probe.js';
+import { probeTarget } from './probe.js';
 import type { ProbeFactory } from './probes.js';
 import { effectiveWeight, realAlive } from './real-server.js';
-import { firstProbeDelay, nextCheckState } from './result.js';
+import type { ProbeResult } from './result.js';
+import { firstProbeDelay, nextCheckState, successIsQuiet } from './result.js';
 import { CheckScheduler } from './scheduler.js';
 import type { SchedulerStats } from './scheduler.js';
+import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
 import type { CheckSpec, RealServerSpec, VirtualServerSpec } from './types.js';
 import { realKey } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
@@ -61,6 +64,11 @@ export interface ManagerOptions {
   vipLocal?: (vs: VirtualServerSpec) => boolean;
   /** Checks running at once. */
   concurrency?: number;
+  /**
+   * Runs TCP_CHECK probes outside the event loop (src/net/tcp-check-engine.ts); without it they
+   * run through `probes` like every other checker. Not used for `ha_suspend` virtual servers.
+   */
+  tcpEngine?: TcpEngineFactory;
   /** Check results are batched into at most one kernel update per this period. @default 100 */
   minSyncIntervalMs?: number;
   /**
@@ -74,10 +82,16 @@ interface TaskCtx {
   vs: VirtualServerSpec;
   rs: RealServerSpec;
   index: number;
-  probe: Probe;
+  /** Absent when the TCP check engine runs this checker (then `engineId` is set). */
+  probe?: Probe;
+  engineId?: number;
   /** JSON of the checker spec and target, to tell whether a reload changed it. */
   sig: string;
 }
+
+/** The TCP engine is polled this often for lateness (to warn, as the scheduler does). */
+const engineWatchMs = 1000;
+const lateWarnEveryMs = 10_000;
 
 /** keepalived's inet_sockaddrtotrio: `[addr]:proto:port`; fwmark services are `FWM n`. */
 export function vsText(vs: VirtualServerSpec): string {
@@ -122,6 +136,12 @@ export class CheckManager {
   /** How often the kernel is re-read: `resyncMs`, stretched when a re-read is costly. */
   #resyncEveryMs = 30_000;
   #stopping = false;
+  readonly #engine: TcpCheckEngine | undefined;
+  readonly #byEngineId = new Map<number, TaskCtx>();
+  #nextEngineId = 1;
+  #engineWatch: ReturnType<Timers['setTimeout']> | undefined;
+  #engineLateSeen = 0;
+  #engineLastWarn = -Infinity;
   #syncs = 0;
   #syncErrors = 0;
 
@@ -133,6 +153,8 @@ export class CheckManager {
     this.#sched = new CheckScheduler(
       opts.concurrency === undefined ? so : { ...so, concurrency: opts.concurrency },
     );
+    this.#engine = opts.tcpEngine?.((id, result) => this.#onEngineResult(id, result));
+    if (this.#engine) this.#watchEngine();
   }
 
   /** Start with a spec: program the initial table, then start the checkers. */
@@ -156,34 +178,90 @@ export class CheckManager {
         rs.checkers.forEach((c, index) => {
           const id = `${realKey(vsId, rs)}#${index}`;
           keep.add(id);
-          const sig = JSON.stringify([c, rs.address, rs.port]);
+          const sig = JSON.stringify([c, rs.address, rs.port, vs.haSuspend]);
           const old = this.#tasks.get(id);
-          if (old && old.sig === sig && this.#sched.has(id)) {
+          if (old && old.sig === sig && (old.engineId !== undefined || this.#sched.has(id))) {
             Object.assign(old, { vs, rs, index });
+            return;
+          }
+          if (old) this.#dropTask(id, old);
+          const first = firstProbeDelay(c.timing, this.#o.rng);
+          if (this.#engine && c.kind === 'tcp' && !vs.haSuspend) {
+            const ctx: TaskCtx = { vs, rs, index, sig, engineId: this.#nextEngineId++ };
+            this.#tasks.set(id, ctx);
+            this.#byEngineId.set(ctx.engineId!, ctx);
+            const t = c.timing;
+            this.#engine.add(ctx.engineId!, probeTarget(rs, c), t.connectTimeoutMs, t.delayLoopMs, first);
             return;
           }
           const ctx: TaskCtx = { vs, rs, index, probe: this.#o.probes(c, rs), sig };
           this.#tasks.set(id, ctx);
-          this.#sched.add(id, firstProbeDelay(c.timing, this.#o.rng), () => this.#runCheck(id, ctx));
+          this.#sched.add(id, first, () => this.#runCheck(id, ctx));
         });
       }
     }
-    for (const id of [...this.#tasks.keys()]) {
-      if (!keep.has(id)) {
-        this.#tasks.delete(id);
-        this.#sched.remove(id);
-      }
-    }
+    for (const [id, ctx] of [...this.#tasks]) if (!keep.has(id)) this.#dropTask(id, ctx);
     await this.sync();
+  }
+
+  #dropTask(id: string, ctx: TaskCtx): void {
+    this.#tasks.delete(id);
+    if (ctx.engineId !== undefined) {
+      this.#byEngineId.delete(ctx.engineId);
+      this.#engine?.remove(ctx.engineId);
+    } else {
+      this.#sched.remove(id);
+    }
   }
 
   async #runCheck(_id: string, ctx: TaskCtx): Promise<number> {
     const { vs, rs, index } = ctx;
     const checker = rs.checkers[index];
-    if (!checker) return 60_000;
+    if (!checker || !ctx.probe) return 60_000;
     if (vs.haSuspend && this.#o.vipLocal && !this.#o.vipLocal(vs)) return checker.timing.delayLoopMs;
     const result = await ctx.probe();
-    if (this.#stopping || ctx.vs !== vs) return checker.timing.delayLoopMs;
+    if (ctx.vs !== vs) return checker.timing.delayLoopMs;
+    return this.#afterProbe(ctx, result);
+  }
+
+  /** A result reported by the TCP engine: fold it in, then tell the engine when to probe next. */
+  #onEngineResult(engineId: number, result: ProbeResult): void {
+    const ctx = this.#byEngineId.get(engineId);
+    if (!ctx || this.#stopping) return;
+    const delay = this.#afterProbe(ctx, result);
+    const checker = ctx.rs.checkers[ctx.index];
+    const st = this.#world.reals.get(realKey(serviceId(ctx.vs.service.key), ctx.rs))?.checks[ctx.index];
+    const quiet = checker !== undefined && st !== undefined && successIsQuiet(st, checker.timing);
+    this.#engine?.resume(engineId, delay, quiet);
+  }
+
+  /** Every second: warn (rate-limited) when the engine's probes started late, as the scheduler does. */
+  #watchEngine(): void {
+    this.#engineWatch = this.#o.timers.setTimeout(() => {
+      if (this.#stopping || !this.#engine) return;
+      const s = this.#engine.stats(false);
+      const now = this.#o.clock.now();
+      if (s.lateRuns > this.#engineLateSeen && now - this.#engineLastWarn >= lateWarnEveryMs) {
+        this.#log.warn('health checks are running late: the checker cannot keep up', {
+          maxLatenessMs: s.maxLatenessMs,
+          lateRuns: s.lateRuns - this.#engineLateSeen,
+          inFlight: s.inFlight,
+          tasks: s.checks,
+          engine: 'tcp',
+        });
+        this.#engineLateSeen = s.lateRuns;
+        this.#engineLastWarn = now;
+      }
+      this.#watchEngine();
+    }, engineWatchMs);
+  }
+
+  /** The checker state after one probe result; returns the delay until the next probe. */
+  #afterProbe(ctx: TaskCtx, result: ProbeResult): number {
+    const { vs, rs, index } = ctx;
+    const checker = rs.checkers[index];
+    if (!checker) return 60_000;
+    if (this.#stopping) return checker.timing.delayLoopMs;
     const key = realKey(serviceId(vs.service.key), rs);
     const st = this.#world.reals.get(key);
     const prevCheck = st?.checks[index];
@@ -390,6 +468,8 @@ export class CheckManager {
     if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
     if (this.#batchTimer) this.#o.timers.clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
+    if (this.#engineWatch) this.#o.timers.clearTimeout(this.#engineWatch);
+    this.#engine?.stop();
     await this.#sched.stop();
     for (const vs of this.#spec.virtualServers) {
       if (!vs.omega) continue;
@@ -408,11 +488,28 @@ export class CheckManager {
   }
 
   schedulerStats(): SchedulerStats {
-    return this.#sched.stats();
+    return this.#withEngine(this.#sched.stats(), false);
   }
 
   takeSchedulerWindow(): SchedulerStats {
-    return this.#sched.takeWindow();
+    return this.#withEngine(this.#sched.takeWindow(), true);
+  }
+
+  /** The scheduler's figures with the TCP engine's added in (one view of all checks). */
+  #withEngine(s: SchedulerStats, newWindow: boolean): SchedulerStats {
+    if (!this.#engine) return s;
+    const e = this.#engine.stats(newWindow);
+    const runs = s.windowRuns + e.windowRuns;
+    return {
+      tasks: s.tasks + e.checks,
+      inFlight: s.inFlight + e.inFlight,
+      waiting: s.waiting,
+      runs: s.runs + e.runs,
+      lateRuns: s.lateRuns + e.lateRuns,
+      windowRuns: runs,
+      maxLatenessMs: Math.max(s.maxLatenessMs, e.maxLatenessMs),
+      meanLatenessMs: runs ? (s.meanLatenessMs * s.windowRuns + e.sumLatenessMs) / runs : 0,
+    };
   }
 
   /** Status as data (for `lvsd status` and the control socket). */

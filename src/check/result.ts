@@ -78,3 +78,23 @@ export function nextCheckState(prev: CheckState, probe: ProbeResult, timing: Che
   }
   return step;
 }
+
+/**
+ * Whether a success would leave this checker exactly as it is (same state, no event, next probe
+ * after `delay_loop`): such successes need not even reach the manager (see tcp-engine.ts).
+ */
+export function successIsQuiet(prev: CheckState, timing: CheckTiming): boolean {
+  const step = nextCheckState(prev, { ok: true }, timing);
+  const s = step.state;
+  return (
+    step.transition === undefined &&
+    step.firstVerdict === undefined &&
+    step.weightChanged === undefined &&
+    step.delayMs === timing.delayLoopMs &&
+    s.up === prev.up &&
+    s.hasRun === prev.hasRun &&
+    s.retryIt === prev.retryIt &&
+    s.lastFailure === prev.lastFailure &&
+    s.dynamicWeight === prev.dynamicWeight
+  );
+}

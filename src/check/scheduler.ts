@@ -41,6 +41,8 @@ export interface SchedulerStats {
   waiting: number;
   runs: number;
   lateRuns: number;
+  /** Runs started since the last `takeWindow()`. */
+  windowRuns: number;
   /** Largest lateness seen since the last `takeWindow()` (ms). */
   maxLatenessMs: number;
   /** Mean lateness since the last `takeWindow()` (ms). */
@@ -122,6 +124,7 @@ export class CheckScheduler {
       waiting,
       runs: this.#runs,
       lateRuns: this.#lateRuns,
+      windowRuns: this.#winCount,
       maxLatenessMs: this.#winMax,
       meanLatenessMs: this.#winCount ? this.#winSum / this.#winCount : 0,
     };

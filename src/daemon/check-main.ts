@@ -17,6 +17,7 @@ import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
 import { runScript } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
+import { nativeTcpEngine } from '../net/tcp-check-engine.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
@@ -123,6 +124,11 @@ export async function run(opts: RunOptions): Promise<number> {
     rng: mathRng,
     logger: log,
     probes: realProbeFactory(mathRng),
+    // TCP_CHECK probes run on the native engine's threads; LVSD_TCP_ENGINE=node runs them through
+    // node:net on the event loop instead (for comparison and as a fallback).
+    ...(process.env['LVSD_TCP_ENGINE'] === 'node'
+      ? {}
+      : { tcpEngine: (onResult) => nativeTcpEngine(onResult) }),
     runScript: (argv) => {
       runScript(argv, 60_000).then(
         (o) => {

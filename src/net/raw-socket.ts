@@ -52,6 +52,24 @@ interface NativeAddon {
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
   close(s: NativeSock): void;
   sdNotify(path: string, msg: Buffer): number;
+  tcpEngineCreate(onBatch: (records: Buffer) => void, threads: number, maxInFlight: number, lateMs: number): object;
+  tcpEngineAdd(
+    e: object,
+    id: number,
+    dst: Buffer,
+    dstPort: number,
+    src: Buffer | null,
+    srcPort: number,
+    timeoutMs: number,
+    intervalMs: number,
+    firstDelayMs: number,
+    mark: number,
+    ifname: string | null,
+  ): void;
+  tcpEngineResume(e: object, id: number, delayMs: number, quiet: boolean): void;
+  tcpEngineRemove(e: object, id: number): void;
+  tcpEngineStats(e: object, newWindow: boolean): Record<string, number>;
+  tcpEngineStop(e: object): void;
   ifNameToIndex(name: string): number;
 }
 

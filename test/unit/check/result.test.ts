@@ -2,7 +2,12 @@
 import test from 'ava';
 import { seededRng } from '../../../src/core/clock.js';
 import type { CheckState, ProbeResult } from '../../../src/check/result.js';
-import { firstProbeDelay, initialCheckState, nextCheckState } from '../../../src/check/result.js';
+import {
+  firstProbeDelay,
+  initialCheckState,
+  nextCheckState,
+  successIsQuiet,
+} from '../../../src/check/result.js';
 import { timing } from './spec-fixtures.js';
 
 const ok: ProbeResult = { ok: true };
@@ -119,4 +124,16 @@ test('firstProbeDelay: spread over delay_loop, or over warmup when set', (t) => 
   t.is(buckets.size, 10);
   const warm = Array.from({ length: 100 }, () => firstProbeDelay({ warmupMs: 200, delayLoopMs: 1000 }, rng));
   t.true(warm.every((d) => d >= 0 && d < 200));
+});
+
+test('successIsQuiet: only a settled, healthy checker may skip reporting successes', (t) => {
+  const tm = { ...timing, retry: 1 };
+  t.true(successIsQuiet({ up: true, hasRun: true, retryIt: 0 }, tm));
+  t.false(successIsQuiet({ up: false, hasRun: true, retryIt: 0 }, tm), 'down: a success is a transition');
+  t.false(successIsQuiet({ up: true, hasRun: false, retryIt: 0 }, tm), 'first verdict pending');
+  t.false(successIsQuiet({ up: true, hasRun: true, retryIt: 1, lastFailure: 'timeout' }, tm), 'retrying');
+  t.true(
+    successIsQuiet({ up: true, hasRun: true, retryIt: 0, dynamicWeight: 3 }, tm),
+    'a kept dynamic weight',
+  );
 });

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Small N-API helpers shared by the addon's source files (lvsd_net.c, tcp_check_engine.c): errors
+ * thrown as JS Errors whose `code` is the errno name or "EINVAL_ARG", and argument readers.
+ */
+#ifndef LVSD_NAPI_UTIL_H
+#define LVSD_NAPI_UTIL_H
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static inline napi_value throw_errno(napi_env env, int err, const char *what) {
+  char msg[160];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
+  return NULL;
+}
+
+static inline napi_value throw_arg(napi_env env, const char *msg) {
+  napi_throw_error(env, "EINVAL_ARG", msg);
+  return NULL;
+}
+
+#define NAPI_OK(call)                                                        \
+  do {                                                                       \
+    if ((call) != napi_ok) return throw_arg(env, "N-API call failed: " #call); \
+  } while (0)
+
+static inline int get_i32(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+/* A Buffer argument: pointer and length, or 0 when not a buffer. */
+static inline int get_buf(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is = false;
+  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return 0;
+  return napi_get_buffer_info(env, v, data, len) == napi_ok;
+}
+
+static inline int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 1;
+  return t == napi_null || t == napi_undefined;
+}
+
+static inline napi_value make_int(napi_env env, int64_t n) {
+  napi_value v;
+  napi_create_int64(env, n, &v);
+  return v;
+}
+
+/* Registers the TCP check engine's functions on the addon's exports (tcp_check_engine.c). */
+int tcp_engine_register(napi_env env, napi_value exports);
+
+#endif

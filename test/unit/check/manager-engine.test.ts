@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The LVS manager with a TCP check engine (a recording fake): which checkers go to the engine,
+ * how reported results fold into real-server state and the kernel table, the next delay and the
+ * quiet flag handed back, reloads, stop, and the lateness warning.
+ */
+import test from 'ava';
+import { seededRng } from '../../../src/core/clock.js';
+import type { Logger, LogFields } from '../../../src/core/log.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { CheckManager } from '../../../src/check/manager.js';
+import type { CheckSpec } from '../../../src/check/types.js';
+import { FakeClock } from '../../fakes/fake-clock.js';
+import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
+import { FakeTcpEngine } from '../../fakes/fake-tcp-engine.js';
+import { real, tcp, vs } from './spec-fixtures.js';
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    clock.advance(step);
+    await flush();
+    await flush();
+  }
+}
+
+function dests(k: FakeIpvsKernel): string[] {
+  return k.table.flatMap((e) => e.destinations.map((d) => `${d.address}:${d.weight}`)).sort();
+}
+
+function setup(logger: Logger = silentLogger) {
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel([]);
+  const engine = new FakeTcpEngine();
+  const probed: string[] = [];
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(3),
+    logger,
+    probes: (c, rs) => () => {
+      probed.push(`${c.kind} ${rs.address}`);
+      return Promise.resolve({ ok: true });
+    },
+    runScript: () => {},
+    tcpEngine: engine.factory,
+  });
+  return { clock, kernel, engine, probed, manager };
+}
+
+const timing = { retry: 1, delayBeforeRetryMs: 700, delayLoopMs: 2000, connectTimeoutMs: 1500, alpha: true };
+
+test('TCP checkers run on the engine with their target, deadline and interval; others in JavaScript', async (t) => {
+  const { clock, engine, probed, manager } = setup();
+  const spec: CheckSpec = {
+    virtualServers: [
+      vs([
+        real(1, { checkers: [tcp(timing)] }),
+        real(2, {
+          checkers: [
+            {
+              kind: 'misc',
+              argv: ['/bin/true'],
+              timeoutMs: 1000,
+              dynamic: false,
+              timing: tcp(timing).timing,
+            },
+          ],
+        }),
+      ]),
+      // ha_suspend needs the VIP check before each probe: not for the engine.
+      vs([real(3, { checkers: [tcp(timing)] })], { haSuspend: true }),
+    ],
+    notifyFifos: [],
+  };
+  await manager.start(spec);
+  t.is(engine.checks.size, 1);
+  const c = engine.checks.get(engine.idOf('10.0.0.1'))!;
+  t.deepEqual(c.target, { host: '10.0.0.1', port: 80, family: 4 });
+  t.is(c.timeoutMs, 1500);
+  t.is(c.intervalMs, 2000);
+  t.true(c.firstDelayMs >= 0 && c.firstDelayMs < 2000, 'spread over delay_loop');
+  await advance(clock, 2100);
+  t.deepEqual([...new Set(probed)].sort(), ['misc 10.0.0.2', 'tcp 10.0.0.3']);
+  await manager.stop();
+  t.true(engine.stopped);
+});
+
+test('reported results drive the real: alpha up, retry, down, back up; resume carries delay and quiet', async (t) => {
+  const { clock, kernel, engine, manager } = setup();
+  const spec: CheckSpec = { virtualServers: [vs([real(1, { checkers: [tcp(timing)] })])], notifyFifos: [] };
+  await manager.start(spec);
+  t.deepEqual(dests(kernel), [], 'alpha: down until the first success');
+  const id = engine.idOf('10.0.0.1');
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), ['10.0.0.1:1']);
+  t.deepEqual(
+    engine.checks.get(id)!.resumed,
+    { delayMs: 2000, quiet: true },
+    'healthy: successes need no report',
+  );
+  engine.report('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), ['10.0.0.1:1'], 'one failure is retried first');
+  t.deepEqual(
+    engine.checks.get(id)!.resumed,
+    { delayMs: 700, quiet: false },
+    'retry after delay_before_retry',
+  );
+  engine.report('10.0.0.1', { ok: false, reason: 'timeout' });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), []);
+  t.deepEqual(engine.checks.get(id)!.resumed, { delayMs: 2000, quiet: false });
+  t.is(manager.status().virtualServers[0]!.reals[0]!.checks[0]!.lastFailure, 'timeout');
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), ['10.0.0.1:1']);
+  t.deepEqual(engine.checks.get(id)!.resumed, { delayMs: 2000, quiet: true });
+  await manager.stop();
+});
+
+test('a success inside a retry sequence is reported (it resets the retries), then successes are quiet again', async (t) => {
+  const { clock, kernel, engine, manager } = setup();
+  const spec: CheckSpec = {
+    virtualServers: [vs([real(1, { checkers: [tcp({ ...timing, alpha: false, retry: 2 })] })])],
+    notifyFifos: [],
+  };
+  await manager.start(spec);
+  const id = engine.idOf('10.0.0.1');
+  t.is(engine.checks.get(id)!.resumed, undefined, 'the first result is always reported');
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 100);
+  t.deepEqual(engine.checks.get(id)!.resumed, { delayMs: 2000, quiet: true });
+  engine.report('10.0.0.1', { ok: false, reason: 'ECONNRESET' });
+  await advance(clock, 100);
+  t.deepEqual(
+    engine.checks.get(id)!.resumed,
+    { delayMs: 700, quiet: false },
+    'retrying: a success would reset it',
+  );
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 100);
+  t.deepEqual(engine.checks.get(id)!.resumed, { delayMs: 2000, quiet: true });
+  t.deepEqual(dests(kernel), ['10.0.0.1:1'], 'never left the table');
+  await manager.stop();
+});
+
+test('reload keeps unchanged engine checks, replaces changed ones, removes dropped ones', async (t) => {
+  const { engine, manager } = setup();
+  const a = real(1, { checkers: [tcp(timing)] });
+  const b = real(2, { checkers: [tcp(timing)] });
+  await manager.start({ virtualServers: [vs([a, b])], notifyFifos: [] });
+  const idA = engine.idOf('10.0.0.1');
+  const idB = engine.idOf('10.0.0.2');
+  const c = real(3, { checkers: [tcp(timing)] });
+  const a2 = real(1, { checkers: [tcp({ ...timing, connectTimeoutMs: 900 })] });
+  await manager.reload({ virtualServers: [vs([a2, c])], notifyFifos: [] });
+  t.deepEqual(engine.removed.sort(), [idA, idB].sort());
+  t.is(engine.checks.size, 2);
+  t.is(engine.checks.get(engine.idOf('10.0.0.1'))!.timeoutMs, 900);
+  const idC = engine.idOf('10.0.0.3');
+  await manager.reload({ virtualServers: [vs([a2, c])], notifyFifos: [] });
+  t.is(engine.idOf('10.0.0.3'), idC, 'unchanged: same engine check');
+  t.is(engine.removed.length, 2);
+  await manager.stop();
+});
+
+test('results after stop are ignored; engine lateness is warned about and merged into the stats', async (t) => {
+  const warnings: Array<[string, LogFields | undefined]> = [];
+  const logger: Logger = { ...silentLogger, warn: (m, f) => warnings.push([m, f]), child: () => logger };
+  const { clock, kernel, engine, manager } = setup(logger);
+  await manager.start({ virtualServers: [vs([real(1, { checkers: [tcp(timing)] })])], notifyFifos: [] });
+  engine.lateRuns = 5;
+  await advance(clock, 1100);
+  t.is(warnings.length, 1);
+  t.is(warnings[0]![0], 'health checks are running late: the checker cannot keep up');
+  t.is(warnings[0]![1]?.['lateRuns'], 5);
+  engine.lateRuns = 9;
+  await advance(clock, 3000);
+  t.is(warnings.length, 1, 'rate-limited');
+  await advance(clock, 8000);
+  t.is(warnings.length, 2);
+  const s = manager.schedulerStats();
+  t.is(s.tasks, 1);
+  t.is(s.lateRuns, 9);
+  t.is(s.maxLatenessMs, 900);
+  await manager.stop();
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), []);
+});

@@ -2,11 +2,26 @@
 /**
  * The daemon's Logger, backed by winston: one line per event to stdout (journald adds the time),
  * structured fields appended as key=value, or JSON lines with `format: 'json'`.
+ *
+ * winston is loaded on the first line logged, not when this module is imported or the logger is
+ * created: its ~90 files cost > 1 s to load in the slow test VM, and a worker logs nothing before
+ * its first kernel sync, so that cost moves out of start-up. Output is winston's either way.
  */
-import winston from 'winston';
+import { createRequire } from 'node:module';
+import type winston from 'winston';
 import type { LogFields, Logger } from '../core/log.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+type Winston = typeof winston;
+
+let loaded: Winston | undefined;
+
+/** winston (a CommonJS package), loaded synchronously the first time it is needed. */
+function winstonModule(): Winston {
+  loaded ??= createRequire(import.meta.url)('winston') as Winston;
+  return loaded;
+}
 
 function keyValues(fields: Record<string, unknown>): string {
   return Object.entries(fields)
@@ -18,28 +33,44 @@ function keyValues(fields: Record<string, unknown>): string {
 export function createLogger(
   opts: { level?: LogLevel; format?: 'text' | 'json'; name?: string } = {},
 ): Logger {
-  const base = winston.createLogger({
-    level: opts.level ?? 'info',
-    format:
-      opts.format === 'json'
-        ? winston.format.combine(winston.format.timestamp(), winston.format.json())
-        : winston.format.printf((info) => {
-            const { level, message, ...rest } = info;
-            const kv = keyValues(rest);
-            return `${level}: ${String(message)}${kv ? ' ' + kv : ''}`;
-          }),
-    transports: [new winston.transports.Console({ stderrLevels: [] })],
-    defaultMeta: opts.name ? { proc: opts.name } : {},
+  const level = opts.level ?? 'info';
+  return lazy(rank[level], () => {
+    const w = winstonModule();
+    return w.createLogger({
+      level,
+      format:
+        opts.format === 'json'
+          ? w.format.combine(w.format.timestamp(), w.format.json())
+          : w.format.printf((info) => {
+              const { level, message, ...rest } = info;
+              const kv = keyValues(rest);
+              return `${level}: ${String(message)}${kv ? ' ' + kv : ''}`;
+            }),
+      transports: [new w.transports.Console({ stderrLevels: [] })],
+      defaultMeta: opts.name ? { proc: opts.name } : {},
+    });
   });
-  return wrap(base);
 }
 
-function wrap(w: winston.Logger): Logger {
+/** winston's npm levels (the ones a Logger has): a line is written when its rank is <= the logger's. */
+const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 5 };
+
+/**
+ * A Logger over the winston logger `make` builds, built on the first line at or above `max`
+ * (children too); lines winston would drop anyway are dropped here without building it.
+ */
+function lazy(max: number, make: () => winston.Logger): Logger {
+  let w: winston.Logger | undefined;
+  const get = (): winston.Logger => (w ??= make());
   return {
-    error: (msg: string, fields?: LogFields) => void w.error(msg, fields ?? {}),
-    warn: (msg: string, fields?: LogFields) => void w.warn(msg, fields ?? {}),
-    info: (msg: string, fields?: LogFields) => void w.info(msg, fields ?? {}),
-    debug: (msg: string, fields?: LogFields) => void w.debug(msg, fields ?? {}),
-    child: (fields: LogFields) => wrap(w.child(fields)),
+    error: (msg: string, fields?: LogFields) => void get().error(msg, fields ?? {}),
+    warn: (msg: string, fields?: LogFields) => void get().warn(msg, fields ?? {}),
+    info: (msg: string, fields?: LogFields) => {
+      if (max >= rank.info) get().info(msg, fields ?? {});
+    },
+    debug: (msg: string, fields?: LogFields) => {
+      if (max >= rank.debug) get().debug(msg, fields ?? {});
+    },
+    child: (fields: LogFields) => lazy(max, () => get().child(fields)),
   };
 }

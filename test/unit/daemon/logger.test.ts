@@ -42,3 +42,29 @@ test('a full stdout pipe does not stall timers; all lines arrive in order later'
     'in order',
   );
 });
+
+test('winston loads on the first line written, not on import or for dropped lines; output is winston’s', async (t) => {
+  const code = `
+    const { createRequire } = await import('node:module');
+    const require = createRequire(${JSON.stringify(loggerUrl)});
+    const winstonLoaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/winston/'));
+    const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+    const log = createLogger({ name: 't' });
+    const child = log.child({ vrid: 7 });
+    log.debug('dropped at info');
+    process.stderr.write('before=' + winstonLoaded() + '\\n');
+    child.info('hello world', { why: 'a b', n: 1 });
+    process.stderr.write('after=' + winstonLoaded() + '\\n');
+    createLogger({ level: 'debug' }).debug('kept at debug');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.is(exitCode, 0, err);
+  t.is(err, 'before=false\nafter=true\n');
+  t.is(out, 'info: hello world vrid=7 proc=t why="a b" n=1\ndebug: kept at debug\n');
+});

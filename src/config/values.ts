@@ -157,8 +157,18 @@ export interface ParsedAddr {
   address: string;
 }
 
+/** Canonical dotted quad: four decimal parts without leading zeros (the value range is checked apart). */
+const canonicalQuad = /^(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})\.(?:0|[1-9]\d{0,2})$/;
+
 /** Strict address parse: IPv4 four-part decimal or IPv6; canonical text out. */
 export function parseAddress(text: string): ParsedAddr | undefined {
+  // Fast path for the common case (a 10,000-real config has 11,000 of them): a canonical dotted
+  // quad is its own canonical text; ipaddr.js accepts exactly these when every part is <= 255.
+  if (canonicalQuad.test(text)) {
+    let ok = true;
+    for (const part of text.split('.')) if (Number(part) > 255) ok = false;
+    if (ok) return { family: 'inet', address: text };
+  }
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
     return { family: 'inet', address: ipaddr.IPv4.parse(text).toString() };
   }

@@ -5,7 +5,7 @@
  * into every member service of the group.
  */
 import type { IpvsService, ServiceKey } from '../ipvs/model.js';
-import type { Checker, Model, RealServer, VirtualServer } from '../config/model.js';
+import type { Checker, Model, RealServer, VirtualServer, VirtualServerGroup } from '../config/model.js';
 import { forwardMethodOf } from '../config/model.js';
 import type { CheckerSpec, CheckSpec, CheckTiming, RealServerSpec, VirtualServerSpec } from './types.js';
 import { parseHexPattern } from './udp.js';
@@ -125,13 +125,27 @@ function realSpec(rs: RealServer, model: Model): RealServerSpec {
   return s;
 }
 
-/** The IPVS service keys a virtual server stands for (several for a group). */
-export function serviceKeys(vs: VirtualServer, model: Model): ServiceKey[] {
+/** The virtual server groups by name (the first of a name wins, as `find` would). */
+function groupsByName(model: Model): Map<string, VirtualServerGroup> {
+  const m = new Map<string, VirtualServerGroup>();
+  for (const g of model.virtualServerGroups) if (!m.has(g.name)) m.set(g.name, g);
+  return m;
+}
+
+/**
+ * The IPVS service keys a virtual server stands for (several for a group). `groups`: the index of
+ * `model`'s groups, when the caller maps many virtual servers (a `find` each was O(VS x groups)).
+ */
+export function serviceKeys(
+  vs: VirtualServer,
+  model: Model,
+  groups: ReadonlyMap<string, VirtualServerGroup> = groupsByName(model),
+): ServiceKey[] {
   const k = vs.key;
   if (k.kind === 'addr')
     return [{ kind: 'addr', family: k.family, protocol: k.protocol, address: k.address, port: k.port }];
   if (k.kind === 'fwmark') return [{ kind: 'fwmark', family: k.family, fwmark: k.fwmark }];
-  const group = model.virtualServerGroups.find((g) => g.name === k.name);
+  const group = groups.get(k.name);
   return (group?.entries ?? [])
     .filter((e) => e.family === k.family)
     .map((e) =>
@@ -155,8 +169,9 @@ export function ipvsService(vs: VirtualServer, key: ServiceKey): IpvsService {
 
 export function checkSpecFromModel(model: Model): CheckSpec {
   const virtualServers: VirtualServerSpec[] = [];
+  const groups = groupsByName(model);
   for (const vs of model.virtualServers) {
-    const [first, ...rest] = serviceKeys(vs, model);
+    const [first, ...rest] = serviceKeys(vs, model, groups);
     if (!first) continue;
     const spec: VirtualServerSpec = {
       service: ipvsService(vs, first),

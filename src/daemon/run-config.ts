@@ -9,7 +9,6 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RunOptions } from '../cli/commands/run.js';
-import { loadConfig } from '../config/load.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
 export interface LoadedRunConfig {
@@ -37,6 +36,9 @@ export async function loadRunConfig(opts: RunOptions): Promise<LoadedRunConfig> 
       };
     }
   }
+  // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
+  // a worker the supervisor started reads the validated Model and never needs it.
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
 }
 

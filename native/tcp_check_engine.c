@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,6 +108,7 @@ typedef struct worker {
   int inflight;
   /* Read by JavaScript (atomics). */
   int64_t runs, late_runs, win_runs, win_late_sum_ms, win_max_late_ms, inflight_now, checks;
+  int64_t local_errors, last_local_errno;
 } worker_t;
 
 typedef struct engine {
@@ -268,6 +270,28 @@ static void finish(worker_t *w, check_t *c, int err, int64_t now) {
   emit(w, c, err, c->started);
 }
 
+/*
+ * A failure of the director, not of the real: out of descriptors, buffers or ephemeral ports.
+ * Counting it against the real would pull healthy servers out of the pool, so the probe is retried
+ * shortly and only counted (JavaScript warns about it).
+ */
+static bool local_error(int err, const check_t *c, bool at_connect) {
+  if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) return true;
+  return at_connect && (err == EAGAIN || (err == EADDRNOTAVAIL && !c->src_len));
+}
+
+#define LOCAL_RETRY_NS (100 * 1000000LL)
+
+static void defer(worker_t *w, check_t *c, int err, int64_t now) {
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+  heap_remove(&w->deadlines, c);
+  w->inflight--;
+  __atomic_add_fetch(&w->local_errors, 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&w->last_local_errno, err, __ATOMIC_RELAXED);
+  schedule(w, c, now + LOCAL_RETRY_NS);
+}
+
 static void start(worker_t *w, check_t *c, int64_t now) {
   int64_t late = now - c->due;
   __atomic_add_fetch(&w->runs, 1, __ATOMIC_RELAXED);
@@ -287,7 +311,10 @@ static void start(worker_t *w, check_t *c, int64_t now) {
 
   int fd = socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    finish(w, c, errno, now);
+    if (local_error(errno, c, false))
+      defer(w, c, errno, now);
+    else
+      finish(w, c, errno, now);
     return;
   }
   c->fd = fd;
@@ -312,7 +339,10 @@ static void start(worker_t *w, check_t *c, int64_t now) {
     return;
   }
   if (errno != EINPROGRESS) {
-    finish(w, c, errno, now);
+    if (local_error(errno, c, true))
+      defer(w, c, errno, now);
+    else
+      finish(w, c, errno, now);
     return;
   }
   struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
@@ -510,6 +540,23 @@ static napi_value engine_create(napi_env env, napi_callback_info info) {
   if (!e) return throw_errno(env, ENOMEM, "engine");
   e->nthreads = threads;
   e->refs = 1; /* the threadsafe function's; the External's is added when it exists */
+  /*
+   * Every probe in flight holds a descriptor: raise the soft limit to the hard one and keep the
+   * engine within three quarters of it, so Node and the other checkers keep theirs.
+   */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur < rl.rlim_max) {
+      rlim_t want = rl.rlim_max;
+      rl.rlim_cur = want;
+      if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int64_t budget = (int64_t)(rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : rl.rlim_cur);
+    budget -= budget / 4 > 256 ? budget / 4 : 256;
+    int64_t per = budget / threads;
+    if (per < 16) per = 16;
+    if (per < maxin) maxin = (int32_t)per;
+  }
   e->max_inflight = maxin;
   e->late_ns = (int64_t)late_ms * 1000000;
   napi_value name;
@@ -689,7 +736,8 @@ static void set_num(napi_env env, napi_value obj, const char *k, int64_t v) {
   napi_set_named_property(env, obj, k, make_int(env, v));
 }
 
-/* stats(engine, newWindow) → {checks, runs, lateRuns, inFlight, windowRuns, maxLatenessMs, sumLatenessMs} */
+/* stats(engine, newWindow) → {checks, runs, lateRuns, inFlight, windowRuns, maxLatenessMs, sumLatenessMs,
+ *                              localErrors, lastLocalErrno, maxInFlight} */
 static napi_value engine_stats(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -697,13 +745,16 @@ static napi_value engine_stats(napi_env env, napi_callback_info info) {
   engine_t *e = argc == 2 ? get_engine(env, argv[0]) : NULL;
   bool reset = false;
   if (!e || napi_get_value_bool(env, argv[1], &reset) != napi_ok) return throw_arg(env, "stats(engine, newWindow)");
-  int64_t checks = 0, runs = 0, late = 0, infl = 0, wruns = 0, wmax = 0, wsum = 0;
+  int64_t checks = 0, runs = 0, late = 0, infl = 0, wruns = 0, wmax = 0, wsum = 0, lerr = 0, lastl = 0;
   for (int t = 0; t < e->nthreads; t++) {
     worker_t *w = &e->w[t];
     checks += __atomic_load_n(&w->checks, __ATOMIC_RELAXED);
     runs += __atomic_load_n(&w->runs, __ATOMIC_RELAXED);
     late += __atomic_load_n(&w->late_runs, __ATOMIC_RELAXED);
     infl += __atomic_load_n(&w->inflight_now, __ATOMIC_RELAXED);
+    lerr += __atomic_load_n(&w->local_errors, __ATOMIC_RELAXED);
+    int64_t le = __atomic_load_n(&w->last_local_errno, __ATOMIC_RELAXED);
+    if (le) lastl = le;
     int64_t m = reset ? __atomic_exchange_n(&w->win_max_late_ms, 0, __ATOMIC_RELAXED)
                       : __atomic_load_n(&w->win_max_late_ms, __ATOMIC_RELAXED);
     if (m > wmax) wmax = m;
@@ -721,6 +772,9 @@ static napi_value engine_stats(napi_env env, napi_callback_info info) {
   set_num(env, o, "windowRuns", wruns);
   set_num(env, o, "maxLatenessMs", wmax);
   set_num(env, o, "sumLatenessMs", wsum);
+  set_num(env, o, "localErrors", lerr);
+  set_num(env, o, "lastLocalErrno", lastl);
+  set_num(env, o, "maxInFlight", (int64_t)e->max_inflight * e->nthreads);
   return o;
 }
 

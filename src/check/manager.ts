@@ -141,6 +141,8 @@ export class CheckManager {
   #nextEngineId = 1;
   #engineWatch: ReturnType<Timers['setTimeout']> | undefined;
   #engineLateSeen = 0;
+  #engineLocalSeen = 0;
+  #engineLocalWarn = -Infinity;
   #engineLastWarn = -Infinity;
   #syncs = 0;
   #syncErrors = 0;
@@ -251,6 +253,19 @@ export class CheckManager {
         });
         this.#engineLateSeen = s.lateRuns;
         this.#engineLastWarn = now;
+      }
+      if (s.localErrors > this.#engineLocalSeen && now - this.#engineLocalWarn >= lateWarnEveryMs) {
+        this.#log.warn(
+          'health checks deferred: this director is short of sockets, the reals are not blamed',
+          {
+            error: s.lastLocalError,
+            deferred: s.localErrors - this.#engineLocalSeen,
+            inFlight: s.inFlight,
+            maxInFlight: s.maxInFlight,
+          },
+        );
+        this.#engineLocalSeen = s.localErrors;
+        this.#engineLocalWarn = now;
       }
       this.#watchEngine();
     }, engineWatchMs);
@@ -437,6 +452,7 @@ export class CheckManager {
       this.#lastSyncAt = this.#o.clock.now();
       try {
         let ops: number;
+        const t0 = this.#o.clock.now();
         try {
           ops = await this.#round(only);
         } catch {
@@ -444,7 +460,11 @@ export class CheckManager {
           ops = await this.#round(undefined);
         }
         this.#syncs++;
-        if (ops > 0) this.#log.debug('IPVS table updated', { ops });
+        const ms = Math.round(this.#o.clock.now() - t0);
+        // Check results wait for the kernel update to end: a slow one delays every verdict.
+        if (ms >= 1000)
+          this.#log.info('IPVS update was slow', { ms, ops, virtualServers: only?.size ?? 'all' });
+        else if (ops > 0) this.#log.debug('IPVS table updated', { ops });
       } catch (e) {
         this.#syncErrors++;
         this.#fullDirty = false;

@@ -21,6 +21,15 @@ export interface TcpEngineStats {
   windowRuns: number;
   maxLatenessMs: number;
   sumLatenessMs: number;
+  /**
+   * Probes that could not start for a reason of the director's own (out of descriptors, buffers
+   * or ephemeral ports): retried shortly, never counted against the real.
+   */
+  localErrors: number;
+  /** The errno name of the last such error ('' = none). */
+  lastLocalError: string;
+  /** Probes the engine keeps in flight at most (bounded by the descriptor limit). */
+  maxInFlight: number;
 }
 
 export type TcpResultHandler = (id: number, result: ProbeResult, latenessMs: number) => void;

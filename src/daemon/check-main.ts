@@ -83,6 +83,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const log = createLogger({
     name: 'lvs',
     level: process.env['LVSD_LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+    ...(process.env['LVSD_LOG_FORMAT'] === 'json' ? { format: 'json' as const } : {}),
   });
   let stopRequested = (): void => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = () => resolve('signal')));

@@ -73,7 +73,24 @@ export function nativeTcpEngine(
     resume: (id, delayMs, quiet) =>
       addon.tcpEngineResume(handle, id, Math.max(0, Math.round(delayMs)), quiet),
     remove: (id) => addon.tcpEngineRemove(handle, id),
-    stats: (newWindow) => addon.tcpEngineStats(handle, newWindow) as unknown as TcpEngineStats,
+    stats(newWindow: boolean): TcpEngineStats {
+      const s = addon.tcpEngineStats(handle, newWindow);
+      const n = (k: string): number => s[k] ?? 0;
+      return {
+        checks: n('checks'),
+        runs: n('runs'),
+        lateRuns: n('lateRuns'),
+        inFlight: n('inFlight'),
+        windowRuns: n('windowRuns'),
+        maxLatenessMs: n('maxLatenessMs'),
+        sumLatenessMs: n('sumLatenessMs'),
+        localErrors: n('localErrors'),
+        lastLocalError: n('lastLocalErrno')
+          ? (errnoNames.get(n('lastLocalErrno')) ?? String(n('lastLocalErrno')))
+          : '',
+        maxInFlight: n('maxInFlight'),
+      };
+    },
     stop(): void {
       if (stopped) return;
       stopped = true;

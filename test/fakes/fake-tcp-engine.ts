@@ -18,6 +18,7 @@ export class FakeTcpEngine implements TcpCheckEngine {
   readonly removed: number[] = [];
   stopped = false;
   lateRuns = 0;
+  localErrors = 0;
   #onResult: TcpResultHandler = () => {};
 
   /** The factory to hand to the manager. */
@@ -49,6 +50,9 @@ export class FakeTcpEngine implements TcpCheckEngine {
       windowRuns: 0,
       maxLatenessMs: this.lateRuns ? 900 : 0,
       sumLatenessMs: 0,
+      localErrors: this.localErrors,
+      lastLocalError: this.localErrors ? 'EMFILE' : '',
+      maxInFlight: 4096,
     };
   }
 

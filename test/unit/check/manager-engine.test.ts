@@ -183,6 +183,14 @@ test('results after stop are ignored; engine lateness is warned about and merged
   t.is(warnings.length, 1, 'rate-limited');
   await advance(clock, 8000);
   t.is(warnings.length, 2);
+  engine.localErrors = 40;
+  await advance(clock, 1100);
+  t.is(
+    warnings.at(-1)![0],
+    'health checks deferred: this director is short of sockets, the reals are not blamed',
+  );
+  t.is(warnings.at(-1)![1]?.['error'], 'EMFILE');
+  t.is(warnings.at(-1)![1]?.['deferred'], 40);
   const s = manager.schedulerStats();
   t.is(s.tasks, 1);
   t.is(s.lateRuns, 9);

@@ -213,6 +213,8 @@ test('probes that cannot start on time are counted late (the lateness metric)', 
   t.is(s.lateRuns, 1);
   t.true(s.maxLatenessMs >= 300, `late by ${s.maxLatenessMs} ms`);
   t.is(e.stats(false).maxLatenessMs, 0, 'a new window starts empty');
+  t.is(s.maxInFlight, 1);
+  t.is(s.localErrors, 0);
   e.stop();
   for (const f of hole.fillers) f.destroy();
   hole.child.kill('SIGKILL');
@@ -233,5 +235,49 @@ test('after stop nothing is probed or reported, and calls are refused', async (t
   t.is(srv.accepted.length, c);
   t.throws(() => e.stats(false));
   t.notThrows(() => e.stop(), 'stop is idempotent');
+  await srv.close();
+});
+
+test('out of descriptors is the director’s problem: probes are deferred and counted, never reported as failures', async (t) => {
+  // A child with a 64-descriptor limit fills its table, so the engine's socket() gets EMFILE.
+  const engineJs = new URL('../../../src/net/tcp-check-engine.js', import.meta.url).pathname;
+  const srv = await server();
+  const script = `
+    import { openSync, closeSync } from 'node:fs';
+    const { nativeTcpEngine } = await import(${JSON.stringify(engineJs)});
+    const results = [];
+    const e = nativeTcpEngine((id, r) => { results.push(r); e.resume(id, 20, r.ok); }, { threads: 1 });
+    const fds = [];
+    try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch {}
+    for (let i = 0; i < 5; i++) e.add(i, { host: '127.0.0.1', port: ${srv.port}, family: 4 }, 500, 20, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const starved = e.stats(false);
+    for (const fd of fds) closeSync(fd);
+    await new Promise((r) => setTimeout(r, 400));
+    const after = e.stats(false);
+    e.stop();
+    console.log(JSON.stringify({ starved, after, results }));
+  `;
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'bash',
+      ['-c', `ulimit -n 64 && exec "${process.execPath}" --input-type=module -e "$0"`, script],
+      { encoding: 'utf8' },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    ),
+  );
+  const r = JSON.parse(out) as {
+    starved: { localErrors: number; lastLocalError: string };
+    after: { localErrors: number };
+    results: Array<{ ok: boolean }>;
+  };
+  t.true(r.starved.localErrors > 0, 'deferred while starved');
+  t.is(r.starved.lastLocalError, 'EMFILE');
+  t.true(r.results.length >= 5, 'every check got its result once descriptors were back');
+  t.true(
+    r.results.every((x) => x.ok),
+    'no real was blamed',
+  );
   await srv.close();
 });

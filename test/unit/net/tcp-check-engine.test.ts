@@ -264,7 +264,7 @@ test('out of descriptors is the director’s problem: probes are deferred and co
       'bash',
       ['-c', `ulimit -n 64 && exec "${process.execPath}" --input-type=module -e "$0"`, script],
       { encoding: 'utf8' },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      (err, stdout) => (err ? reject(new Error(err.message)) : resolve(stdout)),
     ),
   );
   const r = JSON.parse(out) as {

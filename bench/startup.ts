@@ -68,6 +68,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   const lap = (name: string): void => {
     const n = performance.now();
     phases.push([name, n - t]);
+    process.stderr.write(`  ${name}: ${(n - t).toFixed(0)} ms\n`);
     t = n;
   };
   await import('../src/cli/main.js');
@@ -178,9 +179,9 @@ function runPhases(conf: string, kernel: boolean, prefix: string[] = []): Phases
       conf,
       ...(kernel ? ['--kernel'] : []),
     ],
-    { encoding: 'utf8', maxBuffer: 64 << 20 },
+    { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 },
   );
-  if (r.status !== 0) throw new Error(`phases child failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`phases child failed (${r.status ?? r.signal})`);
   const line = r.stdout.trim().split('\n').pop() ?? '[]';
   return JSON.parse(line) as Phases;
 }

@@ -11,6 +11,7 @@
  */
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable } from '../ipvs/model.js';
 import { compareDestinations, compareServices, destinationId, serviceId } from '../ipvs/model.js';
+import { destinationSortKey } from '../ipvs/reconcile.js';
 import { effectiveWeight, realAlive } from './real-server.js';
 import type { CheckSpec, RealServerSpec, SorryServerSpec, VirtualServerSpec } from './types.js';
 import { realKey } from './types.js';
@@ -46,10 +47,19 @@ function sorryDest(s: SorryServerSpec, weight: number): IpvsDestination {
 /** Reals of a spec in canonical destination order, computed once per spec object. */
 const sortedReals = new WeakMap<VirtualServerSpec, RealServerSpec[]>();
 
+/** Sort by a key computed once per item (the comparators of ipvs/model.ts parse addresses per call). */
+function sortByKey<T>(items: readonly T[], key: (t: T) => string): T[] {
+  return items
+    .map((item) => ({ item, k: key(item) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.item);
+}
+
 function realsInOrder(vs: VirtualServerSpec): RealServerSpec[] {
   let r = sortedReals.get(vs);
   if (!r) {
-    r = [...vs.reals].sort((a, b) => compareDestinations(realDest(a, 0), realDest(b, 0)));
+    // destinationSortKey orders exactly as compareDestinations (address, then port).
+    r = sortByKey(vs.reals, destinationSortKey);
     sortedReals.set(vs, r);
   }
   return r;
@@ -90,6 +100,7 @@ export function desiredEntries(vs: VirtualServerSpec, world: CheckWorld): IpvsSe
 
 /** The whole desired table, services and destinations in canonical order. */
 export function desiredTable(spec: CheckSpec, world: CheckWorld): IpvsTable {
+  // Mostly in order already (config order), so the sort does ~n comparisons: no sort keys needed.
   return spec.virtualServers
     .flatMap((vs) => desiredEntries(vs, world))
     .sort((a, b) => compareServices(a.service.key, b.service.key));

@@ -82,8 +82,12 @@ export function buildWorld(
       const isDrained = drained?.has(key) ?? false;
       const oldSpec = oldReals.get(key);
       const oldState = prev?.world.reals.get(key);
-      const st = oldSpec && oldState ? migrateRealState(oldSpec, oldState, rs) : initialRealState(rs);
-      world.reals.set(key, { ...st, drained: isDrained });
+      world.reals.set(
+        key,
+        oldSpec && oldState
+          ? { ...migrateRealState(oldSpec, oldState, rs), drained: isDrained }
+          : initialRealState(rs, isDrained),
+      );
     }
     const prevVs = prev?.world.vss.get(id);
     const sum = liveWeightSum(vs, world);

@@ -115,6 +115,7 @@ typedef struct engine {
   int nthreads;
   int max_inflight; /* per thread */
   int64_t late_ns;
+  int nice; /* added to the probe threads' nice value */
   bool stopped;
   int stop_flag;
   int refs; /* the JS External and the threadsafe function; freed at 0 (both on the JS thread) */
@@ -421,6 +422,15 @@ static void flush_results(worker_t *w) {
 
 static void *worker_main(void *arg) {
   worker_t *w = arg;
+  /*
+   * Probing yields to the event loop: when the CPU is short, folding results into the IPVS table
+   * matters more than starting the next probe (lateness then shows it). Best effort.
+   */
+  if (w->eng->nice > 0) {
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, (id_t)gettid());
+    if (errno == 0) setpriority(PRIO_PROCESS, (id_t)gettid(), cur + w->eng->nice);
+  }
   struct epoll_event evs[EPOLL_BATCH];
   while (!__atomic_load_n(&w->eng->stop_flag, __ATOMIC_ACQUIRE)) {
     int64_t now = mono_ns();
@@ -527,15 +537,16 @@ static void engine_gc(napi_env env, void *data, void *hint) {
   engine_unref(data);
 }
 
-/* create(callback(buffer), threads, maxInflightPerThread, lateMs) → External */
+/* create(callback(buffer), threads, maxInflightPerThread, lateMs, nice) → External */
 static napi_value engine_create(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t threads, maxin, late_ms;
-  if (argc < 4 || !get_i32(env, argv[1], &threads) || !get_i32(env, argv[2], &maxin) ||
-      !get_i32(env, argv[3], &late_ms) || threads < 1 || threads > MAX_THREADS || maxin < 1 || late_ms < 0)
-    return throw_arg(env, "create(callback, threads 1..16, maxInflight >= 1, lateMs >= 0)");
+  int32_t threads, maxin, late_ms, nice;
+  if (argc < 5 || !get_i32(env, argv[1], &threads) || !get_i32(env, argv[2], &maxin) ||
+      !get_i32(env, argv[3], &late_ms) || !get_i32(env, argv[4], &nice) || threads < 1 || threads > MAX_THREADS ||
+      maxin < 1 || late_ms < 0 || nice < 0 || nice > 19)
+    return throw_arg(env, "create(callback, threads 1..16, maxInflight >= 1, lateMs >= 0, nice 0..19)");
   engine_t *e = calloc(1, sizeof *e);
   if (!e) return throw_errno(env, ENOMEM, "engine");
   e->nthreads = threads;
@@ -559,6 +570,7 @@ static napi_value engine_create(napi_env env, napi_callback_info info) {
   }
   e->max_inflight = maxin;
   e->late_ns = (int64_t)late_ms * 1000000;
+  e->nice = nice;
   napi_value name;
   NAPI_OK(napi_create_string_utf8(env, "lvsd-tcp-check", NAPI_AUTO_LENGTH, &name));
   if (napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, e, tsfn_finalize, NULL, call_js, &e->tsfn) !=

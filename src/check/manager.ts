@@ -123,6 +123,11 @@ export class CheckManager {
   #drained = new Set<string>();
   #owned = new Set<string>();
   #syncing: Promise<void> | undefined;
+  /**
+   * Callers waiting for a kernel round that starts after they asked (`full`: a full round). They
+   * never wait for the loop to drain: under a stream of check results it may never drain.
+   */
+  #waiters: Array<{ full: boolean; done: () => void }> = [];
   /** A full reconcile of every owned service is due (start, reload, drift repair, stop). */
   #fullDirty = false;
   /** Virtual servers whose reals changed since the last sync (reconciled alone: O(changed)). */
@@ -361,7 +366,7 @@ export class CheckManager {
       });
       this.#handle(setDrained(this.#world, vs, rs, drained));
       this.#dirtyVs.add(vs);
-      await this.#kick();
+      await this.#nextRound(false);
       return;
     }
     throw new LvsdError('LVSD_E_CONTROL', `no real server ${rsRef} in virtual server ${vsRef}`);
@@ -378,7 +383,7 @@ export class CheckManager {
     const wait = Math.max(0, this.#lastSyncAt + (this.#o.minSyncIntervalMs ?? 100) - this.#o.clock.now());
     this.#batchTimer = this.#o.timers.setTimeout(() => {
       this.#batchTimer = undefined;
-      void this.#kick();
+      this.#kick();
     }, wait);
   }
 
@@ -429,52 +434,72 @@ export class CheckManager {
     return plan.length;
   }
 
-  /** Bring the whole kernel table to the desired one; concurrent requests coalesce. Never rejects. */
+  /**
+   * Bring the whole kernel table to the desired one; concurrent requests coalesce. Resolves when a
+   * full round that started after the call has ended (applied, or failed and logged). Never rejects.
+   */
   sync(): Promise<void> {
     this.#fullDirty = true;
-    return this.#kick();
+    return this.#nextRound(true);
   }
 
-  #kick(): Promise<void> {
+  #nextRound(full: boolean): Promise<void> {
+    const p = new Promise<void>((done) => this.#waiters.push({ full, done }));
+    this.#kick();
+    return p;
+  }
+
+  #kick(): void {
     if (!this.#syncing) {
       this.#syncing = this.#syncLoop().finally(() => {
         this.#syncing = undefined;
       });
     }
-    return this.#syncing;
   }
 
   async #syncLoop(): Promise<void> {
-    while (this.#fullDirty || this.#dirtyVs.size > 0) {
-      const only = this.#fullDirty || this.#stopping ? undefined : new Set(this.#dirtyVs);
+    while (this.#fullDirty || this.#dirtyVs.size > 0 || this.#waiters.length > 0) {
+      const full = this.#fullDirty || this.#stopping || this.#waiters.some((w) => w.full);
+      const only = full ? undefined : new Set(this.#dirtyVs);
       this.#fullDirty = false;
       this.#dirtyVs.clear();
-      this.#lastSyncAt = this.#o.clock.now();
+      const served = this.#waiters.filter((w) => !w.full || only === undefined);
+      this.#waiters = this.#waiters.filter((w) => !served.includes(w));
       try {
-        let ops: number;
-        const t0 = this.#o.clock.now();
-        try {
-          ops = await this.#round(only);
-        } catch {
-          // Re-read the kernel and plan again once (someone else may have changed the table).
-          ops = await this.#round(undefined);
-        }
-        this.#syncs++;
-        const ms = Math.round(this.#o.clock.now() - t0);
-        // Check results wait for the kernel update to end: a slow one delays every verdict.
-        if (ms >= 1000)
-          this.#log.info('IPVS update was slow', { ms, ops, virtualServers: only?.size ?? 'all' });
-        else if (ops > 0) this.#log.debug('IPVS table updated', { ops });
-      } catch (e) {
-        this.#syncErrors++;
-        this.#fullDirty = false;
-        this.#log.error('IPVS update failed; will retry', { error: (e as Error).message });
-        if (!this.#stopping && !this.#retryTimer) {
-          this.#retryTimer = this.#o.timers.setTimeout(() => {
-            this.#retryTimer = undefined;
-            void this.sync();
-          }, 1000);
-        }
+        await this.#syncRound(only);
+      } finally {
+        for (const w of served) w.done();
+      }
+    }
+  }
+
+  /** One kernel round; failures are counted, logged and retried later, never thrown. */
+  async #syncRound(only: Set<VirtualServerSpec> | undefined): Promise<void> {
+    this.#lastSyncAt = this.#o.clock.now();
+    try {
+      let ops: number;
+      const t0 = this.#o.clock.now();
+      try {
+        ops = await this.#round(only);
+      } catch {
+        // Re-read the kernel and plan again once (someone else may have changed the table).
+        ops = await this.#round(undefined);
+      }
+      this.#syncs++;
+      const ms = Math.round(this.#o.clock.now() - t0);
+      // Check results wait for the kernel update to end: a slow one delays every verdict.
+      if (ms >= 1000)
+        this.#log.info('IPVS update was slow', { ms, ops, virtualServers: only?.size ?? 'all' });
+      else if (ops > 0) this.#log.debug('IPVS table updated', { ops });
+    } catch (e) {
+      this.#syncErrors++;
+      this.#fullDirty = false;
+      this.#log.error('IPVS update failed; will retry', { error: (e as Error).message });
+      if (!this.#stopping && !this.#retryTimer) {
+        this.#retryTimer = this.#o.timers.setTimeout(() => {
+          this.#retryTimer = undefined;
+          void this.sync();
+        }, 1000);
       }
     }
   }

@@ -126,10 +126,14 @@ export async function run(opts: RunOptions): Promise<number> {
     logger: log,
     probes: realProbeFactory(mathRng),
     // TCP_CHECK probes run on the native engine's threads; LVSD_TCP_ENGINE=node runs them through
-    // node:net on the event loop instead (for comparison and as a fallback).
+    // node:net on the event loop instead (for comparison and as a fallback). LVSD_CHECK_THREADS
+    // sets the engine's probe threads (default 1).
     ...(process.env['LVSD_TCP_ENGINE'] === 'node'
       ? {}
-      : { tcpEngine: (onResult) => nativeTcpEngine(onResult) }),
+      : {
+          tcpEngine: (onResult) =>
+            nativeTcpEngine(onResult, { threads: Number(process.env['LVSD_CHECK_THREADS'] ?? 1) || 1 }),
+        }),
     runScript: (argv) => {
       runScript(argv, 60_000).then(
         (o) => {

@@ -200,8 +200,21 @@ export function formatAddrPort(family: IpFamily, address: string, port: number):
   return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Sort key of an address: IPv4 before IPv6, then numeric by bytes. */
+/** Sort keys already computed (sorting calls this twice per comparison); bounded by clearing. */
+const sortKeys = new Map<string, string>();
+
+/** Sort key of an address: IPv4 before IPv6, then numeric by bytes. Memoized. */
 function addressSortKey(family: IpFamily, address: string): string {
+  let k = sortKeys.get(address);
+  if (k === undefined) {
+    if (sortKeys.size >= 200_000) sortKeys.clear();
+    k = computeSortKey(family, address);
+    sortKeys.set(address, k);
+  }
+  return k;
+}
+
+function computeSortKey(family: IpFamily, address: string): string {
   // Fast path for canonical dotted-quad IPv4 (sorting 100k reals spent most time in ipaddr.parse).
   if (family === 'inet') {
     const parts = address.split('.');

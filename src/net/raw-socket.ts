@@ -52,7 +52,13 @@ interface NativeAddon {
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
   close(s: NativeSock): void;
   sdNotify(path: string, msg: Buffer): number;
-  tcpEngineCreate(onBatch: (records: Buffer) => void, threads: number, maxInFlight: number, lateMs: number): object;
+  tcpEngineCreate(
+    onBatch: (records: Buffer) => void,
+    threads: number,
+    maxInFlight: number,
+    lateMs: number,
+    nice: number,
+  ): object;
   tcpEngineAdd(
     e: object,
     id: number,

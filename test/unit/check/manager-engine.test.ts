@@ -200,3 +200,49 @@ test('results after stop are ignored; engine lateness is warned about and merged
   await advance(clock, 200);
   t.deepEqual(dests(kernel), []);
 });
+
+test('start and drain return after their own kernel round, even while results keep coming', async (t) => {
+  // A kernel that takes 500 ms per update, and a real that flaps on every probe: the sync loop
+  // never drains, yet start (systemd READY, SIGTERM handling) and an operator drain must return.
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel([]);
+  const apply = kernel.apply.bind(kernel);
+  kernel.apply = (ops) => new Promise((r) => clock.setTimeout(() => r(apply(ops)), 500));
+  const engine = new FakeTcpEngine();
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(3),
+    logger: silentLogger,
+    probes: () => () => Promise.resolve({ ok: true }),
+    runScript: () => {},
+    tcpEngine: engine.factory,
+  });
+  const a = real(1, { checkers: [tcp({ ...timing, retry: 0 })] });
+  const spec: CheckSpec = {
+    virtualServers: [vs([a, real(2, { checkers: [tcp(timing)] })])],
+    notifyFifos: [],
+  };
+  let started = false;
+  void manager.start(spec).then(() => (started = true));
+  let flip = false;
+  const flap = async (ms: number): Promise<void> => {
+    for (let i = 0; i < ms / 100; i++) {
+      flip = !flip;
+      engine.report('10.0.0.1', flip ? { ok: true } : { ok: false, reason: 'ECONNREFUSED' });
+      await advance(clock, 100);
+    }
+  };
+  await flap(1500);
+  t.true(started, 'start returned after the first full round');
+  let drained = false;
+  void manager.setDrain('192.0.2.1:80', '10.0.0.2:80', true).then(() => (drained = true));
+  await flap(1500);
+  t.true(drained);
+  let stopped = false;
+  void manager.stop().then(() => (stopped = true));
+  await advance(clock, 2000);
+  t.true(stopped);
+  t.deepEqual(kernel.table, []);
+});

@@ -68,3 +68,32 @@ test('winston loads on the first line written, not on import or for dropped line
   t.is(err, 'before=false\nafter=true\n');
   t.is(out, 'info: hello world vrid=7 proc=t why="a b" n=1\ndebug: kept at debug\n');
 });
+
+test('the lines of one event-loop turn leave in one write; lines pending at process.exit() are written', async (t) => {
+  const code = `
+    const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+    let writes = 0;
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (...a) => { writes++; return orig(...a); };
+    const log = createLogger({ name: 't' });
+    for (let i = 0; i < 1000; i++) log.info('a' + i);
+    setImmediate(() => {
+      process.stderr.write('writes=' + writes + '\\n');
+      log.warn('last words');
+      process.exit(3);
+    });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(exitCode, 3, err);
+  t.is(err, 'writes=1\n');
+  const lines = out.trimEnd().split('\n');
+  t.is(lines.length, 1001);
+  t.is(lines[999], 'info: a999 proc=t');
+  t.is(lines[1000], 'warn: last words proc=t');
+});

@@ -313,6 +313,37 @@ function finalizeReal(
   return rs;
 }
 
+/**
+ * `fwmark` / `bind_if` of a checker. Only TCP_CHECK probes run on sockets lvsd opens itself (the
+ * native engine sets SO_MARK / SO_BINDTODEVICE); the other checkers use Node's sockets, which
+ * cannot set either, so there the options are an error (a warning with `--lenient`, and dropped).
+ */
+function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmark?: number } {
+  if (c.type === 'TCP_CHECK') {
+    return {
+      ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
+      ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+    };
+  }
+  const used: Array<[string, string]> = [];
+  if (c.bindIf !== undefined) used.push(['bind_if', 'SO_BINDTODEVICE']);
+  if (c.fwmark !== undefined) used.push(['fwmark', 'SO_MARK']);
+  const noSocket = c.type === 'MISC_CHECK' || c.type === 'FILE_CHECK';
+  for (const [kw, sockopt] of used) {
+    const why = noSocket
+      ? `${c.type} opens no socket`
+      : `${c.type} probes run on Node sockets, which cannot set ${sockopt}`;
+    ctx.diags.add(
+      ctx.lenient ? 'warning' : 'error',
+      'LVSD_E_CONFIG_INVALID',
+      c.loc,
+      `\`${c.type}\`: \`${kw}\` is supported on TCP_CHECK only (${why})${ctx.lenient ? '; ignored' : ''}`,
+      kw,
+    );
+  }
+  return {};
+}
+
 function finalizeChecker(
   ctx: Ctx,
   c: CheckerDraft,
@@ -343,6 +374,7 @@ function finalizeChecker(
       : c.type === 'DNS_CHECK'
         ? delayLoopMs
         : Defaults.delayBeforeRetryMs;
+  const probeOpts = probeSocketOptions(ctx, c);
   const common = {
     connectIp: c.connectIp ?? rs.address,
     connectPort,
@@ -356,8 +388,7 @@ function finalizeChecker(
     loc: c.loc,
     ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
     ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-    ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+    ...probeOpts,
   };
   switch (c.type) {
     case 'TCP_CHECK':

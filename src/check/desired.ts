@@ -10,13 +10,12 @@
  * - `uthreshold`/`lthreshold` are programmed so IPVS marks a real overloaded.
  */
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable } from '../ipvs/model.js';
-import { compareDestinations, compareServices, destinationId, serviceId } from '../ipvs/model.js';
+import { compareDestinations, compareServices, destinationId } from '../ipvs/model.js';
 import { destinationSortKey } from '../ipvs/reconcile.js';
 import { effectiveWeight, realAlive } from './real-server.js';
 import type { CheckSpec, RealServerSpec, SorryServerSpec, VirtualServerSpec } from './types.js';
-import { realKey } from './types.js';
 import type { CheckWorld } from './virtual-server.js';
-import { sorryActive } from './virtual-server.js';
+import { realKeyOf, sorryActive, vsIdOf } from './virtual-server.js';
 
 function realDest(rs: RealServerSpec, weight: number): IpvsDestination {
   const d: IpvsDestination = {
@@ -67,11 +66,11 @@ function realsInOrder(vs: VirtualServerSpec): RealServerSpec[] {
 
 /** The destinations of one virtual server in canonical order. */
 export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): IpvsDestination[] {
-  const vsId = serviceId(vs.service.key);
+  const vsId = vsIdOf(vs);
   const sorry = sorryActive(vs, world.vss.get(vsId));
   const dests = new Map<string, IpvsDestination>();
   for (const rs of realsInOrder(vs)) {
-    const st = world.reals.get(realKey(vsId, rs));
+    const st = world.reals.get(realKeyOf(vs, rs));
     if (!st) continue;
     const alive = realAlive(st);
     if (sorry) {

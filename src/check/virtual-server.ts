@@ -27,11 +27,38 @@ export type CheckEvent =
   | { type: 'vs'; vs: VirtualServerSpec; up: boolean; weightSum: number; threshold: number }
   | { type: 'weight'; vs: VirtualServerSpec; rs: RealServerSpec; weight: number };
 
+/** A spec's service id and its reals' realKey()s, built once per spec object (specs are not mutated). */
+const keyCache = new WeakMap<VirtualServerSpec, { id: string; reals: Map<RealServerSpec, string> }>();
+
+function keysOf(vs: VirtualServerSpec): { id: string; reals: Map<RealServerSpec, string> } {
+  let k = keyCache.get(vs);
+  if (!k) {
+    k = { id: serviceId(vs.service.key), reals: new Map() };
+    keyCache.set(vs, k);
+  }
+  return k;
+}
+
+/** serviceId(vs.service.key), cached: it is needed for every check result. */
+export function vsIdOf(vs: VirtualServerSpec): string {
+  return keysOf(vs).id;
+}
+
+/** realKey(serviceId(vs.service.key), rs), cached per real. */
+export function realKeyOf(vs: VirtualServerSpec, rs: RealServerSpec): string {
+  const k = keysOf(vs);
+  let key = k.reals.get(rs);
+  if (key === undefined) {
+    key = realKey(k.id, rs);
+    k.reals.set(rs, key);
+  }
+  return key;
+}
+
 export function liveWeightSum(vs: VirtualServerSpec, world: CheckWorld): number {
-  const vsId = serviceId(vs.service.key);
   let sum = 0;
   for (const rs of vs.reals) {
-    const st = world.reals.get(realKey(vsId, rs));
+    const st = world.reals.get(realKeyOf(vs, rs));
     if (st) sum += liveWeight(rs, st);
   }
   return sum;
@@ -71,14 +98,13 @@ export function buildWorld(
   const oldReals = new Map<string, RealServerSpec>();
   if (prev) {
     for (const vs of prev.spec.virtualServers) {
-      const id = serviceId(vs.service.key);
-      for (const rs of vs.reals) oldReals.set(realKey(id, rs), rs);
+      for (const rs of vs.reals) oldReals.set(realKeyOf(vs, rs), rs);
     }
   }
   for (const vs of spec.virtualServers) {
-    const id = serviceId(vs.service.key);
+    const id = vsIdOf(vs);
     for (const rs of vs.reals) {
-      const key = realKey(id, rs);
+      const key = realKeyOf(vs, rs);
       const isDrained = drained?.has(key) ?? false;
       const oldSpec = oldReals.get(key);
       const oldState = prev?.world.reals.get(key);
@@ -101,7 +127,7 @@ export function buildWorld(
 
 /** Recompute a VS's quorum after its reals changed; pushes a 'vs' event on a transition. */
 function requorum(vs: VirtualServerSpec, world: CheckWorld, events: CheckEvent[]): void {
-  const id = serviceId(vs.service.key);
+  const id = vsIdOf(vs);
   const prev = world.vss.get(id) ?? { quorumUp: false };
   const sum = liveWeightSum(vs, world);
   const q = nextQuorum(prev, sum, vs);
@@ -122,7 +148,7 @@ export function applyCheckStep(
   checkerIndex: number,
   step: CheckStep,
 ): CheckEvent[] {
-  const key = realKey(serviceId(vs.service.key), rs);
+  const key = realKeyOf(vs, rs);
   const st = world.reals.get(key);
   if (!st) return [];
   const wasAlive = realAlive(st);
@@ -147,7 +173,7 @@ export function setDrained(
   rs: RealServerSpec,
   drained: boolean,
 ): CheckEvent[] {
-  const key = realKey(serviceId(vs.service.key), rs);
+  const key = realKeyOf(vs, rs);
   const st = world.reals.get(key);
   if (!st || st.drained === drained) return [];
   world.reals.set(key, { ...st, drained });

@@ -411,3 +411,24 @@ test('property: the precomputed sort keys order exactly like compareServices / c
     }),
   );
 });
+
+test('destinationSortKey of any dotted quad (leading zeros, parts > 255) is the byte-wise hex key', (t) => {
+  // The definition the fast path must keep: each part's Number as 2+ hex digits, then the port.
+  const reference = (a: string, port: number): string =>
+    `4${a
+      .split('.')
+      .map((p) => Number(p).toString(16).padStart(2, '0'))
+      .join('')}|${String(port).padStart(5, '0')}`;
+  const part = fc.oneof(
+    fc.integer({ min: 0, max: 255 }).map(String),
+    fc.integer({ min: 0, max: 999 }).map((n) => String(n).padStart(3, '0')),
+    fc.integer({ min: 256, max: 99999 }).map(String),
+  );
+  fc.assert(
+    fc.property(fc.tuple(part, part, part, part), fc.integer({ min: 0, max: 65535 }), (parts, port) => {
+      const address = parts.join('.');
+      t.is(destinationSortKey({ family: 'inet', address, port }), reference(address, port), address);
+    }),
+    { numRuns: 3000 },
+  );
+});

@@ -35,8 +35,14 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
   if (c.bindTo !== undefined) base.bindTo = c.bindTo;
   if (c.bindPort !== undefined) base.bindPort = c.bindPort;
   switch (c.type) {
-    case 'TCP_CHECK':
-      return { ...base, kind: 'tcp' };
+    case 'TCP_CHECK': {
+      // fwmark/bind_if: TCP_CHECK only (the native engine sets SO_MARK/SO_BINDTODEVICE; the other
+      // probes use Node sockets, and the config layer rejects the options on them).
+      const s: CheckerSpec = { ...base, kind: 'tcp' };
+      if (c.fwmark !== undefined) s.fwmark = c.fwmark;
+      if (c.bindIf !== undefined) s.bindIf = c.bindIf;
+      return s;
+    }
     case 'HTTP_GET':
     case 'SSL_GET': {
       const s: CheckerSpec = {

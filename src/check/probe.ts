@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The probe port shared by every checker: a probe is `(signal) => Promise<ProbeResult>` with a
- * hard deadline. Also the target resolution (connect_ip/connect_port/bindto/bind_port over the
- * real's address) and the deadline helper. Probes never throw: failures are results.
+ * hard deadline. Also the target resolution (connect_ip/connect_port/bindto/bind_port/fwmark/bind_if
+ * over the real's address) and the deadline helper. Probes never throw: failures are results.
  */
 import type { ProbeResult } from './result.js';
 import type { ConnectOptions, RealServerSpec } from './types.js';
@@ -15,6 +15,10 @@ export interface ProbeTarget {
   family: 4 | 6;
   localAddress?: string;
   localPort?: number;
+  /** SO_MARK (`fwmark`); only the native TCP engine can set it. */
+  fwmark?: number;
+  /** SO_BINDTODEVICE (`bind_if`); only the native TCP engine can set it. */
+  bindIf?: string;
 }
 
 export function probeTarget(rs: Pick<RealServerSpec, 'address' | 'port'>, c: ConnectOptions): ProbeTarget {
@@ -22,6 +26,8 @@ export function probeTarget(rs: Pick<RealServerSpec, 'address' | 'port'>, c: Con
   const t: ProbeTarget = { host, port: c.connectPort ?? rs.port, family: host.includes(':') ? 6 : 4 };
   if (c.bindTo !== undefined) t.localAddress = c.bindTo;
   if (c.bindPort !== undefined) t.localPort = c.bindPort;
+  if (c.fwmark !== undefined) t.fwmark = c.fwmark;
+  if (c.bindIf !== undefined) t.bindIf = c.bindIf;
   return t;
 }
 

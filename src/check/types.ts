@@ -30,6 +30,10 @@ export interface ConnectOptions {
   connectPort?: number;
   bindTo?: string;
   bindPort?: number;
+  /** `fwmark`: SO_MARK on the probe's socket (policy routing); TCP_CHECK only. */
+  fwmark?: number;
+  /** `bind_if`: SO_BINDTODEVICE on the probe's socket; TCP_CHECK only. */
+  bindIf?: string;
 }
 
 export interface HttpUrlSpec {

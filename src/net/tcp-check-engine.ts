@@ -72,8 +72,8 @@ export function nativeTcpEngine(
         Math.max(1, Math.round(timeoutMs)),
         Math.max(1, Math.round(intervalMs)),
         Math.max(0, Math.round(firstDelayMs)),
-        0,
-        null,
+        t.fwmark ?? 0,
+        t.bindIf ?? null,
       );
     },
     resume: (id, delayMs, quiet) =>

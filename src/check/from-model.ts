@@ -7,7 +7,14 @@
 import type { IpvsService, ServiceKey } from '../ipvs/model.js';
 import type { Checker, Model, RealServer, VirtualServer, VirtualServerGroup } from '../config/model.js';
 import { forwardMethodOf } from '../config/model.js';
-import type { CheckerSpec, CheckSpec, CheckTiming, RealServerSpec, VirtualServerSpec } from './types.js';
+import type {
+  BodyRegexSpec,
+  CheckerSpec,
+  CheckSpec,
+  CheckTiming,
+  RealServerSpec,
+  VirtualServerSpec,
+} from './types.js';
 import { parseHexPattern } from './udp.js';
 
 function timingOf(c: Checker): CheckTiming {
@@ -55,12 +62,23 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
             statusCodes: Array<[number, number]>;
             digest?: string;
             virtualhost?: string;
+            regex?: BodyRegexSpec;
           } = {
             path: u.path,
             statusCodes: u.statusCodes,
           };
           if (u.digest !== undefined) url.digest = u.digest;
           if (u.virtualhost !== undefined) url.virtualhost = u.virtualhost;
+          if (u.regex !== undefined) {
+            const { source, flags, noMatch, minOffset, maxOffset } = u.regex;
+            url.regex = {
+              source,
+              flags,
+              noMatch,
+              minOffset,
+              ...(maxOffset !== undefined ? { maxOffset } : {}),
+            };
+          }
           return url;
         }),
         httpProtocol: c.httpProtocol,
@@ -79,7 +97,14 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
         timeoutMs: c.miscTimeoutMs,
         dynamic: c.miscDynamic,
       };
-      if (c.miscPath.user !== undefined) s.user = c.miscPath.user;
+      const who =
+        c.miscPath.user !== undefined
+          ? { user: c.miscPath.user, group: c.miscPath.group }
+          : model.global.scriptUser;
+      if (who) {
+        s.user = who.user;
+        if (who.group !== undefined) s.group = who.group;
+      }
       return s;
     }
     case 'DNS_CHECK':

@@ -4,6 +4,7 @@
  * framed by Content-Length, chunked encoding or connection close, read up to a byte limit. Pure.
  * Hand-written because node:http cannot send HTTP/1.0 requests (http_protocol 1.0/1.0C) and a
  * checker needs byte-exact body limits; the response side is the small subset a checker needs.
+ * Also the body `regex` matcher.
  */
 import { Buffer } from 'node:buffer';
 
@@ -109,6 +110,28 @@ export class HttpResponseReader {
       response: { status: this.#status, headers: this.#headers, body: Buffer.concat(this.#body), truncated },
     };
   }
+}
+
+/** What `bodyRegexMatches` needs of a url's `regex` (see check/types.ts BodyRegexSpec). */
+export interface BodyRegex {
+  source: string;
+  flags: string;
+  minOffset: number;
+  maxOffset?: number;
+}
+
+/**
+ * Whether the pattern matches the body at an offset in [minOffset, maxOffset]. The body is decoded
+ * as latin1 (offsets are bytes), or as UTF-8 with the `u` flag (offsets are UTF-16 code units).
+ */
+export function bodyRegexMatches(body: Buffer, re: BodyRegex): boolean {
+  const subject = body.toString(re.flags.includes('u') ? 'utf8' : 'latin1');
+  if (re.minOffset > subject.length) return false;
+  const rx = new RegExp(re.source, re.flags + 'g');
+  rx.lastIndex = re.minOffset;
+  const m = rx.exec(subject);
+  // The first match at or after minOffset; a later start is out of range when this one is.
+  return m !== null && (re.maxOffset === undefined || m.index <= re.maxOffset);
 }
 
 /** Whether `status` is accepted: in one of the ranges, or 200-299 when there are none. */

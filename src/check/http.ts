@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * HTTP_GET / SSL_GET: for every `url`, one request on a fresh connection; up when each answers
- * with an accepted status (default 200-299) and, with `digest`, a body whose MD5 matches.
+ * with an accepted status (default 200-299), with `digest` a body whose MD5 matches, and with
+ * `regex` a body the pattern matches (or, with regex_no_match, does not).
  * TLS accepts any certificate (as keepalived does without a CA); SNI only with enable_sni.
  * Bodies are read up to a limit; the whole check has the connect_timeout deadline.
  */
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { buildRequest, HttpResponseReader, statusAccepted } from './http-response.js';
+import { bodyRegexMatches, buildRequest, HttpResponseReader, statusAccepted } from './http-response.js';
 import type { Probe, ProbeTarget } from './probe.js';
 import { errorReason, fail, withDeadline } from './probe.js';
 import type { ProbeResult } from './result.js';
@@ -84,6 +85,8 @@ async function checkUrl(
           const md5 = createHash('md5').update(res.body).digest('hex');
           if (md5 !== url.digest.toLowerCase()) return settle(fail(`digest ${md5}`));
         }
+        if (url.regex !== undefined && bodyRegexMatches(res.body, url.regex) === url.regex.noMatch)
+          return settle(fail(url.regex.noMatch ? 'regex matched (regex_no_match)' : 'regex not matched'));
         settle({ ok: true });
       };
       sock.on('data', (c: Buffer) => handle(c));

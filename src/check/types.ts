@@ -43,6 +43,19 @@ export interface HttpUrlSpec {
   /** Accepted status ranges, inclusive; empty = 200-299. */
   statusCodes: Array<[number, number]>;
   virtualhost?: string;
+  /** `regex`: a RegExp (already translated from PCRE2) searched for in the body. */
+  regex?: BodyRegexSpec;
+}
+
+export interface BodyRegexSpec {
+  source: string;
+  flags: string;
+  /** `regex_no_match`: a match fails the check. */
+  noMatch: boolean;
+  /** A match must start at or after this body offset... */
+  minOffset: number;
+  /** ...and at or before this one. */
+  maxOffset?: number;
 }
 
 export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
@@ -57,7 +70,15 @@ export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
         enableSni: boolean;
         sniName?: string;
       }
-    | { kind: 'misc'; argv: string[]; timeoutMs: number; dynamic: boolean; user?: string }
+    | {
+        kind: 'misc';
+        argv: string[];
+        timeoutMs: number;
+        dynamic: boolean;
+        /** `user USER [GROUP]` of the checker, else global `script_user`: run the script as them. */
+        user?: string;
+        group?: string;
+      }
     | { kind: 'dns'; type: DnsQueryType; name: string }
     | {
         kind: 'udp';

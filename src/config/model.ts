@@ -330,7 +330,23 @@ export interface HttpUrl {
   /** MD5 hex of the body. */
   digest?: string;
   virtualhost?: string;
+  /** `regex` (translated to a RegExp by config/pcre.ts) with its url-block companions. */
+  regex?: UrlRegex;
   loc: SourceLoc;
+}
+
+export interface UrlRegex {
+  /** As written (PCRE2 syntax). */
+  pattern: string;
+  /** RegExp source and flags equivalent to `pattern` with `regex_options`. */
+  source: string;
+  flags: string;
+  /** `regex_no_match`: a match fails the check. */
+  noMatch: boolean;
+  /** `regex_min_offset` [0]: a match may not start before this offset of the body. */
+  minOffset: number;
+  /** `regex_max_offset`: a match may not start after this offset. */
+  maxOffset?: number;
 }
 
 export interface TcpCheck extends CheckerCommon {

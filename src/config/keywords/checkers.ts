@@ -6,6 +6,7 @@
  */
 import type { CheckerType, HttpUrl, ScriptSpec, SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';
+import { compilePcre, regexOptionProblem } from '../pcre.js';
 import {
   type Ctx,
   type KeywordTable,
@@ -141,7 +142,19 @@ function statusCodes(ctx: Ctx, node: AstNode): Array<[number, number]> {
   return out;
 }
 
-const urlKeywords: KeywordTable<{ url: Partial<HttpUrl> }> = {
+interface UrlDraft {
+  url: Partial<HttpUrl>;
+  /** `regex` and its companions, resolved when the url block ends. */
+  regex?: { pattern: string; loc: SourceLoc; quoted: boolean };
+  regexOptions: string[];
+  regexNoMatch: boolean;
+  minOffset?: number;
+  maxOffset?: number;
+  /** Companion keywords seen, for "needs `regex`" errors. */
+  companions: AstNode[];
+}
+
+const urlKeywords: KeywordTable<UrlDraft> = {
   path: { run: (c, n, u) => set(u.url, 'path', wordArg(c, n, 'a URL path')) },
   status_code: { run: (c, n, u) => u.url.statusCodes?.push(...statusCodes(c, n)) },
   digest: {
@@ -155,24 +168,103 @@ const urlKeywords: KeywordTable<{ url: Partial<HttpUrl> }> = {
     },
   },
   virtualhost: { run: (c, n, u) => set(u.url, 'virtualhost', wordArg(c, n, 'a host name')) },
+  regex: {
+    run: (c, n, u) => {
+      const t = arg(c, n, 0, 'a regular expression (quote it when it has spaces)');
+      noExtra(c, n, 1);
+      if (t) u.regex = { pattern: t.text, loc: t.loc, quoted: t.quoted };
+    },
+  },
+  regex_no_match: {
+    run: (c, n, u) => {
+      u.regexNoMatch = flag(c, n);
+      u.companions.push(n);
+    },
+  },
+  regex_options: {
+    run: (c, n, u) => {
+      u.companions.push(n);
+      if (n.args.length === 0) c.diags.error(n.loc, '`regex_options` needs option names', 'regex_options');
+      for (const t of n.args) {
+        const problem = regexOptionProblem(t.text);
+        if (problem !== undefined) c.diags.error(t.loc, `\`regex_options\`: ${problem}`, 'regex_options');
+        else u.regexOptions.push(t.text);
+      }
+    },
+  },
+  regex_min_offset: {
+    run: (c, n, u) => {
+      u.companions.push(n);
+      set(u, 'minOffset', intArg(c, n, 0, 2 ** 31 - 1));
+    },
+  },
+  regex_max_offset: {
+    run: (c, n, u) => {
+      u.companions.push(n);
+      set(u, 'maxOffset', intArg(c, n, 0, 2 ** 31 - 1));
+    },
+  },
+  // A PCRE2 JIT stack size: RegExp has none to size, so the values are checked and ignored.
+  regex_stack: {
+    run: (c, n, u) => {
+      u.companions.push(n);
+      const start = arg(c, n, 0, 'a start and a maximum stack size in bytes');
+      const max = arg(c, n, 1, 'a maximum stack size in bytes');
+      noExtra(c, n, 2);
+      if (start) intValue(c, 'regex_stack', start, 0, 2 ** 31 - 1);
+      if (max) intValue(c, 'regex_stack', max, 0, 2 ** 31 - 1);
+    },
+  },
 };
 
-const urlUnsupported = new Set([
-  'regex',
-  'regex_no_match',
-  'regex_options',
-  'regex_min_offset',
-  'regex_max_offset',
-  'regex_stack',
-]);
+/** The url's regex from its draft (errors located at the keyword or in the pattern). */
+function urlRegex(c: Ctx, u: UrlDraft): HttpUrl['regex'] {
+  if (!u.regex) {
+    for (const n of u.companions)
+      c.diags.error(n.loc, `\`${n.keyword}\` needs \`regex\` in the same url block`, n.keyword);
+    return undefined;
+  }
+  const r = compilePcre(u.regex.pattern, u.regexOptions);
+  if (!r.ok) {
+    const { loc, quoted } = u.regex;
+    // Point at the construct: the pattern starts one column later when quoted.
+    c.diags.error({ ...loc, col: loc.col + (quoted ? 1 : 0) + r.index }, `\`regex\`: ${r.message}`, 'regex');
+    return undefined;
+  }
+  const minOffset = u.minOffset ?? 0;
+  if (u.maxOffset !== undefined && u.maxOffset < minOffset) {
+    const n = u.companions.find((x) => x.keyword === 'regex_max_offset');
+    c.diags.error(
+      n?.loc ?? u.regex.loc,
+      `\`regex_max_offset\` (${u.maxOffset}) is below \`regex_min_offset\` (${minOffset})`,
+      'regex_max_offset',
+    );
+    return undefined;
+  }
+  const out: NonNullable<HttpUrl['regex']> = {
+    pattern: u.regex.pattern,
+    source: r.regex.source,
+    flags: r.regex.flags,
+    noMatch: u.regexNoMatch,
+    minOffset,
+  };
+  if (u.maxOffset !== undefined) out.maxOffset = u.maxOffset;
+  return out;
+}
 
 const http: KeywordTable<CheckerDraft> = {
   ...common,
   url: {
     block: true,
     run: (c, n, d) => {
-      const u: { url: Partial<HttpUrl> } = { url: { statusCodes: [], loc: n.loc } };
-      runTable(c, n.block ?? [], urlKeywords, urlUnsupported, 'url', u);
+      const u: UrlDraft = {
+        url: { statusCodes: [], loc: n.loc },
+        regexOptions: [],
+        regexNoMatch: false,
+        companions: [],
+      };
+      runTable(c, n.block ?? [], urlKeywords, new Set(), 'url', u);
+      const regex = urlRegex(c, u);
       if (u.url.path === undefined) {
         c.diags.error(n.loc, '`url` needs a `path`', 'url');
         return;
@@ -184,6 +276,7 @@ const http: KeywordTable<CheckerDraft> = {
       };
       if (u.url.digest !== undefined) url.digest = u.url.digest;
       if (u.url.virtualhost !== undefined) url.virtualhost = u.url.virtualhost;
+      if (regex) url.regex = regex;
       d.urls.push(url);
     },
   },
@@ -299,11 +392,6 @@ export const checkerTables: Readonly<Record<CheckerType, KeywordTable<CheckerDra
 };
 
 export const checkerUnsupported: ReadonlySet<string> = new Set([
-  'regex',
-  'regex_no_match',
-  'regex_options',
-  'regex_min_offset',
-  'regex_max_offset',
   'tls_compliant',
   'smtp_alert',
   'helo_name',

@@ -3,9 +3,13 @@
  * MISC_CHECK: run a program (misc_path, split like a shell command line without a shell) with
  * misc_timeout; exit 0 = up, 1 = down; with misc_dynamic, exit 2..255 = up with weight exit-2,
  * otherwise any non-zero exit = down. A timed-out script's whole process group is killed.
+ * With `user USER [GROUP]` (or global `script_user`) the script runs with that uid/gid, resolved
+ * from /etc/passwd and /etc/group when the probe is made (not root: spawning fails with EPERM).
  * Also the notify-script runner used by the manager.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolveIds, type ResolvedIds } from '../config/users.js';
 import type { Probe } from './probe.js';
 import { fail } from './probe.js';
 import type { ProbeResult } from './result.js';
@@ -45,18 +49,60 @@ export interface ScriptOutcome {
   error?: string;
 }
 
+/** The uid/gid a script runs as. */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const lookups = new Map<string, { at: number; ids: ResolvedIds }>();
+
+/**
+ * `user [group]` to ids from this machine's /etc/passwd and /etc/group. Answers are reused for a
+ * few seconds: thousands of checkers made at start-up share one read of the files.
+ */
+export function lookupScriptUser(user: string, group?: string): ResolvedIds {
+  const key = `${user}:${group ?? ''}`;
+  const now = Date.now();
+  const hit = lookups.get(key);
+  if (hit && now - hit.at < 5000) return hit.ids;
+  const ids = resolveIds(readText('/etc/passwd'), readText('/etc/group'), user, group);
+  lookups.set(key, { at: now, ids });
+  return ids;
+}
+
 /** Run a program (argv[0]) with a timeout; kills its process group on timeout or abort. */
 export function runScript(
   argv: readonly string[],
   timeoutMs: number,
   signal?: AbortSignal,
+  runAs?: RunAs,
 ): Promise<ScriptOutcome> {
   const [cmd, ...args] = argv;
   if (cmd === undefined)
     return Promise.resolve({ code: null, signal: null, timedOut: false, error: 'empty command' });
   return new Promise((resolve) => {
     let timedOut = false;
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(cmd, args, { stdio: 'ignore', detached: true, ...(runAs ?? {}) });
+    } catch (e) {
+      resolve({
+        code: null,
+        signal: null,
+        timedOut: false,
+        error: (e as NodeJS.ErrnoException).code ?? String(e),
+      });
+      return;
+    }
     const kill = (): void => {
       if (child.pid !== undefined) {
         try {
@@ -93,6 +139,17 @@ export function miscResult(o: ScriptOutcome, dynamic: boolean): ProbeResult {
   return { ok: true, weight: o.code - 2 };
 }
 
-export function miscProbe(argv: readonly string[], timeoutMs: number, dynamic: boolean): Probe {
-  return async (signal) => miscResult(await runScript(argv, timeoutMs, signal), dynamic);
+export function miscProbe(
+  argv: readonly string[],
+  timeoutMs: number,
+  dynamic: boolean,
+  user?: { user: string; group?: string | undefined },
+): Probe {
+  const ids = user ? lookupScriptUser(user.user, user.group) : undefined;
+  if (ids && !ids.ok) {
+    const reason = ids.reason;
+    return () => Promise.resolve(fail(reason));
+  }
+  const runAs = ids ? { uid: ids.uid, gid: ids.gid } : undefined;
+  return async (signal) => miscResult(await runScript(argv, timeoutMs, signal, runAs), dynamic);
 }

@@ -23,7 +23,12 @@ export function realProbeFactory(rng: Rng): ProbeFactory {
       case 'http':
         return httpProbe(target, c);
       case 'misc':
-        return miscProbe(c.argv, c.timeoutMs, c.dynamic);
+        return miscProbe(
+          c.argv,
+          c.timeoutMs,
+          c.dynamic,
+          c.user !== undefined ? { user: c.user, group: c.group } : undefined,
+        );
       case 'dns':
         return dnsProbe(target, c.timing.connectTimeoutMs, dnsQueryTypes[c.type], c.name, () => rng.next());
       case 'udp':

@@ -16,6 +16,8 @@ export interface EnvironmentProbe {
    * executable. Relative names are looked up as the shell would (PATH).
    */
   scriptProblem(program: string): string | undefined;
+  /** Why a script cannot run as `user [group]` (unknown user or group), or undefined. */
+  userProblem?(user: string, group: string | undefined): string | undefined;
 }
 
 const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any', 'masterRxLowerPri'] as const;
@@ -36,11 +38,19 @@ export function checkEnvironment(model: Model, probe: EnvironmentProbe): Diagnos
     }
     if (!ok) diags.error(loc, `${what}: interface ${name} does not exist on this machine`);
   };
+  const scriptUser = model.global.scriptUser;
   const script = (s: ScriptSpec | undefined, what: string): void => {
     const program = s?.argv[0];
     if (!s || program === undefined) return;
     const problem = probe.scriptProblem(program);
     if (problem !== undefined) diags.error(s.loc, `${what}: cannot run ${program}: ${problem}`);
+    // The script's own user, else script_user.
+    const who = s.user !== undefined ? { user: s.user, group: s.group } : scriptUser;
+    const userProblem = who && probe.userProblem?.(who.user, who.group);
+    if (userProblem) {
+      const via = s.user !== undefined ? '' : ' (script_user)';
+      diags.error(s.loc, `${what}: cannot run ${program} as ${who.user}${via}: ${userProblem}`);
+    }
   };
 
   const sd = model.global.lvsSyncDaemon;

@@ -5,7 +5,14 @@
  * into every member service of the group.
  */
 import type { IpvsService, ServiceKey } from '../ipvs/model.js';
-import type { Checker, Model, RealServer, VirtualServer, VirtualServerGroup } from '../config/model.js';
+import type {
+  Checker,
+  Model,
+  RealServer,
+  ScriptSpec,
+  VirtualServer,
+  VirtualServerGroup,
+} from '../config/model.js';
 import { forwardMethodOf } from '../config/model.js';
 import type {
   BodyRegexSpec,
@@ -13,6 +20,7 @@ import type {
   CheckSpec,
   CheckTiming,
   RealServerSpec,
+  ScriptCommandSpec,
   VirtualServerSpec,
 } from './types.js';
 import { parseHexPattern } from './udp.js';
@@ -138,6 +146,17 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
   }
 }
 
+/** A script with the user it runs as: its own `USER [GROUP]`, else global `script_user`. */
+function scriptCommand(s: ScriptSpec, model: Model): ScriptCommandSpec {
+  const who = s.user !== undefined ? { user: s.user, group: s.group } : model.global.scriptUser;
+  const out: ScriptCommandSpec = { argv: s.argv };
+  if (who) {
+    out.user = who.user;
+    if (who.group !== undefined) out.group = who.group;
+  }
+  return out;
+}
+
 function realSpec(rs: RealServer, model: Model): RealServerSpec {
   const s: RealServerSpec = {
     family: rs.family,
@@ -151,8 +170,8 @@ function realSpec(rs: RealServer, model: Model): RealServerSpec {
     checkers: rs.checkers.map((c) => checkerSpec(c, rs, model)),
   };
   if (rs.method.tunnel) s.tunnel = rs.method.tunnel;
-  if (rs.notifyUp) s.notifyUp = rs.notifyUp.argv;
-  if (rs.notifyDown) s.notifyDown = rs.notifyDown.argv;
+  if (rs.notifyUp) s.notifyUp = scriptCommand(rs.notifyUp, model);
+  if (rs.notifyDown) s.notifyDown = scriptCommand(rs.notifyDown, model);
   return s;
 }
 
@@ -214,8 +233,8 @@ export function checkSpecFromModel(model: Model): CheckSpec {
       reals: vs.realServers.map((rs) => realSpec(rs, model)),
     };
     if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
-    if (vs.quorumUp) spec.quorumUp = vs.quorumUp.argv;
-    if (vs.quorumDown) spec.quorumDown = vs.quorumDown.argv;
+    if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
+    if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);
     if (vs.sorryServer) {
       const ss = vs.sorryServer;
       spec.sorryServer = {

@@ -24,7 +24,7 @@ import { firstProbeDelay, nextCheckState, successIsQuiet } from './result.js';
 import { CheckScheduler } from './scheduler.js';
 import type { SchedulerStats } from './scheduler.js';
 import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
-import type { CheckSpec, RealServerSpec, VirtualServerSpec } from './types.js';
+import type { CheckSpec, RealServerSpec, ScriptCommandSpec, VirtualServerSpec } from './types.js';
 import { realKey } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
 import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
@@ -57,7 +57,7 @@ export interface ManagerOptions {
   logger: Logger;
   probes: ProbeFactory;
   /** Run a notify/quorum script (fire and forget). */
-  runScript: (argv: readonly string[]) => void;
+  runScript: (script: ScriptCommandSpec) => void;
   /** Write one line (with its newline) to the LVS notify FIFOs. */
   notifyFifo?: (line: string) => void;
   /** For ha_suspend: whether the VS's address is local now. @default always */

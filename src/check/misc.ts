@@ -13,6 +13,7 @@ import { resolveIds, type ResolvedIds } from '../config/users.js';
 import type { Probe } from './probe.js';
 import { fail } from './probe.js';
 import type { ProbeResult } from './result.js';
+import type { ScriptCommandSpec } from './types.js';
 
 /** Split a command line: whitespace separates, single/double quotes group, backslash escapes. */
 export function splitCommand(line: string): string[] {
@@ -128,6 +129,14 @@ export function runScript(
     );
     child.once('exit', (code, sig) => done({ code, signal: sig, timedOut }));
   });
+}
+
+/** Run a notify script as its user (see ScriptCommandSpec); an unknown user is an error outcome. */
+export function runCommand(script: ScriptCommandSpec, timeoutMs: number): Promise<ScriptOutcome> {
+  const ids = script.user !== undefined ? lookupScriptUser(script.user, script.group) : undefined;
+  if (ids && !ids.ok)
+    return Promise.resolve({ code: null, signal: null, timedOut: false, error: ids.reason });
+  return runScript(script.argv, timeoutMs, undefined, ids ? { uid: ids.uid, gid: ids.gid } : undefined);
 }
 
 export function miscResult(o: ScriptOutcome, dynamic: boolean): ProbeResult {

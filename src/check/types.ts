@@ -97,6 +97,13 @@ export type CheckerKind = CheckerSpec['kind'];
 export const dnsQueryTypes = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
 export type DnsQueryType = keyof typeof dnsQueryTypes;
 
+/** A notify script: argv, run as `USER [GROUP]` written after the command, else `script_user`. */
+export interface ScriptCommandSpec {
+  argv: string[];
+  user?: string;
+  group?: string;
+}
+
 export interface RealServerSpec {
   family: IpFamily;
   address: string;
@@ -107,9 +114,9 @@ export interface RealServerSpec {
   upperThreshold: number;
   lowerThreshold: number;
   inhibitOnFailure: boolean;
-  /** argv of `notify_up` / `notify_down`. */
-  notifyUp?: string[];
-  notifyDown?: string[];
+  /** `notify_up` / `notify_down`. */
+  notifyUp?: ScriptCommandSpec;
+  notifyDown?: ScriptCommandSpec;
   checkers: CheckerSpec[];
 }
 
@@ -127,9 +134,9 @@ export interface VirtualServerSpec {
   alsoServices?: IpvsService[];
   quorum: number;
   hysteresis: number;
-  /** argv of `quorum_up` / `quorum_down`. */
-  quorumUp?: string[];
-  quorumDown?: string[];
+  /** `quorum_up` / `quorum_down`. */
+  quorumUp?: ScriptCommandSpec;
+  quorumDown?: ScriptCommandSpec;
   sorryServer?: SorryServerSpec;
   sorryServerInhibit: boolean;
   omega: boolean;

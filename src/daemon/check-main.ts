@@ -15,7 +15,7 @@ import type { RunOptions } from '../cli/commands/run.js';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
-import { runScript } from '../check/misc.js';
+import { runCommand } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.js';
 import type { VirtualServerSpec } from '../check/types.js';
@@ -134,11 +134,11 @@ export async function run(opts: RunOptions): Promise<number> {
           tcpEngine: (onResult) =>
             nativeTcpEngine(onResult, { threads: Number(process.env['LVSD_CHECK_THREADS'] ?? 1) || 1 }),
         }),
-    runScript: (argv) => {
-      runScript(argv, 60_000).then(
+    runScript: (script) => {
+      runCommand(script, 60_000).then(
         (o) => {
           if (o.error !== undefined || o.timedOut)
-            log.warn('notify script failed', { script: argv.join(' '), error: o.error ?? 'timeout' });
+            log.warn('notify script failed', { script: script.argv.join(' '), error: o.error ?? 'timeout' });
         },
         () => {},
       );

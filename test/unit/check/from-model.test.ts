@@ -83,12 +83,12 @@ test('a keepalived config maps onto check specs with keepalived semantics', (t) 
   t.is(vs.service.persistence?.timeout, 300);
   t.is(vs.quorum, 3);
   t.is(vs.hysteresis, 1);
-  t.deepEqual(vs.quorumUp, ['/usr/local/bin/q', 'up']);
+  t.deepEqual(vs.quorumUp, { argv: ['/usr/local/bin/q', 'up'] });
   t.true(vs.sorryServerInhibit);
   t.like(vs.sorryServer, { address: '10.0.0.99', port: 443, method: 'droute' });
   const [a, b] = vs.reals;
   t.like(a, { weight: 5, method: 'droute', upperThreshold: 100, lowerThreshold: 10, inhibitOnFailure: true });
-  t.deepEqual(a!.notifyDown, ['/usr/local/bin/rs', 'down']);
+  t.deepEqual(a!.notifyDown, { argv: ['/usr/local/bin/rs', 'down'] });
   const ssl = a!.checkers[0]!;
   t.like(ssl, { kind: 'http', tls: true, enableSni: true, virtualhost: 'www.example' });
   t.like(ssl.timing, { connectTimeoutMs: 3000, retry: 2, delayBeforeRetryMs: 1000, delayLoopMs: 2000 });

@@ -38,7 +38,7 @@ function setup(spec: CheckSpec, initial: IpvsTable = []) {
     rng: seededRng(7),
     logger: silentLogger,
     probes: (_c, rs) => () => Promise.resolve(health.get(rs.address) ?? { ok: true }),
-    runScript: (argv) => scripts.push(argv.join(' ')),
+    runScript: (s) => scripts.push(s.argv.join(' ')),
     notifyFifo: (line) => fifo.push(line),
   });
   return { clock, kernel, health, scripts, fifo, manager };
@@ -47,10 +47,14 @@ function setup(spec: CheckSpec, initial: IpvsTable = []) {
 const timing = { retry: 1, delayBeforeRetryMs: 1000, delayLoopMs: 2000 };
 
 test('a failing real leaves the table after retry, comes back on success; notify scripts and FIFO lines', async (t) => {
-  const a = real(1, { checkers: [tcp(timing)], notifyUp: ['/up', 'a'], notifyDown: ['/down', 'a'] });
+  const a = real(1, {
+    checkers: [tcp(timing)],
+    notifyUp: { argv: ['/up', 'a'] },
+    notifyDown: { argv: ['/down', 'a'] },
+  });
   const b = real(2, { checkers: [tcp(timing)] });
   const spec: CheckSpec = {
-    virtualServers: [vs([a, b], { quorumDown: ['/qdown'], quorumUp: ['/qup'] })],
+    virtualServers: [vs([a, b], { quorumDown: { argv: ['/qdown'] }, quorumUp: { argv: ['/qup'] } })],
     notifyFifos: [],
   };
   const { clock, kernel, health, scripts, fifo, manager } = setup(spec);
@@ -87,9 +91,9 @@ test('only lvsd services are touched; drain survives a reload; omega notifies on
     },
   ];
   const a = real(1, { checkers: [tcp(timing)], weight: 3 });
-  const b = real(2, { checkers: [tcp(timing)], weight: 3, notifyDown: ['/down', 'b'] });
+  const b = real(2, { checkers: [tcp(timing)], weight: 3, notifyDown: { argv: ['/down', 'b'] } });
   const spec: CheckSpec = {
-    virtualServers: [vs([a, b], { omega: true, quorumDown: ['/qdown'] })],
+    virtualServers: [vs([a, b], { omega: true, quorumDown: { argv: ['/qdown'] } })],
     notifyFifos: [],
   };
   const { kernel, scripts, manager } = setup(spec, foreign);
@@ -100,9 +104,9 @@ test('only lvsd services are touched; drain survives a reload; omega notifies on
   await t.throwsAsync(manager.setDrain('192.0.2.1:80', '10.0.0.9:80', true), { message: /no real server/ });
   const spec2: CheckSpec = {
     virtualServers: [
-      vs([a, real(2, { checkers: [tcp(timing)], weight: 5, notifyDown: ['/down', 'b'] })], {
+      vs([a, real(2, { checkers: [tcp(timing)], weight: 5, notifyDown: { argv: ['/down', 'b'] } })], {
         omega: true,
-        quorumDown: ['/qdown'],
+        quorumDown: { argv: ['/qdown'] },
       }),
     ],
     notifyFifos: [],

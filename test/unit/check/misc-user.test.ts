@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
-import { lookupScriptUser, miscProbe } from '../../../src/check/misc.js';
+import { lookupScriptUser, miscProbe, runCommand } from '../../../src/check/misc.js';
 import { checkEnvironment } from '../../../src/config/environment.js';
 import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.js';
 import { resolveIds } from '../../../src/config/users.js';
@@ -124,4 +124,35 @@ test('unknown user or group: located error at start, failing probe if run anyway
   t.deepEqual(await runOf(badGroup.c), { ok: false, reason: 'no such group lvsd-no-such-group' });
   const good = miscOf(configText(script, out, '      user nobody'));
   t.deepEqual(checkEnvironment(good.model, machineProbe()), []);
+});
+
+test('notify_up / quorum_up scripts run as their USER [GROUP], else script_user', async (t) => {
+  if (!daemon.ok || !nobody.ok) return t.fail('this machine has no daemon/nobody user');
+  const { dir, script } = scratch(t);
+  const text =
+    `global_defs {\n  script_user nobody\n}\nvirtual_server 10.1.1.1 80 {\n` +
+    `  quorum_up "${script} ${dir}/q"\n` +
+    `  real_server 10.1.1.2 80 {\n    notify_up "${script} ${dir}/up" daemon nogroup\n    TCP_CHECK {\n    }\n  }\n}\n`;
+  const { model, diagnostics } = parseConfigText(text, 'n.conf', { env: {} });
+  if (!model) return t.fail(diagnostics.map(formatDiagnostic).join('; '));
+  const vs = checkSpecFromModel(model).virtualServers[0];
+  const up = vs?.reals[0]?.notifyUp;
+  const q = vs?.quorumUp;
+  t.deepEqual(up, { argv: [script, `${dir}/up`], user: 'daemon', group: 'nogroup' });
+  t.deepEqual(q, { argv: [script, `${dir}/q`], user: 'nobody' });
+  if (!up || !q) return;
+  for (const [cmd, ids, out] of [
+    [up, daemon, `${dir}/up`],
+    [q, nobody, `${dir}/q`],
+  ] as const) {
+    const o = await runCommand(cmd, 5000);
+    if (canBecome(ids)) {
+      t.is(o.code, 0);
+      t.is(readFileSync(out, 'utf8'), `${ids.uid} ${ids.gid}\n`);
+    } else t.is(o.error, 'EPERM');
+  }
+  t.like(await runCommand({ argv: [script, `${dir}/x`], user: 'lvsd-no-such-user' }, 5000), {
+    code: null,
+    error: 'no such user lvsd-no-such-user',
+  });
 });

@@ -95,7 +95,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   const { buildModel } = await import('../src/config/schema.js');
   const { Diagnostics } = await import('../src/config/diagnostics.js');
   const { fsHost } = await import('../src/config/load.js');
-  t = performance.now();
+  lap('import the config language (lexer, parser, schema; run-config loads it lazily)');
   const text = readFileSync(conf, 'utf8');
   const diags = new Diagnostics();
   const lexed = lexSource(conf, text, conf, fsHost, { configId: 'bench', env: process.env }, diags);
@@ -178,7 +178,12 @@ function runPhases(conf: string, kernel: boolean, prefix: string[] = []): Phases
     { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 },
   );
   if (r.status !== 0) throw new Error(`phases child failed (${r.status ?? r.signal})`);
-  const line = r.stdout.trim().split('\n').pop() ?? '[]';
+  // The manager's own log lines share stdout: the phases are the line that is a JSON array.
+  const line =
+    r.stdout
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('[[')) ?? '[]';
   return JSON.parse(line) as Phases;
 }
 

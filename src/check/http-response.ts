@@ -120,6 +120,9 @@ export interface BodyRegex {
   maxOffset?: number;
 }
 
+/** Each url's RegExp, compiled on its first probe. */
+const compiled = new WeakMap<BodyRegex, RegExp>();
+
 /**
  * Whether the pattern matches the body at an offset in [minOffset, maxOffset]. The body is decoded
  * as latin1 (offsets are bytes), or as UTF-8 with the `u` flag (offsets are UTF-16 code units).
@@ -127,7 +130,11 @@ export interface BodyRegex {
 export function bodyRegexMatches(body: Buffer, re: BodyRegex): boolean {
   const subject = body.toString(re.flags.includes('u') ? 'utf8' : 'latin1');
   if (re.minOffset > subject.length) return false;
-  const rx = new RegExp(re.source, re.flags + 'g');
+  let rx = compiled.get(re);
+  if (!rx) {
+    rx = new RegExp(re.source, re.flags + 'g');
+    compiled.set(re, rx);
+  }
   rx.lastIndex = re.minOffset;
   const m = rx.exec(subject);
   // The first match at or after minOffset; a later start is out of range when this one is.

@@ -154,11 +154,11 @@ export function miscProbe(
   dynamic: boolean,
   user?: { user: string; group?: string | undefined },
 ): Probe {
-  const ids = user ? lookupScriptUser(user.user, user.group) : undefined;
-  if (ids && !ids.ok) {
-    const reason = ids.reason;
-    return () => Promise.resolve(fail(reason));
-  }
-  const runAs = ids ? { uid: ids.uid, gid: ids.gid } : undefined;
-  return async (signal) => miscResult(await runScript(argv, timeoutMs, signal, runAs), dynamic);
+  return async (signal) => {
+    // Looked up per run (cached a few seconds): a user created later is picked up.
+    const ids = user ? lookupScriptUser(user.user, user.group) : undefined;
+    if (ids && !ids.ok) return fail(ids.reason);
+    const runAs = ids ? { uid: ids.uid, gid: ids.gid } : undefined;
+    return miscResult(await runScript(argv, timeoutMs, signal, runAs), dynamic);
+  };
 }

@@ -252,6 +252,18 @@ function urlRegex(c: Ctx, u: UrlDraft): HttpUrl['regex'] {
   return out;
 }
 
+/** The regex keywords written at checker level rather than in their url block. */
+const urlOnly: KeywordTable<CheckerDraft> = Object.fromEntries(
+  ['regex', 'regex_no_match', 'regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack'].map(
+    (kw) => [
+      kw,
+      {
+        run: (c: Ctx, n: AstNode) => c.diags.error(n.loc, `\`${kw}\` belongs inside a \`url { }\` block`, kw),
+      },
+    ],
+  ),
+);
+
 const http: KeywordTable<CheckerDraft> = {
   ...common,
   url: {
@@ -295,6 +307,7 @@ const http: KeywordTable<CheckerDraft> = {
   enable_sni: { run: (c, n, d) => (d.enableSni = flag(c, n)) },
   sni_name: { run: (c, n, d) => set(d, 'sniName', wordArg(c, n, 'a host name')) },
   fast_recovery: { run: (c, n, d) => (d.fastRecovery = flag(c, n)) },
+  ...urlOnly,
 };
 
 const misc: KeywordTable<CheckerDraft> = {

@@ -179,3 +179,15 @@ test('bodyRegexMatches: UTF-8 offsets with utf, bytes without', (t) => {
   t.false(bodyRegexMatches(b, { ...re, flags: '', maxOffset: 2 }));
   t.true(bodyRegexMatches(b, { ...re, flags: 'u', maxOffset: 2 }));
 });
+
+test('regex keywords outside a url block are located errors', (t) => {
+  const text =
+    'virtual_server 10.1.1.1 80 {\n  real_server 10.1.1.2 80 {\n    SSL_GET {\n' +
+    '      regex "OK"\n      url {\n        path /\n      }\n    }\n  }\n}\n';
+  const { model, diagnostics } = parseConfigText(text, 'mem.conf', { env: {} });
+  t.is(model, undefined);
+  t.deepEqual(
+    diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`),
+    ['4:7 `regex` belongs inside a `url { }` block'],
+  );
+});

@@ -43,8 +43,11 @@ export function nativeTcpEngine(
 ): TcpCheckEngine {
   const addon = native();
   const threads = opts.threads ?? 1;
+  let stopped = false;
   const handle = addon.tcpEngineCreate(
     (records) => {
+      // A batch queued before stop() may still be delivered: nothing reaches the caller after it.
+      if (stopped) return;
       for (let off = 0; off + RECORD <= records.length; off += RECORD) {
         onResult(
           records.readUInt32LE(off),
@@ -58,7 +61,6 @@ export function nativeTcpEngine(
     opts.lateMs ?? 250,
     opts.nice ?? 5,
   );
-  let stopped = false;
   return {
     add(id: number, t: ProbeTarget, timeoutMs: number, intervalMs: number, firstDelayMs: number): void {
       const fam = t.family === 6 ? 'inet6' : 'inet';

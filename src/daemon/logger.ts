@@ -58,11 +58,18 @@ function batchedStdout(): Writable {
   return batched;
 }
 
+/** `k=v` for each own string-keyed field but level and message; values with whitespace JSON-quoted. */
 function keyValues(fields: Record<string, unknown>): string {
-  return Object.entries(fields)
-    .filter(([k, v]) => v !== undefined && k !== 'level' && k !== 'message')
-    .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
+  // A plain loop: this runs for every line (20,000 at a 10,000-real start).
+  let out = '';
+  for (const k of Object.keys(fields)) {
+    if (k === 'level' || k === 'message' || fields[k] === undefined) continue;
+    // Fields are LogFields (primitives) plus the `proc` name: String() never sees an object.
+    const v = fields[k] as LogFields[string];
+    const text = typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v);
+    out += out === '' ? `${k}=${text}` : ` ${k}=${text}`;
+  }
+  return out;
 }
 
 export function createLogger(

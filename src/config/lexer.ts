@@ -210,7 +210,9 @@ function handleLogicalLine(st: State, file: string, l: LogicalLine, isDef: boole
   const text = cut === l.text.length ? l.text : l.text.slice(0, cut);
   if (!/\S/.test(text)) return;
   if (isDef && define(st, text)) return;
-  processExpanded(st, file, { text, segs: l.segs }, { left: 10_000, reported: false }, 0);
+  // No new objects for the common line (no comment, no `$`): 67,000 lines in a 10,000-real config.
+  const line = text === l.text ? l : { text, segs: l.segs };
+  processExpanded(st, file, line, text.includes('$') ? { left: 10_000, reported: false } : unusedBudget, 0);
 }
 
 /** `$NAME=value` (no space before `=`): record the definition (expanded at use) and say so. */
@@ -289,6 +291,9 @@ interface Budget {
   left: number;
   reported: boolean;
 }
+
+/** The budget of a line without `$`: substitute() returns before it would touch it. */
+const unusedBudget: Budget = Object.freeze({ left: 0, reported: true });
 
 /**
  * Replace `${NAME}`, `${_ENV NAME}` and `$NAME` followed by whitespace or the end (when defined),

@@ -13,6 +13,8 @@
  *   it fails to open the driver, which is measured too.
  *
  * Usage: node dist/bench/startup.js [--reals N] [--runs K] [--host-only]   (root for the VM part)
+ *        node dist/bench/startup.js --compare OTHER_REPO [--e2e-runs K]   (A/B end to end in one VM boot;
+ *        OTHER_REPO: another built checkout, e.g. `git worktree add /tmp/base <commit> && npm run build` there)
  * Writes bench/results/startup.md (appends the run below the previous ones).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -245,7 +247,14 @@ interface E2e {
   allUp: number | null;
 }
 
-async function vmEndToEnd(conf: string, ns: string, dir: string): Promise<E2e> {
+/** One end-to-end run of `root`'s bin/lvsd; `untilAllUp` false: stop once it runs and the first probe/apply are seen. */
+async function vmEndToEnd(
+  conf: string,
+  ns: string,
+  dir: string,
+  root = repo,
+  untilAllUp = true,
+): Promise<E2e> {
   const observer = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', observerJs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -266,7 +275,7 @@ async function vmEndToEnd(conf: string, ns: string, dir: string): Promise<E2e> {
   const node = [process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
   const lvsd = spawn(
     'ip',
-    ['netns', 'exec', ns, ...node, join(repo, 'bin/lvsd'), 'run', '--check-only', '-f', conf],
+    ['netns', 'exec', ns, ...node, join(root, 'bin/lvsd'), 'run', '--check-only', '-f', conf],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LVSD_RUN_DIR: dir, LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock') },
@@ -280,7 +289,9 @@ async function vmEndToEnd(conf: string, ns: string, dir: string): Promise<E2e> {
     if (out.length > 100_000) out = out.slice(-10_000);
   });
   lvsd.stderr.on('data', (d: Buffer) => process.stderr.write(d));
-  while (Date.now() - t0 < E2E_S * 1000 && !events.has('allUp')) await sleep(500);
+  const done = (): boolean =>
+    untilAllUp ? events.has('allUp') : running !== null && events.has('services') && events.has('probe');
+  while (Date.now() - t0 < E2E_S * 1000 && !done()) await sleep(500);
   const exited = new Promise((r) => lvsd.once('exit', r));
   lvsd.kill('SIGTERM');
   const kill = setTimeout(() => lvsd.kill('SIGKILL'), 60_000);
@@ -310,6 +321,11 @@ async function inVm(conf: string, outFile: string): Promise<void> {
     execFileSync('ip', ['-n', ns, 'route', 'add', 'local', '10.20.0.0/16', 'dev', 'lo']);
     const say = (what: string): void =>
       void process.stderr.write(`startup bench: ${what} (${new Date().toISOString()})\n`);
+    const cmp = process.argv.indexOf('--compare');
+    if (cmp >= 0) {
+      await compareInVm(conf, ns, dir, process.argv[cmp + 1] ?? '', outFile, say);
+      return;
+    }
     say('phases');
     const phases = runPhases(conf, true, ['ip', 'netns', 'exec', ns]);
     execFileSync('ip', ['netns', 'exec', ns, 'ipvsadm', '-C']); // what the phases child left
@@ -340,6 +356,53 @@ End to end, \`bin/lvsd run --check-only -f CONF\` (time from spawn):
     spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A/B in one VM boot: end-to-end runs of this repo's and `other`'s bin/lvsd, alternating (the order
+ * swapped every round), so both see the same VM and host load. Medians per event.
+ */
+async function compareInVm(
+  conf: string,
+  ns: string,
+  dir: string,
+  other: string,
+  outFile: string,
+  say: (what: string) => void,
+): Promise<void> {
+  const runs = arg('--e2e-runs', 3);
+  const roots = { this: repo, other };
+  const got: Record<'this' | 'other', E2e[]> = { this: [], other: [] };
+  for (let i = 0; i < runs; i++) {
+    const order: Array<'this' | 'other'> = i % 2 === 0 ? ['other', 'this'] : ['this', 'other'];
+    for (const which of order) {
+      say(`end to end ${i + 1}/${runs}: ${roots[which]}`);
+      got[which].push(await vmEndToEnd(conf, ns, dir, roots[which], false));
+      execFileSync('ip', ['netns', 'exec', ns, 'ipvsadm', '-C']);
+      await sleep(2000);
+    }
+  }
+  const fmt = (xs: E2e[], k: keyof E2e): string => {
+    const v = xs.map((x) => x[k]);
+    const ok = v.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const med = ok.length === v.length ? `**${(ok[Math.floor(ok.length / 2)] ?? 0).toFixed(1)}**` : 'n/a';
+    return `${med} (${v.map((x) => (x === null ? '—' : x.toFixed(1))).join(', ')})`;
+  };
+  const rows = (['probe', 'services', 'running'] as const).map(
+    (k) =>
+      `| ${{ probe: 'first probe (first accept)', services: `all ${N / 10} services in IPVS (first apply)`, running: 'log line "checker running"' }[k]} | ${fmt(got.other, k)} | ${fmt(got.this, k)} |`,
+  );
+  const text = `### End to end in one VM boot, alternating (QEMU TCG)
+
+Machine: ${machine()}. Date: ${new Date().toISOString()}. Reals: ${N}. \`bin/lvsd run --check-only -f CONF\`,
+seconds from spawn, median (runs); "before" = ${other}, "after" = ${repo}.
+
+| event | before | after |
+|---|---|---|
+${rows.join('\n')}
+`;
+  writeFileSync(outFile, text);
+  process.stdout.write(text);
 }
 
 async function main(): Promise<void> {
@@ -393,6 +456,14 @@ median ${(e2e[Math.floor(e2e.length / 2)] ?? 0).toFixed(0)} ms (runs: ${e2e.map(
           String(N),
           '--e2e-wait',
           String(E2E_S),
+          ...(process.argv.includes('--compare')
+            ? [
+                '--compare',
+                process.argv[process.argv.indexOf('--compare') + 1] ?? '',
+                '--e2e-runs',
+                String(arg('--e2e-runs', 3)),
+              ]
+            : []),
           '--in-vm',
           conf,
           vmOut,

@@ -44,6 +44,13 @@
 
 #define MAX_THREADS 16
 #define EPOLL_BATCH 256
+/*
+ * A probe is "young" for its first 100 ms. At most `max_young` young probes per thread: bursts of
+ * due probes start at the pace the network answers instead of all at once (thousands of SYNs at
+ * once overflow the reals' accept queues and turn into false timeouts), while probes to reals that
+ * do not answer stop counting after 100 ms, so dead reals cannot hold back the live ones.
+ */
+#define YOUNG_NS (100 * 1000000LL)
 
 enum { ST_IDLE, ST_CONNECTING, ST_PARKED };
 
@@ -52,6 +59,8 @@ typedef struct check {
   int state;
   int fd;
   bool quiet;      /* a success needs no report (set by JavaScript with resume) */
+  bool young;      /* connecting and started less than YOUNG_NS ago */
+  uint32_t gen;    /* start number, to match entries of the young queue */
   int hidx;        /* index in the heap its state puts it in (-1 = none) */
   int64_t due;     /* ST_IDLE: when to start (ns, CLOCK_MONOTONIC); ST_CONNECTING: deadline */
   int64_t started; /* due time of the running probe, for lateness */
@@ -90,6 +99,11 @@ typedef struct {
   size_t n;
 } batch_t;
 
+typedef struct {
+  uint32_t id, gen;
+  int64_t at;
+} young_t;
+
 struct engine;
 
 typedef struct worker {
@@ -106,6 +120,10 @@ typedef struct worker {
   result_t *out;
   size_t nout, capout;
   int inflight;
+  int young;
+  uint32_t seq;
+  young_t *yq; /* ring buffer of started probes, oldest first */
+  size_t yhead, ylen, ycap;
   /* Read by JavaScript (atomics). */
   int64_t runs, late_runs, win_runs, win_late_sum_ms, win_max_late_ms, inflight_now, checks;
   int64_t local_errors, last_local_errno;
@@ -114,6 +132,7 @@ typedef struct worker {
 typedef struct engine {
   int nthreads;
   int max_inflight; /* per thread */
+  int max_young;    /* per thread */
   int64_t late_ns;
   int nice; /* added to the probe threads' nice value */
   bool stopped;
@@ -233,6 +252,8 @@ static int table_put(worker_t *w, check_t *c) {
 
 /* ---------- probing ---------- */
 
+static void unyoung(worker_t *w, check_t *c);
+
 static void emit(worker_t *w, check_t *c, int err, int64_t late_ns) {
   if (w->nout == w->capout) {
     size_t cap = w->capout ? w->capout * 2 : 256;
@@ -262,6 +283,7 @@ static void finish(worker_t *w, check_t *c, int err, int64_t now) {
   if (c->state == ST_CONNECTING) {
     heap_remove(&w->deadlines, c);
     w->inflight--;
+    unyoung(w, c);
   }
   if (err == 0 && c->quiet) {
     schedule(w, c, now + c->interval_ns);
@@ -269,6 +291,41 @@ static void finish(worker_t *w, check_t *c, int err, int64_t now) {
   }
   c->state = ST_PARKED;
   emit(w, c, err, c->started);
+}
+
+static void unyoung(worker_t *w, check_t *c) {
+  if (!c->young) return;
+  c->young = false;
+  w->young--;
+}
+
+static void young_push(worker_t *w, check_t *c, int64_t now) {
+  if (w->ylen == w->ycap) {
+    size_t cap = w->ycap ? w->ycap * 2 : 1024;
+    young_t *v = malloc(sizeof *v * cap);
+    if (!v) return; /* counted young until it ends: only slows starts down */
+    for (size_t i = 0; i < w->ylen; i++) v[i] = w->yq[(w->yhead + i) % w->ycap];
+    free(w->yq);
+    w->yq = v;
+    w->ycap = cap;
+    w->yhead = 0;
+  }
+  w->yq[(w->yhead + w->ylen++) % w->ycap] = (young_t){c->id, c->gen, now};
+}
+
+static check_t **table_find(worker_t *w, uint32_t id);
+
+/* Probes started YOUNG_NS ago stop counting as young; returns when the next one will (or INT64_MAX). */
+static int64_t age_young(worker_t *w, int64_t now) {
+  while (w->ylen) {
+    young_t *y = &w->yq[w->yhead];
+    if (y->at + YOUNG_NS > now) return y->at + YOUNG_NS;
+    check_t **slot = table_find(w, y->id);
+    if (slot && (*slot)->gen == y->gen) unyoung(w, *slot);
+    w->yhead = (w->yhead + 1) % w->ycap;
+    w->ylen--;
+  }
+  return INT64_MAX;
 }
 
 /*
@@ -286,6 +343,7 @@ static bool local_error(int err, const check_t *c, bool at_connect) {
 static void defer(worker_t *w, check_t *c, int err, int64_t now) {
   if (c->fd >= 0) close(c->fd);
   c->fd = -1;
+  unyoung(w, c);
   heap_remove(&w->deadlines, c);
   w->inflight--;
   __atomic_add_fetch(&w->local_errors, 1, __ATOMIC_RELAXED);
@@ -309,6 +367,10 @@ static void start(worker_t *w, check_t *c, int64_t now) {
   c->due = now + c->timeout_ns;
   heap_push(&w->deadlines, c);
   w->inflight++;
+  c->gen = ++w->seq;
+  c->young = true;
+  w->young++;
+  young_push(w, c, now);
 
   int fd = socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -359,6 +421,7 @@ static void drop(worker_t *w, check_t *c) {
   if (c->state == ST_CONNECTING) {
     heap_remove(&w->deadlines, c);
     w->inflight--;
+    unyoung(w, c);
   } else if (c->state == ST_IDLE) {
     heap_remove(&w->due, c);
   }
@@ -434,9 +497,11 @@ static void *worker_main(void *arg) {
   struct epoll_event evs[EPOLL_BATCH];
   while (!__atomic_load_n(&w->eng->stop_flag, __ATOMIC_ACQUIRE)) {
     int64_t now = mono_ns();
-    int64_t next = INT64_MAX;
-    if (w->deadlines.n) next = w->deadlines.v[0]->due;
-    if (w->due.n && w->inflight < w->eng->max_inflight && w->due.v[0]->due < next) next = w->due.v[0]->due;
+    int64_t next = age_young(w, now);
+    if (w->deadlines.n && w->deadlines.v[0]->due < next) next = w->deadlines.v[0]->due;
+    if (w->due.n && w->inflight < w->eng->max_inflight && w->young < w->eng->max_young &&
+        w->due.v[0]->due < next)
+      next = w->due.v[0]->due;
     int timeout = 1000;
     if (next != INT64_MAX) {
       int64_t ms = (next - now + 999999) / 1000000;
@@ -459,7 +524,9 @@ static void *worker_main(void *arg) {
     }
     if (commands) run_commands(w, now);
     while (w->deadlines.n && w->deadlines.v[0]->due <= now) finish(w, w->deadlines.v[0], ETIMEDOUT, now);
-    while (w->due.n && w->due.v[0]->due <= now && w->inflight < w->eng->max_inflight) {
+    age_young(w, now);
+    while (w->due.n && w->due.v[0]->due <= now && w->inflight < w->eng->max_inflight &&
+           w->young < w->eng->max_young) {
       check_t *c = w->due.v[0];
       heap_remove(&w->due, c);
       start(w, c, now);
@@ -498,6 +565,7 @@ static void engine_free(engine_t *e) {
     free(w->due.v);
     free(w->deadlines.v);
     free(w->out);
+    free(w->yq);
     close(w->epfd);
     close(w->wakefd);
     pthread_mutex_destroy(&w->mu);
@@ -537,16 +605,17 @@ static void engine_gc(napi_env env, void *data, void *hint) {
   engine_unref(data);
 }
 
-/* create(callback(buffer), threads, maxInflightPerThread, lateMs, nice) → External */
+/* create(callback(buffer), threads, maxInflightPerThread, lateMs, nice, maxYoungPerThread) → External */
 static napi_value engine_create(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t threads, maxin, late_ms, nice;
-  if (argc < 5 || !get_i32(env, argv[1], &threads) || !get_i32(env, argv[2], &maxin) ||
-      !get_i32(env, argv[3], &late_ms) || !get_i32(env, argv[4], &nice) || threads < 1 || threads > MAX_THREADS ||
-      maxin < 1 || late_ms < 0 || nice < 0 || nice > 19)
-    return throw_arg(env, "create(callback, threads 1..16, maxInflight >= 1, lateMs >= 0, nice 0..19)");
+  int32_t threads, maxin, late_ms, nice, maxyoung;
+  if (argc < 6 || !get_i32(env, argv[1], &threads) || !get_i32(env, argv[2], &maxin) ||
+      !get_i32(env, argv[3], &late_ms) || !get_i32(env, argv[4], &nice) || !get_i32(env, argv[5], &maxyoung) ||
+      threads < 1 || threads > MAX_THREADS || maxin < 1 || late_ms < 0 || nice < 0 || nice > 19 || maxyoung < 1)
+    return throw_arg(env,
+                     "create(callback, threads 1..16, maxInflight >= 1, lateMs >= 0, nice 0..19, maxYoung >= 1)");
   engine_t *e = calloc(1, sizeof *e);
   if (!e) return throw_errno(env, ENOMEM, "engine");
   e->nthreads = threads;
@@ -569,6 +638,7 @@ static napi_value engine_create(napi_env env, napi_callback_info info) {
     if (per < maxin) maxin = (int32_t)per;
   }
   e->max_inflight = maxin;
+  e->max_young = maxyoung;
   e->late_ns = (int64_t)late_ms * 1000000;
   e->nice = nice;
   napi_value name;

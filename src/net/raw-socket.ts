@@ -58,6 +58,7 @@ interface NativeAddon {
     maxInFlight: number,
     lateMs: number,
     nice: number,
+    maxYoung: number,
   ): object;
   tcpEngineAdd(
     e: object,

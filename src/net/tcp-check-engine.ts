@@ -25,8 +25,13 @@ export interface NativeTcpEngineOptions {
   threads?: number;
   /** Added to the probe threads' nice value, so folding results wins over probing. @default 5 */
   nice?: number;
-  /** Probes in flight at once, per thread. @default 4096 */
+  /** Probes in flight at once, per thread (also bounded by the descriptor limit). @default 4096 */
   maxInFlightPerThread?: number;
+  /**
+   * Probes started less than 100 ms ago and still connecting, per thread: due probes start at the
+   * pace the network answers rather than in one burst. @default 256
+   */
+  maxYoungPerThread?: number;
   /** A probe starting this late counts as late. @default 250 */
   lateMs?: number;
 }
@@ -60,6 +65,7 @@ export function nativeTcpEngine(
     opts.maxInFlightPerThread ?? 4096,
     opts.lateMs ?? 250,
     opts.nice ?? 5,
+    opts.maxYoungPerThread ?? 256,
   );
   return {
     add(id: number, t: ProbeTarget, timeoutMs: number, intervalMs: number, firstDelayMs: number): void {

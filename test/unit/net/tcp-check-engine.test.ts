@@ -281,3 +281,23 @@ test('out of descriptors is the director’s problem: probes are deferred and co
   );
   await srv.close();
 });
+
+test('the young-probe cap paces bursts, and a probe to a dead real stops counting after 100 ms', async (t) => {
+  const hole = await blackhole();
+  const srv = await server();
+  const got: Array<[number, number]> = [];
+  const t0 = Date.now();
+  const e = nativeTcpEngine((id) => got.push([id, Date.now() - t0]), { threads: 1, maxYoungPerThread: 1 });
+  e.add(1, { host: '127.0.0.1', port: hole.port, family: 4 }, 1500, 5000, 0);
+  await sleep(20);
+  e.add(2, { host: '127.0.0.1', port: srv.port, family: 4 }, 1500, 5000, 0);
+  while (got.length < 2 && Date.now() - t0 < 3000) await sleep(10);
+  const live = got.find(([id]) => id === 2)?.[1] ?? Infinity;
+  const dead = got.find(([id]) => id === 1)?.[1] ?? Infinity;
+  t.true(live >= 90, `the live probe waited for the dead one's youth: ${live} ms`);
+  t.true(live < dead, `and did not wait for its deadline (live ${live} ms, dead ${dead} ms)`);
+  e.stop();
+  for (const f of hole.fillers) f.destroy();
+  hole.child.kill('SIGKILL');
+  await srv.close();
+});

@@ -193,7 +193,11 @@ export class CheckManager {
           }
           if (old) this.#dropTask(id, old);
           const first = firstProbeDelay(c.timing, this.#o.rng);
-          if (this.#engine && c.kind === 'tcp' && !vs.haSuspend) {
+          // ha_suspend needs the VIP test before each probe, which the JavaScript scheduler does;
+          // but only the engine can set SO_MARK / SO_BINDTODEVICE, so those go there anyway and
+          // their results are dropped while the VIP is not local.
+          const sockOpts = c.fwmark !== undefined || c.bindIf !== undefined;
+          if (this.#engine && c.kind === 'tcp' && (!vs.haSuspend || sockOpts)) {
             const ctx: TaskCtx = { vs, rs, index, sig, engineId: this.#nextEngineId++ };
             this.#tasks.set(id, ctx);
             this.#byEngineId.set(ctx.engineId!, ctx);
@@ -235,6 +239,11 @@ export class CheckManager {
   #onEngineResult(engineId: number, result: ProbeResult): void {
     const ctx = this.#byEngineId.get(engineId);
     if (!ctx || this.#stopping) return;
+    if (ctx.vs.haSuspend && this.#o.vipLocal && !this.#o.vipLocal(ctx.vs)) {
+      const c = ctx.rs.checkers[ctx.index];
+      this.#engine?.resume(engineId, c?.timing.delayLoopMs ?? 1000, false);
+      return;
+    }
     const delay = this.#afterProbe(ctx, result);
     const checker = ctx.rs.checkers[ctx.index];
     const st = this.#world.reals.get(realKey(serviceId(ctx.vs.service.key), ctx.rs))?.checks[ctx.index];

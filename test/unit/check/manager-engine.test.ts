@@ -246,3 +246,40 @@ test('start and drain return after their own kernel round, even while results ke
   t.true(stopped);
   t.deepEqual(kernel.table, []);
 });
+
+test('ha_suspend TCP checks with fwmark/bind_if use the engine; their results are dropped while the VIP is not local', async (t) => {
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel([]);
+  const engine = new FakeTcpEngine();
+  let vipLocal = false;
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(3),
+    logger: silentLogger,
+    probes: () => () => Promise.resolve({ ok: true }),
+    runScript: () => {},
+    tcpEngine: engine.factory,
+    vipLocal: () => vipLocal,
+  });
+  const marked = { ...tcp(timing), fwmark: 7 };
+  const spec: CheckSpec = {
+    virtualServers: [
+      vs([real(1, { checkers: [marked] }), real(2, { checkers: [tcp(timing)] })], { haSuspend: true }),
+    ],
+    notifyFifos: [],
+  };
+  await manager.start(spec);
+  t.is(engine.checks.size, 1, 'only the checker with a socket option');
+  t.is(engine.checks.get(engine.idOf('10.0.0.1'))!.target.fwmark, 7);
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), [], 'VIP not local: the result is not folded');
+  t.deepEqual(engine.checks.get(engine.idOf('10.0.0.1'))!.resumed, { delayMs: 2000, quiet: false });
+  vipLocal = true;
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 200);
+  t.deepEqual(dests(kernel), ['10.0.0.1:1']);
+  await manager.stop();
+});

@@ -7,16 +7,22 @@
  * namespace answers on all N addresses (a `local` route for the /16) and counts accepts per
  * second, which is the number of checks actually done. Per implementation: time from start until
  * all N reals are in IPVS with weight > 0, then a window of W seconds: checks/s seen (median of
- * per-second counts), checker CPU % (utime+stime of one vCPU), RSS; for lvsd also its own
- * scheduler lateness. Writes bench/results/checks.md.
- * Usage: node dist/bench/checks.js [--reals N] [--window S]   (boots the VM itself)
+ * per-second counts), how often each real was really probed (gaps between two accepts on one
+ * address: p50/p99/max), checker CPU % (utime+stime of one vCPU), RSS; for lvsd also its own
+ * lateness. lvsd runs once per probe-thread count in --lvsd-threads. Then the ceiling of this
+ * machine: a bare C connect loop (bench/tools/connect-flood.c) with FIN and with RST close.
+ * Writes bench/results/checks.md.
+ * Usage: node dist/bench/checks.js [--reals N] [--window S] [--lvsd-threads 1,2]   (boots the VM)
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const arg = (name: string, def: number): number => {
@@ -25,36 +31,12 @@ const arg = (name: string, def: number): number => {
 };
 const N = arg('--reals', 10_000);
 const WINDOW = arg('--window', 20);
+const threadsArg = process.argv.indexOf('--lvsd-threads');
+const LVSD_THREADS = (threadsArg >= 0 ? (process.argv[threadsArg + 1] ?? '1') : '1,2')
+  .split(',')
+  .map(Number)
+  .filter((n) => n >= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** One epoll listener: accept + close, print the count every second. Compiled on the host. */
-const listenerC = `
-#define _GNU_SOURCE
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-int main(void) {
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a; memset(&a, 0, sizeof a); a.sin_family = AF_INET; a.sin_port = htons(80);
-  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 65535)) { perror("listen"); return 1; }
-  int ep = epoll_create1(0); struct epoll_event ev = { .events = EPOLLIN, .data.fd = s };
-  epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
-  long count = 0; time_t last = time(NULL);
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  for (;;) {
-    struct epoll_event out[8];
-    epoll_wait(ep, out, 8, 200);
-    for (;;) { int c = accept4(s, NULL, NULL, SOCK_NONBLOCK); if (c < 0) break; close(c); count++; }
-    time_t now = time(NULL);
-    if (now != last) { printf("%ld\\n", count); count = 0; last = now; }
-  }
-}
-`;
 
 function realAddr(i: number): string {
   return `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
@@ -99,10 +81,20 @@ function liveDests(ns: string): number {
   return n;
 }
 
+/** One line of the listener: accepts in that second and the per-address gaps (ms). */
+interface Second {
+  accepts: number;
+  p50: number;
+  p99: number;
+  max: number;
+  seen: number;
+}
+
 interface Result {
   impl: string;
   settleS: number | null;
   checksPerS: number[];
+  gaps: { p50: number; p99: number; max: number };
   cpuPct: number;
   rssMb: number;
   extra: string;
@@ -111,8 +103,9 @@ interface Result {
 async function measure(
   impl: 'lvsd' | 'keepalived',
   dns: string,
-  counts: number[],
+  counts: Second[],
   dir: string,
+  threads = 1,
 ): Promise<Result> {
   const conf = join(dir, `${impl}.conf`);
   writeFileSync(conf, config(true));
@@ -141,7 +134,12 @@ async function measure(
   const t0 = Date.now();
   const proc: ChildProcess = spawn('ip', ['netns', 'exec', dns, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LVSD_RUN_DIR: dir, LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock') },
+    env: {
+      ...process.env,
+      LVSD_RUN_DIR: dir,
+      LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock'),
+      LVSD_CHECK_THREADS: String(threads),
+    },
   });
   let log = '';
   const keep = (d: Buffer): void => {
@@ -171,7 +169,13 @@ async function measure(
   const w0 = Date.now();
   await sleep(WINDOW * 1000);
   const cpuPct = ((cpuTicks(pid) - c0) / 100 / ((Date.now() - w0) / 1000)) * 100;
-  const window = counts.slice(from + 1, counts.length - 1);
+  const secs = counts.slice(from + 1, counts.length - 1);
+  const window = secs.map((c) => c.accepts);
+  const gaps = {
+    p50: median(secs.map((c) => c.p50)),
+    p99: Math.max(0, ...secs.map((c) => c.p99)),
+    max: Math.max(0, ...secs.map((c) => c.max)),
+  };
   const rssMb = rssKb(pid) / 1024;
   let extra = '';
   if (impl === 'lvsd') {
@@ -182,7 +186,7 @@ async function measure(
         scheduler: Record<string, number>;
       };
       const s = st.scheduler;
-      extra = `scheduler: runs ${s['runs']}, late runs ${s['lateRuns']} (>250 ms), in flight ${s['inFlight']}, max lateness in the last window ${Math.round(s['maxLatenessMs'] ?? 0)} ms`;
+      extra = `${threads} probe thread(s): probes started ${s['runs']}, of which late (> 250 ms after due) ${s['lateRuns']}; in flight ${s['inFlight']}; max lateness in the last 10 s window ${Math.round(s['maxLatenessMs'] ?? 0)} ms`;
     } catch (e) {
       extra = `no status: ${(e as Error).message}`;
     }
@@ -197,7 +201,15 @@ async function measure(
   await exited;
   clearTimeout(kill);
   sh('ip', ['netns', 'exec', dns, 'ipvsadm', '-C']);
-  return { impl, settleS: settle, checksPerS: window, cpuPct, rssMb, extra };
+  return {
+    impl: impl === 'lvsd' ? `lvsd (${threads} probe thread${threads > 1 ? 's' : ''})` : impl,
+    settleS: settle,
+    checksPerS: window,
+    gaps,
+    cpuPct,
+    rssMb,
+    extra,
+  };
 }
 
 function kaVersion(): string {
@@ -241,10 +253,10 @@ async function inVm(): Promise<void> {
         'net.ipv4.tcp_tw_reuse=1',
       ]);
     }
-    const counts: number[] = [];
+    const counts: Second[] = [];
     const listener = spawn(
       'ip',
-      ['netns', 'exec', lns, process.env['LVSD_BENCH_LISTENER'] ?? 'missing-listener'],
+      ['netns', 'exec', lns, join(process.env['LVSD_BENCH_TOOLS'] ?? 'missing', 'check-listener')],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -254,28 +266,54 @@ async function inVm(): Promise<void> {
       buf += d.toString();
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
-        counts.push(Number(buf.slice(0, i)));
+        const [accepts, p50, p99, max, seen] = buf.slice(0, i).split(' ').map(Number);
+        counts.push({ accepts: accepts ?? 0, p50: p50 ?? 0, p99: p99 ?? 0, max: max ?? 0, seen: seen ?? 0 });
         buf = buf.slice(i + 1);
       }
     });
     await sleep(500);
     const results: Result[] = [];
-    for (const impl of ['lvsd', 'keepalived'] as const) {
-      results.push(await measure(impl, dns, counts, dir));
+    for (const threads of LVSD_THREADS) {
+      results.push(await measure('lvsd', dns, counts, dir, threads));
+      await sleep(3000);
+    }
+    results.push(await measure('keepalived', dns, counts, dir));
+    await sleep(3000);
+    const ceiling: string[] = [];
+    for (const close of ['fin', 'rst']) {
+      const from = counts.length;
+      // Asynchronously, so the listener's per-second lines keep being read meanwhile.
+      const out = (
+        await execFileAsync('ip', [
+          'netns',
+          'exec',
+          dns,
+          join(process.env['LVSD_BENCH_TOOLS'] ?? 'missing', 'connect-flood'),
+          String(N),
+          String(WINDOW),
+          close,
+        ])
+      ).stdout.trim();
+      const [rate, cpu] = out.split(' ').map(Number);
+      const seen = counts.slice(from + 1, counts.length - 1).map((c) => c.accepts);
+      ceiling.push(
+        `| C connect loop, ${close.toUpperCase()} close | ${Math.round(rate ?? 0)} | ${median(seen)} | ${(cpu ?? 0).toFixed(1)} % |`,
+      );
       await sleep(3000);
     }
     listener.kill('SIGKILL');
-    writeResults(results);
+    writeResults(results, ceiling);
   } finally {
     cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function writeResults(results: Result[]): void {
+function writeResults(results: Result[], ceiling: string[]): void {
   const rows = results.map((r) => {
     const seen = r.checksPerS;
-    return `| ${r.impl} | ${N} | ${r.settleS === null ? 'not within 120 s' : r.settleS.toFixed(1) + ' s'} | ${median(seen)} | ${Math.min(...seen)}–${Math.max(...seen)} | ${r.cpuPct.toFixed(1)} % | ${r.rssMb.toFixed(1)} MB |`;
+    const g = r.gaps;
+    return `| ${r.impl} | ${N} | ${r.settleS === null ? 'not within 120 s' : r.settleS.toFixed(1) + ' s'} | ${median(seen)} | ${Math.min(...seen)}–${Math.max(...seen)} | ${g.p50} / ${g.p99} / ${g.max} ms | ${r.cpuPct.toFixed(1)} % | ${r.rssMb.toFixed(1)} MB |`;
   });
   const machine =
     `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`.trim();
@@ -287,12 +325,21 @@ Command: \`node dist/bench/checks.js --reals ${N} --window ${WINDOW}\` (root).
 Method: ${N / 10} virtual servers × 10 reals, TCP_CHECK, \`delay_loop 1\`, \`connect_timeout 2\`, \`alpha\`. One epoll
 listener (C) in a namespace answers on all ${N} addresses (a \`local\` route) and counts accepts per second =
 checks actually done. Settle = start until all ${N} reals are in IPVS with weight > 0 (polled every 1 s with
-\`ipvsadm -Sn\`). Then a ${WINDOW} s window: checks/s (median and range of per-second counts), CPU % of one vCPU
-(utime+stime of the checker process), RSS. Goal: ${N} checks/s (every real every second).
+\`ipvsadm -Sn\`). Then a ${WINDOW} s window: checks/s (median and range of per-second counts), the interval at
+which each real was really probed (gap between two accepts on one address: median of the per-second p50,
+largest per-second p99, largest gap), CPU % of one vCPU (utime+stime of the checker process, all its threads),
+RSS. Goal: ${N} checks/s (every real every second, so every gap ≈ 1000 ms).
 
-| impl | reals | settle with alpha | checks/s (median) | checks/s (range) | CPU | RSS |
-|---|---|---|---|---|---|---|
+| impl | reals | settle with alpha | checks/s (median) | checks/s (range) | probe interval per real p50 / p99 / max | CPU | RSS |
+|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+The ceiling of this VM: no checker, just a C loop (\`bench/tools/connect-flood.c\`) connecting to the same
+${N} addresses as fast as it can (512 in flight) for ${WINDOW} s, against the same listener.
+
+| what | connects/s (client) | accepts/s (listener, median) | client CPU |
+|---|---|---|---|
+${ceiling.join('\n')}
 
 ${results
   .filter((r) => r.extra)
@@ -310,8 +357,8 @@ async function main(): Promise<void> {
   // On the host: compile the listener, then run this script inside the VM.
   const work = mkdtempSync(join(tmpdir(), 'lvsd-bench-'));
   try {
-    writeFileSync(join(work, 'listener.c'), listenerC);
-    execFileSync('gcc', ['-O2', '-o', join(work, 'listener'), join(work, 'listener.c')]);
+    for (const tool of ['check-listener', 'connect-flood'])
+      execFileSync('gcc', ['-O2', '-o', join(work, tool), join(repo, 'bench', 'tools', `${tool}.c`)]);
     execFileSync(
       'bash',
       [
@@ -319,7 +366,7 @@ async function main(): Promise<void> {
         '-w',
         join(repo, 'bench', 'results'),
         '-e',
-        `LVSD_BENCH_LISTENER=${join(work, 'listener')}`,
+        `LVSD_BENCH_TOOLS=${work}`,
         ...(process.env['LVSD_BENCH_LOG'] ? ['-e', `LVSD_BENCH_LOG=${process.env['LVSD_BENCH_LOG']}`] : []),
         '--',
         process.execPath,
@@ -329,6 +376,8 @@ async function main(): Promise<void> {
         String(N),
         '--window',
         String(WINDOW),
+        '--lvsd-threads',
+        LVSD_THREADS.join(','),
       ],
       { stdio: 'inherit', cwd: repo },
     );

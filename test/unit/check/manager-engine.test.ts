@@ -9,27 +9,15 @@ import { seededRng } from '../../../src/core/clock.js';
 import type { Logger, LogFields } from '../../../src/core/log.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { CheckManager } from '../../../src/check/manager.js';
+import type { ManagerOptions } from '../../../src/check/manager.js';
 import type { CheckSpec } from '../../../src/check/types.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
 import { FakeTcpEngine } from '../../fakes/fake-tcp-engine.js';
+import { advance, kernelDests as dests } from './manager-time.js';
 import { real, tcp, vs } from './spec-fixtures.js';
 
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    clock.advance(step);
-    await flush();
-    await flush();
-  }
-}
-
-function dests(k: FakeIpvsKernel): string[] {
-  return k.table.flatMap((e) => e.destinations.map((d) => `${d.address}:${d.weight}`)).sort();
-}
-
-function setup(logger: Logger = silentLogger) {
+function setup(over: Partial<ManagerOptions> = {}) {
   const clock = new FakeClock();
   const kernel = new FakeIpvsKernel([]);
   const engine = new FakeTcpEngine();
@@ -39,13 +27,14 @@ function setup(logger: Logger = silentLogger) {
     clock,
     timers: clock,
     rng: seededRng(3),
-    logger,
+    logger: silentLogger,
     probes: (c, rs) => () => {
       probed.push(`${c.kind} ${rs.address}`);
       return Promise.resolve({ ok: true });
     },
     runScript: () => {},
     tcpEngine: engine.factory,
+    ...over,
   });
   return { clock, kernel, engine, probed, manager };
 }
@@ -171,7 +160,7 @@ test('reload keeps unchanged engine checks, replaces changed ones, removes dropp
 test('results after stop are ignored; engine lateness is warned about and merged into the stats', async (t) => {
   const warnings: Array<[string, LogFields | undefined]> = [];
   const logger: Logger = { ...silentLogger, warn: (m, f) => warnings.push([m, f]), child: () => logger };
-  const { clock, kernel, engine, manager } = setup(logger);
+  const { clock, kernel, engine, manager } = setup({ logger });
   await manager.start({ virtualServers: [vs([real(1, { checkers: [tcp(timing)] })])], notifyFifos: [] });
   engine.lateRuns = 5;
   await advance(clock, 1100);
@@ -204,21 +193,9 @@ test('results after stop are ignored; engine lateness is warned about and merged
 test('start and drain return after their own kernel round, even while results keep coming', async (t) => {
   // A kernel that takes 500 ms per update, and a real that flaps on every probe: the sync loop
   // never drains, yet start (systemd READY, SIGTERM handling) and an operator drain must return.
-  const clock = new FakeClock();
-  const kernel = new FakeIpvsKernel([]);
+  const { clock, kernel, engine, manager } = setup();
   const apply = kernel.apply.bind(kernel);
   kernel.apply = (ops) => new Promise((r) => clock.setTimeout(() => r(apply(ops)), 500));
-  const engine = new FakeTcpEngine();
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(3),
-    logger: silentLogger,
-    probes: () => () => Promise.resolve({ ok: true }),
-    runScript: () => {},
-    tcpEngine: engine.factory,
-  });
   const a = real(1, { checkers: [tcp({ ...timing, retry: 0 })] });
   const spec: CheckSpec = {
     virtualServers: [vs([a, real(2, { checkers: [tcp(timing)] })])],
@@ -248,21 +225,8 @@ test('start and drain return after their own kernel round, even while results ke
 });
 
 test('ha_suspend TCP checks with fwmark/bind_if use the engine; their results are dropped while the VIP is not local', async (t) => {
-  const clock = new FakeClock();
-  const kernel = new FakeIpvsKernel([]);
-  const engine = new FakeTcpEngine();
   let vipLocal = false;
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(3),
-    logger: silentLogger,
-    probes: () => () => Promise.resolve({ ok: true }),
-    runScript: () => {},
-    tcpEngine: engine.factory,
-    vipLocal: () => vipLocal,
-  });
+  const { clock, kernel, engine, manager } = setup({ vipLocal: () => vipLocal });
   const marked = { ...tcp(timing), fwmark: 7 };
   const spec: CheckSpec = {
     virtualServers: [

@@ -9,21 +9,8 @@ import type { CheckSpec } from '../../../src/check/types.js';
 import type { IpvsTable } from '../../../src/ipvs/model.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
+import { advance, kernelDests } from './manager-time.js';
 import { real, tcp, vs } from './spec-fixtures.js';
-
-const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-async function advance(clock: FakeClock, ms: number, step = 100): Promise<void> {
-  for (let t = 0; t < ms; t += step) {
-    clock.advance(step);
-    await flush();
-    await flush();
-  }
-}
-
-function kernelDests(k: FakeIpvsKernel): string[] {
-  return k.table.flatMap((e) => e.destinations.map((d) => `${d.address}:${d.weight}`)).sort();
-}
 
 function setup(spec: CheckSpec, initial: IpvsTable = []) {
   const clock = new FakeClock();

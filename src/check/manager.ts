@@ -24,7 +24,13 @@ import { firstProbeDelay, nextCheckState, successIsQuiet } from './result.js';
 import { CheckScheduler } from './scheduler.js';
 import type { SchedulerStats } from './scheduler.js';
 import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
-import type { CheckSpec, RealServerSpec, ScriptCommandSpec, VirtualServerSpec } from './types.js';
+import type {
+  CheckerSpec,
+  CheckSpec,
+  RealServerSpec,
+  ScriptCommandSpec,
+  VirtualServerSpec,
+} from './types.js';
 import { realKey } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
 import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
@@ -85,13 +91,24 @@ interface TaskCtx {
   /** Absent when the TCP check engine runs this checker (then `engineId` is set). */
   probe?: Probe;
   engineId?: number;
-  /** JSON of the checker spec and target, to tell whether a reload changed it. */
-  sig: string;
+  /** What a reload compares to tell whether this checker changed (see `sameTask`). */
+  checker: CheckerSpec;
 }
 
 /** The TCP engine is polled this often for lateness (to warn, as the scheduler does). */
 const engineWatchMs = 1000;
 const lateWarnEveryMs = 10_000;
+
+/**
+ * Whether a reload left a task's checker as it was: the same checker spec (the task id already
+ * fixes the real's address and port) under the same ha_suspend, which decides where it runs.
+ */
+function sameTask(old: TaskCtx, c: CheckerSpec, vs: VirtualServerSpec): boolean {
+  return (
+    old.vs.haSuspend === vs.haSuspend &&
+    (old.checker === c || JSON.stringify(old.checker) === JSON.stringify(c))
+  );
+}
 
 /** keepalived's inet_sockaddrtotrio: `[addr]:proto:port`; fwmark services are `FWM n`. */
 export function vsText(vs: VirtualServerSpec): string {
@@ -169,7 +186,11 @@ export class CheckManager {
     await this.reload(spec);
   }
 
-  /** Apply a new spec; reals whose checkers are unchanged keep their state (and drains). */
+  /**
+   * Apply a new spec; reals whose checkers are unchanged keep their state (and drains). The kernel
+   * is brought to the new spec first, then the checkers are (re)started, as keepalived does: a
+   * first sync at 10,000 reals must not compete with 10,000 starting probes.
+   */
   async reload(spec: CheckSpec): Promise<void> {
     const prev = { spec: this.#spec, world: this.#world };
     for (const vs of spec.virtualServers) {
@@ -178,6 +199,8 @@ export class CheckManager {
     }
     this.#spec = spec;
     this.#world = buildWorld(spec, prev, this.#drained);
+    await this.sync();
+    if (this.#spec !== spec) return; // a newer reload came in meanwhile and set the tasks
     const keep = new Set<string>();
     for (const vs of spec.virtualServers) {
       const vsId = serviceId(vs.service.key);
@@ -185,9 +208,8 @@ export class CheckManager {
         rs.checkers.forEach((c, index) => {
           const id = `${realKey(vsId, rs)}#${index}`;
           keep.add(id);
-          const sig = JSON.stringify([c, rs.address, rs.port, vs.haSuspend]);
           const old = this.#tasks.get(id);
-          if (old && old.sig === sig && (old.engineId !== undefined || this.#sched.has(id))) {
+          if (old && sameTask(old, c, vs) && (old.engineId !== undefined || this.#sched.has(id))) {
             Object.assign(old, { vs, rs, index });
             return;
           }
@@ -198,21 +220,20 @@ export class CheckManager {
           // their results are dropped while the VIP is not local.
           const sockOpts = c.fwmark !== undefined || c.bindIf !== undefined;
           if (this.#engine && c.kind === 'tcp' && (!vs.haSuspend || sockOpts)) {
-            const ctx: TaskCtx = { vs, rs, index, sig, engineId: this.#nextEngineId++ };
+            const ctx: TaskCtx = { vs, rs, index, checker: c, engineId: this.#nextEngineId++ };
             this.#tasks.set(id, ctx);
             this.#byEngineId.set(ctx.engineId!, ctx);
             const t = c.timing;
             this.#engine.add(ctx.engineId!, probeTarget(rs, c), t.connectTimeoutMs, t.delayLoopMs, first);
             return;
           }
-          const ctx: TaskCtx = { vs, rs, index, probe: this.#o.probes(c, rs), sig };
+          const ctx: TaskCtx = { vs, rs, index, checker: c, probe: this.#o.probes(c, rs) };
           this.#tasks.set(id, ctx);
           this.#sched.add(id, first, () => this.#runCheck(id, ctx));
         });
       }
     }
     for (const [id, ctx] of [...this.#tasks]) if (!keep.has(id)) this.#dropTask(id, ctx);
-    await this.sync();
   }
 
   #dropTask(id: string, ctx: TaskCtx): void {

@@ -117,7 +117,8 @@ export async function run(opts: RunOptions): Promise<number> {
     unhook();
     return 1;
   }
-  const fifo = fifoWriter(checkSpecFromModel(loaded.model).notifyFifos, log);
+  const spec = checkSpecFromModel(loaded.model);
+  const fifo = fifoWriter(spec.notifyFifos, log);
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -147,7 +148,7 @@ export async function run(opts: RunOptions): Promise<number> {
     vipLocal: vipLocalFn(),
   });
   if (loaded.model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
-  await manager.start(checkSpecFromModel(loaded.model));
+  await manager.start(spec);
   // FULLNAT (lvsd extension): lvsd's own nftables SNAT table follows the config, like the IPVS table.
   const fullnat = new FullNat();
   let fullnatActive = false;

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { LvsdError } from '../core/errors.js';
+import { canonicalQuadValue } from '../core/ipv4.js';
 
 export type IpFamily = 'inet' | 'inet6';
 
@@ -123,6 +124,12 @@ function call<T>(op: string, fn: () => T): T {
 
 /** IP text → network-order bytes; throws SocketError EINVAL on a bad or wrong-family address. */
 export function addrBytes(addr: string, family: IpFamily): Buffer {
+  const quad = family === 'inet' ? canonicalQuadValue(addr) : undefined;
+  if (quad !== undefined) {
+    const b = Buffer.allocUnsafe(4);
+    b.writeUInt32BE(quad);
+    return b;
+  }
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.parse(addr);

@@ -190,12 +190,16 @@ test('results after stop are ignored; engine lateness is warned about and merged
   t.deepEqual(dests(kernel), []);
 });
 
-test('start and drain return after their own kernel round, even while results keep coming', async (t) => {
+test('the first sync precedes the checkers; start and drain return after their own kernel round while results keep coming', async (t) => {
   // A kernel that takes 500 ms per update, and a real that flaps on every probe: the sync loop
   // never drains, yet start (systemd READY, SIGTERM handling) and an operator drain must return.
   const { clock, kernel, engine, manager } = setup();
   const apply = kernel.apply.bind(kernel);
-  kernel.apply = (ops) => new Promise((r) => clock.setTimeout(() => r(apply(ops)), 500));
+  const checksAtApply: number[] = [];
+  kernel.apply = (ops) => {
+    checksAtApply.push(engine.checks.size);
+    return new Promise((r) => clock.setTimeout(() => r(apply(ops)), 500));
+  };
   const a = real(1, { checkers: [tcp({ ...timing, retry: 0 })] });
   const spec: CheckSpec = {
     virtualServers: [vs([a, real(2, { checkers: [tcp(timing)] })])],
@@ -207,12 +211,14 @@ test('start and drain return after their own kernel round, even while results ke
   const flap = async (ms: number): Promise<void> => {
     for (let i = 0; i < ms / 100; i++) {
       flip = !flip;
-      engine.report('10.0.0.1', flip ? { ok: true } : { ok: false, reason: 'ECONNREFUSED' });
+      if (engine.checks.size > 0)
+        engine.report('10.0.0.1', flip ? { ok: true } : { ok: false, reason: 'ECONNREFUSED' });
       await advance(clock, 100);
     }
   };
   await flap(1500);
   t.true(started, 'start returned after the first full round');
+  t.is(checksAtApply[0], 0, 'the kernel is programmed before the checkers start');
   let drained = false;
   void manager.setDrain('192.0.2.1:80', '10.0.0.2:80', true).then(() => (drained = true));
   await flap(1500);

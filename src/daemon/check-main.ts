@@ -128,12 +128,17 @@ export async function run(opts: RunOptions): Promise<number> {
     probes: realProbeFactory(mathRng),
     // TCP_CHECK probes run on the native engine's threads; LVSD_TCP_ENGINE=node runs them through
     // node:net on the event loop instead (for comparison and as a fallback). LVSD_CHECK_THREADS
-    // sets the engine's probe threads (default 1).
+    // sets the engine's probe threads (default: 2, or 1 on a single CPU).
     ...(process.env['LVSD_TCP_ENGINE'] === 'node'
       ? {}
       : {
           tcpEngine: (onResult) =>
-            nativeTcpEngine(onResult, { threads: Number(process.env['LVSD_CHECK_THREADS'] ?? 1) || 1 }),
+            nativeTcpEngine(
+              onResult,
+              process.env['LVSD_CHECK_THREADS']
+                ? { threads: Number(process.env['LVSD_CHECK_THREADS']) || 1 }
+                : {},
+            ),
         }),
     runScript: (script) => {
       runCommand(script, 60_000).then(

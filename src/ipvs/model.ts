@@ -6,6 +6,7 @@
  * Addresses are canonical text (ipaddr.js `toString()`: IPv4 dotted quad, IPv6 RFC 5952 compressed).
  */
 import ipaddr from 'ipaddr.js';
+import { canonicalQuadValue } from '../core/ipv4.js';
 
 export type IpFamily = 'inet' | 'inet6';
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
@@ -200,29 +201,16 @@ export function formatAddrPort(family: IpFamily, address: string, port: number):
   return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Sort keys already computed (sorting calls this twice per comparison); bounded by clearing. */
-const sortKeys = new Map<string, string>();
-
-/** Sort key of an address: IPv4 before IPv6, then numeric by bytes. Memoized. */
-function addressSortKey(family: IpFamily, address: string): string {
-  let k = sortKeys.get(address);
-  if (k === undefined) {
-    if (sortKeys.size >= 200_000) sortKeys.clear();
-    k = computeSortKey(family, address);
-    sortKeys.set(address, k);
-  }
-  return k;
-}
-
-function computeSortKey(family: IpFamily, address: string): string {
-  // Fast path for canonical dotted-quad IPv4 (sorting 100k reals spent most time in ipaddr.parse).
-  if (family === 'inet') {
-    const parts = address.split('.');
-    if (parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) {
-      return '4' + parts.map((p) => Number(p).toString(16).padStart(2, '0')).join('');
-    }
-  }
-  const bytes = ipaddr.parse(address).toByteArray();
+/**
+ * Sort key of an address: IPv4 before IPv6, then numeric by bytes ('4' or '6' and the bytes in hex).
+ * Sorting calls it twice per comparison and plans sort every entry, so canonical quads take a char
+ * loop and only other text goes to ipaddr.js.
+ */
+export function addressSortKey(family: IpFamily, address: string): string {
+  const n = canonicalQuadValue(address);
+  if (n !== undefined) return (family === 'inet' ? '4' : '6') + n.toString(16).padStart(8, '0');
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  const bytes = v4 ? v4.slice(1).map(Number) : ipaddr.parse(address).toByteArray();
   return (family === 'inet' ? '4' : '6') + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -27,8 +27,7 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from './model.js';
-import ipaddr from 'ipaddr.js';
-import { destinationId, serviceId } from './model.js';
+import { addressSortKey, destinationId, serviceId } from './model.js';
 import type { IpvsOp } from './ops.js';
 
 export interface ReconcileOptions {
@@ -47,53 +46,16 @@ export interface ReconcileOptions {
   removeReal?: 'delete' | 'quiesce';
 }
 
-/**
- * A dotted quad of at most 3 digits per part, each <= 255, as one 32-bit number (its 8 hex digits
- * are the 4 bytes' 2 each); undefined for anything else. Sort keys are built for every entry of
- * every plan, so no regex and no arrays here.
- */
-function quadValue(a: string): number | undefined {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      if (++digits > 3) return undefined;
-    } else if (c === 46 && digits > 0 && dots < 3) {
-      if (part > 255) return undefined;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return undefined;
-  return n * 256 + part;
-}
-
-// Sort keys equivalent to model.ts's compareServices / compareDestinations, computed once per entry
-// (those comparators parse both addresses on every call, which dominates a 10,000-service plan).
-function addrKey(family: IpvsDestination['family'], address: string): string {
-  const n = quadValue(address);
-  if (n !== undefined) return (family === 'inet' ? '4' : '6') + n.toString(16).padStart(8, '0');
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  const bytes = v4 ? v4.slice(1).map(Number) : ipaddr.parse(address).toByteArray();
-  return (family === 'inet' ? '4' : '6') + bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Orders like compareServices: address services (address, protocol, port), then fwmarks (mark, family). */
 export function serviceSortKey(k: ServiceKey): string {
   return k.kind === 'addr'
-    ? `0${addrKey(k.family, k.address)}|${k.protocol}|${String(k.port).padStart(5, '0')}`
+    ? `0${addressSortKey(k.family, k.address)}|${k.protocol}|${String(k.port).padStart(5, '0')}`
     : `1${String(k.fwmark).padStart(10, '0')}|${k.family === 'inet' ? 0 : 1}`;
 }
 
 /** Orders like compareDestinations: address, then port. */
 export function destinationSortKey(d: Pick<IpvsDestination, 'family' | 'address' | 'port'>): string {
-  return `${addrKey(d.family, d.address)}|${String(d.port).padStart(5, '0')}`;
+  return `${addressSortKey(d.family, d.address)}|${String(d.port).padStart(5, '0')}`;
 }
 
 function sortedBy<T>(items: readonly T[], key: (t: T) => string): T[] {

@@ -320,7 +320,7 @@ function writeResults(results: Result[], ceiling: string[]): void {
   const text = `# Health-check capacity: lvsd vs keepalived
 
 Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.
-Command: \`node dist/bench/checks.js --reals ${N} --window ${WINDOW}\` (root).
+Command: \`node dist/bench/checks.js --reals ${N} --window ${WINDOW} --lvsd-threads ${LVSD_THREADS.join(',')}\` (root).
 
 Method: ${N / 10} virtual servers × 10 reals, TCP_CHECK, \`delay_loop 1\`, \`connect_timeout 2\`, \`alpha\`. One epoll
 listener (C) in a namespace answers on all ${N} addresses (a \`local\` route) and counts accepts per second =

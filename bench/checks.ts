@@ -137,6 +137,7 @@ async function measure(
     env: {
       ...process.env,
       LVSD_RUN_DIR: dir,
+      LVSD_STATE_DIR: dir,
       LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock'),
       LVSD_CHECK_THREADS: String(threads),
     },

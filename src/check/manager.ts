@@ -55,6 +55,13 @@ export interface LvsStatus {
   syncErrors: number;
 }
 
+/** Keeps operator drains across restarts (src/daemon/drain-store.ts). */
+export interface DrainStore {
+  load(): string[];
+  /** May throw: the drain still applies, the failure is logged. */
+  save(keys: readonly string[]): void;
+}
+
 export interface ManagerOptions {
   kernel: IpvsKernel;
   clock: Clock;
@@ -70,6 +77,8 @@ export interface ManagerOptions {
   vipLocal?: (vs: VirtualServerSpec) => boolean;
   /** Checks running at once. */
   concurrency?: number;
+  /** Where drains are kept across restarts; without it they last as long as the process. */
+  drains?: DrainStore;
   /**
    * Runs TCP_CHECK probes outside the event loop (src/net/tcp-check-engine.ts); without it they
    * run through `probes` like every other checker. Not used for `ha_suspend` virtual servers.
@@ -173,6 +182,7 @@ export class CheckManager {
     this.#o = opts;
     this.#resyncEveryMs = opts.resyncMs ?? 30_000;
     this.#log = opts.logger;
+    for (const key of opts.drains?.load() ?? []) this.#drained.add(key);
     const so = { clock: opts.clock, timers: opts.timers, logger: opts.logger };
     this.#sched = new CheckScheduler(
       opts.concurrency === undefined ? so : { ...so, concurrency: opts.concurrency },
@@ -376,7 +386,7 @@ export class CheckManager {
     }
   }
 
-  /** Drain (weight 0, not counted for quorum) or re-enable a real; survives reloads. */
+  /** Drain (weight 0, not counted for quorum) or re-enable a real; survives reloads and, with a store, restarts. */
   async setDrain(vsRef: string, rsRef: string, drained: boolean): Promise<void> {
     for (const vs of this.#spec.virtualServers) {
       const k = vs.service.key;
@@ -390,6 +400,13 @@ export class CheckManager {
       const key = realKey(serviceId(k), rs);
       if (drained) this.#drained.add(key);
       else this.#drained.delete(key);
+      try {
+        this.#o.drains?.save([...this.#drained]);
+      } catch (e) {
+        this.#log.error('drain not saved: it applies until the worker restarts', {
+          error: (e as Error).message,
+        });
+      }
       this.#log.info(drained ? 'real server drained by operator' : 'real server enabled by operator', {
         vs: vsText(vs),
         rs: rsText(rs, vs),

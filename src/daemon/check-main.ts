@@ -18,6 +18,7 @@ import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
 import { runCommand } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.js';
+import { defaultDrainPath, fileDrainStore } from './drain-store.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
@@ -150,6 +151,7 @@ export async function run(opts: RunOptions): Promise<number> {
       );
     },
     notifyFifo: (line) => fifo.write(line),
+    drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
   if (loaded.model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);

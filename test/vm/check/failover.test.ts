@@ -118,6 +118,7 @@ test('lvsd and keepalived drive the same IPVS table through the same failures', 
   const lvsd = startDaemon(lab, process.execPath, [bin, 'run', '--check-only', '-f', conf], {
     LVSD_CONTROL_SOCKET: sock,
     LVSD_RUN_DIR: lab.dir,
+    LVSD_STATE_DIR: lab.dir,
   });
   daemons.push(lvsd);
   let lvsdFinal: string[];

@@ -127,7 +127,12 @@ export async function createHaLab(): Promise<HaLab> {
           {
             detached: true,
             stdio: ['ignore', 'pipe', 'pipe'],
-            env: { ...process.env, LVSD_RUN_DIR: runDir, LVSD_CONTROL_SOCKET: join(runDir, 'lvsd.sock') },
+            env: {
+              ...process.env,
+              LVSD_RUN_DIR: runDir,
+              LVSD_STATE_DIR: runDir,
+              LVSD_CONTROL_SOCKET: join(runDir, 'lvsd.sock'),
+            },
           },
         );
         let out = '';

@@ -334,7 +334,7 @@ export class CheckManager {
     });
     if (step.retrying && checker.timing.logAllFailures && !result.ok) {
       this.#log.info('check failed, will retry', {
-        ...fields,
+        ...fields(),
         reason: result.reason,
         retry: step.state.retryIt,
       });

@@ -253,3 +253,25 @@ test('ha_suspend TCP checks with fwmark/bind_if use the engine; their results ar
   t.deepEqual(dests(kernel), ['10.0.0.1:1']);
   await manager.stop();
 });
+
+test('with log_all_failures, a retried failure is logged with its virtual server, real and checker', async (t) => {
+  const lines: Array<[string, LogFields | undefined]> = [];
+  const logger: Logger = { ...silentLogger, info: (m, f) => lines.push([m, f]), child: () => logger };
+  const { clock, engine, manager } = setup({ logger });
+  const spec: CheckSpec = {
+    virtualServers: [vs([real(1, { checkers: [tcp({ ...timing, alpha: false, logAllFailures: true })] })])],
+    notifyFifos: [],
+  };
+  await manager.start(spec);
+  engine.report('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
+  await advance(clock, 100);
+  const retry = lines.find(([m]) => m === 'check failed, will retry');
+  t.deepEqual(retry?.[1], {
+    vs: '[192.0.2.1]:tcp:80',
+    rs: '[10.0.0.1]:tcp:80',
+    checker: 'tcp',
+    reason: 'ECONNREFUSED',
+    retry: 1,
+  });
+  await manager.stop();
+});

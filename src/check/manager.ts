@@ -19,9 +19,9 @@ import type { Probe } from './probe.js';
 import { probeTarget } from './probe.js';
 import type { ProbeFactory } from './probes.js';
 import { effectiveWeight, realAlive } from './real-server.js';
-import type { ProbeResult } from './result.js';
+import type { CheckState, ProbeResult } from './result.js';
 import { firstProbeDelay, nextCheckState, successIsQuiet } from './result.js';
-import { CheckScheduler } from './scheduler.js';
+import { CheckScheduler, lateWarnEveryMs, lateWarningText } from './scheduler.js';
 import type { SchedulerStats } from './scheduler.js';
 import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
 import type {
@@ -33,7 +33,7 @@ import type {
 } from './types.js';
 import { realKey } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
-import { applyCheckStep, buildWorld, setDrained } from './virtual-server.js';
+import { applyCheckStep, buildWorld, realKeyOf, setDrained } from './virtual-server.js';
 
 /** A full re-read of the kernel may take at most 1/20 of the time between two re-reads. */
 const resyncCostFactor = 20;
@@ -81,7 +81,8 @@ export interface ManagerOptions {
   drains?: DrainStore;
   /**
    * Runs TCP_CHECK probes outside the event loop (src/net/tcp-check-engine.ts); without it they
-   * run through `probes` like every other checker. Not used for `ha_suspend` virtual servers.
+   * run through `probes` like every other checker. Under `ha_suspend` only checkers with `fwmark`
+   * or `bind_if` use it (the scheduler tests the VIP before each probe; only the engine sets those).
    */
   tcpEngine?: TcpEngineFactory;
   /** Check results are batched into at most one kernel update per this period. @default 100 */
@@ -106,7 +107,25 @@ interface TaskCtx {
 
 /** The TCP engine is polled this often for lateness (to warn, as the scheduler does). */
 const engineWatchMs = 1000;
-const lateWarnEveryMs = 10_000;
+
+/** A counter that is warned about, at most once per period, when it has grown since the last warning. */
+class GrowthWarning {
+  #seen = 0;
+  #last = -Infinity;
+  readonly #everyMs: number;
+  constructor(everyMs: number) {
+    this.#everyMs = everyMs;
+  }
+
+  /** How much `value` grew since the last warning, when a warning is due now; else undefined. */
+  take(value: number, now: number): number | undefined {
+    if (value <= this.#seen || now - this.#last < this.#everyMs) return undefined;
+    const growth = value - this.#seen;
+    this.#seen = value;
+    this.#last = now;
+    return growth;
+  }
+}
 
 /**
  * Whether a reload left a task's checker as it was: the same checker spec (the task id already
@@ -171,10 +190,8 @@ export class CheckManager {
   readonly #byEngineId = new Map<number, TaskCtx>();
   #nextEngineId = 1;
   #engineWatch: ReturnType<Timers['setTimeout']> | undefined;
-  #engineLateSeen = 0;
-  #engineLocalSeen = 0;
-  #engineLocalWarn = -Infinity;
-  #engineLastWarn = -Infinity;
+  readonly #engineLate = new GrowthWarning(lateWarnEveryMs);
+  readonly #engineLocal = new GrowthWarning(lateWarnEveryMs);
   #syncs = 0;
   #syncErrors = 0;
 
@@ -263,23 +280,20 @@ export class CheckManager {
     if (vs.haSuspend && this.#o.vipLocal && !this.#o.vipLocal(vs)) return checker.timing.delayLoopMs;
     const result = await ctx.probe();
     if (ctx.vs !== vs) return checker.timing.delayLoopMs;
-    return this.#afterProbe(ctx, result);
+    return this.#afterProbe(ctx, result).delayMs;
   }
 
   /** A result reported by the TCP engine: fold it in, then tell the engine when to probe next. */
   #onEngineResult(engineId: number, result: ProbeResult): void {
     const ctx = this.#byEngineId.get(engineId);
     if (!ctx || this.#stopping) return;
+    const timing = ctx.checker.timing;
     if (ctx.vs.haSuspend && this.#o.vipLocal && !this.#o.vipLocal(ctx.vs)) {
-      const c = ctx.rs.checkers[ctx.index];
-      this.#engine?.resume(engineId, c?.timing.delayLoopMs ?? 1000, false);
+      this.#engine?.resume(engineId, timing.delayLoopMs, false);
       return;
     }
-    const delay = this.#afterProbe(ctx, result);
-    const checker = ctx.rs.checkers[ctx.index];
-    const st = this.#world.reals.get(realKey(serviceId(ctx.vs.service.key), ctx.rs))?.checks[ctx.index];
-    const quiet = checker !== undefined && st !== undefined && successIsQuiet(st, checker.timing);
-    this.#engine?.resume(engineId, delay, quiet);
+    const { delayMs, state } = this.#afterProbe(ctx, result);
+    this.#engine?.resume(engineId, delayMs, state !== undefined && successIsQuiet(state, timing));
   }
 
   /** Every second: warn (rate-limited) when the engine's probes started late, as the scheduler does. */
@@ -288,44 +302,44 @@ export class CheckManager {
       if (this.#stopping || !this.#engine) return;
       const s = this.#engine.stats(false);
       const now = this.#o.clock.now();
-      if (s.lateRuns > this.#engineLateSeen && now - this.#engineLastWarn >= lateWarnEveryMs) {
-        this.#log.warn('health checks are running late: the checker cannot keep up', {
+      const late = this.#engineLate.take(s.lateRuns, now);
+      if (late !== undefined) {
+        this.#log.warn(lateWarningText, {
           maxLatenessMs: s.maxLatenessMs,
-          lateRuns: s.lateRuns - this.#engineLateSeen,
+          lateRuns: late,
           inFlight: s.inFlight,
           tasks: s.checks,
           engine: 'tcp',
         });
-        this.#engineLateSeen = s.lateRuns;
-        this.#engineLastWarn = now;
       }
-      if (s.localErrors > this.#engineLocalSeen && now - this.#engineLocalWarn >= lateWarnEveryMs) {
+      const deferred = this.#engineLocal.take(s.localErrors, now);
+      if (deferred !== undefined) {
         this.#log.warn(
           'health checks deferred: this director is short of sockets, the reals are not blamed',
           {
             error: s.lastLocalError,
-            deferred: s.localErrors - this.#engineLocalSeen,
+            deferred,
             inFlight: s.inFlight,
             maxInFlight: s.maxInFlight,
           },
         );
-        this.#engineLocalSeen = s.localErrors;
-        this.#engineLocalWarn = now;
       }
       this.#watchEngine();
     }, engineWatchMs);
   }
 
-  /** The checker state after one probe result; returns the delay until the next probe. */
-  #afterProbe(ctx: TaskCtx, result: ProbeResult): number {
+  /**
+   * Fold one probe result into the checker's state; returns the delay until the next probe and the
+   * new state (absent when the result was not folded: stopping, or the real is gone).
+   */
+  #afterProbe(ctx: TaskCtx, result: ProbeResult): { delayMs: number; state?: CheckState } {
     const { vs, rs, index } = ctx;
     const checker = rs.checkers[index];
-    if (!checker) return 60_000;
-    if (this.#stopping) return checker.timing.delayLoopMs;
-    const key = realKey(serviceId(vs.service.key), rs);
-    const st = this.#world.reals.get(key);
+    if (!checker) return { delayMs: 60_000 };
+    if (this.#stopping) return { delayMs: checker.timing.delayLoopMs };
+    const st = this.#world.reals.get(realKeyOf(vs, rs));
     const prevCheck = st?.checks[index];
-    if (!st || !prevCheck) return checker.timing.delayLoopMs;
+    if (!st || !prevCheck) return { delayMs: checker.timing.delayLoopMs };
     const step = nextCheckState(prevCheck, result, checker.timing);
     const fields = (): { vs: string; rs: string; checker: string } => ({
       vs: vsText(vs),
@@ -352,7 +366,7 @@ export class CheckManager {
       this.#dirtyVs.add(vs);
       this.#requestSync();
     }
-    return step.delayMs;
+    return { delayMs: step.delayMs, state: step.state };
   }
 
   #handle(events: CheckEvent[]): void {

@@ -10,6 +10,12 @@
 import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 
+/** The warning given when checks start late (the scheduler's, and the TCP engine's in the manager). */
+export const lateWarningText = 'health checks are running late: the checker cannot keep up';
+
+/** At most one such warning per this period, by default. */
+export const lateWarnEveryMs = 10_000;
+
 /** A repeating task: does its work and returns the delay in ms until it should run again. */
 export type TaskRun = () => Promise<number>;
 
@@ -78,7 +84,7 @@ export class CheckScheduler {
     this.#log = opts.logger;
     this.#concurrency = opts.concurrency ?? 2048;
     this.#lateMs = opts.lateThresholdMs ?? 250;
-    this.#warnEveryMs = opts.warnEveryMs ?? 10_000;
+    this.#warnEveryMs = opts.warnEveryMs ?? lateWarnEveryMs;
   }
 
   /** Add (or replace) a task whose first run is `firstDelayMs` from now. */
@@ -217,7 +223,7 @@ export class CheckScheduler {
       this.#lateRuns++;
       this.#lateSinceWarn++;
       if (now - this.#lastWarn >= this.#warnEveryMs) {
-        this.#log.warn('health checks are running late: the checker cannot keep up', {
+        this.#log.warn(lateWarningText, {
           latenessMs: Math.round(late),
           lateRuns: this.#lateSinceWarn,
           inFlight: this.#inFlight,

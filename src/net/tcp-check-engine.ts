@@ -19,9 +19,9 @@ const up: ProbeResult = Object.freeze({ ok: true });
 
 export interface NativeTcpEngineOptions {
   /**
-   * Probe threads. One does 10,000 probes/s at ~15 % of a CPU on a host that is not emulated; a second helps where a
-   * connect is expensive (4,324 instead of 3,156 probes/s in the 2-vCPU emulated VM of
-   * bench/checks) and costs nothing while idle. @default min(2, available CPUs)
+   * Probe threads. One does 10,000 probes/s at ~15 % of a CPU on a host that is not emulated; a
+   * second helps where a connect is expensive (4,324 instead of 3,156 probes/s in the 2-vCPU
+   * emulated VM of bench/checks) and costs nothing while idle. @default min(2, available CPUs)
    */
   threads?: number;
   /** Added to the probe threads' nice value, so folding results wins over probing. @default 5 */
@@ -37,10 +37,14 @@ export interface NativeTcpEngineOptions {
   lateMs?: number;
 }
 
+function errnoName(err: number): string {
+  return errnoNames.get(err) ?? `errno ${err}`;
+}
+
 function resultOf(err: number): ProbeResult {
   if (err === 0) return up;
   if (err === ETIMEDOUT) return { ok: false, reason: 'timeout' };
-  return { ok: false, reason: errnoNames.get(err) ?? `errno ${err}` };
+  return { ok: false, reason: errnoName(err) };
 }
 
 export function nativeTcpEngine(
@@ -100,9 +104,7 @@ export function nativeTcpEngine(
         maxLatenessMs: n('maxLatenessMs'),
         sumLatenessMs: n('sumLatenessMs'),
         localErrors: n('localErrors'),
-        lastLocalError: n('lastLocalErrno')
-          ? (errnoNames.get(n('lastLocalErrno')) ?? String(n('lastLocalErrno')))
-          : '',
+        lastLocalError: n('lastLocalErrno') ? errnoName(n('lastLocalErrno')) : '',
         maxInFlight: n('maxInFlight'),
       };
     },

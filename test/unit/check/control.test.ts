@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import test from 'ava';
 import { run as realCmd } from '../../../src/cli/commands/real.js';
 import { captureIo } from '../../../src/cli/io.js';
-import { seededRng } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { CheckManager } from '../../../src/check/manager.js';
 import { controlRequest, startControlServer } from '../../../src/daemon/control.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
+import { fakeManagerOptions } from './manager-fixtures.js';
 import { real, vs } from './spec-fixtures.js';
 
 test('lvsd real drain/enable reach the manager through the control socket', async (t) => {
@@ -20,15 +20,7 @@ test('lvsd real drain/enable reach the manager through the control socket', asyn
   const path = join(dir, 'lvsd.sock');
   const clock = new FakeClock();
   const kernel = new FakeIpvsKernel();
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(1),
-    logger: silentLogger,
-    probes: () => () => Promise.resolve({ ok: true }),
-    runScript: () => {},
-  });
+  const manager = new CheckManager(fakeManagerOptions(clock, kernel));
   await manager.start({ virtualServers: [vs([real(1, { weight: 4 }), real(2)])], notifyFifos: [] });
   const server = await startControlServer(
     path,

@@ -14,7 +14,7 @@ import type { CheckSpec } from '../../../src/check/types.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
 import { FakeTcpEngine } from '../../fakes/fake-tcp-engine.js';
-import { advance, kernelDests as dests } from './manager-time.js';
+import { advance, fakeManagerOptions, kernelDests as dests } from './manager-fixtures.js';
 import { real, tcp, vs } from './spec-fixtures.js';
 
 function setup(over: Partial<ManagerOptions> = {}) {
@@ -22,20 +22,17 @@ function setup(over: Partial<ManagerOptions> = {}) {
   const kernel = new FakeIpvsKernel([]);
   const engine = new FakeTcpEngine();
   const probed: string[] = [];
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(3),
-    logger: silentLogger,
-    probes: (c, rs) => () => {
-      probed.push(`${c.kind} ${rs.address}`);
-      return Promise.resolve({ ok: true });
-    },
-    runScript: () => {},
-    tcpEngine: engine.factory,
-    ...over,
-  });
+  const manager = new CheckManager(
+    fakeManagerOptions(clock, kernel, {
+      rng: seededRng(3),
+      probes: (c, rs) => () => {
+        probed.push(`${c.kind} ${rs.address}`);
+        return Promise.resolve({ ok: true });
+      },
+      tcpEngine: engine.factory,
+      ...over,
+    }),
+  );
   return { clock, kernel, engine, probed, manager };
 }
 

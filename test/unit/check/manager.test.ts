@@ -2,14 +2,13 @@
 /** The LVS manager with fake probes, the fake clock and the in-memory IPVS kernel. */
 import test from 'ava';
 import { seededRng } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/log.js';
 import { CheckManager } from '../../../src/check/manager.js';
 import type { ProbeResult } from '../../../src/check/result.js';
 import type { CheckSpec } from '../../../src/check/types.js';
 import type { IpvsTable } from '../../../src/ipvs/model.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
-import { advance, kernelDests } from './manager-time.js';
+import { advance, fakeManagerOptions, kernelDests } from './manager-fixtures.js';
 import { real, tcp, vs } from './spec-fixtures.js';
 
 function setup(spec: CheckSpec, initial: IpvsTable = []) {
@@ -18,16 +17,14 @@ function setup(spec: CheckSpec, initial: IpvsTable = []) {
   const health = new Map<string, ProbeResult>();
   const scripts: string[] = [];
   const fifo: string[] = [];
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(7),
-    logger: silentLogger,
-    probes: (_c, rs) => () => Promise.resolve(health.get(rs.address) ?? { ok: true }),
-    runScript: (s) => scripts.push(s.argv.join(' ')),
-    notifyFifo: (line) => fifo.push(line),
-  });
+  const manager = new CheckManager(
+    fakeManagerOptions(clock, kernel, {
+      rng: seededRng(7),
+      probes: (_c, rs) => () => Promise.resolve(health.get(rs.address) ?? { ok: true }),
+      runScript: (s) => scripts.push(s.argv.join(' ')),
+      notifyFifo: (line) => fifo.push(line),
+    }),
+  );
   return { clock, kernel, health, scripts, fifo, manager };
 }
 
@@ -114,16 +111,12 @@ test('ha_suspend: no probes while the VIP is not local', async (t) => {
   const kernel = new FakeIpvsKernel();
   let probes = 0;
   let local = false;
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(1),
-    logger: silentLogger,
-    probes: () => () => (probes++, Promise.resolve({ ok: false, reason: 'x' })),
-    runScript: () => {},
-    vipLocal: () => local,
-  });
+  const manager = new CheckManager(
+    fakeManagerOptions(clock, kernel, {
+      probes: () => () => (probes++, Promise.resolve({ ok: false, reason: 'x' })),
+      vipLocal: () => local,
+    }),
+  );
   await manager.start(spec);
   await advance(clock, 6000);
   t.is(probes, 0);

@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { CheckManager } from '../../../src/check/manager.js';
-import { seededRng } from '../../../src/core/clock.js';
 import type { Logger, LogFields } from '../../../src/core/log.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { defaultDrainPath, fileDrainStore } from '../../../src/daemon/drain-store.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
-import { kernelDests } from '../check/manager-time.js';
+import { fakeManagerOptions, kernelDests } from '../check/manager-fixtures.js';
 import { real, vs } from '../check/spec-fixtures.js';
 
 function recorder(): { log: Logger; warnings: Array<[string, LogFields | undefined]> } {
@@ -47,17 +46,9 @@ test('a drain saved by one manager applies from the first sync of the next one',
     const path = join(dir, 'drains.json');
     const spec = { virtualServers: [vs([real(1), real(2)])], notifyFifos: [] };
     const make = (kernel: FakeIpvsKernel): CheckManager => {
-      const clock = new FakeClock();
-      return new CheckManager({
-        kernel,
-        clock,
-        timers: clock,
-        rng: seededRng(1),
-        logger: silentLogger,
-        probes: () => () => Promise.resolve({ ok: true }),
-        runScript: () => {},
-        drains: fileDrainStore(path, silentLogger),
-      });
+      return new CheckManager(
+        fakeManagerOptions(new FakeClock(), kernel, { drains: fileDrainStore(path, silentLogger) }),
+      );
     };
     const k1 = new FakeIpvsKernel([]);
     const first = make(k1);

@@ -252,7 +252,26 @@ static int table_put(worker_t *w, check_t *c) {
 
 /* ---------- probing ---------- */
 
-static void unyoung(worker_t *w, check_t *c);
+static void unyoung(worker_t *w, check_t *c) {
+  if (!c->young) return;
+  c->young = false;
+  w->young--;
+}
+
+/* A probe's socket goes (with a RST: no TIME_WAIT) and, if it was connecting, its slot and deadline. */
+static void end_probe(worker_t *w, check_t *c) {
+  if (c->fd >= 0) {
+    struct linger lg = {1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(c->fd); /* also leaves the epoll set */
+    c->fd = -1;
+  }
+  if (c->state == ST_CONNECTING) {
+    heap_remove(&w->deadlines, c);
+    w->inflight--;
+    unyoung(w, c);
+  }
+}
 
 static void emit(worker_t *w, check_t *c, int err, int64_t late_ns) {
   if (w->nout == w->capout) {
@@ -274,29 +293,13 @@ static void schedule(worker_t *w, check_t *c, int64_t at) {
 
 /* A probe ended (err 0 = connected): close, then report or reschedule. */
 static void finish(worker_t *w, check_t *c, int err, int64_t now) {
-  if (c->fd >= 0) {
-    struct linger lg = {1, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(c->fd); /* also leaves the epoll set */
-    c->fd = -1;
-  }
-  if (c->state == ST_CONNECTING) {
-    heap_remove(&w->deadlines, c);
-    w->inflight--;
-    unyoung(w, c);
-  }
+  end_probe(w, c);
   if (err == 0 && c->quiet) {
     schedule(w, c, now + c->interval_ns);
     return;
   }
   c->state = ST_PARKED;
   emit(w, c, err, c->started);
-}
-
-static void unyoung(worker_t *w, check_t *c) {
-  if (!c->young) return;
-  c->young = false;
-  w->young--;
 }
 
 static void young_push(worker_t *w, check_t *c, int64_t now) {
@@ -313,7 +316,6 @@ static void young_push(worker_t *w, check_t *c, int64_t now) {
   w->yq[(w->yhead + w->ylen++) % w->ycap] = (young_t){c->id, c->gen, now};
 }
 
-static check_t **table_find(worker_t *w, uint32_t id);
 
 /* Probes started YOUNG_NS ago stop counting as young; returns when the next one will (or INT64_MAX). */
 static int64_t age_young(worker_t *w, int64_t now) {
@@ -341,11 +343,7 @@ static bool local_error(int err, const check_t *c, bool at_connect) {
 #define LOCAL_RETRY_NS (100 * 1000000LL)
 
 static void defer(worker_t *w, check_t *c, int err, int64_t now) {
-  if (c->fd >= 0) close(c->fd);
-  c->fd = -1;
-  unyoung(w, c);
-  heap_remove(&w->deadlines, c);
-  w->inflight--;
+  end_probe(w, c);
   __atomic_add_fetch(&w->local_errors, 1, __ATOMIC_RELAXED);
   __atomic_store_n(&w->last_local_errno, err, __ATOMIC_RELAXED);
   schedule(w, c, now + LOCAL_RETRY_NS);
@@ -413,18 +411,8 @@ static void start(worker_t *w, check_t *c, int64_t now) {
 }
 
 static void drop(worker_t *w, check_t *c) {
-  if (c->fd >= 0) {
-    struct linger lg = {1, 0};
-    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(c->fd);
-  }
-  if (c->state == ST_CONNECTING) {
-    heap_remove(&w->deadlines, c);
-    w->inflight--;
-    unyoung(w, c);
-  } else if (c->state == ST_IDLE) {
-    heap_remove(&w->due, c);
-  }
+  end_probe(w, c);
+  if (c->state == ST_IDLE) heap_remove(&w->due, c);
   free(c);
   __atomic_sub_fetch(&w->checks, 1, __ATOMIC_RELAXED);
 }

@@ -316,7 +316,6 @@ static void young_push(worker_t *w, check_t *c, int64_t now) {
   w->yq[(w->yhead + w->ylen++) % w->ycap] = (young_t){c->id, c->gen, now};
 }
 
-
 /* Probes started YOUNG_NS ago stop counting as young; returns when the next one will (or INT64_MAX). */
 static int64_t age_young(worker_t *w, int64_t now) {
   while (w->ylen) {

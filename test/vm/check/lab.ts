@@ -5,12 +5,12 @@
  * that a test can stop and start. All traffic stays inside these namespaces.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns } from '../helpers/netns.js';
+import { createNetns, spawnHttpd } from '../helpers/netns.js';
 
 export interface Lab {
   director: Netns;
@@ -80,14 +80,7 @@ export function createLab(realAddrs: string[]): Lab {
     reals,
     dir,
     async startHttp(addr) {
-      const p = spawn(
-        'ip',
-        ['netns', 'exec', reals.name, 'busybox', 'httpd', '-f', '-p', `${addr}:80`, '-h', join(dir, 'www')],
-        {
-          stdio: 'ignore',
-        },
-      );
-      servers.set(addr, p);
+      servers.set(addr, spawnHttpd(reals, join(dir, 'www'), `${addr}:80`));
       await waitListening(director, addr, 80);
     },
     async stopHttp(addr) {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns, veth } from '../helpers/netns.js';
+import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
 
 export const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
 export const labConf = fileURLToPath(new URL('../../../../etc/lab/e2e-nat.conf', import.meta.url));
@@ -168,27 +168,8 @@ export async function createHaLab(): Promise<HaLab> {
         return d;
       },
       async startHttp(rs) {
-        const child = spawn(
-          'ip',
-          ['netns', 'exec', ns[rs].name, 'busybox', 'httpd', '-f', '-p', '80', '-h', join(dir, rs)],
-          {
-            stdio: 'ignore',
-          },
-        );
-        servers.set(rs, child);
-        for (let i = 0; i < 100; i++) {
-          const r = await ns[rs].run('curl', [
-            '-s',
-            '--max-time',
-            '1',
-            '-o',
-            '/dev/null',
-            'http://127.0.0.1/',
-          ]);
-          if (r.code === 0) return;
-          await sleep(100);
-        }
-        throw new Error(`httpd in ${rs} did not start`);
+        servers.set(rs, spawnHttpd(ns[rs], join(dir, rs)));
+        await waitHttp(ns[rs], 100, rs);
       },
       async stopHttp(rs) {
         const p = servers.get(rs);

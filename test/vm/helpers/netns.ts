@@ -4,7 +4,8 @@
  * server with EINVAL, ipvs-vm.md pitfall 1), commands run inside them, and ipvsadm.
  * Needs root (it runs inside scripts/ipvs-vm.sh, where the tests are root).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -116,4 +117,24 @@ export function veth(a: Netns, aName: string, b: Netns, bName: string): void {
   ]);
   execFileSync('ip', ['-n', a.name, 'link', 'set', aName, 'up']);
   execFileSync('ip', ['-n', b.name, 'link', 'set', bName, 'up']);
+}
+
+/**
+ * busybox httpd in the foreground in `ns`, serving `root` on `listen` (`80` or `ADDR:80`). `ip netns
+ * exec` execs busybox, so the child's pid is the server's: kill it by pid, never by name.
+ */
+export function spawnHttpd(ns: Netns, root: string, listen = '80'): ChildProcess {
+  return spawn('ip', ['netns', 'exec', ns.name, 'busybox', 'httpd', '-f', '-p', listen, '-h', root], {
+    stdio: 'ignore',
+  });
+}
+
+/** Wait until http://127.0.0.1/ answers inside `ns` (tries 100 ms apart); throws naming `what`. */
+export async function waitHttp(ns: Netns, tries: number, what: string): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    const r = await ns.run('curl', ['-s', '--max-time', '1', '-o', '/dev/null', 'http://127.0.0.1/']);
+    if (r.code === 0) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`httpd in ${what} did not start`);
 }

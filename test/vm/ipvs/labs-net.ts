@@ -6,7 +6,6 @@
  * namespace. Every namespace, server and temp dir is removed by `close()`, even after a failure.
  * Traffic stays inside the namespaces created here.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +17,7 @@ import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
 import { loadNameResolver } from '../../../src/ipvs/names.js';
 import { openDriverIn } from '../helpers/driver-host.js';
 import type { RemoteKernel } from '../helpers/driver-host.js';
-import { createNetns, veth } from '../helpers/netns.js';
+import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
 import type { Netns, RunResult } from '../helpers/netns.js';
 
 const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
@@ -101,28 +100,8 @@ export function createLab(names: string[]): Lab {
         `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\na=\${REMOTE_ADDR#\\[::ffff:}\na=\${a#\\[}\necho "${ident} \${a%\\]}"\n`,
       );
       chmodSync(cgi, 0o755);
-      // `ip netns exec` execs busybox, so this pid is the server's: killed by pid, never by name.
-      const child = spawn(
-        'ip',
-        ['netns', 'exec', ns(name).name, 'busybox', 'httpd', '-f', '-p', '80', '-h', root],
-        {
-          stdio: 'ignore',
-        },
-      );
-      servers.push(child);
-      for (let i = 0; i < 50; i++) {
-        const r = await ns(name).run('curl', [
-          '-s',
-          '--max-time',
-          '1',
-          '-o',
-          '/dev/null',
-          'http://127.0.0.1/',
-        ]);
-        if (r.code === 0) return;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      throw new Error(`httpd in ${name} did not start`);
+      servers.push(spawnHttpd(ns(name), root));
+      await waitHttp(ns(name), 50, name);
     },
     async get(from, url, n, timeoutS = 5) {
       const out = await sh(

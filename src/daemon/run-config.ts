@@ -8,7 +8,7 @@
  * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { RunOptions } from '../cli/commands/run.js';
+import type { RunOptions } from './run-options.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
 export interface LoadedRunConfig {

@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunOptions } from '../cli/commands/run.js';
+import type { RunOptions } from './run-options.js';
 import type { Logger } from '../core/log.js';
 import { formatDiagnostic, loadConfig } from '../config/load.js';
 import { monotonicClock } from './clock.js';

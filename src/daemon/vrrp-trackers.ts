@@ -10,21 +10,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
-import type { VrrpInstance } from '../vrrp/instance.js';
+import type { TrackerRunner, TrackerTarget } from '../vrrp/ports.js';
 import { lookupUser } from '../vrrp/notify.js';
 import type { TrackerInput } from '../vrrp/tracking.js';
 
 /** How often track files are read [keepalived uses inotify; polling keeps this portable]. */
 export const TRACK_FILE_POLL_MS = 500;
 
-export interface TrackerRunner {
-  /** A link event for a tracked interface. */
-  link(name: string, up: boolean): void;
-  stop(): void;
-  readonly counters: { scriptRuns: number; scriptTimeouts: number; scriptErrors: number };
-}
-
-export function startTrackers(model: Model, instances: readonly VrrpInstance[], log: Logger): TrackerRunner {
+export function startTrackers(model: Model, instances: readonly TrackerTarget[], log: Logger): TrackerRunner {
   const timers: NodeJS.Timeout[] = [];
   const counters = { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 };
   let stopped = false;

@@ -11,7 +11,7 @@
  */
 import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { AddrSpec, Rtnl } from '../netlink/rtnl-socket.js';
+import type { AddrSpec, Rtnl } from '../netlink/rtnl.js';
 import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';

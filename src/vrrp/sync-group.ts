@@ -21,7 +21,12 @@ export interface SyncGroupState {
   readonly ownFault: readonly string[];
   /** Backup members whose down timer fired (they want master). */
   readonly wantMaster: Readonly<Record<string, boolean>>;
+  /** The state the group's own notify last announced (`GROUP "name" STATE`). */
+  readonly notified?: GroupNotifyState;
 }
+
+/** States a group's own notify announces. */
+export type GroupNotifyState = Exclude<VrrpStateName, 'init'>;
 
 export interface SyncCommand {
   readonly member: string;
@@ -32,6 +37,18 @@ export function initSyncGroup(name: string, members: readonly string[]): SyncGro
   const states: Record<string, VrrpStateName> = {};
   for (const m of members) states[m] = 'init';
   return { name, members: [...members], states, ownFault: [], wantMaster: {} };
+}
+
+/**
+ * The group's own notify (keepalived's `GROUP "name" STATE` FIFO line and group scripts): due once
+ * every member is in the same state, other than init, and the group has not announced it yet.
+ * Called after the members' sync events have been fed, so it sees the group settled.
+ */
+export function groupNotification(g: SyncGroupState): { group: SyncGroupState; notify?: GroupNotifyState } {
+  const first = g.members.length > 0 ? g.states[g.members[0]!] : undefined;
+  if (first === undefined || first === 'init' || first === g.notified) return { group: g };
+  if (!g.members.every((m) => g.states[m] === first)) return { group: g };
+  return { group: { ...g, notified: first }, notify: first };
 }
 
 function hasOwnFault(s: MachineState): boolean {
@@ -91,6 +108,7 @@ export function syncGroupFromStates(
   name: string,
   members: readonly string[],
   states: Readonly<Record<string, MachineState | undefined>>,
+  notified?: GroupNotifyState,
 ): SyncGroupState {
   const g = initSyncGroup(name, members);
   const st: Record<string, VrrpStateName> = { ...g.states };
@@ -103,5 +121,5 @@ export function syncGroupFromStates(
     want[m] = s.name === 'backup' && s.wantMaster;
     if (s.name !== 'stop' && s.name !== 'init' && hasOwnFault(s)) ownFault.push(m);
   }
-  return { ...g, states: st, wantMaster: want, ownFault };
+  return { ...g, states: st, wantMaster: want, ownFault, ...(notified !== undefined ? { notified } : {}) };
 }

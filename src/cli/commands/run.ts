@@ -6,15 +6,8 @@
  * Without either, the supervisor runs both as separate processes (src/daemon/supervisor.ts).
  */
 import { parseArgs } from 'node:util';
+import type { RunOptions } from '../../daemon/run-options.js';
 import type { CliIo } from '../io.js';
-
-export interface RunOptions {
-  configFile: string;
-  configId: string | undefined;
-  /** Set by the supervisor: the validated Model as JSON (src/daemon/run-config.ts). */
-  modelFile?: string | undefined;
-  io: CliIo;
-}
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let values;

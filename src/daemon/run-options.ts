@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * What `lvsd run` was asked to do, as the daemon takes it (the CLI parses argv into this). The
+ * daemon never imports the CLI: `src/cli/commands/run.ts` builds these and calls in.
+ */
+
+/** Where a daemon process writes what it says before its logger exists (diagnostics, usage). */
+export interface DaemonIo {
+  stderr(text: string): void;
+}
+
+export interface RunOptions {
+  configFile: string;
+  configId: string | undefined;
+  /** Set by the supervisor: the validated Model as JSON (src/daemon/run-config.ts). */
+  modelFile?: string | undefined;
+  io: DaemonIo;
+}
+
+/** The run directory (`$LVSD_RUN_DIR`, default /run/lvsd): pid files, control sockets, dumps. */
+export function runDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+}

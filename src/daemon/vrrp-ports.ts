@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
+ * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs and script user, the
+ * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag.
+ */
+import { readFileSync } from 'node:fs';
+import type { Model } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { IpRawSocket, PacketSocket } from '../net/raw-socket.js';
+import { openRtnl } from '../netlink/rtnl-socket.js';
+import { Notifier } from '../vrrp/notify.js';
+import { IPPROTO_VRRP } from '../vrrp/packet.js';
+import type { VrrpEnginePorts } from '../vrrp/ports.js';
+import { monotonicClock, realTimers } from './clock.js';
+import { startTrackers } from './vrrp-trackers.js';
+
+/** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
+function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
+  const g = model.global;
+  const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
+  return {
+    clock: monotonicClock,
+    timers: realTimers,
+    defer: (fn) => void setImmediate(fn),
+    log,
+    rtnl: openRtnl(),
+    sockets: {
+      openAdverts: (o) =>
+        IpRawSocket.open({
+          family: o.family,
+          protocol: IPPROTO_VRRP,
+          ifname: o.ifname,
+          ifindex: o.ifindex,
+          groups: [o.group],
+          onPacket: (p) => o.onPacket(p),
+        }),
+      openFrames: (ifindex) => PacketSocket.open({ ifindex }),
+    },
+    notifier: new Notifier({ log, fifos, ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}) }),
+    trackers: (m, targets) => startTrackers(m, targets, log),
+    host: { ipv6Forwarding },
+  };
+}

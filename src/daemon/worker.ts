@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The life of a worker process (`lvsd run --vrrp-only`, `lvsd run --check-only`), written once for
+ * both: signal handlers installed before anything else (SIGTERM/SIGINT stop, SIGHUP reload,
+ * SIGUSR1/SIGUSR2 dump: their default actions would kill the process, and a SIGTERM during start-up
+ * must still end in a graceful stop), the pid file, the config, the engine's start, the control
+ * socket, readiness, reloads one after another, the stats dump, and the stop. What differs between
+ * the workers is the `WorkerDefinition` they pass in.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Model } from '../config/model.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { LvsdError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { startControlServer, type ControlHandler, type ControlServer } from './control.js';
+import { createLogger, type LogLevel } from './logger.js';
+import { loadRunConfig } from './run-config.js';
+import { runDirectory, type RunOptions } from './run-options.js';
+import { sdNotify } from './systemd.js';
+import { reportReady, reportReloaded } from './worker-ipc.js';
+
+/** A running engine as the worker drives it. */
+export interface WorkerEngine {
+  /** Apply a validated model (logging what it did); throws when it was not applied. */
+  reload(model: Model): Promise<void>;
+  /** Graceful stop (VIPs released / IPVS cleaned up as configured). */
+  stop(): Promise<void>;
+  /** What `status` and the dump report. */
+  snapshot(): object;
+  /** Control requests other than `status`. */
+  control?: ControlHandler;
+}
+
+export interface WorkerDefinition {
+  /** `vrrp` or `lvs`: the logger's name and the prefix of the pid file. */
+  readonly name: string;
+  /** The control socket's path. */
+  readonly controlPath: (runDir: string) => string;
+  /** The dump file written on SIGUSR1/SIGUSR2 and at stop, in the run directory. */
+  readonly dumpFile: string;
+  start(model: Model, log: Logger): Promise<WorkerEngine>;
+}
+
+function logLevel(v: string | undefined): LogLevel {
+  return v === 'debug' || v === 'warn' || v === 'error' ? v : 'info';
+}
+
+/** The logger every lvsd process uses: `LVSD_LOG_LEVEL`, `LVSD_LOG_FORMAT` (text|json). */
+export function processLogger(name: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  return createLogger({
+    name,
+    level: logLevel(env['LVSD_LOG_LEVEL']),
+    ...(env['LVSD_LOG_FORMAT'] === 'json' ? { format: 'json' as const } : {}),
+  });
+}
+
+/** Write `data` as JSON to `file`; readers never see a half-written dump. */
+function writeDump(file: string, data: object, log: Logger): void {
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify(data, null, 2) + '\n');
+    renameSync(`${file}.tmp`, file);
+  } catch (e) {
+    log.warn('cannot write the stats dump', { file, error: (e as Error).message });
+  }
+}
+
+export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promise<number> {
+  const log = processLogger(def.name);
+  const runDir = runDirectory();
+  let engine: WorkerEngine | undefined;
+  let requestStop = (): void => {};
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  let reloads: Promise<void> = Promise.resolve();
+  let hupPending = false;
+  const dump = (): void => {
+    if (engine) writeDump(join(runDir, def.dumpFile), { pid: process.pid, ...engine.snapshot() }, log);
+  };
+  const onHup = (): void => {
+    if (!engine) {
+      hupPending = true; // handled once the engine runs
+      return;
+    }
+    const running = engine;
+    log.info('SIGHUP: reloading the configuration');
+    reloads = reloads.then(() => reloadWorker(opts, running, log));
+  };
+  const handlers = [
+    ['SIGTERM', requestStop],
+    ['SIGINT', requestStop],
+    ['SIGHUP', onHup],
+    ['SIGUSR1', dump],
+    ['SIGUSR2', dump],
+  ] as const;
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  // the pid file appears once the signal handlers are in place (so signals are safe to send)
+  const pidFile = join(runDir, `${def.name}.pid`);
+  try {
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (e) {
+    opts.io.stderr(`lvsd run (${def.name}): cannot write ${pidFile}: ${(e as Error).message}\n`);
+  }
+  let control: ControlServer | undefined;
+  try {
+    const { model, diagnostics } = await loadRunConfig(opts);
+    for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
+    if (!model) return 1;
+    try {
+      engine = await def.start(model, log);
+    } catch (e) {
+      opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
+      return 1;
+    }
+    control = await serveControl(def.name, def.controlPath(runDir), engine, log);
+    reportReady();
+    if (hupPending) onHup();
+    await stopRequested;
+    sdNotify(['STOPPING=1'], log);
+    await reloads;
+    await control?.close();
+    await engine.stop();
+    dump();
+    log.info('stopped');
+    return 0;
+  } finally {
+    rmSync(pidFile, { force: true });
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+  }
+}
+
+async function serveControl(
+  name: string,
+  path: string,
+  engine: WorkerEngine,
+  log: Logger,
+): Promise<ControlServer | undefined> {
+  try {
+    return await startControlServer(
+      path,
+      (req) => {
+        if (req.cmd === 'status') return Promise.resolve(engine.snapshot());
+        if (engine.control) return engine.control(req);
+        return Promise.reject(
+          new LvsdError('LVSD_E_CONTROL', `the ${name} worker does not handle '${req.cmd}'`),
+        );
+      },
+      log,
+    );
+  } catch (e) {
+    log.warn('cannot serve the control socket', { path, error: (e as Error).message });
+    return undefined;
+  }
+}
+
+/** Re-read the config and apply it; never throws (a reload must not end the worker). */
+async function reloadWorker(opts: RunOptions, engine: WorkerEngine, log: Logger): Promise<void> {
+  try {
+    const { model, diagnostics } = await loadRunConfig(opts);
+    for (const d of diagnostics) {
+      const line = formatDiagnostic(d);
+      opts.io.stderr(line + '\n');
+      if (d.severity === 'error') log.error(`reload: ${line}`);
+    }
+    if (!model) {
+      const first = diagnostics.find((d) => d.severity === 'error');
+      const msg = first ? formatDiagnostic(first) : 'invalid configuration';
+      log.error('reload: configuration invalid, keeping the running configuration', { error: msg });
+      reportReloaded(false, msg);
+      return;
+    }
+    await engine.reload(model);
+    reportReloaded(true);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    log.error('reload failed; the worker keeps running with what it had', { error: msg });
+    reportReloaded(false, msg);
+  }
+}

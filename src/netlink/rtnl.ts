@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The rtnetlink port: addresses and links as lvsd uses them (VIPs, link state, source addresses),
+ * declared next to the pure code it serves. Pure: types and constants only; the real
+ * implementation is src/netlink/rtnl-socket.ts, tests substitute fakes.
+ */
+
+export type AddrFamily = 'inet' | 'inet6';
+
+/** RT_SCOPE_* by keepalived/iproute2 name. */
+export const SCOPES = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
+
+export interface AddrSpec {
+  readonly family: AddrFamily;
+  /** Address text (no prefix). */
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly ifindex: number;
+  /** IFA_LABEL (IPv4 only), e.g. `eth0:vip`. */
+  readonly label?: string;
+  /** RT_SCOPE_* number [0 = global]. */
+  readonly scope?: number;
+  /** IFA_BROADCAST (IPv4 only). */
+  readonly broadcast?: string;
+}
+
+export interface AddrEntry {
+  readonly family: AddrFamily;
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly ifindex: number;
+  readonly scope: number;
+  readonly label: string | undefined;
+  readonly secondary: boolean;
+  readonly tentative: boolean;
+}
+
+export interface LinkInfo {
+  readonly ifindex: number;
+  readonly name: string;
+  /** aa:bb:cc:dd:ee:ff ('' if the link has no L2 address). */
+  readonly mac: string;
+  /** IFF_UP and IFF_RUNNING (keepalived's test for a usable interface). */
+  readonly up: boolean;
+}
+
+export interface LinkEvent extends LinkInfo {
+  readonly deleted: boolean;
+}
+
+/** The rtnetlink port the VRRP shell uses (tests can substitute a fake). */
+export interface Rtnl {
+  /** `ip addr add ADDR/PLEN [brd B] [scope S] [label L] dev IF [nodad]`; 'exists' on EEXIST. */
+  addAddress(a: AddrSpec): Promise<'added' | 'exists'>;
+  /** `ip addr del ADDR/PLEN dev IF`; 'absent' on EADDRNOTAVAIL / ENOENT. */
+  delAddress(a: AddrSpec): Promise<'deleted' | 'absent'>;
+  /** `ip -o addr show [dev IF]`. */
+  listAddresses(ifindex?: number): Promise<AddrEntry[]>;
+  /** `ip -o link show` (one link by name, or undefined). */
+  getLink(name: string): Promise<LinkInfo | undefined>;
+  /** `ip monitor link`: calls `cb` for every RTM_NEWLINK / RTM_DELLINK. Returns an unsubscribe. */
+  onLinkEvent(cb: (e: LinkEvent) => void): () => void;
+  close(): void;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Addresses of a VRRP instance as the kernel takes them: a configured VIP as an rtnetlink address
+ * (scope, label, `brd +`), and the source address of adverts chosen as keepalived chooses it. Pure.
+ */
+import type { Vip, VrrpInstance as InstanceConfig } from '../config/model.js';
+import { SCOPES, type AddrEntry, type AddrSpec } from '../netlink/rtnl.js';
+
+/** IPv4 broadcast for `brd +`: the address with every host bit set. */
+export function broadcastOf(address: string, prefix: number): string {
+  const n = address.split('.').reduce((a, o) => (a << 8) | Number(o), 0) >>> 0;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  const b = (n | ~mask) >>> 0;
+  return [24, 16, 8, 0].map((s) => (b >>> s) & 255).join('.');
+}
+
+/** A configured VIP on interface `ifindex` (`ip addr add V/P [brd B] [scope S] [label L] dev IF`). */
+export function vipSpec(v: Vip, ifindex: number): AddrSpec {
+  const scope =
+    v.scope === undefined ? undefined : ((SCOPES as Record<string, number>)[v.scope] ?? Number(v.scope));
+  const brd = v.brd === '+' ? broadcastOf(v.address, v.prefix) : v.brd === '-' ? undefined : v.brd;
+  return {
+    family: v.family,
+    address: v.address,
+    prefixLen: v.prefix,
+    ifindex,
+    ...(v.label !== undefined ? { label: v.label } : {}),
+    ...(scope !== undefined && Number.isFinite(scope) ? { scope } : {}),
+    ...(brd !== undefined && v.family === 'inet' ? { broadcast: brd } : {}),
+  };
+}
+
+/**
+ * keepalived's choice of advert source: `unicast_src_ip` / `mcast_src_ip`, else the interface's
+ * own address of the instance's family that is not one of its VIPs (IPv6: the link-local one;
+ * IPv4: the primary before a secondary). Undefined when the interface has none yet.
+ */
+export function sourceAddress(i: InstanceConfig, addrs: readonly AddrEntry[]): string | undefined {
+  const set = i.unicastSrcIp ?? i.mcastSrcIp;
+  if (set) return set;
+  const vips = new Set(i.vips.map((v) => v.address));
+  const mine = addrs.filter((a) => a.family === i.family && !vips.has(a.address));
+  if (i.family === 'inet6') return mine.find((a) => a.address.startsWith('fe80:'))?.address;
+  return (mine.find((a) => !a.secondary) ?? mine[0])?.address;
+}

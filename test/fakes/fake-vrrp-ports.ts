@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Fake ports for the VRRP engine (src/vrrp/ports.ts): a host with interfaces and addresses that
+ * the engine's rtnetlink calls change, sockets that record what is sent and can be fed adverts, a
+ * recording notifier and tracker runner, and a FakeClock. The engine then runs without root.
+ */
+import { silentLogger, type Logger } from '../../src/core/log.js';
+import type { AddrEntry, AddrSpec, LinkEvent, LinkInfo, Rtnl } from '../../src/netlink/rtnl.js';
+import type { NotifyState, NotifyTarget } from '../../src/vrrp/notify.js';
+import { decodeAdvert } from '../../src/vrrp/packet.js';
+import type { ReceivedAdvert, TrackerRunner, TrackerTarget, VrrpEnginePorts } from '../../src/vrrp/ports.js';
+import { FakeClock } from './fake-clock.js';
+
+export interface SentAdvert {
+  readonly at: number;
+  readonly ifname: string;
+  readonly dst: string;
+  readonly vrid: number;
+  readonly priority: number;
+}
+
+/** Interfaces, their addresses and link events, as rtnetlink would show them. */
+export class FakeHost implements Rtnl {
+  readonly links = new Map<string, LinkInfo>();
+  readonly addrs: AddrEntry[] = [];
+  readonly log: string[] = [];
+  readonly #listeners = new Set<(e: LinkEvent) => void>();
+
+  addLink(name: string, ifindex: number, address?: string, up = true): this {
+    this.links.set(name, {
+      ifindex,
+      name,
+      mac: `02:00:00:00:00:${ifindex.toString(16).padStart(2, '0')}`,
+      up,
+    });
+    if (address)
+      this.#put({ family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen: 24, ifindex });
+    return this;
+  }
+
+  #put(a: AddrSpec): void {
+    this.addrs.push({ ...a, scope: 0, label: a.label, secondary: false, tentative: false });
+  }
+
+  has(address: string): boolean {
+    return this.addrs.some((a) => a.address === address);
+  }
+
+  setLink(name: string, up: boolean): void {
+    const l = this.links.get(name);
+    if (!l) return;
+    const next = { ...l, up };
+    this.links.set(name, next);
+    for (const cb of this.#listeners) cb({ ...next, deleted: false });
+  }
+
+  addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
+    this.log.push(`add ${a.address}`);
+    if (this.has(a.address)) return Promise.resolve('exists');
+    this.#put(a);
+    return Promise.resolve('added');
+  }
+
+  delAddress(a: AddrSpec): Promise<'deleted' | 'absent'> {
+    this.log.push(`del ${a.address}`);
+    const i = this.addrs.findIndex((x) => x.address === a.address && x.ifindex === a.ifindex);
+    if (i < 0) return Promise.resolve('absent');
+    this.addrs.splice(i, 1);
+    return Promise.resolve('deleted');
+  }
+
+  listAddresses(ifindex?: number): Promise<AddrEntry[]> {
+    return Promise.resolve(this.addrs.filter((a) => ifindex === undefined || a.ifindex === ifindex));
+  }
+
+  getLink(name: string): Promise<LinkInfo | undefined> {
+    return Promise.resolve(this.links.get(name));
+  }
+
+  onLinkEvent(cb: (e: LinkEvent) => void): () => void {
+    this.#listeners.add(cb);
+    return () => this.#listeners.delete(cb);
+  }
+
+  close(): void {
+    this.#listeners.clear();
+  }
+}
+
+export interface FakeVrrpWorld {
+  readonly clock: FakeClock;
+  readonly host: FakeHost;
+  readonly ports: VrrpEnginePorts;
+  readonly sent: SentAdvert[];
+  readonly frames: { ifindex: number; at: number }[];
+  readonly notes: { kind: string; name: string; state: NotifyState; priority: number }[];
+  readonly open: { adverts: string[]; closed: string[] };
+  /** Deliver a payload to the advert socket of `ifname|family`, as if received. */
+  deliver(ifname: string, family: 'inet' | 'inet6', p: Omit<ReceivedAdvert, 'family'>): void;
+}
+
+export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: number } = {}): FakeVrrpWorld {
+  const clock = new FakeClock(opts.start ?? 1000);
+  const host = opts.host ?? new FakeHost().addLink('eth0', 2, '10.0.0.2');
+  const sent: SentAdvert[] = [];
+  const frames: { ifindex: number; at: number }[] = [];
+  const notes: FakeVrrpWorld['notes'] = [];
+  const open = { adverts: [] as string[], closed: [] as string[] };
+  const receivers = new Map<string, (p: ReceivedAdvert) => void>();
+  // Tracked interfaces reach the instances that track them, as the real runner does; scripts and
+  // track files do not run here.
+  const trackers = (_m: unknown, targets: readonly TrackerTarget[]): TrackerRunner => ({
+    link: (name, up) => {
+      for (const t of targets) if (t.tracks('interface', name)) t.observe({ kind: 'interface', name, up });
+    },
+    stop: () => {},
+    counters: { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
+  });
+  const ports: VrrpEnginePorts = {
+    clock,
+    timers: clock,
+    log: opts.log ?? silentLogger,
+    rtnl: host,
+    sockets: {
+      openAdverts: (o) => {
+        const key = `${o.ifname}|${o.family}`;
+        open.adverts.push(key);
+        receivers.set(key, o.onPacket);
+        return {
+          send: (data: Uint8Array, dst: string, src?: string) => {
+            const d = decodeAdvert(data, { family: o.family, src: src ?? '', dst });
+            if (d.ok) {
+              const { vrid, priority } = d.value;
+              sent.push({ at: clock.now(), ifname: o.ifname, dst, vrid, priority });
+            }
+          },
+          close: () => {
+            open.closed.push(key);
+            receivers.delete(key);
+          },
+        };
+      },
+      openFrames: (ifindex) => ({
+        send: () => void frames.push({ ifindex, at: clock.now() }),
+        close: () => {},
+      }),
+    },
+    notifier: {
+      stateChanged: (t: NotifyTarget, state: NotifyState, priority: number) =>
+        void notes.push({ kind: t.kind, name: t.name, state, priority }),
+      counters: {},
+      close: () => {},
+    },
+    trackers,
+    host: { ipv6Forwarding: () => false },
+  };
+  return {
+    clock,
+    host,
+    ports,
+    sent,
+    frames,
+    notes,
+    open,
+    deliver: (ifname, family, p) => receivers.get(`${ifname}|${family}`)?.({ ...p, family }),
+  };
+}
+
+/** Let promise chains (VIP changes through the fake rtnetlink) run; time does not move. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}

@@ -8,12 +8,14 @@
 import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import ipaddr from 'ipaddr.js';
 import { LvsdError, NetlinkError } from '../core/errors.js';
-import type { AddrEntry, AddrFamily, AddrSpec, LinkEvent, LinkInfo, Rtnl } from './rtnl.js';
+import type { AddrEntry, AddrEvent, AddrFamily, AddrSpec, LinkEvent, LinkInfo, Rtnl } from './rtnl.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
+const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
 
 /** "Request rejected: EEXIST" → "EEXIST"; anything else → "EUNKNOWN". */
 export function errnoOf(e: unknown): string {
@@ -49,10 +51,27 @@ function linkInfo(m: rt.LinkMessage): LinkInfo {
   };
 }
 
+function addrEntry(m: rt.AddressMessage): AddrEntry | undefined {
+  const raw = m.attrs.local ?? m.attrs.address;
+  if (!raw || (raw.length !== 4 && raw.length !== 16)) return undefined;
+  const flags = m.attrs.flags ?? m.data.flags ?? {};
+  return {
+    family: raw.length === 4 ? 'inet' : 'inet6',
+    address: ipaddr.fromByteArray([...raw]).toString(),
+    prefixLen: m.data.prefixlen ?? 0,
+    ifindex: m.data.index ?? 0,
+    scope: m.data.scope ?? 0,
+    label: m.attrs.label,
+    secondary: flags.secondary === true,
+    tentative: flags.tentative === true,
+  };
+}
+
 class NetlinkRtnl implements Rtnl {
   private readonly sock: RtNetlinkSocket;
   private events: RtNetlinkSocket | undefined;
   private readonly listeners = new Set<(e: LinkEvent) => void>();
+  private readonly addrListeners = new Set<(e: AddrEvent) => void>();
 
   constructor() {
     this.sock = createRtNetlink();
@@ -105,21 +124,8 @@ class NetlinkRtnl implements Rtnl {
     }
     const out: AddrEntry[] = [];
     for (const m of msgs) {
-      const idx = m.data.index ?? 0;
-      if (ifindex !== undefined && idx !== ifindex) continue;
-      const raw = m.attrs.local ?? m.attrs.address;
-      if (!raw || (raw.length !== 4 && raw.length !== 16)) continue;
-      const flags = m.attrs.flags ?? m.data.flags ?? {};
-      out.push({
-        family: raw.length === 4 ? 'inet' : 'inet6',
-        address: ipaddr.fromByteArray([...raw]).toString(),
-        prefixLen: m.data.prefixlen ?? 0,
-        ifindex: idx,
-        scope: m.data.scope ?? 0,
-        label: m.attrs.label,
-        secondary: flags.secondary === true,
-        tentative: flags.tentative === true,
-      });
+      const e = addrEntry(m);
+      if (e && (ifindex === undefined || e.ifindex === ifindex)) out.push(e);
     }
     return out;
   }
@@ -136,28 +142,47 @@ class NetlinkRtnl implements Rtnl {
   }
 
   onLinkEvent(cb: (e: LinkEvent) => void): () => void {
-    if (!this.events) {
-      const ev = createRtNetlink();
-      ev.addMembership(rt.MulticastGroups.LINK);
-      ev.socket.on('message', (msgs) => {
-        for (const raw of msgs) {
-          if (raw.type !== RTM_NEWLINK && raw.type !== RTM_DELLINK) continue;
-          let m: rt.LinkMessage;
-          try {
-            m = rt.parseLinkMessage(raw.data);
-          } catch {
-            continue; // a message we cannot parse is not a link event we can act on
-          }
-          const e: LinkEvent = { ...linkInfo(m), deleted: raw.type === RTM_DELLINK };
-          for (const l of this.listeners) l(e);
-        }
-      });
-      this.events = ev;
-    }
+    this.#eventSocket();
     this.listeners.add(cb);
     return () => {
       this.listeners.delete(cb);
     };
+  }
+
+  onAddressEvent(cb: (e: AddrEvent) => void): () => void {
+    this.#eventSocket();
+    this.addrListeners.add(cb);
+    return () => {
+      this.addrListeners.delete(cb);
+    };
+  }
+
+  /** One socket subscribed to link and address changes (`ip monitor link address`). */
+  #eventSocket(): void {
+    if (this.events) return;
+    const ev = createRtNetlink();
+    for (const g of [rt.MulticastGroups.LINK, rt.MulticastGroups.IPV4_IFADDR, rt.MulticastGroups.IPV6_IFADDR])
+      ev.addMembership(g);
+    ev.socket.on('message', (msgs) => {
+      for (const raw of msgs) this.#dispatch(raw.type, raw.data);
+    });
+    this.events = ev;
+  }
+
+  #dispatch(type: number, data: Buffer): void {
+    try {
+      if (type === RTM_NEWLINK || type === RTM_DELLINK) {
+        const e: LinkEvent = { ...linkInfo(rt.parseLinkMessage(data)), deleted: type === RTM_DELLINK };
+        for (const l of this.listeners) l(e);
+      } else if (type === RTM_NEWADDR || type === RTM_DELADDR) {
+        const addr = addrEntry(rt.parseAddressMessage(data));
+        if (!addr) return;
+        const e: AddrEvent = { type: type === RTM_NEWADDR ? 'new' : 'del', addr };
+        for (const l of this.addrListeners) l(e);
+      }
+    } catch {
+      // a message we cannot parse is not an event we can act on
+    }
   }
 
   close(): void {
@@ -165,6 +190,7 @@ class NetlinkRtnl implements Rtnl {
     this.events?.socket.close();
     this.events = undefined;
     this.listeners.clear();
+    this.addrListeners.clear();
   }
 }
 

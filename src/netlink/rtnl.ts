@@ -48,6 +48,12 @@ export interface LinkEvent extends LinkInfo {
   readonly deleted: boolean;
 }
 
+/** An address added to or removed from an interface (`ip monitor address`). */
+export interface AddrEvent {
+  readonly type: 'new' | 'del';
+  readonly addr: AddrEntry;
+}
+
 /** The rtnetlink port the VRRP shell uses (tests can substitute a fake). */
 export interface Rtnl {
   /** `ip addr add ADDR/PLEN [brd B] [scope S] [label L] dev IF [nodad]`; 'exists' on EEXIST. */
@@ -60,5 +66,7 @@ export interface Rtnl {
   getLink(name: string): Promise<LinkInfo | undefined>;
   /** `ip monitor link`: calls `cb` for every RTM_NEWLINK / RTM_DELLINK. Returns an unsubscribe. */
   onLinkEvent(cb: (e: LinkEvent) => void): () => void;
+  /** `ip monitor address`: calls `cb` for every RTM_NEWADDR / RTM_DELADDR. Returns an unsubscribe. */
+  onAddressEvent(cb: (e: AddrEvent) => void): () => void;
   close(): void;
 }

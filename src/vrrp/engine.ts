@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The VRRP engine: every `vrrp_instance` of a Model running as a `VrrpInstance`, their sockets
- * (socket-registry.ts), sync groups (sync-group-set.ts), trackers and link states, and reload as a
- * desired-state diff (reload-plan.ts). Everything it needs from the system comes through its ports
- * (ports.ts): the daemon gives it real sockets and rtnetlink, the unit tests fakes and a FakeClock.
+ * (socket-registry.ts), sync groups (sync-group-set.ts), trackers, and reload as a desired-state
+ * diff (reload-plan.ts). It follows the kernel through link and address events (host-view.ts):
+ * - an instance whose interface does not exist yet, or has no usable source address (DHCP, ifup
+ *   order), *waits* (logged once, with its file:line) while every other instance runs, and starts
+ *   when the interface or the address appears;
+ * - a running instance whose interface goes down or loses its source address is fed a link down
+ *   (FAULT), and up again when both are back; a new source address is taken over in place;
+ * - a VIP removed from outside while MASTER is added back and announced (instance.ts).
+ * Everything it needs from the system comes through its ports (ports.ts): the daemon gives it real
+ * sockets and rtnetlink, the unit tests fakes and a FakeClock. Changes to the set of running
+ * instances (start, reload, a waiting instance starting) run one at a time.
  */
 import type { Model, VrrpInstance as InstanceConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import type { LinkEvent } from '../netlink/rtnl.js';
+import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
+import { HostView } from './host-view.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
 import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
@@ -16,51 +25,67 @@ import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { SyncGroupSet } from './sync-group-set.js';
 
-interface LinkState {
-  readonly ifindex: number;
-  readonly mac: string;
-  up: boolean;
-}
-
 /** An instance ready to run: its spec and where it sends and receives. */
 interface Prepared {
+  readonly ok: true;
   readonly config: InstanceConfig;
   readonly place: SocketPlace;
   readonly spec: InstanceSpec;
+}
+
+/** An instance that cannot run yet, and why. */
+interface Waiting {
+  readonly ok: false;
+  readonly config: InstanceConfig;
+  readonly reason: string;
 }
 
 export class VrrpEngine {
   readonly lateness = new LatenessHistogram();
   readonly #ports: VrrpEnginePorts;
   readonly #log: Logger;
+  readonly #host: HostView;
   readonly #sockets: SocketRegistry;
   readonly #groups: SyncGroupSet;
   readonly #byName = new Map<string, VrrpInstance>();
-  /** What each instance's socket delivers to (detached when the instance goes). */
-  readonly #receivers = new Map<VrrpInstance, AdvertReceiver>();
-  readonly #links = new Map<string, LinkState>();
+  /** Where each running instance is, and what its socket delivers to. */
+  readonly #running = new Map<VrrpInstance, { config: InstanceConfig; receiver: AdvertReceiver }>();
+  readonly #waiting = new Map<string, Waiting>();
   #model: Model;
   #trackers: TrackerRunner | undefined;
-  #unsubscribe: () => void = () => {};
+  #serial: Promise<unknown> = Promise.resolve();
+  #retryQueued = false;
+  #stopped = false;
+  readonly #unsubscribe: Array<() => void> = [];
 
   private constructor(model: Model, ports: VrrpEnginePorts) {
     this.#model = model;
     this.#ports = ports;
     this.#log = ports.log;
+    this.#host = new HostView(ports.rtnl);
     this.#sockets = new SocketRegistry(ports.sockets);
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
   }
 
-  /** Prepare every instance (nothing runs if one cannot be), then start them all. */
+  /** Start every instance that can run now; the others wait for their interface or address. */
   static async start(model: Model, ports: VrrpEnginePorts): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
-    const prepared: Prepared[] = [];
-    for (const mi of model.vrrpInstances) prepared.push(await e.#prepare(mi, model));
-    const started = prepared.map((p) => e.#register(p));
-    e.#groups.configure(model, false);
-    e.#unsubscribe = ports.rtnl.onLinkEvent((ev) => e.#onLink(ev));
-    await e.#startAll(started);
-    e.#trackers = await e.#runTrackers();
+    // subscribed first, so no change between a lookup and the subscription is missed
+    e.#unsubscribe.push(
+      ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
+      ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
+    );
+    await e.#exclusive(async () => {
+      const started: VrrpInstance[] = [];
+      for (const mi of model.vrrpInstances) {
+        const p = await e.#prepare(mi, model);
+        if (p.ok) started.push(e.#register(p));
+        else e.#wait(p);
+      }
+      e.#groups.configure(model, false);
+      await e.#startAll(started);
+      e.#trackers = await e.#runTrackers();
+    });
     return e;
   }
 
@@ -72,25 +97,36 @@ export class VrrpEngine {
     return this.#model;
   }
 
+  /** Instances waiting for their interface or source address, with the reason. */
+  get waiting(): ReadonlyMap<string, string> {
+    return new Map([...this.#waiting].map(([n, w]) => [n, w.reason]));
+  }
+
   /**
    * Apply a new model as a desired-state diff (reload-plan.ts). Every new or changed instance is
-   * prepared before anything changes, so a failure (an interface that does not exist, a VRID
-   * conflict) throws and leaves the running setup as it was.
+   * prepared before anything changes, so a failure (a VRID conflict, a netlink error) throws and
+   * leaves the running setup as it was. An instance whose interface or address is missing waits.
    */
-  async reload(next: Model): Promise<VrrpReloadPlan> {
+  reload(next: Model): Promise<VrrpReloadPlan> {
+    return this.#exclusive(() => this.#reload(next));
+  }
+
+  async #reload(next: Model): Promise<VrrpReloadPlan> {
     const plan = planVrrpReload(this.#model, next);
     if (plan.conflicts.length > 0) throw new Error(plan.conflicts.join('; '));
     if (plan.empty) {
       this.#model = next;
       return plan;
     }
-    const prepared = new Map<string, Prepared>();
+    const prepared = new Map<string, Prepared | Waiting>();
     const byName = new Map(next.vrrpInstances.map((m) => [m.name, m]));
     for (const name of [...plan.added, ...plan.carried, ...plan.replaced]) {
       const mi = byName.get(name);
       if (mi) prepared.set(name, await this.#prepare(mi, next));
     }
-    const leaving = [...plan.removed, ...plan.replaced]
+    for (const name of [...plan.removed, ...prepared.keys()]) this.#waiting.delete(name);
+    // leaving: removed and replaced instances, and carried ones that cannot run any more
+    const leaving = [...plan.removed, ...plan.replaced, ...plan.carried.filter((n) => !prepared.get(n)?.ok)]
       .map((n) => this.#byName.get(n))
       .filter((i): i is VrrpInstance => i !== undefined);
     this.#trackers?.stop();
@@ -98,14 +134,12 @@ export class VrrpEngine {
     try {
       for (const inst of leaving) this.#unregister(inst);
       await Promise.all(leaving.map((i) => i.shutdown()));
-      for (const name of plan.carried) {
-        const p = prepared.get(name);
-        if (p) this.#byName.get(name)?.reconfigure(p.spec);
-      }
       const started: VrrpInstance[] = [];
-      for (const name of [...plan.added, ...plan.replaced]) {
-        const p = prepared.get(name);
-        if (p) started.push(this.#register(p));
+      for (const [name, p] of prepared) {
+        const running = this.#byName.get(name);
+        if (!p.ok) this.#wait(p);
+        else if (running) this.#carry(running, p);
+        else started.push(this.#register(p));
       }
       this.#model = next;
       this.#groups.configure(next, true);
@@ -120,7 +154,9 @@ export class VrrpEngine {
 
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
   async stop(): Promise<void> {
-    this.#unsubscribe();
+    this.#stopped = true;
+    await this.#serial;
+    for (const u of this.#unsubscribe.splice(0)) u();
     this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
     this.#sockets.closeAll();
@@ -132,6 +168,7 @@ export class VrrpEngine {
   snapshot(): object {
     return {
       instances: this.instances.map((i) => i.snapshot()),
+      waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
       notify: this.#ports.notifier.counters,
@@ -139,25 +176,28 @@ export class VrrpEngine {
     };
   }
 
-  async #link(name: string): Promise<LinkState> {
-    let l = this.#links.get(name);
-    if (!l) {
-      const info = await this.#ports.rtnl.getLink(name);
-      if (!info) throw new Error(`interface ${name} not found`);
-      l = { ifindex: info.ifindex, mac: info.mac, up: info.up };
-      this.#links.set(name, l);
-    }
-    return l;
+  /** Run changes to the set of instances one at a time. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(fn, fn);
+    this.#serial = run.catch(() => undefined);
+    return run;
   }
 
   /** Resolve what an instance needs from the host (no effect on running instances). */
-  async #prepare(mi: InstanceConfig, m: Model): Promise<Prepared> {
-    const link = await this.#link(mi.interface);
-    const source = sourceAddress(mi, await this.#ports.rtnl.listAddresses(link.ifindex));
-    if (!source) throw new Error(`instance ${mi.name}: no ${mi.family} source address on ${mi.interface}`);
+  async #prepare(mi: InstanceConfig, m: Model): Promise<Prepared | Waiting> {
+    const link = await this.#host.link(mi.interface);
+    if (!link) return { ok: false, config: mi, reason: `interface ${mi.interface} does not exist` };
+    const source = sourceAddress(mi, await this.#host.addresses(link.ifindex));
+    if (!source)
+      return { ok: false, config: mi, reason: `no usable ${mi.family} source address on ${mi.interface}` };
     const ifindexes = new Map<string, number>([[mi.interface, link.ifindex]]);
-    for (const v of mi.vips)
-      if (!ifindexes.has(v.dev)) ifindexes.set(v.dev, (await this.#link(v.dev)).ifindex);
+    for (const v of mi.vips) {
+      if (ifindexes.has(v.dev)) continue;
+      const dev = await this.#host.link(v.dev);
+      if (!dev)
+        return { ok: false, config: mi, reason: `interface ${v.dev} (of VIP ${v.address}) does not exist` };
+      ifindexes.set(v.dev, dev.ifindex);
+    }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
       source,
@@ -165,11 +205,20 @@ export class VrrpEngine {
       router: this.#ports.host.ipv6Forwarding(mi.interface),
     });
     const group = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;
-    return {
-      config: mi,
-      place: { family: mi.family, ifname: mi.interface, ifindex: link.ifindex, group },
-      spec,
-    };
+    const place = { family: mi.family, ifname: mi.interface, ifindex: link.ifindex, group };
+    return { ok: true, config: mi, place, spec };
+  }
+
+  #wait(w: Waiting): void {
+    const before = this.#waiting.get(w.config.name);
+    this.#waiting.set(w.config.name, w);
+    if (before?.reason === w.reason) return;
+    const { file, line } = w.config.loc;
+    this.#log.warn('instance waits: it starts once this is resolved', {
+      instance: w.config.name,
+      reason: w.reason,
+      at: `${file}:${line}`,
+    });
   }
 
   /** Open the sockets of a prepared instance and create it (not started yet). */
@@ -193,15 +242,22 @@ export class VrrpEngine {
       ...(this.#ports.defer ? { defer: this.#ports.defer } : {}),
     });
     holder.inst = inst;
-    this.#receivers.set(inst, receiver);
+    this.#running.set(inst, { config: p.config, receiver });
     this.#byName.set(inst.name, inst);
     return inst;
   }
 
+  /** A running instance takes a new spec in place (reload, a new source address). */
+  #carry(inst: VrrpInstance, p: Prepared): void {
+    const r = this.#running.get(inst);
+    if (r) this.#running.set(inst, { ...r, config: p.config });
+    inst.reconfigure(p.spec);
+  }
+
   #unregister(inst: VrrpInstance): void {
-    const r = this.#receivers.get(inst);
-    if (r) this.#sockets.detach(r);
-    this.#receivers.delete(inst);
+    const r = this.#running.get(inst);
+    if (r) this.#sockets.detach(r.receiver);
+    this.#running.delete(inst);
     this.#byName.delete(inst.name);
   }
 
@@ -209,13 +265,10 @@ export class VrrpEngine {
   async #startAll(list: readonly VrrpInstance[]): Promise<void> {
     for (const inst of list) await inst.start();
     for (const inst of list) {
-      const l = this.#links.get(this.#interfaceOf(inst.name) ?? '');
+      const config = this.#running.get(inst)?.config;
+      const l = config && this.#host.linkNamed(config.interface);
       if (l && !l.up) inst.link(false);
     }
-  }
-
-  #interfaceOf(name: string): string | undefined {
-    return this.#model.vrrpInstances.find((x) => x.name === name)?.interface;
   }
 
   /** The model's trackers: scripts and track files run, tracked interfaces get their current state. */
@@ -233,10 +286,68 @@ export class VrrpEngine {
 
   #onLink(e: LinkEvent): void {
     if (e.name) this.#trackers?.link(e.name, e.up && !e.deleted);
-    for (const [name, l] of this.#links) {
-      if (l.ifindex !== e.ifindex) continue;
-      l.up = e.up && !e.deleted;
-      for (const inst of this.instances) if (this.#interfaceOf(inst.name) === name) inst.link(l.up);
+    if (this.#host.onLink(e)) this.#recheck(e.ifindex);
+    this.#retryWaiting();
+  }
+
+  #onAddress(e: AddrEvent): void {
+    this.#host.onAddress(e);
+    if (e.type === 'del') for (const inst of this.instances) inst.addressRemoved(e.addr);
+    this.#recheck(e.addr.ifindex);
+    this.#retryWaiting();
+  }
+
+  /**
+   * After a change on interface `ifindex`: each instance there is usable while its link is up and
+   * it has a source address; a new source address is taken over in place.
+   */
+  #recheck(ifindex: number): void {
+    for (const [inst, { config }] of this.#running) {
+      const link = this.#host.linkNamed(config.interface);
+      if (link?.ifindex !== ifindex) continue;
+      void this.#host.addresses(ifindex).then((addrs) => {
+        if (this.#running.get(inst)?.config !== config) return; // reloaded meanwhile
+        const source = sourceAddress(config, addrs);
+        if (source !== undefined && source !== inst.spec.source) {
+          this.#log.info('source address changed', {
+            instance: inst.name,
+            from: inst.spec.source,
+            to: source,
+          });
+          inst.reconfigure({
+            ...inst.spec,
+            source,
+            machine: { ...inst.spec.machine, primaryAddress: source },
+          });
+        }
+        inst.link(link.up && source !== undefined);
+      });
     }
+  }
+
+  /** Try the waiting instances again (after any link or address change), one pass at a time. */
+  #retryWaiting(): void {
+    if (this.#waiting.size === 0 || this.#retryQueued || this.#stopped) return;
+    this.#retryQueued = true;
+    void this.#exclusive(async () => {
+      this.#retryQueued = false;
+      if (this.#stopped) return;
+      const started: VrrpInstance[] = [];
+      for (const w of [...this.#waiting.values()]) {
+        const p = await this.#prepare(w.config, this.#model);
+        if (!p.ok) {
+          this.#wait(p);
+          continue;
+        }
+        this.#waiting.delete(w.config.name);
+        this.#log.info('instance no longer waits: starting', { instance: w.config.name });
+        started.push(this.#register(p));
+      }
+      if (started.length === 0) return;
+      this.#trackers?.stop();
+      this.#groups.configure(this.#model, true);
+      await this.#startAll(started);
+      this.#trackers = await this.#runTrackers();
+    }).catch((e: unknown) => this.#log.error('cannot start a waiting instance', { error: String(e) }));
   }
 }

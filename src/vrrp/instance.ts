@@ -125,6 +125,15 @@ export interface InstanceSpec {
   readonly trackers?: readonly TrackerSpec[];
 }
 
+/** Identity of a VIP on an interface (what the instance added, and what an address event names). */
+function vipKey(v: {
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly ifindex: number;
+}): string {
+  return `${v.ifindex}|${v.address}/${v.prefixLen}`;
+}
+
 /** How early the Master_Down timer wakes to finish the wait on the event loop. */
 export const SPIN_EARLY_MS = 1.5;
 
@@ -135,6 +144,8 @@ export class VrrpInstance {
   readonly stats: VrrpStats = newStats();
   /** Errors carrying out actions (send failures, netlink failures). */
   readonly errors = { advertSend: 0, garpSend: 0, vip: 0 };
+  /** VIPs removed from outside while MASTER, and added back. */
+  vipsRestored = 0;
   private timer: TimerHandle | undefined;
   private timerAt = 0;
   private spinning = false;
@@ -244,7 +255,7 @@ export class VrrpInstance {
    * ones. Trackers whose specs are unchanged keep their observations.
    */
   reconfigure(spec: InstanceSpec): void {
-    const keyOf = (v: AddrSpec) => `${v.ifindex}|${v.address}/${v.prefixLen}`;
+    const keyOf = vipKey;
     const oldKeys = new Set(this.spec.vips.map(keyOf));
     const newKeys = new Set(spec.vips.map(keyOf));
     const gone = this.spec.vips.filter((v) => !newKeys.has(keyOf(v)));
@@ -274,6 +285,34 @@ export class VrrpInstance {
       if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
         this.feed({ type: 'tracking', delta, fault });
     }
+  }
+
+  /**
+   * The kernel says an address is gone (RTM_DELADDR). When it is a VIP this instance holds it no
+   * longer does; as MASTER, while the VIP is still configured, it is added back and announced
+   * (GARP/NA) at once, logged and counted: an operator's `ip addr del` must not leave a master
+   * advertising for an address it does not have. Deletions of its own are not restored (it is no
+   * longer MASTER, or no longer has the VIP configured, when it deletes one).
+   */
+  addressRemoved(a: {
+    readonly address: string;
+    readonly prefixLen: number;
+    readonly ifindex: number;
+  }): void {
+    const key = vipKey(a);
+    if (!this.added.delete(key)) return;
+    const v = this.spec.vips.find((x) => vipKey(x) === key);
+    if (this.st.name !== 'master' || !v) return;
+    this.vipsRestored++;
+    this.log.warn('VIP removed from outside while MASTER: adding it back', {
+      vip: `${v.address}/${v.prefixLen}`,
+      restored: this.vipsRestored,
+    });
+    this.queueVips('add', [v]);
+    const repeat = this.spec.machine.garp.masterRepeat;
+    this.vipChain = this.vipChain.then(() => {
+      if (this.st.name === 'master') this.sendGarp(repeat, [v]);
+    });
   }
 
   /** Wait for queued VIP changes (tests). */
@@ -391,7 +430,7 @@ export class VrrpInstance {
   private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.spec.vips): void {
     this.vipChain = this.vipChain.then(async () => {
       for (const v of vips) {
-        const key = `${v.ifindex}|${v.address}/${v.prefixLen}`;
+        const key = vipKey(v);
         try {
           if (op === 'add') {
             const r = await this.deps.rtnl.addAddress(v);
@@ -476,6 +515,7 @@ export class VrrpInstance {
       masterSrc: this.st.masterSrc ?? null,
       transitions: this.transitions,
       vipsHeld: [...this.added],
+      vipsRestored: this.vipsRestored,
       stats: this.stats,
       errors: this.errors,
     };

@@ -5,7 +5,7 @@
  * recording notifier and tracker runner, and a FakeClock. The engine then runs without root.
  */
 import { silentLogger, type Logger } from '../../src/core/log.js';
-import type { AddrEntry, AddrSpec, LinkEvent, LinkInfo, Rtnl } from '../../src/netlink/rtnl.js';
+import type { AddrEntry, AddrEvent, AddrSpec, LinkEvent, LinkInfo, Rtnl } from '../../src/netlink/rtnl.js';
 import type { NotifyState, NotifyTarget } from '../../src/vrrp/notify.js';
 import { decodeAdvert } from '../../src/vrrp/packet.js';
 import type { ReceivedAdvert, TrackerRunner, TrackerTarget, VrrpEnginePorts } from '../../src/vrrp/ports.js';
@@ -19,27 +19,57 @@ export interface SentAdvert {
   readonly priority: number;
 }
 
-/** Interfaces, their addresses and link events, as rtnetlink would show them. */
+/**
+ * Interfaces, their addresses and link and address events, as rtnetlink would show them: every
+ * address change, the engine's own included, is announced to the listeners a moment later, as the
+ * kernel does.
+ */
 export class FakeHost implements Rtnl {
   readonly links = new Map<string, LinkInfo>();
   readonly addrs: AddrEntry[] = [];
   readonly log: string[] = [];
   readonly #listeners = new Set<(e: LinkEvent) => void>();
+  readonly #addrListeners = new Set<(e: AddrEvent) => void>();
 
-  addLink(name: string, ifindex: number, address?: string, up = true): this {
-    this.links.set(name, {
-      ifindex,
-      name,
-      mac: `02:00:00:00:00:${ifindex.toString(16).padStart(2, '0')}`,
-      up,
-    });
-    if (address)
-      this.#put({ family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen: 24, ifindex });
+  /** An interface (and an address on it); announced when `announce` (a hot-plugged interface). */
+  addLink(name: string, ifindex: number, address?: string, up = true, announce = false): this {
+    const link = { ifindex, name, mac: `02:00:00:00:00:${ifindex.toString(16).padStart(2, '0')}`, up };
+    this.links.set(name, link);
+    if (announce) this.#linkChanged(link);
+    if (address) this.putAddress(name, address, announce);
     return this;
   }
 
-  #put(a: AddrSpec): void {
-    this.addrs.push({ ...a, scope: 0, label: a.label, secondary: false, tentative: false });
+  /** An address appears on an interface (DHCP, ifup), announced when `announce`. */
+  putAddress(ifname: string, address: string, announce = true): void {
+    const ifindex = this.links.get(ifname)?.ifindex ?? 0;
+    this.#put(
+      { family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen: 24, ifindex },
+      announce,
+    );
+  }
+
+  /** `ip addr del` by someone else. */
+  removeAddress(address: string): void {
+    const i = this.addrs.findIndex((a) => a.address === address);
+    const gone = i >= 0 ? this.addrs.splice(i, 1)[0] : undefined;
+    if (gone) this.#addrChanged('del', gone);
+  }
+
+  #put(a: AddrSpec, announce: boolean): void {
+    const e: AddrEntry = { ...a, scope: 0, label: a.label, secondary: false, tentative: false };
+    this.addrs.push(e);
+    if (announce) this.#addrChanged('new', e);
+  }
+
+  #addrChanged(type: 'new' | 'del', addr: AddrEntry): void {
+    queueMicrotask(() => {
+      for (const cb of this.#addrListeners) cb({ type, addr });
+    });
+  }
+
+  #linkChanged(l: LinkInfo, deleted = false): void {
+    for (const cb of this.#listeners) cb({ ...l, deleted });
   }
 
   has(address: string): boolean {
@@ -51,21 +81,22 @@ export class FakeHost implements Rtnl {
     if (!l) return;
     const next = { ...l, up };
     this.links.set(name, next);
-    for (const cb of this.#listeners) cb({ ...next, deleted: false });
+    this.#linkChanged(next);
   }
 
   addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     this.log.push(`add ${a.address}`);
     if (this.has(a.address)) return Promise.resolve('exists');
-    this.#put(a);
+    this.#put(a, true);
     return Promise.resolve('added');
   }
 
   delAddress(a: AddrSpec): Promise<'deleted' | 'absent'> {
     this.log.push(`del ${a.address}`);
     const i = this.addrs.findIndex((x) => x.address === a.address && x.ifindex === a.ifindex);
-    if (i < 0) return Promise.resolve('absent');
-    this.addrs.splice(i, 1);
+    const gone = this.addrs.splice(i, 1)[0];
+    if (i < 0 || !gone) return Promise.resolve('absent');
+    this.#addrChanged('del', gone);
     return Promise.resolve('deleted');
   }
 
@@ -82,8 +113,14 @@ export class FakeHost implements Rtnl {
     return () => this.#listeners.delete(cb);
   }
 
+  onAddressEvent(cb: (e: AddrEvent) => void): () => void {
+    this.#addrListeners.add(cb);
+    return () => this.#addrListeners.delete(cb);
+  }
+
   close(): void {
     this.#listeners.clear();
+    this.#addrListeners.clear();
   }
 }
 

@@ -191,18 +191,16 @@ test("reload: a change in a sync group's trackers reaches its members even when 
   t.is(stateOf(e, 'VI_1')?.name, 'master');
 });
 
-test('reload that cannot be prepared (an interface that does not exist) throws and changes nothing', async (t) => {
+test('reload that cannot be applied (a VRID conflict) throws and changes nothing', async (t) => {
   const w = fakeVrrpWorld();
   const a: Inst = { name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] };
   const m = conf(a);
   const e = await started(w, m);
   const from = w.sent.length;
-  await t.throwsAsync(
-    () => e.reload(conf(a, { name: 'VI_9', iface: 'eth9', vrid: 59, vips: ['10.9.0.1'] })),
-    {
-      message: /interface eth9 not found/,
-    },
-  );
+  const next = conf(a, { name: 'VI_2', vrid: 52, vips: ['10.0.0.102'] });
+  const second = next.vrrpInstances[1];
+  if (second) second.vrid = 51; // validation refuses this in a file; the engine refuses it too
+  await t.throwsAsync(() => e.reload(next), { message: /VRID 51 is in use by VI_1/ });
   t.is(e.model, m);
   t.deepEqual(
     e.instances.map((i) => i.name),
@@ -211,6 +209,95 @@ test('reload that cannot be prepared (an interface that does not exist) throws a
   t.is(stateOf(e, 'VI_1')?.name, 'master');
   w.clock.advance(200);
   t.false(w.sent.slice(from).some((x) => x.priority === 0));
+});
+
+test('boot order: an instance whose interface does not exist yet waits while the others run, and starts when it appears', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(
+    w,
+    conf(
+      { name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] },
+      { name: 'VI_2', iface: 'eth1', vrid: 61, vips: ['10.1.0.100'] },
+    ),
+  );
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  t.deepEqual([...e.waiting], [['VI_2', 'interface eth1 does not exist']]);
+  w.host.addLink('eth1', 3, '10.1.0.2', true, true);
+  await settle();
+  t.deepEqual([...e.waiting], []);
+  t.is(stateOf(e, 'VI_2')?.name, 'backup');
+  w.clock.advance(400);
+  await settle();
+  t.is(stateOf(e, 'VI_2')?.name, 'master');
+  t.true(w.host.has('10.1.0.100'));
+});
+
+test('boot order: an instance whose interface has no address yet waits, and starts when the address appears (DHCP)', async (t) => {
+  const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, '10.0.0.2').addLink('eth1', 3) });
+  const e = await started(
+    w,
+    conf(
+      { name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] },
+      { name: 'VI_2', iface: 'eth1', vrid: 61, vips: ['10.1.0.100'] },
+    ),
+  );
+  t.deepEqual([...e.waiting], [['VI_2', 'no usable inet source address on eth1']]);
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  w.host.putAddress('eth1', '10.1.0.2');
+  await settle();
+  w.clock.advance(400);
+  await settle();
+  t.is(stateOf(e, 'VI_2')?.name, 'master');
+  t.true(w.sent.some((a) => a.vrid === 61 && a.ifname === 'eth1'));
+});
+
+test('a VIP removed from outside while MASTER is added back and announced at once, and counted', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100', '10.0.0.101'] }));
+  const frames = w.frames.length;
+  w.host.removeAddress('10.0.0.101');
+  await settle();
+  t.true(w.host.has('10.0.0.101'), 'added back');
+  t.is(w.frames.length - frames, 5, 'one GARP burst (garp_master_repeat 5), for that VIP only');
+  const snap = e.snapshot() as { instances: Array<{ vipsRestored: number; vipsHeld: string[] }> };
+  t.is(snap.instances[0]?.vipsRestored, 1);
+  t.deepEqual(snap.instances[0]?.vipsHeld.sort(), ['2|10.0.0.100/32', '2|10.0.0.101/32']);
+});
+
+test('the engine never restores a VIP it removed itself (a reload dropping it, a stop)', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));
+  await e.reload(conf({ name: 'VI_1', vrid: 51, vips: [] }));
+  await settle();
+  t.false(w.host.has('10.0.0.100'), 'removed by the reload and not restored');
+  await e.stop();
+  t.is((e.snapshot() as { instances: unknown[] }).instances.length, 1);
+  t.false(w.host.has('10.0.0.100'));
+});
+
+test('the source address lost: FAULT; back: the instance runs again', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));
+  w.host.removeAddress('10.0.0.2');
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'fault');
+  t.false(w.host.has('10.0.0.100'), 'a FAULT instance releases its VIP');
+  w.host.putAddress('eth0', '10.0.0.2');
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'backup');
+  w.clock.advance(400);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+});
+
+test('a new source address (DHCP renumbering) is taken over in place: adverts come from it', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));
+  w.host.putAddress('eth0', '10.0.0.7');
+  w.host.removeAddress('10.0.0.2');
+  await settle();
+  t.is(e.instances[0]?.spec.source, '10.0.0.7');
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
 });
 
 test('stop: every instance releases with a priority-0 advert and its VIPs are removed', async (t) => {

@@ -55,4 +55,7 @@ static inline napi_value make_int(napi_env env, int64_t n) {
 /* Registers the TCP check engine's functions on the addon's exports (tcp_check_engine.c). */
 int tcp_engine_register(napi_env env, napi_value exports);
 
+/* Registers the process-control functions (process_control.c). */
+int process_control_register(napi_env env, napi_value exports);
+
 #endif

@@ -13,6 +13,7 @@ const commands: Record<string, { module: string; summary: string }> = {
   ipvs: { module: './commands/ipvs.js', summary: 'list, save, restore and edit the IPVS table (ipvsadm)' },
   real: { module: './commands/real.js', summary: 'drain or enable a real server at run time' },
   status: { module: './commands/status.js', summary: 'show instances, virtual and real servers' },
+  reload: { module: './commands/reload.js', summary: 'reload the running daemon and wait for the outcome' },
 };
 
 function usage(): string {

@@ -21,6 +21,8 @@ export const ErrorCodes = {
   LVSD_E_SCRIPT: 'a notify or check script could not be run',
   LVSD_E_CHECK: 'a health check could not be set up',
   LVSD_E_CONTROL: 'the control socket request failed',
+  LVSD_E_RUNNING: 'another lvsd process already runs on this run directory',
+  LVSD_E_UNSAFE_PATH: 'a directory or file lvsd uses could be changed by another user',
   LVSD_E_FULLNAT: 'the FULLNAT nftables rules or sysctl could not be applied',
   LVSD_E_INTERNAL: 'a bug in lvsd: an invariant did not hold',
 } as const;

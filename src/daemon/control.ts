@@ -2,16 +2,22 @@
 /**
  * The daemon's control socket: a unix stream socket (default `$LVSD_RUN_DIR/lvsd.sock`,
  * [/run/lvsd/lvsd.sock]) carrying one JSON request line and one JSON reply line per connection.
- * Requests: `{ "cmd": "drain" | "enable", "vs": "...", "rs": "..." }`, `{ "cmd": "status" }`.
+ * Requests: `{ "cmd": "drain" | "enable", "vs": "...", "rs": "..." }`, `{ "cmd": "status" }`,
+ * `{ "cmd": "reload" }` (the supervisor's socket). The socket file is removed at close only when it
+ * is still this server's (a newer process may have replaced it).
  * Replies: `{ "ok": true, "result": ... }` or `{ "ok": false, "error": "...", "code": "LVSD_E_..." }`.
  */
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { isLvsdError, LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
+/** What the workers' sockets take (`vrrp.sock`, `lvsd.sock`). */
 export type ControlRequest = { cmd: 'drain' | 'enable'; vs: string; rs: string } | { cmd: 'status' };
+
+/** What the supervisor's socket takes (`supervisor.sock`). */
+export type SupervisorRequest = { cmd: 'status' } | { cmd: 'reload' };
 
 export type ControlReply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
 
@@ -24,15 +30,21 @@ export function defaultControlPath(): string {
   return process.env['LVSD_CONTROL_SOCKET'] ?? join(process.env['LVSD_RUN_DIR'] ?? '/run/lvsd', 'lvsd.sock');
 }
 
-function parseRequest(line: string): ControlRequest | undefined {
-  let v: unknown;
+/** A request line as an object, or undefined when it is not JSON of an object. */
+function requestObject(line: string): Record<string, unknown> | undefined {
   try {
-    v = JSON.parse(line);
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const o = v as Record<string, unknown>;
+}
+
+export function parseSupervisorRequest(o: Record<string, unknown>): SupervisorRequest | undefined {
+  return o['cmd'] === 'status' || o['cmd'] === 'reload' ? { cmd: o['cmd'] } : undefined;
+}
+
+function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'status') return { cmd: 'status' };
   if (
     (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
@@ -49,10 +61,20 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-/** Listen on `path` (a stale socket file is replaced; mode 0600). */
-export async function startControlServer(
+/** A worker's control socket on `path` (see serveRequests). */
+export function startControlServer(
   path: string,
   handler: ControlHandler,
+  log: Logger,
+): Promise<ControlServer> {
+  return serveRequests(path, parseRequest, handler, log);
+}
+
+/** Listen on `path` for requests `parse` accepts (a stale socket file is replaced; mode 0600). */
+export async function serveRequests<R extends { cmd: string }>(
+  path: string,
+  parse: (o: Record<string, unknown>) => R | undefined,
+  handler: (req: R) => Promise<unknown>,
   log: Logger,
 ): Promise<ControlServer> {
   mkdirSync(dirname(path), { recursive: true });
@@ -72,7 +94,8 @@ export async function startControlServer(
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       conn.removeAllListeners('data');
-      const req = parseRequest(buf.slice(0, nl));
+      const o = requestObject(buf.slice(0, nl));
+      const req = o && parse(o);
       if (!req) return reply({ ok: false, error: 'malformed request', code: 'LVSD_E_CONTROL' });
       handler(req).then(
         (result) => reply(result === undefined ? { ok: true } : { ok: true, result }),
@@ -91,12 +114,17 @@ export async function startControlServer(
     });
   });
   chmodSync(path, 0o600);
+  const ino = statSync(path).ino;
   return {
     path,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          rmSync(path, { force: true });
+          try {
+            if (statSync(path).ino === ino) rmSync(path, { force: true });
+          } catch {
+            // already gone
+          }
           resolve();
         });
       }),
@@ -104,7 +132,11 @@ export async function startControlServer(
 }
 
 /** Send one request and wait for the reply (client side, used by `lvsd real`). */
-export function controlRequest(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlReply> {
+export function controlRequest(
+  path: string,
+  req: ControlRequest | SupervisorRequest,
+  timeoutMs = 10_000,
+): Promise<ControlReply> {
   return new Promise((resolve, reject) => {
     const conn = net.connect(path);
     let buf = '';

@@ -7,7 +7,8 @@
  * workers always run the same configuration. keepalived keeps a copy of its config for the same
  * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
@@ -16,7 +17,12 @@ export interface LoadedRunConfig {
   diagnostics: Diagnostic[];
 }
 
-export async function loadRunConfig(opts: RunOptions): Promise<LoadedRunConfig> {
+/**
+ * The configuration to run: the validated Model when the supervisor gave one; else the file,
+ * parsed here (at start) or, with `offLoop` (a reload), in a child process so a hostile file never
+ * blocks this event loop (validate-config.ts).
+ */
+export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<LoadedRunConfig> {
   if (opts.modelFile !== undefined) {
     try {
       return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
@@ -36,14 +42,17 @@ export async function loadRunConfig(opts: RunOptions): Promise<LoadedRunConfig> 
       };
     }
   }
+  if (offLoop) {
+    const { validateConfigInChild } = await import('./validate-config.js');
+    return validateConfigInChild({ configFile: opts.configFile, configId: opts.configId });
+  }
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
   const { loadConfig } = await import('../config/load.js');
   return loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
 }
 
-/** Write the Model for the workers; readers never see a half-written file. */
-export async function writeModelFile(path: string, model: Model): Promise<void> {
-  await writeFile(`${path}.tmp`, JSON.stringify(model), { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+/** Write the Model for the workers (0600: it holds auth_pass); readers never see a half-written file. */
+export function writeModelFile(path: string, model: Model): void {
+  writeFileAtomic(path, JSON.stringify(model), 0o600);
 }

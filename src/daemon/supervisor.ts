@@ -1,26 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run`: the supervisor. It validates the config, forks the VRRP worker and the LVS worker
- * (`lvsd run --vrrp-only` / `--check-only`) so no health check or netlink dump can delay a VRRP timer,
- * restarts a crashed worker with backoff, and owns the systemd protocol: READY once every worker is
- * up, RELOADING/READY around SIGHUP, STOPPING on SIGTERM, WATCHDOG pings while workers live.
- * SIGHUP re-validates first: a config that fails validation is reported and nothing is signalled,
- * so the config in force stays in force. Workers get the validated Model (`--model`), so a worker
- * restarted after a crash runs the configuration in force even when the file on disk is broken.
+ * The supervisor's workers: it forks them (`lvsd run --vrrp-only` / `--check-only`), restarts a
+ * crashed one with backoff and gives up on a crash loop (restart-policy.ts), forwards signals,
+ * carries a reload to each worker and collects its answer, and feeds the systemd watchdog only
+ * while every running worker answers a ping from its own event loop (a hung or SIGSTOPped worker
+ * stops the pings, and systemd restarts the service). Workers die with it (PR_SET_PDEATHSIG, set by
+ * each worker from `LVSD_SUPERVISOR_PID`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { RunOptions } from './run-options.js';
 import type { Logger } from '../core/log.js';
-import { formatDiagnostic, loadConfig } from '../config/load.js';
 import { monotonicClock } from './clock.js';
-import { createLogger } from './logger.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
-import { writeModelFile } from './run-config.js';
 import { sdNotify, type SdState } from './systemd.js';
-import { isWorkerMessage } from './worker-ipc.js';
+import { isWorkerMessage, type SupervisorMessage } from './worker-ipc.js';
 
 export interface WorkerSpec {
   name: string;
@@ -36,6 +28,19 @@ export interface SupervisorOptions {
   notify?: (states: SdState[]) => void;
   /** How long a stopping worker gets before SIGKILL. */
   stopTimeoutMs?: number;
+  /** How long a worker gets to answer a reload. @default 120000 */
+  reloadTimeoutMs?: number;
+  /** Called once when a worker crash-loops; the supervisor has stopped the others by then. */
+  onGiveUp?: (worker: string) => void;
+  /** systemd's WATCHDOG_USEC (0 = no watchdog). @default from the environment */
+  watchdogUsec?: number;
+}
+
+/** A worker's answer to a reload. */
+export interface WorkerReload {
+  readonly worker: string;
+  readonly ok: boolean;
+  readonly error?: string;
 }
 
 interface WorkerSlot {
@@ -46,18 +51,31 @@ interface WorkerSlot {
   startedAt: number;
   restartTimer: NodeJS.Timeout | undefined;
   restarts: number;
+  /** The last ping sent and the last pong received (ids). */
+  pinged: number;
+  ponged: number;
+  status: string | undefined;
+  reloadWaiters: Array<(r: WorkerReload) => void>;
 }
+
+/** Runtimes that accept it get --disable-sigusr1 (Node 20 does not): SIGUSR1 never opens the inspector. */
+const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
 
 export class Supervisor {
   readonly #opts: SupervisorOptions;
-  readonly #slots: WorkerSlot[];
+  #slots: WorkerSlot[];
   #stopping = false;
   #announcedReady = false;
   #watchdog: NodeJS.Timeout | undefined;
+  #pingId = 0;
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
-    this.#slots = opts.workers.map((spec) => ({
+    this.#slots = opts.workers.map((spec) => this.#slot(spec));
+  }
+
+  #slot(spec: WorkerSpec): WorkerSlot {
+    return {
       spec,
       child: undefined,
       ready: false,
@@ -65,37 +83,100 @@ export class Supervisor {
       startedAt: 0,
       restartTimer: undefined,
       restarts: 0,
-    }));
+      pinged: 0,
+      ponged: 0,
+      status: undefined,
+      reloadWaiters: [],
+    };
   }
 
   start(): void {
     for (const slot of this.#slots) this.#spawn(slot);
-    const usec = Number(process.env['WATCHDOG_USEC'] ?? 0);
+    const usec = this.#opts.watchdogUsec ?? Number(process.env['WATCHDOG_USEC'] ?? 0);
     if (usec > 0) {
-      this.#watchdog = setInterval(() => {
-        if (this.#slots.every((s) => s.child !== undefined || s.restartTimer !== undefined)) {
-          this.#notify(['WATCHDOG=1']);
-        }
-      }, usec / 2000);
+      // ping at a third of the watchdog period; feed only when every running worker answered
+      this.#watchdog = setInterval(() => this.#watchdogRound(), Math.max(50, usec / 3000));
       this.#watchdog.unref();
     }
   }
 
-  /** Per worker: is it running, has it said ready, how often was it restarted. */
-  status(): Array<{ name: string; pid: number | undefined; ready: boolean; restarts: number }> {
+  #watchdogRound(): void {
+    const running = this.#slots.filter((s) => s.child && s.ready);
+    if (running.every((s) => s.ponged === s.pinged)) this.#notify(['WATCHDOG=1']);
+    const id = ++this.#pingId;
+    for (const s of running) {
+      if (s.ponged !== s.pinged) continue; // still waiting for the last one
+      s.pinged = id;
+      this.#send(s, { type: 'ping', id });
+    }
+  }
+
+  /** Per worker: is it running, has it said ready, how often was it restarted, its last status line. */
+  status(): Array<{
+    name: string;
+    pid: number | undefined;
+    ready: boolean;
+    restarts: number;
+    status?: string;
+  }> {
     return this.#slots.map((s) => ({
       name: s.spec.name,
       pid: s.child?.pid,
       ready: s.ready,
       restarts: s.restarts,
+      ...(s.status !== undefined ? { status: s.status } : {}),
     }));
   }
 
-  /** Forward SIGHUP to every running worker. */
-  reload(): void {
-    this.#notify(['RELOADING=1']);
-    for (const s of this.#slots) s.child?.kill('SIGHUP');
-    this.#notify(['READY=1']);
+  /** Send a signal to every running worker (SIGUSR1/SIGUSR2 dumps). */
+  signal(sig: NodeJS.Signals): void {
+    for (const s of this.#slots) s.child?.kill(sig);
+  }
+
+  /**
+   * SIGHUP every running worker and collect their answers (a worker being restarted reads the new
+   * model when it starts, and counts as applied).
+   */
+  async reload(): Promise<WorkerReload[]> {
+    return Promise.all(
+      this.#slots.map((s): Promise<WorkerReload> => {
+        const child = s.child;
+        if (!child || !s.ready)
+          return Promise.resolve({
+            worker: s.spec.name,
+            ok: true,
+            error: 'not running: applied at its start',
+          });
+        return new Promise<WorkerReload>((resolve) => {
+          const timer = setTimeout(
+            () => resolve({ worker: s.spec.name, ok: false, error: 'no answer to the reload' }),
+            this.#opts.reloadTimeoutMs ?? 120_000,
+          );
+          s.reloadWaiters.push((r) => {
+            clearTimeout(timer);
+            resolve(r);
+          });
+          child.kill('SIGHUP');
+        });
+      }),
+    );
+  }
+
+  /** Start workers the configuration now needs and stop those it no longer needs. */
+  async setWorkers(specs: readonly WorkerSpec[]): Promise<{ started: string[]; stopped: string[] }> {
+    const want = new Set(specs.map((s) => s.name));
+    const leaving = this.#slots.filter((s) => !want.has(s.spec.name));
+    this.#slots = this.#slots.filter((s) => want.has(s.spec.name));
+    await Promise.all(leaving.map((s) => this.#stopSlot(s)));
+    const started: string[] = [];
+    for (const spec of specs) {
+      if (this.#slots.some((s) => s.spec.name === spec.name)) continue;
+      const slot = this.#slot(spec);
+      this.#slots.push(slot);
+      this.#spawn(slot);
+      started.push(spec.name);
+    }
+    return { started, stopped: leaving.map((s) => s.spec.name) };
   }
 
   /** SIGTERM every worker, SIGKILL after the timeout; resolves when all have exited. */
@@ -103,130 +184,112 @@ export class Supervisor {
     this.#stopping = true;
     this.#notify(['STOPPING=1']);
     if (this.#watchdog) clearInterval(this.#watchdog);
-    await Promise.all(
-      this.#slots.map(async (s) => {
-        if (s.restartTimer) clearTimeout(s.restartTimer);
-        const child = s.child;
-        if (!child || child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), this.#opts.stopTimeoutMs ?? 10_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(this.#slots.map((s) => this.#stopSlot(s)));
+  }
+
+  async #stopSlot(s: WorkerSlot): Promise<void> {
+    if (s.restartTimer) clearTimeout(s.restartTimer);
+    s.restartTimer = undefined;
+    const child = s.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.#opts.stopTimeoutMs ?? 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 
   #notify(states: SdState[]): void {
     (this.#opts.notify ?? ((s: SdState[]) => void sdNotify(s, this.#opts.log)))(states);
   }
 
+  #send(s: WorkerSlot, m: SupervisorMessage): void {
+    try {
+      if (s.child?.connected) s.child.send(m);
+    } catch {
+      // the worker is exiting; its exit is handled below
+    }
+  }
+
   #spawn(slot: WorkerSlot): void {
     const log = this.#opts.log.child({ worker: slot.spec.name });
     slot.restartTimer = undefined;
     slot.ready = false;
+    slot.pinged = slot.ponged = 0;
     slot.startedAt = monotonicClock.now();
     const child = fork(slot.spec.modulePath, slot.spec.args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+      env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
     });
     slot.child = child;
     log.info('worker started', { pid: child.pid });
-    child.on('message', (m: unknown) => {
-      if (!isWorkerMessage(m)) return;
-      if (m.type === 'ready') {
+    child.on('message', (m: unknown) => this.#onMessage(slot, m, log));
+    child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal, log));
+  }
+
+  #onMessage(slot: WorkerSlot, m: unknown, log: Logger): void {
+    if (!isWorkerMessage(m)) return;
+    switch (m.type) {
+      case 'ready':
         slot.ready = true;
         if (!this.#announcedReady && this.#slots.every((s) => s.ready)) {
           this.#announcedReady = true;
           log.info('all workers ready');
-          this.#notify(['READY=1', 'STATUS=running']);
+          this.#notify(['READY=1', `STATUS=${this.statusLine()}`]);
         }
-      } else if (m.type === 'reloaded') {
+        break;
+      case 'reloaded': {
         if (m.ok) log.info('worker reloaded');
         else log.error('worker kept its old config', { error: m.error });
+        const r: WorkerReload = { worker: slot.spec.name, ok: m.ok, ...(m.error ? { error: m.error } : {}) };
+        for (const w of slot.reloadWaiters.splice(0)) w(r);
+        break;
       }
-    });
-    child.on('exit', (code, signal) => {
-      slot.child = undefined;
-      slot.ready = false;
-      if (this.#stopping) return;
-      const { delayMs, crashes } = restartDelay(
-        { crashes: slot.crashes, startedAt: slot.startedAt },
-        monotonicClock.now(),
-        this.#opts.policy ?? defaultRestartPolicy,
-      );
-      slot.crashes = crashes;
-      slot.restarts++;
-      log.error('worker exited; restarting', { code, signal, delayMs });
-      slot.restartTimer = setTimeout(() => this.#spawn(slot), delayMs);
-    });
+      case 'pong':
+        if (m.id === slot.pinged) slot.ponged = m.id;
+        break;
+      case 'status':
+        slot.status = m.text;
+        if (this.#announcedReady) this.#notify([`STATUS=${this.statusLine()}`]);
+        break;
+    }
   }
-}
 
-function binPath(): string {
-  return fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
-}
+  /** systemd's STATUS= line: each worker's own summary. */
+  statusLine(): string {
+    return this.#slots
+      .map((s) => s.status ?? `${s.spec.name} ${s.child ? 'running' : 'restarting'}`)
+      .join('; ');
+  }
 
-export async function run(opts: RunOptions): Promise<number> {
-  const log = createLogger({ name: 'supervisor' });
-  const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
-  const loadOpts = opts.configId === undefined ? {} : { configId: opts.configId };
-  const loaded = await loadConfig(opts.configFile, loadOpts);
-  for (const d of loaded.diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
-  if (!loaded.model) return 1;
-  const model = loaded.model;
-  // Workers run the Model validated here, never the file on disk (src/daemon/run-config.ts).
-  const runDir = process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
-  const modelFile = join(runDir, 'model.json');
-  try {
-    mkdirSync(runDir, { recursive: true });
-    await writeModelFile(modelFile, model);
-  } catch (e) {
-    opts.io.stderr(`lvsd run: cannot write ${modelFile}: ${(e as Error).message}\n`);
-    return 1;
-  }
-  const base = ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
-  const workers: WorkerSpec[] = [];
-  if (model.vrrpInstances.length > 0) {
-    workers.push({ name: 'vrrp', modulePath: binPath(), args: [...base, '--vrrp-only'] });
-  }
-  if (model.virtualServers.length > 0) {
-    workers.push({ name: 'lvs', modulePath: binPath(), args: [...base, '--check-only'] });
-  }
-  if (workers.length === 0) {
-    opts.io.stderr(`${opts.configFile}: nothing to run: no vrrp_instance and no virtual_server\n`);
-    return 1;
-  }
-  const sup = new Supervisor({ workers, log });
-  sup.start();
-  let reloads = Promise.resolve();
-  const reload = async (): Promise<void> => {
-    const r = await loadConfig(opts.configFile, loadOpts);
-    if (!r.model) {
-      for (const d of r.diagnostics) log.error('reload refused: ' + formatDiagnostic(d));
+  #onExit(
+    slot: WorkerSlot,
+    child: ChildProcess,
+    code: number | null,
+    signal: string | null,
+    log: Logger,
+  ): void {
+    if (slot.child !== child) return;
+    slot.child = undefined;
+    slot.ready = false;
+    for (const w of slot.reloadWaiters.splice(0))
+      w({ worker: slot.spec.name, ok: false, error: 'the worker exited' });
+    if (this.#stopping || !this.#slots.includes(slot)) return;
+    const { delayMs, crashes, giveUp } = restartDelay(
+      { crashes: slot.crashes, startedAt: slot.startedAt },
+      monotonicClock.now(),
+      this.#opts.policy ?? defaultRestartPolicy,
+    );
+    slot.crashes = crashes;
+    if (giveUp) {
+      log.error('worker keeps crashing: giving up', { code, signal, crashes });
+      this.#opts.onGiveUp?.(slot.spec.name);
       return;
     }
-    if (
-      r.model.vrrpInstances.length > 0 !== model.vrrpInstances.length > 0 ||
-      r.model.virtualServers.length > 0 !== model.virtualServers.length > 0
-    ) {
-      log.warn('reload adds or removes a whole worker (VRRP or LVS part): restart lvsd to apply that');
-    }
-    await writeModelFile(modelFile, r.model);
-    log.info('reloading');
-    sup.reload();
-  };
-  process.on('SIGHUP', () => {
-    // One reload at a time, in order; a failure is logged and the running configuration stays.
-    reloads = reloads.then(reload).catch((e: unknown) => {
-      log.error('reload failed', { error: (e as Error).message });
-    });
-  });
-  return new Promise<number>((resolve) => {
-    const stop = (sig: string) => {
-      log.info('stopping', { signal: sig });
-      void sup.stop().then(() => resolve(0));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+    slot.restarts++;
+    log.error('worker exited; restarting', { code, signal, delayMs });
+    this.#notify([`STATUS=${this.statusLine()}`]);
+    slot.restartTimer = setTimeout(() => this.#spawn(slot), delayMs);
+  }
 }

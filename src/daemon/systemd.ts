@@ -6,7 +6,14 @@
 import type { Logger } from '../core/log.js';
 import { sendUnixDatagram } from '../net/raw-socket.js';
 
-export type SdState = 'READY=1' | 'RELOADING=1' | 'STOPPING=1' | 'WATCHDOG=1' | `STATUS=${string}`;
+export type SdState =
+  | 'READY=1'
+  | 'RELOADING=1'
+  | 'STOPPING=1'
+  | 'WATCHDOG=1'
+  | `STATUS=${string}`
+  | `MONOTONIC_USEC=${string}`
+  | `MAINPID=${string}`;
 
 /** Send `READY=1`, `STOPPING=1`, ... (several lines joined by \n). Returns whether it was sent. */
 export function sdNotify(

@@ -41,6 +41,11 @@ async function startVrrp(model: Model, log: Logger): Promise<WorkerEngine> {
     reload: async (next) => logReloadPlan(await engine.reload(next), log),
     stop: () => engine.stop(),
     snapshot: () => engine.snapshot(),
+    statusLine: () => {
+      const states = engine.instances.map((i) => `${i.name} ${i.state.name.toUpperCase()}`);
+      const waiting = [...engine.waiting.keys()].map((n) => `${n} WAITING`);
+      return `VRRP: ${[...states, ...waiting].join(', ') || 'no instances'}`;
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  * socket, readiness, reloads one after another, the stats dump, and the stop. What differs between
  * the workers is the `WorkerDefinition` they pass in.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -18,7 +18,9 @@ import { createLogger, type LogLevel } from './logger.js';
 import { loadRunConfig } from './run-config.js';
 import { runDirectory, type RunOptions } from './run-options.js';
 import { sdNotify } from './systemd.js';
-import { reportReady, reportReloaded } from './worker-ipc.js';
+import { secureDirectory, writeFileAtomic } from './files.js';
+import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
+import { answerPings, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
 
 /** A running engine as the worker drives it. */
 export interface WorkerEngine {
@@ -30,6 +32,22 @@ export interface WorkerEngine {
   snapshot(): object;
   /** Control requests other than `status`. */
   control?: ControlHandler;
+  /** A one-line summary for systemd's STATUS= (`VRRP: VI_1 MASTER, ...`). */
+  statusLine?(): string;
+}
+
+/** Report the engine's status line whenever it changes (checked each second: it is one string). */
+function followStatus(engine: WorkerEngine): () => void {
+  if (!engine.statusLine) return () => {};
+  let last = '';
+  const check = (): void => {
+    const line = engine.statusLine?.() ?? '';
+    if (line !== last) reportStatus((last = line));
+  };
+  check();
+  const timer = setInterval(check, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface WorkerDefinition {
@@ -55,14 +73,37 @@ export function processLogger(name: string, env: NodeJS.ProcessEnv = process.env
   });
 }
 
-/** Write `data` as JSON to `file`; readers never see a half-written dump. */
+/** Write `data` as JSON to `file` (atomic, never through a planted symlink). */
 function writeDump(file: string, data: object, log: Logger): void {
   try {
-    writeFileSync(`${file}.tmp`, JSON.stringify(data, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n', 0o640);
   } catch (e) {
     log.warn('cannot write the stats dump', { file, error: (e as Error).message });
   }
+}
+
+/**
+ * This worker's claim on the run directory: safe (0700, nobody else can change it), and held by no
+ * other process of the same role (a worker left by a killed supervisor, or a second lvsd). Its pid
+ * file, removed at exit only while it is still this process's.
+ */
+function claim(runDir: string, name: string): { release(): void } {
+  secureDirectory(runDir);
+  const lock = takeInstanceLock(runDir, name, `lvsd ${name} worker`);
+  const pidFile = join(runDir, `${name}.pid`);
+  try {
+    writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  const ino = statSync(pidFile).ino;
+  return {
+    release: () => {
+      removeOwnFile(pidFile, ino);
+      lock.release();
+    },
+  };
 }
 
 export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promise<number> {
@@ -93,14 +134,19 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     ['SIGUSR2', dump],
   ] as const;
   for (const [sig, fn] of handlers) process.on(sig, fn);
+  // A worker dies with its supervisor: SIGTERM, so it releases (priority-0 advert, VIPs removed).
+  const parent = Number(process.env['LVSD_SUPERVISOR_PID'] ?? 0);
+  if (parent > 0) dieWithParent(parent);
   // the pid file appears once the signal handlers are in place (so signals are safe to send)
-  const pidFile = join(runDir, `${def.name}.pid`);
+  let claimed: { release(): void };
   try {
-    mkdirSync(runDir, { recursive: true });
-    writeFileSync(pidFile, `${process.pid}\n`);
+    claimed = claim(runDir, def.name);
   } catch (e) {
-    opts.io.stderr(`lvsd run (${def.name}): cannot write ${pidFile}: ${(e as Error).message}\n`);
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+    opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
+    return 1;
   }
+  const stopPings = answerPings();
   let control: ControlServer | undefined;
   try {
     const { model, diagnostics } = await loadRunConfig(opts);
@@ -115,7 +161,9 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     control = await serveControl(def.name, def.controlPath(runDir), engine, log);
     reportReady();
     if (hupPending) onHup();
+    const stopStatus = followStatus(engine);
     await stopRequested;
+    stopStatus();
     sdNotify(['STOPPING=1'], log);
     await reloads;
     await control?.close();
@@ -124,7 +172,8 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     log.info('stopped');
     return 0;
   } finally {
-    rmSync(pidFile, { force: true });
+    stopPings();
+    claimed.release();
     for (const [sig, fn] of handlers) process.off(sig, fn);
   }
 }
@@ -156,7 +205,7 @@ async function serveControl(
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
 async function reloadWorker(opts: RunOptions, engine: WorkerEngine, log: Logger): Promise<void> {
   try {
-    const { model, diagnostics } = await loadRunConfig(opts);
+    const { model, diagnostics } = await loadRunConfig(opts, true);
     for (const d of diagnostics) {
       const line = formatDiagnostic(d);
       opts.io.stderr(line + '\n');

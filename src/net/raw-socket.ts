@@ -79,6 +79,13 @@ interface NativeAddon {
   tcpEngineStats(e: object, newWindow: boolean): Record<string, number>;
   tcpEngineStop(e: object): void;
   ifNameToIndex(name: string): number;
+  /** native/process_control.c */
+  flockExclusive(fd: number): boolean;
+  setParentDeathSignal(signo: number): number;
+  setRealtime(priority: number): void;
+  setNice(n: number): void;
+  lockMemory(): void;
+  setRtTimeLimit(softUs: number, hardUs: number): void;
 }
 
 let addon: NativeAddon | undefined;

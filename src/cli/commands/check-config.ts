@@ -26,6 +26,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         'config-id': { type: 'string', short: 'i' },
         json: { type: 'boolean', default: false },
         lenient: { type: 'boolean', default: false },
+        // internal: the daemon validates reloads in a child process (src/daemon/validate-config.ts)
+        'result-json': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -43,6 +45,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     configId: values['config-id'],
     lenient: values.lenient,
   });
+  if (values['result-json']) {
+    io.stdout(JSON.stringify({ model: model ?? null, diagnostics }));
+    return model ? 0 : 1;
+  }
   for (const d of diagnostics) {
     io.stderr(
       d.code === 'LVSD_E_CONFIG_IO' && d.line === 0

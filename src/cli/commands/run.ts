@@ -41,7 +41,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ? '../../daemon/vrrp-main.js'
     : values['check-only']
       ? '../../daemon/check-main.js'
-      : '../../daemon/supervisor.js';
+      : '../../daemon/supervisor-main.js';
   const mod = (await import(target)) as { run: (o: RunOptions) => Promise<number> };
   return mod.run(opts);
 }

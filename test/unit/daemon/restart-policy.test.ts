@@ -16,6 +16,21 @@ test('a worker crashing at start backs off 1, 2, 4 … 30 s', (t) => {
 });
 
 test('a worker that ran stably restarts after the initial delay again', (t) => {
-  t.deepEqual(restartDelay({ crashes: 6, startedAt: 0 }, 60_000, policy), { delayMs: 1000, crashes: 1 });
-  t.deepEqual(restartDelay({ crashes: 6, startedAt: 0 }, 59_999, policy), { delayMs: 30000, crashes: 7 });
+  t.deepEqual(restartDelay({ crashes: 6, startedAt: 0 }, 60_000, policy), {
+    delayMs: 1000,
+    crashes: 1,
+    giveUp: false,
+  });
+  t.deepEqual(restartDelay({ crashes: 6, startedAt: 0 }, 59_999, policy), {
+    delayMs: 30000,
+    crashes: 7,
+    giveUp: false,
+  });
+});
+
+test('maxCrashes consecutive crashes without a stable run are a crash loop: give up', (t) => {
+  const p = { ...policy, maxCrashes: 3 };
+  t.false(restartDelay({ crashes: 1, startedAt: 0 }, 100, p).giveUp);
+  t.true(restartDelay({ crashes: 2, startedAt: 0 }, 100, p).giveUp);
+  t.false(restartDelay({ crashes: 2, startedAt: 0 }, 60_000, p).giveUp, 'a stable run resets the count');
 });

@@ -18,7 +18,7 @@ for (const name of readdirSync(etc).filter((f) => f.endsWith('.conf'))) {
     if (!model) return;
     const dir = mkdtempSync(join(tmpdir(), 'lvsd-model-'));
     const file = join(dir, 'model.json');
-    await writeModelFile(file, model);
+    writeModelFile(file, model);
     t.deepEqual(readdirSync(dir), ['model.json'], 'no temporary file left behind');
     const got = await loadRunConfig({
       configFile: '/nonexistent',
@@ -37,7 +37,7 @@ test('with --model, a broken config file on disk is never read', async (t) => {
   writeFileSync(conf, 'vrrp_instance VI_1 {\n  priority banana\n}\n');
   const { model } = await loadConfig(new URL('lvs-nat.conf', etc).pathname, { configId: 'lvs1' });
   if (!model) return t.fail('sample config invalid');
-  await writeModelFile(join(dir, 'model.json'), model);
+  writeModelFile(join(dir, 'model.json'), model);
   const viaModel = await loadRunConfig({
     configFile: conf,
     configId: 'lvs1',

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Files the daemon writes, written safely: its run and state directories made 0700 and refused
+ * when another user could change them (sshd's StrictModes: the directory and each parent up to a
+ * root-owned one that others cannot write, or a root-owned sticky one such as /tmp, must be owned
+ * by root or by us and not writable by group or others), and files replaced atomically through a
+ * fresh temporary file opened without following symlinks (a link planted at the path is replaced,
+ * never written through), with the mode given (0600 for anything holding a secret).
+ */
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LvsdError } from '../core/errors.js';
+
+const STICKY = 0o1000;
+
+/** Why `dir` (and its parents) could be changed by another user, or undefined when it cannot. */
+export function unsafeDirectoryReason(
+  dir: string,
+  euid: number = process.geteuid?.() ?? 0,
+): string | undefined {
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return `${p} is a symbolic link`;
+    if (!st.isDirectory()) return `${p} is not a directory`;
+    if (st.uid !== 0 && st.uid !== euid) return `${p} is owned by uid ${st.uid}`;
+    const othersWrite = (st.mode & 0o022) !== 0;
+    if (othersWrite && !(st.uid === 0 && (st.mode & STICKY) !== 0))
+      return `${p} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`;
+    if (st.uid === 0 || p === dirname(p)) return undefined; // trusted from here up
+  }
+}
+
+/** Create `dir` 0700 when missing; throw `LVSD_E_UNSAFE_PATH` when another user could change it. */
+export function secureDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const why = unsafeDirectoryReason(dir);
+  if (why !== undefined)
+    throw new LvsdError(
+      'LVSD_E_UNSAFE_PATH',
+      `refusing ${dir}: ${why} (another user could change lvsd's files)`,
+    );
+}
+
+/**
+ * Replace `path` with `data` atomically: a new temporary file beside it (O_EXCL, O_NOFOLLOW, mode
+ * `mode`), synced, then renamed over `path`. Readers never see half a file.
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true }); // unlink does not follow a link planted there
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
+  try {
+    fchmodSync(fd, mode); // whatever the umask
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

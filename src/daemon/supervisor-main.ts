@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `lvsd run`: the supervisor process (systemd's MainPID). Its signal handlers go in before
+ * anything else (SIGUSR1 must never open Node's inspector in a root process; SIGUSR2 and SIGHUP
+ * must never kill it). It makes its run directory safe, takes the single-instance lock, validates
+ * the config, hands the validated Model to the workers (supervisor.ts) and owns the systemd
+ * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
+ * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
+ * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
+ * diagnostics go back to `lvsd reload`. Exit 1 when a worker crash-loops.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic, Model } from '../config/model.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import type { Logger } from '../core/log.js';
+import { parseSupervisorRequest, serveRequests, type ControlServer } from './control.js';
+import { secureDirectory } from './files.js';
+import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
+import { loadRunConfig, writeModelFile } from './run-config.js';
+import { runDirectory, type RunOptions } from './run-options.js';
+import { Supervisor, type WorkerReload, type WorkerSpec } from './supervisor.js';
+import { sdNotify } from './systemd.js';
+import { validateConfigInChild } from './validate-config.js';
+import { processLogger } from './worker.js';
+
+/** What a reload did, as `lvsd reload` prints it. */
+export interface ReloadOutcome {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  workers: WorkerReload[];
+  started: string[];
+  stopped: string[];
+}
+
+const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
+
+/** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
+function workersFor(model: Model, base: string[]): WorkerSpec[] {
+  const out: WorkerSpec[] = [];
+  if (model.vrrpInstances.length > 0)
+    out.push({ name: 'vrrp', modulePath: binPath(), args: [...base, '--vrrp-only'] });
+  if (model.virtualServers.length > 0)
+    out.push({ name: 'lvs', modulePath: binPath(), args: [...base, '--check-only'] });
+  return out;
+}
+
+/** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
+function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {
+  let stop = (_sig: string): void => {};
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const handlers = new Map<NodeJS.Signals, () => void>([
+    ['SIGTERM', () => stop('SIGTERM')],
+    ['SIGINT', () => stop('SIGINT')],
+    ['SIGHUP', () => {}],
+    ['SIGUSR1', () => {}],
+    ['SIGUSR2', () => {}],
+  ]);
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  return { stopped, handlers };
+}
+
+/** The run directory made safe and this process the only lvsd on it; undefined (with a message) otherwise. */
+function claimRunDirectory(runDir: string, io: RunOptions['io']): InstanceLock | undefined {
+  try {
+    secureDirectory(runDir);
+    const lock = takeInstanceLock(runDir, 'lvsd');
+    for (const role of ['vrrp', 'lvs']) {
+      const pid = lockHolder(runDir, role);
+      if (pid !== undefined) {
+        lock.release();
+        io.stderr(`lvsd run: another lvsd is running (pid ${pid}): its ${role} worker holds ${runDir}\n`);
+        return undefined;
+      }
+    }
+    return lock;
+  } catch (e) {
+    io.stderr(`lvsd run: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+export async function run(opts: RunOptions): Promise<number> {
+  const { stopped, handlers } = earlySignals();
+  const log = processLogger('supervisor');
+  const runDir = runDirectory();
+  const lock = claimRunDirectory(runDir, opts.io);
+  try {
+    if (!lock) return 1;
+    const { model, diagnostics } = await loadRunConfig(opts);
+    for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
+    if (!model) return 1;
+    return await supervise(opts, model, log, runDir, stopped);
+  } finally {
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+    lock?.release();
+  }
+}
+
+async function supervise(
+  opts: RunOptions,
+  model: Model,
+  log: Logger,
+  runDir: string,
+  stopped: Promise<string>,
+): Promise<number> {
+  // Workers run the Model validated here, never the file on disk (src/daemon/run-config.ts).
+  const modelFile = join(runDir, 'model.json');
+  writeModelFile(modelFile, model);
+  const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
+  const base = ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
+  const workers = workersFor(model, base);
+  if (workers.length === 0) {
+    opts.io.stderr(`${opts.configFile}: nothing to run: no vrrp_instance and no virtual_server\n`);
+    return 1;
+  }
+  let gaveUp: string | undefined;
+  let giveUp = (): void => {};
+  const crashLoop = new Promise<void>((resolve) => (giveUp = resolve));
+  const sup = new Supervisor({
+    workers,
+    log,
+    onGiveUp: (w) => {
+      gaveUp = w;
+      giveUp();
+    },
+  });
+  const reloader = new Reloader(opts, sup, log, modelFile, base);
+  process.on('SIGHUP', () => void reloader.reload());
+  process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
+  process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
+  sup.start();
+  const control = await serveSupervisorControl(join(runDir, 'supervisor.sock'), sup, reloader, log);
+  const why = await Promise.race([stopped, crashLoop.then(() => 'crash loop')]);
+  log.info('stopping', { reason: why });
+  reloader.abort();
+  await control?.close();
+  await sup.stop();
+  if (gaveUp !== undefined) {
+    log.error('exiting: a worker crash-loops', { worker: gaveUp });
+    return 1;
+  }
+  return 0;
+}
+
+async function serveSupervisorControl(
+  path: string,
+  sup: Supervisor,
+  reloader: Reloader,
+  log: Logger,
+): Promise<ControlServer | undefined> {
+  try {
+    return await serveRequests(
+      path,
+      parseSupervisorRequest,
+      async (req) => {
+        if (req.cmd === 'reload') return reloader.reload();
+        return { pid: process.pid, workers: sup.status() };
+      },
+      log,
+    );
+  } catch (e) {
+    log.warn('cannot serve the supervisor control socket', { path, error: (e as Error).message });
+    return undefined;
+  }
+}
+
+/** Reloads one after another: validate off the event loop, then the workers apply it as a diff. */
+class Reloader {
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #abort = new AbortController();
+
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly sup: Supervisor,
+    private readonly log: Logger,
+    private readonly modelFile: string,
+    private readonly base: string[],
+  ) {}
+
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  reload(): Promise<ReloadOutcome> {
+    const run = this.#chain.then(() => this.#reload());
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reload(): Promise<ReloadOutcome> {
+    const monotonicUsec = process.hrtime.bigint() / 1000n;
+    sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
+    const outcome: ReloadOutcome = { ok: false, diagnostics: [], workers: [], started: [], stopped: [] };
+    try {
+      const r = await validateConfigInChild({
+        configFile: this.opts.configFile,
+        configId: this.opts.configId,
+        signal: this.#abort.signal,
+      });
+      outcome.diagnostics = r.diagnostics;
+      if (!r.model) {
+        for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
+        return outcome;
+      }
+      writeModelFile(this.modelFile, r.model);
+      const set = await this.sup.setWorkers(workersFor(r.model, this.base));
+      outcome.started = set.started;
+      outcome.stopped = set.stopped;
+      outcome.workers = await this.sup.reload();
+      outcome.ok = outcome.workers.every((w) => w.ok);
+      this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
+        workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
+      });
+      return outcome;
+    } catch (e) {
+      this.log.error('reload failed', { error: (e as Error).message });
+      return outcome;
+    } finally {
+      const status = outcome.ok
+        ? this.sup.statusLine()
+        : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;
+      sdNotify(['READY=1', `STATUS=${status}`], this.log);
+    }
+  }
+}

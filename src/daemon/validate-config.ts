@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Validate a configuration file in a child process (`lvsd check-config --result-json`), never on a
+ * daemon's event loop: a hostile or huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs
+ * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
+ * sending adverts and handling SIGTERM meanwhile. The child is killed on timeout or abort.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic, Model } from '../config/model.js';
+
+export interface ValidateOptions {
+  configFile: string;
+  configId: string | undefined;
+  lenient?: boolean;
+  /** @default 60000 */
+  timeoutMs?: number;
+  /** V8 heap of the child, MB. @default 512 */
+  maxHeapMb?: number;
+  signal?: AbortSignal;
+}
+
+export interface ValidationResult {
+  model: Model | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** A finding about the file as a whole (the validation itself failed). */
+function fileError(file: string, message: string): ValidationResult {
+  return {
+    model: undefined,
+    diagnostics: [{ severity: 'error', code: 'LVSD_E_CONFIG_IO', message, file, line: 0, col: 0 }],
+  };
+}
+
+const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
+
+export function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const args = [
+    `--max-old-space-size=${o.maxHeapMb ?? 512}`,
+    binPath(),
+    'check-config',
+    '--result-json',
+    '-f',
+    o.configFile,
+    ...(o.configId !== undefined ? ['--config-id', o.configId] : []),
+    ...(o.lenient ? ['--lenient'] : []),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    let why: string | undefined;
+    const kill = (reason: string): void => {
+      why ??= reason;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => kill(`validation did not finish within ${timeoutMs / 1000} s`), timeoutMs);
+    const onAbort = (): void => kill('validation aborted');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', (e) => kill(`cannot run the validator: ${e.message}`));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (why !== undefined) return resolve(fileError(o.configFile, why));
+      try {
+        const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ValidationResult;
+        resolve({ model: r.model ?? undefined, diagnostics: r.diagnostics });
+      } catch {
+        resolve(fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`));
+      }
+    });
+  });
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The whole daemon (`lvsd run`) failing safe, in network namespaces next to a real keepalived peer:
+ * SIGKILL of the supervisor alone (its VRRP worker hears it die and releases, the peer takes over in
+ * skew time, no lvsd process is left); a second `lvsd run` on the same run directory (refused at
+ * once, the first keeps the VIP and answers `lvsd status`); SIGUSR1/SIGUSR2 to every lvsd process
+ * (dumps written, no inspector socket, the VIP held); the run directory's and model.json's modes.
+ * Needs root (namespaces, raw sockets); CI runs as root. Namespaces use a unique prefix and are
+ * deleted in teardown even on failure.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { createLab, repoRoot, sniff, startKeepalived, waitFor, type Lab, type LabNode } from '../harness.js';
+import { processesWith, startLvsdRun } from '../supervised.js';
+import { vrrpConf } from '../vrrp/conf.js';
+
+const run = promisify(execFile);
+
+/** A process that exists and is not a zombie (an orphan's exit is reaped by whoever adopts it). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+const labs: Lab[] = [];
+test.after.always(async () => {
+  for (const l of labs) await l.destroy();
+});
+
+async function pair(): Promise<{
+  l: Lab;
+  n1: LabNode;
+  n2: LabNode;
+  vip: string;
+  conf: (n: LabNode, p: number) => string;
+}> {
+  const l = await createLab(2);
+  labs.push(l);
+  const [n1, n2] = l.nodes as [LabNode, LabNode];
+  const vip = `10.${l.net}.0.100`;
+  const conf = (n: LabNode, p: number) =>
+    vrrpConf(n, [{ priority: p, version: 3, advertInt: 0.1, vips: [`${vip}/32`] }]);
+  return { l, n1, n2, vip, conf };
+}
+
+test('SIGKILL of the supervisor alone: its VRRP worker releases at once, the keepalived peer takes over in skew time; no lvsd process is left', async (t) => {
+  const { l, n1, n2, vip, conf } = await pair();
+  const d = startLvsdRun(l, n1, conf(n1, 150));
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  const ka = startKeepalived(l, n2, conf(n2, 100));
+  await waitFor('keepalived is backup', () => /Entering BACKUP STATE/.test(ka.output()), 10_000);
+  const worker = await d.workerPid('vrrp');
+  const sn = await sniff(l);
+  t.teardown(() => sn.stop());
+  await new Promise((r) => setTimeout(r, 500));
+  const killedAt = Date.now();
+  d.proc.kill('SIGKILL');
+  const release = await waitFor('priority-0 advert from lvsd', () =>
+    sn.frames.find((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.priority === 0 && f.ts >= killedAt),
+  );
+  const takeover = await waitFor('keepalived advertises as master', () =>
+    sn.frames.find(
+      (f) => f.kind === 'vrrp4' && f.srcMac === n2.mac && f.priority === 100 && f.ts >= killedAt,
+    ),
+  );
+  // skew time of priority 100 at 0.1 s adverts: (256 - 100) / 256 × 100 ms ≈ 61 ms
+  t.log(
+    `priority-0 advert ${release.ts - killedAt} ms, keepalived master ${takeover.ts - killedAt} ms after the SIGKILL`,
+  );
+  t.true(takeover.ts - killedAt <= 61 + 100, 'the peer holds the VIP within skew time + 100 ms');
+  await waitFor('keepalived holds the VIP', () => l.hasAddress(n2, vip), 2000);
+  await waitFor('the VRRP worker is gone', () => processesWith(d.runDir).length === 0, 5000);
+  t.false(await l.hasAddress(n1, vip), 'the released VIP is gone from lvsd');
+  t.false(alive(worker), 'the worker exited');
+});
+
+test('a second lvsd run on the same run directory exits 1 at once; the first keeps the VIP and still answers lvsd status', async (t) => {
+  const { l, n1, vip, conf } = await pair();
+  const d = startLvsdRun(l, n1, conf(n1, 150));
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  const t0 = Date.now();
+  const second = await l.exec(
+    n1.ns,
+    ['env', `LVSD_RUN_DIR=${d.runDir}`, process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', d.file],
+    { allowFail: true },
+  );
+  const ms = Date.now() - t0;
+  t.is(second.code, 1);
+  t.regex(second.stderr, new RegExp(`another lvsd is running \\(pid ${d.proc.pid}\\)`));
+  t.true(ms < 2000, `refused in ${ms} ms`);
+  // a standalone VRRP worker on the same directory is refused too (the supervisor's worker holds it)
+  const worker = await d.workerPid('vrrp');
+  const third = await l.exec(
+    n1.ns,
+    [
+      'env',
+      `LVSD_RUN_DIR=${d.runDir}`,
+      process.execPath,
+      join(repoRoot, 'bin', 'lvsd'),
+      'run',
+      '--vrrp-only',
+      '-f',
+      d.file,
+    ],
+    { allowFail: true },
+  );
+  t.is(third.code, 1);
+  t.regex(third.stderr, new RegExp(`another lvsd vrrp worker is running \\(pid ${worker}\\)`));
+  t.true(await l.hasAddress(n1, vip));
+  const status = await run(process.execPath, [
+    join(repoRoot, 'bin', 'lvsd'),
+    'status',
+    '--run-dir',
+    d.runDir,
+  ]);
+  t.regex(status.stdout, /VI_1\s+51\s+IPv4\s+MASTER/);
+  t.true(existsSync(join(d.runDir, 'vrrp.sock')) && existsSync(join(d.runDir, 'vrrp.pid')));
+});
+
+test('SIGUSR1 and SIGUSR2 to every lvsd process: dumps written, no inspector socket, the VIP held; run directory 0700, model.json 0600', async (t) => {
+  const { l, n1, vip, conf } = await pair();
+  const d = startLvsdRun(l, n1, conf(n1, 150));
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  const worker = await d.workerPid('vrrp');
+  const listening = async () => (await l.exec(n1.ns, ['ss', '-Hltn'])).stdout.trim();
+  const before = await listening();
+  const dump = join(d.runDir, 'vrrp-stats.json');
+  for (const [pid, sig] of [
+    [d.proc.pid ?? 0, 'SIGUSR1'],
+    [d.proc.pid ?? 0, 'SIGUSR2'],
+    [worker, 'SIGUSR1'],
+    [worker, 'SIGUSR2'],
+  ] as const) {
+    const mtime = existsSync(dump) ? statSync(dump).mtimeMs : 0;
+    process.kill(pid, sig);
+    await waitFor(
+      `dump after ${sig} to ${pid}`,
+      () => existsSync(dump) && statSync(dump).mtimeMs > mtime,
+      5000,
+    );
+  }
+  t.is(await listening(), before, 'no new listening socket (no inspector on 9229)');
+  t.true(await l.hasAddress(n1, vip));
+  t.is(d.proc.exitCode, null, 'the supervisor runs');
+  t.deepEqual(processesWith(d.runDir).length, 2, 'supervisor and VRRP worker, nothing restarted');
+  t.is(statSync(d.runDir).mode & 0o777, 0o700);
+  t.is(statSync(join(d.runDir, 'model.json')).mode & 0o777, 0o600);
+});

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The whole daemon (`lvsd run`: supervisor + workers) in a lab node, and a systemd stand-in: an
+ * AF_UNIX datagram socket at NOTIFY_SOCKET (python3, as Node has no unix datagram sockets) that
+ * records every sd_notify message with its arrival time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, waitFor, type Lab, type LabNode } from './harness.js';
+
+export interface Supervised {
+  readonly proc: ChildProcess;
+  readonly runDir: string;
+  readonly file: string;
+  output(): string;
+  /** The pid of a worker (`vrrp`, `lvs`) from its pid file, once it exists. */
+  workerPid(name: string): Promise<number>;
+  exited(): Promise<number | null>;
+}
+
+export function startLvsdRun(
+  lab: Lab,
+  node: LabNode,
+  conf: string,
+  env: Record<string, string> = {},
+): Supervised {
+  const runDir = mkdtempSync(join(lab.dir, `${node.name}-run-`));
+  const file = join(runDir, 'lvsd.conf');
+  writeFileSync(file, conf);
+  const log = join(runDir, 'output.log');
+  const proc = lab.spawn(
+    node.ns,
+    [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file],
+    { LVSD_RUN_DIR: runDir, LVSD_STATE_DIR: runDir, ...env },
+    log,
+  );
+  const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return {
+    proc,
+    runDir,
+    file,
+    output: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
+    workerPid: (name) =>
+      waitFor(`${name} worker pid`, () => {
+        const f = join(runDir, `${name}.pid`);
+        return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) || undefined : undefined;
+      }),
+    exited: () => exit,
+  };
+}
+
+export interface NotifyMessage {
+  readonly at: number;
+  readonly text: string;
+}
+
+export interface NotifyListener {
+  readonly path: string;
+  messages(): NotifyMessage[];
+  stop(): void;
+}
+
+const listener = `
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print('ready', flush=True)
+while True:
+    data = s.recv(65536)
+    print('%d %s' % (int(time.time() * 1000), data.decode().replace('\\n', '|')), flush=True)
+`;
+
+/** A systemd NOTIFY_SOCKET stand-in in `dir`. */
+export async function notifyListener(dir: string): Promise<NotifyListener> {
+  const path = join(dir, 'notify.sock');
+  const p = spawn('python3', ['-c', listener, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.setEncoding('utf8');
+  p.stdout.on('data', (c: string) => (out += c));
+  await waitFor('notify listener', () => out.startsWith('ready'), 5000);
+  return {
+    path,
+    messages: () =>
+      out
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => {
+          const sp = l.indexOf(' ');
+          return { at: Number(l.slice(0, sp)), text: l.slice(sp + 1) };
+        }),
+    stop: () => void p.kill('SIGKILL'),
+  };
+}
+
+/** Pids of live processes whose command line mentions `needle` (namespaces share the pid space). */
+export function processesWith(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
+      if (cmd.includes(needle) && state !== 'Z') out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}

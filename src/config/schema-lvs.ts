@@ -19,11 +19,7 @@ import type {
 } from './model.js';
 import type { CheckerDraft } from './keywords/checkers.js';
 import type { RsDraft, VsDraft, VsgDraft } from './keywords/virtual-server.js';
-import type { Ctx } from './values.js';
-
-function famName(f: IpFamily): string {
-  return f === 'inet' ? 'IPv4' : 'IPv6';
-}
+import { type Ctx, familyName } from './values.js';
 
 export function finalizeLvs(
   ctx: Ctx,
@@ -95,7 +91,7 @@ function finalizeVs(
     if (d.ipFamily && d.ipFamily !== h.family) {
       ctx.diags.error(
         d.loc,
-        `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${famName(h.family)} address`,
+        `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${familyName(h.family)} address`,
         'ip_family',
       );
     }
@@ -125,7 +121,7 @@ function finalizeVs(
       if (e.family !== fam) {
         ctx.diags.error(
           e.loc,
-          `virtual_server_group \`${g.name}\`: ${famName(e.family)} entry in an ${famName(fam)} virtual server`,
+          `virtual_server_group \`${g.name}\`: ${familyName(e.family)} entry in an ${familyName(fam)} virtual server`,
           'virtual_server_group',
         );
         break;
@@ -184,7 +180,7 @@ function finalizeVs(
     if (d.sorry.family !== family && sm.method !== 'TUN') {
       ctx.diags.error(
         d.sorry.loc,
-        `\`sorry_server\` ${d.sorry.address} is ${famName(d.sorry.family)} but the virtual server is ${famName(family)}`,
+        `\`sorry_server\` ${d.sorry.address} is ${familyName(d.sorry.family)} but the virtual server is ${familyName(family)}`,
         'sorry_server',
       );
     }
@@ -264,7 +260,7 @@ function finalizeReal(
   if (r.family !== vs.key.family && method.method !== 'TUN') {
     ctx.diags.error(
       r.loc,
-      `real_server ${r.address} is ${famName(r.family)} but virtual_server ${describe(vs.key)} is ${famName(vs.key.family)} (only TUN may mix families)`,
+      `real_server ${r.address} is ${familyName(r.family)} but virtual_server ${describe(vs.key)} is ${familyName(vs.key.family)} (only TUN may mix families)`,
       'real_server',
     );
     return undefined;

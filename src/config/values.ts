@@ -158,6 +158,11 @@ export interface ParsedAddr {
   address: string;
 }
 
+/** `IPv4` or `IPv6`, as messages name a family. */
+export function familyName(f: IpFamily): string {
+  return f === 'inet' ? 'IPv4' : 'IPv6';
+}
+
 /** Strict address parse: IPv4 four-part decimal or IPv6; canonical text out. */
 export function parseAddress(text: string): ParsedAddr | undefined {
   // A canonical dotted quad (11,000 of them in a 10,000-real config) is its own canonical text.

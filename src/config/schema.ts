@@ -8,7 +8,7 @@
 import { Defaults } from './model.js';
 import type { GlobalDefs, Model, TrackFile, VrrpInstance, VrrpScript } from './model.js';
 import type { AstNode } from './parser.js';
-import { type Ctx, arg, noExtra, reportUnknown, runTable } from './values.js';
+import { type Ctx, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
 import {
   type InstanceDraft,
@@ -279,14 +279,9 @@ function finalizeScript(ctx: Ctx, s: ScriptDraft): VrrpScript | undefined {
     return undefined;
   }
   const intervalMs = s.intervalMs ?? Defaults.scriptIntervalMs;
-  const script = { ...s.script };
-  if (s.user && script.user === undefined) {
-    script.user = s.user.user;
-    if (s.user.group !== undefined) script.group = s.user.group;
-  }
   return {
     name: s.name,
-    script,
+    script: withUser(s.script, s.user),
     intervalMs,
     timeoutMs: s.timeoutMs ?? intervalMs,
     weight: s.weight,

@@ -80,6 +80,11 @@ export function reportUnknown(
   );
 }
 
+/** Store a value a reader returned; undefined (the reader reported why) leaves the target as it was. */
+export function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
+  if (v !== undefined) obj[key] = v;
+}
+
 /** The argument at index i, or a diagnostic naming what was expected. */
 export function arg(ctx: Ctx, node: AstNode, i: number, what: string): Token | undefined {
   const t = node.args[i];
@@ -238,6 +243,30 @@ export function scriptArgs(ctx: Ctx, node: AstNode, start = 0): ScriptSpec | und
   if (group) spec.group = group.text;
   noExtra(ctx, node, start + 3);
   return spec;
+}
+
+/** A user to run scripts as, from `user USER [GROUP]` or `script_user USER [GROUP]`. */
+export interface RunAs {
+  user: string;
+  group?: string;
+}
+
+/** The words of `user USER [GROUP]` / `script_user USER [GROUP]`. */
+export function runAsArgs(ctx: Ctx, node: AstNode): RunAs | undefined {
+  const u = arg(ctx, node, 0, 'a user name');
+  noExtra(ctx, node, 2);
+  if (!u) return undefined;
+  return node.args[1] ? { user: u.text, group: node.args[1].text } : { user: u.text };
+}
+
+/** A copy of `spec` that runs as `runAs` (a `user` keyword) unless its own line names a user. */
+export function withUser(spec: ScriptSpec, runAs: RunAs | undefined): ScriptSpec {
+  const out = { ...spec };
+  if (runAs && out.user === undefined) {
+    out.user = runAs.user;
+    if (runAs.group !== undefined) out.group = runAs.group;
+  }
+  return out;
 }
 
 export function splitCommand(cmd: string): string[] {

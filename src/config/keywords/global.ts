@@ -8,6 +8,7 @@ import type { AstNode } from '../parser.js';
 import {
   type Ctx,
   type KeywordTable,
+  type RunAs,
   addressValue,
   arg,
   flag,
@@ -15,9 +16,11 @@ import {
   intValue,
   noExtra,
   portValue,
+  runAsArgs,
   scriptArgs,
   secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 
@@ -27,7 +30,7 @@ export interface GlobalDraft {
   vrrpMcastGroup4?: string;
   vrrpMcastGroup6?: string;
   garp: Partial<GarpSettings>;
-  scriptUser?: { user: string; group?: string };
+  scriptUser?: RunAs;
   enableScriptSecurity: boolean;
   notifyFifo?: FifoSpec;
   vrrpNotifyFifo?: FifoSpec;
@@ -102,10 +105,6 @@ export function garpKeywords<T extends { garp: Partial<GarpSettings> }>(prefix: 
   };
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 export const globalKeywords: KeywordTable<GlobalDraft> = {
   router_id: { run: (c, n, g) => set(g, 'routerId', wordArg(c, n, 'a name')) },
   vrrp_version: {
@@ -143,13 +142,7 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
     },
   },
   ...garpKeywords<GlobalDraft>('vrrp_'),
-  script_user: {
-    run: (c, n, g) => {
-      const u = arg(c, n, 0, 'a user name');
-      noExtra(c, n, 2);
-      if (u) g.scriptUser = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
-    },
-  },
+  script_user: { run: (c, n, g) => set(g, 'scriptUser', runAsArgs(c, n)) },
   enable_script_security: { run: (c, n, g) => (g.enableScriptSecurity = flag(c, n)) },
   notify_fifo: { run: (c, n, g) => set(g, 'notifyFifo', fifo(c, n)) },
   vrrp_notify_fifo: { run: (c, n, g) => set(g, 'vrrpNotifyFifo', fifo(c, n)) },
@@ -220,16 +213,16 @@ function syncDaemon(ctx: Ctx, node: AstNode): LvsSyncDaemon | undefined {
         sd.instance = v.text;
         break;
       case 'id':
-        setIf(sd, 'syncId', intValue(ctx, 'lvs_sync_daemon id', v, 0, 255));
+        set(sd, 'syncId', intValue(ctx, 'lvs_sync_daemon id', v, 0, 255));
         break;
       case 'maxlen':
-        setIf(sd, 'maxLen', intValue(ctx, 'lvs_sync_daemon maxlen', v, 1, 65507));
+        set(sd, 'maxLen', intValue(ctx, 'lvs_sync_daemon maxlen', v, 1, 65507));
         break;
       case 'port':
-        setIf(sd, 'port', portValue(ctx, 'lvs_sync_daemon port', v, 1));
+        set(sd, 'port', portValue(ctx, 'lvs_sync_daemon port', v, 1));
         break;
       case 'ttl':
-        setIf(sd, 'ttl', intValue(ctx, 'lvs_sync_daemon ttl', v, 1, 255));
+        set(sd, 'ttl', intValue(ctx, 'lvs_sync_daemon ttl', v, 1, 255));
         break;
       case 'group': {
         const g = addressValue(ctx, 'lvs_sync_daemon group', v);
@@ -248,10 +241,6 @@ function syncDaemon(ctx: Ctx, node: AstNode): LvsSyncDaemon | undefined {
   return sd;
 }
 
-function setIf<T, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
-  if (v !== undefined) o[k] = v;
-}
-
 function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: number; udpMs?: number } {
   const out: { tcpMs?: number; tcpFinMs?: number; udpMs?: number } = {};
   const a = node.args;
@@ -266,9 +255,9 @@ function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: numb
       break;
     }
     const ms = secondsValue(ctx, `lvs_timeouts ${k.text}`, v, 1, 31536000);
-    if (k.text === 'tcp') setIf(out, 'tcpMs', ms);
-    else if (k.text === 'tcpfin') setIf(out, 'tcpFinMs', ms);
-    else if (k.text === 'udp') setIf(out, 'udpMs', ms);
+    if (k.text === 'tcp') set(out, 'tcpMs', ms);
+    else if (k.text === 'tcpfin') set(out, 'tcpFinMs', ms);
+    else if (k.text === 'udp') set(out, 'udpMs', ms);
     else
       ctx.diags.error(
         k.loc,

@@ -23,25 +23,22 @@ import {
   portValue,
   runTable,
   scriptArgs,
-  secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 import {
   type CheckerDraft,
+  type InheritedTiming,
   checkerTables,
   checkerUnsupported,
+  inheritedTimingKeywords,
   newCheckerDraft,
   unsupportedCheckers,
 } from './checkers.js';
 
-export interface CommonTiming {
-  delayLoopMs?: number;
-  alpha?: boolean;
-  retry?: number;
-  delayBeforeRetryMs?: number;
-  warmupMs?: number;
-  connectTimeoutMs?: number;
+/** What a real server inherits from its virtual server. */
+interface CommonTiming extends InheritedTiming {
   inhibitOnFailure?: boolean;
   virtualhost?: string;
 }
@@ -96,10 +93,6 @@ export interface VsgDraft {
   entries: VsgEntry[];
   /** Lines written in the block (an empty group is reported only when there were none). */
   written: number;
-}
-
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
 }
 
 export const schedulers: ReadonlySet<string> = new Set([...ipvsadmSchedulers, 'twos']);
@@ -160,12 +153,7 @@ export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | unde
 
 function timingKeywords<T extends CommonTiming>(): KeywordTable<T> {
   return {
-    delay_loop: { run: (c, n, d) => set(d, 'delayLoopMs', secondsArg(c, n, 0.001, 86400)) },
-    alpha: { run: (c, n, d) => (d.alpha = flag(c, n)) },
-    retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
-    delay_before_retry: { run: (c, n, d) => set(d, 'delayBeforeRetryMs', secondsArg(c, n, 0, 86400)) },
-    warmup: { run: (c, n, d) => set(d, 'warmupMs', secondsArg(c, n, 0, 86400)) },
-    connect_timeout: { run: (c, n, d) => set(d, 'connectTimeoutMs', secondsArg(c, n, 0.001, 3600)) },
+    ...inheritedTimingKeywords<T>(),
     inhibit_on_failure: { run: (c, n, d) => (d.inhibitOnFailure = flag(c, n)) },
     virtualhost: { run: (c, n, d) => set(d, 'virtualhost', wordArg(c, n, 'a host name')) },
   };

@@ -17,7 +17,9 @@ import type { Token } from '../lexer.js';
 import type { AstNode } from '../parser.js';
 import {
   type Ctx,
+  type KeywordDef,
   type KeywordTable,
+  type RunAs,
   addressArg,
   addressValue,
   arg,
@@ -28,10 +30,12 @@ import {
   noExtra,
   noNestedBlock,
   prefixValue,
+  runAsArgs,
   runTable,
   scriptArgs,
   secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
@@ -47,7 +51,7 @@ export interface ScriptDraft {
   weightReverse: boolean;
   rise?: number;
   fall?: number;
-  user?: { user: string; group?: string };
+  user?: RunAs;
   initFail: boolean;
 }
 
@@ -115,10 +119,6 @@ export interface SyncGroupDraft {
   trackFiles: TrackRef[];
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 /** `weight N [reverse]` at args[i..] (used by scripts, track files and track_* entries). */
 function weightArgs(
   ctx: Ctx,
@@ -135,28 +135,26 @@ function weightArgs(
   return n === undefined ? { reverse } : { weight: n, reverse };
 }
 
+/** `weight N [reverse]` of a vrrp_script or vrrp_track_file. */
+function weightKeyword<T extends { weight: number; weightReverse: boolean }>(): KeywordDef<T> {
+  return {
+    run: (c, n, t) => {
+      if (!arg(c, n, 0, 'a weight in -253..253')) return;
+      const w = weightArgs(c, 'weight', n.args, 0);
+      if (w?.weight !== undefined) t.weight = w.weight;
+      t.weightReverse = w?.reverse ?? false;
+    },
+  };
+}
+
 export const scriptKeywords: KeywordTable<ScriptDraft> = {
   script: { run: (c, n, s) => set(s, 'script', scriptArgs(c, n)) },
   interval: { run: (c, n, s) => set(s, 'intervalMs', secondsArg(c, n, 0.001, 86400)) },
   timeout: { run: (c, n, s) => set(s, 'timeoutMs', secondsArg(c, n, 0.001, 86400)) },
-  weight: {
-    run: (c, n, s) => {
-      const t = arg(c, n, 0, 'a weight in -253..253');
-      if (!t) return;
-      const w = weightArgs(c, 'weight', n.args, 0);
-      if (w?.weight !== undefined) s.weight = w.weight;
-      s.weightReverse = w?.reverse ?? false;
-    },
-  },
+  weight: weightKeyword<ScriptDraft>(),
   rise: { run: (c, n, s) => set(s, 'rise', intArg(c, n, 1, 1_000_000)) },
   fall: { run: (c, n, s) => set(s, 'fall', intArg(c, n, 1, 1_000_000)) },
-  user: {
-    run: (c, n, s) => {
-      const u = arg(c, n, 0, 'a user name');
-      noExtra(c, n, 2);
-      if (u) s.user = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
-    },
-  },
+  user: { run: (c, n, s) => set(s, 'user', runAsArgs(c, n)) },
   init_fail: { run: (c, n, s) => (s.initFail = flag(c, n)) },
 };
 
@@ -167,15 +165,7 @@ export const trackFileKeywords: KeywordTable<TrackFileDraft> = {
       if (f !== undefined) s.file = f;
     },
   },
-  weight: {
-    run: (c, n, s) => {
-      const t = arg(c, n, 0, 'a weight in -253..253');
-      if (!t) return;
-      const w = weightArgs(c, 'weight', n.args, 0);
-      if (w?.weight !== undefined) s.weight = w.weight;
-      s.weightReverse = w?.reverse ?? false;
-    },
-  },
+  weight: weightKeyword<TrackFileDraft>(),
   init_file: {
     run: (c, n, s) => {
       let value = 0;

@@ -151,6 +151,28 @@ export function secondsArg(ctx: Ctx, node: AstNode, minS: number, maxS: number):
   return t ? secondsValue(ctx, node.keyword, t, minS, maxS) : undefined;
 }
 
+/**
+ * The single argument of a keyword that takes one word out of `choices` (compared after
+ * `normalize`), e.g. `state MASTER|BACKUP`; `what` names the choices in messages.
+ */
+export function choiceArg<C extends string>(
+  ctx: Ctx,
+  node: AstNode,
+  choices: readonly C[],
+  what: string,
+  normalize: (word: string) => string = (word) => word,
+): C | undefined {
+  const t = arg(ctx, node, 0, what);
+  noExtra(ctx, node, 1);
+  if (!t) return undefined;
+  const word = normalize(t.text);
+  const choice = choices.find((c) => c === word);
+  if (choice === undefined) {
+    ctx.diags.error(t.loc, `\`${node.keyword}\` must be ${what} (got ${t.text})`, node.keyword);
+  }
+  return choice;
+}
+
 /** A single word argument. */
 export function wordArg(ctx: Ctx, node: AstNode, what: string): string | undefined {
   const t = arg(ctx, node, 0, what);

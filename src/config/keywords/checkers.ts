@@ -13,6 +13,7 @@ import {
   type RunAs,
   addressArg,
   arg,
+  choiceArg,
   flag,
   intArg,
   intValue,
@@ -305,13 +306,12 @@ const http: KeywordTable<CheckerDraft> = {
   virtualhost: { run: (c, n, d) => set(d, 'virtualhost', wordArg(c, n, 'a host name')) },
   http_protocol: {
     run: (c, n, d) => {
-      const t = arg(c, n, 0, '1.0, 1.0C or 1.1');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === '1.0' || t.text === '1.0C' || t.text === '1.1') d.httpProtocol = t.text;
-      else if (t.text === '1.0c') d.httpProtocol = '1.0C';
-      else
-        c.diags.error(t.loc, `\`http_protocol\` must be 1.0, 1.0C or 1.1 (got ${t.text})`, 'http_protocol');
+      const versions = ['1.0', '1.0C', '1.1'] as const;
+      set(
+        d,
+        'httpProtocol',
+        choiceArg(c, n, versions, '1.0, 1.0C or 1.1', (w) => (w === '1.0c' ? '1.0C' : w)),
+      );
     },
   },
   enable_sni: { run: (c, n, d) => (d.enableSni = flag(c, n)) },

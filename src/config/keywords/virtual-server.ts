@@ -13,6 +13,7 @@ import {
   type KeywordTable,
   addressValue,
   arg,
+  choiceArg,
   blockLines,
   flag,
   intArg,
@@ -246,22 +247,16 @@ export const vsKeywords: KeywordTable<VsDraft> = {
   },
   protocol: {
     run: (c, n, v) => {
-      const t = arg(c, n, 0, 'TCP, UDP or SCTP');
-      noExtra(c, n, 1);
-      if (!t) return;
-      const p = t.text.toLowerCase();
-      if (p === 'tcp' || p === 'udp' || p === 'sctp') v.protocol = p;
-      else c.diags.error(t.loc, `\`protocol\` must be TCP, UDP or SCTP (got ${t.text})`, 'protocol');
+      const protocols = ['tcp', 'udp', 'sctp'] as const;
+      set(
+        v,
+        'protocol',
+        choiceArg(c, n, protocols, 'TCP, UDP or SCTP', (w) => w.toLowerCase()),
+      );
     },
   },
   ip_family: {
-    run: (c, n, v) => {
-      const t = arg(c, n, 0, 'inet or inet6');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'inet' || t.text === 'inet6') v.ipFamily = t.text;
-      else c.diags.error(t.loc, `\`ip_family\` must be inet or inet6 (got ${t.text})`, 'ip_family');
-    },
+    run: (c, n, v) => set(v, 'ipFamily', choiceArg(c, n, ['inet', 'inet6'] as const, 'inet or inet6')),
   },
   quorum: { run: (c, n, v) => set(v, 'quorum', intArg(c, n, 1, 2147483647)) },
   hysteresis: {

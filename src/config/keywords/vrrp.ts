@@ -23,6 +23,7 @@ import {
   addressArg,
   addressValue,
   arg,
+  choiceArg,
   blockLines,
   flag,
   intArg,
@@ -369,15 +370,7 @@ function peerList(ctx: Ctx, node: AstNode): UnicastPeer[] {
 }
 
 const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
-  auth_type: {
-    run: (c, n, a) => {
-      const t = arg(c, n, 0, 'PASS or AH');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'PASS' || t.text === 'AH') a.type = t.text;
-      else c.diags.error(t.loc, `\`auth_type\` must be PASS or AH (got ${t.text})`, 'auth_type');
-    },
-  },
+  auth_type: { run: (c, n, a) => set(a, 'type', choiceArg(c, n, ['PASS', 'AH'] as const, 'PASS or AH')) },
   auth_pass: {
     run: (c, n, a) => {
       const t = arg(c, n, 0, 'a password');
@@ -397,13 +390,8 @@ const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
 
 export const instanceKeywords: KeywordTable<InstanceDraft> = {
   state: {
-    run: (c, n, v) => {
-      const t = arg(c, n, 0, 'MASTER or BACKUP');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'MASTER' || t.text === 'BACKUP') v.initialState = t.text;
-      else c.diags.error(t.loc, `\`state\` must be MASTER or BACKUP (got ${t.text})`, 'state');
-    },
+    run: (c, n, v) =>
+      set(v, 'initialState', choiceArg(c, n, ['MASTER', 'BACKUP'] as const, 'MASTER or BACKUP')),
   },
   interface: { run: (c, n, v) => set(v, 'interface', wordArg(c, n, 'an interface name')) },
   virtual_router_id: { run: (c, n, v) => set(v, 'vrid', intArg(c, n, 1, 255)) },

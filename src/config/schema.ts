@@ -18,6 +18,9 @@ import {
   instanceKeywords,
   instanceUnsupported,
   newInstanceDraft,
+  newScriptDraft,
+  newSyncGroupDraft,
+  newTrackFileDraft,
   scriptKeywords,
   syncGroupKeywords,
   syncGroupUnsupported,
@@ -146,14 +149,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'vrrp_script': {
       const name = named(ctx, node, 'vrrp_script');
       if (name === undefined) return;
-      const s: ScriptDraft = {
-        name,
-        loc: node.loc,
-        present: keywordsOf(body),
-        weight: 0,
-        weightReverse: false,
-        initFail: false,
-      };
+      const s = newScriptDraft(name, node.loc, keywordsOf(body));
       runTable(ctx, body, scriptKeywords, new Set(), 'vrrp_script', s);
       pushUnique(ctx, d.scripts, s, 'vrrp_script');
       return;
@@ -162,13 +158,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'track_file': {
       const name = named(ctx, node, kw);
       if (name === undefined) return;
-      const t: TrackFileDraft = {
-        name,
-        loc: node.loc,
-        present: keywordsOf(body),
-        weight: 1,
-        weightReverse: false,
-      };
+      const t = newTrackFileDraft(name, node.loc, keywordsOf(body));
       runTable(ctx, body, trackFileKeywords, new Set(), kw, t);
       pushUnique(ctx, d.trackFiles, t, 'vrrp_track_file');
       return;
@@ -184,15 +174,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'vrrp_sync_group': {
       const name = named(ctx, node, 'vrrp_sync_group');
       if (name === undefined) return;
-      const g: SyncGroupDraft = {
-        name,
-        loc: node.loc,
-        members: [],
-        notify: {},
-        trackInterfaces: [],
-        trackScripts: [],
-        trackFiles: [],
-      };
+      const g = newSyncGroupDraft(name, node.loc);
       runTable(ctx, body, syncGroupKeywords, syncGroupUnsupported, 'vrrp_sync_group', g);
       pushUnique(ctx, d.syncGroups, g, 'vrrp_sync_group');
       return;

@@ -577,3 +577,19 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     v3ChecksumAsV2: false,
   };
 }
+
+export function newScriptDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): ScriptDraft {
+  return { name, loc, present, weight: 0, weightReverse: false, initFail: false };
+}
+
+export function newTrackFileDraft(
+  name: string,
+  loc: SourceLoc,
+  present: ReadonlySet<string>,
+): TrackFileDraft {
+  return { name, loc, present, weight: 1, weightReverse: false };
+}
+
+export function newSyncGroupDraft(name: string, loc: SourceLoc): SyncGroupDraft {
+  return { name, loc, members: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [] };
+}

@@ -34,9 +34,29 @@ export class Diagnostics {
   }
 }
 
-/** `file:line:col: error: message` (or `warning:`). */
+/** `file:line:col: error: message` (or `warning:`); `file: error: message` for a whole file (line 0). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  const where = d.line === 0 ? d.file : `${d.file}:${d.line}:${d.col}`;
+  return `${where}: ${d.severity}: ${d.message}`;
+}
+
+/**
+ * A file that could not be read at all (the configuration, or the Model a worker is given): it has
+ * no position (line and column 0), and `lvsd check-config` exits 2 on it rather than 1.
+ */
+export function unreadableFile(file: string, what: string, reason: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'LVSD_E_CONFIG_IO',
+    message: `cannot read ${what}: ${reason}`,
+    file,
+    line: 0,
+    col: 0,
+  };
+}
+
+export function isUnreadableFile(d: Diagnostic): boolean {
+  return d.code === 'LVSD_E_CONFIG_IO' && d.line === 0;
 }
 
 /** Diagnostics in file order (stable for equal positions). */

@@ -9,6 +9,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { RunOptions } from '../cli/commands/run.js';
+import { unreadableFile } from '../config/diagnostics.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
 export interface LoadedRunConfig {
@@ -21,18 +22,10 @@ export async function loadRunConfig(opts: RunOptions): Promise<LoadedRunConfig> 
     try {
       return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
     } catch (e) {
+      const reason = (e as Error).message;
       return {
         model: undefined,
-        diagnostics: [
-          {
-            severity: 'error',
-            code: 'LVSD_E_CONFIG_IO',
-            message: `cannot read the validated model: ${(e as Error).message}`,
-            file: opts.modelFile,
-            line: 1,
-            col: 1,
-          },
-        ],
+        diagnostics: [unreadableFile(opts.modelFile, 'the validated model', reason)],
       };
     }
   }

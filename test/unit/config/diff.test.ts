@@ -3,7 +3,7 @@
 // diffed against the previous one, with the expected plan written out here.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { diffModels, realId, vsId } from '../../../src/config/diff.js';
+import { diffModels } from '../../../src/config/diff.js';
 import { loadConfig, parseConfigText } from '../../../src/config/load.js';
 import type { Model } from '../../../src/config/model.js';
 
@@ -20,38 +20,13 @@ test('reload vip-and-real: step 1 -> 2', async (t) => {
   t.false(plan.empty);
   t.false(plan.globalChanged);
   t.deepEqual(plan.vrrpInstances, { added: ['VI_3'], removed: [], changed: ['VI_2'], unchanged: ['VI_1'] });
-  t.deepEqual(plan.virtualServers, {
-    added: ['tcp|inet|10.0.0.250|80'],
-    removed: [],
-    changed: ['tcp|inet|10.0.0.100|80', 'tcp|inet|10.0.0.200|443'],
-    unchanged: [],
-  });
-  t.deepEqual(plan.virtualServerChanges, [
-    {
-      id: 'tcp|inet|10.0.0.100|80',
-      serviceChanged: false,
-      reals: {
-        added: ['192.168.0.103|80'],
-        removed: [],
-        changed: ['192.168.0.102|80'],
-        unchanged: ['192.168.0.101|80'],
-      },
-    },
-    {
-      id: 'tcp|inet|10.0.0.200|443',
-      serviceChanged: true,
-      reals: { added: [], removed: [], changed: [], unchanged: ['192.168.0.201|443'] },
-    },
-  ]);
+  t.deepEqual(plan.syncGroups, { added: [], removed: [], changed: [], unchanged: [] });
 });
 
 test('reload vip-and-real: step 2 -> 3 removes what step 2 added', async (t) => {
   const plan = diffModels(await step('vip-and-real', 2), await step('vip-and-real', 3));
   t.deepEqual(plan.vrrpInstances.removed, ['VI_3']);
   t.deepEqual(plan.vrrpInstances.unchanged, ['VI_1', 'VI_2']);
-  t.deepEqual(plan.virtualServers.removed, ['tcp|inet|10.0.0.250|80']);
-  t.deepEqual(plan.virtualServers.unchanged, ['tcp|inet|10.0.0.100|80', 'tcp|inet|10.0.0.200|443']);
-  t.deepEqual(plan.virtualServerChanges, []);
 });
 
 test('moving text around (comments, blank lines, other line numbers) is an empty plan', (t) => {
@@ -80,8 +55,31 @@ test('global_defs changes are flagged', (t) => {
   t.false(plan.empty);
 });
 
-test('ids', (t) => {
-  t.is(vsId({ kind: 'fwmark', family: 'inet6', fwmark: 7 }), 'fwmark|inet6|7');
-  t.is(vsId({ kind: 'group', name: 'WEB', family: 'inet', protocol: 'udp' }), 'group|udp|inet|WEB');
-  t.is(realId({ address: '2001:db8::1', port: 0 }), '2001:db8::1|0');
+test('a reload that changes only virtual servers is empty for VRRP', (t) => {
+  const vrrp = 'vrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n';
+  const a = parseConfigText(`${vrrp}virtual_server 10.0.0.1 80 {\n lb_algo rr\n}\n`, 'a.conf', { env: {} });
+  const b = parseConfigText(`${vrrp}virtual_server 10.0.0.1 80 {\n lb_algo wrr\n}\n`, 'b.conf', { env: {} });
+  if (!a.model || !b.model) return t.fail();
+  t.true(diffModels(a.model, b.model).empty);
+});
+
+test('scripts, track files and sync groups are diffed by name', (t) => {
+  const base =
+    'vrrp_instance V {\n interface eth0\n virtual_router_id 1\n}\n' +
+    'vrrp_sync_group G {\n group {\n V\n }\n}\n' +
+    'vrrp_track_file F {\n file /run/f\n}\n';
+  const a = parseConfigText(`${base}vrrp_script S {\n script /bin/true\n}\n`, 'a.conf', { env: {} });
+  const b = parseConfigText(
+    `${base}vrrp_script S {\n script /bin/false\n}\nvrrp_script T {\n script /bin/true\n}\n`,
+    'b.conf',
+    {
+      env: {},
+    },
+  );
+  if (!a.model || !b.model) return t.fail();
+  const plan = diffModels(a.model, b.model);
+  t.deepEqual(plan.vrrpScripts, { added: ['T'], removed: [], changed: ['S'], unchanged: [] });
+  t.deepEqual(plan.trackFiles.unchanged, ['F']);
+  t.deepEqual(plan.syncGroups.unchanged, ['G']);
+  t.false(plan.empty);
 });

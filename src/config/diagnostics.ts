@@ -5,7 +5,7 @@
  */
 import type { Diagnostic, Severity, SourceLoc } from './model.js';
 
-export type DiagCode = Diagnostic['code'];
+type DiagCode = Diagnostic['code'];
 
 /** Collects findings and keeps going; the caller decides validity from the worst severity. */
 export class Diagnostics {
@@ -73,7 +73,7 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -41,7 +41,7 @@ export interface LoadResult {
 }
 
 /** The short hostname, as keepalived uses for the default config id. */
-export function defaultConfigId(): string {
+function defaultConfigId(): string {
   return hostname().split('.')[0] ?? 'localhost';
 }
 

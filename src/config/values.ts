@@ -10,7 +10,7 @@ import { canonicalQuadValue } from '../core/ipv4.js';
 import type { IpFamily } from '../ipvs/model.js';
 import { type Diagnostics, didYouMean } from './diagnostics.js';
 import type { Token } from './lexer.js';
-import type { ScriptSpec, SourceLoc } from './model.js';
+import type { ScriptSpec } from './model.js';
 import type { AstNode } from './parser.js';
 
 export interface Ctx {
@@ -340,8 +340,4 @@ export function noNestedBlock(ctx: Ctx, child: AstNode, parent: string): boolean
     return false;
   }
   return true;
-}
-
-export function locOf(t: Token | AstNode): SourceLoc {
-  return t.loc;
 }

@@ -99,7 +99,7 @@ export interface VsgDraft {
 export const schedulers: ReadonlySet<string> = new Set([...ipvsadmSchedulers, 'twos']);
 
 /** `NAT | DR | TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum] | FULLNAT` from args[start..]. */
-export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | undefined {
+function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | undefined {
   const t = arg(ctx, node, start, 'NAT, DR, TUN or FULLNAT');
   if (!t) return undefined;
   const kw = node.keyword;

@@ -2,7 +2,7 @@
 /**
  * VRRP checks that need more than one instance or the whole configuration: strict mode, sync group
  * membership, references to vrrp_script / vrrp_track_file / lvs_sync_daemon instances, and VRID
- * conflicts. Pure; used by schema.ts.
+ * conflicts. Pure; used by schema.ts (strictChecks by schema-vrrp.ts).
  */
 import type { GlobalDefs, SyncGroup, TrackFile, VrrpInstance, VrrpScript } from './model.js';
 import type { InstanceDraft, SyncGroupDraft } from './keywords/vrrp.js';

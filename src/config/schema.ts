@@ -2,8 +2,10 @@
 /**
  * AST -> typed Model: dispatches top-level sections to their keyword tables, then applies
  * keepalived's defaults, resolves globals into instances and validates ranges, references and
- * conflicts. Pure. Every finding is a located diagnostic; the Model is built even with errors so
- * that all of them are reported in one run (the caller drops it when there is any error).
+ * conflicts. Pure. Global defs, scripts and track files are finalized here; instances in
+ * schema-vrrp.ts, virtual servers in schema-lvs.ts, checks across instances in checks-vrrp.ts.
+ * Every finding is a located diagnostic; the Model is built even with errors so that all of them
+ * are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
 import type { GlobalDefs, Model, TrackFile, VrrpInstance, VrrpScript } from './model.js';

@@ -2,7 +2,7 @@
 /**
  * Keyword tables of the health checkers (`TCP_CHECK`, `HTTP_GET`, `SSL_GET`, `MISC_CHECK`,
  * `DNS_CHECK`, `UDP_CHECK`, `FILE_CHECK`) and the checker draft they fill. Pure.
- * Inherited values (delay_loop, retry, ...) are resolved in schema.ts.
+ * Inherited values (delay_loop, retry, ...) are resolved in schema-checkers.ts.
  */
 import type { CheckerType, HttpUrl, ScriptSpec, SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `global_defs` keyword table and the global draft it fills. Pure.
- * Global GARP settings are kept partial here; schema.ts resolves them with keepalived's defaults.
+ * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
+ * keepalived's defaults.
  */
 import type { FifoSpec, GarpSettings, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';

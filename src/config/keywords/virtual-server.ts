@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Keyword tables of `virtual_server`, `real_server` and `virtual_server_group`, and the drafts they
- * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema.ts.
+ * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema-lvs.ts and
+ * schema-checkers.ts.
  */
 import type { IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../../ipvs/model.js';
 import { ipvsadmSchedulers } from '../../ipvs/model.js';

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Keyword tables of `vrrp_script`, `vrrp_track_file`, `vrrp_instance` and `vrrp_sync_group`, and the
- * drafts they fill. Pure. Version-dependent checks (advert_int) and defaults happen in schema.ts,
- * once the global `vrrp_version` is known.
+ * drafts they fill. Pure. Version-dependent checks (advert_int) and defaults happen in
+ * schema-vrrp.ts (instances) and schema.ts (scripts, track files), once the globals are known.
  */
 import type {
   GarpSettings,

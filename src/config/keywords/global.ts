@@ -4,12 +4,11 @@
  * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
  * keepalived's defaults.
  */
-import type { FifoSpec, GarpSettings, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
+import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec } from '../model.js';
 import type { AstNode } from '../parser.js';
 import {
   type Ctx,
   type KeywordTable,
-  type RunAs,
   addressValue,
   arg,
   flag,
@@ -25,33 +24,19 @@ import {
   wordArg,
 } from '../values.js';
 
-export interface GlobalDraft {
-  routerId?: string;
-  vrrpVersion?: 2 | 3;
-  vrrpMcastGroup4?: string;
-  vrrpMcastGroup6?: string;
-  garp: Partial<GarpSettings>;
-  scriptUser?: RunAs;
-  enableScriptSecurity: boolean;
-  notifyFifo?: FifoSpec;
-  vrrpNotifyFifo?: FifoSpec;
-  lvsNotifyFifo?: FifoSpec;
-  fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
-  lvsSyncDaemon?: LvsSyncDaemon;
-  lvsTimeouts?: { tcpMs?: number; tcpFinMs?: number; udpMs?: number };
-  lvsFlush: boolean;
-  lvsFlushOnStop: 'none' | 'all' | 'vs';
-  vrrpStrict: boolean;
-  vrrpCheckUnicastSrc: boolean;
-  vrrpSkipCheckAdvAddr: boolean;
-  vrrpLowerPrioNoAdvert: boolean;
-  vrrpHigherPrioSendAdvert: boolean;
-  vrrpStartupDelayMs: number;
-  vrrpDownTimerAdverts?: number;
-  vrrpOwnerIgnoreAdverts: boolean;
-  vrrpNotifyPriorityChanges: boolean;
-  loc?: SourceLoc;
-}
+/** The GlobalDefs fields whose defaults schema.ts fills in once all files are read. */
+type DefaultedLater =
+  'routerId' | 'vrrpVersion' | 'vrrpMcastGroup4' | 'vrrpMcastGroup6' | 'vrrpDownTimerAdverts';
+
+/**
+ * `global_defs` as written (all its blocks merged): GlobalDefs with the later-defaulted fields
+ * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs.
+ */
+export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp'> &
+  Partial<Pick<GlobalDefs, DefaultedLater>> & {
+    garp: Partial<GarpSettings>;
+    fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+  };
 
 export function newGlobalDraft(): GlobalDraft {
   return {

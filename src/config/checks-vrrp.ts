@@ -2,15 +2,11 @@
 /**
  * VRRP checks that need more than one instance or the whole configuration: strict mode, sync group
  * membership, references to vrrp_script / vrrp_track_file / lvs_sync_daemon instances, and VRID
- * conflicts. Pure; used by schema.ts.
+ * conflicts. Pure; used by schema.ts (strictChecks by schema-vrrp.ts).
  */
 import type { GlobalDefs, SyncGroup, TrackFile, VrrpInstance, VrrpScript } from './model.js';
 import type { InstanceDraft, SyncGroupDraft } from './keywords/vrrp.js';
-import type { Ctx } from './values.js';
-
-export function famName(f: 'inet' | 'inet6'): string {
-  return f === 'inet' ? 'IPv4' : 'IPv6';
-}
+import { type Ctx, familyName } from './values.js';
 
 export function strictChecks(
   ctx: Ctx,
@@ -108,7 +104,7 @@ export function checkVrrpReferences(
     if (prev) {
       ctx.diags.error(
         i.loc,
-        `vrrp_instance \`${i.name}\`: VRID ${i.vrid} on ${i.interface} (${famName(i.family)}) is already used by \`${prev.name}\` at ${prev.loc.file}:${prev.loc.line}:${prev.loc.col}`,
+        `vrrp_instance \`${i.name}\`: VRID ${i.vrid} on ${i.interface} (${familyName(i.family)}) is already used by \`${prev.name}\` at ${prev.loc.file}:${prev.loc.line}:${prev.loc.col}`,
         'virtual_router_id',
       );
     } else seen.set(key, i);

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic, Severity, SourceLoc } from './model.js';
 
-export type DiagCode = Diagnostic['code'];
+type DiagCode = Diagnostic['code'];
 
 /** Collects findings and keeps going; the caller decides validity from the worst severity. */
 export class Diagnostics {
@@ -34,9 +34,29 @@ export class Diagnostics {
   }
 }
 
-/** `file:line:col: error: message` (or `warning:`). */
+/** `file:line:col: error: message` (or `warning:`); `file: error: message` for a whole file (line 0). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  const where = d.line === 0 ? d.file : `${d.file}:${d.line}:${d.col}`;
+  return `${where}: ${d.severity}: ${d.message}`;
+}
+
+/**
+ * A file that could not be read at all (the configuration, or the Model a worker is given): it has
+ * no position (line and column 0), and `lvsd check-config` exits 2 on it rather than 1.
+ */
+export function unreadableFile(file: string, what: string, reason: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'LVSD_E_CONFIG_IO',
+    message: `cannot read ${what}: ${reason}`,
+    file,
+    line: 0,
+    col: 0,
+  };
+}
+
+export function isUnreadableFile(d: Diagnostic): boolean {
+  return d.code === 'LVSD_E_CONFIG_IO' && d.line === 0;
 }
 
 /** Diagnostics in file order (stable for equal positions). */
@@ -53,7 +73,7 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

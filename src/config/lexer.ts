@@ -98,7 +98,7 @@ function dirOf(path: string): string {
   return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
 }
 
-export function resolvePath(base: string, rel: string): string {
+function resolvePath(base: string, rel: string): string {
   const joined = rel.startsWith('/') ? rel : `${dirOf(base)}/${rel}`;
   const out: string[] = [];
   for (const part of joined.split('/')) {

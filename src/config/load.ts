@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { Diagnostics, formatDiagnostic, sortDiagnostics } from './diagnostics.js';
+import { Diagnostics, formatDiagnostic, sortDiagnostics, unreadableFile } from './diagnostics.js';
 import type { EnvironmentProbe } from './environment.js';
 import { type SourceHost, lexSource } from './lexer.js';
 import type { Diagnostic, Model } from './model.js';
@@ -41,7 +41,7 @@ export interface LoadResult {
 }
 
 /** The short hostname, as keepalived uses for the default config id. */
-export function defaultConfigId(): string {
+function defaultConfigId(): string {
   return hostname().split('.')[0] ?? 'localhost';
 }
 
@@ -154,19 +154,7 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return {
-      model: undefined,
-      diagnostics: [
-        {
-          severity: 'error',
-          code: 'LVSD_E_CONFIG_IO',
-          message: `cannot read configuration: ${errnoText(e)}`,
-          file: path,
-          line: 0,
-          col: 0,
-        },
-      ],
-    };
+    return { model: undefined, diagnostics: [unreadableFile(path, 'configuration', errnoText(e))] };
   }
   return parseConfigText(text, path, opts);
 }

@@ -297,7 +297,8 @@ export interface VirtualServerGroup {
   loc: SourceLoc;
 }
 
-interface CheckerCommon {
+/** What every checker has: its target, socket options, and timing inherited VS -> RS -> checker. */
+export interface CheckerCommon {
   /** [the real server's address] */
   connectIp: string;
   /** [the real server's port] */

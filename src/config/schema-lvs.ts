@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Finalizes virtual servers: keepalived defaults, VS -> RS -> checker inheritance, families,
- * sorry server, persistence granularity, and the LVS conflicts (duplicate virtual server, duplicate
- * real, unknown group or track file). Pure.
+ * Finalizes virtual servers and their real servers: keepalived defaults, VS -> RS inheritance,
+ * families, sorry server, persistence granularity, and the LVS conflicts (duplicate virtual server,
+ * duplicate real, unknown group). Pure. Checkers (RS -> checker inheritance) are in schema-checkers.ts.
  */
 import ipaddr from 'ipaddr.js';
 import type { IpFamily, IpvsProtocol } from '../ipvs/model.js';
 import { Defaults } from './model.js';
 import type {
-  Checker,
-  LvsMethod,
   RealServer,
   SorryServer,
   TrackFile,
@@ -17,13 +15,9 @@ import type {
   VirtualServerGroup,
   VsKey,
 } from './model.js';
-import type { CheckerDraft } from './keywords/checkers.js';
 import type { RsDraft, VsDraft, VsgDraft } from './keywords/virtual-server.js';
-import type { Ctx } from './values.js';
-
-function famName(f: IpFamily): string {
-  return f === 'inet' ? 'IPv4' : 'IPv6';
-}
+import { finalizeChecker } from './schema-checkers.js';
+import { type Ctx, familyName } from './values.js';
 
 export function finalizeLvs(
   ctx: Ctx,
@@ -59,6 +53,7 @@ export function finalizeLvs(
   return { groups, servers };
 }
 
+/** Identity of a virtual server, for duplicate detection. */
 function keyId(k: VsKey): string {
   switch (k.kind) {
     case 'addr':
@@ -70,7 +65,8 @@ function keyId(k: VsKey): string {
   }
 }
 
-export function describe(k: VsKey): string {
+/** A virtual server as messages name it: `TCP 10.0.0.1:80`, `fwmark 7`, `group WEB`. */
+function describe(k: VsKey): string {
   switch (k.kind) {
     case 'addr':
       return `${k.protocol.toUpperCase()} ${k.family === 'inet6' ? `[${k.address}]` : k.address}:${k.port}`;
@@ -87,64 +83,92 @@ function finalizeVs(
   groups: Map<string, VirtualServerGroup>,
   trackFiles: TrackFile[],
 ): VirtualServer | undefined {
-  const protocol: IpvsProtocol = d.protocol ?? 'tcp';
-  let key: VsKey;
-  let port = 0;
-  const h = d.header;
-  if (h.kind === 'addr') {
-    if (d.ipFamily && d.ipFamily !== h.family) {
-      ctx.diags.error(
-        d.loc,
-        `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${famName(h.family)} address`,
-        'ip_family',
-      );
-    }
-    if (h.port === undefined && d.persistenceTimeoutMs === undefined) {
-      ctx.diags.error(
-        d.loc,
-        `virtual_server ${h.address} without a port needs \`persistence_timeout\``,
-        'virtual_server',
-      );
-    }
-    port = h.port ?? 0;
-    key = { kind: 'addr', family: h.family, protocol, address: h.address, port };
-  } else if (h.kind === 'fwmark') {
-    key = { kind: 'fwmark', family: d.ipFamily ?? 'inet', fwmark: h.fwmark };
-  } else {
-    const g = groups.get(h.name);
-    if (!g) {
-      ctx.diags.error(
-        d.loc,
-        `virtual_server group: no virtual_server_group named \`${h.name}\``,
-        'virtual_server',
-      );
-      return undefined;
-    }
-    const fam = d.ipFamily ?? g.entries[0]?.family ?? 'inet';
-    for (const e of g.entries) {
-      if (e.family !== fam) {
-        ctx.diags.error(
-          e.loc,
-          `virtual_server_group \`${g.name}\`: ${famName(e.family)} entry in an ${famName(fam)} virtual server`,
-          'virtual_server_group',
-        );
-        break;
-      }
-    }
-    port = g.entries.find((e) => e.kind === 'addr')?.port ?? 0;
-    key = { kind: 'group', name: h.name, family: fam, protocol };
+  const identity = vsIdentity(ctx, d, groups);
+  if (!identity) return undefined;
+  const vs = newVirtualServer(d, identity.key);
+  if (d.persistenceGranularity) applyGranularity(ctx, d, d.persistenceGranularity, vs);
+  if (d.hysteresis !== undefined && d.hysteresis >= vs.quorum) {
+    ctx.diags.error(
+      d.hysteresisLoc ?? d.loc,
+      `virtual_server ${describe(vs.key)}: \`hysteresis\` (${d.hysteresis}) must be below \`quorum\` (${vs.quorum})`,
+      'hysteresis',
+    );
   }
-  const family = key.family;
-  const method: LvsMethod = d.method ?? { method: 'NAT' };
-  const delayLoopMs = d.delayLoopMs ?? Defaults.delayLoopMs;
+  const sorry = sorryServer(ctx, d, vs, identity.port);
+  if (sorry) vs.sorryServer = sorry;
+  addReals(ctx, d, vs, identity.port, trackFiles);
+  return vs;
+}
+
+/** The key of a virtual server and the port its reals default to (0: none). */
+function vsIdentity(
+  ctx: Ctx,
+  d: VsDraft,
+  groups: Map<string, VirtualServerGroup>,
+): { key: VsKey; port: number } | undefined {
+  const protocol: IpvsProtocol = d.protocol ?? 'tcp';
+  const h = d.header;
+  if (h.kind === 'fwmark')
+    return { key: { kind: 'fwmark', family: d.ipFamily ?? 'inet', fwmark: h.fwmark }, port: 0 };
+  if (h.kind === 'group') return groupIdentity(ctx, d, h.name, groups, protocol);
+  if (d.ipFamily && d.ipFamily !== h.family) {
+    ctx.diags.error(
+      d.loc,
+      `virtual_server ${h.address}: \`ip_family ${d.ipFamily}\` does not match the ${familyName(h.family)} address`,
+      'ip_family',
+    );
+  }
+  if (h.port === undefined && d.persistenceTimeoutMs === undefined) {
+    ctx.diags.error(
+      d.loc,
+      `virtual_server ${h.address} without a port needs \`persistence_timeout\``,
+      'virtual_server',
+    );
+  }
+  const port = h.port ?? 0;
+  return { key: { kind: 'addr', family: h.family, protocol, address: h.address, port }, port };
+}
+
+/** `virtual_server group NAME`: the group must exist and be of one family. */
+function groupIdentity(
+  ctx: Ctx,
+  d: VsDraft,
+  name: string,
+  groups: Map<string, VirtualServerGroup>,
+  protocol: IpvsProtocol,
+): { key: VsKey; port: number } | undefined {
+  const g = groups.get(name);
+  if (!g) {
+    ctx.diags.error(
+      d.loc,
+      `virtual_server group: no virtual_server_group named \`${name}\``,
+      'virtual_server',
+    );
+    return undefined;
+  }
+  const fam = d.ipFamily ?? g.entries[0]?.family ?? 'inet';
+  const other = g.entries.find((e) => e.family !== fam);
+  if (other) {
+    ctx.diags.error(
+      other.loc,
+      `virtual_server_group \`${g.name}\`: ${familyName(other.family)} entry in an ${familyName(fam)} virtual server`,
+      'virtual_server_group',
+    );
+  }
+  const port = g.entries.find((e) => e.kind === 'addr')?.port ?? 0;
+  return { key: { kind: 'group', name, family: fam, protocol }, port };
+}
+
+/** The virtual server's own settings with keepalived's defaults; no reals yet. */
+function newVirtualServer(d: VsDraft, key: VsKey): VirtualServer {
   const vs: VirtualServer = {
     key,
     scheduler: d.scheduler ?? Defaults.scheduler,
     flags: d.flags,
-    method,
+    method: d.method ?? { method: 'NAT' },
     quorum: d.quorum ?? Defaults.quorum,
     hysteresis: d.hysteresis ?? 0,
-    delayLoopMs,
+    delayLoopMs: d.delayLoopMs ?? Defaults.delayLoopMs,
     alpha: d.alpha ?? false,
     omega: d.omega,
     haSuspend: d.haSuspend,
@@ -161,59 +185,68 @@ function finalizeVs(
   if (d.virtualhost !== undefined) vs.virtualhost = d.virtualhost;
   if (d.quorumUp) vs.quorumUp = d.quorumUp;
   if (d.quorumDown) vs.quorumDown = d.quorumDown;
-  if (d.persistenceGranularity) {
-    const g = granularity(ctx, d.persistenceGranularity, family);
-    if (g !== undefined) vs.persistenceGranularity = g;
-    if (d.persistenceTimeoutMs === undefined) {
-      ctx.diags.warning(
-        d.persistenceGranularity.loc,
-        '`persistence_granularity` has no effect without `persistence_timeout`',
-        'persistence_granularity',
-      );
-    }
-  }
-  if (d.hysteresis !== undefined && d.hysteresis >= vs.quorum) {
-    ctx.diags.error(
-      d.hysteresisLoc ?? d.loc,
-      `virtual_server ${describe(key)}: \`hysteresis\` (${d.hysteresis}) must be below \`quorum\` (${vs.quorum})`,
-      'hysteresis',
+  return vs;
+}
+
+function applyGranularity(
+  ctx: Ctx,
+  d: VsDraft,
+  written: NonNullable<VsDraft['persistenceGranularity']>,
+  vs: VirtualServer,
+): void {
+  const g = granularity(ctx, written, vs.key.family);
+  if (g !== undefined) vs.persistenceGranularity = g;
+  if (d.persistenceTimeoutMs === undefined) {
+    ctx.diags.warning(
+      written.loc,
+      '`persistence_granularity` has no effect without `persistence_timeout`',
+      'persistence_granularity',
     );
   }
-  if (d.sorry) {
-    const sm = d.sorryMethod ?? method;
-    if (d.sorry.family !== family && sm.method !== 'TUN') {
-      ctx.diags.error(
-        d.sorry.loc,
-        `\`sorry_server\` ${d.sorry.address} is ${famName(d.sorry.family)} but the virtual server is ${famName(family)}`,
+}
+
+/** `sorry_server` with its options (port [the VS port], method [the VS method]). */
+function sorryServer(ctx: Ctx, d: VsDraft, vs: VirtualServer, vsPort: number): SorryServer | undefined {
+  if (!d.sorry) {
+    if (d.sorryInhibit || d.sorryMethod) {
+      ctx.diags.warning(
+        d.loc,
+        `virtual_server ${describe(vs.key)}: sorry_server options without \`sorry_server\``,
         'sorry_server',
       );
     }
-    const sorry: SorryServer = {
-      family: d.sorry.family,
-      address: d.sorry.address,
-      port: d.sorry.port ?? port,
-      inhibit: d.sorryInhibit,
-      method: sm,
-      loc: d.sorry.loc,
-    };
-    vs.sorryServer = sorry;
-  } else if (d.sorryInhibit || d.sorryMethod) {
-    ctx.diags.warning(
-      d.loc,
-      `virtual_server ${describe(key)}: sorry_server options without \`sorry_server\``,
+    return undefined;
+  }
+  const method = d.sorryMethod ?? vs.method;
+  if (d.sorry.family !== vs.key.family && method.method !== 'TUN') {
+    ctx.diags.error(
+      d.sorry.loc,
+      `\`sorry_server\` ${d.sorry.address} is ${familyName(d.sorry.family)} but the virtual server is ${familyName(vs.key.family)}`,
       'sorry_server',
     );
   }
+  return {
+    family: d.sorry.family,
+    address: d.sorry.address,
+    port: d.sorry.port ?? vsPort,
+    inhibit: d.sorryInhibit,
+    method,
+    loc: d.sorry.loc,
+  };
+}
+
+/** The real servers of `d` into `vs`; a second real with the same address and port is an error. */
+function addReals(ctx: Ctx, d: VsDraft, vs: VirtualServer, vsPort: number, trackFiles: TrackFile[]): void {
   const seen = new Map<string, RealServer>();
   for (const r of d.reals) {
-    const rs = finalizeReal(ctx, r, d, vs, port, trackFiles);
+    const rs = finalizeReal(ctx, r, d, vs, vsPort, trackFiles);
     if (!rs) continue;
     const id = `${rs.address}|${rs.port}`;
     const prev = seen.get(id);
     if (prev) {
       ctx.diags.error(
         rs.loc,
-        `duplicate real_server ${rs.address} port ${rs.port} in virtual_server ${describe(key)} (first at line ${prev.loc.line})`,
+        `duplicate real_server ${rs.address} port ${rs.port} in virtual_server ${describe(vs.key)} (first at line ${prev.loc.line})`,
         'real_server',
       );
       continue;
@@ -221,7 +254,6 @@ function finalizeVs(
     seen.set(id, rs);
     vs.realServers.push(rs);
   }
-  return vs;
 }
 
 function granularity(
@@ -264,7 +296,7 @@ function finalizeReal(
   if (r.family !== vs.key.family && method.method !== 'TUN') {
     ctx.diags.error(
       r.loc,
-      `real_server ${r.address} is ${famName(r.family)} but virtual_server ${describe(vs.key)} is ${famName(vs.key.family)} (only TUN may mix families)`,
+      `real_server ${r.address} is ${familyName(r.family)} but virtual_server ${describe(vs.key)} is ${familyName(vs.key.family)} (only TUN may mix families)`,
       'real_server',
     );
     return undefined;
@@ -304,175 +336,13 @@ function finalizeReal(
   if (r.notifyDown) rs.notifyDown = r.notifyDown;
   const vhost = r.virtualhost ?? d.virtualhost;
   if (vhost !== undefined) rs.virtualhost = vhost;
-  const retry = r.retry ?? d.retry;
-  const dbr = r.delayBeforeRetryMs ?? d.delayBeforeRetryMs;
+  const inherited = {
+    retry: r.retry ?? d.retry,
+    delayBeforeRetryMs: r.delayBeforeRetryMs ?? d.delayBeforeRetryMs,
+  };
   for (const c of r.checkers) {
-    const ck = finalizeChecker(ctx, c, rs, retry, dbr, trackFiles);
+    const ck = finalizeChecker(ctx, c, rs, inherited, trackFiles);
     if (ck) rs.checkers.push(ck);
   }
   return rs;
-}
-
-/**
- * `fwmark` / `bind_if` of a checker. Only TCP_CHECK probes run on sockets lvsd opens itself (the
- * native engine sets SO_MARK / SO_BINDTODEVICE); the other checkers use Node's sockets, which
- * cannot set either, so there the options are an error (a warning with `--lenient`, and dropped).
- */
-function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmark?: number } {
-  if (c.type === 'TCP_CHECK') {
-    return {
-      ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-      ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-    };
-  }
-  const used: Array<[string, string]> = [];
-  if (c.bindIf !== undefined) used.push(['bind_if', 'SO_BINDTODEVICE']);
-  if (c.fwmark !== undefined) used.push(['fwmark', 'SO_MARK']);
-  const noSocket = c.type === 'MISC_CHECK' || c.type === 'FILE_CHECK';
-  for (const [kw, sockopt] of used) {
-    const why = noSocket
-      ? `${c.type} opens no socket`
-      : `${c.type} probes run on Node sockets, which cannot set ${sockopt}`;
-    ctx.diags.add(
-      ctx.lenient ? 'warning' : 'error',
-      'LVSD_E_CONFIG_INVALID',
-      c.loc,
-      `\`${c.type}\`: \`${kw}\` is supported on TCP_CHECK only (${why})${ctx.lenient ? '; ignored' : ''}`,
-      kw,
-    );
-  }
-  return {};
-}
-
-function finalizeChecker(
-  ctx: Ctx,
-  c: CheckerDraft,
-  rs: RealServer,
-  retry: number | undefined,
-  dbr: number | undefined,
-  trackFiles: TrackFile[],
-): Checker | undefined {
-  const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs;
-  const connectPort = c.connectPort ?? rs.port;
-  const needsPort = c.type !== 'MISC_CHECK' && c.type !== 'FILE_CHECK';
-  if (needsPort && connectPort === 0) {
-    ctx.diags.error(
-      c.loc,
-      `\`${c.type}\` for real_server ${rs.address} needs \`connect_port\` (the real server has no port)`,
-      c.type,
-    );
-  }
-  const typeRetry =
-    c.type === 'DNS_CHECK'
-      ? Defaults.retryDns
-      : c.type === 'MISC_CHECK'
-        ? Defaults.retryMisc
-        : Defaults.retry;
-  const typeDbr =
-    c.type === 'HTTP_GET' || c.type === 'SSL_GET'
-      ? Defaults.delayBeforeRetryHttpMs
-      : c.type === 'DNS_CHECK'
-        ? delayLoopMs
-        : Defaults.delayBeforeRetryMs;
-  const probeOpts = probeSocketOptions(ctx, c);
-  const common = {
-    connectIp: c.connectIp ?? rs.address,
-    connectPort,
-    connectTimeoutMs: c.connectTimeoutMs ?? rs.connectTimeoutMs,
-    retry: c.retry ?? retry ?? typeRetry,
-    delayBeforeRetryMs: c.delayBeforeRetryMs ?? dbr ?? typeDbr,
-    delayLoopMs,
-    warmupMs: c.warmupMs ?? rs.warmupMs,
-    alpha: c.alpha ?? rs.alpha,
-    logAllFailures: c.logAllFailures,
-    loc: c.loc,
-    ...(c.bindTo !== undefined ? { bindTo: c.bindTo } : {}),
-    ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-    ...probeOpts,
-  };
-  switch (c.type) {
-    case 'TCP_CHECK':
-      return { type: 'TCP_CHECK', ...common };
-    case 'HTTP_GET':
-    case 'SSL_GET': {
-      if (c.urls.length === 0) {
-        if (c.present.has('url')) return undefined;
-        ctx.diags.error(c.loc, `\`${c.type}\` needs at least one \`url { path ... }\``, c.type);
-        return undefined;
-      }
-      const vhost = c.virtualhost ?? rs.virtualhost;
-      return {
-        type: c.type,
-        ...common,
-        urls: c.urls,
-        httpProtocol: c.httpProtocol ?? '1.0',
-        enableSni: c.enableSni,
-        fastRecovery: c.fastRecovery,
-        ...(vhost !== undefined ? { virtualhost: vhost } : {}),
-        ...(c.sniName !== undefined ? { sniName: c.sniName } : {}),
-      };
-    }
-    case 'MISC_CHECK': {
-      if (!c.miscPath) {
-        if (c.present.has('misc_path')) return undefined;
-        ctx.diags.error(c.loc, '`MISC_CHECK` needs `misc_path`', 'MISC_CHECK');
-        return undefined;
-      }
-      const miscPath = { ...c.miscPath };
-      if (c.user && miscPath.user === undefined) {
-        miscPath.user = c.user.user;
-        if (c.user.group !== undefined) miscPath.group = c.user.group;
-      }
-      return {
-        type: 'MISC_CHECK',
-        ...common,
-        miscPath,
-        miscTimeoutMs: c.miscTimeoutMs ?? delayLoopMs,
-        miscDynamic: c.miscDynamic,
-      };
-    }
-    case 'DNS_CHECK':
-      return { type: 'DNS_CHECK', ...common, queryType: c.queryType ?? 'SOA', name: c.name ?? '.' };
-    case 'UDP_CHECK': {
-      const min = c.minReplyLength ?? 0;
-      const max = c.maxReplyLength ?? 65507;
-      if (min > max) {
-        ctx.diags.error(
-          c.loc,
-          `\`UDP_CHECK\`: min_reply_length (${min}) is above max_reply_length (${max})`,
-          'UDP_CHECK',
-        );
-      }
-      return {
-        type: 'UDP_CHECK',
-        ...common,
-        minReplyLength: min,
-        maxReplyLength: max,
-        ...(c.payload !== undefined ? { payload: c.payload } : {}),
-        ...(c.requireReply !== undefined ? { requireReply: c.requireReply } : {}),
-      };
-    }
-    case 'FILE_CHECK': {
-      if (c.trackFile === undefined) {
-        if (c.present.has('track_file')) return undefined;
-        ctx.diags.error(c.loc, '`FILE_CHECK` needs `track_file NAME`', 'FILE_CHECK');
-        return undefined;
-      }
-      if (!trackFiles.some((t) => t.name === c.trackFile)) {
-        ctx.diags.error(
-          c.trackFileLoc ?? c.loc,
-          `\`FILE_CHECK\`: no vrrp_track_file named \`${c.trackFile}\``,
-          'track_file',
-        );
-      }
-      return {
-        type: 'FILE_CHECK',
-        ...common,
-        trackFile: c.trackFile,
-        dynamic: c.dynamic,
-        weight: c.weight ?? 0,
-        weightReverse: c.weightReverse,
-      };
-    }
-  }
 }

@@ -10,7 +10,7 @@ import { canonicalQuadValue } from '../core/ipv4.js';
 import type { IpFamily } from '../ipvs/model.js';
 import { type Diagnostics, didYouMean } from './diagnostics.js';
 import type { Token } from './lexer.js';
-import type { ScriptSpec, SourceLoc } from './model.js';
+import type { ScriptSpec } from './model.js';
 import type { AstNode } from './parser.js';
 
 export interface Ctx {
@@ -80,6 +80,11 @@ export function reportUnknown(
   );
 }
 
+/** Store a value a reader returned; undefined (the reader reported why) leaves the target as it was. */
+export function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
+  if (v !== undefined) obj[key] = v;
+}
+
 /** The argument at index i, or a diagnostic naming what was expected. */
 export function arg(ctx: Ctx, node: AstNode, i: number, what: string): Token | undefined {
   const t = node.args[i];
@@ -146,6 +151,28 @@ export function secondsArg(ctx: Ctx, node: AstNode, minS: number, maxS: number):
   return t ? secondsValue(ctx, node.keyword, t, minS, maxS) : undefined;
 }
 
+/**
+ * The single argument of a keyword that takes one word out of `choices` (compared after
+ * `normalize`), e.g. `state MASTER|BACKUP`; `what` names the choices in messages.
+ */
+export function choiceArg<C extends string>(
+  ctx: Ctx,
+  node: AstNode,
+  choices: readonly C[],
+  what: string,
+  normalize: (word: string) => string = (word) => word,
+): C | undefined {
+  const t = arg(ctx, node, 0, what);
+  noExtra(ctx, node, 1);
+  if (!t) return undefined;
+  const word = normalize(t.text);
+  const choice = choices.find((c) => c === word);
+  if (choice === undefined) {
+    ctx.diags.error(t.loc, `\`${node.keyword}\` must be ${what} (got ${t.text})`, node.keyword);
+  }
+  return choice;
+}
+
 /** A single word argument. */
 export function wordArg(ctx: Ctx, node: AstNode, what: string): string | undefined {
   const t = arg(ctx, node, 0, what);
@@ -156,6 +183,11 @@ export function wordArg(ctx: Ctx, node: AstNode, what: string): string | undefin
 export interface ParsedAddr {
   family: IpFamily;
   address: string;
+}
+
+/** `IPv4` or `IPv6`, as messages name a family. */
+export function familyName(f: IpFamily): string {
+  return f === 'inet' ? 'IPv4' : 'IPv6';
 }
 
 /** Strict address parse: IPv4 four-part decimal or IPv6; canonical text out. */
@@ -235,6 +267,30 @@ export function scriptArgs(ctx: Ctx, node: AstNode, start = 0): ScriptSpec | und
   return spec;
 }
 
+/** A user to run scripts as, from `user USER [GROUP]` or `script_user USER [GROUP]`. */
+export interface RunAs {
+  user: string;
+  group?: string;
+}
+
+/** The words of `user USER [GROUP]` / `script_user USER [GROUP]`. */
+export function runAsArgs(ctx: Ctx, node: AstNode): RunAs | undefined {
+  const u = arg(ctx, node, 0, 'a user name');
+  noExtra(ctx, node, 2);
+  if (!u) return undefined;
+  return node.args[1] ? { user: u.text, group: node.args[1].text } : { user: u.text };
+}
+
+/** A copy of `spec` that runs as `runAs` (a `user` keyword) unless its own line names a user. */
+export function withUser(spec: ScriptSpec, runAs: RunAs | undefined): ScriptSpec {
+  const out = { ...spec };
+  if (runAs && out.user === undefined) {
+    out.user = runAs.user;
+    if (runAs.group !== undefined) out.group = runAs.group;
+  }
+  return out;
+}
+
 export function splitCommand(cmd: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -284,8 +340,4 @@ export function noNestedBlock(ctx: Ctx, child: AstNode, parent: string): boolean
     return false;
   }
   return true;
-}
-
-export function locOf(t: Token | AstNode): SourceLoc {
-  return t.loc;
 }

@@ -2,7 +2,8 @@
 /**
  * Time and randomness as injected collaborators. Pure: interfaces only.
  * State machines never read a clock; they are given `now` (monotonic milliseconds, fractional).
- * The real implementations live in src/daemon/clock.ts; tests use test/fakes/fake-clock.ts.
+ * The real implementations live in src/daemon/clock.ts; tests use test/fakes/fake-clock.ts and
+ * test/fakes/seeded-rng.ts.
  */
 
 export interface Clock {
@@ -23,18 +24,4 @@ export interface TimerHandle {
 /** Uniform random numbers in [0, 1); seedable in tests. */
 export interface Rng {
   next(): number;
-}
-
-/** A small seedable PRNG (mulberry32) for tests and deterministic jitter. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return {
-    next(): number {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The structured logger interface every module is given. Pure: interface only.
- * The daemon backs it with winston (src/daemon/logger.ts); tests use a recording fake.
+ * The daemon backs it with winston (src/daemon/logger.ts); tests use a recording fake or
+ * test/fakes/silent-logger.ts.
  */
 
 export type LogFields = Record<string, string | number | boolean | undefined | null>;
@@ -14,14 +15,3 @@ export interface Logger {
   /** A logger that adds `fields` to every line (e.g. `{ vrid: 51, iface: 'eth0' }`). */
   child(fields: LogFields): Logger;
 }
-
-/** A logger that drops everything, for pure code paths that take an optional logger. */
-export const silentLogger: Logger = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  child() {
-    return silentLogger;
-  },
-};

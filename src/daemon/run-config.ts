@@ -8,6 +8,7 @@
  * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
  */
 import { readFile } from 'node:fs/promises';
+import { unreadableFile } from '../config/diagnostics.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import type { Diagnostic, Model } from '../config/model.js';
@@ -27,18 +28,10 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
     try {
       return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
     } catch (e) {
+      const reason = (e as Error).message;
       return {
         model: undefined,
-        diagnostics: [
-          {
-            severity: 'error',
-            code: 'LVSD_E_CONFIG_IO',
-            message: `cannot read the validated model: ${(e as Error).message}`,
-            file: opts.modelFile,
-            line: 1,
-            col: 1,
-          },
-        ],
+        diagnostics: [unreadableFile(opts.modelFile, 'the validated model', reason)],
       };
     }
   }

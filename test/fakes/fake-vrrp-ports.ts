@@ -4,7 +4,8 @@
  * the engine's rtnetlink calls change, sockets that record what is sent and can be fed adverts, a
  * recording notifier and tracker runner, and a FakeClock. The engine then runs without root.
  */
-import { silentLogger, type Logger } from '../../src/core/log.js';
+import type { Logger } from '../../src/core/log.js';
+import { silentLogger } from './silent-logger.js';
 import type { AddrEntry, AddrEvent, AddrSpec, LinkEvent, LinkInfo, Rtnl } from '../../src/netlink/rtnl.js';
 import type { NotifyState, NotifyTarget } from '../../src/vrrp/notify.js';
 import { decodeAdvert } from '../../src/vrrp/packet.js';

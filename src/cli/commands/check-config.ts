@@ -6,7 +6,8 @@
  * distinguishes "cannot run" from "config errors"). `--json` prints the normalized Model.
  */
 import { parseArgs } from 'node:util';
-import { formatDiagnostic, loadConfig } from '../../config/load.js';
+import { formatDiagnostic, isUnreadableFile } from '../../config/diagnostics.js';
+import { loadConfig } from '../../config/load.js';
 import type { CliIo } from '../io.js';
 
 const usage =
@@ -49,14 +50,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout(JSON.stringify({ model: model ?? null, diagnostics }));
     return model ? 0 : 1;
   }
-  for (const d of diagnostics) {
-    io.stderr(
-      d.code === 'LVSD_E_CONFIG_IO' && d.line === 0
-        ? `${d.file}: error: ${d.message}\n`
-        : `${formatDiagnostic(d)}\n`,
-    );
-  }
-  if (diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_IO' && d.line === 0)) return 2;
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+  if (diagnostics.some(isUnreadableFile)) return 2;
   if (!model) {
     const n = diagnostics.filter((d) => d.severity === 'error').length;
     io.stderr(`${values.file}: ${n} error${n === 1 ? '' : 's'}\n`);

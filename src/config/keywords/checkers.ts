@@ -2,7 +2,7 @@
 /**
  * Keyword tables of the health checkers (`TCP_CHECK`, `HTTP_GET`, `SSL_GET`, `MISC_CHECK`,
  * `DNS_CHECK`, `UDP_CHECK`, `FILE_CHECK`) and the checker draft they fill. Pure.
- * Inherited values (delay_loop, retry, ...) are resolved in schema.ts.
+ * Inherited values (delay_loop, retry, ...) are resolved in schema-checkers.ts.
  */
 import type { CheckerType, HttpUrl, ScriptSpec, SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';
@@ -10,19 +10,45 @@ import { compilePcre, regexOptionProblem } from '../pcre.js';
 import {
   type Ctx,
   type KeywordTable,
+  type RunAs,
   addressArg,
   arg,
+  choiceArg,
   flag,
   intArg,
   intValue,
   noExtra,
+  runAsArgs,
   runTable,
   scriptArgs,
   secondsArg,
+  set,
   wordArg,
 } from '../values.js';
 
-export interface CheckerDraft {
+/** Timing a checker inherits from its real server, and that from its virtual server. */
+export interface InheritedTiming {
+  delayLoopMs?: number;
+  alpha?: boolean;
+  retry?: number;
+  delayBeforeRetryMs?: number;
+  warmupMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** The keywords of `InheritedTiming`, alike in checkers, real servers and virtual servers. */
+export function inheritedTimingKeywords<T extends InheritedTiming>(): KeywordTable<T> {
+  return {
+    delay_loop: { run: (c, n, d) => set(d, 'delayLoopMs', secondsArg(c, n, 0.001, 86400)) },
+    alpha: { run: (c, n, d) => (d.alpha = flag(c, n)) },
+    retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
+    delay_before_retry: { run: (c, n, d) => set(d, 'delayBeforeRetryMs', secondsArg(c, n, 0, 86400)) },
+    warmup: { run: (c, n, d) => set(d, 'warmupMs', secondsArg(c, n, 0, 86400)) },
+    connect_timeout: { run: (c, n, d) => set(d, 'connectTimeoutMs', secondsArg(c, n, 0.001, 3600)) },
+  };
+}
+
+export interface CheckerDraft extends InheritedTiming {
   type: CheckerType;
   loc: SourceLoc;
   present: ReadonlySet<string>;
@@ -33,12 +59,6 @@ export interface CheckerDraft {
   bindPort?: number;
   bindIf?: string;
   fwmark?: number;
-  connectTimeoutMs?: number;
-  retry?: number;
-  delayBeforeRetryMs?: number;
-  delayLoopMs?: number;
-  warmupMs?: number;
-  alpha?: boolean;
   logAllFailures: boolean;
   // HTTP_GET / SSL_GET
   urls: HttpUrl[];
@@ -51,7 +71,7 @@ export interface CheckerDraft {
   miscPath?: ScriptSpec;
   miscTimeoutMs?: number;
   miscDynamic: boolean;
-  user?: { user: string; group?: string };
+  user?: RunAs;
   // DNS_CHECK
   queryType?: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
   name?: string;
@@ -87,10 +107,6 @@ export function newCheckerDraft(
   };
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 const common: KeywordTable<CheckerDraft> = {
   connect_ip: {
     run: (c, n, d) => {
@@ -111,13 +127,8 @@ const common: KeywordTable<CheckerDraft> = {
   bind_port: { run: (c, n, d) => set(d, 'bindPort', intArg(c, n, 1, 65535)) },
   bind_if: { run: (c, n, d) => set(d, 'bindIf', wordArg(c, n, 'an interface name')) },
   fwmark: { run: (c, n, d) => set(d, 'fwmark', intArg(c, n, 1, 4294967295)) },
-  connect_timeout: { run: (c, n, d) => set(d, 'connectTimeoutMs', secondsArg(c, n, 0.001, 3600)) },
-  retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
+  ...inheritedTimingKeywords<CheckerDraft>(),
   nb_get_retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
-  delay_before_retry: { run: (c, n, d) => set(d, 'delayBeforeRetryMs', secondsArg(c, n, 0, 86400)) },
-  delay_loop: { run: (c, n, d) => set(d, 'delayLoopMs', secondsArg(c, n, 0.001, 86400)) },
-  warmup: { run: (c, n, d) => set(d, 'warmupMs', secondsArg(c, n, 0, 86400)) },
-  alpha: { run: (c, n, d) => (d.alpha = flag(c, n)) },
   log_all_failures: { run: (c, n, d) => (d.logAllFailures = flag(c, n)) },
 };
 
@@ -295,13 +306,12 @@ const http: KeywordTable<CheckerDraft> = {
   virtualhost: { run: (c, n, d) => set(d, 'virtualhost', wordArg(c, n, 'a host name')) },
   http_protocol: {
     run: (c, n, d) => {
-      const t = arg(c, n, 0, '1.0, 1.0C or 1.1');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === '1.0' || t.text === '1.0C' || t.text === '1.1') d.httpProtocol = t.text;
-      else if (t.text === '1.0c') d.httpProtocol = '1.0C';
-      else
-        c.diags.error(t.loc, `\`http_protocol\` must be 1.0, 1.0C or 1.1 (got ${t.text})`, 'http_protocol');
+      const versions = ['1.0', '1.0C', '1.1'] as const;
+      set(
+        d,
+        'httpProtocol',
+        choiceArg(c, n, versions, '1.0, 1.0C or 1.1', (w) => (w === '1.0c' ? '1.0C' : w)),
+      );
     },
   },
   enable_sni: { run: (c, n, d) => (d.enableSni = flag(c, n)) },
@@ -315,13 +325,7 @@ const misc: KeywordTable<CheckerDraft> = {
   misc_path: { run: (c, n, d) => set(d, 'miscPath', scriptArgs(c, n)) },
   misc_timeout: { run: (c, n, d) => set(d, 'miscTimeoutMs', secondsArg(c, n, 0.001, 86400)) },
   misc_dynamic: { run: (c, n, d) => (d.miscDynamic = flag(c, n)) },
-  user: {
-    run: (c, n, d) => {
-      const u = arg(c, n, 0, 'a user name');
-      noExtra(c, n, 2);
-      if (u) d.user = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
-    },
-  },
+  user: { run: (c, n, d) => set(d, 'user', runAsArgs(c, n)) },
 };
 
 const dnsTypes = new Set(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA']);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `global_defs` keyword table and the global draft it fills. Pure.
- * Global GARP settings are kept partial here; schema.ts resolves them with keepalived's defaults.
+ * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
+ * keepalived's defaults.
  */
-import type { FifoSpec, GarpSettings, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
+import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec } from '../model.js';
 import type { AstNode } from '../parser.js';
 import {
   type Ctx,
@@ -15,39 +16,27 @@ import {
   intValue,
   noExtra,
   portValue,
+  runAsArgs,
   scriptArgs,
   secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 
-export interface GlobalDraft {
-  routerId?: string;
-  vrrpVersion?: 2 | 3;
-  vrrpMcastGroup4?: string;
-  vrrpMcastGroup6?: string;
-  garp: Partial<GarpSettings>;
-  scriptUser?: { user: string; group?: string };
-  enableScriptSecurity: boolean;
-  notifyFifo?: FifoSpec;
-  vrrpNotifyFifo?: FifoSpec;
-  lvsNotifyFifo?: FifoSpec;
-  fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
-  lvsSyncDaemon?: LvsSyncDaemon;
-  lvsTimeouts?: { tcpMs?: number; tcpFinMs?: number; udpMs?: number };
-  lvsFlush: boolean;
-  lvsFlushOnStop: 'none' | 'all' | 'vs';
-  vrrpStrict: boolean;
-  vrrpCheckUnicastSrc: boolean;
-  vrrpSkipCheckAdvAddr: boolean;
-  vrrpLowerPrioNoAdvert: boolean;
-  vrrpHigherPrioSendAdvert: boolean;
-  vrrpStartupDelayMs: number;
-  vrrpDownTimerAdverts?: number;
-  vrrpOwnerIgnoreAdverts: boolean;
-  vrrpNotifyPriorityChanges: boolean;
-  loc?: SourceLoc;
-}
+/** The GlobalDefs fields whose defaults schema.ts fills in once all files are read. */
+type DefaultedLater =
+  'routerId' | 'vrrpVersion' | 'vrrpMcastGroup4' | 'vrrpMcastGroup6' | 'vrrpDownTimerAdverts';
+
+/**
+ * `global_defs` as written (all its blocks merged): GlobalDefs with the later-defaulted fields
+ * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs.
+ */
+export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp'> &
+  Partial<Pick<GlobalDefs, DefaultedLater>> & {
+    garp: Partial<GarpSettings>;
+    fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+  };
 
 export function newGlobalDraft(): GlobalDraft {
   return {
@@ -102,10 +91,6 @@ export function garpKeywords<T extends { garp: Partial<GarpSettings> }>(prefix: 
   };
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 export const globalKeywords: KeywordTable<GlobalDraft> = {
   router_id: { run: (c, n, g) => set(g, 'routerId', wordArg(c, n, 'a name')) },
   vrrp_version: {
@@ -143,13 +128,7 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
     },
   },
   ...garpKeywords<GlobalDraft>('vrrp_'),
-  script_user: {
-    run: (c, n, g) => {
-      const u = arg(c, n, 0, 'a user name');
-      noExtra(c, n, 2);
-      if (u) g.scriptUser = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
-    },
-  },
+  script_user: { run: (c, n, g) => set(g, 'scriptUser', runAsArgs(c, n)) },
   enable_script_security: { run: (c, n, g) => (g.enableScriptSecurity = flag(c, n)) },
   notify_fifo: { run: (c, n, g) => set(g, 'notifyFifo', fifo(c, n)) },
   vrrp_notify_fifo: { run: (c, n, g) => set(g, 'vrrpNotifyFifo', fifo(c, n)) },
@@ -220,16 +199,16 @@ function syncDaemon(ctx: Ctx, node: AstNode): LvsSyncDaemon | undefined {
         sd.instance = v.text;
         break;
       case 'id':
-        setIf(sd, 'syncId', intValue(ctx, 'lvs_sync_daemon id', v, 0, 255));
+        set(sd, 'syncId', intValue(ctx, 'lvs_sync_daemon id', v, 0, 255));
         break;
       case 'maxlen':
-        setIf(sd, 'maxLen', intValue(ctx, 'lvs_sync_daemon maxlen', v, 1, 65507));
+        set(sd, 'maxLen', intValue(ctx, 'lvs_sync_daemon maxlen', v, 1, 65507));
         break;
       case 'port':
-        setIf(sd, 'port', portValue(ctx, 'lvs_sync_daemon port', v, 1));
+        set(sd, 'port', portValue(ctx, 'lvs_sync_daemon port', v, 1));
         break;
       case 'ttl':
-        setIf(sd, 'ttl', intValue(ctx, 'lvs_sync_daemon ttl', v, 1, 255));
+        set(sd, 'ttl', intValue(ctx, 'lvs_sync_daemon ttl', v, 1, 255));
         break;
       case 'group': {
         const g = addressValue(ctx, 'lvs_sync_daemon group', v);
@@ -248,10 +227,6 @@ function syncDaemon(ctx: Ctx, node: AstNode): LvsSyncDaemon | undefined {
   return sd;
 }
 
-function setIf<T, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
-  if (v !== undefined) o[k] = v;
-}
-
 function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: number; udpMs?: number } {
   const out: { tcpMs?: number; tcpFinMs?: number; udpMs?: number } = {};
   const a = node.args;
@@ -266,9 +241,9 @@ function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: numb
       break;
     }
     const ms = secondsValue(ctx, `lvs_timeouts ${k.text}`, v, 1, 31536000);
-    if (k.text === 'tcp') setIf(out, 'tcpMs', ms);
-    else if (k.text === 'tcpfin') setIf(out, 'tcpFinMs', ms);
-    else if (k.text === 'udp') setIf(out, 'udpMs', ms);
+    if (k.text === 'tcp') set(out, 'tcpMs', ms);
+    else if (k.text === 'tcpfin') set(out, 'tcpFinMs', ms);
+    else if (k.text === 'udp') set(out, 'udpMs', ms);
     else
       ctx.diags.error(
         k.loc,

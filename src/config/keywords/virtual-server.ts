@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Keyword tables of `virtual_server`, `real_server` and `virtual_server_group`, and the drafts they
- * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema.ts.
+ * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema-lvs.ts and
+ * schema-checkers.ts.
  */
 import type { IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../../ipvs/model.js';
 import { ipvsadmSchedulers } from '../../ipvs/model.js';
@@ -13,6 +14,7 @@ import {
   type KeywordTable,
   addressValue,
   arg,
+  choiceArg,
   blockLines,
   flag,
   intArg,
@@ -23,25 +25,22 @@ import {
   portValue,
   runTable,
   scriptArgs,
-  secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 import {
   type CheckerDraft,
+  type InheritedTiming,
   checkerTables,
   checkerUnsupported,
+  inheritedTimingKeywords,
   newCheckerDraft,
   unsupportedCheckers,
 } from './checkers.js';
 
-export interface CommonTiming {
-  delayLoopMs?: number;
-  alpha?: boolean;
-  retry?: number;
-  delayBeforeRetryMs?: number;
-  warmupMs?: number;
-  connectTimeoutMs?: number;
+/** What a real server inherits from its virtual server. */
+interface CommonTiming extends InheritedTiming {
   inhibitOnFailure?: boolean;
   virtualhost?: string;
 }
@@ -98,14 +97,10 @@ export interface VsgDraft {
   written: number;
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 export const schedulers: ReadonlySet<string> = new Set([...ipvsadmSchedulers, 'twos']);
 
 /** `NAT | DR | TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum] | FULLNAT` from args[start..]. */
-export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | undefined {
+function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | undefined {
   const t = arg(ctx, node, start, 'NAT, DR, TUN or FULLNAT');
   if (!t) return undefined;
   const kw = node.keyword;
@@ -160,12 +155,7 @@ export function methodArgs(ctx: Ctx, node: AstNode, start = 0): LvsMethod | unde
 
 function timingKeywords<T extends CommonTiming>(): KeywordTable<T> {
   return {
-    delay_loop: { run: (c, n, d) => set(d, 'delayLoopMs', secondsArg(c, n, 0.001, 86400)) },
-    alpha: { run: (c, n, d) => (d.alpha = flag(c, n)) },
-    retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
-    delay_before_retry: { run: (c, n, d) => set(d, 'delayBeforeRetryMs', secondsArg(c, n, 0, 86400)) },
-    warmup: { run: (c, n, d) => set(d, 'warmupMs', secondsArg(c, n, 0, 86400)) },
-    connect_timeout: { run: (c, n, d) => set(d, 'connectTimeoutMs', secondsArg(c, n, 0.001, 3600)) },
+    ...inheritedTimingKeywords<T>(),
     inhibit_on_failure: { run: (c, n, d) => (d.inhibitOnFailure = flag(c, n)) },
     virtualhost: { run: (c, n, d) => set(d, 'virtualhost', wordArg(c, n, 'a host name')) },
   };
@@ -258,22 +248,16 @@ export const vsKeywords: KeywordTable<VsDraft> = {
   },
   protocol: {
     run: (c, n, v) => {
-      const t = arg(c, n, 0, 'TCP, UDP or SCTP');
-      noExtra(c, n, 1);
-      if (!t) return;
-      const p = t.text.toLowerCase();
-      if (p === 'tcp' || p === 'udp' || p === 'sctp') v.protocol = p;
-      else c.diags.error(t.loc, `\`protocol\` must be TCP, UDP or SCTP (got ${t.text})`, 'protocol');
+      const protocols = ['tcp', 'udp', 'sctp'] as const;
+      set(
+        v,
+        'protocol',
+        choiceArg(c, n, protocols, 'TCP, UDP or SCTP', (w) => w.toLowerCase()),
+      );
     },
   },
   ip_family: {
-    run: (c, n, v) => {
-      const t = arg(c, n, 0, 'inet or inet6');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'inet' || t.text === 'inet6') v.ipFamily = t.text;
-      else c.diags.error(t.loc, `\`ip_family\` must be inet or inet6 (got ${t.text})`, 'ip_family');
-    },
+    run: (c, n, v) => set(v, 'ipFamily', choiceArg(c, n, ['inet', 'inet6'] as const, 'inet or inet6')),
   },
   quorum: { run: (c, n, v) => set(v, 'quorum', intArg(c, n, 1, 2147483647)) },
   hysteresis: {

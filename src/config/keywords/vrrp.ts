@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Keyword tables of `vrrp_script`, `vrrp_track_file`, `vrrp_instance` and `vrrp_sync_group`, and the
- * drafts they fill. Pure. Version-dependent checks (advert_int) and defaults happen in schema.ts,
- * once the global `vrrp_version` is known.
+ * drafts they fill. Pure. Version-dependent checks (advert_int) and defaults happen in
+ * schema-vrrp.ts (instances) and schema.ts (scripts, track files), once the globals are known.
  */
 import type {
   GarpSettings,
@@ -17,10 +17,13 @@ import type { Token } from '../lexer.js';
 import type { AstNode } from '../parser.js';
 import {
   type Ctx,
+  type KeywordDef,
   type KeywordTable,
+  type RunAs,
   addressArg,
   addressValue,
   arg,
+  choiceArg,
   blockLines,
   flag,
   intArg,
@@ -28,10 +31,12 @@ import {
   noExtra,
   noNestedBlock,
   prefixValue,
+  runAsArgs,
   runTable,
   scriptArgs,
   secondsArg,
   secondsValue,
+  set,
   wordArg,
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
@@ -47,7 +52,7 @@ export interface ScriptDraft {
   weightReverse: boolean;
   rise?: number;
   fall?: number;
-  user?: { user: string; group?: string };
+  user?: RunAs;
   initFail: boolean;
 }
 
@@ -115,10 +120,6 @@ export interface SyncGroupDraft {
   trackFiles: TrackRef[];
 }
 
-function set<T, K extends keyof T>(obj: T, key: K, v: T[K] | undefined): void {
-  if (v !== undefined) obj[key] = v;
-}
-
 /** `weight N [reverse]` at args[i..] (used by scripts, track files and track_* entries). */
 function weightArgs(
   ctx: Ctx,
@@ -135,28 +136,26 @@ function weightArgs(
   return n === undefined ? { reverse } : { weight: n, reverse };
 }
 
+/** `weight N [reverse]` of a vrrp_script or vrrp_track_file. */
+function weightKeyword<T extends { weight: number; weightReverse: boolean }>(): KeywordDef<T> {
+  return {
+    run: (c, n, t) => {
+      if (!arg(c, n, 0, 'a weight in -253..253')) return;
+      const w = weightArgs(c, 'weight', n.args, 0);
+      if (w?.weight !== undefined) t.weight = w.weight;
+      t.weightReverse = w?.reverse ?? false;
+    },
+  };
+}
+
 export const scriptKeywords: KeywordTable<ScriptDraft> = {
   script: { run: (c, n, s) => set(s, 'script', scriptArgs(c, n)) },
   interval: { run: (c, n, s) => set(s, 'intervalMs', secondsArg(c, n, 0.001, 86400)) },
   timeout: { run: (c, n, s) => set(s, 'timeoutMs', secondsArg(c, n, 0.001, 86400)) },
-  weight: {
-    run: (c, n, s) => {
-      const t = arg(c, n, 0, 'a weight in -253..253');
-      if (!t) return;
-      const w = weightArgs(c, 'weight', n.args, 0);
-      if (w?.weight !== undefined) s.weight = w.weight;
-      s.weightReverse = w?.reverse ?? false;
-    },
-  },
+  weight: weightKeyword<ScriptDraft>(),
   rise: { run: (c, n, s) => set(s, 'rise', intArg(c, n, 1, 1_000_000)) },
   fall: { run: (c, n, s) => set(s, 'fall', intArg(c, n, 1, 1_000_000)) },
-  user: {
-    run: (c, n, s) => {
-      const u = arg(c, n, 0, 'a user name');
-      noExtra(c, n, 2);
-      if (u) s.user = n.args[1] ? { user: u.text, group: n.args[1].text } : { user: u.text };
-    },
-  },
+  user: { run: (c, n, s) => set(s, 'user', runAsArgs(c, n)) },
   init_fail: { run: (c, n, s) => (s.initFail = flag(c, n)) },
 };
 
@@ -167,15 +166,7 @@ export const trackFileKeywords: KeywordTable<TrackFileDraft> = {
       if (f !== undefined) s.file = f;
     },
   },
-  weight: {
-    run: (c, n, s) => {
-      const t = arg(c, n, 0, 'a weight in -253..253');
-      if (!t) return;
-      const w = weightArgs(c, 'weight', n.args, 0);
-      if (w?.weight !== undefined) s.weight = w.weight;
-      s.weightReverse = w?.reverse ?? false;
-    },
-  },
+  weight: weightKeyword<TrackFileDraft>(),
   init_file: {
     run: (c, n, s) => {
       let value = 0;
@@ -379,15 +370,7 @@ function peerList(ctx: Ctx, node: AstNode): UnicastPeer[] {
 }
 
 const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
-  auth_type: {
-    run: (c, n, a) => {
-      const t = arg(c, n, 0, 'PASS or AH');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'PASS' || t.text === 'AH') a.type = t.text;
-      else c.diags.error(t.loc, `\`auth_type\` must be PASS or AH (got ${t.text})`, 'auth_type');
-    },
-  },
+  auth_type: { run: (c, n, a) => set(a, 'type', choiceArg(c, n, ['PASS', 'AH'] as const, 'PASS or AH')) },
   auth_pass: {
     run: (c, n, a) => {
       const t = arg(c, n, 0, 'a password');
@@ -407,13 +390,8 @@ const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
 
 export const instanceKeywords: KeywordTable<InstanceDraft> = {
   state: {
-    run: (c, n, v) => {
-      const t = arg(c, n, 0, 'MASTER or BACKUP');
-      noExtra(c, n, 1);
-      if (!t) return;
-      if (t.text === 'MASTER' || t.text === 'BACKUP') v.initialState = t.text;
-      else c.diags.error(t.loc, `\`state\` must be MASTER or BACKUP (got ${t.text})`, 'state');
-    },
+    run: (c, n, v) =>
+      set(v, 'initialState', choiceArg(c, n, ['MASTER', 'BACKUP'] as const, 'MASTER or BACKUP')),
   },
   interface: { run: (c, n, v) => set(v, 'interface', wordArg(c, n, 'an interface name')) },
   virtual_router_id: { run: (c, n, v) => set(v, 'vrid', intArg(c, n, 1, 255)) },
@@ -598,4 +576,20 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     garp: {},
     v3ChecksumAsV2: false,
   };
+}
+
+export function newScriptDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): ScriptDraft {
+  return { name, loc, present, weight: 0, weightReverse: false, initFail: false };
+}
+
+export function newTrackFileDraft(
+  name: string,
+  loc: SourceLoc,
+  present: ReadonlySet<string>,
+): TrackFileDraft {
+  return { name, loc, present, weight: 1, weightReverse: false };
+}
+
+export function newSyncGroupDraft(name: string, loc: SourceLoc): SyncGroupDraft {
+  return { name, loc, members: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [] };
 }

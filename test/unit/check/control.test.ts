@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { run as realCmd } from '../../../src/cli/commands/real.js';
 import { captureIo } from '../../../src/cli/io.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import { CheckManager } from '../../../src/check/manager.js';
 import { controlRequest, startControlServer } from '../../../src/daemon/control.js';
 import { FakeClock } from '../../fakes/fake-clock.js';

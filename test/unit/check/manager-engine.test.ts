@@ -5,9 +5,9 @@
  * quiet flag handed back, reloads, stop, and the lateness warning.
  */
 import test from 'ava';
-import { seededRng } from '../../../src/core/clock.js';
+import { seededRng } from '../../fakes/seeded-rng.js';
 import type { Logger, LogFields } from '../../../src/core/log.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import { CheckManager } from '../../../src/check/manager.js';
 import type { ManagerOptions } from '../../../src/check/manager.js';
 import type { CheckSpec } from '../../../src/check/types.js';

@@ -4,8 +4,8 @@
  * clock with the event loop, and reading the kernel.
  */
 import type { ManagerOptions } from '../../../src/check/manager.js';
-import { seededRng } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { seededRng } from '../../fakes/seeded-rng.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import type { FakeClock } from '../../fakes/fake-clock.js';
 import type { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
 

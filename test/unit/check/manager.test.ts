@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The LVS manager with fake probes, the fake clock and the in-memory IPVS kernel. */
 import test from 'ava';
-import { seededRng } from '../../../src/core/clock.js';
+import { seededRng } from '../../fakes/seeded-rng.js';
 import { CheckManager } from '../../../src/check/manager.js';
 import type { ProbeResult } from '../../../src/check/result.js';
 import type { CheckSpec } from '../../../src/check/types.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
-import { seededRng } from '../../../src/core/clock.js';
+import { seededRng } from '../../fakes/seeded-rng.js';
 import type { CheckState, ProbeResult } from '../../../src/check/result.js';
 import {
   firstProbeDelay,

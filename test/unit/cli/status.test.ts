@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { run } from '../../../src/cli/commands/status.js';
 import { captureIo } from '../../../src/cli/io.js';
 import { startControlServer } from '../../../src/daemon/control.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 
 const vrrpStatus = {
   instances: [

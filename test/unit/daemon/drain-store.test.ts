@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { CheckManager } from '../../../src/check/manager.js';
 import type { Logger, LogFields } from '../../../src/core/log.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import { defaultDrainPath, fileDrainStore } from '../../../src/daemon/drain-store.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIo } from '../../../src/cli/io.js';
+import { formatDiagnostic, isUnreadableFile } from '../../../src/config/diagnostics.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
 
@@ -60,4 +61,10 @@ test('a missing model file is a located error, not a crash', async (t) => {
   t.is(r.model, undefined);
   t.is(r.diagnostics[0]?.code, 'LVSD_E_CONFIG_IO');
   t.is(r.diagnostics[0]?.file, '/nonexistent/model.json');
+  // the same "cannot read" diagnostic as an unreadable configuration file (no position in it)
+  t.regex(
+    r.diagnostics.map(formatDiagnostic).join('\n'),
+    /^\/nonexistent\/model\.json: error: cannot read the validated model: /,
+  );
+  t.true(r.diagnostics.every(isUnreadableFile));
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Supervisor } from '../../../src/daemon/supervisor.js';
 import type { SdState } from '../../../src/daemon/systemd.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 
 function script(dir: string, name: string, body: string): string {
   const p = join(dir, name);

@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { FakeClock } from '../../fakes/fake-clock.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import type { AddrEntry, AddrSpec, Rtnl } from '../../../src/netlink/rtnl.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { buildAdvert, decodeAdvert } from '../../../src/vrrp/packet.js';

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import { Notifier, fifoLine, lookupUser } from '../../../src/vrrp/notify.js';
 
 test('FIFO lines follow keepalived', (t) => {

@@ -5,8 +5,9 @@
  * changes, VIPs added and removed, instances added and removed, sync-group membership and trackers,
  * vrrp_script definitions, globals not applied, and a VRID conflict.
  */
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { parseConfigText } from '../../../src/config/load.js';
+import { loadConfig, parseConfigText } from '../../../src/config/load.js';
 import type { Model } from '../../../src/config/model.js';
 import { planVrrpReload, type VrrpReloadPlan } from '../../../src/vrrp/reload-plan.js';
 
@@ -115,4 +116,26 @@ test('plan: two instances with one VRID on one interface and family are a confli
   const b = after.vrrpInstances[1];
   if (b) b.vrid = 51; // validation refuses this in a file; the plan refuses it too
   t.deepEqual(planVrrpReload(before, after).conflicts, ['instance B: VRID 51 is in use by A on eth0 (inet)']);
+});
+
+const dir = fileURLToPath(new URL('../../../../test/fixtures/conf/reload/', import.meta.url));
+
+async function step(scenario: string, n: number): Promise<Model> {
+  const r = await loadConfig(`${dir}${scenario}/step-${n}.conf`, { configId: 'lvs1', env: {} });
+  if (!r.model) throw new Error(JSON.stringify(r.diagnostics));
+  return r.model;
+}
+
+test('numbered steps (fixtures/conf/reload/vip-and-real): 1 -> 2 adds VI_3 and carries VI_2; 2 -> 3 removes VI_3', async (t) => {
+  const p12 = planVrrpReload(await step('vip-and-real', 1), await step('vip-and-real', 2));
+  t.deepEqual([p12.added, p12.carried, p12.unchanged, p12.removed], [['VI_3'], ['VI_2'], ['VI_1'], []]);
+  const p23 = planVrrpReload(await step('vip-and-real', 2), await step('vip-and-real', 3));
+  t.deepEqual([p23.removed, p23.unchanged], [['VI_3'], ['VI_1', 'VI_2']]);
+});
+
+test('plan: a reload that changes only virtual servers is empty for VRRP', (t) => {
+  const vrrp = inst('V', vips('10.0.0.1'));
+  const a = model(`${vrrp}virtual_server 10.0.0.1 80 {\n lb_algo rr\n}\n`);
+  const b = model(`${vrrp}virtual_server 10.0.0.1 80 {\n lb_algo wrr\n}\n`);
+  t.true(planVrrpReload(a, b).empty);
 });

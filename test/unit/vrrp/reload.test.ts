@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { FakeClock } from '../../fakes/fake-clock.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import type { AddrSpec } from '../../../src/netlink/rtnl.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { decodeAdvert } from '../../../src/vrrp/packet.js';

@@ -10,7 +10,7 @@ import type { IpvsTable } from './model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 import type { ReconcileOptions } from './reconcile.js';
 import { reconcile } from './reconcile.js';
-import { opToArgs } from './ipvsadm-args.js';
+import { opToArgs } from './ipvsadm-op-args.js';
 
 export interface SyncResult {
   plan: IpvsOp[];

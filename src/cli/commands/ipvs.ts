@@ -28,7 +28,8 @@ import {
 } from '../../ipvs/format.js';
 import type { NameResolver } from '../../ipvs/format.js';
 import type { ArgResolver, IpvsadmCommand, ListRequest } from '../../ipvs/ipvsadm-args.js';
-import { opToArgs, parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
+import { parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
+import { opToArgs } from '../../ipvs/ipvsadm-op-args.js';
 import { serviceId } from '../../ipvs/model.js';
 import { loadNameResolver } from '../../ipvs/names.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from '../../ipvs/ops.js';

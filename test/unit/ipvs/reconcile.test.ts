@@ -16,35 +16,8 @@ import {
   serviceId,
 } from '../../../src/ipvs/model.js';
 import { destinationSortKey, reconcile, serviceSortKey } from '../../../src/ipvs/reconcile.js';
+import { entry, real, svc, tcp } from './table-fixtures.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
-
-const tcp = (address: string, port: number): ServiceKey => ({
-  kind: 'addr',
-  family: 'inet',
-  protocol: 'tcp',
-  address,
-  port,
-});
-const svc = (key: ServiceKey, scheduler = 'rr', extra: Partial<IpvsService> = {}): IpvsService => ({
-  key,
-  scheduler,
-  flags: noSchedulerFlags,
-  ...extra,
-});
-const real = (address: string, port = 80, extra: Partial<IpvsDestination> = {}): IpvsDestination => ({
-  family: address.includes(':') ? 'inet6' : 'inet',
-  address,
-  port,
-  method: 'masq',
-  weight: 1,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  ...extra,
-});
-const entry = (service: IpvsService, destinations: IpvsDestination[]): IpvsServiceEntry => ({
-  service,
-  destinations,
-});
 
 const vs1 = tcp('10.0.0.1', 80);
 const vs2 = tcp('10.0.0.2', 443);

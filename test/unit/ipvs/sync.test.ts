@@ -7,35 +7,14 @@ import test from 'ava';
 import fc from 'fast-check';
 import { isLvsdError } from '../../../src/core/errors.js';
 import { AppliedTable } from '../../../src/ipvs/applied-table.js';
-import type { IpvsDestination, IpvsService, IpvsServiceEntry, ServiceKey } from '../../../src/ipvs/model.js';
-import { noSchedulerFlags, serviceId } from '../../../src/ipvs/model.js';
+import type { IpvsServiceEntry } from '../../../src/ipvs/model.js';
+import { serviceId } from '../../../src/ipvs/model.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 import { reconcile, summarizeOps } from '../../../src/ipvs/reconcile.js';
 import { formatCounts, partialError, syncTable } from '../../../src/ipvs/sync.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
+import { entry, real, svc, tcp } from './table-fixtures.js';
 
-const tcp = (address: string, port: number): ServiceKey => ({
-  kind: 'addr',
-  family: 'inet',
-  protocol: 'tcp',
-  address,
-  port,
-});
-const svc = (key: ServiceKey, scheduler = 'rr'): IpvsService => ({ key, scheduler, flags: noSchedulerFlags });
-const real = (address: string, port = 80, extra: Partial<IpvsDestination> = {}): IpvsDestination => ({
-  family: 'inet',
-  address,
-  port,
-  method: 'masq',
-  weight: 1,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  ...extra,
-});
-const entry = (service: IpvsService, destinations: IpvsDestination[]): IpvsServiceEntry => ({
-  service,
-  destinations,
-});
 const vs1 = tcp('10.0.0.1', 80);
 const vs2 = tcp('10.0.0.2', 443);
 

@@ -209,7 +209,8 @@ export class IpvsSyncLoop<Scope> {
       this.#table = undefined;
     }
     const round: SyncRound = {
-      full: scopes === undefined,
+      // A read of the kernel makes the first plan a full one too.
+      full: scopes === undefined || attempts[0]?.reread === true,
       attempts,
       ms: Math.round(this.#o.clock.now() - t0),
     };
@@ -273,7 +274,11 @@ export class IpvsSyncLoop<Scope> {
     const ops = last?.plan.length ?? 0;
     // Check results wait for the kernel update to end: a slow one delays every verdict.
     if (round.ms >= 1000)
-      this.#log.info('IPVS update was slow', { ms: round.ms, ops, changed: scopes?.size ?? 'all' });
+      this.#log.info('IPVS update was slow', {
+        ms: round.ms,
+        ops,
+        changed: round.full || !scopes ? 'all' : scopes.size,
+      });
     else if (ops > 0 && last)
       this.#log.debug('IPVS table updated', { ops, applied: formatCounts(last.applied) });
   }

@@ -126,6 +126,10 @@ test('touch batches changes within minSyncIntervalMs into one partial round of j
   t.is(kernel.batches, batches + 1, 'one kernel batch for both changes');
   t.deepEqual(weights(kernel), ['80/10.0.0.1:5', '80/10.0.0.2:6', '81/10.0.0.3:7']);
   t.is(dumps(), 1, 'planned against the kept table, not a new read');
+  const partial = await loop.update('b');
+  t.false(partial.full);
+  t.false(partial.attempts[0]!.reread);
+  t.deepEqual(partial.attempts[0]!.plan, [], 'b is as desired in the kept table');
 });
 
 test('sync waits for a round that starts after the call; callers during a round share the next one', async (t) => {

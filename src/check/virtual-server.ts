@@ -181,3 +181,18 @@ export function setDrained(
   requorum(vs, world, events);
   return events;
 }
+
+/**
+ * The events of a shutdown with `omega`: every live real goes down, then the quorum (keepalived
+ * runs notify_down and quorum_down on exit). The world is left as it is.
+ */
+export function shutdownEvents(vs: VirtualServerSpec, world: CheckWorld): CheckEvent[] {
+  const events: CheckEvent[] = [];
+  for (const rs of vs.reals) {
+    const st = world.reals.get(realKeyOf(vs, rs));
+    if (st && realAlive(st)) events.push({ type: 'rs', vs, rs, up: false });
+  }
+  if (world.vss.get(vsIdOf(vs))?.quorumUp)
+    events.push({ type: 'vs', vs, up: false, weightSum: 0, threshold: vs.quorum - vs.hysteresis });
+  return events;
+}

@@ -105,7 +105,7 @@ export function sameDestinationConfig(a: IpvsDestination, b: IpvsDestination): b
 }
 
 /** Only the configuration of a destination (drops kernel counters a state may carry). */
-function destConfig(d: IpvsDestination): IpvsDestination {
+export function destConfig(d: IpvsDestination): IpvsDestination {
   const out: IpvsDestination = {
     family: d.family,
     address: d.address,

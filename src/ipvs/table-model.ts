@@ -9,6 +9,7 @@
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable, IpvsTimeouts, SyncDaemon } from './model.js';
 import { compareServices, destinationId, serviceId } from './model.js';
 import type { IpvsOp } from './ops.js';
+import { destConfig } from './reconcile.js';
 
 export type KernelErrno = 'EEXIST' | 'ESRCH' | 'ENOENT' | 'EINVAL';
 
@@ -21,15 +22,7 @@ export interface KernelExtras {
 export const defaultTimeouts: IpvsTimeouts = Object.freeze({ tcp: 900, tcpFin: 120, udp: 300 });
 
 function cloneDest(d: IpvsDestination): IpvsDestination {
-  const out: IpvsDestination = {
-    family: d.family,
-    address: d.address,
-    port: d.port,
-    method: d.method,
-    weight: d.weight,
-    upperThreshold: d.upperThreshold,
-    lowerThreshold: d.lowerThreshold,
-  };
+  const out = destConfig(d);
   if (d.tunnel) out.tunnel = { ...d.tunnel };
   return out;
 }

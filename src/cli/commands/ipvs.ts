@@ -17,7 +17,6 @@
 import { readFile } from 'node:fs/promises';
 import { isLvsdError } from '../../core/errors.js';
 import { readConnections } from '../../ipvs/connections.js';
-import { partialError } from '../../ipvs/converge.js';
 import {
   formatConnections,
   formatDaemons,
@@ -28,12 +27,14 @@ import {
 } from '../../ipvs/format.js';
 import type { NameResolver } from '../../ipvs/format.js';
 import type { ArgResolver, IpvsadmCommand, ListRequest } from '../../ipvs/ipvsadm-args.js';
-import { opToArgs, parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
+import { parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
+import { opToArgs } from '../../ipvs/ipvsadm-op-args.js';
 import { serviceId } from '../../ipvs/model.js';
 import { loadNameResolver } from '../../ipvs/names.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from '../../ipvs/ops.js';
-import { reconcile, summarizeOps } from '../../ipvs/reconcile.js';
 import { kernelMessage, parseRestore, restoreToTable } from '../../ipvs/restore.js';
+import { formatCounts, partialError, syncTable } from '../../ipvs/sync.js';
+import { summarizeOps } from '../../ipvs/reconcile.js';
 import type { CliIo } from '../io.js';
 
 export interface IpvsCliDeps {
@@ -252,20 +253,22 @@ async function apply(argv: string[], io: CliIo, deps: IpvsCliDeps): Promise<numb
   }
   const dryRun = argv.includes('--dry-run');
   return withKernel(io, deps, async (kernel) => {
-    const plan = reconcile(desired.value, await kernel.dump(), {
+    // One plan, as ipvsadm -R: a batch that stops part way is reported, not retried. The plan is
+    // printed before it is carried out.
+    const printPlan = (plan: readonly IpvsOp[]): void => {
+      for (const op of plan) io.stdout(`ipvsadm ${opToArgs(op).join(' ')}\n`);
+      const counts = formatCounts(summarizeOps(plan));
+      io.stdout(
+        `# ${plan.length} operation${plan.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}${dryRun ? ', not applied (--dry-run)' : ''}\n`,
+      );
+    };
+    const { attempts } = await syncTable(kernel, desired.value, {
       ...(argv.includes('--own-all') ? { owned: 'all' as const } : {}),
       removeReal: argv.includes('--quiesce') ? 'quiesce' : 'delete',
+      dryRun,
+      onPlan: printPlan,
     });
-    for (const op of plan) io.stdout(`ipvsadm ${opToArgs(op).join(' ')}\n`);
-    const n = summarizeOps(plan);
-    const counts = Object.entries(n)
-      .filter(([, v]) => v > 0)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ');
-    io.stdout(
-      `# ${plan.length} operation${plan.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}${dryRun ? ', not applied (--dry-run)' : ''}\n`,
-    );
-    if (dryRun || plan.length === 0) return 0;
-    return reportFailure(io, await kernel.apply(plan), plan.length);
+    const { plan, report } = attempts[0]!;
+    return reportFailure(io, report, plan.length);
   });
 }

@@ -4,7 +4,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { opToArgs, parseIpvsadmArgs } from '../../../src/ipvs/ipvsadm-args.js';
+import { parseIpvsadmArgs } from '../../../src/ipvs/ipvsadm-args.js';
+import { opToArgs } from '../../../src/ipvs/ipvsadm-op-args.js';
 import type { IpvsDestination, IpvsService } from '../../../src/ipvs/model.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 

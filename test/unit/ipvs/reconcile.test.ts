@@ -15,39 +15,9 @@ import {
   noSchedulerFlags,
   serviceId,
 } from '../../../src/ipvs/model.js';
-import { destinationSortKey, reconcile, serviceSortKey, summarizeOps } from '../../../src/ipvs/reconcile.js';
+import { destinationSortKey, reconcile, serviceSortKey } from '../../../src/ipvs/reconcile.js';
+import { entry, real, svc, tcp } from './table-fixtures.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
-import { converge, syncOnce } from '../../../src/ipvs/converge.js';
-import { isLvsdError } from '../../../src/core/errors.js';
-import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
-
-const tcp = (address: string, port: number): ServiceKey => ({
-  kind: 'addr',
-  family: 'inet',
-  protocol: 'tcp',
-  address,
-  port,
-});
-const svc = (key: ServiceKey, scheduler = 'rr', extra: Partial<IpvsService> = {}): IpvsService => ({
-  key,
-  scheduler,
-  flags: noSchedulerFlags,
-  ...extra,
-});
-const real = (address: string, port = 80, extra: Partial<IpvsDestination> = {}): IpvsDestination => ({
-  family: address.includes(':') ? 'inet6' : 'inet',
-  address,
-  port,
-  method: 'masq',
-  weight: 1,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  ...extra,
-});
-const entry = (service: IpvsService, destinations: IpvsDestination[]): IpvsServiceEntry => ({
-  service,
-  destinations,
-});
 
 const vs1 = tcp('10.0.0.1', 80);
 const vs2 = tcp('10.0.0.2', 443);
@@ -314,57 +284,6 @@ test('property: quiesce mode never deletes a real', (t) => {
       t.false(reconcile(desired, actual, { removeReal: 'quiesce' }).some((o) => o.op === 'delDest'));
     }),
   );
-});
-
-test('one changed real touches exactly one kernel entry', async (t) => {
-  const desired = [entry(svc(vs1), [real('10.1.0.1'), real('10.1.0.2'), real('10.1.0.3')])];
-  const kernel = new FakeIpvsKernel(desired);
-  const changed = [
-    entry(svc(vs1), [real('10.1.0.1'), real('10.1.0.2', 80, { weight: 9 }), real('10.1.0.3')]),
-  ];
-  const r = await syncOnce(kernel, changed);
-  t.deepEqual(r.plan, [{ op: 'editDest', key: vs1, dest: real('10.1.0.2', 80, { weight: 9 }) }]);
-  t.is(kernel.log.length, 1);
-  t.deepEqual(summarizeOps(r.plan).editDest, 1);
-});
-
-test('a batch failing part way reports what was applied; a re-run converges', async (t) => {
-  const desired = [
-    entry(svc(vs1), [real('10.1.0.1'), real('10.1.0.2')]),
-    entry(svc(vs2), [real('10.1.0.9', 443)]),
-  ];
-  const kernel = new FakeIpvsKernel();
-  kernel.failAt = 2; // the third op: second real of vs1
-  const first = await syncOnce(kernel, desired);
-  t.is(first.plan.length, 5);
-  t.is(first.report.applied.length, 2);
-  t.deepEqual(first.report.failed?.op, first.plan[2]);
-  t.deepEqual(first.report.skipped, first.plan.slice(3));
-  const second = await syncOnce(kernel, desired);
-  t.is(second.plan.length, 3);
-  t.falsy(second.report.failed);
-  t.is((await syncOnce(kernel, desired)).plan.length, 0);
-});
-
-test('converge retries a partial batch and throws LVSD_E_IPVS_PARTIAL only when it keeps failing', async (t) => {
-  const desired = [entry(svc(vs1), [real('10.1.0.1')])];
-  const kernel = new FakeIpvsKernel();
-  kernel.failAt = 1;
-  const r = await converge(kernel, desired);
-  t.is(r.rounds.length, 2);
-  const bad = new FakeIpvsKernel();
-  // a real whose service is missing from the kernel and from the plan cannot converge: force it
-  bad.apply = () => Promise.reject(new Error('unreachable'));
-  await t.throwsAsync(converge(bad, desired));
-  const stuck = new FakeIpvsKernel();
-  const orig = stuck.apply.bind(stuck);
-  stuck.apply = (ops) => {
-    stuck.failAt = stuck.log.length;
-    return orig(ops);
-  };
-  const e = await t.throwsAsync(converge(stuck, desired));
-  t.true(isLvsdError(e, 'LVSD_E_IPVS_PARTIAL'));
-  t.regex(e.message, /ipvsadm -A -t 10\.0\.0\.1:80 -s rr/);
 });
 
 test('property: the precomputed sort keys order exactly like compareServices / compareDestinations', (t) => {

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The LVS worker's status as data (`lvsd status`, the control socket, the SIGUSR1 dump): each
+ * virtual server's quorum, each real's state, weight, drain and checks, and the kernel update
+ * counts. Pure.
+ */
+import { effectiveWeight, realAlive } from './real-server.js';
+import type { CheckSpec } from './types.js';
+import { rsText, vsText } from './effects.js';
+import type { CheckWorld } from './virtual-server.js';
+import { realKeyOf, vsIdOf } from './virtual-server.js';
+
+export interface LvsStatus {
+  virtualServers: Array<{
+    vs: string;
+    quorumUp: boolean;
+    reals: Array<{
+      rs: string;
+      alive: boolean;
+      drained: boolean;
+      weight: number;
+      checks: Array<{ kind: string; up: boolean; lastFailure?: string }>;
+    }>;
+  }>;
+  /** Kernel updates that succeeded. */
+  syncs: number;
+  /** Kernel updates that failed (each is retried). */
+  syncErrors: number;
+}
+
+export function buildStatus(
+  spec: CheckSpec,
+  world: CheckWorld,
+  kernel: { syncs: number; syncErrors: number },
+): LvsStatus {
+  return {
+    syncs: kernel.syncs,
+    syncErrors: kernel.syncErrors,
+    virtualServers: spec.virtualServers.map((vs) => ({
+      vs: vsText(vs),
+      quorumUp: world.vss.get(vsIdOf(vs))?.quorumUp ?? false,
+      reals: vs.reals.map((rs) => {
+        const st = world.reals.get(realKeyOf(vs, rs));
+        return {
+          rs: rsText(rs, vs),
+          alive: st ? realAlive(st) : false,
+          drained: st?.drained ?? false,
+          weight: st ? effectiveWeight(rs, st) : 0,
+          checks: rs.checkers.map((c, i) => {
+            const cs = st?.checks[i];
+            const out: { kind: string; up: boolean; lastFailure?: string } = {
+              kind: c.kind,
+              up: cs?.up ?? false,
+            };
+            if (cs?.lastFailure !== undefined) out.lastFailure = cs.lastFailure;
+            return out;
+          }),
+        };
+      }),
+    })),
+  };
+}

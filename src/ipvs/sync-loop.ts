@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The IPVS sync loop: the desired table → reconcile → the kernel, in rounds, for a daemon whose
+ * desired table keeps changing (the LVS manager). Pure of node I/O: the `IpvsKernel` port, the
+ * clock, the timers and the logger are injected.
+ *
+ * - Changes are marked by scope (a group of services that change together; the manager's virtual
+ *   server). `touch` batches them: at most one round per `minSyncIntervalMs`. A partial round
+ *   reconciles only the services of the changed scopes against the table kept since the last read
+ *   of the kernel (`AppliedTable`), so its cost follows the change, not the table.
+ * - A full round reconciles every owned service (start, reload, retry, stop). The kernel is read
+ *   again first when the kept table is missing (start, after a failure) or older than `resyncMs`
+ *   (drift repair), that period stretched to 20 × the cost of the last read-and-plan, so a large
+ *   table cannot starve the event loop it shares with the checks.
+ * - `sync` and `update` wait for a round that *starts after* the call, never for the loop to go
+ *   idle (under a stream of check results it may never go idle); concurrent callers share rounds.
+ * - A batch that stops part way is logged with exactly what was applied; the kernel is read again
+ *   and the plan made again once. When that fails too, the round is reported failed and logged,
+ *   and a full round is tried again after `retryMs`.
+ * Every round is returned to its waiters as a `SyncRound` (each plan, what was applied, the error).
+ */
+import type { Clock, TimerHandle, Timers } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { AppliedTable } from './applied-table.js';
+import type { IpvsTable } from './model.js';
+import { serviceId } from './model.js';
+import type { IpvsKernel } from './ops.js';
+import type { SyncAttempt } from './sync.js';
+import { attemptSync, formatCounts, partialError } from './sync.js';
+
+/** A read of the kernel (and its plan) may take at most 1/20 of the time between two reads. */
+const resyncCostFactor = 20;
+
+/** Where the loop gets the table it wants. */
+export interface DesiredSource<Scope> {
+  /** Every entry wanted now (full rounds). */
+  table(): IpvsTable;
+  /** The entries of these scopes (a partial round reconciles exactly the services they name). */
+  entries(scopes: ReadonlySet<Scope>): IpvsTable;
+}
+
+export interface SyncLoopOptions<Scope> {
+  kernel: IpvsKernel;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  desired: DesiredSource<Scope>;
+  /** Changes marked with `touch` are batched into at most one round per this period. @default 100 */
+  minSyncIntervalMs?: number;
+  /** The kernel is read again (drift repair) this often, or less often when a read is costly. @default 30000 */
+  resyncMs?: number;
+  /** After a failed round, a full round this much later. @default 1000 */
+  retryMs?: number;
+}
+
+/** One round of the loop and how it ended. */
+export interface SyncRound {
+  /** The first plan covered every owned service (else only the changed scopes' services). */
+  full: boolean;
+  /** Each plan and what the kernel did with it; a second follows a first that failed. */
+  attempts: SyncAttempt[];
+  /** Set when the round failed: the kernel may hold part of a plan (see `attempts`) or was not read. */
+  error?: Error;
+  /** How long the round took (ms). */
+  ms: number;
+}
+
+export interface SyncLoopStats {
+  /** Rounds that ended with the kernel as desired. */
+  syncs: number;
+  /** Rounds that failed (each is retried). */
+  syncErrors: number;
+}
+
+export class IpvsSyncLoop<Scope> {
+  readonly #o: SyncLoopOptions<Scope>;
+  readonly #log: Logger;
+  /** Service ids lvsd may change or delete: every service it ever wanted. */
+  readonly #owned = new Set<string>();
+  #running: Promise<void> | undefined;
+  /** Callers waiting for a round that starts after they asked; all are served by the next round. */
+  #waiters: Array<(round: SyncRound) => void> = [];
+  /** A full round is due. */
+  #fullDirty = false;
+  /** Scopes changed since the last round. */
+  readonly #dirty = new Set<Scope>();
+  #retryTimer: TimerHandle | undefined;
+  #batchTimer: TimerHandle | undefined;
+  #lastRoundAt = -Infinity;
+  /** What the kernel holds, as last read and changed since (undefined: read it). */
+  #table: AppliedTable | undefined;
+  #tableAt = -Infinity;
+  #resyncEveryMs: number;
+  /** No batching or retry timers any more. */
+  #stopped = false;
+  /** Full rounds want an empty table: lvsd's services leave the kernel. */
+  #removing = false;
+  #syncs = 0;
+  #syncErrors = 0;
+
+  constructor(opts: SyncLoopOptions<Scope>) {
+    this.#o = opts;
+    this.#log = opts.logger;
+    this.#resyncEveryMs = opts.resyncMs ?? 30_000;
+  }
+
+  /** Services lvsd may change or delete from now on (they stay owned after they leave the config). */
+  own(serviceIds: Iterable<string>): void {
+    for (const id of serviceIds) this.#owned.add(id);
+  }
+
+  /** A scope changed: reconcile it in a round soon, batched with other changes. */
+  touch(scope: Scope): void {
+    if (this.#stopped) return;
+    this.#dirty.add(scope);
+    if (this.#batchTimer) return;
+    const wait = Math.max(0, this.#lastRoundAt + (this.#o.minSyncIntervalMs ?? 100) - this.#o.clock.now());
+    this.#batchTimer = this.#o.timers.setTimeout(() => {
+      this.#batchTimer = undefined;
+      this.#kick();
+    }, wait);
+  }
+
+  /** A scope changed and the caller waits: a round now; resolves when a round that started after the call ends. */
+  update(scope: Scope): Promise<SyncRound> {
+    this.#dirty.add(scope);
+    return this.#nextRound();
+  }
+
+  /** Bring every owned service to the desired table; resolves when a full round that started after the call ends. Never rejects. */
+  sync(): Promise<SyncRound> {
+    this.#fullDirty = true;
+    return this.#nextRound();
+  }
+
+  /**
+   * No more batching or retries. `removeOwned`: a last full round removes lvsd's services from the
+   * kernel (as keepalived does on exit), and its report is returned; else the round under way ends.
+   */
+  async stop(opts: { removeOwned: boolean }): Promise<SyncRound | undefined> {
+    this.#stopped = true;
+    if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
+    if (this.#batchTimer) this.#o.timers.clearTimeout(this.#batchTimer);
+    this.#retryTimer = this.#batchTimer = undefined;
+    if (opts.removeOwned) {
+      this.#removing = true;
+      return this.sync();
+    }
+    this.#dirty.clear();
+    this.#fullDirty = false;
+    await this.#running;
+    return undefined;
+  }
+
+  stats(): SyncLoopStats {
+    return { syncs: this.#syncs, syncErrors: this.#syncErrors };
+  }
+
+  #nextRound(): Promise<SyncRound> {
+    const p = new Promise<SyncRound>((done) => this.#waiters.push(done));
+    this.#kick();
+    return p;
+  }
+
+  #kick(): void {
+    if (this.#running) return;
+    let ended!: () => void;
+    this.#running = new Promise<void>((r) => (ended = r));
+    void this.#drain().finally(ended);
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#fullDirty || this.#dirty.size > 0 || this.#waiters.length > 0) {
+        // A waiter of `sync` made #fullDirty true, so every waiter present is served by this round.
+        const full = this.#fullDirty || this.#removing;
+        const scopes = full ? undefined : new Set(this.#dirty);
+        this.#fullDirty = false;
+        this.#dirty.clear();
+        const served = this.#waiters;
+        this.#waiters = [];
+        const round = await this.#round(scopes);
+        for (const done of served) done(round);
+      }
+    } finally {
+      // Not running from here on, before a caller woken by the last round can ask for another.
+      this.#running = undefined;
+    }
+  }
+
+  /** One round; failures are counted, logged and retried later, never thrown. */
+  async #round(scopes: ReadonlySet<Scope> | undefined): Promise<SyncRound> {
+    const t0 = this.#o.clock.now();
+    this.#lastRoundAt = t0;
+    const attempts: SyncAttempt[] = [];
+    let error: Error | undefined;
+    try {
+      try {
+        await this.#attempt(scopes, attempts);
+      } catch (e) {
+        // Read the kernel and plan again once (someone else may have changed the table). The
+        // warning says what the kernel holds now: the error names what was applied and what not.
+        this.#log.warn('IPVS update failed; reading the kernel table again', { error: (e as Error).message });
+        this.#table = undefined;
+        await this.#attempt(undefined, attempts);
+      }
+    } catch (e) {
+      error = e as Error;
+      this.#table = undefined;
+    }
+    const round: SyncRound = {
+      // A read of the kernel makes the first plan a full one too.
+      full: scopes === undefined || attempts[0]?.reread === true,
+      attempts,
+      ms: Math.round(this.#o.clock.now() - t0),
+    };
+    if (error) round.error = error;
+    this.#report(round, scopes);
+    return round;
+  }
+
+  /**
+   * One plan against the kept table, read again first when missing or stale (then every owned
+   * service is reconciled). Throws when the batch stopped part way, after recording the attempt.
+   */
+  async #attempt(scopes: ReadonlySet<Scope> | undefined, attempts: SyncAttempt[]): Promise<void> {
+    const start = this.#o.clock.now();
+    let reread = false;
+    if (!this.#table || start - this.#tableAt > this.#resyncEveryMs) {
+      this.#table = new AppliedTable(await this.#o.kernel.dump());
+      this.#tableAt = start;
+      reread = true;
+      scopes = undefined;
+    }
+    const table = this.#table;
+    let a: SyncAttempt;
+    if (scopes === undefined) {
+      const desired = this.#removing ? [] : this.#o.desired.table();
+      a = await attemptSync(this.#o.kernel, desired, table.entries(), { owned: this.#owned, reread });
+    } else {
+      const desired = this.#o.desired.entries(scopes);
+      const ids = new Set(desired.map((e) => serviceId(e.service.key)));
+      a = await attemptSync(this.#o.kernel, desired, table.entries(ids), { reread });
+    }
+    attempts.push(a);
+    if (a.report.failed) {
+      this.#table = undefined;
+      throw partialError(a.report);
+    }
+    table.apply(a.report.applied);
+    if (reread) {
+      // A read and full plan of a large table is expensive, most of all in a slow VM, and it runs
+      // on the checkers' event loop: keep it under ~5 % of that loop, however large the table.
+      const cost = this.#o.clock.now() - start;
+      this.#resyncEveryMs = Math.max(this.#o.resyncMs ?? 30_000, cost * resyncCostFactor);
+    }
+  }
+
+  #report(round: SyncRound, scopes: ReadonlySet<Scope> | undefined): void {
+    if (round.error) {
+      this.#syncErrors++;
+      this.#fullDirty = false;
+      this.#log.error('IPVS update failed; will retry', { error: round.error.message });
+      if (!this.#stopped && !this.#retryTimer) {
+        this.#retryTimer = this.#o.timers.setTimeout(() => {
+          this.#retryTimer = undefined;
+          void this.sync();
+        }, this.#o.retryMs ?? 1000);
+      }
+      return;
+    }
+    this.#syncs++;
+    const last = round.attempts[round.attempts.length - 1];
+    const ops = last?.plan.length ?? 0;
+    // Check results wait for the kernel update to end: a slow one delays every verdict.
+    if (round.ms >= 1000)
+      this.#log.info('IPVS update was slow', {
+        ms: round.ms,
+        ops,
+        changed: round.full || !scopes ? 'all' : scopes.size,
+      });
+    else if (ops > 0 && last)
+      this.#log.debug('IPVS table updated', { ops, applied: formatCounts(last.applied) });
+  }
+}

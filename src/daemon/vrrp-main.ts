@@ -405,7 +405,7 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
       if (p && other && !leaving.has(other))
         throw new Error(`instance ${name}: VRID ${p.mi.vrid} is in use by ${other.name} on ${p.key}`);
     }
-    trackers?.stop();
+    void trackers?.stop(); // its scripts are killed while the reload goes on
     trackers = undefined;
     try {
       for (const inst of stopping) unregister(inst);
@@ -454,11 +454,11 @@ export async function startEngine(model: Model, log: Logger, rtnl: Rtnl = openRt
     reload,
     async stop() {
       unsubscribe();
-      trackers?.stop();
+      await trackers?.stop();
       await Promise.all(instances.map((i) => i.shutdown()));
       for (const grp of groups.values()) grp.sock.close();
       for (const f of frames.values()) f.close();
-      notifier.close();
+      await notifier.close();
       rtnl.close();
     },
   };

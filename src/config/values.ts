@@ -225,7 +225,11 @@ export function scriptArgs(ctx: Ctx, node: AstNode, start = 0): ScriptSpec | und
   if (!t) return undefined;
   const split = splitCommandLine(t.text);
   if (!split.ok) {
-    ctx.diags.error(t.loc, `\`${node.keyword}\`: cannot split the command line: ${split.reason}`, node.keyword);
+    ctx.diags.error(
+      t.loc,
+      `\`${node.keyword}\`: cannot split the command line: ${split.reason}`,
+      node.keyword,
+    );
     return undefined;
   }
   const argv = split.argv;

@@ -58,7 +58,8 @@ export function startTrackers(
         if (o.kind === 'error') {
           counters.scriptErrors++;
           // once per new reason, not once per interval
-          if (o.error !== lastError) log.warn('vrrp_script failed to run', { script: s.name, error: o.error });
+          if (o.error !== lastError)
+            log.warn('vrrp_script failed to run', { script: s.name, error: o.error });
         }
         lastError = o.kind === 'error' ? o.error : undefined;
         broadcast({ kind: 'script', name: s.name, ok: succeeded(o) });

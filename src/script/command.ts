@@ -49,11 +49,13 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 function unescape(line: string, at: number): { ch: string; next: number } {
   const c = line[at] ?? '';
   const hex = /^x([0-9a-fA-F]{1,2})/.exec(line.slice(at, at + 3));
-  if (hex?.[1] !== undefined) return { ch: String.fromCharCode(parseInt(hex[1], 16)), next: at + 1 + hex[1].length };
+  if (hex?.[1] !== undefined)
+    return { ch: String.fromCharCode(parseInt(hex[1], 16)), next: at + 1 + hex[1].length };
   const octal = /^[0-7]{1,3}/.exec(line.slice(at, at + 3));
   if (octal) return { ch: String.fromCharCode(parseInt(octal[0], 8) & 0xff), next: at + octal[0].length };
   const ctl = line[at + 1];
-  if (c === 'c' && ctl !== undefined) return { ch: String.fromCharCode(ctl.charCodeAt(0) & 0x1f), next: at + 2 };
+  if (c === 'c' && ctl !== undefined)
+    return { ch: String.fromCharCode(ctl.charCodeAt(0) & 0x1f), next: at + 2 };
   return { ch: SIMPLE_ESCAPES[c] ?? c, next: at + 1 };
 }
 
@@ -66,7 +68,7 @@ export function splitCommandLine(line: string): SplitResult {
     if (i >= line.length) break;
     let word = '';
     let quote: string | undefined;
-    for (; i < line.length; ) {
+    for (; i < line.length;) {
       const c = line[i] ?? '';
       if (c === '\\') {
         if (i + 1 >= line.length) return { ok: false, reason: 'the command line ends in a backslash' };
@@ -102,7 +104,9 @@ export function runsInShell(argv: readonly string[]): boolean {
 /** The `sh -c` text for argv: a leading redirection as written, every other word single-quoted. */
 export function shellCommandLine(argv: readonly string[]): string {
   return argv
-    .map((w, i) => (i === 0 && (w.startsWith('<') || w.startsWith('>')) ? w : `'${w.replaceAll("'", "'\\''")}'`))
+    .map((w, i) =>
+      i === 0 && (w.startsWith('<') || w.startsWith('>')) ? w : `'${w.replaceAll("'", "'\\''")}'`,
+    )
     .join(' ');
 }
 

@@ -80,9 +80,14 @@ function launch(l: Launch): Running {
     });
   } catch (e) {
     // EPERM (switching user without root), invalid arguments: thrown synchronously by spawn
-    return { done: Promise.resolve(outcomeOf({ code: null, signal: null, spawnError: errorCode(e) })), abort() {} };
+    return {
+      done: Promise.resolve(outcomeOf({ code: null, signal: null, spawnError: errorCode(e) })),
+      abort() {},
+    };
   }
-  const out = capture ? { stdout: new BoundedCapture(l.captureBytes), stderr: new BoundedCapture(l.captureBytes) } : undefined;
+  const out = capture
+    ? { stdout: new BoundedCapture(l.captureBytes), stderr: new BoundedCapture(l.captureBytes) }
+    : undefined;
   child.stdout?.on('data', (c: Buffer) => out?.stdout.push(c));
   child.stderr?.on('data', (c: Buffer) => out?.stderr.push(c));
   const pgid = child.pid;
@@ -112,7 +117,9 @@ function launch(l: Launch): Running {
       clearTimeout(linger);
       const outcome = outcomeOf(end);
       end = undefined;
-      resolve(out ? { ...outcome, output: { stdout: out.stdout.result(), stderr: out.stderr.result() } } : outcome);
+      resolve(
+        out ? { ...outcome, output: { stdout: out.stdout.result(), stderr: out.stderr.result() } } : outcome,
+      );
     };
     child.once('error', (e) => {
       if (child.pid !== undefined || exited) return; // only a failed spawn ends a run here
@@ -166,13 +173,15 @@ export class ScriptRunner {
   run(cmd: ScriptCommand, o: RunOptions): Promise<ScriptOutcome> {
     if (this.#stopped || o.signal?.aborted) return Promise.resolve({ kind: 'aborted' });
     const argv = [...cmd.argv, ...(o.args ?? [])];
-    if (argv[0] === undefined || argv[0] === '') return Promise.resolve({ kind: 'error', error: 'empty command' });
+    if (argv[0] === undefined || argv[0] === '')
+      return Promise.resolve({ kind: 'error', error: 'empty command' });
     let ids: { uid: number; gid: number } | undefined;
     if (cmd.user !== undefined) {
       const who = this.#lookup(cmd.user, cmd.group);
       if (!who.ok) return Promise.resolve({ kind: 'error', error: who.reason });
       // Already that user: nothing to switch (and no EPERM for a non-root lvsd running as itself).
-      if (who.uid !== process.getuid?.() || who.gid !== process.getgid?.()) ids = { uid: who.uid, gid: who.gid };
+      if (who.uid !== process.getuid?.() || who.gid !== process.getgid?.())
+        ids = { uid: who.uid, gid: who.gid };
     }
     const r = launch({
       ...execPlan(argv),

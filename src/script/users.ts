@@ -44,7 +44,10 @@ export function resolveIds(passwd: string, groups: string, user: string, group?:
     const pw = byName ?? line(passwd, 2, String(uid));
     gid = id(pw?.[3]);
     if (gid === undefined)
-      return { ok: false, reason: `user ${user} has no /etc/passwd entry, so no primary group: name a group` };
+      return {
+        ok: false,
+        reason: `user ${user} has no /etc/passwd entry, so no primary group: name a group`,
+      };
   }
   return { ok: true, uid, gid };
 }

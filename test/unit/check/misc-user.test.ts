@@ -137,8 +137,11 @@ test('notify_up / quorum_up scripts run as their USER [GROUP], else script_user'
       t.is(readFileSync(out, 'utf8'), `${ids.uid} ${ids.gid}\n`);
     } else t.deepEqual(o, { kind: 'error', error: 'EPERM' });
   }
-  t.deepEqual(await runner.run({ argv: [script, `${dir}/x`], user: 'lvsd-no-such-user' }, { timeoutMs: 5000 }), {
-    kind: 'error',
-    error: 'no such user lvsd-no-such-user',
-  });
+  t.deepEqual(
+    await runner.run({ argv: [script, `${dir}/x`], user: 'lvsd-no-such-user' }, { timeoutMs: 5000 }),
+    {
+      kind: 'error',
+      error: 'no such user lvsd-no-such-user',
+    },
+  );
 });

@@ -152,7 +152,8 @@ test('UDP hex patterns as keepalived reads them', (t) => {
 });
 
 const scripts = new ScriptRunner();
-const misc = (argv: string[], timeoutMs: number, dynamic: boolean) => miscProbe({ argv, timeoutMs, dynamic }, scripts)();
+const misc = (argv: string[], timeoutMs: number, dynamic: boolean) =>
+  miscProbe({ argv, timeoutMs, dynamic }, scripts)();
 
 test('MISC_CHECK: exit codes, misc_dynamic weights, timeout kills the script', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-misc-'));

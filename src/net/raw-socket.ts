@@ -287,7 +287,7 @@ export function ifNameToIndex(name: string): number {
 }
 
 /**
- * mkfifo(3): create a FIFO at `path` with `mode` less the umask (`mkfifo -m MODE PATH`). Throws
+ * mkfifo(3): create a FIFO at `path` with `mode` less the umask (like `mkfifo PATH`). Throws
  * SocketError with the errno name (`EEXIST`, `ENOENT`, ...).
  */
 export function makeFifo(path: string, mode: number): void {

@@ -15,7 +15,7 @@ import { ScriptRunner } from '../../../src/script/runner.io.js';
 import type { VrrpInstance } from '../../../src/vrrp/instance.js';
 import type { TrackerInput } from '../../../src/vrrp/tracking.js';
 import { Notifier } from '../../../src/vrrp/notify.js';
-import { orphanMaker, processesWith, sleepMarker, waitUntil, zombieChildren } from './procs.js';
+import { orphanMaker, processesWith, sleepMarker, waitUntil, zombieRuns } from './procs.js';
 
 const RUNS = 20;
 const TIMEOUT_MS = 150;
@@ -25,11 +25,10 @@ async function assertNothingLeft(t: { is(a: unknown, b: unknown, m?: string): vo
   // SIGKILL is delivered asynchronously: give the kernel a moment, far less than the sleeps' 30 s
   await waitUntil(() => processesWith(marker).length === 0, 3000);
   t.is(processesWith(marker).length, 0, `processes left running with ${marker}`);
-  // Other test files share this process (ava's worker threads) and their children are zombies for
-  // the instant between exit and reaping: wait for a moment with none. A run the runner failed to
-  // reap would stay a zombie for good.
-  await waitUntil(() => zombieChildren().length === 0, 3000);
-  t.is(zombieChildren().length, 0, 'unreaped children');
+  // A run of another test file may be a zombie for the instant between its exit and its reaping:
+  // wait for a moment with none. A run the runner failed to reap would stay a zombie for good.
+  await waitUntil(() => zombieRuns().length === 0, 3000);
+  t.is(zombieRuns().length, 0, 'unreaped runs');
 }
 
 test.serial('VRRP notify scripts: 20 timed-out runs leave 0 processes', async (t) => {

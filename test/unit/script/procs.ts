@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Test helpers for script runs: find live processes by a marker in their command line (/proc),
- * this process's unreaped children, and a polling wait with a deadline.
+ * this process's unreaped script runs, and a polling wait with a deadline.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -24,15 +24,20 @@ export function processesWith(marker: string): number[] {
   return out;
 }
 
-/** Zombie children of this process: runs the runner failed to reap. */
-export function zombieChildren(): number[] {
+/**
+ * Zombie children of this process that lead their own process group, as every script run does:
+ * runs the runner failed to reap. (Other test files share this process and have children of
+ * their own, in this process's group.)
+ */
+export function zombieRuns(): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const stat = read(`/proc/${name}/stat`);
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'
     const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields?.[0] === 'Z' && Number(fields[1]) === process.pid) out.push(Number(name));
+    if (fields?.[0] === 'Z' && Number(fields[1]) === process.pid && fields[2] === name)
+      out.push(Number(name));
   }
   return out;
 }

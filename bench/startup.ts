@@ -83,6 +83,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   const { checkSpecFromModel } = await import('../src/check/from-model.js');
   const { CheckManager } = await import('../src/check/manager.js');
   const { realProbeFactory } = await import('../src/check/probes.js');
+  const { ScriptRunner } = await import('../src/script/runner.io.js');
   lap('import check (manager, probes, from-model)');
   const { openIpvsDriver } = await import('../src/ipvs/driver.js');
   lap('import ipvs/driver (netlink)');
@@ -142,7 +143,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
       timers: clock.realTimers,
       rng: clock.mathRng,
       logger: log,
-      probes: realProbeFactory(clock.mathRng),
+      probes: realProbeFactory(clock.mathRng, new ScriptRunner()),
       runScript: () => {},
     });
     await manager.start(spec);

@@ -10,7 +10,8 @@
  *    IPV6_PKTINFO ancillary data);
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
- *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace).
+ *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
+ *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them).
  *
  * All protocol logic stays in TypeScript (src/net/raw-socket.ts is the only caller). This file runs
  * as root: every length read from the kernel or from JavaScript is bounded, every return checked,
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -525,6 +527,26 @@ static napi_value if_index(napi_env env, napi_callback_info info) {
   return make_int(env, if_nametoindex(name));
 }
 
+/* ---------- mkfifo(path, mode): mkfifo(3), the mode less the umask ---------- */
+
+static napi_value make_fifo(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_arg(env, "mkfifo: 2 arguments expected");
+  char path[4096];
+  size_t plen = 0;
+  /* A path that fills the buffer may have been truncated; one with a NUL inside would name another
+   * file: both are refused rather than created somewhere else. */
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen == 0 ||
+      plen >= sizeof path - 1 || strlen(path) != plen)
+    return throw_arg(env, "mkfifo: bad path");
+  int32_t mode = 0;
+  if (!get_i32(env, argv[1], &mode) || mode < 0 || mode > 0777) return throw_arg(env, "mkfifo: bad mode");
+  if (mkfifo(path, (mode_t)mode) != 0) return throw_errno(env, errno, "mkfifo");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openIp", NULL, open_ip, NULL, NULL, NULL, napi_default, NULL},
@@ -534,6 +556,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_sock, NULL, NULL, NULL, napi_default, NULL},
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_default, NULL},
       {"ifNameToIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
+      {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!tcp_engine_register(env, exports)) return NULL;

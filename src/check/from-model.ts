@@ -4,6 +4,7 @@
  * Pure. A `virtual_server group` becomes one spec whose reals are checked once and programmed
  * into every member service of the group.
  */
+import { withDefaultUser } from '../script/command.js';
 import type { IpvsService, ServiceKey } from '../ipvs/model.js';
 import type {
   Checker,
@@ -148,13 +149,12 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
 
 /** A script with the user it runs as: its own `USER [GROUP]`, else global `script_user`. */
 function scriptCommand(s: ScriptSpec, model: Model): ScriptCommandSpec {
-  const who = s.user !== undefined ? { user: s.user, group: s.group } : model.global.scriptUser;
-  const out: ScriptCommandSpec = { argv: s.argv };
-  if (who) {
-    out.user = who.user;
-    if (who.group !== undefined) out.group = who.group;
-  }
-  return out;
+  const own = {
+    argv: s.argv,
+    ...(s.user !== undefined ? { user: s.user } : {}),
+    ...(s.user !== undefined && s.group !== undefined ? { group: s.group } : {}),
+  };
+  return withDefaultUser(own, model.global.scriptUser);
 }
 
 function realSpec(rs: RealServer, model: Model): RealServerSpec {

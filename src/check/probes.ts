@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Builds the probe for one checker of one real (the factory the manager injects). */
 import type { Rng } from '../core/clock.js';
+import type { ScriptRunner } from '../script/runner.io.js';
 import { dnsProbe } from './dns.js';
 import { fileProbe } from './file.js';
 import { httpProbe } from './http.js';
@@ -14,7 +15,8 @@ import { udpProbe } from './udp.js';
 
 export type ProbeFactory = (checker: CheckerSpec, rs: RealServerSpec) => Probe;
 
-export function realProbeFactory(rng: Rng): ProbeFactory {
+/** `scripts` runs the MISC_CHECK programs (stopping it kills the ones still running). */
+export function realProbeFactory(rng: Rng, scripts: ScriptRunner): ProbeFactory {
   return (c, rs) => {
     const target = probeTarget(rs, c);
     switch (c.kind) {
@@ -23,12 +25,7 @@ export function realProbeFactory(rng: Rng): ProbeFactory {
       case 'http':
         return httpProbe(target, c);
       case 'misc':
-        return miscProbe(
-          c.argv,
-          c.timeoutMs,
-          c.dynamic,
-          c.user !== undefined ? { user: c.user, group: c.group } : undefined,
-        );
+        return miscProbe(c, scripts);
       case 'dns':
         return dnsProbe(target, c.timing.connectTimeoutMs, dnsQueryTypes[c.type], c.name, () => rng.next());
       case 'udp':

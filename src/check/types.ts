@@ -4,6 +4,7 @@
  * independent of the config parser (the config Model is mapped onto these in from-model.ts).
  * Pure: types and small helpers only. Times are milliseconds; addresses are canonical text.
  */
+import type { ScriptCommand } from '../script/command.js';
 import type { ForwardMethod, IpFamily, IpvsService, TunnelInfo } from '../ipvs/model.js';
 
 /** Timing and hysteresis of one checker (keepalived inherits these VS → RS → checker). */
@@ -98,11 +99,7 @@ export const dnsQueryTypes = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, A
 export type DnsQueryType = keyof typeof dnsQueryTypes;
 
 /** A notify script: argv, run as `USER [GROUP]` written after the command, else `script_user`. */
-export interface ScriptCommandSpec {
-  argv: string[];
-  user?: string;
-  group?: string;
-}
+export type ScriptCommandSpec = ScriptCommand;
 
 export interface RealServerSpec {
   family: IpFamily;

@@ -5,6 +5,7 @@
  * does, and reports the findings with the same `file:line:col` locations. Pure: the machine is
  * reached through the `EnvironmentProbe` port (load.ts has the real one).
  */
+import { runsInShell } from '../script/command.js';
 import { Diagnostics, sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic, Model, ScriptSpec, SourceLoc } from './model.js';
 
@@ -42,7 +43,8 @@ export function checkEnvironment(model: Model, probe: EnvironmentProbe): Diagnos
   const script = (s: ScriptSpec | undefined, what: string): void => {
     const program = s?.argv[0];
     if (!s || program === undefined) return;
-    const problem = probe.scriptProblem(program);
+    // keepalived's `</path` file test is run by /bin/sh: there is no program to find
+    const problem = runsInShell(s.argv) ? undefined : probe.scriptProblem(program);
     if (problem !== undefined) diags.error(s.loc, `${what}: cannot run ${program}: ${problem}`);
     // The script's own user, else script_user.
     const who = s.user !== undefined ? { user: s.user, group: s.group } : scriptUser;

@@ -21,7 +21,7 @@ import { type SourceHost, lexSource } from './lexer.js';
 import type { Diagnostic, Model } from './model.js';
 import { parseTokens } from './parser.js';
 import { buildModel } from './schema.js';
-import { resolveIds } from './users.js';
+import { lookupIds } from '../script/users.io.js';
 
 export { formatDiagnostic };
 
@@ -186,14 +186,7 @@ export function machineProbe(env: Record<string, string | undefined> = process.e
       return program.includes('/') ? last : `${last} (searched PATH)`;
     },
     userProblem(user, group) {
-      const read = (p: string): string => {
-        try {
-          return readFileSync(p, 'utf8');
-        } catch {
-          return '';
-        }
-      };
-      const r = resolveIds(read('/etc/passwd'), read('/etc/group'), user, group);
+      const r = lookupIds(user, group);
       return r.ok ? undefined : r.reason;
     },
   };

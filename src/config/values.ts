@@ -5,6 +5,7 @@
  * context and target explicitly (no global cursor). Readers report a located diagnostic that names
  * the keyword and the expected value, and return undefined, so checking always goes on.
  */
+import { splitCommandLine } from '../script/command.js';
 import ipaddr from 'ipaddr.js';
 import { canonicalQuadValue } from '../core/ipv4.js';
 import type { IpFamily } from '../ipvs/model.js';
@@ -248,12 +249,22 @@ export function portValue(ctx: Ctx, kw: string, t: Token, min = 0): number | und
 
 /**
  * A script command line: one (usually quoted) argument, optionally followed by `USER [GROUP]`.
- * Split into argv the way keepalived does: whitespace-separated, with quotes and escapes honoured.
+ * Split into argv the way keepalived does (src/script/command.ts): whitespace-separated, with
+ * quotes and escapes honoured; an unterminated quote is an error.
  */
 export function scriptArgs(ctx: Ctx, node: AstNode, start = 0): ScriptSpec | undefined {
   const t = arg(ctx, node, start, 'a script path');
   if (!t) return undefined;
-  const argv = splitCommand(t.text);
+  const split = splitCommandLine(t.text);
+  if (!split.ok) {
+    ctx.diags.error(
+      t.loc,
+      `\`${node.keyword}\`: cannot split the command line: ${split.reason}`,
+      node.keyword,
+    );
+    return undefined;
+  }
+  const argv = split.argv;
   if (argv.length === 0 || argv[0] === '') {
     ctx.diags.error(t.loc, `\`${node.keyword}\` needs a script path (got an empty string)`, node.keyword);
     return undefined;
@@ -288,36 +299,6 @@ export function withUser(spec: ScriptSpec, runAs: RunAs | undefined): ScriptSpec
     out.user = runAs.user;
     if (runAs.group !== undefined) out.group = runAs.group;
   }
-  return out;
-}
-
-export function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let q: string | undefined;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i] ?? '';
-    if (q) {
-      if (c === q) q = undefined;
-      else if (c === '\\' && q === '"' && i + 1 < cmd.length) cur += cmd[++i] ?? '';
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      q = c;
-      has = true;
-    } else if (c === '\\' && i + 1 < cmd.length) {
-      cur += cmd[++i] ?? '';
-      has = true;
-    } else if (/\s/.test(c)) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += c;
-      has = true;
-    }
-  }
-  if (has) out.push(cur);
   return out;
 }
 

@@ -7,58 +7,29 @@
  * SIGUSR1 writes a JSON status (with scheduler lateness) to `$LVSD_RUN_DIR/check-status.json`.
  * Every 10 s the scheduler's lateness window is logged when checks ran late.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { RunOptions } from './run-options.js';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
-import { runCommand } from '../check/misc.js';
+import { checkerNotifyScripts } from '../check/misc.js';
 import { realProbeFactory } from '../check/probes.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
 import { openIpvsDriver } from '../ipvs/driver.js';
 import { FullNat } from '../ipvs/fullnat.js';
+import { NotifyFifos } from '../script/fifo.io.js';
+import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath, startControlServer } from './control.js';
 import { createLogger } from './logger.js';
 import { loadRunConfig } from './run-config.js';
 import { reportReady, reportReloaded } from './worker-ipc.js';
-
-/** Writes lines to FIFOs opened read-write and non-blocking (a missing reader never blocks us). */
-function fifoWriter(paths: string[], log: Logger): { write: (line: string) => void; close: () => void } {
-  const fds: number[] = [];
-  for (const p of paths) {
-    try {
-      if (!existsSync(p)) spawnSync('mkfifo', ['-m', '0600', p]);
-      fds.push(openSync(p, constants.O_RDWR | constants.O_NONBLOCK));
-    } catch (e) {
-      log.error('cannot open notify FIFO', { path: p, error: (e as Error).message });
-    }
-  }
-  return {
-    write(line) {
-      for (const fd of fds) {
-        try {
-          writeSync(fd, line);
-        } catch (e) {
-          log.warn('notify FIFO full or broken, line dropped', {
-            error: (e as NodeJS.ErrnoException).code ?? '',
-          });
-        }
-      }
-    },
-    close() {
-      for (const fd of fds.splice(0)) closeSync(fd);
-    },
-  };
-}
 
 /** Local addresses, refreshed at most once a second (for ha_suspend). */
 function vipLocalFn(): (vs: VirtualServerSpec) => boolean {
@@ -119,14 +90,17 @@ export async function run(opts: RunOptions): Promise<number> {
     return 1;
   }
   const spec = checkSpecFromModel(loaded.model);
-  const fifo = fifoWriter(spec.notifyFifos, log);
+  const fifo = new NotifyFifos(spec.notifyFifos, log);
+  // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
+  const probeScripts = new ScriptRunner();
+  const notifyScripts = new ScriptRunner();
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
     timers: realTimers,
     rng: mathRng,
     logger: log,
-    probes: realProbeFactory(mathRng),
+    probes: realProbeFactory(mathRng, probeScripts),
     // TCP_CHECK probes run on the native engine's threads; LVSD_TCP_ENGINE=node runs them through
     // node:net on the event loop instead (for comparison and as a fallback). LVSD_CHECK_THREADS
     // sets the engine's probe threads (default: 2, or 1 on a single CPU).
@@ -141,16 +115,10 @@ export async function run(opts: RunOptions): Promise<number> {
                 : {},
             ),
         }),
-    runScript: (script) => {
-      runCommand(script, 60_000).then(
-        (o) => {
-          if (o.error !== undefined || o.timedOut)
-            log.warn('notify script failed', { script: script.argv.join(' '), error: o.error ?? 'timeout' });
-        },
-        () => {},
-      );
+    runScript: checkerNotifyScripts(notifyScripts, log),
+    notifyFifo: (line) => {
+      fifo.write(line);
     },
-    notifyFifo: (line) => fifo.write(line),
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
@@ -225,7 +193,12 @@ export async function run(opts: RunOptions): Promise<number> {
   process.off('SIGHUP', onHup);
   process.off('SIGUSR1', onUsr1);
   await control.close();
-  await manager.stop({ keepIpvs: false });
+  // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going are
+  // killed rather than waited for; omega's notify_down/quorum_down scripts get a second to finish.
+  const managerStopped = manager.stop({ keepIpvs: false });
+  await probeScripts.stop();
+  await managerStopped;
+  await notifyScripts.stop({ waitMs: 1000 });
   if (fullnatActive) {
     await fullnat.remove().catch((e: unknown) => {
       log.error('cannot remove FULLNAT rules', { error: (e as Error).message });

@@ -1,23 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The VRRP process's tracker runners: `vrrp_script` (spawned every `interval`, killed after
- * `timeout`, never overlapping itself, as `script_user` when set), `vrrp_track_file` (polled;
+ * The VRRP process's tracker runners: `vrrp_script` (run every `interval` through the script
+ * runner, its process group killed after `timeout`, never overlapping itself, as its user, else
+ * `script_user`; stopping the trackers kills the runs still going), `vrrp_track_file` (polled;
  * `init_file` honoured) and `track_interface` (rtnetlink link events). Each observation goes to
  * every instance that tracks the object (VrrpInstance.observe); the pure rules are in tracking.ts.
  */
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
 import type { TrackerRunner, TrackerTarget } from '../vrrp/ports.js';
-import { lookupUser } from '../vrrp/notify.js';
+import { withDefaultUser } from '../script/command.js';
+import { succeeded } from '../script/outcome.js';
+import { ScriptRunner } from '../script/runner.io.js';
 import type { TrackerInput } from '../vrrp/tracking.js';
 
 /** How often track files are read [keepalived uses inotify; polling keeps this portable]. */
 export const TRACK_FILE_POLL_MS = 500;
 
-export function startTrackers(model: Model, instances: readonly TrackerTarget[], log: Logger): TrackerRunner {
+export function startTrackers(
+  model: Model,
+  instances: readonly TrackerTarget[],
+  log: Logger,
+  scripts: ScriptRunner = new ScriptRunner(),
+): TrackerRunner {
   const timers: NodeJS.Timeout[] = [];
   const counters = { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 };
   let stopped = false;
@@ -29,41 +36,26 @@ export function startTrackers(model: Model, instances: readonly TrackerTarget[],
 
   for (const s of model.vrrpScripts) {
     if (!used('script', s.name)) continue;
-    const who =
-      s.script.user !== undefined ? { user: s.script.user, group: s.script.group } : model.global.scriptUser;
+    const cmd = withDefaultUser(s.script, model.global.scriptUser);
     let running = false;
+    let lastError: string | undefined;
     const runOnce = () => {
       if (running || stopped) return;
-      const [file, ...args] = s.script.argv;
-      if (!file) return;
-      const ids = who && process.getuid?.() === 0 ? lookupUser(who.user, who.group) : undefined;
-      if (who && process.getuid?.() === 0 && !ids) {
-        counters.scriptErrors++;
-        broadcast({ kind: 'script', name: s.name, ok: false });
-        return;
-      }
       running = true;
       counters.scriptRuns++;
-      let done = false;
-      const finish = (ok: boolean) => {
-        if (done) return;
-        done = true;
+      void scripts.run(cmd, { timeoutMs: s.timeoutMs }).then((o) => {
         running = false;
-        clearTimeout(kill);
-        broadcast({ kind: 'script', name: s.name, ok });
-      };
-      const child = spawn(file, args, { stdio: 'ignore', ...(ids ? { uid: ids.uid, gid: ids.gid } : {}) });
-      const kill = setTimeout(() => {
-        counters.scriptTimeouts++;
-        child.kill('SIGKILL');
-        finish(false);
-      }, s.timeoutMs);
-      child.on('error', (e) => {
-        counters.scriptErrors++;
-        log.warn('vrrp_script failed to run', { script: s.name, error: e.message });
-        finish(false);
+        if (o.kind === 'aborted') return; // stopped: no result
+        if (o.kind === 'timeout') counters.scriptTimeouts++;
+        if (o.kind === 'error') {
+          counters.scriptErrors++;
+          // once per new reason, not once per interval
+          if (o.error !== lastError)
+            log.warn('vrrp_script failed to run', { script: s.name, error: o.error });
+        }
+        lastError = o.kind === 'error' ? o.error : undefined;
+        broadcast({ kind: 'script', name: s.name, ok: succeeded(o) });
       });
-      child.on('exit', (code) => finish(code === 0));
     };
     runOnce();
     timers.push(setInterval(runOnce, s.intervalMs));
@@ -103,6 +95,7 @@ export function startTrackers(model: Model, instances: readonly TrackerTarget[],
     stop() {
       stopped = true;
       for (const t of timers) clearInterval(t);
+      return scripts.stop();
     },
   };
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Typed wrapper over the native addon (native/lvsd_net.c): raw IPv4/IPv6 sockets for one IP
- * protocol (VRRP 112, ICMPv6 58), AF_PACKET frame send/receive, sd_notify and ifindex lookup.
- * Node has no raw, packet or AF_UNIX datagram sockets and no recvmsg ancillary data, and no npm
- * package provides them all without blocking the thread pool (see platform-notes.md), hence the
- * addon. This is the only module that loads it. Errors become LvsdError `LVSD_E_NATIVE` (addon
- * missing) or `SocketError` (`LVSD_E_SOCKET`, with the errno name).
+ * protocol (VRRP 112, ICMPv6 58), AF_PACKET frame send/receive, sd_notify, ifindex lookup and
+ * mkfifo(3). Node has no raw, packet or AF_UNIX datagram sockets, no recvmsg ancillary data and no
+ * mkfifo, and no npm package provides them all without blocking the thread pool (see
+ * platform-notes.md), hence the addon. This is the only module that loads it. Errors become
+ * LvsdError `LVSD_E_NATIVE` (addon missing) or `SocketError` (`LVSD_E_SOCKET`, with the errno name).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -86,6 +86,7 @@ interface NativeAddon {
   setNice(n: number): void;
   lockMemory(): void;
   setRtTimeLimit(softUs: number, hardUs: number): void;
+  mkfifo(path: string, mode: number): void;
 }
 
 let addon: NativeAddon | undefined;
@@ -290,4 +291,12 @@ export function sendUnixDatagram(path: string, message: string): void {
 /** if_nametoindex(3); 0 when there is no such interface. */
 export function ifNameToIndex(name: string): number {
   return call('if_nametoindex', () => native().ifNameToIndex(name));
+}
+
+/**
+ * mkfifo(3): create a FIFO at `path` with `mode` less the umask (like `mkfifo PATH`). Throws
+ * SocketError with the errno name (`EEXIST`, `ENOENT`, ...).
+ */
+export function makeFifo(path: string, mode: number): void {
+  call('mkfifo', () => native().mkfifo(path, mode));
 }

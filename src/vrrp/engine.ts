@@ -129,7 +129,7 @@ export class VrrpEngine {
     const leaving = [...plan.removed, ...plan.replaced, ...plan.carried.filter((n) => !prepared.get(n)?.ok)]
       .map((n) => this.#byName.get(n))
       .filter((i): i is VrrpInstance => i !== undefined);
-    this.#trackers?.stop();
+    void this.#trackers?.stop(); // its scripts are killed while the reload goes on
     this.#trackers = undefined;
     try {
       for (const inst of leaving) this.#unregister(inst);
@@ -157,10 +157,10 @@ export class VrrpEngine {
     this.#stopped = true;
     await this.#serial;
     for (const u of this.#unsubscribe.splice(0)) u();
-    this.#trackers?.stop();
+    await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
     this.#sockets.closeAll();
-    this.#ports.notifier.close();
+    await this.#ports.notifier.close();
     this.#ports.rtnl.close();
   }
 
@@ -344,7 +344,7 @@ export class VrrpEngine {
         started.push(this.#register(p));
       }
       if (started.length === 0) return;
-      this.#trackers?.stop();
+      void this.#trackers?.stop();
       this.#groups.configure(this.#model, true);
       await this.#startAll(started);
       this.#trackers = await this.#runTrackers();

@@ -2,22 +2,21 @@
 /**
  * Notify scripts and the notify FIFO for VRRP state changes (keepalived's `notify_master`,
  * `notify_backup`, `notify_fault`, `notify_stop`, `notify`, `vrrp_notify_fifo`).
- * Scripts are spawned (as `script_user` when set), never awaited by the state machine, and killed
- * after a timeout. FIFO lines use keepalived's format: `INSTANCE "VI_1" MASTER 100\n`. The FIFO is
- * opened O_RDWR|O_NONBLOCK as keepalived does, so a missing reader neither blocks nor fails; a
- * full FIFO drops the line (counted).
+ * Scripts are started through the script runner (src/script: as their user, else `script_user`,
+ * with the scripts' environment), never awaited by the state machine, and their process group is
+ * killed after a timeout. FIFO lines use keepalived's format: `INSTANCE "VI_1" MASTER 100\n`,
+ * written by the one notify-FIFO writer (created 0600 when missing, never anything but a FIFO,
+ * a full FIFO drops the line, counted).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
+import { withDefaultUser, type ScriptCommand, type ScriptUser } from '../script/command.js';
+import { NotifyFifos } from '../script/fifo.io.js';
+import { describeOutcome } from '../script/outcome.js';
+import { ScriptRunner } from '../script/runner.io.js';
+
+export type { ScriptCommand } from '../script/command.js';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
-
-export interface ScriptCommand {
-  readonly argv: readonly string[];
-  readonly user?: string;
-  readonly group?: string;
-}
 
 export interface NotifyTarget {
   readonly kind: 'INSTANCE' | 'GROUP';
@@ -40,139 +39,80 @@ export function fifoLine(
   return kind === 'GROUP' ? `GROUP "${name}" ${state}\n` : `INSTANCE "${name}" ${state} ${priority}\n`;
 }
 
-/** uid/gid of a user (and optional group) from /etc/passwd and /etc/group; undefined if unknown. */
-export function lookupUser(user: string, group?: string): { uid: number; gid: number } | undefined {
-  const field = (file: string, name: string, idx: number): number | undefined => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-    for (const line of text.split('\n')) {
-      const parts = line.split(':');
-      if (parts[0] === name) {
-        const v = Number(parts[idx]);
-        return Number.isInteger(v) ? v : undefined;
-      }
-    }
-    return undefined;
-  };
-  const uid = /^\d+$/.test(user) ? Number(user) : field('/etc/passwd', user, 2);
-  if (uid === undefined) return undefined;
-  let gid: number | undefined;
-  if (group !== undefined) gid = /^\d+$/.test(group) ? Number(group) : field('/etc/group', group, 2);
-  else gid = field('/etc/passwd', user, 3) ?? uid;
-  return gid === undefined ? undefined : { uid, gid };
-}
+/** How long `close()` lets running notify scripts (notify_stop) finish before killing them. */
+export const NOTIFY_CLOSE_WAIT_MS = 1000;
 
 export interface NotifierOptions {
   readonly log: Logger;
   /** `vrrp_notify_fifo` / `notify_fifo` paths. */
   readonly fifos?: readonly string[];
   /** Global `script_user`. */
-  readonly scriptUser?: { readonly user: string; readonly group?: string };
+  readonly scriptUser?: ScriptUser;
   /** Kill a notify script after this long [10 s]. */
   readonly timeoutMs?: number;
+  /** The runner to start scripts with [a new ScriptRunner]; tests pass one with a shorter grace. */
+  readonly runner?: ScriptRunner;
 }
 
 export class Notifier {
   private readonly log: Logger;
-  private readonly fifoFds: number[] = [];
+  private readonly fifos: NotifyFifos;
   private readonly timeoutMs: number;
-  private readonly scriptUser: NotifierOptions['scriptUser'];
+  private readonly scriptUser: ScriptUser | undefined;
+  private readonly scripts: ScriptRunner;
   /** Scripts started, failed to start, killed on timeout; FIFO lines dropped. */
   readonly counters = { started: 0, failed: 0, timedOut: 0, fifoDropped: 0 };
-  private readonly running = new Set<ReturnType<typeof spawn>>();
 
   constructor(o: NotifierOptions) {
     this.log = o.log;
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.scriptUser = o.scriptUser;
-    for (const path of o.fifos ?? []) {
-      try {
-        this.fifoFds.push(openSync(path, constants.O_RDWR | constants.O_NONBLOCK));
-      } catch (e) {
-        this.log.warn('cannot open notify FIFO', { path, error: (e as Error).message });
-      }
-    }
+    this.scripts = o.runner ?? new ScriptRunner();
+    this.fifos = new NotifyFifos(o.fifos ?? [], o.log);
   }
 
   /** A state change: FIFO line, the state's own script, then `notify` with arguments. */
   stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void {
-    this.writeFifo(fifoLine(t.kind, t.name, state, priority));
+    this.counters.fifoDropped += this.fifos.write(fifoLine(t.kind, t.name, state, priority));
     const own = { MASTER: t.master, BACKUP: t.backup, FAULT: t.fault, STOP: t.stop }[state];
     if (own) this.run(own, []);
     if (t.any) this.run(t.any, [t.kind, t.name, state, String(priority)]);
   }
 
-  private writeFifo(line: string): void {
-    const buf = Buffer.from(line, 'utf8');
-    for (const fd of this.fifoFds) {
-      try {
-        writeSync(fd, buf);
-      } catch {
-        this.counters.fifoDropped++; // EAGAIN: the reader is not keeping up
-      }
-    }
-  }
-
-  /** Spawn a script without waiting for it; kill it (and count) after the timeout. */
+  /** Start a script without waiting for it; its process group is killed (and counted) after the timeout. */
   run(cmd: ScriptCommand, extraArgs: readonly string[]): void {
-    const [file, ...args] = cmd.argv;
-    if (!file) return;
-    const who = cmd.user !== undefined ? { user: cmd.user, group: cmd.group } : this.scriptUser;
-    let ids: { uid: number; gid: number } | undefined;
-    if (who && process.getuid?.() === 0) {
-      ids = lookupUser(who.user, who.group);
-      if (!ids) {
-        this.counters.failed++;
-        this.log.error('notify script user unknown', { user: who.user, script: file });
-        return;
-      }
-    }
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(file, [...args, ...extraArgs], {
-        stdio: 'ignore',
-        ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
-      });
-    } catch (e) {
-      this.counters.failed++;
-      this.log.error('notify script failed to start', { script: file, error: (e as Error).message });
-      return;
-    }
+    const script = cmd.argv[0];
+    if (script === undefined) return;
     this.counters.started++;
-    this.running.add(child);
-    const timer = setTimeout(() => {
-      this.counters.timedOut++;
-      this.log.warn('notify script timed out; killing it', { script: file, timeoutMs: this.timeoutMs });
-      child.kill('SIGKILL');
-    }, this.timeoutMs);
-    timer.unref();
-    child.on('error', (e) => {
-      this.counters.failed++;
-      this.log.error('notify script failed', { script: file, error: e.message });
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      this.running.delete(child);
-      if (code !== 0) this.log.debug('notify script exited', { script: file, code, signal });
-    });
+    void this.scripts
+      .run(withDefaultUser(cmd, this.scriptUser), { args: extraArgs, timeoutMs: this.timeoutMs })
+      .then((o) => {
+        if (o.kind === 'error') {
+          this.counters.failed++;
+          this.log.error('notify script not started', { script, error: o.error });
+        } else if (o.kind === 'timeout') {
+          this.counters.timedOut++;
+          this.log.warn('notify script timed out; its process group was killed', {
+            script,
+            timeoutMs: this.timeoutMs,
+          });
+        } else if (o.kind !== 'exit' || o.code !== 0) {
+          this.log.debug('notify script ended', { script, outcome: describeOutcome(o) });
+        }
+      });
   }
 
   /** Scripts still running (for a graceful stop to wait a little). */
   get pending(): number {
-    return this.running.size;
+    return this.scripts.running;
   }
 
-  close(): void {
-    for (const fd of this.fifoFds.splice(0)) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed: nothing to release
-      }
-    }
+  /**
+   * Close the FIFOs; scripts still running (notify_stop) get NOTIFY_CLOSE_WAIT_MS to finish, then
+   * their process groups are killed. Resolves when none is left.
+   */
+  async close(): Promise<void> {
+    this.fifos.close();
+    await this.scripts.stop({ waitMs: NOTIFY_CLOSE_WAIT_MS });
   }
 }

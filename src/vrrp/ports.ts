@@ -47,7 +47,8 @@ export interface VrrpSockets {
 export interface EngineNotifier extends NotifyPort {
   /** Counters for the stats dump. */
   readonly counters: object;
-  close(): void;
+  /** Close the FIFOs; running notify scripts (notify_stop) get a moment to finish. */
+  close(): Promise<void> | void;
 }
 
 /** What a tracker observation is delivered to (a running instance). */
@@ -59,7 +60,8 @@ export interface TrackerTarget {
 /** Runs `vrrp_script`s and reads track files for a model; link states are fed in by the engine. */
 export interface TrackerRunner {
   link(name: string, up: boolean): void;
-  stop(): void;
+  /** Stop: no more runs; scripts still running are killed (their whole process group). */
+  stop(): Promise<void> | void;
   readonly counters: { scriptRuns: number; scriptTimeouts: number; scriptErrors: number };
 }
 

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
-import { lookupScriptUser, miscProbe, runCommand } from '../../../src/check/misc.js';
+import { miscProbe } from '../../../src/check/misc.js';
 import { checkEnvironment } from '../../../src/config/environment.js';
 import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.js';
-import { resolveIds } from '../../../src/config/users.js';
+import { ScriptRunner } from '../../../src/script/runner.io.js';
+import { lookupIds } from '../../../src/script/users.io.js';
 
 /** Root can run scripts as anyone; others only as themselves (else EPERM). */
 function canBecome(ids: { uid: number; gid: number }): boolean {
@@ -45,29 +46,14 @@ function miscOf(text: string) {
   return { model, c };
 }
 
+const runner = new ScriptRunner();
+
 function runOf(c: ReturnType<typeof miscOf>['c']) {
-  return miscProbe(
-    c.argv,
-    5000,
-    false,
-    c.user !== undefined ? { user: c.user, group: c.group } : undefined,
-  )();
+  return miscProbe({ ...c, timeoutMs: 5000, dynamic: false }, runner)();
 }
 
-const nobody = lookupScriptUser('nobody');
-const daemon = lookupScriptUser('daemon', 'nogroup');
-
-test('resolveIds: names, numbers, login group, unknowns', (t) => {
-  const passwd = 'root:x:0:0:root:/root:/bin/sh\nweb:x:1001:1500::/home/web:/bin/sh\n';
-  const groups = 'root:x:0:\nwww:x:1500:\nops:x:1600:web\n';
-  t.deepEqual(resolveIds(passwd, groups, 'web'), { ok: true, uid: 1001, gid: 1500 });
-  t.deepEqual(resolveIds(passwd, groups, 'web', 'ops'), { ok: true, uid: 1001, gid: 1600 });
-  t.deepEqual(resolveIds(passwd, groups, '1001', '7'), { ok: true, uid: 1001, gid: 7 });
-  t.deepEqual(resolveIds(passwd, groups, '1001'), { ok: true, uid: 1001, gid: 1500 });
-  t.deepEqual(resolveIds(passwd, groups, '4242'), { ok: true, uid: 4242, gid: 4242 });
-  t.deepEqual(resolveIds(passwd, groups, 'nosuch'), { ok: false, reason: 'no such user nosuch' });
-  t.deepEqual(resolveIds(passwd, groups, 'web', 'nosuch'), { ok: false, reason: 'no such group nosuch' });
-});
+const nobody = lookupIds('nobody');
+const daemon = lookupIds('daemon', 'nogroup');
 
 test('MISC_CHECK user runs the script with that uid and the user login gid', async (t) => {
   if (!nobody.ok) return t.fail('this machine has no nobody user');
@@ -145,14 +131,17 @@ test('notify_up / quorum_up scripts run as their USER [GROUP], else script_user'
     [up, daemon, `${dir}/up`],
     [q, nobody, `${dir}/q`],
   ] as const) {
-    const o = await runCommand(cmd, 5000);
+    const o = await runner.run(cmd, { timeoutMs: 5000 });
     if (canBecome(ids)) {
-      t.is(o.code, 0);
+      t.deepEqual(o, { kind: 'exit', code: 0 });
       t.is(readFileSync(out, 'utf8'), `${ids.uid} ${ids.gid}\n`);
-    } else t.is(o.error, 'EPERM');
+    } else t.deepEqual(o, { kind: 'error', error: 'EPERM' });
   }
-  t.like(await runCommand({ argv: [script, `${dir}/x`], user: 'lvsd-no-such-user' }, 5000), {
-    code: null,
-    error: 'no such user lvsd-no-such-user',
-  });
+  t.deepEqual(
+    await runner.run({ argv: [script, `${dir}/x`], user: 'lvsd-no-such-user' }, { timeoutMs: 5000 }),
+    {
+      kind: 'error',
+      error: 'no such user lvsd-no-such-user',
+    },
+  );
 });

@@ -8,7 +8,8 @@ import test from 'ava';
 import { checkReply, encodeQuery } from '../../../src/check/dns-codec.js';
 import { dnsProbe } from '../../../src/check/dns.js';
 import { fileProbe, fileResult, parseTrackedValue } from '../../../src/check/file.js';
-import { miscProbe, splitCommand } from '../../../src/check/misc.js';
+import { miscProbe } from '../../../src/check/misc.js';
+import { ScriptRunner } from '../../../src/script/runner.io.js';
 import type { UdpCheckerSpec } from '../../../src/check/udp.js';
 import { judgeReply, parseHexPattern, udpProbe } from '../../../src/check/udp.js';
 import { timing } from './spec-fixtures.js';
@@ -150,35 +151,35 @@ test('UDP hex patterns as keepalived reads them', (t) => {
   t.is(parseHexPattern('zz'), undefined);
 });
 
+const scripts = new ScriptRunner();
+const misc = (argv: string[], timeoutMs: number, dynamic: boolean) =>
+  miscProbe({ argv, timeoutMs, dynamic }, scripts)();
+
 test('MISC_CHECK: exit codes, misc_dynamic weights, timeout kills the script', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-misc-'));
   try {
     const script = join(dir, 'check.sh');
     writeFileSync(script, '#!/bin/sh\nexit "$1"\n');
     chmodSync(script, 0o755);
-    t.deepEqual(await miscProbe([script, '0'], 2000, false)(), { ok: true });
-    t.deepEqual(await miscProbe([script, '1'], 2000, false)(), { ok: false, reason: 'exit 1' });
-    t.deepEqual(await miscProbe([script, '7'], 2000, false)(), { ok: false, reason: 'exit 7' });
-    t.deepEqual(await miscProbe([script, '7'], 2000, true)(), { ok: true, weight: 5 });
-    t.deepEqual(await miscProbe([script, '1'], 2000, true)(), { ok: false, reason: 'exit 1' });
-    t.deepEqual(await miscProbe([script, '255'], 2000, true)(), { ok: true, weight: 253 });
-    t.deepEqual(await miscProbe([join(dir, 'missing')], 2000, false)(), { ok: false, reason: 'ENOENT' });
+    t.deepEqual(await misc([script, '0'], 2000, false), { ok: true });
+    t.deepEqual(await misc([script, '1'], 2000, false), { ok: false, reason: 'exit 1' });
+    t.deepEqual(await misc([script, '7'], 2000, false), { ok: false, reason: 'exit 7' });
+    t.deepEqual(await misc([script, '7'], 2000, true), { ok: true, weight: 5 });
+    t.deepEqual(await misc([script, '1'], 2000, true), { ok: false, reason: 'exit 1' });
+    t.deepEqual(await misc([script, '255'], 2000, true), { ok: true, weight: 253 });
+    t.deepEqual(await misc([join(dir, 'missing')], 2000, false), { ok: false, reason: 'ENOENT' });
     const slow = join(dir, 'slow.sh');
     const marker = join(dir, 'survived');
     writeFileSync(slow, `#!/bin/sh\nsleep 1; touch ${marker}\n`);
     chmodSync(slow, 0o755);
     const t0 = Date.now();
-    t.deepEqual(await miscProbe([slow], 200, false)(), { ok: false, reason: 'timeout' });
+    t.deepEqual(await misc([slow], 200, false), { ok: false, reason: 'timeout' });
     t.true(Date.now() - t0 < 900);
     await new Promise((r) => setTimeout(r, 1200));
     t.false(existsSync(marker), 'the script and its children were killed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('splitCommand: quotes and escapes', (t) => {
-  t.deepEqual(splitCommand(`/bin/check "a b" 'c d' e\\ f ""`), ['/bin/check', 'a b', 'c d', 'e f', '']);
 });
 
 test('FILE_CHECK: value × weight, reverse, dynamic, missing file reads 0', async (t) => {

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import type { LogFields, Logger } from '../../../src/core/log.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../fakes/silent-logger.js';
 import { IpvsCmd } from '../../../src/ipvs/attrs.js';
 import { openIpvsDriver } from '../../../src/ipvs/driver.js';
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable, ServiceKey } from '../../../src/ipvs/model.js';

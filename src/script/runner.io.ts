@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The one runner of user scripts (VRRP notify, vrrp_script, MISC_CHECK, checker notify/quorum).
+ *
+ * - argv spawn, a shell only for keepalived's `</path` file test (command.ts); stdin, stdout and
+ *   stderr on /dev/null unless capture is asked for (then at most N bytes of each are kept).
+ * - as `user [group]` (users.ts rules, looked up when the script starts); only root can switch:
+ *   otherwise a script meant for another user is not started (`EPERM`), as in keepalived.
+ * - the environment of env.ts, never the daemon's.
+ * - each run leads its own process group (keepalived's setpgid). On timeout, abort, or stop of the
+ *   owner the whole group gets SIGTERM, then SIGKILL `termGraceMs` later (keepalived: 2 s); when
+ *   the leader dies first, what is left of its group gets SIGKILL at once (keepalived does the
+ *   same), so a script's children never outlive a killed script. Node reaps the leader: no zombie.
+ * - every end is data (outcome.ts), never an exception.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BoundedCapture } from './capture.js';
+import { execPlan, type ScriptCommand } from './command.js';
+import { scriptEnvironment } from './env.js';
+import { outcomeOf, type RawEnd, type ScriptOutcome } from './outcome.js';
+import type { ResolvedIds } from './users.js';
+import { lookupIds } from './users.io.js';
+
+/** SIGTERM to SIGKILL, as keepalived's script timeout handlers wait. */
+export const TERM_GRACE_MS = 2000;
+/** After the leader exits, how long captured pipes may still drain (a background child may hold them). */
+const OUTPUT_LINGER_MS = 100;
+
+export interface RunOptions {
+  /** Words appended to the command's argv (`notify`: `INSTANCE name STATE priority`). */
+  readonly args?: readonly string[];
+  /** Kill the run's process group after this long (outcome `timeout`). */
+  readonly timeoutMs: number;
+  /** Keep at most this many bytes of stdout and of stderr in the outcome [0: no capture]. */
+  readonly captureBytes?: number;
+  /** Aborting kills the run's process group (outcome `aborted`). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ScriptRunnerOptions {
+  /** SIGTERM → SIGKILL grace [TERM_GRACE_MS]. */
+  readonly termGraceMs?: number;
+  /** The child's whole environment [scriptEnvironment(lvsd's PATH)]. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `user [group]` → ids [lookupIds: /etc/passwd and /etc/group, cached]. */
+  readonly lookup?: (user: string, group?: string) => ResolvedIds;
+}
+
+interface Launch {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly ids: { uid: number; gid: number } | undefined;
+  readonly timeoutMs: number;
+  readonly graceMs: number;
+  readonly captureBytes: number;
+}
+
+interface Running {
+  readonly done: Promise<ScriptOutcome>;
+  /** Kill the run's process group (no-op once it has ended). */
+  abort(): void;
+}
+
+function errorCode(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ?? err.message ?? String(e);
+}
+
+/** Start one run in its own process group and watch it to its end. */
+function launch(l: Launch): Running {
+  const capture = l.captureBytes > 0;
+  let child: ChildProcess;
+  try {
+    child = spawn(l.file, l.args, {
+      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+      detached: true, // setsid(): the run leads a new process group
+      env: { ...l.env },
+      ...(l.ids ?? {}),
+    });
+  } catch (e) {
+    // EPERM (switching user without root), invalid arguments: thrown synchronously by spawn
+    return {
+      done: Promise.resolve(outcomeOf({ code: null, signal: null, spawnError: errorCode(e) })),
+      abort() {},
+    };
+  }
+  const out = capture
+    ? { stdout: new BoundedCapture(l.captureBytes), stderr: new BoundedCapture(l.captureBytes) }
+    : undefined;
+  child.stdout?.on('data', (c: Buffer) => out?.stdout.push(c));
+  child.stderr?.on('data', (c: Buffer) => out?.stderr.push(c));
+  const pgid = child.pid;
+  let exited = false;
+  let killedFor: 'timeout' | 'abort' | undefined;
+  let grace: NodeJS.Timeout | undefined;
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    if (pgid === undefined) return;
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      // ESRCH: the whole group is gone already
+    }
+  };
+  const terminate = (why: 'timeout' | 'abort'): void => {
+    if (exited || killedFor !== undefined) return;
+    killedFor = why;
+    signalGroup('SIGTERM');
+    grace = setTimeout(() => signalGroup('SIGKILL'), l.graceMs);
+  };
+  const timer = setTimeout(() => terminate('timeout'), l.timeoutMs);
+  const done = new Promise<ScriptOutcome>((resolve) => {
+    let end: RawEnd | undefined;
+    let linger: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (!end) return;
+      clearTimeout(linger);
+      const outcome = outcomeOf(end);
+      end = undefined;
+      resolve(
+        out ? { ...outcome, output: { stdout: out.stdout.result(), stderr: out.stderr.result() } } : outcome,
+      );
+    };
+    child.once('error', (e) => {
+      if (child.pid !== undefined || exited) return; // only a failed spawn ends a run here
+      exited = true;
+      clearTimeout(timer);
+      end = { code: null, signal: null, spawnError: errorCode(e) };
+      finish();
+    });
+    child.once('exit', (code, sig) => {
+      exited = true;
+      clearTimeout(timer);
+      clearTimeout(grace);
+      // The leader is gone: what is left of a group we were killing goes now.
+      if (killedFor !== undefined) signalGroup('SIGKILL');
+      end = { code, signal: sig, ...(killedFor !== undefined ? { killedFor } : {}) };
+      if (!capture) return finish();
+      linger = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish();
+      }, OUTPUT_LINGER_MS);
+    });
+    child.once('close', finish); // after 'exit', once the pipes are drained
+  });
+  return { done, abort: () => terminate('abort') };
+}
+
+/**
+ * Runs scripts for one owner (the notifier, the trackers, the checkers) and stops them with it:
+ * `stop()` kills every run still going, and later runs are not started.
+ */
+export class ScriptRunner {
+  readonly #running = new Set<Running>();
+  readonly #graceMs: number;
+  readonly #env: Readonly<Record<string, string>>;
+  readonly #lookup: (user: string, group?: string) => ResolvedIds;
+  #stopped = false;
+
+  constructor(o: ScriptRunnerOptions = {}) {
+    this.#graceMs = o.termGraceMs ?? TERM_GRACE_MS;
+    this.#env = o.env ?? scriptEnvironment(process.env['PATH']);
+    this.#lookup = o.lookup ?? lookupIds;
+  }
+
+  /** Runs still going. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Start `cmd` now (synchronously) and resolve with how it ended. Never rejects. */
+  run(cmd: ScriptCommand, o: RunOptions): Promise<ScriptOutcome> {
+    if (this.#stopped || o.signal?.aborted) return Promise.resolve({ kind: 'aborted' });
+    const argv = [...cmd.argv, ...(o.args ?? [])];
+    if (argv[0] === undefined || argv[0] === '')
+      return Promise.resolve({ kind: 'error', error: 'empty command' });
+    let ids: { uid: number; gid: number } | undefined;
+    if (cmd.user !== undefined) {
+      const who = this.#lookup(cmd.user, cmd.group);
+      if (!who.ok) return Promise.resolve({ kind: 'error', error: who.reason });
+      // Already that user: nothing to switch (and no EPERM for a non-root lvsd running as itself).
+      if (who.uid !== process.getuid?.() || who.gid !== process.getgid?.())
+        ids = { uid: who.uid, gid: who.gid };
+    }
+    const r = launch({
+      ...execPlan(argv),
+      env: this.#env,
+      ids,
+      timeoutMs: o.timeoutMs,
+      graceMs: this.#graceMs,
+      captureBytes: o.captureBytes ?? 0,
+    });
+    this.#running.add(r);
+    const onAbort = (): void => r.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    return r.done.then((outcome) => {
+      this.#running.delete(r);
+      o.signal?.removeEventListener('abort', onAbort);
+      return outcome;
+    });
+  }
+
+  /**
+   * Stop: no new runs; the runs going get `waitMs` to end by themselves [0], then their process
+   * groups are killed (SIGTERM, SIGKILL after the grace). Resolves when every run has ended.
+   */
+  async stop(o: { waitMs?: number } = {}): Promise<void> {
+    this.#stopped = true;
+    const ends = (): Promise<unknown> => Promise.all([...this.#running].map((r) => r.done));
+    if (o.waitMs !== undefined && o.waitMs > 0 && this.#running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ends(), new Promise((resolve) => (timer = setTimeout(resolve, o.waitMs)))]);
+      clearTimeout(timer);
+    }
+    for (const r of this.#running) r.abort();
+    await ends();
+  }
+}

@@ -12,7 +12,6 @@ import { parseConfigText, formatDiagnostic } from '../../../src/config/load.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 import { startTrackers } from '../../../src/daemon/vrrp-trackers.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
-import type { VrrpInstance } from '../../../src/vrrp/instance.js';
 import type { TrackerInput } from '../../../src/vrrp/tracking.js';
 import { Notifier } from '../../../src/vrrp/notify.js';
 import { orphanMaker, processesWith, sleepMarker, waitUntil, zombieRuns } from './procs.js';

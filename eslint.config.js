@@ -1,35 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lint rules: type-aware typescript-eslint (no-floating-promises matters in a daemon) plus the
-// import-boundary rules of the design (pure modules import no I/O; nothing imports daemon/ or cli/).
+// import-boundary rules of the design (eslint.boundaries.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
-
-const ioModules = [
-  'node:fs',
-  'node:fs/promises',
-  'node:net',
-  'node:dgram',
-  'node:child_process',
-  'node:tls',
-  'node:http',
-  'node:https',
-  'node:os',
-  'node:timers',
-  'node:timers/promises',
-  'node:dns',
-  'node:worker_threads',
-  'node:process',
-  'node:cluster',
-  'netlink',
-];
-const noIo = {
-  patterns: [
-    { group: ['**/daemon/**', '**/cli/**'], message: 'pure modules must not import daemon/ or cli/' },
-    { group: ['**/*.io.js'], message: 'pure modules must not import an .io module (it does I/O)' },
-  ],
-  paths: ioModules.map((name) => ({ name, message: 'pure module: no I/O imports (see design/style.md)' })),
-};
+import { boundaries } from './eslint.boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'build/**', 'native/**', 'coverage/**'] },
@@ -45,61 +20,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/daemon/**', 'src/cli/**', 'src/index.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/daemon/**', '**/cli/**'], message: 'nothing imports daemon/ or cli/' }] },
-      ],
-    },
-  },
-  {
-    files: ['src/vrrp/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/ipvs/**', '**/daemon/**', '**/cli/**'],
-              message: 'VRRP never imports ipvs/ (keep IPVS warm on both nodes)',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: [
-      'src/core/**/*.ts',
-      'src/config/**/*.ts',
-      'src/vrrp/{packet,timers,machine,sync-group,tracking,types,stats,ip,config}.ts',
-      'src/check/result.ts',
-      'src/ipvs/{model,reconcile,attrs,format,rules}.ts',
-      'src/netlink/{codec,rtnl}.ts',
-      'src/net/{garp,ndisc,wire}.ts',
-      'src/script/*.ts',
-    ],
-    ignores: ['src/config/load.ts', 'src/script/*.io.ts'],
-    rules: { 'no-restricted-imports': ['error', noIo] },
-  },
-  {
-    files: ['src/vrrp/{packet,timers,machine,sync-group,tracking,types,stats,ip,config}.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noIo,
-          patterns: [
-            ...noIo.patterns,
-            { group: ['**/ipvs/**'], message: 'VRRP never imports ipvs/ (keep IPVS warm on both nodes)' },
-          ],
-        },
-      ],
-    },
-  },
+  ...boundaries,
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseConfigText } from '../src/config/load.js';
+import { parseConfigText } from '../src/config/load.io.js';
 
 const VS = 1000;
 const RS = 10;

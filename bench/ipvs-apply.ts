@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { openIpvsDriver } from '../src/ipvs/driver.js';
+import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
 import type { IpvsService, IpvsTable } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
 
@@ -97,7 +97,7 @@ async function inner(): Promise<void> {
 
   log('lvsd: reconcile + apply');
   const l0 = performance.now();
-  const driver = await openIpvsDriver();
+  const driver = await openKernelIpvs();
   const ops = reconcile(desired, await driver.dump());
   const t1 = performance.now();
   const report = await driver.apply(ops);

@@ -82,10 +82,10 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   lap('import config (run-config, load)');
   const { checkSpecFromModel } = await import('../src/check/from-model.js');
   const { CheckManager } = await import('../src/check/manager.js');
-  const { realProbeFactory } = await import('../src/check/probes.js');
+  const { realProbeFactory } = await import('../src/check/probes.io.js');
   const { ScriptRunner } = await import('../src/script/runner.io.js');
   lap('import check (manager, probes, from-model)');
-  const { openIpvsDriver } = await import('../src/ipvs/driver.js');
+  const { openKernelIpvs } = await import('../src/ipvs/kernel.io.js');
   lap('import ipvs/driver (netlink)');
   await import('../src/daemon/check-main.js');
   lap('import rest of daemon/check-main');
@@ -97,7 +97,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   const { parseTokens } = await import('../src/config/parser.js');
   const { buildModel } = await import('../src/config/schema.js');
   const { Diagnostics } = await import('../src/config/diagnostics.js');
-  const { fsHost } = await import('../src/config/load.js');
+  const { fsHost } = await import('../src/config/load.io.js');
   lap('import the config language (lexer, parser, schema; run-config loads it lazily)');
   const text = readFileSync(conf, 'utf8');
   const diags = new Diagnostics();
@@ -115,7 +115,7 @@ async function phasesChild(conf: string, kernel: boolean): Promise<void> {
   checkSpecFromModel(loaded.model); // check-main calls it twice (notify FIFOs, then start)
   lap('model → check spec (2nd call in check-main)');
   if (kernel) {
-    const driver = await openIpvsDriver();
+    const driver = await openKernelIpvs();
     lap('open IPVS driver');
     // The first sync's steps one by one, without the checkers running beside it.
     const { buildWorld } = await import('../src/check/virtual-server.js');

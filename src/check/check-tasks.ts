@@ -11,7 +11,7 @@ import type { Logger } from '../core/log.js';
 import { watchEngine, withEngineStats } from './engine-watch.js';
 import type { Probe } from './probe.js';
 import { probeTarget } from './probe.js';
-import type { ProbeFactory } from './probes.js';
+import type { ProbeFactory } from './probe.js';
 import type { CheckState, ProbeResult } from './result.js';
 import { firstProbeDelay, successIsQuiet } from './result.js';
 import { CheckScheduler } from './scheduler.js';

@@ -20,7 +20,7 @@ import { desiredEntries, desiredTable } from './desired.js';
 import type { DrainStore } from './drains.js';
 import { OperatorDrains, findReal } from './drains.js';
 import { logCheckStep, rsText, runEffects, vsText } from './effects.js';
-import type { ProbeFactory } from './probes.js';
+import type { ProbeFactory } from './probe.js';
 import type { CheckState, ProbeResult } from './result.js';
 import { nextCheckState } from './result.js';
 import type { SchedulerStats } from './scheduler.js';

@@ -5,9 +5,12 @@
  * over the real's address) and the deadline helper. Probes never throw: failures are results.
  */
 import type { ProbeResult } from './result.js';
-import type { ConnectOptions, RealServerSpec } from './types.js';
+import type { CheckerSpec, ConnectOptions, RealServerSpec } from './types.js';
 
 export type Probe = (signal?: AbortSignal) => Promise<ProbeResult>;
+
+/** Builds the probe for one checker of one real (the real one is probes.io.ts; tests inject fakes). */
+export type ProbeFactory = (checker: CheckerSpec, rs: RealServerSpec) => Probe;
 
 export interface ProbeTarget {
   host: string;

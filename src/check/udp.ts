@@ -3,12 +3,10 @@
  * UDP_CHECK: send `payload` (random bytes when absent) on a connected UDP socket. Without
  * require_reply the check is up unless an ICMP error (ECONNREFUSED, EHOSTUNREACH, ...) arrives
  * within connect_timeout; with it, a reply of min..max_reply_length bytes matching the optional
- * pattern (X nibbles are wildcards) must arrive in time.
+ * pattern (X nibbles are wildcards) must arrive in time. Pure: the pattern and the verdict on a
+ * reply; the probe that sends and waits is udp-probe.io.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { openUdp, udpExchange } from './dns.js';
-import type { Probe, ProbeTarget } from './probe.js';
-import { fail, withDeadline } from './probe.js';
+import { fail } from './probe.js';
 import type { ProbeResult } from './result.js';
 import type { CheckerSpec } from './types.js';
 
@@ -57,28 +55,4 @@ export function judgeReply(
     }
   }
   return { ok: true };
-}
-
-export function udpProbe(target: ProbeTarget, spec: UdpCheckerSpec): Probe {
-  const silence: ProbeResult = spec.requireReply ? fail('timeout') : { ok: true };
-  return (outer) =>
-    withDeadline(
-      spec.timing.connectTimeoutMs,
-      outer,
-      async (signal) => {
-        const sock = await openUdp(target, signal);
-        try {
-          return await udpExchange(
-            sock,
-            spec.payload ?? randomBytes(16),
-            signal,
-            (msg) => (spec.requireReply ? judgeReply(msg, spec) : { ok: true }),
-            silence,
-          );
-        } finally {
-          sock.close();
-        }
-      },
-      silence,
-    );
 }

@@ -19,7 +19,7 @@ import {
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { LvsdError } from '../core/errors.js';
-import { native } from '../net/raw-socket.js';
+import { native } from '../net/raw-socket.io.js';
 
 /** A held lock; released when the process exits (the kernel drops it with the descriptor). */
 export interface InstanceLock {

@@ -41,7 +41,7 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
   }
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
-  const { loadConfig } = await import('../config/load.js');
+  const { loadConfig } = await import('../config/load.io.js');
   return loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
 }
 

@@ -4,7 +4,7 @@
  * A no-op when not started by systemd (no NOTIFY_SOCKET). Never throws: a failed notify is logged.
  */
 import type { Logger } from '../core/log.js';
-import { sendUnixDatagram } from '../net/raw-socket.js';
+import { sendUnixDatagram } from '../net/raw-socket.io.js';
 
 export type SdState =
   | 'READY=1'

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import { IpRawSocket, PacketSocket } from '../net/raw-socket.js';
-import { openRtnl } from '../netlink/rtnl-socket.js';
-import { Notifier } from '../vrrp/notify.js';
+import { IpRawSocket, PacketSocket } from '../net/raw-socket.io.js';
+import { openRtnl } from '../netlink/rtnl-socket.io.js';
+import { Notifier } from '../vrrp/notifier.io.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';

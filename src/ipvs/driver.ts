@@ -2,7 +2,8 @@
 /**
  * The IPVS driver: `IpvsKernel` over generic netlink (family "IPVS"), the way `ipvsadm` talks to
  * the kernel but on one long-lived socket, with many requests per datagram (pipelined windows).
- * Shell: the socket and retries live here; encoding is attrs.ts, the wire is netlink/codec.ts.
+ * Pure of I/O itself: it talks through a `NetlinkTransport` (ipvs/kernel.io.ts opens the real
+ * socket); retries live here; encoding is attrs.ts, the wire is netlink/codec.ts.
  *
  * Batching semantics of `apply`: ops go out `window` at a time in one datagram; the kernel runs
  * every message of a datagram in order even after one fails. So on a failure the report is exact
@@ -16,8 +17,7 @@ import type { LvsdErrorCode } from '../core/errors.js';
 import { errnoName } from '../netlink/codec.js';
 import { GenlClient } from '../netlink/genl.js';
 import type { GenlMessage, GenlOutcome, GenlReply } from '../netlink/genl.js';
-import { openNetlinkTransport } from '../netlink/socket.js';
-import type { NetlinkTransport } from '../netlink/socket.js';
+import type { NetlinkTransport } from '../netlink/transport.js';
 import {
   IPVS_GENL_NAME,
   IPVS_GENL_VERSION,
@@ -46,15 +46,20 @@ export interface IpvsDriverOptions {
    * per socket; each round trip is latency-bound). @default 4 (1 with `transport`)
    */
   dumpSockets?: number;
-  /** For tests: a transport other than a real NETLINK_GENERIC socket. */
+  /** One transport to use (tests: the kernel as a function); the driver then uses only it. */
   transport?: NetlinkTransport;
+  /** Opens a NETLINK_GENERIC socket (ipvs/kernel.io.ts gives the real one): used without `transport`. */
+  openTransport?: () => NetlinkTransport;
 }
 
 const RETRYABLE = new Set(['EBUSY', 'ENOBUFS', 'EINTR']);
 
 /** Open the driver: a generic netlink socket in this process's network namespace, family resolved. */
-export async function openIpvsDriver(opts: IpvsDriverOptions = {}): Promise<IpvsDriver> {
-  const transport = opts.transport ?? openNetlinkTransport();
+export async function openIpvsDriver(opts: IpvsDriverOptions): Promise<IpvsDriver> {
+  const open = opts.openTransport;
+  const transport = opts.transport ?? open?.();
+  if (!transport)
+    throw new LvsdError('LVSD_E_INTERNAL', 'openIpvsDriver: no transport and no way to open one');
   const client = new GenlClient(transport, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
   const family = await client.resolveFamily(IPVS_GENL_NAME);
   if (family === undefined) {
@@ -65,12 +70,8 @@ export async function openIpvsDriver(opts: IpvsDriverOptions = {}): Promise<Ipvs
     );
   }
   const extra =
-    opts.transport === undefined
-      ? () =>
-          new GenlClient(
-            openNetlinkTransport(),
-            opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs },
-          )
+    opts.transport === undefined && open
+      ? () => new GenlClient(open(), opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs })
       : undefined;
   return new IpvsDriver(client, family, opts, extra);
 }

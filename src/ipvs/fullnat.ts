@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The FULLNAT shell: applies rules.ts's nftables script with `nft -f -` and turns on
+ * FULLNAT: applies rules.ts's nftables script with `nft -f -` and turns on
  * `net.ipv4.vs.conntrack` (IPVS conntrack entries are what the SNAT rule binds to). It remembers
  * the sysctl's previous value and puts it back on `remove()` only if lvsd changed it, and removes
  * only its own table. Equivalent to `echo 1 > /proc/sys/net/ipv4/vs/conntrack; nft -f script`.
+ * The commands and /proc go through `FullNatDeps` (fullnat-deps.io.ts has the real ones).
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { LvsdError } from '../core/errors.js';
 import type { FullNatService } from './rules.js';
 import { FULLNAT_TABLE, fullNatRemovalScript, fullNatScript } from './rules.js';
@@ -29,21 +27,6 @@ export interface FullNatServiceByReals {
   reals: readonly string[];
 }
 
-function runCmd(cmd: string, args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(err.trim() || `nft exited ${code}`)),
-    );
-    child.stdin.end(input ?? '');
-  });
-}
-
 /** `src` of the first route in `ip -j route get` output. */
 export function parseRouteSource(json: string): string | undefined {
   try {
@@ -55,25 +38,11 @@ export function parseRouteSource(json: string): string | undefined {
   }
 }
 
-/**
- * The nftables CLI by absolute path: a bare `nft` can resolve to another program of that name on
- * PATH (npm puts node_modules/.bin first, and ava depends on @vercel/nft, whose bin is `nft`).
- */
-export const nftBinary: string =
-  ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
-
-export const realFullNatDeps: FullNatDeps = {
-  nft: (args, input) => runCmd(nftBinary, args, input),
-  readSysctl: (p) => readFile(p, 'utf8'),
-  writeSysctl: (p, v) => writeFile(p, v),
-  routeSource: async (address) => parseRouteSource(await runCmd('ip', ['-j', 'route', 'get', address])),
-};
-
 export class FullNat {
   private savedConntrack: string | undefined;
 
   constructor(
-    private readonly deps: FullNatDeps = realFullNatDeps,
+    private readonly deps: FullNatDeps,
     readonly table: string = FULLNAT_TABLE,
   ) {}
 

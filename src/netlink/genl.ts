@@ -18,7 +18,7 @@ import {
   genlRequestSize,
   writeGenlRequest,
 } from './codec.js';
-import type { NetlinkTransport } from './socket.js';
+import type { NetlinkTransport } from './transport.js';
 
 export interface GenlMessage {
   cmd: number;

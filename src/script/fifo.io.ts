@@ -14,7 +14,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync, type Stats } from 'node:fs';
 import type { Logger } from '../core/log.js';
-import { makeFifo } from '../net/raw-socket.js';
+import { makeFifo } from '../net/raw-socket.io.js';
 
 /** Mode of a FIFO lvsd creates. */
 export const FIFO_MODE = 0o600;

@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { NlFlags, NlMsgType, decodeGenlPayload, decodeMessages } from '../../src/netlink/codec.js';
-import type { NetlinkTransport } from '../../src/netlink/socket.js';
+import type { NetlinkTransport } from '../../src/netlink/transport.js';
 
 export interface FakeRequest {
   family: number;

@@ -4,7 +4,7 @@
  * sends each full Ethernet frame once through AF_PACKET (so TTL, checksum and lengths are exactly
  * as crafted). Runs inside a test namespace; prints `sent N`.
  */
-import { PacketSocket, ifNameToIndex } from '../../src/net/raw-socket.js';
+import { PacketSocket, ifNameToIndex } from '../../src/net/raw-socket.io.js';
 
 const [ifname, ...frames] = process.argv.slice(2);
 const ifindex = ifNameToIndex(ifname ?? '');

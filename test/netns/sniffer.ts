@@ -4,7 +4,7 @@
  * `node dist/test/netns/sniffer.js IFNAME` prints `ready`, then one JSON line per VRRP, ARP or
  * ICMPv6 NA frame with the kernel receive time (realtime ms). Runs inside a namespace.
  */
-import { ETH_P_ALL, PacketSocket, bytesAddr, ifNameToIndex } from '../../src/net/raw-socket.js';
+import { ETH_P_ALL, PacketSocket, bytesAddr, ifNameToIndex } from '../../src/net/raw-socket.io.js';
 
 const ifname = process.argv[2] ?? 'br0';
 const ifindex = ifNameToIndex(ifname);

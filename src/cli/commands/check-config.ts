@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, isUnreadableFile } from '../../config/diagnostics.js';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.io.js';
 import type { CliIo } from '../io.js';
 
 const usage =

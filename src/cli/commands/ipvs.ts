@@ -16,7 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isLvsdError } from '../../core/errors.js';
-import { readConnections } from '../../ipvs/connections.js';
+import { readConnections } from '../../ipvs/connections.io.js';
 import {
   formatConnections,
   formatDaemons,
@@ -30,7 +30,7 @@ import type { ArgResolver, IpvsadmCommand, ListRequest } from '../../ipvs/ipvsad
 import { parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
 import { opToArgs } from '../../ipvs/ipvsadm-op-args.js';
 import { serviceId } from '../../ipvs/model.js';
-import { loadNameResolver } from '../../ipvs/names.js';
+import { loadNameResolver } from '../../ipvs/names.io.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from '../../ipvs/ops.js';
 import { kernelMessage, parseRestore, restoreToTable } from '../../ipvs/restore.js';
 import { formatCounts, partialError, syncTable } from '../../ipvs/sync.js';
@@ -46,8 +46,8 @@ export interface IpvsCliDeps {
 
 const defaultDeps: IpvsCliDeps = {
   openKernel: async () => {
-    const { openIpvsDriver } = await import('../../ipvs/driver.js');
-    return openIpvsDriver();
+    const { openKernelIpvs } = await import('../../ipvs/kernel.io.js');
+    return openKernelIpvs();
   },
   readConnections: () => readConnections(),
   readFile: (p) => readFile(p, 'utf8'),

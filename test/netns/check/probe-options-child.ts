@@ -7,7 +7,7 @@
  */
 import type { ProbeTarget } from '../../../src/check/probe.js';
 import type { ProbeResult } from '../../../src/check/result.js';
-import { nativeTcpEngine } from '../../../src/net/tcp-check-engine.js';
+import { nativeTcpEngine } from '../../../src/net/tcp-check-engine.io.js';
 
 const probes = JSON.parse(process.argv[2] ?? '[]') as Array<{ id: number; target: ProbeTarget }>;
 const results: Record<number, ProbeResult> = {};

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { probeTarget, type ProbeTarget } from '../../../src/check/probe.js';
 import type { ProbeResult } from '../../../src/check/result.js';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import { createLab, type Lab } from '../harness.js';
 
 const child = fileURLToPath(new URL('./probe-options-child.js', import.meta.url));

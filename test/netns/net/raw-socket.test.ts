@@ -12,7 +12,7 @@ import {
   bytesAddr,
   ifNameToIndex,
   type RxPacket,
-} from '../../../src/net/raw-socket.js';
+} from '../../../src/net/raw-socket.io.js';
 import { isLvsdError } from '../../../src/core/errors.js';
 
 const lo = ifNameToIndex('lo');

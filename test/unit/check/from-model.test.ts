@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** keepalived.conf text → config Model → check specs (what `lvsd run --check-only` runs). */
 import test from 'ava';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { desiredTable } from '../../../src/check/desired.js';
 import { buildWorld } from '../../../src/check/virtual-server.js';

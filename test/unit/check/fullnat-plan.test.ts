@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
 import { fullNatServicesFromModel } from '../../../src/check/fullnat-plan.js';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 
 const conf = `
 virtual_server 10.0.0.1 80 {

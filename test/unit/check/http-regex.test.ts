@@ -8,10 +8,10 @@ import http from 'node:http';
 import type net from 'node:net';
 import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
-import { httpProbe } from '../../../src/check/http.js';
-import type { HttpCheckerSpec } from '../../../src/check/http.js';
+import { httpProbe } from '../../../src/check/http.io.js';
+import type { HttpCheckerSpec } from '../../../src/check/http.io.js';
 import { bodyRegexMatches } from '../../../src/check/http-response.js';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import { compilePcre } from '../../../src/config/pcre.js';
 
 const body = 'HTTP body\nstatus: OK\nversion=2.4.1\n';

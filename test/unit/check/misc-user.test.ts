@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
-import { miscProbe } from '../../../src/check/misc.js';
+import { miscProbe } from '../../../src/check/misc.io.js';
 import { checkEnvironment } from '../../../src/config/environment.js';
-import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.js';
+import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.io.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import { lookupIds } from '../../../src/script/users.io.js';
 

@@ -4,7 +4,7 @@
  * the config rule that keeps them on TCP_CHECK (the only probe whose socket lvsd opens itself).
  */
 import test from 'ava';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { probeTarget } from '../../../src/check/probe.js';
 

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { checkReply, encodeQuery } from '../../../src/check/dns-codec.js';
-import { dnsProbe } from '../../../src/check/dns.js';
-import { fileProbe, fileResult, parseTrackedValue } from '../../../src/check/file.js';
-import { miscProbe } from '../../../src/check/misc.js';
+import { dnsProbe } from '../../../src/check/dns.io.js';
+import { fileProbe, fileResult, parseTrackedValue } from '../../../src/check/file.io.js';
+import { miscProbe } from '../../../src/check/misc.io.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import type { UdpCheckerSpec } from '../../../src/check/udp.js';
-import { judgeReply, parseHexPattern, udpProbe } from '../../../src/check/udp.js';
+import { judgeReply, parseHexPattern } from '../../../src/check/udp.js';
+import { udpProbe } from '../../../src/check/udp-probe.io.js';
 import { timing } from './spec-fixtures.js';
 
 function udpServer(

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import test from 'ava';
-import { httpProbe } from '../../../src/check/http.js';
-import type { HttpCheckerSpec } from '../../../src/check/http.js';
+import { httpProbe } from '../../../src/check/http.io.js';
+import type { HttpCheckerSpec } from '../../../src/check/http.io.js';
 import { HttpResponseReader, statusAccepted } from '../../../src/check/http-response.js';
-import { tcpProbe } from '../../../src/check/tcp.js';
+import { tcpProbe } from '../../../src/check/tcp.io.js';
 import { timing } from './spec-fixtures.js';
 
 function listen(server: net.Server, host = '127.0.0.1'): Promise<number> {

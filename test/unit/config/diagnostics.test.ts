@@ -3,7 +3,7 @@
 // as file: alone, which is also what makes `lvsd check-config` exit 2 instead of 1.
 import test from 'ava';
 import { formatDiagnostic, isUnreadableFile, unreadableFile } from '../../../src/config/diagnostics.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/config/load.io.js';
 
 test('an unreadable file has no position and prints as file: error: cannot read ...', (t) => {
   const d = unreadableFile('/etc/lvsd/lvsd.conf', 'configuration', 'permission denied');

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkEnvironment } from '../../../src/config/environment.js';
-import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.js';
+import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.io.js';
 
 test('missing interfaces and scripts are located errors; present ones pass', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-env-'));

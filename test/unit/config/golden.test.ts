@@ -4,7 +4,7 @@
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatDiagnostic, loadConfig } from '../../../src/config/load.js';
+import { formatDiagnostic, loadConfig } from '../../../src/config/load.io.js';
 
 const dir = fileURLToPath(new URL('../../../../test/fixtures/conf/broken/', import.meta.url));
 const cases = readdirSync(dir)

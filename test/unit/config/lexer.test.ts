@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Diagnostics } from '../../../src/config/diagnostics.js';
 import { type Token, lexSource } from '../../../src/config/lexer.js';
-import { fsHost, globSync, parseConfigText } from '../../../src/config/load.js';
+import { fsHost, globSync, parseConfigText } from '../../../src/config/load.io.js';
 import { parseTokens } from '../../../src/config/parser.js';
 
 function lex(text: string, configId = 'lvs1', env: Record<string, string> = {}) {

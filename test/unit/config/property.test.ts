@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SourceHost } from '../../../src/config/lexer.js';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const seeds = [

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, parseConfigText } from '../../../src/config/load.js';
+import { loadConfig, parseConfigText } from '../../../src/config/load.io.js';
 import { forwardMethodOf } from '../../../src/config/model.js';
 
 const okDir = fileURLToPath(new URL('../../../../test/fixtures/conf/ok/', import.meta.url));

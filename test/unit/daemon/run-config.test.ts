@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIo } from '../../../src/cli/io.js';
 import { formatDiagnostic, isUnreadableFile } from '../../../src/config/diagnostics.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/config/load.io.js';
 import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
 
 const etc = new URL('../../../../etc/', import.meta.url);

@@ -18,7 +18,12 @@ import {
 } from '../../../src/ipvs/format.js';
 import { parseIpvsadmArgs } from '../../../src/ipvs/ipvsadm-args.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
-import { emptyNameTables, parseHosts, parseServices, resolverFromTables } from '../../../src/ipvs/names.js';
+import {
+  emptyNameTables,
+  parseHosts,
+  parseServices,
+  resolverFromTables,
+} from '../../../src/ipvs/names.io.js';
 
 const fixtures = new URL('../../../../test/fixtures/ipvs/', import.meta.url);
 const golden = readFileSync(new URL('ipvsadm-1.31-golden.txt', fixtures), 'utf8');

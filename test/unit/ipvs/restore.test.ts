@@ -6,7 +6,7 @@ import { captureIo } from '../../../src/cli/io.js';
 import { runIpvs } from '../../../src/cli/commands/ipvs.js';
 import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
 import { parseRestore, restoreLines, restoreToTable } from '../../../src/ipvs/restore.js';
-import { emptyNameTables, resolverFromTables } from '../../../src/ipvs/names.js';
+import { emptyNameTables, resolverFromTables } from '../../../src/ipvs/names.io.js';
 import { FakeIpvsKernel } from '../../fakes/fake-ipvs-kernel.js';
 
 const save = [

@@ -10,7 +10,7 @@ import net from 'node:net';
 import test from 'ava';
 import type { ProbeResult } from '../../../src/check/result.js';
 import type { TcpCheckEngine } from '../../../src/check/tcp-engine.js';
-import { nativeTcpEngine } from '../../../src/net/tcp-check-engine.js';
+import { nativeTcpEngine } from '../../../src/net/tcp-check-engine.io.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -240,7 +240,7 @@ test('after stop nothing is probed or reported, and calls are refused', async (t
 
 test('out of descriptors is the director’s problem: probes are deferred and counted, never reported as failures', async (t) => {
   // A child with a 64-descriptor limit fills its table, so the engine's socket() gets EMFILE.
-  const engineJs = new URL('../../../src/net/tcp-check-engine.js', import.meta.url).pathname;
+  const engineJs = new URL('../../../src/net/tcp-check-engine.io.js', import.meta.url).pathname;
   const srv = await server();
   const script = `
     import { openSync, closeSync } from 'node:fs';

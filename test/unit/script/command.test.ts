@@ -2,7 +2,7 @@
 /** The one command-line splitter (keepalived's quoting and escapes), the shell rule and the default user. */
 import test from 'ava';
 import { checkEnvironment } from '../../../src/config/environment.js';
-import { formatDiagnostic, parseConfigText } from '../../../src/config/load.js';
+import { formatDiagnostic, parseConfigText } from '../../../src/config/load.io.js';
 import {
   execPlan,
   runsInShell,

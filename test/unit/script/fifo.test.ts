@@ -22,9 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../src/core/log.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
-import { makeFifo } from '../../../src/net/raw-socket.js';
+import { makeFifo } from '../../../src/net/raw-socket.io.js';
 import { NotifyFifos, openNotifyFifo } from '../../../src/script/fifo.io.js';
-import { Notifier } from '../../../src/vrrp/notify.js';
+import { Notifier } from '../../../src/vrrp/notifier.io.js';
 
 function scratch(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-fifo-'));

@@ -7,13 +7,13 @@
  * (A run that timed out had started both sleeps: `sleep M` with a bad M would have exited at once.)
  */
 import test from 'ava';
-import { checkerNotifyScripts, miscProbe } from '../../../src/check/misc.js';
-import { parseConfigText, formatDiagnostic } from '../../../src/config/load.js';
+import { checkerNotifyScripts, miscProbe } from '../../../src/check/misc.io.js';
+import { parseConfigText, formatDiagnostic } from '../../../src/config/load.io.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 import { startTrackers } from '../../../src/daemon/vrrp-trackers.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import type { TrackerInput } from '../../../src/vrrp/tracking.js';
-import { Notifier } from '../../../src/vrrp/notify.js';
+import { Notifier } from '../../../src/vrrp/notifier.io.js';
 import { orphanMaker, processesWith, sleepMarker, waitUntil, zombieRuns } from './procs.js';
 
 const RUNS = 20;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import { toHex } from '../../../src/net/wire.js';
 import { machineConfigFromModel, trackersFromModel } from '../../../src/vrrp/config.js';
 import { parseIpPacket } from '../../../src/vrrp/ip.js';

@@ -6,7 +6,7 @@
  * that changes nothing. The same engine on real sockets is tested in test/netns/vrrp/.
  */
 import test from 'ava';
-import { parseConfigText } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
 import { VrrpEngine } from '../../../src/vrrp/engine.js';
 import { fakeVrrpWorld, FakeHost, settle, type FakeVrrpWorld } from '../../fakes/fake-vrrp-ports.js';

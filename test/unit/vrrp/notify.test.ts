@@ -17,7 +17,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../fakes/silent-logger.js';
-import { Notifier, fifoLine } from '../../../src/vrrp/notify.js';
+import { fifoLine } from '../../../src/vrrp/notify.js';
+import { Notifier } from '../../../src/vrrp/notifier.io.js';
 
 test('FIFO lines follow keepalived', (t) => {
   t.is(fifoLine('INSTANCE', 'VI_1', 'MASTER', 150), 'INSTANCE "VI_1" MASTER 150\n');

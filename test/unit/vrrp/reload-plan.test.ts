@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { loadConfig, parseConfigText } from '../../../src/config/load.js';
+import { loadConfig, parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
 import { planVrrpReload, type VrrpReloadPlan } from '../../../src/vrrp/reload-plan.js';
 

@@ -5,7 +5,7 @@
  * JSON lines on stdin/stdout, so a test can drive IPVS in a namespace it created.
  */
 import { createInterface } from 'node:readline';
-import { openIpvsDriver } from '../../../src/ipvs/driver.js';
+import { openKernelIpvs } from '../../../src/ipvs/kernel.io.js';
 import type { IpvsDriver } from '../../../src/ipvs/driver.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 import { fromWire, toWire } from './wire.js';
@@ -20,7 +20,7 @@ let driver: IpvsDriver | undefined;
 
 async function handle(c: Call): Promise<unknown> {
   if (c.method === 'open') {
-    driver = await openIpvsDriver(c.args[0] ?? {});
+    driver = await openKernelIpvs(c.args[0] ?? {});
     return null;
   }
   if (driver === undefined) throw new Error('driver not open');

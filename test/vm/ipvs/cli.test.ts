@@ -10,7 +10,7 @@ import test from 'ava';
 import { captureIo } from '../../../src/cli/io.js';
 import { runIpvs } from '../../../src/cli/commands/ipvs.js';
 import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
-import { loadNameResolver } from '../../../src/ipvs/names.js';
+import { loadNameResolver } from '../../../src/ipvs/names.io.js';
 import type { IpvsKernel } from '../../../src/ipvs/ops.js';
 import type { IpvsTable, ServiceKey } from '../../../src/ipvs/model.js';
 import { serviceId } from '../../../src/ipvs/model.js';

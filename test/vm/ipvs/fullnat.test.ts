@@ -4,7 +4,8 @@
 // NAT cannot work; with lvsd's SNAT table and net.ipv4.vs.conntrack=1 it does, the reals see the
 // director's address, and removing FULLNAT deletes exactly lvsd's table and restores the sysctl.
 import test from 'ava';
-import { FullNat, nftBinary, parseRouteSource } from '../../../src/ipvs/fullnat.js';
+import { FullNat, parseRouteSource } from '../../../src/ipvs/fullnat.js';
+import { nftBinary } from '../../../src/ipvs/fullnat-deps.io.js';
 import type { FullNatDeps } from '../../../src/ipvs/fullnat.js';
 import { createLab, tally, veth } from './labs-net.js';
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { captureIo } from '../../../src/cli/io.js';
 import { runIpvs } from '../../../src/cli/commands/ipvs.js';
 import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
-import { loadNameResolver } from '../../../src/ipvs/names.js';
+import { loadNameResolver } from '../../../src/ipvs/names.io.js';
 import { openDriverIn } from '../helpers/driver-host.js';
 import type { RemoteKernel } from '../helpers/driver-host.js';
 import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';

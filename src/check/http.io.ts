@@ -13,7 +13,7 @@ import { bodyRegexMatches, buildRequest, HttpResponseReader, statusAccepted } fr
 import type { Probe, ProbeTarget } from './probe.js';
 import { errorReason, fail, withDeadline } from './probe.js';
 import type { ProbeResult } from './result.js';
-import { connectTcp } from './tcp.js';
+import { connectTcp } from './tcp.io.js';
 import type { CheckerSpec, HttpUrlSpec } from './types.js';
 
 export type HttpCheckerSpec = Extract<CheckerSpec, { kind: 'http' }>;

@@ -2,18 +2,15 @@
 /** Builds the probe for one checker of one real (the factory the manager injects). */
 import type { Rng } from '../core/clock.js';
 import type { ScriptRunner } from '../script/runner.io.js';
-import { dnsProbe } from './dns.js';
-import { fileProbe } from './file.js';
-import { httpProbe } from './http.js';
-import { miscProbe } from './misc.js';
-import type { Probe } from './probe.js';
+import { dnsProbe } from './dns.io.js';
+import { fileProbe } from './file.io.js';
+import { httpProbe } from './http.io.js';
+import { miscProbe } from './misc.io.js';
+import type { ProbeFactory } from './probe.js';
 import { probeTarget } from './probe.js';
-import { tcpProbe } from './tcp.js';
-import type { CheckerSpec, RealServerSpec } from './types.js';
+import { tcpProbe } from './tcp.io.js';
 import { dnsQueryTypes } from './types.js';
-import { udpProbe } from './udp.js';
-
-export type ProbeFactory = (checker: CheckerSpec, rs: RealServerSpec) => Probe;
+import { udpProbe } from './udp-probe.io.js';
 
 /** `scripts` runs the MISC_CHECK programs (stopping it kills the ones still running). */
 export function realProbeFactory(rng: Rng, scripts: ScriptRunner): ProbeFactory {

@@ -10,7 +10,7 @@ import { availableParallelism, constants } from 'node:os';
 import type { ProbeTarget } from '../check/probe.js';
 import type { ProbeResult } from '../check/result.js';
 import type { TcpCheckEngine, TcpEngineStats, TcpResultHandler } from '../check/tcp-engine.js';
-import { addrBytes, native } from './raw-socket.js';
+import { addrBytes, native } from './raw-socket.io.js';
 
 const RECORD = 16;
 const ETIMEDOUT = constants.errno.ETIMEDOUT;

@@ -4,33 +4,9 @@
  * (N-API prebuilds; pinned: its API is not stable) behind `NetlinkTransport`, so the library can
  * be swapped for the project's own addon without touching the codec or the IPVS driver.
  */
-import type { Buffer } from 'node:buffer';
 import netlink from 'netlink';
 import { LvsdError } from '../core/errors.js';
-
-/** A bound netlink socket that sends and receives whole datagrams. */
-export interface NetlinkTransport {
-  /** Our netlink port id (nlmsg_pid of our requests). */
-  readonly port: number;
-  /** Send one datagram (one or more netlink messages) to the kernel. */
-  send(datagram: Buffer): void;
-  /** Each received datagram (may hold several messages). */
-  onMessage(cb: (datagram: Buffer) => void): void;
-  /** Asynchronous socket errors (e.g. ENOBUFS when the receive queue overflowed). */
-  onError(cb: (err: Error & { code?: string }) => void): void;
-  /** Keep the event loop alive (true) while replies are awaited; false when idle. */
-  keepAlive(on: boolean): void;
-  close(): void;
-}
-
-export const NETLINK_GENERIC = 16;
-
-export interface TransportOptions {
-  /** SO_RCVBUF in bytes (the kernel caps it at net.core.rmem_max). @default 1 MiB */
-  recvBufferSize?: number;
-  /** SO_SNDBUF in bytes. @default 1 MiB */
-  sendBufferSize?: number;
-}
+import { NETLINK_GENERIC, type NetlinkTransport, type TransportOptions } from './transport.js';
 
 /** Open a netlink socket of `protocol` (default generic netlink) in the caller's network namespace. */
 export function openNetlinkTransport(

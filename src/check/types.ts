@@ -5,7 +5,8 @@
  * Pure: types and small helpers only. Times are milliseconds; addresses are canonical text.
  */
 import type { ScriptCommand } from '../script/command.js';
-import type { ForwardMethod, IpFamily, IpvsService, TunnelInfo } from '../ipvs/model.js';
+import type { ForwardMethod, IpvsService, TunnelInfo } from '../ipvs/model.js';
+import type { IpFamily } from '../core/addr.js';
 
 /** Timing and hysteresis of one checker (keepalived inherits these VS → RS → checker). */
 export interface CheckTiming {

@@ -6,7 +6,8 @@
  * inheritance is resolved, times are milliseconds, addresses are canonical ipaddr.js text. Every node
  * that came from the file carries `loc` so start-time errors can be reported as `file:line:col`.
  */
-import type { ForwardMethod, IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../ipvs/model.js';
+import type { ForwardMethod, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../ipvs/model.js';
+import type { IpFamily } from '../core/addr.js';
 
 /** Where a node of the Model came from (1-based line and column). */
 export interface SourceLoc {

@@ -5,7 +5,8 @@
  * duplicate real, unknown group). Pure. Checkers (RS -> checker inheritance) are in schema-checkers.ts.
  */
 import ipaddr from 'ipaddr.js';
-import type { IpFamily, IpvsProtocol } from '../ipvs/model.js';
+import type { IpvsProtocol } from '../ipvs/model.js';
+import type { IpFamily } from '../core/addr.js';
 import { Defaults } from './model.js';
 import type {
   RealServer,

@@ -6,7 +6,7 @@
  * by schema.ts. Checks across instances (sync groups, references, VRID conflicts) are in
  * checks-vrrp.ts. The steps run in a fixed order: diagnostics at one location keep their order.
  */
-import type { IpFamily } from '../ipvs/model.js';
+import type { IpFamily } from '../core/addr.js';
 import { Defaults } from './model.js';
 import type { GarpSettings, GlobalDefs, SourceLoc, VrrpInstance, Vip } from './model.js';
 import type { InstanceDraft, VipDraft } from './keywords/vrrp.js';

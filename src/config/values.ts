@@ -8,7 +8,7 @@
 import { splitCommandLine } from '../script/command.js';
 import ipaddr from 'ipaddr.js';
 import { canonicalQuadValue } from '../core/ipv4.js';
-import type { IpFamily } from '../ipvs/model.js';
+import type { IpFamily } from '../core/addr.js';
 import { type Diagnostics, didYouMean } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import type { ScriptSpec } from './model.js';

@@ -7,11 +7,9 @@
  * Decoding never throws: a malformed kernel reply becomes `{ ok: false, reason }`.
  */
 import { Buffer } from 'node:buffer';
-import ipaddr from 'ipaddr.js';
 import { AttrDecoder, AttrWriter, NLA_HDRLEN } from '../netlink/codec.js';
 import type {
   ForwardMethod,
-  IpFamily,
   IpvsDestination,
   IpvsDestinationState,
   IpvsInfo,
@@ -24,6 +22,7 @@ import type {
   TunnelChecksum,
   TunnelType,
 } from './model.js';
+import { addrBytesOf, addrText as textOf, type IpFamily } from '../core/addr.js';
 import { zeroStats } from './model.js';
 
 export const IPVS_GENL_NAME = 'IPVS';
@@ -162,47 +161,15 @@ function put(w: AttrWriter, spec: AttrSpec, v: number | string | Uint8Array | re
 }
 
 /** Canonical dotted-quad IPv4 to bytes, by char codes (no regex, no split): the hot path of encoding. */
-function fastV4(address: string): number[] | undefined {
-  const out = [0, 0, 0, 0];
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part === 3) return undefined;
-      out[part++] = v;
-      v = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && v === 0)) {
-      // (a leading zero is left to ipaddr.js, which reads it as octal)
-      v = v * 10 + (c - 48);
-      digits++;
-      if (v > 255) return undefined;
-    } else {
-      return undefined;
-    }
-  }
-  if (digits === 0 || part !== 3) return undefined;
-  out[3] = v;
-  return out;
+/** An address's bytes for the kernel (the model's text is canonical: the fast paths take it). */
+function addrBytes(family: IpFamily, address: string): Uint8Array {
+  return addrBytesOf(address, family);
 }
 
-function addrBytes(family: IpFamily, address: string): readonly number[] {
-  // Fast path for canonical IPv4 text (the model's form): ipaddr.parse dominates encoding time.
-  const v4 = family === 'inet' ? fastV4(address) : undefined;
-  if (v4 !== undefined) return v4;
-  const a = ipaddr.parse(address);
-  const want = family === 'inet' ? 'ipv4' : 'ipv6';
-  if (a.kind() !== want) throw new RangeError(`address ${address} is not ${family}`);
-  return a.toByteArray();
-}
-
+/** The address in the first 4 or 16 bytes of an attribute, as text. */
 function addrText(family: IpFamily, b: Buffer): string | undefined {
   const n = family === 'inet' ? 4 : 16;
-  if (b.length < n) return undefined;
-  if (n === 4) return `${b[0] ?? 0}.${b[1] ?? 0}.${b[2] ?? 0}.${b[3] ?? 0}`;
-  return ipaddr.fromByteArray([...b.subarray(0, n)]).toString();
+  return b.length < n ? undefined : textOf(b.subarray(0, n));
 }
 
 function familyOf(af: number): IpFamily | undefined {
@@ -287,8 +254,8 @@ export function writeDaemon(w: AttrWriter, dm: SyncDaemon): void {
   put(w, A.SYNC_ID, dm.syncId);
   if (dm.maxLen !== undefined) put(w, A.SYNC_MAXLEN, dm.maxLen);
   if (dm.group !== undefined) {
-    const g = ipaddr.parse(dm.group);
-    put(w, g.kind() === 'ipv4' ? A.MCAST_GROUP : A.MCAST_GROUP6, Uint8Array.from(g.toByteArray()));
+    const g = addrBytes(dm.group.includes(':') ? 'inet6' : 'inet', dm.group);
+    put(w, g.length === 4 ? A.MCAST_GROUP : A.MCAST_GROUP6, g);
   }
   if (dm.port !== undefined) put(w, A.MCAST_PORT, dm.port);
   if (dm.ttl !== undefined) put(w, A.MCAST_TTL, dm.ttl);
@@ -479,10 +446,7 @@ export function decodeService(buf: Buffer): DecodeResult<DecodedService> {
   if ((flags & SvcFlags.PERSISTENT) !== 0) {
     let netmask: string | number = family === 'inet' ? '255.255.255.255' : 128;
     if (netmaskRaw !== undefined && netmaskRaw.length >= 4) {
-      netmask =
-        family === 'inet'
-          ? ipaddr.fromByteArray([...netmaskRaw.subarray(0, 4)]).toString()
-          : netmaskRaw.readUInt32LE(0);
+      netmask = family === 'inet' ? textOf(netmaskRaw.subarray(0, 4)) : netmaskRaw.readUInt32LE(0);
     }
     service.persistence = { timeout, netmask };
   }
@@ -617,12 +581,12 @@ export function decodeDaemon(buf: Buffer): DecodeResult<SyncDaemon> {
         break;
       case A.MCAST_GROUP.id: {
         const b = d.bytes();
-        if (b.length >= 4) dm.group = ipaddr.fromByteArray([...b.subarray(0, 4)]).toString();
+        if (b.length >= 4) dm.group = textOf(b.subarray(0, 4));
         break;
       }
       case A.MCAST_GROUP6.id: {
         const b = d.bytes();
-        if (b.length >= 16) dm.group = ipaddr.fromByteArray([...b.subarray(0, 16)]).toString();
+        if (b.length >= 16) dm.group = textOf(b.subarray(0, 16));
         break;
       }
       case A.MCAST_PORT.id:

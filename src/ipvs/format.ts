@@ -15,7 +15,6 @@
 import ipaddr from 'ipaddr.js';
 import type {
   ForwardMethod,
-  IpFamily,
   IpvsDestinationState,
   IpvsInfo,
   IpvsProtocol,
@@ -24,6 +23,7 @@ import type {
   IpvsTimeouts,
   SyncDaemon,
 } from './model.js';
+import type { IpFamily } from '../core/addr.js';
 import { zeroStats } from './model.js';
 
 /** Name lookups for the non-numeric listing (gethostbyaddr / getservbyport). */

@@ -7,7 +7,8 @@
  * follow `-f`. Pure.
  */
 import ipaddr from 'ipaddr.js';
-import type { ForwardMethod, IpFamily, IpvsProtocol, SyncDaemon, TunnelType } from './model.js';
+import type { ForwardMethod, IpvsProtocol, SyncDaemon, TunnelType } from './model.js';
+import type { IpFamily } from '../core/addr.js';
 import type { ArgResolver, ListRequest, OptName } from './ipvsadm-options.js';
 import { DEFAULT_PERSISTENT_TIMEOUT, INT_MAX, MAX_TIMEOUT, UsageFail, emptyList } from './ipvsadm-options.js';
 import type { Token } from './ipvsadm-tokenize.js';

@@ -4,7 +4,8 @@
  * takes them, and `host[:port]` / `[v6]:port` services (parse_service). Pure.
  */
 import ipaddr from 'ipaddr.js';
-import type { IpFamily, IpvsProtocol } from './model.js';
+import type { IpvsProtocol } from './model.js';
+import type { IpFamily } from '../core/addr.js';
 import type { ArgResolver } from './ipvsadm-options.js';
 
 /** strtol-based string_to_number: whole string decimal, within [min, max], else undefined. */

@@ -7,8 +7,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import { canonicalQuadValue } from '../core/ipv4.js';
+import type { IpFamily } from '../core/addr.js';
 
-export type IpFamily = 'inet' | 'inet6';
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
 
 /** How a destination is reached (kernel IP_VS_CONN_F_* forwarding method). */

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import type { ArgResolver } from './ipvsadm-args.js';
 import type { NameResolver } from './format.js';
-import type { IpFamily, IpvsProtocol } from './model.js';
+import type { IpvsProtocol } from './model.js';
+import type { IpFamily } from '../core/addr.js';
 
 export interface NameTables {
   /** canonical address -> first name */

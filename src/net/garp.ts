@@ -4,7 +4,7 @@
  * Ethernet broadcast, sha = interface MAC, spa = tpa = VIP, tha = ff:ff:ff:ff:ff:ff. Pure.
  * Hand-written: 42 fixed bytes; no npm package builds this exact form.
  */
-import { addrBytesOf, macBytes } from './wire.js';
+import { addrBytesOf, macBytes } from '../core/addr.js';
 
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_IP = 0x0800;

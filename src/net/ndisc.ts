@@ -5,7 +5,8 @@
  * Override flag (+ Router if forwarding), target = VIP, option 2 (target link-layer address),
  * ICMPv6 checksum computed here. Pure. Hand-written: 86 fixed bytes; no npm package fits.
  */
-import { addrBytesOf, finishChecksum, macBytes, sum16 } from './wire.js';
+import { finishChecksum, sum16 } from './wire.js';
+import { addrBytesOf, macBytes } from '../core/addr.js';
 
 export const ETH_P_IPV6 = 0x86dd;
 export const IPPROTO_ICMPV6 = 58;

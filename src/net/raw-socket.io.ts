@@ -11,11 +11,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ipaddr from 'ipaddr.js';
 import { LvsdError } from '../core/errors.js';
-import { canonicalQuadValue } from '../core/ipv4.js';
-
-export type IpFamily = 'inet' | 'inet6';
+import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 
 /** A socket failure with the kernel's errno name (`EPERM`, `ENODEV`, ...). */
 export class SocketError extends LvsdError {
@@ -130,28 +127,14 @@ function call<T>(op: string, fn: () => T): T {
   }
 }
 
-/** IP text → network-order bytes; throws SocketError EINVAL on a bad or wrong-family address. */
-export function addrBytes(addr: string, family: IpFamily): Buffer {
-  const quad = family === 'inet' ? canonicalQuadValue(addr) : undefined;
-  if (quad !== undefined) {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(quad);
-    return b;
-  }
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+/** IP text → network-order bytes for the addon; throws SocketError EINVAL on a bad or wrong-family address. */
+export function addrBuffer(addr: string, family: IpFamily): Buffer {
   try {
-    parsed = ipaddr.parse(addr);
+    const b = addrBytesOf(addr, family);
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
-    throw new SocketError('address', 'EINVAL', `bad address ${addr}`, { cause: e });
+    throw new SocketError('address', 'EINVAL', (e as Error).message, { cause: e });
   }
-  const want = family === 'inet' ? 'ipv4' : 'ipv6';
-  if (parsed.kind() !== want) throw new SocketError('address', 'EINVAL', `${addr} is not ${want}`);
-  return Buffer.from(parsed.toByteArray());
-}
-
-/** Network-order bytes → canonical text (RFC 5952 for IPv6, as the codec writes it). */
-export function bytesAddr(b: Uint8Array): string {
-  return ipaddr.fromByteArray(Array.from(b)).toString();
 }
 
 export interface RxPacket {
@@ -197,13 +180,13 @@ export class IpRawSocket {
 
   static open(o: IpSocketOptions): IpRawSocket {
     const n = native();
-    const groups = (o.groups ?? []).map((g) => addrBytes(g, o.family));
+    const groups = (o.groups ?? []).map((g) => addrBuffer(g, o.family));
     const family = o.family;
     const onPacket = o.onPacket;
     const cb: NativeCb | null = onPacket
       ? (data, src, dst, ifindex, ttl) => {
           if (!src) return;
-          onPacket({ data, family, src: bytesAddr(src), dst: dst ? bytesAddr(dst) : '', ifindex, ttl });
+          onPacket({ data, family, src: addrText(src), dst: dst ? addrText(dst) : '', ifindex, ttl });
         }
       : null;
     const sock = call('open', () =>
@@ -224,8 +207,8 @@ export class IpRawSocket {
   send(data: Uint8Array, dst: string, src?: string): number {
     const s = this.sock;
     if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
-    const d = addrBytes(dst, this.family);
-    const sb = src === undefined ? null : addrBytes(src, this.family);
+    const d = addrBuffer(dst, this.family);
+    const sb = src === undefined ? null : addrBuffer(src, this.family);
     return call('send', () => native().sendIp(s, data, d, sb, this.ifindex));
   }
 

@@ -10,7 +10,7 @@ import { availableParallelism, constants } from 'node:os';
 import type { ProbeTarget } from '../check/probe.js';
 import type { ProbeResult } from '../check/result.js';
 import type { TcpCheckEngine, TcpEngineStats, TcpResultHandler } from '../check/tcp-engine.js';
-import { addrBytes, native } from './raw-socket.io.js';
+import { addrBuffer, native } from './raw-socket.io.js';
 
 const RECORD = 16;
 const ETIMEDOUT = constants.errno.ETIMEDOUT;
@@ -78,9 +78,9 @@ export function nativeTcpEngine(
       addon.tcpEngineAdd(
         handle,
         id,
-        addrBytes(t.host, fam),
+        addrBuffer(t.host, fam),
         t.port,
-        t.localAddress === undefined ? null : addrBytes(t.localAddress, fam),
+        t.localAddress === undefined ? null : addrBuffer(t.localAddress, fam),
         t.localPort ?? 0,
         Math.max(1, Math.round(timeoutMs)),
         Math.max(1, Math.round(intervalMs)),

@@ -6,9 +6,9 @@
  * mapped here to `NetlinkError` with the errno name. Each method names its `ip` equivalent.
  */
 import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
-import ipaddr from 'ipaddr.js';
 import { LvsdError, NetlinkError } from '../core/errors.js';
-import type { AddrEntry, AddrEvent, AddrFamily, AddrSpec, LinkEvent, LinkInfo, Rtnl } from './rtnl.js';
+import type { AddrEntry, AddrEvent, AddrSpec, LinkEvent, LinkInfo, Rtnl } from './rtnl.js';
+import { addrBytesOf, addrText, macText, type IpFamily } from '../core/addr.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -28,17 +28,13 @@ function wrap(op: string, target: string, e: unknown): NetlinkError {
   return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
 }
 
-function fam(f: AddrFamily): number {
+function fam(f: IpFamily): number {
   return f === 'inet' ? AF_INET : AF_INET6;
 }
 
-function bytes(addr: string): Buffer {
-  return Buffer.from(ipaddr.parse(addr).toByteArray());
-}
-
-function macText(b: Buffer | undefined): string {
-  if (!b || b.length !== 6) return '';
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+function bytes(addr: string, family: IpFamily): Buffer {
+  const b = addrBytesOf(addr, family);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function linkInfo(m: rt.LinkMessage): LinkInfo {
@@ -57,7 +53,7 @@ function addrEntry(m: rt.AddressMessage): AddrEntry | undefined {
   const flags = m.attrs.flags ?? m.data.flags ?? {};
   return {
     family: raw.length === 4 ? 'inet' : 'inet6',
-    address: ipaddr.fromByteArray([...raw]).toString(),
+    address: addrText(raw),
     prefixLen: m.data.prefixlen ?? 0,
     ifindex: m.data.index ?? 0,
     scope: m.data.scope ?? 0,
@@ -79,9 +75,9 @@ class NetlinkRtnl implements Rtnl {
 
   async addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
-    const attrs: rt.AddressAttrs = { local: bytes(a.address), address: bytes(a.address) };
+    const attrs: rt.AddressAttrs = { local: bytes(a.address, a.family), address: bytes(a.address, a.family) };
     if (a.family === 'inet' && a.label !== undefined) attrs.label = a.label;
-    if (a.family === 'inet' && a.broadcast !== undefined) attrs.broadcast = bytes(a.broadcast);
+    if (a.family === 'inet' && a.broadcast !== undefined) attrs.broadcast = bytes(a.broadcast, 'inet');
     if (a.family === 'inet6') attrs.flags = { nodad: true };
     const data: rt.Address = {
       family: fam(a.family),
@@ -105,7 +101,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       await this.sock.delAddress(
         { family: fam(a.family), prefixlen: a.prefixLen, index: a.ifindex },
-        { local: bytes(a.address), address: bytes(a.address) },
+        { local: bytes(a.address, a.family), address: bytes(a.address, a.family) },
       );
       return 'deleted';
     } catch (e) {

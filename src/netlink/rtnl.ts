@@ -4,14 +4,13 @@
  * declared next to the pure code it serves. Pure: types and constants only; the real
  * implementation is src/netlink/rtnl-socket.ts, tests substitute fakes.
  */
-
-export type AddrFamily = 'inet' | 'inet6';
+import type { IpFamily } from '../core/addr.js';
 
 /** RT_SCOPE_* by keepalived/iproute2 name. */
 export const SCOPES = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
 
 export interface AddrSpec {
-  readonly family: AddrFamily;
+  readonly family: IpFamily;
   /** Address text (no prefix). */
   readonly address: string;
   readonly prefixLen: number;
@@ -25,7 +24,7 @@ export interface AddrSpec {
 }
 
 export interface AddrEntry {
-  readonly family: AddrFamily;
+  readonly family: IpFamily;
   readonly address: string;
   readonly prefixLen: number;
   readonly ifindex: number;

@@ -5,7 +5,7 @@
  * known at run time, so the shell passes it (unicast_src_ip / mcast_src_ip override it).
  */
 import { LvsdError } from '../core/errors.js';
-import { canonicalAddr } from '../net/wire.js';
+import { canonicalAddr } from '../core/addr.js';
 import type { GlobalDefs, Model, VrrpInstance } from '../config/model.js';
 import type { TrackerSpec } from './tracking.js';
 import type { MachineConfig } from './types.js';

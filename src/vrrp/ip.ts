@@ -4,7 +4,8 @@
  * VRRP payload to the shell (IPv4 raw receive includes the IP header: `parseIpPacket` strips it);
  * the builders exist so tests can reproduce captured packets byte for byte.
  */
-import { addrBytesOf, addrText, inetChecksum } from '../net/wire.js';
+import { inetChecksum } from '../net/wire.js';
+import { addrBytesOf, addrText } from '../core/addr.js';
 import { IPPROTO_VRRP, VRRP_TTL } from './packet.js';
 import type { DropReason, VrrpFamily } from './types.js';
 

@@ -5,7 +5,7 @@
  * absolute deadlines in the state, and every side effect is a returned action, in the order
  * keepalived performs them (advert, then VIPs, then GARP, then notify).
  */
-import { compareAddr } from '../net/wire.js';
+import { compareAddr } from '../core/addr.js';
 import { masterDownIntervalMs, skewPriority, skewTimeMs } from './timers.js';
 import type {
   MachineAction,

@@ -5,7 +5,8 @@
  * and the checksum variants keepalived uses (v3 IPv4 with or without the pseudo-header) are
  * interop-critical, so they are spelled out here. Malformed input is a DropReason, never a throw.
  */
-import { addrBytes, addrBytesOf, addrText, canonicalAddr, finishChecksum, sum16 } from '../net/wire.js';
+import { finishChecksum, sum16 } from '../net/wire.js';
+import { addrBytes, addrBytesOf, addrText, canonicalAddr } from '../core/addr.js';
 import type {
   Advert,
   ChecksumMode,

@@ -4,7 +4,8 @@
  * `node dist/test/netns/sniffer.js IFNAME` prints `ready`, then one JSON line per VRRP, ARP or
  * ICMPv6 NA frame with the kernel receive time (realtime ms). Runs inside a namespace.
  */
-import { ETH_P_ALL, PacketSocket, bytesAddr, ifNameToIndex } from '../../src/net/raw-socket.io.js';
+import { addrText } from '../../src/core/addr.js';
+import { ETH_P_ALL, PacketSocket, ifNameToIndex } from '../../src/net/raw-socket.io.js';
 
 const ifname = process.argv[2] ?? 'br0';
 const ifindex = ifNameToIndex(ifname);
@@ -21,7 +22,7 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
   const et = f.readUInt16BE(12);
   const srcMac = mac(f, 6);
   if (et === 0x0806 && f.length >= 42) {
-    return { kind: 'arp', srcMac, target: bytesAddr(f.subarray(38, 42)), src: bytesAddr(f.subarray(28, 32)) };
+    return { kind: 'arp', srcMac, target: addrText(f.subarray(38, 42)), src: addrText(f.subarray(28, 32)) };
   }
   if (et === 0x0800 && f.length >= 34) {
     const ihl = (f[14]! & 0x0f) * 4;
@@ -30,7 +31,7 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
     return {
       kind: 'vrrp4',
       srcMac,
-      src: bytesAddr(f.subarray(26, 30)),
+      src: addrText(f.subarray(26, 30)),
       vrid: f[v + 1],
       priority: f[v + 2],
       ttl: f[22],
@@ -42,7 +43,7 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
       return {
         kind: 'vrrp6',
         srcMac,
-        src: bytesAddr(f.subarray(22, 38)),
+        src: addrText(f.subarray(22, 38)),
         vrid: f[55],
         priority: f[56],
         ttl: f[21],
@@ -52,8 +53,8 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
       return {
         kind: 'na',
         srcMac,
-        src: bytesAddr(f.subarray(22, 38)),
-        target: bytesAddr(f.subarray(62, 78)),
+        src: addrText(f.subarray(22, 38)),
+        target: addrText(f.subarray(62, 78)),
       };
     }
   }

@@ -4,7 +4,8 @@
  * fill. Pure. Defaults and VS -> RS -> checker inheritance are applied in schema-lvs.ts and
  * schema-checkers.ts.
  */
-import type { IpFamily, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../../ipvs/model.js';
+import type { IpvsProtocol, SchedulerFlags, TunnelInfo } from '../../ipvs/model.js';
+import type { IpFamily } from '../../core/addr.js';
 import { ipvsadmSchedulers } from '../../ipvs/model.js';
 import type { Token } from '../lexer.js';
 import type { LvsMethod, ScriptSpec, SourceLoc, VsgEntry } from '../model.js';

@@ -8,11 +8,11 @@ import test from 'ava';
 import {
   IpRawSocket,
   SocketError,
-  addrBytes,
-  bytesAddr,
+  addrBuffer,
   ifNameToIndex,
   type RxPacket,
 } from '../../../src/net/raw-socket.io.js';
+import { addrText } from '../../../src/core/addr.js';
 import { isLvsdError } from '../../../src/core/errors.js';
 
 const lo = ifNameToIndex('lo');
@@ -40,9 +40,9 @@ async function roundTrip(family: 'inet' | 'inet6', addr: string): Promise<RxPack
 
 test('lo has ifindex 1; addresses convert both ways', (t) => {
   t.is(lo, 1);
-  t.is(bytesAddr(addrBytes('fe80::1', 'inet6')), 'fe80::1');
-  t.is(bytesAddr(addrBytes('10.1.2.3', 'inet')), '10.1.2.3');
-  const e = t.throws(() => addrBytes('10.1.2.3', 'inet6'));
+  t.is(addrText(addrBuffer('fe80::1', 'inet6')), 'fe80::1');
+  t.is(addrText(addrBuffer('10.1.2.3', 'inet')), '10.1.2.3');
+  const e = t.throws(() => addrBuffer('10.1.2.3', 'inet6'));
   t.true(isLvsdError(e, 'LVSD_E_SOCKET'));
 });
 

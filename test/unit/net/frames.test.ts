@@ -2,7 +2,8 @@
 import test from 'ava';
 import { buildGarp } from '../../../src/net/garp.js';
 import { buildUnsolicitedNa } from '../../../src/net/ndisc.js';
-import { inetChecksum, toHex } from '../../../src/net/wire.js';
+import { inetChecksum } from '../../../src/net/wire.js';
+import { toHex } from '../../../src/core/bytes.js';
 import { golden } from '../vrrp/golden.js';
 
 test('gratuitous ARP is byte-identical to keepalived capture (request, tha broadcast)', (t) => {

@@ -2,14 +2,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import {
-  addrBytes,
-  addrText,
-  canonicalAddr,
-  compareAddr,
-  inetChecksum,
-  macBytes,
-} from '../../../src/net/wire.js';
+import { inetChecksum } from '../../../src/net/wire.js';
+import { addrBytes, addrText, canonicalAddr, compareAddr, macBytes } from '../../../src/core/addr.js';
 
 test('addrBytes agrees with ipaddr.js on any IPv4 text (fast dotted-quad path included)', (t) => {
   const octet = fc.oneof(

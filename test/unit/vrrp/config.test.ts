@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../../src/config/load.io.js';
-import { toHex } from '../../../src/net/wire.js';
+import { toHex } from '../../../src/core/bytes.js';
 import { machineConfigFromModel, trackersFromModel } from '../../../src/vrrp/config.js';
 import { parseIpPacket } from '../../../src/vrrp/ip.js';
 import { buildAdvert } from '../../../src/vrrp/packet.js';

@@ -3,7 +3,7 @@
 // keeps its invariants under any sequence of events.
 import test from 'ava';
 import fc from 'fast-check';
-import { canonicalAddr } from '../../../src/net/wire.js';
+import { canonicalAddr } from '../../../src/core/addr.js';
 import { parseIpPacket } from '../../../src/vrrp/ip.js';
 import { initMachine, step } from '../../../src/vrrp/machine.js';
 import { decodeAdvert, encodeAdvert, receiveAdvert } from '../../../src/vrrp/packet.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Loads the golden packets captured from keepalived (test/fixtures/packets, from shared/vectors/vrrp). */
 import { readFileSync } from 'node:fs';
-import { fromHex } from '../../../src/net/wire.js';
+import { fromHex } from '../../../src/core/bytes.js';
 
 const dir = new URL('../../../../test/fixtures/packets/', import.meta.url);
 

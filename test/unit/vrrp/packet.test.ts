@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
-import { toHex } from '../../../src/net/wire.js';
+import { toHex } from '../../../src/core/bytes.js';
 import { buildIpv4Header, buildIpv6Header, parseIpPacket } from '../../../src/vrrp/ip.js';
 import {
   advertChecksum,

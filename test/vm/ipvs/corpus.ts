@@ -7,7 +7,6 @@
  * `ipvsadm -R` input that programs the same table (written independently of src/, as the oracle).
  */
 import type {
-  IpFamily,
   IpvsDestination,
   IpvsProtocol,
   IpvsService,
@@ -16,6 +15,7 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from '../../../src/ipvs/model.js';
+import type { IpFamily } from '../../../src/core/addr.js';
 import { compareDestinations, compareServices, ipvsadmSchedulers } from '../../../src/ipvs/model.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 

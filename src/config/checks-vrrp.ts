@@ -4,7 +4,7 @@
  * membership, references to vrrp_script / vrrp_track_file / lvs_sync_daemon instances, and VRID
  * conflicts. Pure; used by schema.ts (strictChecks by schema-vrrp.ts).
  */
-import type { GlobalDefs, SyncGroup, TrackFile, VrrpInstance, VrrpScript } from './model.js';
+import type { GlobalDefs, SyncGroup, TrackFile, VrrpInstanceConfig, VrrpScript } from './model.js';
 import type { InstanceDraft, SyncGroupDraft } from './keywords/vrrp.js';
 import { type Ctx, familyName } from './values.js';
 
@@ -30,7 +30,7 @@ export function strictChecks(
 export function finalizeSyncGroups(
   ctx: Ctx,
   drafts: SyncGroupDraft[],
-  instances: VrrpInstance[],
+  instances: VrrpInstanceConfig[],
 ): SyncGroup[] {
   const byName = new Map(instances.map((i) => [i.name, i]));
   const out: SyncGroup[] = [];
@@ -79,7 +79,7 @@ export function finalizeSyncGroups(
 
 export function checkVrrpReferences(
   ctx: Ctx,
-  instances: VrrpInstance[],
+  instances: VrrpInstanceConfig[],
   groups: SyncGroup[],
   scripts: VrrpScript[],
   trackFiles: TrackFile[],
@@ -97,7 +97,7 @@ export function checkVrrpReferences(
         ctx.diags.error(t.loc, `\`track_file\`: no vrrp_track_file named \`${t.name}\``, 'track_file');
     }
   }
-  const seen = new Map<string, VrrpInstance>();
+  const seen = new Map<string, VrrpInstanceConfig>();
   for (const i of instances) {
     const key = `${i.vrid}|${i.interface}|${i.family}`;
     const prev = seen.get(key);
@@ -126,7 +126,7 @@ export function checkVrrpReferences(
  */
 export function zeroSyncGroupWeights(
   ctx: Ctx,
-  instances: VrrpInstance[],
+  instances: VrrpInstanceConfig[],
   scripts: VrrpScript[],
   trackFiles: TrackFile[],
 ): void {
@@ -134,7 +134,7 @@ export function zeroSyncGroupWeights(
   const fileWeight = new Map(trackFiles.map((f) => [f.name, f.weight]));
   for (const inst of instances) {
     if (inst.syncGroup === undefined) continue;
-    const lists: Array<[string, VrrpInstance['trackScripts'], (n: string) => number]> = [
+    const lists: Array<[string, VrrpInstanceConfig['trackScripts'], (n: string) => number]> = [
       ['track_interface', inst.trackInterfaces, () => 0],
       ['track_script', inst.trackScripts, (n) => scriptWeight.get(n) ?? 0],
       ['track_file', inst.trackFiles, (n) => fileWeight.get(n) ?? 0],

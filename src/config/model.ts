@@ -194,7 +194,7 @@ export interface NotifyScripts {
   masterRxLowerPri?: ScriptSpec;
 }
 
-export interface VrrpInstance {
+export interface VrrpInstanceConfig {
   name: string;
   /** `state MASTER|BACKUP` [BACKUP]: the initial state wanted. */
   initialState: 'MASTER' | 'BACKUP';
@@ -487,7 +487,7 @@ export interface Model {
   global: GlobalDefs;
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFile[];
-  vrrpInstances: VrrpInstance[];
+  vrrpInstances: VrrpInstanceConfig[];
   syncGroups: SyncGroup[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];

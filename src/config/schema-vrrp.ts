@@ -8,7 +8,7 @@
  */
 import type { IpFamily } from '../core/addr.js';
 import { Defaults } from './model.js';
-import type { GarpSettings, GlobalDefs, SourceLoc, VrrpInstance, Vip } from './model.js';
+import type { GarpSettings, GlobalDefs, SourceLoc, VrrpInstanceConfig, Vip } from './model.js';
 import type { InstanceDraft, VipDraft } from './keywords/vrrp.js';
 import { type Ctx, familyName } from './values.js';
 import { strictChecks } from './checks-vrrp.js';
@@ -30,7 +30,7 @@ export function resolveGarp(base: Partial<GarpSettings>, over: Partial<GarpSetti
   };
 }
 
-export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstance | undefined {
+export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): VrrpInstanceConfig | undefined {
   const where = `vrrp_instance \`${v.name}\``;
   const identity = requiredIdentity(ctx, v, where);
   if (!identity) return undefined;
@@ -47,7 +47,7 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
   checkOwnerTracking(ctx, v, where, priority);
   const downTimerAdverts = resolveDownTimerAdverts(ctx, v, g, where, strict);
   const ownerIgnoreAdverts = resolveOwnerIgnoreAdverts(ctx, v, g, where, priority, strict);
-  const out: VrrpInstance = {
+  const out: VrrpInstanceConfig = {
     name: v.name,
     downTimerAdverts,
     ownerIgnoreAdverts,

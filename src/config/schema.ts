@@ -8,7 +8,7 @@
  * are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
-import type { GlobalDefs, Model, TrackFile, VrrpInstance, VrrpScript } from './model.js';
+import type { GlobalDefs, Model, TrackFile, VrrpInstanceConfig, VrrpScript } from './model.js';
 import type { AstNode } from './parser.js';
 import { type Ctx, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
@@ -108,7 +108,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     .filter((t): t is TrackFile => t !== undefined);
   const instances = d.instances
     .map((v) => finalizeInstance(ctx, v, global))
-    .filter((v): v is VrrpInstance => v !== undefined);
+    .filter((v): v is VrrpInstanceConfig => v !== undefined);
   const syncGroups = finalizeSyncGroups(ctx, d.syncGroups, instances);
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);

@@ -23,8 +23,12 @@ import { lookupIds } from './users.io.js';
 
 /** SIGTERM to SIGKILL, as keepalived's script timeout handlers wait. */
 export const TERM_GRACE_MS = 2000;
-/** After the leader exits, how long captured pipes may still drain (a background child may hold them). */
-const OUTPUT_LINGER_MS = 100;
+/**
+ * After the leader exits, how long captured pipes may still drain: a background child may hold
+ * them open for ever, but on a loaded machine the reader can lag the writer's exit by more than
+ * a few event-loop turns (100 ms lost output under the test suite's load).
+ */
+const OUTPUT_LINGER_MS = 1000;
 
 export interface RunOptions {
   /** Words appended to the command's argv (`notify`: `INSTANCE name STATE priority`). */

@@ -3,7 +3,7 @@
  * Addresses of a VRRP instance as the kernel takes them: a configured VIP as an rtnetlink address
  * (scope, label, `brd +`), and the source address of adverts chosen as keepalived chooses it. Pure.
  */
-import type { Vip, VrrpInstance as InstanceConfig } from '../config/model.js';
+import type { Vip, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 import { SCOPES, type AddrEntry, type AddrSpec } from '../netlink/rtnl.js';
 
 /** IPv4 broadcast for `brd +`: the address with every host bit set. */

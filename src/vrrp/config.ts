@@ -6,7 +6,7 @@
  */
 import { LvsdError } from '../core/errors.js';
 import { canonicalAddr } from '../core/addr.js';
-import type { GlobalDefs, Model, VrrpInstance } from '../config/model.js';
+import type { GlobalDefs, Model, VrrpInstanceConfig } from '../config/model.js';
 import type { TrackerSpec } from './tracking.js';
 import type { MachineConfig } from './types.js';
 
@@ -23,7 +23,7 @@ export const DOWN_TIMER_ADVERTS = 3;
  * (auth_type AH), which the config checker should already have rejected.
  */
 export function machineConfigFromModel(
-  inst: VrrpInstance,
+  inst: VrrpInstanceConfig,
   globals: GlobalDefs,
   runtime: RuntimeInputs,
 ): MachineConfig {
@@ -32,7 +32,7 @@ export function machineConfigFromModel(
   }
   const g = inst.garp;
   // Knobs the core implements that the Model may carry later (read if present).
-  const later = inst as VrrpInstance & { downTimerAdverts?: number; ownerIgnoreAdverts?: boolean };
+  const later = inst as VrrpInstanceConfig & { downTimerAdverts?: number; ownerIgnoreAdverts?: boolean };
   return {
     name: inst.name,
     vrid: inst.vrid,
@@ -86,7 +86,7 @@ export function machineConfigFromModel(
  * reference wins over the object's own). Unknown names are skipped (the checker reports them).
  */
 export function trackersFromModel(
-  inst: VrrpInstance,
+  inst: VrrpInstanceConfig,
   model: Pick<Model, 'vrrpScripts' | 'trackFiles'>,
 ): TrackerSpec[] {
   const out: TrackerSpec[] = [];

@@ -13,7 +13,7 @@
  * sockets and rtnetlink, the unit tests fakes and a FakeClock. Changes to the set of running
  * instances (start, reload, a waiting instance starting) run one at a time.
  */
-import type { Model, VrrpInstance as InstanceConfig } from '../config/model.js';
+import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';

@@ -4,7 +4,7 @@
  * advert source address, interface indexes, the NA Router flag) → the `InstanceSpec` a running
  * `VrrpInstance` takes. Pure. A sync group's trackers are the instance's own as well (keepalived).
  */
-import type { Model, VrrpInstance as InstanceConfig } from '../config/model.js';
+import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 import { vipSpec } from './addresses.js';
 import { machineConfigFromModel, trackersFromModel } from './config.js';
 import type { InstanceSpec } from './instance.js';

@@ -342,8 +342,6 @@ function onTimer(t: Tx, which: TimerName): void {
         t.push({ type: 'sendGarp', phase: 'lowerPrioDelayed', repeat: c.garp.lowerPrioRepeat });
       }
       return;
-    case 'preemptDelay':
-      return;
   }
 }
 

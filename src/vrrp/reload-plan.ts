@@ -12,7 +12,7 @@
  * - global settings a running process cannot change are listed as `notApplied`;
  * - two instances on one interface and family with one VRID are a *conflict*: nothing is applied.
  */
-import type { Model, VrrpInstance as InstanceConfig } from '../config/model.js';
+import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 
 /** How one carried or replaced instance differs. */
 export interface InstanceChange {

@@ -171,7 +171,6 @@ export const DROP_REASONS: readonly DropReason[] = [
 export type TimerName =
   | 'masterDown' // Master_Down_Timer (also the startup wait)
   | 'advert' // Adver_Timer (master sends)
-  | 'preemptDelay' // reserved: preempt_delay is a deadline in MachineState.preemptAt, not a timer
   | 'garpDelayed' // second GARP burst after becoming master
   | 'garpRefresh' // garp_master_refresh
   | 'garpLowerPrioDelayed' // second lower-priority GARP burst

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createLab, repoRoot, sleep, startLvsd, waitFor, type Lab, type LabNode } from '../harness.js';
 import { vrrpConf } from './conf.js';
 import { encodeAdvert } from '../../../src/vrrp/packet.js';
-import { buildIpv4Header } from '../../../src/vrrp/ip.js';
+import { buildIpv4Header } from '../../unit/vrrp/ip-packet.js';
 
 let lab: Lab | undefined;
 test.after.always(async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import { toHex } from '../../../src/core/bytes.js';
 import { machineConfigFromModel, trackersFromModel } from '../../../src/vrrp/config.js';
-import { parseIpPacket } from '../../../src/vrrp/ip.js';
+import { parseIpPacket } from './ip-packet.js';
 import { buildAdvert } from '../../../src/vrrp/packet.js';
 import { golden } from './golden.js';
 

@@ -4,7 +4,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { canonicalAddr } from '../../../src/core/addr.js';
-import { parseIpPacket } from '../../../src/vrrp/ip.js';
+import { parseIpPacket } from './ip-packet.js';
 import { initMachine, step } from '../../../src/vrrp/machine.js';
 import { decodeAdvert, encodeAdvert, receiveAdvert } from '../../../src/vrrp/packet.js';
 import { DROP_REASONS } from '../../../src/vrrp/types.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import test from 'ava';
 import { toHex } from '../../../src/core/bytes.js';
-import { buildIpv4Header, buildIpv6Header, parseIpPacket } from '../../../src/vrrp/ip.js';
+import { buildIpv4Header, buildIpv6Header, parseIpPacket } from './ip-packet.js';
 import {
   advertChecksum,
   buildAdvert,

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Minimal IPv4/IPv6 header build and parse for VRRP (protocol 112). Pure. Raw sockets hand the
- * VRRP payload to the shell (IPv4 raw receive includes the IP header: `parseIpPacket` strips it);
- * the builders exist so tests can reproduce captured packets byte for byte.
+ * Test helper: minimal IPv4/IPv6 header build and parse for VRRP (protocol 112), so tests can
+ * read captured packets (golden vectors) and reproduce them byte for byte. lvsd itself never sees
+ * an IP header: the addon hands it the VRRP payload with source, destination and TTL.
  */
-import { inetChecksum } from '../net/wire.js';
-import { addrBytesOf, addrText } from '../core/addr.js';
-import { IPPROTO_VRRP, VRRP_TTL } from './packet.js';
-import type { DropReason, VrrpFamily } from './types.js';
+import { inetChecksum } from '../../../src/net/wire.js';
+import { addrBytesOf, addrText } from '../../../src/core/addr.js';
+import { IPPROTO_VRRP, VRRP_TTL } from '../../../src/vrrp/packet.js';
+import type { DropReason, VrrpFamily } from '../../../src/vrrp/types.js';
 
 export interface Ipv4HeaderFields {
   readonly src: string;

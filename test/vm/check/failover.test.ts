@@ -5,7 +5,7 @@
 // failure sequence driven through keepalived (checker only) ends in the same `ipvsadm -Sn` table.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -124,6 +124,9 @@ test('lvsd and keepalived drive the same IPVS table through the same failures', 
   let lvsdFinal: string[];
   try {
     await waitTable(lab.director, full, 60_000);
+    // the control socket is served once the worker has started (after its first kernel sync)
+    const ready = Date.now() + 30_000;
+    while (!existsSync(sock) && Date.now() < ready) await new Promise((res) => setTimeout(res, 50));
     // Operator drain, kept over a reload (SIGHUP), then enabled again. Draining the weight-1 real
     // keeps the quorum (2 >= 2); draining the weight-2 one would lose it.
     const lvsdCli = (...args: string[]) =>

@@ -13,7 +13,7 @@ import { Notifier } from '../vrrp/notifier.io.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
-import { startTrackers } from './vrrp-trackers.js';
+import { startTrackers } from '../vrrp/trackers.io.js';
 
 /** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
 function ipv6Forwarding(ifname: string): boolean {

@@ -10,7 +10,7 @@ import test from 'ava';
 import { checkerNotifyScripts, miscProbe } from '../../../src/check/misc.io.js';
 import { parseConfigText, formatDiagnostic } from '../../../src/config/load.io.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
-import { startTrackers } from '../../../src/daemon/vrrp-trackers.js';
+import { startTrackers } from '../../../src/vrrp/trackers.io.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import type { TrackerInput } from '../../../src/vrrp/tracking.js';
 import { Notifier } from '../../../src/vrrp/notifier.io.js';

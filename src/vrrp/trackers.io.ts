@@ -10,11 +10,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
-import type { TrackerRunner, TrackerTarget } from '../vrrp/ports.js';
+import type { TrackerRunner, TrackerTarget } from './ports.js';
 import { withDefaultUser } from '../script/command.js';
 import { succeeded } from '../script/outcome.js';
 import { ScriptRunner } from '../script/runner.io.js';
-import type { TrackerInput } from '../vrrp/tracking.js';
+import type { TrackerInput } from './tracking.js';
 
 /** How often track files are read [keepalived uses inotify; polling keeps this portable]. */
 export const TRACK_FILE_POLL_MS = 500;

@@ -54,6 +54,9 @@ typedef struct sock {
   napi_env env;
   napi_ref cb;     /* JS callback(data, src, dst, ifindex, ttl, tsMs) */
   napi_async_context actx;
+  /* packets dropped here, before JavaScript sees them (read by sockDrops) */
+  uint64_t drop_oversize;   /* larger than RX_BUF (a fragmented or jumbo packet), or cmsg cut */
+  uint64_t drop_bad_ip;     /* an IPv4 header too short or not version 4 */
 } sock_t;
 
 static void sock_unref(sock_t *s) {
@@ -107,7 +110,10 @@ static void on_readable_ip(sock_t *s) {
                         .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b};
     ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
     if (n < 0) return; /* EAGAIN or a transient error: wait for the next readiness event */
-    if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) continue; /* oversized: drop */
+    if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) { /* oversized: drop, counted */
+      s->drop_oversize++;
+      continue;
+    }
     int ifindex = 0, ttl = -1;
     uint8_t dst[16];
     size_t dstlen = 0;
@@ -136,9 +142,11 @@ static void on_readable_ip(sock_t *s) {
     size_t plen = (size_t)n;
     if (s->family == AF_INET) {
       /* IPv4 raw sockets deliver the IP header: strip it (bounded by what was received). */
-      if (plen < 20) continue;
-      size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
-      if ((buf[0] >> 4) != 4 || ihl < 20 || ihl > plen) continue;
+      size_t ihl = plen < 20 ? 0 : (size_t)(buf[0] & 0x0f) * 4;
+      if (plen < 20 || (buf[0] >> 4) != 4 || ihl < 20 || ihl > plen) {
+        s->drop_bad_ip++;
+        continue;
+      }
       if (ttl < 0) ttl = buf[8];
       size_t tot = ((size_t)buf[2] << 8) | buf[3];
       if (tot >= ihl && tot < plen) plen = tot; /* ignore trailing bytes past the IP length */
@@ -484,6 +492,22 @@ static napi_value close_sock(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------- sockDrops(sock) -> [oversize, badIpHeader] ---------- */
+
+static napi_value sock_drops(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *p = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&p) != napi_ok || !p)
+    return throw_arg(env, "sockDrops: bad socket");
+  napi_value arr;
+  NAPI_OK(napi_create_array_with_length(env, 2, &arr));
+  napi_set_element(env, arr, 0, make_int(env, (int64_t)p->drop_oversize));
+  napi_set_element(env, arr, 1, make_int(env, (int64_t)p->drop_bad_ip));
+  return arr;
+}
+
 /* ---------- sdNotify(path, message) -> bytes ---------- */
 
 static napi_value sd_notify(napi_env env, napi_callback_info info) {
@@ -554,6 +578,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_default, NULL},
       {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_sock, NULL, NULL, NULL, napi_default, NULL},
+      {"sockDrops", NULL, sock_drops, NULL, NULL, NULL, napi_default, NULL},
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_default, NULL},
       {"ifNameToIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},

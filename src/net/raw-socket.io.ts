@@ -49,6 +49,7 @@ interface NativeAddon {
   openPacket(ifindex: number, ethertype: number, cb: NativeCb | null): NativeSock;
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
   close(s: NativeSock): void;
+  sockDrops(s: NativeSock): [number, number];
   sdNotify(path: string, msg: Buffer): number;
   tcpEngineCreate(
     onBatch: (records: Buffer) => void,
@@ -210,6 +211,12 @@ export class IpRawSocket {
     const d = addrBuffer(dst, this.family);
     const sb = src === undefined ? null : addrBuffer(src, this.family);
     return call('send', () => native().sendIp(s, data, d, sb, this.ifindex));
+  }
+
+  /** Packets the addon dropped before delivering them (larger than its buffer; a bad IPv4 header). */
+  nativeDrops(): { oversize: number; badIpHeader: number } {
+    const [oversize, badIpHeader] = this.sock ? native().sockDrops(this.sock) : [0, 0];
+    return { oversize, badIpHeader };
   }
 
   close(): void {

@@ -43,7 +43,27 @@ export function initMachine(config: MachineConfig): MachineState {
     wantMaster: false,
     rogueCounter: 0,
     rogueAdverIntMs: 0,
+    answeredAt: {},
   };
+}
+
+/** Sources a MASTER answers at most per advert interval (beyond them a flood is not answered). */
+export const ANSWER_SOURCES = 32;
+
+/**
+ * Whether a MASTER may answer `src` now (one answer per advert interval per source, at most
+ * ANSWER_SOURCES sources per interval); records the answer when it may.
+ */
+function mayAnswer(t: Tx, src: string): boolean {
+  // 90 %: a peer advertising at our own interval, with jitter, is answered every time
+  const every = t.s.config.advertIntMs * 0.9;
+  const recent: Record<string, number> = {};
+  for (const [k, at] of Object.entries(t.s.answeredAt)) if (t.now - at < every) recent[k] = at;
+  const ok = recent[src] === undefined && Object.keys(recent).length < ANSWER_SOURCES;
+  if (ok) recent[src] = t.now;
+  else t.push({ type: 'count', counter: 'answersSuppressed' });
+  t.set({ answeredAt: recent });
+  return ok;
 }
 
 /** The earliest armed timer, for the shell's single real timer. */
@@ -247,7 +267,8 @@ function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
   const c = t.s.config;
   if (adv.priority === 0) {
     // RFC: answer a release at once and restart Adver_Timer (keepalived's scheduler skips the
-    // restart under lower_prio_no_advert).
+    // restart under lower_prio_no_advert); at most once per interval per source.
+    if (!mayAnswer(t, adv.src)) return;
     t.advert(t.s.effectivePriority);
     if (!c.lowerPrioNoAdvert) t.arm('advert', t.now + c.advertIntMs);
     return;
@@ -274,7 +295,9 @@ function masterAdvert(t: Tx, adv: ReceivedAdvert): void {
   t.push({ type: 'count', counter: 'lowerPrioRcvd' });
   // RFC 9568: an Active router receiving a lower priority advert sends one at once (unless
   // lower_prio_no_advert) and restarts Adver_Timer; keepalived re-sends gratuitous ARPs either way
-  // so the network follows the real master, then fires notify_master_rx_lower_pri.
+  // so the network follows the real master, then fires notify_master_rx_lower_pri. The answer
+  // (advert and GARP burst) goes at most once per interval per source: a flood is not amplified.
+  if (!mayAnswer(t, adv.src)) return;
   if (!c.lowerPrioNoAdvert) {
     t.advert(eff);
     t.arm('advert', t.now + c.advertIntMs);

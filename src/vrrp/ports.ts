@@ -25,6 +25,8 @@ export interface ReceivedAdvert {
 
 export interface AdvertSocket extends AdvertPort {
   close(): void;
+  /** Packets dropped below the engine (the addon): too large for its buffer, a bad IPv4 header. */
+  nativeDrops?(): { readonly oversize: number; readonly badIpHeader: number };
 }
 
 export interface FrameSocket extends FramePort {

@@ -2,7 +2,8 @@
 /**
  * The VRRP engine's sockets: one advert socket per (interface, family), shared by every instance
  * on it and demultiplexed by VRID (a payload for no instance here is counted as a drop of that
- * socket), and one frame socket per interface for GARP/NA. Sockets are opened on first use and
+ * socket, as are the packets the addon dropped before delivering them), and one frame socket per
+ * interface for GARP/NA. Sockets are opened on first use and
  * closed when their last instance goes. No I/O of its own: it opens through the `VrrpSockets` port.
  */
 import type { DropReason } from './types.js';
@@ -99,6 +100,12 @@ export class SocketRegistry {
 
   /** Drops counted per socket (payloads for no instance here), by `interface|family`. */
   snapshot(): Record<string, { drops: Record<DropReason, number> }> {
-    return Object.fromEntries([...this.#groups].map(([k, v]) => [k, { drops: { ...v.drops } }]));
+    return Object.fromEntries(
+      [...this.#groups].map(([k, v]) => {
+        const below = v.sock.nativeDrops?.();
+        const drops = below ? { ...v.drops, ...below } : { ...v.drops };
+        return [k, { drops }];
+      }),
+    );
   }
 }

@@ -18,6 +18,7 @@ export function newStats(): VrrpStats {
     priZeroRcvd: 0,
     priZeroSent: 0,
     lowerPrioRcvd: 0,
+    answersSuppressed: 0,
     drops,
   };
 }

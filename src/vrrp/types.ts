@@ -144,7 +144,9 @@ export type DropReason =
   | 'unicastSrcNotPeer' // check_unicast_src and the source is not a peer
   | 'ownerIgnore' // owner_ignore_adverts
   | 'badInterval' // v3 Max Adver Int of 0
-  | 'castMismatch'; // multicast packet on a unicast instance or the reverse (keepalived)
+  | 'castMismatch' // multicast packet on a unicast instance or the reverse (keepalived)
+  | 'oversize' // larger than the receive buffer (9,216 bytes: a fragmented or jumbo packet), dropped in C
+  | 'badIpHeader'; // an IPv4 header too short or not version 4, dropped in C
 
 export const DROP_REASONS: readonly DropReason[] = [
   'truncated',
@@ -165,6 +167,8 @@ export const DROP_REASONS: readonly DropReason[] = [
   'ownerIgnore',
   'badInterval',
   'castMismatch',
+  'oversize',
+  'badIpHeader',
 ];
 
 /** The machine's timers; each is one absolute deadline (ms, monotonic) or absent. */
@@ -198,7 +202,9 @@ export type StatCounter =
   | 'releaseMaster'
   | 'priZeroRcvd'
   | 'priZeroSent'
-  | 'lowerPrioRcvd';
+  | 'lowerPrioRcvd'
+  /** Answers to lower-priority or priority-0 adverts not sent: that source had one this interval. */
+  | 'answersSuppressed';
 
 export type GarpPhase = 'master' | 'masterDelayed' | 'refresh' | 'lowerPrio' | 'lowerPrioDelayed';
 
@@ -280,6 +286,12 @@ export interface MachineState {
    */
   readonly rogueCounter: number;
   readonly rogueAdverIntMs: number;
+  /**
+   * When a MASTER last answered each source's lower-priority or priority-0 advert (ms): one answer
+   * per advert interval per source, so a flood of such adverts is not amplified. Bounded: entries
+   * older than an interval are dropped, and at most ANSWER_SOURCES sources are answered per interval.
+   */
+  readonly answeredAt: Readonly<Record<string, number>>;
 }
 
 /** The reducer's result. */
@@ -297,5 +309,6 @@ export interface VrrpStats {
   priZeroRcvd: number;
   priZeroSent: number;
   lowerPrioRcvd: number;
+  answersSuppressed: number;
   drops: Record<DropReason, number>;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Crafted hostile VRRP packets against a running lvsd pair: TTL 254, bad checksum, wrong VRID,
- * truncated, wrong address count, garbage. Each would make the master step down if it were
+ * truncated, wrong address count, garbage, and a fragmented advert larger than the receive buffer. Each would make the master step down if it were
  * accepted (priority 200), so "state unchanged" is a real check; every drop is counted by reason.
  * Needs root (namespaces, AF_PACKET); CI runs as root. Frames are injected from a third node.
  */
@@ -11,6 +11,7 @@ import { createLab, repoRoot, sleep, startLvsd, waitFor, type Lab, type LabNode 
 import { vrrpConf } from './conf.js';
 import { encodeAdvert } from '../../../src/vrrp/packet.js';
 import { buildIpv4Header } from '../../unit/vrrp/ip-packet.js';
+import { inetChecksum } from '../../../src/net/wire.js';
 
 let lab: Lab | undefined;
 test.after.always(async () => {
@@ -19,6 +20,35 @@ test.after.always(async () => {
 
 function macBytes(mac: string): Buffer {
   return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
+}
+
+/**
+ * An IPv4 datagram of `payload` to 224.0.0.18 cut into fragments of `chunk` bytes (a multiple of 8),
+ * each as an Ethernet frame: the receiver reassembles them before a raw socket sees the datagram.
+ */
+function fragmentFrames(srcMac: string, src: string, payload: Uint8Array, chunk = 1480): string[] {
+  const eth = Buffer.concat([
+    Buffer.from('01005e000012', 'hex'),
+    macBytes(srcMac),
+    Buffer.from('0800', 'hex'),
+  ]);
+  const out: string[] = [];
+  for (let off = 0; off < payload.length; off += chunk) {
+    const part = payload.subarray(off, off + chunk);
+    const more = off + chunk < payload.length;
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45;
+    ip.writeUInt16BE(20 + part.length, 2);
+    ip.writeUInt16BE(0x4242, 4);
+    ip.writeUInt16BE((more ? 0x2000 : 0) | (off / 8), 6);
+    ip[8] = 255;
+    ip[9] = 112;
+    Buffer.from(src.split('.').map(Number)).copy(ip, 12);
+    Buffer.from([224, 0, 0, 18]).copy(ip, 16);
+    ip.writeUInt16BE(inetChecksum(ip), 10);
+    out.push(Buffer.concat([eth, ip, part]).toString('hex'));
+  }
+  return out;
 }
 
 /** Ethernet + IPv4 + payload, to 224.0.0.18 from `src`. */
@@ -63,10 +93,14 @@ test('hostile packets are dropped and counted; the pair keeps its states and kee
     frame(n3.mac, n3.ipv4, wrongCount),
     frame(n3.mac, n3.ipv4, garbage),
   ];
+  // an advert of 10,000 bytes in fragments: reassembled, larger than the addon's 9,216-byte buffer
+  const huge = Buffer.alloc(10_000);
+  Buffer.from(good).copy(huge);
+  const fragments = fragmentFrames(n3.mac, n3.ipv4, huge);
   const inject = join(repoRoot, 'dist', 'test', 'netns', 'inject.js');
   for (let i = 0; i < 5; i++) {
-    const r = await lab.exec(n3.ns, [process.execPath, inject, 'eth0', ...frames]);
-    t.is(r.stdout.trim(), `sent ${frames.length}`);
+    const r = await lab.exec(n3.ns, [process.execPath, inject, 'eth0', ...frames, ...fragments]);
+    t.is(r.stdout.trim(), `sent ${frames.length + fragments.length}`);
     await sleep(50);
   }
   await sleep(500); // longer than Master_Down_Interval: a wrongly accepted advert would have acted
@@ -83,6 +117,7 @@ test('hostile packets are dropped and counted; the pair keeps its states and kee
     t.true((drops['badTtl'] ?? 0) >= 5, `badTtl ${drops['badTtl']}`);
     t.true((drops['badChecksum'] ?? 0) >= 5, `badChecksum ${drops['badChecksum']}`);
     t.true((sock['badVrid'] ?? 0) >= 5, `badVrid ${sock['badVrid']}`);
+    t.is(sock['oversize'], 5, 'the reassembled 10 kB advert is counted, not silently dropped');
     t.true((drops['truncated'] ?? 0) >= 5, `truncated ${drops['truncated']}`);
     const lengthish = (drops['badCount'] ?? 0) + (drops['badLength'] ?? 0) + (drops['truncated'] ?? 0) - 5;
     t.true(

@@ -209,6 +209,33 @@ test('master receiving priority 0 re-sends its advert at once and restarts Adver
   t.is(quiet.state.timers.advert, 460.937);
 });
 
+test('a flood of lower-priority or priority-0 adverts is answered once per interval per source, never amplified', (t) => {
+  const h = started();
+  h.to(360.937);
+  const answers = (from: number, to: number) =>
+    h.log.filter((l) => l.at >= from && l.at < to && l.action.type === 'sendAdvert').length;
+  const garps = (from: number, to: number) =>
+    h.log.filter((l) => l.at >= from && l.at < to && l.action.type === 'sendGarp').length;
+  // 100 lower-priority adverts from one source within 50 ms: one advert and one GARP burst
+  for (let i = 0; i < 100; i++) h.advert(400 + i * 0.5, 50);
+  t.is(answers(400, 450), 1);
+  t.is(garps(400, 450), 1);
+  t.is(h.stats.answersSuppressed, 99);
+  // another source is answered on its own
+  h.advert(451, 50, { src: '10.0.0.3' });
+  t.is(answers(451, 452), 1);
+  // a priority-0 flood from a third source: one answer
+  for (let i = 0; i < 50; i++) h.advert(452 + i * 0.1, 0, { src: '10.0.0.4' });
+  t.is(answers(452, 458), 1);
+  t.is(h.stats.answersSuppressed, 99 + 49);
+  // a peer advertising at our interval is answered every time
+  h.advert(500.5, 50);
+  h.advert(600.5, 50);
+  t.is(h.stats.answersSuppressed, 99 + 49);
+  t.is(garps(500, 601), 2);
+  t.is(h.name, 'master');
+});
+
 test('master sends an advert every interval; GARP again after garp_master_delay', (t) => {
   const h = started();
   h.to(5400);

@@ -36,6 +36,8 @@ export type ReadOutcome =
 export interface GlobOutcome {
   /** Matching paths (not directories), sorted. */
   paths: string[];
+  /** Directories a wildcard matched (not read), sorted. */
+  directories: string[];
   /** What a wildcard needed and did not find, as phrases: `/etc/lvsd/conf.d does not exist`. */
   missing: string[];
   entriesRead: number;
@@ -204,6 +206,7 @@ export function planInclude(host: SourceHost, pattern: string, o: PlanOptions): 
     return plan;
   }
   const missing: string[] = [];
+  const directories: string[] = [];
   for (const alt of alternatives) {
     const g = host.glob(alt, o.maxDirEntries - plan.entriesRead);
     plan.entriesRead += g.entriesRead;
@@ -212,6 +215,7 @@ export function planInclude(host: SourceHost, pattern: string, o: PlanOptions): 
       return plan;
     }
     plan.paths.push(...g.paths);
+    directories.push(...g.directories);
     missing.push(...g.missing);
   }
   const variantFlags = includeVariants[o.variant] ?? 0;
@@ -222,6 +226,14 @@ export function planInclude(host: SourceHost, pattern: string, o: PlanOptions): 
     ? `${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more missing)` : ''}`
     : '';
   const matchFlag = braced ? INCLUDE_BRACE : INCLUDE_MATCH;
+  // keepalived skips a matched directory; with the read check that is an error.
+  for (const d of directories) {
+    plan.findings.push(
+      flags & INCLUDE_READ
+        ? { severity: 'error', message: `${d} is a directory (${by(INCLUDE_READ)} requires files)` }
+        : { severity: 'warning', message: `${d} is a directory: skipped` },
+    );
+  }
   if (plan.paths.length === 0) {
     let severity: Severity = 'warning';
     let why = '';

@@ -141,13 +141,13 @@ function exists(path: string): boolean {
 
 /**
  * Expand `*`, `?` and `[...]` per path segment (no `**`), sorted, like glob(3) without GLOB_PERIOD:
- * a leading `.` must be matched explicitly. Directories are not returned; anything else is (the
- * reader refuses a FIFO or device with a located error instead of skipping it unseen). Directories
+ * a leading `.` must be matched explicitly. Matched directories are returned apart; anything else
+ * with the files (the reader refuses a FIFO or device with a located error, never skips it unseen). Directories
  * are listed entry by entry, at most `maxEntries` in all. `missing` says what a wildcard needed and
  * did not find (keepalived's "Config files missing").
  */
 export function globSync(pattern: string, maxEntries = Infinity): GlobOutcome {
-  const out: GlobOutcome = { paths: [], missing: [], entriesRead: 0, truncated: false };
+  const out: GlobOutcome = { paths: [], directories: [], missing: [], entriesRead: 0, truncated: false };
   const parts = pattern.split('/');
   let lastMagic = -1;
   parts.forEach((p, i) => {
@@ -188,7 +188,8 @@ export function globSync(pattern: string, maxEntries = Infinity): GlobOutcome {
           if (!re.test(d.name)) continue;
           const path = join(d.name);
           const dirLike = d.isDirectory() || (d.isSymbolicLink() && isDirectory(path));
-          if (last ? !dirLike : dirLike) next.push(path);
+          if (last && dirLike) out.directories.push(path);
+          else if (last || dirLike) next.push(path);
         }
       } finally {
         dir.closeSync();
@@ -205,5 +206,6 @@ export function globSync(pattern: string, maxEntries = Infinity): GlobOutcome {
     });
   }
   out.paths = bases.sort();
+  out.directories.sort();
   return out;
 }

@@ -212,7 +212,7 @@ test('only regular, non-executable files are read: FIFO, device, directory, exec
   t.deepEqual(r.files, []);
 });
 
-test('a wildcard skips directories but reports a FIFO it matches instead of hanging or skipping it', (t) => {
+test('a wildcard reports a FIFO it matches, never hangs on or skips it; a directory is skipped with a warning (an error with the read check)', (t) => {
   const dir = withTmp(t);
   mkdirSync(join(dir, 'conf.d'));
   mkdirSync(join(dir, 'conf.d', 'old.conf'));
@@ -220,9 +220,12 @@ test('a wildcard skips directories but reports a FIFO it matches instead of hang
   writeFileSync(join(dir, 'conf.d', 'ok.conf'), '# ok\n');
   const r = expand(dir, 'include conf.d/*.conf\n');
   t.deepEqual(r.diags, [
+    'main.conf:1:9: warning: conf.d/old.conf is a directory: skipped',
     'main.conf:1:9: error: cannot read included file conf.d/pipe.conf: not a regular file (a FIFO)',
   ]);
   t.deepEqual(r.files, ['conf.d/ok.conf']);
+  const strict = expand(dir, 'includer conf.d/*.conf\n');
+  t.is(strict.diags[0], 'main.conf:1:10: error: conf.d/old.conf is a directory (`includer` requires files)');
 });
 
 test('a FIFO or device as the main file is unreadable (check-config exit 2), never read', async (t) => {

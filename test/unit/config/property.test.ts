@@ -32,7 +32,7 @@ const memHost: SourceHost = {
   glob: (pattern) => {
     const names = Object.keys(memFiles);
     const paths = names.filter((p) => p.startsWith(pattern.replace(/\*.*$/, '')));
-    return { paths, missing: [], entriesRead: names.length, truncated: false };
+    return { paths, directories: [], missing: [], entriesRead: names.length, truncated: false };
   },
 };
 

@@ -51,12 +51,12 @@ export const limitVariables = {
 
 /**
  * Highest accepted values: a file's text must fit in one V8 string (2^29 - 24 characters in
- * Node 20) and the token list in memory.
+ * Node 20, so half that leaves room), and the words in memory (about 300 bytes each).
  */
 const ceilings: Readonly<Record<keyof typeof limitVariables, number>> = {
-  maxBytes: 512 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
   maxFiles: 100_000,
-  maxTokens: 20_000_000,
+  maxTokens: 10_000_000,
 };
 
 const units: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

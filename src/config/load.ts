@@ -103,16 +103,27 @@ export function parseConfigText(
   return parseMain(fileName, { text, bytes: Buffer.byteLength(text, 'utf8'), id }, opts, host);
 }
 
-/** Read, parse and validate a configuration file. Never throws for bad input: see `diagnostics`. */
+/**
+ * Read, parse and validate a configuration file. Never throws for bad input: see `diagnostics`.
+ * Synchronous underneath (bounded, regular files only); a promise so that a bug still arrives as a
+ * rejection, not a throw.
+ */
 export function loadConfig(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  return new Promise((resolve) => resolve(loadConfigSync(path, opts)));
+}
+
+function loadConfigSync(path: string, opts: LoadOptions): LoadResult {
   const { limits } = resolveLimits(opts.env ?? process.env, opts.limits);
   const r = readConfigFile(path, limits.maxBytes);
-  if (r.ok) return Promise.resolve(parseMain(path, r, opts, fsHost));
+  if (r.ok) return parseMain(path, r, opts, fsHost);
   // Too large is a finding about the file (exit 1); anything else means it cannot be read (exit 2).
-  if (r.tooLarge !== undefined)
-    return Promise.resolve(parseMain(path, { tooLarge: r.tooLarge }, opts, fsHost));
-  const diagnostics = [unreadableFile(path, 'configuration', r.reason)];
-  return Promise.resolve({ model: undefined, diagnostics, errorCount: 1, warningCount: 0 });
+  if (r.tooLarge !== undefined) return parseMain(path, { tooLarge: r.tooLarge }, opts, fsHost);
+  return {
+    model: undefined,
+    diagnostics: [unreadableFile(path, 'configuration', r.reason)],
+    errorCount: 1,
+    warningCount: 0,
+  };
 }
 
 /** The real machine as an EnvironmentProbe (for `checkEnvironment` at `lvsd run` start). */

@@ -178,7 +178,7 @@ test('limits from the environment: sizes with binary units; bad values are ignor
   const dir = withTmp(t);
   const r = await load(dir, { 'main.conf': '# empty\n' }, {}, { env: { LVSD_CONFIG_MAX_TOKENS: 'lots' } });
   t.deepEqual(r.lines, [
-    'LVSD_CONFIG_MAX_TOKENS: warning: ignored: expected a whole number from 1 to 20000000, got `lots`; the limit stays 1000000',
+    'LVSD_CONFIG_MAX_TOKENS: warning: ignored: expected a whole number from 1 to 10000000, got `lots`; the limit stays 1000000',
   ]);
   t.not(r.model, undefined);
   const tight = await load(dir, { 'main.conf': 'a b c\n' }, {}, { env: { LVSD_CONFIG_MAX_TOKENS: '2' } });

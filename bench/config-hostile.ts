@@ -52,13 +52,13 @@ try {
     const dir = caseDir(base, i);
     const r = await runCheckConfig(c.make(dir), dir, 60_000);
     rmSync(dir, { recursive: true, force: true });
-    const first = r.stderr.split('\n')[0]?.replace(`${dir}/`, '') ?? '';
+    const first = r.stderr.split('\n')[0]?.replaceAll(`${dir}/`, '') ?? '';
     const peak = r.peakMb === undefined ? 'none (did not exit normally)' : r.peakMb.toFixed(0);
     process.stdout.write(
       `${c.name}: exit ${r.exit}, ${r.ms.toFixed(0)} ms, peak RSS ${peak} MB\n  ${first}\n`,
     );
     rows.push(
-      `| ${c.name} | ${r.exit} | ${r.ms.toFixed(0)} | ${peak} | \`${first.slice(0, 160).replaceAll('|', '\\|')}\` |`,
+      `| ${c.name} | ${r.exit} | ${r.ms.toFixed(0)} | ${peak} | ${first.slice(0, 160).replaceAll('|', '\\|')} |`,
     );
   }
 } finally {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HostileCase, caseDir, hostileCases, runCheckConfig } from '../test/unit/config/hostile.js';
+import { type HostileCase, caseDir, hostileCases, runCheckConfig } from '../test/fixtures/conf/hostile.js';
 
 /** A file of `line` repeated to about 60 MB. */
 function sixty(name: string, line: string): HostileCase {

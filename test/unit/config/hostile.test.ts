@@ -8,7 +8,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseDir, hostileCases, runCheckConfig } from './hostile.js';
+import { caseDir, hostileCases, runCheckConfig } from '../../fixtures/conf/hostile.js';
 
 const base = mkdtempSync(join(tmpdir(), 'lvsd-hostile-'));
 test.after.always(() => rmSync(base, { recursive: true, force: true }));

@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The I/O edge of the config language: reads the main file and its includes (globs expanded here),
- * takes the config id from the short hostname by default, and runs the pure pipeline
- * lexer -> parser -> schema. `loadConfig` is what the daemon and `lvsd check-config` call.
+ * The I/O edge of the config language: reads the main file and its includes (bounded, regular files
+ * only: source-files.io.ts), takes the config id from the short hostname and the limits from the
+ * environment by default, and runs the pure pipeline lexer -> parser -> schema. `loadConfig` is
+ * what the daemon and `lvsd check-config` call.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readFileSync,
-  readdirSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Diagnostics, formatDiagnostic, sortDiagnostics, unreadableFile } from './diagnostics.js';
+import { Diagnostics, formatDiagnostic, omittedSummary, unreadableFile } from './diagnostics.js';
 import type { EnvironmentProbe } from './environment.js';
 import { type SourceHost, lexSource } from './lexer.js';
+import { type LoadLimits, formatBytes, limitVariables, resolveLimits } from './limits.js';
 import type { Diagnostic, Model } from './model.js';
 import { parseTokens } from './parser.js';
 import { buildModel } from './schema.js';
 import { lookupIds } from '../script/users.io.js';
+import { fileIdentity, globSync, readConfigFile } from './source-files.io.js';
 
 export { formatDiagnostic };
 
@@ -30,14 +24,23 @@ export interface LoadOptions {
   configId?: string | undefined;
   /** Unsupported keepalived keywords become warnings instead of errors. */
   lenient?: boolean | undefined;
-  /** For `${_ENV NAME}` [process.env]. */
+  /** For `${_ENV NAME}` and the `LVSD_CONFIG_MAX_*` limits [process.env]. */
   env?: Record<string, string | undefined> | undefined;
+  /** Limits before the environment's overrides [limits.ts defaultLimits]. */
+  limits?: Partial<LoadLimits> | undefined;
 }
 
 export interface LoadResult {
   /** Undefined when any diagnostic is an error. */
   model: Model | undefined;
+  /**
+   * The first `maxDiagnostics` findings in file order, then, when there were more, one line about
+   * the file as a whole (line 0) saying how many more there were.
+   */
   diagnostics: Diagnostic[];
+  /** Every error and warning found, shown or not. */
+  errorCount: number;
+  warningCount: number;
 }
 
 /** The short hostname, as keepalived uses for the default config id. */
@@ -45,84 +48,47 @@ function defaultConfigId(): string {
   return hostname().split('.')[0] ?? 'localhost';
 }
 
-function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return 'no such file';
-  if (err.code === 'EACCES') return 'permission denied';
-  if (err.code === 'EISDIR') return 'is a directory';
-  return err.code ?? String(e);
-}
-
 /** The real file system as a SourceHost. */
-export const fsHost: SourceHost = {
-  readFile(path) {
-    try {
-      const text = readFileSync(path, 'utf8');
-      return { ok: true, text, realPath: realpathSync(path) };
-    } catch (e) {
-      return { ok: false, reason: errnoText(e) };
-    }
-  },
-  glob(pattern) {
-    return globSync(pattern);
-  },
-};
+export const fsHost: SourceHost = { readFile: readConfigFile, glob: globSync };
 
-/** Expand `*`, `?` and `[...]` per path segment (no `**`), sorted; directories are not returned. */
-export function globSync(pattern: string): string[] {
-  const parts = pattern.split('/');
-  let bases: string[] = [pattern.startsWith('/') ? '/' : '.'];
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] ?? '';
-    if (part === '') continue;
-    const last = i === parts.length - 1;
-    const next: string[] = [];
-    for (const base of bases) {
-      const join = (name: string): string => (base === '/' ? `/${name}` : `${base}/${name}`);
-      if (!/[*?[]/.test(part)) {
-        next.push(join(part));
-        continue;
-      }
-      let entries: Array<{ name: string; isDir: boolean; isFile: boolean }>;
-      try {
-        entries = readdirSync(base, { withFileTypes: true }).map((d) => ({
-          name: d.name,
-          isDir: d.isDirectory() || d.isSymbolicLink(),
-          isFile: d.isFile() || d.isSymbolicLink(),
-        }));
-      } catch {
-        continue;
-      }
-      const re = globToRegExp(part);
-      for (const e of entries) {
-        if (e.name.startsWith('.') && !part.startsWith('.')) continue;
-        if (!re.test(e.name)) continue;
-        if (last ? e.isFile : e.isDir) next.push(join(e.name));
-      }
-    }
-    bases = next;
-  }
-  return bases.sort();
-}
+/** The main file as read: its text, or only its size when that is over the limit. */
+type MainSource = { text: string; bytes: number; id: string } | { tooLarge: number };
 
-function globToRegExp(part: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < part.length; i++) {
-    const c = part[i] ?? '';
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = part.indexOf(']', i + 1);
-      if (close < 0) re += '\\[';
-      else {
-        let cls = part.slice(i + 1, close);
-        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-        re += `[${cls.replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+function parseMain(fileName: string, main: MainSource, opts: LoadOptions, host: SourceHost): LoadResult {
+  const env = opts.env ?? process.env;
+  const { limits, problems } = resolveLimits(env, opts.limits);
+  const diags = new Diagnostics(limits.maxDiagnostics);
+  for (const p of problems) {
+    diags.add('warning', 'LVSD_E_CONFIG_LIMIT', { file: p.variable, line: 0, col: 0 }, p.message);
   }
-  return new RegExp(`${re}$`);
+  const configId = opts.configId ?? defaultConfigId();
+  const lenient = opts.lenient ?? false;
+  let model: Model | undefined;
+  const size = 'tooLarge' in main ? main.tooLarge : main.bytes;
+  if ('tooLarge' in main || size > limits.maxBytes) {
+    diags.limit(
+      { file: fileName, line: 1, col: 1 },
+      `the file is ${formatBytes(size)}, more than the ${formatBytes(limits.maxBytes)} a configuration ` +
+        `may total (the limit; ${limitVariables.maxBytes} raises it)`,
+    );
+  } else {
+    const lexOpts = { configId, env, limits, mainBytes: main.bytes };
+    const lexed = lexSource(fileName, main.text, main.id, host, lexOpts, diags);
+    // After a limit the text is cut short: what the parser and schema would add is noise.
+    if (!lexed.stopped) {
+      const ast = parseTokens(lexed.tokens, diags);
+      model = buildModel({ diags, lenient }, ast, { configId, lenient }, lexed.files);
+    }
+  }
+  const diagnostics = diags.list;
+  const more = omittedSummary(fileName, diags.omitted);
+  if (more) diagnostics.push(more);
+  return {
+    model: diags.errorCount > 0 ? undefined : model,
+    diagnostics,
+    errorCount: diags.errorCount,
+    warningCount: diags.warningCount,
+  };
 }
 
 /** Parse and validate config text that came from `fileName` (includes resolve against it). */
@@ -132,31 +98,32 @@ export function parseConfigText(
   opts: LoadOptions = {},
   host: SourceHost = fsHost,
 ): LoadResult {
-  const diags = new Diagnostics();
-  const configId = opts.configId ?? defaultConfigId();
-  const ctx = { diags, lenient: opts.lenient ?? false };
-  let realPath = fileName;
-  try {
-    realPath = realpathSync(fileName);
-  } catch {
-    // Text given directly (tests): the name is only a label.
-  }
-  const lexed = lexSource(fileName, text, realPath, host, { configId, env: opts.env ?? process.env }, diags);
-  const ast = parseTokens(lexed.tokens, diags);
-  const model = buildModel(ctx, ast, { configId, lenient: ctx.lenient }, lexed.files);
-  const diagnostics = sortDiagnostics(diags.list);
-  return { model: diags.errorCount > 0 ? undefined : model, diagnostics };
+  // Text given directly (tests) may name no real file: the name is then only a label.
+  const id = fileIdentity(fileName) ?? `label:${fileName}`;
+  return parseMain(fileName, { text, bytes: Buffer.byteLength(text, 'utf8'), id }, opts, host);
 }
 
-/** Read, parse and validate a configuration file. Never throws for bad input: see `diagnostics`. */
-export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    return { model: undefined, diagnostics: [unreadableFile(path, 'configuration', errnoText(e))] };
-  }
-  return parseConfigText(text, path, opts);
+/**
+ * Read, parse and validate a configuration file. Never throws for bad input: see `diagnostics`.
+ * Synchronous underneath (bounded, regular files only); a promise so that a bug still arrives as a
+ * rejection, not a throw.
+ */
+export function loadConfig(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  return new Promise((resolve) => resolve(loadConfigSync(path, opts)));
+}
+
+function loadConfigSync(path: string, opts: LoadOptions): LoadResult {
+  const { limits } = resolveLimits(opts.env ?? process.env, opts.limits);
+  const r = readConfigFile(path, limits.maxBytes);
+  if (r.ok) return parseMain(path, r, opts, fsHost);
+  // Too large is a finding about the file (exit 1); anything else means it cannot be read (exit 2).
+  if (r.tooLarge !== undefined) return parseMain(path, { tooLarge: r.tooLarge }, opts, fsHost);
+  return {
+    model: undefined,
+    diagnostics: [unreadableFile(path, 'configuration', r.reason)],
+    errorCount: 1,
+    warningCount: 0,
+  };
 }
 
 /** The real machine as an EnvironmentProbe (for `checkEnvironment` at `lvsd run` start). */

@@ -21,7 +21,7 @@ export type Severity = 'error' | 'warning';
 /** One finding of the checker. Data, not an exception; printed by `formatDiagnostic`. */
 export interface Diagnostic {
   severity: Severity;
-  code: 'LVSD_E_CONFIG_SYNTAX' | 'LVSD_E_CONFIG_INVALID' | 'LVSD_E_CONFIG_IO';
+  code: 'LVSD_E_CONFIG_SYNTAX' | 'LVSD_E_CONFIG_INVALID' | 'LVSD_E_CONFIG_IO' | 'LVSD_E_CONFIG_LIMIT';
   message: string;
   file: string;
   line: number;

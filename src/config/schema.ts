@@ -30,11 +30,13 @@ import {
 } from './keywords/vrrp.js';
 import {
   type VsDraft,
+  type VsgBudget,
   type VsgDraft,
   newVsDraft,
   vsHeader,
   vsKeywords,
   vsUnsupported,
+  maxVsgAddresses,
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
@@ -54,6 +56,8 @@ interface Drafts {
   syncGroups: SyncGroupDraft[];
   vsgs: VsgDraft[];
   vss: VsDraft[];
+  /** Addresses `virtual_server_group` ranges may still expand to (vsgBlock). */
+  vsgAddresses: VsgBudget;
 }
 
 const topLevel = [
@@ -79,12 +83,6 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'net_namespace',
   'use_polling',
   'track_process',
-  // keepalived's strict include variants; lvsd's `include` already reports unreadable files.
-  'includea',
-  'includeb',
-  'includem',
-  'includer',
-  'includew',
 ]);
 
 /** Build the Model from the parsed statements of all files. */
@@ -97,6 +95,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     syncGroups: [],
     vsgs: [],
     vss: [],
+    vsgAddresses: { left: maxVsgAddresses, reported: false },
   };
   for (const node of nodes) topStatement(ctx, node, d);
   const global = finalizeGlobal(d.global, opts);
@@ -185,7 +184,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       const name = named(ctx, node, 'virtual_server_group');
       if (name === undefined) return;
       const g: VsgDraft = { name, loc: node.loc, entries: [], written: body.length };
-      vsgBlock(ctx, node, g);
+      vsgBlock(ctx, node, g, d.vsgAddresses);
       pushUnique(ctx, d.vsgs, g, 'virtual_server_group');
       return;
     }

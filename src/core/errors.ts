@@ -9,6 +9,7 @@ export const ErrorCodes = {
   LVSD_E_CONFIG_SYNTAX: 'the configuration text is malformed',
   LVSD_E_CONFIG_INVALID: 'the configuration parsed but failed validation',
   LVSD_E_CONFIG_IO: 'a configuration file could not be read',
+  LVSD_E_CONFIG_LIMIT: 'loading the configuration reached a limit (size, files, words) and stopped',
   LVSD_E_NETLINK: 'the kernel rejected a netlink request',
   LVSD_E_NETLINK_DECODE: 'a netlink reply could not be decoded',
   LVSD_E_IPVS_EXISTS: 'an IPVS service or destination already exists',

@@ -3,7 +3,8 @@
  * `lvsd check-config [-f FILE] [--config-id ID] [--json] [--lenient]`: validate a configuration.
  * Prints every diagnostic as `file:line:col: severity: message` on stderr. Exit 0 when valid
  * (warnings allowed), 1 when invalid, 2 on a usage error or an unreadable file (like `keepalived -t`
- * distinguishes "cannot run" from "config errors"). `--json` prints the normalized Model.
+ * distinguishes "cannot run" from "config errors"). `--json` prints the normalized Model. Loading is
+ * bounded (src/config/limits.ts): the first 50 findings are printed, then one line with how many more.
  */
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, isUnreadableFile } from '../../config/diagnostics.js';
@@ -15,7 +16,9 @@ const usage =
   '  -f, --file FILE       configuration file [/etc/lvsd/lvsd.conf]\n' +
   '  -i, --config-id ID    id matched by @ID lines [short hostname]\n' +
   '      --json            print the normalized model as JSON\n' +
-  '      --lenient         keepalived keywords lvsd does not implement are warnings, not errors\n';
+  '      --lenient         keepalived keywords lvsd does not implement are warnings, not errors\n' +
+  'Loading limits (docs/config.md): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
+  'LVSD_CONFIG_MAX_TOKENS [1000000]; the first 50 findings are printed, then how many more.\n';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   let values;
@@ -42,7 +45,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout(usage);
     return 0;
   }
-  const { model, diagnostics } = await loadConfig(values.file, {
+  const { model, diagnostics, errorCount, warningCount } = await loadConfig(values.file, {
     configId: values['config-id'],
     lenient: values.lenient,
   });
@@ -53,13 +56,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some(isUnreadableFile)) return 2;
   if (!model) {
-    const n = diagnostics.filter((d) => d.severity === 'error').length;
-    io.stderr(`${values.file}: ${n} error${n === 1 ? '' : 's'}\n`);
+    io.stderr(`${values.file}: ${errorCount} error${errorCount === 1 ? '' : 's'}\n`);
     return 1;
   }
   if (values.json) io.stdout(`${JSON.stringify(model, null, 2)}\n`);
   else {
-    const w = diagnostics.length;
+    const w = warningCount;
     io.stdout(
       `${values.file}: OK (${model.vrrpInstances.length} vrrp_instance, ${model.virtualServers.length} virtual_server` +
         `${w ? `, ${w} warning${w === 1 ? '' : 's'}` : ''})\n`,

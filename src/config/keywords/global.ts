@@ -152,6 +152,9 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   vrrp_down_timer_adverts: { run: (c, n, g) => set(g, 'vrrpDownTimerAdverts', intArg(c, n, 1, 100)) },
   vrrp_owner_ignore_adverts: { run: (c, n, g) => (g.vrrpOwnerIgnoreAdverts = boolish(c, n)) },
   vrrp_notify_priority_changes: { run: (c, n, g) => (g.vrrpNotifyPriorityChanges = boolish(c, n)) },
+  // Applied (and its words checked) while the files are read, by the lexer (include.ts): it governs
+  // the includes after it, so it cannot wait for the model.
+  include_check: { run: () => undefined },
 };
 
 function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
@@ -274,7 +277,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'reload_repeat',
   'reload_file',
   'config_save_dir',
-  'include_check',
   'data_use_instance',
   'state_file_location',
   'stats_file_location',

@@ -353,10 +353,21 @@ export function newVsDraft(header: VsHeader, loc: SourceLoc): VsDraft {
 }
 
 /**
- * `virtual_server_group NAME { IP [PORT] | IP-LAST [PORT] | IP/LEN [PORT] | fwmark N [inet|inet6] }`.
- * Ranges are expanded (at most 256 addresses per line).
+ * Addresses all `virtual_server_group` ranges together may expand to: 256 /24 ranges. Without a
+ * bound, a file of range lines (each up to 256 addresses) would multiply its size in memory.
  */
-export function vsgBlock(ctx: Ctx, node: AstNode, g: VsgDraft): void {
+export const maxVsgAddresses = 65_536;
+
+export interface VsgBudget {
+  left: number;
+  reported: boolean;
+}
+
+/**
+ * `virtual_server_group NAME { IP [PORT] | IP-LAST [PORT] | IP/LEN [PORT] | fwmark N [inet|inet6] }`.
+ * Ranges are expanded (at most 256 addresses per line, `maxVsgAddresses` in all).
+ */
+export function vsgBlock(ctx: Ctx, node: AstNode, g: VsgDraft, budget: VsgBudget): void {
   for (const { words, node: child } of blockLines(node)) {
     if (!noNestedBlock(ctx, child, 'virtual_server_group')) continue;
     const first = words[0];
@@ -400,7 +411,21 @@ export function vsgBlock(ctx: Ctx, node: AstNode, g: VsgDraft): void {
       if (p === undefined) continue;
       port = p;
     }
-    for (const a of expandRange(ctx, first)) g.entries.push({ kind: 'addr', ...a, port, loc: first.loc });
+    const addrs = expandRange(ctx, first);
+    if (addrs.length > budget.left) {
+      if (!budget.reported) {
+        budget.reported = true;
+        ctx.diags.error(
+          first.loc,
+          `\`virtual_server_group\`: ranges expand to more than ${maxVsgAddresses} addresses in all`,
+          'virtual_server_group',
+        );
+      }
+      budget.left = 0;
+      continue;
+    }
+    budget.left -= addrs.length;
+    for (const a of addrs) g.entries.push({ kind: 'addr', ...a, port, loc: first.loc });
   }
 }
 

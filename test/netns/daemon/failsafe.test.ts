@@ -4,12 +4,24 @@
  * SIGKILL of the supervisor alone (its VRRP worker hears it die and releases, the peer takes over in
  * skew time, no lvsd process is left); a second `lvsd run` on the same run directory (refused at
  * once, the first keeps the VIP and answers `lvsd status`); SIGUSR1/SIGUSR2 to every lvsd process
- * (dumps written, no inspector socket, the VIP held); the run directory's and model.json's modes.
+ * (dumps written, no inspector socket, the VIP held); the run directory's and model.json's modes; a
+ * run directory others can write, a symlink at the dump path, a regular file at the FIFO path; 100
+ * timed-out vrrp_script runs.
  * Needs root (namespaces, raw sockets); CI runs as root. Namespaces use a unique prefix and are
  * deleted in teardown even on failure.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -150,4 +162,82 @@ test('SIGUSR1 and SIGUSR2 to every lvsd process: dumps written, no inspector soc
   t.deepEqual(processesWith(d.runDir).length, 2, 'supervisor and VRRP worker, nothing restarted');
   t.is(statSync(d.runDir).mode & 0o777, 0o700);
   t.is(statSync(join(d.runDir, 'model.json')).mode & 0o777, 0o600);
+});
+
+test('files: a run directory others can write is refused; a symlink planted at the dump path is replaced, never written through; a regular file at the notify FIFO path is left untouched', async (t) => {
+  const { l, n1, vip, conf } = await pair();
+  // a world-writable run directory: refused at once with the reason
+  const open = join(l.dir, 'open-run');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const refused = await l.exec(
+    n1.ns,
+    [
+      'env',
+      `LVSD_RUN_DIR=${open}`,
+      process.execPath,
+      join(repoRoot, 'bin', 'lvsd'),
+      'run',
+      '-f',
+      '/nonexistent.conf',
+    ],
+    { allowFail: true },
+  );
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /refusing .*open-run: .* is writable by group or others \(mode 777\)/);
+
+  // a regular file where the notify FIFO should be, and a symlink planted at the dump path
+  const notFifo = join(l.dir, 'not-a-fifo');
+  writeFileSync(notFifo, 'precious\n');
+  const target = join(l.dir, 'target');
+  writeFileSync(target, 'precious\n');
+  const d = startLvsdRun(
+    l,
+    n1,
+    conf(n1, 150).replace('global_defs {', `global_defs {\n  vrrp_notify_fifo ${notFifo}`),
+  );
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  const worker = await d.workerPid('vrrp');
+  const dump = join(d.runDir, 'vrrp-stats.json');
+  rmSync(dump, { force: true });
+  symlinkSync(target, dump);
+  process.kill(worker, 'SIGUSR1');
+  await waitFor('dump written', () => existsSync(dump) && !lstatSync(dump).isSymbolicLink(), 5000);
+  t.is(readFileSync(target, 'utf8'), 'precious\n', 'the symlink target was not written');
+  t.regex(readFileSync(dump, 'utf8'), /"instances"/);
+  t.is(readFileSync(notFifo, 'utf8'), 'precious\n', 'the regular file at the FIFO path is untouched');
+  t.regex(d.output(), /notify FIFO not used.*regular file is at the path, not a FIFO/);
+});
+
+test('100 timed-out vrrp_script runs under lvsd run leave no process behind', async (t) => {
+  const { l, n1, vip } = await pair();
+  const marker = '30.0123';
+  const scripts = Array.from(
+    { length: 100 },
+    (_, i) =>
+      `vrrp_script chk${i} {\n  script "/bin/sh -c 'sleep ${marker} & sleep ${marker}'"\n  interval 60\n  timeout 1\n}\n`,
+  ).join('');
+  const tracked = Array.from({ length: 100 }, (_, i) => `chk${i} weight 0`).join('\n    ');
+  const conf =
+    scripts +
+    vrrpConf(n1, [
+      {
+        priority: 100,
+        version: 3,
+        advertInt: 0.1,
+        vips: [`${vip}/32`],
+        extra: [`track_script {\n    ${tracked}\n  }`],
+      },
+    ]);
+  const d = startLvsdRun(l, n1, conf);
+  await waitFor('the scripts started', () => processesWith(marker).length >= 100, 20_000);
+  await waitFor('every run timed out and was killed', () => processesWith(marker).length === 0, 20_000);
+  const s = JSON.parse(
+    (await run(process.execPath, [join(repoRoot, 'bin', 'lvsd'), 'status', '--json', '--run-dir', d.runDir]))
+      .stdout,
+  ) as { vrrp: { instances: Array<{ state: string }> } };
+  t.is(s.vrrp.instances[0]?.state, 'fault', 'weight-0 scripts that failed hold the instance in FAULT');
+  t.deepEqual(processesWith(marker), []);
+  d.proc.kill('SIGTERM');
+  t.is(await d.exited(), 0);
 });

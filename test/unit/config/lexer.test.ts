@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Diagnostics } from '../../../src/config/diagnostics.js';
 import { type Token, lexSource } from '../../../src/config/lexer.js';
-import { fsHost, globSync, parseConfigText } from '../../../src/config/load.io.js';
+import { fsHost, parseConfigText } from '../../../src/config/load.io.js';
+import { globSync } from '../../../src/config/source-files.io.js';
 import { parseTokens } from '../../../src/config/parser.js';
 
 function lex(text: string, configId = 'lvs1', env: Record<string, string> = {}) {
@@ -228,15 +229,30 @@ test('include: globs relative to the including file, in sorted order, nested', (
   t.is(r.model?.vrrpInstances[1]?.loc.file, join(dir, 'conf.d/sub/c.conf'));
 });
 
-test('include: a glob matching nothing is fine; a missing plain file is an error', (t) => {
+test('include: a glob matching nothing is a warning (lvsd is stricter than keepalived); a missing plain file is an error', (t) => {
   const dir = withTmp(t);
   const main = join(dir, 'main.conf');
   const text = 'include none/*.conf\ninclude missing.conf\n';
   writeFileSync(main, text);
   const r = parseConfigText(text, main, { env: {} });
   t.deepEqual(
-    r.diagnostics.map((d) => [d.code, d.line, d.col, d.message]),
-    [['LVSD_E_CONFIG_IO', 2, 9, `cannot read included file ${join(dir, 'missing.conf')}: no such file`]],
+    r.diagnostics.map((d) => [d.severity, d.code, d.line, d.col, d.message]),
+    [
+      [
+        'warning',
+        'LVSD_E_CONFIG_IO',
+        1,
+        9,
+        `no file matches ${join(dir, 'none/*.conf')}: ${join(dir, 'none')} does not exist; nothing is included`,
+      ],
+      [
+        'error',
+        'LVSD_E_CONFIG_IO',
+        2,
+        9,
+        `cannot read included file ${join(dir, 'missing.conf')}: no such file`,
+      ],
+    ],
   );
 });
 
@@ -253,8 +269,8 @@ test('include: a cycle through a symlink is detected by real path', (t) => {
 test('globSync: *, ? and [..] per segment; hidden files only when asked', (t) => {
   const dir = withTmp(t);
   for (const f of ['a1.conf', 'a2.conf', 'b1.conf', '.h.conf']) writeFileSync(join(dir, f), '');
-  t.deepEqual(globSync(`${dir}/a?.conf`), [`${dir}/a1.conf`, `${dir}/a2.conf`]);
-  t.deepEqual(globSync(`${dir}/[ab]1.conf`), [`${dir}/a1.conf`, `${dir}/b1.conf`]);
-  t.deepEqual(globSync(`${dir}/*.conf`), [`${dir}/a1.conf`, `${dir}/a2.conf`, `${dir}/b1.conf`]);
-  t.deepEqual(globSync(`${dir}/.*.conf`), [`${dir}/.h.conf`]);
+  t.deepEqual(globSync(`${dir}/a?.conf`).paths, [`${dir}/a1.conf`, `${dir}/a2.conf`]);
+  t.deepEqual(globSync(`${dir}/[ab]1.conf`).paths, [`${dir}/a1.conf`, `${dir}/b1.conf`]);
+  t.deepEqual(globSync(`${dir}/*.conf`).paths, [`${dir}/a1.conf`, `${dir}/a2.conf`, `${dir}/b1.conf`]);
+  t.deepEqual(globSync(`${dir}/.*.conf`).paths, [`${dir}/.h.conf`]);
 });

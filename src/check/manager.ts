@@ -183,10 +183,12 @@ export class CheckManager {
    * Stop: no more probes; with `omega`, notify_down for live reals and quorum_down for each VS
    * (and FIFO lines); then remove lvsd's services from the kernel, as keepalived does on exit.
    */
-  async stop(opts: { keepIpvs?: boolean } = {}): Promise<void> {
+  async stop(opts: { keepIpvs?: boolean; handoff?: boolean } = {}): Promise<void> {
     this.#stopping = true;
     await this.#tasks.stop();
-    for (const vs of this.#spec.virtualServers) if (vs.omega) this.#effects(shutdownEvents(vs, this.#world));
+    // a handoff (hitless restart) is no shutdown: no omega notify_down/quorum_down
+    if (!opts.handoff)
+      for (const vs of this.#spec.virtualServers) if (vs.omega) this.#effects(shutdownEvents(vs, this.#world));
     await this.#ipvs.stop({ removeOwned: !opts.keepIpvs });
   }
 

@@ -8,7 +8,9 @@
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
  * scheduler's lateness window is logged when checks ran late.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
@@ -27,6 +29,7 @@ import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -88,7 +91,16 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
-async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
+/** Whether the previous LVS worker handed over in place (hitless restart); the marker is consumed. */
+function tookOver(file: string): boolean {
+  if (!existsSync(file)) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
+async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
+  const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
+  const adopted = tookOver(handoffFile);
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
   const spec = checkSpecFromModel(model);
@@ -109,7 +121,9 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
-  if (model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
+  // lvs_flush empties the table at start, but not under a hitless restart: the table is live
+  if (model.global.lvsFlush && !adopted) await kernel.apply([{ op: 'flush' }]);
+  if (adopted) log.info('taking over the IPVS table of the previous process in place');
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
@@ -125,16 +139,21 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
       current = next;
       log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
     },
-    async stop() {
+    async stop(mode) {
       clearInterval(lateness);
+      const handoff = mode === 'handoff';
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
-      const managerStopped = manager.stop({ keepIpvs: false });
+      // A handoff (hitless restart) leaves the IPVS table and the FULLNAT rules as they are.
+      const managerStopped = manager.stop({ keepIpvs: handoff, handoff });
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
-      await fullnat.remove();
-      if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      if (handoff) writeFileAtomic(handoffFile, JSON.stringify({ version: 1, at: Date.now() }), 0o600);
+      else {
+        await fullnat.remove();
+        if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      }
       fifo.close();
       kernel.close();
     },

@@ -7,7 +7,8 @@
  * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
  * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
  * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
- * diagnostics go back to `lvsd reload`. Exit 1 when a worker crash-loops.
+ * diagnostics go back to `lvsd reload`. SIGQUIT (the unit's RestartKillSignal) stops the workers
+ * with a handoff: VIPs and IPVS stay for the next process to adopt. Exit 1 when a worker crash-loops.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,8 @@ function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signal
   const handlers = new Map<NodeJS.Signals, () => void>([
     ['SIGTERM', () => stop('SIGTERM')],
     ['SIGINT', () => stop('SIGINT')],
+    // the unit's RestartKillSignal: hand over in place (hitless restart, src/vrrp/handoff.ts)
+    ['SIGQUIT', () => stop('SIGQUIT')],
     ['SIGHUP', () => {}],
     ['SIGUSR1', () => {}],
     ['SIGUSR2', () => {}],
@@ -135,7 +138,7 @@ async function supervise(
   log.info('stopping', { reason: why });
   reloader.abort();
   await control?.close();
-  await sup.stop();
+  await sup.stop(why === 'SIGQUIT');
   if (gaveUp !== undefined) {
     log.error('exiting: a worker crash-loops', { worker: gaveUp });
     return 1;

@@ -179,21 +179,24 @@ export class Supervisor {
     return { started, stopped: leaving.map((s) => s.spec.name) };
   }
 
-  /** SIGTERM every worker, SIGKILL after the timeout; resolves when all have exited. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM every worker (SIGQUIT with `handoff`: they leave VIPs and IPVS in place for a successor),
+   * SIGKILL after the timeout; resolves when all have exited.
+   */
+  async stop(handoff = false): Promise<void> {
     this.#stopping = true;
     this.#notify(['STOPPING=1']);
     if (this.#watchdog) clearInterval(this.#watchdog);
-    await Promise.all(this.#slots.map((s) => this.#stopSlot(s)));
+    await Promise.all(this.#slots.map((s) => this.#stopSlot(s, handoff ? 'SIGQUIT' : 'SIGTERM')));
   }
 
-  async #stopSlot(s: WorkerSlot): Promise<void> {
+  async #stopSlot(s: WorkerSlot, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (s.restartTimer) clearTimeout(s.restartTimer);
     s.restartTimer = undefined;
     const child = s.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), this.#opts.stopTimeoutMs ?? 10_000);
     await exited;
     clearTimeout(timer);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The life of a worker process (`lvsd run --vrrp-only`, `lvsd run --check-only`), written once for
- * both: signal handlers installed before anything else (SIGTERM/SIGINT stop, SIGHUP reload,
+ * both: signal handlers installed before anything else (SIGTERM/SIGINT stop, SIGQUIT hand over in
+ * place for a hitless restart, SIGHUP reload,
  * SIGUSR1/SIGUSR2 dump: their default actions would kill the process, and a SIGTERM during start-up
  * must still end in a graceful stop), the pid file, the config, the engine's start, the control
  * socket, readiness, reloads one after another, the stats dump, and the stop. What differs between
@@ -22,12 +23,18 @@ import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
 import { answerPings, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
 
+/** How a worker stops: released (SIGTERM/SIGINT) or handed over in place (SIGQUIT, hitless restart). */
+export type StopMode = 'release' | 'handoff';
+
 /** A running engine as the worker drives it. */
 export interface WorkerEngine {
   /** Apply a validated model (logging what it did); throws when it was not applied. */
   reload(model: Model): Promise<void>;
-  /** Graceful stop (VIPs released / IPVS cleaned up as configured). */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop (VIPs released / IPVS cleaned up as configured), or with `handoff` (SIGQUIT: a
+   * hitless restart) a stop that leaves VIPs and IPVS in place for a successor to adopt.
+   */
+  stop(mode?: StopMode): Promise<void>;
   /** What `status` and the dump report. */
   snapshot(): object;
   /** Control requests other than `status`. */
@@ -57,7 +64,7 @@ export interface WorkerDefinition {
   readonly controlPath: (runDir: string) => string;
   /** The dump file written on SIGUSR1/SIGUSR2 and at stop, in the run directory. */
   readonly dumpFile: string;
-  start(model: Model, log: Logger): Promise<WorkerEngine>;
+  start(model: Model, log: Logger, context: { readonly runDir: string }): Promise<WorkerEngine>;
 }
 
 function logLevel(v: string | undefined): LogLevel {
@@ -110,8 +117,10 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const log = processLogger(def.name);
   const runDir = runDirectory();
   let engine: WorkerEngine | undefined;
-  let requestStop = (): void => {};
-  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  let stop = (_mode: StopMode): void => {};
+  const stopRequested = new Promise<StopMode>((resolve) => (stop = resolve));
+  const requestStop = (): void => stop('release');
+  const requestHandoff = (): void => stop('handoff');
   let reloads: Promise<void> = Promise.resolve();
   let hupPending = false;
   const dump = (): void => {
@@ -129,6 +138,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const handlers = [
     ['SIGTERM', requestStop],
     ['SIGINT', requestStop],
+    ['SIGQUIT', requestHandoff],
     ['SIGHUP', onHup],
     ['SIGUSR1', dump],
     ['SIGUSR2', dump],
@@ -153,7 +163,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;
     try {
-      engine = await def.start(model, log);
+      engine = await def.start(model, log, { runDir });
     } catch (e) {
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
       return 1;
@@ -162,14 +172,14 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     reportReady();
     if (hupPending) onHup();
     const stopStatus = followStatus(engine);
-    await stopRequested;
+    const mode = await stopRequested;
     stopStatus();
     sdNotify(['STOPPING=1'], log);
     await reloads;
     await control?.close();
-    await engine.stop();
-    dump();
-    log.info('stopped');
+    await engine.stop(mode);
+    if (mode === 'release') dump();
+    log.info(mode === 'handoff' ? 'stopped, handing over in place' : 'stopped');
     return 0;
   } finally {
     stopPings();

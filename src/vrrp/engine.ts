@@ -17,6 +17,7 @@ import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/mode
 import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
+import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
@@ -67,8 +68,15 @@ export class VrrpEngine {
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
   }
 
-  /** Start every instance that can run now; the others wait for their interface or address. */
-  static async start(model: Model, ports: VrrpEnginePorts): Promise<VrrpEngine> {
+  /**
+   * Start every instance that can run now; the others wait for their interface or address. The
+   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts).
+   */
+  static async start(
+    model: Model,
+    ports: VrrpEnginePorts,
+    opts: { adopt?: ReadonlySet<string> } = {},
+  ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
@@ -83,7 +91,7 @@ export class VrrpEngine {
         else e.#wait(p);
       }
       e.#groups.configure(model, false);
-      await e.#startAll(started);
+      await e.#startAll(started, opts.adopt);
       e.#trackers = await e.#runTrackers();
     });
     return e;
@@ -150,6 +158,26 @@ export class VrrpEngine {
     }
     this.#sockets.closeUnused();
     return plan;
+  }
+
+  /**
+   * Hand over in place (hitless restart, handoff.ts): no priority-0 advert, the VIPs and the IPVS
+   * table stay; returns the instances that were MASTER, for the successor to adopt.
+   */
+  async handoff(nowWallMs: number): Promise<HandoffRecord> {
+    this.#stopped = true;
+    await this.#serial;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await this.#trackers?.stop();
+    const masters = this.instances.filter((i) => i.state.name === 'master');
+    await Promise.all(this.instances.map((i) => i.freeze()));
+    this.#sockets.closeAll();
+    this.#ports.rtnl.close();
+    const instances = masters.flatMap((i) => {
+      const c = this.#running.get(i)?.config;
+      return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
+    });
+    return { version: 1, at: nowWallMs, instances };
   }
 
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
@@ -261,9 +289,13 @@ export class VrrpEngine {
     this.#byName.delete(inst.name);
   }
 
-  /** Start instances: stale VIPs removed, machine started, a down link fed. */
-  async #startAll(list: readonly VrrpInstance[]): Promise<void> {
-    for (const inst of list) await inst.start();
+  /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
+  async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {
+    for (const inst of list) {
+      const adopting = adopt?.has(inst.name) === true;
+      if (adopting) this.#log.info('adopting the MASTER state and VIPs of the previous process', { instance: inst.name });
+      await inst.start(adopting);
+    }
     for (const inst of list) {
       const config = this.#running.get(inst)?.config;
       const l = config && this.#host.linkNamed(config.interface);

@@ -400,7 +400,8 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
   switch (event.type) {
     case 'start': {
       if (state.name !== 'init' || state.timers.startupDelay !== undefined) break;
-      if (state.config.startupDelayMs > 0) t.arm('startupDelay', now + state.config.startupDelayMs);
+      if (event.adopt && !wantsFault(state)) becomeMaster(t, 'adopted');
+      else if (state.config.startupDelayMs > 0) t.arm('startupDelay', now + state.config.startupDelayMs);
       else startup(t, 'start');
       break;
     }

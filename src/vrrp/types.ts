@@ -192,7 +192,8 @@ export type TransitionReason =
   | 'fault'
   | 'faultCleared'
   | 'shutdown'
-  | 'syncGroup';
+  | 'syncGroup'
+  | 'adopted';
 
 /** Counter names in keepalived's stats (`vrrp.h` vrrp_stats), plus drops by reason. */
 export type StatCounter =
@@ -238,7 +239,11 @@ export type MachineAction =
 
 /** What is fed into the machine. Adverts are already decoded and validated (packet.ts). */
 export type MachineEvent =
-  | { readonly type: 'start' }
+  /**
+   * Leave init. `adopt`: the previous lvsd process was MASTER and handed its VIPs over in place
+   * (hitless restart): go MASTER at once and advertise, before the peer's Master_Down_Interval ends.
+   */
+  | { readonly type: 'start'; readonly adopt?: boolean }
   | { readonly type: 'advert'; readonly advert: ReceivedAdvert }
   | { readonly type: 'timer'; readonly which: TimerName }
   /** The instance's own interface link state. */

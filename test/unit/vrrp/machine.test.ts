@@ -29,6 +29,22 @@ test('start: a non-owner enters backup and, with no master, becomes master at ex
   ]);
 });
 
+test("start adopting a predecessor's MASTER state (hitless restart): master at once, advert and GARP, the VIPs added (already there)", (t) => {
+  const h = new Harness(baseConfig());
+  h.feed({ type: 'start', adopt: true });
+  t.is(h.name, 'master');
+  t.deepEqual(h.at(0), [
+    { type: 'sendAdvert', priority: 100 },
+    { type: 'addVips' },
+    { type: 'sendGarp', phase: 'master', repeat: 5 },
+    { type: 'notify', from: 'init', to: 'master', reason: 'adopted', priority: 100 },
+  ]);
+  const down = new Harness(baseConfig());
+  down.feed({ type: 'link', up: false });
+  down.feed({ type: 'start', adopt: true });
+  t.is(down.name, 'fault', 'not with its link down');
+});
+
 test('initial state MASTER with priority < 255 still waits Master_Down_Interval (keepalived)', (t) => {
   const h = started({ initialState: 'master' });
   t.is(h.name, 'backup');

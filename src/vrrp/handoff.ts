@@ -31,9 +31,16 @@ export function isHandoffRecord(x: unknown): x is HandoffRecord {
     r.version === 1 &&
     typeof r.at === 'number' &&
     Array.isArray(r.instances) &&
-    r.instances.every(
-      (i) => typeof i?.name === 'string' && typeof i.vrid === 'number' && typeof i.interface === 'string',
-    )
+    (r.instances as unknown[]).every((i) => {
+      const e = i as Partial<HandoffRecord['instances'][number]> | null;
+      return (
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.name === 'string' &&
+        typeof e.vrid === 'number' &&
+        typeof e.interface === 'string'
+      );
+    })
   );
 }
 

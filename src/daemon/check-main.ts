@@ -22,7 +22,8 @@ import type { Logger } from '../core/log.js';
 import { FullNat } from '../ipvs/fullnat.js';
 import { realFullNatDeps } from '../ipvs/fullnat-deps.io.js';
 import { openKernelIpvs } from '../ipvs/kernel.io.js';
-import type { IpvsKernel } from '../ipvs/ops.js';
+import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
+import { opToArgs } from '../ipvs/ipvsadm-op-args.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
@@ -91,6 +92,11 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
+/** An IPVS op as the ipvsadm command line that does the same (how reload summaries show it). */
+function ipvsadmLine(op: IpvsOp): string {
+  return `ipvsadm ${opToArgs(op).join(' ')}`;
+}
+
 /** Whether the previous LVS worker handed over in place (hitless restart); the marker is consumed. */
 function tookOver(file: string): boolean {
   if (!existsSync(file)) return false;
@@ -134,10 +140,14 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   log.info('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
-      await manager.reload(checkSpecFromModel(next));
+      const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;
-      log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
+      log.info('configuration reloaded', {
+        virtualServers: next.virtualServers.length,
+        ipvsOps: applied.length,
+      });
+      return { ipvs: applied.map(ipvsadmLine) };
     },
     async stop(mode) {
       clearInterval(lateness);
@@ -159,10 +169,11 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
     async control(req) {
-      if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
+      if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },
+    preview: async (next) => ({ ipvs: (await manager.preview(checkSpecFromModel(next))).map(ipvsadmLine) }),
     statusLine: () => {
       const s = manager.status();
       const reals = s.virtualServers.flatMap((v) => v.reals);

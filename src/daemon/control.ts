@@ -14,10 +14,17 @@ import { isLvsdError, LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** What the workers' sockets take (`vrrp.sock`, `lvsd.sock`). */
-export type ControlRequest = { cmd: 'drain' | 'enable'; vs: string; rs: string } | { cmd: 'status' };
+export type ControlRequest =
+  | { cmd: 'drain' | 'enable'; vs: string; rs: string }
+  | { cmd: 'status' }
+  /** What reloading the validated model in `modelFile` would change (applies nothing). */
+  | { cmd: 'plan'; modelFile: string };
 
 /** What the supervisor's socket takes (`supervisor.sock`). */
-export type SupervisorRequest = { cmd: 'status' } | { cmd: 'reload' };
+export type SupervisorRequest =
+  | { cmd: 'status' }
+  /** `dryRun`: validate `file` (default: the running config file) and preview, apply nothing. */
+  | { cmd: 'reload'; dryRun?: boolean; file?: string };
 
 export type ControlReply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
 
@@ -41,11 +48,21 @@ function requestObject(line: string): Record<string, unknown> | undefined {
 }
 
 export function parseSupervisorRequest(o: Record<string, unknown>): SupervisorRequest | undefined {
-  return o['cmd'] === 'status' || o['cmd'] === 'reload' ? { cmd: o['cmd'] } : undefined;
+  if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (o['cmd'] !== 'reload') return undefined;
+  const file = o['file'];
+  if (file !== undefined && typeof file !== 'string') return undefined;
+  return {
+    cmd: 'reload',
+    ...(o['dryRun'] === true ? { dryRun: true } : {}),
+    ...(file !== undefined ? { file } : {}),
+  };
 }
 
 function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (o['cmd'] === 'plan' && typeof o['modelFile'] === 'string')
+    return { cmd: 'plan', modelFile: o['modelFile'] };
   if (
     (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
     typeof o['vs'] === 'string' &&

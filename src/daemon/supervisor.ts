@@ -41,6 +41,8 @@ export interface WorkerReload {
   readonly worker: string;
   readonly ok: boolean;
   readonly error?: string;
+  /** What the worker changed (or, in a dry run, would change). */
+  readonly summary?: unknown;
 }
 
 interface WorkerSlot {
@@ -162,6 +164,11 @@ export class Supervisor {
     );
   }
 
+  /** The names of the workers running now. */
+  names(): string[] {
+    return this.#slots.map((s) => s.spec.name);
+  }
+
   /** Start workers the configuration now needs and stop those it no longer needs. */
   async setWorkers(specs: readonly WorkerSpec[]): Promise<{ started: string[]; stopped: string[] }> {
     const want = new Set(specs.map((s) => s.name));
@@ -245,7 +252,12 @@ export class Supervisor {
       case 'reloaded': {
         if (m.ok) log.info('worker reloaded');
         else log.error('worker kept its old config', { error: m.error });
-        const r: WorkerReload = { worker: slot.spec.name, ok: m.ok, ...(m.error ? { error: m.error } : {}) };
+        const r: WorkerReload = {
+          worker: slot.spec.name,
+          ok: m.ok,
+          ...(m.error ? { error: m.error } : {}),
+          ...(m.summary !== undefined ? { summary: m.summary } : {}),
+        };
         for (const w of slot.reloadWaiters.splice(0)) w(r);
         break;
       }

@@ -11,7 +11,7 @@
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { VrrpEngine } from '../vrrp/engine.js';
-import type { VrrpReloadPlan } from '../vrrp/reload-plan.js';
+import { planVrrpReload, type VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
@@ -73,7 +73,12 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const engine = await VrrpEngine.start(model, realVrrpPorts(model, log), { adopt });
   log.info('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
-    reload: async (next) => logReloadPlan(await engine.reload(next), log),
+    reload: async (next) => {
+      const plan = await engine.reload(next);
+      logReloadPlan(plan, log);
+      return { vrrp: plan };
+    },
+    preview: (next) => Promise.resolve({ vrrp: planVrrpReload(engine.model, next) }),
     stop: async (mode) => {
       if (mode !== 'handoff') return engine.stop();
       const record = await engine.handoff(Date.now());

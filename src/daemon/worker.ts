@@ -28,8 +28,10 @@ export type StopMode = 'release' | 'handoff';
 
 /** A running engine as the worker drives it. */
 export interface WorkerEngine {
-  /** Apply a validated model (logging what it did); throws when it was not applied. */
-  reload(model: Model): Promise<void>;
+  /** Apply a validated model (logging what it did); resolves to a summary, throws when not applied. */
+  reload(model: Model): Promise<unknown>;
+  /** What `reload(model)` would do, applying nothing (`lvsd reload --dry-run`). */
+  preview(model: Model): Promise<unknown>;
   /**
    * Graceful stop (VIPs released / IPVS cleaned up as configured), or with `handoff` (SIGQUIT: a
    * hitless restart) a stop that leaves VIPs and IPVS in place for a successor to adopt.
@@ -199,6 +201,7 @@ async function serveControl(
       path,
       (req) => {
         if (req.cmd === 'status') return Promise.resolve(engine.snapshot());
+        if (req.cmd === 'plan') return previewFrom(req.modelFile, engine);
         if (engine.control) return engine.control(req);
         return Promise.reject(
           new LvsdError('LVSD_E_CONTROL', `the ${name} worker does not handle '${req.cmd}'`),
@@ -210,6 +213,19 @@ async function serveControl(
     log.warn('cannot serve the control socket', { path, error: (e as Error).message });
     return undefined;
   }
+}
+
+/** The preview of a validated model the supervisor wrote to `file` (`lvsd reload --dry-run`). */
+async function previewFrom(file: string, engine: WorkerEngine): Promise<unknown> {
+  const { model, diagnostics } = await loadRunConfig({
+    configFile: file,
+    configId: undefined,
+    modelFile: file,
+    io: { stderr: () => {} },
+  });
+  if (!model)
+    throw new LvsdError('LVSD_E_CONTROL', diagnostics[0]?.message ?? 'cannot read the model to preview');
+  return engine.preview(model);
 }
 
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
@@ -228,8 +244,8 @@ async function reloadWorker(opts: RunOptions, engine: WorkerEngine, log: Logger)
       reportReloaded(false, msg);
       return;
     }
-    await engine.reload(model);
-    reportReloaded(true);
+    const summary = await engine.reload(model);
+    reportReloaded(true, undefined, summary);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     log.error('reload failed; the worker keeps running with what it had', { error: msg });

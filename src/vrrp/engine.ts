@@ -293,7 +293,8 @@ export class VrrpEngine {
   async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {
     for (const inst of list) {
       const adopting = adopt?.has(inst.name) === true;
-      if (adopting) this.#log.info('adopting the MASTER state and VIPs of the previous process', { instance: inst.name });
+      if (adopting)
+        this.#log.info('adopting the MASTER state and VIPs of the previous process', { instance: inst.name });
       await inst.start(adopting);
     }
     for (const inst of list) {

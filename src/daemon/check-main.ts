@@ -94,8 +94,9 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   const spec = checkSpecFromModel(model);
   const fifo = new NotifyFifos(spec.notifyFifos, log);
   // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
-  const probeScripts = new ScriptRunner();
-  const notifyScripts = new ScriptRunner();
+  const scriptSecurity = model.global.enableScriptSecurity;
+  const probeScripts = new ScriptRunner({ scriptSecurity });
+  const notifyScripts = new ScriptRunner({ scriptSecurity });
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -120,6 +121,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   log.info('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
+      probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;

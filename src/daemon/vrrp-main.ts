@@ -13,6 +13,7 @@ import { VrrpEngine } from '../vrrp/engine.js';
 import type { VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { join } from 'node:path';
 import type { RunOptions } from './run-options.js';
+import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -35,10 +36,14 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
 }
 
 async function startVrrp(model: Model, log: Logger): Promise<WorkerEngine> {
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log));
+  const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
+  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts));
   log.info('VRRP engine started', { instances: engine.instances.length });
   return {
-    reload: async (next) => logReloadPlan(await engine.reload(next), log),
+    reload: async (next) => {
+      notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      logReloadPlan(await engine.reload(next), log);
+    },
     stop: () => engine.stop(),
     snapshot: () => engine.snapshot(),
     statusLine: () => {

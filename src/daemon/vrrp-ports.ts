@@ -27,13 +27,9 @@ function ipv6Forwarding(ifname: string): boolean {
 
 /**
  * `notifyScripts`: the notifier's runner, which the worker keeps to apply a reloaded
- * `enable_script_security` [one made from `model`]; the trackers get a runner per Model.
+ * `enable_script_security`; the trackers get a runner per Model (they restart on a reload).
  */
-export function realVrrpPorts(
-  model: Model,
-  log: Logger,
-  notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity }),
-): VrrpEnginePorts {
+export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRunner): VrrpEnginePorts {
   const g = model.global;
   const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
   return {

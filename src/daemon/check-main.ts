@@ -112,8 +112,9 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const spec = checkSpecFromModel(model);
   const fifo = new NotifyFifos(spec.notifyFifos, log);
   // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
-  const probeScripts = new ScriptRunner();
-  const notifyScripts = new ScriptRunner();
+  const scriptSecurity = model.global.enableScriptSecurity;
+  const probeScripts = new ScriptRunner({ scriptSecurity });
+  const notifyScripts = new ScriptRunner({ scriptSecurity });
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -140,6 +141,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   log.info('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
+      probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;

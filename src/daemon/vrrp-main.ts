@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
+import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -70,10 +71,12 @@ function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
 async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
   const adopt = takeHandoff(handoffFile, model, log);
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log), { adopt });
+  const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
+  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
   log.info('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
     reload: async (next) => {
+      notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const plan = await engine.reload(next);
       logReloadPlan(plan, log);
       return { vrrp: plan };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Validate a configuration file in a child process (`lvsd check-config --result-json`), never on a
+ * Validate a configuration file in a child process (`lvsd check-config --result-json --host`: the
+ * file and the host checks `lvsd run` makes at start), never on a
  * daemon's event loop: a hostile or huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs
  * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
  * sending adverts and handling SIGTERM meanwhile. The child runs at nice 19 and is killed on timeout
@@ -44,6 +45,7 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
     binPath(),
     'check-config',
     '--result-json',
+    '--host',
     '-f',
     o.configFile,
     ...(o.configId !== undefined ? ['--config-id', o.configId] : []),

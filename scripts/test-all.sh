@@ -24,7 +24,7 @@ layer() {
 }
 layer build npm run --silent build
 layer lint npm run --silent lint
-layer unit npx ava 'dist/test/unit/**/*.test.js'
+layer unit npx ava --timeout=2m 'dist/test/unit/**/*.test.js'
 layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
 layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
 echo "lvsd: $passed passed, $failed failed"

@@ -14,6 +14,10 @@ const commands: Record<string, { module: string; summary: string }> = {
   real: { module: './commands/real.js', summary: 'drain or enable a real server at run time' },
   status: { module: './commands/status.js', summary: 'show instances, virtual and real servers' },
   reload: { module: './commands/reload.js', summary: 'reload the running daemon and wait for the outcome' },
+  drill: {
+    module: './commands/drill.js',
+    summary: 'hand MASTER over to the peer and measure it, then take it back',
+  },
 };
 
 function usage(): string {

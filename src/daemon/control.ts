@@ -18,7 +18,11 @@ export type ControlRequest =
   | { cmd: 'drain' | 'enable'; vs: string; rs: string }
   | { cmd: 'status' }
   /** What reloading the validated model in `modelFile` would change (applies nothing). */
-  | { cmd: 'plan'; modelFile: string };
+  | { cmd: 'plan'; modelFile: string }
+  /** `lvsd drill failover`: hand these MASTER instances (or all) over to the peer and measure it. */
+  | { cmd: 'drill'; instances: string[] | 'all'; back: boolean; timeoutMs: number }
+  /** `lvsd drill back`: end the hold a `--no-back` drill left. */
+  | { cmd: 'drill-release'; instances: string[] | 'all' };
 
 /** What the supervisor's socket takes (`supervisor.sock`). */
 export type SupervisorRequest =

@@ -42,7 +42,10 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
   const { loadConfig } = await import('../config/load.io.js');
-  const loaded = await loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const loaded = await loadConfig(
+    opts.configFile,
+    opts.configId !== undefined ? { configId: opts.configId } : {},
+  );
   return loaded.model ? withHostChecks(loaded.model, loaded.diagnostics) : loaded;
 }
 

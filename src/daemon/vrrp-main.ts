@@ -15,7 +15,9 @@ import { planVrrpReload, type VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
+import { LvsdError } from '../core/errors.js';
 import { writeFileAtomic } from './files.js';
+import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
@@ -91,6 +93,20 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
       });
     },
     snapshot: () => engine.snapshot(),
+    async control(req) {
+      if (req.cmd === 'drill') {
+        log.info('failover drill', {
+          instances: req.instances === 'all' ? 'all' : req.instances.join(','),
+          back: req.back,
+        });
+        return engine.drill(req.instances, { back: req.back, timeoutMs: req.timeoutMs }, probeVip);
+      }
+      if (req.cmd === 'drill-release') return { released: engine.releaseDrill(req.instances) };
+      throw new LvsdError(
+        'LVSD_E_CONTROL',
+        `the VRRP worker does not handle '${req.cmd}' (ask the LVS worker)`,
+      );
+    },
     statusLine: () => {
       const states = engine.instances.map((i) => `${i.name} ${i.state.name.toUpperCase()}`);
       const waiting = [...engine.waiting.keys()].map((n) => `${n} WAITING`);

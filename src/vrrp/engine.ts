@@ -17,6 +17,7 @@ import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/mode
 import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
+import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
 import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
@@ -25,6 +26,13 @@ import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { SyncGroupSet } from './sync-group-set.js';
+
+/** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
+function tcpPortsOn(m: Model, address: string): number[] {
+  return m.virtualServers.flatMap((vs) =>
+    vs.key.kind === 'addr' && vs.key.protocol === 'tcp' && vs.key.address === address ? [vs.key.port] : [],
+  );
+}
 
 /** An instance ready to run: its spec and where it sends and receives. */
 interface Prepared {
@@ -180,6 +188,52 @@ export class VrrpEngine {
     return { version: 1, at: nowWallMs, instances };
   }
 
+  /**
+   * `lvsd drill failover`: hand the named MASTER instances (or all of them) over to their peers
+   * one after another and measure it (drill.ts); the last reports stay for `lvsd status`.
+   */
+  async drill(
+    which: readonly string[] | 'all',
+    o: { back: boolean; timeoutMs: number },
+    probeVip: DrillPorts['probeVip'],
+  ): Promise<DrillReport[]> {
+    const names =
+      which === 'all' ? this.instances.filter((i) => i.state.name === 'master').map((i) => i.name) : which;
+    if (names.length === 0) return [{ instance: '-', ok: false, error: 'no MASTER instance here to drill' }];
+    const ports: DrillPorts = { clock: this.#ports.clock, timers: this.#ports.timers, probeVip };
+    const reports: DrillReport[] = [];
+    for (const name of names) {
+      const inst = this.#byName.get(name);
+      const config = inst && this.#running.get(inst)?.config;
+      const link = config && this.#host.linkNamed(config.interface);
+      if (!inst || !config || !link) {
+        reports.push({ instance: name, ok: false, error: `no running instance ${name}` });
+        continue;
+      }
+      const vips = config.vips.map((v) => ({
+        address: v.address,
+        ports: tcpPortsOn(this.#model, v.address),
+      }));
+      reports.push(
+        await runDrill({ instance: inst, ifname: config.interface, vips, ownMac: link.mac }, ports, o),
+      );
+    }
+    this.lastDrill = reports;
+    return reports;
+  }
+
+  /** End a drill's hold (after `--no-back`): the instances count with their own priority again. */
+  releaseDrill(which: readonly string[] | 'all'): string[] {
+    const held = this.instances.filter(
+      (i) => i.state.drillHold && (which === 'all' || which.includes(i.name)),
+    );
+    for (const i of held) i.feed({ type: 'drill', hold: false });
+    return held.map((i) => i.name);
+  }
+
+  /** The last drill's reports, for `lvsd status`. */
+  lastDrill: DrillReport[] | undefined;
+
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -199,6 +253,7 @@ export class VrrpEngine {
       waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
+      ...(this.lastDrill ? { lastDrill: this.lastDrill } : {}),
       notify: this.#ports.notifier.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
     };

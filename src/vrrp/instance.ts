@@ -148,6 +148,8 @@ export class VrrpInstance {
   vipsRestored = 0;
   /** Handed over in place (freeze): nothing more is sent or changed. */
   private frozen = false;
+  /** Called after every step with its result and time (a failover drill follows the instance). */
+  private readonly watchers = new Set<(r: StepResult, at: number) => void>();
   private timer: TimerHandle | undefined;
   private timerAt = 0;
   private spinning = false;
@@ -343,13 +345,21 @@ export class VrrpInstance {
 
   feed(ev: MachineEvent): void {
     if (this.frozen) return;
-    const r = step(this.st, ev, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const r = step(this.st, ev, now);
     const before = this.st.name;
     this.st = r.state;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
     this.deps.onStep?.(this, r);
+    for (const w of this.watchers) w(r, now);
+  }
+
+  /** Follow this instance's steps (its result and time) until the returned function is called. */
+  watch(cb: (r: StepResult, at: number) => void): () => void {
+    this.watchers.add(cb);
+    return () => this.watchers.delete(cb);
   }
 
   private carryOut(a: MachineAction): void {

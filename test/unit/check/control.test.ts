@@ -26,7 +26,7 @@ test('lvsd real drain/enable reach the manager through the control socket', asyn
     path,
     async (req) => {
       if (req.cmd === 'status') return manager.status();
-      if (req.cmd === 'plan') return undefined;
+      if (req.cmd !== 'drain' && req.cmd !== 'enable') return undefined;
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },

@@ -42,12 +42,16 @@ export function runEffects(events: readonly CheckEvent[], ports: EffectPorts): v
     if (e.type === 'rs') {
       const vsName = vsText(e.vs);
       const rsName = rsText(e.rs, e.vs);
-      log.info(e.up ? 'real server up' : 'real server down', { vs: vsName, rs: rsName });
+      // a real going down is a warning (journalctl -p warning shows it), coming back a notice
+      (e.up ? log.notice : log.warn).call(log, e.up ? 'real server up' : 'real server down', {
+        vs: vsName,
+        rs: rsName,
+      });
       const script = e.up ? e.rs.notifyUp : e.rs.notifyDown;
       if (script) ports.runScript(script);
       ports.notifyFifo?.(`RS ${rsName} ${vsName} ${e.up ? 'UP' : 'DOWN'}\n`);
     } else if (e.type === 'vs') {
-      log.info(e.up ? 'gained quorum' : 'lost quorum', {
+      (e.up ? log.notice : log.warn).call(log, e.up ? 'gained quorum' : 'lost quorum', {
         vs: vsText(e.vs),
         weightSum: e.weightSum,
         threshold: e.threshold,

@@ -138,14 +138,14 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     const w = manager.takeSchedulerWindow();
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
-  log.info('checker running', { virtualServers: model.virtualServers.length });
+  log.notice('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
       probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;
-      log.info('configuration reloaded', {
+      log.notice('configuration reloaded', {
         virtualServers: next.virtualServers.length,
         ipvsOps: applied.length,
       });

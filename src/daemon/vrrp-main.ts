@@ -25,7 +25,7 @@ import { runWorker, type WorkerEngine } from './worker.js';
 
 /** The reload plan as log lines: what was kept, carried, replaced, added and removed. */
 export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
-  log.info('reload applied', {
+  log.notice('reload applied', {
     unchanged: plan.unchanged.length,
     added: plan.added.join(','),
     removed: plan.removed.join(','),
@@ -75,7 +75,7 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const adopt = takeHandoff(handoffFile, model, log);
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
   const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
-  log.info('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
+  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = next.global.enableScriptSecurity;

@@ -69,8 +69,10 @@ export interface WorkerDefinition {
   start(model: Model, log: Logger, context: { readonly runDir: string }): Promise<WorkerEngine>;
 }
 
+/** `LVSD_LOG_LEVEL`: error, warning (or warn), notice, info (default), debug. */
 function logLevel(v: string | undefined): LogLevel {
-  return v === 'debug' || v === 'warn' || v === 'error' ? v : 'info';
+  if (v === 'warning') return 'warn';
+  return v === 'debug' || v === 'warn' || v === 'error' || v === 'notice' ? v : 'info';
 }
 
 /** The logger every lvsd process uses: `LVSD_LOG_LEVEL`, `LVSD_LOG_FORMAT` (text|json). */

@@ -386,7 +386,7 @@ export class VrrpInstance {
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
-          this.log.info(`Entering ${to ?? 'INIT'} state`, {
+          this.log.notice(`Entering ${to ?? 'INIT'} state`, {
             from: a.from,
             reason: a.reason,
             priority: a.priority,

@@ -63,10 +63,23 @@ export function parseSupervisorRequest(o: Record<string, unknown>): SupervisorRe
   };
 }
 
+/** `{ cmd: 'drill' | 'drill-release', instances: [...] | 'all', back?, timeoutMs }`. */
+function parseDrill(o: Record<string, unknown>): ControlRequest | undefined {
+  const i = o['instances'];
+  const instances =
+    i === 'all' ? 'all' : Array.isArray(i) && i.every((x) => typeof x === 'string') ? (i as string[]) : undefined;
+  if (instances === undefined) return undefined;
+  if (o['cmd'] === 'drill-release') return { cmd: 'drill-release', instances };
+  const timeoutMs = o['timeoutMs'];
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return undefined;
+  return { cmd: 'drill', instances, back: o['back'] !== false, timeoutMs };
+}
+
 function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'status') return { cmd: 'status' };
   if (o['cmd'] === 'plan' && typeof o['modelFile'] === 'string')
     return { cmd: 'plan', modelFile: o['modelFile'] };
+  if (o['cmd'] === 'drill' || o['cmd'] === 'drill-release') return parseDrill(o);
   if (
     (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
     typeof o['vs'] === 'string' &&

@@ -58,4 +58,7 @@ int tcp_engine_register(napi_env env, napi_value exports);
 /* Registers the process-control functions (process_control.c). */
 int process_control_register(napi_env env, napi_value exports);
 
+/* Registers the process-event functions for vrrp_track_process (proc_events.c). */
+int proc_events_register(napi_env env, napi_value exports);
+
 #endif

@@ -66,6 +66,23 @@ export function initTrackers(specs: readonly TrackerSpec[]): readonly TrackerSta
   return specs.map(initTracker);
 }
 
+/**
+ * New specs on a reload: a track_process keeps what was last observed of the same process (the
+ * runner's rescan follows at once) rather than going back to pending, which would put a weight-0
+ * instance in FAULT for that moment; every other tracker starts afresh.
+ */
+export function reinitTrackers(
+  old: readonly TrackerState[],
+  specs: readonly TrackerSpec[],
+): readonly TrackerState[] {
+  return specs.map((spec) => {
+    const prev = old.find(
+      (t) => t.spec.kind === 'process' && spec.kind === 'process' && t.spec.name === spec.name,
+    );
+    return prev ? { ...prev, spec } : initTracker(spec);
+  });
+}
+
 /** Apply one observation to one tracker (scripts honour rise/fall). */
 export function applyToTracker(s: TrackerState, input: TrackerInput): TrackerState {
   switch (input.kind) {

@@ -309,3 +309,26 @@ test('stop: every instance releases with a priority-0 advert and its VIPs are re
   t.false(w.host.has('10.0.0.100'));
   t.deepEqual(w.open.closed, ['eth0|inet']);
 });
+
+for (const [running, notes] of [
+  [true, ['BACKUP', 'MASTER']],
+  [false, ['FAULT']],
+] as const) {
+  test(`start: the trackers report before the instances start (a weight-0 track_process ${running ? 'met' : 'not met'}: ${notes.join(', ')} only)`, async (t) => {
+    const w = fakeVrrpWorld({ processes: { p: running } });
+    const e = await started(
+      w,
+      conf('vrrp_track_process p {\n  process haproxy\n}\n', {
+        name: 'VI_1',
+        vrid: 51,
+        vips: ['10.0.0.100'],
+        extra: 'track_process {\n    p\n  }',
+      }),
+    );
+    t.deepEqual(
+      w.notes.map((n) => n.state),
+      [...notes],
+    );
+    t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
+  });
+}

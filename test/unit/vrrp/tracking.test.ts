@@ -3,6 +3,7 @@ import test from 'ava';
 import {
   applyTrackerInput,
   initTrackers,
+  reinitTrackers,
   trackerContribution,
   trackerOutput,
   type TrackerSpec,
@@ -208,4 +209,26 @@ test('track_process: pending until the first report, then each report sets the q
   t.false(feed(true));
   t.true(feed(false));
   t.deepEqual(trackerOutput(ts), { delta: 0, fault: true });
+});
+
+test('reload: a track_process keeps its last state under new specs; other trackers start afresh', (t) => {
+  let ts = initTrackers([
+    { kind: 'process', name: 'p', weight: 0, reverse: false },
+    { kind: 'script', name: 's', weight: 0, reverse: false },
+  ]);
+  ts = applyTrackerInput(ts, { kind: 'process', name: 'p', up: true }).trackers;
+  ts = applyTrackerInput(ts, { kind: 'script', name: 's', ok: true }).trackers;
+  const next = reinitTrackers(ts, [
+    { kind: 'process', name: 'p', weight: 10, reverse: false },
+    { kind: 'script', name: 's', weight: 10, reverse: false },
+    { kind: 'process', name: 'q', weight: 0, reverse: false },
+  ]);
+  t.deepEqual(
+    next.map((x) => [x.spec.name, x.spec.weight, x.ok, x.pending]),
+    [
+      ['p', 10, true, false],
+      ['s', 10, true, true],
+      ['q', 0, false, true],
+    ],
+  );
 });

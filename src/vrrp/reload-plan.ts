@@ -99,6 +99,8 @@ function globalsNotApplied(prev: Model, next: Model): string[] {
     canon(a.scriptUser) !== canon(b.scriptUser)
   )
     out.push('notify FIFOs / script_user (until restart)');
+  if (canon(a.processMonitorRcvBufs) !== canon(b.processMonitorRcvBufs))
+    out.push('process_monitor_rcv_bufs (when the trackers next restart: a reload that changes an instance)');
   return out;
 }
 

@@ -99,8 +99,9 @@ export class VrrpEngine {
         else e.#wait(p);
       }
       e.#groups.configure(model, false);
-      await e.#startAll(started, opts.adopt);
+      // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
+      await e.#startAll(started, opts.adopt);
     });
     return e;
   }
@@ -159,10 +160,11 @@ export class VrrpEngine {
       }
       this.#model = next;
       this.#groups.configure(next, true);
+      this.#trackers = await this.#runTrackers();
       await this.#startAll(started);
     } finally {
       // whatever happened above, the trackers of the instances now running run again
-      this.#trackers = await this.#runTrackers();
+      this.#trackers ??= await this.#runTrackers();
     }
     this.#sockets.closeUnused();
     return plan;
@@ -434,8 +436,8 @@ export class VrrpEngine {
       if (started.length === 0) return;
       void this.#trackers?.stop();
       this.#groups.configure(this.#model, true);
-      await this.#startAll(started);
       this.#trackers = await this.#runTrackers();
+      await this.#startAll(started);
     }).catch((e: unknown) => this.#log.error('cannot start a waiting instance', { error: String(e) }));
   }
 }

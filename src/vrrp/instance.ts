@@ -20,6 +20,7 @@ import { countAction, countDrop, newStats } from './stats.js';
 import {
   applyTrackerInput,
   initTrackers,
+  reinitTrackers,
   trackerOutput,
   type TrackerInput,
   type TrackerSpec,
@@ -285,7 +286,7 @@ export class VrrpInstance {
     const fresh = spec.vips.filter((v) => !oldKeys.has(keyOf(v)));
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
     this.spec = spec;
-    if (!sameTrackers) this.trackers = initTrackers(spec.trackers ?? []);
+    if (!sameTrackers) this.trackers = reinitTrackers(this.trackers, spec.trackers ?? []);
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;

@@ -234,7 +234,10 @@ test('after stop nothing is probed or reported, and calls are refused', async (t
   const c = srv.accepted.length;
   await sleep(150);
   t.is(results.length, n);
-  t.true(srv.accepted.length <= c + inFlight, `accepted ${srv.accepted.length - c} after stop, ${inFlight} were in flight`);
+  t.true(
+    srv.accepted.length <= c + inFlight,
+    `accepted ${srv.accepted.length - c} after stop, ${inFlight} were in flight`,
+  );
   t.throws(() => e.stats(false));
   t.notThrows(() => e.stop(), 'stop is idempotent');
   await srv.close();

@@ -347,3 +347,26 @@ test('hitless restart: a MASTER hands over in place (no priority-0, VIPs stay); 
   await e2.stop();
   t.false(w.host.has('10.0.0.100'), 'an adopted VIP is owned: removed on a graceful stop');
 });
+
+for (const [running, notes] of [
+  [true, ['BACKUP', 'MASTER']],
+  [false, ['FAULT']],
+] as const) {
+  test(`start: the trackers report before the instances start (a weight-0 track_process ${running ? 'met' : 'not met'}: ${notes.join(', ')} only)`, async (t) => {
+    const w = fakeVrrpWorld({ processes: { p: running } });
+    const e = await started(
+      w,
+      conf('vrrp_track_process p {\n  process haproxy\n}\n', {
+        name: 'VI_1',
+        vrid: 51,
+        vips: ['10.0.0.100'],
+        extra: 'track_process {\n    p\n  }',
+      }),
+    );
+    t.deepEqual(
+      w.notes.map((n) => n.state),
+      [...notes],
+    );
+    t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
+  });
+}

@@ -67,11 +67,7 @@ export function parseSupervisorRequest(o: Record<string, unknown>): SupervisorRe
 function parseDrill(o: Record<string, unknown>): ControlRequest | undefined {
   const i = o['instances'];
   const instances =
-    i === 'all'
-      ? 'all'
-      : Array.isArray(i) && i.every((x) => typeof x === 'string')
-        ? (i as string[])
-        : undefined;
+    i === 'all' ? 'all' : Array.isArray(i) && i.every((x) => typeof x === 'string') ? i : undefined;
   if (instances === undefined) return undefined;
   if (o['cmd'] === 'drill-release') return { cmd: 'drill-release', instances };
   const timeoutMs = o['timeoutMs'];

@@ -24,6 +24,10 @@ if ((${#missing[@]})); then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-# keepalived's package starts a service on install on some images; the tests run their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
-pkill -x keepalived >/dev/null 2>&1 || true
+# keepalived's package starts a service on install on some images; the tests run their own. Only
+# the service this install started is stopped (by its unit, else by the package's pid file): never
+# by name, which would kill other keepalived processes on a shared machine.
+if [[ " ${missing[*]:-} " == *" keepalived "* ]]; then
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
+  if [[ -s /run/keepalived.pid ]]; then kill "$(cat /run/keepalived.pid)" >/dev/null 2>&1 || true; fi
+fi

@@ -8,8 +8,6 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { formatDiagnostic, isUnreadableFile } from '../../config/diagnostics.js';
-import { loadConfig } from '../../config/load.io.js';
 import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -51,6 +49,12 @@ export function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
+  // The configuration language loads here, not with the program: other commands (the daemon's
+  // workers among them) do not pay for it.
+  const [{ formatDiagnostic, isUnreadableFile }, { loadConfig }] = await Promise.all([
+    import('../../config/diagnostics.js'),
+    import('../../config/load.io.js'),
+  ]);
   const { model, diagnostics, errorCount, warningCount } = await loadConfig(o.file, {
     configId: o.configId,
     lenient: o.lenient ?? false,

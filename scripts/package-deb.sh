@@ -12,6 +12,7 @@
 #   /usr/share/bash-completion/completions/lvsd           `lvsd completion bash`
 #   /usr/share/doc/lvsd/           README, operations and config docs, copyright, examples (etc/)
 # Maintainer scripts: packaging/deb/. Usage: package-deb.sh [OUTDIR]   (default dist/)
+# LVSD_PACKAGE_BUILT=1: dist/ is already current (`npm test` built it), do not compile again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 022
@@ -22,7 +23,7 @@ node_dir=$(bash scripts/bundled-node.sh)
 node_version=$("$node_dir/bin/node" --version)
 
 [[ -f build/Release/lvsd_net.node ]] || npm run --silent build:native
-npm run --silent build
+if [[ ${LVSD_PACKAGE_BUILT:-} != 1 ]]; then npm run --silent build; fi
 bash scripts/man.sh >/dev/null
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/lvsd-deb.XXXXXX")

@@ -27,7 +27,7 @@ layer build npm run --silent build
 layer lint npm run --silent lint
 layer unit npx ava 'dist/test/unit/**/*.test.js'
 layer unit-node24 bash scripts/test-node24.sh
-layer package bash -c 'bash scripts/ensure-test-deps.sh package && npm run --silent package && npx ava --serial --timeout=10m "dist/test/package/**/*.test.js"'
+layer package bash -c 'bash scripts/ensure-test-deps.sh package && LVSD_PACKAGE_BUILT=1 npm run --silent package && npx ava --serial --timeout=10m "dist/test/package/**/*.test.js"'
 layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
 layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
 echo "lvsd: $passed passed, $failed failed"

@@ -26,6 +26,9 @@ if ((${#missing[@]})); then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-# keepalived's package starts a service on install on some images; the tests run their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
-pkill -x keepalived >/dev/null 2>&1 || true
+# keepalived's package starts a service on install on some images; the tests run their own. The
+# package layer installs no keepalived and leaves any running one alone.
+if [[ $layer != package ]]; then
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
+  pkill -x keepalived >/dev/null 2>&1 || true
+fi

@@ -9,14 +9,43 @@
  * removed, and the IPVS changes as ipvsadm lines.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
 import type { ReloadOutcome } from '../../daemon/supervisor-main.js';
+import type { CliRun } from '../command.js';
+import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
-const usage = 'usage: lvsd reload [--dry-run [-f FILE]] [--run-dir DIR] [--json]\n';
+interface ReloadOptions {
+  runDir?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  file?: string;
+}
+
+export function register(parent: Command, cli: CliRun): Command {
+  return subcommand(parent, 'reload', cli)
+    .summary('reload the running daemon and wait for the outcome')
+    .description(
+      'Ask the running daemon to reload its configuration file (as SIGHUP does) and wait: a file that does not validate changes nothing and its findings are printed (exit 1); otherwise each worker applies it as a diff and says what it changed (exit 0 when every worker did). With --dry-run nothing is applied: it shows what reloading the edited file (or FILE) would change on this director.',
+    )
+    .usage('[--dry-run [-f FILE]] [--run-dir DIR] [--json]')
+    .option('--dry-run', 'show what a reload would change, apply nothing')
+    .addOption(
+      new Option('-f, --file <FILE>', 'with --dry-run: preview this file instead of the running one'),
+    )
+    .addOption(runDirOption())
+    .addOption(jsonOption('the outcome'))
+    .action(cli.act((o: ReloadOptions) => reload(o, cli.io)));
+}
+
+/** `lvsd reload ARGV...` */
+export function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return runOne(register, argv, io);
+}
 
 interface PlanSummary {
   unchanged: string[];
@@ -62,42 +91,18 @@ export function summaryLines(summary: unknown): string[] {
   return out;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'run-dir': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        file: { type: 'string', short: 'f' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr(`lvsd reload: ${(e as Error).message}\n${usage}`);
+async function reload(o: ReloadOptions, io: CliIo): Promise<number> {
+  if (o.file !== undefined && !o.dryRun) {
+    io.stderr("lvsd reload: -f FILE goes with --dry-run (a reload reads the running configuration's file)\n");
     return 2;
   }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  if (values.file !== undefined && !values['dry-run']) {
-    io.stderr(
-      `lvsd reload: -f FILE goes with --dry-run (a reload reads the running configuration's file)\n${usage}`,
-    );
-    return 2;
-  }
-  const path = join(values['run-dir'] ?? runDirectory(), 'supervisor.sock');
-  const dryRun = values['dry-run'];
-  const file = values.file === undefined ? undefined : resolve(values.file);
+  const path = join(o.runDir ?? runDirectory(), 'supervisor.sock');
+  const file = o.file === undefined ? undefined : resolve(o.file);
   let outcome: ReloadOutcome;
   try {
     const reply = await controlRequest(
       path,
-      { cmd: 'reload', ...(dryRun ? { dryRun } : {}), ...(file !== undefined ? { file } : {}) },
+      { cmd: 'reload', ...(o.dryRun ? { dryRun: true } : {}), ...(file !== undefined ? { file } : {}) },
       300_000,
     );
     if (!reply.ok) {
@@ -109,18 +114,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`lvsd reload: ${(e as Error).message}\n`);
     return 1;
   }
-  if (values.json) io.stdout(JSON.stringify(outcome, null, 2) + '\n');
+  if (o.json) io.stdout(JSON.stringify(outcome, null, 2) + '\n');
   for (const d of outcome.diagnostics) io.stderr(formatDiagnostic(d) + '\n');
-  if (!values.json) {
+  if (!o.json) {
     if (outcome.diagnostics.some((d) => d.severity === 'error'))
       io.stderr('lvsd reload: configuration refused; the running configuration stays in force\n');
-    for (const w of outcome.started) io.stdout(`worker ${w}: started\n`);
-    for (const w of outcome.stopped) io.stdout(`worker ${w}: stopped\n`);
+    for (const w of outcome.started)
+      io.stdout(`worker ${w}: ${outcome.dryRun ? 'would be started' : 'started'}\n`);
+    for (const w of outcome.stopped)
+      io.stdout(`worker ${w}: ${outcome.dryRun ? 'would be stopped' : 'stopped'}\n`);
     const done = outcome.dryRun ? 'would change' : 'reloaded';
     for (const w of outcome.workers) {
-      io.stdout(
-        `worker ${w.worker}: ${w.ok ? done : `NOT ${outcome.dryRun ? 'planned' : 'reloaded'} (${w.error ?? 'failed'})`}\n`,
-      );
+      const failed = `NOT ${outcome.dryRun ? 'planned' : 'reloaded'} (${w.error ?? 'failed'})`;
+      io.stdout(`worker ${w.worker}: ${w.ok ? done : failed}\n`);
       for (const l of summaryLines(w.summary)) io.stdout(`${l}\n`);
     }
     if (outcome.dryRun) io.stdout('(dry run: nothing was applied)\n');

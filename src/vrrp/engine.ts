@@ -221,6 +221,7 @@ export class VrrpEngine {
       );
     }
     this.lastDrill = reports;
+    this.#lastDrillAt = this.#ports.clock.now();
     return reports;
   }
 
@@ -235,6 +236,7 @@ export class VrrpEngine {
 
   /** The last drill's reports, for `lvsd status`. */
   lastDrill: DrillReport[] | undefined;
+  #lastDrillAt = 0;
 
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
   async stop(): Promise<void> {
@@ -255,7 +257,12 @@ export class VrrpEngine {
       waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
-      ...(this.lastDrill ? { lastDrill: this.lastDrill } : {}),
+      ...(this.lastDrill
+        ? {
+            lastDrill: this.lastDrill,
+            lastDrillAgoMs: Math.round(this.#ports.clock.now() - this.#lastDrillAt),
+          }
+        : {}),
       notify: this.#ports.notifier.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
     };

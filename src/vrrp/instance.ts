@@ -540,6 +540,7 @@ export class VrrpInstance {
       family: this.spec.machine.family,
       state: this.st.name,
       effectivePriority: this.st.effectivePriority,
+      drillHold: this.st.drillHold,
       trackers: this.trackers.map((t) => ({
         kind: t.spec.kind,
         name: t.spec.name,

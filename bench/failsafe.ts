@@ -53,11 +53,12 @@ export function parseTap(tap: string): Map<string, { ok: boolean; logs: string[]
   return out;
 }
 
-const NUMBER = /-?\d+(?:\.\d+)?/g;
+/** A measured number: not part of a word such as `priority-0` or `VI_1`. */
+const NUMBER = /(?<![\w.-])\d+(?:\.\d+)?/g;
 
 function record(tally: DrillTally, logs: readonly string[]): void {
   for (const line of logs) {
-    const numbers = (line.match(NUMBER) ?? []).map(Number);
+    const numbers = (line.match(NUMBER) ?? []).map((x) => Math.round(Number(x) * 10) / 10);
     if (numbers.length === 0) continue;
     const key = line.replace(NUMBER, '#');
     const columns = tally.figures.get(key) ?? numbers.map(() => []);

@@ -6,12 +6,16 @@
  * (checker state and drains carried over), SIGTERM/SIGINT stop (omega notifies, lvsd's services
  * removed), SIGUSR1/SIGUSR2 write the status (with scheduler lateness) to
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
- * scheduler's lateness window is logged when checks ran late.
+ * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` and drives the
+ * IPVS sync daemon (`lvs_sync_daemon`): in its initial role at start, then following the VRRP
+ * instance states that the supervisor relays; a worker started by hand (no supervisor, so no
+ * relay) runs the master and the backup daemon at once, as keepalived does without an instance.
  */
 import { networkInterfaces } from 'node:os';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
+import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
 import type { VirtualServerSpec } from '../check/types.js';
@@ -29,6 +33,7 @@ import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
+import { onVrrpState, supervised } from './worker-ipc.js';
 
 /** Local addresses, refreshed at most once a second (for ha_suspend). */
 function vipLocalFn(): (vs: VirtualServerSpec) => boolean {
@@ -88,6 +93,41 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
+/** `lvs_timeouts` as `ipvsadm --set` (0 leaves a timeout as it is), at start and after each reload. */
+async function applyTimeouts(kernel: IpvsKernel, model: Model, log: Logger): Promise<void> {
+  const t = model.global.lvsTimeouts;
+  if (!t) return;
+  const s = (ms: number | undefined): number => (ms === undefined ? 0 : Math.round(ms / 1000));
+  const timeouts = { tcp: s(t.tcpMs), tcpFin: s(t.tcpFinMs), udp: s(t.udpMs) };
+  const r = await kernel.apply([{ op: 'setTimeouts', timeouts }]);
+  if (r.failed) log.error('lvs_timeouts not set', { error: r.failed.error.message });
+  else log.info('lvs_timeouts set', { ...timeouts });
+}
+
+/**
+ * The IPVS sync daemon (`lvs_sync_daemon`). Under the supervisor it follows the named VRRP instance
+ * through relayed state reports; standalone nothing reports, so both daemons run (logged).
+ */
+async function syncDaemonFollower(
+  kernel: IpvsKernel,
+  model: Model,
+  log: Logger,
+): Promise<{ follower: SyncDaemonFollower; unsubscribe: () => void }> {
+  const follower = new SyncDaemonFollower({ kernel, log });
+  const follows = supervised();
+  const setting = syncDaemonSettingFromModel(model);
+  if (setting?.instance !== undefined && !follows)
+    log.warn(
+      'lvs_sync_daemon: no supervisor relays VRRP states to this worker; running the master and the backup daemon at once',
+      {
+        instance: setting.instance,
+      },
+    );
+  const unsubscribe = follows ? onVrrpState((i, st) => void follower.vrrpState(i, st)) : () => {};
+  await follower.configure(setting, follows);
+  return { follower, unsubscribe };
+}
+
 async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
@@ -110,6 +150,8 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     vipLocal: vipLocalFn(),
   });
   if (model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
+  await applyTimeouts(kernel, model, log);
+  const sync = await syncDaemonFollower(kernel, model, log);
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
@@ -122,6 +164,8 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     async reload(next) {
       await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
+      await applyTimeouts(kernel, next, log);
+      await sync.follower.configure(syncDaemonSettingFromModel(next), supervised());
       current = next;
       log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
     },
@@ -134,11 +178,17 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
       await fullnat.remove();
+      sync.unsubscribe();
+      await sync.follower.stop();
       if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       fifo.close();
       kernel.close();
     },
-    snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
+    snapshot: () => ({
+      ...manager.status(),
+      scheduler: manager.schedulerStats(),
+      syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
+    }),
     async control(req) {
       if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');

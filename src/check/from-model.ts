@@ -157,6 +157,13 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
         dynamic: c.dynamic,
       };
     }
+    case 'PING_CHECK': {
+      const s: CheckerSpec = { ...base, kind: 'ping' };
+      if (c.bindIf !== undefined) s.bindIf = c.bindIf;
+      return s;
+    }
+    case 'SMTP_CHECK':
+      return { ...base, kind: 'smtp', heloName: c.heloName };
   }
 }
 

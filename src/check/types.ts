@@ -99,6 +99,8 @@ export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
         maxReplyLength: number;
       }
     | { kind: 'file'; file: string; weight: number; reverse: boolean; dynamic: boolean }
+    | { kind: 'ping' }
+    | { kind: 'smtp'; heloName: string }
   );
 
 export type CheckerKind = CheckerSpec['kind'];

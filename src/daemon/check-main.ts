@@ -6,7 +6,7 @@
  * (checker state and drains carried over), SIGTERM/SIGINT stop (omega notifies, lvsd's services
  * removed), SIGUSR1/SIGUSR2 write the status (with scheduler lateness) to
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
- * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` and drives the
+ * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` (the kernel's own values put back at stop) and drives the
  * IPVS sync daemon (`lvs_sync_daemon`): in its initial role at start, then following the VRRP
  * instance states that the supervisor relays; a worker started by hand (no supervisor, so no
  * relay) runs the master and the backup daemon at once, as keepalived does without an instance.
@@ -15,6 +15,7 @@ import { networkInterfaces } from 'node:os';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
+import { LvsTimeouts } from '../check/lvs-timeouts.js';
 import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
@@ -93,17 +94,6 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
-/** `lvs_timeouts` as `ipvsadm --set` (0 leaves a timeout as it is), at start and after each reload. */
-async function applyTimeouts(kernel: IpvsKernel, model: Model, log: Logger): Promise<void> {
-  const t = model.global.lvsTimeouts;
-  if (!t) return;
-  const s = (ms: number | undefined): number => (ms === undefined ? 0 : Math.round(ms / 1000));
-  const timeouts = { tcp: s(t.tcpMs), tcpFin: s(t.tcpFinMs), udp: s(t.udpMs) };
-  const r = await kernel.apply([{ op: 'setTimeouts', timeouts }]);
-  if (r.failed) log.error('lvs_timeouts not set', { error: r.failed.error.message });
-  else log.info('lvs_timeouts set', { ...timeouts });
-}
-
 /**
  * The IPVS sync daemon (`lvs_sync_daemon`). Under the supervisor it follows the named VRRP instance
  * through relayed state reports; standalone nothing reports, so both daemons run (logged).
@@ -150,7 +140,8 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     vipLocal: vipLocalFn(),
   });
   if (model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
-  await applyTimeouts(kernel, model, log);
+  const timeouts = new LvsTimeouts({ kernel, log });
+  await timeouts.apply(model.global.lvsTimeouts);
   const sync = await syncDaemonFollower(kernel, model, log);
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
@@ -164,7 +155,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     async reload(next) {
       await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
-      await applyTimeouts(kernel, next, log);
+      await timeouts.apply(next.global.lvsTimeouts);
       await sync.follower.configure(syncDaemonSettingFromModel(next), supervised());
       current = next;
       log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
@@ -180,6 +171,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
       await fullnat.remove();
       sync.unsubscribe();
       await sync.follower.stop();
+      await timeouts.restore();
       if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       fifo.close();
       kernel.close();

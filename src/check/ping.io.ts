@@ -9,7 +9,7 @@
  */
 import type { Rng } from '../core/clock.js';
 import { canonicalAddr } from '../core/addr.js';
-import { IcmpSocket } from '../net/raw-socket.io.js';
+import { IcmpSocket, SocketError } from '../net/raw-socket.io.js';
 import { echoRequest, readEchoReply } from './icmp.js';
 import type { Probe, ProbeTarget } from './probe.js';
 import { errorReason, fail, withDeadline } from './probe.js';
@@ -72,7 +72,7 @@ export class Pinger {
     try {
       ch = this.#channel(family, target.bindIf);
     } catch (e) {
-      return Promise.resolve(fail(`ICMP socket: ${errorReason(e)}`));
+      return Promise.resolve(fail(`ICMP socket: ${e instanceof SocketError ? e.errno : errorReason(e)}`));
     }
     this.#seq = (this.#seq + 1) & 0xffff;
     const seq = this.#seq;
@@ -90,7 +90,7 @@ export class Pinger {
       try {
         ch.sock.send(echoRequest(family, { id: this.#id, seq }), host, target.localAddress);
       } catch (e) {
-        done(fail(errorReason(e)));
+        done(fail(e instanceof SocketError ? e.errno : errorReason(e)));
       }
     });
   }

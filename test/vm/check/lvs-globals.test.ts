@@ -9,16 +9,12 @@
 // state at start and at stop. One documented difference is checked too: a standalone
 // `lvsd run --check-only` whose `lvs_sync_daemon` names a VRRP instance runs both daemons (nothing
 // relays VRRP states to it), where `keepalived -C` starts none.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { startWho, type Who } from './daemons.js';
 import type { Lab } from './lab.js';
 import { createLab, savedTable, waitTable } from './lab.js';
-
-const bin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
 
 const foreign = '-A -t 10.9.9.50:81 -s rr';
 const own = ['-A -t 10.9.9.9:80 -s rr', '-a -t 10.9.9.9:80 -r 10.9.0.2:80 -m -w 1'];
@@ -49,49 +45,6 @@ vrrp_instance VI_1 {
   }
 }
 `;
-
-interface Running {
-  proc: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-function start(lab: Lab, cmd: string, args: string[], env: Record<string, string> = {}): Running {
-  const proc = spawn('ip', ['netns', 'exec', lab.director.name, cmd, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  return {
-    proc,
-    output: () => out,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-type Who = 'lvsd' | 'keepalived';
-
-function startWho(lab: Lab, who: Who, conf: string): Running {
-  if (who === 'lvsd')
-    return start(lab, process.execPath, [bin, 'run', '--check-only', '-f', conf], {
-      LVSD_RUN_DIR: lab.dir,
-      LVSD_STATE_DIR: lab.dir,
-      LVSD_CONTROL_SOCKET: join(lab.dir, 'lvsd.sock'),
-    });
-  const pid = (x: string): string => join(lab.dir, `ka-${x}.pid`);
-  return start(lab, 'keepalived', [
-    ...['-n', '-l', '-G', '-C', '-f', conf],
-    ...['-p', pid('p'), '-c', pid('c'), '-r', pid('r'), '-b', pid('b')],
-  ]);
-}
 
 interface KernelView {
   table: string[];
@@ -132,7 +85,8 @@ async function run(
     return { running, stopped: await view(lab), output: d.output() };
   } catch (e) {
     await d.stop();
-    throw new Error(`${who}: ${(e as Error).message}\n${d.output().slice(-3000)}`);
+    const now = await view(lab).catch(() => undefined);
+    throw new Error(`${who}: ${(e as Error).message}\nkernel now: ${JSON.stringify(now)}\n${d.output()}`);
   }
 }
 

@@ -6,10 +6,7 @@
 // preempts, the roles swap back; a graceful stop leaves no daemon. The same config and the same
 // steps run with keepalived on both directors in the same lab, and each step's `ipvsadm -L --daemon`
 // and `--timeout` (lvs_timeouts) must be the same for both.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'ava';
 import type { HaLab } from './ha-lab.js';
 import { createHaLab, GW, holds, VIP, waitUntil } from './ha-lab.js';
@@ -36,41 +33,9 @@ test.after.always(async () => {
   if (lab) await lab.close();
 });
 
-/** keepalived (VRRP + checker) on a director, in its own process group. */
 function keepalived(id: Dir): Director {
-  const pid = (x: string): string => join(lab.dir, `ka-${id}-${x}.pid`);
-  const proc: ChildProcess = spawn(
-    'ip',
-    [
-      ...['netns', 'exec', lab.ns[id].name, 'keepalived', '-n', '-l', '-D', '-f', lab.conf, '-i', id],
-      ...['-p', pid('p'), '-c', pid('c'), '-r', pid('r'), '-b', pid('b')],
-    ],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  const group = (sig: NodeJS.Signals): void => {
-    try {
-      if (proc.pid !== undefined) process.kill(-proc.pid, sig);
-    } catch {
-      // gone
-    }
-  };
-  return {
-    output: () => out,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const timer = setTimeout(() => group('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-    async kill() {
-      group('SIGKILL');
-      await exited;
-    },
-  };
+  const d = lab.startKeepalived(id);
+  return { output: () => d.output(), stop: () => d.stop(), kill: () => d.killGroup() };
 }
 
 function lvsd(id: Dir): Director {

@@ -151,6 +151,12 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
   log.info('checker running', { virtualServers: model.virtualServers.length });
+  let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
+  const snapshot = (): object => ({
+    ...manager.status(),
+    scheduler: schedulerAtStop ?? manager.schedulerStats(),
+    syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
+  });
   return {
     async reload(next) {
       await manager.reload(checkSpecFromModel(next));
@@ -162,6 +168,8 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     },
     async stop() {
       clearInterval(lateness);
+      // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
+      schedulerAtStop = manager.schedulerStats();
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
       const managerStopped = manager.stop({ keepIpvs: false });
@@ -176,13 +184,9 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
       fifo.close();
       kernel.close();
     },
-    snapshot: () => ({
-      ...manager.status(),
-      scheduler: manager.schedulerStats(),
-      syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
-    }),
+    snapshot,
     async control(req) {
-      if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
+      if (req.cmd === 'status') return snapshot();
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },

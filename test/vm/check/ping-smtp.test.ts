@@ -88,7 +88,7 @@ test.before(async () => {
   const r = await lab.reals.run(
     'nft',
     ['-f', '-'],
-    'table ip lvsdtest { chain in { type filter hook input priority 0; ip daddr 10.9.0.3 icmp type echo-request drop; } }\n',
+    'table ip lvsdtest {\n  chain echo_drop {\n    type filter hook input priority 0;\n    ip daddr 10.9.0.3 icmp type echo-request drop\n  }\n}\n',
   );
   if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
 });

@@ -116,6 +116,13 @@ async function scenario(
     );
     t.log(`${who}: lvs2's sync daemon master ${over} ms after lvs1 was killed`);
     const failedOver = await daemonsOf('lvs2');
+    // what the SIGKILL left on lvs1 (VIPs, its master daemon) is cleared, so that the waits below
+    // see the restarted daemon's own doing
+    await lab.sh(
+      'lvs1',
+      `ipvsadm --stop-daemon master || true; ipvsadm --stop-daemon backup || true
+       ip addr del ${VIP}/24 dev eth0 2>/dev/null || true; ip addr del ${GW}/24 dev eth1 2>/dev/null || true`,
+    );
     d.lvs1 = start('lvs1');
     await waitUntil(
       `${who}: lvs1 master again`,

@@ -119,6 +119,8 @@ export class SyncDaemonFollower {
   /** Every state lvsd started a daemon in (stopped at the end). */
   readonly #owned = new Set<SyncDaemonState>();
   #chain: Promise<void> = Promise.resolve();
+  /** The last state reported for each VRRP instance. */
+  readonly #lastStates = new Map<string, string>();
   readonly counters: SyncDaemonCounters = { changes: 0, errors: 0 };
 
   constructor(o: { kernel: Pick<IpvsKernel, 'getDaemons' | 'apply'>; log: Logger }) {
@@ -136,20 +138,21 @@ export class SyncDaemonFollower {
    * arrive; without them a named instance cannot be followed and both daemons run.
    */
   configure(setting: SyncDaemonSetting | undefined, follows: boolean): Promise<void> {
-    const wasFollowing = this.#setting?.instance;
     this.#setting = setting;
     let role: SyncRole;
     if (!setting) role = 'none';
     else if (setting.instance === undefined || !follows) role = 'both';
-    // keep the role of the instance followed before; a newly named instance starts as backup
-    else if (wasFollowing === setting.instance && this.#role !== 'both' && this.#role !== 'none')
-      role = this.#role;
-    else role = 'backup';
+    else {
+      // the instance's last reported state (a reload may name another instance); backup until one comes
+      const last = this.#lastStates.get(setting.instance);
+      role = last === undefined ? 'backup' : roleForVrrpState(last);
+    }
     return this.#set(role, 'configuration');
   }
 
-  /** A VRRP instance changed state (relayed by the supervisor). Others than the followed one are ignored. */
+  /** A VRRP instance changed state (relayed by the supervisor). Others than the followed one are only remembered. */
   vrrpState(instance: string, state: string): Promise<void> {
+    this.#lastStates.set(instance, state);
     const s = this.#setting;
     if (!s || s.instance !== instance || this.#role === 'both') return Promise.resolve();
     return this.#set(roleForVrrpState(state), `instance ${instance} ${state}`);

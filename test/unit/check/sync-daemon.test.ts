@@ -95,6 +95,13 @@ test('reload: same settings keep the running daemon; changed settings restart it
   t.is(states(k), 'master:eth1:51');
   await f.configure({ ...follow, daemon: { ...follow.daemon, syncId: 7 } }, true);
   t.is(states(k), 'master:eth1:7', 'the role is kept across a reload of the same instance');
+  await f.vrrpState('VI_2', 'BACKUP');
+  await f.configure({ ...follow, instance: 'VI_2' }, true);
+  t.is(states(k), 'backup:eth1:51', 'a newly named instance: its last reported state');
+  await f.configure({ ...follow, instance: 'VI_3' }, true);
+  t.is(states(k), 'backup:eth1:51', 'an instance never reported: backup');
+  await f.vrrpState('VI_3', 'MASTER');
+  t.is(states(k), 'master:eth1:51');
   await f.configure(undefined, true);
   t.is(states(k), '');
 });

@@ -428,6 +428,18 @@ const connectionKeywords = [
   'connect_timeout',
 ] as const;
 
+/** The draft fields those keywords fill. */
+const connectionFields = [
+  'connectIp',
+  'connectIpFamily',
+  'connectPort',
+  'bindTo',
+  'bindPort',
+  'bindIf',
+  'fwmark',
+  'connectTimeoutMs',
+] as const;
+
 const smtpHost: KeywordTable<CheckerDraft> = Object.fromEntries(
   connectionKeywords.map((k) => [
     k,
@@ -449,17 +461,7 @@ const smtp: KeywordTable<CheckerDraft> = {
       const h = newCheckerDraft('SMTP_CHECK', n.loc, new Set((n.block ?? []).map((x) => x.keyword)));
       runTable(c, n.block ?? [], smtpHost, new Set(), 'host', h);
       const host: SmtpHostDraft = { loc: n.loc, present: h.present };
-      for (const k of [
-        'connectIp',
-        'connectIpFamily',
-        'connectPort',
-        'bindTo',
-        'bindPort',
-        'bindIf',
-        'fwmark',
-        'connectTimeoutMs',
-      ] as const)
-        if (h[k] !== undefined) Object.assign(host, { [k]: h[k] });
+      for (const k of connectionFields) if (h[k] !== undefined) Object.assign(host, { [k]: h[k] });
       d.smtpHosts.push(host);
     },
   },
@@ -477,20 +479,10 @@ export function expandSmtpHosts(d: CheckerDraft): CheckerDraft[] {
   const base: CheckerDraft = { ...d, smtpHosts: [] };
   const strip = (): CheckerDraft => {
     const x: CheckerDraft = { ...base };
-    for (const k of [
-      'connectIp',
-      'connectIpFamily',
-      'connectPort',
-      'bindTo',
-      'bindPort',
-      'bindIf',
-      'fwmark',
-      'connectTimeoutMs',
-    ] as const)
-      delete x[k];
+    for (const k of connectionFields) delete x[k];
     return x;
   };
-  const fromHost = (h: SmtpHostDraft): CheckerDraft => ({ ...strip(), ...h, present: h.present });
+  const fromHost = ({ present: _hostKeywords, ...h }: SmtpHostDraft): CheckerDraft => ({ ...strip(), ...h });
   return own ? [base, ...d.smtpHosts.map(fromHost)] : d.smtpHosts.map(fromHost);
 }
 

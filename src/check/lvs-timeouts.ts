@@ -3,7 +3,8 @@
  * `lvs_timeouts` as keepalived carries it out (check/check_daemon.c, libipvs.c ipvs_set_timeout):
  * before the first change the kernel's timeouts are read and kept; the configured ones are set
  * (`ipvsadm --set`), a timeout not configured taking the kept value; a reload without
- * `lvs_timeouts` and the worker's stop put the kept values back. Pure: the kernel is a port.
+ * `lvs_timeouts` and the worker's stop put the kept values back (a hitless restart hands them to the
+ * next process instead). Pure: the kernel is a port.
  */
 import type { Logger } from '../core/log.js';
 import type { IpvsTimeouts } from '../ipvs/model.js';
@@ -33,9 +34,23 @@ export class LvsTimeouts {
   /** The kernel's timeouts before lvsd first changed them. */
   #original: IpvsTimeouts | undefined;
 
-  constructor(o: { kernel: Pick<IpvsKernel, 'getTimeouts' | 'apply'>; log: Logger }) {
+  /**
+   * `original`: the kernel's own timeouts as a predecessor that handed over in place (hitless
+   * restart) kept them; the kernel now holds that process's `lvs_timeouts`.
+   */
+  constructor(o: {
+    kernel: Pick<IpvsKernel, 'getTimeouts' | 'apply'>;
+    log: Logger;
+    original?: IpvsTimeouts;
+  }) {
     this.#kernel = o.kernel;
     this.#log = o.log;
+    this.#original = o.original;
+  }
+
+  /** The kernel's own timeouts while lvsd's are set (for a successor), else undefined. */
+  get original(): IpvsTimeouts | undefined {
+    return this.#original;
   }
 
   /** At start and on each reload. */

@@ -150,6 +150,36 @@ export class SyncDaemonFollower {
     return this.#set(role, 'configuration');
   }
 
+  /**
+   * A hitless restart: the previous process left its daemons running for the instance it followed,
+   * so until that instance's first state report the daemons that match the settings are kept as
+   * they are (a backup daemon started meanwhile would drop what the master daemon syncs). Without
+   * a followed instance, or with nothing matching in the kernel, this is `configure`.
+   */
+  adopt(setting: SyncDaemonSetting | undefined, follows: boolean): Promise<void> {
+    const instance = setting?.instance;
+    if (!setting || instance === undefined || !follows) return this.configure(setting, follows);
+    this.#setting = setting;
+    const run = this.#chain.then(async () => {
+      if (this.#lastStates.has(instance)) return; // a report came first: it decided
+      const kept = await this.#kernel
+        .getDaemons()
+        .then((have) => have.filter((d) => sameDaemon(d, { ...setting.daemon, state: d.state })))
+        .catch(() => []);
+      // one daemon of the followed instance's roles; anything else is set up as at a plain start
+      const role = kept.length === 1 && kept[0] ? kept[0].state : undefined;
+      if (role === undefined) {
+        this.#role = 'backup';
+        return this.#apply('configuration');
+      }
+      this.#role = role;
+      this.#owned.add(role);
+      this.#log.info('IPVS sync daemon kept from the previous process', { role, instance });
+    });
+    this.#chain = run;
+    return run;
+  }
+
   /** A VRRP instance changed state (relayed by the supervisor). Others than the followed one are only remembered. */
   vrrpState(instance: string, state: string): Promise<void> {
     this.#lastStates.set(instance, state);

@@ -6,15 +6,20 @@
  * (checker state and drains carried over), SIGTERM/SIGINT stop (omega notifies, lvsd's services
  * removed), SIGUSR1/SIGUSR2 write the status (with scheduler lateness) to
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
- * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` (the kernel's own values put back at stop) and drives the
- * IPVS sync daemon (`lvs_sync_daemon`): in its initial role at start, then following the VRRP
- * instance states that the supervisor relays; a worker started by hand (no supervisor, so no
- * relay) runs the master and the backup daemon at once, as keepalived does without an instance.
+ * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` (the kernel's
+ * own values put back at stop) and drives the IPVS sync daemon (`lvs_sync_daemon`): in its initial
+ * role at start, then following the VRRP instance states that the supervisor relays; a worker
+ * started by hand (no supervisor, so no relay) runs the master and the backup daemon at once, as
+ * keepalived does without an instance. A handoff stop (SIGQUIT, hitless restart) leaves the IPVS
+ * table, FULLNAT rules, sync daemons and timeouts to the successor (`lvs-handoff.json`).
  */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
+import { isLvsHandoffRecord, type LvsHandoffRecord } from '../check/lvs-handoff.js';
 import { LvsTimeouts } from '../check/lvs-timeouts.js';
 import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
@@ -25,13 +30,15 @@ import type { Logger } from '../core/log.js';
 import { FullNat } from '../ipvs/fullnat.js';
 import { realFullNatDeps } from '../ipvs/fullnat-deps.io.js';
 import { openKernelIpvs } from '../ipvs/kernel.io.js';
-import type { IpvsKernel } from '../ipvs/ops.js';
+import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
+import { opToArgs } from '../ipvs/ipvsadm-op-args.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 import { onVrrpState, supervised } from './worker-ipc.js';
@@ -96,12 +103,14 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
 
 /**
  * The IPVS sync daemon (`lvs_sync_daemon`). Under the supervisor it follows the named VRRP instance
- * through relayed state reports; standalone nothing reports, so both daemons run (logged).
+ * through relayed state reports; standalone nothing reports, so both daemons run (logged). After a
+ * hitless restart (`adopted`) the daemons the predecessor left are kept until the first report.
  */
 async function syncDaemonFollower(
   kernel: IpvsKernel,
   model: Model,
   log: Logger,
+  adopted: boolean,
 ): Promise<{ follower: SyncDaemonFollower; unsubscribe: () => void }> {
   const follower = new SyncDaemonFollower({ kernel, log });
   const follows = supervised();
@@ -114,18 +123,48 @@ async function syncDaemonFollower(
       },
     );
   const unsubscribe = follows ? onVrrpState((i, st) => void follower.vrrpState(i, st)) : () => {};
-  await follower.configure(setting, follows);
+  await (adopted ? follower.adopt(setting, follows) : follower.configure(setting, follows));
   return { follower, unsubscribe };
 }
 
-async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
+/** An IPVS op as the ipvsadm command line that does the same (how reload summaries show it). */
+function ipvsadmLine(op: IpvsOp): string {
+  return `ipvsadm ${opToArgs(op).join(' ')}`;
+}
+
+/**
+ * The record of a previous LVS worker that handed over in place (hitless restart), consumed; undefined
+ * when there is none. An unreadable record still means a handover (the kernel state is live).
+ */
+function takeHandoff(file: string, log: Logger): LvsHandoffRecord | undefined {
+  if (!existsSync(file)) return undefined;
+  let record: LvsHandoffRecord = { version: 1, at: 0 };
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isLvsHandoffRecord(parsed)) record = parsed;
+    else log.warn('handoff record not understood; taking the IPVS table over anyway', { file });
+  } catch (e) {
+    log.warn('handoff record unreadable; taking the IPVS table over anyway', {
+      file,
+      error: (e as Error).message,
+    });
+  }
+  rmSync(file, { force: true });
+  return record;
+}
+
+async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
+  const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
+  const handedOver = takeHandoff(handoffFile, log);
+  const adopted = handedOver !== undefined;
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
   const spec = checkSpecFromModel(model);
   const fifo = new NotifyFifos(spec.notifyFifos, log);
   // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
-  const probeScripts = new ScriptRunner();
-  const notifyScripts = new ScriptRunner();
+  const scriptSecurity = model.global.enableScriptSecurity;
+  const probeScripts = new ScriptRunner({ scriptSecurity });
+  const notifyScripts = new ScriptRunner({ scriptSecurity });
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -139,10 +178,16 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
-  if (model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
-  const timeouts = new LvsTimeouts({ kernel, log });
+  // lvs_flush empties the table at start, but not under a hitless restart: the table is live
+  if (model.global.lvsFlush && !adopted) await kernel.apply([{ op: 'flush' }]);
+  if (adopted) log.info('taking over the IPVS table of the previous process in place');
+  const timeouts = new LvsTimeouts({
+    kernel,
+    log,
+    ...(handedOver?.timeoutsBefore ? { original: handedOver.timeoutsBefore } : {}),
+  });
   await timeouts.apply(model.global.lvsTimeouts);
-  const sync = await syncDaemonFollower(kernel, model, log);
+  const sync = await syncDaemonFollower(kernel, model, log, adopted);
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
@@ -150,7 +195,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     const w = manager.takeSchedulerWindow();
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
-  log.info('checker running', { virtualServers: model.virtualServers.length });
+  log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
   const snapshot = (): object => ({
     ...manager.status(),
@@ -159,37 +204,56 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   });
   return {
     async reload(next) {
-      await manager.reload(checkSpecFromModel(next));
+      probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       await timeouts.apply(next.global.lvsTimeouts);
       await sync.follower.configure(syncDaemonSettingFromModel(next), supervised());
       current = next;
-      log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
+      log.notice('configuration reloaded', {
+        virtualServers: next.virtualServers.length,
+        ipvsOps: applied.length,
+      });
+      return { ipvs: applied.map(ipvsadmLine) };
     },
-    async stop() {
+    async stop(mode) {
       clearInterval(lateness);
       // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
       schedulerAtStop = manager.schedulerStats();
+      const handoff = mode === 'handoff';
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
-      const managerStopped = manager.stop({ keepIpvs: false });
+      // A handoff (hitless restart) leaves the IPVS table and the FULLNAT rules as they are.
+      const managerStopped = manager.stop({ keepIpvs: handoff, handoff });
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
-      await fullnat.remove();
       sync.unsubscribe();
-      await sync.follower.stop();
-      await timeouts.restore();
-      if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      // a handoff leaves the sync daemons and lvs_timeouts too; the successor restores the timeouts
+      if (handoff) {
+        const timeoutsBefore = timeouts.original;
+        const record: LvsHandoffRecord = {
+          version: 1,
+          at: Date.now(),
+          ...(timeoutsBefore ? { timeoutsBefore } : {}),
+        };
+        writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
+      } else {
+        await fullnat.remove();
+        await sync.follower.stop();
+        await timeouts.restore();
+        if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      }
       fifo.close();
       kernel.close();
     },
     snapshot,
     async control(req) {
-      if (req.cmd === 'status') return snapshot();
+      if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },
+    preview: async (next) => ({ ipvs: (await manager.preview(checkSpecFromModel(next))).map(ipvsadmLine) }),
     statusLine: () => {
       const s = manager.status();
       const reals = s.virtualServers.flatMap((v) => v.reals);

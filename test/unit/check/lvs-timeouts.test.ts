@@ -37,3 +37,23 @@ test('timeoutsFor: milliseconds to whole seconds over the originals', (t) => {
     udp: 300,
   });
 });
+
+test('a successor of a hitless restart restores the originals its predecessor kept', async (t) => {
+  const k = new FakeIpvsKernel();
+  k.extras.timeouts = { tcp: 700, tcpFin: 100, udp: 250 };
+  const before = new LvsTimeouts({ kernel: k, log: silentLogger });
+  await before.apply({ tcpMs: 1_000_000 });
+  const original = before.original;
+  t.deepEqual(original, { tcp: 700, tcpFin: 100, udp: 250 });
+  // the predecessor hands over without restoring; the kernel holds lvsd's timeouts
+  const after = new LvsTimeouts({ kernel: k, log: silentLogger, ...(original ? { original } : {}) });
+  await after.apply({ tcpMs: 2_000_000 });
+  t.deepEqual(k.extras.timeouts, { tcp: 2000, tcpFin: 100, udp: 250 });
+  await after.restore();
+  t.deepEqual(
+    k.extras.timeouts,
+    { tcp: 700, tcpFin: 100, udp: 250 },
+    'the kernel’s own, not the predecessor’s',
+  );
+  t.is(after.original, undefined);
+});

@@ -209,3 +209,41 @@ test('settings from the model: id defaults to the instance VRID, else 0; options
     t.deepEqual(syncDaemonSettingFromModel(model), want, line);
   }
 });
+
+test('adopt (hitless restart): the daemon the predecessor left is kept until the first state report', async (t) => {
+  const k = new FakeIpvsKernel();
+  const before = new SyncDaemonFollower({ kernel: k, log: silentLogger });
+  await before.configure(follow, true);
+  await before.vrrpState('VI_1', 'MASTER'); // the predecessor hands over here, its daemon running
+  k.log.length = 0;
+  const f = new SyncDaemonFollower({ kernel: k, log: silentLogger });
+  await f.adopt(follow, true);
+  t.is(states(k), 'master:eth1:51');
+  t.deepEqual(k.log, [], 'no stop/start of the running master daemon');
+  t.is(f.role, 'master');
+  await f.vrrpState('VI_1', 'BACKUP');
+  t.is(states(k), 'backup:eth1:51', 'the first report decides');
+  await f.stop();
+  t.is(states(k), '', 'the kept daemon is lvsd’s and stops with it');
+});
+
+test('adopt: with nothing matching in the kernel, or a report already in, it is a plain start', async (t) => {
+  const k = new FakeIpvsKernel();
+  const other = new SyncDaemonFollower({ kernel: k, log: silentLogger });
+  await other.configure({ daemon: { interface: 'eth1', syncId: 7 }, instance: 'VI_1' }, true);
+  await other.vrrpState('VI_1', 'MASTER');
+  const f = new SyncDaemonFollower({ kernel: k, log: silentLogger });
+  await f.adopt(follow, true);
+  t.is(states(k), 'backup:eth1:51', 'a master daemon with other settings is replaced');
+
+  const k2 = new FakeIpvsKernel();
+  const g = new SyncDaemonFollower({ kernel: k2, log: silentLogger });
+  const adopting = g.adopt(follow, true);
+  const reported = g.vrrpState('VI_1', 'MASTER');
+  await Promise.all([adopting, reported]);
+  t.is(states(k2), 'master:eth1:51', 'a report that comes first decides');
+
+  const k3 = new FakeIpvsKernel();
+  await new SyncDaemonFollower({ kernel: k3, log: silentLogger }).adopt(both, true);
+  t.is(states(k3), 'backup:eth1:0 master:eth1:0', 'without an instance: both, as configure');
+});

@@ -10,9 +10,9 @@
  * takeover. Reported per implementation: survivors / N, connections the backup held before the
  * kill, the takeover time (kill → VIP on the backup) and the echo gap across it (p50 / max). A
  * control run of lvsd without `lvs_sync_daemon` shows what the sync daemon saves.
- * Writes bench/results/sync.md. Usage: node dist/bench/sync.js [--conns N] [--after S]  (boots the VM)
+ * Writes bench/results/sync.md (on the host, from the report the VM run prints). Usage: node dist/bench/sync.js [--conns N] [--after S]  (boots the VM)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -219,21 +219,24 @@ async function trial(lab: HaLab, impl: Impl, base: string): Promise<Result> {
 }
 
 function kaVersion(): string {
-  try {
-    return (
-      execFileSync('keepalived', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-        .split('\n')[0]
-        ?.trim() ?? ''
-    );
-  } catch (e) {
-    const err = e as { stderr?: string };
-    return (err.stderr ?? '').split('\n')[0]?.trim() ?? '';
-  }
+  // keepalived prints its version on stderr (exit 0)
+  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim() ?? '';
 }
 
-function write(results: Result[], loadStart: number[]): void {
-  const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`;
-  const rows = results.map(
+/** What the VM run hands the host: its results and the guest's machine line. */
+interface VmReport {
+  results: Result[];
+  guest: string;
+}
+
+const REPORT_MARK = 'SYNC-BENCH-REPORT ';
+
+/** Written on the host (a VM's writes to a shared directory are not relied on), with both machines. */
+function write(report: VmReport, hostLoadStart: number[]): void {
+  const host = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}`;
+  const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+  const rows = report.results.map(
     (r) =>
       `| ${r.impl} | ${r.survivors} / ${r.conns} | ${r.syncedBeforeKill} | ${r.takeoverMs} | ${r.gapP50Ms} / ${r.gapMaxMs} | ${
         Object.entries(r.errors)
@@ -243,10 +246,8 @@ function write(results: Result[], loadStart: number[]): void {
   );
   const text = `# Connections through a failover with the IPVS sync daemon: lvsd vs keepalived
 
-Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.
-Load average at start / end (1, 5, 15 min): ${loadStart.map((x) => x.toFixed(2)).join(' ')} / ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}.
+Host: ${host}; shared with other work (load average at start / end, 1, 5, 15 min: ${load(hostLoadStart)} / ${load(loadavg())}).
+Guest: ${report.guest} (scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.
 Command: \`node dist/bench/sync.js --conns ${CONNS} --after ${AFTER_S}\` (root; boots the VM).
 
 Method: the two-director NAT lab of \`test/vm/e2e/ha-lab.ts\` (\`etc/lab/e2e-nat.conf\`: sync group of VI_EXT and
@@ -271,8 +272,11 @@ Goal: every connection survives, with lvsd as with keepalived.
   process.stdout.write(text);
 }
 
+function guestLine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`;
+}
+
 async function inVm(): Promise<void> {
-  const loadStart = loadavg();
   const lab = await createHaLab();
   const echo: Array<{ kill(): void }> = [];
   try {
@@ -288,7 +292,8 @@ async function inVm(): Promise<void> {
       results.push(await trial(lab, impl, base));
       process.stdout.write(`${JSON.stringify(results[results.length - 1])}\n`);
     }
-    write(results, loadStart);
+    const report: VmReport = { results, guest: guestLine() };
+    process.stdout.write(`${REPORT_MARK}${JSON.stringify(report)}\n`);
   } finally {
     for (const e of echo) e.kill();
     await lab.close();
@@ -297,12 +302,11 @@ async function inVm(): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--in-vm')) return inVm();
-  execFileSync(
+  const hostLoadStart = loadavg();
+  const vm = spawn(
     'bash',
     [
       join(repo, 'scripts/ipvs-vm.sh'),
-      '-w',
-      join(repo, 'bench', 'results'),
       '--',
       process.execPath,
       fileURLToPath(import.meta.url),
@@ -312,8 +316,17 @@ async function main(): Promise<void> {
       '--after',
       String(AFTER_S),
     ],
-    { stdio: 'inherit', cwd: repo },
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: repo },
   );
+  let out = '';
+  vm.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    process.stdout.write(d);
+  });
+  const code = await new Promise<number | null>((res) => vm.once('close', res));
+  const line = out.split('\n').find((l) => l.startsWith(REPORT_MARK));
+  if (code !== 0 || !line) throw new Error(`the VM run failed (exit ${code}) or reported nothing`);
+  write(JSON.parse(line.slice(REPORT_MARK.length)) as VmReport, hostLoadStart);
 }
 
 await main();

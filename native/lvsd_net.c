@@ -6,6 +6,7 @@
  *    multicast groups on an ifindex, TTL/hop limit 255 on send, multicast loop off, receiving with
  *    source, destination, ifindex and received TTL/hop limit (IP_PKTINFO/IP_RECVTTL,
  *    IPV6_RECVPKTINFO/IPV6_RECVHOPLIMIT) through uv_poll + recvmsg(MSG_DONTWAIT) until EAGAIN;
+ *  - raw ICMP/ICMPv6 sockets that receive only echo replies (PING_CHECK);
  *  - sending to a multicast group or unicast peer with a chosen source address (IP_PKTINFO /
  *    IPV6_PKTINFO ancillary data);
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
@@ -362,6 +363,63 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
   return wrap_sock(env, fd, af, argv[5]);
 }
 
+/* ---------- openIcmp(family, bindIf|null, cb) -> sock ----------
+ * A raw ICMP (IPv4) or ICMPv6 socket for PING_CHECK: not bound to a device unless bindIf is given,
+ * routed as any socket, receiving only echo replies (ICMP_FILTER / ICMP6_FILTER, so the callback
+ * never sees the rest of the host's ICMP traffic). Echo requests are sent with sendIp; the kernel
+ * fills the ICMPv6 checksum, the caller the ICMP one. A raw socket (CAP_NET_RAW, which lvsd has
+ * for VRRP) rather than an unprivileged ping socket: those need net.ipv4.ping_group_range, a
+ * host-wide sysctl that keepalived rewrites and lvsd leaves alone. */
+
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
+#define ICMP_ECHOREPLY_TYPE 0
+#define ICMP6_ECHO_REPLY_TYPE 129
+#ifndef ICMP6_FILTER
+#define ICMP6_FILTER 1
+#endif
+
+static napi_value open_icmp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_arg(env, "openIcmp: 3 arguments expected");
+  int32_t fam;
+  if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
+  char ifname[IFNAMSIZ + 1];
+  size_t iflen = 0;
+  if (!is_nullish(env, argv[1]) &&
+      (napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
+       iflen >= IFNAMSIZ))
+    return throw_arg(env, "bad interface name");
+  int af = fam == 4 ? AF_INET : AF_INET6;
+  int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  int one = 1;
+  int rc = 0;
+  if (iflen > 0) rc = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)iflen + 1);
+  if (rc == 0 && af == AF_INET) {
+    uint32_t blocked = ~(1u << ICMP_ECHOREPLY_TYPE); /* a set bit blocks that type */
+    rc = setsockopt(fd, IPPROTO_RAW, ICMP_FILTER, &blocked, sizeof blocked);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
+  } else if (rc == 0) {
+    uint32_t filt[8]; /* struct icmp6_filter: a set bit blocks that type */
+    memset(filt, 0xff, sizeof filt);
+    filt[ICMP6_ECHO_REPLY_TYPE >> 5] &= ~(1u << (ICMP6_ECHO_REPLY_TYPE & 31));
+    rc = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, filt, sizeof filt);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+  }
+  if (rc < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "setsockopt (ICMP socket)");
+  }
+  return wrap_sock(env, fd, af, argv[2]);
+}
+
 /* ---------- sendIp(sock, data, dst, src|null, ifindex) -> bytes ---------- */
 
 static napi_value send_ip(napi_env env, napi_callback_info info) {
@@ -574,6 +632,7 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openIp", NULL, open_ip, NULL, NULL, NULL, napi_default, NULL},
+      {"openIcmp", NULL, open_icmp, NULL, NULL, NULL, napi_default, NULL},
       {"sendIp", NULL, send_ip, NULL, NULL, NULL, napi_default, NULL},
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_default, NULL},
       {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_default, NULL},

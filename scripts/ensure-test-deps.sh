@@ -4,8 +4,8 @@
 set -euo pipefail
 layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package}
 case $layer in
-  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static) ;;
-  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc) ;;
+  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd) ;;
+  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
   # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
   package) pkgs=(man-db systemd init-system-helpers) ;;

@@ -447,7 +447,20 @@ export interface FileCheck extends CheckerCommon {
   weightReverse: boolean;
 }
 
-export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | FileCheck;
+/** `PING_CHECK`: an ICMP / ICMPv6 echo to `connect_ip` (no port). */
+export interface PingCheck extends CheckerCommon {
+  type: 'PING_CHECK';
+}
+
+/** `SMTP_CHECK`: banner 220, `HELO name` → 250, `QUIT`. Deprecated `host` blocks become checkers. */
+export interface SmtpCheck extends CheckerCommon {
+  type: 'SMTP_CHECK';
+  /** `helo_name` [smtpchecker.keepalived.org, as keepalived]. */
+  heloName: string;
+}
+
+export type Checker =
+  TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | FileCheck | PingCheck | SmtpCheck;
 export type CheckerType = Checker['type'];
 
 export interface RealServer {
@@ -540,6 +553,8 @@ export interface Model {
 
 /** Common keepalived defaults, in milliseconds where they are times. */
 export const Defaults = {
+  /** SMTP_CHECK `helo_name` (keepalived's SMTP_DEFAULT_HELO). */
+  smtpHeloName: 'smtpchecker.keepalived.org',
   vrrpVersion: 2,
   mcastGroup4: '224.0.0.18',
   mcastGroup6: 'ff02::12',

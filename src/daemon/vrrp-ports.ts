@@ -2,7 +2,8 @@
 /**
  * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
  * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs and script user, the
- * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag.
+ * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag. Instance
+ * state changes are also reported to the supervisor (worker-ipc.ts), which relays them.
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
@@ -15,6 +16,7 @@ import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
+import { reportVrrpState } from './worker-ipc.js';
 
 /** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
 function ipv6Forwarding(ifname: string): boolean {
@@ -55,6 +57,10 @@ export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRu
       fifos,
       runner: notifyScripts,
       ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}),
+      // the supervisor relays instance states to the LVS worker (lvs_sync_daemon follows one)
+      onStateChange: (t, state) => {
+        if (t.kind === 'INSTANCE') reportVrrpState(t.name, state);
+      },
     }),
     trackers: (m, targets) =>
       startTrackers(m, targets, log, new ScriptRunner({ scriptSecurity: m.global.enableScriptSecurity })),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Typed wrapper over the native addon (native/lvsd_net.c): raw IPv4/IPv6 sockets for one IP
- * protocol (VRRP 112, ICMPv6 58), AF_PACKET frame send/receive, sd_notify, ifindex lookup and
+ * protocol (VRRP 112, ICMPv6 58), raw ICMP echo-reply sockets (PING_CHECK), AF_PACKET frame send/receive, sd_notify, ifindex lookup and
  * mkfifo(3). Node has no raw, packet or AF_UNIX datagram sockets, no recvmsg ancillary data and no
  * mkfifo, and no npm package provides them all without blocking the thread pool (see
  * platform-notes.md), hence the addon. This is the only module that loads it. Errors become
@@ -45,6 +45,7 @@ interface NativeAddon {
     cb: NativeCb | null,
     csumOffset: number,
   ): NativeSock;
+  openIcmp(family: 4 | 6, bindIf: string | null, cb: NativeCb): NativeSock;
   sendIp(s: NativeSock, data: Uint8Array, dst: Buffer, src: Buffer | null, ifindex: number): number;
   openPacket(ifindex: number, ethertype: number, cb: NativeCb | null): NativeSock;
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
@@ -228,6 +229,45 @@ export class IpRawSocket {
   nativeDrops(): { oversize: number; badIpHeader: number } {
     const [oversize, badIpHeader] = this.sock ? native().sockDrops(this.sock) : [0, 0];
     return { oversize, badIpHeader };
+  }
+
+  close(): void {
+    const s = this.sock;
+    this.sock = undefined;
+    if (s) native().close(s);
+  }
+}
+
+/**
+ * A raw ICMP (IPv4) or ICMPv6 socket that receives only echo replies, routed as any socket (bound
+ * to a device only with `bindIf`): PING_CHECK's. The caller builds the echo requests (with the
+ * ICMP checksum for IPv4; the kernel fills the ICMPv6 one).
+ */
+export class IcmpSocket {
+  private sock: NativeSock | undefined;
+  readonly family: IpFamily;
+
+  private constructor(sock: NativeSock, family: IpFamily) {
+    this.sock = sock;
+    this.family = family;
+  }
+
+  static open(o: { family: IpFamily; bindIf?: string; onPacket: (p: RxPacket) => void }): IcmpSocket {
+    const family = o.family;
+    const cb: NativeCb = (data, src, dst, ifindex, ttl) => {
+      if (src) o.onPacket({ data, family, src: addrText(src), dst: dst ? addrText(dst) : '', ifindex, ttl });
+    };
+    const sock = call('open ICMP', () => native().openIcmp(family === 'inet' ? 4 : 6, o.bindIf ?? null, cb));
+    return new IcmpSocket(sock, family);
+  }
+
+  /** Send one ICMP message to `dst` from `src` (or the kernel's choice of source). */
+  send(data: Uint8Array, dst: string, src?: string): number {
+    const s = this.sock;
+    if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
+    const d = addrBuffer(dst, this.family);
+    const sb = src === undefined ? null : addrBuffer(src, this.family);
+    return call('send', () => native().sendIp(s, data, d, sb, 0));
   }
 
   close(): void {

@@ -26,6 +26,8 @@ export interface NotifierOptions {
   readonly timeoutMs?: number;
   /** The runner to start scripts with [a new ScriptRunner]; tests pass one with a shorter grace. */
   readonly runner?: ScriptRunner;
+  /** Told every state change first (the VRRP worker reports instance states to its supervisor). */
+  readonly onStateChange?: (t: NotifyTarget, state: NotifyState, priority: number) => void;
 }
 
 export class Notifier {
@@ -34,6 +36,7 @@ export class Notifier {
   private readonly timeoutMs: number;
   private readonly scriptUser: ScriptUser | undefined;
   private readonly scripts: ScriptRunner;
+  private readonly onStateChange: NotifierOptions['onStateChange'];
   /** Scripts started, failed to start, killed on timeout; FIFO lines dropped. */
   readonly counters = { started: 0, failed: 0, timedOut: 0, fifoDropped: 0 };
 
@@ -43,10 +46,12 @@ export class Notifier {
     this.scriptUser = o.scriptUser;
     this.scripts = o.runner ?? new ScriptRunner();
     this.fifos = new NotifyFifos(o.fifos ?? [], o.log);
+    this.onStateChange = o.onStateChange;
   }
 
   /** A state change: FIFO line, the state's own script, then `notify` with arguments. */
   stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void {
+    this.onStateChange?.(t, state, priority);
     this.counters.fifoDropped += this.fifos.write(fifoLine(t.kind, t.name, state, priority));
     const own = { MASTER: t.master, BACKUP: t.backup, FAULT: t.fault, STOP: t.stop }[state];
     if (own) this.run(own, []);

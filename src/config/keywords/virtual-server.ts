@@ -35,6 +35,7 @@ import {
   type InheritedTiming,
   checkerTables,
   checkerUnsupported,
+  expandSmtpHosts,
   inheritedTimingKeywords,
   newCheckerDraft,
   unsupportedCheckers,
@@ -208,7 +209,7 @@ function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
       );
       noExtra(ctx, child, 0);
       runTable(ctx, child.block, table, checkerUnsupported, type, d);
-      rs.checkers.push(d);
+      rs.checkers.push(...expandSmtpHosts(d));
     } else plain.push(child);
   }
   runTable(ctx, plain, realKeywords, realUnsupported, 'real_server', rs);

@@ -371,3 +371,86 @@ test('notify_master_rx_lower_pri is a notify script', (t) => {
   const r = parse(vi('  notify_master_rx_lower_pri "/bin/x lower" root'));
   t.like(r.model?.vrrpInstances[0]?.notify.masterRxLowerPri, { argv: ['/bin/x', 'lower'], user: 'root' });
 });
+
+test('PING_CHECK and SMTP_CHECK: defaults, helo_name, deprecated host blocks expanded as keepalived', (t) => {
+  const { model, diagnostics } = parse(`virtual_server 10.0.0.1 25 {
+  real_server 10.0.0.2 25 {
+    PING_CHECK {
+      bind_if eth1
+    }
+    SMTP_CHECK {
+      helo_name lvs1.example
+    }
+    SMTP_CHECK {
+      connect_timeout 3
+      host {
+        connect_ip 10.0.0.3
+        connect_port 2525
+      }
+    }
+    SMTP_CHECK {
+      helo_name old
+      host {
+        connect_ip 10.0.0.4
+      }
+      host {
+        connect_ip 10.0.0.5
+        bindto 10.0.0.1
+      }
+    }
+  }
+}
+`);
+  t.deepEqual(
+    diagnostics.map((d) => `${d.severity} ${d.line}`),
+    ['warning 11', 'warning 18', 'warning 21'],
+    'each deprecated host block warns',
+  );
+  const checks = model?.virtualServers[0]?.realServers[0]?.checkers ?? [];
+  t.deepEqual(
+    checks.map((c) => [
+      c.type,
+      c.connectIp,
+      c.connectPort,
+      c.type === 'SMTP_CHECK' ? c.heloName : '',
+      c.bindIf ?? c.bindTo ?? '',
+    ]),
+    [
+      ['PING_CHECK', '10.0.0.2', 25, '', 'eth1'],
+      ['SMTP_CHECK', '10.0.0.2', 25, 'lvs1.example', ''],
+      // own connection option (connect_timeout): the checker itself, plus one per host
+      ['SMTP_CHECK', '10.0.0.2', 25, 'smtpchecker.keepalived.org', ''],
+      ['SMTP_CHECK', '10.0.0.3', 2525, 'smtpchecker.keepalived.org', ''],
+      // none of its own: the first host's options are the checker's
+      ['SMTP_CHECK', '10.0.0.4', 25, 'old', ''],
+      ['SMTP_CHECK', '10.0.0.5', 25, 'old', '10.0.0.1'],
+    ],
+  );
+  t.is(checks[2]?.connectTimeoutMs, 3000);
+});
+
+test('PING_CHECK: no port needed; fwmark and bind_port are errors; SMTP_CHECK bind_if is an error', (t) => {
+  const ok = parse(`virtual_server fwmark 7 {\n  real_server 10.0.0.2 {\n    PING_CHECK {\n    }\n  }\n}\n`);
+  t.deepEqual(ok.diagnostics, []);
+  t.is(ok.model?.virtualServers[0]?.realServers[0]?.checkers[0]?.type, 'PING_CHECK');
+  const bad = parse(`virtual_server 10.0.0.1 25 {
+  real_server 10.0.0.2 25 {
+    PING_CHECK {
+      fwmark 3
+      bind_port 99
+    }
+    SMTP_CHECK {
+      bind_if eth0
+    }
+  }
+}
+`);
+  t.deepEqual(
+    bad.diagnostics.map((d) => d.message),
+    [
+      "`PING_CHECK`: `fwmark` is supported on TCP_CHECK only (lvsd's ICMP socket does not set SO_MARK)",
+      '`PING_CHECK`: `bind_port` means nothing to an ICMP echo',
+      '`SMTP_CHECK`: `bind_if` is supported on TCP_CHECK only (SMTP_CHECK probes run on Node sockets, which cannot set SO_BINDTODEVICE)',
+    ],
+  );
+});

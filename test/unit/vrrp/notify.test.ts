@@ -70,3 +70,15 @@ test('a missing script is counted as failed and does not throw', async (t) => {
   for (let i = 0; i < 50 && n.counters.failed === 0; i++) await new Promise((r) => setTimeout(r, 10));
   t.is(n.counters.failed, 1);
 });
+
+test('onStateChange hears every state change (the VRRP worker reports them to the supervisor)', (t) => {
+  const heard: string[] = [];
+  const n = new Notifier({
+    log: silentLogger,
+    onStateChange: (tg, st, prio) => heard.push(`${tg.kind} ${tg.name} ${st} ${prio}`),
+  });
+  n.stateChanged({ kind: 'INSTANCE', name: 'VI_1' }, 'MASTER', 150);
+  n.stateChanged({ kind: 'GROUP', name: 'G1' }, 'BACKUP', 0);
+  n.stateChanged({ kind: 'INSTANCE', name: 'VI_1' }, 'STOP', 0);
+  t.deepEqual(heard, ['INSTANCE VI_1 MASTER 150', 'GROUP G1 BACKUP 0', 'INSTANCE VI_1 STOP 0']);
+});

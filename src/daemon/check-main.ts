@@ -16,6 +16,7 @@ import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
+import type { LvsWorkerSnapshot } from '../check/status.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
@@ -134,8 +135,10 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
+  // the last complete ten-second window of check lateness (logged when late; the metrics read it)
+  let lastWindow = manager.schedulerStats();
   const lateness = setInterval(() => {
-    const w = manager.takeSchedulerWindow();
+    const w = (lastWindow = manager.takeSchedulerWindow());
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
@@ -169,7 +172,13 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       fifo.close();
       kernel.close();
     },
-    snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
+    snapshot: (): LvsWorkerSnapshot => ({
+      ...manager.status(),
+      scheduler: manager.schedulerStats(),
+      schedulerWindow: lastWindow,
+      checkDurations: manager.checkDurations(),
+      ipvsOps: manager.ipvsOps(),
+    }),
     async control(req) {
       if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');

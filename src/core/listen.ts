@@ -18,7 +18,9 @@ export function parseListenAddress(text: string): ListenAddress | { error: strin
   if (!m) return fail;
   const [, host = '', portText = ''] = m;
   const port = Number(portText);
-  if (!familyOf(host)) return { error: `not an IP address: ${host} (in ${text})` };
+  // dotted quads only (ipaddr.js would also take `1.2.3`, which nobody means as a listen address)
+  if (!familyOf(host) || (!host.includes(':') && !/^\d+\.\d+\.\d+\.\d+$/.test(host)))
+    return { error: `not an IP address: ${host} (in ${text})` };
   if (text.startsWith('[') !== (familyOf(host) === 'inet6')) return fail;
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     return { error: `port out of range 1-65535: ${portText}` };

@@ -237,3 +237,26 @@ test('a label value with quotes, backslashes and a newline stays one well-formed
   const text = await renderMetrics([lvsFamilies(snap)]);
   t.true(text.includes('lvsd_virtual_server_quorum{virtual_server="group \\"a\\\\b\\"\\nx"} 1'));
 });
+
+test('the shipped dashboard and alert rules name only metrics lvsd exports', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const root = new URL('../../../../', import.meta.url);
+  const own = supervisorFamilies({
+    version: '0',
+    node: 'v0',
+    reloads: { success: 0, invalid: 0, failed: 0 },
+    lastReloadOk: true,
+    workers: [],
+  });
+  const names = new Set(
+    [...own, ...vrrpFamilies(vrrpSnapshot()), ...lvsFamilies(lvsSnapshot())].map((f) => f.name),
+  );
+  for (const file of ['etc/grafana/lvsd-dashboard.json', 'etc/prometheus/lvsd-alerts.yml']) {
+    const used = new Set(readFileSync(new URL(file, root), 'utf8').match(/lvsd_[a-z_]+/g) ?? []);
+    for (const n of used) {
+      const base = n.replace(/_(bucket|sum|count)$/, '');
+      t.true(names.has(n) || names.has(base), `${file}: ${n}`);
+    }
+    t.true(used.size > 5, file);
+  }
+});

@@ -20,8 +20,8 @@ const rows: Array<{ line: string; want: { host: string; port: number } | RegExp 
 ];
 
 for (const r of rows) {
-  test(`global_defs ${r.line}`, async (t) => {
-    const { model, diagnostics } = await parse(conf(r.line));
+  test(`global_defs ${r.line}`, (t) => {
+    const { model, diagnostics } = parse(conf(r.line));
     if (r.want instanceof RegExp) {
       t.is(model, undefined);
       const text = diagnostics.map((d) => formatDiagnostic(d)).join('\n');
@@ -33,7 +33,7 @@ for (const r of rows) {
   });
 }
 
-test('without lvsd_metrics the Model has no endpoint', async (t) => {
-  const { model } = await parse(conf('router_id a'));
+test('without lvsd_metrics the Model has no endpoint', (t) => {
+  const { model } = parse(conf('router_id a'));
   t.is(model?.global.lvsdMetrics, undefined);
 });

@@ -4,7 +4,8 @@
 set -euo pipefail
 layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package}
 case $layer in
-  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd) ;;
+  # prometheus: its promtool checks the metrics endpoint's output and the shipped alert rules
+  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd prometheus) ;;
   vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
   # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
@@ -32,4 +33,9 @@ fi
 if [[ " ${missing[*]:-} " == *" keepalived "* ]]; then
   if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
   if [[ -s /run/keepalived.pid ]]; then kill "$(cat /run/keepalived.pid)" >/dev/null 2>&1 || true; fi
+fi
+# prometheus's package starts a Prometheus server (port 9090) on install; the tests only need
+# promtool. Stop the service this install started, by its unit.
+if [[ " ${missing[*]:-} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl stop prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi

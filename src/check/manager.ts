@@ -13,7 +13,8 @@ import type { IpvsTable } from '../ipvs/model.js';
 import { serviceId } from '../ipvs/model.js';
 import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { IpvsSyncLoop } from '../ipvs/sync-loop.js';
-import type { SyncRound } from '../ipvs/sync-loop.js';
+import type { SyncLoopStats, SyncRound } from '../ipvs/sync-loop.js';
+import type { HistogramSnapshot } from '../core/histogram.js';
 import { CheckTasks } from './check-tasks.js';
 import type { CheckTask } from './check-tasks.js';
 import { desiredEntries, desiredTable } from './desired.js';
@@ -215,6 +216,16 @@ export class CheckManager {
 
   takeSchedulerWindow(): SchedulerStats {
     return this.#tasks.takeWindow();
+  }
+
+  /** How long probes took, by checker kind (those run on the event loop; see CheckTasks). */
+  checkDurations(): Record<string, HistogramSnapshot> {
+    return this.#tasks.durations();
+  }
+
+  /** Kernel operations by op, applied and refused, since the start. */
+  ipvsOps(): SyncLoopStats['ops'] {
+    return this.#ipvs.stats().ops;
   }
 
   /** Status as data (for `lvsd status` and the control socket). */

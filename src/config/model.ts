@@ -8,6 +8,7 @@
  */
 import type { ForwardMethod, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../ipvs/model.js';
 import type { IpFamily } from '../core/addr.js';
+import type { ListenAddress } from '../core/listen.js';
 
 /** Where a node of the Model came from (1-based line and column). */
 export interface SourceLoc {
@@ -124,6 +125,8 @@ export interface GlobalDefs {
    * of the process-event socket, doubled each time it overflows (as keepalived).
    */
   processMonitorRcvBufs?: { bytes?: number; force: boolean };
+  /** `lvsd_metrics ADDR:PORT` (an lvsd extension): the Prometheus endpoint; `lvsd run --metrics` wins. */
+  lvsdMetrics?: ListenAddress;
   loc?: SourceLoc;
 }
 

@@ -270,6 +270,7 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsSyncDaemon) out.lvsSyncDaemon = g.lvsSyncDaemon;
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
   if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
+  if (g.lvsdMetrics) out.lvsdMetrics = g.lvsdMetrics;
   if (g.loc) out.loc = g.loc;
   return out;
 }

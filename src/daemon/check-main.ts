@@ -24,6 +24,7 @@ import { LvsTimeouts } from '../check/lvs-timeouts.js';
 import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
+import type { LvsWorkerSnapshot } from '../check/status.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
@@ -191,15 +192,20 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
+  // the last complete ten-second window of check lateness (logged when late; the metrics read it)
+  let lastWindow = manager.schedulerStats();
   const lateness = setInterval(() => {
-    const w = manager.takeSchedulerWindow();
+    const w = (lastWindow = manager.takeSchedulerWindow());
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
-  const snapshot = (): object => ({
+  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object } => ({
     ...manager.status(),
     scheduler: schedulerAtStop ?? manager.schedulerStats(),
+    schedulerWindow: lastWindow,
+    checkDurations: manager.checkDurations(),
+    ipvsOps: manager.ipvsOps(),
     syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
   });
   return {

@@ -41,6 +41,13 @@ export function defaultControlPath(): string {
   return process.env['LVSD_CONTROL_SOCKET'] ?? join(process.env['LVSD_RUN_DIR'] ?? '/run/lvsd', 'lvsd.sock');
 }
 
+/** The control socket of a worker the supervisor runs (`vrrp`: vrrp.sock, `lvs`: lvsd.sock). */
+export function workerControlPath(worker: string, runDir: string): string | undefined {
+  if (worker === 'vrrp') return join(runDir, 'vrrp.sock');
+  if (worker === 'lvs') return defaultControlPath();
+  return undefined;
+}
+
 /** A request line as an object, or undefined when it is not JSON of an object. */
 function requestObject(line: string): Record<string, unknown> | undefined {
   try {

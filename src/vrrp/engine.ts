@@ -20,7 +20,13 @@ import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
 import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
-import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
+import {
+  LatenessHistogram,
+  VrrpInstance,
+  type InstanceSnapshot,
+  type InstanceSpec,
+  type LatenessSnapshot,
+} from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
 import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
@@ -32,6 +38,18 @@ function tcpPortsOn(m: Model, address: string): number[] {
   return m.virtualServers.flatMap((vs) =>
     vs.key.kind === 'addr' && vs.key.protocol === 'tcp' && vs.key.address === address ? [vs.key.port] : [],
   );
+}
+
+/** What the engine reports (`lvsd status --json`, the SIGUSR1 dump, the metrics endpoint). */
+export interface VrrpEngineSnapshot {
+  readonly instances: InstanceSnapshot[];
+  readonly waiting: ReadonlyArray<{ name: string; reason: string }>;
+  readonly sockets: unknown;
+  /** Every instance's timer lateness, one histogram for the process. */
+  readonly timerLateness: LatenessSnapshot;
+  readonly lastDrill?: readonly DrillReport[];
+  readonly notify: unknown;
+  readonly trackers: unknown;
 }
 
 /** An instance ready to run: its spec and where it sends and receives. */
@@ -250,8 +268,8 @@ export class VrrpEngine {
     this.#ports.rtnl.close();
   }
 
-  /** States, counters, drops by reason, timer lateness (the stats dump and `lvsd status`). */
-  snapshot(): object {
+  /** States, counters, drops by reason, timer lateness (the stats dump, `lvsd status`, the metrics). */
+  snapshot(): VrrpEngineSnapshot {
     return {
       instances: this.instances.map((i) => i.snapshot()),
       waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),

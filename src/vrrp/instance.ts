@@ -37,6 +37,36 @@ import type {
   VrrpStats,
 } from './types.js';
 
+/** The lateness histogram as the snapshot carries it: `buckets` by upper bound (`le0.1` ms ... `inf`), not cumulative. */
+export interface LatenessSnapshot {
+  readonly count: number;
+  readonly meanMs: number;
+  readonly maxMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly buckets: Readonly<Record<string, number>>;
+}
+
+/** One instance as `lvsd status --json`, the dump and the metrics endpoint see it. */
+export interface InstanceSnapshot {
+  readonly name: string;
+  readonly vrid: number;
+  readonly family: string;
+  readonly state: string;
+  readonly effectivePriority: number;
+  /** Held at priority 1 by a `--no-back` drill until `lvsd drill back`. */
+  readonly drillHold: boolean;
+  readonly trackers: ReadonlyArray<{ kind: string; name: string; ok: boolean; value: unknown }>;
+  readonly masterSrc: string | null;
+  /** State changes since the instance started. */
+  readonly transitions: number;
+  /** The VIPs this instance added and holds, as `IFINDEX|ADDRESS/LEN`. */
+  readonly vipsHeld: string[];
+  readonly vipsRestored: number;
+  readonly stats: VrrpStats;
+  readonly errors: { readonly advertSend: number; readonly garpSend: number; readonly vip: number };
+}
+
 /** Timer lateness in ms, bucketed (upper bounds), with count/sum/max. */
 export class LatenessHistogram {
   static readonly BOUNDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, Infinity] as const;
@@ -65,7 +95,7 @@ export class LatenessHistogram {
     return 0;
   }
 
-  toJSON(): object {
+  toJSON(): LatenessSnapshot {
     return {
       count: this.count,
       meanMs: this.count ? this.sum / this.count : 0,
@@ -533,7 +563,7 @@ export class VrrpInstance {
   }
 
   /** A JSON-able snapshot for the stats dump (SIGUSR1) and `lvsd status`. */
-  snapshot(): object {
+  snapshot(): InstanceSnapshot {
     return {
       name: this.name,
       vrid: this.vrid,

@@ -6,6 +6,7 @@
  */
 import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec } from '../model.js';
 import type { AstNode } from '../parser.js';
+import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
 import {
   type Ctx,
   type KeywordTable,
@@ -164,7 +165,22 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   // Applied (and its words checked) while the files are read, by the lexer (include.ts): it governs
   // the includes after it, so it cannot wait for the model.
   include_check: { run: () => undefined },
+  // lvsd's own (not keepalived's): where the supervisor serves Prometheus metrics
+  lvsd_metrics: { run: (c, n, g) => set(g, 'lvsdMetrics', listenArg(c, n)) },
 };
+
+/** `ADDR:PORT` or `[IPv6]:PORT`. */
+function listenArg(c: Ctx, n: AstNode): ListenAddress | undefined {
+  const t = arg(c, n, 0, 'ADDRESS:PORT');
+  noExtra(c, n, 1);
+  if (!t) return undefined;
+  const a = parseListenAddress(t.text);
+  if ('error' in a) {
+    c.diags.error(t.loc, `\`${n.keyword}\` ${a.error}`, n.keyword);
+    return undefined;
+  }
+  return a;
+}
 
 function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
   const t = n.args[0];

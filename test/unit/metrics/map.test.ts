@@ -31,6 +31,7 @@ function instance(over: Partial<InstanceSnapshot>): InstanceSnapshot {
     family: 'inet',
     state: 'master',
     effectivePriority: 150,
+    drillHold: false,
     trackers: [],
     masterSrc: null,
     transitions: 2,

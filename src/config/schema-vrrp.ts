@@ -52,6 +52,9 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
     downTimerAdverts,
     ownerIgnoreAdverts,
     notifyPriorityChanges: v.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
+    notifyDeleted: v.notifyDeleted ?? false,
+    // schema.ts has given drafts without their own the global smtp_alert_vrrp / smtp_alert
+    smtpAlert: v.smtpAlert?.on ?? false,
     initialState,
     interface: identity.interface,
     vrid: identity.vrid,

@@ -210,15 +210,15 @@ for (const row of preemptRows) {
 }
 
 test('--lenient turns unsupported keepalived keywords into warnings; unknown stays an error', (t) => {
-  const text = 'global_defs {\n  notification_email {\n    a@b\n  }\n  smtp_server 10.0.0.1\n}\n';
+  const text = 'global_defs {\n  enable_dbus\n  snmp_socket udp:1.2.3.4:705\n}\n';
   t.is(parse(text).model, undefined);
   const lenient = parse(text, { lenient: true });
   t.truthy(lenient.model);
   t.deepEqual(
     lenient.diagnostics.map((d) => [d.severity, d.line, d.keyword]),
     [
-      ['warning', 2, 'notification_email'],
-      ['warning', 5, 'smtp_server'],
+      ['warning', 2, 'enable_dbus'],
+      ['warning', 3, 'snmp_socket'],
     ],
   );
   t.is(parse('global_defs {\n  routr_id x\n}\n', { lenient: true }).model, undefined);

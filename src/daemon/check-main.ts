@@ -27,6 +27,7 @@ import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { workerMail } from './mail.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -96,6 +97,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
   const probeScripts = new ScriptRunner();
   const notifyScripts = new ScriptRunner();
+  const mail = workerMail(model, log);
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -106,6 +108,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     ...tcpEngineOption(process.env),
     runScript: checkerNotifyScripts(notifyScripts, log),
     notifyFifo: (line) => void fifo.write(line),
+    mail: mail.queue,
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
@@ -120,6 +123,7 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
   log.info('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
+      mail.configure(next);
       await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;
@@ -133,12 +137,13 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
+      await mail.stop();
       await fullnat.remove();
       if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       fifo.close();
       kernel.close();
     },
-    snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
+    snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats(), mail: mail.queue.counters }),
     async control(req) {
       if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');

@@ -13,6 +13,7 @@ import { VrrpEngine } from '../vrrp/engine.js';
 import type { VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { join } from 'node:path';
 import type { RunOptions } from './run-options.js';
+import { workerMail } from './mail.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -35,12 +36,19 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
 }
 
 async function startVrrp(model: Model, log: Logger): Promise<WorkerEngine> {
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log));
+  const mail = workerMail(model, log);
+  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, mail.queue));
   log.info('VRRP engine started', { instances: engine.instances.length });
   return {
-    reload: async (next) => logReloadPlan(await engine.reload(next), log),
-    stop: () => engine.stop(),
-    snapshot: () => engine.snapshot(),
+    reload: async (next) => {
+      mail.configure(next);
+      logReloadPlan(await engine.reload(next), log);
+    },
+    stop: async () => {
+      await engine.stop();
+      await mail.stop();
+    },
+    snapshot: () => ({ ...engine.snapshot(), mail: mail.queue.counters }),
     statusLine: () => {
       const states = engine.instances.map((i) => `${i.name} ${i.state.name.toUpperCase()}`);
       const waiting = [...engine.waiting.keys()].map((n) => `${n} WAITING`);

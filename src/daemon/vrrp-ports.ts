@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
- * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs and script user, the
+ * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs, script user and e-mail, the
  * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag.
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
+import type { MailAlerts } from '../mail/alerts.js';
 import { IpRawSocket, PacketSocket } from '../net/raw-socket.io.js';
 import { openRtnl } from '../netlink/rtnl-socket.io.js';
 import { Notifier } from '../vrrp/notifier.io.js';
@@ -24,7 +25,7 @@ function ipv6Forwarding(ifname: string): boolean {
   }
 }
 
-export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
+export function realVrrpPorts(model: Model, log: Logger, mail?: MailAlerts): VrrpEnginePorts {
   const g = model.global;
   const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
   return {
@@ -45,7 +46,12 @@ export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
         }),
       openFrames: (ifindex) => PacketSocket.open({ ifindex }),
     },
-    notifier: new Notifier({ log, fifos, ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}) }),
+    notifier: new Notifier({
+      log,
+      fifos,
+      ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}),
+      ...(mail ? { mail } : {}),
+    }),
     trackers: (m, targets) => startTrackers(m, targets, log),
     host: { ipv6Forwarding },
   };

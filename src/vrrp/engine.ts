@@ -133,7 +133,9 @@ export class VrrpEngine {
     this.#trackers = undefined;
     try {
       for (const inst of leaving) this.#unregister(inst);
-      await Promise.all(leaving.map((i) => i.shutdown()));
+      // an instance the new file no longer has (or has as another router) is deleted: notify_deleted
+      const deleted = new Set([...plan.removed, ...plan.replaced]);
+      await Promise.all(leaving.map((i) => i.shutdown({ deleted: deleted.has(i.name) })));
       const started: VrrpInstance[] = [];
       for (const [name, p] of prepared) {
         const running = this.#byName.get(name);

@@ -33,8 +33,10 @@ import type {
   MachineEvent,
   MachineState,
   StepResult,
+  VrrpStateName,
   VrrpStats,
 } from './types.js';
+import { deletedAs } from './notify.js';
 
 /** Timer lateness in ms, bucketed (upper bounds), with count/sum/max. */
 export class LatenessHistogram {
@@ -88,6 +90,10 @@ export interface FramePort {
 }
 export interface NotifyPort {
   stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void;
+  /** As MASTER, a lower-priority advert (`notify_master_rx_lower_pri`, FIFO); `priority` is ours. */
+  masterRxLowerPri?(t: NotifyTarget, priority: number): void;
+  /** The effective priority changed while in `state` (`notify_priority_changes`). */
+  priorityChanged?(t: NotifyTarget, state: VrrpStateName, priority: number): void;
 }
 
 export interface InstanceDeps {
@@ -155,6 +161,10 @@ export class VrrpInstance {
   private readonly log: Logger;
   private transitions = 0;
   private trackers: readonly TrackerState[];
+  /** The state the actions being carried out happen in (a `notify` action moves it). */
+  private acting: VrrpStateName = 'init';
+  /** Set by `shutdown({ deleted: true })`: a reload removed the instance (notify_deleted). */
+  private deleted = false;
 
   constructor(
     public spec: InstanceSpec,
@@ -241,8 +251,13 @@ export class VrrpInstance {
     return this.trackers.some((t) => t.spec.kind === kind && t.spec.name === name);
   }
 
-  /** Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone. */
-  async shutdown(): Promise<void> {
+  /**
+   * Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone.
+   * `deleted`: a reload removed the instance, which announces DELETED or FAULT rather than STOP
+   * (keepalived's notify_deleted, notify.ts deletedAs).
+   */
+  async shutdown(opts: { deleted?: boolean } = {}): Promise<void> {
+    this.deleted = opts.deleted ?? false;
     this.feed({ type: 'shutdown' });
     this.cancelTimer();
     await this.vipChain;
@@ -266,6 +281,7 @@ export class VrrpInstance {
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     if (gone.length > 0) this.queueVips('del', gone); // deletes only what this instance added
     if (this.st.name === 'master') {
@@ -324,6 +340,7 @@ export class VrrpInstance {
     const r = step(this.st, ev, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
@@ -351,6 +368,13 @@ export class VrrpInstance {
         break;
       }
       case 'notify': {
+        this.acting = a.to;
+        if (a.reason === 'shutdown' && this.deleted) {
+          const as = deletedAs(this.spec.notify.notifyDeleted ?? false, a.from);
+          this.log.info('removed by reload', { from: a.from, announced: as ?? 'nothing' });
+          if (as) this.deps.notifier.stateChanged(this.spec.notify, as, a.priority);
+          break;
+        }
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
@@ -365,11 +389,19 @@ export class VrrpInstance {
         else emit();
         break;
       }
-      case 'notifyMasterRxLowerPri':
+      case 'notifyMasterRxLowerPri': {
         this.log.info('master received lower priority advert', { src: a.src, priority: a.priority });
+        const ours = this.st.effectivePriority;
+        const emit = () => this.deps.notifier.masterRxLowerPri?.(this.spec.notify, ours);
+        if (this.deps.defer) this.deps.defer(emit);
+        else emit();
         break;
+      }
       case 'priorityChanged':
         this.log.info('effective priority changed', { from: a.from, to: a.to });
+        // keepalived never changes an address owner's priority through notify (vrrp_set_effective_priority)
+        if (a.from !== 255 && a.to !== 255)
+          this.deps.notifier.priorityChanged?.(this.spec.notify, this.acting, a.to);
         break;
       case 'armTimer':
       case 'cancelTimer':

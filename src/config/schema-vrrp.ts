@@ -39,7 +39,7 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
   const advertIntMs = resolveAdvertInt(ctx, v, version);
   const strict = v.strict ?? g.vrrpStrict;
   const priority = v.priority ?? Defaults.priority;
-  const initialState = v.initialState ?? 'BACKUP';
+  const initialState = resolveInitialState(ctx, v, where, priority);
   const { nopreempt, preemptDelayMs } = resolvePreemption(ctx, v, where, priority, initialState);
   checkVersionAndFamilies(ctx, v, where, version, family);
   if (strict) strictChecks(ctx, v, where, version, priority, initialState, vips.length);
@@ -86,6 +86,26 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
   if (v.mcastSrcIp) out.mcastSrcIp = v.mcastSrcIp.address;
   if (v.useVmac) out.useVmac = v.useVmac;
   return out;
+}
+
+/**
+ * `state` [BACKUP]. With AH authentication a non-owner starts as BACKUP whatever it says, as
+ * keepalived: it must hear an advert (and its AH sequence number) before it may take over.
+ */
+function resolveInitialState(
+  ctx: Ctx,
+  v: InstanceDraft,
+  where: string,
+  priority: number,
+): 'MASTER' | 'BACKUP' {
+  const state = v.initialState ?? 'BACKUP';
+  if (state !== 'MASTER' || v.auth?.type !== 'AH' || priority === 255) return state;
+  ctx.diags.warning(
+    v.auth.loc,
+    `${where}: \`state MASTER\` does not go with AH authentication (the AH sequence number is learnt from an advert first); BACKUP is used`,
+    'state',
+  );
+  return 'BACKUP';
 }
 
 /** `interface` and `virtual_router_id`, without which there is no instance (both reported). */

@@ -12,6 +12,7 @@ import { IpRawSocket, PacketSocket } from '../net/raw-socket.io.js';
 import { openRtnl } from '../netlink/rtnl-socket.io.js';
 import { Notifier } from '../vrrp/notifier.io.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
+import { IPPROTO_AH } from '../vrrp/ipsec-ah.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
@@ -38,7 +39,8 @@ export function realVrrpPorts(model: Model, log: Logger, mail?: MailAlerts): Vrr
       openAdverts: (o) =>
         IpRawSocket.open({
           family: o.family,
-          protocol: IPPROTO_VRRP,
+          protocol: o.ah ? IPPROTO_AH : IPPROTO_VRRP,
+          ...(o.ah ? { headerIncluded: true } : {}),
           ifname: o.ifname,
           ifindex: o.ifindex,
           groups: [o.group],

@@ -83,6 +83,8 @@ export class LatenessHistogram {
 /** What the instance sends adverts through (an IpRawSocket, or a fake in tests). */
 export interface AdvertPort {
   send(data: Uint8Array, dst: string, src?: string): unknown;
+  /** Called once per advert, before its copies to each destination (AH: the next sequence number). */
+  beginAdvert?(): void;
 }
 /** What the instance sends GARP/NA frames through (a PacketSocket, or a fake). */
 export interface FramePort {
@@ -411,6 +413,7 @@ export class VrrpInstance {
   }
 
   private sendAdvert(priority: number): void {
+    this.deps.adverts.beginAdvert?.();
     for (const dst of this.spec.destinations) {
       try {
         this.deps.adverts.send(buildAdvert(this.st.config, priority, dst), dst, this.spec.source);

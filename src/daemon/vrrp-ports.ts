@@ -16,6 +16,7 @@ import { IPPROTO_AH } from '../vrrp/ipsec-ah.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
+import { ScriptRunner } from '../script/runner.io.js';
 
 /** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
 function ipv6Forwarding(ifname: string): boolean {
@@ -26,7 +27,16 @@ function ipv6Forwarding(ifname: string): boolean {
   }
 }
 
-export function realVrrpPorts(model: Model, log: Logger, mail?: MailAlerts): VrrpEnginePorts {
+/**
+ * `notifyScripts`: the notifier's runner, which the worker keeps to apply a reloaded
+ * `enable_script_security`; the trackers get a runner per Model (they restart on a reload).
+ */
+export function realVrrpPorts(
+  model: Model,
+  log: Logger,
+  notifyScripts: ScriptRunner,
+  mail?: MailAlerts,
+): VrrpEnginePorts {
   const g = model.global;
   const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
   return {
@@ -51,10 +61,12 @@ export function realVrrpPorts(model: Model, log: Logger, mail?: MailAlerts): Vrr
     notifier: new Notifier({
       log,
       fifos,
+      runner: notifyScripts,
       ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}),
       ...(mail ? { mail } : {}),
     }),
-    trackers: (m, targets) => startTrackers(m, targets, log),
+    trackers: (m, targets) =>
+      startTrackers(m, targets, log, new ScriptRunner({ scriptSecurity: m.global.enableScriptSecurity })),
     host: { ipv6Forwarding },
   };
 }

@@ -7,6 +7,7 @@
 import type {
   GarpSettings,
   NotifyScripts,
+  ProcessTrackRef,
   ScriptSpec,
   SourceLoc,
   TrackRef,
@@ -41,6 +42,7 @@ import {
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
 import { type AlertSetting, smtpAlertRow } from './smtp.js';
+import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
   name: string;
@@ -93,6 +95,7 @@ export interface InstanceDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
   notify: NotifyScripts;
   garp: Partial<GarpSettings>;
   accept?: boolean;
@@ -123,6 +126,7 @@ export interface SyncGroupDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
 }
 
 /** `weight N [reverse]` at args[i..] (used by scripts, track files and track_* entries). */
@@ -240,6 +244,12 @@ function trackKeywords<
     track_interface: { block: true, run: (c, n, t) => t.trackInterfaces.push(...trackList(c, n)) },
     track_script: { block: true, run: (c, n, t) => t.trackScripts.push(...trackList(c, n)) },
     track_file: { block: true, run: (c, n, t) => t.trackFiles.push(...trackList(c, n)) },
+  };
+}
+
+function trackProcessKeyword<T extends { trackProcesses: ProcessTrackRef[] }>(): KeywordTable<T> {
+  return {
+    track_process: { block: true, run: (c, n, t) => t.trackProcesses.push(...processTrackList(c, n)) },
   };
 }
 
@@ -457,6 +467,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   virtual_ipaddress: { block: true, run: (c, n, v) => v.vips.push(...vipList(c, n)) },
   virtual_ipaddress_excluded: { block: true, run: (c, n, v) => v.excludedVips.push(...vipList(c, n)) },
   ...trackKeywords<InstanceDraft>(),
+  ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
   // instances only: keepalived has neither on a sync group
   notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
@@ -514,7 +525,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'static_ipaddress',
   'static_routes',
   'static_rules',
-  'track_process',
   'track_bfd',
   'track_group',
   'debug',
@@ -563,13 +573,13 @@ export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {
   ...trackKeywords<SyncGroupDraft>(),
   ...smtpAlertRow<SyncGroupDraft>(),
   notify_priority_changes: { run: (c, n, g) => (g.notifyPriorityChanges = boolish(c, n)) },
+  ...trackProcessKeyword<SyncGroupDraft>(),
 };
 
 export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'sync_group_tracking_weight',
   'global_tracking',
   'notify_deleted',
-  'track_process',
   'track_bfd',
 ]);
 
@@ -585,6 +595,7 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     trackInterfaces: [],
     trackScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     notify: {},
     garp: {},
     v3ChecksumAsV2: false,
@@ -604,5 +615,14 @@ export function newTrackFileDraft(
 }
 
 export function newSyncGroupDraft(name: string, loc: SourceLoc): SyncGroupDraft {
-  return { name, loc, members: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [] };
+  return {
+    name,
+    loc,
+    members: [],
+    notify: {},
+    trackInterfaces: [],
+    trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+  };
 }

@@ -24,6 +24,7 @@ function recordingLog(lines: string[]): Logger {
   const l: Logger = {
     error: rec('error'),
     warn: rec('warn'),
+    notice: rec('notice'),
     info: rec('info'),
     debug: () => {},
     child: () => l,

@@ -257,7 +257,7 @@ function resolvePreemption(
   return { nopreempt, preemptDelayMs };
 }
 
-/** `authentication` is v2 only, AH IPv4 only; source and peer addresses must be of the instance's family. */
+/** `authentication` is v2 only (so AH is IPv4 only: IPv6 instances are v3); source and peer addresses must be of the instance's family. */
 function checkVersionAndFamilies(
   ctx: Ctx,
   v: InstanceDraft,
@@ -269,13 +269,6 @@ function checkVersionAndFamilies(
     ctx.diags.error(
       v.auth.loc,
       `${where}: \`authentication\` is VRRPv2 only (this instance is version 3)`,
-      'authentication',
-    );
-  } else if (v.auth?.type === 'AH' && family === 'inet6') {
-    // keepalived drops the authentication with a config error; lvsd will not run unauthenticated
-    ctx.diags.error(
-      v.auth.loc,
-      `${where}: \`auth_type AH\` is IPv4 only (IPsec AH covers the IPv4 header; this instance is IPv6)`,
       'authentication',
     );
   }

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Interop with the real keepalived (Debian package, `keepalived -n -l --vrrp` in a namespace):
- * for each protocol variant (multicast and unicast peers; v2 without authentication, with PASS and
- * with IPsec AH), lvsd master + keepalived backup and the reverse (in two labs at once): elect, fail
+ * for each protocol variant (multicast and unicast peers; v2 without authentication, with PASS), lvsd master + keepalived backup and the reverse (in two labs at once): elect, fail
  * over on SIGKILL of the master, hand back when the higher-priority node returns.
  * Needs root and keepalived (scripts/ensure-test-deps.sh netns installs it); CI runs as root.
  */
@@ -118,9 +117,7 @@ const variants: [string, Variant][] = [
   ['v3 IPv6', { version: 3, family: 'inet6', advertInt: 0.1 }],
   ['v2 IPv4', { version: 2, family: 'inet', advertInt: 1 }],
   ['v2 IPv4 PASS', { version: 2, family: 'inet', advertInt: 1, auth: 'PASS' }],
-  ['v2 IPv4 AH', { version: 2, family: 'inet', advertInt: 1, auth: 'AH' }],
   ['v2 IPv4 unicast PASS', { version: 2, family: 'inet', advertInt: 1, auth: 'PASS', unicast: true }],
-  ['v2 IPv4 unicast AH', { version: 2, family: 'inet', advertInt: 1, auth: 'AH', unicast: true }],
   ['v3 IPv4 unicast', { version: 3, family: 'inet', advertInt: 0.1, unicast: true }],
   ['v3 IPv6 unicast', { version: 3, family: 'inet6', advertInt: 0.1, unicast: true }],
 ];

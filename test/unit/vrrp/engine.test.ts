@@ -395,7 +395,12 @@ test('auth_type AH: its own socket, whole IPv4+AH packets out with rising sequen
 }
 `;
   const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, '10.77.0.2') });
-  const e = await VrrpEngine.start(model(ah(50)), w.ports);
+  // check-config refuses AH until it is proven on a real kernel: the Model is given AH directly
+  const m = model(ah(50).replace('auth_type AH', 'auth_type PASS'));
+  const vi1 = m.vrrpInstances[0];
+  if (!vi1?.auth) return t.fail();
+  vi1.auth = { ...vi1.auth, type: 'AH' };
+  const e = await VrrpEngine.start(m, w.ports);
   t.deepEqual(w.open.adverts, ['eth0|inet|ah']);
   // keepalived's master adverts keep the lower-priority backup a backup; its counter follows them
   for (const p of ka) {

@@ -2,13 +2,15 @@
 /*
  * lvsd_net: the small native addon that gives lvsd the sockets Node lacks.
  *
- *  - raw IPv4/IPv6 sockets for one IP protocol (112 VRRP, 58 ICMPv6), bound to a device, joined to
+ *  - raw IPv4/IPv6 sockets for one IP protocol (112 VRRP, 51 AH, 58 ICMPv6), bound to a device, joined to
  *    multicast groups on an ifindex, TTL/hop limit 255 on send, multicast loop off, receiving with
  *    source, destination, ifindex and received TTL/hop limit (IP_PKTINFO/IP_RECVTTL,
  *    IPV6_RECVPKTINFO/IPV6_RECVHOPLIMIT) through uv_poll + recvmsg(MSG_DONTWAIT) until EAGAIN;
  *  - raw ICMP/ICMPv6 sockets that receive only echo replies (PING_CHECK);
  *  - sending to a multicast group or unicast peer with a chosen source address (IP_PKTINFO /
- *    IPV6_PKTINFO ancillary data);
+ *    IPV6_PKTINFO ancillary data); an IPv4 socket opened "header included" (VRRP over IPsec AH,
+ *    whose ICV covers the IP header) sends the IP header it is given (IP_HDRINCL) and receives whole
+ *    IP packets;
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
  *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
@@ -51,6 +53,7 @@ typedef struct sock {
   int refs;        /* 1 for the JS external, 1 while the poll handle is open */
   int polling;
   int closed;
+  int keep_header; /* IPv4: deliver the IP header too (and send it: IP_HDRINCL) */
   uv_poll_t poll;
   napi_env env;
   napi_ref cb;     /* JS callback(data, src, dst, ifindex, ttl, tsMs) */
@@ -151,8 +154,10 @@ static void on_readable_ip(sock_t *s) {
       if (ttl < 0) ttl = buf[8];
       size_t tot = ((size_t)buf[2] << 8) | buf[3];
       if (tot >= ihl && tot < plen) plen = tot; /* ignore trailing bytes past the IP length */
-      payload = buf + ihl;
-      plen -= ihl;
+      if (!s->keep_header) {
+        payload = buf + ihl;
+        plen -= ihl;
+      }
       deliver(s, payload, plen, &from.v4.sin_addr, 4, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
     } else {
       deliver(s, payload, plen, &from.v6.sin6_addr, 16, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
@@ -230,7 +235,7 @@ static void sock_finalize(napi_env env, void *data, void *hint) {
 }
 
 /* Wrap an open fd in a JS external; start polling when a callback is given. */
-static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb) {
+static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb, int keep_header) {
   sock_t *s = calloc(1, sizeof *s);
   if (!s) {
     close(fd);
@@ -238,6 +243,7 @@ static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb) {
   }
   s->fd = fd;
   s->family = family;
+  s->keep_header = keep_header;
   s->env = env;
   s->refs = 1;
   napi_value ext;
@@ -278,17 +284,21 @@ static sock_t *get_sock(napi_env env, napi_value v) {
   return s->closed ? NULL : s;
 }
 
-/* ---------- openIp(family, protocol, ifname, ifindex, groups[], recv cb|null, csumOffset) ---------- */
+/* ---------- openIp(family, protocol, ifname, ifindex, groups[], recv cb|null, csumOffset[, headerIncluded]) ---------- */
 
 static napi_value open_ip(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) return throw_arg(env, "openIp: 7 arguments expected");
+  bool hdrincl = false;
+  if (argc >= 8 && !is_nullish(env, argv[7]) && napi_get_value_bool(env, argv[7], &hdrincl) != napi_ok)
+    return throw_arg(env, "headerIncluded must be a boolean");
   int32_t fam, proto, ifindex, csum;
   char ifname[IFNAMSIZ + 1]; /* one spare byte: a 16-char (too long) name is seen, not truncated */
   size_t iflen = 0;
   if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
+  if (hdrincl && fam != 4) return throw_arg(env, "headerIncluded is IPv4 only");
   if (!get_i32(env, argv[1], &proto) || proto < 1 || proto > 255) return throw_arg(env, "bad protocol");
   if (napi_get_value_string_utf8(env, argv[2], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
       iflen >= IFNAMSIZ)
@@ -326,6 +336,7 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
     SETOPT(IPPROTO_IP, IP_PKTINFO, one);
     SETOPT(IPPROTO_IP, IP_RECVTTL, one);
     SETOPT(IPPROTO_IP, IP_TOS, tos);
+    if (hdrincl) SETOPT(IPPROTO_IP, IP_HDRINCL, one);
   } else {
     SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
     SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
@@ -360,7 +371,7 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
     int small = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
   }
-  return wrap_sock(env, fd, af, argv[5]);
+  return wrap_sock(env, fd, af, argv[5], hdrincl ? 1 : 0);
 }
 
 /* ---------- openIcmp(family, bindIf|null, cb) -> sock ----------
@@ -512,7 +523,7 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
       return throw_errno(env, e, "setsockopt SO_TIMESTAMPNS");
     }
   }
-  return wrap_sock(env, fd, AF_PACKET, argv[2]);
+  return wrap_sock(env, fd, AF_PACKET, argv[2], 0);
 }
 
 /* ---------- sendPacket(sock, ifindex, frame) -> bytes ---------- */

@@ -192,6 +192,7 @@ function realSpec(rs: RealServer, model: Model): RealServerSpec {
   if (rs.method.tunnel) s.tunnel = rs.method.tunnel;
   if (rs.notifyUp) s.notifyUp = scriptCommand(rs.notifyUp, model);
   if (rs.notifyDown) s.notifyDown = scriptCommand(rs.notifyDown, model);
+  if (rs.smtpAlert) s.smtpAlert = true;
   return s;
 }
 
@@ -255,6 +256,7 @@ export function checkSpecFromModel(model: Model): CheckSpec {
     if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
     if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
     if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);
+    if (vs.smtpAlert) spec.smtpAlert = true;
     if (vs.sorryServer) {
       const ss = vs.sorryServer;
       spec.sorryServer = {

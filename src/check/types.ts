@@ -125,6 +125,8 @@ export interface RealServerSpec {
   notifyUp?: ScriptCommandSpec;
   notifyDown?: ScriptCommandSpec;
   checkers: CheckerSpec[];
+  /** `smtp_alert`: e-mail when one of its checkers changes state. */
+  smtpAlert?: boolean;
 }
 
 export interface SorryServerSpec {
@@ -150,6 +152,8 @@ export interface VirtualServerSpec {
   /** Suspend checks while the VIP is not a local address. */
   haSuspend: boolean;
   reals: RealServerSpec[];
+  /** `smtp_alert`: e-mail when the quorum is gained or lost. */
+  smtpAlert?: boolean;
 }
 
 /** Everything the check manager runs. */

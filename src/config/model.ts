@@ -82,6 +82,24 @@ export interface LvsSyncDaemon {
   loc: SourceLoc;
 }
 
+/** E-mail alerts: `notification_email`, `notification_email_from`, `smtp_*` of global_defs. */
+export interface SmtpSettings {
+  /** `notification_email { ADDR ... }`: the recipients; none = no mail is sent. */
+  to: string[];
+  /** `notification_email_from` [lvsd's user name @ the host name, filled in at run time]. */
+  from?: string;
+  /** `smtp_server HOST [PORT]` (port [25]); absent = no mail is sent. */
+  server?: { host: string; port: number; loc: SourceLoc };
+  /** `smtp_helo_name` [the host name, at run time]. */
+  heloName?: string;
+  /** `smtp_connect_timeout` [30 s]: connecting and each reply of the server. */
+  connectTimeoutMs: number;
+  /** `no_email_faults`: no mail when a VRRP instance or group enters FAULT. */
+  noEmailFaults: boolean;
+  /** `no_checker_emails`: no mail for a checker change that leaves its real server's state as it was. */
+  noCheckerEmails: boolean;
+}
+
 export interface GlobalDefs {
   /** `router_id` [the config id, i.e. short hostname]. */
   routerId: string;
@@ -119,6 +137,8 @@ export interface GlobalDefs {
   vrrpOwnerIgnoreAdverts: boolean;
   /** `vrrp_notify_priority_changes` [false]. */
   vrrpNotifyPriorityChanges: boolean;
+  /** E-mail alerts; absent when global_defs sets none of their keywords. */
+  smtp?: SmtpSettings;
   /**
    * `process_monitor_rcv_bufs BYTES` [the kernel's default; 0 = that] and
    * `process_monitor_rcv_bufs_force` (SO_RCVBUFFORCE: past net.core.rmem_max): the receive buffer
@@ -235,6 +255,8 @@ export interface NotifyScripts {
   any?: ScriptSpec;
   /** `notify_master_rx_lower_pri`: run when a MASTER receives a lower-priority advert. */
   masterRxLowerPri?: ScriptSpec;
+  /** `notify_deleted SCRIPT`: run when a reload removes the instance. */
+  deleted?: ScriptSpec;
 }
 
 export interface VrrpInstanceConfig {
@@ -288,8 +310,12 @@ export interface VrrpInstanceConfig {
   downTimerAdverts: number;
   /** `owner_ignore_adverts`: only for priority 255; unset = strict mode, else the global. */
   ownerIgnoreAdverts: boolean;
-  /** `notify_priority_changes`, else the global [false]: send priority changes to notify/FIFO. */
+  /** `notify_priority_changes`, else the sync group's, else the global [false]: FIFO lines on priority changes. */
   notifyPriorityChanges: boolean;
+  /** `notify_deleted [SCRIPT]`: a reload that removes the instance notifies DELETED (else FAULT). */
+  notifyDeleted: boolean;
+  /** `smtp_alert`, else global `smtp_alert_vrrp`, else `smtp_alert` [false]: mail on state changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
 }
 
@@ -297,6 +323,8 @@ export interface SyncGroup {
   name: string;
   members: string[];
   notify: NotifyScripts;
+  /** `smtp_alert`, else global `smtp_alert_vrrp`, else `smtp_alert` [false]: mail on group state changes. */
+  smtpAlert: boolean;
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -491,6 +519,8 @@ export interface RealServer {
   warmupMs: number;
   /** All must be up for the real to be alive; empty = always alive. */
   checkers: Checker[];
+  /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [true]: mail on checker changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
 }
 
@@ -538,6 +568,8 @@ export interface VirtualServer {
   inhibitOnFailure: boolean;
   virtualhost?: string;
   realServers: RealServer[];
+  /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [false]: mail on quorum changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
 }
 

@@ -9,10 +9,25 @@
  * are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
-import type { GlobalDefs, Model, TrackFile, TrackProcess, VrrpInstanceConfig, VrrpScript } from './model.js';
+import type {
+  GlobalDefs,
+  Model,
+  SourceLoc,
+  TrackFile,
+  TrackProcess,
+  VrrpInstanceConfig,
+  VrrpScript,
+} from './model.js';
 import type { AstNode } from './parser.js';
-import { type Ctx, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
+import { type Ctx, type KeywordTable, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
+import {
+  type SmtpDraft,
+  finalizeSmtp,
+  newSmtpDraft,
+  smtpAlertDefaults,
+  smtpGlobalKeywords,
+} from './keywords/smtp.js';
 import {
   type InstanceDraft,
   type ScriptDraft,
@@ -56,8 +71,16 @@ export interface SchemaOptions {
   lenient: boolean;
 }
 
+/** global_defs as written, with its e-mail keywords (keywords/smtp.ts). */
+type GlobalWithSmtp = GlobalDraft & { smtp: SmtpDraft };
+
+const globalDefsKeywords: KeywordTable<GlobalWithSmtp> = {
+  ...globalKeywords,
+  ...smtpGlobalKeywords<GlobalWithSmtp>(),
+};
+
 interface Drafts {
-  global: GlobalDraft;
+  global: GlobalWithSmtp;
   scripts: ScriptDraft[];
   trackFiles: TrackFileDraft[];
   trackProcesses: TrackProcessDraft[];
@@ -96,7 +119,7 @@ const topUnsupported: ReadonlySet<string> = new Set([
 /** Build the Model from the parsed statements of all files. */
 export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOptions, files: string[]): Model {
   const d: Drafts = {
-    global: newGlobalDraft(),
+    global: { ...newGlobalDraft(), smtp: newSmtpDraft() },
     scripts: [],
     trackFiles: [],
     trackProcesses: [],
@@ -108,6 +131,9 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   };
   for (const node of nodes) topStatement(ctx, node, d);
   const global = finalizeGlobal(d.global, opts);
+  const smtp = finalizeSmtp(ctx, d.global.smtp, explicitAlerts(d));
+  if (smtp) global.smtp = smtp;
+  applySectionDefaults(d);
   const scripts = d.scripts
     .map((s) => finalizeScript(ctx, s))
     .filter((s): s is VrrpScript => s !== undefined);
@@ -138,6 +164,35 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   };
 }
 
+/** Where a section's own `smtp_alert` turns alerts on (warned about when no mail can be sent). */
+function explicitAlerts(d: Drafts): SourceLoc[] {
+  const own = [...d.instances, ...d.syncGroups, ...d.vss, ...d.vss.flatMap((v) => v.reals)];
+  return own.flatMap((o) => (o.smtpAlert?.on ? [o.smtpAlert.loc] : []));
+}
+
+/**
+ * Settings a section takes from elsewhere when it has none of its own (keepalived): `smtp_alert`
+ * from global `smtp_alert_vrrp` / `smtp_alert_checker`, else `smtp_alert` (keywords/smtp.ts), and an
+ * instance's `notify_priority_changes` from its sync group (before the global one, schema-vrrp.ts).
+ */
+function applySectionDefaults(d: Drafts): void {
+  const alerts = smtpAlertDefaults(d.global.smtp);
+  const loc = d.global.loc ?? { file: '', line: 0, col: 0 };
+  const dflt = (on: boolean): { on: boolean; loc: SourceLoc } => ({ on, loc });
+  for (const o of [...d.instances, ...d.syncGroups]) o.smtpAlert ??= dflt(alerts.vrrp);
+  for (const v of d.vss) {
+    v.smtpAlert ??= dflt(alerts.virtualServer);
+    for (const r of v.reals) r.smtpAlert ??= dflt(alerts.realServer);
+  }
+  for (const g of d.syncGroups) {
+    if (g.notifyPriorityChanges === undefined) continue;
+    for (const m of g.members) {
+      const inst = d.instances.find((i) => i.name === m.name);
+      if (inst) inst.notifyPriorityChanges ??= g.notifyPriorityChanges;
+    }
+  }
+}
+
 function named(ctx: Ctx, node: AstNode, what: string): string | undefined {
   const t = arg(ctx, node, 0, `a ${what} name`);
   noExtra(ctx, node, 1);
@@ -159,7 +214,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'global_defs':
       d.global.loc ??= node.loc;
       noExtra(ctx, node, 0);
-      runTable(ctx, body, globalKeywords, globalUnsupported, 'global_defs', d.global);
+      runTable(ctx, body, globalDefsKeywords, globalUnsupported, 'global_defs', d.global);
       return;
     case 'vrrp_script': {
       const name = named(ctx, node, 'vrrp_script');

@@ -39,6 +39,7 @@ import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
@@ -166,6 +167,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const scriptSecurity = model.global.enableScriptSecurity;
   const probeScripts = new ScriptRunner({ scriptSecurity });
   const notifyScripts = new ScriptRunner({ scriptSecurity });
+  const mail = workerMail(model, log);
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -176,6 +178,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     ...tcpEngineOption(process.env),
     runScript: checkerNotifyScripts(notifyScripts, log),
     notifyFifo: (line) => void fifo.write(line),
+    mail: mail.queue,
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
@@ -200,16 +203,18 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   }, 10_000);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
-  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object } => ({
+  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
     ...manager.status(),
     scheduler: schedulerAtStop ?? manager.schedulerStats(),
     schedulerWindow: lastWindow,
     checkDurations: manager.checkDurations(),
     ipvsOps: manager.ipvsOps(),
     syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
+    mail: mail.queue.counters,
   });
   return {
     async reload(next) {
+      mail.configure(next);
       probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
@@ -234,6 +239,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
+      await mail.stop();
       sync.unsubscribe();
       // a handoff leaves the sync daemons and lvs_timeouts too; the successor restores the timeouts
       if (handoff) {

@@ -19,6 +19,7 @@ import { LvsdError } from '../core/errors.js';
 import { writeFileAtomic } from './files.js';
 import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
+import { workerMail } from './mail.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
@@ -74,25 +75,32 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
   const adopt = takeHandoff(handoffFile, model, log);
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
+  const mail = workerMail(model, log);
+  const ports = realVrrpPorts(model, log, notifyScripts, mail.queue);
+  const engine = await VrrpEngine.start(model, ports, { adopt });
   log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      mail.configure(next);
       const plan = await engine.reload(next);
       logReloadPlan(plan, log);
       return { vrrp: plan };
     },
     preview: (next) => Promise.resolve({ vrrp: planVrrpReload(engine.model, next) }),
     stop: async (mode) => {
-      if (mode !== 'handoff') return engine.stop();
+      if (mode !== 'handoff') {
+        await engine.stop();
+        return mail.stop();
+      }
       const record = await engine.handoff(Date.now());
       writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
       log.info('handed over in place: VIPs kept, no priority-0 advert', {
         masters: record.instances.map((i) => i.name).join(','),
       });
+      await mail.stop();
     },
-    snapshot: () => engine.snapshot(),
+    snapshot: () => ({ ...engine.snapshot(), mail: mail.queue.counters }),
     async control(req) {
       if (req.cmd === 'drill') {
         log.info('failover drill', {

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
- * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs and script user, the
+ * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs, script user and e-mail, the
  * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag. Instance
  * state changes are also reported to the supervisor (worker-ipc.ts), which relays them.
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
+import type { MailAlerts } from '../mail/alerts.js';
 import { IpRawSocket, PacketSocket } from '../net/raw-socket.io.js';
 import { openRtnl } from '../netlink/rtnl-socket.io.js';
 import { Notifier } from '../vrrp/notifier.io.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
+import { IPPROTO_AH } from '../vrrp/ipsec-ah.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
@@ -31,7 +33,12 @@ function ipv6Forwarding(ifname: string): boolean {
  * `notifyScripts`: the notifier's runner, which the worker keeps to apply a reloaded
  * `enable_script_security`; the trackers get a runner per Model (they restart on a reload).
  */
-export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRunner): VrrpEnginePorts {
+export function realVrrpPorts(
+  model: Model,
+  log: Logger,
+  notifyScripts: ScriptRunner,
+  mail?: MailAlerts,
+): VrrpEnginePorts {
   const g = model.global;
   const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
   return {
@@ -44,7 +51,8 @@ export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRu
       openAdverts: (o) =>
         IpRawSocket.open({
           family: o.family,
-          protocol: IPPROTO_VRRP,
+          protocol: o.ah ? IPPROTO_AH : IPPROTO_VRRP,
+          ...(o.ah ? { headerIncluded: true } : {}),
           ifname: o.ifname,
           ifindex: o.ifindex,
           groups: [o.group],
@@ -61,6 +69,7 @@ export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRu
       onStateChange: (t, state) => {
         if (t.kind === 'INSTANCE') reportVrrpState(t.name, state);
       },
+      ...(mail ? { mail } : {}),
     }),
     trackers: (m, targets) =>
       startTrackers(m, targets, log, new ScriptRunner({ scriptSecurity: m.global.enableScriptSecurity })),

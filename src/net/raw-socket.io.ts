@@ -44,6 +44,7 @@ interface NativeAddon {
     groups: Buffer[],
     cb: NativeCb | null,
     csumOffset: number,
+    headerIncluded?: boolean,
   ): NativeSock;
   openIcmp(family: 4 | 6, bindIf: string | null, cb: NativeCb): NativeSock;
   sendIp(s: NativeSock, data: Uint8Array, dst: Buffer, src: Buffer | null, ifindex: number): number;
@@ -151,7 +152,7 @@ export function addrBuffer(addr: string, family: IpFamily): Buffer {
 }
 
 export interface RxPacket {
-  /** The IP payload (the IPv4 header is stripped by the addon). */
+  /** The IP payload (the IPv4 header is stripped by the addon, unless `headerIncluded`). */
   readonly data: Buffer;
   readonly family: IpFamily;
   readonly src: string;
@@ -174,6 +175,11 @@ export interface IpSocketOptions {
   readonly onPacket?: (p: RxPacket) => void;
   /** IPv6 only: IPV6_CHECKSUM offset (6 for VRRPv3: the kernel computes and verifies it); -1 = off. */
   readonly checksumOffset?: number;
+  /**
+   * IPv4 only: send whole IP packets (IP_HDRINCL) and receive them with their IP header (VRRP over
+   * IPsec AH, whose ICV covers the IP header: keepalived builds the header itself too).
+   */
+  readonly headerIncluded?: boolean;
 }
 
 /**
@@ -211,6 +217,7 @@ export class IpRawSocket {
         groups,
         cb,
         o.checksumOffset ?? -1,
+        o.headerIncluded ?? false,
       ),
     );
     return new IpRawSocket(sock, family, o.ifindex);

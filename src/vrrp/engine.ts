@@ -20,6 +20,7 @@ import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
 import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
+import { AhSession, syncsSequence } from './ipsec-ah.js';
 import {
   LatenessHistogram,
   VrrpInstance,
@@ -168,7 +169,9 @@ export class VrrpEngine {
     this.#trackers = undefined;
     try {
       for (const inst of leaving) this.#unregister(inst);
-      await Promise.all(leaving.map((i) => i.shutdown()));
+      // an instance the new file no longer has (or has as another router) is deleted: notify_deleted
+      const deleted = new Set([...plan.removed, ...plan.replaced]);
+      await Promise.all(leaving.map((i) => i.shutdown({ deleted: deleted.has(i.name) })));
       const started: VrrpInstance[] = [];
       for (const [name, p] of prepared) {
         const running = this.#byName.get(name);
@@ -315,7 +318,14 @@ export class VrrpEngine {
       router: this.#ports.host.ipv6Forwarding(mi.interface),
     });
     const group = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;
-    const place = { family: mi.family, ifname: mi.interface, ifindex: link.ifindex, group };
+    const ah = spec.machine.auth.type === 'ah';
+    const place = {
+      family: mi.family,
+      ifname: mi.interface,
+      ifindex: link.ifindex,
+      group,
+      ...(ah ? { ah } : {}),
+    };
     return { ok: true, config: mi, place, spec };
   }
 
@@ -334,11 +344,35 @@ export class VrrpEngine {
   /** Open the sockets of a prepared instance and create it (not started yet). */
   #register(p: Prepared): VrrpInstance {
     const holder: { inst?: VrrpInstance } = {};
+    const auth = p.spec.machine.auth;
+    const ah =
+      auth.type === 'ah'
+        ? new AhSession({ pass: auth.pass, unicast: p.config.unicastPeers.length > 0 })
+        : undefined;
     const receiver: AdvertReceiver = {
       vrid: p.config.vrid,
-      receive: (data, meta) => holder.inst?.receive(data, meta),
+      receive: (data, meta) => {
+        const inst = holder.inst;
+        if (!inst || !ah) return inst?.receive(data, meta);
+        // IPsec AH (ipsec-ah.ts): the ICV, SPI and sequence number first, then the VRRP message
+        const r = ah.open(data);
+        if (!r.ok) return inst.drop(r.reason);
+        const { name, effectivePriority, config } = inst.state;
+        const advert = { priority: r.payload[2] ?? 0, src: meta.src };
+        if (syncsSequence({ name, effectivePriority, primaryAddress: config.primaryAddress }, advert))
+          ah.syncFrom(r.seq);
+        inst.receive(r.payload, meta);
+      },
     };
-    const { adverts, frames } = this.#sockets.attach(p.place, receiver);
+    const sockets = this.#sockets.attach(p.place, receiver);
+    const { frames } = sockets;
+    const adverts = ah
+      ? {
+          beginAdvert: () => ah.beginAdvert(),
+          send: (data: Uint8Array, dst: string, src?: string) =>
+            sockets.adverts.send(ah.wrap(data, src ?? p.spec.source, dst), dst, src),
+        }
+      : sockets.adverts;
     const inst = new VrrpInstance(p.spec, {
       clock: this.#ports.clock,
       timers: this.#ports.timers,

@@ -40,7 +40,12 @@ export function instanceSpecOf(mi: InstanceConfig, m: Model, host: HostInputs): 
     source: host.source,
     mac: host.mac,
     vips: mi.vips.map((v) => vipSpec(v, host.ifindexOf(v.dev))),
-    notify: notifyTargetOf('INSTANCE', mi.name, mi.notify),
+    notify: {
+      ...notifyTargetOf('INSTANCE', mi.name, mi.notify),
+      notifyDeleted: mi.notifyDeleted,
+      priorityChanges: mi.notifyPriorityChanges,
+      smtpAlert: mi.smtpAlert,
+    },
     router: host.router,
     garpIntervalMs: mi.garp.garpIntervalMs,
     gnaIntervalMs: mi.garp.gnaIntervalMs,

@@ -34,8 +34,10 @@ import type {
   MachineEvent,
   MachineState,
   StepResult,
+  VrrpStateName,
   VrrpStats,
 } from './types.js';
+import { deletedAs } from './notify.js';
 
 /** The lateness histogram as the snapshot carries it: `buckets` by upper bound (`le0.1` ms ... `inf`), not cumulative. */
 export interface LatenessSnapshot {
@@ -112,6 +114,8 @@ export class LatenessHistogram {
 /** What the instance sends adverts through (an IpRawSocket, or a fake in tests). */
 export interface AdvertPort {
   send(data: Uint8Array, dst: string, src?: string): unknown;
+  /** Called once per advert, before its copies to each destination (AH: the next sequence number). */
+  beginAdvert?(): void;
 }
 /** What the instance sends GARP/NA frames through (a PacketSocket, or a fake). */
 export interface FramePort {
@@ -119,6 +123,10 @@ export interface FramePort {
 }
 export interface NotifyPort {
   stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void;
+  /** As MASTER, a lower-priority advert (`notify_master_rx_lower_pri`, FIFO); `priority` is ours. */
+  masterRxLowerPri?(t: NotifyTarget, priority: number): void;
+  /** The effective priority changed while in `state` (`notify_priority_changes`). */
+  priorityChanged?(t: NotifyTarget, state: VrrpStateName, priority: number): void;
 }
 
 export interface InstanceDeps {
@@ -190,6 +198,10 @@ export class VrrpInstance {
   private readonly log: Logger;
   private transitions = 0;
   private trackers: readonly TrackerState[];
+  /** The state the actions being carried out happen in (a `notify` action moves it). */
+  private acting: VrrpStateName = 'init';
+  /** Set by `shutdown({ deleted: true })`: a reload removed the instance (notify_deleted). */
+  private deleted = false;
 
   constructor(
     public spec: InstanceSpec,
@@ -295,8 +307,13 @@ export class VrrpInstance {
     return this.trackers.some((t) => t.spec.kind === kind && t.spec.name === name);
   }
 
-  /** Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone. */
-  async shutdown(): Promise<void> {
+  /**
+   * Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone.
+   * `deleted`: a reload removed the instance, which announces DELETED or FAULT rather than STOP
+   * (keepalived's notify_deleted, notify.ts deletedAs).
+   */
+  async shutdown(opts: { deleted?: boolean } = {}): Promise<void> {
+    this.deleted = opts.deleted ?? false;
     this.feed({ type: 'shutdown' });
     this.cancelTimer();
     await this.vipChain;
@@ -320,6 +337,7 @@ export class VrrpInstance {
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     if (gone.length > 0) this.queueVips('del', gone); // deletes only what this instance added
     if (this.st.name === 'master') {
@@ -380,6 +398,7 @@ export class VrrpInstance {
     const r = step(this.st, ev, now);
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
@@ -414,6 +433,13 @@ export class VrrpInstance {
         break;
       }
       case 'notify': {
+        this.acting = a.to;
+        if (a.reason === 'shutdown' && this.deleted) {
+          const as = deletedAs(this.spec.notify.notifyDeleted ?? false, a.from);
+          this.log.info('removed by reload', { from: a.from, announced: as ?? 'nothing' });
+          if (as) this.deps.notifier.stateChanged(this.spec.notify, as, a.priority);
+          break;
+        }
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
@@ -428,11 +454,19 @@ export class VrrpInstance {
         else emit();
         break;
       }
-      case 'notifyMasterRxLowerPri':
+      case 'notifyMasterRxLowerPri': {
         this.log.info('master received lower priority advert', { src: a.src, priority: a.priority });
+        const ours = this.st.effectivePriority;
+        const emit = () => this.deps.notifier.masterRxLowerPri?.(this.spec.notify, ours);
+        if (this.deps.defer) this.deps.defer(emit);
+        else emit();
         break;
+      }
       case 'priorityChanged':
         this.log.info('effective priority changed', { from: a.from, to: a.to });
+        // keepalived never changes an address owner's priority through notify (vrrp_set_effective_priority)
+        if (a.from !== 255 && a.to !== 255)
+          this.deps.notifier.priorityChanged?.(this.spec.notify, this.acting, a.to);
         break;
       case 'armTimer':
       case 'cancelTimer':
@@ -442,6 +476,7 @@ export class VrrpInstance {
   }
 
   private sendAdvert(priority: number): void {
+    this.deps.adverts.beginAdvert?.();
     for (const dst of this.spec.destinations) {
       try {
         this.deps.adverts.send(buildAdvert(this.st.config, priority, dst), dst, this.spec.source);

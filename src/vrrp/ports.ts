@@ -42,6 +42,11 @@ export interface VrrpSockets {
     readonly ifindex: number;
     /** The multicast group to join (224.0.0.18, ff02::12 or the configured one). */
     readonly group: string;
+    /**
+     * IPv4 `auth_type AH`: IP protocol 51 instead of 112, whole IP packets in both directions (the
+     * AH ICV covers the IP header: src/vrrp/ipsec-ah.ts builds and checks it).
+     */
+    readonly ah?: boolean;
     readonly onPacket: (p: ReceivedAdvert) => void;
   }): AdvertSocket;
   openFrames(ifindex: number): FrameSocket;

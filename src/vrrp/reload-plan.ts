@@ -72,6 +72,11 @@ function describeChange(a: InstanceConfig, b: InstanceConfig, prev: Model, next:
   if (a.vrid !== b.vrid) replacedBecause.push(`vrid ${a.vrid} -> ${b.vrid}`);
   if (a.family !== b.family) replacedBecause.push(`family ${a.family} -> ${b.family}`);
   if (a.interface !== b.interface) replacedBecause.push(`interface ${a.interface} -> ${b.interface}`);
+  // AH adverts use their own socket, and the key and sequence counter live with it (ipsec-ah.ts)
+  const ah = a.auth?.type === 'AH' || b.auth?.type === 'AH';
+  if (ah && canon(a.auth) !== canon(b.auth)) replacedBecause.push('authentication (AH)');
+  else if (ah && a.unicastPeers.length > 0 !== b.unicastPeers.length > 0)
+    replacedBecause.push('unicast or multicast (AH)');
   const before = new Set(a.vips.map(vipKey));
   const after = new Set(b.vips.map(vipKey));
   const settings: string[] = (Object.keys({ ...a, ...b }) as Array<keyof InstanceConfig>).filter(

@@ -133,8 +133,12 @@ export interface FakeVrrpWorld {
   readonly frames: { ifindex: number; at: number }[];
   readonly notes: { kind: string; name: string; state: NotifyState; priority: number }[];
   readonly open: { adverts: string[]; closed: string[] };
+  /** Whole IPv4 packets sent on `auth_type AH` sockets (key `ifname|inet|ah`), in order. */
+  readonly sentAh: { at: number; dst: string; packet: Uint8Array }[];
   /** Deliver a payload to the advert socket of `ifname|family`, as if received. */
   deliver(ifname: string, family: 'inet' | 'inet6', p: Omit<ReceivedAdvert, 'family'>): void;
+  /** Deliver a whole IPv4 packet to the `auth_type AH` socket of `ifname`. */
+  deliverAh(ifname: string, p: Omit<ReceivedAdvert, 'family'>): void;
 }
 
 export function fakeVrrpWorld(
@@ -152,6 +156,7 @@ export function fakeVrrpWorld(
   const frames: { ifindex: number; at: number }[] = [];
   const notes: FakeVrrpWorld['notes'] = [];
   const open = { adverts: [] as string[], closed: [] as string[] };
+  const sentAh: FakeVrrpWorld['sentAh'] = [];
   const receivers = new Map<string, (p: ReceivedAdvert) => void>();
   // Tracked interfaces reach the instances that track them, as the real runner does; scripts and
   // track files do not run here.
@@ -174,11 +179,12 @@ export function fakeVrrpWorld(
     rtnl: host,
     sockets: {
       openAdverts: (o) => {
-        const key = `${o.ifname}|${o.family}`;
+        const key = `${o.ifname}|${o.family}${o.ah ? '|ah' : ''}`;
         open.adverts.push(key);
         receivers.set(key, o.onPacket);
         return {
           send: (data: Uint8Array, dst: string, src?: string) => {
+            if (o.ah) return void sentAh.push({ at: clock.now(), dst, packet: Uint8Array.from(data) });
             const d = decodeAdvert(data, { family: o.family, src: src ?? '', dst });
             if (d.ok) {
               const { vrid, priority } = d.value;
@@ -213,7 +219,9 @@ export function fakeVrrpWorld(
     frames,
     notes,
     open,
+    sentAh,
     deliver: (ifname, family, p) => receivers.get(`${ifname}|${family}`)?.({ ...p, family }),
+    deliverAh: (ifname, p) => receivers.get(`${ifname}|inet|ah`)?.({ ...p, family: 'inet' }),
   };
 }
 

@@ -31,9 +31,10 @@ type DefaultedLater =
 
 /**
  * `global_defs` as written (all its blocks merged): GlobalDefs with the later-defaulted fields
- * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs.
+ * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs. The
+ * e-mail settings have their own draft (keywords/smtp.ts).
  */
-export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp'> &
+export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp' | 'smtp'> &
   Partial<Pick<GlobalDefs, DefaultedLater>> & {
     garp: Partial<GarpSettings>;
     fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
@@ -284,14 +285,6 @@ function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: numb
 
 /** keepalived `global_defs` keywords that lvsd does not implement. */
 export const globalUnsupported: ReadonlySet<string> = new Set([
-  'notification_email',
-  'notification_email_from',
-  'smtp_server',
-  'smtp_helo_name',
-  'smtp_connect_timeout',
-  'smtp_alert',
-  'smtp_alert_vrrp',
-  'smtp_alert_checker',
   'checker_log_all_failures',
   'vrrp_min_garp',
   'vrrp_garp_extra_if',
@@ -376,7 +369,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'vrrp_track_process',
   'bfd_instance',
   'local_name',
-  'no_email_faults',
   'script_security',
   'process_names',
   'process_name',
@@ -386,7 +378,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'mem_check',
   'mem_check_log',
   'rs_init_notifies',
-  'no_checker_emails',
   'dbus_no_interface_name',
   'default_interface',
   'iproute_etc_dir',

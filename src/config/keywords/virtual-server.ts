@@ -10,6 +10,7 @@ import { ipvsadmSchedulers } from '../../ipvs/model.js';
 import type { Token } from '../lexer.js';
 import type { LvsMethod, ScriptSpec, SourceLoc, VsgEntry } from '../model.js';
 import type { AstNode } from '../parser.js';
+import { type AlertSetting, smtpAlertRow } from './smtp.js';
 import {
   type Ctx,
   type KeywordTable,
@@ -59,6 +60,7 @@ export interface RsDraft extends CommonTiming {
   notifyUp?: ScriptSpec;
   notifyDown?: ScriptSpec;
   checkers: CheckerDraft[];
+  smtpAlert?: AlertSetting;
 }
 
 export type VsHeader =
@@ -89,6 +91,7 @@ export interface VsDraft extends CommonTiming {
   omega: boolean;
   haSuspend: boolean;
   reals: RsDraft[];
+  smtpAlert?: AlertSetting;
 }
 
 export interface VsgDraft {
@@ -185,9 +188,10 @@ const realKeywords: KeywordTable<RsDraft> = {
   lthreshold: { run: (c, n, r) => set(r, 'lowerThreshold', intArg(c, n, 0, 2147483647)) },
   notify_up: { run: (c, n, r) => set(r, 'notifyUp', scriptArgs(c, n)) },
   notify_down: { run: (c, n, r) => set(r, 'notifyDown', scriptArgs(c, n)) },
+  ...smtpAlertRow<RsDraft>(),
 };
 
-const realUnsupported = new Set(['smtp_alert', 'ops', ...unsupportedCheckers]);
+const realUnsupported = new Set(['ops', ...unsupportedCheckers]);
 
 function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
   const ap = addrPort(ctx, node);
@@ -218,6 +222,7 @@ function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
 
 export const vsKeywords: KeywordTable<VsDraft> = {
   ...timingKeywords<VsDraft>(),
+  ...smtpAlertRow<VsDraft>(),
   lb_algo: { run: (c, n, v) => sched(c, n, v) },
   lvs_sched: { run: (c, n, v) => sched(c, n, v) },
   lb_kind: { run: (c, n, v) => set(v, 'method', methodArgs(c, n)) },
@@ -307,7 +312,6 @@ function sched(ctx: Ctx, node: AstNode, v: VsDraft): void {
 }
 
 export const vsUnsupported: ReadonlySet<string> = new Set([
-  'smtp_alert',
   'nat_mask',
   'lvs_sync_daemon',
   'notify_fifo',

@@ -41,6 +41,7 @@ import {
   wordArg,
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
+import { type AlertSetting, smtpAlertRow } from './smtp.js';
 import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
@@ -111,6 +112,8 @@ export interface InstanceDraft {
   ownerIgnoreAdverts?: boolean;
   ownerIgnoreLoc?: SourceLoc;
   notifyPriorityChanges?: boolean;
+  notifyDeleted?: boolean;
+  smtpAlert?: AlertSetting;
 }
 
 export interface SyncGroupDraft {
@@ -118,6 +121,8 @@ export interface SyncGroupDraft {
   loc: SourceLoc;
   members: Array<{ name: string; loc: SourceLoc }>;
   notify: NotifyScripts;
+  notifyPriorityChanges?: boolean;
+  smtpAlert?: AlertSetting;
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -194,8 +199,13 @@ function notifyKeywords<T extends { notify: NotifyScripts }>(): KeywordTable<T> 
     notify_fault: { run: (c, n, t) => set(t.notify, 'fault', scriptArgs(c, n)) },
     notify_stop: { run: (c, n, t) => set(t.notify, 'stop', scriptArgs(c, n)) },
     notify: { run: (c, n, t) => set(t.notify, 'any', scriptArgs(c, n)) },
-    notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
   };
+}
+
+/** `notify_deleted [SCRIPT [USER [GROUP]]]`: DELETED instead of FAULT when a reload removes the instance. */
+function notifyDeleted(ctx: Ctx, node: AstNode, v: InstanceDraft): void {
+  v.notifyDeleted = true;
+  if (node.args.length > 0) set(v.notify, 'deleted', scriptArgs(ctx, node));
 }
 
 /** `track_interface { eth0 [weight N [reverse]] }` style lists. */
@@ -459,6 +469,10 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   ...trackKeywords<InstanceDraft>(),
   ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
+  // instances only: keepalived has neither on a sync group
+  notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
+  notify_deleted: { run: notifyDeleted },
+  ...smtpAlertRow<InstanceDraft>(),
   ...garpKeywords<InstanceDraft>(''),
   accept: {
     run: (c, n, v) => {
@@ -513,7 +527,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'static_rules',
   'track_bfd',
   'track_group',
-  'notify_deleted',
   'debug',
   'mcast_dst_ip',
   'unicast_ttl',
@@ -528,7 +541,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'old_unicast_checksum',
   'timer_expired_backup',
   'log_unknown_vrids',
-  'smtp_alert',
   'auth_hmac',
   'interface_up_down_delays',
   'garp_extra_if',
@@ -559,13 +571,14 @@ export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {
   },
   ...notifyKeywords<SyncGroupDraft>(),
   ...trackKeywords<SyncGroupDraft>(),
+  ...smtpAlertRow<SyncGroupDraft>(),
+  notify_priority_changes: { run: (c, n, g) => (g.notifyPriorityChanges = boolish(c, n)) },
   ...trackProcessKeyword<SyncGroupDraft>(),
 };
 
 export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'sync_group_tracking_weight',
   'global_tracking',
-  'smtp_alert',
   'notify_deleted',
   'track_bfd',
 ]);

@@ -210,15 +210,15 @@ for (const row of preemptRows) {
 }
 
 test('--lenient turns unsupported keepalived keywords into warnings; unknown stays an error', (t) => {
-  const text = 'global_defs {\n  notification_email {\n    a@b\n  }\n  smtp_server 10.0.0.1\n}\n';
+  const text = 'global_defs {\n  enable_dbus\n  snmp_socket udp:1.2.3.4:705\n}\n';
   t.is(parse(text).model, undefined);
   const lenient = parse(text, { lenient: true });
   t.truthy(lenient.model);
   t.deepEqual(
     lenient.diagnostics.map((d) => [d.severity, d.line, d.keyword]),
     [
-      ['warning', 2, 'notification_email'],
-      ['warning', 5, 'smtp_server'],
+      ['warning', 2, 'enable_dbus'],
+      ['warning', 3, 'snmp_socket'],
     ],
   );
   t.is(parse('global_defs {\n  routr_id x\n}\n', { lenient: true }).model, undefined);
@@ -236,6 +236,18 @@ test('auth_pass longer than 8 characters is truncated with a warning', (t) => {
   const r = parse(vi('  authentication {\n    auth_type PASS\n    auth_pass 0123456789\n  }'));
   t.is(r.model?.vrrpInstances[0]?.auth?.pass, '01234567');
   t.is(r.diagnostics[0]?.severity, 'warning');
+});
+
+test('auth_type AH is refused by check-config with a located error (not proven against keepalived yet)', (t) => {
+  const ah = '  version 2\n  authentication {\n    auth_type AH\n    auth_pass secret1\n  }';
+  const r = parse(vi(ah));
+  t.is(r.model, undefined, 'no model: check-config exits 1, nothing reaches a worker');
+  const err = r.diagnostics.find((d) => d.severity === 'error');
+  t.regex(err?.message ?? '', /auth_type AH.*not supported yet/);
+  t.is(err?.line, 5, 'at the authentication block');
+  t.is(err?.file, 'mem.conf');
+  const lenient = parse(vi(ah), { lenient: true });
+  t.is(lenient.model, undefined, '--lenient does not let it through either');
 });
 
 test('the same VRID on another interface or family is not a conflict', (t) => {

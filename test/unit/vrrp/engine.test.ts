@@ -8,7 +8,9 @@
 import test from 'ava';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
+import { fromHex } from '../../../src/core/bytes.js';
 import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import { AhSession } from '../../../src/vrrp/ipsec-ah.js';
 import { fakeVrrpWorld, FakeHost, settle, type FakeVrrpWorld } from '../../fakes/fake-vrrp-ports.js';
 
 function model(text: string): Model {
@@ -370,3 +372,66 @@ for (const [running, notes] of [
     t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
   });
 }
+
+test('auth_type AH: its own socket, whole IPv4+AH packets out with rising sequence numbers, keepalived adverts in, replays dropped', async (t) => {
+  // keepalived 2.2.7 multicast adverts (test/unit/vrrp/ipsec-ah.test.ts): 10.77.0.1, vrid 51, prio 100, seq 1 and 2
+  const ka = [
+    '45c0004000010000ff33d0690a4d0001e0000012700400000a4d000100000001ad73da503f1a9de0820372e62133640102016e190a4d00640000000000000000',
+    '45c0004000020000ff33d0680a4d0001e0000012700400000a4d000100000002edfb8498141a40055ac7b4c32133640102016e190a4d00640000000000000000',
+  ].map((h) => fromHex(h));
+  const ah = (prio: number): string => `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority ${prio}
+  version 2
+  advert_int 1
+  authentication {
+    auth_type AH
+    auth_pass secret1
+  }
+  virtual_ipaddress {
+    10.77.0.100/32
+  }
+}
+`;
+  const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, '10.77.0.2') });
+  // check-config refuses AH until it is proven on a real kernel: the Model is given AH directly
+  const m = model(ah(50).replace('auth_type AH', 'auth_type PASS'));
+  const vi1 = m.vrrpInstances[0];
+  if (!vi1?.auth) return t.fail();
+  vi1.auth = { ...vi1.auth, type: 'AH' };
+  const e = await VrrpEngine.start(m, w.ports);
+  t.deepEqual(w.open.adverts, ['eth0|inet|ah']);
+  // keepalived's master adverts keep the lower-priority backup a backup; its counter follows them
+  for (const p of ka) {
+    w.clock.advance(1000);
+    w.deliverAh('eth0', { data: p, src: '10.77.0.1', dst: '224.0.0.18', ttl: 255 });
+    await settle();
+  }
+  t.is(stateOf(e, 'VI_1')?.name, 'backup');
+  t.deepEqual(w.sentAh, [], 'a backup sends nothing');
+  w.deliverAh('eth0', { data: ka[0]!, src: '10.77.0.1', dst: '224.0.0.18', ttl: 255 });
+  await settle();
+  const snap = JSON.stringify(e.snapshot());
+  t.regex(snap, /"authReplay":1/, 'the replayed seq 1 is dropped and counted');
+  // keepalived goes quiet: we take over and continue its numbering (3, 4, ...) with a valid ICV
+  w.clock.advance(4000);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  w.clock.advance(1000);
+  await settle();
+  const peer = new AhSession({ pass: 'secret1', unicast: false });
+  const seqs = w.sentAh.map((s) => {
+    const r = peer.open(s.packet);
+    if (!r.ok) throw new Error(r.reason);
+    t.is(s.dst, '224.0.0.18');
+    t.is(r.src, '10.77.0.2');
+    return r.seq;
+  });
+  t.true(seqs.length >= 2);
+  t.deepEqual(
+    seqs,
+    seqs.map((_, i) => 3 + i),
+  );
+  await e.stop();
+});

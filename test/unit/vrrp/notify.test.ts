@@ -22,7 +22,7 @@ import { Notifier } from '../../../src/vrrp/notifier.io.js';
 
 test('FIFO lines follow keepalived', (t) => {
   t.is(fifoLine('INSTANCE', 'VI_1', 'MASTER', 150), 'INSTANCE "VI_1" MASTER 150\n');
-  t.is(fifoLine('GROUP', 'G1', 'BACKUP', 0), 'GROUP "G1" BACKUP\n');
+  t.is(fifoLine('GROUP', 'G1', 'BACKUP', 0), 'GROUP "G1" BACKUP 0\n');
 });
 
 test('state change writes the FIFO line and runs the state script and `notify` with arguments', async (t) => {

@@ -23,6 +23,7 @@ import {
   set,
   wordArg,
 } from '../values.js';
+import { type NftablesDraft, nftablesKeywords } from './nftables.js';
 
 /** The GlobalDefs fields whose defaults schema.ts fills in once all files are read. */
 type DefaultedLater =
@@ -36,6 +37,8 @@ export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp'> &
   Partial<Pick<GlobalDefs, DefaultedLater>> & {
     garp: Partial<GarpSettings>;
     fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+    /** `nftables*` as written; resolved by finalizeNftables (nftables.ts). */
+    nftables?: NftablesDraft;
   };
 
 export function newGlobalDraft(): GlobalDraft {
@@ -155,6 +158,7 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   // Applied (and its words checked) while the files are read, by the lexer (include.ts): it governs
   // the includes after it, so it cannot wait for the model.
   include_check: { run: () => undefined },
+  ...nftablesKeywords,
 };
 
 function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
@@ -301,13 +305,7 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'startup_script_timeout',
   'shutdown_script',
   'shutdown_script_timeout',
-  'nftables',
-  'nftables_priority',
-  'nftables_ifindex',
-  'nftables_counters',
   'nftables_ipvs',
-  'vrrp_iptables',
-  'vrrp_ipsets',
   'vrrp_priority',
   'checker_priority',
   'bfd_priority',

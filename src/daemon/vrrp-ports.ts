@@ -2,7 +2,8 @@
 /**
  * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
  * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs and script user, the
- * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag.
+ * tracker runner, the monotonic clock and real timers, /proc for the NA Router flag and the VMACs'
+ * sysctls, and the nftables CLI for the VRRP table.
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
@@ -14,6 +15,8 @@ import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
+import { procSysctls } from '../net/sysctl.io.js';
+import { runNftScript } from '../nft/nft-cli.io.js';
 
 /** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
 function ipv6Forwarding(ifname: string): boolean {
@@ -44,9 +47,13 @@ export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
           onPacket: (p) => o.onPacket(p),
         }),
       openFrames: (ifindex) => PacketSocket.open({ ifindex }),
+      openSender: (o) =>
+        IpRawSocket.open({ family: o.family, protocol: IPPROTO_VRRP, ifname: o.ifname, ifindex: o.ifindex }),
     },
     notifier: new Notifier({ log, fifos, ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}) }),
     trackers: (m, targets) => startTrackers(m, targets, log),
     host: { ipv6Forwarding },
+    sysctl: procSysctls,
+    nft: { run: runNftScript },
   };
 }

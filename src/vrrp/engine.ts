@@ -20,7 +20,10 @@ import { sourceAddress } from './addresses.js';
 import { HostView } from './host-view.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
-import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
+import type { AdvertSocket, TrackerRunner, VrrpEnginePorts } from './ports.js';
+import { VrrpFirewall, type FirewallSettings } from './firewall.js';
+import { GarpPacer } from './garp-pacer.js';
+import { VmacConflict, VmacHost } from './vmac-host.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { SyncGroupSet } from './sync-group-set.js';
@@ -31,6 +34,8 @@ interface Prepared {
   readonly config: InstanceConfig;
   readonly place: SocketPlace;
   readonly spec: InstanceSpec;
+  /** Its VMAC, made: adverts leave from it unless `xmitBase`, GARPs/NAs always. */
+  readonly vmac?: { readonly name: string; readonly ifindex: number; readonly xmitBase: boolean };
 }
 
 /** An instance that cannot run yet, and why. */
@@ -38,6 +43,16 @@ interface Waiting {
   readonly ok: false;
   readonly config: InstanceConfig;
   readonly reason: string;
+}
+
+/** The table's name, priority and counters: `nftables*`, else keepalived's defaults. */
+function firewallSettings(m: Model): FirewallSettings {
+  return m.global.vrrpNftables ?? { table: 'keepalived', priority: -1, counters: false };
+}
+
+/** Whether any instance needs the table (a VMAC, or no_accept on a non-owner), as keepalived decides. */
+function needsFirewall(m: Model): boolean {
+  return m.vrrpInstances.some((i) => i.useVmac !== undefined || (!i.accept && i.priority !== 255));
 }
 
 export class VrrpEngine {
@@ -49,7 +64,13 @@ export class VrrpEngine {
   readonly #groups: SyncGroupSet;
   readonly #byName = new Map<string, VrrpInstance>();
   /** Where each running instance is, and what its socket delivers to. */
-  readonly #running = new Map<VrrpInstance, { config: InstanceConfig; receiver: AdvertReceiver }>();
+  readonly #running = new Map<
+    VrrpInstance,
+    { config: InstanceConfig; receiver: AdvertReceiver; sender?: AdvertSocket }
+  >();
+  readonly #vmacs: VmacHost;
+  readonly #firewall: VrrpFirewall;
+  readonly #pacer: GarpPacer;
   readonly #waiting = new Map<string, Waiting>();
   #model: Model;
   #trackers: TrackerRunner | undefined;
@@ -65,6 +86,9 @@ export class VrrpEngine {
     this.#host = new HostView(ports.rtnl);
     this.#sockets = new SocketRegistry(ports.sockets);
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
+    this.#vmacs = new VmacHost(ports.rtnl, ports.sysctl, ports.log);
+    this.#firewall = new VrrpFirewall(ports.nft, ports.log, firewallSettings(model));
+    this.#pacer = new GarpPacer(ports.clock, ports.timers);
   }
 
   /** Start every instance that can run now; the others wait for their interface or address. */
@@ -76,6 +100,8 @@ export class VrrpEngine {
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
+      // a table a killed predecessor left is replaced by this run's (empty until something needs it)
+      if (needsFirewall(model)) await e.#firewall.reset();
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
@@ -132,8 +158,15 @@ export class VrrpEngine {
     void this.#trackers?.stop(); // its scripts are killed while the reload goes on
     this.#trackers = undefined;
     try {
-      for (const inst of leaving) this.#unregister(inst);
+      const senders = leaving.map((i) => this.#unregister(i));
       await Promise.all(leaving.map((i) => i.shutdown()));
+      for (const s of senders) s?.close();
+      const keep = new Set([...prepared.values()].map((p) => (p.ok ? p.vmac?.name : undefined)));
+      for (const inst of leaving) {
+        const name = this.#model.vrrpInstances.find((m) => m.name === inst.name)?.useVmac?.name;
+        if (name !== undefined && !keep.has(name)) await this.#dropVmac(name);
+      }
+      await this.#firewall.configure(firewallSettings(next));
       const started: VrrpInstance[] = [];
       for (const [name, p] of prepared) {
         const running = this.#byName.get(name);
@@ -159,6 +192,10 @@ export class VrrpEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
+    this.#pacer.stop();
+    await this.#firewall.close();
+    await this.#vmacs.removeAll();
+    for (const r of this.#running.values()) r.sender?.close();
     this.#sockets.closeAll();
     await this.#ports.notifier.close();
     this.#ports.rtnl.close();
@@ -172,6 +209,8 @@ export class VrrpEngine {
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
       notify: this.#ports.notifier.counters,
+      firewall: this.#firewall.snapshot(),
+      garpPacing: this.#pacer.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
     };
   }
@@ -198,15 +237,64 @@ export class VrrpEngine {
         return { ok: false, config: mi, reason: `interface ${v.dev} (of VIP ${v.address}) does not exist` };
       ifindexes.set(v.dev, dev.ifindex);
     }
+    let vmac: Prepared['vmac'];
+    if (mi.useVmac) {
+      try {
+        vmac = await this.#makeVmac(mi, mi.useVmac, link.ifindex, source);
+      } catch (e) {
+        if (e instanceof VmacConflict) return { ok: false, config: mi, reason: e.message };
+        throw e;
+      }
+    }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
       source,
       ifindexOf: (dev) => ifindexes.get(dev) ?? link.ifindex,
       router: this.#ports.host.ipv6Forwarding(mi.interface),
+      ...(vmac && mi.useVmac ? { vmac: { ifindex: vmac.ifindex, mac: mi.useVmac.mac } } : {}),
     });
     const group = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;
     const place = { family: mi.family, ifname: mi.interface, ifindex: link.ifindex, group };
-    return { ok: true, config: mi, place, spec };
+    return { ok: true, config: mi, place, spec, ...(vmac ? { vmac } : {}) };
+  }
+
+  /**
+   * Make (or take over) the instance's VMAC on its interface and enter it in the firewall (IGMP/MLD
+   * from its parent). An IPv6 VMAC sending adverts gets the advert source, the interface's
+   * link-local address, as a deprecated /64 of its own (the kernel sends from an address of the
+   * sending interface only), as keepalived does.
+   */
+  async #makeVmac(
+    mi: InstanceConfig,
+    vm: NonNullable<InstanceConfig['useVmac']>,
+    parentIndex: number,
+    source: string,
+  ): Promise<NonNullable<Prepared['vmac']>> {
+    const ipv6 =
+      mi.family === 'inet6' || mi.excludedVips.some((v) => v.family === 'inet6' && v.dev === mi.interface);
+    const ifindex = await this.#vmacs.ensure({
+      name: vm.name,
+      mac: vm.mac,
+      family: mi.family,
+      parent: { name: mi.interface, ifindex: parentIndex },
+      ipv6,
+    });
+    if (mi.family === 'inet6' && !vm.xmitBase)
+      await this.#ports.rtnl.addAddress({
+        family: 'inet6',
+        address: source,
+        prefixLen: 64,
+        ifindex,
+        deprecated: true,
+      });
+    await this.#firewall.setVmac(vm.name, { ifindex, parentIndex, family: mi.family });
+    return { name: vm.name, ifindex, xmitBase: vm.xmitBase };
+  }
+
+  /** A VMAC no instance uses any more: out of the firewall, then deleted. */
+  async #dropVmac(name: string): Promise<void> {
+    await this.#firewall.setVmac(name, undefined);
+    await this.#vmacs.remove(name);
   }
 
   #wait(w: Waiting): void {
@@ -228,21 +316,32 @@ export class VrrpEngine {
       vrid: p.config.vrid,
       receive: (data, meta) => holder.inst?.receive(data, meta),
     };
-    const { adverts, frames } = this.#sockets.attach(p.place, receiver);
+    const { adverts, frames } = this.#sockets.attach(p.place, receiver, p.vmac?.ifindex);
+    // a VMAC's adverts leave from it (its virtual MAC as source) on a send-only socket
+    const sender =
+      p.vmac && !p.vmac.xmitBase
+        ? this.#ports.sockets.openSender({
+            family: p.place.family,
+            ifname: p.vmac.name,
+            ifindex: p.vmac.ifindex,
+          })
+        : undefined;
     const inst = new VrrpInstance(p.spec, {
       clock: this.#ports.clock,
       timers: this.#ports.timers,
       log: this.#log,
       rtnl: this.#ports.rtnl,
-      adverts,
+      adverts: sender ?? adverts,
       frames,
       notifier: this.#ports.notifier,
       lateness: this.lateness,
       onStep: (i, r) => this.#groups.onStep(i.name, r),
+      pacer: this.#pacer,
+      firewall: this.#firewall,
       ...(this.#ports.defer ? { defer: this.#ports.defer } : {}),
     });
     holder.inst = inst;
-    this.#running.set(inst, { config: p.config, receiver });
+    this.#running.set(inst, { config: p.config, receiver, ...(sender ? { sender } : {}) });
     this.#byName.set(inst.name, inst);
     return inst;
   }
@@ -254,11 +353,13 @@ export class VrrpEngine {
     inst.reconfigure(p.spec);
   }
 
-  #unregister(inst: VrrpInstance): void {
+  /** Out of the registry; returns its VMAC send socket, to close once its priority-0 advert is out. */
+  #unregister(inst: VrrpInstance): AdvertSocket | undefined {
     const r = this.#running.get(inst);
     if (r) this.#sockets.detach(r.receiver);
     this.#running.delete(inst);
     this.#byName.delete(inst.name);
+    return r?.sender;
   }
 
   /** Start instances: stale VIPs removed, machine started, a down link fed. */

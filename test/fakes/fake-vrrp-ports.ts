@@ -101,7 +101,9 @@ export class FakeHost implements Rtnl {
 
   addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     this.log.push(`add ${a.address}`);
-    if (this.has(a.address)) return Promise.resolve('exists');
+    // an address is per interface (a VMAC carries a copy of its parent's link-local address)
+    if (this.addrs.some((x) => x.address === a.address && x.ifindex === a.ifindex))
+      return Promise.resolve('exists');
     this.#put(a, true);
     return Promise.resolve('added');
   }

@@ -291,8 +291,24 @@ export class VrrpEngine {
     return { name: vm.name, ifindex, xmitBase: vm.xmitBase };
   }
 
+  /** An IPv6 VMAC sending adverts follows its interface's new link-local address (the advert source). */
+  async #vmacSource(mi: InstanceConfig, from: string, to: string): Promise<void> {
+    const vm = mi.useVmac;
+    const ifindex = vm && this.#vmacs.ifindexOf(vm.name);
+    if (mi.family !== 'inet6' || !vm || vm.xmitBase || ifindex === undefined) return;
+    const addr = { family: 'inet6', prefixLen: 64, ifindex, deprecated: true } as const;
+    try {
+      await this.#ports.rtnl.addAddress({ ...addr, address: to });
+      await this.#ports.rtnl.delAddress({ ...addr, address: from });
+    } catch (e) {
+      this.#log.error('cannot move the VMAC link-local address', { vmac: vm.name, error: String(e) });
+    }
+  }
+
   /** A VMAC no instance uses any more: out of the firewall, then deleted. */
   async #dropVmac(name: string): Promise<void> {
+    const ifindex = this.#vmacs.ifindexOf(name);
+    if (ifindex !== undefined) this.#sockets.closeFrames(ifindex);
     await this.#firewall.setVmac(name, undefined);
     await this.#vmacs.remove(name);
   }
@@ -406,7 +422,7 @@ export class VrrpEngine {
     for (const [inst, { config }] of this.#running) {
       const link = this.#host.linkNamed(config.interface);
       if (link?.ifindex !== ifindex) continue;
-      void this.#host.addresses(ifindex).then((addrs) => {
+      void this.#host.addresses(ifindex).then(async (addrs) => {
         if (this.#running.get(inst)?.config !== config) return; // reloaded meanwhile
         const source = sourceAddress(config, addrs);
         if (source !== undefined && source !== inst.spec.source) {
@@ -415,6 +431,7 @@ export class VrrpEngine {
             from: inst.spec.source,
             to: source,
           });
+          await this.#vmacSource(config, inst.spec.source, source);
           inst.reconfigure({
             ...inst.spec,
             source,

@@ -98,6 +98,12 @@ export class SocketRegistry {
     }
   }
 
+  /** Close the frame socket of an interface that goes away (a VMAC deleted). */
+  closeFrames(ifindex: number): void {
+    this.#frames.get(ifindex)?.close();
+    this.#frames.delete(ifindex);
+  }
+
   closeAll(): void {
     for (const grp of this.#groups.values()) grp.sock.close();
     for (const f of this.#frames.values()) f.close();

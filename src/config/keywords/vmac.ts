@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The `use_vmac [NAME] [MAC]` line of a `vrrp_instance`, read as keepalived reads it: up to two
- * words, a word with a `:` is the MAC (six octets, or five and the VRID as the sixth), any other
+ * The `use_vmac [NAME] [MAC]` line of a `vrrp_instance`, read as keepalived reads it: a word
+ * with a `:` is the MAC (six octets, or five and the VRID as the sixth), any other
  * word the interface name (what the kernel accepts as a name: 1..15 characters, no `/`, `:` or
  * white space, not `.` or `..`). A multicast MAC and the RFC 5798 prefixes 00:00:5e:00:01 and
- * 00:00:5e:00:02 (the default, which needs no writing) are refused. Pure.
+ * 00:00:5e:00:02 (the default, which needs no writing) are refused. Later keepalived's `name NAME`
+ * is read too; its `group G` and `netlink_notify_msg` are refused as unsupported. Pure.
  */
 import type { Token } from '../lexer.js';
 import type { SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';
-import { type Ctx, noExtra } from '../values.js';
+import type { Ctx } from '../values.js';
 
 /** `use_vmac` as written. */
 export interface VmacDraft {
@@ -55,25 +56,38 @@ function macWord(ctx: Ctx, t: Token, out: VmacDraft): void {
   }
 }
 
-/** Read a `use_vmac` line into a draft. */
+/** Read a `use_vmac` line into a draft (`name NAME` is the later keepalived spelling of NAME). */
 export function useVmacArgs(ctx: Ctx, node: AstNode): VmacDraft {
-  noExtra(ctx, node, 2);
   const out: VmacDraft = { loc: node.loc };
+  const args = node.args;
   let sawMac = false;
-  for (const a of node.args.slice(0, 2)) {
-    if (a.text.includes(':')) {
-      if (sawMac) ctx.diags.error(a.loc, '`use_vmac`: the MAC address is given twice', 'use_vmac');
-      else macWord(ctx, a, out);
-      sawMac = true;
-    } else if (out.name !== undefined) {
-      ctx.diags.error(a.loc, '`use_vmac`: the interface name is given twice', 'use_vmac');
-    } else if (!validIfName(a.text)) {
-      ctx.diags.error(
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as Token;
+    if (a.text === 'group' || a.text === 'netlink_notify_msg') {
+      ctx.diags.add(
+        ctx.lenient ? 'warning' : 'error',
+        'LVSD_E_CONFIG_INVALID',
         a.loc,
-        `\`use_vmac\`: ${a.text} is not a valid interface name (1..15 characters, no '/', ':' or spaces)`,
+        `\`use_vmac\` option \`${a.text}\` is a keepalived option that lvsd does not support${ctx.lenient ? ' (ignored)' : ''}`,
         'use_vmac',
       );
-    } else out.name = a.text;
+      if (a.text === 'group') i++;
+      continue;
+    }
+    const w = a.text === 'name' && args[i + 1] ? (args[++i] as Token) : a;
+    if (w.text.includes(':') && w === a) {
+      if (sawMac) ctx.diags.error(w.loc, '`use_vmac`: the MAC address is given twice', 'use_vmac');
+      else macWord(ctx, w, out);
+      sawMac = true;
+    } else if (out.name !== undefined) {
+      ctx.diags.error(w.loc, '`use_vmac`: the interface name is given twice', 'use_vmac');
+    } else if (!validIfName(w.text)) {
+      ctx.diags.error(
+        w.loc,
+        `\`use_vmac\`: ${w.text} is not a valid interface name (1..15 characters, no '/', ':' or spaces)`,
+        'use_vmac',
+      );
+    } else out.name = w.text;
   }
   return out;
 }

@@ -387,6 +387,15 @@ const vmacRows: Array<{ name: string; head?: string; body: string; want: object;
     messages: [],
   },
   {
+    name: 'later keepalived: `name NAME` read, `group` and `netlink_notify_msg` refused',
+    body: '  use_vmac name v9 group 5 netlink_notify_msg',
+    want: {},
+    messages: [
+      '`use_vmac` option `group` is a keepalived option that lvsd does not support',
+      '`use_vmac` option `netlink_notify_msg` is a keepalived option that lvsd does not support',
+    ],
+  },
+  {
     name: 'IPv6: 00:00:5e:00:02:VRID',
     body: '  use_vmac\n  virtual_ipaddress {\n    fd00::1\n  }',
     want: { useVmac: { name: 'vrrp.9', mac: '00:00:5e:00:02:09' } },

@@ -545,3 +545,25 @@ test('use_vmac, IPv6: 00:00:5e:00:02:VRID, IPv6 left on, the link-local source c
   await e.stop();
   t.is(await w.host.linkDetails('vrrp.52'), undefined);
 });
+
+test('reload: a carried instance keeps its VMAC; dropping use_vmac replaces the instance and deletes the VMAC', async (t) => {
+  const w = fakeVrrpWorld();
+  const vmacConf = (priority: number) =>
+    conf({ name: 'VI_1', vrid: 51, priority, vips: ['10.0.0.100'], extra: 'use_vmac' });
+  const e = await started(w, vmacConf(100));
+  const before = (await w.host.linkDetails('vrrp.51'))?.ifindex;
+  const carried = await e.reload(vmacConf(110));
+  t.deepEqual(carried.carried, ['VI_1']);
+  t.is((await w.host.linkDetails('vrrp.51'))?.ifindex, before, 'the same VMAC');
+  const replaced = await e.reload(conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));
+  t.deepEqual(replaced.replaced, ['VI_1']);
+  t.is(await w.host.linkDetails('vrrp.51'), undefined);
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0, 'parent restored');
+  w.clock.advance(400);
+  await settle();
+  t.true(
+    w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === 2),
+    'the VIP back on eth0',
+  );
+  await e.stop();
+});

@@ -20,6 +20,7 @@ import { countAction, countDrop, newStats } from './stats.js';
 import {
   applyTrackerInput,
   initTrackers,
+  reinitTrackers,
   trackerOutput,
   type TrackerInput,
   type TrackerSpec,
@@ -158,6 +159,10 @@ export class VrrpInstance {
   readonly errors = { advertSend: 0, garpSend: 0, vip: 0 };
   /** VIPs removed from outside while MASTER, and added back. */
   vipsRestored = 0;
+  /** Handed over in place (freeze): nothing more is sent or changed. */
+  private frozen = false;
+  /** Called after every step with its result and time (a failover drill follows the instance). */
+  private readonly watchers = new Set<(r: StepResult, at: number) => void>();
   private timer: TimerHandle | undefined;
   private timerAt = 0;
   private spinning = false;
@@ -193,8 +198,12 @@ export class VrrpInstance {
     return this.spec.configFault === undefined ? o : { delta: o.delta, fault: true };
   }
 
-  /** Remove configured VIPs a killed predecessor left on the interface, then start the machine. */
-  async start(): Promise<void> {
+  /**
+   * Start the machine. Configured VIPs a killed predecessor left on the interface are removed first;
+   * with `adopt` (the predecessor handed over as MASTER: a hitless restart) they are taken over as
+   * this instance's own instead, and the machine goes MASTER at once.
+   */
+  async start(adopt = false): Promise<void> {
     const ifindexes = new Set(this.spec.vips.map((v) => v.ifindex));
     for (const ifindex of ifindexes) {
       let present: Set<string>;
@@ -208,6 +217,10 @@ export class VrrpInstance {
       }
       for (const v of this.spec.vips) {
         if (v.ifindex !== ifindex || !present.has(`${v.address}/${v.prefixLen}`)) continue;
+        if (adopt) {
+          this.added.add(vipKey(v));
+          continue;
+        }
         this.log.info('removing stale VIP left by a previous run', { vip: v.address });
         try {
           await this.deps.rtnl.delAddress(v);
@@ -219,7 +232,18 @@ export class VrrpInstance {
     const o = this.tracking();
     if (this.spec.configFault !== undefined) this.log.warn(`stays FAULT: ${this.spec.configFault}`);
     if (o.delta !== 0 || o.fault) this.feed({ type: 'tracking', delta: o.delta, fault: o.fault });
-    this.feed({ type: 'start' });
+    this.feed(adopt ? { type: 'start', adopt: true } : { type: 'start' });
+  }
+
+  /**
+   * Hand over in place (hitless restart): stop the timers and send nothing more — no priority-0
+   * advert, the VIPs stay — so a successor that adopts them advertises before the peer's
+   * Master_Down_Interval ends. Resolves when queued VIP changes are done.
+   */
+  async freeze(): Promise<void> {
+    this.frozen = true;
+    this.cancelTimer();
+    await this.vipChain;
   }
 
   /** A received VRRP payload for this instance's VRID (the socket demultiplexes by VRID). */
@@ -282,7 +306,7 @@ export class VrrpInstance {
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
     const faultChanged = this.spec.configFault !== spec.configFault;
     this.spec = spec;
-    if (!sameTrackers) this.trackers = initTrackers(spec.trackers ?? []);
+    if (!sameTrackers) this.trackers = reinitTrackers(this.trackers, spec.trackers ?? []);
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
@@ -343,13 +367,22 @@ export class VrrpInstance {
   }
 
   feed(ev: MachineEvent): void {
-    const r = step(this.st, ev, this.deps.clock.now());
+    if (this.frozen) return;
+    const now = this.deps.clock.now();
+    const r = step(this.st, ev, now);
     const before = this.st.name;
     this.st = r.state;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
     this.deps.onStep?.(this, r);
+    for (const w of this.watchers) w(r, now);
+  }
+
+  /** Follow this instance's steps (its result and time) until the returned function is called. */
+  watch(cb: (r: StepResult, at: number) => void): () => void {
+    this.watchers.add(cb);
+    return () => this.watchers.delete(cb);
   }
 
   private carryOut(a: MachineAction): void {
@@ -376,7 +409,7 @@ export class VrrpInstance {
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
-          this.log.info(`Entering ${to ?? 'INIT'} state`, {
+          this.log.notice(`Entering ${to ?? 'INIT'} state`, {
             from: a.from,
             reason: a.reason,
             priority: a.priority,
@@ -426,7 +459,7 @@ export class VrrpInstance {
    * `garp_group`): a frame whose turn comes after this instance left MASTER is not sent.
    */
   private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.spec.vips): void {
-    const live = (): boolean => this.st.name === 'master';
+    const live = (): boolean => this.st.name === 'master' && !this.frozen;
     for (const v of vips) {
       const frame =
         v.family === 'inet'
@@ -472,7 +505,8 @@ export class VrrpInstance {
           if (op === 'add') {
             const r = await this.deps.rtnl.addAddress(v);
             if (r === 'added') this.added.add(key);
-            else this.log.warn('VIP already present; not ours to remove later', { vip: v.address });
+            else if (!this.added.has(key))
+              this.log.warn('VIP already present; not ours to remove later', { vip: v.address });
           } else if (this.added.has(key)) {
             await this.deps.rtnl.delAddress(v);
             this.added.delete(key);

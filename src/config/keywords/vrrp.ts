@@ -7,6 +7,7 @@
 import type {
   GarpSettings,
   NotifyScripts,
+  ProcessTrackRef,
   ScriptSpec,
   SourceLoc,
   TrackRef,
@@ -41,6 +42,7 @@ import {
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
 import { type VmacDraft, useVmacArgs } from './vmac.js';
+import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
   name: string;
@@ -93,6 +95,7 @@ export interface InstanceDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
   notify: NotifyScripts;
   garp: Partial<GarpSettings>;
   accept?: boolean;
@@ -123,6 +126,7 @@ export interface SyncGroupDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
 }
 
 /** `weight N [reverse]` at args[i..] (used by scripts, track files and track_* entries). */
@@ -235,6 +239,12 @@ function trackKeywords<
     track_interface: { block: true, run: (c, n, t) => t.trackInterfaces.push(...trackList(c, n)) },
     track_script: { block: true, run: (c, n, t) => t.trackScripts.push(...trackList(c, n)) },
     track_file: { block: true, run: (c, n, t) => t.trackFiles.push(...trackList(c, n)) },
+  };
+}
+
+function trackProcessKeyword<T extends { trackProcesses: ProcessTrackRef[] }>(): KeywordTable<T> {
+  return {
+    track_process: { block: true, run: (c, n, t) => t.trackProcesses.push(...processTrackList(c, n)) },
   };
 }
 
@@ -452,6 +462,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   virtual_ipaddress: { block: true, run: (c, n, v) => v.vips.push(...vipList(c, n)) },
   virtual_ipaddress_excluded: { block: true, run: (c, n, v) => v.excludedVips.push(...vipList(c, n)) },
   ...trackKeywords<InstanceDraft>(),
+  ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
   ...garpKeywords<InstanceDraft>(''),
   accept: {
@@ -508,7 +519,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'static_ipaddress',
   'static_routes',
   'static_rules',
-  'track_process',
   'track_bfd',
   'track_group',
   'notify_deleted',
@@ -553,6 +563,7 @@ export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {
   },
   ...notifyKeywords<SyncGroupDraft>(),
   ...trackKeywords<SyncGroupDraft>(),
+  ...trackProcessKeyword<SyncGroupDraft>(),
 };
 
 export const syncGroupUnsupported: ReadonlySet<string> = new Set([
@@ -560,7 +571,6 @@ export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'global_tracking',
   'smtp_alert',
   'notify_deleted',
-  'track_process',
   'track_bfd',
 ]);
 
@@ -576,6 +586,7 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     trackInterfaces: [],
     trackScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     notify: {},
     garp: {},
     v3ChecksumAsV2: false,
@@ -595,5 +606,14 @@ export function newTrackFileDraft(
 }
 
 export function newSyncGroupDraft(name: string, loc: SourceLoc): SyncGroupDraft {
-  return { name, loc, members: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [] };
+  return {
+    name,
+    loc,
+    members: [],
+    notify: {},
+    trackInterfaces: [],
+    trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+  };
 }

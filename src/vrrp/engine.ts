@@ -25,7 +25,7 @@ import { instanceSpecOf } from './instance-spec.js';
 import type { AdvertSocket, TrackerRunner, VrrpEnginePorts } from './ports.js';
 import { VrrpFirewall, type FirewallSettings } from './firewall.js';
 import { GarpPacer } from './garp-pacer.js';
-import { VmacConflict, VmacHost } from './vmac-host.js';
+import { VmacConflict, VmacHost, type VmacSaved } from './vmac-host.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { SyncGroupSet } from './sync-group-set.js';
@@ -107,17 +107,22 @@ export class VrrpEngine {
   static async start(
     model: Model,
     ports: VrrpEnginePorts,
-    opts: { adopt?: ReadonlySet<string> } = {},
+    opts: { adopt?: ReadonlySet<string>; vmacs?: VmacSaved } = {},
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
+    if (opts.vmacs) e.#vmacs.inherit(opts.vmacs);
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
       ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
-      // a table a killed predecessor left is replaced by this run's (empty until something needs it)
-      if (needsFirewall(model)) await e.#firewall.reset();
+      // a table a killed predecessor left is replaced by this run's (empty until something needs it);
+      // one that handed over (hitless restart) stays in force, its drops too, until the adopted
+      // instances hold their VIPs again, then this run's replaces it in one transaction
+      const adopting = (opts.adopt?.size ?? 0) > 0;
+      if (adopting) e.#firewall.hold();
+      else if (needsFirewall(model)) await e.#firewall.reset();
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
@@ -128,6 +133,11 @@ export class VrrpEngine {
       // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
       await e.#startAll(started, opts.adopt);
+      await e.#vmacs.releaseUnclaimed();
+      if (adopting) {
+        await Promise.all(started.map((i) => i.settled()));
+        await e.#firewall.release();
+      }
     });
     return e;
   }
@@ -220,7 +230,9 @@ export class VrrpEngine {
       const c = this.#running.get(i)?.config;
       return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
     });
-    return { version: 1, at: nowWallMs, instances };
+    // the VMACs stay (the successor takes them over), and so do the settings made for them
+    const vmacs = this.#vmacs.saved();
+    return { version: 1, at: nowWallMs, instances, ...(vmacs.links.length > 0 ? { vmacs } : {}) };
   }
 
   /**

@@ -28,6 +28,8 @@ export class VrrpFirewall {
   /** Whether this process ever wrote the table (a table it never wrote is not its to remove). */
   #touched = false;
   #chain: Promise<void> = Promise.resolve();
+  /** Changes are only recorded (hold): the table on the host stays as it is until release. */
+  #held = false;
   readonly counters = { applied: 0, failed: 0 };
 
   constructor(nft: NftRunner, log: Logger, settings: FirewallSettings) {
@@ -54,6 +56,20 @@ export class VrrpFirewall {
   reset(): Promise<void> {
     this.#applied = undefined;
     return this.#sync(true);
+  }
+
+  /**
+   * Record changes without applying them until `release` (a hitless restart: the predecessor's
+   * table, its no_accept drops included, stays in force while the adopted instances come up).
+   */
+  hold(): void {
+    this.#held = true;
+  }
+
+  /** Apply what was recorded since `hold` in one transaction, replacing whatever table is there. */
+  release(): Promise<void> {
+    this.#held = false;
+    return this.reset();
   }
 
   /** New settings (reload): the table under the old name is removed, the state applied under the new one. */
@@ -87,6 +103,7 @@ export class VrrpFirewall {
   }
 
   #sync(force = false): Promise<void> {
+    if (this.#held) return this.#chain;
     this.#chain = this.#chain.then(async () => {
       const script = firewallScript({
         ...this.#settings,

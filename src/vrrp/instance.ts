@@ -361,7 +361,7 @@ export class VrrpInstance {
     });
   }
 
-  /** Wait for queued VIP changes (tests). */
+  /** Resolves when the VIP changes (and firewall drops) queued so far are done. */
   settled(): Promise<void> {
     return this.vipChain;
   }

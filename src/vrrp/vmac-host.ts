@@ -38,6 +38,48 @@ export class VmacConflict extends Error {
 /** What of the rtnetlink port VMACs need. */
 export type VmacRtnl = Pick<Rtnl, 'linkDetails' | 'addMacvlan' | 'updateMacvlan' | 'deleteLink'>;
 
+/**
+ * The VMACs an engine leaves and the host settings they changed, with the values to put back (a
+ * hitless restart hands them to the next process, which finds them already changed and could not
+ * know what they were). JSON as is.
+ */
+export interface VmacSaved {
+  /** The VMACs left in place (the next process takes over those it still has, deletes the others). */
+  readonly links: readonly string[];
+  /** Per parent interface: its arp_ignore and arp_filter before the first VMAC. */
+  readonly parents: Readonly<Record<string, { readonly arpIgnore: number; readonly arpFilter: number }>>;
+  /** all.rp_filter before it was cleared, default's and the interfaces' before they were raised. */
+  readonly rpFilter?: {
+    readonly all: number;
+    readonly defaultWas?: number;
+    readonly raised: Readonly<Record<string, number>>;
+  };
+}
+
+/** Whether `x` is a VmacSaved (it is read from a file). */
+export function isVmacSaved(x: unknown): x is VmacSaved {
+  const num = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+  const s = x as Partial<VmacSaved> | null;
+  if (typeof s !== 'object' || s === null || typeof s.parents !== 'object' || s.parents === null)
+    return false;
+  if (!Array.isArray(s.links) || !(s.links as unknown[]).every((l) => typeof l === 'string')) return false;
+  const parentsOk = Object.values(s.parents as Record<string, unknown>).every((p) => {
+    const q = p as { arpIgnore?: unknown; arpFilter?: unknown } | null;
+    return typeof q === 'object' && q !== null && num(q.arpIgnore) && num(q.arpFilter);
+  });
+  const r = s.rpFilter as { all?: unknown; defaultWas?: unknown; raised?: unknown } | undefined;
+  const rpOk =
+    r === undefined ||
+    (typeof r === 'object' &&
+      r !== null &&
+      num(r.all) &&
+      (r.defaultWas === undefined || num(r.defaultWas)) &&
+      typeof r.raised === 'object' &&
+      r.raised !== null &&
+      Object.values(r.raised).every(num));
+  return parentsOk && rpOk;
+}
+
 interface Made {
   readonly ifindex: number;
   readonly wanted: VmacWanted;
@@ -62,6 +104,8 @@ export class VmacHost {
   readonly #made = new Map<string, Made>();
   readonly #parents = new Map<string, ParentSaved>();
   #rpFilter: RpFilterSaved | undefined;
+  /** VMACs a predecessor handed over (hitless restart), until this run has taken them over or not. */
+  readonly #inherited = new Set<string>();
 
   constructor(rtnl: VmacRtnl, sysctl: Sysctls, log: Logger) {
     this.#rtnl = rtnl;
@@ -113,6 +157,67 @@ export class VmacHost {
 
   async removeAll(): Promise<void> {
     for (const name of [...this.#made.keys()]) await this.remove(name);
+  }
+
+  /** What this engine would put back (for its successor in a hitless restart). */
+  saved(): VmacSaved {
+    const parents: Record<string, { arpIgnore: number; arpFilter: number }> = {};
+    for (const [name, p] of this.#parents) if (p.restore) parents[name] = p.restore;
+    const r = this.#rpFilter;
+    return {
+      links: [...this.#made.keys()],
+      parents,
+      ...(r
+        ? {
+            rpFilter: {
+              all: r.all,
+              ...(r.defaultWas !== undefined ? { defaultWas: r.defaultWas } : {}),
+              raised: Object.fromEntries(r.raised),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * Take over what a predecessor would have put back (before any VMAC is made): the settings it
+   * changed are found changed, so their earlier values come from it. `releaseUnclaimed` puts back
+   * what no VMAC of this run needs.
+   */
+  inherit(s: VmacSaved): void {
+    for (const name of s.links) this.#inherited.add(name);
+    for (const [name, restore] of Object.entries(s.parents))
+      if (!this.#parents.has(name)) this.#parents.set(name, { count: 0, restore });
+    if (s.rpFilter && !this.#rpFilter) {
+      const { all, defaultWas, raised } = s.rpFilter;
+      this.#rpFilter = {
+        all,
+        raised: new Map(Object.entries(raised)),
+        ...(defaultWas !== undefined ? { defaultWas } : {}),
+      };
+    }
+  }
+
+  /** Delete the inherited VMACs this run did not take over; put back the settings none holds. */
+  async releaseUnclaimed(): Promise<void> {
+    for (const name of this.#inherited) {
+      if (this.#made.has(name)) continue;
+      const d = await this.#rtnl.linkDetails(name);
+      if (d?.kind !== 'macvlan') continue;
+      this.#log.info('VMAC left by the previous process and no longer configured: deleted', { vmac: name });
+      try {
+        await this.#rtnl.deleteLink(d.ifindex);
+      } catch (e) {
+        this.#log.error('cannot delete VMAC', { vmac: name, error: (e as Error).message });
+      }
+    }
+    this.#inherited.clear();
+    for (const [name, p] of [...this.#parents])
+      if (p.count === 0) {
+        p.count = 1;
+        this.#releaseParent(name);
+      }
+    if (![...this.#made.values()].some((x) => x.wanted.family === 'inet')) this.#restoreRpFilter();
   }
 
   /** The ifindex of a VMAC this engine made. */

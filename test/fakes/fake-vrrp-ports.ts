@@ -196,6 +196,8 @@ export interface FakeVrrpWorld {
 export function fakeVrrpWorld(
   opts: {
     host?: FakeHost;
+    /** The host's sysctls (a successor process on the same host shares them). */
+    sysctl?: Map<string, number>;
     log?: Logger;
     start?: number;
     /** Quorum of each vrrp_track_process, reported when the trackers start (the real runner's scan). */
@@ -206,7 +208,7 @@ export function fakeVrrpWorld(
   const host = opts.host ?? new FakeHost().addLink('eth0', 2, '10.0.0.2');
   const sent: SentAdvert[] = [];
   const frames: FakeVrrpWorld['frames'] = [];
-  const sysctl = new Map<string, number>();
+  const sysctl = opts.sysctl ?? new Map<string, number>();
   const nft: string[] = [];
   const notes: FakeVrrpWorld['notes'] = [];
   const open = { adverts: [] as string[], closed: [] as string[] };

@@ -628,3 +628,67 @@ for (const [running, notes] of [
     t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
   });
 }
+
+test('hitless restart with use_vmac and no_accept: the successor takes the same VMAC over, keeps the VIP on it and its drop (the table is never rewritten without it), and puts back the parent settings its predecessor changed', async (t) => {
+  const w = fakeVrrpWorld();
+  const m = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac\n  no_accept' });
+  const e = await started(w, m);
+  const vmac = (await w.host.linkDetails('vrrp.51'))?.ifindex;
+  t.regex(w.nft.at(-1) ?? '', /elements = \{ 10\.0\.0\.100 \}/);
+  const record = await e.handoff(5_000);
+  t.deepEqual(record.vmacs, { links: ['vrrp.51'], parents: { eth0: { arpIgnore: 0, arpFilter: 0 } } });
+  t.is((await w.host.linkDetails('vrrp.51'))?.ifindex, vmac, 'the VMAC stays');
+  t.true(w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === vmac));
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 1);
+
+  // the successor on the same host (links, addresses, sysctls); its own nft record starts empty
+  const w2 = fakeVrrpWorld({ host: w.host, sysctl: w.sysctl, start: w.clock.now() });
+  const log = w.host.log.length;
+  const e2 = await VrrpEngine.start(m, w2.ports, {
+    adopt: new Set(['VI_1']),
+    ...(record.vmacs ? { vmacs: record.vmacs } : {}),
+  });
+  await settle();
+  t.is(stateOf(e2, 'VI_1')?.name, 'master');
+  t.is((await w2.host.linkDetails('vrrp.51'))?.ifindex, vmac, 'taken over, not made again');
+  t.false(w.host.log.slice(log).includes('del 10.0.0.100'), 'the VIP stayed on the VMAC');
+  t.true(
+    w2.sent.some((a) => a.ifname === 'vrrp.51' && a.priority === 100),
+    'adverts from the VMAC',
+  );
+  t.true(w2.nft.length > 0);
+  t.true(
+    w2.nft.every((s) => /elements = \{ 10\.0\.0\.100 \}/.test(s) && /ip daddr @vips drop/.test(s)),
+    'every table written keeps the drop',
+  );
+  await e2.stop();
+  t.is(await w2.host.linkDetails('vrrp.51'), undefined, 'VMAC deleted on a graceful stop');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0, 'the parent as it was before the first process');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), 0);
+});
+
+test('hitless restart: a handed-over VMAC the new file no longer has is deleted at start and the settings made for it put back', async (t) => {
+  const w = fakeVrrpWorld();
+  w.sysctl.set('ipv4/conf/all/rp_filter', 2);
+  const m = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac' });
+  const e = await started(w, m);
+  const record = await e.handoff(5_000);
+  t.like(record.vmacs, { links: ['vrrp.51'], rpFilter: { all: 2 } });
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 0);
+  const w2 = fakeVrrpWorld({ host: w.host, sysctl: w.sysctl, start: w.clock.now() });
+  const plain = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] });
+  const e2 = await VrrpEngine.start(plain, w2.ports, {
+    ...(record.vmacs ? { vmacs: record.vmacs } : {}),
+  });
+  t.is(await w.host.linkDetails('vrrp.51'), undefined, 'the VMAC (and the VIP on it) deleted');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0);
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), 0);
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 2);
+  w2.clock.advance(400);
+  await settle();
+  t.true(
+    w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === 2),
+    'the VIP on eth0',
+  );
+  await e2.stop();
+});

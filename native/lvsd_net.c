@@ -8,9 +8,9 @@
  *    IPV6_RECVPKTINFO/IPV6_RECVHOPLIMIT) through uv_poll + recvmsg(MSG_DONTWAIT) until EAGAIN;
  *  - raw ICMP/ICMPv6 sockets that receive only echo replies (PING_CHECK);
  *  - sending to a multicast group or unicast peer with a chosen source address (IP_PKTINFO /
- *    IPV6_PKTINFO ancillary data); an IPv4 socket opened "header included" (VRRP over IPsec AH,
- *    whose ICV covers the IP header) sends the IP header it is given (IP_HDRINCL) and receives whole
- *    IP packets;
+ *    IPV6_PKTINFO ancillary data) and, per packet, a TTL / hop limit (IP_TTL / IPV6_HOPLIMIT); an
+ *    IPv4 socket opened "header included" (VRRP over IPsec AH, whose ICV covers the IP header) sends
+ *    the IP header it is given (IP_HDRINCL) and receives whole IP packets;
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
  *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
@@ -428,32 +428,46 @@ static napi_value open_icmp(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, e, "setsockopt (ICMP socket)");
   }
-  return wrap_sock(env, fd, af, argv[2]);
+  return wrap_sock(env, fd, af, argv[2], 0);
 }
 
-/* ---------- sendIp(sock, data, dst, src|null, ifindex) -> bytes ---------- */
+/* ---------- sendIp(sock, data, dst, src|null, ifindex[, ttl]) -> bytes ---------- */
+
+/* Append one control message to `mh` (whose msg_control has room for CMSG_BUF bytes). */
+static void add_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len) {
+  struct cmsghdr *c = (struct cmsghdr *)((char *)mh->msg_control + mh->msg_controllen);
+  memset(c, 0, CMSG_SPACE(len));
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(len);
+  memcpy(CMSG_DATA(c), data, len);
+  mh->msg_controllen += CMSG_SPACE(len);
+}
 
 static napi_value send_ip(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) return throw_arg(env, "sendIp: 5 arguments expected");
   sock_t *s = get_sock(env, argv[0]);
   if (!s || s->family == AF_PACKET) return throw_arg(env, "sendIp: not an open IP socket");
   void *data, *dst, *src = NULL;
   size_t dlen, dstlen, srclen = 0;
-  int32_t ifindex;
+  int32_t ifindex, ttl = -1;
   size_t alen = s->family == AF_INET ? 4 : 16;
   if (!get_buf(env, argv[1], &data, &dlen) || dlen == 0 || dlen > 65000) return throw_arg(env, "bad payload");
   if (!get_buf(env, argv[2], &dst, &dstlen) || dstlen != alen) return throw_arg(env, "bad destination");
   if (!is_nullish(env, argv[3]) && (!get_buf(env, argv[3], &src, &srclen) || srclen != alen))
     return throw_arg(env, "bad source");
   if (!get_i32(env, argv[4], &ifindex) || ifindex < 0) return throw_arg(env, "bad ifindex");
+  /* a TTL / hop limit for this packet only (unicast_ttl); -1 = the socket's (255) */
+  if (argc >= 6 && !is_nullish(env, argv[5]) && (!get_i32(env, argv[5], &ttl) || ttl < -1 || ttl > 255))
+    return throw_arg(env, "bad ttl");
 
   union { char b[CMSG_BUF]; struct cmsghdr align; } cbuf;
   memset(&cbuf, 0, sizeof cbuf);
   struct iovec iov = {.iov_base = data, .iov_len = dlen};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = 0};
   struct sockaddr_in to4 = {.sin_family = AF_INET};
   struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
   if (s->family == AF_INET) {
@@ -467,28 +481,22 @@ static napi_value send_ip(napi_env env, napi_callback_info info) {
     mh.msg_namelen = sizeof to6;
   }
   if (src || ifindex > 0) {
-    mh.msg_control = cbuf.b;
-    struct cmsghdr *c;
     if (s->family == AF_INET) {
-      mh.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
-      c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = IPPROTO_IP;
-      c->cmsg_type = IP_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
       struct in_pktinfo pi = {.ipi_ifindex = ifindex};
       if (src) memcpy(&pi.ipi_spec_dst, src, 4);
-      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      add_cmsg(&mh, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
     } else {
-      mh.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
-      c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = IPPROTO_IPV6;
-      c->cmsg_type = IPV6_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
       struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
       if (src) memcpy(&pi.ipi6_addr, src, 16);
-      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      add_cmsg(&mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof pi);
     }
   }
+  if (ttl >= 0) {
+    int v = ttl;
+    if (s->family == AF_INET) add_cmsg(&mh, IPPROTO_IP, IP_TTL, &v, sizeof v);
+    else add_cmsg(&mh, IPPROTO_IPV6, IPV6_HOPLIMIT, &v, sizeof v);
+  }
+  if (mh.msg_controllen == 0) mh.msg_control = NULL;
   ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT);
   if (n < 0) return throw_errno(env, errno, "sendmsg");
   return make_int(env, n);

@@ -148,6 +148,10 @@ export interface GlobalDefs {
   /** `lvsd_metrics ADDR:PORT` (an lvsd extension): the Prometheus endpoint; `lvsd run --metrics` wins. */
   lvsdMetrics?: ListenAddress;
   loc?: SourceLoc;
+  /** `nftables [TABLE]`, `nftables_priority`, `nftables_counters` (absent: keepalived's defaults). */
+  vrrpNftables?: VrrpNftables;
+  /** `garp_group` blocks: GARP / NA pacing shared by interfaces. */
+  garpGroups?: GarpGroup[];
 }
 
 export interface VrrpScript {
@@ -259,6 +263,27 @@ export interface NotifyScripts {
   deleted?: ScriptSpec;
 }
 
+/** lvsd's VRRP nftables table (no_accept drops, VMAC IGMP/MLD handling). */
+export interface VrrpNftables {
+  /** Table name [keepalived], in the `ip` and `ip6` families. */
+  table: string;
+  /** Priority of its input and output chains [-1]. */
+  priority: number;
+  /** `nftables_counters`: a counter on every rule. */
+  counters: boolean;
+}
+
+/** keepalived's `garp_group`: one pacing of gratuitous ARPs / unsolicited NAs across interfaces. */
+export interface GarpGroup {
+  /** `garp_interval` in ms; absent: ARPs on these interfaces are not paced. */
+  garpIntervalMs?: number;
+  /** `gna_interval` in ms; absent: NAs on these interfaces are not paced. */
+  gnaIntervalMs?: number;
+  /** `interface` and `interfaces { }`. */
+  interfaces: string[];
+  loc: SourceLoc;
+}
+
 export interface VrrpInstanceConfig {
   name: string;
   /** `state MASTER|BACKUP` [BACKUP]: the initial state wanted. */
@@ -296,8 +321,8 @@ export interface VrrpInstanceConfig {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   v3ChecksumAsV2: boolean;
-  /** `use_vmac [NAME] [MAC]`; absent = no VMAC. */
-  useVmac?: { name?: string; mac?: string };
+  /** `use_vmac [NAME] [MAC]` and `vmac_xmit_base`, resolved; absent = no VMAC. */
+  useVmac?: VmacConfig;
   /** Resolved from `check_unicast_src` or global `vrrp_check_unicast_src`. */
   checkUnicastSrc: boolean;
   /** Resolved from `strict_mode` or global `vrrp_strict`. */
@@ -317,6 +342,22 @@ export interface VrrpInstanceConfig {
   /** `smtp_alert`, else global `smtp_alert_vrrp`, else `smtp_alert` [false]: mail on state changes. */
   smtpAlert: boolean;
   loc: SourceLoc;
+  /** `unicast_ttl` 0..255: TTL / hop limit of unicast adverts [255]; only with unicast peers. */
+  unicastTtl?: number;
+  /** `unicast_fault_no_peer`: without unicast peers the instance stays FAULT (no multicast fallback). */
+  unicastFaultNoPeer?: true;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface. */
+  trackSrcIp?: true;
+}
+
+/** A VRRP instance's VMAC: a private-mode macvlan on its interface carrying its VIPs. */
+export interface VmacConfig {
+  /** Interface name: as written, else keepalived's `vrrp.VRID` (IPv6: `vrrp6.VRID` when taken). */
+  name: string;
+  /** 00:00:5e:00:01:VRID (IPv6 00:00:5e:00:02:VRID) unless written. */
+  mac: string;
+  /** `vmac_xmit_base`: adverts are sent from the base interface (forced with unicast peers). */
+  xmitBase: boolean;
 }
 
 export interface SyncGroup {

@@ -12,6 +12,7 @@ import type { GarpSettings, GlobalDefs, SourceLoc, VrrpInstanceConfig, Vip } fro
 import type { InstanceDraft, VipDraft } from './keywords/vrrp.js';
 import { type Ctx, familyName } from './values.js';
 import { strictChecks } from './checks-vrrp.js';
+import { finalizeVrrpExtras } from './schema-vmac.js';
 
 /** Global `vrrp_garp_*` settings with an instance's `garp_*` overrides, keepalived's defaults filled in. */
 export function resolveGarp(base: Partial<GarpSettings>, over: Partial<GarpSettings> = {}): GarpSettings {
@@ -85,7 +86,7 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
   if (v.auth) out.auth = v.auth;
   if (v.unicastSrcIp) out.unicastSrcIp = v.unicastSrcIp.address;
   if (v.mcastSrcIp) out.mcastSrcIp = v.mcastSrcIp.address;
-  if (v.useVmac) out.useVmac = v.useVmac;
+  Object.assign(out, finalizeVrrpExtras(ctx, v, where, { family, vrid: identity.vrid, strict }));
   return out;
 }
 

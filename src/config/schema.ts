@@ -59,6 +59,14 @@ import { finalizeLvs } from './schema-lvs.js';
 import { finalizeInstance, resolveGarp } from './schema-vrrp.js';
 import { checkVrrpReferences, finalizeSyncGroups, zeroSyncGroupWeights } from './checks-vrrp.js';
 import {
+  type GarpGroupDraft,
+  finalizeGarpGroups,
+  garpGroupKeywords,
+  newGarpGroupDraft,
+} from './keywords/garp-group.js';
+import { finalizeNftables } from './keywords/nftables.js';
+import { assignVmacNames } from './schema-vmac.js';
+import {
   type TrackProcessDraft,
   checkProcessRefs,
   finalizeTrackProcess,
@@ -90,6 +98,7 @@ interface Drafts {
   vss: VsDraft[];
   /** Addresses `virtual_server_group` ranges may still expand to (vsgBlock). */
   vsgAddresses: VsgBudget;
+  garpGroups: GarpGroupDraft[];
 }
 
 const topLevel = [
@@ -102,6 +111,7 @@ const topLevel = [
   'vrrp_sync_group',
   'virtual_server',
   'virtual_server_group',
+  'garp_group',
 ] as const;
 
 const topUnsupported: ReadonlySet<string> = new Set([
@@ -110,7 +120,6 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'static_routes',
   'static_rules',
   'linkbeat_interfaces',
-  'garp_group',
   'SSL',
   'net_namespace',
   'use_polling',
@@ -128,12 +137,16 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     vsgs: [],
     vss: [],
     vsgAddresses: { left: maxVsgAddresses, reported: false },
+    garpGroups: [],
   };
   for (const node of nodes) topStatement(ctx, node, d);
   const global = finalizeGlobal(d.global, opts);
   const smtp = finalizeSmtp(ctx, d.global.smtp, explicitAlerts(d));
   if (smtp) global.smtp = smtp;
   applySectionDefaults(d);
+  if (d.garpGroups.length > 0) global.garpGroups = finalizeGarpGroups(ctx, d.garpGroups);
+  const nft = finalizeNftables(d.global.nftables);
+  if (nft) global.vrrpNftables = nft;
   const scripts = d.scripts
     .map((s) => finalizeScript(ctx, s))
     .filter((s): s is VrrpScript => s !== undefined);
@@ -146,6 +159,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   const instances = d.instances
     .map((v) => finalizeInstance(ctx, v, global))
     .filter((v): v is VrrpInstanceConfig => v !== undefined);
+  assignVmacNames(ctx, instances, global.garpGroups ?? []);
   const syncGroups = finalizeSyncGroups(ctx, d.syncGroups, instances);
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
@@ -263,6 +277,13 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       const g: VsgDraft = { name, loc: node.loc, entries: [], written: body.length };
       vsgBlock(ctx, node, g, d.vsgAddresses);
       pushUnique(ctx, d.vsgs, g, 'virtual_server_group');
+      return;
+    }
+    case 'garp_group': {
+      noExtra(ctx, node, 0);
+      const g = newGarpGroupDraft(node);
+      runTable(ctx, body, garpGroupKeywords, new Set(), 'garp_group', g);
+      d.garpGroups.push(g);
       return;
     }
     case 'virtual_server': {

@@ -15,6 +15,7 @@ import { planVrrpReload, type VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
+import type { VmacSaved } from '../vrrp/vmac-host.js';
 import { LvsdError } from '../core/errors.js';
 import { writeFileAtomic } from './files.js';
 import { probeVip } from './vip-probe.js';
@@ -42,13 +43,16 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
     log.warn('reload: not applied until restart', { settings: plan.notApplied.join('; ') });
 }
 
-/** The predecessor's handoff (hitless restart), read once and removed: instances to adopt. */
-function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
+/**
+ * The predecessor's handoff (hitless restart), read once and removed: instances to adopt, and the
+ * VMACs it left and the host settings they changed (to put back as it would have).
+ */
+function takeHandoff(file: string, model: Model, log: Logger): { adopt: Set<string>; vmacs?: VmacSaved } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return new Set();
+    return { adopt: new Set() };
   }
   rmSync(file, { force: true });
   let record: unknown;
@@ -59,7 +63,7 @@ function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
   }
   if (!isHandoffRecord(record)) {
     log.warn('ignoring an unreadable handoff file', { file });
-    return new Set();
+    return { adopt: new Set() };
   }
   const adopt = adoptable(record, model, Date.now() - record.at);
   const late = record.instances.filter((i) => !adopt.has(i.name)).map((i) => i.name);
@@ -68,16 +72,17 @@ function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
       instances: late.join(','),
       ageMs: Date.now() - record.at,
     });
-  return adopt;
+  return { adopt, ...(record.vmacs ? { vmacs: record.vmacs } : {}) };
 }
 
 async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
-  const adopt = takeHandoff(handoffFile, model, log);
+  const handoff = takeHandoff(handoffFile, model, log);
+  const adopt = handoff.adopt;
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
   const mail = workerMail(model, log);
   const ports = realVrrpPorts(model, log, notifyScripts, mail.queue);
-  const engine = await VrrpEngine.start(model, ports, { adopt });
+  const engine = await VrrpEngine.start(model, ports, handoff);
   log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
     reload: async (next) => {

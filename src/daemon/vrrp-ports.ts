@@ -2,8 +2,9 @@
 /**
  * The real ports of the VRRP engine (src/vrrp/ports.ts): raw IP sockets for adverts, AF_PACKET
  * sockets for GARP/NA, rtnetlink, the notifier with the configured FIFOs, script user and e-mail, the
- * tracker runner, the monotonic clock and real timers, and /proc for the NA Router flag. Instance
- * state changes are also reported to the supervisor (worker-ipc.ts), which relays them.
+ * tracker runner, the monotonic clock and real timers, /proc for the NA Router flag and the VMACs'
+ * sysctls, and the nftables CLI for the VRRP table. Instance state changes are also reported to the
+ * supervisor (worker-ipc.ts), which relays them.
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../config/model.js';
@@ -17,6 +18,8 @@ import { IPPROTO_AH } from '../vrrp/ipsec-ah.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
+import { procSysctls } from '../net/sysctl.io.js';
+import { runNftScript } from '../nft/nft-cli.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { reportVrrpState } from './worker-ipc.js';
 
@@ -59,6 +62,8 @@ export function realVrrpPorts(
           onPacket: (p) => o.onPacket(p),
         }),
       openFrames: (ifindex) => PacketSocket.open({ ifindex }),
+      openSender: (o) =>
+        IpRawSocket.open({ family: o.family, protocol: IPPROTO_VRRP, ifname: o.ifname, ifindex: o.ifindex }),
     },
     notifier: new Notifier({
       log,
@@ -74,5 +79,7 @@ export function realVrrpPorts(
     trackers: (m, targets) =>
       startTrackers(m, targets, log, new ScriptRunner({ scriptSecurity: m.global.enableScriptSecurity })),
     host: { ipv6Forwarding },
+    sysctl: procSysctls,
+    nft: { run: runNftScript },
   };
 }

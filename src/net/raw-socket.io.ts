@@ -47,7 +47,14 @@ interface NativeAddon {
     headerIncluded?: boolean,
   ): NativeSock;
   openIcmp(family: 4 | 6, bindIf: string | null, cb: NativeCb): NativeSock;
-  sendIp(s: NativeSock, data: Uint8Array, dst: Buffer, src: Buffer | null, ifindex: number): number;
+  sendIp(
+    s: NativeSock,
+    data: Uint8Array,
+    dst: Buffer,
+    src: Buffer | null,
+    ifindex: number,
+    ttl?: number,
+  ): number;
   openPacket(ifindex: number, ethertype: number, cb: NativeCb | null): NativeSock;
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
   close(s: NativeSock): void;
@@ -223,13 +230,16 @@ export class IpRawSocket {
     return new IpRawSocket(sock, family, o.ifindex);
   }
 
-  /** Send one IP payload to `dst` (multicast or unicast) from `src` (or the kernel's choice). */
-  send(data: Uint8Array, dst: string, src?: string): number {
+  /**
+   * Send one IP payload to `dst` (multicast or unicast) from `src` (or the kernel's choice), with
+   * TTL / hop limit `ttl` for this packet (`unicast_ttl`; the socket's 255 when absent).
+   */
+  send(data: Uint8Array, dst: string, src?: string, ttl?: number): number {
     const s = this.sock;
     if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
     const d = addrBuffer(dst, this.family);
     const sb = src === undefined ? null : addrBuffer(src, this.family);
-    return call('send', () => native().sendIp(s, data, d, sb, this.ifindex));
+    return call('send', () => native().sendIp(s, data, d, sb, this.ifindex, ttl ?? -1));
   }
 
   /** Packets the addon dropped before delivering them (larger than its buffer; a bad IPv4 header). */

@@ -29,7 +29,10 @@ import {
   type LatenessSnapshot,
 } from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
-import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
+import type { AdvertSocket, TrackerRunner, VrrpEnginePorts } from './ports.js';
+import { VrrpFirewall, type FirewallSettings } from './firewall.js';
+import { GarpPacer } from './garp-pacer.js';
+import { VmacConflict, VmacHost, type VmacSaved } from './vmac-host.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { SyncGroupSet } from './sync-group-set.js';
@@ -50,6 +53,10 @@ export interface VrrpEngineSnapshot {
   readonly timerLateness: LatenessSnapshot;
   readonly lastDrill?: readonly DrillReport[];
   readonly notify: unknown;
+  /** The VRRP nftables table (no_accept, VMACs). */
+  readonly firewall: unknown;
+  /** GARP/NA pacing per interface or garp_group. */
+  readonly garpPacing: unknown;
   readonly trackers: unknown;
 }
 
@@ -59,6 +66,8 @@ interface Prepared {
   readonly config: InstanceConfig;
   readonly place: SocketPlace;
   readonly spec: InstanceSpec;
+  /** Its VMAC, made: adverts leave from it unless `xmitBase`, GARPs/NAs always. */
+  readonly vmac?: { readonly name: string; readonly ifindex: number; readonly xmitBase: boolean };
 }
 
 /** An instance that cannot run yet, and why. */
@@ -66,6 +75,16 @@ interface Waiting {
   readonly ok: false;
   readonly config: InstanceConfig;
   readonly reason: string;
+}
+
+/** The table's name, priority and counters: `nftables*`, else keepalived's defaults. */
+function firewallSettings(m: Model): FirewallSettings {
+  return m.global.vrrpNftables ?? { table: 'keepalived', priority: -1, counters: false };
+}
+
+/** Whether any instance needs the table (a VMAC, or no_accept on a non-owner), as keepalived decides. */
+function needsFirewall(m: Model): boolean {
+  return m.vrrpInstances.some((i) => i.useVmac !== undefined || (!i.accept && i.priority !== 255));
 }
 
 export class VrrpEngine {
@@ -77,7 +96,13 @@ export class VrrpEngine {
   readonly #groups: SyncGroupSet;
   readonly #byName = new Map<string, VrrpInstance>();
   /** Where each running instance is, and what its socket delivers to. */
-  readonly #running = new Map<VrrpInstance, { config: InstanceConfig; receiver: AdvertReceiver }>();
+  readonly #running = new Map<
+    VrrpInstance,
+    { config: InstanceConfig; receiver: AdvertReceiver; sender?: AdvertSocket }
+  >();
+  readonly #vmacs: VmacHost;
+  readonly #firewall: VrrpFirewall;
+  readonly #pacer: GarpPacer;
   readonly #waiting = new Map<string, Waiting>();
   #model: Model;
   #trackers: TrackerRunner | undefined;
@@ -93,6 +118,9 @@ export class VrrpEngine {
     this.#host = new HostView(ports.rtnl);
     this.#sockets = new SocketRegistry(ports.sockets);
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
+    this.#vmacs = new VmacHost(ports.rtnl, ports.sysctl, ports.log);
+    this.#firewall = new VrrpFirewall(ports.nft, ports.log, firewallSettings(model));
+    this.#pacer = new GarpPacer(ports.clock, ports.timers);
   }
 
   /**
@@ -102,15 +130,22 @@ export class VrrpEngine {
   static async start(
     model: Model,
     ports: VrrpEnginePorts,
-    opts: { adopt?: ReadonlySet<string> } = {},
+    opts: { adopt?: ReadonlySet<string>; vmacs?: VmacSaved } = {},
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
+    if (opts.vmacs) e.#vmacs.inherit(opts.vmacs);
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
       ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
+      // a table a killed predecessor left is replaced by this run's (empty until something needs it);
+      // one that handed over (hitless restart) stays in force, its drops too, until the adopted
+      // instances hold their VIPs again, then this run's replaces it in one transaction
+      const adopting = (opts.adopt?.size ?? 0) > 0;
+      if (adopting) e.#firewall.hold();
+      else if (needsFirewall(model)) await e.#firewall.reset();
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
@@ -121,6 +156,11 @@ export class VrrpEngine {
       // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
       await e.#startAll(started, opts.adopt);
+      await e.#vmacs.releaseUnclaimed();
+      if (adopting) {
+        await Promise.all(started.map((i) => i.settled()));
+        await e.#firewall.release();
+      }
     });
     return e;
   }
@@ -168,10 +208,17 @@ export class VrrpEngine {
     void this.#trackers?.stop(); // its scripts are killed while the reload goes on
     this.#trackers = undefined;
     try {
-      for (const inst of leaving) this.#unregister(inst);
+      const senders = leaving.map((i) => this.#unregister(i));
       // an instance the new file no longer has (or has as another router) is deleted: notify_deleted
       const deleted = new Set([...plan.removed, ...plan.replaced]);
       await Promise.all(leaving.map((i) => i.shutdown({ deleted: deleted.has(i.name) })));
+      for (const s of senders) s?.close();
+      const keep = new Set([...prepared.values()].map((p) => (p.ok ? p.vmac?.name : undefined)));
+      for (const inst of leaving) {
+        const name = this.#model.vrrpInstances.find((m) => m.name === inst.name)?.useVmac?.name;
+        if (name !== undefined && !keep.has(name)) await this.#dropVmac(name);
+      }
+      await this.#firewall.configure(firewallSettings(next));
       const started: VrrpInstance[] = [];
       for (const [name, p] of prepared) {
         const running = this.#byName.get(name);
@@ -208,7 +255,9 @@ export class VrrpEngine {
       const c = this.#running.get(i)?.config;
       return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
     });
-    return { version: 1, at: nowWallMs, instances };
+    // the VMACs stay (the successor takes them over), and so do the settings made for them
+    const vmacs = this.#vmacs.saved();
+    return { version: 1, at: nowWallMs, instances, ...(vmacs.links.length > 0 ? { vmacs } : {}) };
   }
 
   /**
@@ -266,6 +315,10 @@ export class VrrpEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
+    this.#pacer.stop();
+    await this.#firewall.close();
+    await this.#vmacs.removeAll();
+    for (const r of this.#running.values()) r.sender?.close();
     this.#sockets.closeAll();
     await this.#ports.notifier.close();
     this.#ports.rtnl.close();
@@ -285,6 +338,8 @@ export class VrrpEngine {
           }
         : {}),
       notify: this.#ports.notifier.counters,
+      firewall: this.#firewall.snapshot(),
+      garpPacing: this.#pacer.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
     };
   }
@@ -311,11 +366,21 @@ export class VrrpEngine {
         return { ok: false, config: mi, reason: `interface ${v.dev} (of VIP ${v.address}) does not exist` };
       ifindexes.set(v.dev, dev.ifindex);
     }
+    let vmac: Prepared['vmac'];
+    if (mi.useVmac) {
+      try {
+        vmac = await this.#makeVmac(mi, mi.useVmac, link.ifindex, source);
+      } catch (e) {
+        if (e instanceof VmacConflict) return { ok: false, config: mi, reason: e.message };
+        throw e;
+      }
+    }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
       source,
       ifindexOf: (dev) => ifindexes.get(dev) ?? link.ifindex,
       router: this.#ports.host.ipv6Forwarding(mi.interface),
+      ...(vmac && mi.useVmac ? { vmac: { ifindex: vmac.ifindex, mac: mi.useVmac.mac } } : {}),
     });
     const group = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;
     const ah = spec.machine.auth.type === 'ah';
@@ -326,7 +391,62 @@ export class VrrpEngine {
       group,
       ...(ah ? { ah } : {}),
     };
-    return { ok: true, config: mi, place, spec };
+    return { ok: true, config: mi, place, spec, ...(vmac ? { vmac } : {}) };
+  }
+
+  /**
+   * Make (or take over) the instance's VMAC on its interface and enter it in the firewall (IGMP/MLD
+   * from its parent). An IPv6 VMAC sending adverts gets the advert source, the interface's
+   * link-local address, as a deprecated /64 of its own (the kernel sends from an address of the
+   * sending interface only), as keepalived does.
+   */
+  async #makeVmac(
+    mi: InstanceConfig,
+    vm: NonNullable<InstanceConfig['useVmac']>,
+    parentIndex: number,
+    source: string,
+  ): Promise<NonNullable<Prepared['vmac']>> {
+    const ipv6 =
+      mi.family === 'inet6' || mi.excludedVips.some((v) => v.family === 'inet6' && v.dev === mi.interface);
+    const ifindex = await this.#vmacs.ensure({
+      name: vm.name,
+      mac: vm.mac,
+      family: mi.family,
+      parent: { name: mi.interface, ifindex: parentIndex },
+      ipv6,
+    });
+    if (mi.family === 'inet6' && !vm.xmitBase)
+      await this.#ports.rtnl.addAddress({
+        family: 'inet6',
+        address: source,
+        prefixLen: 64,
+        ifindex,
+        deprecated: true,
+      });
+    await this.#firewall.setVmac(vm.name, { ifindex, parentIndex, family: mi.family });
+    return { name: vm.name, ifindex, xmitBase: vm.xmitBase };
+  }
+
+  /** An IPv6 VMAC sending adverts follows its interface's new link-local address (the advert source). */
+  async #vmacSource(mi: InstanceConfig, from: string, to: string): Promise<void> {
+    const vm = mi.useVmac;
+    const ifindex = vm && this.#vmacs.ifindexOf(vm.name);
+    if (mi.family !== 'inet6' || !vm || vm.xmitBase || ifindex === undefined) return;
+    const addr = { family: 'inet6', prefixLen: 64, ifindex, deprecated: true } as const;
+    try {
+      await this.#ports.rtnl.addAddress({ ...addr, address: to });
+      await this.#ports.rtnl.delAddress({ ...addr, address: from });
+    } catch (e) {
+      this.#log.error('cannot move the VMAC link-local address', { vmac: vm.name, error: String(e) });
+    }
+  }
+
+  /** A VMAC no instance uses any more: out of the firewall, then deleted. */
+  async #dropVmac(name: string): Promise<void> {
+    const ifindex = this.#vmacs.ifindexOf(name);
+    if (ifindex !== undefined) this.#sockets.closeFrames(ifindex);
+    await this.#firewall.setVmac(name, undefined);
+    await this.#vmacs.remove(name);
   }
 
   #wait(w: Waiting): void {
@@ -364,8 +484,18 @@ export class VrrpEngine {
         inst.receive(r.payload, meta);
       },
     };
-    const sockets = this.#sockets.attach(p.place, receiver);
+    const sockets = this.#sockets.attach(p.place, receiver, p.vmac?.ifindex);
     const { frames } = sockets;
+    // a VMAC's adverts leave from it (its virtual MAC as source) on a send-only socket; AH adverts
+    // leave from the header-included socket their session signs for (ipsec-ah.ts)
+    const sender =
+      p.vmac && !p.vmac.xmitBase && !ah
+        ? this.#ports.sockets.openSender({
+            family: p.place.family,
+            ifname: p.vmac.name,
+            ifindex: p.vmac.ifindex,
+          })
+        : undefined;
     const adverts = ah
       ? {
           beginAdvert: () => ah.beginAdvert(),
@@ -378,15 +508,17 @@ export class VrrpEngine {
       timers: this.#ports.timers,
       log: this.#log,
       rtnl: this.#ports.rtnl,
-      adverts,
+      adverts: sender ?? adverts,
       frames,
       notifier: this.#ports.notifier,
       lateness: this.lateness,
       onStep: (i, r) => this.#groups.onStep(i.name, r),
+      pacer: this.#pacer,
+      firewall: this.#firewall,
       ...(this.#ports.defer ? { defer: this.#ports.defer } : {}),
     });
     holder.inst = inst;
-    this.#running.set(inst, { config: p.config, receiver });
+    this.#running.set(inst, { config: p.config, receiver, ...(sender ? { sender } : {}) });
     this.#byName.set(inst.name, inst);
     return inst;
   }
@@ -398,11 +530,13 @@ export class VrrpEngine {
     inst.reconfigure(p.spec);
   }
 
-  #unregister(inst: VrrpInstance): void {
+  /** Out of the registry; returns its VMAC send socket, to close once its priority-0 advert is out. */
+  #unregister(inst: VrrpInstance): AdvertSocket | undefined {
     const r = this.#running.get(inst);
     if (r) this.#sockets.detach(r.receiver);
     this.#running.delete(inst);
     this.#byName.delete(inst.name);
+    return r?.sender;
   }
 
   /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
@@ -454,7 +588,7 @@ export class VrrpEngine {
     for (const [inst, { config }] of this.#running) {
       const link = this.#host.linkNamed(config.interface);
       if (link?.ifindex !== ifindex) continue;
-      void this.#host.addresses(ifindex).then((addrs) => {
+      void this.#host.addresses(ifindex).then(async (addrs) => {
         if (this.#running.get(inst)?.config !== config) return; // reloaded meanwhile
         const source = sourceAddress(config, addrs);
         if (source !== undefined && source !== inst.spec.source) {
@@ -463,6 +597,7 @@ export class VrrpEngine {
             from: inst.spec.source,
             to: source,
           });
+          await this.#vmacSource(config, inst.spec.source, source);
           inst.reconfigure({
             ...inst.spec,
             source,

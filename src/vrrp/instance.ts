@@ -27,6 +27,8 @@ import {
   type TrackerState,
 } from './tracking.js';
 import type { NotifyState, NotifyTarget } from './notify.js';
+import type { VrrpFirewall } from './firewall.js';
+import type { GarpPacer, Pacing } from './garp-pacer.js';
 import type {
   DropReason,
   MachineAction,
@@ -113,7 +115,8 @@ export class LatenessHistogram {
 
 /** What the instance sends adverts through (an IpRawSocket, or a fake in tests). */
 export interface AdvertPort {
-  send(data: Uint8Array, dst: string, src?: string): unknown;
+  /** `ttl`: this packet's TTL / hop limit (`unicast_ttl`); the socket's 255 when absent. */
+  send(data: Uint8Array, dst: string, src?: string, ttl?: number): unknown;
   /** Called once per advert, before its copies to each destination (AH: the next sequence number). */
   beginAdvert?(): void;
 }
@@ -143,6 +146,10 @@ export interface InstanceDeps {
   readonly defer?: (fn: () => void) => void;
   /** Called after every step (the sync group follows its members through it). */
   readonly onStep?: (inst: VrrpInstance, r: StepResult) => void;
+  /** Paces GARP/NA across the engine's instances (garp_group); without it frames go at once. */
+  readonly pacer?: GarpPacer;
+  /** The engine's nftables table: the VIPs a no_accept MASTER drops traffic for. */
+  readonly firewall?: Pick<VrrpFirewall, 'setDrops'>;
 }
 
 export interface InstanceSpec {
@@ -157,9 +164,14 @@ export interface InstanceSpec {
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
-  /** `garp_interval` / `gna_interval` in ms [0]: pacing between frames of a burst. */
-  readonly garpIntervalMs?: number;
-  readonly gnaIntervalMs?: number;
+  /** Where GARPs and NAs are paced (`garp_interval` / `gna_interval`, `garp_group`); unpaced when absent. */
+  readonly pacing?: { readonly arp: Pacing; readonly na: Pacing };
+  /** `unicast_ttl`: TTL / hop limit of unicast adverts. */
+  readonly advertTtl?: number;
+  /** Why the instance can only be FAULT (`unicast_fault_no_peer` without peers); absent when it can run. */
+  readonly configFault?: string;
+  /** no_accept, not the address owner: traffic to the VIPs is dropped while MASTER (firewall). */
+  readonly dropWhileMaster?: boolean;
   /** track_interface / track_script / track_file of the instance (and of its sync group). */
   readonly trackers?: readonly TrackerSpec[];
 }
@@ -222,6 +234,12 @@ export class VrrpInstance {
     return this.spec.machine.vrid;
   }
 
+  /** The trackers' priority delta and fault, with the configuration's fault (unicast_fault_no_peer). */
+  private tracking(): { delta: number; fault: boolean } {
+    const o = trackerOutput(this.trackers);
+    return this.spec.configFault === undefined ? o : { delta: o.delta, fault: true };
+  }
+
   /**
    * Start the machine. Configured VIPs a killed predecessor left on the interface are removed first;
    * with `adopt` (the predecessor handed over as MASTER: a hitless restart) they are taken over as
@@ -253,7 +271,8 @@ export class VrrpInstance {
         }
       }
     }
-    const o = trackerOutput(this.trackers);
+    const o = this.tracking();
+    if (this.spec.configFault !== undefined) this.log.warn(`stays FAULT: ${this.spec.configFault}`);
     if (o.delta !== 0 || o.fault) this.feed({ type: 'tracking', delta: o.delta, fault: o.fault });
     this.feed(adopt ? { type: 'start', adopt: true } : { type: 'start' });
   }
@@ -297,7 +316,7 @@ export class VrrpInstance {
     const r = applyTrackerInput(this.trackers, input);
     this.trackers = r.trackers;
     if (!r.changed) return;
-    const { delta, fault } = trackerOutput(this.trackers);
+    const { delta, fault } = this.tracking();
     if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
       this.feed({ type: 'tracking', delta, fault });
   }
@@ -332,6 +351,7 @@ export class VrrpInstance {
     const gone = this.spec.vips.filter((v) => !newKeys.has(keyOf(v)));
     const fresh = spec.vips.filter((v) => !oldKeys.has(keyOf(v)));
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
+    const faultChanged = this.spec.configFault !== spec.configFault;
     this.spec = spec;
     if (!sameTrackers) this.trackers = reinitTrackers(this.trackers, spec.trackers ?? []);
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
@@ -349,11 +369,13 @@ export class VrrpInstance {
         });
       }
     }
+    // accept / no_accept or the priority may have changed: the drops follow the new spec
+    this.vipChain = this.vipChain.then(() => this.syncDrops());
     if (this.st.name !== before) this.transitions++;
     this.arm();
     this.deps.onStep?.(this, r);
-    if (!sameTrackers) {
-      const { delta, fault } = trackerOutput(this.trackers);
+    if (!sameTrackers || faultChanged) {
+      const { delta, fault } = this.tracking();
       if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
         this.feed({ type: 'tracking', delta, fault });
     }
@@ -387,7 +409,7 @@ export class VrrpInstance {
     });
   }
 
-  /** Wait for queued VIP changes (tests). */
+  /** Resolves when the VIP changes (and firewall drops) queued so far are done. */
   settled(): Promise<void> {
     return this.vipChain;
   }
@@ -479,7 +501,12 @@ export class VrrpInstance {
     this.deps.adverts.beginAdvert?.();
     for (const dst of this.spec.destinations) {
       try {
-        this.deps.adverts.send(buildAdvert(this.st.config, priority, dst), dst, this.spec.source);
+        this.deps.adverts.send(
+          buildAdvert(this.st.config, priority, dst),
+          dst,
+          this.spec.source,
+          this.spec.advertTtl,
+        );
       } catch (e) {
         if (this.errors.advertSend++ % 100 === 0) {
           this.log.warn('advert send failed', {
@@ -492,41 +519,51 @@ export class VrrpInstance {
     }
   }
 
+  /**
+   * `repeat` GARPs / NAs per VIP, through the engine's pacer (`garp_interval`, `gna_interval`,
+   * `garp_group`): a frame whose turn comes after this instance left MASTER is not sent.
+   */
   private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.spec.vips): void {
-    const queue: { frame: Uint8Array; vip: string; gapMs: number }[] = [];
+    const live = (): boolean => this.st.name === 'master' && !this.frozen;
     for (const v of vips) {
       const frame =
         v.family === 'inet'
           ? buildGarp({ mac: this.spec.mac, vip: v.address })
           : buildUnsolicitedNa({ mac: this.spec.mac, vip: v.address, router: this.spec.router });
-      const gapMs = (v.family === 'inet' ? this.spec.garpIntervalMs : this.spec.gnaIntervalMs) ?? 0;
-      for (let i = 0; i < repeat; i++) queue.push({ frame, vip: v.address, gapMs });
-    }
-    // `vrrp_garp_interval` / `vrrp_gna_interval` pace the frames; 0 sends the burst at once
-    const next = (): void => {
-      while (queue.length > 0) {
-        const q = queue.shift();
-        if (!q) return;
+      const pacing = v.family === 'inet' ? this.spec.pacing?.arp : this.spec.pacing?.na;
+      const send = (): void => {
         try {
-          this.deps.frames.send(q.frame);
+          this.deps.frames.send(frame);
         } catch (e) {
           if (this.errors.garpSend++ % 100 === 0) {
-            this.log.warn('GARP/NA send failed', { vip: q.vip, error: (e as Error).message });
+            this.log.warn('GARP/NA send failed', { vip: v.address, error: (e as Error).message });
           }
         }
-        if (q.gapMs > 0 && queue.length > 0) {
-          this.deps.timers.setTimeout(() => {
-            if (this.st.name === 'master' && !this.frozen) next();
-          }, q.gapMs);
-          return;
-        }
+      };
+      for (let i = 0; i < repeat; i++) {
+        if (pacing && this.deps.pacer) this.deps.pacer.send(pacing, send, live);
+        else send();
       }
-    };
-    next();
+    }
+  }
+
+  /**
+   * The firewall's drops for this instance: the VIPs it holds (and `adding`) while it is a no_accept
+   * non-owner, none otherwise. keepalived's order: the drop before a VIP is added, after it is removed.
+   */
+  private async syncDrops(adding: readonly AddrSpec[] = []): Promise<void> {
+    const fw = this.deps.firewall;
+    if (!fw) return;
+    const held = this.spec.vips.filter((v) => this.added.has(vipKey(v)) || adding.includes(v));
+    const drops = this.spec.dropWhileMaster
+      ? held.map((v) => ({ family: v.family, address: v.address, ifindex: v.ifindex }))
+      : [];
+    await fw.setDrops(this.name, drops);
   }
 
   private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.spec.vips): void {
     this.vipChain = this.vipChain.then(async () => {
+      if (op === 'add') await this.syncDrops(vips);
       for (const v of vips) {
         const key = vipKey(v);
         try {
@@ -544,6 +581,7 @@ export class VrrpInstance {
           this.log.error(`VIP ${op} failed`, { vip: v.address, error: (e as Error).message });
         }
       }
+      if (op === 'del') await this.syncDrops();
     });
   }
 

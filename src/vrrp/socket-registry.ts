@@ -51,8 +51,15 @@ export class SocketRegistry {
     return this.#groups.get(placeKey(place))?.byVrid.get(vrid);
   }
 
-  /** Attach a receiver (opening the sockets it needs); throws when its VRID is taken there. */
-  attach(place: SocketPlace, r: AdvertReceiver): { adverts: AdvertSocket; frames: FrameSocket } {
+  /**
+   * Attach a receiver (opening the sockets it needs); throws when its VRID is taken there. Its
+   * GARPs/NAs go out on `frameIfindex` (a VMAC), by default on the place's interface.
+   */
+  attach(
+    place: SocketPlace,
+    r: AdvertReceiver,
+    frameIfindex: number = place.ifindex,
+  ): { adverts: AdvertSocket; frames: FrameSocket } {
     const key = placeKey(place);
     let grp = this.#groups.get(key);
     if (!grp) {
@@ -75,10 +82,10 @@ export class SocketRegistry {
       this.#groups.set(key, grp);
     }
     if (grp.byVrid.has(r.vrid)) throw new Error(`VRID ${r.vrid} used twice on ${key}`);
-    let frames = this.#frames.get(place.ifindex);
+    let frames = this.#frames.get(frameIfindex);
     if (!frames) {
-      frames = this.#open.openFrames(place.ifindex);
-      this.#frames.set(place.ifindex, frames);
+      frames = this.#open.openFrames(frameIfindex);
+      this.#frames.set(frameIfindex, frames);
     }
     grp.byVrid.set(r.vrid, r);
     return { adverts: grp.sock, frames };
@@ -95,6 +102,12 @@ export class SocketRegistry {
       grp.sock.close();
       this.#groups.delete(key);
     }
+  }
+
+  /** Close the frame socket of an interface that goes away (a VMAC deleted). */
+  closeFrames(ifindex: number): void {
+    this.#frames.get(ifindex)?.close();
+    this.#frames.delete(ifindex);
   }
 
   closeAll(): void {

@@ -24,6 +24,7 @@ import {
   set,
   wordArg,
 } from '../values.js';
+import { type NftablesDraft, nftablesKeywords } from './nftables.js';
 
 /** The GlobalDefs fields whose defaults schema.ts fills in once all files are read. */
 type DefaultedLater =
@@ -38,6 +39,8 @@ export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp' | 'smtp'> &
   Partial<Pick<GlobalDefs, DefaultedLater>> & {
     garp: Partial<GarpSettings>;
     fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+    /** `nftables*` as written; resolved by finalizeNftables (nftables.ts). */
+    nftables?: NftablesDraft;
   };
 
 export function newGlobalDraft(): GlobalDraft {
@@ -168,6 +171,7 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   include_check: { run: () => undefined },
   // lvsd's own (not keepalived's): where the supervisor serves Prometheus metrics
   lvsd_metrics: { run: (c, n, g) => set(g, 'lvsdMetrics', listenArg(c, n)) },
+  ...nftablesKeywords,
 };
 
 /** `ADDR:PORT` or `[IPv6]:PORT`. */
@@ -319,13 +323,7 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'startup_script_timeout',
   'shutdown_script',
   'shutdown_script_timeout',
-  'nftables',
-  'nftables_priority',
-  'nftables_ifindex',
-  'nftables_counters',
   'nftables_ipvs',
-  'vrrp_iptables',
-  'vrrp_ipsets',
   'vrrp_priority',
   'checker_priority',
   'bfd_priority',

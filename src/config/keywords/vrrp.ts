@@ -42,6 +42,7 @@ import {
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
 import { type AlertSetting, smtpAlertRow } from './smtp.js';
+import { type VmacDraft, useVmacArgs } from './vmac.js';
 import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
@@ -103,7 +104,7 @@ export interface InstanceDraft {
   lowerPrioNoAdvert?: boolean;
   higherPrioSendAdvert?: boolean;
   v3ChecksumAsV2: boolean;
-  useVmac?: { name?: string; mac?: string };
+  useVmac?: VmacDraft;
   checkUnicastSrc?: boolean;
   strict?: boolean;
   skipCheckAdvAddr?: boolean;
@@ -114,6 +115,10 @@ export interface InstanceDraft {
   notifyPriorityChanges?: boolean;
   notifyDeleted?: boolean;
   smtpAlert?: AlertSetting;
+  vmacXmitBase?: SourceLoc;
+  unicastTtl?: { ttl: number; loc: SourceLoc };
+  unicastFaultNoPeer?: boolean;
+  trackSrcIp?: SourceLoc;
 }
 
 export interface SyncGroupDraft {
@@ -484,23 +489,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   lower_prio_no_advert: { run: (c, n, v) => (v.lowerPrioNoAdvert = boolish(c, n)) },
   higher_prio_send_advert: { run: (c, n, v) => (v.higherPrioSendAdvert = boolish(c, n)) },
   v3_checksum_as_v2: { run: (c, n, v) => (v.v3ChecksumAsV2 = flag(c, n)) },
-  use_vmac: {
-    run: (c, n, v) => {
-      noExtra(c, n, 2);
-      const vm: { name?: string; mac?: string } = {};
-      for (const a of n.args) {
-        if (/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(a.text)) vm.mac = a.text.toLowerCase();
-        else if (a.text.length > 15)
-          c.diags.error(
-            a.loc,
-            `\`use_vmac\`: interface name longer than 15 characters (got ${a.text})`,
-            'use_vmac',
-          );
-        else vm.name = a.text;
-      }
-      v.useVmac = vm;
-    },
-  },
+  use_vmac: { run: (c, n, v) => (v.useVmac = useVmacArgs(c, n)) },
   check_unicast_src: { run: (c, n, v) => (v.checkUnicastSrc = flag(c, n)) },
   strict_mode: { run: (c, n, v) => (v.strict = boolish(c, n)) },
   skip_check_adv_addr: { run: (c, n, v) => (v.skipCheckAdvAddr = boolish(c, n)) },
@@ -517,6 +506,25 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
     },
   },
   notify_priority_changes: { run: (c, n, v) => (v.notifyPriorityChanges = boolish(c, n)) },
+  vmac_xmit_base: {
+    run: (c, n, v) => {
+      flag(c, n);
+      v.vmacXmitBase = n.loc;
+    },
+  },
+  unicast_ttl: {
+    run: (c, n, v) => {
+      const ttl = intArg(c, n, 0, 255);
+      if (ttl !== undefined) v.unicastTtl = { ttl, loc: n.loc };
+    },
+  },
+  unicast_fault_no_peer: { run: (c, n, v) => (v.unicastFaultNoPeer = flag(c, n)) },
+  track_src_ip: {
+    run: (c, n, v) => {
+      flag(c, n);
+      v.trackSrcIp = n.loc;
+    },
+  },
 };
 
 export const instanceUnsupported: ReadonlySet<string> = new Set([
@@ -529,9 +537,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'track_group',
   'debug',
   'mcast_dst_ip',
-  'unicast_ttl',
-  'unicast_fault_no_peer',
-  'vmac_xmit_base',
   'use_vmac_addr',
   'use_ipvlan',
   'linkbeat_use_polling',
@@ -554,7 +559,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'iptables',
   'vrrp_garp_master_delay',
   'lvs_sync_daemon_interface',
-  'track_src_ip',
   'vrf',
   'vmac_garp_intvl',
 ]);

@@ -466,3 +466,122 @@ test('PING_CHECK: no port needed; fwmark and bind_port are errors; SMTP_CHECK bi
     ],
   );
 });
+
+/** use_vmac, vmac_xmit_base, unicast_ttl, unicast_fault_no_peer, track_src_ip (as keepalived resolves them). */
+const vmacRows: Array<{ name: string; head?: string; body: string; want: object; messages: string[] }> = [
+  {
+    name: 'use_vmac alone: vrrp.VRID, 00:00:5e:00:01:VRID',
+    body: '  use_vmac',
+    want: { useVmac: { name: 'vrrp.9', mac: '00:00:5e:00:01:09', xmitBase: false } },
+    messages: [],
+  },
+  {
+    name: 'name and five-octet MAC (the VRID is the sixth), either order, with vmac_xmit_base',
+    body: '  use_vmac 02:AA:bb:cc:dd vip9\n  vmac_xmit_base',
+    want: { useVmac: { name: 'vip9', mac: '02:aa:bb:cc:dd:09', xmitBase: true } },
+    messages: [],
+  },
+  {
+    name: 'later keepalived: `name NAME` read, `group` and `netlink_notify_msg` refused',
+    body: '  use_vmac name v9 group 5 netlink_notify_msg',
+    want: {},
+    messages: [
+      '`use_vmac` option `group` is a keepalived option that lvsd does not support',
+      '`use_vmac` option `netlink_notify_msg` is a keepalived option that lvsd does not support',
+    ],
+  },
+  {
+    name: 'IPv6: 00:00:5e:00:02:VRID',
+    body: '  use_vmac\n  virtual_ipaddress {\n    fd00::1\n  }',
+    want: { useVmac: { name: 'vrrp.9', mac: '00:00:5e:00:02:09' } },
+    messages: [],
+  },
+  {
+    name: 'unicast peers force vmac_xmit_base; unicast_ttl and unicast_fault_no_peer kept',
+    body: '  use_vmac\n  unicast_peer {\n    10.9.9.2\n  }\n  unicast_ttl 10\n  unicast_fault_no_peer',
+    want: { useVmac: { xmitBase: true }, unicastTtl: 10, unicastFaultNoPeer: true },
+    messages: [
+      'vrrp_instance `VI_1`: unicast peers with `use_vmac` need `vmac_xmit_base`; set (as keepalived)',
+    ],
+  },
+  {
+    name: 'track_src_ip with unicast_src_ip',
+    body: '  unicast_src_ip 10.9.9.1\n  track_src_ip',
+    want: { trackSrcIp: true },
+    messages: [],
+  },
+  {
+    name: 'resets as keepalived (warnings): unicast_ttl without peers, track_src_ip without a source, vmac_xmit_base without use_vmac',
+    body: '  unicast_ttl 3\n  track_src_ip\n  vmac_xmit_base',
+    want: { useVmac: undefined, unicastTtl: undefined, trackSrcIp: undefined },
+    messages: [
+      'vrrp_instance `VI_1`: `unicast_ttl` without `unicast_peer`; ignored',
+      'vrrp_instance `VI_1`: `track_src_ip` without `unicast_src_ip` or `mcast_src_ip` has nothing to track; ignored',
+      'vrrp_instance `VI_1`: `vmac_xmit_base` without `use_vmac`; ignored',
+    ],
+  },
+  {
+    name: 'errors: RFC 5798 MAC, multicast MAC, bad name, strict mode with a MAC and vmac_xmit_base',
+    head: 'global_defs {\n  vrrp_strict\n}\n',
+    body: '  use_vmac 00:00:5e:00:01:09 bad/name\n  use_vmac 03:00:00:00:00:01\n  use_vmac 02:00:00:00:00:01\n  vmac_xmit_base',
+    want: {},
+    messages: [
+      '`use_vmac`: 00:00:5e:00:01:09 is an RFC 5798 virtual router MAC (the default: leave the MAC out)',
+      "`use_vmac`: bad/name is not a valid interface name (1..15 characters, no '/', ':' or spaces)",
+      '`use_vmac`: 03:00:00:00:00:01 is a multicast MAC address',
+      'vrrp_instance `VI_1`: strict mode (vrrp_strict) does not allow a VMAC MAC address',
+      'vrrp_instance `VI_1`: strict mode (vrrp_strict) does not allow `vmac_xmit_base`',
+    ],
+  },
+];
+
+for (const row of vmacRows) {
+  test(`VMAC and unicast knobs: ${row.name}`, (t) => {
+    const r = parse(vi(row.body, row.head ?? ''));
+    t.deepEqual(
+      r.diagnostics.map((d) => d.message),
+      row.messages,
+    );
+    if (r.model && Object.keys(row.want).length > 0) t.like(r.model.vrrpInstances[0], row.want);
+  });
+}
+
+test('VMAC names: an IPv6 instance with the same VRID gets vrrp6.VRID; a written name used twice is an error', (t) => {
+  const two = (a: string, b: string) =>
+    parse(
+      `vrrp_instance A {\n  interface eth0\n  virtual_router_id 9\n  ${a}\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n` +
+        `vrrp_instance B {\n  interface eth0\n  virtual_router_id 9\n  ${b}\n  virtual_ipaddress {\n    fd00::1\n  }\n}\n`,
+    );
+  const ok = two('use_vmac', 'use_vmac');
+  t.deepEqual(
+    ok.model?.vrrpInstances.map((i) => i.useVmac?.name),
+    ['vrrp.9', 'vrrp6.9'],
+  );
+  t.deepEqual(
+    two('use_vmac v1', 'use_vmac v1').diagnostics.map((d) => d.message),
+    ['vrrp_instance `B`: VMAC name v1 is already the VMAC of vrrp_instance `A`'],
+  );
+});
+
+test('nftables settings and garp_group; vrrp_iptables is refused with the reason', (t) => {
+  const r = parse(
+    'global_defs {\n  nftables vrrp_fw\n  nftables_priority 7\n  nftables_counters\n  nftables_ifindex\n}\n' +
+      'garp_group {\n  gna_interval 0.05\n  interface eth0\n  interfaces {\n    eth1\n  }\n}\n' +
+      vi(''),
+  );
+  t.deepEqual(r.diagnostics, []);
+  t.deepEqual(r.model?.global.vrrpNftables, { table: 'vrrp_fw', priority: 7, counters: true });
+  t.like(r.model?.global.garpGroups?.[0], { gnaIntervalMs: 50, interfaces: ['eth0', 'eth1'] });
+  const bad = parse(
+    'global_defs {\n  vrrp_iptables\n  nftables bad-name\n}\ngarp_group {\n  interface eth0\n}\ngarp_group {\n  garp_interval 1\n  interface eth0\n}\n',
+  );
+  t.deepEqual(
+    bad.diagnostics.map((d) => `${d.line}: ${d.message}`),
+    [
+      '2: `vrrp_iptables`: lvsd has no iptables backend; its VRRP firewall is an nftables table (use `nftables [TABLE]`, or nothing: lvsd turns it on by itself for no_accept and use_vmac)',
+      "3: `nftables`: table name must be a letter or '_' then up to 62 letters, digits or '_' (got bad-name)",
+      '5: `garp_group` needs `garp_interval` and/or `gna_interval`',
+      '10: `garp_group`: interface eth0 is already in the garp_group at mem.conf:5:1',
+    ],
+  );
+});

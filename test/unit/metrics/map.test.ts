@@ -65,6 +65,8 @@ function vrrpSnapshot(): VrrpEngineSnapshot {
     ],
     waiting: [],
     sockets: [],
+    firewall: {},
+    garpPacing: {},
     timerLateness: lateness.toJSON(),
     lastDrill: [
       {

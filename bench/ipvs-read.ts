@@ -116,7 +116,10 @@ function inner(): void {
   const oneOps = one.stdout.trim().split('\n').pop() ?? '';
   const after = run('ipvsadm', ['-Sn']).stdout;
   if (after !== edited) throw new Error('after the one-real apply the kernel differs from the file');
-  const args = first.replace(/^-a/, '-e').replace(/-w \d+/, '-w 78').split(' ');
+  const args = first
+    .replace(/^-a/, '-e')
+    .replace(/-w \d+/, '-w 78')
+    .split(' ');
   const ipvsadmEditMs = run('ipvsadm', args).ms;
   run('ipvsadm', ['-C']);
 

@@ -35,7 +35,8 @@ export function restoreLines(text: string): { line: number; args: string[] }[] {
 /** One line's arguments as an `IpvsOp`; listing, saving and nested restore are refused. */
 function parseRestoreArgs(args: string[], resolver: ArgResolver): Result<IpvsOp, string> {
   const r = parseIpvsadmArgs(args, resolver);
-  if (!r.ok) return { ok: false, error: r.error.tryHelp ? `cannot parse '${args.join(' ')}'` : r.error.message };
+  if (!r.ok)
+    return { ok: false, error: r.error.tryHelp ? `cannot parse '${args.join(' ')}'` : r.error.message };
   if (r.value.cmd !== 'op') return { ok: false, error: `'${args[0]}' cannot be used in restore input` };
   return { ok: true, value: r.value.op };
 }

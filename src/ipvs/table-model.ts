@@ -159,7 +159,10 @@ export class TableBuilder {
   /** The table: services in canonical order, destinations in the order they were added. */
   table(): IpvsTable {
     return [...this.#services.values()]
-      .map((s) => ({ k: serviceSortKey(s.service.key), e: { service: s.service, destinations: [...s.dests.values()] } }))
+      .map((s) => ({
+        k: serviceSortKey(s.service.key),
+        e: { service: s.service, destinations: [...s.dests.values()] },
+      }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
       .map((x) => x.e);
   }

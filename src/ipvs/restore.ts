@@ -13,6 +13,7 @@ import type { ArgResolver } from './ipvsadm-args.js';
 import { parseIpvsadmArgs } from './ipvsadm-args.js';
 import type { IpvsTable } from './model.js';
 import type { IpvsOp } from './ops.js';
+import { parseSaveLineFast } from './save-line.js';
 import { TableBuilder } from './table-model.js';
 
 export interface RestoreError {
@@ -34,6 +35,8 @@ export function restoreLines(text: string): { line: number; args: string[] }[] {
 
 /** One line's arguments as an `IpvsOp`; listing, saving and nested restore are refused. */
 function parseRestoreArgs(args: string[], resolver: ArgResolver): Result<IpvsOp, string> {
+  const fast = parseSaveLineFast(args);
+  if (fast !== undefined) return { ok: true, value: fast };
   const r = parseIpvsadmArgs(args, resolver);
   if (!r.ok)
     return { ok: false, error: r.error.tryHelp ? `cannot parse '${args.join(' ')}'` : r.error.message };

@@ -39,7 +39,8 @@ const lvsd = (...args: string[]): Timed => run(process.execPath, [LVSD, ...args]
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function rules(): string {

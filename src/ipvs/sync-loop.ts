@@ -166,7 +166,7 @@ export class IpvsSyncLoop<Scope> {
    * reload preview): the plan against the kept table (read when there is none), applying nothing.
    */
   async preview(desired: IpvsTable, alsoOwned: Iterable<string>): Promise<IpvsOp[]> {
-    const actual = this.#table?.entries() ?? (await this.#o.kernel.dump());
+    const actual = this.#table?.entries() ?? (await this.#o.kernel.dump({ stats: false }));
     const owned = new Set([...this.#owned, ...alsoOwned]);
     return reconcile(desired, actual, { owned });
   }
@@ -242,7 +242,7 @@ export class IpvsSyncLoop<Scope> {
     const start = this.#o.clock.now();
     let reread = false;
     if (!this.#table || start - this.#tableAt > this.#resyncEveryMs) {
-      this.#table = new AppliedTable(await this.#o.kernel.dump());
+      this.#table = new AppliedTable(await this.#o.kernel.dump({ stats: false }));
       this.#tableAt = start;
       reread = true;
       scopes = undefined;

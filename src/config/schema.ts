@@ -69,7 +69,7 @@ interface Drafts {
   vsgAddresses: VsgBudget;
 }
 
-const topLevel = [
+export const topLevel = [
   'global_defs',
   'vrrp_script',
   'vrrp_track_file',
@@ -81,7 +81,7 @@ const topLevel = [
   'virtual_server_group',
 ] as const;
 
-const topUnsupported: ReadonlySet<string> = new Set([
+export const topUnsupported: ReadonlySet<string> = new Set([
   'bfd_instance',
   'static_ipaddress',
   'static_routes',
@@ -91,6 +91,8 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'SSL',
   'net_namespace',
   'use_polling',
+  'track_group',
+  'interface_up_down_delays',
 ]);
 
 /** Build the Model from the parsed statements of all files. */

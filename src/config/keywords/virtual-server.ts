@@ -175,7 +175,7 @@ function addrPort(ctx: Ctx, node: AstNode): { family: IpFamily; address: string;
   return port === undefined ? a : { ...a, port };
 }
 
-const realKeywords: KeywordTable<RsDraft> = {
+export const realKeywords: KeywordTable<RsDraft> = {
   ...timingKeywords<RsDraft>(),
   weight: { run: (c, n, r) => set(r, 'weight', intArg(c, n, 0, 65535)) },
   lvs_method: { run: (c, n, r) => set(r, 'method', methodArgs(c, n)) },
@@ -186,7 +186,12 @@ const realKeywords: KeywordTable<RsDraft> = {
   notify_down: { run: (c, n, r) => set(r, 'notifyDown', scriptArgs(c, n)) },
 };
 
-const realUnsupported = new Set(['smtp_alert', 'ops', ...unsupportedCheckers]);
+export const realUnsupported: ReadonlySet<string> = new Set([
+  'smtp_alert',
+  'ops',
+  'snmp_name',
+  ...unsupportedCheckers,
+]);
 
 function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
   const ap = addrPort(ctx, node);
@@ -314,6 +319,7 @@ export const vsUnsupported: ReadonlySet<string> = new Set([
   'weight',
   // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag.
   'hashed',
+  'snmp_name',
 ]);
 
 /** Header of `virtual_server IP [PORT] | fwmark N | group NAME`. */

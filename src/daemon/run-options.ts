@@ -14,6 +14,11 @@ export interface RunOptions {
   configId: string | undefined;
   /** Set by the supervisor: the validated Model as JSON (src/daemon/run-config.ts). */
   modelFile?: string | undefined;
+  /**
+   * `--lenient`, as for check-config: keepalived keywords lvsd does not implement are warnings and
+   * ignored, at start and on every reload (src/daemon/validate-config.ts).
+   */
+  lenient?: boolean | undefined;
   io: DaemonIo;
 }
 

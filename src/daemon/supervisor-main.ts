@@ -25,7 +25,8 @@ import {
 } from './control.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
-import { loadRunConfig, writeModelFile } from './run-config.js';
+import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
+import { reloadHazards } from '../config/reload-hazards.js';
 import { runDirectory, type RunOptions } from './run-options.js';
 import { Supervisor, type WorkerReload, type WorkerSpec } from './supervisor.js';
 import { sdNotify } from './systemd.js';
@@ -136,7 +137,7 @@ async function supervise(
       giveUp();
     },
   });
-  const reloader = new Reloader(opts, sup, log, modelFile, base);
+  const reloader = new Reloader(opts, sup, log, modelFile, base, model);
   process.on('SIGHUP', () => void reloader.reload());
   process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
   process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
@@ -187,6 +188,8 @@ class Reloader {
     private readonly log: Logger,
     private readonly modelFile: string,
     private readonly base: string[],
+    /** The Model the workers run (a reload's hazards are judged against it). */
+    private running: Model,
   ) {}
 
   abort(): void {
@@ -212,13 +215,10 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateConfigInChild({
-      configFile: file ?? this.opts.configFile,
-      configId: this.opts.configId,
-      signal: this.#abort.signal,
-    });
+    const r = await validateConfigInChild({ ...validationOf(this.opts, file), signal: this.#abort.signal });
     outcome.diagnostics = r.diagnostics;
     if (!r.model) return outcome;
+    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
     const want = workersFor(r.model, this.base).map((w) => w.name);
     const running = this.sup.names();
     outcome.started = want.filter((w) => !running.includes(w));
@@ -263,17 +263,17 @@ class Reloader {
       stopped: [],
     };
     try {
-      const r = await validateConfigInChild({
-        configFile: this.opts.configFile,
-        configId: this.opts.configId,
-        signal: this.#abort.signal,
-      });
+      const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
       outcome.diagnostics = r.diagnostics;
       if (!r.model) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         return outcome;
       }
+      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
+      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
+      outcome.diagnostics.push(...hazards);
       writeModelFile(this.modelFile, r.model);
+      this.running = r.model;
       const set = await this.sup.setWorkers(workersFor(r.model, this.base));
       outcome.started = set.started;
       outcome.stopped = set.stopped;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]`.
+ * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--lenient] [--vrrp-only | --check-only]`.
  * --vrrp-only runs the VRRP engine in the foreground (src/daemon/vrrp-main.ts);
  * --check-only runs the checkers and the LVS manager (src/daemon/check-main.ts).
  * Without either, the supervisor runs both as separate processes (src/daemon/supervisor.ts).
@@ -19,6 +19,7 @@ interface RunCommandOptions {
   vrrpOnly?: boolean;
   checkOnly?: boolean;
   model?: string;
+  lenient?: boolean;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -28,10 +29,14 @@ export function register(parent: Command, cli: CliRun): Command {
       .description(
         'Run the daemon in the foreground: a supervisor that validates the file and runs the VRRP worker and the LVS worker as separate processes (systemd: Type=notify, SIGHUP reloads).',
       )
-      .usage('[-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]')
+      .usage('[-f FILE] [-i ID] [--run-dir DIR] [--lenient] [--vrrp-only | --check-only]')
       .addOption(fileOption())
       .addOption(configIdOption())
       .addOption(runDirOption())
+      .option(
+        '--lenient',
+        'keepalived keywords lvsd does not implement are warnings and ignored (as check-config --lenient), at start and on every reload',
+      )
       .addOption(
         new Option('--vrrp-only', 'run only the VRRP engine, in this process').conflicts('checkOnly'),
       )
@@ -53,7 +58,13 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
   // The daemon and the workers it forks read the run directory from the environment
   // (src/daemon/run-options.ts runDirectory), so the flag is handed down that way.
   if (o.runDir !== undefined) process.env['LVSD_RUN_DIR'] = o.runDir;
-  const opts: RunOptions = { configFile: o.file, configId: o.configId, modelFile: o.model, io };
+  const opts: RunOptions = {
+    configFile: o.file,
+    configId: o.configId,
+    modelFile: o.model,
+    lenient: o.lenient ?? false,
+    io,
+  };
   const target = o.vrrpOnly
     ? '../../daemon/vrrp-main.js'
     : o.checkOnly

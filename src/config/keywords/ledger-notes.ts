@@ -88,6 +88,9 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'vrrp_script rise': { consumer: 'src/vrrp/config.ts' },
   'vrrp_script fall': { consumer: 'src/vrrp/config.ts' },
   'vrrp_script init_fail': { consumer: 'src/vrrp/config.ts' },
+  'vrrp_instance/authentication auth_type': {
+    consumer: 'src/vrrp/config.ts (PASS; AH is a located check-config error)',
+  },
   'vrrp_instance interface': { consumer: 'src/vrrp/engine.ts' },
   'vrrp_instance virtual_ipaddress': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance virtual_ipaddress_excluded': { pending: 'issue 11: excluded VIPs are not added yet' },

@@ -307,4 +307,114 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
     reason: 'lvs_sync_daemon belongs in global_defs (keepalived moved it there); here it is the old form',
     keywords: ['lvs_sync_daemon_interface', 'virtual_server lvs_sync_daemon'],
   },
+  {
+    reason:
+      'lvsd follows link state from rtnetlink events (src/vrrp/host-view.ts); MII/ethtool polling is not implemented',
+    keywords: ['linkbeat_use_polling', 'linkbeat_interfaces'],
+  },
+  {
+    reason: 'not implemented: use track_interface in each instance (or in a vrrp_sync_group)',
+    keywords: ['track_group'],
+  },
+  {
+    reason: "not implemented: a tracked interface's state is taken at once",
+    keywords: ['interface_up_down_delays'],
+  },
+  {
+    reason: 'not implemented: use ExecStartPre= / ExecStopPost= in a systemd drop-in for lvsd.service',
+    keywords: ['startup_script', 'startup_script_timeout', 'shutdown_script', 'shutdown_script_timeout'],
+  },
+  {
+    reason:
+      'automatic realtime priority: lvsd runs VRRP in its own process and exposes its timer lateness; ' +
+      'set CPUSchedulingPolicy= in a systemd drop-in instead',
+    keywords: ['max_auto_priority', 'min_auto_priority_delay'],
+  },
+  {
+    reason: 'not implemented globally: set log_all_failures in each checker',
+    keywords: ['checker_log_all_failures'],
+  },
+  {
+    reason:
+      'lvsd always waits for a missing interface (the instance starts when it appears), so the switch has ' +
+      'nothing to turn on: remove it',
+    keywords: ['dynamic_interfaces'],
+  },
+  {
+    reason: 'not implemented: name the interface in each vrrp_instance (and in lvs_sync_daemon)',
+    keywords: ['default_interface'],
+  },
+  {
+    reason: "not implemented: lvsd does not change the interfaces' IGMP or promote_secondaries sysctls",
+    keywords: ['disable_local_igmp', 'promote_secondaries'],
+  },
+  {
+    reason: 'not implemented: write the vrrp_garp_* settings it stands for',
+    keywords: ['vrrp_min_garp'],
+  },
+  {
+    reason: 'gratuitous ARP on extra interfaces is not implemented',
+    keywords: ['vrrp_garp_extra_if', 'garp_extra_if'],
+  },
+  {
+    reason: 'issue 11: VMAC and ipvlan options are not implemented yet (VMAC branch)',
+    keywords: [
+      'vrrp_vmac_garp_intvl',
+      'vmac_garp_intvl',
+      'vmac_prefix',
+      'vmac_addr_prefix',
+      'use_vmac_addr',
+      'use_ipvlan',
+    ],
+  },
+  {
+    reason: 'not implemented: lvsd writes FIFO lines on state changes, not again on reload',
+    keywords: ['fifo_write_vrrp_states_on_reload'],
+  },
+  {
+    reason: "not implemented: real servers' initial states are not notified",
+    keywords: ['rs_init_notifies'],
+  },
+  {
+    reason:
+      'not implemented: adverts lvsd drops are counted by reason in `lvsd status --json` and the SIGUSR1 dump',
+    keywords: ['log_unknown_vrids'],
+  },
+  {
+    reason:
+      "lvsd sets the tracker weights of sync-group members to 0 with a warning (keepalived's default); keeping " +
+      'them is not implemented',
+    keywords: ['global_tracking', 'sync_group_tracking_weight'],
+  },
+  {
+    reason: 'issue 11: not implemented yet for sync groups (notify branch)',
+    keywords: ['vrrp_sync_group notify_priority_changes'],
+  },
+  {
+    reason:
+      "compatibility with keepalived < 2.2's unicast checksum is not implemented: peers must be keepalived 2.2+ or lvsd",
+    keywords: ['old_unicast_checksum'],
+  },
+  {
+    reason: 'not implemented: an instance is IPv6 when its VIPs are',
+    keywords: ['native_ipv6'],
+  },
+  { reason: 'VRF binding is not implemented', keywords: ['vrf'] },
+  {
+    reason: "not implemented: lvsd always tracks the instance's own interface",
+    keywords: ['dont_track_primary'],
+  },
+  {
+    reason: 'not implemented: set the group with vrrp_mcast_group4 / vrrp_mcast_group6',
+    keywords: ['mcast_dst_ip'],
+  },
+  { reason: 'per-instance debug levels are not implemented', keywords: ['debug'] },
+  {
+    reason: "IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag; it cannot be set",
+    keywords: ['virtual_server hashed'],
+  },
+  {
+    reason: "keepalived's old virtual-server weight: set weight on each real_server",
+    keywords: ['virtual_server weight'],
+  },
 ];

@@ -2,12 +2,14 @@
 # Installs the Debian packages a test layer needs, when missing, so `npm test` works on a fresh
 # machine as root. Usage: ensure-test-deps.sh netns|vm|bench|package
 set -euo pipefail
-layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package}
+layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package|samples}
 case $layer in
   # prometheus: its promtool checks the metrics endpoint's output and the shipped alert rules
   netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd prometheus) ;;
   vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
+  # the unit layer's check of Debian's keepalived samples (/usr/share/doc/keepalived/samples)
+  samples) pkgs=(keepalived) ;;
   # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
   package) pkgs=(man-db systemd init-system-helpers) ;;
   *) echo "ensure-test-deps: unknown layer $layer" >&2; exit 2 ;;

@@ -25,7 +25,7 @@ layer() {
 }
 layer build npm run --silent build
 layer lint npm run --silent lint
-layer unit npx ava --timeout=2m 'dist/test/unit/**/*.test.js'
+layer unit bash -c '{ [[ -d /usr/share/doc/keepalived/samples ]] || bash scripts/ensure-test-deps.sh samples; } && npx ava --timeout=2m "dist/test/unit/**/*.test.js"'
 layer unit-node24 bash scripts/test-node24.sh
 layer package bash -c 'bash scripts/ensure-test-deps.sh package && LVSD_PACKAGE_BUILT=1 npm run --silent package && npx ava --serial --timeout=10m "dist/test/package/**/*.test.js"'
 layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'

@@ -281,6 +281,15 @@ function checkVersionAndFamilies(
       'authentication',
     );
   }
+  // The VRRP engine cannot run IPSEC-AH: refused here, so no file passes check-config and then
+  // fails in the worker (src/vrrp/config.ts throws for it).
+  if (v.auth?.type === 'AH') {
+    ctx.diags.error(
+      v.auth.loc,
+      `${where}: \`auth_type AH\` (IPSEC-AH) is not supported by lvsd: use PASS, or no authentication`,
+      'auth_type',
+    );
+  }
   const otherFamily = (
     a: { family: IpFamily; loc: SourceLoc } | undefined,
     what: string,

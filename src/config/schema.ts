@@ -101,7 +101,7 @@ interface Drafts {
   garpGroups: GarpGroupDraft[];
 }
 
-const topLevel = [
+export const topLevel = [
   'global_defs',
   'vrrp_script',
   'vrrp_track_file',
@@ -114,7 +114,7 @@ const topLevel = [
   'garp_group',
 ] as const;
 
-const topUnsupported: ReadonlySet<string> = new Set([
+export const topUnsupported: ReadonlySet<string> = new Set([
   'bfd_instance',
   'static_ipaddress',
   'static_routes',
@@ -123,6 +123,8 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'SSL',
   'net_namespace',
   'use_polling',
+  'track_group',
+  'interface_up_down_delays',
 ]);
 
 /** Build the Model from the parsed statements of all files. */

@@ -17,6 +17,11 @@ export interface RunOptions {
   modelFile?: string | undefined;
   /** `--metrics ADDR:PORT`: where the supervisor serves Prometheus metrics (wins over `lvsd_metrics`). */
   metrics?: ListenAddress | undefined;
+  /**
+   * `--lenient`, as for check-config: keepalived keywords lvsd does not implement are warnings and
+   * ignored, at start and on every reload (src/daemon/validate-config.ts).
+   */
+  lenient?: boolean | undefined;
   io: DaemonIo;
 }
 

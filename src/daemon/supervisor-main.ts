@@ -28,7 +28,8 @@ import {
 import { MetricsEndpoint } from './metrics-server.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
-import { loadRunConfig, writeModelFile } from './run-config.js';
+import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
+import { reloadHazards } from '../config/reload-hazards.js';
 import { runDirectory, type RunOptions } from './run-options.js';
 import { Supervisor, type WorkerReload, type WorkerSpec } from './supervisor.js';
 import { sdNotify } from './systemd.js';
@@ -149,7 +150,7 @@ async function supervise(
   );
   // --metrics wins; else the file's lvsd_metrics, which a reload may move
   const metricsAt = (m: Model): ListenAddress | undefined => opts.metrics ?? m.global.lvsdMetrics;
-  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, (m) =>
+  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, model, (m) =>
     metrics.listen(metricsAt(m)),
   );
   process.on('SIGHUP', () => void reloader.reload());
@@ -207,6 +208,8 @@ class Reloader {
     private readonly log: Logger,
     private readonly modelFile: string,
     private readonly base: string[],
+    /** The Model the workers run (a reload's hazards are judged against it). */
+    private running: Model,
     /** Called with each model a reload applies (the supervisor's own settings follow it). */
     private readonly applied: (model: Model) => Promise<void>,
   ) {}
@@ -234,13 +237,10 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateConfigInChild({
-      configFile: file ?? this.opts.configFile,
-      configId: this.opts.configId,
-      signal: this.#abort.signal,
-    });
+    const r = await validateConfigInChild({ ...validationOf(this.opts, file), signal: this.#abort.signal });
     outcome.diagnostics = r.diagnostics;
     if (!r.model) return outcome;
+    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
     const want = workersFor(r.model, this.base).map((w) => w.name);
     const running = this.sup.names();
     outcome.started = want.filter((w) => !running.includes(w));
@@ -281,18 +281,18 @@ class Reloader {
       stopped: [],
     };
     try {
-      const r = await validateConfigInChild({
-        configFile: this.opts.configFile,
-        configId: this.opts.configId,
-        signal: this.#abort.signal,
-      });
+      const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
       outcome.diagnostics = r.diagnostics;
       if (!r.model) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;
         return outcome;
       }
+      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
+      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
+      outcome.diagnostics.push(...hazards);
       writeModelFile(this.modelFile, r.model);
+      this.running = r.model;
       const set = await this.sup.setWorkers(workersFor(r.model, this.base));
       outcome.started = set.started;
       outcome.stopped = set.stopped;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--vrrp-only | --check-only]`.
+ * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]`.
  * --metrics serves the Prometheus metrics of every worker from the supervisor.
  * --vrrp-only runs the VRRP engine in the foreground (src/daemon/vrrp-main.ts);
  * --check-only runs the checkers and the LVS manager (src/daemon/check-main.ts).
@@ -22,6 +22,7 @@ interface RunCommandOptions {
   checkOnly?: boolean;
   model?: string;
   metrics?: ListenAddress;
+  lenient?: boolean;
 }
 
 /** `--metrics ADDR:PORT`, checked as commander parses (a bad one is a usage error). */
@@ -38,10 +39,16 @@ export function register(parent: Command, cli: CliRun): Command {
       .description(
         'Run the daemon in the foreground: a supervisor that validates the file and runs the VRRP worker and the LVS worker as separate processes (systemd: Type=notify, SIGHUP reloads).',
       )
-      .usage('[-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--vrrp-only | --check-only]')
+      .usage(
+        '[-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]',
+      )
       .addOption(fileOption())
       .addOption(configIdOption())
       .addOption(runDirOption())
+      .option(
+        '--lenient',
+        'keepalived keywords lvsd does not implement are warnings and ignored (as check-config --lenient), at start and on every reload',
+      )
       .addOption(
         new Option(
           '--metrics <ADDR:PORT>',
@@ -76,6 +83,7 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
     configId: o.configId,
     modelFile: o.model,
     metrics: o.metrics,
+    lenient: o.lenient ?? false,
     io,
   };
   const target = o.vrrpOnly

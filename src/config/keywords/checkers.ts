@@ -184,7 +184,7 @@ interface UrlDraft {
   companions: AstNode[];
 }
 
-const urlKeywords: KeywordTable<UrlDraft> = {
+export const urlKeywords: KeywordTable<UrlDraft> = {
   path: { run: (c, n, u) => set(u.url, 'path', wordArg(c, n, 'a URL path')) },
   status_code: { run: (c, n, u) => u.url.statusCodes?.push(...statusCodes(c, n)) },
   digest: {

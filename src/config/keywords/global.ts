@@ -396,4 +396,5 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'lvs_process_name',
   'thread_timer_expired',
   'vrrp_vmac_garp_intvl',
+  'log_unknown_vrids',
 ]);

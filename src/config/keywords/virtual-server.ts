@@ -179,7 +179,7 @@ function addrPort(ctx: Ctx, node: AstNode): { family: IpFamily; address: string;
   return port === undefined ? a : { ...a, port };
 }
 
-const realKeywords: KeywordTable<RsDraft> = {
+export const realKeywords: KeywordTable<RsDraft> = {
   ...timingKeywords<RsDraft>(),
   weight: { run: (c, n, r) => set(r, 'weight', intArg(c, n, 0, 65535)) },
   lvs_method: { run: (c, n, r) => set(r, 'method', methodArgs(c, n)) },
@@ -191,7 +191,7 @@ const realKeywords: KeywordTable<RsDraft> = {
   ...smtpAlertRow<RsDraft>(),
 };
 
-const realUnsupported = new Set(['ops', ...unsupportedCheckers]);
+export const realUnsupported: ReadonlySet<string> = new Set(['ops', 'snmp_name', ...unsupportedCheckers]);
 
 function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
   const ap = addrPort(ctx, node);
@@ -319,6 +319,7 @@ export const vsUnsupported: ReadonlySet<string> = new Set([
   'weight',
   // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag.
   'hashed',
+  'snmp_name',
 ]);
 
 /** Header of `virtual_server IP [PORT] | fwmark N | group NAME`. */

@@ -394,7 +394,7 @@ function peerList(ctx: Ctx, node: AstNode): UnicastPeer[] {
   return out;
 }
 
-const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
+export const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
   auth_type: { run: (c, n, a) => set(a, 'type', choiceArg(c, n, ['PASS', 'AH'] as const, 'PASS or AH')) },
   auth_pass: {
     run: (c, n, a) => {
@@ -585,6 +585,7 @@ export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'global_tracking',
   'notify_deleted',
   'track_bfd',
+  'notify_priority_changes',
 ]);
 
 export function newInstanceDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): InstanceDraft {

@@ -32,7 +32,7 @@ const sampleConf = join(repo, 'etc/lvs-nat.conf');
 const usage = `usage: npm run lab [-- --short] [--out DIR] [--rate N]
   --short         the CI form: 3 s of steady traffic after each phase instead of 15 s
   --out DIR       where timeline.svg, timeline.vl.json and report.txt go [build/lab]
-  --rate N        requests per second (1-100) [20]
+  --rate N        requests per second (1-100) [10]
   --fail-after P  fail on purpose after phase P (tests that the lab cleans up)`;
 
 const short: Record<PhaseResult['key'], string> = {
@@ -49,7 +49,7 @@ function options() {
     options: {
       short: { type: 'boolean', default: false },
       out: { type: 'string', default: join(repo, 'build/lab') },
-      rate: { type: 'string', default: '20' },
+      rate: { type: 'string', default: '10' },
       'fail-after': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },

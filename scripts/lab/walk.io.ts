@@ -84,8 +84,9 @@ function sampled(w: Walk, d: Director, state: string, timeoutMs: number): Promis
 /** Wait until both directors' IPVS tables satisfy `ok`; the later of the two times. */
 async function bothTables(lab: HaLab, what: string, ok: (t: string[]) => boolean, timeoutMs: number) {
   const took = await Promise.all(
+    // every 500 ms: each look is an `ipvsadm` run, dear in the emulated VM (CPU the daemons need)
     (['lvs1', 'lvs2'] as const).map((d) =>
-      waitUntil(`${what} on ${d}`, () => table(lab.ns[d]), ok, timeoutMs),
+      waitUntil(`${what} on ${d}`, () => table(lab.ns[d]), ok, timeoutMs, 500),
     ),
   );
   return Math.max(...took);

@@ -135,6 +135,9 @@ export async function serveRequests<R extends { cmd: string }>(
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       conn.removeAllListeners('data');
+      // the idle timeout guards against a client that never sends its line; the handler may take
+      // longer (a reload in a loaded VM took over 10 s, and the client saw the socket closed unanswered)
+      conn.setTimeout(0);
       const o = requestObject(buf.slice(0, nl));
       const req = o && parse(o);
       if (!req) return reply({ ok: false, error: 'malformed request', code: 'LVSD_E_CONTROL' });

@@ -41,7 +41,7 @@ export interface Daemon {
 export interface HaLab {
   dir: string;
   ns: Record<'sw' | 'client' | 'lvs1' | 'lvs2' | 'rs1' | 'rs2', Netns>;
-  /** The config file the directors run (a copy of etc/lab/e2e-nat.conf that tests may rewrite). */
+  /** The config file the directors run (a copy of etc/lab/e2e-nat.conf or `conf` that tests may rewrite). */
   conf: string;
   runDir(id: string): string;
   startDaemon(id: 'lvs1' | 'lvs2'): Daemon;
@@ -53,7 +53,8 @@ export interface HaLab {
   close(): Promise<void>;
 }
 
-export async function createHaLab(): Promise<HaLab> {
+/** `conf`: the file the directors run (copied into the lab's directory); default etc/lab/e2e-nat.conf. */
+export async function createHaLab(options: { conf?: string } = {}): Promise<HaLab> {
   const made: Netns[] = [];
   const daemons: Daemon[] = [];
   const servers = new Map<string, ChildProcess>();
@@ -104,7 +105,7 @@ export async function createHaLab(): Promise<HaLab> {
       if (out.code !== 0) throw new Error(`sysctl in ${d.name}: ${out.stderr}`);
     }
     const conf = join(dir, 'lvsd.conf');
-    writeFileSync(conf, readFileSync(labConf, 'utf8'));
+    writeFileSync(conf, readFileSync(options.conf ?? labConf, 'utf8'));
     for (const [i, rs] of (['rs1', 'rs2'] as const).entries()) {
       const root = join(dir, rs);
       mkdirSync(join(root, 'cgi-bin'), { recursive: true });

@@ -106,19 +106,3 @@ export function transitionsIn(samples: readonly StateSample[], from: number, to:
   }
   return n;
 }
-
-/**
- * When service came back after `from`: the first successful request sent after the last failed
- * one (a request the dying director's kernel still served in its last milliseconds does not count
- * as the service back), or the first successful one when none failed. Undefined while no
- * successful request follows the last failure.
- */
-export function serviceBack(records: readonly RequestRecord[], from: number): RequestRecord | undefined {
-  let lastFail = -Infinity;
-  for (const r of records) if (!r.ok && r.t >= from && r.t > lastFail) lastFail = r.t;
-  let best: RequestRecord | undefined;
-  for (const r of records) {
-    if (r.ok && r.t >= from && r.t > lastFail && (best === undefined || r.t < best.t)) best = r;
-  }
-  return best;
-}

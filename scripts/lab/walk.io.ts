@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Daemon, HaLab } from '../../test/vm/e2e/ha-lab.js';
 import { GW, lvsdBin, REALS, sleep, table, VIP, waitUntil } from '../../test/vm/e2e/ha-lab.js';
-import { serviceBack, type RequestRecord } from './timeline.js';
+import type { RequestRecord } from './timeline.js';
 import type { Traffic } from './traffic.io.js';
 import type { Sampler } from './vrrp-sampler.io.js';
 import { vrrpState } from './vrrp-sampler.io.js';
@@ -95,20 +95,18 @@ async function bothTables(lab: HaLab, what: string, ok: (t: string[]) => boolean
 const rsLine = (t: string[]): string | undefined => t.find((l) => l.includes(` -r ${rs2}:80 `));
 
 /** The earliest ok request sent at or after `from`, once every request sent before it has finished. */
-/**
- * The request that marks the service back after `from` (timeline.ts `serviceBack`), once every
- * request sent before it has ended (a request timeout later), so a failure still in flight cannot
- * move it; after `timeoutMs` the candidate so far (or an error when there is none).
- */
 async function firstServed(w: Walk, from: number, timeoutMs: number): Promise<RequestRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const back = serviceBack(w.traffic.records, from);
-    const settled = back !== undefined && Date.now() - back.t > w.requestTimeoutMs + 300;
-    if (settled || (back !== undefined && Date.now() > deadline)) return back;
-    if (Date.now() > deadline) throw new Error(`no request served within ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  const firstOk = (): RequestRecord | undefined =>
+    w.traffic.records.filter((r) => r.ok && r.t >= from).sort((a, b) => a.t - b.t)[0];
+  await waitUntil(
+    'a request served',
+    () => Promise.resolve(firstOk()),
+    (r) => r !== undefined,
+    timeoutMs,
+    100,
+  );
+  await sleep(w.requestTimeoutMs + 300);
+  return firstOk()!;
 }
 
 async function phase(

@@ -4,14 +4,7 @@
 import test from 'ava';
 import { formatReport, headline, labLine, labLinePattern } from '../../../scripts/lab/report.js';
 import type { RequestRecord, StateSample } from '../../../scripts/lab/timeline.js';
-import {
-  countIn,
-  ratesPerSecond,
-  serviceBack,
-  stateAt,
-  stateRuns,
-  transitionsIn,
-} from '../../../scripts/lab/timeline.js';
+import { countIn, ratesPerSecond, stateAt, stateRuns, transitionsIn } from '../../../scripts/lab/timeline.js';
 
 const t0 = 1_000_000;
 /** 10 requests a second for 30 s; those sent in [10 s, 12.5 s) fail. */
@@ -122,14 +115,4 @@ test('the report lists each phase with its requests sent and failed and why they
   t.regex(text, /all requests: 300 sent, 25 failed; served by RS1 \d+, RS2 \d+/);
   t.regex(text, /--- lvsd status on lvs1\nVRRP\n {2}VI_EXT MASTER/);
   t.notRegex(text, /^lab:/m);
-});
-
-test('service back: the first success after the last failure, not the dying director serving its last requests', (t) => {
-  const r = (tt: number, ok: boolean): RequestRecord => ({ t: tt, ms: 5, ok });
-  const kill = 1000;
-  const records = [r(990, true), r(1009, true), r(1050, false), r(1100, false), r(1150, true), r(1200, true)];
-  t.is(serviceBack(records, kill)?.t, 1150);
-  t.is(serviceBack([r(1009, true), r(1050, true)], kill)?.t, 1009, 'no failure: the first success');
-  t.is(serviceBack([r(1009, true), r(1050, false)], kill), undefined, 'nothing served after the failure yet');
-  t.is(serviceBack([r(900, false), r(1009, true)], kill)?.t, 1009, 'failures before `from` do not count');
 });

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The real FULLNAT dependencies: the nftables CLI, `ip -j route get`, and /proc for the IPVS
- * conntrack sysctl.
+ * conntrack sysctl. nft by absolute path (src/nft/nft-cli.io.ts says why).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { nftPath } from '../nft/nft-cli.io.js';
 import { parseRouteSource, type FullNatDeps } from './fullnat.js';
 
 function runCmd(cmd: string, args: readonly string[], input?: string): Promise<string> {
@@ -23,15 +23,8 @@ function runCmd(cmd: string, args: readonly string[], input?: string): Promise<s
   });
 }
 
-/**
- * The nftables CLI by absolute path: a bare `nft` can resolve to another program of that name on
- * PATH (npm puts node_modules/.bin first, and ava depends on @vercel/nft, whose bin is `nft`).
- */
-export const nftBinary: string =
-  ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
-
 export const realFullNatDeps: FullNatDeps = {
-  nft: (args, input) => runCmd(nftBinary, args, input),
+  nft: (args, input) => runCmd(nftPath, args, input),
   readSysctl: (p) => readFile(p, 'utf8'),
   writeSysctl: (p, v) => writeFile(p, v),
   routeSource: async (address) => parseRouteSource(await runCmd('ip', ['-j', 'route', 'get', address])),

@@ -5,7 +5,7 @@
 // director's address, and removing FULLNAT deletes exactly lvsd's table and restores the sysctl.
 import test from 'ava';
 import { FullNat, parseRouteSource } from '../../../src/ipvs/fullnat.js';
-import { nftBinary } from '../../../src/ipvs/fullnat-deps.io.js';
+import { nftPath } from '../../../src/nft/nft-cli.io.js';
 import type { FullNatDeps } from '../../../src/ipvs/fullnat.js';
 import { createLab, tally, veth } from './labs-net.js';
 
@@ -30,7 +30,7 @@ test.serial('FULLNAT lab: reals without a route back through the director', asyn
     await lab.httpServer(`rs${i}`, `RS${i}`);
   }
   // an operator's own nftables table, which lvsd must leave alone
-  await lab.sh('director', `${nftBinary} add table inet operator; ${nftBinary} add chain inet operator keep`);
+  await lab.sh('director', `${nftPath} add table inet operator; ${nftPath} add chain inet operator keep`);
 
   const r = await lab.ipvs(
     'director',
@@ -48,7 +48,7 @@ test.serial('FULLNAT lab: reals without a route back through the director', asyn
   const dir = lab.ns('director');
   const deps: FullNatDeps = {
     async nft(args, input) {
-      const x = await dir.run(nftBinary, args, input);
+      const x = await dir.run(nftPath, args, input);
       if (x.code !== 0) throw new Error(x.stderr);
       return x.stdout;
     },
@@ -96,7 +96,7 @@ test.serial('FULLNAT lab: reals without a route back through the director', asyn
 
   await fullnat.remove();
   t.is(await fullnat.list(), '');
-  const ruleset = await lab.sh('director', `${nftBinary} list ruleset`);
+  const ruleset = await lab.sh('director', `${nftPath} list ruleset`);
   t.regex(ruleset, /table inet operator/, "the operator's table is untouched");
   t.notRegex(ruleset, /lvsd_fullnat/);
   t.is((await deps.readSysctl('/proc/sys/net/ipv4/vs/conntrack')).trim(), '0', 'sysctl restored');

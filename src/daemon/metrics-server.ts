@@ -19,7 +19,6 @@ import { listenText, type ListenAddress } from '../core/listen.js';
 import { LVSD_VERSION } from '../core/version.js';
 import type { MetricFamily } from '../metrics/family.js';
 import { lvsFamilies } from '../metrics/lvs.js';
-import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/render.js';
 import { supervisorFamilies, type ReloadCounts } from '../metrics/supervisor.js';
 import { vrrpFamilies } from '../metrics/vrrp.js';
 import type { VrrpEngineSnapshot } from '../vrrp/engine.js';
@@ -50,8 +49,8 @@ async function workerFamilies(name: string, runDir: string): Promise<MetricFamil
   }
 }
 
-/** One scrape: every worker's families and the supervisor's, as exposition text. */
-export async function scrape(src: MetricsSources): Promise<string> {
+/** One scrape: every worker's families and the supervisor's, as exposition text and its type. */
+export async function scrape(src: MetricsSources): Promise<{ text: string; contentType: string }> {
   const workers = src.workers();
   const families = await Promise.all(
     workers.map((w) => (w.ready ? workerFamilies(w.name, src.runDir) : Promise.resolve(undefined))),
@@ -64,7 +63,10 @@ export async function scrape(src: MetricsSources): Promise<string> {
     lastReloadOk: lastOk,
     workers: workers.map((w, i) => ({ name: w.name, restarts: w.restarts, answered: !!families[i] })),
   });
-  return renderMetrics([own, ...families.filter((f): f is MetricFamily[] => f !== undefined)]);
+  // prom-client (~60 ms and ~10 MB to load) is loaded on the first scrape, not at every start
+  const { METRICS_CONTENT_TYPE, renderMetrics } = await import('../metrics/render.js');
+  const text = await renderMetrics([own, ...families.filter((f): f is MetricFamily[] => f !== undefined)]);
+  return { text, contentType: METRICS_CONTENT_TYPE };
 }
 
 /** The endpoint; `listen` moves it (a reload that changes `lvsd_metrics`), `undefined` closes it. */
@@ -111,8 +113,8 @@ export class MetricsEndpoint {
       return;
     }
     scrape(this.src).then(
-      (text) => {
-        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+      ({ text, contentType }) => {
+        res.writeHead(200, { 'content-type': contentType });
         res.end(req.method === 'HEAD' ? undefined : text);
       },
       (e: unknown) => {

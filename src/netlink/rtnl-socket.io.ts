@@ -5,7 +5,9 @@
  * socket in the addon. Its errors are message text only ("Request rejected: EEXIST"): they are
  * mapped here to `NetlinkError` with the errno name. Each method names its `ip` equivalent.
  */
-import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
+// deep imports: the package's index also loads its nl80211 and WireGuard tables (~50 ms at start)
+import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
+import * as rt from 'netlink/dist/rt/structs.js';
 import { LvsdError, NetlinkError } from '../core/errors.js';
 import type {
   AddrEntry,

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Cold start: the daemon entry points must not load what only some configs use. Importing each in
+// a fresh Node with a module-resolution hook lists every module resolved; prom-client (the metrics
+// endpoint), nodemailer (e-mail alerts) and the netlink package's index (its nl80211 and WireGuard
+// tables) must not be among them. A count, not a time: it fails when an eager import comes back.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+const hook = `
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(
+  'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("RESOLVED " + r.url + "\\\\n"); return r; }'
+));
+`;
+
+function resolvedBy(entry: string): string[] {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      `data:text/javascript,${encodeURIComponent(hook)}`,
+      '-e',
+      `await import(${JSON.stringify(entry)})`,
+      '--input-type=module',
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`node exited ${r.status}: ${r.stderr}`);
+  return r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('RESOLVED '))
+    .map((l) => l.slice('RESOLVED '.length));
+}
+
+const eager = /node_modules\/(nodemailer|prom-client)\/|node_modules\/netlink\/dist\/index\.js$/;
+
+for (const entry of ['supervisor-main', 'vrrp-main', 'check-main']) {
+  test(`importing daemon/${entry} loads neither prom-client, nodemailer nor the whole netlink package`, (t) => {
+    const urls = resolvedBy(`./dist/src/daemon/${entry}.js`);
+    t.true(
+      urls.some((u) => u.includes(`/dist/src/daemon/${entry}.js`)),
+      'the hook saw the entry point',
+    );
+    t.deepEqual(
+      urls.filter((u) => eager.test(u)),
+      [],
+    );
+  });
+}
+
+test('the metrics renderer still loads prom-client when asked (the hook sees CommonJS packages)', (t) => {
+  t.true(resolvedBy('./dist/src/metrics/render.js').some((u) => /node_modules\/prom-client\//.test(u)));
+});

@@ -12,7 +12,7 @@
  *  4. CPU of 200 masters / 200 backups at 1 s adverts over a 20 s window.
  * Writes bench/results/failover.md. Usage: node dist/bench/failover.js [--trials N]
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
@@ -28,36 +28,11 @@ import {
   type Lab,
   type LabNode,
 } from '../test/netns/harness.js';
+import { monitorAddresses as monitor } from './lib/addr-monitor.js';
 import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
 
 type Impl = 'lvsd' | 'keepalived';
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 20;
-
-interface AddrEvent {
-  ts: number;
-  addr: string;
-  deleted: boolean;
-}
-
-/** `ip -ts monitor address` in a namespace: address add/delete events with userspace timestamps. */
-function monitor(lab: Lab, node: LabNode): { events: AddrEvent[]; stop(): void } {
-  const c: ChildProcess = lab.spawn(node.ns, ['ip', '-ts', 'monitor', 'address']);
-  const events: AddrEvent[] = [];
-  let buf = '';
-  c.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d+)\] (Deleted )?.*inet6? ([0-9a-f.:]+)\//.exec(line);
-      if (!m) continue;
-      const ts = Date.parse(`${m[1]}Z`) + Number(`0.${m[2]}`) * 1000;
-      events.push({ ts, addr: m[4] ?? '', deleted: m[3] !== undefined });
-    }
-  });
-  return { events, stop: () => c.kill('SIGKILL') };
-}
 
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;

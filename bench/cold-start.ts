@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Cold start, lvsd vs keepalived side by side in one run (root; one network namespace of the netns
+ * lab, test/netns/harness.ts; no traffic leaves it). An address owner (priority 255, no peer) holds
+ * its VIP from the moment it starts: the time from spawning the daemon to the VIP's appearance on
+ * the interface (`ip -ts monitor address`) is the whole start-up path: runtime, module loading,
+ * config parsing, worker start, socket set-up, the MASTER transition. Trials alternate between
+ * `lvsd run` (supervisor + VRRP worker, as systemd starts it), `lvsd run --vrrp-only` (the VRRP
+ * worker alone) and keepalived (`keepalived -n -l -D --vrrp`: its parent + VRRP child), so load
+ * drifts hit all three alike. Each daemon is stopped (SIGTERM) and the VIP gone before the next.
+ * Also the RSS of every process of each daemon once the VIP is held.
+ * Writes bench/results/cold-start.md. Usage: node dist/bench/cold-start.js [--trials N]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { createLab, repoRoot, waitFor, type Lab, type LabNode } from '../test/netns/harness.js';
+import { vrrpConf } from '../test/netns/vrrp/conf.js';
+import { monitorAddresses } from './lib/addr-monitor.js';
+
+type Impl = 'lvsd run' | 'lvsd run --vrrp-only' | 'keepalived';
+const IMPLS: Impl[] = ['lvsd run', 'lvsd run --vrrp-only', 'keepalived'];
+const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 10;
+
+function argvOf(impl: Impl, file: string, dir: string): string[] {
+  const lvsd = [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file];
+  if (impl === 'lvsd run') return lvsd;
+  if (impl === 'lvsd run --vrrp-only') return [...lvsd, '--vrrp-only'];
+  const pid = (x: string): string[] => [join(dir, `${x}.pid`)];
+  return [
+    'keepalived',
+    '-n',
+    '-l',
+    '-D',
+    '--vrrp',
+    '-f',
+    file,
+    '-p',
+    ...pid('k'),
+    '-r',
+    ...pid('v'),
+    '-c',
+    ...pid('c'),
+  ];
+}
+
+/** RSS in MB of a process and all its descendants (from /proc). */
+function treeRssMb(pid: number): number {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, pp] of rows)
+      if (tree.has(pp) && !tree.has(p)) {
+        tree.add(p);
+        grew = true;
+      }
+  }
+  return rows.filter(([p]) => tree.has(p)).reduce((s, [, , rss]) => s + rss, 0) / 1024;
+}
+
+async function trial(
+  lab: Lab,
+  node: LabNode,
+  impl: Impl,
+  vip: string,
+): Promise<{ ms: number; rssMb: number }> {
+  const dir = mkdtempSync(join(lab.dir, 'cold-'));
+  const file = join(dir, 'lvsd.conf');
+  writeFileSync(
+    file,
+    vrrpConf(node, [{ priority: 255, state: 'MASTER', version: 3, advertInt: 1, vips: [`${vip}/24`] }]),
+  );
+  const mon = monitorAddresses(lab, node);
+  await new Promise((r) => setTimeout(r, 300)); // the monitor subscribes before the daemon starts
+  const env = { LVSD_RUN_DIR: dir, LVSD_STATE_DIR: dir, LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock') };
+  const t0 = Date.now();
+  const proc = lab.spawn(node.ns, argvOf(impl, file, dir), env, join(dir, 'output.log'));
+  try {
+    const up = await waitFor(
+      'the VIP',
+      () => mon.events.find((e) => e.addr === vip && !e.deleted),
+      20_000,
+      5,
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // settled: every process started
+    return { ms: up.ts - t0, rssMb: treeRssMb(proc.pid ?? 0) };
+  } catch (e) {
+    throw new Error(`${impl}: ${(e as Error).message}\n${readFileSync(join(dir, 'output.log'), 'utf8')}`);
+  } finally {
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await gone;
+    await waitFor('the VIP removed', async () => !(await lab.hasAddress(node, vip)), 10_000);
+    mon.stop();
+  }
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const loadStart = loadavg();
+  const lab = await createLab(1);
+  const node = lab.nodes[0];
+  if (!node) throw new Error('no node');
+  const vip = `10.${lab.net}.0.200`;
+  const times = new Map<Impl, number[]>(IMPLS.map((i) => [i, []]));
+  const rss = new Map<Impl, number[]>(IMPLS.map((i) => [i, []]));
+  try {
+    for (let k = 0; k < TRIALS; k++)
+      for (const impl of IMPLS) {
+        const r = await trial(lab, node, impl, vip);
+        times.get(impl)?.push(r.ms);
+        rss.get(impl)?.push(r.rssMb);
+        console.log(`${k + 1}/${TRIALS} ${impl}: VIP after ${r.ms} ms, RSS ${r.rssMb.toFixed(1)} MB`);
+      }
+  } finally {
+    await lab.destroy();
+  }
+  const ka = quantile(times.get('keepalived') ?? [], 0.5);
+  const row = (impl: Impl): string => {
+    const t = times.get(impl) ?? [];
+    const m = rss.get(impl) ?? [];
+    const med = quantile(t, 0.5);
+    return `| ${impl} | ${quantile(t, 0)} | **${med}** | ${quantile(t, 0.9)} | ${quantile(t, 1)} | ${impl === 'keepalived' ? '-' : `+${med - ka}`} | ${quantile(m, 0.5).toFixed(1)} |`;
+  };
+  const loadEnd = loadavg();
+  const md = [
+    '# Cold start: spawn to VIP, lvsd vs keepalived',
+    '',
+    `Generated by \`node dist/bench/cold-start.js --trials ${TRIALS}\` (bench/cold-start.ts) on ${hostname()},`,
+    `${new Date().toISOString()}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, node ${process.version};`,
+    `load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}.`,
+    '',
+    'An address owner (priority 255, VRRPv3, one VIP, no peer) in a network namespace: ms from spawning the',
+    'daemon (`ip netns exec` included, the same for all) to the VIP on the interface (`ip -ts monitor address`).',
+    'Trials alternate between the three, so load drifts hit them alike. RSS: all processes of the daemon,',
+    '1.5 s after the VIP appeared. Goal (issue 13): `lvsd run` ≤ keepalived + 150 ms (median).',
+    '',
+    '| daemon | min ms | median ms | p90 ms | max ms | median vs keepalived | RSS MB (median) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...IMPLS.map(row),
+    '',
+  ].join('\n');
+  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'results', 'cold-start.md'), md);
+  console.log(md);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -297,3 +297,75 @@ export function workerPid(supervisorPid: number, flag: string): number | undefin
   }
   return undefined;
 }
+
+/** Which director holds both VIPs (`both`/`none` when they are split or missing). */
+export async function masterOf(lab: HaLab): Promise<'lvs1' | 'lvs2' | 'none' | 'both'> {
+  const has = async (d: 'lvs1' | 'lvs2'): Promise<[boolean, boolean]> => [
+    await holds(lab.ns[d], VIP),
+    await holds(lab.ns[d], GW),
+  ];
+  const [v1, g1] = await has('lvs1');
+  const [v2, g2] = await has('lvs2');
+  if (v1 && g1 && !v2 && !g2) return 'lvs1';
+  if (v2 && g2 && !v1 && !g1) return 'lvs2';
+  return (v1 || g1) && (v2 || g2) ? 'both' : 'none';
+}
+
+export interface ClientRequest {
+  /** Wall-clock ms when the request was sent. */
+  at: number;
+  /** The body (RS1 / RS2), or FAIL. */
+  body: string;
+}
+
+/**
+ * A client in the client namespace: one HTTP GET of the VIP's /cgi-bin/who every 50 ms, a new
+ * connection each (one node process: cheaper per request than a curl spawn in the emulated VM),
+ * 1 s timeout, bounded by `maxRequests` and `maxMs`. Each request is a line of a log file.
+ */
+export function startClientLoop(
+  lab: HaLab,
+  opts: { maxRequests?: number; maxMs?: number } = {},
+): { requests(): ClientRequest[]; stop(): Promise<void> } {
+  const stopFile = join(lab.dir, `stop-client-${process.hrtime.bigint()}`);
+  const logFile = `${stopFile}.log`;
+  const client = [
+    "const http = require('node:http'), fs = require('node:fs');",
+    `const end = Date.now() + ${opts.maxMs ?? 120_000}; let n = 0;`,
+    'const once = () => new Promise((res) => {',
+    `  const req = http.get({ host: '${VIP}', path: '/cgi-bin/who', agent: false, timeout: 1000 }, (r) => {`,
+    "    let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => res(b.trim() || 'EMPTY'));",
+    "    r.on('error', () => res('FAIL'));",
+    '  });',
+    "  req.on('timeout', () => req.destroy(new Error('timeout')));",
+    "  req.on('error', () => res('FAIL'));",
+    '});',
+    '(async () => {',
+    `  while (n++ < ${opts.maxRequests ?? 3000} && Date.now() < end && !fs.existsSync('${stopFile}')) {`,
+    '    const t0 = Date.now();',
+    '    const body = await once();',
+    `    fs.appendFileSync('${logFile}', t0 + ' ' + body + '\\n');`,
+    '    await new Promise((r) => setTimeout(r, 50));',
+    '  }',
+    '})();',
+  ].join('\n');
+  const loop = lab.ns.client.run(process.execPath, ['-e', client]);
+  return {
+    requests() {
+      let text = '';
+      try {
+        text = readFileSync(logFile, 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter((l) => l.includes(' '))
+        .map((l) => ({ at: Number(l.slice(0, l.indexOf(' '))), body: l.slice(l.indexOf(' ') + 1).trim() }));
+    },
+    async stop() {
+      writeFileSync(stopFile, '');
+      await loop;
+    },
+  };
+}

@@ -10,14 +10,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import type { Daemon, HaLab } from './ha-lab.js';
+import type { ClientRequest, Daemon, HaLab } from './ha-lab.js';
 import {
   createHaLab,
   GW,
   lvsdBin,
   holds,
+  masterOf,
   REALS,
   sleep,
+  startClientLoop,
   table,
   VIP,
   vrrpView,
@@ -58,15 +60,7 @@ async function gets(n: number): Promise<string[]> {
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
-async function master(): Promise<'lvs1' | 'lvs2' | 'none' | 'both'> {
-  const a = (await holds(lab.ns.lvs1, VIP)) && (await holds(lab.ns.lvs1, GW));
-  const b = (await holds(lab.ns.lvs2, VIP)) || (await holds(lab.ns.lvs2, GW));
-  const b2 = (await holds(lab.ns.lvs2, VIP)) && (await holds(lab.ns.lvs2, GW));
-  const a1 = (await holds(lab.ns.lvs1, VIP)) || (await holds(lab.ns.lvs1, GW));
-  if (a && !b) return 'lvs1';
-  if (b2 && !a1) return 'lvs2';
-  return a1 && b ? 'both' : 'none';
-}
+const master = (): Promise<'lvs1' | 'lvs2' | 'none' | 'both'> => masterOf(lab);
 
 const oldOutputs: string[] = [];
 
@@ -301,43 +295,8 @@ test.serial(
   async (t) => {
     try {
       t.is(await master(), 'lvs1');
-      const stopFile = join(lab.dir, 'stop-client');
-      const logFile = join(lab.dir, 'client.log');
-      // client loop: bounded by count and time; one line per request: epoch-ms when it was sent, and the body or FAIL
-      // one node process (cheaper per request than a curl spawn in the emulated VM), new connection each time
-      const client = [
-        "const http = require('node:http'), fs = require('node:fs');",
-        'const end = Date.now() + 120000; let n = 0;',
-        'const once = () => new Promise((res) => {',
-        `  const req = http.get({ host: '${VIP}', path: '/cgi-bin/who', agent: false, timeout: 1000 }, (r) => {`,
-        "    let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => res(b.trim() || 'EMPTY'));",
-        "    r.on('error', () => res('FAIL'));",
-        '  });',
-        "  req.on('timeout', () => req.destroy(new Error('timeout')));",
-        "  req.on('error', () => res('FAIL'));",
-        '});',
-        '(async () => {',
-        `  while (n++ < 3000 && Date.now() < end && !fs.existsSync('${stopFile}')) {`,
-        '    const t0 = Date.now();',
-        '    const body = await once();',
-        `    fs.appendFileSync('${logFile}', t0 + ' ' + body + '\\n');`,
-        '    await new Promise((r) => setTimeout(r, 50));',
-        '  }',
-        '})();',
-      ].join('\n');
-      const loop = lab.ns.client.run(process.execPath, ['-e', client]);
-      const lines = (): Array<{ at: number; body: string }> => {
-        let text = '';
-        try {
-          text = readFileSync(logFile, 'utf8');
-        } catch {
-          return [];
-        }
-        return text
-          .split('\n')
-          .filter((l) => l.includes(' '))
-          .map((l) => ({ at: Number(l.slice(0, l.indexOf(' '))), body: l.slice(l.indexOf(' ') + 1).trim() }));
-      };
+      const client = startClientLoop(lab);
+      const lines = (): ClientRequest[] => client.requests();
       try {
         await waitUntil(
           'client traffic',
@@ -419,8 +378,7 @@ test.serial(
           ['backup', 'backup'],
         );
       } finally {
-        writeFileSync(stopFile, '');
-        await loop;
+        await client.stop();
       }
     } catch (e) {
       await dumpLogs(t);

@@ -9,6 +9,8 @@
  * - a running instance whose interface goes down or loses its source address is fed a link down
  *   (FAULT), and up again when both are back; a new source address is taken over in place;
  * - a VIP removed from outside while MASTER is added back and announced (instance.ts).
+ * The global static addresses, routes and rules are set before any instance starts, follow reloads
+ * as a diff and are removed at stop, after the instances released (static-setup.ts).
  * Everything it needs from the system comes through its ports (ports.ts): the daemon gives it real
  * sockets and rtnetlink, the unit tests fakes and a FakeClock. Changes to the set of running
  * instances (start, reload, a waiting instance starting) run one at a time.
@@ -23,6 +25,8 @@ import { instanceSpecOf } from './instance-spec.js';
 import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
+import { StaticSetup } from './static-setup.js';
+import { routeDevs } from './route-specs.js';
 import { SyncGroupSet } from './sync-group-set.js';
 
 /** An instance ready to run: its spec and where it sends and receives. */
@@ -47,6 +51,7 @@ export class VrrpEngine {
   readonly #host: HostView;
   readonly #sockets: SocketRegistry;
   readonly #groups: SyncGroupSet;
+  readonly #statics: StaticSetup;
   readonly #byName = new Map<string, VrrpInstance>();
   /** Where each running instance is, and what its socket delivers to. */
   readonly #running = new Map<VrrpInstance, { config: InstanceConfig; receiver: AdvertReceiver }>();
@@ -65,6 +70,11 @@ export class VrrpEngine {
     this.#host = new HostView(ports.rtnl);
     this.#sockets = new SocketRegistry(ports.sockets);
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
+    this.#statics = new StaticSetup({
+      rtnl: ports.rtnl,
+      log: ports.log,
+      ifindexOf: async (name) => (await this.#host.link(name))?.ifindex,
+    });
   }
 
   /** Start every instance that can run now; the others wait for their interface or address. */
@@ -76,6 +86,7 @@ export class VrrpEngine {
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
+      await e.#statics.start(model);
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
@@ -114,6 +125,7 @@ export class VrrpEngine {
   async #reload(next: Model): Promise<VrrpReloadPlan> {
     const plan = planVrrpReload(this.#model, next);
     if (plan.conflicts.length > 0) throw new Error(plan.conflicts.join('; '));
+    await this.#statics.apply(next);
     if (plan.empty) {
       this.#model = next;
       return plan;
@@ -159,6 +171,7 @@ export class VrrpEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
+    await this.#statics.stop();
     this.#sockets.closeAll();
     await this.#ports.notifier.close();
     this.#ports.rtnl.close();
@@ -173,6 +186,7 @@ export class VrrpEngine {
       timerLateness: this.lateness.toJSON(),
       notify: this.#ports.notifier.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
+      static: this.#statics.snapshot(),
     };
   }
 
@@ -191,12 +205,17 @@ export class VrrpEngine {
     if (!source)
       return { ok: false, config: mi, reason: `no usable ${mi.family} source address on ${mi.interface}` };
     const ifindexes = new Map<string, number>([[mi.interface, link.ifindex]]);
-    for (const v of mi.vips) {
-      if (ifindexes.has(v.dev)) continue;
-      const dev = await this.#host.link(v.dev);
-      if (!dev)
-        return { ok: false, config: mi, reason: `interface ${v.dev} (of VIP ${v.address}) does not exist` };
-      ifindexes.set(v.dev, dev.ifindex);
+    const devs = [
+      ...[...mi.vips, ...mi.excludedVips].map((v) => ({ dev: v.dev, of: `VIP ${v.address}` })),
+      ...mi.virtualRoutes.flatMap((r) =>
+        routeDevs(r).map((dev) => ({ dev, of: `route to ${r.to.address}` })),
+      ),
+    ];
+    for (const { dev: name, of } of devs) {
+      if (ifindexes.has(name)) continue;
+      const dev = await this.#host.link(name);
+      if (!dev) return { ok: false, config: mi, reason: `interface ${name} (of ${of}) does not exist` };
+      ifindexes.set(name, dev.ifindex);
     }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
@@ -288,11 +307,15 @@ export class VrrpEngine {
     if (e.name) this.#trackers?.link(e.name, e.up && !e.deleted);
     if (this.#host.onLink(e)) this.#recheck(e.ifindex);
     this.#retryWaiting();
+    if (!this.#stopped) void this.#statics.retry();
   }
 
   #onAddress(e: AddrEvent): void {
     this.#host.onAddress(e);
-    if (e.type === 'del') for (const inst of this.instances) inst.addressRemoved(e.addr);
+    if (e.type === 'del') {
+      for (const inst of this.instances) inst.addressRemoved(e.addr);
+      if (!this.#stopped) this.#statics.addressRemoved(e.addr);
+    }
     this.#recheck(e.addr.ifindex);
     this.#retryWaiting();
   }

@@ -6,6 +6,7 @@
  */
 import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 import { vipSpec } from './addresses.js';
+import { routeSpecOf, ruleSpecOf } from './route-specs.js';
 import { machineConfigFromModel, trackersFromModel } from './config.js';
 import type { InstanceSpec } from './instance.js';
 import { notifyTargetOf } from './sync-group-set.js';
@@ -15,7 +16,7 @@ export interface HostInputs {
   readonly mac: string;
   /** Advert source address (sourceAddress() of addresses.ts). */
   readonly source: string;
-  /** Interface index of a VIP's `dev` (the instance's own interface or another). */
+  /** Interface index of a VIP's or a route's `dev` (the instance's own interface or another). */
   readonly ifindexOf: (dev: string) => number;
   /** IPv6 forwarding on the interface (NA Router flag). */
   readonly router: boolean;
@@ -39,6 +40,9 @@ export function instanceSpecOf(mi: InstanceConfig, m: Model, host: HostInputs): 
     source: host.source,
     mac: host.mac,
     vips: mi.vips.map((v) => vipSpec(v, host.ifindexOf(v.dev))),
+    excludedVips: mi.excludedVips.map((v) => vipSpec(v, host.ifindexOf(v.dev))),
+    routes: mi.virtualRoutes.map((r) => routeSpecOf(r, host.ifindexOf)),
+    rules: mi.virtualRules.map(ruleSpecOf),
     notify: notifyTargetOf('INSTANCE', mi.name, mi.notify),
     router: host.router,
     garpIntervalMs: mi.garp.garpIntervalMs,

@@ -6,16 +6,20 @@
  * order (advert, VIPs, GARP/NA, notify), keeps exactly one real timer armed at the machine's next
  * deadline, and measures how late that timer fires (lateness histogram).
  * VIP changes are asynchronous (netlink) and serialised per instance; the machine never waits.
- * Only addresses this instance added are removed (plus, at start, configured VIPs that a killed
- * predecessor left behind).
+ * The excluded VIPs (`virtual_ipaddress_excluded`, never in adverts), virtual routes and virtual
+ * rules follow the VIPs, in keepalived's order: VIPs, routes, rules in; rules, routes, VIPs out.
+ * Only what this instance added is removed (plus, at start, configured VIPs, routes and rules that
+ * a killed predecessor left behind).
  */
 import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { AddrSpec, Rtnl } from '../netlink/rtnl.js';
+import type { AddrSpec, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
 import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';
 import { buildAdvert, receiveAdvert } from './packet.js';
+import { RoutingHold } from './routing-hold.js';
+import { specKey } from './route-specs.js';
 import { countAction, countDrop, newStats } from './stats.js';
 import {
   applyTrackerInput,
@@ -94,7 +98,10 @@ export interface InstanceDeps {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly log: Logger;
-  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresses'>;
+  readonly rtnl: Pick<
+    Rtnl,
+    'addAddress' | 'delAddress' | 'listAddresses' | 'addRoute' | 'delRoute' | 'addRule' | 'delRule'
+  >;
   readonly adverts: AdvertPort;
   readonly frames: FramePort;
   readonly notifier: NotifyPort;
@@ -115,6 +122,11 @@ export interface InstanceSpec {
   /** MAC of the interface (GARP sender hardware address). */
   readonly mac: string;
   readonly vips: readonly AddrSpec[];
+  /** `virtual_ipaddress_excluded`: held with the VIPs (and announced), never advertised [none]. */
+  readonly excludedVips?: readonly AddrSpec[];
+  /** `virtual_routes` / `virtual_rules`: added on MASTER after the VIPs [none]. */
+  readonly routes?: readonly RouteSpec[];
+  readonly rules?: readonly RuleSpec[];
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
@@ -132,6 +144,19 @@ function vipKey(v: {
   readonly ifindex: number;
 }): string {
   return `${v.ifindex}|${v.address}/${v.prefixLen}`;
+}
+
+/** Routes or rules of an old and a new spec: those only in the old one, those only in the new one. */
+function changed<T extends RouteSpec | RuleSpec>(
+  before: readonly T[],
+  after: readonly T[],
+): { gone: T[]; fresh: T[] } {
+  const was = new Set(before.map(specKey));
+  const is = new Set(after.map(specKey));
+  return {
+    gone: before.filter((x) => !is.has(specKey(x))),
+    fresh: after.filter((x) => !was.has(specKey(x))),
+  };
 }
 
 /** How early the Master_Down timer wakes to finish the wait on the event loop. */
@@ -152,6 +177,7 @@ export class VrrpInstance {
   private spin = 0;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly added = new Set<string>();
+  private readonly routing: RoutingHold;
   private readonly log: Logger;
   private transitions = 0;
   private trackers: readonly TrackerState[];
@@ -163,6 +189,12 @@ export class VrrpInstance {
     this.st = initMachine(spec.machine);
     this.trackers = initTrackers(spec.trackers ?? []);
     this.log = deps.log.child({ instance: spec.machine.name, vrid: spec.machine.vrid });
+    this.routing = new RoutingHold(deps.rtnl, this.log);
+  }
+
+  /** Every address the instance holds as MASTER: its VIPs, then its excluded VIPs. */
+  private get addresses(): readonly AddrSpec[] {
+    return [...this.spec.vips, ...(this.spec.excludedVips ?? [])];
   }
 
   get name(): string {
@@ -177,7 +209,8 @@ export class VrrpInstance {
 
   /** Remove configured VIPs a killed predecessor left on the interface, then start the machine. */
   async start(): Promise<void> {
-    const ifindexes = new Set(this.spec.vips.map((v) => v.ifindex));
+    await this.routing.clear(this.spec.routes ?? [], this.spec.rules ?? []);
+    const ifindexes = new Set(this.addresses.map((v) => v.ifindex));
     for (const ifindex of ifindexes) {
       let present: Set<string>;
       try {
@@ -188,7 +221,7 @@ export class VrrpInstance {
         this.log.warn('cannot list addresses at start', { error: (e as Error).message });
         continue;
       }
-      for (const v of this.spec.vips) {
+      for (const v of this.addresses) {
         if (v.ifindex !== ifindex || !present.has(`${v.address}/${v.prefixLen}`)) continue;
         this.log.info('removing stale VIP left by a previous run', { vip: v.address });
         try {
@@ -251,15 +284,19 @@ export class VrrpInstance {
   /**
    * Reload (SIGHUP) of the same instance (same VRID, family, interface) under a new spec: the
    * machine keeps its state (`carryOver`: a master stays master and advertises at once, no notify).
-   * A master adds only the VIPs new to the list (and GARPs only them) and removes only the dropped
-   * ones. Trackers whose specs are unchanged keep their observations.
+   * A master adds only the VIPs (excluded ones included), routes and rules new to the lists (and
+   * GARPs only the new addresses) and removes only the dropped ones. Trackers whose specs are unchanged keep their observations.
    */
   reconfigure(spec: InstanceSpec): void {
     const keyOf = vipKey;
-    const oldKeys = new Set(this.spec.vips.map(keyOf));
-    const newKeys = new Set(spec.vips.map(keyOf));
-    const gone = this.spec.vips.filter((v) => !newKeys.has(keyOf(v)));
-    const fresh = spec.vips.filter((v) => !oldKeys.has(keyOf(v)));
+    const oldAddrs = this.addresses;
+    const newAddrs = [...spec.vips, ...(spec.excludedVips ?? [])];
+    const oldKeys = new Set(oldAddrs.map(keyOf));
+    const newKeys = new Set(newAddrs.map(keyOf));
+    const gone = oldAddrs.filter((v) => !newKeys.has(keyOf(v)));
+    const fresh = newAddrs.filter((v) => !oldKeys.has(keyOf(v)));
+    const routes = changed(this.spec.routes ?? [], spec.routes ?? []);
+    const rules = changed(this.spec.rules ?? [], spec.rules ?? []);
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
     this.spec = spec;
     if (!sameTrackers) this.trackers = initTrackers(spec.trackers ?? []);
@@ -267,7 +304,9 @@ export class VrrpInstance {
     const before = this.st.name;
     this.st = r.state;
     for (const a of r.actions) this.carryOut(a);
-    if (gone.length > 0) this.queueVips('del', gone); // deletes only what this instance added
+    // deletes only what this instance added
+    this.queueRouting('del', routes.gone, rules.gone);
+    if (gone.length > 0) this.queueVips('del', gone);
     if (this.st.name === 'master') {
       if (fresh.length > 0) {
         this.queueVips('add', fresh);
@@ -276,6 +315,7 @@ export class VrrpInstance {
           if (this.st.name === 'master') this.sendGarp(repeat, fresh);
         });
       }
+      this.queueRouting('add', routes.fresh, rules.fresh);
     }
     if (this.st.name !== before) this.transitions++;
     this.arm();
@@ -301,7 +341,7 @@ export class VrrpInstance {
   }): void {
     const key = vipKey(a);
     if (!this.added.delete(key)) return;
-    const v = this.spec.vips.find((x) => vipKey(x) === key);
+    const v = this.addresses.find((x) => vipKey(x) === key);
     if (this.st.name !== 'master' || !v) return;
     this.vipsRestored++;
     this.log.warn('VIP removed from outside while MASTER: adding it back', {
@@ -338,8 +378,10 @@ export class VrrpInstance {
         break;
       case 'addVips':
         this.queueVips('add');
+        this.queueRouting('add');
         break;
       case 'removeVips':
+        this.queueRouting('del');
         this.queueVips('del');
         break;
       case 'sendGarp': {
@@ -394,7 +436,7 @@ export class VrrpInstance {
     }
   }
 
-  private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.spec.vips): void {
+  private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.addresses): void {
     const queue: { frame: Uint8Array; vip: string; gapMs: number }[] = [];
     for (const v of vips) {
       const frame =
@@ -427,7 +469,19 @@ export class VrrpInstance {
     next();
   }
 
-  private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.spec.vips): void {
+  /** Virtual routes and rules in (after the VIPs queued before) or out, on the same chain as the VIPs. */
+  private queueRouting(
+    op: 'add' | 'del',
+    routes: readonly RouteSpec[] = this.spec.routes ?? [],
+    rules: readonly RuleSpec[] = this.spec.rules ?? [],
+  ): void {
+    if (routes.length === 0 && rules.length === 0) return;
+    this.vipChain = this.vipChain.then(() =>
+      op === 'add' ? this.routing.add(routes, rules) : this.routing.remove(routes, rules),
+    );
+  }
+
+  private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.addresses): void {
     this.vipChain = this.vipChain.then(async () => {
       for (const v of vips) {
         const key = vipKey(v);
@@ -516,6 +570,7 @@ export class VrrpInstance {
       transitions: this.transitions,
       vipsHeld: [...this.added],
       vipsRestored: this.vipsRestored,
+      routing: { ...this.routing.snapshot(), errors: this.routing.errors },
       stats: this.stats,
       errors: this.errors,
     };

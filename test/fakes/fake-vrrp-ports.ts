@@ -6,7 +6,16 @@
  */
 import type { Logger } from '../../src/core/log.js';
 import { silentLogger } from './silent-logger.js';
-import type { AddrEntry, AddrEvent, AddrSpec, LinkEvent, LinkInfo, Rtnl } from '../../src/netlink/rtnl.js';
+import type {
+  AddrEntry,
+  AddrEvent,
+  AddrSpec,
+  LinkEvent,
+  LinkInfo,
+  RouteSpec,
+  Rtnl,
+  RuleSpec,
+} from '../../src/netlink/rtnl.js';
 import type { NotifyState, NotifyTarget } from '../../src/vrrp/notify.js';
 import { decodeAdvert } from '../../src/vrrp/packet.js';
 import type { ReceivedAdvert, TrackerRunner, TrackerTarget, VrrpEnginePorts } from '../../src/vrrp/ports.js';
@@ -18,6 +27,44 @@ export interface SentAdvert {
   readonly dst: string;
   readonly vrid: number;
   readonly priority: number;
+  /** The addresses the advert carries. */
+  readonly addresses: readonly string[];
+}
+
+/**
+ * The kernel's routes and rules as the rtnetlink port changes them: an identical one twice is
+ * EEXIST, deleting one that is not there is 'absent'. `log` records each call in order
+ * (`add route 10.9.0.0/16`, `del rule 100`).
+ */
+export interface FakeRouting extends Pick<Rtnl, 'addRoute' | 'delRoute' | 'addRule' | 'delRule'> {
+  readonly routes: Map<string, RouteSpec>;
+  readonly rules: Map<string, RuleSpec>;
+  readonly log: string[];
+}
+
+export function fakeRouting(log: string[] = []): FakeRouting {
+  const routes = new Map<string, RouteSpec>();
+  const rules = new Map<string, RuleSpec>();
+  const put = <T>(m: Map<string, T>, x: T, what: string): Promise<'added' | 'exists'> => {
+    log.push(`add ${what}`);
+    const k = JSON.stringify(x);
+    if (m.has(k)) return Promise.resolve('exists');
+    m.set(k, x);
+    return Promise.resolve('added');
+  };
+  const del = <T>(m: Map<string, T>, x: T, what: string): Promise<'deleted' | 'absent'> => {
+    log.push(`del ${what}`);
+    return Promise.resolve(m.delete(JSON.stringify(x)) ? 'deleted' : 'absent');
+  };
+  return {
+    routes,
+    rules,
+    log,
+    addRoute: (r) => put(routes, r, `route ${r.dst}/${r.dstLen}`),
+    delRoute: (r) => del(routes, r, `route ${r.dst}/${r.dstLen}`),
+    addRule: (r) => put(rules, r, `rule ${r.priority}`),
+    delRule: (r) => del(rules, r, `rule ${r.priority}`),
+  };
 }
 
 /**
@@ -29,6 +76,8 @@ export class FakeHost implements Rtnl {
   readonly links = new Map<string, LinkInfo>();
   readonly addrs: AddrEntry[] = [];
   readonly log: string[] = [];
+  /** Routes and rules (their calls go to `log` too). */
+  readonly routing = fakeRouting(this.log);
   readonly #listeners = new Set<(e: LinkEvent) => void>();
   readonly #addrListeners = new Set<(e: AddrEvent) => void>();
 
@@ -101,6 +150,22 @@ export class FakeHost implements Rtnl {
     return Promise.resolve('deleted');
   }
 
+  addRoute(r: RouteSpec): Promise<'added' | 'exists'> {
+    return this.routing.addRoute(r);
+  }
+
+  delRoute(r: RouteSpec): Promise<'deleted' | 'absent'> {
+    return this.routing.delRoute(r);
+  }
+
+  addRule(r: RuleSpec): Promise<'added' | 'exists'> {
+    return this.routing.addRule(r);
+  }
+
+  delRule(r: RuleSpec): Promise<'deleted' | 'absent'> {
+    return this.routing.delRule(r);
+  }
+
   listAddresses(ifindex?: number): Promise<AddrEntry[]> {
     return Promise.resolve(this.addrs.filter((a) => ifindex === undefined || a.ifindex === ifindex));
   }
@@ -130,7 +195,7 @@ export interface FakeVrrpWorld {
   readonly host: FakeHost;
   readonly ports: VrrpEnginePorts;
   readonly sent: SentAdvert[];
-  readonly frames: { ifindex: number; at: number }[];
+  readonly frames: { ifindex: number; at: number; data: Uint8Array }[];
   readonly notes: { kind: string; name: string; state: NotifyState; priority: number }[];
   readonly open: { adverts: string[]; closed: string[] };
   /** Deliver a payload to the advert socket of `ifname|family`, as if received. */
@@ -141,7 +206,7 @@ export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: num
   const clock = new FakeClock(opts.start ?? 1000);
   const host = opts.host ?? new FakeHost().addLink('eth0', 2, '10.0.0.2');
   const sent: SentAdvert[] = [];
-  const frames: { ifindex: number; at: number }[] = [];
+  const frames: { ifindex: number; at: number; data: Uint8Array }[] = [];
   const notes: FakeVrrpWorld['notes'] = [];
   const open = { adverts: [] as string[], closed: [] as string[] };
   const receivers = new Map<string, (p: ReceivedAdvert) => void>();
@@ -168,8 +233,8 @@ export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: num
           send: (data: Uint8Array, dst: string, src?: string) => {
             const d = decodeAdvert(data, { family: o.family, src: src ?? '', dst });
             if (d.ok) {
-              const { vrid, priority } = d.value;
-              sent.push({ at: clock.now(), ifname: o.ifname, dst, vrid, priority });
+              const { vrid, priority, addresses } = d.value;
+              sent.push({ at: clock.now(), ifname: o.ifname, dst, vrid, priority, addresses });
             }
           },
           close: () => {
@@ -179,7 +244,7 @@ export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: num
         };
       },
       openFrames: (ifindex) => ({
-        send: () => void frames.push({ ifindex, at: clock.now() }),
+        send: (data: Uint8Array) => void frames.push({ ifindex, at: clock.now(), data }),
         close: () => {},
       }),
     },

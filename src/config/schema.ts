@@ -90,6 +90,7 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'bfd_instance',
   'linkbeat_interfaces',
   'garp_group',
+  'track_group',
   'SSL',
   'net_namespace',
   'use_polling',

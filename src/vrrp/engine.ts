@@ -125,8 +125,8 @@ export class VrrpEngine {
   async #reload(next: Model): Promise<VrrpReloadPlan> {
     const plan = planVrrpReload(this.#model, next);
     if (plan.conflicts.length > 0) throw new Error(plan.conflicts.join('; '));
-    await this.#statics.apply(next);
     if (plan.empty) {
+      await this.#statics.apply(next);
       this.#model = next;
       return plan;
     }
@@ -136,6 +136,7 @@ export class VrrpEngine {
       const mi = byName.get(name);
       if (mi) prepared.set(name, await this.#prepare(mi, next));
     }
+    await this.#statics.apply(next);
     for (const name of [...plan.removed, ...prepared.keys()]) this.#waiting.delete(name);
     // leaving: removed and replaced instances, and carried ones that cannot run any more
     const leaving = [...plan.removed, ...plan.replaced, ...plan.carried.filter((n) => !prepared.get(n)?.ok)]

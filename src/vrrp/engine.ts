@@ -206,6 +206,7 @@ export class VrrpEngine {
     if (!source)
       return { ok: false, config: mi, reason: `no usable ${mi.family} source address on ${mi.interface}` };
     const ifindexes = new Map<string, number>([[mi.interface, link.ifindex]]);
+    const macs = new Map<number, string>();
     const devs = [
       ...[...mi.vips, ...mi.excludedVips].map((v) => ({ dev: v.dev, of: `VIP ${v.address}` })),
       ...mi.virtualRoutes.flatMap((r) =>
@@ -217,9 +218,12 @@ export class VrrpEngine {
       const dev = await this.#host.link(name);
       if (!dev) return { ok: false, config: mi, reason: `interface ${name} (of ${of}) does not exist` };
       ifindexes.set(name, dev.ifindex);
+      macs.set(dev.ifindex, dev.mac);
     }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
+      ifindex: link.ifindex,
+      macs,
       source,
       ifindexOf: (dev) => ifindexes.get(dev) ?? link.ifindex,
       router: this.#ports.host.ipv6Forwarding(mi.interface),
@@ -256,6 +260,7 @@ export class VrrpEngine {
       rtnl: this.#ports.rtnl,
       adverts,
       frames,
+      framesOn: (ifindex) => this.#sockets.framesOn(ifindex),
       notifier: this.#ports.notifier,
       lateness: this.lateness,
       onStep: (i, r) => this.#groups.onStep(i.name, r),

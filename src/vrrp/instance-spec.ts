@@ -12,8 +12,11 @@ import type { InstanceSpec } from './instance.js';
 import { notifyTargetOf } from './sync-group-set.js';
 
 export interface HostInputs {
-  /** MAC of the instance's interface (GARP sender). */
+  /** MAC of the instance's interface (GARP sender), its index, and the MACs of the other interfaces
+   *  its addresses are on. */
   readonly mac: string;
+  readonly ifindex: number;
+  readonly macs: ReadonlyMap<number, string>;
   /** Advert source address (sourceAddress() of addresses.ts). */
   readonly source: string;
   /** Interface index of a VIP's or a route's `dev` (the instance's own interface or another). */
@@ -39,6 +42,8 @@ export function instanceSpecOf(mi: InstanceConfig, m: Model, host: HostInputs): 
     destinations: machine.unicastPeers.length > 0 ? machine.unicastPeers : [mcast],
     source: host.source,
     mac: host.mac,
+    ifindex: host.ifindex,
+    macs: host.macs,
     vips: mi.vips.map((v) => vipSpec(v, host.ifindexOf(v.dev))),
     excludedVips: mi.excludedVips.map((v) => vipSpec(v, host.ifindexOf(v.dev))),
     routes: mi.virtualRoutes.map((r) => routeSpecOf(r, host.ifindexOf)),

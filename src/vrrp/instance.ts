@@ -104,6 +104,8 @@ export interface InstanceDeps {
   >;
   readonly adverts: AdvertPort;
   readonly frames: FramePort;
+  /** The frame port of another interface, for addresses whose `dev` is not the instance's [none: `frames`]. */
+  readonly framesOn?: (ifindex: number) => FramePort;
   readonly notifier: NotifyPort;
   /** Shared by all instances of the process. */
   readonly lateness: LatenessHistogram;
@@ -121,6 +123,10 @@ export interface InstanceSpec {
   readonly source: string;
   /** MAC of the interface (GARP sender hardware address). */
   readonly mac: string;
+  /** The instance's interface, and the MACs of the other interfaces its addresses are on: a GARP/NA
+   *  leaves through the address's own interface, from its MAC, as keepalived sends it. */
+  readonly ifindex?: number;
+  readonly macs?: ReadonlyMap<number, string>;
   readonly vips: readonly AddrSpec[];
   /** `virtual_ipaddress_excluded`: held with the VIPs (and announced), never advertised [none]. */
   readonly excludedVips?: readonly AddrSpec[];
@@ -437,14 +443,18 @@ export class VrrpInstance {
   }
 
   private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.addresses): void {
-    const queue: { frame: Uint8Array; vip: string; gapMs: number }[] = [];
+    const queue: { frame: Uint8Array; port: FramePort; vip: string; gapMs: number }[] = [];
     for (const v of vips) {
+      const own = this.spec.ifindex === undefined || v.ifindex === this.spec.ifindex;
+      const port = own ? this.deps.frames : this.deps.framesOn?.(v.ifindex);
+      const mac = own ? this.spec.mac : this.spec.macs?.get(v.ifindex);
+      if (!port || !mac) continue;
       const frame =
         v.family === 'inet'
-          ? buildGarp({ mac: this.spec.mac, vip: v.address })
-          : buildUnsolicitedNa({ mac: this.spec.mac, vip: v.address, router: this.spec.router });
+          ? buildGarp({ mac, vip: v.address })
+          : buildUnsolicitedNa({ mac, vip: v.address, router: this.spec.router });
       const gapMs = (v.family === 'inet' ? this.spec.garpIntervalMs : this.spec.gnaIntervalMs) ?? 0;
-      for (let i = 0; i < repeat; i++) queue.push({ frame, vip: v.address, gapMs });
+      for (let i = 0; i < repeat; i++) queue.push({ frame, port, vip: v.address, gapMs });
     }
     // `vrrp_garp_interval` / `vrrp_gna_interval` pace the frames; 0 sends the burst at once
     const next = (): void => {
@@ -452,7 +462,7 @@ export class VrrpInstance {
         const q = queue.shift();
         if (!q) return;
         try {
-          this.deps.frames.send(q.frame);
+          q.port.send(q.frame);
         } catch (e) {
           if (this.errors.garpSend++ % 100 === 0) {
             this.log.warn('GARP/NA send failed', { vip: q.vip, error: (e as Error).message });

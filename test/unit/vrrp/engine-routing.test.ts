@@ -85,9 +85,13 @@ async function started(w: FakeVrrpWorld, m: Model): Promise<VrrpEngine> {
   return e;
 }
 
-/** The sender addresses of the gratuitous ARPs sent so far. */
-function garpTargets(w: FakeVrrpWorld): Set<string> {
-  return new Set(w.frames.map((f) => [...f.data.subarray(28, 32)].join('.')));
+/** The gratuitous ARPs sent so far: `address ifindex ethernet-source`, each once. */
+function garps(w: FakeVrrpWorld): string[] {
+  const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const seen = w.frames.map(
+    (f) => `${[...f.data.subarray(28, 32)].join('.')} ${f.ifindex} ${hex(f.data.subarray(6, 12))}`,
+  );
+  return [...new Set(seen)].sort();
 }
 
 /** A higher-priority master's advert for VRID 51 (the instance leaves MASTER). */
@@ -101,7 +105,7 @@ function preempt(w: FakeVrrpWorld): void {
   });
 }
 
-test('MASTER: VIPs, excluded VIPs, routes, then rules go in; adverts carry only the VIPs; GARPs cover the excluded ones', async (t) => {
+test('MASTER: VIPs, excluded VIPs, routes, then rules go in; adverts carry only the VIPs; GARPs cover the excluded ones, each on its interface', async (t) => {
   const w = fakeVrrpWorld({ host: host() });
   const e = await VrrpEngine.start(model(instance()), w.ports);
   // at start, what a killed predecessor may have left is cleared (rules first)
@@ -134,7 +138,12 @@ test('MASTER: VIPs, excluded VIPs, routes, then rules go in; adverts carry only 
   );
   t.true(w.sent.length > 0);
   for (const a of w.sent) t.deepEqual(a.addresses, ['10.0.0.100']);
-  t.deepEqual([...garpTargets(w)].sort(), ['10.0.0.100', '10.0.0.101', '10.1.0.101']);
+  // each from its own interface and MAC (the excluded 10.1.0.101 is on eth1), as keepalived sends them
+  t.deepEqual(garps(w), [
+    '10.0.0.100 2 02:00:00:00:00:02',
+    '10.0.0.101 2 02:00:00:00:00:02',
+    '10.1.0.101 3 02:00:00:00:00:03',
+  ]);
 });
 
 test('leaving MASTER (a higher priority heard): rules, routes, then the VIPs and excluded VIPs come out', async (t) => {

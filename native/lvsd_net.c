@@ -586,6 +586,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!tcp_engine_register(env, exports)) return NULL;
   if (!process_control_register(env, exports)) return NULL;
+  if (!proc_events_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Small N-API helpers shared by the addon's source files (lvsd_net.c, tcp_check_engine.c): errors
- * thrown as JS Errors whose `code` is the errno name or "EINVAL_ARG", and argument readers.
+ * Small N-API helpers shared by the addon's source files (lvsd_net.c, tcp_check_engine.c,
+ * process_control.c, proc_events.c): errors thrown as JS Errors whose `code` is the errno name or
+ * "EINVAL_ARG", and argument readers.
  */
 #ifndef LVSD_NAPI_UTIL_H
 #define LVSD_NAPI_UTIL_H
@@ -57,5 +58,8 @@ int tcp_engine_register(napi_env env, napi_value exports);
 
 /* Registers the process-control functions (process_control.c). */
 int process_control_register(napi_env env, napi_value exports);
+
+/* Registers the process-event functions for vrrp_track_process (proc_events.c). */
+int proc_events_register(napi_env env, napi_value exports);
 
 #endif

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a test layer needs, when missing, so `npm test` works on a fresh
-# machine as root. Usage: ensure-test-deps.sh netns|vm|bench
+# machine as root. Usage: ensure-test-deps.sh netns|vm|bench|package
 set -euo pipefail
-layer=${1:?usage: ensure-test-deps.sh netns|vm|bench}
+layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package}
 case $layer in
   netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static) ;;
   vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
+  # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
+  package) pkgs=(man-db systemd init-system-helpers) ;;
   *) echo "ensure-test-deps: unknown layer $layer" >&2; exit 2 ;;
 esac
 if [[ $(id -u) != 0 ]]; then
-  echo "ensure-test-deps: the $layer tests need root (network namespaces, raw sockets, QEMU)" >&2
+  echo "ensure-test-deps: the $layer tests need root (network namespaces, raw sockets, QEMU, mounts)" >&2
   exit 1
 fi
 missing=()
@@ -24,6 +26,10 @@ if ((${#missing[@]})); then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-# keepalived's package starts a service on install on some images; the tests run their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
-pkill -x keepalived >/dev/null 2>&1 || true
+# keepalived's package starts a service on install on some images; the tests run their own. Only
+# the service this install started is stopped (by its unit, else by the package's pid file): never
+# by name, which would kill other keepalived processes on a shared machine.
+if [[ " ${missing[*]:-} " == *" keepalived "* ]]; then
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
+  if [[ -s /run/keepalived.pid ]]; then kill "$(cat /run/keepalived.pid)" >/dev/null 2>&1 || true; fi
+fi

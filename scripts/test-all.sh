@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: every layer in order (build + lint, unit, netns, vm), then one summary line.
+# `npm test`: every layer in order (build + lint, unit on Node 20 and on Node 24, the .deb, netns,
+# vm), then one summary line. Node 24 is fetched on demand (scripts/bundled-node.sh). package,
 # netns and vm need root; they install their own Debian packages (scripts/ensure-test-deps.sh)
 # and the VM image (scripts/ipvs-vm.sh). A layer that fails fails the whole run: none is skipped.
 set -uo pipefail
@@ -24,7 +25,9 @@ layer() {
 }
 layer build npm run --silent build
 layer lint npm run --silent lint
-layer unit npx ava 'dist/test/unit/**/*.test.js'
+layer unit npx ava --timeout=2m 'dist/test/unit/**/*.test.js'
+layer unit-node24 bash scripts/test-node24.sh
+layer package bash -c 'bash scripts/ensure-test-deps.sh package && LVSD_PACKAGE_BUILT=1 npm run --silent package && npx ava --serial --timeout=10m "dist/test/package/**/*.test.js"'
 layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
 layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
 echo "lvsd: $passed passed, $failed failed"

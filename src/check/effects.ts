@@ -42,17 +42,21 @@ export function runEffects(events: readonly CheckEvent[], ports: EffectPorts): v
     if (e.type === 'rs') {
       const vsName = vsText(e.vs);
       const rsName = rsText(e.rs, e.vs);
-      log.info(e.up ? 'real server up' : 'real server down', { vs: vsName, rs: rsName });
+      // a real going down is a warning (journalctl -p warning shows it), coming back a notice
+      if (e.up) log.notice('real server up', { vs: vsName, rs: rsName });
+      else log.warn('real server down', { vs: vsName, rs: rsName });
       const script = e.up ? e.rs.notifyUp : e.rs.notifyDown;
       if (script) ports.runScript(script);
       ports.notifyFifo?.(`RS ${rsName} ${vsName} ${e.up ? 'UP' : 'DOWN'}\n`);
     } else if (e.type === 'vs') {
-      log.info(e.up ? 'gained quorum' : 'lost quorum', {
+      const fields = {
         vs: vsText(e.vs),
         weightSum: e.weightSum,
         threshold: e.threshold,
         sorryServer: sorryText(e.vs),
-      });
+      };
+      if (e.up) log.notice('gained quorum', fields);
+      else log.warn('lost quorum', fields);
       const script = e.up ? e.vs.quorumUp : e.vs.quorumDown;
       if (script) ports.runScript(script);
       ports.notifyFifo?.(`VS ${vsText(e.vs)} ${e.up ? 'UP' : 'DOWN'}\n`);

@@ -11,7 +11,7 @@ import { LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { IpvsTable } from '../ipvs/model.js';
 import { serviceId } from '../ipvs/model.js';
-import type { IpvsKernel } from '../ipvs/ops.js';
+import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { IpvsSyncLoop } from '../ipvs/sync-loop.js';
 import type { SyncRound } from '../ipvs/sync-loop.js';
 import { CheckTasks } from './check-tasks.js';
@@ -111,20 +111,36 @@ export class CheckManager {
   }
 
   /**
-   * Apply a new spec; reals whose checkers are unchanged keep their state (and drains). The kernel
+   * Apply a new spec (resolves to the IPVS ops the kernel carried out); reals whose checkers are
+   * unchanged keep their state (and drains). The kernel
    * is brought to the new spec first, then the checkers are (re)started, as keepalived does: a
    * first sync at 10,000 reals must not compete with 10,000 starting probes.
    */
-  async reload(spec: CheckSpec): Promise<void> {
+  async reload(spec: CheckSpec): Promise<IpvsOp[]> {
     const prev = { spec: this.#spec, world: this.#world };
     for (const vs of spec.virtualServers) {
       this.#ipvs.own([vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key)));
     }
     this.#spec = spec;
     this.#world = buildWorld(spec, prev, this.#drains.keys);
-    await this.#ipvs.sync();
-    if (this.#spec !== spec) return; // a newer reload came in meanwhile and set the tasks
+    const round = await this.#ipvs.sync();
+    const applied = round.attempts.flatMap((a) => a.report.applied);
+    if (this.#spec !== spec) return applied; // a newer reload came in meanwhile and set the tasks
     this.#tasks.update(spec);
+    return applied;
+  }
+
+  /**
+   * What `reload(spec)` would change in the kernel now (`lvsd reload --dry-run`), applying nothing:
+   * the new desired table (unchanged reals keep their check state, new ones start as they would)
+   * planned against the table lvsd keeps.
+   */
+  preview(spec: CheckSpec): Promise<IpvsOp[]> {
+    const world = buildWorld(spec, { spec: this.#spec, world: this.#world }, this.#drains.keys);
+    const owned = spec.virtualServers.flatMap((vs) =>
+      [vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key)),
+    );
+    return this.#ipvs.preview(desiredTable(spec, world), owned);
   }
 
   /**
@@ -183,10 +199,13 @@ export class CheckManager {
    * Stop: no more probes; with `omega`, notify_down for live reals and quorum_down for each VS
    * (and FIFO lines); then remove lvsd's services from the kernel, as keepalived does on exit.
    */
-  async stop(opts: { keepIpvs?: boolean } = {}): Promise<void> {
+  async stop(opts: { keepIpvs?: boolean; handoff?: boolean } = {}): Promise<void> {
     this.#stopping = true;
     await this.#tasks.stop();
-    for (const vs of this.#spec.virtualServers) if (vs.omega) this.#effects(shutdownEvents(vs, this.#world));
+    // a handoff (hitless restart) is no shutdown: no omega notify_down/quorum_down
+    if (!opts.handoff)
+      for (const vs of this.#spec.virtualServers)
+        if (vs.omega) this.#effects(shutdownEvents(vs, this.#world));
     await this.#ipvs.stop({ removeOwned: !opts.keepIpvs });
   }
 

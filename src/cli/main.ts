@@ -1,37 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd` command dispatcher. Each subcommand lives in src/cli/commands/<name>.ts and exports
- * `run(argv: string[], io: CliIo): Promise<number>`; modules load lazily so `lvsd ipvs` does not
- * pay for the VRRP engine and vice versa. Exit codes: 0 ok, 1 failure, 2 usage.
+ * `lvsd <command>`: the entry point bin/lvsd calls. Every command but `ipvs` is parsed by the
+ * program in src/cli/program.ts; `lvsd ipvs` takes ipvsadm's command line verbatim and its own
+ * parser (src/ipvs/ipvsadm-args.ts) reads it, so no other parser sees those arguments. Heavy
+ * modules load lazily, so `lvsd ipvs` does not pay for the VRRP engine and vice versa.
+ * Exit codes: 0 ok, 1 failure, 2 usage.
  */
+import type { Command } from 'commander';
+import { CliRun, parseCommandLine } from './command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
-const commands: Record<string, { module: string; summary: string }> = {
-  'check-config': { module: './commands/check-config.js', summary: 'validate a configuration file' },
-  run: { module: './commands/run.js', summary: 'run the daemon (or --vrrp-only / --check-only)' },
-  ipvs: { module: './commands/ipvs.js', summary: 'list, save, restore and edit the IPVS table (ipvsadm)' },
-  real: { module: './commands/real.js', summary: 'drain or enable a real server at run time' },
-  status: { module: './commands/status.js', summary: 'show instances, virtual and real servers' },
-  reload: { module: './commands/reload.js', summary: 'reload the running daemon and wait for the outcome' },
-};
-
-function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
-  return `usage: lvsd <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+/**
+ * `lvsd help CMD [SUB]` as `lvsd CMD [SUB] --help`, so nested commands have help too; a name that
+ * is no command is parsed alone, which reports it as unknown.
+ */
+function helpAsFlag(root: Command, argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'help' || argv.length < 2) return argv;
+  const known = root.commands.some((c) => c.name() === argv[1]);
+  return known ? [...argv.slice(1), '--help'] : argv.slice(1, 2);
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    io.stdout(usage());
-    return name === undefined ? 2 : 0;
+  if (name === 'ipvs' || (name === 'help' && rest[0] === 'ipvs')) {
+    const ipvs = await import('./commands/ipvs.js');
+    return ipvs.run(name === 'ipvs' ? rest : ['-h'], io);
   }
-  const cmd = commands[name];
-  if (!cmd) {
-    io.stderr(`lvsd: unknown command '${name}'\n${usage()}`);
-    return 2;
-  }
-  const mod = (await import(cmd.module)) as { run: (argv: string[], io: CliIo) => Promise<number> };
-  return mod.run(rest, io);
+  const { buildProgram } = await import('./program.js');
+  const cli = new CliRun(io);
+  const root = buildProgram(cli);
+  return parseCommandLine(root, helpAsFlag(root, argv), cli);
 }

@@ -71,6 +71,7 @@ export function finalizeSyncGroups(
       trackInterfaces: g.trackInterfaces,
       trackScripts: g.trackScripts,
       trackFiles: g.trackFiles,
+      trackProcesses: g.trackProcesses,
       loc: g.loc,
     });
   }

@@ -1,14 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Start-time checks of a valid Model against the machine it runs on: interfaces and scripts exist.
- * `lvsd check-config` does not run them (a config is checked on a workstation or in CI); `lvsd run`
- * does, and reports the findings with the same `file:line:col` locations. Pure: the machine is
- * reached through the `EnvironmentProbe` port (load.ts has the real one).
+ * Host checks: a valid Model against the machine it is to run on (interfaces, addresses, scripts,
+ * users, script security), located at the `file:line:col` of what they are about. `lvsd run` runs
+ * them at start and on reload; `lvsd check-config --host` on the machine it runs on (plain
+ * `check-config` does not: a config is checked on a workstation or in CI too). Pure: the machine is
+ * reached through the `HostProbe` port (host.io.ts has the real one).
+ *
+ * Severities: what keepalived refuses is an error; what the daemon waits for is a warning.
+ * - A missing interface (of an instance, a VIP's `dev`, `track_interface`, `lvs_sync_daemon`, a
+ *   checker's `bind_if`) or an instance's interface without a usable source address: warnings.
+ *   keepalived starts with them, and so does lvsd: the VRRP engine makes such an instance wait
+ *   (logged once with its file:line) and starts it when the interface or address appears; a
+ *   tracked interface that is missing is down (the instance is FAULT) until it appears; a probe
+ *   bound to a missing interface fails until it appears. A machine that is still booting (DHCP,
+ *   ifup order) is not an error.
+ * - Scripts (environment-scripts.ts): a missing or non-executable program, an unknown user or
+ *   group, and what `enable_script_security` refuses are errors (keepalived disables the script;
+ *   lvsd will not run a configuration that has one); keepalived's script security warnings without
+ *   the option are warnings.
  */
-import { runsInShell } from '../script/command.js';
+import type { IpFamily } from '../core/addr.js';
+import type { AddrEntry } from '../netlink/rtnl.js';
+import { sourceAddress } from '../vrrp/addresses.js';
 import { Diagnostics, sortDiagnostics } from './diagnostics.js';
-import type { Diagnostic, Model, ScriptSpec, SourceLoc } from './model.js';
+import { checkScripts, type ScriptHost } from './environment-scripts.js';
+import type { Diagnostic, Model, SourceLoc } from './model.js';
 
+export type { ScriptHost } from './environment-scripts.js';
+
+/** The first host checks' port (load.io.ts `machineProbe` fills it). */
 export interface EnvironmentProbe {
   /** True when a network interface of that name exists (`ip link show NAME`). */
   interfaceExists(name: string): boolean;
@@ -17,76 +37,78 @@ export interface EnvironmentProbe {
    * executable. Relative names are looked up as the shell would (PATH).
    */
   scriptProblem(program: string): string | undefined;
-  /** Why a script cannot run as `user [group]` (unknown user or group), or undefined. */
+  /**
+   * Why a script cannot run as `user [group]`, or undefined. Not used by `checkEnvironment`, which
+   * resolves users through `HostProbe.scripts.lookup` (it needs the ids).
+   */
   userProblem?(user: string, group: string | undefined): string | undefined;
 }
 
-const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any', 'masterRxLowerPri'] as const;
-
-function notifyName(k: (typeof notifyKinds)[number]): string {
-  return k === 'any' ? 'notify' : k === 'masterRxLowerPri' ? 'notify_master_rx_lower_pri' : `notify_${k}`;
+/** The machine as `checkEnvironment` sees it (host.io.ts `hostProbe` builds the real one). */
+export interface HostProbe extends EnvironmentProbe {
+  /** The addresses on an interface (`ip addr show dev NAME`); none when it has none. */
+  interfaceAddresses(name: string): readonly AddrEntry[];
+  /** Files, users, lvsd's ids and the scripts' PATH, for the script rules. */
+  readonly scripts: ScriptHost;
 }
 
-/** Findings (errors) for everything in `model` that the machine cannot provide. */
-export function checkEnvironment(model: Model, probe: EnvironmentProbe): Diagnostic[] {
-  const diags = new Diagnostics();
-  const seenIf = new Map<string, boolean>();
-  const iface = (name: string, loc: SourceLoc, what: string): void => {
-    let ok = seenIf.get(name);
-    if (ok === undefined) {
-      ok = probe.interfaceExists(name);
-      seenIf.set(name, ok);
-    }
-    if (!ok) diags.error(loc, `${what}: interface ${name} does not exist on this machine`);
+/** An address as the probe reports it, in the engine's AddrEntry shape (what sourceAddress reads). */
+export function hostAddress(family: IpFamily, address: string, prefixLen: number): AddrEntry {
+  return {
+    family,
+    address,
+    prefixLen,
+    ifindex: 0,
+    scope: 0,
+    label: undefined,
+    secondary: false,
+    tentative: false,
   };
-  const scriptUser = model.global.scriptUser;
-  const script = (s: ScriptSpec | undefined, what: string): void => {
-    const program = s?.argv[0];
-    if (!s || program === undefined) return;
-    // keepalived's `</path` file test is run by /bin/sh: there is no program to find
-    const problem = runsInShell(s.argv) ? undefined : probe.scriptProblem(program);
-    if (problem !== undefined) diags.error(s.loc, `${what}: cannot run ${program}: ${problem}`);
-    // The script's own user, else script_user.
-    const who = s.user !== undefined ? { user: s.user, group: s.group } : scriptUser;
-    const userProblem = who && probe.userProblem?.(who.user, who.group);
-    if (userProblem) {
-      const via = s.user !== undefined ? '' : ' (script_user)';
-      diags.error(s.loc, `${what}: cannot run ${program} as ${who.user}${via}: ${userProblem}`);
-    }
-  };
+}
 
+function checkInterfaces(model: Model, probe: HostProbe, diags: Diagnostics): void {
+  const seen = new Map<string, boolean>();
+  const exists = (name: string): boolean => {
+    let ok = seen.get(name);
+    if (ok === undefined) seen.set(name, (ok = probe.interfaceExists(name)));
+    return ok;
+  };
+  const iface = (name: string, loc: SourceLoc, what: string, then?: string): void => {
+    const after = then !== undefined ? ` (${then})` : '';
+    if (!exists(name))
+      diags.warning(loc, `${what}: interface ${name} does not exist on this machine${after}`);
+  };
   const sd = model.global.lvsSyncDaemon;
   if (sd) iface(sd.interface, sd.loc, 'lvs_sync_daemon');
-  for (const f of [model.global.notifyFifo, model.global.vrrpNotifyFifo, model.global.lvsNotifyFifo]) {
-    script(f?.script, 'notify_fifo_script');
-  }
-  for (const s of model.vrrpScripts) script(s.script, `vrrp_script \`${s.name}\``);
   for (const i of model.vrrpInstances) {
     const where = `vrrp_instance \`${i.name}\``;
-    iface(i.interface, i.loc, where);
-    for (const v of [...i.vips, ...i.excludedVips]) {
+    const waits = 'the instance waits for it';
+    iface(i.interface, i.loc, where, waits);
+    if (exists(i.interface) && sourceAddress(i, probe.interfaceAddresses(i.interface)) === undefined)
+      diags.warning(
+        i.loc,
+        `${where}: no usable ${i.family} source address on ${i.interface} (the instance waits for one)`,
+      );
+    for (const v of i.vips)
+      if (v.dev !== i.interface) iface(v.dev, v.loc, `${where} address ${v.address}`, waits);
+    for (const v of i.excludedVips)
       if (v.dev !== i.interface) iface(v.dev, v.loc, `${where} address ${v.address}`);
-    }
-    for (const t of i.trackInterfaces) iface(t.name, t.loc, `${where} track_interface`);
-    for (const k of notifyKinds) script(i.notify[k], `${where} ${notifyName(k)}`);
+    for (const t of i.trackInterfaces) iface(t.name, t.loc, `${where} track_interface`, 'it counts as down');
   }
-  for (const g of model.syncGroups) {
-    for (const t of g.trackInterfaces) iface(t.name, t.loc, `vrrp_sync_group \`${g.name}\` track_interface`);
-    for (const k of notifyKinds) {
-      script(g.notify[k], `vrrp_sync_group \`${g.name}\` ${notifyName(k)}`);
-    }
-  }
-  for (const vs of model.virtualServers) {
-    script(vs.quorumUp, 'quorum_up');
-    script(vs.quorumDown, 'quorum_down');
-    for (const rs of vs.realServers) {
-      script(rs.notifyUp, `real_server ${rs.address} notify_up`);
-      script(rs.notifyDown, `real_server ${rs.address} notify_down`);
-      for (const c of rs.checkers) {
-        if (c.bindIf !== undefined) iface(c.bindIf, c.loc, `${c.type} bind_if`);
-        if (c.type === 'MISC_CHECK') script(c.miscPath, 'MISC_CHECK misc_path');
-      }
-    }
-  }
+  for (const g of model.syncGroups)
+    for (const t of g.trackInterfaces)
+      iface(t.name, t.loc, `vrrp_sync_group \`${g.name}\` track_interface`, 'it counts as down');
+  for (const vs of model.virtualServers)
+    for (const rs of vs.realServers)
+      for (const c of rs.checkers)
+        if (c.bindIf !== undefined)
+          iface(c.bindIf, c.loc, `${c.type} bind_if`, 'its probes fail until it exists');
+}
+
+/** Findings for everything in `model` that this machine cannot provide (see the module comment). */
+export function checkEnvironment(model: Model, probe: HostProbe): Diagnostic[] {
+  const diags = new Diagnostics();
+  checkInterfaces(model, probe, diags);
+  checkScripts(model, probe.scripts, (p) => probe.scriptProblem(p), diags);
   return sortDiagnostics(diags.list);
 }

@@ -118,6 +118,12 @@ export interface GlobalDefs {
   vrrpOwnerIgnoreAdverts: boolean;
   /** `vrrp_notify_priority_changes` [false]. */
   vrrpNotifyPriorityChanges: boolean;
+  /**
+   * `process_monitor_rcv_bufs BYTES` [the kernel's default; 0 = that] and
+   * `process_monitor_rcv_bufs_force` (SO_RCVBUFFORCE: past net.core.rmem_max): the receive buffer
+   * of the process-event socket, doubled each time it overflows (as keepalived).
+   */
+  processMonitorRcvBufs?: { bytes?: number; force: boolean };
   loc?: SourceLoc;
 }
 
@@ -148,6 +154,40 @@ export interface TrackFile {
   weightReverse: boolean;
   /** `init_file [VALUE] [overwrite]`: create the file at start. */
   initFile?: { value: number; overwrite: boolean };
+  loc: SourceLoc;
+}
+
+/** `vrrp_track_process NAME { ... }`: how many processes of a kind run (process-tracking.ts). */
+export interface TrackProcess {
+  name: string;
+  /** `process NAME [PARAM ...]`: the process name (comm), or argv[0] with `fullCommand`. */
+  process: string;
+  /** The parameters after the name; checked only with `paramMatch`. */
+  params: string[];
+  /** `param_match [initial|partial]`; exact when parameters are written; absent = not checked. */
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  /** `full_command` (implied by parameters or `param_match`): match argv[0], not the comm. */
+  fullCommand: boolean;
+  /** `weight -254..254 [reverse]` [0]; 0 = FAULT while the quorum is not met. */
+  weight: number;
+  weightReverse: boolean;
+  /** `quorum` 1..65535 [1] (0 when `quorum_max 0`). */
+  quorum: number;
+  /** `quorum_max` 0..65535; absent = unlimited. */
+  quorumMax?: number;
+  /** `fork_delay` / `delay` [0]. */
+  forkDelayMs: number;
+  /** `terminate_delay` / `delay` [0]. */
+  terminateDelayMs: number;
+  loc: SourceLoc;
+}
+
+/** A `track_process` entry: `weight N [reverse|noreverse]` written on it overrides the process's own. */
+export interface ProcessTrackRef {
+  name: string;
+  weight?: number;
+  /** Absent = the vrrp_track_process's own `reverse`. */
+  reverse?: boolean;
   loc: SourceLoc;
 }
 
@@ -316,6 +356,7 @@ export interface VrrpInstanceConfig {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
   notify: NotifyScripts;
   /** Resolved from global `vrrp_garp_*` and the instance's `garp_*` overrides. */
   garp: GarpSettings;
@@ -350,6 +391,7 @@ export interface SyncGroup {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
   loc: SourceLoc;
 }
 
@@ -581,6 +623,7 @@ export interface Model {
   global: GlobalDefs;
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFile[];
+  trackProcesses: TrackProcess[];
   vrrpInstances: VrrpInstanceConfig[];
   syncGroups: SyncGroup[];
   virtualServerGroups: VirtualServerGroup[];

@@ -70,6 +70,7 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
     trackInterfaces: v.trackInterfaces,
     trackScripts: v.trackScripts,
     trackFiles: v.trackFiles,
+    trackProcesses: v.trackProcesses,
     notify: v.notify,
     garp: resolveGarp(g.garp, v.garp),
     accept: v.accept ?? !strict,
@@ -289,7 +290,7 @@ function checkVipsPresent(ctx: Ctx, v: InstanceDraft, where: string, version: 2 
 /** An address owner's priority is fixed at 255: its trackers cannot carry a weight. */
 function checkOwnerTracking(ctx: Ctx, v: InstanceDraft, where: string, priority: number): void {
   if (priority !== 255) return;
-  for (const t of [...v.trackInterfaces, ...v.trackScripts, ...v.trackFiles]) {
+  for (const t of [...v.trackInterfaces, ...v.trackScripts, ...v.trackFiles, ...v.trackProcesses]) {
     if (t.weight !== undefined && t.weight !== 0) {
       ctx.diags.error(
         t.loc,

@@ -2,13 +2,14 @@
 /**
  * AST -> typed Model: dispatches top-level sections to their keyword tables, then applies
  * keepalived's defaults, resolves globals into instances and validates ranges, references and
- * conflicts. Pure. Global defs, scripts and track files are finalized here; instances in
+ * conflicts. Pure. Global defs, scripts and track files are finalized here (tracked processes in
+ * keywords/track-process.ts); instances in
  * schema-vrrp.ts, virtual servers in schema-lvs.ts, checks across instances in checks-vrrp.ts.
  * Every finding is a located diagnostic; the Model is built even with errors so that all of them
  * are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
-import type { GlobalDefs, Model, TrackFile, VrrpInstanceConfig, VrrpScript } from './model.js';
+import type { GlobalDefs, Model, TrackFile, TrackProcess, VrrpInstanceConfig, VrrpScript } from './model.js';
 import type { AstNode } from './parser.js';
 import { type Ctx, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
@@ -45,6 +46,13 @@ import { vipList, type VipDraft } from './keywords/vrrp.js';
 import { assignRulePriorities, finalRule, routeList, ruleList, type RuleDraft } from './keywords/routing.js';
 import type { IpRoute } from './model.js';
 import { checkVrrpReferences, finalizeSyncGroups, zeroSyncGroupWeights } from './checks-vrrp.js';
+import {
+  type TrackProcessDraft,
+  checkProcessRefs,
+  finalizeTrackProcess,
+  newTrackProcessDraft,
+  trackProcessKeywords,
+} from './keywords/track-process.js';
 
 export interface SchemaOptions {
   configId: string;
@@ -55,6 +63,7 @@ interface Drafts {
   global: GlobalDraft;
   scripts: ScriptDraft[];
   trackFiles: TrackFileDraft[];
+  trackProcesses: TrackProcessDraft[];
   instances: InstanceDraft[];
   syncGroups: SyncGroupDraft[];
   vsgs: VsgDraft[];
@@ -76,6 +85,7 @@ const topLevel = [
   'vrrp_script',
   'vrrp_track_file',
   'track_file',
+  'vrrp_track_process',
   'vrrp_instance',
   'vrrp_sync_group',
   'virtual_server',
@@ -86,7 +96,6 @@ const topLevel = [
 ] as const;
 
 const topUnsupported: ReadonlySet<string> = new Set([
-  'vrrp_track_process',
   'bfd_instance',
   'linkbeat_interfaces',
   'garp_group',
@@ -94,7 +103,6 @@ const topUnsupported: ReadonlySet<string> = new Set([
   'SSL',
   'net_namespace',
   'use_polling',
-  'track_process',
 ]);
 
 /** Build the Model from the parsed statements of all files. */
@@ -103,6 +111,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     global: newGlobalDraft(),
     scripts: [],
     trackFiles: [],
+    trackProcesses: [],
     instances: [],
     syncGroups: [],
     vsgs: [],
@@ -122,17 +131,22 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   const trackFiles = d.trackFiles
     .map((t) => finalizeTrackFile(ctx, t))
     .filter((t): t is TrackFile => t !== undefined);
+  const trackProcesses = d.trackProcesses
+    .map((t) => finalizeTrackProcess(ctx, t))
+    .filter((t): t is TrackProcess => t !== undefined);
   const instances = d.instances
     .map((v) => finalizeInstance(ctx, v, global))
     .filter((v): v is VrrpInstanceConfig => v !== undefined);
   const syncGroups = finalizeSyncGroups(ctx, d.syncGroups, instances);
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
+  checkProcessRefs(ctx, instances, syncGroups, trackProcesses);
   const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles);
   return {
     global,
     vrrpScripts: scripts,
     trackFiles,
+    trackProcesses,
     vrrpInstances: instances,
     syncGroups,
     virtualServerGroups: lvs.groups,
@@ -182,6 +196,14 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       const t = newTrackFileDraft(name, node.loc, keywordsOf(body));
       runTable(ctx, body, trackFileKeywords, new Set(), kw, t);
       pushUnique(ctx, d.trackFiles, t, 'vrrp_track_file');
+      return;
+    }
+    case 'vrrp_track_process': {
+      const name = named(ctx, node, kw);
+      if (name === undefined) return;
+      const t = newTrackProcessDraft(name, node.loc, keywordsOf(body));
+      runTable(ctx, body, trackProcessKeywords, new Set(), kw, t);
+      pushUnique(ctx, d.trackProcesses, t, kw);
       return;
     }
     case 'vrrp_instance': {
@@ -283,6 +305,7 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsNotifyFifo) out.lvsNotifyFifo = withScript(g.lvsNotifyFifo, g.fifoScripts.lvs);
   if (g.lvsSyncDaemon) out.lvsSyncDaemon = g.lvsSyncDaemon;
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
+  if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
   if (g.loc) out.loc = g.loc;
   return out;
 }

@@ -8,7 +8,9 @@
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
  * scheduler's lateness window is logged when checks ran late.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
@@ -20,13 +22,15 @@ import type { Logger } from '../core/log.js';
 import { FullNat } from '../ipvs/fullnat.js';
 import { realFullNatDeps } from '../ipvs/fullnat-deps.io.js';
 import { openKernelIpvs } from '../ipvs/kernel.io.js';
-import type { IpvsKernel } from '../ipvs/ops.js';
+import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
+import { opToArgs } from '../ipvs/ipvsadm-op-args.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
@@ -88,14 +92,29 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
-async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
+/** An IPVS op as the ipvsadm command line that does the same (how reload summaries show it). */
+function ipvsadmLine(op: IpvsOp): string {
+  return `ipvsadm ${opToArgs(op).join(' ')}`;
+}
+
+/** Whether the previous LVS worker handed over in place (hitless restart); the marker is consumed. */
+function tookOver(file: string): boolean {
+  if (!existsSync(file)) return false;
+  rmSync(file, { force: true });
+  return true;
+}
+
+async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
+  const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
+  const adopted = tookOver(handoffFile);
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
   const spec = checkSpecFromModel(model);
   const fifo = new NotifyFifos(spec.notifyFifos, log);
   // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
-  const probeScripts = new ScriptRunner();
-  const notifyScripts = new ScriptRunner();
+  const scriptSecurity = model.global.enableScriptSecurity;
+  const probeScripts = new ScriptRunner({ scriptSecurity });
+  const notifyScripts = new ScriptRunner({ scriptSecurity });
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -109,7 +128,9 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
-  if (model.global.lvsFlush) await kernel.apply([{ op: 'flush' }]);
+  // lvs_flush empties the table at start, but not under a hitless restart: the table is live
+  if (model.global.lvsFlush && !adopted) await kernel.apply([{ op: 'flush' }]);
+  if (adopted) log.info('taking over the IPVS table of the previous process in place');
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
@@ -117,33 +138,44 @@ async function startLvs(model: Model, log: Logger): Promise<WorkerEngine> {
     const w = manager.takeSchedulerWindow();
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
-  log.info('checker running', { virtualServers: model.virtualServers.length });
+  log.notice('checker running', { virtualServers: model.virtualServers.length });
   return {
     async reload(next) {
-      await manager.reload(checkSpecFromModel(next));
+      probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       current = next;
-      log.info('configuration reloaded', { virtualServers: next.virtualServers.length });
+      log.notice('configuration reloaded', {
+        virtualServers: next.virtualServers.length,
+        ipvsOps: applied.length,
+      });
+      return { ipvs: applied.map(ipvsadmLine) };
     },
-    async stop() {
+    async stop(mode) {
       clearInterval(lateness);
+      const handoff = mode === 'handoff';
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
-      const managerStopped = manager.stop({ keepIpvs: false });
+      // A handoff (hitless restart) leaves the IPVS table and the FULLNAT rules as they are.
+      const managerStopped = manager.stop({ keepIpvs: handoff, handoff });
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
-      await fullnat.remove();
-      if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      if (handoff) writeFileAtomic(handoffFile, JSON.stringify({ version: 1, at: Date.now() }), 0o600);
+      else {
+        await fullnat.remove();
+        if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
+      }
       fifo.close();
       kernel.close();
     },
     snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
     async control(req) {
-      if (req.cmd === 'status') return { ...manager.status(), scheduler: manager.schedulerStats() };
+      if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },
+    preview: async (next) => ({ ipvs: (await manager.preview(checkSpecFromModel(next))).map(ipvsadmLine) }),
     statusLine: () => {
       const s = manager.status();
       const reals = s.virtualServers.flatMap((v) => v.reals);

@@ -14,10 +14,21 @@ import { isLvsdError, LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** What the workers' sockets take (`vrrp.sock`, `lvsd.sock`). */
-export type ControlRequest = { cmd: 'drain' | 'enable'; vs: string; rs: string } | { cmd: 'status' };
+export type ControlRequest =
+  | { cmd: 'drain' | 'enable'; vs: string; rs: string }
+  | { cmd: 'status' }
+  /** What reloading the validated model in `modelFile` would change (applies nothing). */
+  | { cmd: 'plan'; modelFile: string }
+  /** `lvsd drill failover`: hand these MASTER instances (or all) over to the peer and measure it. */
+  | { cmd: 'drill'; instances: string[] | 'all'; back: boolean; timeoutMs: number }
+  /** `lvsd drill back`: end the hold a `--no-back` drill left. */
+  | { cmd: 'drill-release'; instances: string[] | 'all' };
 
 /** What the supervisor's socket takes (`supervisor.sock`). */
-export type SupervisorRequest = { cmd: 'status' } | { cmd: 'reload' };
+export type SupervisorRequest =
+  | { cmd: 'status' }
+  /** `dryRun`: validate `file` (default: the running config file) and preview, apply nothing. */
+  | { cmd: 'reload'; dryRun?: boolean; file?: string };
 
 export type ControlReply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
 
@@ -41,11 +52,34 @@ function requestObject(line: string): Record<string, unknown> | undefined {
 }
 
 export function parseSupervisorRequest(o: Record<string, unknown>): SupervisorRequest | undefined {
-  return o['cmd'] === 'status' || o['cmd'] === 'reload' ? { cmd: o['cmd'] } : undefined;
+  if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (o['cmd'] !== 'reload') return undefined;
+  const file = o['file'];
+  if (file !== undefined && typeof file !== 'string') return undefined;
+  return {
+    cmd: 'reload',
+    ...(o['dryRun'] === true ? { dryRun: true } : {}),
+    ...(file !== undefined ? { file } : {}),
+  };
+}
+
+/** `{ cmd: 'drill' | 'drill-release', instances: [...] | 'all', back?, timeoutMs }`. */
+function parseDrill(o: Record<string, unknown>): ControlRequest | undefined {
+  const i = o['instances'];
+  const instances =
+    i === 'all' ? 'all' : Array.isArray(i) && i.every((x) => typeof x === 'string') ? i : undefined;
+  if (instances === undefined) return undefined;
+  if (o['cmd'] === 'drill-release') return { cmd: 'drill-release', instances };
+  const timeoutMs = o['timeoutMs'];
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return undefined;
+  return { cmd: 'drill', instances, back: o['back'] !== false, timeoutMs };
 }
 
 function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (o['cmd'] === 'plan' && typeof o['modelFile'] === 'string')
+    return { cmd: 'plan', modelFile: o['modelFile'] };
+  if (o['cmd'] === 'drill' || o['cmd'] === 'drill-release') return parseDrill(o);
   if (
     (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
     typeof o['vs'] === 'string' &&

@@ -1,19 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The daemon's Logger, backed by winston: one line per event to stdout (journald adds the time),
- * structured fields appended as key=value, or JSON lines with `format: 'json'`.
+ * The daemon's Logger, backed by winston with syslog's priorities (error 3, warning 4, notice 5,
+ * info 6, debug 7): one line per event to stdout (journald adds the time), structured fields
+ * appended as key=value, or JSON lines with `format: 'json'`. When stdout is the journal
+ * (`JOURNAL_STREAM` names it, as systemd sets it) each text line starts with its `<N>` priority,
+ * which journald reads, so `journalctl -p warning` works; JSON lines carry `priority` as a field.
  *
  * Lines go to stdout in one write per event-loop turn (batchedStdout). winston is loaded on the
  * first line logged, not when this module is imported or the logger is
  * created: its ~90 files cost > 1 s to load in the slow test VM, and a worker logs nothing before
  * its first kernel sync, so that cost moves out of start-up. Output is winston's either way.
  */
+import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import type winston from 'winston';
 import type { LogFields, Logger } from '../core/log.js';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
+
+/** syslog priority of each level (RFC 5424). */
+const PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, notice: 5, info: 6, debug: 7 };
+
+/** Whether stdout is the journal: JOURNAL_STREAM is `DEV:INODE` of the stream systemd connected. */
+export function stdoutIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const js = env['JOURNAL_STREAM'];
+  if (!js) return false;
+  try {
+    const st = fstatSync(1);
+    return js === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
 
 type Winston = typeof winston;
 
@@ -72,21 +91,39 @@ function keyValues(fields: Record<string, unknown>): string {
   return out;
 }
 
+/** The level names winston prints (syslog's: `warning`, not `warn`). */
+const SYSLOG_NAME: Record<LogLevel, string> = {
+  error: 'error',
+  warn: 'warning',
+  notice: 'notice',
+  info: 'info',
+  debug: 'debug',
+};
+
 export function createLogger(
-  opts: { level?: LogLevel; format?: 'text' | 'json'; name?: string } = {},
+  opts: { level?: LogLevel; format?: 'text' | 'json'; name?: string; journal?: boolean } = {},
 ): Logger {
   const level = opts.level ?? 'info';
-  return lazy(rank[level], () => {
+  const journal = opts.journal ?? stdoutIsJournal();
+  const priorityOf = (name: string): number =>
+    PRIORITY[(Object.keys(SYSLOG_NAME) as LogLevel[]).find((l) => SYSLOG_NAME[l] === name) ?? 'info'];
+  return lazy(PRIORITY[level], () => {
     const w = winstonModule();
     return w.createLogger({
-      level,
+      levels: w.config.syslog.levels,
+      level: SYSLOG_NAME[level],
       format:
         opts.format === 'json'
-          ? w.format.combine(w.format.timestamp(), w.format.json())
+          ? w.format.combine(
+              w.format((info) => ({ ...info, priority: priorityOf(info.level) }))(),
+              w.format.timestamp(),
+              w.format.json(),
+            )
           : w.format.printf((info) => {
               const { level, message, ...rest } = info;
               const kv = keyValues(rest);
-              return `${level}: ${String(message)}${kv ? ' ' + kv : ''}`;
+              const prefix = journal ? `<${priorityOf(level)}>` : '';
+              return `${prefix}${level}: ${String(message)}${kv ? ' ' + kv : ''}`;
             }),
       // What the Console transport wrote (every level to stdout, os.EOL), batched per turn.
       transports: [new w.transports.Stream({ stream: batchedStdout() })],
@@ -95,25 +132,24 @@ export function createLogger(
   });
 }
 
-/** winston's npm levels (the ones a Logger has): a line is written when its rank is <= the logger's. */
-const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 5 };
-
 /**
- * A Logger over the winston logger `make` builds, built on the first line at or above `max`
- * (children too); lines winston would drop anyway are dropped here without building it.
+ * A Logger over the winston logger `make` builds, built on the first line at or above `max` (a
+ * syslog priority; children too); lines winston would drop anyway are dropped here without it.
  */
 function lazy(max: number, make: () => winston.Logger): Logger {
   let w: winston.Logger | undefined;
   const get = (): winston.Logger => (w ??= make());
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (PRIORITY[level] <= max) get().log(SYSLOG_NAME[level], msg, fields ?? {});
+    };
   return {
-    error: (msg: string, fields?: LogFields) => void get().error(msg, fields ?? {}),
-    warn: (msg: string, fields?: LogFields) => void get().warn(msg, fields ?? {}),
-    info: (msg: string, fields?: LogFields) => {
-      if (max >= rank.info) get().info(msg, fields ?? {});
-    },
-    debug: (msg: string, fields?: LogFields) => {
-      if (max >= rank.debug) get().debug(msg, fields ?? {});
-    },
+    error: at('error'),
+    warn: at('warn'),
+    notice: at('notice'),
+    info: at('info'),
+    debug: at('debug'),
     child: (fields: LogFields) => lazy(max, () => get().child(fields)),
   };
 }

@@ -42,7 +42,23 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
   const { loadConfig } = await import('../config/load.io.js');
-  return loadConfig(opts.configFile, opts.configId !== undefined ? { configId: opts.configId } : {});
+  const loaded = await loadConfig(
+    opts.configFile,
+    opts.configId !== undefined ? { configId: opts.configId } : {},
+  );
+  return loaded.model ? withHostChecks(loaded.model, loaded.diagnostics) : loaded;
+}
+
+/**
+ * The host checks `lvsd run` makes on this machine (config/environment.ts): what keepalived refuses
+ * (a missing or unsafe script, an unknown user) is an error and refuses the file; a missing
+ * interface or address is a warning (the instance waits for it).
+ */
+async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<LoadedRunConfig> {
+  const { hostDiagnostics } = await import('../config/host.io.js');
+  const host = hostDiagnostics(model);
+  const all = [...diagnostics, ...host];
+  return { model: host.some((d) => d.severity === 'error') ? undefined : model, diagnostics: all };
 }
 
 /** Write the Model for the workers (0600: it holds auth_pass); readers never see a half-written file. */

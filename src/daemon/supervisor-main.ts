@@ -7,14 +7,22 @@
  * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
  * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
  * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
- * diagnostics go back to `lvsd reload`. Exit 1 when a worker crash-loops.
+ * diagnostics go back to `lvsd reload`. SIGQUIT (the unit's RestartKillSignal) stops the workers
+ * with a handoff: VIPs and IPVS stay for the next process to adopt. Exit 1 when a worker crash-loops.
  */
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
-import { parseSupervisorRequest, serveRequests, type ControlServer } from './control.js';
+import {
+  controlRequest,
+  defaultControlPath,
+  parseSupervisorRequest,
+  serveRequests,
+  type ControlServer,
+} from './control.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
 import { loadRunConfig, writeModelFile } from './run-config.js';
@@ -24,9 +32,10 @@ import { sdNotify } from './systemd.js';
 import { validateConfigInChild } from './validate-config.js';
 import { processLogger } from './worker.js';
 
-/** What a reload did, as `lvsd reload` prints it. */
+/** What a reload did (or, with `dryRun`, would do), as `lvsd reload` prints it. */
 export interface ReloadOutcome {
   ok: boolean;
+  dryRun: boolean;
   diagnostics: Diagnostic[];
   workers: WorkerReload[];
   started: string[];
@@ -52,6 +61,8 @@ function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signal
   const handlers = new Map<NodeJS.Signals, () => void>([
     ['SIGTERM', () => stop('SIGTERM')],
     ['SIGINT', () => stop('SIGINT')],
+    // the unit's RestartKillSignal: hand over in place (hitless restart, src/vrrp/handoff.ts)
+    ['SIGQUIT', () => stop('SIGQUIT')],
     ['SIGHUP', () => {}],
     ['SIGUSR1', () => {}],
     ['SIGUSR2', () => {}],
@@ -135,7 +146,7 @@ async function supervise(
   log.info('stopping', { reason: why });
   reloader.abort();
   await control?.close();
-  await sup.stop();
+  await sup.stop(why === 'SIGQUIT');
   if (gaveUp !== undefined) {
     log.error('exiting: a worker crash-loops', { worker: gaveUp });
     return 1;
@@ -154,7 +165,7 @@ async function serveSupervisorControl(
       path,
       parseSupervisorRequest,
       async (req) => {
-        if (req.cmd === 'reload') return reloader.reload();
+        if (req.cmd === 'reload') return req.dryRun ? reloader.preview(req.file) : reloader.reload();
         return { pid: process.pid, workers: sup.status() };
       },
       log,
@@ -188,10 +199,69 @@ class Reloader {
     return run;
   }
 
+  /**
+   * What reloading `file` (default: the running configuration's file) would do, applying nothing:
+   * it is validated as a reload is, then each running worker plans it against its running state.
+   */
+  async preview(file?: string): Promise<ReloadOutcome> {
+    const outcome: ReloadOutcome = {
+      ok: false,
+      dryRun: true,
+      diagnostics: [],
+      workers: [],
+      started: [],
+      stopped: [],
+    };
+    const r = await validateConfigInChild({
+      configFile: file ?? this.opts.configFile,
+      configId: this.opts.configId,
+      signal: this.#abort.signal,
+    });
+    outcome.diagnostics = r.diagnostics;
+    if (!r.model) return outcome;
+    const want = workersFor(r.model, this.base).map((w) => w.name);
+    const running = this.sup.names();
+    outcome.started = want.filter((w) => !running.includes(w));
+    outcome.stopped = running.filter((w) => !want.includes(w));
+    const previewFile = join(dirname(this.modelFile), 'model.preview.json');
+    writeModelFile(previewFile, r.model);
+    try {
+      const sockets: Record<string, string> = {
+        vrrp: join(dirname(this.modelFile), 'vrrp.sock'),
+        lvs: defaultControlPath(),
+      };
+      for (const w of running.filter((n) => want.includes(n))) {
+        const path = sockets[w];
+        if (!path) continue;
+        try {
+          const reply = await controlRequest(path, { cmd: 'plan', modelFile: previewFile }, 60_000);
+          outcome.workers.push(
+            reply.ok
+              ? { worker: w, ok: true, summary: reply.result }
+              : { worker: w, ok: false, error: reply.error },
+          );
+        } catch (e) {
+          outcome.workers.push({ worker: w, ok: false, error: (e as Error).message });
+        }
+      }
+    } finally {
+      rmSync(previewFile, { force: true });
+    }
+    outcome.ok = outcome.workers.every((w) => w.ok);
+    return outcome;
+  }
+
   async #reload(): Promise<ReloadOutcome> {
     const monotonicUsec = process.hrtime.bigint() / 1000n;
     sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
-    const outcome: ReloadOutcome = { ok: false, diagnostics: [], workers: [], started: [], stopped: [] };
+    const outcome: ReloadOutcome = {
+      ok: false,
+      dryRun: false,
+      diagnostics: [],
+      workers: [],
+      started: [],
+      stopped: [],
+    };
     try {
       const r = await validateConfigInChild({
         configFile: this.opts.configFile,

@@ -41,6 +41,8 @@ export interface WorkerReload {
   readonly worker: string;
   readonly ok: boolean;
   readonly error?: string;
+  /** What the worker changed (or, in a dry run, would change). */
+  readonly summary?: unknown;
 }
 
 interface WorkerSlot {
@@ -162,6 +164,11 @@ export class Supervisor {
     );
   }
 
+  /** The names of the workers running now. */
+  names(): string[] {
+    return this.#slots.map((s) => s.spec.name);
+  }
+
   /** Start workers the configuration now needs and stop those it no longer needs. */
   async setWorkers(specs: readonly WorkerSpec[]): Promise<{ started: string[]; stopped: string[] }> {
     const want = new Set(specs.map((s) => s.name));
@@ -179,21 +186,24 @@ export class Supervisor {
     return { started, stopped: leaving.map((s) => s.spec.name) };
   }
 
-  /** SIGTERM every worker, SIGKILL after the timeout; resolves when all have exited. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM every worker (SIGQUIT with `handoff`: they leave VIPs and IPVS in place for a successor),
+   * SIGKILL after the timeout; resolves when all have exited.
+   */
+  async stop(handoff = false): Promise<void> {
     this.#stopping = true;
     this.#notify(['STOPPING=1']);
     if (this.#watchdog) clearInterval(this.#watchdog);
-    await Promise.all(this.#slots.map((s) => this.#stopSlot(s)));
+    await Promise.all(this.#slots.map((s) => this.#stopSlot(s, handoff ? 'SIGQUIT' : 'SIGTERM')));
   }
 
-  async #stopSlot(s: WorkerSlot): Promise<void> {
+  async #stopSlot(s: WorkerSlot, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (s.restartTimer) clearTimeout(s.restartTimer);
     s.restartTimer = undefined;
     const child = s.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), this.#opts.stopTimeoutMs ?? 10_000);
     await exited;
     clearTimeout(timer);
@@ -242,7 +252,12 @@ export class Supervisor {
       case 'reloaded': {
         if (m.ok) log.info('worker reloaded');
         else log.error('worker kept its old config', { error: m.error });
-        const r: WorkerReload = { worker: slot.spec.name, ok: m.ok, ...(m.error ? { error: m.error } : {}) };
+        const r: WorkerReload = {
+          worker: slot.spec.name,
+          ok: m.ok,
+          ...(m.error ? { error: m.error } : {}),
+          ...(m.summary !== undefined ? { summary: m.summary } : {}),
+        };
         for (const w of slot.reloadWaiters.splice(0)) w(r);
         break;
       }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Validate a configuration file in a child process (`lvsd check-config --result-json`), never on a
+ * Validate a configuration file in a child process (`lvsd check-config --result-json --host`: the
+ * file and the host checks `lvsd run` makes at start), never on a
  * daemon's event loop: a hostile or huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs
  * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
- * sending adverts and handling SIGTERM meanwhile. The child is killed on timeout or abort.
+ * sending adverts and handling SIGTERM meanwhile. The child runs at nice 19 and is killed on timeout
+ * or abort.
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
 
@@ -42,6 +45,7 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
     binPath(),
     'check-config',
     '--result-json',
+    '--host',
     '-f',
     o.configFile,
     ...(o.configId !== undefined ? ['--config-id', o.configId] : []),
@@ -49,6 +53,14 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
   ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 19);
+      } catch {
+        // not permitted: it runs at our priority
+      }
+    }
     const chunks: Buffer[] = [];
     let why: string | undefined;
     const kill = (reason: string): void => {

@@ -5,20 +5,27 @@
  * gracefully (priority-0 advert, VIPs removed) and return 0; SIGHUP applies the re-read config as a
  * diff and logs the plan; SIGUSR1/SIGUSR2 write the stats dump (states, counters, drops by reason,
  * timer lateness) to `$LVSD_RUN_DIR/vrrp-stats.json`; `vrrp.sock` answers `status`; `vrrp.pid`
- * exists while the process runs.
+ * exists while the process runs. SIGQUIT hands over in place (hitless restart, src/vrrp/handoff.ts):
+ * the MASTER instances are recorded in `vrrp-handoff.json`, which the next worker adopts.
  */
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { VrrpEngine } from '../vrrp/engine.js';
-import type { VrrpReloadPlan } from '../vrrp/reload-plan.js';
+import { planVrrpReload, type VrrpReloadPlan } from '../vrrp/reload-plan.js';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
+import { LvsdError } from '../core/errors.js';
+import { writeFileAtomic } from './files.js';
+import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
+import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
 /** The reload plan as log lines: what was kept, carried, replaced, added and removed. */
 export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
-  log.info('reload applied', {
+  log.notice('reload applied', {
     unchanged: plan.unchanged.length,
     added: plan.added.join(','),
     removed: plan.removed.join(','),
@@ -34,13 +41,72 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
     log.warn('reload: not applied until restart', { settings: plan.notApplied.join('; ') });
 }
 
-async function startVrrp(model: Model, log: Logger): Promise<WorkerEngine> {
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log));
-  log.info('VRRP engine started', { instances: engine.instances.length });
+/** The predecessor's handoff (hitless restart), read once and removed: instances to adopt. */
+function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return new Set();
+  }
+  rmSync(file, { force: true });
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    record = undefined;
+  }
+  if (!isHandoffRecord(record)) {
+    log.warn('ignoring an unreadable handoff file', { file });
+    return new Set();
+  }
+  const adopt = adoptable(record, model, Date.now() - record.at);
+  const late = record.instances.filter((i) => !adopt.has(i.name)).map((i) => i.name);
+  if (late.length > 0)
+    log.warn('not adopting: changed, or the handoff came too late (the peer may have taken over)', {
+      instances: late.join(','),
+      ageMs: Date.now() - record.at,
+    });
+  return adopt;
+}
+
+async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
+  const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
+  const adopt = takeHandoff(handoffFile, model, log);
+  const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
+  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
+  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
   return {
-    reload: async (next) => logReloadPlan(await engine.reload(next), log),
-    stop: () => engine.stop(),
+    reload: async (next) => {
+      notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      const plan = await engine.reload(next);
+      logReloadPlan(plan, log);
+      return { vrrp: plan };
+    },
+    preview: (next) => Promise.resolve({ vrrp: planVrrpReload(engine.model, next) }),
+    stop: async (mode) => {
+      if (mode !== 'handoff') return engine.stop();
+      const record = await engine.handoff(Date.now());
+      writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
+      log.info('handed over in place: VIPs kept, no priority-0 advert', {
+        masters: record.instances.map((i) => i.name).join(','),
+      });
+    },
     snapshot: () => engine.snapshot(),
+    async control(req) {
+      if (req.cmd === 'drill') {
+        log.info('failover drill', {
+          instances: req.instances === 'all' ? 'all' : req.instances.join(','),
+          back: req.back,
+        });
+        return engine.drill(req.instances, { back: req.back, timeoutMs: req.timeoutMs }, probeVip);
+      }
+      if (req.cmd === 'drill-release') return { released: engine.releaseDrill(req.instances) };
+      throw new LvsdError(
+        'LVSD_E_CONTROL',
+        `the VRRP worker does not handle '${req.cmd}' (ask the LVS worker)`,
+      );
+    },
     statusLine: () => {
       const states = engine.instances.map((i) => `${i.name} ${i.state.name.toUpperCase()}`);
       const waiting = [...engine.waiting.keys()].map((n) => `${n} WAITING`);

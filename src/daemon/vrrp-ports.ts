@@ -14,6 +14,7 @@ import { IPPROTO_VRRP } from '../vrrp/packet.js';
 import type { VrrpEnginePorts } from '../vrrp/ports.js';
 import { monotonicClock, realTimers } from './clock.js';
 import { startTrackers } from '../vrrp/trackers.io.js';
+import { ScriptRunner } from '../script/runner.io.js';
 
 /** IPv6 forwarding on an interface: the NA Router flag (keepalived reads the same sysctl). */
 function ipv6Forwarding(ifname: string): boolean {
@@ -24,7 +25,11 @@ function ipv6Forwarding(ifname: string): boolean {
   }
 }
 
-export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
+/**
+ * `notifyScripts`: the notifier's runner, which the worker keeps to apply a reloaded
+ * `enable_script_security`; the trackers get a runner per Model (they restart on a reload).
+ */
+export function realVrrpPorts(model: Model, log: Logger, notifyScripts: ScriptRunner): VrrpEnginePorts {
   const g = model.global;
   const fifos = [g.vrrpNotifyFifo?.path, g.notifyFifo?.path].filter((p): p is string => p !== undefined);
   return {
@@ -45,8 +50,14 @@ export function realVrrpPorts(model: Model, log: Logger): VrrpEnginePorts {
         }),
       openFrames: (ifindex) => PacketSocket.open({ ifindex }),
     },
-    notifier: new Notifier({ log, fifos, ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}) }),
-    trackers: (m, targets) => startTrackers(m, targets, log),
+    notifier: new Notifier({
+      log,
+      fifos,
+      runner: notifyScripts,
+      ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}),
+    }),
+    trackers: (m, targets) =>
+      startTrackers(m, targets, log, new ScriptRunner({ scriptSecurity: m.global.enableScriptSecurity })),
     host: { ipv6Forwarding },
   };
 }

@@ -11,7 +11,7 @@ import { sdNotify } from './systemd.js';
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'reloaded'; ok: boolean; error?: string }
+  | { type: 'reloaded'; ok: boolean; error?: string; summary?: unknown }
   | { type: 'pong'; id: number }
   | { type: 'status'; text: string };
 
@@ -33,9 +33,14 @@ export function reportReady(): void {
   if (!send({ type: 'ready' })) sdNotify(['READY=1']);
 }
 
-/** Call after handling SIGHUP: whether the new config is now in force. */
-export function reportReloaded(ok: boolean, error?: string): void {
-  const msg: WorkerMessage = error === undefined ? { type: 'reloaded', ok } : { type: 'reloaded', ok, error };
+/** Call after handling SIGHUP: whether the new config is now in force, and what changed. */
+export function reportReloaded(ok: boolean, error?: string, summary?: unknown): void {
+  const msg: WorkerMessage = {
+    type: 'reloaded',
+    ok,
+    ...(error === undefined ? {} : { error }),
+    ...(summary === undefined ? {} : { summary }),
+  };
   if (!send(msg)) sdNotify(ok ? ['READY=1'] : ['READY=1', `STATUS=reload failed: ${error ?? 'unknown'}`]);
 }
 

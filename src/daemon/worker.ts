@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The life of a worker process (`lvsd run --vrrp-only`, `lvsd run --check-only`), written once for
- * both: signal handlers installed before anything else (SIGTERM/SIGINT stop, SIGHUP reload,
+ * both: signal handlers installed before anything else (SIGTERM/SIGINT stop, SIGQUIT hand over in
+ * place for a hitless restart, SIGHUP reload,
  * SIGUSR1/SIGUSR2 dump: their default actions would kill the process, and a SIGTERM during start-up
  * must still end in a graceful stop), the pid file, the config, the engine's start, the control
  * socket, readiness, reloads one after another, the stats dump, and the stop. What differs between
@@ -22,12 +23,20 @@ import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
 import { answerPings, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
 
+/** How a worker stops: released (SIGTERM/SIGINT) or handed over in place (SIGQUIT, hitless restart). */
+export type StopMode = 'release' | 'handoff';
+
 /** A running engine as the worker drives it. */
 export interface WorkerEngine {
-  /** Apply a validated model (logging what it did); throws when it was not applied. */
-  reload(model: Model): Promise<void>;
-  /** Graceful stop (VIPs released / IPVS cleaned up as configured). */
-  stop(): Promise<void>;
+  /** Apply a validated model (logging what it did); resolves to a summary, throws when not applied. */
+  reload(model: Model): Promise<unknown>;
+  /** What `reload(model)` would do, applying nothing (`lvsd reload --dry-run`). */
+  preview(model: Model): Promise<unknown>;
+  /**
+   * Graceful stop (VIPs released / IPVS cleaned up as configured), or with `handoff` (SIGQUIT: a
+   * hitless restart) a stop that leaves VIPs and IPVS in place for a successor to adopt.
+   */
+  stop(mode?: StopMode): Promise<void>;
   /** What `status` and the dump report. */
   snapshot(): object;
   /** Control requests other than `status`. */
@@ -57,11 +66,13 @@ export interface WorkerDefinition {
   readonly controlPath: (runDir: string) => string;
   /** The dump file written on SIGUSR1/SIGUSR2 and at stop, in the run directory. */
   readonly dumpFile: string;
-  start(model: Model, log: Logger): Promise<WorkerEngine>;
+  start(model: Model, log: Logger, context: { readonly runDir: string }): Promise<WorkerEngine>;
 }
 
+/** `LVSD_LOG_LEVEL`: error, warning (or warn), notice, info (default), debug. */
 function logLevel(v: string | undefined): LogLevel {
-  return v === 'debug' || v === 'warn' || v === 'error' ? v : 'info';
+  if (v === 'warning') return 'warn';
+  return v === 'debug' || v === 'warn' || v === 'error' || v === 'notice' ? v : 'info';
 }
 
 /** The logger every lvsd process uses: `LVSD_LOG_LEVEL`, `LVSD_LOG_FORMAT` (text|json). */
@@ -110,8 +121,10 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const log = processLogger(def.name);
   const runDir = runDirectory();
   let engine: WorkerEngine | undefined;
-  let requestStop = (): void => {};
-  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  let stop = (_mode: StopMode): void => {};
+  const stopRequested = new Promise<StopMode>((resolve) => (stop = resolve));
+  const requestStop = (): void => stop('release');
+  const requestHandoff = (): void => stop('handoff');
   let reloads: Promise<void> = Promise.resolve();
   let hupPending = false;
   const dump = (): void => {
@@ -129,6 +142,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const handlers = [
     ['SIGTERM', requestStop],
     ['SIGINT', requestStop],
+    ['SIGQUIT', requestHandoff],
     ['SIGHUP', onHup],
     ['SIGUSR1', dump],
     ['SIGUSR2', dump],
@@ -153,7 +167,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;
     try {
-      engine = await def.start(model, log);
+      engine = await def.start(model, log, { runDir });
     } catch (e) {
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
       return 1;
@@ -162,14 +176,14 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     reportReady();
     if (hupPending) onHup();
     const stopStatus = followStatus(engine);
-    await stopRequested;
+    const mode = await stopRequested;
     stopStatus();
     sdNotify(['STOPPING=1'], log);
     await reloads;
     await control?.close();
-    await engine.stop();
-    dump();
-    log.info('stopped');
+    await engine.stop(mode);
+    if (mode === 'release') dump();
+    log.info(mode === 'handoff' ? 'stopped, handing over in place' : 'stopped');
     return 0;
   } finally {
     stopPings();
@@ -189,6 +203,7 @@ async function serveControl(
       path,
       (req) => {
         if (req.cmd === 'status') return Promise.resolve(engine.snapshot());
+        if (req.cmd === 'plan') return previewFrom(req.modelFile, engine);
         if (engine.control) return engine.control(req);
         return Promise.reject(
           new LvsdError('LVSD_E_CONTROL', `the ${name} worker does not handle '${req.cmd}'`),
@@ -200,6 +215,19 @@ async function serveControl(
     log.warn('cannot serve the control socket', { path, error: (e as Error).message });
     return undefined;
   }
+}
+
+/** The preview of a validated model the supervisor wrote to `file` (`lvsd reload --dry-run`). */
+async function previewFrom(file: string, engine: WorkerEngine): Promise<unknown> {
+  const { model, diagnostics } = await loadRunConfig({
+    configFile: file,
+    configId: undefined,
+    modelFile: file,
+    io: { stderr: () => {} },
+  });
+  if (!model)
+    throw new LvsdError('LVSD_E_CONTROL', diagnostics[0]?.message ?? 'cannot read the model to preview');
+  return engine.preview(model);
 }
 
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
@@ -218,8 +246,8 @@ async function reloadWorker(opts: RunOptions, engine: WorkerEngine, log: Logger)
       reportReloaded(false, msg);
       return;
     }
-    await engine.reload(model);
-    reportReloaded(true);
+    const summary = await engine.reload(model);
+    reportReloaded(true, undefined, summary);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     log.error('reload failed; the worker keeps running with what it had', { error: msg });

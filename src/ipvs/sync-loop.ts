@@ -24,7 +24,8 @@ import type { Logger } from '../core/log.js';
 import { AppliedTable } from './applied-table.js';
 import type { IpvsTable } from './model.js';
 import { serviceId } from './model.js';
-import type { IpvsKernel } from './ops.js';
+import type { IpvsKernel, IpvsOp } from './ops.js';
+import { reconcile } from './reconcile.js';
 import type { SyncAttempt } from './sync.js';
 import { attemptSync, formatCounts, partialError } from './sync.js';
 
@@ -154,6 +155,16 @@ export class IpvsSyncLoop<Scope> {
 
   stats(): SyncLoopStats {
     return { syncs: this.#syncs, syncErrors: this.#syncErrors };
+  }
+
+  /**
+   * What a round would do if the desired table were `desired` and `alsoOwned` were owned too (a
+   * reload preview): the plan against the kept table (read when there is none), applying nothing.
+   */
+  async preview(desired: IpvsTable, alsoOwned: Iterable<string>): Promise<IpvsOp[]> {
+    const actual = this.#table?.entries() ?? (await this.#o.kernel.dump());
+    const owned = new Set([...this.#owned, ...alsoOwned]);
+    return reconcile(desired, actual, { owned });
   }
 
   #nextRound(): Promise<SyncRound> {

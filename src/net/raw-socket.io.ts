@@ -85,6 +85,17 @@ interface NativeAddon {
   lockMemory(): void;
   setRtTimeLimit(softUs: number, hardUs: number): void;
   mkfifo(path: string, mode: number): void;
+  /** native/proc_events.c */
+  procScan(cmdlineMax: number): Buffer;
+  procEventsOpen(
+    onBatch: (records: Buffer) => void,
+    rcvbuf: number,
+    force: boolean,
+    cmdlineMax: number,
+  ): object;
+  procEventsClose(h: object): void;
+  procEventsStats(h: object): [number, number, number, number];
+  procEventsSetRcvBuf(h: object, bytes: number, force: boolean): void;
 }
 
 let addon: NativeAddon | undefined;

@@ -26,8 +26,12 @@ export type ScriptOutcome = (
   | { readonly kind: 'signal'; readonly signal: string }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'aborted' }
-  /** Not started: spawn failed (`ENOENT`, `EACCES`, `EPERM`, ...) or the user/group is unknown. */
-  | { readonly kind: 'error'; readonly error: string }
+  /**
+   * Not started: spawn failed (`ENOENT`, `EACCES`, `EPERM`, ...), the user/group is unknown, or
+   * script security refused it (`refused`: an unsafe path for a run as root, or no user to run it
+   * as; `error` is keepalived's message). Callers count and log it as any run that did not start.
+   */
+  | { readonly kind: 'error'; readonly error: string; readonly refused?: true }
 ) & { readonly output?: CapturedOutput };
 
 /** What the runner saw when a run ended. */

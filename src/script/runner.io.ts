@@ -4,8 +4,15 @@
  *
  * - argv spawn, a shell only for keepalived's `</path` file test (command.ts); stdin, stdout and
  *   stderr on /dev/null unless capture is asked for (then at most N bytes of each are kept).
- * - as `user [group]` (users.ts rules, looked up when the script starts); only root can switch:
- *   otherwise a script meant for another user is not started (`EPERM`), as in keepalived.
+ * - as `user [group]` (users.ts rules, looked up when the script starts), else as
+ *   `keepalived_script` when that user exists, else as lvsd itself (security.ts `runAs`); only
+ *   root can switch: otherwise a script meant for another user is not started (`EPERM`), as in
+ *   keepalived.
+ * - with `enable_script_security`, checked again just before each start (security.ts: a few
+ *   lstat calls, no process): a script that would run as root from a path a non-root user could
+ *   change, or with no user to run as, is not started; the outcome is an `error` marked
+ *   `refused`, with keepalived's message, which the callers count and log. So a script made
+ *   unsafe after lvsd started is not run as root. The file exec'd is the one checked.
  * - the environment of env.ts, never the daemon's.
  * - each run leads its own process group (keepalived's setpgid). On timeout, abort, or stop of the
  *   owner the whole group gets SIGTERM, then SIGKILL `termGraceMs` later (keepalived: 2 s); when
@@ -15,9 +22,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BoundedCapture } from './capture.js';
-import { execPlan, type ScriptCommand } from './command.js';
-import { scriptEnvironment } from './env.js';
+import { execPlan, runsInShell, type ScriptCommand } from './command.js';
+import { DEFAULT_SCRIPT_PATH, scriptEnvironment } from './env.js';
+import { realScriptFiles } from './files.io.js';
 import { outcomeOf, type RawEnd, type ScriptOutcome } from './outcome.js';
+import { checkScript, runAs, type Ids, type ScriptFiles } from './security.js';
 import type { ResolvedIds } from './users.js';
 import { lookupIds } from './users.io.js';
 
@@ -48,7 +57,18 @@ export interface ScriptRunnerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** `user [group]` → ids [lookupIds: /etc/passwd and /etc/group, cached]. */
   readonly lookup?: (user: string, group?: string) => ResolvedIds;
+  /** `enable_script_security` [false]; the `scriptSecurity` property changes it (a reload). */
+  readonly scriptSecurity?: boolean;
+  /** The file system the security check walks [the real one]. */
+  readonly files?: ScriptFiles;
+  /** lvsd's own uid and gid: who a script with no user runs as, at worst [this process's]. */
+  readonly self?: Ids;
 }
+
+/** Where a run starts, or the outcome that says why it does not. */
+type Prepared =
+  | { ok: true; file: string; args: string[]; ids: { uid: number; gid: number } | undefined }
+  | { ok: false; outcome: ScriptOutcome };
 
 interface Launch {
   readonly file: string;
@@ -160,12 +180,19 @@ export class ScriptRunner {
   readonly #graceMs: number;
   readonly #env: Readonly<Record<string, string>>;
   readonly #lookup: (user: string, group?: string) => ResolvedIds;
+  readonly #files: ScriptFiles;
+  readonly #self: Ids;
   #stopped = false;
+  /** `enable_script_security`, read at each start. */
+  scriptSecurity: boolean;
 
   constructor(o: ScriptRunnerOptions = {}) {
     this.#graceMs = o.termGraceMs ?? TERM_GRACE_MS;
     this.#env = o.env ?? scriptEnvironment(process.env['PATH']);
     this.#lookup = o.lookup ?? lookupIds;
+    this.#files = o.files ?? realScriptFiles;
+    this.#self = o.self ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    this.scriptSecurity = o.scriptSecurity ?? false;
   }
 
   /** Runs still going. */
@@ -176,21 +203,13 @@ export class ScriptRunner {
   /** Start `cmd` now (synchronously) and resolve with how it ended. Never rejects. */
   run(cmd: ScriptCommand, o: RunOptions): Promise<ScriptOutcome> {
     if (this.#stopped || o.signal?.aborted) return Promise.resolve({ kind: 'aborted' });
-    const argv = [...cmd.argv, ...(o.args ?? [])];
-    if (argv[0] === undefined || argv[0] === '')
-      return Promise.resolve({ kind: 'error', error: 'empty command' });
-    let ids: { uid: number; gid: number } | undefined;
-    if (cmd.user !== undefined) {
-      const who = this.#lookup(cmd.user, cmd.group);
-      if (!who.ok) return Promise.resolve({ kind: 'error', error: who.reason });
-      // Already that user: nothing to switch (and no EPERM for a non-root lvsd running as itself).
-      if (who.uid !== process.getuid?.() || who.gid !== process.getgid?.())
-        ids = { uid: who.uid, gid: who.gid };
-    }
+    const p = this.#prepare(cmd, [...cmd.argv, ...(o.args ?? [])]);
+    if (!p.ok) return Promise.resolve(p.outcome);
     const r = launch({
-      ...execPlan(argv),
+      file: p.file,
+      args: p.args,
       env: this.#env,
-      ids,
+      ids: p.ids,
       timeoutMs: o.timeoutMs,
       graceMs: this.#graceMs,
       captureBytes: o.captureBytes ?? 0,
@@ -203,6 +222,40 @@ export class ScriptRunner {
       o.signal?.removeEventListener('abort', onAbort);
       return outcome;
     });
+  }
+
+  /** Who runs `argv` and what is exec'd, after the script-security check when it is on. */
+  #prepare(cmd: ScriptCommand, argv: string[]): Prepared {
+    const program = argv[0];
+    if (program === undefined || program === '')
+      return { ok: false, outcome: { kind: 'error', error: 'empty command' } };
+    const secure = this.scriptSecurity;
+    const who = runAs(program, cmd, { secure, lookup: this.#lookup, self: this.#self });
+    if (!who.ok) {
+      const refused = who.refused ? { refused: true as const } : {};
+      return { ok: false, outcome: { kind: 'error', error: who.reason, ...refused } };
+    }
+    const me = { uid: process.getuid?.(), gid: process.getgid?.() };
+    // Already that user: nothing to switch (and no EPERM for a non-root lvsd running as itself).
+    const ids = who.uid !== me.uid || who.gid !== me.gid ? { uid: who.uid, gid: who.gid } : undefined;
+    const plan = execPlan(argv);
+    // keepalived's `</path` file test runs no program of the user's: nothing to check
+    if (!secure || runsInShell(argv)) return { ok: true, ...plan, ids };
+    const v = checkScript(
+      {
+        program,
+        ids: who,
+        secure,
+        path: this.#env['PATH'] ?? DEFAULT_SCRIPT_PATH,
+        cwd: process.cwd(),
+      },
+      this.#files,
+    );
+    if (!v.ok) {
+      const refused = v.why === 'insecure' ? { refused: true as const } : {};
+      return { ok: false, outcome: { kind: 'error', error: v.message, ...refused } };
+    }
+    return { ok: true, file: v.file, args: plan.args, ids };
   }
 
   /**

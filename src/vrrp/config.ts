@@ -81,13 +81,13 @@ export function machineConfigFromModel(
 }
 
 /**
- * The trackers of an instance: its track_interface / track_script / track_file references
- * resolved against the vrrp_script and vrrp_track_file definitions (a weight written on the
- * reference wins over the object's own). Unknown names are skipped (the checker reports them).
+ * The trackers of an instance: its track_interface / track_script / track_file / track_process
+ * references resolved against the vrrp_script, vrrp_track_file and vrrp_track_process definitions
+ * (a weight written on the reference wins over the object's own). Unknown names are skipped (the checker reports them).
  */
 export function trackersFromModel(
   inst: VrrpInstanceConfig,
-  model: Pick<Model, 'vrrpScripts' | 'trackFiles'>,
+  model: Pick<Model, 'vrrpScripts' | 'trackFiles' | 'trackProcesses'>,
 ): TrackerSpec[] {
   const out: TrackerSpec[] = [];
   for (const r of inst.trackInterfaces) {
@@ -114,6 +114,16 @@ export function trackersFromModel(
       name: r.name,
       weight: r.weight ?? f.weight,
       reverse: r.reverse || f.weightReverse,
+    });
+  }
+  for (const r of inst.trackProcesses) {
+    const p = model.trackProcesses.find((x) => x.name === r.name);
+    if (!p) continue;
+    out.push({
+      kind: 'process',
+      name: r.name,
+      weight: r.weight ?? p.weight,
+      reverse: r.reverse ?? p.weightReverse,
     });
   }
   return out;

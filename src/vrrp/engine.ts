@@ -19,6 +19,8 @@ import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/mode
 import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
+import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
+import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
@@ -28,6 +30,13 @@ import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-
 import { StaticSetup } from './static-setup.js';
 import { routeDevs } from './route-specs.js';
 import { SyncGroupSet } from './sync-group-set.js';
+
+/** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
+function tcpPortsOn(m: Model, address: string): number[] {
+  return m.virtualServers.flatMap((vs) =>
+    vs.key.kind === 'addr' && vs.key.protocol === 'tcp' && vs.key.address === address ? [vs.key.port] : [],
+  );
+}
 
 /** An instance ready to run: its spec and where it sends and receives. */
 interface Prepared {
@@ -77,8 +86,15 @@ export class VrrpEngine {
     });
   }
 
-  /** Start every instance that can run now; the others wait for their interface or address. */
-  static async start(model: Model, ports: VrrpEnginePorts): Promise<VrrpEngine> {
+  /**
+   * Start every instance that can run now; the others wait for their interface or address. The
+   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts).
+   */
+  static async start(
+    model: Model,
+    ports: VrrpEnginePorts,
+    opts: { adopt?: ReadonlySet<string> } = {},
+  ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
@@ -94,8 +110,9 @@ export class VrrpEngine {
         else e.#wait(p);
       }
       e.#groups.configure(model, false);
-      await e.#startAll(started);
+      // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
+      await e.#startAll(started, opts.adopt);
     });
     return e;
   }
@@ -156,14 +173,81 @@ export class VrrpEngine {
       }
       this.#model = next;
       this.#groups.configure(next, true);
+      this.#trackers = await this.#runTrackers();
       await this.#startAll(started);
     } finally {
       // whatever happened above, the trackers of the instances now running run again
-      this.#trackers = await this.#runTrackers();
+      this.#trackers ??= await this.#runTrackers();
     }
     this.#sockets.closeUnused();
     return plan;
   }
+
+  /**
+   * Hand over in place (hitless restart, handoff.ts): no priority-0 advert, the VIPs and the IPVS
+   * table stay; returns the instances that were MASTER, for the successor to adopt.
+   */
+  async handoff(nowWallMs: number): Promise<HandoffRecord> {
+    this.#stopped = true;
+    await this.#serial;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await this.#trackers?.stop();
+    const masters = this.instances.filter((i) => i.state.name === 'master');
+    await Promise.all(this.instances.map((i) => i.freeze()));
+    this.#sockets.closeAll();
+    this.#ports.rtnl.close();
+    const instances = masters.flatMap((i) => {
+      const c = this.#running.get(i)?.config;
+      return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
+    });
+    return { version: 1, at: nowWallMs, instances };
+  }
+
+  /**
+   * `lvsd drill failover`: hand the named MASTER instances (or all of them) over to their peers
+   * one after another and measure it (drill.ts); the last reports stay for `lvsd status`.
+   */
+  async drill(
+    which: readonly string[] | 'all',
+    o: { back: boolean; timeoutMs: number },
+    probeVip: DrillPorts['probeVip'],
+  ): Promise<DrillReport[]> {
+    const names =
+      which === 'all' ? this.instances.filter((i) => i.state.name === 'master').map((i) => i.name) : which;
+    if (names.length === 0) return [{ instance: '-', ok: false, error: 'no MASTER instance here to drill' }];
+    const ports: DrillPorts = { clock: this.#ports.clock, timers: this.#ports.timers, probeVip };
+    const reports: DrillReport[] = [];
+    for (const name of names) {
+      const inst = this.#byName.get(name);
+      const config = inst && this.#running.get(inst)?.config;
+      const link = config && this.#host.linkNamed(config.interface);
+      if (!inst || !config || !link) {
+        reports.push({ instance: name, ok: false, error: `no running instance ${name}` });
+        continue;
+      }
+      const vips = config.vips.map((v) => ({
+        address: v.address,
+        ports: tcpPortsOn(this.#model, v.address),
+      }));
+      reports.push(
+        await runDrill({ instance: inst, ifname: config.interface, vips, ownMac: link.mac }, ports, o),
+      );
+    }
+    this.lastDrill = reports;
+    return reports;
+  }
+
+  /** End a drill's hold (after `--no-back`): the instances count with their own priority again. */
+  releaseDrill(which: readonly string[] | 'all'): string[] {
+    const held = this.instances.filter(
+      (i) => i.state.drillHold && (which === 'all' || which.includes(i.name)),
+    );
+    for (const i of held) i.feed({ type: 'drill', hold: false });
+    return held.map((i) => i.name);
+  }
+
+  /** The last drill's reports, for `lvsd status`. */
+  lastDrill: DrillReport[] | undefined;
 
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
   async stop(): Promise<void> {
@@ -185,6 +269,7 @@ export class VrrpEngine {
       waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
+      ...(this.lastDrill ? { lastDrill: this.lastDrill } : {}),
       notify: this.#ports.notifier.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
       static: this.#statics.snapshot(),
@@ -286,9 +371,14 @@ export class VrrpEngine {
     this.#byName.delete(inst.name);
   }
 
-  /** Start instances: stale VIPs removed, machine started, a down link fed. */
-  async #startAll(list: readonly VrrpInstance[]): Promise<void> {
-    for (const inst of list) await inst.start();
+  /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
+  async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {
+    for (const inst of list) {
+      const adopting = adopt?.has(inst.name) === true;
+      if (adopting)
+        this.#log.info('adopting the MASTER state and VIPs of the previous process', { instance: inst.name });
+      await inst.start(adopting);
+    }
     for (const inst of list) {
       const config = this.#running.get(inst)?.config;
       const l = config && this.#host.linkNamed(config.interface);
@@ -375,8 +465,8 @@ export class VrrpEngine {
       if (started.length === 0) return;
       void this.#trackers?.stop();
       this.#groups.configure(this.#model, true);
-      await this.#startAll(started);
       this.#trackers = await this.#runTrackers();
+      await this.#startAll(started);
     }).catch((e: unknown) => this.#log.error('cannot start a waiting instance', { error: String(e) }));
   }
 }

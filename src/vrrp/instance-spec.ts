@@ -34,6 +34,7 @@ export function instanceSpecOf(mi: InstanceConfig, m: Model, host: HostInputs): 
         trackInterfaces: [...mi.trackInterfaces, ...sg.trackInterfaces],
         trackScripts: [...mi.trackScripts, ...sg.trackScripts],
         trackFiles: [...mi.trackFiles, ...sg.trackFiles],
+        trackProcesses: [...mi.trackProcesses, ...sg.trackProcesses],
       }
     : mi;
   const mcast = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;

@@ -24,6 +24,7 @@ import { countAction, countDrop, newStats } from './stats.js';
 import {
   applyTrackerInput,
   initTrackers,
+  reinitTrackers,
   trackerOutput,
   type TrackerInput,
   type TrackerSpec,
@@ -177,6 +178,10 @@ export class VrrpInstance {
   readonly errors = { advertSend: 0, garpSend: 0, vip: 0 };
   /** VIPs removed from outside while MASTER, and added back. */
   vipsRestored = 0;
+  /** Handed over in place (freeze): nothing more is sent or changed. */
+  private frozen = false;
+  /** Called after every step with its result and time (a failover drill follows the instance). */
+  private readonly watchers = new Set<(r: StepResult, at: number) => void>();
   private timer: TimerHandle | undefined;
   private timerAt = 0;
   private spinning = false;
@@ -213,9 +218,15 @@ export class VrrpInstance {
     return this.spec.machine.vrid;
   }
 
-  /** Remove configured VIPs a killed predecessor left on the interface, then start the machine. */
-  async start(): Promise<void> {
-    await this.routing.clear(this.spec.routes ?? [], this.spec.rules ?? []);
+  /**
+   * Start the machine. Configured VIPs (excluded ones included), routes and rules a killed
+   * predecessor left behind are removed first; with `adopt` (the predecessor handed over as MASTER:
+   * a hitless restart) they are taken over as this instance's own instead, and the machine goes
+   * MASTER at once.
+   */
+  async start(adopt = false): Promise<void> {
+    if (adopt) await this.routing.adopt(this.spec.routes ?? [], this.spec.rules ?? []);
+    else await this.routing.clear(this.spec.routes ?? [], this.spec.rules ?? []);
     const ifindexes = new Set(this.addresses.map((v) => v.ifindex));
     for (const ifindex of ifindexes) {
       let present: Set<string>;
@@ -229,6 +240,10 @@ export class VrrpInstance {
       }
       for (const v of this.addresses) {
         if (v.ifindex !== ifindex || !present.has(`${v.address}/${v.prefixLen}`)) continue;
+        if (adopt) {
+          this.added.add(vipKey(v));
+          continue;
+        }
         this.log.info('removing stale VIP left by a previous run', { vip: v.address });
         try {
           await this.deps.rtnl.delAddress(v);
@@ -239,7 +254,18 @@ export class VrrpInstance {
     }
     const o = trackerOutput(this.trackers);
     if (o.delta !== 0 || o.fault) this.feed({ type: 'tracking', delta: o.delta, fault: o.fault });
-    this.feed({ type: 'start' });
+    this.feed(adopt ? { type: 'start', adopt: true } : { type: 'start' });
+  }
+
+  /**
+   * Hand over in place (hitless restart): stop the timers and send nothing more — no priority-0
+   * advert, the VIPs stay — so a successor that adopts them advertises before the peer's
+   * Master_Down_Interval ends. Resolves when queued VIP changes are done.
+   */
+  async freeze(): Promise<void> {
+    this.frozen = true;
+    this.cancelTimer();
+    await this.vipChain;
   }
 
   /** A received VRRP payload for this instance's VRID (the socket demultiplexes by VRID). */
@@ -305,7 +331,7 @@ export class VrrpInstance {
     const rules = changed(this.spec.rules ?? [], spec.rules ?? []);
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
     this.spec = spec;
-    if (!sameTrackers) this.trackers = initTrackers(spec.trackers ?? []);
+    if (!sameTrackers) this.trackers = reinitTrackers(this.trackers, spec.trackers ?? []);
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
@@ -367,13 +393,22 @@ export class VrrpInstance {
   }
 
   feed(ev: MachineEvent): void {
-    const r = step(this.st, ev, this.deps.clock.now());
+    if (this.frozen) return;
+    const now = this.deps.clock.now();
+    const r = step(this.st, ev, now);
     const before = this.st.name;
     this.st = r.state;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
     this.deps.onStep?.(this, r);
+    for (const w of this.watchers) w(r, now);
+  }
+
+  /** Follow this instance's steps (its result and time) until the returned function is called. */
+  watch(cb: (r: StepResult, at: number) => void): () => void {
+    this.watchers.add(cb);
+    return () => this.watchers.delete(cb);
   }
 
   private carryOut(a: MachineAction): void {
@@ -402,7 +437,7 @@ export class VrrpInstance {
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
-          this.log.info(`Entering ${to ?? 'INIT'} state`, {
+          this.log.notice(`Entering ${to ?? 'INIT'} state`, {
             from: a.from,
             reason: a.reason,
             priority: a.priority,
@@ -470,7 +505,7 @@ export class VrrpInstance {
         }
         if (q.gapMs > 0 && queue.length > 0) {
           this.deps.timers.setTimeout(() => {
-            if (this.st.name === 'master') next();
+            if (this.st.name === 'master' && !this.frozen) next();
           }, q.gapMs);
           return;
         }
@@ -499,7 +534,8 @@ export class VrrpInstance {
           if (op === 'add') {
             const r = await this.deps.rtnl.addAddress(v);
             if (r === 'added') this.added.add(key);
-            else this.log.warn('VIP already present; not ours to remove later', { vip: v.address });
+            else if (!this.added.has(key))
+              this.log.warn('VIP already present; not ours to remove later', { vip: v.address });
           } else if (this.added.has(key)) {
             await this.deps.rtnl.delAddress(v);
             this.added.delete(key);

@@ -44,7 +44,14 @@ export function initMachine(config: MachineConfig): MachineState {
     rogueCounter: 0,
     rogueAdverIntMs: 0,
     answeredAt: {},
+    drillHold: false,
   };
+}
+
+/** The priority a state advertises and compares with: its own (with trackers), or 1 during a drill. */
+function ownPriority(s: MachineState, delta: number): number {
+  if (s.config.priority === 255) return s.effectivePriority; // an owner's priority never follows trackers
+  return s.drillHold ? 1 : effectivePriority(s.config.priority, delta);
 }
 
 /** Sources a MASTER answers at most per advert interval (beyond them a flood is not answered). */
@@ -400,7 +407,8 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
   switch (event.type) {
     case 'start': {
       if (state.name !== 'init' || state.timers.startupDelay !== undefined) break;
-      if (state.config.startupDelayMs > 0) t.arm('startupDelay', now + state.config.startupDelayMs);
+      if (event.adopt && !wantsFault(state)) becomeMaster(t, 'adopted');
+      else if (state.config.startupDelayMs > 0) t.arm('startupDelay', now + state.config.startupDelayMs);
       else startup(t, 'start');
       break;
     }
@@ -420,15 +428,20 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
       reevaluate(t, state);
       break;
     }
+    case 'drill': {
+      if (event.hold === state.drillHold || state.config.priority === 255) break;
+      const held = { ...state, drillHold: event.hold };
+      t.set({ drillHold: event.hold, effectivePriority: ownPriority(held, state.trackDelta) });
+      if (event.hold && state.name === 'master') t.advert(0); // the peer takes over after its skew
+      reevaluate(t, state);
+      break;
+    }
     case 'tracking': {
       t.set({
         trackDelta: event.delta,
         trackFault: event.fault,
         // An owner's priority never follows trackers (it may be 254 while a duplicate owner is seen).
-        effectivePriority:
-          state.config.priority === 255
-            ? state.effectivePriority
-            : effectivePriority(state.config.priority, event.delta),
+        effectivePriority: ownPriority(state, event.delta),
       });
       reevaluate(t, state);
       break;
@@ -476,7 +489,13 @@ export function carryOver(prev: MachineState, config: MachineConfig, now: number
     trackFault: prev.trackFault,
     linkUp: prev.linkUp,
     syncFault: prev.syncFault,
-    effectivePriority: config.priority === 255 ? 255 : effectivePriority(config.priority, prev.trackDelta),
+    drillHold: prev.drillHold,
+    effectivePriority:
+      config.priority === 255
+        ? 255
+        : prev.drillHold
+          ? 1
+          : effectivePriority(config.priority, prev.trackDelta),
     masterAdverIntMs:
       prev.name === 'backup' && config.version === 3 ? prev.masterAdverIntMs : config.advertIntMs,
     masterSrc: prev.masterSrc,

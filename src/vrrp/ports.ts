@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.js';
 import type { Model } from '../config/model.js';
 import type { Rtnl } from '../netlink/rtnl.js';
 import type { AdvertPort, FramePort, NotifyPort } from './instance.js';
+import type { ProcessTrackerCounters } from './process-tracking.js';
 import type { TrackerInput } from './tracking.js';
 
 /** One received VRRP payload with what the kernel told about it. */
@@ -64,7 +65,13 @@ export interface TrackerRunner {
   link(name: string, up: boolean): void;
   /** Stop: no more runs; scripts still running are killed (their whole process group). */
   stop(): Promise<void> | void;
-  readonly counters: { scriptRuns: number; scriptTimeouts: number; scriptErrors: number };
+  readonly counters: {
+    scriptRuns: number;
+    scriptTimeouts: number;
+    scriptErrors: number;
+    /** vrrp_track_process, when an instance tracks one. */
+    readonly processes?: ProcessTrackerCounters | undefined;
+  };
 }
 
 export type StartTrackers = (model: Model, targets: readonly TrackerTarget[]) => TrackerRunner;

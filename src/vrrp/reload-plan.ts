@@ -53,10 +53,12 @@ function surroundings(m: Model, i: InstanceConfig): string {
   const group = m.syncGroups.find((g) => g.name === i.syncGroup || g.members.includes(i.name));
   const scripts = [...i.trackScripts, ...(group?.trackScripts ?? [])].map((r) => r.name);
   const files = [...i.trackFiles, ...(group?.trackFiles ?? [])].map((r) => r.name);
+  const processes = [...i.trackProcesses, ...(group?.trackProcesses ?? [])].map((r) => r.name);
   return canon({
     group,
     scripts: m.vrrpScripts.filter((s) => scripts.includes(s.name)),
     files: m.trackFiles.filter((f) => files.includes(f.name)),
+    processes: m.trackProcesses.filter((p) => processes.includes(p.name)),
     mcast: i.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6,
     startupDelay: m.global.vrrpStartupDelayMs,
   });
@@ -97,6 +99,8 @@ function globalsNotApplied(prev: Model, next: Model): string[] {
     canon(a.scriptUser) !== canon(b.scriptUser)
   )
     out.push('notify FIFOs / script_user (until restart)');
+  if (canon(a.processMonitorRcvBufs) !== canon(b.processMonitorRcvBufs))
+    out.push('process_monitor_rcv_bufs (when the trackers next restart: a reload that changes an instance)');
   return out;
 }
 

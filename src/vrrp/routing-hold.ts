@@ -47,6 +47,15 @@ export class RoutingHold {
     for (const e of all) if (e.kind === 'route') await this.#remove(e, false);
   }
 
+  /**
+   * Take these over as held (a hitless restart: the predecessor left them in place): each is added,
+   * and one the kernel already has counts as this hold's own, so it is removed later.
+   */
+  async adopt(routes: readonly RouteSpec[], rules: readonly RuleSpec[]): Promise<void> {
+    for (const spec of routes) await this.#add({ kind: 'route', spec }, true);
+    for (const spec of rules) await this.#add({ kind: 'rule', spec }, true);
+  }
+
   /** Delete these from the kernel whether held or not: what a killed predecessor left behind. */
   async clear(routes: readonly RouteSpec[], rules: readonly RuleSpec[]): Promise<void> {
     for (const spec of rules) await this.#remove({ kind: 'rule', spec }, true);
@@ -62,12 +71,12 @@ export class RoutingHold {
     };
   }
 
-  async #add(e: Entry): Promise<void> {
+  async #add(e: Entry, adopting = false): Promise<void> {
     const key = `${e.kind}|${specKey(e.spec)}`;
     if (this.#held.has(key)) return;
     try {
       const r = e.kind === 'route' ? await this.#rtnl.addRoute(e.spec) : await this.#rtnl.addRule(e.spec);
-      if (r === 'added') this.#held.set(key, e);
+      if (r === 'added' || adopting) this.#held.set(key, e);
       else this.#log.warn(`${e.kind} already present; not ours to remove later`, { [e.kind]: textOf(e) });
     } catch (err) {
       this.errors++;

@@ -5,6 +5,7 @@
  * `script_user`; stopping the trackers kills the runs still going), `vrrp_track_file` (polled;
  * `init_file` honoured) and `track_interface` (rtnetlink link events). Each observation goes to
  * every instance that tracks the object (VrrpInstance.observe); the pure rules are in tracking.ts.
+ * `vrrp_track_process` runs on the kernel's process events (process-trackers.io.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { withDefaultUser } from '../script/command.js';
 import { succeeded } from '../script/outcome.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import type { TrackerInput } from './tracking.js';
+import { startProcessTrackers } from './process-trackers.io.js';
 
 /** How often track files are read [keepalived uses inotify; polling keeps this portable]. */
 export const TRACK_FILE_POLL_MS = 500;
@@ -26,7 +28,14 @@ export function startTrackers(
   scripts: ScriptRunner = new ScriptRunner(),
 ): TrackerRunner {
   const timers: NodeJS.Timeout[] = [];
-  const counters = { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 };
+  const counters = {
+    scriptRuns: 0,
+    scriptTimeouts: 0,
+    scriptErrors: 0,
+    get processes() {
+      return processes?.counters;
+    },
+  };
   let stopped = false;
   const broadcast = (input: TrackerInput) => {
     if (stopped) return;
@@ -87,6 +96,14 @@ export function startTrackers(
     timers.push(setInterval(poll, TRACK_FILE_POLL_MS));
   }
 
+  // its first scan of /proc reports at once (the engine starts the trackers before the instances)
+  const processes = startProcessTrackers(
+    model,
+    (name) => used('process', name),
+    (c) => broadcast({ kind: 'process', name: c.name, up: c.up }),
+    log,
+  );
+
   return {
     counters,
     link(name, up) {
@@ -95,6 +112,7 @@ export function startTrackers(
     stop() {
       stopped = true;
       for (const t of timers) clearInterval(t);
+      processes?.stop();
       return scripts.stop();
     },
   };

@@ -192,7 +192,8 @@ export type TransitionReason =
   | 'fault'
   | 'faultCleared'
   | 'shutdown'
-  | 'syncGroup';
+  | 'syncGroup'
+  | 'adopted';
 
 /** Counter names in keepalived's stats (`vrrp.h` vrrp_stats), plus drops by reason. */
 export type StatCounter =
@@ -238,7 +239,19 @@ export type MachineAction =
 
 /** What is fed into the machine. Adverts are already decoded and validated (packet.ts). */
 export type MachineEvent =
-  | { readonly type: 'start' }
+  /**
+   * Leave init. `adopt`: the previous lvsd process was MASTER and handed its VIPs over in place
+   * (hitless restart): go MASTER at once and advertise, before the peer's Master_Down_Interval ends.
+   */
+  | { readonly type: 'start'; readonly adopt?: boolean }
+  /**
+   * A failover drill (`lvsd drill failover`): with `hold`, the instance lets a peer take over — a
+   * MASTER sends one priority-0 advert and, while the drill lasts, counts as priority 1 (it keeps
+   * its VIPs and adverts until the peer's advert makes it BACKUP, so a drill without a live peer
+   * costs no outage, and a BACKUP at priority 1 still takes over if the peer dies). Without `hold`,
+   * its own priority again (it preempts back if it may).
+   */
+  | { readonly type: 'drill'; readonly hold: boolean }
   | { readonly type: 'advert'; readonly advert: ReceivedAdvert }
   | { readonly type: 'timer'; readonly which: TimerName }
   /** The instance's own interface link state. */
@@ -292,6 +305,8 @@ export interface MachineState {
    * older than an interval are dropped, and at most ANSWER_SOURCES sources are answered per interval.
    */
   readonly answeredAt: Readonly<Record<string, number>>;
+  /** A failover drill holds the instance at priority 1 (see the `drill` event). */
+  readonly drillHold: boolean;
 }
 
 /** The reducer's result. */

@@ -202,7 +202,15 @@ export interface FakeVrrpWorld {
   deliver(ifname: string, family: 'inet' | 'inet6', p: Omit<ReceivedAdvert, 'family'>): void;
 }
 
-export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: number } = {}): FakeVrrpWorld {
+export function fakeVrrpWorld(
+  opts: {
+    host?: FakeHost;
+    log?: Logger;
+    start?: number;
+    /** Quorum of each vrrp_track_process, reported when the trackers start (the real runner's scan). */
+    processes?: Record<string, boolean>;
+  } = {},
+): FakeVrrpWorld {
   const clock = new FakeClock(opts.start ?? 1000);
   const host = opts.host ?? new FakeHost().addLink('eth0', 2, '10.0.0.2');
   const sent: SentAdvert[] = [];
@@ -212,7 +220,12 @@ export function fakeVrrpWorld(opts: { host?: FakeHost; log?: Logger; start?: num
   const receivers = new Map<string, (p: ReceivedAdvert) => void>();
   // Tracked interfaces reach the instances that track them, as the real runner does; scripts and
   // track files do not run here.
-  const trackers = (_m: unknown, targets: readonly TrackerTarget[]): TrackerRunner => ({
+  const trackers = (_m: unknown, targets: readonly TrackerTarget[]): TrackerRunner => {
+    for (const [name, up] of Object.entries(opts.processes ?? {}))
+      for (const t of targets) if (t.tracks('process', name)) t.observe({ kind: 'process', name, up });
+    return runner(targets);
+  };
+  const runner = (targets: readonly TrackerTarget[]): TrackerRunner => ({
     link: (name, up) => {
       for (const t of targets) if (t.tracks('interface', name)) t.observe({ kind: 'interface', name, up });
     },

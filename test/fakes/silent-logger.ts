@@ -5,6 +5,7 @@ import type { Logger } from '../../src/core/log.js';
 export const silentLogger: Logger = {
   error() {},
   warn() {},
+  notice() {},
   info() {},
   debug() {},
   child() {

@@ -19,13 +19,14 @@ export interface Supervised {
   exited(): Promise<number | null>;
 }
 
+/** `lvsd run` in a node; `runDir` reuses a run directory (a restart), else a new one is made. */
 export function startLvsdRun(
   lab: Lab,
   node: LabNode,
   conf: string,
   env: Record<string, string> = {},
+  runDir: string = mkdtempSync(join(lab.dir, `${node.name}-run-`)),
 ): Supervised {
-  const runDir = mkdtempSync(join(lab.dir, `${node.name}-run-`));
   const file = join(runDir, 'lvsd.conf');
   writeFileSync(file, conf);
   const log = join(runDir, 'output.log');

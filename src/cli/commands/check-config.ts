@@ -1,69 +1,103 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd check-config [-f FILE] [--config-id ID] [--json] [--lenient]`: validate a configuration.
+ * `lvsd check-config [-f FILE] [-i ID] [--host] [--json] [--lenient]`: validate a configuration.
  * Prints every diagnostic as `file:line:col: severity: message` on stderr. Exit 0 when valid
  * (warnings allowed), 1 when invalid, 2 on a usage error or an unreadable file (like `keepalived -t`
- * distinguishes "cannot run" from "config errors"). `--json` prints the normalized Model. Loading is
- * bounded (src/config/limits.ts): the first 50 findings are printed, then one line with how many more.
+ * distinguishes "cannot run" from "config errors"). `--host` adds the host checks `lvsd run` makes
+ * (config/environment.ts) on the machine it runs on: an error there (a missing script, an unsafe
+ * one under `enable_script_security`) exits 1, warnings (a missing interface or address) are
+ * printed. `--json` prints the normalized Model. Loading is bounded (src/config/limits.ts): the
+ * first 50 findings are printed, then one line with how many more.
  */
-import { parseArgs } from 'node:util';
-import { formatDiagnostic, isUnreadableFile } from '../../config/diagnostics.js';
-import { loadConfig } from '../../config/load.io.js';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliRun } from '../command.js';
+import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
+import type { loadConfig } from '../../config/load.io.js';
 
-const usage =
-  'usage: lvsd check-config [-f FILE] [--config-id ID] [--json] [--lenient]\n' +
-  '  -f, --file FILE       configuration file [/etc/lvsd/lvsd.conf]\n' +
-  '  -i, --config-id ID    id matched by @ID lines [short hostname]\n' +
-  '      --json            print the normalized model as JSON\n' +
-  '      --lenient         keepalived keywords lvsd does not implement are warnings, not errors\n' +
-  'Loading limits (docs/config.md): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
-  'LVSD_CONFIG_MAX_TOKENS [1000000]; the first 50 findings are printed, then how many more.\n';
+interface CheckConfigOptions {
+  file: string;
+  configId?: string;
+  json?: boolean;
+  lenient?: boolean;
+  host?: boolean;
+  resultJson?: boolean;
+}
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string', short: 'f', default: '/etc/lvsd/lvsd.conf' },
-        'config-id': { type: 'string', short: 'i' },
-        json: { type: 'boolean', default: false },
-        lenient: { type: 'boolean', default: false },
-        // internal: the daemon validates reloads in a child process (src/daemon/validate-config.ts)
-        'result-json': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    io.stderr(`lvsd check-config: ${(e as Error).message}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(usage);
-    return 0;
-  }
-  const { model, diagnostics, errorCount, warningCount } = await loadConfig(values.file, {
-    configId: values['config-id'],
-    lenient: values.lenient,
-  });
-  if (values['result-json']) {
+export function register(parent: Command, cli: CliRun): Command {
+  return (
+    subcommand(parent, 'check-config', cli)
+      .summary('validate a configuration file')
+      .description(
+        'Validate a configuration file and print its findings as file:line:col: severity: message. Exit 0 valid (warnings allowed), 1 invalid, 2 usage error or unreadable file.',
+      )
+      .usage('[-f FILE] [-i ID] [--host] [--json] [--lenient]')
+      .addOption(fileOption())
+      .addOption(configIdOption())
+      .addOption(jsonOption('the normalized model'))
+      .option('--lenient', 'keepalived keywords lvsd does not implement are warnings, not errors')
+      .option(
+        '--host',
+        'also check this machine as `lvsd run` does: interfaces and addresses (warnings), scripts, their users and script security (errors)',
+      )
+      // internal: the daemon validates reloads in a child process (src/daemon/validate-config.ts)
+      .addOption(new Option('--result-json').hideHelp())
+      .addHelpText(
+        'after',
+        '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
+          'LVSD_CONFIG_MAX_TOKENS [1000000]; the first 50 findings are printed, then how many more.',
+      )
+      .action(cli.act((o: CheckConfigOptions) => checkConfig(o, cli.io)))
+  );
+}
+
+/** `lvsd check-config ARGV...` */
+export function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return runOne(register, argv, io);
+}
+
+type Loaded = Awaited<ReturnType<typeof loadConfig>>;
+
+/** The host checks on this machine added to a loaded file's findings; an error refuses the model. */
+async function withHost(loaded: Loaded): Promise<Loaded> {
+  if (!loaded.model) return loaded;
+  const { hostDiagnostics } = await import('../../config/host.io.js');
+  const host = hostDiagnostics(loaded.model);
+  const errors = host.filter((d) => d.severity === 'error').length;
+  return {
+    ...loaded,
+    model: errors > 0 ? undefined : loaded.model,
+    diagnostics: [...loaded.diagnostics, ...host],
+    errorCount: loaded.errorCount + errors,
+    warningCount: loaded.warningCount + host.length - errors,
+  };
+}
+
+async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
+  // The configuration language loads here, not with the program: other commands (the daemon's
+  // workers among them) do not pay for it.
+  const [{ formatDiagnostic, isUnreadableFile }, { loadConfig }] = await Promise.all([
+    import('../../config/diagnostics.js'),
+    import('../../config/load.io.js'),
+  ]);
+  const loaded = await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
+  const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
+  if (o.resultJson) {
     io.stdout(JSON.stringify({ model: model ?? null, diagnostics }));
     return model ? 0 : 1;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some(isUnreadableFile)) return 2;
   if (!model) {
-    io.stderr(`${values.file}: ${errorCount} error${errorCount === 1 ? '' : 's'}\n`);
+    io.stderr(`${o.file}: ${errorCount} error${errorCount === 1 ? '' : 's'}\n`);
     return 1;
   }
-  if (values.json) io.stdout(`${JSON.stringify(model, null, 2)}\n`);
+  if (o.json) io.stdout(`${JSON.stringify(model, null, 2)}\n`);
   else {
     const w = warningCount;
     io.stdout(
-      `${values.file}: OK (${model.vrrpInstances.length} vrrp_instance, ${model.virtualServers.length} virtual_server` +
+      `${o.file}: OK (${model.vrrpInstances.length} vrrp_instance, ${model.virtualServers.length} virtual_server` +
         `${w ? `, ${w} warning${w === 1 ? '' : 's'}` : ''})\n`,
     );
   }

@@ -1,45 +1,62 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run -f FILE [--config-id ID] [--vrrp-only | --check-only]`.
+ * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]`.
  * --vrrp-only runs the VRRP engine in the foreground (src/daemon/vrrp-main.ts);
  * --check-only runs the checkers and the LVS manager (src/daemon/check-main.ts).
  * Without either, the supervisor runs both as separate processes (src/daemon/supervisor.ts).
  */
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import type { RunOptions } from '../../daemon/run-options.js';
+import type { CliRun } from '../command.js';
+import { configIdOption, fileOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string', short: 'f', default: '/etc/lvsd/lvsd.conf' },
-        'config-id': { type: 'string', short: 'i' },
-        'vrrp-only': { type: 'boolean', default: false },
-        'check-only': { type: 'boolean', default: false },
-        model: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr(`lvsd run: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (values['vrrp-only'] && values['check-only']) {
-    io.stderr('lvsd run: --vrrp-only and --check-only exclude each other\n');
-    return 2;
-  }
-  const opts: RunOptions = {
-    configFile: values.file,
-    configId: values['config-id'],
-    modelFile: values.model,
-    io,
-  };
-  const target = values['vrrp-only']
+interface RunCommandOptions {
+  file: string;
+  configId?: string;
+  runDir?: string;
+  vrrpOnly?: boolean;
+  checkOnly?: boolean;
+  model?: string;
+}
+
+export function register(parent: Command, cli: CliRun): Command {
+  return (
+    subcommand(parent, 'run', cli)
+      .summary('run the daemon (or one of its workers: --vrrp-only, --check-only)')
+      .description(
+        'Run the daemon in the foreground: a supervisor that validates the file and runs the VRRP worker and the LVS worker as separate processes (systemd: Type=notify, SIGHUP reloads).',
+      )
+      .usage('[-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]')
+      .addOption(fileOption())
+      .addOption(configIdOption())
+      .addOption(runDirOption())
+      .addOption(
+        new Option('--vrrp-only', 'run only the VRRP engine, in this process').conflicts('checkOnly'),
+      )
+      .addOption(
+        new Option('--check-only', 'run only the health checks and the IPVS manager, in this process'),
+      )
+      // internal: the supervisor hands its workers the validated model (src/daemon/run-config.ts)
+      .addOption(new Option('--model <FILE>').hideHelp())
+      .action(cli.act((o: RunCommandOptions) => runDaemon(o, cli.io)))
+  );
+}
+
+/** `lvsd run ARGV...` */
+export function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return runOne(register, argv, io);
+}
+
+async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
+  // The daemon and the workers it forks read the run directory from the environment
+  // (src/daemon/run-options.ts runDirectory), so the flag is handed down that way.
+  if (o.runDir !== undefined) process.env['LVSD_RUN_DIR'] = o.runDir;
+  const opts: RunOptions = { configFile: o.file, configId: o.configId, modelFile: o.model, io };
+  const target = o.vrrpOnly
     ? '../../daemon/vrrp-main.js'
-    : values['check-only']
+    : o.checkOnly
       ? '../../daemon/check-main.js'
       : '../../daemon/supervisor-main.js';
   const mod = (await import(target)) as { run: (o: RunOptions) => Promise<number> };

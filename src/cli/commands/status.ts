@@ -3,14 +3,19 @@
  * `lvsd status [--json] [--run-dir DIR]`: what the running daemon is doing. It asks each worker over
  * its control socket (`vrrp.sock` for the VRRP worker, `lvsd.sock` for the LVS worker, both in the run
  * directory, default /run/lvsd) and prints VRRP instances (state, priority, VIPs held, master seen)
- * and virtual servers (quorum, reals with weight and check results). A worker that does not answer is
- * reported as such. Exit 0 when at least one worker answered, 1 when none did, 2 on usage errors.
+ * and virtual servers (quorum, reals with weight and check results), each virtual and real server
+ * in the form `lvsd real drain VS RS` takes. A worker that does not answer is reported as such.
+ * Exit 0 when at least one worker answered, 1 when none did, 2 on usage errors.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { LvsStatus } from '../../check/manager.js';
 import { controlRequest } from '../../daemon/control.js';
+import { runDirectory } from '../../daemon/run-options.js';
+import type { CliRun } from '../command.js';
+import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
+import { realServerText, virtualServerText } from '../server-ref.js';
 
 interface VrrpInstanceStatus {
   name: string;
@@ -55,13 +60,15 @@ export function formatVrrp(instances: VrrpInstanceStatus[]): string {
 export function formatLvs(status: LvsStatus): string {
   const out: string[] = [];
   for (const vs of status.virtualServers) {
-    out.push(`${vs.vs}  quorum ${vs.quorumUp ? 'up' : 'DOWN'}`);
+    out.push(`${virtualServerText(vs.vs)}  quorum ${vs.quorumUp ? 'up' : 'DOWN'}`);
     for (const rs of vs.reals) {
       const state = rs.drained ? 'drained' : rs.alive ? 'up' : 'DOWN';
       const checks = rs.checks
         .map((c) => `${c.kind}:${c.up ? 'ok' : 'fail'}${c.up || !c.lastFailure ? '' : ` (${c.lastFailure})`}`)
         .join(' ');
-      out.push(`  -> ${rs.rs.padEnd(28)} ${state.padEnd(8)} weight ${String(rs.weight).padEnd(5)} ${checks}`);
+      out.push(
+        `  -> ${realServerText(rs.rs).padEnd(28)} ${state.padEnd(8)} weight ${String(rs.weight).padEnd(5)} ${checks}`,
+      );
     }
   }
   return out.length ? out.join('\n') + '\n' : 'no virtual servers\n';
@@ -77,24 +84,30 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean', default: false }, 'run-dir': { type: 'string' } },
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr(`lvsd status: ${(e as Error).message}\nusage: lvsd status [--json] [--run-dir DIR]\n`);
-    return 2;
-  }
-  const dir = values['run-dir'] ?? process.env['LVSD_RUN_DIR'] ?? '/run/lvsd';
+export function register(parent: Command, cli: CliRun): Command {
+  return subcommand(parent, 'status', cli)
+    .summary('show instances, virtual and real servers')
+    .description(
+      'Ask the running daemon (both workers) what it is doing: VRRP instances with their state, priority and VIPs; virtual servers with their quorum, reals, weights and checks. Virtual and real servers are printed as `lvsd real drain VS RS` takes them. Exit 0 when a worker answered, 1 when none did.',
+    )
+    .usage('[--json] [--run-dir DIR]')
+    .addOption(jsonOption("each worker's answer"))
+    .addOption(runDirOption())
+    .action(cli.act((o: { json?: boolean; runDir?: string }) => status(o, cli.io)));
+}
+
+/** `lvsd status ARGV...` */
+export function run(argv: readonly string[], io: CliIo): Promise<number> {
+  return runOne(register, argv, io);
+}
+
+async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promise<number> {
+  const dir = o.runDir ?? runDirectory();
   const [vrrp, lvs] = await Promise.all([
     ask<{ instances: VrrpInstanceStatus[] }>(join(dir, 'vrrp.sock')),
     ask<LvsStatus>(join(dir, 'lvsd.sock')),
   ]);
-  if (values.json) {
+  if (o.json) {
     const part = <T>(a: Answer<T>) => (a.ok ? a.value : { error: a.error });
     io.stdout(JSON.stringify({ vrrp: part(vrrp), lvs: part(lvs) }, null, 2) + '\n');
   } else {

@@ -152,6 +152,15 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   vrrp_down_timer_adverts: { run: (c, n, g) => set(g, 'vrrpDownTimerAdverts', intArg(c, n, 1, 100)) },
   vrrp_owner_ignore_adverts: { run: (c, n, g) => (g.vrrpOwnerIgnoreAdverts = boolish(c, n)) },
   vrrp_notify_priority_changes: { run: (c, n, g) => (g.vrrpNotifyPriorityChanges = boolish(c, n)) },
+  process_monitor_rcv_bufs: {
+    run: (c, n, g) => {
+      const bytes = intArg(c, n, 0, 2147483647);
+      if (bytes !== undefined) g.processMonitorRcvBufs = { force: false, ...g.processMonitorRcvBufs, bytes };
+    },
+  },
+  process_monitor_rcv_bufs_force: {
+    run: (c, n, g) => (g.processMonitorRcvBufs = { ...g.processMonitorRcvBufs, force: boolish(c, n) }),
+  },
   // Applied (and its words checked) while the files are read, by the lexer (include.ts): it governs
   // the includes after it, so it cannot wait for the model.
   include_check: { run: () => undefined },
@@ -339,8 +348,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'lvs_netlink_cmd_rcv_bufs_force',
   'lvs_netlink_monitor_rcv_bufs',
   'lvs_netlink_monitor_rcv_bufs_force',
-  'process_monitor_rcv_bufs',
-  'process_monitor_rcv_bufs_force',
   'vrrp_garp_lower_prio_delay_ms',
   'fifo_write_vrrp_states_on_reload',
   'vrrp_startup_delay_ms',

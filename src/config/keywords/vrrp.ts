@@ -8,6 +8,7 @@ import type {
   GarpSettings,
   IpRoute,
   NotifyScripts,
+  ProcessTrackRef,
   ScriptSpec,
   SourceLoc,
   TrackRef,
@@ -42,6 +43,7 @@ import {
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
 import { routeList, ruleList, type RuleDraft } from './routing.js';
+import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
   name: string;
@@ -97,6 +99,7 @@ export interface InstanceDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
   notify: NotifyScripts;
   garp: Partial<GarpSettings>;
   accept?: boolean;
@@ -123,6 +126,7 @@ export interface SyncGroupDraft {
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
+  trackProcesses: ProcessTrackRef[];
 }
 
 /** `weight N [reverse]` at args[i..] (used by scripts, track files and track_* entries). */
@@ -235,6 +239,12 @@ function trackKeywords<
     track_interface: { block: true, run: (c, n, t) => t.trackInterfaces.push(...trackList(c, n)) },
     track_script: { block: true, run: (c, n, t) => t.trackScripts.push(...trackList(c, n)) },
     track_file: { block: true, run: (c, n, t) => t.trackFiles.push(...trackList(c, n)) },
+  };
+}
+
+function trackProcessKeyword<T extends { trackProcesses: ProcessTrackRef[] }>(): KeywordTable<T> {
+  return {
+    track_process: { block: true, run: (c, n, t) => t.trackProcesses.push(...processTrackList(c, n)) },
   };
 }
 
@@ -455,6 +465,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   virtual_routes: { block: true, run: (c, n, v) => v.virtualRoutes.push(...routeList(c, n)) },
   virtual_rules: { block: true, run: (c, n, v) => v.virtualRules.push(...ruleList(c, n)) },
   ...trackKeywords<InstanceDraft>(),
+  ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
   ...garpKeywords<InstanceDraft>(''),
   accept: {
@@ -503,7 +514,6 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
 };
 
 export const instanceUnsupported: ReadonlySet<string> = new Set([
-  'track_process',
   'track_bfd',
   'track_group',
   'notify_deleted',
@@ -552,6 +562,7 @@ export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {
   },
   ...notifyKeywords<SyncGroupDraft>(),
   ...trackKeywords<SyncGroupDraft>(),
+  ...trackProcessKeyword<SyncGroupDraft>(),
 };
 
 export const syncGroupUnsupported: ReadonlySet<string> = new Set([
@@ -559,7 +570,6 @@ export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'global_tracking',
   'smtp_alert',
   'notify_deleted',
-  'track_process',
   'track_bfd',
 ]);
 
@@ -577,6 +587,7 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     trackInterfaces: [],
     trackScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     notify: {},
     garp: {},
     v3ChecksumAsV2: false,
@@ -596,5 +607,14 @@ export function newTrackFileDraft(
 }
 
 export function newSyncGroupDraft(name: string, loc: SourceLoc): SyncGroupDraft {
-  return { name, loc, members: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [] };
+  return {
+    name,
+    loc,
+    members: [],
+    notify: {},
+    trackInterfaces: [],
+    trackScripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+  };
 }

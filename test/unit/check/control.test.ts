@@ -26,6 +26,7 @@ test('lvsd real drain/enable reach the manager through the control socket', asyn
     path,
     async (req) => {
       if (req.cmd === 'status') return manager.status();
+      if (req.cmd !== 'drain' && req.cmd !== 'enable') return undefined;
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },
@@ -60,7 +61,7 @@ test('lvsd real drain/enable reach the manager through the control socket', asyn
   });
   t.deepEqual(JSON.parse(reply), { ok: false, error: 'malformed request', code: 'LVSD_E_CONTROL' });
   io = captureIo();
-  t.is(await realCmd(['drain', 'a:1', 'b:2', '-s', join(dir, 'absent.sock')], io), 1);
+  t.is(await realCmd(['drain', '192.0.2.1:80', '10.0.0.1:80', '-s', join(dir, 'absent.sock')], io), 1);
   t.regex(io.err, /cannot reach the daemon/);
   await manager.stop({ keepIpvs: true });
 });

@@ -11,7 +11,8 @@ import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { miscProbe } from '../../../src/check/misc.io.js';
 import { checkEnvironment } from '../../../src/config/environment.js';
-import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.io.js';
+import { hostProbe } from '../../../src/config/host.io.js';
+import { formatDiagnostic, parseConfigText } from '../../../src/config/load.io.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import { lookupIds } from '../../../src/script/users.io.js';
 
@@ -99,17 +100,20 @@ test('unknown user or group: located error at start, failing probe if run anyway
   const { dir, script } = scratch(t);
   const out = join(dir, 'ids');
   const bad = miscOf(configText(script, out, '      user lvsd-no-such-user'));
-  t.deepEqual(checkEnvironment(bad.model, machineProbe()).map(formatDiagnostic), [
+  t.deepEqual(checkEnvironment(bad.model, hostProbe()).map(formatDiagnostic), [
     `misc.conf:7:17: error: MISC_CHECK misc_path: cannot run ${script} as lvsd-no-such-user: no such user lvsd-no-such-user`,
   ]);
   t.deepEqual(await runOf(bad.c), { ok: false, reason: 'no such user lvsd-no-such-user' });
   const badGroup = miscOf(configText(script, out, '', '  script_user nobody lvsd-no-such-group'));
-  t.deepEqual(checkEnvironment(badGroup.model, machineProbe()).map(formatDiagnostic), [
+  t.deepEqual(checkEnvironment(badGroup.model, hostProbe()).map(formatDiagnostic), [
     `misc.conf:7:17: error: MISC_CHECK misc_path: cannot run ${script} as nobody (script_user): no such group lvsd-no-such-group`,
   ]);
   t.deepEqual(await runOf(badGroup.c), { ok: false, reason: 'no such group lvsd-no-such-group' });
   const good = miscOf(configText(script, out, '      user nobody'));
-  t.deepEqual(checkEnvironment(good.model, machineProbe()), []);
+  // Runs as nobody: keepalived's script-security summary only (the option is off)
+  t.deepEqual(checkEnvironment(good.model, hostProbe()).map(formatDiagnostic), [
+    'misc.conf:7:17: warning: SECURITY VIOLATION - check scripts are being executed but script_security not enabled.',
+  ]);
 });
 
 test('notify_up / quorum_up scripts run as their USER [GROUP], else script_user', async (t) => {

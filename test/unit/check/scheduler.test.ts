@@ -14,6 +14,7 @@ function recordingLogger(): Logger & { warns: Array<[string, LogFields | undefin
     warn(msg, f) {
       warns.push([msg, f]);
     },
+    notice() {},
     info() {},
     debug() {},
     child: () => l,

@@ -34,18 +34,18 @@ const vrrpStatus = {
 const lvsStatus = {
   virtualServers: [
     {
-      vs: 'TCP 10.0.0.100:80',
+      vs: '[10.0.0.100]:tcp:80',
       quorumUp: true,
       reals: [
         {
-          rs: '192.168.0.101:80',
+          rs: '[192.168.0.101]:tcp:80',
           alive: true,
           drained: false,
           weight: 1,
           checks: [{ kind: 'HTTP_GET', up: true }],
         },
         {
-          rs: '192.168.0.102:80',
+          rs: '[192.168.0.102]:tcp:80',
           alive: false,
           drained: false,
           weight: 0,
@@ -68,7 +68,9 @@ test('status asks both workers and prints instances and virtual servers', async 
   t.is(await run(['--run-dir', dir], io), 0);
   t.regex(io.out, /^VI_1 +51 +IPv4 +MASTER +150 +- +10\.0\.0\.100\/32,10\.0\.0\.101\/32$/m);
   t.regex(io.out, /^VI_6 +52 +IPv6 +BACKUP +100 +fe80::1 +-$/m);
-  t.regex(io.out, /^TCP 10\.0\.0\.100:80 {2}quorum up$/m);
+  // Virtual and real servers as `lvsd real drain VS RS` takes them (the worker sends keepalived's form).
+  t.regex(io.out, /^tcp:10\.0\.0\.100:80 {2}quorum up$/m);
+  t.regex(io.out, /-> 192\.168\.0\.101:80 +up +weight 1 +HTTP_GET:ok/);
   t.regex(io.out, /-> 192\.168\.0\.102:80 +DOWN +weight 0 +TCP_CHECK:fail \(connection refused\)/);
 
   const js = captureIo();

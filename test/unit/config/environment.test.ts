@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Start-time checks: a valid config whose interfaces or scripts are missing on this machine gives
-// located errors. Uses the real machine probe (/sys/class/net, the file system), no root needed.
+// Host checks: a valid config whose scripts are missing on this machine gives located errors, a
+// missing interface a located warning (the engine waits for it). Uses the real machine probe
+// (/sys/class/net, the file system), no root needed.
 import test from 'ava';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkEnvironment } from '../../../src/config/environment.js';
+import { hostProbe } from '../../../src/config/host.io.js';
 import { formatDiagnostic, machineProbe, parseConfigText } from '../../../src/config/load.io.js';
 
-test('missing interfaces and scripts are located errors; present ones pass', (t) => {
+test('missing scripts are located errors, missing interfaces warnings; present ones pass', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-env-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const ok = join(dir, 'ok.sh');
@@ -47,10 +49,12 @@ test('missing interfaces and scripts are located errors; present ones pass', (t)
   const r = parseConfigText(text, 'env.conf', { env: {} });
   t.deepEqual(r.diagnostics, []);
   if (!r.model) return t.fail();
-  const found = checkEnvironment(r.model, machineProbe({ PATH: '/usr/bin:/bin' })).map(formatDiagnostic);
+  const found = checkEnvironment(r.model, hostProbe({ PATH: '/usr/bin:/bin' })).map(formatDiagnostic);
   t.deepEqual(found, [
+    // the scripts that can run run without enable_script_security: keepalived's warning, once
+    'env.conf:2:10: warning: SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
     `env.conf:5:10: error: vrrp_script \`bad\`: cannot run ${noexec}: not executable`,
-    'env.conf:11:5: error: vrrp_instance `V` address 127.0.0.99: interface lvsdnoif0 does not exist on this machine',
+    'env.conf:11:5: warning: vrrp_instance `V` address 127.0.0.99: interface lvsdnoif0 does not exist on this machine (the instance waits for it)',
     `env.conf:17:17: error: vrrp_instance \`V\` notify_backup: cannot run ${dir}/missing.sh: no such file`,
     'env.conf:22:17: error: MISC_CHECK misc_path: cannot run lvsd-no-such-program: no such file (searched PATH)',
   ]);

@@ -95,5 +95,49 @@ test('the lines of one event-loop turn leave in one write; lines pending at proc
   const lines = out.trimEnd().split('\n');
   t.is(lines.length, 1001);
   t.is(lines[999], 'info: a999 proc=t');
-  t.is(lines[1000], 'warn: last words proc=t');
+  t.is(lines[1000], 'warning: last words proc=t');
+});
+
+test('syslog priorities: a <N> prefix when stdout is the journal (JOURNAL_STREAM names it), a priority field in JSON, and LVSD_LOG_LEVEL filters by priority', async (t) => {
+  const code = (journal: string, format: string) => `
+    const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+    const log = createLogger({ name: 't', level: 'notice', journal: ${journal}, format: ${JSON.stringify(format)} });
+    log.error('e'); log.warn('w'); log.notice('n'); log.info('dropped at notice'); log.debug('dropped');`;
+  const out = async (journal: string, format: string): Promise<string[]> => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code(journal, format)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((r) => child.on('exit', r));
+    return Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
+  };
+  t.deepEqual(await out('true', 'text'), [
+    '<3>error: e proc=t',
+    '<4>warning: w proc=t',
+    '<5>notice: n proc=t',
+  ]);
+  t.deepEqual(await out('false', 'text'), ['error: e proc=t', 'warning: w proc=t', 'notice: n proc=t']);
+  const json = (await out('false', 'json')).map(
+    (l) => JSON.parse(l) as { level: string; priority: number; message: string },
+  );
+  t.deepEqual(
+    json.map((j) => [j.level, j.priority, j.message]),
+    [
+      ['error', 3, 'e'],
+      ['warning', 4, 'w'],
+      ['notice', 5, 'n'],
+    ],
+  );
+});
+
+test('stdoutIsJournal: only when JOURNAL_STREAM is the device:inode of stdout', async (t) => {
+  const { stdoutIsJournal } = (await import(loggerUrl)) as {
+    stdoutIsJournal: (env: NodeJS.ProcessEnv) => boolean;
+  };
+  t.false(stdoutIsJournal({}));
+  t.false(stdoutIsJournal({ JOURNAL_STREAM: '0:0' }));
+  const { fstatSync } = await import('node:fs');
+  const st = fstatSync(1);
+  t.true(stdoutIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino}` }));
 });

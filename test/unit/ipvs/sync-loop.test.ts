@@ -64,6 +64,7 @@ function recorder(): { logger: Logger; lines: Array<[string, string, LogFields |
   const logger: Logger = {
     error: at('error'),
     warn: at('warn'),
+    notice: at('notice'),
     info: at('info'),
     debug: at('debug'),
     child: () => logger,

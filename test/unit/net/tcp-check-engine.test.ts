@@ -227,12 +227,17 @@ test('after stop nothing is probed or reported, and calls are refused', async (t
   const e = engine((eng, id) => eng.resume(id, 20, false));
   e.add(1, { host: '127.0.0.1', port: srv.port, family: 4 }, 500, 20, 0);
   await sleep(150);
+  // a connect already under way when stop() is called may still be accepted by the listener later
+  const inFlight = e.stats(false).inFlight;
   e.stop();
   const n = results.length;
   const c = srv.accepted.length;
   await sleep(150);
   t.is(results.length, n);
-  t.is(srv.accepted.length, c);
+  t.true(
+    srv.accepted.length <= c + inFlight,
+    `accepted ${srv.accepted.length - c} after stop, ${inFlight} were in flight`,
+  );
   t.throws(() => e.stats(false));
   t.notThrows(() => e.stop(), 'stop is idempotent');
   await srv.close();

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { checkEnvironment } from '../../../src/config/environment.js';
 import { formatDiagnostic, parseConfigText } from '../../../src/config/load.io.js';
+import { baseTree, fakeHostProbe } from '../../fakes/fake-files.js';
 import {
   execPlan,
   runsInShell,
@@ -93,7 +94,7 @@ test('start-time checks look for no program in a `</path` file test (/bin/sh run
   if (!model) return t.fail(diagnostics.map(formatDiagnostic).join('; '));
   const asked: string[] = [];
   const probe = {
-    interfaceExists: () => true,
+    ...fakeHostProbe(baseTree),
     scriptProblem: (p: string) => (asked.push(p), 'no such file'),
   };
   t.deepEqual(checkEnvironment(model, probe).map(formatDiagnostic), [

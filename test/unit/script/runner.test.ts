@@ -17,6 +17,9 @@ import {
   type ScriptOutcome,
 } from '../../../src/script/outcome.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
+import { noDefaultUserMessage } from '../../../src/script/security.js';
+import { resolveIds } from '../../../src/script/users.js';
+import { baseTree, dir, fakeFiles, file, groups, passwd } from '../../fakes/fake-files.js';
 
 type Row = readonly [name: string, end: RawEnd, kind: ScriptOutcome['kind'], text: string, ok: boolean];
 const outcomes: readonly Row[] = [
@@ -164,4 +167,34 @@ test('stop lets runs finish within waitMs before killing them', async (t) => {
   const quick = runner.run({ argv: ['/bin/sh', '-c', 'sleep 0.1; exit 4'] }, { timeoutMs: 60_000 });
   await runner.stop({ waitMs: 5000 });
   t.deepEqual(await quick, { kind: 'exit', code: 4 });
+});
+
+test('enable_script_security at run time: refused runs never start, and say why (fake files)', async (t) => {
+  const files = fakeFiles({ ...baseTree, '/open': dir(0o777), '/open/s.sh': file(0o755) });
+  const lookup = (user: string, group?: string) => resolveIds(passwd, groups, user, group);
+  const root = { uid: 0, gid: 0 };
+  const runner = new ScriptRunner({ scriptSecurity: true, files, lookup, self: root });
+  // /open/s.sh does not exist on this machine: a start would end in ENOENT, a refusal does not
+  t.deepEqual(await runner.run({ argv: ['/open/s.sh'], user: 'root' }, { timeoutMs: 5000 }), {
+    kind: 'error',
+    refused: true,
+    error: "Unsafe permissions found for script '/open/s.sh' - disabling. (/open is writable by others)",
+  });
+  // no user, no script_user, no keepalived_script: refused, never run as lvsd (root)
+  t.deepEqual(await runner.run({ argv: ['/usr/bin/true'] }, { timeoutMs: 5000 }), {
+    kind: 'error',
+    refused: true,
+    error: noDefaultUserMessage('/usr/bin/true', 'no such user keepalived_script'),
+  });
+  // checked, not refused: what cannot run is an ordinary error with keepalived's message
+  t.deepEqual(await runner.run({ argv: ['/usr/bin/lvsd-nosuch'], user: 'root' }, { timeoutMs: 5000 }), {
+    kind: 'error',
+    error: 'Script /usr/bin/lvsd-nosuch cannot be accessed - No such file or directory',
+  });
+  t.true(files.asked.includes('/open'));
+  // the option off (a reload): no check, the run is started (and here fails to exec)
+  runner.scriptSecurity = false;
+  const asked = files.asked.length;
+  t.like(await runner.run({ argv: ['/open/s.sh'], user: 'root' }, { timeoutMs: 5000 }), { kind: 'error' });
+  t.is(files.asked.length, asked);
 });

@@ -309,3 +309,64 @@ test('stop: every instance releases with a priority-0 advert and its VIPs are re
   t.false(w.host.has('10.0.0.100'));
   t.deepEqual(w.open.closed, ['eth0|inet']);
 });
+
+test('hitless restart: a MASTER hands over in place (no priority-0, VIPs stay); the next engine adopting it is MASTER at once without touching its VIPs', async (t) => {
+  const w = fakeVrrpWorld();
+  const m = conf(
+    { name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] },
+    { name: 'VI_2', vrid: 52, priority: 90, vips: ['10.0.0.101'] },
+  );
+  const e = await started(w, m);
+  const from = w.sent.length;
+  const record = await e.handoff(5_000);
+  t.deepEqual(record, {
+    version: 1,
+    at: 5_000,
+    instances: [
+      { name: 'VI_1', vrid: 51, interface: 'eth0', family: 'inet' },
+      { name: 'VI_2', vrid: 52, interface: 'eth0', family: 'inet' },
+    ],
+  });
+  w.clock.advance(1000);
+  t.deepEqual(w.sent.slice(from), [], 'nothing sent after the handoff, no priority-0');
+  t.true(w.host.has('10.0.0.100') && w.host.has('10.0.0.101'), 'the VIPs stay');
+  // the successor: a new engine (same host) adopting VI_1 only
+  const w2 = fakeVrrpWorld({ host: w.host, start: w.clock.now() });
+  const log = w.host.log.length;
+  const e2 = await VrrpEngine.start(m, w2.ports, { adopt: new Set(['VI_1']) });
+  await settle();
+  t.is(stateOf(e2, 'VI_1')?.name, 'master', 'adopted: MASTER at once');
+  t.true(
+    w2.sent.some((a) => a.vrid === 51 && a.priority === 100 && a.at === w2.clock.now()),
+    'advertises at once',
+  );
+  t.is(stateOf(e2, 'VI_2')?.name, 'backup', 'not adopted: waits as backup');
+  t.false(w.host.log.slice(log).includes('del 10.0.0.100'), 'the adopted VIP was not removed');
+  t.true(w.host.log.slice(log).includes('del 10.0.0.101'), 'the other one was (a stale VIP)');
+  t.true(w.host.has('10.0.0.100'));
+  await e2.stop();
+  t.false(w.host.has('10.0.0.100'), 'an adopted VIP is owned: removed on a graceful stop');
+});
+
+for (const [running, notes] of [
+  [true, ['BACKUP', 'MASTER']],
+  [false, ['FAULT']],
+] as const) {
+  test(`start: the trackers report before the instances start (a weight-0 track_process ${running ? 'met' : 'not met'}: ${notes.join(', ')} only)`, async (t) => {
+    const w = fakeVrrpWorld({ processes: { p: running } });
+    const e = await started(
+      w,
+      conf('vrrp_track_process p {\n  process haproxy\n}\n', {
+        name: 'VI_1',
+        vrid: 51,
+        vips: ['10.0.0.100'],
+        extra: 'track_process {\n    p\n  }',
+      }),
+    );
+    t.deepEqual(
+      w.notes.map((n) => n.state),
+      [...notes],
+    );
+    t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
+  });
+}

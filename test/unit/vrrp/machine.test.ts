@@ -29,6 +29,51 @@ test('start: a non-owner enters backup and, with no master, becomes master at ex
   ]);
 });
 
+test("start adopting a predecessor's MASTER state (hitless restart): master at once, advert and GARP, the VIPs added (already there)", (t) => {
+  const h = new Harness(baseConfig());
+  h.feed({ type: 'start', adopt: true });
+  t.is(h.name, 'master');
+  t.deepEqual(h.at(0), [
+    { type: 'sendAdvert', priority: 100 },
+    { type: 'addVips' },
+    { type: 'sendGarp', phase: 'master', repeat: 5 },
+    { type: 'notify', from: 'init', to: 'master', reason: 'adopted', priority: 100 },
+  ]);
+  const down = new Harness(baseConfig());
+  down.feed({ type: 'link', up: false });
+  down.feed({ type: 'start', adopt: true });
+  t.is(down.name, 'fault', 'not with its link down');
+});
+
+test('drill: a held MASTER sends priority 0, keeps its VIPs at priority 1 until the peer advertises, then BACKUP; released, it preempts back', (t) => {
+  const h = started({ priority: 150 });
+  h.to(300);
+  h.to(400); // master since MDI (≈ 341 ms at priority 150)
+  t.is(h.name, 'master');
+  h.feed({ type: 'drill', hold: true });
+  t.deepEqual(h.at(400), [
+    { type: 'sendAdvert', priority: 0 },
+    { type: 'priorityChanged', from: 150, to: 1 },
+  ]);
+  t.is(h.name, 'master', 'keeps its VIPs until the peer answers');
+  h.to(500);
+  t.is(h.sent().at(-1)?.[1], 1, 'adverts at priority 1 meanwhile');
+  t.true((h.sent().at(-1)?.[0] ?? 0) > 400);
+  h.advert(520, 100);
+  t.is(h.name, 'backup');
+  t.true(h.at(520).some((a) => a.type === 'removeVips'));
+  h.advert(620, 100);
+  t.is(h.name, 'backup', 'holds: no preemption during the drill');
+  h.feed({ type: 'drill', hold: false });
+  t.is(h.state.effectivePriority, 150);
+  h.advert(720, 100); // a lower priority now: ignored, Master_Down runs out
+  h.to(1200);
+  t.is(h.name, 'master', 'preempted back after Master_Down_Interval');
+  const owner = started({ priority: 255, initialState: 'master' });
+  owner.feed({ type: 'drill', hold: true });
+  t.false(owner.state.drillHold, 'an address owner does not hand over');
+});
+
 test('initial state MASTER with priority < 255 still waits Master_Down_Interval (keepalived)', (t) => {
   const h = started({ initialState: 'master' });
   t.is(h.name, 'backup');

@@ -96,6 +96,23 @@ const rows: Array<{ name: string; before: string; after: string; expect: Expect 
     after: `global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n${inst('A', vips('10.0.0.1'))}`,
     expect: { carried: ['A'], notApplied: ['vrrp_mcast_group4/6 (sockets keep their groups until restart)'] },
   },
+  {
+    name: 'a tracked vrrp_track_process changed: carried, as a tracker change',
+    before: `vrrp_track_process p {\n process x\n}\n${inst('A', ` track_process {\n  p\n }\n${vips('10.0.0.1')}`)}`,
+    after: `vrrp_track_process p {\n process x\n quorum 2\n}\n${inst('A', ` track_process {\n  p\n }\n${vips('10.0.0.1')}`)}`,
+    expect: { carried: ['A'], changes: { A: { settings: ['sync group, trackers or globals'] } } },
+  },
+  {
+    name: 'only process_monitor_rcv_bufs changed: nothing to do now, said so',
+    before: inst('A', vips('10.0.0.1')),
+    after: `global_defs {\n process_monitor_rcv_bufs 500000\n}\n${inst('A', vips('10.0.0.1'))}`,
+    expect: {
+      empty: true,
+      notApplied: [
+        'process_monitor_rcv_bufs (when the trackers next restart: a reload that changes an instance)',
+      ],
+    },
+  },
 ];
 
 for (const row of rows) {

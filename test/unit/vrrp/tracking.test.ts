@@ -3,6 +3,7 @@ import test from 'ava';
 import {
   applyTrackerInput,
   initTrackers,
+  reinitTrackers,
   trackerContribution,
   trackerOutput,
   type TrackerSpec,
@@ -104,6 +105,31 @@ const contributionRows: {
     state: { ...one({ kind: 'file' }), value: 3 },
     want: { delta: 0, fault: true },
   },
+  {
+    name: 'process weight 0 before the first scan → fault',
+    state: one({ kind: 'process' }),
+    want: { delta: 0, fault: true },
+  },
+  {
+    name: 'process +20 before the first scan → nothing',
+    state: one({ kind: 'process', weight: 20 }),
+    want: { delta: 0, fault: false },
+  },
+  {
+    name: 'process weight 0 reverse, quorum met → fault',
+    state: { ...one({ kind: 'process', reverse: true }), pending: false, ok: true },
+    want: { delta: 0, fault: true },
+  },
+  {
+    name: 'process -254 quorum lost',
+    state: { ...one({ kind: 'process', weight: -254 }), pending: false, ok: false },
+    want: { delta: -254, fault: false },
+  },
+  {
+    name: 'process +20 reverse, quorum met → -20',
+    state: { ...one({ kind: 'process', weight: 20, reverse: true }), pending: false, ok: true },
+    want: { delta: -20, fault: false },
+  },
 ];
 for (const row of contributionRows) {
   test(`tracker contribution: ${row.name}`, (t) => {
@@ -168,4 +194,41 @@ test('tracker output drives the machine: weight-0 interface down → FAULT, up �
   t.is(h.name, 'backup');
   // prio 40: skew = 216*10*625/16 = 84375 µs → MDI 384.375 ms from 100.
   t.is(h.state.timers.masterDown, 484.375);
+});
+
+test('track_process: pending until the first report, then each report sets the quorum state', (t) => {
+  let ts = initTrackers([{ kind: 'process', name: 'haproxy', weight: 0, reverse: false }]);
+  t.deepEqual(trackerOutput(ts), { delta: 0, fault: true });
+  const feed = (up: boolean) => {
+    const r = applyTrackerInput(ts, { kind: 'process', name: 'haproxy', up });
+    ts = r.trackers;
+    return r.changed;
+  };
+  t.true(feed(true));
+  t.deepEqual(trackerOutput(ts), { delta: 0, fault: false });
+  t.false(feed(true));
+  t.true(feed(false));
+  t.deepEqual(trackerOutput(ts), { delta: 0, fault: true });
+});
+
+test('reload: a track_process keeps its last state under new specs; other trackers start afresh', (t) => {
+  let ts = initTrackers([
+    { kind: 'process', name: 'p', weight: 0, reverse: false },
+    { kind: 'script', name: 's', weight: 0, reverse: false },
+  ]);
+  ts = applyTrackerInput(ts, { kind: 'process', name: 'p', up: true }).trackers;
+  ts = applyTrackerInput(ts, { kind: 'script', name: 's', ok: true }).trackers;
+  const next = reinitTrackers(ts, [
+    { kind: 'process', name: 'p', weight: 10, reverse: false },
+    { kind: 'script', name: 's', weight: 10, reverse: false },
+    { kind: 'process', name: 'q', weight: 0, reverse: false },
+  ]);
+  t.deepEqual(
+    next.map((x) => [x.spec.name, x.spec.weight, x.ok, x.pending]),
+    [
+      ['p', 10, true, false],
+      ['s', 10, true, true],
+      ['q', 0, false, true],
+    ],
+  );
 });

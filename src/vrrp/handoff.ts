@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Hitless restart (keepalived has none): a stopping VRRP worker asked to hand over (SIGQUIT, the
+ * unit's RestartKillSignal) leaves its VIPs in place, sends no priority-0 advert, and records which
+ * instances were MASTER; its successor adopts those that are still the same router (name, VRID,
+ * interface, family) when it starts soon enough — before the peer's Master_Down_Interval, taken as
+ * the instance's own — and advertises at once, so the peer never becomes master. Anything else
+ * starts as usual (a stale VIP is removed, the instance waits as backup). Pure.
+ */
+import type { Model } from '../config/model.js';
+import { masterDownIntervalMs } from './timers.js';
+
+export interface HandoffRecord {
+  readonly version: 1;
+  /** Wall-clock time (ms since the epoch) the predecessor stopped advertising. */
+  readonly at: number;
+  readonly instances: ReadonlyArray<{
+    readonly name: string;
+    readonly vrid: number;
+    readonly interface: string;
+    readonly family: 'inet' | 'inet6';
+  }>;
+}
+
+/** Whether `x` is a handoff record (it is read from a file). */
+export function isHandoffRecord(x: unknown): x is HandoffRecord {
+  const r = x as Partial<HandoffRecord> | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    r.version === 1 &&
+    typeof r.at === 'number' &&
+    Array.isArray(r.instances) &&
+    (r.instances as unknown[]).every((i) => {
+      const e = i as Partial<HandoffRecord['instances'][number]> | null;
+      return (
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.name === 'string' &&
+        typeof e.vrid === 'number' &&
+        typeof e.interface === 'string'
+      );
+    })
+  );
+}
+
+/** The instances of `model` that may adopt their predecessor's MASTER state `ageMs` after it stopped. */
+export function adoptable(record: HandoffRecord, model: Model, ageMs: number): Set<string> {
+  const out = new Set<string>();
+  if (ageMs < 0) return out; // a clock that went backwards: trust nothing
+  for (const h of record.instances) {
+    const i = model.vrrpInstances.find((x) => x.name === h.name);
+    if (!i || i.vrid !== h.vrid || i.interface !== h.interface || i.family !== h.family) continue;
+    // our own priority gives the shortest skew a backup could have: the conservative bound
+    const version = i.family === 'inet6' ? 3 : i.version;
+    const mdi = masterDownIntervalMs(version, i.priority, i.advertIntMs, i.downTimerAdverts);
+    if (ageMs < mdi) out.add(i.name);
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Which instances a successor adopts after a hitless handoff (src/vrrp/handoff.ts), pure. */
+import test from 'ava';
+import { parseConfigText } from '../../../src/config/load.io.js';
+import type { Model } from '../../../src/config/model.js';
+import { adoptable, isHandoffRecord, type HandoffRecord } from '../../../src/vrrp/handoff.js';
+
+function model(text: string): Model {
+  const r = parseConfigText(text, 'handoff.conf', { configId: 'lvs1', env: {} });
+  if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.model;
+}
+
+const inst = (name: string, vrid: number, iface = 'eth0', adv = 1) =>
+  `vrrp_instance ${name} {\n interface ${iface}\n virtual_router_id ${vrid}\n priority 150\n advert_int ${adv}\n virtual_ipaddress {\n  10.0.0.${vrid}\n }\n}\n`;
+
+const record: HandoffRecord = {
+  version: 1,
+  at: 0,
+  instances: [
+    { name: 'A', vrid: 51, interface: 'eth0', family: 'inet' },
+    { name: 'B', vrid: 52, interface: 'eth0', family: 'inet' },
+    { name: 'C', vrid: 53, interface: 'eth0', family: 'inet' },
+  ],
+};
+
+test('adopted: the same router (name, VRID, interface, family) within its Master_Down_Interval', (t) => {
+  // v2, advert 1 s, priority 150: MDI = 3 s + (256 - 150) / 256 s = 3414 ms
+  const m = model(inst('A', 51) + inst('B', 99) + inst('C', 53, 'eth1'));
+  t.deepEqual([...adoptable(record, m, 1000)], ['A'], 'B changed its VRID, C its interface');
+  t.deepEqual([...adoptable(record, m, 3413)], ['A']);
+  t.deepEqual([...adoptable(record, m, 3415)], [], 'too late: the peer may have taken over');
+  t.deepEqual([...adoptable(record, m, -5)], [], 'a clock that went backwards');
+  t.deepEqual(
+    [...adoptable(record, model(inst('B', 52)), 100)],
+    ['B'],
+    'an instance removed from the file is not adopted',
+  );
+});
+
+test('a handoff file is checked before it is trusted', (t) => {
+  t.true(isHandoffRecord(record));
+  t.false(isHandoffRecord({ version: 2, at: 0, instances: [] }));
+  t.false(isHandoffRecord({ version: 1, at: 'x', instances: [] }));
+  t.false(isHandoffRecord({ version: 1, at: 0, instances: [{ name: 1 }] }));
+  t.false(isHandoffRecord(null));
+});

@@ -41,13 +41,16 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
     log.warn('reload: not applied until restart', { settings: plan.notApplied.join('; ') });
 }
 
-/** The predecessor's handoff (hitless restart), read once and removed: instances to adopt. */
-function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
+/**
+ * The predecessor's handoff (hitless restart), read once and removed: instances to adopt;
+ * undefined when there was none (the static entries are then set afresh, not taken over).
+ */
+function takeHandoff(file: string, model: Model, log: Logger): Set<string> | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return new Set();
+    return undefined;
   }
   rmSync(file, { force: true });
   let record: unknown;
@@ -58,7 +61,7 @@ function takeHandoff(file: string, model: Model, log: Logger): Set<string> {
   }
   if (!isHandoffRecord(record)) {
     log.warn('ignoring an unreadable handoff file', { file });
-    return new Set();
+    return undefined;
   }
   const adopt = adoptable(record, model, Date.now() - record.at);
   const late = record.instances.filter((i) => !adopt.has(i.name)).map((i) => i.name);
@@ -75,7 +78,7 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const adopt = takeHandoff(handoffFile, model, log);
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
   const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
-  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
+  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt?.size ?? 0 });
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = next.global.enableScriptSecurity;

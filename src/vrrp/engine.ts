@@ -88,12 +88,13 @@ export class VrrpEngine {
 
   /**
    * Start every instance that can run now; the others wait for their interface or address. The
-   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts).
+   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts);
+   * `adopt` given at all (a handoff was read) means the static entries are taken over too.
    */
   static async start(
     model: Model,
     ports: VrrpEnginePorts,
-    opts: { adopt?: ReadonlySet<string> } = {},
+    opts: { adopt?: ReadonlySet<string> | undefined } = {},
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
     // subscribed first, so no change between a lookup and the subscription is missed
@@ -102,7 +103,8 @@ export class VrrpEngine {
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
-      await e.#statics.start(model);
+      // a handoff record was read: the predecessor left the static entries in place for us
+      await e.#statics.start(model, opts.adopt !== undefined);
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);

@@ -2,7 +2,8 @@
 /**
  * The global `static_ipaddress`, `static_routes` and `static_rules`, which belong to no VRRP
  * instance: set when the engine starts, whatever the VRRP states (first deleting what a killed
- * predecessor left, as keepalived does on a start that is not a reload), applied as a diff on reload,
+ * predecessor left, as keepalived does on a start that is not a reload; taking over what a
+ * predecessor handed over in place leaves), applied as a diff on reload,
  * and removed at stop (rules, then routes, then addresses; keepalived's order). Only what this set
  * added is removed. An entry whose interface does not exist yet is set when the interface appears
  * (`retry` on link events); a static address deleted from outside is added back, as keepalived
@@ -58,12 +59,20 @@ export class StaticSetup {
     this.#routing = new RoutingHold(deps.rtnl, this.#log);
   }
 
-  /** Delete leftovers of a previous run, then set every entry. */
-  start(entries: StaticEntries): Promise<void> {
+  /**
+   * Delete leftovers of a previous run, then set every entry; or, `adopt` (the previous process
+   * handed over in place: a hitless restart), take over what it left, so nothing blinks.
+   */
+  start(entries: StaticEntries, adopt = false): Promise<void> {
     return this.#serial(async () => {
       const r = await this.#resolve(entries);
-      await this.#routing.clear(r.routes, r.rules);
-      for (const a of r.addresses) await this.#del(a, true);
+      if (adopt) {
+        await this.#routing.adopt(r.routes, r.rules);
+        for (const a of r.addresses) await this.#add(a, true);
+      } else {
+        await this.#routing.clear(r.routes, r.rules);
+        for (const a of r.addresses) await this.#del(a, true);
+      }
       this.#entries = entries;
       await this.#set(r);
     });
@@ -168,10 +177,11 @@ export class StaticSetup {
     return { addresses, routes, rules: e.staticRules.map(ruleSpecOf), missing: [...missing] };
   }
 
-  async #add(a: AddrSpec): Promise<void> {
+  /** Add an address; `adopting`, one the kernel already has counts as this set's own. */
+  async #add(a: AddrSpec, adopting = false): Promise<void> {
     try {
       const r = await this.#deps.rtnl.addAddress(a);
-      if (r === 'added') this.#addrs.set(addrKey(a), a);
+      if (r === 'added' || adopting) this.#addrs.set(addrKey(a), a);
       else this.#log.warn('static address already present; not ours to remove later', { address: a.address });
     } catch (e) {
       this.addressErrors++;

@@ -322,3 +322,28 @@ test('a static address deleted from outside is added back; one the engine remove
   await settle();
   t.false(w.host.has('10.2.0.5'));
 });
+
+test('hitless restart: a MASTER hands over in place with its routes, rules and the static entries; the successor adopting it takes them over without deleting any, and removes them at stop', async (t) => {
+  const w = fakeVrrpWorld({ host: host() });
+  const m = model(statics + instance());
+  const e = await started(w, m);
+  t.is(e.instances[0]?.state.name, 'master');
+  await e.handoff(5_000);
+  const held = (): number => w.host.routing.routes.size + w.host.routing.rules.size;
+  t.is(held(), 6, 'two virtual and two static routes, one virtual and one static rule stay');
+  t.true(w.host.has('10.1.0.101') && w.host.has('10.2.0.5'));
+  const w2 = fakeVrrpWorld({ host: w.host, start: w.clock.now() });
+  const from = w.host.log.length;
+  const e2 = await VrrpEngine.start(m, w2.ports, { adopt: new Set(['VI_1']) });
+  await settle();
+  t.is(e2.instances[0]?.state.name, 'master', 'adopted: MASTER at once');
+  t.deepEqual(
+    w.host.log.slice(from).filter((l) => l.startsWith('del')),
+    [],
+    'nothing was taken out, not even for a moment',
+  );
+  t.is(held(), 6);
+  await e2.stop();
+  t.is(held(), 0, 'adopted routes and rules are owned: removed on a graceful stop');
+  t.false(w.host.has('10.1.0.101') || w.host.has('10.2.0.5'));
+});

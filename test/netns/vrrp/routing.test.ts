@@ -357,6 +357,15 @@ test.serial(
     t.is(await kernelState(l, n1), held);
     second.proc.kill('SIGTERM');
     t.is(await second.exited(), 0);
-    t.is(await kernelState(l, n1), baseline, 'the new process removed everything at stop: it owned it all');
+    const after = await kernelState(l, n1);
+    if (after !== baseline)
+      t.log(
+        second
+          .output()
+          .split('\n')
+          .filter((x) => /route|rule|adopt|static|error/i.test(x))
+          .join('\n'),
+      );
+    t.is(after, baseline, 'the new process removed everything at stop: it owned it all');
   },
 );

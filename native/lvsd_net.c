@@ -2,12 +2,15 @@
 /*
  * lvsd_net: the small native addon that gives lvsd the sockets Node lacks.
  *
- *  - raw IPv4/IPv6 sockets for one IP protocol (112 VRRP, 58 ICMPv6), bound to a device, joined to
+ *  - raw IPv4/IPv6 sockets for one IP protocol (112 VRRP, 51 AH, 58 ICMPv6), bound to a device, joined to
  *    multicast groups on an ifindex, TTL/hop limit 255 on send, multicast loop off, receiving with
  *    source, destination, ifindex and received TTL/hop limit (IP_PKTINFO/IP_RECVTTL,
  *    IPV6_RECVPKTINFO/IPV6_RECVHOPLIMIT) through uv_poll + recvmsg(MSG_DONTWAIT) until EAGAIN;
+ *  - raw ICMP/ICMPv6 sockets that receive only echo replies (PING_CHECK);
  *  - sending to a multicast group or unicast peer with a chosen source address (IP_PKTINFO /
- *    IPV6_PKTINFO ancillary data);
+ *    IPV6_PKTINFO ancillary data) and, per packet, a TTL / hop limit (IP_TTL / IPV6_HOPLIMIT); an
+ *    IPv4 socket opened "header included" (VRRP over IPsec AH, whose ICV covers the IP header) sends
+ *    the IP header it is given (IP_HDRINCL) and receives whole IP packets;
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
  *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
@@ -50,6 +53,7 @@ typedef struct sock {
   int refs;        /* 1 for the JS external, 1 while the poll handle is open */
   int polling;
   int closed;
+  int keep_header; /* IPv4: deliver the IP header too (and send it: IP_HDRINCL) */
   uv_poll_t poll;
   napi_env env;
   napi_ref cb;     /* JS callback(data, src, dst, ifindex, ttl, tsMs) */
@@ -150,8 +154,10 @@ static void on_readable_ip(sock_t *s) {
       if (ttl < 0) ttl = buf[8];
       size_t tot = ((size_t)buf[2] << 8) | buf[3];
       if (tot >= ihl && tot < plen) plen = tot; /* ignore trailing bytes past the IP length */
-      payload = buf + ihl;
-      plen -= ihl;
+      if (!s->keep_header) {
+        payload = buf + ihl;
+        plen -= ihl;
+      }
       deliver(s, payload, plen, &from.v4.sin_addr, 4, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
     } else {
       deliver(s, payload, plen, &from.v6.sin6_addr, 16, dstlen ? dst : NULL, dstlen, ifindex, ttl, 0);
@@ -229,7 +235,7 @@ static void sock_finalize(napi_env env, void *data, void *hint) {
 }
 
 /* Wrap an open fd in a JS external; start polling when a callback is given. */
-static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb) {
+static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb, int keep_header) {
   sock_t *s = calloc(1, sizeof *s);
   if (!s) {
     close(fd);
@@ -237,6 +243,7 @@ static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb) {
   }
   s->fd = fd;
   s->family = family;
+  s->keep_header = keep_header;
   s->env = env;
   s->refs = 1;
   napi_value ext;
@@ -277,17 +284,21 @@ static sock_t *get_sock(napi_env env, napi_value v) {
   return s->closed ? NULL : s;
 }
 
-/* ---------- openIp(family, protocol, ifname, ifindex, groups[], recv cb|null, csumOffset) ---------- */
+/* ---------- openIp(family, protocol, ifname, ifindex, groups[], recv cb|null, csumOffset[, headerIncluded]) ---------- */
 
 static napi_value open_ip(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) return throw_arg(env, "openIp: 7 arguments expected");
+  bool hdrincl = false;
+  if (argc >= 8 && !is_nullish(env, argv[7]) && napi_get_value_bool(env, argv[7], &hdrincl) != napi_ok)
+    return throw_arg(env, "headerIncluded must be a boolean");
   int32_t fam, proto, ifindex, csum;
   char ifname[IFNAMSIZ + 1]; /* one spare byte: a 16-char (too long) name is seen, not truncated */
   size_t iflen = 0;
   if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
+  if (hdrincl && fam != 4) return throw_arg(env, "headerIncluded is IPv4 only");
   if (!get_i32(env, argv[1], &proto) || proto < 1 || proto > 255) return throw_arg(env, "bad protocol");
   if (napi_get_value_string_utf8(env, argv[2], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
       iflen >= IFNAMSIZ)
@@ -325,6 +336,7 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
     SETOPT(IPPROTO_IP, IP_PKTINFO, one);
     SETOPT(IPPROTO_IP, IP_RECVTTL, one);
     SETOPT(IPPROTO_IP, IP_TOS, tos);
+    if (hdrincl) SETOPT(IPPROTO_IP, IP_HDRINCL, one);
   } else {
     SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
     SETOPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
@@ -359,32 +371,103 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
     int small = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
   }
-  return wrap_sock(env, fd, af, argv[5]);
+  return wrap_sock(env, fd, af, argv[5], hdrincl ? 1 : 0);
 }
 
-/* ---------- sendIp(sock, data, dst, src|null, ifindex) -> bytes ---------- */
+/* ---------- openIcmp(family, bindIf|null, cb) -> sock ----------
+ * A raw ICMP (IPv4) or ICMPv6 socket for PING_CHECK: not bound to a device unless bindIf is given,
+ * routed as any socket, receiving only echo replies (ICMP_FILTER / ICMP6_FILTER, so the callback
+ * never sees the rest of the host's ICMP traffic). Echo requests are sent with sendIp; the kernel
+ * fills the ICMPv6 checksum, the caller the ICMP one. A raw socket (CAP_NET_RAW, which lvsd has
+ * for VRRP) rather than an unprivileged ping socket: those need net.ipv4.ping_group_range, a
+ * host-wide sysctl that keepalived rewrites and lvsd leaves alone. */
+
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1
+#endif
+#define ICMP_ECHOREPLY_TYPE 0
+#define ICMP6_ECHO_REPLY_TYPE 129
+#ifndef ICMP6_FILTER
+#define ICMP6_FILTER 1
+#endif
+
+static napi_value open_icmp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_arg(env, "openIcmp: 3 arguments expected");
+  int32_t fam;
+  if (!get_i32(env, argv[0], &fam) || (fam != 4 && fam != 6)) return throw_arg(env, "family must be 4 or 6");
+  char ifname[IFNAMSIZ + 1];
+  size_t iflen = 0;
+  if (!is_nullish(env, argv[1]) &&
+      (napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &iflen) != napi_ok || iflen == 0 ||
+       iflen >= IFNAMSIZ))
+    return throw_arg(env, "bad interface name");
+  int af = fam == 4 ? AF_INET : AF_INET6;
+  int fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  int one = 1;
+  int rc = 0;
+  if (iflen > 0) rc = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)iflen + 1);
+  if (rc == 0 && af == AF_INET) {
+    uint32_t blocked = ~(1u << ICMP_ECHOREPLY_TYPE); /* a set bit blocks that type */
+    rc = setsockopt(fd, IPPROTO_RAW, ICMP_FILTER, &blocked, sizeof blocked);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
+  } else if (rc == 0) {
+    uint32_t filt[8]; /* struct icmp6_filter: a set bit blocks that type */
+    memset(filt, 0xff, sizeof filt);
+    filt[ICMP6_ECHO_REPLY_TYPE >> 5] &= ~(1u << (ICMP6_ECHO_REPLY_TYPE & 31));
+    rc = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, filt, sizeof filt);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    if (rc == 0) rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+  }
+  if (rc < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "setsockopt (ICMP socket)");
+  }
+  return wrap_sock(env, fd, af, argv[2], 0);
+}
+
+/* ---------- sendIp(sock, data, dst, src|null, ifindex[, ttl]) -> bytes ---------- */
+
+/* Append one control message to `mh` (whose msg_control has room for CMSG_BUF bytes). */
+static void add_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len) {
+  struct cmsghdr *c = (struct cmsghdr *)((char *)mh->msg_control + mh->msg_controllen);
+  memset(c, 0, CMSG_SPACE(len));
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(len);
+  memcpy(CMSG_DATA(c), data, len);
+  mh->msg_controllen += CMSG_SPACE(len);
+}
 
 static napi_value send_ip(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) return throw_arg(env, "sendIp: 5 arguments expected");
   sock_t *s = get_sock(env, argv[0]);
   if (!s || s->family == AF_PACKET) return throw_arg(env, "sendIp: not an open IP socket");
   void *data, *dst, *src = NULL;
   size_t dlen, dstlen, srclen = 0;
-  int32_t ifindex;
+  int32_t ifindex, ttl = -1;
   size_t alen = s->family == AF_INET ? 4 : 16;
   if (!get_buf(env, argv[1], &data, &dlen) || dlen == 0 || dlen > 65000) return throw_arg(env, "bad payload");
   if (!get_buf(env, argv[2], &dst, &dstlen) || dstlen != alen) return throw_arg(env, "bad destination");
   if (!is_nullish(env, argv[3]) && (!get_buf(env, argv[3], &src, &srclen) || srclen != alen))
     return throw_arg(env, "bad source");
   if (!get_i32(env, argv[4], &ifindex) || ifindex < 0) return throw_arg(env, "bad ifindex");
+  /* a TTL / hop limit for this packet only (unicast_ttl); -1 = the socket's (255) */
+  if (argc >= 6 && !is_nullish(env, argv[5]) && (!get_i32(env, argv[5], &ttl) || ttl < -1 || ttl > 255))
+    return throw_arg(env, "bad ttl");
 
   union { char b[CMSG_BUF]; struct cmsghdr align; } cbuf;
   memset(&cbuf, 0, sizeof cbuf);
   struct iovec iov = {.iov_base = data, .iov_len = dlen};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = 0};
   struct sockaddr_in to4 = {.sin_family = AF_INET};
   struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
   if (s->family == AF_INET) {
@@ -398,28 +481,22 @@ static napi_value send_ip(napi_env env, napi_callback_info info) {
     mh.msg_namelen = sizeof to6;
   }
   if (src || ifindex > 0) {
-    mh.msg_control = cbuf.b;
-    struct cmsghdr *c;
     if (s->family == AF_INET) {
-      mh.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
-      c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = IPPROTO_IP;
-      c->cmsg_type = IP_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
       struct in_pktinfo pi = {.ipi_ifindex = ifindex};
       if (src) memcpy(&pi.ipi_spec_dst, src, 4);
-      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      add_cmsg(&mh, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
     } else {
-      mh.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
-      c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = IPPROTO_IPV6;
-      c->cmsg_type = IPV6_PKTINFO;
-      c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
       struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
       if (src) memcpy(&pi.ipi6_addr, src, 16);
-      memcpy(CMSG_DATA(c), &pi, sizeof pi);
+      add_cmsg(&mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof pi);
     }
   }
+  if (ttl >= 0) {
+    int v = ttl;
+    if (s->family == AF_INET) add_cmsg(&mh, IPPROTO_IP, IP_TTL, &v, sizeof v);
+    else add_cmsg(&mh, IPPROTO_IPV6, IPV6_HOPLIMIT, &v, sizeof v);
+  }
+  if (mh.msg_controllen == 0) mh.msg_control = NULL;
   ssize_t n = sendmsg(s->fd, &mh, MSG_DONTWAIT);
   if (n < 0) return throw_errno(env, errno, "sendmsg");
   return make_int(env, n);
@@ -454,7 +531,7 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
       return throw_errno(env, e, "setsockopt SO_TIMESTAMPNS");
     }
   }
-  return wrap_sock(env, fd, AF_PACKET, argv[2]);
+  return wrap_sock(env, fd, AF_PACKET, argv[2], 0);
 }
 
 /* ---------- sendPacket(sock, ifindex, frame) -> bytes ---------- */
@@ -574,6 +651,7 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openIp", NULL, open_ip, NULL, NULL, NULL, napi_default, NULL},
+      {"openIcmp", NULL, open_icmp, NULL, NULL, NULL, napi_default, NULL},
       {"sendIp", NULL, send_ip, NULL, NULL, NULL, napi_default, NULL},
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_default, NULL},
       {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_default, NULL},

@@ -2,11 +2,14 @@
 # Installs the Debian packages a test layer needs, when missing, so `npm test` works on a fresh
 # machine as root. Usage: ensure-test-deps.sh netns|vm|bench|package
 set -euo pipefail
-layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package}
+layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package|samples}
 case $layer in
-  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static) ;;
-  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc) ;;
+  # prometheus: its promtool checks the metrics endpoint's output and the shipped alert rules
+  netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd prometheus) ;;
+  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd) ;;
   bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
+  # the unit layer's check of Debian's keepalived samples (/usr/share/doc/keepalived/samples)
+  samples) pkgs=(keepalived) ;;
   # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
   package) pkgs=(man-db systemd init-system-helpers) ;;
   *) echo "ensure-test-deps: unknown layer $layer" >&2; exit 2 ;;
@@ -32,4 +35,9 @@ fi
 if [[ " ${missing[*]:-} " == *" keepalived "* ]]; then
   if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
   if [[ -s /run/keepalived.pid ]]; then kill "$(cat /run/keepalived.pid)" >/dev/null 2>&1 || true; fi
+fi
+# prometheus's package starts a Prometheus server (port 9090) on install; the tests only need
+# promtool. Stop the service this install started, by its unit.
+if [[ " ${missing[*]:-} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl stop prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi

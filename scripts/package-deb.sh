@@ -10,7 +10,8 @@
 #   /etc/lvsd/lvsd.conf, /etc/default/lvsd conffiles: packaging/lvsd.conf, packaging/default
 #   /usr/share/man/man8/lvsd.8.gz, man5/lvsd.conf.5.gz    scripts/man.sh
 #   /usr/share/bash-completion/completions/lvsd           `lvsd completion bash`
-#   /usr/share/doc/lvsd/           README, operations and config docs, copyright, examples (etc/)
+#   /usr/share/doc/lvsd/           README, operations and config docs, copyright, examples (etc/:
+#                                  sample configs, alert rules, Grafana dashboard)
 # Maintainer scripts: packaging/deb/. Usage: package-deb.sh [OUTDIR]   (default dist/)
 # LVSD_PACKAGE_BUILT=1: dist/ is already current (`npm test` built it), do not compile again.
 set -euo pipefail
@@ -59,6 +60,8 @@ install -d "$root/usr/share/bash-completion/completions"
 install -d "$doc/examples"
 install -m 0644 README.md docs/operations.md docs/config.md docs/checks.md docs/ipvs.md docs/errors.md "$doc/"
 install -m 0644 etc/*.conf "$doc/examples/"
+# the Prometheus alert rules and the Grafana dashboard (docs/operations.md, "Metrics")
+install -m 0644 etc/prometheus/lvsd-alerts.yml etc/grafana/lvsd-dashboard.json "$doc/examples/"
 cat >"$doc/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: lvsd

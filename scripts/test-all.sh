@@ -25,10 +25,13 @@ layer() {
 }
 layer build npm run --silent build
 layer lint npm run --silent lint
-layer unit npx ava --timeout=2m 'dist/test/unit/**/*.test.js'
+layer unit bash -c '{ [[ -d /usr/share/doc/keepalived/samples ]] || bash scripts/ensure-test-deps.sh samples; } && npx ava --timeout=2m "dist/test/unit/**/*.test.js"'
 layer unit-node24 bash scripts/test-node24.sh
 layer package bash -c 'bash scripts/ensure-test-deps.sh package && LVSD_PACKAGE_BUILT=1 npm run --silent package && npx ava --serial --timeout=10m "dist/test/package/**/*.test.js"'
-layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
-layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
+# the heavy layers hold /tmp/lvsd-heavy.lock (one heavy run at a time on a shared machine; taken
+# at once when `npm test` itself runs under it). The vm layer's one boot also runs the failover
+# lab's short form (test/vm/lab/lab.test.ts).
+layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && bash scripts/heavy-lock.sh npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
+layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/heavy-lock.sh bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
 echo "lvsd: $passed passed, $failed failed"
 exit $status

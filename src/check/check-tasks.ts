@@ -19,6 +19,7 @@ import type { SchedulerStats } from './scheduler.js';
 import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
 import type { CheckSpec, CheckerSpec, RealServerSpec, VirtualServerSpec } from './types.js';
 import { realKeyOf } from './virtual-server.js';
+import { BucketHistogram, type HistogramSnapshot } from '../core/histogram.js';
 
 export interface CheckTask {
   vs: VirtualServerSpec;
@@ -30,6 +31,8 @@ export interface CheckTask {
   engineId?: number;
   /** What a reload compares to tell whether this checker changed (see `sameTask`). */
   checker: CheckerSpec;
+  /** Where its probe durations are counted (its checker kind's histogram; JavaScript probes only). */
+  durations?: BucketHistogram;
 }
 
 /** A folded result: the delay until the next probe, and the new state (absent: not folded). */
@@ -68,6 +71,8 @@ export class CheckTasks {
   readonly #engine: TcpCheckEngine | undefined;
   readonly #byEngineId = new Map<number, CheckTask>();
   #nextEngineId = 1;
+  /** Probe durations by checker kind (the probes run here; the TCP engine reports no durations). */
+  readonly #durations = new Map<string, BucketHistogram>();
   readonly #stopWatch: (() => void) | undefined;
   #stopped = false;
 
@@ -119,6 +124,9 @@ export class CheckTasks {
       return;
     }
     task.probe = this.#o.probes(c, rs);
+    let durations = this.#durations.get(c.kind);
+    if (!durations) this.#durations.set(c.kind, (durations = new BucketHistogram()));
+    task.durations = durations;
     this.#tasks.set(id, task);
     this.#sched.add(id, first, () => this.#runCheck(task));
   }
@@ -142,7 +150,9 @@ export class CheckTasks {
     const checker = rs.checkers[index];
     if (!checker || !task.probe) return 60_000;
     if (this.#suspended(vs)) return checker.timing.delayLoopMs;
+    const started = this.#o.clock.now();
     const result = await task.probe();
+    task.durations?.observe((this.#o.clock.now() - started) / 1000);
     if (task.vs !== vs) return checker.timing.delayLoopMs; // reloaded meanwhile
     return this.#o.fold(task, result).delayMs;
   }
@@ -172,6 +182,11 @@ export class CheckTasks {
   stats(): SchedulerStats {
     const s = this.#sched.stats();
     return this.#engine ? withEngineStats(s, this.#engine.stats(false)) : s;
+  }
+
+  /** How long the probes run here took, by checker kind. */
+  durations(): Record<string, HistogramSnapshot> {
+    return Object.fromEntries([...this.#durations].map(([kind, h]) => [kind, h.snapshot()]));
   }
 
   /** As `stats`, and both start a new lateness window. */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * What check events do outside the check state: log lines, notify_up/down and quorum_up/down
- * scripts, and keepalived-format LVS notify FIFO lines (`RS [addr]:proto:port [vip]:proto:port UP`,
- * `VS [vip]:proto:port DOWN`); and the log line of a checker step. Pure: scripts and the FIFO are
- * ports (the runner and writer are the daemon's).
+ * scripts, keepalived-format LVS notify FIFO lines (`RS [addr]:proto:port [vip]:proto:port UP`,
+ * `VS [vip]:proto:port DOWN`) and `smtp_alert` e-mails (quorum changes, omega's shutting down; a
+ * checker's own change: checkerAlert); and the log line of a checker step. Pure: scripts, the FIFO
+ * and the mail queue are ports (the runner, writer and queue are the daemon's).
  */
 import type { LogFields, Logger } from '../core/log.js';
 import { formatAddrPort } from '../ipvs/model.js';
+import { checkerMessage, quorumMessage, type MailAlert, type MailAlerts } from '../mail/alerts.js';
 import type { CheckStep, ProbeResult } from './result.js';
 import type { CheckerSpec, RealServerSpec, ScriptCommandSpec, VirtualServerSpec } from './types.js';
 import type { CheckEvent } from './virtual-server.js';
@@ -28,6 +30,55 @@ export interface EffectPorts {
   runScript: (script: ScriptCommandSpec) => void;
   /** Write one line (with its newline) to the LVS notify FIFOs. */
   notifyFifo?: ((line: string) => void) | undefined;
+  /** Where `smtp_alert` e-mails go. */
+  mail?: MailAlerts | undefined;
+}
+
+/** keepalived's checker name of a checker spec (the body of its alerts). */
+function checkerType(c: CheckerSpec): Parameters<typeof checkerMessage>[0] {
+  switch (c.kind) {
+    case 'tcp':
+      return 'TCP_CHECK';
+    case 'http':
+      return c.tls ? 'SSL_GET' : 'HTTP_GET';
+    case 'misc':
+      return 'MISC_CHECK';
+    case 'dns':
+      return 'DNS_CHECK';
+    case 'udp':
+      return 'UDP_CHECK';
+    case 'file':
+      return 'FILE_CHECK';
+    case 'ping':
+      return 'PING_CHECK';
+    case 'smtp':
+      return 'SMTP_CHECK';
+  }
+}
+
+/**
+ * The e-mail of a checker that changed state (keepalived sends it from each checker, with its own
+ * text; FILE_CHECK sends none): the subject says the real server's state after the change, and
+ * `rsChanged` whether that state changed with it (`no_checker_emails`).
+ */
+export function checkerAlert(
+  at: { vs: VirtualServerSpec; rs: RealServerSpec; checker: CheckerSpec },
+  checkerUp: boolean,
+  result: ProbeResult,
+  real: { alive: boolean; changed: boolean },
+): MailAlert | undefined {
+  if (!at.rs.smtpAlert) return undefined;
+  const timedOut = !result.ok && result.reason === 'timeout';
+  const message = checkerMessage(checkerType(at.checker), checkerUp, { timedOut });
+  if (message === undefined) return undefined;
+  return {
+    kind: 'realServer',
+    rs: rsText(at.rs, at.vs),
+    vs: vsText(at.vs),
+    up: real.alive,
+    rsChanged: real.changed,
+    message,
+  };
 }
 
 function sorryText(vs: VirtualServerSpec): string | null {
@@ -35,9 +86,17 @@ function sorryText(vs: VirtualServerSpec): string | null {
   return s ? formatAddrPort(s.family, s.address, s.port) : null;
 }
 
-/** Carry out the effects of check events, in order. */
-export function runEffects(events: readonly CheckEvent[], ports: EffectPorts): void {
+/**
+ * Carry out the effects of check events, in order. `stopping`: the events of a stop with `omega`,
+ * whose e-mails say "Shutting down" (keepalived).
+ */
+export function runEffects(
+  events: readonly CheckEvent[],
+  ports: EffectPorts,
+  opts: { stopping?: boolean } = {},
+): void {
   const log = ports.logger;
+  const shutting = '=> Shutting down <=';
   for (const e of events) {
     if (e.type === 'rs') {
       const vsName = vsText(e.vs);
@@ -48,6 +107,16 @@ export function runEffects(events: readonly CheckEvent[], ports: EffectPorts): v
       const script = e.up ? e.rs.notifyUp : e.rs.notifyDown;
       if (script) ports.runScript(script);
       ports.notifyFifo?.(`RS ${rsName} ${vsName} ${e.up ? 'UP' : 'DOWN'}\n`);
+      // a checker mails its own changes (checkerAlert); a stop mails the reals it takes down
+      if (opts.stopping && e.rs.smtpAlert)
+        ports.mail?.alert({
+          kind: 'realServer',
+          rs: rsName,
+          vs: vsName,
+          up: false,
+          rsChanged: true,
+          message: shutting,
+        });
     } else if (e.type === 'vs') {
       const fields = {
         vs: vsText(e.vs),
@@ -60,6 +129,16 @@ export function runEffects(events: readonly CheckEvent[], ports: EffectPorts): v
       const script = e.up ? e.vs.quorumUp : e.vs.quorumDown;
       if (script) ports.runScript(script);
       ports.notifyFifo?.(`VS ${vsText(e.vs)} ${e.up ? 'UP' : 'DOWN'}\n`);
+      if (e.vs.smtpAlert) {
+        const q = {
+          quorum: e.vs.quorum,
+          hysteresis: e.vs.hysteresis,
+          threshold: e.threshold,
+          weightSum: e.weightSum,
+        };
+        const message = opts.stopping ? shutting : quorumMessage(e.up, q);
+        ports.mail?.alert({ kind: 'virtualServer', vs: vsText(e.vs), up: e.up, message });
+      }
     } else {
       log.info('real server weight changed', { vs: vsText(e.vs), rs: rsText(e.rs, e.vs), weight: e.weight });
     }

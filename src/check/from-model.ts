@@ -38,6 +38,17 @@ function timingOf(c: Checker): CheckTiming {
   };
 }
 
+/**
+ * keepalived's HTTP_GET/SSL_GET check one URL per probe, `delay_loop` apart, and a server comes up
+ * after a whole round of URLs (after a failure, the failed URL is checked again first); with
+ * `fast_recovery` the URLs of a round follow each other at once. lvsd's probe checks every URL
+ * back to back, which is the `fast_recovery` round; without it, a checker that is not up needs as
+ * many successful probes, `delay_loop` apart, as keepalived needs URL checks.
+ */
+export function httpRise(urls: number, fastRecovery: boolean): CheckTiming['rise'] {
+  return fastRecovery ? undefined : { first: urls, afterFailure: urls + 1 };
+}
+
 function hexBytes(hex: string): Uint8Array {
   return parseHexPattern(hex)?.bytes ?? new Uint8Array();
 }
@@ -61,8 +72,10 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
     }
     case 'HTTP_GET':
     case 'SSL_GET': {
+      const rise = httpRise(c.urls.length, c.fastRecovery);
       const s: CheckerSpec = {
         ...base,
+        ...(rise ? { timing: { ...base.timing, rise } } : {}),
         kind: 'http',
         tls: c.type === 'SSL_GET',
         urls: c.urls.map((u) => {
@@ -144,6 +157,13 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
         dynamic: c.dynamic,
       };
     }
+    case 'PING_CHECK': {
+      const s: CheckerSpec = { ...base, kind: 'ping' };
+      if (c.bindIf !== undefined) s.bindIf = c.bindIf;
+      return s;
+    }
+    case 'SMTP_CHECK':
+      return { ...base, kind: 'smtp', heloName: c.heloName };
   }
 }
 
@@ -172,6 +192,7 @@ function realSpec(rs: RealServer, model: Model): RealServerSpec {
   if (rs.method.tunnel) s.tunnel = rs.method.tunnel;
   if (rs.notifyUp) s.notifyUp = scriptCommand(rs.notifyUp, model);
   if (rs.notifyDown) s.notifyDown = scriptCommand(rs.notifyDown, model);
+  if (rs.smtpAlert) s.smtpAlert = true;
   return s;
 }
 
@@ -235,6 +256,7 @@ export function checkSpecFromModel(model: Model): CheckSpec {
     if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
     if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
     if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);
+    if (vs.smtpAlert) spec.smtpAlert = true;
     if (vs.sorryServer) {
       const ss = vs.sorryServer;
       spec.sorryServer = {

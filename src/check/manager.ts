@@ -13,13 +13,16 @@ import type { IpvsTable } from '../ipvs/model.js';
 import { serviceId } from '../ipvs/model.js';
 import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { IpvsSyncLoop } from '../ipvs/sync-loop.js';
-import type { SyncRound } from '../ipvs/sync-loop.js';
+import type { SyncLoopStats, SyncRound } from '../ipvs/sync-loop.js';
+import type { HistogramSnapshot } from '../core/histogram.js';
 import { CheckTasks } from './check-tasks.js';
 import type { CheckTask } from './check-tasks.js';
 import { desiredEntries, desiredTable } from './desired.js';
 import type { DrainStore } from './drains.js';
 import { OperatorDrains, findReal } from './drains.js';
-import { logCheckStep, rsText, runEffects, vsText } from './effects.js';
+import type { MailAlerts } from '../mail/alerts.js';
+import { checkerAlert, logCheckStep, rsText, runEffects, vsText } from './effects.js';
+import { realAlive } from './real-server.js';
 import type { ProbeFactory } from './probe.js';
 import type { CheckState, ProbeResult } from './result.js';
 import { nextCheckState } from './result.js';
@@ -45,6 +48,8 @@ export interface ManagerOptions {
   runScript: (script: ScriptCommandSpec) => void;
   /** Write one line (with its newline) to the LVS notify FIFOs. */
   notifyFifo?: (line: string) => void;
+  /** Where `smtp_alert` e-mails go (queued, never waited for). */
+  mail?: MailAlerts;
   /** For ha_suspend: whether the VS's address is local now. @default always */
   vipLocal?: (vs: VirtualServerSpec) => boolean;
   /** Checks running at once. */
@@ -157,6 +162,15 @@ export class CheckManager {
     const step = nextCheckState(prevCheck, result, checker.timing);
     logCheckStep(this.#log, { vs, rs, checker }, step, result);
     const events = applyCheckStep(this.#world, vs, rs, index, step);
+    if (step.transition && this.#o.mail) {
+      const st = this.#world.reals.get(realKeyOf(vs, rs));
+      const real = {
+        alive: st ? realAlive(st) : false,
+        changed: events.some((e) => e.type === 'rs' && e.rs === rs),
+      };
+      const a = checkerAlert({ vs, rs, checker }, step.transition === 'up', result, real);
+      if (a) this.#o.mail.alert(a);
+    }
     if (events.length > 0) {
       this.#effects(events);
       this.#ipvs.touch(vs);
@@ -164,8 +178,9 @@ export class CheckManager {
     return { delayMs: step.delayMs, state: step.state };
   }
 
-  #effects(events: readonly CheckEvent[]): void {
-    runEffects(events, { logger: this.#log, runScript: this.#o.runScript, notifyFifo: this.#o.notifyFifo });
+  #effects(events: readonly CheckEvent[], stopping = false): void {
+    const { runScript, notifyFifo, mail } = this.#o;
+    runEffects(events, { logger: this.#log, runScript, notifyFifo, mail }, { stopping });
   }
 
   /** Drain (weight 0, not counted for quorum) or re-enable a real; survives reloads and, with a store, restarts. */
@@ -205,7 +220,7 @@ export class CheckManager {
     // a handoff (hitless restart) is no shutdown: no omega notify_down/quorum_down
     if (!opts.handoff)
       for (const vs of this.#spec.virtualServers)
-        if (vs.omega) this.#effects(shutdownEvents(vs, this.#world));
+        if (vs.omega) this.#effects(shutdownEvents(vs, this.#world), true);
     await this.#ipvs.stop({ removeOwned: !opts.keepIpvs });
   }
 
@@ -215,6 +230,16 @@ export class CheckManager {
 
   takeSchedulerWindow(): SchedulerStats {
     return this.#tasks.takeWindow();
+  }
+
+  /** How long probes took, by checker kind (those run on the event loop; see CheckTasks). */
+  checkDurations(): Record<string, HistogramSnapshot> {
+    return this.#tasks.durations();
+  }
+
+  /** Kernel operations by op, applied and refused, since the start. */
+  ipvsOps(): SyncLoopStats['ops'] {
+    return this.#ipvs.stats().ops;
   }
 
   /** Status as data (for `lvsd status` and the control socket). */

@@ -11,9 +11,13 @@ import { probeTarget } from './probe.js';
 import { tcpProbe } from './tcp.io.js';
 import { dnsQueryTypes } from './types.js';
 import { udpProbe } from './udp-probe.io.js';
+import { Pinger } from './ping.io.js';
+import { smtpProbe } from './smtp.io.js';
 
 /** `scripts` runs the MISC_CHECK programs (stopping it kills the ones still running). */
 export function realProbeFactory(rng: Rng, scripts: ScriptRunner): ProbeFactory {
+  // one raw ICMP socket per family (and bind_if) for every PING_CHECK, open while echoes are out
+  const pinger = new Pinger(rng);
   return (c, rs) => {
     const target = probeTarget(rs, c);
     switch (c.kind) {
@@ -29,6 +33,10 @@ export function realProbeFactory(rng: Rng, scripts: ScriptRunner): ProbeFactory 
         return udpProbe(target, c);
       case 'file':
         return fileProbe(c);
+      case 'ping':
+        return pinger.probe(target, c.timing.connectTimeoutMs);
+      case 'smtp':
+        return smtpProbe(target, c);
     }
   };
 }

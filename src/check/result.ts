@@ -3,8 +3,9 @@
  * Checker hysteresis as one reducer used by every probe type: `retry`, `delay_before_retry`,
  * `delay_loop`, `warmup` and `alpha` (keepalived's per-checker epilogue, written once). Pure.
  * A failure counts only after `retry` further failed probes, each `delay_before_retry` apart; a
- * success counts at once and resets the retry count. Dynamic weights (MISC misc_dynamic, FILE
- * dynamic) travel with a success.
+ * success counts at once and resets the retry count, except that a checker which is not up may
+ * need several successes `delay_loop` apart (`timing.rise`: HTTP_GET/SSL_GET without
+ * `fast_recovery`). Dynamic weights (MISC misc_dynamic, FILE dynamic) travel with a success.
  */
 import type { Rng } from '../core/clock.js';
 import type { CheckTiming } from './types.js';
@@ -23,6 +24,8 @@ export interface CheckState {
   dynamicWeight?: number;
   /** Why the last probe failed (for status and logs). */
   lastFailure?: string;
+  /** Successes so far towards `timing.rise` (absent: none). */
+  rising?: number;
 }
 
 export interface CheckStep {
@@ -53,11 +56,28 @@ export function firstProbeDelay(timing: Pick<CheckTiming, 'warmupMs' | 'delayLoo
   return Math.floor(rng.next() * span);
 }
 
+/** How many successes a checker in `prev` needs before a success is a verdict (keepalived's URL rounds). */
+function riseNeeded(prev: CheckState, timing: CheckTiming): number {
+  if (!timing.rise) return 1;
+  if (!prev.hasRun) return timing.rise.first;
+  return prev.up ? 1 : timing.rise.afterFailure;
+}
+
 /** The next checker state after one probe result. */
 export function nextCheckState(prev: CheckState, probe: ProbeResult, timing: CheckTiming): CheckStep {
+  if (probe.ok) {
+    const rising = (prev.rising ?? 0) + 1;
+    if (rising < riseNeeded(prev, timing)) {
+      const state: CheckState = { ...prev, retryIt: 0, rising };
+      delete state.lastFailure;
+      return { state, delayMs: timing.delayLoopMs };
+    }
+  }
   if (!probe.ok && prev.retryIt < timing.retry) {
+    const state: CheckState = { ...prev, retryIt: prev.retryIt + 1, lastFailure: probe.reason };
+    delete state.rising;
     return {
-      state: { ...prev, retryIt: prev.retryIt + 1, lastFailure: probe.reason },
+      state,
       delayMs: timing.delayBeforeRetryMs,
       retrying: true,
     };

@@ -5,6 +5,9 @@
  * counts. Pure.
  */
 import { effectiveWeight, realAlive } from './real-server.js';
+import type { HistogramSnapshot } from '../core/histogram.js';
+import type { SyncLoopStats } from '../ipvs/sync-loop.js';
+import type { SchedulerStats } from './scheduler.js';
 import type { CheckSpec } from './types.js';
 import { rsText, vsText } from './effects.js';
 import type { CheckWorld } from './virtual-server.js';
@@ -26,6 +29,18 @@ export interface LvsStatus {
   syncs: number;
   /** Kernel updates that failed (each is retried). */
   syncErrors: number;
+}
+
+/** What the LVS worker reports (`lvsd status --json`, the SIGUSR1 dump, the metrics endpoint). */
+export interface LvsWorkerSnapshot extends LvsStatus {
+  /** Checks since the start: runs, late runs; lateness of the window under way. */
+  scheduler: SchedulerStats;
+  /** The last complete lateness window (ten seconds). */
+  schedulerWindow: SchedulerStats;
+  /** Probe durations by checker kind (probes run on the event loop). */
+  checkDurations: Record<string, HistogramSnapshot>;
+  /** Kernel operations by op, applied (`ok`) and refused (`error`). */
+  ipvsOps: SyncLoopStats['ops'];
 }
 
 export function buildStatus(

@@ -24,6 +24,13 @@ export interface CheckTiming {
   alpha: boolean;
   /** `log_all_failures`: log every failed probe, not only state changes. */
   logAllFailures: boolean;
+  /**
+   * Successful probes, `delay_loop` apart, that a checker which is not up needs before it counts
+   * as up [1]: `first` before its first verdict, `afterFailure` once it was down. HTTP_GET/SSL_GET
+   * without `fast_recovery` need one per URL (+1 after a failure: keepalived checks the failed URL
+   * again, then every URL, one per `delay_loop`); see `httpRise`.
+   */
+  rise?: { first: number; afterFailure: number };
 }
 
 /** Where a probe connects from and to (defaults: the real's address and port). */
@@ -92,6 +99,8 @@ export type CheckerSpec = ConnectOptions & { timing: CheckTiming } & (
         maxReplyLength: number;
       }
     | { kind: 'file'; file: string; weight: number; reverse: boolean; dynamic: boolean }
+    | { kind: 'ping' }
+    | { kind: 'smtp'; heloName: string }
   );
 
 export type CheckerKind = CheckerSpec['kind'];
@@ -116,6 +125,8 @@ export interface RealServerSpec {
   notifyUp?: ScriptCommandSpec;
   notifyDown?: ScriptCommandSpec;
   checkers: CheckerSpec[];
+  /** `smtp_alert`: e-mail when one of its checkers changes state. */
+  smtpAlert?: boolean;
 }
 
 export interface SorryServerSpec {
@@ -141,6 +152,8 @@ export interface VirtualServerSpec {
   /** Suspend checks while the VIP is not a local address. */
   haSuspend: boolean;
   reals: RealServerSpec[];
+  /** `smtp_alert`: e-mail when the quorum is gained or lost. */
+  smtpAlert?: boolean;
 }
 
 /** Everything the check manager runs. */

@@ -7,7 +7,6 @@
  * Exit codes: 0 ok, 1 failure, 2 usage.
  */
 import type { Command } from 'commander';
-import { CliRun, parseCommandLine } from './command.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -27,7 +26,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const ipvs = await import('./commands/ipvs.js');
     return ipvs.run(name === 'ipvs' ? rest : ['-h'], io);
   }
-  const { buildProgram } = await import('./program.js');
+  // commander (seven CommonJS files) is loaded only here: `lvsd ipvs` never needs it.
+  const [{ buildProgram }, { CliRun, parseCommandLine }] = await Promise.all([
+    import('./program.js'),
+    import('./command.js'),
+  ]);
   const cli = new CliRun(io);
   const root = buildProgram(cli);
   return parseCommandLine(root, helpAsFlag(root, argv), cli);

@@ -68,6 +68,7 @@ export function finalizeSyncGroups(
       name: g.name,
       members,
       notify: g.notify,
+      smtpAlert: g.smtpAlert?.on ?? false,
       trackInterfaces: g.trackInterfaces,
       trackScripts: g.trackScripts,
       trackFiles: g.trackFiles,

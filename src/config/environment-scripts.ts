@@ -45,7 +45,7 @@ interface Listed {
   readonly engines: readonly Engine[];
 }
 
-const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any', 'masterRxLowerPri'] as const;
+const notifyKinds = ['master', 'backup', 'fault', 'stop', 'any', 'masterRxLowerPri', 'deleted'] as const;
 
 function notifyName(k: (typeof notifyKinds)[number]): string {
   return k === 'any' ? 'notify' : k === 'masterRxLowerPri' ? 'notify_master_rx_lower_pri' : `notify_${k}`;

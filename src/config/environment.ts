@@ -18,6 +18,8 @@
  *   group, and what `enable_script_security` refuses are errors (keepalived disables the script;
  *   lvsd will not run a configuration that has one); keepalived's script security warnings without
  *   the option are warnings.
+ * - An instance that needs the VRRP nftables table (no_accept, use_vmac) without the nft program:
+ *   an error (lvsd could not do what the file says).
  */
 import type { IpFamily } from '../core/addr.js';
 import type { AddrEntry } from '../netlink/rtnl.js';
@@ -50,6 +52,8 @@ export interface HostProbe extends EnvironmentProbe {
   interfaceAddresses(name: string): readonly AddrEntry[];
   /** Files, users, lvsd's ids and the scripts' PATH, for the script rules. */
   readonly scripts: ScriptHost;
+  /** Whether the nftables program (`nft`) is installed; not checked when absent. */
+  nftInstalled?(): boolean;
 }
 
 /** An address as the probe reports it, in the engine's AddrEntry shape (what sourceAddress reads). */
@@ -105,10 +109,32 @@ function checkInterfaces(model: Model, probe: HostProbe, diags: Diagnostics): vo
           iface(c.bindIf, c.loc, `${c.type} bind_if`, 'its probes fail until it exists');
 }
 
+/**
+ * The VRRP nftables table (no_accept on a non-owner, a VMAC's IGMP/MLD) is applied with `nft`: an
+ * instance that needs it on a machine without nftables could not do what its file says.
+ */
+function checkNftables(model: Model, probe: HostProbe, diags: Diagnostics): void {
+  if (probe.nftInstalled === undefined || probe.nftInstalled()) return;
+  for (const i of model.vrrpInstances) {
+    const why =
+      !i.accept && i.priority !== 255
+        ? 'no_accept (drops traffic to its VIPs while MASTER)'
+        : i.useVmac !== undefined
+          ? 'use_vmac (sends the VMAC IGMP/MLD reports from its interface)'
+          : undefined;
+    if (why)
+      diags.error(
+        i.loc,
+        `vrrp_instance \`${i.name}\`: ${why} needs lvsd's VRRP nftables table, and the nft program (package nftables) is not installed`,
+      );
+  }
+}
+
 /** Findings for everything in `model` that this machine cannot provide (see the module comment). */
 export function checkEnvironment(model: Model, probe: HostProbe): Diagnostic[] {
   const diags = new Diagnostics();
   checkInterfaces(model, probe, diags);
+  checkNftables(model, probe, diags);
   checkScripts(model, probe.scripts, (p) => probe.scriptProblem(p), diags);
   return sortDiagnostics(diags.list);
 }

@@ -3,8 +3,9 @@
  * The real machine as the host checks' port (environment.ts `HostProbe`), and `hostDiagnostics`,
  * what `lvsd run` (at start and on reload) and `lvsd check-config --host` call: /sys/class/net for
  * interfaces, the addresses Node sees on them, the file system and /etc/passwd for scripts, lvsd's
- * own uid/gid, and the PATH scripts get (src/script/env.ts).
+ * own uid/gid, the PATH scripts get (src/script/env.ts), and whether nft is installed.
  */
+import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { IpFamily } from '../core/addr.js';
 import { scriptEnvironment } from '../script/env.js';
@@ -12,6 +13,7 @@ import { realScriptFiles } from '../script/files.io.js';
 import { lookupIds } from '../script/users.io.js';
 import { checkEnvironment, hostAddress, type HostProbe } from './environment.js';
 import { machineProbe } from './load.io.js';
+import { nftPath } from '../nft/nft-cli.io.js';
 import type { Diagnostic, Model } from './model.js';
 
 /** Node 18.0-18.3 said 4/6, later versions 'IPv4'/'IPv6'. */
@@ -42,6 +44,8 @@ export function hostProbe(env: Record<string, string | undefined> = process.env)
       path: scriptEnvironment(env['PATH']).PATH,
       cwd: process.cwd(),
     },
+    // nftPath is absolute when nft is installed in one of the usual places
+    nftInstalled: () => nftPath.startsWith('/') && existsSync(nftPath),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import type { ForwardMethod, IpvsProtocol, SchedulerFlags, TunnelInfo } from '../ipvs/model.js';
 import type { IpFamily } from '../core/addr.js';
+import type { ListenAddress } from '../core/listen.js';
 
 /** Where a node of the Model came from (1-based line and column). */
 export interface SourceLoc {
@@ -81,6 +82,24 @@ export interface LvsSyncDaemon {
   loc: SourceLoc;
 }
 
+/** E-mail alerts: `notification_email`, `notification_email_from`, `smtp_*` of global_defs. */
+export interface SmtpSettings {
+  /** `notification_email { ADDR ... }`: the recipients; none = no mail is sent. */
+  to: string[];
+  /** `notification_email_from` [lvsd's user name @ the host name, filled in at run time]. */
+  from?: string;
+  /** `smtp_server HOST [PORT]` (port [25]); absent = no mail is sent. */
+  server?: { host: string; port: number; loc: SourceLoc };
+  /** `smtp_helo_name` [the host name, at run time]. */
+  heloName?: string;
+  /** `smtp_connect_timeout` [30 s]: connecting and each reply of the server. */
+  connectTimeoutMs: number;
+  /** `no_email_faults`: no mail when a VRRP instance or group enters FAULT. */
+  noEmailFaults: boolean;
+  /** `no_checker_emails`: no mail for a checker change that leaves its real server's state as it was. */
+  noCheckerEmails: boolean;
+}
+
 export interface GlobalDefs {
   /** `router_id` [the config id, i.e. short hostname]. */
   routerId: string;
@@ -118,13 +137,21 @@ export interface GlobalDefs {
   vrrpOwnerIgnoreAdverts: boolean;
   /** `vrrp_notify_priority_changes` [false]. */
   vrrpNotifyPriorityChanges: boolean;
+  /** E-mail alerts; absent when global_defs sets none of their keywords. */
+  smtp?: SmtpSettings;
   /**
    * `process_monitor_rcv_bufs BYTES` [the kernel's default; 0 = that] and
    * `process_monitor_rcv_bufs_force` (SO_RCVBUFFORCE: past net.core.rmem_max): the receive buffer
    * of the process-event socket, doubled each time it overflows (as keepalived).
    */
   processMonitorRcvBufs?: { bytes?: number; force: boolean };
+  /** `lvsd_metrics ADDR:PORT` (an lvsd extension): the Prometheus endpoint; `lvsd run --metrics` wins. */
+  lvsdMetrics?: ListenAddress;
   loc?: SourceLoc;
+  /** `nftables [TABLE]`, `nftables_priority`, `nftables_counters` (absent: keepalived's defaults). */
+  vrrpNftables?: VrrpNftables;
+  /** `garp_group` blocks: GARP / NA pacing shared by interfaces. */
+  garpGroups?: GarpGroup[];
 }
 
 export interface VrrpScript {
@@ -322,6 +349,29 @@ export interface NotifyScripts {
   any?: ScriptSpec;
   /** `notify_master_rx_lower_pri`: run when a MASTER receives a lower-priority advert. */
   masterRxLowerPri?: ScriptSpec;
+  /** `notify_deleted SCRIPT`: run when a reload removes the instance. */
+  deleted?: ScriptSpec;
+}
+
+/** lvsd's VRRP nftables table (no_accept drops, VMAC IGMP/MLD handling). */
+export interface VrrpNftables {
+  /** Table name [keepalived], in the `ip` and `ip6` families. */
+  table: string;
+  /** Priority of its input and output chains [-1]. */
+  priority: number;
+  /** `nftables_counters`: a counter on every rule. */
+  counters: boolean;
+}
+
+/** keepalived's `garp_group`: one pacing of gratuitous ARPs / unsolicited NAs across interfaces. */
+export interface GarpGroup {
+  /** `garp_interval` in ms; absent: ARPs on these interfaces are not paced. */
+  garpIntervalMs?: number;
+  /** `gna_interval` in ms; absent: NAs on these interfaces are not paced. */
+  gnaIntervalMs?: number;
+  /** `interface` and `interfaces { }`. */
+  interfaces: string[];
+  loc: SourceLoc;
 }
 
 export interface VrrpInstanceConfig {
@@ -365,8 +415,8 @@ export interface VrrpInstanceConfig {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   v3ChecksumAsV2: boolean;
-  /** `use_vmac [NAME] [MAC]`; absent = no VMAC. */
-  useVmac?: { name?: string; mac?: string };
+  /** `use_vmac [NAME] [MAC]` and `vmac_xmit_base`, resolved; absent = no VMAC. */
+  useVmac?: VmacConfig;
   /** Resolved from `check_unicast_src` or global `vrrp_check_unicast_src`. */
   checkUnicastSrc: boolean;
   /** Resolved from `strict_mode` or global `vrrp_strict`. */
@@ -379,15 +429,37 @@ export interface VrrpInstanceConfig {
   downTimerAdverts: number;
   /** `owner_ignore_adverts`: only for priority 255; unset = strict mode, else the global. */
   ownerIgnoreAdverts: boolean;
-  /** `notify_priority_changes`, else the global [false]: send priority changes to notify/FIFO. */
+  /** `notify_priority_changes`, else the sync group's, else the global [false]: FIFO lines on priority changes. */
   notifyPriorityChanges: boolean;
+  /** `notify_deleted [SCRIPT]`: a reload that removes the instance notifies DELETED (else FAULT). */
+  notifyDeleted: boolean;
+  /** `smtp_alert`, else global `smtp_alert_vrrp`, else `smtp_alert` [false]: mail on state changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
+  /** `unicast_ttl` 0..255: TTL / hop limit of unicast adverts [255]; only with unicast peers. */
+  unicastTtl?: number;
+  /** `unicast_fault_no_peer`: without unicast peers the instance stays FAULT (no multicast fallback). */
+  unicastFaultNoPeer?: true;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface. */
+  trackSrcIp?: true;
+}
+
+/** A VRRP instance's VMAC: a private-mode macvlan on its interface carrying its VIPs. */
+export interface VmacConfig {
+  /** Interface name: as written, else keepalived's `vrrp.VRID` (IPv6: `vrrp6.VRID` when taken). */
+  name: string;
+  /** 00:00:5e:00:01:VRID (IPv6 00:00:5e:00:02:VRID) unless written. */
+  mac: string;
+  /** `vmac_xmit_base`: adverts are sent from the base interface (forced with unicast peers). */
+  xmitBase: boolean;
 }
 
 export interface SyncGroup {
   name: string;
   members: string[];
   notify: NotifyScripts;
+  /** `smtp_alert`, else global `smtp_alert_vrrp`, else `smtp_alert` [false]: mail on group state changes. */
+  smtpAlert: boolean;
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -541,7 +613,20 @@ export interface FileCheck extends CheckerCommon {
   weightReverse: boolean;
 }
 
-export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | FileCheck;
+/** `PING_CHECK`: an ICMP / ICMPv6 echo to `connect_ip` (no port). */
+export interface PingCheck extends CheckerCommon {
+  type: 'PING_CHECK';
+}
+
+/** `SMTP_CHECK`: banner 220, `HELO name` → 250, `QUIT`. Deprecated `host` blocks become checkers. */
+export interface SmtpCheck extends CheckerCommon {
+  type: 'SMTP_CHECK';
+  /** `helo_name` [smtpchecker.keepalived.org, as keepalived]. */
+  heloName: string;
+}
+
+export type Checker =
+  TcpCheck | HttpCheck | MiscCheck | DnsCheck | UdpCheck | FileCheck | PingCheck | SmtpCheck;
 export type CheckerType = Checker['type'];
 
 export interface RealServer {
@@ -569,6 +654,8 @@ export interface RealServer {
   warmupMs: number;
   /** All must be up for the real to be alive; empty = always alive. */
   checkers: Checker[];
+  /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [true]: mail on checker changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
 }
 
@@ -616,6 +703,8 @@ export interface VirtualServer {
   inhibitOnFailure: boolean;
   virtualhost?: string;
   realServers: RealServer[];
+  /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [false]: mail on quorum changes. */
+  smtpAlert: boolean;
   loc: SourceLoc;
 }
 
@@ -640,6 +729,8 @@ export interface Model {
 
 /** Common keepalived defaults, in milliseconds where they are times. */
 export const Defaults = {
+  /** SMTP_CHECK `helo_name` (keepalived's SMTP_DEFAULT_HELO). */
+  smtpHeloName: 'smtpchecker.keepalived.org',
   vrrpVersion: 2,
   mcastGroup4: '224.0.0.18',
   mcastGroup6: 'ff02::12',

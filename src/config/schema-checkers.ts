@@ -46,6 +46,12 @@ export function finalizeChecker(
       return udpChecker(ctx, c, common);
     case 'FILE_CHECK':
       return fileChecker(ctx, c, common, trackFiles);
+    case 'PING_CHECK':
+      if (c.bindPort !== undefined)
+        ctx.diags.error(c.loc, '`PING_CHECK`: `bind_port` means nothing to an ICMP echo', 'bind_port');
+      return { type: 'PING_CHECK', ...common };
+    case 'SMTP_CHECK':
+      return { type: 'SMTP_CHECK', ...common, heloName: c.heloName ?? Defaults.smtpHeloName };
   }
 }
 
@@ -53,7 +59,7 @@ export function finalizeChecker(
 function checkerCommon(ctx: Ctx, c: CheckerDraft, rs: RealServer, inherited: InheritedRetry): CheckerCommon {
   const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs;
   const connectPort = c.connectPort ?? rs.port;
-  const needsPort = c.type !== 'MISC_CHECK' && c.type !== 'FILE_CHECK';
+  const needsPort = c.type !== 'MISC_CHECK' && c.type !== 'FILE_CHECK' && c.type !== 'PING_CHECK';
   if (needsPort && connectPort === 0) {
     ctx.diags.error(
       c.loc,
@@ -109,14 +115,18 @@ function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmar
       ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
     };
   }
+  // PING_CHECK's raw ICMP socket is lvsd's own: it can bind to a device (not mark, yet)
+  const pingIf = c.type === 'PING_CHECK' && c.bindIf !== undefined ? { bindIf: c.bindIf } : {};
   const used: Array<[string, string]> = [];
-  if (c.bindIf !== undefined) used.push(['bind_if', 'SO_BINDTODEVICE']);
+  if (c.bindIf !== undefined && c.type !== 'PING_CHECK') used.push(['bind_if', 'SO_BINDTODEVICE']);
   if (c.fwmark !== undefined) used.push(['fwmark', 'SO_MARK']);
   const noSocket = c.type === 'MISC_CHECK' || c.type === 'FILE_CHECK';
   for (const [kw, sockopt] of used) {
     const why = noSocket
       ? `${c.type} opens no socket`
-      : `${c.type} probes run on Node sockets, which cannot set ${sockopt}`;
+      : c.type === 'PING_CHECK'
+        ? `lvsd's ICMP socket does not set ${sockopt}`
+        : `${c.type} probes run on Node sockets, which cannot set ${sockopt}`;
     ctx.diags.add(
       ctx.lenient ? 'warning' : 'error',
       'LVSD_E_CONFIG_INVALID',
@@ -125,7 +135,7 @@ function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmar
       kw,
     );
   }
-  return {};
+  return pingIf;
 }
 
 function httpChecker(

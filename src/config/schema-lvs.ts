@@ -177,6 +177,7 @@ function newVirtualServer(d: VsDraft, key: VsKey): VirtualServer {
     connectTimeoutMs: d.connectTimeoutMs ?? Defaults.connectTimeoutMs,
     inhibitOnFailure: d.inhibitOnFailure ?? false,
     realServers: [],
+    smtpAlert: d.smtpAlert?.on ?? false,
     loc: d.loc,
   };
   if (d.persistenceTimeoutMs !== undefined) vs.persistenceTimeoutMs = d.persistenceTimeoutMs;
@@ -324,6 +325,8 @@ function finalizeReal(
     connectTimeoutMs: r.connectTimeoutMs ?? vs.connectTimeoutMs,
     warmupMs: r.warmupMs ?? vs.warmupMs,
     checkers: [],
+    // keepalived's default for real servers is on (schema.ts applies the global smtp_alert*)
+    smtpAlert: r.smtpAlert?.on ?? true,
     loc: r.loc,
   };
   if (rs.upperThreshold && rs.lowerThreshold > rs.upperThreshold) {

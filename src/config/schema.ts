@@ -9,10 +9,25 @@
  * are reported in one run (the caller drops it when there is any error).
  */
 import { Defaults } from './model.js';
-import type { GlobalDefs, Model, TrackFile, TrackProcess, VrrpInstanceConfig, VrrpScript } from './model.js';
+import type {
+  GlobalDefs,
+  Model,
+  SourceLoc,
+  TrackFile,
+  TrackProcess,
+  VrrpInstanceConfig,
+  VrrpScript,
+} from './model.js';
 import type { AstNode } from './parser.js';
-import { type Ctx, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
+import { type Ctx, type KeywordTable, arg, noExtra, reportUnknown, runTable, withUser } from './values.js';
 import { type GlobalDraft, globalKeywords, globalUnsupported, newGlobalDraft } from './keywords/global.js';
+import {
+  type SmtpDraft,
+  finalizeSmtp,
+  newSmtpDraft,
+  smtpAlertDefaults,
+  smtpGlobalKeywords,
+} from './keywords/smtp.js';
 import {
   type InstanceDraft,
   type ScriptDraft,
@@ -47,6 +62,14 @@ import { assignRulePriorities, finalRule, routeList, ruleList, type RuleDraft } 
 import type { IpRoute } from './model.js';
 import { checkVrrpReferences, finalizeSyncGroups, zeroSyncGroupWeights } from './checks-vrrp.js';
 import {
+  type GarpGroupDraft,
+  finalizeGarpGroups,
+  garpGroupKeywords,
+  newGarpGroupDraft,
+} from './keywords/garp-group.js';
+import { finalizeNftables } from './keywords/nftables.js';
+import { assignVmacNames } from './schema-vmac.js';
+import {
   type TrackProcessDraft,
   checkProcessRefs,
   finalizeTrackProcess,
@@ -59,8 +82,16 @@ export interface SchemaOptions {
   lenient: boolean;
 }
 
+/** global_defs as written, with its e-mail keywords (keywords/smtp.ts). */
+type GlobalWithSmtp = GlobalDraft & { smtp: SmtpDraft };
+
+const globalDefsKeywords: KeywordTable<GlobalWithSmtp> = {
+  ...globalKeywords,
+  ...smtpGlobalKeywords<GlobalWithSmtp>(),
+};
+
 interface Drafts {
-  global: GlobalDraft;
+  global: GlobalWithSmtp;
   scripts: ScriptDraft[];
   trackFiles: TrackFileDraft[];
   trackProcesses: TrackProcessDraft[];
@@ -75,12 +106,13 @@ interface Drafts {
   staticRules: RuleDraft[];
   /** Every rule, static and virtual, in file order (keepalived numbers unprioritized rules so). */
   rulesInOrder: RuleDraft[];
+  garpGroups: GarpGroupDraft[];
 }
 
 /** keepalived's interface for a `static_ipaddress` without `dev` (its `default_interface` default). */
 const STATIC_DEFAULT_DEV = 'eth0';
 
-const topLevel = [
+export const topLevel = [
   'global_defs',
   'vrrp_script',
   'vrrp_track_file',
@@ -93,22 +125,23 @@ const topLevel = [
   'static_ipaddress',
   'static_routes',
   'static_rules',
+  'garp_group',
 ] as const;
 
-const topUnsupported: ReadonlySet<string> = new Set([
+export const topUnsupported: ReadonlySet<string> = new Set([
   'bfd_instance',
   'linkbeat_interfaces',
-  'garp_group',
-  'track_group',
   'SSL',
   'net_namespace',
   'use_polling',
+  'track_group',
+  'interface_up_down_delays',
 ]);
 
 /** Build the Model from the parsed statements of all files. */
 export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOptions, files: string[]): Model {
   const d: Drafts = {
-    global: newGlobalDraft(),
+    global: { ...newGlobalDraft(), smtp: newSmtpDraft() },
     scripts: [],
     trackFiles: [],
     trackProcesses: [],
@@ -121,10 +154,17 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     staticRoutes: [],
     staticRules: [],
     rulesInOrder: [],
+    garpGroups: [],
   };
   for (const node of nodes) topStatement(ctx, node, d);
   assignRulePriorities(ctx, d.rulesInOrder);
   const global = finalizeGlobal(d.global, opts);
+  const smtp = finalizeSmtp(ctx, d.global.smtp, explicitAlerts(d));
+  if (smtp) global.smtp = smtp;
+  applySectionDefaults(d);
+  if (d.garpGroups.length > 0) global.garpGroups = finalizeGarpGroups(ctx, d.garpGroups);
+  const nft = finalizeNftables(d.global.nftables);
+  if (nft) global.vrrpNftables = nft;
   const scripts = d.scripts
     .map((s) => finalizeScript(ctx, s))
     .filter((s): s is VrrpScript => s !== undefined);
@@ -137,6 +177,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   const instances = d.instances
     .map((v) => finalizeInstance(ctx, v, global))
     .filter((v): v is VrrpInstanceConfig => v !== undefined);
+  assignVmacNames(ctx, instances, global.garpGroups ?? []);
   const syncGroups = finalizeSyncGroups(ctx, d.syncGroups, instances);
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
@@ -156,6 +197,35 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     staticRules: d.staticRules.map(finalRule),
     files,
   };
+}
+
+/** Where a section's own `smtp_alert` turns alerts on (warned about when no mail can be sent). */
+function explicitAlerts(d: Drafts): SourceLoc[] {
+  const own = [...d.instances, ...d.syncGroups, ...d.vss, ...d.vss.flatMap((v) => v.reals)];
+  return own.flatMap((o) => (o.smtpAlert?.on ? [o.smtpAlert.loc] : []));
+}
+
+/**
+ * Settings a section takes from elsewhere when it has none of its own (keepalived): `smtp_alert`
+ * from global `smtp_alert_vrrp` / `smtp_alert_checker`, else `smtp_alert` (keywords/smtp.ts), and an
+ * instance's `notify_priority_changes` from its sync group (before the global one, schema-vrrp.ts).
+ */
+function applySectionDefaults(d: Drafts): void {
+  const alerts = smtpAlertDefaults(d.global.smtp);
+  const loc = d.global.loc ?? { file: '', line: 0, col: 0 };
+  const dflt = (on: boolean): { on: boolean; loc: SourceLoc } => ({ on, loc });
+  for (const o of [...d.instances, ...d.syncGroups]) o.smtpAlert ??= dflt(alerts.vrrp);
+  for (const v of d.vss) {
+    v.smtpAlert ??= dflt(alerts.virtualServer);
+    for (const r of v.reals) r.smtpAlert ??= dflt(alerts.realServer);
+  }
+  for (const g of d.syncGroups) {
+    if (g.notifyPriorityChanges === undefined) continue;
+    for (const m of g.members) {
+      const inst = d.instances.find((i) => i.name === m.name);
+      if (inst) inst.notifyPriorityChanges ??= g.notifyPriorityChanges;
+    }
+  }
 }
 
 function named(ctx: Ctx, node: AstNode, what: string): string | undefined {
@@ -179,7 +249,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
     case 'global_defs':
       d.global.loc ??= node.loc;
       noExtra(ctx, node, 0);
-      runTable(ctx, body, globalKeywords, globalUnsupported, 'global_defs', d.global);
+      runTable(ctx, body, globalDefsKeywords, globalUnsupported, 'global_defs', d.global);
       return;
     case 'vrrp_script': {
       const name = named(ctx, node, 'vrrp_script');
@@ -246,6 +316,13 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       d.rulesInOrder.push(...rules);
       return;
     }
+    case 'garp_group': {
+      noExtra(ctx, node, 0);
+      const g = newGarpGroupDraft(node);
+      runTable(ctx, body, garpGroupKeywords, new Set(), 'garp_group', g);
+      d.garpGroups.push(g);
+      return;
+    }
     case 'virtual_server': {
       const header = vsHeader(ctx, node);
       if (!header) return;
@@ -306,6 +383,7 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsSyncDaemon) out.lvsSyncDaemon = g.lvsSyncDaemon;
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
   if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
+  if (g.lvsdMetrics) out.lvsdMetrics = g.lvsdMetrics;
   if (g.loc) out.loc = g.loc;
   return out;
 }

@@ -6,16 +6,25 @@
  * (checker state and drains carried over), SIGTERM/SIGINT stop (omega notifies, lvsd's services
  * removed), SIGUSR1/SIGUSR2 write the status (with scheduler lateness) to
  * `$LVSD_RUN_DIR/check-status.json`; `lvsd.sock` takes `lvsd real drain|enable`. Every 10 s the
- * scheduler's lateness window is logged when checks ran late.
+ * scheduler's lateness window is logged when checks ran late. It sets `lvs_timeouts` (the kernel's
+ * own values put back at stop) and drives the IPVS sync daemon (`lvs_sync_daemon`): in its initial
+ * role at start, then following the VRRP instance states that the supervisor relays; a worker
+ * started by hand (no supervisor, so no relay) runs the master and the backup daemon at once, as
+ * keepalived does without an instance. A handoff stop (SIGQUIT, hitless restart) leaves the IPVS
+ * table, FULLNAT rules, sync daemons and timeouts to the successor (`lvs-handoff.json`).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { CheckManager } from '../check/manager.js';
 import { checkSpecFromModel } from '../check/from-model.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
+import { isLvsHandoffRecord, type LvsHandoffRecord } from '../check/lvs-handoff.js';
+import { LvsTimeouts } from '../check/lvs-timeouts.js';
+import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
+import type { LvsWorkerSnapshot } from '../check/status.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
@@ -30,9 +39,11 @@ import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
+import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { runWorker, type WorkerEngine } from './worker.js';
+import { onVrrpState, supervised } from './worker-ipc.js';
 
 /** Local addresses, refreshed at most once a second (for ha_suspend). */
 function vipLocalFn(): (vs: VirtualServerSpec) => boolean {
@@ -92,21 +103,62 @@ function fullNatFollower(log: Logger): { apply(model: Model): Promise<void>; rem
   };
 }
 
+/**
+ * The IPVS sync daemon (`lvs_sync_daemon`). Under the supervisor it follows the named VRRP instance
+ * through relayed state reports; standalone nothing reports, so both daemons run (logged). After a
+ * hitless restart (`adopted`) the daemons the predecessor left are kept until the first report.
+ */
+async function syncDaemonFollower(
+  kernel: IpvsKernel,
+  model: Model,
+  log: Logger,
+  adopted: boolean,
+): Promise<{ follower: SyncDaemonFollower; unsubscribe: () => void }> {
+  const follower = new SyncDaemonFollower({ kernel, log });
+  const follows = supervised();
+  const setting = syncDaemonSettingFromModel(model);
+  if (setting?.instance !== undefined && !follows)
+    log.warn(
+      'lvs_sync_daemon: no supervisor relays VRRP states to this worker; running the master and the backup daemon at once',
+      {
+        instance: setting.instance,
+      },
+    );
+  const unsubscribe = follows ? onVrrpState((i, st) => void follower.vrrpState(i, st)) : () => {};
+  await (adopted ? follower.adopt(setting, follows) : follower.configure(setting, follows));
+  return { follower, unsubscribe };
+}
+
 /** An IPVS op as the ipvsadm command line that does the same (how reload summaries show it). */
 function ipvsadmLine(op: IpvsOp): string {
   return `ipvsadm ${opToArgs(op).join(' ')}`;
 }
 
-/** Whether the previous LVS worker handed over in place (hitless restart); the marker is consumed. */
-function tookOver(file: string): boolean {
-  if (!existsSync(file)) return false;
+/**
+ * The record of a previous LVS worker that handed over in place (hitless restart), consumed; undefined
+ * when there is none. An unreadable record still means a handover (the kernel state is live).
+ */
+function takeHandoff(file: string, log: Logger): LvsHandoffRecord | undefined {
+  if (!existsSync(file)) return undefined;
+  let record: LvsHandoffRecord = { version: 1, at: 0 };
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isLvsHandoffRecord(parsed)) record = parsed;
+    else log.warn('handoff record not understood; taking the IPVS table over anyway', { file });
+  } catch (e) {
+    log.warn('handoff record unreadable; taking the IPVS table over anyway', {
+      file,
+      error: (e as Error).message,
+    });
+  }
   rmSync(file, { force: true });
-  return true;
+  return record;
 }
 
 async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
-  const adopted = tookOver(handoffFile);
+  const handedOver = takeHandoff(handoffFile, log);
+  const adopted = handedOver !== undefined;
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
   const spec = checkSpecFromModel(model);
@@ -115,6 +167,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const scriptSecurity = model.global.enableScriptSecurity;
   const probeScripts = new ScriptRunner({ scriptSecurity });
   const notifyScripts = new ScriptRunner({ scriptSecurity });
+  const mail = workerMail(model, log);
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -125,25 +178,48 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     ...tcpEngineOption(process.env),
     runScript: checkerNotifyScripts(notifyScripts, log),
     notifyFifo: (line) => void fifo.write(line),
+    mail: mail.queue,
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
   });
   // lvs_flush empties the table at start, but not under a hitless restart: the table is live
   if (model.global.lvsFlush && !adopted) await kernel.apply([{ op: 'flush' }]);
   if (adopted) log.info('taking over the IPVS table of the previous process in place');
+  const timeouts = new LvsTimeouts({
+    kernel,
+    log,
+    ...(handedOver?.timeoutsBefore ? { original: handedOver.timeoutsBefore } : {}),
+  });
+  await timeouts.apply(model.global.lvsTimeouts);
+  const sync = await syncDaemonFollower(kernel, model, log, adopted);
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
+  // the last complete ten-second window of check lateness (logged when late; the metrics read it)
+  let lastWindow = manager.schedulerStats();
   const lateness = setInterval(() => {
-    const w = manager.takeSchedulerWindow();
+    const w = (lastWindow = manager.takeSchedulerWindow());
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
+  let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
+  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
+    ...manager.status(),
+    scheduler: schedulerAtStop ?? manager.schedulerStats(),
+    schedulerWindow: lastWindow,
+    checkDurations: manager.checkDurations(),
+    ipvsOps: manager.ipvsOps(),
+    syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
+    mail: mail.queue.counters,
+  });
   return {
     async reload(next) {
+      mail.configure(next);
       probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
+      await timeouts.apply(next.global.lvsTimeouts);
+      await sync.follower.configure(syncDaemonSettingFromModel(next), supervised());
       current = next;
       log.notice('configuration reloaded', {
         virtualServers: next.virtualServers.length,
@@ -153,6 +229,8 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     async stop(mode) {
       clearInterval(lateness);
+      // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
+      schedulerAtStop = manager.schedulerStats();
       const handoff = mode === 'handoff';
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
@@ -161,15 +239,27 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       await probeScripts.stop();
       await managerStopped;
       await notifyScripts.stop({ waitMs: 1000 });
-      if (handoff) writeFileAtomic(handoffFile, JSON.stringify({ version: 1, at: Date.now() }), 0o600);
-      else {
+      await mail.stop();
+      sync.unsubscribe();
+      // a handoff leaves the sync daemons and lvs_timeouts too; the successor restores the timeouts
+      if (handoff) {
+        const timeoutsBefore = timeouts.original;
+        const record: LvsHandoffRecord = {
+          version: 1,
+          at: Date.now(),
+          ...(timeoutsBefore ? { timeoutsBefore } : {}),
+        };
+        writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
+      } else {
         await fullnat.remove();
+        await sync.follower.stop();
+        await timeouts.restore();
         if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       }
       fifo.close();
       kernel.close();
     },
-    snapshot: () => ({ ...manager.status(), scheduler: manager.schedulerStats() }),
+    snapshot,
     async control(req) {
       if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');

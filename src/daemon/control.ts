@@ -41,6 +41,13 @@ export function defaultControlPath(): string {
   return process.env['LVSD_CONTROL_SOCKET'] ?? join(process.env['LVSD_RUN_DIR'] ?? '/run/lvsd', 'lvsd.sock');
 }
 
+/** The control socket of a worker the supervisor runs (`vrrp`: vrrp.sock, `lvs`: lvsd.sock). */
+export function workerControlPath(worker: string, runDir: string): string | undefined {
+  if (worker === 'vrrp') return join(runDir, 'vrrp.sock');
+  if (worker === 'lvs') return defaultControlPath();
+  return undefined;
+}
+
 /** A request line as an object, or undefined when it is not JSON of an object. */
 function requestObject(line: string): Record<string, unknown> | undefined {
   try {
@@ -128,6 +135,9 @@ export async function serveRequests<R extends { cmd: string }>(
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       conn.removeAllListeners('data');
+      // the idle timeout guards against a client that never sends its line; the handler may take
+      // longer (a reload in a loaded VM took over 10 s, and the client saw the socket closed unanswered)
+      conn.setTimeout(0);
       const o = requestObject(buf.slice(0, nl));
       const req = o && parse(o);
       if (!req) return reply({ ok: false, error: 'malformed request', code: 'LVSD_E_CONTROL' });

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../config/diagnostics.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
+import type { ValidateOptions } from './validate-config.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
 export interface LoadedRunConfig {
@@ -23,6 +24,14 @@ export interface LoadedRunConfig {
  * parsed here (at start) or, with `offLoop` (a reload), in a child process so a hostile file never
  * blocks this event loop (validate-config.ts).
  */
+/**
+ * How `lvsd run` validates a file in a child (a reload, its --dry-run): the same file, id and
+ * `--lenient` mode as at start, so a file that started is judged the same way on reload.
+ */
+export function validationOf(opts: RunOptions, file?: string): ValidateOptions {
+  return { configFile: file ?? opts.configFile, configId: opts.configId, lenient: opts.lenient ?? false };
+}
+
 export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<LoadedRunConfig> {
   if (opts.modelFile !== undefined) {
     try {
@@ -37,15 +46,15 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
   }
   if (offLoop) {
     const { validateConfigInChild } = await import('./validate-config.js');
-    return validateConfigInChild({ configFile: opts.configFile, configId: opts.configId });
+    return validateConfigInChild(validationOf(opts));
   }
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
   const { loadConfig } = await import('../config/load.io.js');
-  const loaded = await loadConfig(
-    opts.configFile,
-    opts.configId !== undefined ? { configId: opts.configId } : {},
-  );
+  const loaded = await loadConfig(opts.configFile, {
+    ...(opts.configId !== undefined ? { configId: opts.configId } : {}),
+    lenient: opts.lenient ?? false,
+  });
   return loaded.model ? withHostChecks(loaded.model, loaded.diagnostics) : loaded;
 }
 

@@ -3,6 +3,7 @@
  * What `lvsd run` was asked to do, as the daemon takes it (the CLI parses argv into this). The
  * daemon never imports the CLI: `src/cli/commands/run.ts` builds these and calls in.
  */
+import type { ListenAddress } from '../core/listen.js';
 
 /** Where a daemon process writes what it says before its logger exists (diagnostics, usage). */
 export interface DaemonIo {
@@ -14,6 +15,13 @@ export interface RunOptions {
   configId: string | undefined;
   /** Set by the supervisor: the validated Model as JSON (src/daemon/run-config.ts). */
   modelFile?: string | undefined;
+  /** `--metrics ADDR:PORT`: where the supervisor serves Prometheus metrics (wins over `lvsd_metrics`). */
+  metrics?: ListenAddress | undefined;
+  /**
+   * `--lenient`, as for check-config: keepalived keywords lvsd does not implement are warnings and
+   * ignored, at start and on every reload (src/daemon/validate-config.ts).
+   */
+  lenient?: boolean | undefined;
   io: DaemonIo;
 }
 

@@ -16,16 +16,20 @@ import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
+import type { ListenAddress } from '../core/listen.js';
+import type { ReloadCounts } from '../metrics/supervisor.js';
 import {
   controlRequest,
-  defaultControlPath,
   parseSupervisorRequest,
   serveRequests,
+  workerControlPath,
   type ControlServer,
 } from './control.js';
+import { MetricsEndpoint } from './metrics-server.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
-import { loadRunConfig, writeModelFile } from './run-config.js';
+import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
+import { reloadHazards } from '../config/reload-hazards.js';
 import { runDirectory, type RunOptions } from './run-options.js';
 import { Supervisor, type WorkerReload, type WorkerSpec } from './supervisor.js';
 import { sdNotify } from './systemd.js';
@@ -136,16 +140,30 @@ async function supervise(
       giveUp();
     },
   });
-  const reloader = new Reloader(opts, sup, log, modelFile, base);
+  const metrics: MetricsEndpoint = new MetricsEndpoint(
+    {
+      runDir,
+      workers: () => sup.status(),
+      reloads: () => ({ counts: reloader.counts, lastOk: reloader.lastOk }),
+    },
+    log,
+  );
+  // --metrics wins; else the file's lvsd_metrics, which a reload may move
+  const metricsAt = (m: Model): ListenAddress | undefined => opts.metrics ?? m.global.lvsdMetrics;
+  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, model, (m) =>
+    metrics.listen(metricsAt(m)),
+  );
   process.on('SIGHUP', () => void reloader.reload());
   process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
   process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
   sup.start();
+  await metrics.listen(metricsAt(model));
   const control = await serveSupervisorControl(join(runDir, 'supervisor.sock'), sup, reloader, log);
   const why = await Promise.race([stopped, crashLoop.then(() => 'crash loop')]);
   log.info('stopping', { reason: why });
   reloader.abort();
   await control?.close();
+  await metrics.close();
   await sup.stop(why === 'SIGQUIT');
   if (gaveUp !== undefined) {
     log.error('exiting: a worker crash-loops', { worker: gaveUp });
@@ -180,6 +198,9 @@ async function serveSupervisorControl(
 class Reloader {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #abort = new AbortController();
+  /** How reloads ended, and whether the last one was applied (the metrics). */
+  readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
+  lastOk = true;
 
   constructor(
     private readonly opts: RunOptions,
@@ -187,6 +208,10 @@ class Reloader {
     private readonly log: Logger,
     private readonly modelFile: string,
     private readonly base: string[],
+    /** The Model the workers run (a reload's hazards are judged against it). */
+    private running: Model,
+    /** Called with each model a reload applies (the supervisor's own settings follow it). */
+    private readonly applied: (model: Model) => Promise<void>,
   ) {}
 
   abort(): void {
@@ -212,13 +237,10 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateConfigInChild({
-      configFile: file ?? this.opts.configFile,
-      configId: this.opts.configId,
-      signal: this.#abort.signal,
-    });
+    const r = await validateConfigInChild({ ...validationOf(this.opts, file), signal: this.#abort.signal });
     outcome.diagnostics = r.diagnostics;
     if (!r.model) return outcome;
+    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
     const want = workersFor(r.model, this.base).map((w) => w.name);
     const running = this.sup.names();
     outcome.started = want.filter((w) => !running.includes(w));
@@ -226,12 +248,8 @@ class Reloader {
     const previewFile = join(dirname(this.modelFile), 'model.preview.json');
     writeModelFile(previewFile, r.model);
     try {
-      const sockets: Record<string, string> = {
-        vrrp: join(dirname(this.modelFile), 'vrrp.sock'),
-        lvs: defaultControlPath(),
-      };
       for (const w of running.filter((n) => want.includes(n))) {
-        const path = sockets[w];
+        const path = workerControlPath(w, dirname(this.modelFile));
         if (!path) continue;
         try {
           const reply = await controlRequest(path, { cmd: 'plan', modelFile: previewFile }, 60_000);
@@ -263,22 +281,24 @@ class Reloader {
       stopped: [],
     };
     try {
-      const r = await validateConfigInChild({
-        configFile: this.opts.configFile,
-        configId: this.opts.configId,
-        signal: this.#abort.signal,
-      });
+      const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
       outcome.diagnostics = r.diagnostics;
       if (!r.model) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
+        this.counts.invalid++;
         return outcome;
       }
+      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
+      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
+      outcome.diagnostics.push(...hazards);
       writeModelFile(this.modelFile, r.model);
+      this.running = r.model;
       const set = await this.sup.setWorkers(workersFor(r.model, this.base));
       outcome.started = set.started;
       outcome.stopped = set.stopped;
       outcome.workers = await this.sup.reload();
       outcome.ok = outcome.workers.every((w) => w.ok);
+      await this.applied(r.model);
       this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
         workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
       });
@@ -287,6 +307,9 @@ class Reloader {
       this.log.error('reload failed', { error: (e as Error).message });
       return outcome;
     } finally {
+      this.lastOk = outcome.ok;
+      if (outcome.ok) this.counts.success++;
+      else if (outcome.diagnostics.every((d) => d.severity !== 'error')) this.counts.failed++;
       const status = outcome.ok
         ? this.sup.statusLine()
         : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;

@@ -5,7 +5,9 @@
  * carries a reload to each worker and collects its answer, and feeds the systemd watchdog only
  * while every running worker answers a ping from its own event loop (a hung or SIGSTOPped worker
  * stops the pings, and systemd restarts the service). Workers die with it (PR_SET_PDEATHSIG, set by
- * each worker from `LVSD_SUPERVISOR_PID`).
+ * each worker from `LVSD_SUPERVISOR_PID`). It relays VRRP state reports from the worker that sends
+ * them to the others (the LVS worker drives the IPVS sync daemon with them: VRRP never touches
+ * IPVS) and replays the last state of each instance to a worker that becomes ready.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/log.js';
@@ -70,6 +72,8 @@ export class Supervisor {
   #announcedReady = false;
   #watchdog: NodeJS.Timeout | undefined;
   #pingId = 0;
+  /** The last reported state of each VRRP instance (replayed to a worker when it is ready). */
+  readonly #vrrpStates = new Map<string, string>();
 
   constructor(opts: SupervisorOptions) {
     this.#opts = opts;
@@ -243,6 +247,8 @@ export class Supervisor {
     switch (m.type) {
       case 'ready':
         slot.ready = true;
+        for (const [instance, state] of this.#vrrpStates)
+          this.#send(slot, { type: 'vrrpState', instance, state });
         if (!this.#announcedReady && this.#slots.every((s) => s.ready)) {
           this.#announcedReady = true;
           log.info('all workers ready');
@@ -267,6 +273,10 @@ export class Supervisor {
       case 'status':
         slot.status = m.text;
         if (this.#announcedReady) this.#notify([`STATUS=${this.statusLine()}`]);
+        break;
+      case 'vrrpState':
+        this.#vrrpStates.set(m.instance, m.state);
+        for (const s of this.#slots) if (s !== slot && s.ready) this.#send(s, m);
         break;
     }
   }

@@ -15,10 +15,12 @@ import { planVrrpReload, type VrrpReloadPlan } from '../vrrp/reload-plan.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
+import type { VmacSaved } from '../vrrp/vmac-host.js';
 import { LvsdError } from '../core/errors.js';
 import { writeFileAtomic } from './files.js';
 import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
+import { workerMail } from './mail.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
@@ -42,10 +44,15 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
 }
 
 /**
- * The predecessor's handoff (hitless restart), read once and removed: instances to adopt;
- * undefined when there was none (the static entries are then set afresh, not taken over).
+ * The predecessor's handoff (hitless restart), read once and removed: instances to adopt, and the
+ * VMACs it left and the host settings they changed (to put back as it would have); undefined when
+ * there was none (the static entries are then set afresh, not taken over).
  */
-function takeHandoff(file: string, model: Model, log: Logger): Set<string> | undefined {
+function takeHandoff(
+  file: string,
+  model: Model,
+  log: Logger,
+): { adopt: Set<string>; vmacs?: VmacSaved } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -70,32 +77,40 @@ function takeHandoff(file: string, model: Model, log: Logger): Set<string> | und
       instances: late.join(','),
       ageMs: Date.now() - record.at,
     });
-  return adopt;
+  return { adopt, ...(record.vmacs ? { vmacs: record.vmacs } : {}) };
 }
 
 async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
-  const adopt = takeHandoff(handoffFile, model, log);
+  const handoff = takeHandoff(handoffFile, model, log);
+  const adopt = handoff?.adopt;
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
-  const engine = await VrrpEngine.start(model, realVrrpPorts(model, log, notifyScripts), { adopt });
+  const mail = workerMail(model, log);
+  const ports = realVrrpPorts(model, log, notifyScripts, mail.queue);
+  const engine = await VrrpEngine.start(model, ports, handoff ?? {});
   log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt?.size ?? 0 });
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      mail.configure(next);
       const plan = await engine.reload(next);
       logReloadPlan(plan, log);
       return { vrrp: plan };
     },
     preview: (next) => Promise.resolve({ vrrp: planVrrpReload(engine.model, next) }),
     stop: async (mode) => {
-      if (mode !== 'handoff') return engine.stop();
+      if (mode !== 'handoff') {
+        await engine.stop();
+        return mail.stop();
+      }
       const record = await engine.handoff(Date.now());
       writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
       log.info('handed over in place: VIPs kept, no priority-0 advert', {
         masters: record.instances.map((i) => i.name).join(','),
       });
+      await mail.stop();
     },
-    snapshot: () => engine.snapshot(),
+    snapshot: () => ({ ...engine.snapshot(), mail: mail.queue.counters }),
     async control(req) {
       if (req.cmd === 'drill') {
         log.info('failover drill', {

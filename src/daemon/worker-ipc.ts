@@ -4,8 +4,10 @@
  * hand (`lvsd run --vrrp-only` in a terminal or under systemd directly) has no channel: then
  * `reportReady` / `reportReloaded` tell systemd themselves.
  * Worker → supervisor: ready, reloaded (with the outcome), pong (answer to a ping: the worker's
- * event loop runs), status (a one-line summary for systemd's STATUS=).
- * Supervisor → worker: ping.
+ * event loop runs), status (a one-line summary for systemd's STATUS=), vrrpState (a VRRP instance
+ * entered a state: the VRRP worker reports it, the supervisor relays it to the other workers).
+ * Supervisor → worker: ping, vrrpState (relayed; the last state of every instance is replayed to a
+ * worker when it says ready, so a restarted LVS worker learns the current states).
  */
 import { sdNotify } from './systemd.js';
 
@@ -13,9 +15,17 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'reloaded'; ok: boolean; error?: string; summary?: unknown }
   | { type: 'pong'; id: number }
-  | { type: 'status'; text: string };
+  | { type: 'status'; text: string }
+  | VrrpStateMessage;
 
-export type SupervisorMessage = { type: 'ping'; id: number };
+/** A VRRP instance entered `state` (MASTER, BACKUP, FAULT or STOP). */
+export interface VrrpStateMessage {
+  type: 'vrrpState';
+  instance: string;
+  state: string;
+}
+
+export type SupervisorMessage = { type: 'ping'; id: number } | VrrpStateMessage;
 
 function send(msg: WorkerMessage): boolean {
   if (typeof process.send !== 'function' || !process.connected) return false;
@@ -49,6 +59,20 @@ export function reportStatus(text: string): void {
   if (!send({ type: 'status', text })) sdNotify([`STATUS=${text}`]);
 }
 
+/** The VRRP worker: an instance entered a state (false when there is no supervisor to tell). */
+export function reportVrrpState(instance: string, state: string): boolean {
+  return send({ type: 'vrrpState', instance, state });
+}
+
+/** VRRP state reports relayed by the supervisor; returns the unsubscribe. */
+export function onVrrpState(fn: (instance: string, state: string) => void): () => void {
+  const onMessage = (m: unknown): void => {
+    if (isSupervisorMessage(m) && m.type === 'vrrpState') fn(m.instance, m.state);
+  };
+  process.on('message', onMessage);
+  return () => process.off('message', onMessage);
+}
+
 /** Answer the supervisor's pings from this event loop (the supervisor feeds the watchdog with them). */
 export function answerPings(): () => void {
   const onMessage = (m: unknown): void => {
@@ -63,5 +87,9 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 }
 
 function isSupervisorMessage(m: unknown): m is SupervisorMessage {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ping';
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  if (t === 'ping') return true;
+  const v = m as { instance?: unknown; state?: unknown };
+  return t === 'vrrpState' && typeof v.instance === 'string' && typeof v.state === 'string';
 }

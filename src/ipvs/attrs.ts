@@ -310,28 +310,31 @@ export function encodeCmdAttrs(a: {
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** The counters in STATS/STATS64 order (attribute type - 1); PAD and later ones are skipped. */
+const statKeys: readonly (keyof IpvsStats)[] = [
+  'conns',
+  'inPkts',
+  'outPkts',
+  'inBytes',
+  'outBytes',
+  'cps',
+  'inPps',
+  'outPps',
+  'inBps',
+  'outBps',
+];
+
+/** The nest at the decoder's current attribute; `wide`: STATS64 (every counter u64). */
 function statsFrom(d: AttrDecoder, wide: boolean): IpvsStats {
   const s: IpvsStats = zeroStats();
-  const keys: (keyof IpvsStats)[] = [
-    'conns',
-    'inPkts',
-    'outPkts',
-    'inBytes',
-    'outBytes',
-    'cps',
-    'inPps',
-    'outPps',
-    'inBps',
-    'outBps',
-  ];
-  d.nested((n) => {
-    while (n.next()) {
-      const k = keys[n.type() - 1];
-      if (k === undefined) continue; // PAD and future counters
-      const kind = wide || k === 'inBytes' || k === 'outBytes' ? 'u64' : 'u32';
-      s[k] = kind === 'u64' ? n.u64() : BigInt(n.u32());
-    }
-  });
+  const n = new AttrDecoder(d.bytes());
+  while (n.next()) {
+    const k = statKeys[n.type() - 1];
+    if (k === undefined) continue; // PAD and future counters
+    s[k] = wide || k === 'inBytes' || k === 'outBytes' ? n.u64() : BigInt(n.u32());
+  }
+  const e = n.err();
+  if (e !== undefined) d.fail(`in attribute ${d.type()}: ${e}`);
   return s;
 }
 
@@ -344,6 +347,18 @@ function legacyStats(raw: Buffer | undefined): IpvsStats | string | undefined {
   d.next();
   const st = statsFrom(d, false);
   return d.err() ?? st;
+}
+
+/** Options of the dump decoders. */
+export interface DecodeOptions {
+  /** Decode the counters (STATS64, else STATS). Listings without `--stats`/`--rate` and the reconciler do not need them. @default true */
+  stats?: boolean;
+}
+
+/** Address text of the `family`'s first 4 or 16 bytes at [at, end) of `b`, read in place. */
+function addrTextAt(b: Buffer, at: number, end: number, family: IpFamily): string | undefined {
+  if (family === 'inet') return end - at < 4 ? undefined : `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  return end - at < 16 ? undefined : textOf(b.subarray(at, at + 16));
 }
 
 const protoByNum = new Map<number, IpvsProtocol>(
@@ -363,7 +378,8 @@ export interface DecodedService {
 }
 
 /** The nested IPVS_CMD_ATTR_SERVICE of a GET_SERVICE reply. */
-export function decodeService(buf: Buffer): DecodeResult<DecodedService> {
+export function decodeService(buf: Buffer, opts: DecodeOptions = {}): DecodeResult<DecodedService> {
+  const withStats = opts.stats ?? true;
   const d = new AttrDecoder(buf);
   let af = 0;
   let proto = 0;
@@ -410,10 +426,10 @@ export function decodeService(buf: Buffer): DecodeResult<DecodedService> {
         pe = d.string();
         break;
       case S.STATS.id:
-        statsRaw = d.bytes(); // decoded only when the kernel sends no STATS64
+        if (withStats) statsRaw = d.bytes(); // decoded only when the kernel sends no STATS64
         break;
       case S.STATS64.id:
-        stats64 = statsFrom(d, true);
+        if (withStats) stats64 = statsFrom(d, true);
         break;
       default:
         break;
@@ -456,72 +472,81 @@ export function decodeService(buf: Buffer): DecodeResult<DecodedService> {
   return { ok: true, value: st === undefined ? { service } : { service, stats: st } };
 }
 
-/** The nested IPVS_CMD_ATTR_DEST of a GET_DEST reply; `svcFamily` is used on kernels without ADDR_FAMILY. */
-export function decodeDest(buf: Buffer, svcFamily: IpFamily): DecodeResult<IpvsDestinationState> {
+/**
+ * The nested IPVS_CMD_ATTR_DEST of a GET_DEST reply; `svcFamily` is used on kernels without
+ * ADDR_FAMILY. The hot path of a dump (one call per real): values are read in place, the address
+ * once its family is known, and the counters only when asked for.
+ */
+export function decodeDest(
+  buf: Buffer,
+  svcFamily: IpFamily,
+  opts: DecodeOptions = {},
+): DecodeResult<IpvsDestinationState> {
+  const withStats = opts.stats ?? true;
   const d = new AttrDecoder(buf);
-  let addr: Buffer | undefined;
+  let addrAt = -1;
+  let addrEnd = -1;
   let af: number | undefined;
-  const v = {
-    port: 0,
-    fwd: 0,
-    weight: 0,
-    u: 0,
-    l: 0,
-    act: 0,
-    inact: 0,
-    pers: 0,
-    tunType: 0,
-    tunPort: 0,
-    tunFlags: 0,
-  };
+  let port = 0;
+  let fwd = 0;
+  let weight = 0;
+  let upper = 0;
+  let lower = 0;
+  let active = 0;
+  let inactive = 0;
+  let persist = 0;
+  let tunType = 0;
+  let tunPort = 0;
+  let tunFlags = 0;
   let statsRaw: Buffer | undefined;
   let stats64: IpvsStats | undefined;
   while (d.next()) {
     switch (d.type()) {
       case D.ADDR.id:
-        addr = d.bytes();
+        addrAt = d.payloadStart();
+        addrEnd = d.payloadEnd();
         break;
       case D.PORT.id:
-        v.port = d.u16be();
+        port = d.u16be();
         break;
       case D.FWD_METHOD.id:
-        v.fwd = d.u32() & 0x7;
+        fwd = d.u32() & 0x7;
         break;
       case D.WEIGHT.id:
-        v.weight = d.u32() | 0;
+        weight = d.u32() | 0;
         break;
       case D.U_THRESH.id:
-        v.u = d.u32();
+        upper = d.u32();
         break;
       case D.L_THRESH.id:
-        v.l = d.u32();
+        lower = d.u32();
         break;
       case D.ACTIVE_CONNS.id:
-        v.act = d.u32();
+        active = d.u32();
         break;
       case D.INACT_CONNS.id:
-        v.inact = d.u32();
+        inactive = d.u32();
         break;
       case D.PERSIST_CONNS.id:
-        v.pers = d.u32();
+        persist = d.u32();
         break;
       case D.STATS.id:
-        statsRaw = d.bytes(); // decoded only when the kernel sends no STATS64
+        if (withStats) statsRaw = d.bytes(); // decoded only when the kernel sends no STATS64
         break;
       case D.ADDR_FAMILY.id:
         af = d.u16();
         break;
       case D.STATS64.id:
-        stats64 = statsFrom(d, true);
+        if (withStats) stats64 = statsFrom(d, true);
         break;
       case D.TUN_TYPE.id:
-        v.tunType = d.u8();
+        tunType = d.u8();
         break;
       case D.TUN_PORT.id:
-        v.tunPort = d.u16be();
+        tunPort = d.u16be();
         break;
       case D.TUN_FLAGS.id:
-        v.tunFlags = d.u16();
+        tunFlags = d.u16();
         break;
       default:
         break;
@@ -531,28 +556,28 @@ export function decodeDest(buf: Buffer, svcFamily: IpFamily): DecodeResult<IpvsD
   if (e !== undefined) return { ok: false, reason: e };
   const family = af === undefined ? svcFamily : familyOf(af);
   if (family === undefined) return { ok: false, reason: `dest: unknown address family ${String(af)}` };
-  const address = addr === undefined ? undefined : addrText(family, addr);
+  const address = addrAt < 0 ? undefined : addrTextAt(buf, addrAt, addrEnd, family);
   if (address === undefined) return { ok: false, reason: 'dest: missing or short ADDR' };
-  const method = fwdByNum.get(v.fwd);
-  if (method === undefined) return { ok: false, reason: `dest: unknown forwarding method ${v.fwd}` };
+  const method = fwdByNum.get(fwd);
+  if (method === undefined) return { ok: false, reason: `dest: unknown forwarding method ${fwd}` };
   const dest: IpvsDestinationState = {
     family,
     address,
-    port: v.port,
+    port,
     method,
-    weight: v.weight,
-    upperThreshold: v.u,
-    lowerThreshold: v.l,
-    activeConns: v.act,
-    inactiveConns: v.inact,
-    persistConns: v.pers,
+    weight,
+    upperThreshold: upper,
+    lowerThreshold: lower,
+    activeConns: active,
+    inactiveConns: inactive,
+    persistConns: persist,
   };
   if (method === 'tunnel') {
-    const type = tunByNum.get(v.tunType);
-    if (type === undefined) return { ok: false, reason: `dest: unknown tunnel type ${v.tunType}` };
-    const checksum = csumByNum.get(v.tunFlags & 0x3) ?? 'nocsum';
+    const type = tunByNum.get(tunType);
+    if (type === undefined) return { ok: false, reason: `dest: unknown tunnel type ${tunType}` };
+    const checksum = csumByNum.get(tunFlags & 0x3) ?? 'nocsum';
     dest.tunnel =
-      type === 'ipip' ? { type } : type === 'gue' ? { type, port: v.tunPort, checksum } : { type, checksum };
+      type === 'ipip' ? { type } : type === 'gue' ? { type, port: tunPort, checksum } : { type, checksum };
   }
   const st = stats64 ?? legacyStats(statsRaw);
   if (typeof st === 'string') return { ok: false, reason: st };

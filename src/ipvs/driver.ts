@@ -30,7 +30,7 @@ import {
   encodeCmdAttrs,
   ipvsCmdName,
 } from './attrs.js';
-import { compareDestinations, compareServices, describeService, formatAddrPort } from './model.js';
+import { describeService, formatAddrPort, sortDestinations, sortServices } from './model.js';
 import type { IpvsInfo, IpvsServiceState, IpvsTimeouts, ServiceKey, SyncDaemon } from './model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 
@@ -252,8 +252,9 @@ export class IpvsDriver implements IpvsKernel {
     return i.value;
   }
 
-  /** `ipvsadm -Ln --stats`, as data, services and dests in canonical order. */
-  async dump(): Promise<IpvsServiceState[]> {
+  /** `ipvsadm -Ln --stats`, as data, services and dests in canonical order; counters only with `stats`. */
+  async dump(opts: { stats?: boolean } = {}): Promise<IpvsServiceState[]> {
+    const dopts = { stats: opts.stats ?? true };
     const replies = await this.request(
       { cmd: IpvsCmd.GET_SERVICE, attrs: new Uint8Array(0), dump: true },
       'service dump',
@@ -263,7 +264,7 @@ export class IpvsDriver implements IpvsKernel {
       const top = decodeCmdAttrs(r.attrs);
       if (!top.ok) throw this.decodeFail('service dump', top.reason);
       if (top.value.service === undefined) throw this.decodeFail('service dump', 'reply without SERVICE');
-      const s = decodeService(top.value.service);
+      const s = decodeService(top.value.service, dopts);
       if (!s.ok) throw this.decodeFail('service dump', s.reason);
       services.push(
         s.value.stats === undefined
@@ -294,14 +295,13 @@ export class IpvsDriver implements IpvsKernel {
         const top = decodeCmdAttrs(r.attrs);
         if (!top.ok) throw this.decodeFail(what, top.reason);
         if (top.value.dest === undefined) throw this.decodeFail(what, 'reply without DEST');
-        const d = decodeDest(top.value.dest, s.service.key.family);
+        const d = decodeDest(top.value.dest, s.service.key.family, dopts);
         if (!d.ok) throw this.decodeFail(what, d.reason);
         s.destinations.push(d.value);
       }
-      s.destinations.sort(compareDestinations);
+      s.destinations = sortDestinations(s.destinations);
     }
-    services.sort((a, b) => compareServices(a.service.key, b.service.key));
-    return services;
+    return sortServices(services);
   }
 
   /** `ipvsadm -L --timeout` */

@@ -24,6 +24,7 @@ import type {
   SyncDaemon,
 } from './model.js';
 import type { IpFamily } from '../core/addr.js';
+import { canonicalQuadValue } from '../core/ipv4.js';
 import { zeroStats } from './model.js';
 
 /** Name lookups for the non-numeric listing (gethostbyaddr / getservbyport). */
@@ -124,6 +125,8 @@ function tunnelRuleSuffix(d: IpvsDestinationState): string {
 
 /** The 16 bytes of `union nf_inet_addr` (IPv4 in the first 4, rest zero). */
 function addrWords(address: string): number[] {
+  const quad = canonicalQuadValue(address);
+  if (quad !== undefined) return [quad, 0, 0, 0];
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
   if (v4) return [((+v4[1]! << 24) | (+v4[2]! << 16) | (+v4[3]! << 8) | +v4[4]!) >>> 0, 0, 0, 0];
   const b = ipaddr.parse(address).toByteArray();
@@ -209,19 +212,31 @@ export function ipvsadmSortDests(dests: readonly IpvsDestinationState[]): IpvsDe
   ).map((x) => x.item);
 }
 
-/** glibc's msort (top-down merge sort, stable, takes the left element on ties). */
+/**
+ * glibc's msort (top-down merge sort, stable, takes the left element on ties): the same
+ * comparisons in the same order, so even a comparator that is not transitive (ipvsadm's wrapping
+ * address difference) gives ipvsadm's order. One scratch array, no slices.
+ */
 export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
-  if (items.length <= 1) return [...items];
-  const n1 = items.length >> 1;
-  const a = glibcMergeSort(items.slice(0, n1), cmp);
-  const b = glibcMergeSort(items.slice(n1), cmp);
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(cmp(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
+  const out = [...items];
+  if (out.length > 1) msort(out, new Array<T>(out.length), 0, out.length, cmp);
   return out;
+}
+
+function msort<T>(a: T[], tmp: T[], lo: number, n: number, cmp: (a: T, b: T) => number): void {
+  if (n <= 1) return;
+  const n1 = n >> 1;
+  const mid = lo + n1;
+  const end = lo + n;
+  msort(a, tmp, lo, n1, cmp);
+  msort(a, tmp, mid, n - n1, cmp);
+  let i = lo;
+  let j = mid;
+  let k = lo;
+  while (i < mid && j < end) tmp[k++] = cmp(a[i]!, a[j]!) <= 0 ? a[i++]! : a[j++]!;
+  while (i < mid) tmp[k++] = a[i++]!;
+  // what is left of the second half is already in place
+  for (let x = lo; x < k; x++) a[x] = tmp[x]!;
 }
 
 // ---- the listing ------------------------------------------------------------------------------

@@ -239,3 +239,54 @@ export function compareServices(a: ServiceKey, b: ServiceKey): number {
   }
   return 0;
 }
+
+/** An item with its address sort key computed once: a dotted quad as a number, else `addressSortKey` (lazily). */
+interface Keyed<T> {
+  item: T;
+  family: IpFamily;
+  address: string;
+  /** The canonical IPv4 address as a number; -1: compare by `text`. */
+  n: number;
+  text: string | undefined;
+  port: number;
+  protocol: string;
+}
+
+function keyed<T>(item: T, family: IpFamily, address: string, port: number, protocol = ''): Keyed<T> {
+  const n = family === 'inet' ? (canonicalQuadValue(address) ?? -1) : -1;
+  return { item, family, address, n, text: undefined, port, protocol };
+}
+
+/** Orders as `addressSortKey` does, with a comparison of numbers when both are dotted quads. */
+function compareKeyedAddr<T>(a: Keyed<T>, b: Keyed<T>): number {
+  if (a.n >= 0 && b.n >= 0) return a.n - b.n;
+  const ka = (a.text ??= addressSortKey(a.family, a.address));
+  const kb = (b.text ??= addressSortKey(b.family, b.address));
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** `list` in `compareDestinations` order, each address read once (a dump sorts 100,000 reals). */
+export function sortDestinations<D extends IpvsDestination>(list: readonly D[]): D[] {
+  return list
+    .map((d) => keyed(d, d.family, d.address, d.port))
+    .sort((a, b) => compareKeyedAddr(a, b) || a.port - b.port)
+    .map((k) => k.item);
+}
+
+/** `list` in `compareServices` order (address services, then fwmarks), each address read once. */
+export function sortServices<S extends { service: IpvsService }>(list: readonly S[]): S[] {
+  const addr: Keyed<S>[] = [];
+  const marks: S[] = [];
+  for (const s of list) {
+    const k = s.service.key;
+    if (k.kind === 'fwmark') marks.push(s);
+    else addr.push(keyed(s, k.family, k.address, k.port, k.protocol));
+  }
+  addr.sort(
+    (a, b) =>
+      compareKeyedAddr(a, b) ||
+      (a.protocol === b.protocol ? a.port - b.port : a.protocol < b.protocol ? -1 : 1),
+  );
+  marks.sort((a, b) => compareServices(a.service.key, b.service.key));
+  return [...addr.map((k) => k.item), ...marks];
+}

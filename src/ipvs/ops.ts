@@ -60,8 +60,11 @@ export interface ApplyReport {
 export interface IpvsKernel {
   /** ipvsadm --version / header line of -L */
   info(): Promise<IpvsInfo>;
-  /** Every service with its destinations and stats (ipvsadm -Ln --stats, as data). */
-  dump(): Promise<IpvsServiceState[]>;
+  /**
+   * Every service with its destinations (ipvsadm -Ln --stats, as data), in canonical order. The
+   * counters only with `stats` (default true): listings without them and the reconciler skip them.
+   */
+  dump(opts?: { stats?: boolean }): Promise<IpvsServiceState[]>;
   /** ipvsadm -L --timeout */
   getTimeouts(): Promise<IpvsTimeouts>;
   /** ipvsadm -L --daemon */

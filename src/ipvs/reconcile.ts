@@ -120,7 +120,7 @@ export function destConfig(d: IpvsDestination): IpvsDestination {
 }
 
 function ownedPredicate(
-  desiredIds: ReadonlySet<string>,
+  desiredIds: { has(id: string): boolean },
   owned: ReconcileOptions['owned'],
 ): (key: ServiceKey) => boolean {
   if (owned === 'all') return () => true;
@@ -129,12 +129,36 @@ function ownedPredicate(
   return (k) => desiredIds.has(serviceId(k)) || owned.has(serviceId(k));
 }
 
+/**
+ * The edits of two lists that hold the same reals in the same order (the common case: the desired
+ * list and the kernel's, both canonical), found by one walk without building any map; undefined
+ * when the identities differ anywhere, for the general diff.
+ */
+function diffAligned(
+  key: ServiceKey,
+  desired: readonly IpvsDestination[],
+  actual: readonly IpvsDestination[],
+): IpvsOp[] | undefined {
+  if (desired.length !== actual.length) return undefined;
+  let changed: IpvsDestination[] | undefined;
+  for (let i = 0; i < desired.length; i++) {
+    const d = desired[i]!;
+    const a = actual[i]!;
+    if (d.address !== a.address || d.port !== a.port) return undefined;
+    if (!sameDestinationConfig(d, a)) (changed ??= []).push(d);
+  }
+  if (changed === undefined) return [];
+  return sortedBy(changed, destinationSortKey).map((d) => ({ op: 'editDest', key, dest: destConfig(d) }));
+}
+
 function diffDestinations(
   key: ServiceKey,
   desired: readonly IpvsDestination[],
   actual: readonly IpvsDestination[],
   removeReal: 'delete' | 'quiesce',
 ): IpvsOp[] {
+  const aligned = diffAligned(key, desired, actual);
+  if (aligned !== undefined) return aligned;
   const ops: IpvsOp[] = [];
   const want = new Map(desired.map((d) => [destinationId(d), d]));
   const have = new Map(actual.map((d) => [destinationId(d), d]));
@@ -162,9 +186,19 @@ function diffDestinations(
   return ops;
 }
 
+/** The ops of one service (all of them contiguous in the plan), with the key that orders it. */
+interface ServiceOps {
+  key: ServiceKey;
+  ops: IpvsOp[];
+}
+
 /**
  * Desired x actual -> ordered kernel operations. Applying them to `actual` yields `desired` for
  * every owned service; reconciling again then yields `[]`.
+ *
+ * Each service's ops are found without regard to order and only the services that need any are
+ * sorted (canonical order): a plan with nothing to do over 100,000 reals sorts nothing and builds
+ * no per-real map when the desired and the kernel's lists agree in order.
  */
 export function reconcile(
   desired: IpvsTable,
@@ -176,33 +210,30 @@ export function reconcile(
   for (const e of desired) want.set(serviceId(e.service.key), e);
   const have = new Map<string, IpvsServiceEntry | IpvsServiceState>();
   for (const e of actual) have.set(serviceId(e.service.key), e);
-  const isOwned = ownedPredicate(new Set(want.keys()), opts.owned);
+  const isOwned = ownedPredicate(want, opts.owned);
 
-  const unsorted: ServiceKey[] = [];
-  for (const e of want.values()) unsorted.push(e.service.key);
-  for (const [id, e] of have) if (!want.has(id)) unsorted.push(e.service.key);
-  const keys = sortedBy(unsorted, serviceSortKey);
-
-  const ops: IpvsOp[] = [];
-  for (const key of keys) {
-    const id = serviceId(key);
-    const w = want.get(id);
+  const touched: ServiceOps[] = [];
+  for (const [id, w] of want) {
+    const key = w.service.key;
     const h = have.get(id);
-    if (!w) {
-      if (h && isOwned(key)) ops.push({ op: 'delService', key });
-      continue;
-    }
     if (!h) {
-      ops.push({ op: 'addService', service: w.service });
-      for (const d of sortedBy(w.destinations, destinationSortKey)) {
+      const ops: IpvsOp[] = [{ op: 'addService', service: w.service }];
+      for (const d of sortedBy(w.destinations, destinationSortKey))
         ops.push({ op: 'addDest', key, dest: destConfig(d) });
-      }
+      touched.push({ key, ops });
       continue;
     }
-    if (!sameServiceConfig(w.service, h.service)) ops.push({ op: 'editService', service: w.service });
-    ops.push(...diffDestinations(key, w.destinations, h.destinations, removeReal));
+    const edit = sameServiceConfig(w.service, h.service)
+      ? []
+      : [{ op: 'editService' as const, service: w.service }];
+    const dests = diffDestinations(key, w.destinations, h.destinations, removeReal);
+    if (edit.length + dests.length > 0) touched.push({ key, ops: [...edit, ...dests] });
   }
-  return ops;
+  for (const [id, h] of have) {
+    if (!want.has(id) && isOwned(h.service.key))
+      touched.push({ key: h.service.key, ops: [{ op: 'delService', key: h.service.key }] });
+  }
+  return sortedBy(touched, (t) => serviceSortKey(t.key)).flatMap((t) => t.ops);
 }
 
 /** Counts of a plan by kind, for `lvsd ipvs apply` and logs. */

@@ -13,7 +13,8 @@ import type { ArgResolver } from './ipvsadm-args.js';
 import { parseIpvsadmArgs } from './ipvsadm-args.js';
 import type { IpvsTable } from './model.js';
 import type { IpvsOp } from './ops.js';
-import { applyOpToTable } from './table-model.js';
+import { parseSaveLineFast } from './save-line.js';
+import { TableBuilder } from './table-model.js';
 
 export interface RestoreError {
   /** 1-based line number in the input. */
@@ -32,21 +33,24 @@ export function restoreLines(text: string): { line: number; args: string[] }[] {
   return out;
 }
 
+/** One line's arguments as an `IpvsOp`; listing, saving and nested restore are refused. */
+function parseRestoreArgs(args: string[], resolver: ArgResolver): Result<IpvsOp, string> {
+  const fast = parseSaveLineFast(args);
+  if (fast !== undefined) return { ok: true, value: fast };
+  const r = parseIpvsadmArgs(args, resolver);
+  if (!r.ok)
+    return { ok: false, error: r.error.tryHelp ? `cannot parse '${args.join(' ')}'` : r.error.message };
+  if (r.value.cmd !== 'op') return { ok: false, error: `'${args[0]}' cannot be used in restore input` };
+  return { ok: true, value: r.value.op };
+}
+
 /** Every line as an `IpvsOp`, in order; listing, saving and nested restore are refused. */
 export function parseRestore(text: string, resolver: ArgResolver = {}): Result<IpvsOp[], RestoreError> {
   const ops: IpvsOp[] = [];
   for (const { line, args } of restoreLines(text)) {
-    const r = parseIpvsadmArgs(args, resolver);
-    if (!r.ok) {
-      return {
-        ok: false,
-        error: { line, message: r.error.tryHelp ? `cannot parse '${args.join(' ')}'` : r.error.message },
-      };
-    }
-    if (r.value.cmd !== 'op') {
-      return { ok: false, error: { line, message: `'${args[0]}' cannot be used in restore input` } };
-    }
-    ops.push(r.value.op);
+    const r = parseRestoreArgs(args, resolver);
+    if (!r.ok) return { ok: false, error: { line, message: r.error } };
+    ops.push(r.value);
   }
   return { ok: true, value: ops };
 }
@@ -67,22 +71,21 @@ const tableOps = new Set<IpvsOp['op']>([
  * error with its line number, as the kernel would report it.
  */
 export function restoreToTable(text: string, resolver: ArgResolver = {}): Result<IpvsTable, RestoreError> {
-  const table: IpvsTable = [];
+  const table = new TableBuilder();
   for (const { line, args } of restoreLines(text)) {
-    const parsed = parseRestore(args.join(' '), resolver);
-    if (!parsed.ok) return { ok: false, error: { line, message: parsed.error.message } };
-    for (const op of parsed.value) {
-      if (!tableOps.has(op.op)) {
-        return {
-          ok: false,
-          error: { line, message: `'${args[0]}' does not describe the table (only -A/-E/-D/-a/-e/-d/-C)` },
-        };
-      }
-      const errno = applyOpToTable(table, op);
-      if (errno) return { ok: false, error: { line, message: kernelMessage(op, errno) } };
+    const parsed = parseRestoreArgs(args, resolver);
+    if (!parsed.ok) return { ok: false, error: { line, message: parsed.error } };
+    const op = parsed.value;
+    if (!tableOps.has(op.op)) {
+      return {
+        ok: false,
+        error: { line, message: `'${args[0]}' does not describe the table (only -A/-E/-D/-a/-e/-d/-C)` },
+      };
     }
+    const errno = table.apply(op);
+    if (errno) return { ok: false, error: { line, message: kernelMessage(op, errno) } };
   }
-  return { ok: true, value: table };
+  return { ok: true, value: table.table() };
 }
 
 /** ipvsadm's wording (libipvs ipvs_strerror) for a kernel errno of an op. */

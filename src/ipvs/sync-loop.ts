@@ -24,7 +24,7 @@ import type { Logger } from '../core/log.js';
 import { AppliedTable } from './applied-table.js';
 import type { IpvsTable } from './model.js';
 import { serviceId } from './model.js';
-import type { IpvsKernel, IpvsOp } from './ops.js';
+import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 import { reconcile } from './reconcile.js';
 import type { SyncAttempt } from './sync.js';
 import { attemptSync, formatCounts, partialError } from './sync.js';
@@ -71,6 +71,8 @@ export interface SyncLoopStats {
   syncs: number;
   /** Rounds that failed (each is retried). */
   syncErrors: number;
+  /** Kernel operations by op (`addDest`, ...): those the kernel applied and those it refused. */
+  ops: Record<string, { ok: number; error: number }>;
 }
 
 export class IpvsSyncLoop<Scope> {
@@ -98,6 +100,7 @@ export class IpvsSyncLoop<Scope> {
   #removing = false;
   #syncs = 0;
   #syncErrors = 0;
+  readonly #ops: Record<string, { ok: number; error: number }> = {};
 
   constructor(opts: SyncLoopOptions<Scope>) {
     this.#o = opts;
@@ -154,7 +157,8 @@ export class IpvsSyncLoop<Scope> {
   }
 
   stats(): SyncLoopStats {
-    return { syncs: this.#syncs, syncErrors: this.#syncErrors };
+    const ops = Object.fromEntries(Object.entries(this.#ops).map(([op, n]) => [op, { ...n }]));
+    return { syncs: this.#syncs, syncErrors: this.#syncErrors, ops };
   }
 
   /**
@@ -162,7 +166,7 @@ export class IpvsSyncLoop<Scope> {
    * reload preview): the plan against the kept table (read when there is none), applying nothing.
    */
   async preview(desired: IpvsTable, alsoOwned: Iterable<string>): Promise<IpvsOp[]> {
-    const actual = this.#table?.entries() ?? (await this.#o.kernel.dump());
+    const actual = this.#table?.entries() ?? (await this.#o.kernel.dump({ stats: false }));
     const owned = new Set([...this.#owned, ...alsoOwned]);
     return reconcile(desired, actual, { owned });
   }
@@ -238,7 +242,7 @@ export class IpvsSyncLoop<Scope> {
     const start = this.#o.clock.now();
     let reread = false;
     if (!this.#table || start - this.#tableAt > this.#resyncEveryMs) {
-      this.#table = new AppliedTable(await this.#o.kernel.dump());
+      this.#table = new AppliedTable(await this.#o.kernel.dump({ stats: false }));
       this.#tableAt = start;
       reread = true;
       scopes = undefined;
@@ -254,6 +258,7 @@ export class IpvsSyncLoop<Scope> {
       a = await attemptSync(this.#o.kernel, desired, table.entries(ids), { reread });
     }
     attempts.push(a);
+    this.#countOps(a.report);
     if (a.report.failed) {
       this.#table = undefined;
       throw partialError(a.report);
@@ -265,6 +270,17 @@ export class IpvsSyncLoop<Scope> {
       const cost = this.#o.clock.now() - start;
       this.#resyncEveryMs = Math.max(this.#o.resyncMs ?? 30_000, cost * resyncCostFactor);
     }
+  }
+
+  /** Count what the kernel did with a plan, by op (where it happens: one place for every round). */
+  #countOps(r: ApplyReport): void {
+    const count = (op: IpvsOp, key: 'ok' | 'error'): void => {
+      const n = (this.#ops[op.op] ??= { ok: 0, error: 0 });
+      n[key]++;
+    };
+    for (const op of r.applied) count(op, 'ok');
+    if (r.failed) count(r.failed.op, 'error');
+    for (const f of r.alsoFailed ?? []) count(f.op, 'error');
   }
 
   #report(round: SyncRound, scopes: ReadonlySet<Scope> | undefined): void {

@@ -98,7 +98,10 @@ export async function syncTable(
   const attempts: SyncAttempt[] = [];
   const max = Math.max(1, opts.attempts ?? 1);
   for (let i = 0; i < max; i++) {
-    const a = await attemptSync(kernel, desired, await kernel.dump(), { ...opts, reread: true });
+    const a = await attemptSync(kernel, desired, await kernel.dump({ stats: false }), {
+      ...opts,
+      reread: true,
+    });
     attempts.push(a);
     if (!a.report.failed) return { attempts };
   }

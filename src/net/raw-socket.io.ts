@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Typed wrapper over the native addon (native/lvsd_net.c): raw IPv4/IPv6 sockets for one IP
- * protocol (VRRP 112, ICMPv6 58), AF_PACKET frame send/receive, sd_notify, ifindex lookup and
+ * protocol (VRRP 112, ICMPv6 58), raw ICMP echo-reply sockets (PING_CHECK), AF_PACKET frame send/receive, sd_notify, ifindex lookup and
  * mkfifo(3). Node has no raw, packet or AF_UNIX datagram sockets, no recvmsg ancillary data and no
  * mkfifo, and no npm package provides them all without blocking the thread pool (see
  * platform-notes.md), hence the addon. This is the only module that loads it. Errors become
@@ -44,8 +44,17 @@ interface NativeAddon {
     groups: Buffer[],
     cb: NativeCb | null,
     csumOffset: number,
+    headerIncluded?: boolean,
   ): NativeSock;
-  sendIp(s: NativeSock, data: Uint8Array, dst: Buffer, src: Buffer | null, ifindex: number): number;
+  openIcmp(family: 4 | 6, bindIf: string | null, cb: NativeCb): NativeSock;
+  sendIp(
+    s: NativeSock,
+    data: Uint8Array,
+    dst: Buffer,
+    src: Buffer | null,
+    ifindex: number,
+    ttl?: number,
+  ): number;
   openPacket(ifindex: number, ethertype: number, cb: NativeCb | null): NativeSock;
   sendPacket(s: NativeSock, ifindex: number, frame: Uint8Array): number;
   close(s: NativeSock): void;
@@ -150,7 +159,7 @@ export function addrBuffer(addr: string, family: IpFamily): Buffer {
 }
 
 export interface RxPacket {
-  /** The IP payload (the IPv4 header is stripped by the addon). */
+  /** The IP payload (the IPv4 header is stripped by the addon, unless `headerIncluded`). */
   readonly data: Buffer;
   readonly family: IpFamily;
   readonly src: string;
@@ -173,6 +182,11 @@ export interface IpSocketOptions {
   readonly onPacket?: (p: RxPacket) => void;
   /** IPv6 only: IPV6_CHECKSUM offset (6 for VRRPv3: the kernel computes and verifies it); -1 = off. */
   readonly checksumOffset?: number;
+  /**
+   * IPv4 only: send whole IP packets (IP_HDRINCL) and receive them with their IP header (VRRP over
+   * IPsec AH, whose ICV covers the IP header: keepalived builds the header itself too).
+   */
+  readonly headerIncluded?: boolean;
 }
 
 /**
@@ -210,24 +224,67 @@ export class IpRawSocket {
         groups,
         cb,
         o.checksumOffset ?? -1,
+        o.headerIncluded ?? false,
       ),
     );
     return new IpRawSocket(sock, family, o.ifindex);
   }
 
-  /** Send one IP payload to `dst` (multicast or unicast) from `src` (or the kernel's choice). */
-  send(data: Uint8Array, dst: string, src?: string): number {
+  /**
+   * Send one IP payload to `dst` (multicast or unicast) from `src` (or the kernel's choice), with
+   * TTL / hop limit `ttl` for this packet (`unicast_ttl`; the socket's 255 when absent).
+   */
+  send(data: Uint8Array, dst: string, src?: string, ttl?: number): number {
     const s = this.sock;
     if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
     const d = addrBuffer(dst, this.family);
     const sb = src === undefined ? null : addrBuffer(src, this.family);
-    return call('send', () => native().sendIp(s, data, d, sb, this.ifindex));
+    return call('send', () => native().sendIp(s, data, d, sb, this.ifindex, ttl ?? -1));
   }
 
   /** Packets the addon dropped before delivering them (larger than its buffer; a bad IPv4 header). */
   nativeDrops(): { oversize: number; badIpHeader: number } {
     const [oversize, badIpHeader] = this.sock ? native().sockDrops(this.sock) : [0, 0];
     return { oversize, badIpHeader };
+  }
+
+  close(): void {
+    const s = this.sock;
+    this.sock = undefined;
+    if (s) native().close(s);
+  }
+}
+
+/**
+ * A raw ICMP (IPv4) or ICMPv6 socket that receives only echo replies, routed as any socket (bound
+ * to a device only with `bindIf`): PING_CHECK's. The caller builds the echo requests (with the
+ * ICMP checksum for IPv4; the kernel fills the ICMPv6 one).
+ */
+export class IcmpSocket {
+  private sock: NativeSock | undefined;
+  readonly family: IpFamily;
+
+  private constructor(sock: NativeSock, family: IpFamily) {
+    this.sock = sock;
+    this.family = family;
+  }
+
+  static open(o: { family: IpFamily; bindIf?: string; onPacket: (p: RxPacket) => void }): IcmpSocket {
+    const family = o.family;
+    const cb: NativeCb = (data, src, dst, ifindex, ttl) => {
+      if (src) o.onPacket({ data, family, src: addrText(src), dst: dst ? addrText(dst) : '', ifindex, ttl });
+    };
+    const sock = call('open ICMP', () => native().openIcmp(family === 'inet' ? 4 : 6, o.bindIf ?? null, cb));
+    return new IcmpSocket(sock, family);
+  }
+
+  /** Send one ICMP message to `dst` from `src` (or the kernel's choice of source). */
+  send(data: Uint8Array, dst: string, src?: string): number {
+    const s = this.sock;
+    if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
+    const d = addrBuffer(dst, this.family);
+    const sb = src === undefined ? null : addrBuffer(src, this.family);
+    return call('send', () => native().sendIp(s, data, d, sb, 0));
   }
 
   close(): void {

@@ -258,6 +258,16 @@ export class AttrDecoder {
   type(): number {
     return this.curType;
   }
+  /** The buffer walked, and where the current attribute's payload starts and ends in it: read in place, no copy. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+  payloadStart(): number {
+    return this.curAt;
+  }
+  payloadEnd(): number {
+    return this.curEnd;
+  }
   bytes(): Buffer {
     return this.buf.subarray(this.curAt, this.curEnd);
   }

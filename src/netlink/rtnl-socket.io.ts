@@ -13,14 +13,17 @@ import {
   type AddrEntry,
   type AddrEvent,
   type AddrSpec,
+  type LinkDetails,
   type LinkEvent,
   type LinkInfo,
+  type MacvlanSpec,
   type NexthopSpec,
   type RouteSpec,
   type Rtnl,
   type RuleSpec,
 } from './rtnl.js';
 import { addrBytesOf, addrText, macText, type IpFamily } from '../core/addr.js';
+import { addrGenModeNone, macvlanLinkInfo, parseLinkInfo } from './rtnl-link.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -36,6 +39,19 @@ const RTNH_F_ONLINK = 4;
 const FIB_RULE_INVERT = 2;
 /** A delete with this scope matches a route of any scope (keepalived deletes so). */
 const RT_SCOPE_NOWHERE = 255;
+/** NLM_F_REQUEST | NLM_F_ACK, and with NLM_F_CREATE | NLM_F_EXCL (`ip link add`, `ip addr add`). */
+const REQ_ACK = 0x1 | 0x4;
+const CREATE_EXCL = REQ_ACK | 0x400 | 0x200;
+
+function macBytes(mac: string): Buffer {
+  return Buffer.from(mac.split(':').map((o) => parseInt(o, 16)));
+}
+
+function u32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+}
 
 /** "Request rejected: EEXIST" → "EEXIST"; anything else → "EUNKNOWN". */
 export function errnoOf(e: unknown): string {
@@ -187,6 +203,8 @@ class NetlinkRtnl implements Rtnl {
     if (a.family === 'inet' && a.label !== undefined) attrs.label = a.label;
     if (a.family === 'inet' && a.broadcast !== undefined) attrs.broadcast = bytes(a.broadcast, 'inet');
     if (a.family === 'inet6') attrs.flags = { nodad: true };
+    // preferred_lft 0, valid forever (0xffffffff): what keepalived gives a VMAC's link-local copy
+    if (a.family === 'inet6' && a.deprecated) attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
     const data: rt.Address = {
       family: fam(a.family),
       prefixlen: a.prefixLen,
@@ -196,7 +214,7 @@ class NetlinkRtnl implements Rtnl {
     if (a.family === 'inet6') data.flags = { nodad: true };
     try {
       // NLM_F_CREATE | NLM_F_EXCL (0x400 | 0x200) like `ip addr add`, plus NLM_F_REQUEST | NLM_F_ACK
-      await this.sock.newAddress(data, attrs, { flags: 0x1 | 0x4 | 0x400 | 0x200 });
+      await this.sock.newAddress(data, attrs, { flags: CREATE_EXCL });
       return 'added';
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return 'exists';
@@ -288,6 +306,87 @@ class NetlinkRtnl implements Rtnl {
     } catch (e) {
       if (errnoOf(e) === 'ENOENT') return 'absent';
       throw wrap('delRule', ruleText(r), e);
+    }
+  }
+
+  async linkDetails(name: string): Promise<LinkDetails | undefined> {
+    let msgs: rt.LinkMessage[];
+    try {
+      msgs = await this.sock.getLinks();
+    } catch (e) {
+      throw wrap('linkDetails', name, e);
+    }
+    const m = msgs.find((x) => x.attrs.ifname === name);
+    if (!m) return undefined;
+    const info = parseLinkInfo(m.attrs.linkinfo);
+    const link = m.attrs.link;
+    return {
+      ...linkInfo(m),
+      kind: info.kind,
+      parentIndex: link && link.length >= 4 ? link.readUInt32LE(0) : 0,
+      ...(info.macvlanMode !== undefined ? { macvlanMode: info.macvlanMode } : {}),
+    };
+  }
+
+  async addMacvlan(mv: MacvlanSpec): Promise<number> {
+    try {
+      await this.sock.newLink(
+        { family: 0 },
+        {
+          ifname: mv.name,
+          link: u32(mv.parentIndex),
+          address: macBytes(mv.mac),
+          linkinfo: macvlanLinkInfo(mv.mode),
+        },
+        { flags: CREATE_EXCL },
+      );
+    } catch (e) {
+      throw wrap('addMacvlan', `${mv.name} link#${mv.parentIndex}`, e);
+    }
+    const made = await this.linkDetails(mv.name);
+    if (!made) throw wrap('addMacvlan', mv.name, new Error('Request rejected: ENODEV'));
+    await this.#addrGenNoneAndUp(made.ifindex, mv.name);
+    return made.ifindex;
+  }
+
+  async updateMacvlan(ifindex: number, mv: MacvlanSpec): Promise<void> {
+    try {
+      await this.sock.newLink(
+        { family: 0, index: ifindex },
+        { address: macBytes(mv.mac), linkinfo: macvlanLinkInfo(mv.mode) },
+        { flags: REQ_ACK },
+      );
+    } catch (e) {
+      throw wrap('updateMacvlan', mv.name, e);
+    }
+    await this.#addrGenNoneAndUp(ifindex, mv.name);
+  }
+
+  /** Two messages, as keepalived sends them: the kernel does not take IFLA_AF_SPEC with the link's creation. */
+  async #addrGenNoneAndUp(ifindex: number, name: string): Promise<void> {
+    try {
+      await this.sock.setLink(
+        { family: 0, index: ifindex },
+        { afSpec: addrGenModeNone() },
+        { flags: REQ_ACK },
+      );
+      await this.sock.setLink(
+        { family: 0, index: ifindex, flags: { up: true }, change: { up: true } },
+        {},
+        { flags: REQ_ACK },
+      );
+    } catch (e) {
+      throw wrap('setLink', name, e);
+    }
+  }
+
+  async deleteLink(ifindex: number): Promise<'deleted' | 'absent'> {
+    try {
+      await this.sock.delLink({ family: 0, index: ifindex }, {}, { flags: REQ_ACK });
+      return 'deleted';
+    } catch (e) {
+      if (errnoOf(e) === 'ENODEV') return 'absent';
+      throw wrap('deleteLink', `link#${ifindex}`, e);
     }
   }
 

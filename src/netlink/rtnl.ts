@@ -21,6 +21,8 @@ export interface AddrSpec {
   readonly scope?: number;
   /** IFA_BROADCAST (IPv4 only). */
   readonly broadcast?: string;
+  /** IPv6: `preferred_lft 0` (deprecated: never chosen as a source; a VMAC's link-local copy). */
+  readonly deprecated?: boolean;
 }
 
 export interface AddrEntry {
@@ -41,6 +43,26 @@ export interface LinkInfo {
   readonly mac: string;
   /** IFF_UP and IFF_RUNNING (keepalived's test for a usable interface). */
   readonly up: boolean;
+}
+
+/** A link as `ip -d link show` shows it: its kind and parent (what a VMAC is checked by). */
+export interface LinkDetails extends LinkInfo {
+  /** IFLA_INFO_KIND: `macvlan`, `veth`, ...; '' for a physical device. */
+  readonly kind: string;
+  /** IFLA_LINK: the parent's ifindex; 0 when none. */
+  readonly parentIndex: number;
+  /** IFLA_MACVLAN_MODE of a macvlan (MACVLAN_MODE in rtnl-link.ts). */
+  readonly macvlanMode?: number;
+}
+
+/** A macvlan to create or put right (a VMAC). */
+export interface MacvlanSpec {
+  readonly name: string;
+  readonly parentIndex: number;
+  /** aa:bb:cc:dd:ee:ff */
+  readonly mac: string;
+  /** MACVLAN_MODE_* (rtnl-link.ts). */
+  readonly mode: number;
 }
 
 export interface LinkEvent extends LinkInfo {
@@ -159,4 +181,15 @@ export interface Rtnl {
   /** `ip rule del RULE`; 'absent' on ENOENT. */
   delRule(r: RuleSpec): Promise<'deleted' | 'absent'>;
   close(): void;
+  /** `ip -d link show NAME` (undefined when there is no such link). */
+  linkDetails(name: string): Promise<LinkDetails | undefined>;
+  /**
+   * `ip link add link PARENT name NAME address MAC type macvlan mode MODE`, then `addrgenmode none`
+   * and `up` (keepalived's order: no EUI-64 link-local address is ever generated). Returns its ifindex.
+   */
+  addMacvlan(m: MacvlanSpec): Promise<number>;
+  /** An existing macvlan given `m`'s MAC and mode (`ip link set IF address MAC type macvlan mode M`), then up. */
+  updateMacvlan(ifindex: number, m: MacvlanSpec): Promise<void>;
+  /** `ip link del dev IF`; 'absent' when it is already gone. */
+  deleteLink(ifindex: number): Promise<'deleted' | 'absent'>;
 }

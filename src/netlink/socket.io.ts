@@ -3,8 +3,10 @@
  * The one place that touches a native netlink socket. Wraps `netlink@0.3.0`'s RawNetlinkSocket
  * (N-API prebuilds; pinned: its API is not stable) behind `NetlinkTransport`, so the library can
  * be swapped for the project's own addon without touching the codec or the IPVS driver.
+ * Only the package's raw-socket module is imported: its index also loads the rtnetlink, nl80211
+ * and WireGuard layers (a dozen generated files) that lvsd never uses, a cost on every start.
  */
-import netlink from 'netlink';
+import { RawNetlinkSocket } from 'netlink/dist/raw.js';
 import { LvsdError } from '../core/errors.js';
 import { NETLINK_GENERIC, type NetlinkTransport, type TransportOptions } from './transport.js';
 
@@ -13,9 +15,9 @@ export function openNetlinkTransport(
   protocol = NETLINK_GENERIC,
   opts: TransportOptions = {},
 ): NetlinkTransport {
-  let raw: InstanceType<typeof netlink.RawNetlinkSocket>;
+  let raw: RawNetlinkSocket;
   try {
-    raw = new netlink.RawNetlinkSocket(protocol, {
+    raw = new RawNetlinkSocket(protocol, {
       recvBufferSize: opts.recvBufferSize ?? 1 << 20,
       sendBufferSize: opts.sendBufferSize ?? 1 << 20,
     });

@@ -4,7 +4,6 @@
  * state machine and `TrackerSpec[]` for tracking. Pure. The interface's primary address is only
  * known at run time, so the shell passes it (unicast_src_ip / mcast_src_ip override it).
  */
-import { LvsdError } from '../core/errors.js';
 import { canonicalAddr } from '../core/addr.js';
 import type { GlobalDefs, Model, VrrpInstanceConfig } from '../config/model.js';
 import type { TrackerSpec } from './tracking.js';
@@ -18,18 +17,12 @@ export interface RuntimeInputs {
 /** keepalived's `down_timer_adverts` default. */
 export const DOWN_TIMER_ADVERTS = 3;
 
-/**
- * The machine config of one instance. Throws `LVSD_E_CONFIG_INVALID` for what the core cannot run
- * (auth_type AH), which the config checker should already have rejected.
- */
+/** The machine config of one instance. */
 export function machineConfigFromModel(
   inst: VrrpInstanceConfig,
   globals: GlobalDefs,
   runtime: RuntimeInputs,
 ): MachineConfig {
-  if (inst.auth?.type === 'AH') {
-    throw new LvsdError('LVSD_E_CONFIG_INVALID', `(${inst.name}) auth_type AH is not supported`);
-  }
   const g = inst.garp;
   // Knobs the core implements that the Model may carry later (read if present).
   const later = inst as VrrpInstanceConfig & { downTimerAdverts?: number; ownerIgnoreAdverts?: boolean };
@@ -54,7 +47,10 @@ export function machineConfigFromModel(
     checkUnicastSrc: inst.checkUnicastSrc,
     vips: inst.vips.map((v) => v.address),
     skipCheckAdvAddr: inst.skipCheckAdvAddr,
-    auth: inst.auth && inst.version === 2 ? { type: 'pass', pass: inst.auth.pass } : { type: 'none' },
+    auth:
+      inst.auth && inst.version === 2
+        ? { type: inst.auth.type === 'AH' ? 'ah' : 'pass', pass: inst.auth.pass }
+        : { type: 'none' },
     v3ChecksumAsV2: inst.v3ChecksumAsV2,
     startupDelayMs: globals.vrrpStartupDelayMs,
     garp: {

@@ -22,9 +22,19 @@ import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
 import type { HandoffRecord } from './handoff.js';
 import { HostView } from './host-view.js';
-import { LatenessHistogram, VrrpInstance, type InstanceSpec } from './instance.js';
+import { AhSession, syncsSequence } from './ipsec-ah.js';
+import {
+  LatenessHistogram,
+  VrrpInstance,
+  type InstanceSnapshot,
+  type InstanceSpec,
+  type LatenessSnapshot,
+} from './instance.js';
 import { instanceSpecOf } from './instance-spec.js';
-import type { TrackerRunner, VrrpEnginePorts } from './ports.js';
+import type { AdvertSocket, TrackerRunner, VrrpEnginePorts } from './ports.js';
+import { VrrpFirewall, type FirewallSettings } from './firewall.js';
+import { GarpPacer } from './garp-pacer.js';
+import { VmacConflict, VmacHost, type VmacSaved } from './vmac-host.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
 import { StaticSetup } from './static-setup.js';
@@ -38,12 +48,32 @@ function tcpPortsOn(m: Model, address: string): number[] {
   );
 }
 
+/** What the engine reports (`lvsd status --json`, the SIGUSR1 dump, the metrics endpoint). */
+export interface VrrpEngineSnapshot {
+  readonly instances: InstanceSnapshot[];
+  readonly waiting: ReadonlyArray<{ name: string; reason: string }>;
+  readonly sockets: unknown;
+  /** Every instance's timer lateness, one histogram for the process. */
+  readonly timerLateness: LatenessSnapshot;
+  readonly lastDrill?: readonly DrillReport[];
+  readonly notify: unknown;
+  /** The VRRP nftables table (no_accept, VMACs). */
+  readonly firewall: unknown;
+  /** GARP/NA pacing per interface or garp_group. */
+  readonly garpPacing: unknown;
+  readonly trackers: unknown;
+  /** static_ipaddress, static_routes, static_rules set at start. */
+  readonly static: object;
+}
+
 /** An instance ready to run: its spec and where it sends and receives. */
 interface Prepared {
   readonly ok: true;
   readonly config: InstanceConfig;
   readonly place: SocketPlace;
   readonly spec: InstanceSpec;
+  /** Its VMAC, made: adverts leave from it unless `xmitBase`, GARPs/NAs always. */
+  readonly vmac?: { readonly name: string; readonly ifindex: number; readonly xmitBase: boolean };
 }
 
 /** An instance that cannot run yet, and why. */
@@ -51,6 +81,16 @@ interface Waiting {
   readonly ok: false;
   readonly config: InstanceConfig;
   readonly reason: string;
+}
+
+/** The table's name, priority and counters: `nftables*`, else keepalived's defaults. */
+function firewallSettings(m: Model): FirewallSettings {
+  return m.global.vrrpNftables ?? { table: 'keepalived', priority: -1, counters: false };
+}
+
+/** Whether any instance needs the table (a VMAC, or no_accept on a non-owner), as keepalived decides. */
+function needsFirewall(m: Model): boolean {
+  return m.vrrpInstances.some((i) => i.useVmac !== undefined || (!i.accept && i.priority !== 255));
 }
 
 export class VrrpEngine {
@@ -63,7 +103,13 @@ export class VrrpEngine {
   readonly #statics: StaticSetup;
   readonly #byName = new Map<string, VrrpInstance>();
   /** Where each running instance is, and what its socket delivers to. */
-  readonly #running = new Map<VrrpInstance, { config: InstanceConfig; receiver: AdvertReceiver }>();
+  readonly #running = new Map<
+    VrrpInstance,
+    { config: InstanceConfig; receiver: AdvertReceiver; sender?: AdvertSocket }
+  >();
+  readonly #vmacs: VmacHost;
+  readonly #firewall: VrrpFirewall;
+  readonly #pacer: GarpPacer;
   readonly #waiting = new Map<string, Waiting>();
   #model: Model;
   #trackers: TrackerRunner | undefined;
@@ -84,6 +130,9 @@ export class VrrpEngine {
       log: ports.log,
       ifindexOf: async (name) => (await this.#host.link(name))?.ifindex,
     });
+    this.#vmacs = new VmacHost(ports.rtnl, ports.sysctl, ports.log);
+    this.#firewall = new VrrpFirewall(ports.nft, ports.log, firewallSettings(model));
+    this.#pacer = new GarpPacer(ports.clock, ports.timers);
   }
 
   /**
@@ -94,9 +143,10 @@ export class VrrpEngine {
   static async start(
     model: Model,
     ports: VrrpEnginePorts,
-    opts: { adopt?: ReadonlySet<string> | undefined } = {},
+    opts: { adopt?: ReadonlySet<string> | undefined; vmacs?: VmacSaved } = {},
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
+    if (opts.vmacs) e.#vmacs.inherit(opts.vmacs);
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
       ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
@@ -105,6 +155,12 @@ export class VrrpEngine {
     await e.#exclusive(async () => {
       // a handoff record was read: the predecessor left the static entries in place for us
       await e.#statics.start(model, opts.adopt !== undefined);
+      // a table a killed predecessor left is replaced by this run's (empty until something needs it);
+      // one that handed over (hitless restart) stays in force, its drops too, until the adopted
+      // instances hold their VIPs again, then this run's replaces it in one transaction
+      const adopting = (opts.adopt?.size ?? 0) > 0;
+      if (adopting) e.#firewall.hold();
+      else if (needsFirewall(model)) await e.#firewall.reset();
       const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
@@ -115,6 +171,11 @@ export class VrrpEngine {
       // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
       await e.#startAll(started, opts.adopt);
+      await e.#vmacs.releaseUnclaimed();
+      if (adopting) {
+        await Promise.all(started.map((i) => i.settled()));
+        await e.#firewall.release();
+      }
     });
     return e;
   }
@@ -164,8 +225,17 @@ export class VrrpEngine {
     void this.#trackers?.stop(); // its scripts are killed while the reload goes on
     this.#trackers = undefined;
     try {
-      for (const inst of leaving) this.#unregister(inst);
-      await Promise.all(leaving.map((i) => i.shutdown()));
+      const senders = leaving.map((i) => this.#unregister(i));
+      // an instance the new file no longer has (or has as another router) is deleted: notify_deleted
+      const deleted = new Set([...plan.removed, ...plan.replaced]);
+      await Promise.all(leaving.map((i) => i.shutdown({ deleted: deleted.has(i.name) })));
+      for (const s of senders) s?.close();
+      const keep = new Set([...prepared.values()].map((p) => (p.ok ? p.vmac?.name : undefined)));
+      for (const inst of leaving) {
+        const name = this.#model.vrrpInstances.find((m) => m.name === inst.name)?.useVmac?.name;
+        if (name !== undefined && !keep.has(name)) await this.#dropVmac(name);
+      }
+      await this.#firewall.configure(firewallSettings(next));
       const started: VrrpInstance[] = [];
       for (const [name, p] of prepared) {
         const running = this.#byName.get(name);
@@ -202,7 +272,9 @@ export class VrrpEngine {
       const c = this.#running.get(i)?.config;
       return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
     });
-    return { version: 1, at: nowWallMs, instances };
+    // the VMACs stay (the successor takes them over), and so do the settings made for them
+    const vmacs = this.#vmacs.saved();
+    return { version: 1, at: nowWallMs, instances, ...(vmacs.links.length > 0 ? { vmacs } : {}) };
   }
 
   /**
@@ -236,6 +308,7 @@ export class VrrpEngine {
       );
     }
     this.lastDrill = reports;
+    this.#lastDrillAt = this.#ports.clock.now();
     return reports;
   }
 
@@ -250,6 +323,7 @@ export class VrrpEngine {
 
   /** The last drill's reports, for `lvsd status`. */
   lastDrill: DrillReport[] | undefined;
+  #lastDrillAt = 0;
 
   /** Graceful stop: every instance releases (priority-0 advert if master, VIPs removed). */
   async stop(): Promise<void> {
@@ -258,21 +332,32 @@ export class VrrpEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
+    this.#pacer.stop();
+    await this.#firewall.close();
+    await this.#vmacs.removeAll();
+    for (const r of this.#running.values()) r.sender?.close();
     await this.#statics.stop();
     this.#sockets.closeAll();
     await this.#ports.notifier.close();
     this.#ports.rtnl.close();
   }
 
-  /** States, counters, drops by reason, timer lateness (the stats dump and `lvsd status`). */
-  snapshot(): object {
+  /** States, counters, drops by reason, timer lateness (the stats dump, `lvsd status`, the metrics). */
+  snapshot(): VrrpEngineSnapshot {
     return {
       instances: this.instances.map((i) => i.snapshot()),
       waiting: [...this.#waiting.values()].map((w) => ({ name: w.config.name, reason: w.reason })),
       sockets: this.#sockets.snapshot(),
       timerLateness: this.lateness.toJSON(),
-      ...(this.lastDrill ? { lastDrill: this.lastDrill } : {}),
+      ...(this.lastDrill
+        ? {
+            lastDrill: this.lastDrill,
+            lastDrillAgoMs: Math.round(this.#ports.clock.now() - this.#lastDrillAt),
+          }
+        : {}),
       notify: this.#ports.notifier.counters,
+      firewall: this.#firewall.snapshot(),
+      garpPacing: this.#pacer.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
       static: this.#statics.snapshot(),
     };
@@ -307,6 +392,15 @@ export class VrrpEngine {
       ifindexes.set(name, dev.ifindex);
       macs.set(dev.ifindex, dev.mac);
     }
+    let vmac: Prepared['vmac'];
+    if (mi.useVmac) {
+      try {
+        vmac = await this.#makeVmac(mi, mi.useVmac, link.ifindex, source);
+      } catch (e) {
+        if (e instanceof VmacConflict) return { ok: false, config: mi, reason: e.message };
+        throw e;
+      }
+    }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
       ifindex: link.ifindex,
@@ -314,10 +408,73 @@ export class VrrpEngine {
       source,
       ifindexOf: (dev) => ifindexes.get(dev) ?? link.ifindex,
       router: this.#ports.host.ipv6Forwarding(mi.interface),
+      ...(vmac && mi.useVmac ? { vmac: { ifindex: vmac.ifindex, mac: mi.useVmac.mac } } : {}),
     });
     const group = mi.family === 'inet' ? m.global.vrrpMcastGroup4 : m.global.vrrpMcastGroup6;
-    const place = { family: mi.family, ifname: mi.interface, ifindex: link.ifindex, group };
-    return { ok: true, config: mi, place, spec };
+    const ah = spec.machine.auth.type === 'ah';
+    const place = {
+      family: mi.family,
+      ifname: mi.interface,
+      ifindex: link.ifindex,
+      group,
+      ...(ah ? { ah } : {}),
+    };
+    return { ok: true, config: mi, place, spec, ...(vmac ? { vmac } : {}) };
+  }
+
+  /**
+   * Make (or take over) the instance's VMAC on its interface and enter it in the firewall (IGMP/MLD
+   * from its parent). An IPv6 VMAC sending adverts gets the advert source, the interface's
+   * link-local address, as a deprecated /64 of its own (the kernel sends from an address of the
+   * sending interface only), as keepalived does.
+   */
+  async #makeVmac(
+    mi: InstanceConfig,
+    vm: NonNullable<InstanceConfig['useVmac']>,
+    parentIndex: number,
+    source: string,
+  ): Promise<NonNullable<Prepared['vmac']>> {
+    const ipv6 =
+      mi.family === 'inet6' || mi.excludedVips.some((v) => v.family === 'inet6' && v.dev === mi.interface);
+    const ifindex = await this.#vmacs.ensure({
+      name: vm.name,
+      mac: vm.mac,
+      family: mi.family,
+      parent: { name: mi.interface, ifindex: parentIndex },
+      ipv6,
+    });
+    if (mi.family === 'inet6' && !vm.xmitBase)
+      await this.#ports.rtnl.addAddress({
+        family: 'inet6',
+        address: source,
+        prefixLen: 64,
+        ifindex,
+        deprecated: true,
+      });
+    await this.#firewall.setVmac(vm.name, { ifindex, parentIndex, family: mi.family });
+    return { name: vm.name, ifindex, xmitBase: vm.xmitBase };
+  }
+
+  /** An IPv6 VMAC sending adverts follows its interface's new link-local address (the advert source). */
+  async #vmacSource(mi: InstanceConfig, from: string, to: string): Promise<void> {
+    const vm = mi.useVmac;
+    const ifindex = vm && this.#vmacs.ifindexOf(vm.name);
+    if (mi.family !== 'inet6' || !vm || vm.xmitBase || ifindex === undefined) return;
+    const addr = { family: 'inet6', prefixLen: 64, ifindex, deprecated: true } as const;
+    try {
+      await this.#ports.rtnl.addAddress({ ...addr, address: to });
+      await this.#ports.rtnl.delAddress({ ...addr, address: from });
+    } catch (e) {
+      this.#log.error('cannot move the VMAC link-local address', { vmac: vm.name, error: String(e) });
+    }
+  }
+
+  /** A VMAC no instance uses any more: out of the firewall, then deleted. */
+  async #dropVmac(name: string): Promise<void> {
+    const ifindex = this.#vmacs.ifindexOf(name);
+    if (ifindex !== undefined) this.#sockets.closeFrames(ifindex);
+    await this.#firewall.setVmac(name, undefined);
+    await this.#vmacs.remove(name);
   }
 
   #wait(w: Waiting): void {
@@ -335,26 +492,62 @@ export class VrrpEngine {
   /** Open the sockets of a prepared instance and create it (not started yet). */
   #register(p: Prepared): VrrpInstance {
     const holder: { inst?: VrrpInstance } = {};
+    const auth = p.spec.machine.auth;
+    const ah =
+      auth.type === 'ah'
+        ? new AhSession({ pass: auth.pass, unicast: p.config.unicastPeers.length > 0 })
+        : undefined;
     const receiver: AdvertReceiver = {
       vrid: p.config.vrid,
-      receive: (data, meta) => holder.inst?.receive(data, meta),
+      receive: (data, meta) => {
+        const inst = holder.inst;
+        if (!inst || !ah) return inst?.receive(data, meta);
+        // IPsec AH (ipsec-ah.ts): the ICV, SPI and sequence number first, then the VRRP message
+        const r = ah.open(data);
+        if (!r.ok) return inst.drop(r.reason);
+        const { name, effectivePriority, config } = inst.state;
+        const advert = { priority: r.payload[2] ?? 0, src: meta.src };
+        if (syncsSequence({ name, effectivePriority, primaryAddress: config.primaryAddress }, advert))
+          ah.syncFrom(r.seq);
+        inst.receive(r.payload, meta);
+      },
     };
-    const { adverts, frames } = this.#sockets.attach(p.place, receiver);
+    const sockets = this.#sockets.attach(p.place, receiver, p.vmac?.ifindex);
+    const { frames } = sockets;
+    // a VMAC's adverts leave from it (its virtual MAC as source) on a send-only socket; AH adverts
+    // leave from the header-included socket their session signs for (ipsec-ah.ts)
+    const sender =
+      p.vmac && !p.vmac.xmitBase && !ah
+        ? this.#ports.sockets.openSender({
+            family: p.place.family,
+            ifname: p.vmac.name,
+            ifindex: p.vmac.ifindex,
+          })
+        : undefined;
+    const adverts = ah
+      ? {
+          beginAdvert: () => ah.beginAdvert(),
+          send: (data: Uint8Array, dst: string, src?: string) =>
+            sockets.adverts.send(ah.wrap(data, src ?? p.spec.source, dst), dst, src),
+        }
+      : sockets.adverts;
     const inst = new VrrpInstance(p.spec, {
       clock: this.#ports.clock,
       timers: this.#ports.timers,
       log: this.#log,
       rtnl: this.#ports.rtnl,
-      adverts,
+      adverts: sender ?? adverts,
       frames,
       framesOn: (ifindex) => this.#sockets.framesOn(ifindex),
       notifier: this.#ports.notifier,
       lateness: this.lateness,
       onStep: (i, r) => this.#groups.onStep(i.name, r),
+      pacer: this.#pacer,
+      firewall: this.#firewall,
       ...(this.#ports.defer ? { defer: this.#ports.defer } : {}),
     });
     holder.inst = inst;
-    this.#running.set(inst, { config: p.config, receiver });
+    this.#running.set(inst, { config: p.config, receiver, ...(sender ? { sender } : {}) });
     this.#byName.set(inst.name, inst);
     return inst;
   }
@@ -366,11 +559,13 @@ export class VrrpEngine {
     inst.reconfigure(p.spec);
   }
 
-  #unregister(inst: VrrpInstance): void {
+  /** Out of the registry; returns its VMAC send socket, to close once its priority-0 advert is out. */
+  #unregister(inst: VrrpInstance): AdvertSocket | undefined {
     const r = this.#running.get(inst);
     if (r) this.#sockets.detach(r.receiver);
     this.#running.delete(inst);
     this.#byName.delete(inst.name);
+    return r?.sender;
   }
 
   /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
@@ -426,7 +621,7 @@ export class VrrpEngine {
     for (const [inst, { config }] of this.#running) {
       const link = this.#host.linkNamed(config.interface);
       if (link?.ifindex !== ifindex) continue;
-      void this.#host.addresses(ifindex).then((addrs) => {
+      void this.#host.addresses(ifindex).then(async (addrs) => {
         if (this.#running.get(inst)?.config !== config) return; // reloaded meanwhile
         const source = sourceAddress(config, addrs);
         if (source !== undefined && source !== inst.spec.source) {
@@ -435,6 +630,7 @@ export class VrrpEngine {
             from: inst.spec.source,
             to: source,
           });
+          await this.#vmacSource(config, inst.spec.source, source);
           inst.reconfigure({
             ...inst.spec,
             source,

@@ -9,6 +9,7 @@
  */
 import type { Model } from '../config/model.js';
 import { masterDownIntervalMs } from './timers.js';
+import { isVmacSaved, type VmacSaved } from './vmac-host.js';
 
 export interface HandoffRecord {
   readonly version: 1;
@@ -20,6 +21,8 @@ export interface HandoffRecord {
     readonly interface: string;
     readonly family: 'inet' | 'inet6';
   }>;
+  /** The VMACs left in place and the host settings they changed, with the values to put back. */
+  readonly vmacs?: VmacSaved;
 }
 
 /** Whether `x` is a handoff record (it is read from a file). */
@@ -31,6 +34,7 @@ export function isHandoffRecord(x: unknown): x is HandoffRecord {
     r.version === 1 &&
     typeof r.at === 'number' &&
     Array.isArray(r.instances) &&
+    (r.vmacs === undefined || isVmacSaved(r.vmacs)) &&
     (r.instances as unknown[]).every((i) => {
       const e = i as Partial<HandoffRecord['instances'][number]> | null;
       return (

@@ -31,6 +31,8 @@ import {
   type TrackerState,
 } from './tracking.js';
 import type { NotifyState, NotifyTarget } from './notify.js';
+import type { VrrpFirewall } from './firewall.js';
+import type { GarpPacer, Pacing } from './garp-pacer.js';
 import type {
   DropReason,
   MachineAction,
@@ -38,8 +40,42 @@ import type {
   MachineEvent,
   MachineState,
   StepResult,
+  VrrpStateName,
   VrrpStats,
 } from './types.js';
+import { deletedAs } from './notify.js';
+
+/** The lateness histogram as the snapshot carries it: `buckets` by upper bound (`le0.1` ms ... `inf`), not cumulative. */
+export interface LatenessSnapshot {
+  readonly count: number;
+  readonly meanMs: number;
+  readonly maxMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly buckets: Readonly<Record<string, number>>;
+}
+
+/** One instance as `lvsd status --json`, the dump and the metrics endpoint see it. */
+export interface InstanceSnapshot {
+  readonly name: string;
+  readonly vrid: number;
+  readonly family: string;
+  readonly state: string;
+  readonly effectivePriority: number;
+  /** Held at priority 1 by a `--no-back` drill until `lvsd drill back`. */
+  readonly drillHold: boolean;
+  readonly trackers: ReadonlyArray<{ kind: string; name: string; ok: boolean; value: unknown }>;
+  readonly masterSrc: string | null;
+  /** State changes since the instance started. */
+  readonly transitions: number;
+  /** The VIPs this instance added and holds, as `IFINDEX|ADDRESS/LEN`. */
+  readonly vipsHeld: string[];
+  readonly vipsRestored: number;
+  /** The excluded VIPs, virtual routes and rules this instance added, and its routing errors. */
+  readonly routing: object;
+  readonly stats: VrrpStats;
+  readonly errors: { readonly advertSend: number; readonly garpSend: number; readonly vip: number };
+}
 
 /** Timer lateness in ms, bucketed (upper bounds), with count/sum/max. */
 export class LatenessHistogram {
@@ -69,7 +105,7 @@ export class LatenessHistogram {
     return 0;
   }
 
-  toJSON(): object {
+  toJSON(): LatenessSnapshot {
     return {
       count: this.count,
       meanMs: this.count ? this.sum / this.count : 0,
@@ -85,7 +121,10 @@ export class LatenessHistogram {
 
 /** What the instance sends adverts through (an IpRawSocket, or a fake in tests). */
 export interface AdvertPort {
-  send(data: Uint8Array, dst: string, src?: string): unknown;
+  /** `ttl`: this packet's TTL / hop limit (`unicast_ttl`); the socket's 255 when absent. */
+  send(data: Uint8Array, dst: string, src?: string, ttl?: number): unknown;
+  /** Called once per advert, before its copies to each destination (AH: the next sequence number). */
+  beginAdvert?(): void;
 }
 /** What the instance sends GARP/NA frames through (a PacketSocket, or a fake). */
 export interface FramePort {
@@ -93,6 +132,10 @@ export interface FramePort {
 }
 export interface NotifyPort {
   stateChanged(t: NotifyTarget, state: NotifyState, priority: number): void;
+  /** As MASTER, a lower-priority advert (`notify_master_rx_lower_pri`, FIFO); `priority` is ours. */
+  masterRxLowerPri?(t: NotifyTarget, priority: number): void;
+  /** The effective priority changed while in `state` (`notify_priority_changes`). */
+  priorityChanged?(t: NotifyTarget, state: VrrpStateName, priority: number): void;
 }
 
 export interface InstanceDeps {
@@ -114,6 +157,10 @@ export interface InstanceDeps {
   readonly defer?: (fn: () => void) => void;
   /** Called after every step (the sync group follows its members through it). */
   readonly onStep?: (inst: VrrpInstance, r: StepResult) => void;
+  /** Paces GARP/NA across the engine's instances (garp_group); without it frames go at once. */
+  readonly pacer?: GarpPacer;
+  /** The engine's nftables table: the VIPs a no_accept MASTER drops traffic for. */
+  readonly firewall?: Pick<VrrpFirewall, 'setDrops'>;
 }
 
 export interface InstanceSpec {
@@ -137,9 +184,14 @@ export interface InstanceSpec {
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
-  /** `garp_interval` / `gna_interval` in ms [0]: pacing between frames of a burst. */
-  readonly garpIntervalMs?: number;
-  readonly gnaIntervalMs?: number;
+  /** Where GARPs and NAs are paced (`garp_interval` / `gna_interval`, `garp_group`); unpaced when absent. */
+  readonly pacing?: { readonly arp: Pacing; readonly na: Pacing };
+  /** `unicast_ttl`: TTL / hop limit of unicast adverts. */
+  readonly advertTtl?: number;
+  /** Why the instance can only be FAULT (`unicast_fault_no_peer` without peers); absent when it can run. */
+  readonly configFault?: string;
+  /** no_accept, not the address owner: traffic to the VIPs is dropped while MASTER (firewall). */
+  readonly dropWhileMaster?: boolean;
   /** track_interface / track_script / track_file of the instance (and of its sync group). */
   readonly trackers?: readonly TrackerSpec[];
 }
@@ -192,6 +244,10 @@ export class VrrpInstance {
   private readonly log: Logger;
   private transitions = 0;
   private trackers: readonly TrackerState[];
+  /** The state the actions being carried out happen in (a `notify` action moves it). */
+  private acting: VrrpStateName = 'init';
+  /** Set by `shutdown({ deleted: true })`: a reload removed the instance (notify_deleted). */
+  private deleted = false;
 
   constructor(
     public spec: InstanceSpec,
@@ -216,6 +272,12 @@ export class VrrpInstance {
   }
   get vrid(): number {
     return this.spec.machine.vrid;
+  }
+
+  /** The trackers' priority delta and fault, with the configuration's fault (unicast_fault_no_peer). */
+  private tracking(): { delta: number; fault: boolean } {
+    const o = trackerOutput(this.trackers);
+    return this.spec.configFault === undefined ? o : { delta: o.delta, fault: true };
   }
 
   /**
@@ -252,7 +314,8 @@ export class VrrpInstance {
         }
       }
     }
-    const o = trackerOutput(this.trackers);
+    const o = this.tracking();
+    if (this.spec.configFault !== undefined) this.log.warn(`stays FAULT: ${this.spec.configFault}`);
     if (o.delta !== 0 || o.fault) this.feed({ type: 'tracking', delta: o.delta, fault: o.fault });
     this.feed(adopt ? { type: 'start', adopt: true } : { type: 'start' });
   }
@@ -296,7 +359,7 @@ export class VrrpInstance {
     const r = applyTrackerInput(this.trackers, input);
     this.trackers = r.trackers;
     if (!r.changed) return;
-    const { delta, fault } = trackerOutput(this.trackers);
+    const { delta, fault } = this.tracking();
     if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
       this.feed({ type: 'tracking', delta, fault });
   }
@@ -306,8 +369,13 @@ export class VrrpInstance {
     return this.trackers.some((t) => t.spec.kind === kind && t.spec.name === name);
   }
 
-  /** Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone. */
-  async shutdown(): Promise<void> {
+  /**
+   * Graceful stop: priority-0 advert if master, VIPs removed; resolves when the VIPs are gone.
+   * `deleted`: a reload removed the instance, which announces DELETED or FAULT rather than STOP
+   * (keepalived's notify_deleted, notify.ts deletedAs).
+   */
+  async shutdown(opts: { deleted?: boolean } = {}): Promise<void> {
+    this.deleted = opts.deleted ?? false;
     this.feed({ type: 'shutdown' });
     this.cancelTimer();
     await this.vipChain;
@@ -330,11 +398,13 @@ export class VrrpInstance {
     const routes = changed(this.spec.routes ?? [], spec.routes ?? []);
     const rules = changed(this.spec.rules ?? [], spec.rules ?? []);
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
+    const faultChanged = this.spec.configFault !== spec.configFault;
     this.spec = spec;
     if (!sameTrackers) this.trackers = reinitTrackers(this.trackers, spec.trackers ?? []);
     const r = carryOver(this.st, spec.machine, this.deps.clock.now());
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     // deletes only what this instance added
     this.queueRouting('del', routes.gone, rules.gone);
@@ -349,11 +419,13 @@ export class VrrpInstance {
       }
       this.queueRouting('add', routes.fresh, rules.fresh);
     }
+    // accept / no_accept or the priority may have changed: the drops follow the new spec
+    this.vipChain = this.vipChain.then(() => this.syncDrops());
     if (this.st.name !== before) this.transitions++;
     this.arm();
     this.deps.onStep?.(this, r);
-    if (!sameTrackers) {
-      const { delta, fault } = trackerOutput(this.trackers);
+    if (!sameTrackers || faultChanged) {
+      const { delta, fault } = this.tracking();
       if (delta !== this.st.trackDelta || fault !== this.st.trackFault)
         this.feed({ type: 'tracking', delta, fault });
     }
@@ -387,7 +459,7 @@ export class VrrpInstance {
     });
   }
 
-  /** Wait for queued VIP changes (tests). */
+  /** Resolves when the VIP changes (and firewall drops) queued so far are done. */
   settled(): Promise<void> {
     return this.vipChain;
   }
@@ -398,6 +470,7 @@ export class VrrpInstance {
     const r = step(this.st, ev, now);
     const before = this.st.name;
     this.st = r.state;
+    this.acting = before;
     for (const a of r.actions) this.carryOut(a);
     if (this.st.name !== before) this.transitions++;
     this.arm();
@@ -434,6 +507,13 @@ export class VrrpInstance {
         break;
       }
       case 'notify': {
+        this.acting = a.to;
+        if (a.reason === 'shutdown' && this.deleted) {
+          const as = deletedAs(this.spec.notify.notifyDeleted ?? false, a.from);
+          this.log.info('removed by reload', { from: a.from, announced: as ?? 'nothing' });
+          if (as) this.deps.notifier.stateChanged(this.spec.notify, as, a.priority);
+          break;
+        }
         const to = a.to === 'init' ? undefined : STATE_NAMES[a.to];
         // logging and scripts/FIFO run after the current batch of due timers (off the takeover path)
         const emit = () => {
@@ -448,11 +528,19 @@ export class VrrpInstance {
         else emit();
         break;
       }
-      case 'notifyMasterRxLowerPri':
+      case 'notifyMasterRxLowerPri': {
         this.log.info('master received lower priority advert', { src: a.src, priority: a.priority });
+        const ours = this.st.effectivePriority;
+        const emit = () => this.deps.notifier.masterRxLowerPri?.(this.spec.notify, ours);
+        if (this.deps.defer) this.deps.defer(emit);
+        else emit();
         break;
+      }
       case 'priorityChanged':
         this.log.info('effective priority changed', { from: a.from, to: a.to });
+        // keepalived never changes an address owner's priority through notify (vrrp_set_effective_priority)
+        if (a.from !== 255 && a.to !== 255)
+          this.deps.notifier.priorityChanged?.(this.spec.notify, this.acting, a.to);
         break;
       case 'armTimer':
       case 'cancelTimer':
@@ -462,9 +550,15 @@ export class VrrpInstance {
   }
 
   private sendAdvert(priority: number): void {
+    this.deps.adverts.beginAdvert?.();
     for (const dst of this.spec.destinations) {
       try {
-        this.deps.adverts.send(buildAdvert(this.st.config, priority, dst), dst, this.spec.source);
+        this.deps.adverts.send(
+          buildAdvert(this.st.config, priority, dst),
+          dst,
+          this.spec.source,
+          this.spec.advertTtl,
+        );
       } catch (e) {
         if (this.errors.advertSend++ % 100 === 0) {
           this.log.warn('advert send failed', {
@@ -477,8 +571,14 @@ export class VrrpInstance {
     }
   }
 
+  /**
+   * `repeat` GARPs / NAs per address, each from its own interface with that interface's MAC (a VIP
+   * or excluded VIP with another `dev`), through the engine's pacer (`garp_interval`,
+   * `gna_interval`, `garp_group`): a frame whose turn comes after this instance left MASTER is not
+   * sent.
+   */
   private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.addresses): void {
-    const queue: { frame: Uint8Array; port: FramePort; vip: string; gapMs: number }[] = [];
+    const live = (): boolean => this.st.name === 'master' && !this.frozen;
     for (const v of vips) {
       const own = this.spec.ifindex === undefined || v.ifindex === this.spec.ifindex;
       const port = own ? this.deps.frames : this.deps.framesOn?.(v.ifindex);
@@ -488,30 +588,35 @@ export class VrrpInstance {
         v.family === 'inet'
           ? buildGarp({ mac, vip: v.address })
           : buildUnsolicitedNa({ mac, vip: v.address, router: this.spec.router });
-      const gapMs = (v.family === 'inet' ? this.spec.garpIntervalMs : this.spec.gnaIntervalMs) ?? 0;
-      for (let i = 0; i < repeat; i++) queue.push({ frame, port, vip: v.address, gapMs });
-    }
-    // `vrrp_garp_interval` / `vrrp_gna_interval` pace the frames; 0 sends the burst at once
-    const next = (): void => {
-      while (queue.length > 0) {
-        const q = queue.shift();
-        if (!q) return;
+      const pacing = v.family === 'inet' ? this.spec.pacing?.arp : this.spec.pacing?.na;
+      const send = (): void => {
         try {
-          q.port.send(q.frame);
+          port.send(frame);
         } catch (e) {
           if (this.errors.garpSend++ % 100 === 0) {
-            this.log.warn('GARP/NA send failed', { vip: q.vip, error: (e as Error).message });
+            this.log.warn('GARP/NA send failed', { vip: v.address, error: (e as Error).message });
           }
         }
-        if (q.gapMs > 0 && queue.length > 0) {
-          this.deps.timers.setTimeout(() => {
-            if (this.st.name === 'master' && !this.frozen) next();
-          }, q.gapMs);
-          return;
-        }
+      };
+      for (let i = 0; i < repeat; i++) {
+        if (pacing && this.deps.pacer) this.deps.pacer.send(pacing, send, live);
+        else send();
       }
-    };
-    next();
+    }
+  }
+
+  /**
+   * The firewall's drops for this instance: the VIPs it holds (and `adding`) while it is a no_accept
+   * non-owner, none otherwise. keepalived's order: the drop before a VIP is added, after it is removed.
+   */
+  private async syncDrops(adding: readonly AddrSpec[] = []): Promise<void> {
+    const fw = this.deps.firewall;
+    if (!fw) return;
+    const held = this.spec.vips.filter((v) => this.added.has(vipKey(v)) || adding.includes(v));
+    const drops = this.spec.dropWhileMaster
+      ? held.map((v) => ({ family: v.family, address: v.address, ifindex: v.ifindex }))
+      : [];
+    await fw.setDrops(this.name, drops);
   }
 
   /** Virtual routes and rules in (after the VIPs queued before) or out, on the same chain as the VIPs. */
@@ -528,6 +633,7 @@ export class VrrpInstance {
 
   private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.addresses): void {
     this.vipChain = this.vipChain.then(async () => {
+      if (op === 'add') await this.syncDrops(vips);
       for (const v of vips) {
         const key = vipKey(v);
         try {
@@ -545,6 +651,7 @@ export class VrrpInstance {
           this.log.error(`VIP ${op} failed`, { vip: v.address, error: (e as Error).message });
         }
       }
+      if (op === 'del') await this.syncDrops();
     });
   }
 
@@ -599,13 +706,14 @@ export class VrrpInstance {
   }
 
   /** A JSON-able snapshot for the stats dump (SIGUSR1) and `lvsd status`. */
-  snapshot(): object {
+  snapshot(): InstanceSnapshot {
     return {
       name: this.name,
       vrid: this.vrid,
       family: this.spec.machine.family,
       state: this.st.name,
       effectivePriority: this.st.effectivePriority,
+      drillHold: this.st.drillHold,
       trackers: this.trackers.map((t) => ({
         kind: t.spec.kind,
         name: t.spec.name,

@@ -263,7 +263,7 @@ export function validateAdvert(adv: Advert, meta: RxMeta, cfg: MachineConfig): V
     }
   }
   if (adv.version === 2) {
-    const want = cfg.auth.type === 'pass' ? VRRP_AUTH.pass : VRRP_AUTH.none;
+    const want = VRRP_AUTH[cfg.auth.type];
     if (adv.authType !== want) return { ok: false, reason: 'badAuthType' };
     const expect = pre.pass;
     if (expect && !expect.every((v, i) => adv.authData[i] === v))
@@ -321,18 +321,20 @@ export function txChecksumMode(cfg: MachineConfig): ChecksumMode {
  */
 export function buildAdvert(cfg: MachineConfig, priority: number, dst: string): Uint8Array {
   const adverInt = cfg.version === 3 ? Math.round(cfg.advertIntMs / 10) : Math.floor(cfg.advertIntMs / 1000);
+  const auth = cfg.version === 2 ? cfg.auth : { type: 'none' as const };
   const fields: AdvertFields =
-    cfg.version === 2 && cfg.auth.type === 'pass'
-      ? {
+    auth.type === 'none'
+      ? { version: cfg.version, vrid: cfg.vrid, priority, adverInt, addresses: cfg.vips }
+      : {
           version: 2,
           vrid: cfg.vrid,
           priority,
           adverInt,
           addresses: cfg.vips,
-          authType: VRRP_AUTH.pass,
-          authData: passAuthData(cfg.auth.pass),
-        }
-      : { version: cfg.version, vrid: cfg.vrid, priority, adverInt, addresses: cfg.vips };
+          authType: VRRP_AUTH[auth.type],
+          // AH: the password keys the ICV of the AH header (ipsec-ah.ts); the auth data stays zero
+          ...(auth.type === 'pass' ? { authData: passAuthData(auth.pass) } : {}),
+        };
   return encodeAdvert(fields, {
     family: cfg.family,
     src: cfg.primaryAddress,

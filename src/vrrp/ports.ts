@@ -42,9 +42,20 @@ export interface VrrpSockets {
     readonly ifindex: number;
     /** The multicast group to join (224.0.0.18, ff02::12 or the configured one). */
     readonly group: string;
+    /**
+     * IPv4 `auth_type AH`: IP protocol 51 instead of 112, whole IP packets in both directions (the
+     * AH ICV covers the IP header: src/vrrp/ipsec-ah.ts builds and checks it).
+     */
+    readonly ah?: boolean;
     readonly onPacket: (p: ReceivedAdvert) => void;
   }): AdvertSocket;
   openFrames(ifindex: number): FrameSocket;
+  /** A send-only advert socket on an interface (a VMAC's: adverts leave with the virtual MAC). */
+  openSender(o: {
+    readonly family: 'inet' | 'inet6';
+    readonly ifname: string;
+    readonly ifindex: number;
+  }): AdvertSocket;
 }
 
 export interface EngineNotifier extends NotifyPort {
@@ -82,6 +93,21 @@ export interface HostFacts {
   ipv6Forwarding(ifname: string): boolean;
 }
 
+/** Kernel settings under /proc/sys/net (`sysctl -w net.KEY=V`): the VMAC's and its parent's. */
+export interface Sysctls {
+  /** `net/KEY` (e.g. `ipv4/conf/eth0/arp_ignore`) as a number; undefined when it cannot be read. */
+  get(key: string): number | undefined;
+  /** Write `net/KEY`; throws when it cannot. */
+  set(key: string, value: number): void;
+  /** The interfaces under net/ipv4/conf, without `all` and `default`. */
+  ipv4Interfaces(): string[];
+}
+
+/** Runs an `nft -f -` script (one atomic transaction). */
+export interface NftRunner {
+  run(script: string): Promise<void>;
+}
+
 export interface VrrpEnginePorts {
   readonly clock: Clock;
   readonly timers: Timers;
@@ -93,4 +119,6 @@ export interface VrrpEnginePorts {
   readonly notifier: EngineNotifier;
   readonly trackers: StartTrackers;
   readonly host: HostFacts;
+  readonly sysctl: Sysctls;
+  readonly nft: NftRunner;
 }

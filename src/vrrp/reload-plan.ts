@@ -2,7 +2,7 @@
 /**
  * What a reload (SIGHUP) does to the running VRRP instances, decided from the running and the new
  * configuration alone. Pure. keepalived's reload semantics as a desired-state diff:
- * - an instance whose VRID, family or interface changed is, to its peers, a different router: it is
+ * - an instance whose VRID, family, interface or VMAC changed is, to its peers, a different router: it is
  *   *replaced* (the old one released with a priority-0 advert, the new one started);
  * - any other difference *carries* the instance over in place: it keeps its state (a MASTER stays
  *   MASTER), adds and removes only the VIPs that changed. Differences count wherever they come
@@ -72,6 +72,13 @@ function describeChange(a: InstanceConfig, b: InstanceConfig, prev: Model, next:
   if (a.vrid !== b.vrid) replacedBecause.push(`vrid ${a.vrid} -> ${b.vrid}`);
   if (a.family !== b.family) replacedBecause.push(`family ${a.family} -> ${b.family}`);
   if (a.interface !== b.interface) replacedBecause.push(`interface ${a.interface} -> ${b.interface}`);
+  // AH adverts use their own socket, and the key and sequence counter live with it (ipsec-ah.ts)
+  const ah = a.auth?.type === 'AH' || b.auth?.type === 'AH';
+  if (ah && canon(a.auth) !== canon(b.auth)) replacedBecause.push('authentication (AH)');
+  else if (ah && a.unicastPeers.length > 0 !== b.unicastPeers.length > 0)
+    replacedBecause.push('unicast or multicast (AH)');
+  // a VMAC is the router's MAC and the interface its VIPs live on: a different router to its peers
+  if (canon(a.useVmac) !== canon(b.useVmac)) replacedBecause.push('use_vmac changed');
   const before = new Set(a.vips.map(vipKey));
   const after = new Set(b.vips.map(vipKey));
   const settings: string[] = (Object.keys({ ...a, ...b }) as Array<keyof InstanceConfig>).filter(

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The VRRP engine's sockets: one advert socket per (interface, family), shared by every instance
- * on it and demultiplexed by VRID (a payload for no instance here is counted as a drop of that
+ * The VRRP engine's sockets: one advert socket per (interface, family), and one more per interface
+ * for instances with `auth_type AH` (IP protocol 51, whole IPv4 packets), each shared by every
+ * instance on it and demultiplexed by VRID (a payload for no instance here is counted as a drop of that
  * socket, as are the packets the addon dropped before delivering them), and one frame socket per
  * interface for GARP/NA. Sockets are opened on first use and
  * closed when their last instance goes. No I/O of its own: it opens through the `VrrpSockets` port.
@@ -9,6 +10,7 @@
 import type { DropReason } from './types.js';
 import { DROP_REASONS } from './types.js';
 import type { AdvertSocket, FrameSocket, ReceivedAdvert, VrrpSockets } from './ports.js';
+import { ahVrid } from './ipsec-ah.js';
 
 /** What the registry delivers a payload to. */
 export interface AdvertReceiver {
@@ -28,9 +30,12 @@ export interface SocketPlace {
   readonly ifname: string;
   readonly ifindex: number;
   readonly group: string;
+  /** `auth_type AH`: adverts travel in IPsec AH (IP protocol 51), on a socket of their own. */
+  readonly ah?: boolean;
 }
 
-const placeKey = (p: Pick<SocketPlace, 'ifname' | 'family'>): string => `${p.ifname}|${p.family}`;
+const placeKey = (p: Pick<SocketPlace, 'ifname' | 'family' | 'ah'>): string =>
+  `${p.ifname}|${p.family}${p.ah ? '|ah' : ''}`;
 
 export class SocketRegistry {
   readonly #groups = new Map<string, AdvertGroup>();
@@ -42,12 +47,19 @@ export class SocketRegistry {
   }
 
   /** The receiver using `vrid` at this place, if any. */
-  holder(place: Pick<SocketPlace, 'ifname' | 'family'>, vrid: number): AdvertReceiver | undefined {
+  holder(place: Pick<SocketPlace, 'ifname' | 'family' | 'ah'>, vrid: number): AdvertReceiver | undefined {
     return this.#groups.get(placeKey(place))?.byVrid.get(vrid);
   }
 
-  /** Attach a receiver (opening the sockets it needs); throws when its VRID is taken there. */
-  attach(place: SocketPlace, r: AdvertReceiver): { adverts: AdvertSocket; frames: FrameSocket } {
+  /**
+   * Attach a receiver (opening the sockets it needs); throws when its VRID is taken there. Its
+   * GARPs/NAs go out on `frameIfindex` (a VMAC), by default on the place's interface.
+   */
+  attach(
+    place: SocketPlace,
+    r: AdvertReceiver,
+    frameIfindex: number = place.ifindex,
+  ): { adverts: AdvertSocket; frames: FrameSocket } {
     const key = placeKey(place);
     let grp = this.#groups.get(key);
     if (!grp) {
@@ -58,8 +70,9 @@ export class SocketRegistry {
         ifname: place.ifname,
         ifindex: place.ifindex,
         group: place.group,
+        ...(place.ah ? { ah: true } : {}),
         onPacket: (p) => {
-          const vrid = p.data.length >= 2 ? p.data[1] : undefined;
+          const vrid = place.ah ? ahVrid(p.data) : p.data[1];
           const to = vrid === undefined ? undefined : byVrid.get(vrid);
           if (to) to.receive(p.data, p);
           else drops[vrid === undefined ? 'truncated' : 'badVrid']++;
@@ -69,7 +82,7 @@ export class SocketRegistry {
       this.#groups.set(key, grp);
     }
     if (grp.byVrid.has(r.vrid)) throw new Error(`VRID ${r.vrid} used twice on ${key}`);
-    const frames = this.framesOn(place.ifindex);
+    const frames = this.framesOn(frameIfindex);
     grp.byVrid.set(r.vrid, r);
     return { adverts: grp.sock, frames };
   }
@@ -95,6 +108,12 @@ export class SocketRegistry {
       grp.sock.close();
       this.#groups.delete(key);
     }
+  }
+
+  /** Close the frame socket of an interface that goes away (a VMAC deleted). */
+  closeFrames(ifindex: number): void {
+    this.#frames.get(ifindex)?.close();
+    this.#frames.delete(ifindex);
   }
 
   closeAll(): void {

@@ -34,7 +34,7 @@ export function notifyTargetOf(kind: 'INSTANCE' | 'GROUP', name: string, n: Noti
       ...(x.group !== undefined ? { group: x.group } : {}),
     };
   const out: { -readonly [K in keyof NotifyTarget]: NotifyTarget[K] } = { kind, name };
-  for (const state of ['master', 'backup', 'fault', 'stop', 'any'] as const) {
+  for (const state of ['master', 'backup', 'fault', 'stop', 'any', 'deleted', 'masterRxLowerPri'] as const) {
     const c = cmd(n[state]);
     if (c) out[state] = c;
   }
@@ -71,7 +71,7 @@ export class SyncGroupSet {
           : initSyncGroup(sg.name, sg.members),
       );
       for (const n of sg.members) this.#groupOf.set(n, sg.name);
-      this.#targets.set(sg.name, notifyTargetOf('GROUP', sg.name, sg.notify));
+      this.#targets.set(sg.name, { ...notifyTargetOf('GROUP', sg.name, sg.notify), smtpAlert: sg.smtpAlert });
     }
   }
 

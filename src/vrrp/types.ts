@@ -65,8 +65,14 @@ export interface MachineConfig {
   readonly vips: readonly string[];
   /** `skip_check_adv_addr`: do not compare the advert's address list with ours. */
   readonly skipCheckAdvAddr: boolean;
-  /** v2 `authentication { auth_type PASS; auth_pass ... }`; `none` otherwise. */
-  readonly auth: { readonly type: 'none' } | { readonly type: 'pass'; readonly pass: string };
+  /**
+   * v2 `authentication { auth_type PASS|AH; auth_pass ... }`; `none` otherwise. AH wraps the advert
+   * in an IPsec AH header (ipsec-ah.ts); the VRRP message then carries auth type 2 and no password.
+   */
+  readonly auth:
+    | { readonly type: 'none' }
+    | { readonly type: 'pass'; readonly pass: string }
+    | { readonly type: 'ah'; readonly pass: string };
   /** `v3_checksum_as_v2`: v3 IPv4 checksum without the pseudo-header. */
   readonly v3ChecksumAsV2: boolean;
   /** `vrrp_startup_delay` in ms [0]: stay in init this long after `start`. */
@@ -137,7 +143,8 @@ export type DropReason =
   | 'badVrid' // not our VRID
   | 'versionMismatch' // v2 packet for a v3 instance or the reverse
   | 'badAuthType' // auth type unknown or differs from ours
-  | 'authMismatch' // PASS differs
+  | 'authMismatch' // PASS differs, or an AH ICV or SPI that does not check out
+  | 'authReplay' // AH sequence number not above the last one (anti-replay)
   | 'intervalMismatch' // v2 Adver Int differs from ours
   | 'vipMismatch' // address list differs from ours: counted, but the advert is accepted (keepalived)
   | 'ownAdvert' // our own packet looped back
@@ -160,6 +167,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'versionMismatch',
   'badAuthType',
   'authMismatch',
+  'authReplay',
   'intervalMismatch',
   'vipMismatch',
   'ownAdvert',

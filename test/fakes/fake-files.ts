@@ -78,7 +78,13 @@ export function fakeScriptHost(
 /** A whole HostProbe: interfaces by name with their addresses; programs exist when in the table. */
 export function fakeHostProbe(
   nodes: Readonly<Record<string, FakeNode>>,
-  o: { interfaces?: Readonly<Record<string, readonly AddrEntry[]>>; passwd?: string; self?: Ids } = {},
+  o: {
+    interfaces?: Readonly<Record<string, readonly AddrEntry[]>>;
+    passwd?: string;
+    self?: Ids;
+    /** Whether nft is installed; not checked when left out. */
+    nft?: boolean;
+  } = {},
 ): HostProbe {
   const interfaces = o.interfaces ?? {};
   const scripts = fakeScriptHost(nodes, o);
@@ -88,5 +94,6 @@ export function fakeHostProbe(
     scriptProblem: (program) =>
       !program.includes('/') || nodes[program] !== undefined ? undefined : 'no such file',
     scripts,
+    ...(o.nft !== undefined ? { nftInstalled: () => o.nft === true } : {}),
   };
 }

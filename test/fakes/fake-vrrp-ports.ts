@@ -10,8 +10,10 @@ import type {
   AddrEntry,
   AddrEvent,
   AddrSpec,
+  LinkDetails,
   LinkEvent,
   LinkInfo,
+  MacvlanSpec,
   RouteSpec,
   Rtnl,
   RuleSpec,
@@ -27,6 +29,8 @@ export interface SentAdvert {
   readonly dst: string;
   readonly vrid: number;
   readonly priority: number;
+  /** The TTL asked for this packet (unicast_ttl); undefined: the socket's 255. */
+  readonly ttl?: number;
   /** The addresses the advert carries. */
   readonly addresses: readonly string[];
 }
@@ -74,6 +78,9 @@ export function fakeRouting(log: string[] = []): FakeRouting {
  */
 export class FakeHost implements Rtnl {
   readonly links = new Map<string, LinkInfo>();
+  /** Kind, parent and mode of links that are not plain devices (macvlans made through addMacvlan). */
+  readonly details = new Map<string, { kind: string; parentIndex: number; macvlanMode?: number }>();
+  #nextIndex = 100;
   readonly addrs: AddrEntry[] = [];
   readonly log: string[] = [];
   /** Routes and rules (their calls go to `log` too). */
@@ -136,7 +143,9 @@ export class FakeHost implements Rtnl {
 
   addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     this.log.push(`add ${a.address}`);
-    if (this.has(a.address)) return Promise.resolve('exists');
+    // an address is per interface (a VMAC carries a copy of its parent's link-local address)
+    if (this.addrs.some((x) => x.address === a.address && x.ifindex === a.ifindex))
+      return Promise.resolve('exists');
     this.#put(a, true);
     return Promise.resolve('added');
   }
@@ -174,6 +183,41 @@ export class FakeHost implements Rtnl {
     return Promise.resolve(this.links.get(name));
   }
 
+  linkDetails(name: string): Promise<LinkDetails | undefined> {
+    const l = this.links.get(name);
+    return Promise.resolve(l ? { ...l, kind: '', parentIndex: 0, ...this.details.get(name) } : undefined);
+  }
+
+  addMacvlan(m: MacvlanSpec): Promise<number> {
+    this.log.push(`link add ${m.name} ${m.mac}`);
+    if (this.links.has(m.name)) return Promise.reject(new Error(`addMacvlan ${m.name}: EEXIST`));
+    const ifindex = this.#nextIndex++;
+    this.links.set(m.name, { ifindex, name: m.name, mac: m.mac, up: true });
+    this.details.set(m.name, { kind: 'macvlan', parentIndex: m.parentIndex, macvlanMode: m.mode });
+    this.#linkChanged({ ifindex, name: m.name, mac: m.mac, up: true });
+    return Promise.resolve(ifindex);
+  }
+
+  updateMacvlan(ifindex: number, m: MacvlanSpec): Promise<void> {
+    this.log.push(`link set ${m.name} ${m.mac}`);
+    const l = [...this.links.values()].find((x) => x.ifindex === ifindex);
+    if (l) this.links.set(l.name, { ...l, mac: m.mac, up: true });
+    this.details.set(m.name, { kind: 'macvlan', parentIndex: m.parentIndex, macvlanMode: m.mode });
+    return Promise.resolve();
+  }
+
+  deleteLink(ifindex: number): Promise<'deleted' | 'absent'> {
+    const l = [...this.links.values()].find((x) => x.ifindex === ifindex);
+    if (!l) return Promise.resolve('absent');
+    this.log.push(`link del ${l.name}`);
+    this.links.delete(l.name);
+    this.details.delete(l.name);
+    for (let i = this.addrs.length - 1; i >= 0; i--)
+      if (this.addrs[i]?.ifindex === ifindex) this.addrs.splice(i, 1);
+    this.#linkChanged(l, true);
+    return Promise.resolve('deleted');
+  }
+
   onLinkEvent(cb: (e: LinkEvent) => void): () => void {
     this.#listeners.add(cb);
     return () => this.#listeners.delete(cb);
@@ -195,16 +239,27 @@ export interface FakeVrrpWorld {
   readonly host: FakeHost;
   readonly ports: VrrpEnginePorts;
   readonly sent: SentAdvert[];
-  readonly frames: { ifindex: number; at: number; data: Uint8Array }[];
+  /** GARP/NA frames: the interface they left on, their bytes and their sender MAC (bytes 6..11). */
+  readonly frames: { ifindex: number; at: number; data: Uint8Array; srcMac: string }[];
+  /** /proc/sys/net as a map (`ipv4/conf/eth0/arp_ignore` → 0). */
+  readonly sysctl: Map<string, number>;
+  /** Every `nft -f -` script run, in order. */
+  readonly nft: string[];
   readonly notes: { kind: string; name: string; state: NotifyState; priority: number }[];
   readonly open: { adverts: string[]; closed: string[] };
+  /** Whole IPv4 packets sent on `auth_type AH` sockets (key `ifname|inet|ah`), in order. */
+  readonly sentAh: { at: number; dst: string; packet: Uint8Array }[];
   /** Deliver a payload to the advert socket of `ifname|family`, as if received. */
   deliver(ifname: string, family: 'inet' | 'inet6', p: Omit<ReceivedAdvert, 'family'>): void;
+  /** Deliver a whole IPv4 packet to the `auth_type AH` socket of `ifname`. */
+  deliverAh(ifname: string, p: Omit<ReceivedAdvert, 'family'>): void;
 }
 
 export function fakeVrrpWorld(
   opts: {
     host?: FakeHost;
+    /** The host's sysctls (a successor process on the same host shares them). */
+    sysctl?: Map<string, number>;
     log?: Logger;
     start?: number;
     /** Quorum of each vrrp_track_process, reported when the trackers start (the real runner's scan). */
@@ -214,9 +269,12 @@ export function fakeVrrpWorld(
   const clock = new FakeClock(opts.start ?? 1000);
   const host = opts.host ?? new FakeHost().addLink('eth0', 2, '10.0.0.2');
   const sent: SentAdvert[] = [];
-  const frames: { ifindex: number; at: number; data: Uint8Array }[] = [];
+  const frames: FakeVrrpWorld['frames'] = [];
+  const sysctl = opts.sysctl ?? new Map<string, number>();
+  const nft: string[] = [];
   const notes: FakeVrrpWorld['notes'] = [];
   const open = { adverts: [] as string[], closed: [] as string[] };
+  const sentAh: FakeVrrpWorld['sentAh'] = [];
   const receivers = new Map<string, (p: ReceivedAdvert) => void>();
   // Tracked interfaces reach the instances that track them, as the real runner does; scripts and
   // track files do not run here.
@@ -232,6 +290,27 @@ export function fakeVrrpWorld(
     stop: () => {},
     counters: { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
   });
+  const record = (
+    ifname: string,
+    family: 'inet' | 'inet6',
+    data: Uint8Array,
+    dst: string,
+    src: string | undefined,
+    ttl: number | undefined,
+  ): void => {
+    const d = decodeAdvert(data, { family, src: src ?? '', dst });
+    if (!d.ok) return;
+    const { vrid, priority, addresses } = d.value;
+    sent.push({
+      at: clock.now(),
+      ifname,
+      dst,
+      vrid,
+      priority,
+      addresses,
+      ...(ttl !== undefined ? { ttl } : {}),
+    });
+  };
   const ports: VrrpEnginePorts = {
     clock,
     timers: clock,
@@ -239,16 +318,13 @@ export function fakeVrrpWorld(
     rtnl: host,
     sockets: {
       openAdverts: (o) => {
-        const key = `${o.ifname}|${o.family}`;
+        const key = `${o.ifname}|${o.family}${o.ah ? '|ah' : ''}`;
         open.adverts.push(key);
         receivers.set(key, o.onPacket);
         return {
-          send: (data: Uint8Array, dst: string, src?: string) => {
-            const d = decodeAdvert(data, { family: o.family, src: src ?? '', dst });
-            if (d.ok) {
-              const { vrid, priority, addresses } = d.value;
-              sent.push({ at: clock.now(), ifname: o.ifname, dst, vrid, priority, addresses });
-            }
+          send: (data: Uint8Array, dst: string, src?: string, ttl?: number) => {
+            if (o.ah) return void sentAh.push({ at: clock.now(), dst, packet: Uint8Array.from(data) });
+            return record(o.ifname, o.family, data, dst, src, ttl);
           },
           close: () => {
             open.closed.push(key);
@@ -257,9 +333,24 @@ export function fakeVrrpWorld(
         };
       },
       openFrames: (ifindex) => ({
-        send: (data: Uint8Array) => void frames.push({ ifindex, at: clock.now(), data }),
+        send: (f: Uint8Array) =>
+          void frames.push({
+            ifindex,
+            at: clock.now(),
+            data: Uint8Array.from(f),
+            srcMac: [...f.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+          }),
         close: () => {},
       }),
+      openSender: (o) => {
+        const key = `${o.ifname}|${o.family}|send`;
+        open.adverts.push(key);
+        return {
+          send: (data: Uint8Array, dst: string, src?: string, ttl?: number) =>
+            record(o.ifname, o.family, data, dst, src, ttl),
+          close: () => void open.closed.push(key),
+        };
+      },
     },
     notifier: {
       stateChanged: (t: NotifyTarget, state: NotifyState, priority: number) =>
@@ -269,6 +360,17 @@ export function fakeVrrpWorld(
     },
     trackers,
     host: { ipv6Forwarding: () => false },
+    sysctl: {
+      get: (k) => sysctl.get(k) ?? (/^ipv[46]\/conf\//.test(k) ? 0 : undefined),
+      set: (k, v) => void sysctl.set(k, v),
+      ipv4Interfaces: () => [...host.links.keys()],
+    },
+    nft: {
+      run: (script) => {
+        nft.push(script);
+        return Promise.resolve();
+      },
+    },
   };
   return {
     clock,
@@ -276,9 +378,13 @@ export function fakeVrrpWorld(
     ports,
     sent,
     frames,
+    sysctl,
+    nft,
     notes,
     open,
+    sentAh,
     deliver: (ifname, family, p) => receivers.get(`${ifname}|${family}`)?.({ ...p, family }),
+    deliverAh: (ifname, p) => receivers.get(`${ifname}|inet|ah`)?.({ ...p, family: 'inet' }),
   };
 }
 

@@ -262,6 +262,8 @@ export interface Frame {
   vrid?: number;
   priority?: number;
   target?: string;
+  /** VRRP: the IP TTL / hop limit. */
+  ttl?: number;
   hex: string;
 }
 

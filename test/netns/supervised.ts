@@ -19,20 +19,24 @@ export interface Supervised {
   exited(): Promise<number | null>;
 }
 
-/** `lvsd run` in a node; `runDir` reuses a run directory (a restart), else a new one is made. */
+/**
+ * `lvsd run` in a node; `runDir` reuses a run directory (a restart), else a new one is made;
+ * `args` are added to `lvsd run -f FILE`.
+ */
 export function startLvsdRun(
   lab: Lab,
   node: LabNode,
   conf: string,
   env: Record<string, string> = {},
   runDir: string = mkdtempSync(join(lab.dir, `${node.name}-run-`)),
+  args: readonly string[] = [],
 ): Supervised {
   const file = join(runDir, 'lvsd.conf');
   writeFileSync(file, conf);
   const log = join(runDir, 'output.log');
   const proc = lab.spawn(
     node.ns,
-    [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file],
+    [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file, ...args],
     { LVSD_RUN_DIR: runDir, LVSD_STATE_DIR: runDir, ...env },
     log,
   );

@@ -163,7 +163,7 @@ async function ipvsadm(argv: string[], io: CliIo, deps: IpvsCliDeps): Promise<nu
       case 'list':
         return list(cmd.list, kernel, io, resolver);
       case 'save':
-        io.stdout(formatSave(await kernel.dump(), { numeric: cmd.numeric, resolver }));
+        io.stdout(formatSave(await kernel.dump({ stats: false }), { numeric: cmd.numeric, resolver }));
         return 0;
       case 'op': {
         const report = await kernel.apply([cmd.op]);
@@ -196,9 +196,11 @@ async function list(l: ListRequest, kernel: IpvsKernel, io: CliIo, resolver: Nam
     return 0;
   }
   const fmt = { ...listFmt(l), resolver };
+  // The counters are decoded only for the views that print them.
+  const dumpOpts = { stats: l.stats || l.rate };
   if (l.service) {
     const id = serviceId(l.service);
-    const s = (await kernel.dump()).find((e) => serviceId(e.service.key) === id);
+    const s = (await kernel.dump(dumpOpts)).find((e) => serviceId(e.service.key) === id);
     if (!s) {
       io.stderr('No such service\n');
       return 1;
@@ -206,7 +208,7 @@ async function list(l: ListRequest, kernel: IpvsKernel, io: CliIo, resolver: Nam
     io.stdout(formatListService(s, fmt));
     return 0;
   }
-  const [info, services] = await Promise.all([kernel.info(), kernel.dump()]);
+  const [info, services] = await Promise.all([kernel.info(), kernel.dump(dumpOpts)]);
   io.stdout(formatList(info, services, fmt));
   return 0;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]`.
+ * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]`.
+ * --metrics serves the Prometheus metrics of every worker from the supervisor.
  * --vrrp-only runs the VRRP engine in the foreground (src/daemon/vrrp-main.ts);
  * --check-only runs the checkers and the LVS manager (src/daemon/check-main.ts).
  * Without either, the supervisor runs both as separate processes (src/daemon/supervisor.ts).
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
 import type { RunOptions } from '../../daemon/run-options.js';
 import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, runDirOption, runOne, subcommand } from '../command.js';
@@ -19,6 +21,15 @@ interface RunCommandOptions {
   vrrpOnly?: boolean;
   checkOnly?: boolean;
   model?: string;
+  metrics?: ListenAddress;
+  lenient?: boolean;
+}
+
+/** `--metrics ADDR:PORT`, checked as commander parses (a bad one is a usage error). */
+function listenOption(text: string): ListenAddress {
+  const a = parseListenAddress(text);
+  if ('error' in a) throw new InvalidArgumentError(a.error);
+  return a;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -28,10 +39,24 @@ export function register(parent: Command, cli: CliRun): Command {
       .description(
         'Run the daemon in the foreground: a supervisor that validates the file and runs the VRRP worker and the LVS worker as separate processes (systemd: Type=notify, SIGHUP reloads).',
       )
-      .usage('[-f FILE] [-i ID] [--run-dir DIR] [--vrrp-only | --check-only]')
+      .usage(
+        '[-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]',
+      )
       .addOption(fileOption())
       .addOption(configIdOption())
       .addOption(runDirOption())
+      .option(
+        '--lenient',
+        'keepalived keywords lvsd does not implement are warnings and ignored (as check-config --lenient), at start and on every reload',
+      )
+      .addOption(
+        new Option(
+          '--metrics <ADDR:PORT>',
+          'serve Prometheus metrics of every worker on http://ADDR:PORT/metrics (overrides lvsd_metrics)',
+        )
+          .argParser(listenOption)
+          .conflicts(['vrrpOnly', 'checkOnly']),
+      )
       .addOption(
         new Option('--vrrp-only', 'run only the VRRP engine, in this process').conflicts('checkOnly'),
       )
@@ -53,7 +78,14 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
   // The daemon and the workers it forks read the run directory from the environment
   // (src/daemon/run-options.ts runDirectory), so the flag is handed down that way.
   if (o.runDir !== undefined) process.env['LVSD_RUN_DIR'] = o.runDir;
-  const opts: RunOptions = { configFile: o.file, configId: o.configId, modelFile: o.model, io };
+  const opts: RunOptions = {
+    configFile: o.file,
+    configId: o.configId,
+    modelFile: o.model,
+    metrics: o.metrics,
+    lenient: o.lenient ?? false,
+    io,
+  };
   const target = o.vrrpOnly
     ? '../../daemon/vrrp-main.js'
     : o.checkOnly

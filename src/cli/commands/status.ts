@@ -10,10 +10,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { LvsStatus } from '../../check/manager.js';
+import type { DrillReport } from '../../vrrp/drill.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
 import type { CliRun } from '../command.js';
 import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
+import { formatDrill } from './drill.js';
 import type { CliIo } from '../io.js';
 import { realServerText, virtualServerText } from '../server-ref.js';
 
@@ -23,6 +25,8 @@ interface VrrpInstanceStatus {
   family: string;
   state: string;
   effectivePriority: number;
+  /** Held at priority 1 by `lvsd drill failover --no-back` until `lvsd drill back`. */
+  drillHold?: boolean;
   masterSrc: string | null;
   vipsHeld: string[];
   trackers?: Array<{ kind: string; name: string; ok: boolean }>;
@@ -49,12 +53,25 @@ export function formatVrrp(instances: VrrpInstanceStatus[]): string {
     i.name,
     String(i.vrid),
     i.family === 'inet6' ? 'IPv6' : 'IPv4',
-    i.state.toUpperCase(),
+    i.state.toUpperCase() + (i.drillHold ? ' (drill hold)' : ''),
     String(i.effectivePriority),
     i.state === 'master' ? '-' : (i.masterSrc ?? '-'),
     i.vipsHeld.length ? i.vipsHeld.map(vipText).join(',') : '-',
   ]);
   return table(['INSTANCE', 'VRID', 'FAMILY', 'STATE', 'PRIO', 'MASTER', 'VIPS HELD'], rows);
+}
+
+interface VrrpStatus {
+  instances: VrrpInstanceStatus[];
+  lastDrill?: DrillReport[];
+  lastDrillAgoMs?: number;
+}
+
+/** The last `lvsd drill` this worker ran, as the drill printed it, with how long ago. */
+export function formatLastDrill(s: VrrpStatus): string {
+  if (!s.lastDrill) return '';
+  const ago = Math.round((s.lastDrillAgoMs ?? 0) / 1000);
+  return `\nLast drill, ${ago} s ago\n` + s.lastDrill.map(formatDrill).join('');
 }
 
 export function formatLvs(status: LvsStatus): string {
@@ -104,7 +121,7 @@ export function run(argv: readonly string[], io: CliIo): Promise<number> {
 async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promise<number> {
   const dir = o.runDir ?? runDirectory();
   const [vrrp, lvs] = await Promise.all([
-    ask<{ instances: VrrpInstanceStatus[] }>(join(dir, 'vrrp.sock')),
+    ask<VrrpStatus>(join(dir, 'vrrp.sock')),
     ask<LvsStatus>(join(dir, 'lvsd.sock')),
   ]);
   if (o.json) {
@@ -112,7 +129,11 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
     io.stdout(JSON.stringify({ vrrp: part(vrrp), lvs: part(lvs) }, null, 2) + '\n');
   } else {
     io.stdout('VRRP\n');
-    io.stdout(vrrp.ok ? formatVrrp(vrrp.value.instances) : `  not answering: ${vrrp.error}\n`);
+    io.stdout(
+      vrrp.ok
+        ? formatVrrp(vrrp.value.instances) + formatLastDrill(vrrp.value)
+        : `  not answering: ${vrrp.error}\n`,
+    );
     io.stdout('\nLVS\n');
     io.stdout(lvs.ok ? formatLvs(lvs.value) : `  not answering: ${lvs.error}\n`);
   }

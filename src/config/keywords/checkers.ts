@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Keyword tables of the health checkers (`TCP_CHECK`, `HTTP_GET`, `SSL_GET`, `MISC_CHECK`,
- * `DNS_CHECK`, `UDP_CHECK`, `FILE_CHECK`) and the checker draft they fill. Pure.
+ * `DNS_CHECK`, `UDP_CHECK`, `FILE_CHECK`, `PING_CHECK`, `SMTP_CHECK`) and the checker draft they
+ * fill. Pure.
  * Inherited values (delay_loop, retry, ...) are resolved in schema-checkers.ts.
  */
 import type { CheckerType, HttpUrl, ScriptSpec, SourceLoc } from '../model.js';
@@ -86,7 +87,24 @@ export interface CheckerDraft extends InheritedTiming {
   dynamic: boolean;
   weight?: number;
   weightReverse: boolean;
+  // SMTP_CHECK
+  heloName?: string;
+  /** Deprecated `host { }` blocks: each becomes a checker of its own (`expandSmtpHosts`). */
+  smtpHosts: SmtpHostDraft[];
 }
+
+/** The connection options of one deprecated SMTP_CHECK `host { }` block. */
+export type SmtpHostDraft = Pick<
+  CheckerDraft,
+  | 'connectIp'
+  | 'connectIpFamily'
+  | 'connectPort'
+  | 'bindTo'
+  | 'bindPort'
+  | 'bindIf'
+  | 'fwmark'
+  | 'connectTimeoutMs'
+> & { loc: SourceLoc; present: ReadonlySet<string> };
 
 export function newCheckerDraft(
   type: CheckerType,
@@ -104,6 +122,7 @@ export function newCheckerDraft(
     miscDynamic: false,
     dynamic: false,
     weightReverse: false,
+    smtpHosts: [],
   };
 }
 
@@ -165,7 +184,7 @@ interface UrlDraft {
   companions: AstNode[];
 }
 
-const urlKeywords: KeywordTable<UrlDraft> = {
+export const urlKeywords: KeywordTable<UrlDraft> = {
   path: { run: (c, n, u) => set(u.url, 'path', wordArg(c, n, 'a URL path')) },
   status_code: { run: (c, n, u) => u.url.statusCodes?.push(...statusCodes(c, n)) },
   digest: {
@@ -398,6 +417,75 @@ const file: KeywordTable<CheckerDraft> = {
   },
 };
 
+/** The connection keywords: what a deprecated SMTP_CHECK `host { }` block may set. */
+const connectionKeywords = [
+  'connect_ip',
+  'connect_port',
+  'bindto',
+  'bind_port',
+  'bind_if',
+  'fwmark',
+  'connect_timeout',
+] as const;
+
+/** The draft fields those keywords fill. */
+const connectionFields = [
+  'connectIp',
+  'connectIpFamily',
+  'connectPort',
+  'bindTo',
+  'bindPort',
+  'bindIf',
+  'fwmark',
+  'connectTimeoutMs',
+] as const;
+
+const smtpHost: KeywordTable<CheckerDraft> = Object.fromEntries(
+  connectionKeywords.map((k) => [
+    k,
+    k === 'connect_timeout' ? inheritedTimingKeywords<CheckerDraft>()[k] : common[k],
+  ]),
+) as KeywordTable<CheckerDraft>;
+
+const smtp: KeywordTable<CheckerDraft> = {
+  ...common,
+  helo_name: { run: (c, n, d) => set(d, 'heloName', wordArg(c, n, 'a host name')) },
+  host: {
+    block: true,
+    run: (c, n, d) => {
+      c.diags.warning(
+        n.loc,
+        'the SMTP_CHECK `host` block is deprecated (as in keepalived): write one SMTP_CHECK per host',
+        'host',
+      );
+      const h = newCheckerDraft('SMTP_CHECK', n.loc, new Set((n.block ?? []).map((x) => x.keyword)));
+      runTable(c, n.block ?? [], smtpHost, new Set(), 'host', h);
+      const host: SmtpHostDraft = { loc: n.loc, present: h.present };
+      for (const k of connectionFields) if (h[k] !== undefined) Object.assign(host, { [k]: h[k] });
+      d.smtpHosts.push(host);
+    },
+  },
+};
+
+/**
+ * An SMTP_CHECK with deprecated `host` blocks as the checkers keepalived makes of it: when the
+ * checker sets a connection option itself (or has no host), it checks with its own options and
+ * each host adds a checker; otherwise the first host's options are the checker's and each further
+ * host adds one. The others keep everything else of the checker (helo_name, timing).
+ */
+export function expandSmtpHosts(d: CheckerDraft): CheckerDraft[] {
+  if (d.type !== 'SMTP_CHECK' || d.smtpHosts.length === 0) return [d];
+  const own = connectionKeywords.some((k) => d.present.has(k));
+  const base: CheckerDraft = { ...d, smtpHosts: [] };
+  const strip = (): CheckerDraft => {
+    const x: CheckerDraft = { ...base };
+    for (const k of connectionFields) delete x[k];
+    return x;
+  };
+  const fromHost = ({ present: _hostKeywords, ...h }: SmtpHostDraft): CheckerDraft => ({ ...strip(), ...h });
+  return own ? [base, ...d.smtpHosts.map(fromHost)] : d.smtpHosts.map(fromHost);
+}
+
 export const checkerTables: Readonly<Record<CheckerType, KeywordTable<CheckerDraft>>> = {
   TCP_CHECK: common,
   HTTP_GET: http,
@@ -406,15 +494,11 @@ export const checkerTables: Readonly<Record<CheckerType, KeywordTable<CheckerDra
   DNS_CHECK: dns,
   UDP_CHECK: udp,
   FILE_CHECK: file,
+  PING_CHECK: common,
+  SMTP_CHECK: smtp,
 };
 
-export const checkerUnsupported: ReadonlySet<string> = new Set([
-  'tls_compliant',
-  'smtp_alert',
-  'helo_name',
-  'host',
-  'genhash',
-]);
+export const checkerUnsupported: ReadonlySet<string> = new Set(['tls_compliant', 'smtp_alert', 'genhash']);
 
 /** Checker block keywords lvsd does not implement. */
-export const unsupportedCheckers: ReadonlySet<string> = new Set(['SMTP_CHECK', 'PING_CHECK', 'BFD_CHECK']);
+export const unsupportedCheckers: ReadonlySet<string> = new Set(['BFD_CHECK']);

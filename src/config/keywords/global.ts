@@ -6,6 +6,7 @@
  */
 import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec } from '../model.js';
 import type { AstNode } from '../parser.js';
+import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
 import {
   type Ctx,
   type KeywordTable,
@@ -23,6 +24,7 @@ import {
   set,
   wordArg,
 } from '../values.js';
+import { type NftablesDraft, nftablesKeywords } from './nftables.js';
 
 /** The GlobalDefs fields whose defaults schema.ts fills in once all files are read. */
 type DefaultedLater =
@@ -30,12 +32,15 @@ type DefaultedLater =
 
 /**
  * `global_defs` as written (all its blocks merged): GlobalDefs with the later-defaulted fields
- * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs.
+ * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs. The
+ * e-mail settings have their own draft (keywords/smtp.ts).
  */
-export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp'> &
+export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp' | 'smtp'> &
   Partial<Pick<GlobalDefs, DefaultedLater>> & {
     garp: Partial<GarpSettings>;
     fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
+    /** `nftables*` as written; resolved by finalizeNftables (nftables.ts). */
+    nftables?: NftablesDraft;
   };
 
 export function newGlobalDraft(): GlobalDraft {
@@ -164,7 +169,23 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   // Applied (and its words checked) while the files are read, by the lexer (include.ts): it governs
   // the includes after it, so it cannot wait for the model.
   include_check: { run: () => undefined },
+  // lvsd's own (not keepalived's): where the supervisor serves Prometheus metrics
+  lvsd_metrics: { run: (c, n, g) => set(g, 'lvsdMetrics', listenArg(c, n)) },
+  ...nftablesKeywords,
 };
+
+/** `ADDR:PORT` or `[IPv6]:PORT`. */
+function listenArg(c: Ctx, n: AstNode): ListenAddress | undefined {
+  const t = arg(c, n, 0, 'ADDRESS:PORT');
+  noExtra(c, n, 1);
+  if (!t) return undefined;
+  const a = parseListenAddress(t.text);
+  if ('error' in a) {
+    c.diags.error(t.loc, `\`${n.keyword}\` ${a.error}`, n.keyword);
+    return undefined;
+  }
+  return a;
+}
 
 function flushOnStop(c: Ctx, n: AstNode, g: GlobalDraft): void {
   const t = n.args[0];
@@ -268,14 +289,6 @@ function lvsTimeouts(ctx: Ctx, node: AstNode): { tcpMs?: number; tcpFinMs?: numb
 
 /** keepalived `global_defs` keywords that lvsd does not implement. */
 export const globalUnsupported: ReadonlySet<string> = new Set([
-  'notification_email',
-  'notification_email_from',
-  'smtp_server',
-  'smtp_helo_name',
-  'smtp_connect_timeout',
-  'smtp_alert',
-  'smtp_alert_vrrp',
-  'smtp_alert_checker',
   'checker_log_all_failures',
   'vrrp_min_garp',
   'vrrp_garp_extra_if',
@@ -310,13 +323,7 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'startup_script_timeout',
   'shutdown_script',
   'shutdown_script_timeout',
-  'nftables',
-  'nftables_priority',
-  'nftables_ifindex',
-  'nftables_counters',
   'nftables_ipvs',
-  'vrrp_iptables',
-  'vrrp_ipsets',
   'vrrp_priority',
   'checker_priority',
   'bfd_priority',
@@ -360,7 +367,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'vrrp_track_process',
   'bfd_instance',
   'local_name',
-  'no_email_faults',
   'script_security',
   'process_names',
   'process_name',
@@ -370,7 +376,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'mem_check',
   'mem_check_log',
   'rs_init_notifies',
-  'no_checker_emails',
   'dbus_no_interface_name',
   'default_interface',
   'iproute_etc_dir',
@@ -391,4 +396,5 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'lvs_process_name',
   'thread_timer_expired',
   'vrrp_vmac_garp_intvl',
+  'log_unknown_vrids',
 ]);

@@ -10,6 +10,7 @@ import { ipvsadmSchedulers } from '../../ipvs/model.js';
 import type { Token } from '../lexer.js';
 import type { LvsMethod, ScriptSpec, SourceLoc, VsgEntry } from '../model.js';
 import type { AstNode } from '../parser.js';
+import { type AlertSetting, smtpAlertRow } from './smtp.js';
 import {
   type Ctx,
   type KeywordTable,
@@ -35,6 +36,7 @@ import {
   type InheritedTiming,
   checkerTables,
   checkerUnsupported,
+  expandSmtpHosts,
   inheritedTimingKeywords,
   newCheckerDraft,
   unsupportedCheckers,
@@ -58,6 +60,7 @@ export interface RsDraft extends CommonTiming {
   notifyUp?: ScriptSpec;
   notifyDown?: ScriptSpec;
   checkers: CheckerDraft[];
+  smtpAlert?: AlertSetting;
 }
 
 export type VsHeader =
@@ -88,6 +91,7 @@ export interface VsDraft extends CommonTiming {
   omega: boolean;
   haSuspend: boolean;
   reals: RsDraft[];
+  smtpAlert?: AlertSetting;
 }
 
 export interface VsgDraft {
@@ -175,7 +179,7 @@ function addrPort(ctx: Ctx, node: AstNode): { family: IpFamily; address: string;
   return port === undefined ? a : { ...a, port };
 }
 
-const realKeywords: KeywordTable<RsDraft> = {
+export const realKeywords: KeywordTable<RsDraft> = {
   ...timingKeywords<RsDraft>(),
   weight: { run: (c, n, r) => set(r, 'weight', intArg(c, n, 0, 65535)) },
   lvs_method: { run: (c, n, r) => set(r, 'method', methodArgs(c, n)) },
@@ -184,9 +188,10 @@ const realKeywords: KeywordTable<RsDraft> = {
   lthreshold: { run: (c, n, r) => set(r, 'lowerThreshold', intArg(c, n, 0, 2147483647)) },
   notify_up: { run: (c, n, r) => set(r, 'notifyUp', scriptArgs(c, n)) },
   notify_down: { run: (c, n, r) => set(r, 'notifyDown', scriptArgs(c, n)) },
+  ...smtpAlertRow<RsDraft>(),
 };
 
-const realUnsupported = new Set(['smtp_alert', 'ops', ...unsupportedCheckers]);
+export const realUnsupported: ReadonlySet<string> = new Set(['ops', 'snmp_name', ...unsupportedCheckers]);
 
 function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
   const ap = addrPort(ctx, node);
@@ -208,7 +213,7 @@ function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
       );
       noExtra(ctx, child, 0);
       runTable(ctx, child.block, table, checkerUnsupported, type, d);
-      rs.checkers.push(d);
+      rs.checkers.push(...expandSmtpHosts(d));
     } else plain.push(child);
   }
   runTable(ctx, plain, realKeywords, realUnsupported, 'real_server', rs);
@@ -217,6 +222,7 @@ function realServer(ctx: Ctx, node: AstNode): RsDraft | undefined {
 
 export const vsKeywords: KeywordTable<VsDraft> = {
   ...timingKeywords<VsDraft>(),
+  ...smtpAlertRow<VsDraft>(),
   lb_algo: { run: (c, n, v) => sched(c, n, v) },
   lvs_sched: { run: (c, n, v) => sched(c, n, v) },
   lb_kind: { run: (c, n, v) => set(v, 'method', methodArgs(c, n)) },
@@ -306,7 +312,6 @@ function sched(ctx: Ctx, node: AstNode, v: VsDraft): void {
 }
 
 export const vsUnsupported: ReadonlySet<string> = new Set([
-  'smtp_alert',
   'nat_mask',
   'lvs_sync_daemon',
   'notify_fifo',
@@ -314,6 +319,7 @@ export const vsUnsupported: ReadonlySet<string> = new Set([
   'weight',
   // IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag.
   'hashed',
+  'snmp_name',
 ]);
 
 /** Header of `virtual_server IP [PORT] | fwmark N | group NAME`. */

@@ -43,6 +43,8 @@ import {
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
 import { routeList, ruleList, type RuleDraft } from './routing.js';
+import { type AlertSetting, smtpAlertRow } from './smtp.js';
+import { type VmacDraft, useVmacArgs } from './vmac.js';
 import { processTrackList } from './track-process.js';
 
 export interface ScriptDraft {
@@ -107,7 +109,7 @@ export interface InstanceDraft {
   lowerPrioNoAdvert?: boolean;
   higherPrioSendAdvert?: boolean;
   v3ChecksumAsV2: boolean;
-  useVmac?: { name?: string; mac?: string };
+  useVmac?: VmacDraft;
   checkUnicastSrc?: boolean;
   strict?: boolean;
   skipCheckAdvAddr?: boolean;
@@ -116,6 +118,12 @@ export interface InstanceDraft {
   ownerIgnoreAdverts?: boolean;
   ownerIgnoreLoc?: SourceLoc;
   notifyPriorityChanges?: boolean;
+  notifyDeleted?: boolean;
+  smtpAlert?: AlertSetting;
+  vmacXmitBase?: SourceLoc;
+  unicastTtl?: { ttl: number; loc: SourceLoc };
+  unicastFaultNoPeer?: boolean;
+  trackSrcIp?: SourceLoc;
 }
 
 export interface SyncGroupDraft {
@@ -123,6 +131,8 @@ export interface SyncGroupDraft {
   loc: SourceLoc;
   members: Array<{ name: string; loc: SourceLoc }>;
   notify: NotifyScripts;
+  notifyPriorityChanges?: boolean;
+  smtpAlert?: AlertSetting;
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -199,8 +209,13 @@ function notifyKeywords<T extends { notify: NotifyScripts }>(): KeywordTable<T> 
     notify_fault: { run: (c, n, t) => set(t.notify, 'fault', scriptArgs(c, n)) },
     notify_stop: { run: (c, n, t) => set(t.notify, 'stop', scriptArgs(c, n)) },
     notify: { run: (c, n, t) => set(t.notify, 'any', scriptArgs(c, n)) },
-    notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
   };
+}
+
+/** `notify_deleted [SCRIPT [USER [GROUP]]]`: DELETED instead of FAULT when a reload removes the instance. */
+function notifyDeleted(ctx: Ctx, node: AstNode, v: InstanceDraft): void {
+  v.notifyDeleted = true;
+  if (node.args.length > 0) set(v.notify, 'deleted', scriptArgs(ctx, node));
 }
 
 /** `track_interface { eth0 [weight N [reverse]] }` style lists. */
@@ -385,7 +400,7 @@ function peerList(ctx: Ctx, node: AstNode): UnicastPeer[] {
   return out;
 }
 
-const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
+export const authKeywords: KeywordTable<{ type?: 'PASS' | 'AH'; pass?: string }> = {
   auth_type: { run: (c, n, a) => set(a, 'type', choiceArg(c, n, ['PASS', 'AH'] as const, 'PASS or AH')) },
   auth_pass: {
     run: (c, n, a) => {
@@ -467,6 +482,10 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   ...trackKeywords<InstanceDraft>(),
   ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
+  // instances only: keepalived has neither on a sync group
+  notify_master_rx_lower_pri: { run: (c, n, t) => set(t.notify, 'masterRxLowerPri', scriptArgs(c, n)) },
+  notify_deleted: { run: notifyDeleted },
+  ...smtpAlertRow<InstanceDraft>(),
   ...garpKeywords<InstanceDraft>(''),
   accept: {
     run: (c, n, v) => {
@@ -478,23 +497,7 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   lower_prio_no_advert: { run: (c, n, v) => (v.lowerPrioNoAdvert = boolish(c, n)) },
   higher_prio_send_advert: { run: (c, n, v) => (v.higherPrioSendAdvert = boolish(c, n)) },
   v3_checksum_as_v2: { run: (c, n, v) => (v.v3ChecksumAsV2 = flag(c, n)) },
-  use_vmac: {
-    run: (c, n, v) => {
-      noExtra(c, n, 2);
-      const vm: { name?: string; mac?: string } = {};
-      for (const a of n.args) {
-        if (/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(a.text)) vm.mac = a.text.toLowerCase();
-        else if (a.text.length > 15)
-          c.diags.error(
-            a.loc,
-            `\`use_vmac\`: interface name longer than 15 characters (got ${a.text})`,
-            'use_vmac',
-          );
-        else vm.name = a.text;
-      }
-      v.useVmac = vm;
-    },
-  },
+  use_vmac: { run: (c, n, v) => (v.useVmac = useVmacArgs(c, n)) },
   check_unicast_src: { run: (c, n, v) => (v.checkUnicastSrc = flag(c, n)) },
   strict_mode: { run: (c, n, v) => (v.strict = boolish(c, n)) },
   skip_check_adv_addr: { run: (c, n, v) => (v.skipCheckAdvAddr = boolish(c, n)) },
@@ -511,17 +514,32 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
     },
   },
   notify_priority_changes: { run: (c, n, v) => (v.notifyPriorityChanges = boolish(c, n)) },
+  vmac_xmit_base: {
+    run: (c, n, v) => {
+      flag(c, n);
+      v.vmacXmitBase = n.loc;
+    },
+  },
+  unicast_ttl: {
+    run: (c, n, v) => {
+      const ttl = intArg(c, n, 0, 255);
+      if (ttl !== undefined) v.unicastTtl = { ttl, loc: n.loc };
+    },
+  },
+  unicast_fault_no_peer: { run: (c, n, v) => (v.unicastFaultNoPeer = flag(c, n)) },
+  track_src_ip: {
+    run: (c, n, v) => {
+      flag(c, n);
+      v.trackSrcIp = n.loc;
+    },
+  },
 };
 
 export const instanceUnsupported: ReadonlySet<string> = new Set([
   'track_bfd',
   'track_group',
-  'notify_deleted',
   'debug',
   'mcast_dst_ip',
-  'unicast_ttl',
-  'unicast_fault_no_peer',
-  'vmac_xmit_base',
   'use_vmac_addr',
   'use_ipvlan',
   'linkbeat_use_polling',
@@ -531,7 +549,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'old_unicast_checksum',
   'timer_expired_backup',
   'log_unknown_vrids',
-  'smtp_alert',
   'auth_hmac',
   'interface_up_down_delays',
   'garp_extra_if',
@@ -545,7 +562,6 @@ export const instanceUnsupported: ReadonlySet<string> = new Set([
   'iptables',
   'vrrp_garp_master_delay',
   'lvs_sync_daemon_interface',
-  'track_src_ip',
   'vrf',
   'vmac_garp_intvl',
 ]);
@@ -562,15 +578,17 @@ export const syncGroupKeywords: KeywordTable<SyncGroupDraft> = {
   },
   ...notifyKeywords<SyncGroupDraft>(),
   ...trackKeywords<SyncGroupDraft>(),
+  ...smtpAlertRow<SyncGroupDraft>(),
+  notify_priority_changes: { run: (c, n, g) => (g.notifyPriorityChanges = boolish(c, n)) },
   ...trackProcessKeyword<SyncGroupDraft>(),
 };
 
 export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'sync_group_tracking_weight',
   'global_tracking',
-  'smtp_alert',
   'notify_deleted',
   'track_bfd',
+  'notify_priority_changes',
 ]);
 
 export function newInstanceDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): InstanceDraft {

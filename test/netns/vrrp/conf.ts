@@ -12,6 +12,8 @@ export interface InstanceConf {
   state?: 'MASTER' | 'BACKUP';
   nopreempt?: boolean;
   authPass?: string;
+  /** With `authPass`: PASS [default] or AH (IPsec AH, IPv4 v2). */
+  authType?: 'PASS' | 'AH';
   unicastPeers?: string[];
   unicastSrc?: string;
   v3ChecksumAsV2?: boolean;
@@ -29,7 +31,12 @@ export function vrrpConf(node: LabNode, instances: InstanceConf[], globals: stri
     if (i.v3ChecksumAsV2) lines.push('  v3_checksum_as_v2');
     if (i.garpMasterDelay !== undefined) lines.push(`  garp_master_delay ${i.garpMasterDelay}`);
     if (i.authPass !== undefined)
-      lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${i.authPass}`, '  }');
+      lines.push(
+        '  authentication {',
+        `    auth_type ${i.authType ?? 'PASS'}`,
+        `    auth_pass ${i.authPass}`,
+        '  }',
+      );
     if (i.unicastSrc) lines.push(`  unicast_src_ip ${i.unicastSrc}`);
     if (i.unicastPeers?.length)
       lines.push('  unicast_peer {', ...i.unicastPeers.map((p) => `    ${p}`), '  }');

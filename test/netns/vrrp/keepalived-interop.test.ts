@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Interop with the real keepalived (Debian package, `keepalived -n -l --vrrp` in a namespace):
- * for each protocol variant, lvsd master + keepalived backup and the reverse (in two labs at once):
- * elect, fail over on SIGKILL of the master, hand back when the higher-priority node returns.
+ * for each protocol variant (multicast and unicast peers; v2 without authentication, with PASS), lvsd master + keepalived backup and the reverse (in two labs at once): elect, fail
+ * over on SIGKILL of the master, hand back when the higher-priority node returns.
  * Needs root and keepalived (scripts/ensure-test-deps.sh netns installs it); CI runs as root.
  */
 import test from 'ava';
@@ -28,14 +28,26 @@ interface Variant {
   advertInt: number;
   /** lvsd side only: keepalived 2.2.7 has no `v3_checksum_as_v2` keyword. */
   lvsdChecksumAsV2?: boolean;
+  /** v2 `authentication`: PASS or AH (IPsec AH, HMAC-MD5-96), the same password on both nodes. */
+  auth?: 'PASS' | 'AH';
+  /** Unicast peers (each node names the other) instead of multicast. */
+  unicast?: boolean;
 }
 
 function vipOf(l: Lab, v: Variant): string {
   return v.family === 'inet' ? `10.${l.net}.0.100` : `fd00:${l.net}::100`;
 }
 
-function inst(l: Lab, v: Variant, priority: number, lvsd: boolean): InstanceConf[] {
+function inst(
+  l: Lab,
+  v: Variant,
+  priority: number,
+  lvsd: boolean,
+  self: LabNode,
+  peer: LabNode,
+): InstanceConf[] {
   const vip = vipOf(l, v);
+  const addr = (n: LabNode): string => (v.family === 'inet' ? n.ipv4 : n.ipv6);
   return [
     {
       priority,
@@ -43,6 +55,8 @@ function inst(l: Lab, v: Variant, priority: number, lvsd: boolean): InstanceConf
       advertInt: v.advertInt,
       vips: [v.family === 'inet' ? `${vip}/32` : `${vip}/128`],
       ...(lvsd && v.lvsdChecksumAsV2 ? { v3ChecksumAsV2: true } : {}),
+      ...(v.auth ? { authType: v.auth, authPass: 'mig8pw9x' } : {}),
+      ...(v.unicast ? { unicastPeers: [addr(peer)], unicastSrc: addr(self) } : {}),
     },
   ];
 }
@@ -58,10 +72,12 @@ async function scenario(v: Variant, hiIsLvsd: boolean): Promise<string[]> {
     node: LabNode,
     prio: number,
     isLvsd: boolean,
-  ): Daemon & { killHard?: () => Promise<void> } =>
-    isLvsd
-      ? startLvsd(l, node, vrrpConf(node, inst(l, v, prio, true)))
-      : startKeepalived(l, node, vrrpConf(node, inst(l, v, prio, false)));
+  ): Daemon & { killHard?: () => Promise<void> } => {
+    const peer = node === n1 ? n2 : n1;
+    return isLvsd
+      ? startLvsd(l, node, vrrpConf(node, inst(l, v, prio, true, node, peer)))
+      : startKeepalived(l, node, vrrpConf(node, inst(l, v, prio, false, node, peer)));
+  };
   const log: string[] = [];
   let hi = start(n1, 150, hiIsLvsd);
   const lo = start(n2, 100, !hiIsLvsd);
@@ -100,6 +116,10 @@ const variants: [string, Variant][] = [
   ['v3 IPv4 (pseudo-header checksum)', { version: 3, family: 'inet', advertInt: 0.1 }],
   ['v3 IPv6', { version: 3, family: 'inet6', advertInt: 0.1 }],
   ['v2 IPv4', { version: 2, family: 'inet', advertInt: 1 }],
+  ['v2 IPv4 PASS', { version: 2, family: 'inet', advertInt: 1, auth: 'PASS' }],
+  ['v2 IPv4 unicast PASS', { version: 2, family: 'inet', advertInt: 1, auth: 'PASS', unicast: true }],
+  ['v3 IPv4 unicast', { version: 3, family: 'inet', advertInt: 0.1, unicast: true }],
+  ['v3 IPv6 unicast', { version: 3, family: 'inet6', advertInt: 0.1, unicast: true }],
 ];
 
 // keepalived 2.2.7 (Debian 12) has no `v3_checksum_as_v2` and rejects such adverts ("Invalid VRRPv3

@@ -59,7 +59,7 @@ test('sync group: a member FAULT takes the whole group out; the peer holds both 
     async () => (await l.hasAddress(n1, vip1)) && (await l.hasAddress(n1, vip2)),
     8000,
   );
-  await waitFor('GROUP master line', () => /^GROUP "G1" MASTER$/m.test(fifoText), 3000);
+  await waitFor('GROUP master line', () => /^GROUP "G1" MASTER 0$/m.test(fifoText), 3000);
   rmSync(okFile); // VI_2's weight-0 script fails: VI_2 FAULT, and the group drags VI_1 along
   await waitFor(
     'n2 holds both VIPs',
@@ -75,7 +75,7 @@ test('sync group: a member FAULT takes the whole group out; the peer holds both 
     ],
   );
   t.false(await l.hasAddress(n1, vip1), 'the healthy member left too');
-  await waitFor('GROUP fault line', () => /^GROUP "G1" FAULT$/m.test(fifoText), 3000);
+  await waitFor('GROUP fault line', () => /^GROUP "G1" FAULT 0$/m.test(fifoText), 3000);
   writeFileSync(okFile, '');
   await waitFor(
     'n1 master of both again',

@@ -150,3 +150,33 @@ test('drift repair of a costly kernel table is spaced out so it cannot starve th
   t.true(dumps >= 3 && dumps <= 7, `dumps in 10 min: ${dumps}`);
   await manager.stop();
 });
+
+test('probe durations are counted by checker kind, on the clock the probes run on; IPVS ops by op', async (t) => {
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel([]);
+  // each probe takes 30 ms of the fake clock
+  let probed = 0;
+  const manager = new CheckManager(
+    fakeManagerOptions(clock, kernel, {
+      rng: seededRng(7),
+      probes: () => () =>
+        new Promise<ProbeResult>((r) => clock.setTimeout(() => (probed++, r({ ok: true })), 30)),
+    }),
+  );
+  const spec: CheckSpec = {
+    virtualServers: [vs([real(1, { checkers: [tcp(timing)] }), real(2, { checkers: [tcp(timing)] })])],
+    notifyFifos: [],
+  };
+  await manager.start(spec);
+  t.is(manager.checkDurations()['tcp']?.count, 0, 'no probe has run yet');
+  await advance(clock, 2000 + 100, 10);
+  const d = manager.checkDurations()['tcp'];
+  if (!d) return t.fail('no tcp durations');
+  t.true(probed >= 2, 'each real probed within delay_loop');
+  t.is(d.count, probed);
+  // the probe resolves 30 ms after it started, seen at the fake clock's next 10 ms step at the latest
+  t.true(d.sum >= 0.03 * probed - 1e-9 && d.sum <= 0.04 * probed + 1e-9, String(d.sum));
+  t.is(d.counts[d.bounds.indexOf(0.05)], probed, 'all in the 25-50 ms bucket');
+  t.deepEqual(manager.ipvsOps(), { addService: { ok: 1, error: 0 }, addDest: { ok: 2, error: 0 } });
+  await manager.stop();
+});

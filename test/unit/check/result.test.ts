@@ -9,6 +9,7 @@ import {
   successIsQuiet,
 } from '../../../src/check/result.js';
 import { timing } from './spec-fixtures.js';
+import { httpRise } from '../../../src/check/from-model.js';
 
 const ok: ProbeResult = { ok: true };
 const fail: ProbeResult = { ok: false, reason: 'refused' };
@@ -137,3 +138,84 @@ test('successIsQuiet: only a settled, healthy checker may skip reporting success
     'a kept dynamic weight',
   );
 });
+
+// HTTP_GET/SSL_GET without fast_recovery (keepalived: one URL per delay_loop; after a failure the
+// failed URL again, then the whole round): successes needed before a checker that is not up is up.
+const riseRows: Array<{
+  name: string;
+  urls: number;
+  fastRecovery: boolean;
+  alpha: boolean;
+  probes: ProbeResult[];
+  want: Array<[boolean, number, string]>;
+}> = [
+  {
+    name: 'alpha, 2 URLs, no fast_recovery: up after 2 successes delay_loop apart',
+    urls: 2,
+    fastRecovery: false,
+    alpha: true,
+    probes: [ok, ok],
+    want: [
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+    ],
+  },
+  {
+    name: 'alpha, 2 URLs, fast_recovery: up at the first success (the URLs back to back)',
+    urls: 2,
+    fastRecovery: true,
+    alpha: true,
+    probes: [ok],
+    want: [[true, 3000, 'up']],
+  },
+  {
+    name: '1 URL, no fast_recovery: after a failure the failed URL and a round: 2 successes',
+    urls: 1,
+    fastRecovery: false,
+    alpha: false,
+    probes: [ok, fail, fail, ok, ok, ok],
+    want: [
+      [true, 3000, 'first'],
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+      [true, 3000, '-'],
+    ],
+  },
+  {
+    name: '1 URL, fast_recovery: back up at the first success',
+    urls: 1,
+    fastRecovery: true,
+    alpha: false,
+    probes: [fail, fail, ok],
+    want: [
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+      [true, 3000, 'up'],
+    ],
+  },
+  {
+    name: '3 URLs, no fast_recovery: a failure in the middle of the round starts it again',
+    urls: 3,
+    fastRecovery: false,
+    alpha: true,
+    probes: [ok, ok, fail, fail, ok, ok, ok, ok],
+    want: [
+      [false, 3000, '-'],
+      [false, 3000, '-'],
+      [false, 500, '-'],
+      [false, 3000, 'first'],
+      [false, 3000, '-'],
+      [false, 3000, '-'],
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+    ],
+  },
+];
+for (const r of riseRows)
+  test(`rise: ${r.name}`, (t) => {
+    const rise = httpRise(r.urls, r.fastRecovery);
+    const tm = { ...timing, retry: 1, alpha: r.alpha, ...(rise ? { rise } : {}) };
+    t.deepEqual(run(initialCheckState(tm), r.probes, tm), r.want);
+  });

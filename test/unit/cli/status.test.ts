@@ -96,3 +96,30 @@ test('usage errors exit 2', async (t) => {
   t.is(await run(['--bogus'], io), 2);
   t.regex(io.err, /usage: lvsd status/);
 });
+
+test('an instance held by a --no-back drill and the last drill are shown', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const held = {
+    instances: [{ ...vrrpStatus.instances[0], state: 'backup', effectivePriority: 1, drillHold: true }],
+    lastDrill: [
+      {
+        instance: 'VI_1',
+        ok: true,
+        peer: '10.0.0.2',
+        peerMasterMs: 12.4,
+        vipsGoneMs: 13,
+        vipsAnswerMs: 40,
+        answers: { '10.0.0.100': { mac: '02:00:00:00:00:02', tcp: [{ port: 80, ok: true }] } },
+      },
+    ],
+    lastDrillAgoMs: 61_400,
+  };
+  const a = await startControlServer(join(dir, 'vrrp.sock'), () => Promise.resolve(held), silentLogger);
+  t.teardown(() => a.close());
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 0);
+  t.regex(io.out, /^VI_1 +51 +IPv4 +BACKUP \(drill hold\) +1 /m);
+  t.regex(io.out, /^Last drill, 61 s ago\ndrill VI_1: handed over to 10\.0\.0\.2\n/m);
+  t.regex(io.out, /peer advertised as master after +12 ms/);
+  t.regex(io.out, /10\.0\.0\.100 -> 02:00:00:00:00:02, tcp\/80 ok/);
+});

@@ -54,7 +54,7 @@ test('--lenient: unsupported keywords are warnings and the exit is 0', async (t)
   t.is(await main(['check-config', '-f', `${fx}broken/unsupported-keyword.conf`, '--lenient'], io), 0);
   t.regex(
     io.err,
-    /3:3: warning: `notification_email` is a keepalived keyword that lvsd does not support \(ignored\)/,
+    /3:3: warning: `enable_dbus` is a keepalived keyword that lvsd does not support \(ignored\)/,
   );
   t.regex(io.out, /OK \(0 vrrp_instance, 0 virtual_server, 1 warning\)/);
 });

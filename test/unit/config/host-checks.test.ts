@@ -124,3 +124,22 @@ test('a script that cannot run is an error with or without the option; a file te
     'h.conf:2:10: error: vrrp_script `gone`: cannot run /etc/lvsd/gone.sh: no such file',
   ]);
 });
+
+test('no_accept and use_vmac need nft (the VRRP nftables table): a located error where it is missing', (t) => {
+  const text = [
+    instance('A', 'eth0', '10.0.0.100/24', '  no_accept\n'),
+    instance('B', 'eth0', '10.0.0.101/24', '  use_vmac\n'),
+    instance('C', 'eth0', '10.0.0.102/24', '  no_accept\n  priority 255\n'),
+    instance('D', 'eth0', '10.0.0.103/24'),
+  ].join('');
+  const m = modelOf(text);
+  t.deepEqual(
+    checkEnvironment(m, fakeHostProbe(tree, { interfaces: lan, nft: false })).map(formatDiagnostic),
+    [
+      "h.conf:1:1: error: vrrp_instance `A`: no_accept (drops traffic to its VIPs while MASTER) needs lvsd's VRRP nftables table, and the nft program (package nftables) is not installed",
+      "h.conf:9:1: error: vrrp_instance `B`: use_vmac (sends the VMAC IGMP/MLD reports from its interface) needs lvsd's VRRP nftables table, and the nft program (package nftables) is not installed",
+    ],
+    'the address owner (priority 255) and an accept instance need no table',
+  );
+  t.deepEqual(checkEnvironment(m, fakeHostProbe(tree, { interfaces: lan, nft: true })), []);
+});

@@ -210,15 +210,15 @@ for (const row of preemptRows) {
 }
 
 test('--lenient turns unsupported keepalived keywords into warnings; unknown stays an error', (t) => {
-  const text = 'global_defs {\n  notification_email {\n    a@b\n  }\n  smtp_server 10.0.0.1\n}\n';
+  const text = 'global_defs {\n  enable_dbus\n  snmp_socket udp:1.2.3.4:705\n}\n';
   t.is(parse(text).model, undefined);
   const lenient = parse(text, { lenient: true });
   t.truthy(lenient.model);
   t.deepEqual(
     lenient.diagnostics.map((d) => [d.severity, d.line, d.keyword]),
     [
-      ['warning', 2, 'notification_email'],
-      ['warning', 5, 'smtp_server'],
+      ['warning', 2, 'enable_dbus'],
+      ['warning', 3, 'snmp_socket'],
     ],
   );
   t.is(parse('global_defs {\n  routr_id x\n}\n', { lenient: true }).model, undefined);
@@ -236,6 +236,18 @@ test('auth_pass longer than 8 characters is truncated with a warning', (t) => {
   const r = parse(vi('  authentication {\n    auth_type PASS\n    auth_pass 0123456789\n  }'));
   t.is(r.model?.vrrpInstances[0]?.auth?.pass, '01234567');
   t.is(r.diagnostics[0]?.severity, 'warning');
+});
+
+test('auth_type AH is refused by check-config with a located error (not proven against keepalived yet)', (t) => {
+  const ah = '  version 2\n  authentication {\n    auth_type AH\n    auth_pass secret1\n  }';
+  const r = parse(vi(ah));
+  t.is(r.model, undefined, 'no model: check-config exits 1, nothing reaches a worker');
+  const err = r.diagnostics.find((d) => d.severity === 'error');
+  t.regex(err?.message ?? '', /auth_type AH.*not supported yet/);
+  t.is(err?.line, 5, 'at the authentication block');
+  t.is(err?.file, 'mem.conf');
+  const lenient = parse(vi(ah), { lenient: true });
+  t.is(lenient.model, undefined, '--lenient does not let it through either');
 });
 
 test('the same VRID on another interface or family is not a conflict', (t) => {
@@ -370,4 +382,206 @@ for (const row of timerRows) {
 test('notify_master_rx_lower_pri is a notify script', (t) => {
   const r = parse(vi('  notify_master_rx_lower_pri "/bin/x lower" root'));
   t.like(r.model?.vrrpInstances[0]?.notify.masterRxLowerPri, { argv: ['/bin/x', 'lower'], user: 'root' });
+});
+
+test('PING_CHECK and SMTP_CHECK: defaults, helo_name, deprecated host blocks expanded as keepalived', (t) => {
+  const { model, diagnostics } = parse(`virtual_server 10.0.0.1 25 {
+  real_server 10.0.0.2 25 {
+    PING_CHECK {
+      bind_if eth1
+    }
+    SMTP_CHECK {
+      helo_name lvs1.example
+    }
+    SMTP_CHECK {
+      connect_timeout 3
+      host {
+        connect_ip 10.0.0.3
+        connect_port 2525
+      }
+    }
+    SMTP_CHECK {
+      helo_name old
+      host {
+        connect_ip 10.0.0.4
+      }
+      host {
+        connect_ip 10.0.0.5
+        bindto 10.0.0.1
+      }
+    }
+  }
+}
+`);
+  t.deepEqual(
+    diagnostics.map((d) => `${d.severity} ${d.line}`),
+    ['warning 11', 'warning 18', 'warning 21'],
+    'each deprecated host block warns',
+  );
+  const checks = model?.virtualServers[0]?.realServers[0]?.checkers ?? [];
+  t.deepEqual(
+    checks.map((c) => [
+      c.type,
+      c.connectIp,
+      c.connectPort,
+      c.type === 'SMTP_CHECK' ? c.heloName : '',
+      c.bindIf ?? c.bindTo ?? '',
+    ]),
+    [
+      ['PING_CHECK', '10.0.0.2', 25, '', 'eth1'],
+      ['SMTP_CHECK', '10.0.0.2', 25, 'lvs1.example', ''],
+      // own connection option (connect_timeout): the checker itself, plus one per host
+      ['SMTP_CHECK', '10.0.0.2', 25, 'smtpchecker.keepalived.org', ''],
+      ['SMTP_CHECK', '10.0.0.3', 2525, 'smtpchecker.keepalived.org', ''],
+      // none of its own: the first host's options are the checker's
+      ['SMTP_CHECK', '10.0.0.4', 25, 'old', ''],
+      ['SMTP_CHECK', '10.0.0.5', 25, 'old', '10.0.0.1'],
+    ],
+  );
+  t.is(checks[2]?.connectTimeoutMs, 3000);
+});
+
+test('PING_CHECK: no port needed; fwmark and bind_port are errors; SMTP_CHECK bind_if is an error', (t) => {
+  const ok = parse(`virtual_server fwmark 7 {\n  real_server 10.0.0.2 {\n    PING_CHECK {\n    }\n  }\n}\n`);
+  t.deepEqual(ok.diagnostics, []);
+  t.is(ok.model?.virtualServers[0]?.realServers[0]?.checkers[0]?.type, 'PING_CHECK');
+  const bad = parse(`virtual_server 10.0.0.1 25 {
+  real_server 10.0.0.2 25 {
+    PING_CHECK {
+      fwmark 3
+      bind_port 99
+    }
+    SMTP_CHECK {
+      bind_if eth0
+    }
+  }
+}
+`);
+  t.deepEqual(
+    bad.diagnostics.map((d) => d.message),
+    [
+      "`PING_CHECK`: `fwmark` is supported on TCP_CHECK only (lvsd's ICMP socket does not set SO_MARK)",
+      '`PING_CHECK`: `bind_port` means nothing to an ICMP echo',
+      '`SMTP_CHECK`: `bind_if` is supported on TCP_CHECK only (SMTP_CHECK probes run on Node sockets, which cannot set SO_BINDTODEVICE)',
+    ],
+  );
+});
+
+/** use_vmac, vmac_xmit_base, unicast_ttl, unicast_fault_no_peer, track_src_ip (as keepalived resolves them). */
+const vmacRows: Array<{ name: string; head?: string; body: string; want: object; messages: string[] }> = [
+  {
+    name: 'use_vmac alone: vrrp.VRID, 00:00:5e:00:01:VRID',
+    body: '  use_vmac',
+    want: { useVmac: { name: 'vrrp.9', mac: '00:00:5e:00:01:09', xmitBase: false } },
+    messages: [],
+  },
+  {
+    name: 'name and five-octet MAC (the VRID is the sixth), either order, with vmac_xmit_base',
+    body: '  use_vmac 02:AA:bb:cc:dd vip9\n  vmac_xmit_base',
+    want: { useVmac: { name: 'vip9', mac: '02:aa:bb:cc:dd:09', xmitBase: true } },
+    messages: [],
+  },
+  {
+    name: 'later keepalived: `name NAME` read, `group` and `netlink_notify_msg` refused',
+    body: '  use_vmac name v9 group 5 netlink_notify_msg',
+    want: {},
+    messages: [
+      '`use_vmac` option `group` is a keepalived option that lvsd does not support',
+      '`use_vmac` option `netlink_notify_msg` is a keepalived option that lvsd does not support',
+    ],
+  },
+  {
+    name: 'IPv6: 00:00:5e:00:02:VRID',
+    body: '  use_vmac\n  virtual_ipaddress {\n    fd00::1\n  }',
+    want: { useVmac: { name: 'vrrp.9', mac: '00:00:5e:00:02:09' } },
+    messages: [],
+  },
+  {
+    name: 'unicast peers force vmac_xmit_base; unicast_ttl and unicast_fault_no_peer kept',
+    body: '  use_vmac\n  unicast_peer {\n    10.9.9.2\n  }\n  unicast_ttl 10\n  unicast_fault_no_peer',
+    want: { useVmac: { xmitBase: true }, unicastTtl: 10, unicastFaultNoPeer: true },
+    messages: [
+      'vrrp_instance `VI_1`: unicast peers with `use_vmac` need `vmac_xmit_base`; set (as keepalived)',
+    ],
+  },
+  {
+    name: 'track_src_ip with unicast_src_ip',
+    body: '  unicast_src_ip 10.9.9.1\n  track_src_ip',
+    want: { trackSrcIp: true },
+    messages: [],
+  },
+  {
+    name: 'resets as keepalived (warnings): unicast_ttl without peers, track_src_ip without a source, vmac_xmit_base without use_vmac',
+    body: '  unicast_ttl 3\n  track_src_ip\n  vmac_xmit_base',
+    want: { useVmac: undefined, unicastTtl: undefined, trackSrcIp: undefined },
+    messages: [
+      'vrrp_instance `VI_1`: `unicast_ttl` without `unicast_peer`; ignored',
+      'vrrp_instance `VI_1`: `track_src_ip` without `unicast_src_ip` or `mcast_src_ip` has nothing to track; ignored',
+      'vrrp_instance `VI_1`: `vmac_xmit_base` without `use_vmac`; ignored',
+    ],
+  },
+  {
+    name: 'errors: RFC 5798 MAC, multicast MAC, bad name, strict mode with a MAC and vmac_xmit_base',
+    head: 'global_defs {\n  vrrp_strict\n}\n',
+    body: '  use_vmac 00:00:5e:00:01:09 bad/name\n  use_vmac 03:00:00:00:00:01\n  use_vmac 02:00:00:00:00:01\n  vmac_xmit_base',
+    want: {},
+    messages: [
+      '`use_vmac`: 00:00:5e:00:01:09 is an RFC 5798 virtual router MAC (the default: leave the MAC out)',
+      "`use_vmac`: bad/name is not a valid interface name (1..15 characters, no '/', ':' or spaces)",
+      '`use_vmac`: 03:00:00:00:00:01 is a multicast MAC address',
+      'vrrp_instance `VI_1`: strict mode (vrrp_strict) does not allow a VMAC MAC address',
+      'vrrp_instance `VI_1`: strict mode (vrrp_strict) does not allow `vmac_xmit_base`',
+    ],
+  },
+];
+
+for (const row of vmacRows) {
+  test(`VMAC and unicast knobs: ${row.name}`, (t) => {
+    const r = parse(vi(row.body, row.head ?? ''));
+    t.deepEqual(
+      r.diagnostics.map((d) => d.message),
+      row.messages,
+    );
+    if (r.model && Object.keys(row.want).length > 0) t.like(r.model.vrrpInstances[0], row.want);
+  });
+}
+
+test('VMAC names: an IPv6 instance with the same VRID gets vrrp6.VRID; a written name used twice is an error', (t) => {
+  const two = (a: string, b: string) =>
+    parse(
+      `vrrp_instance A {\n  interface eth0\n  virtual_router_id 9\n  ${a}\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n` +
+        `vrrp_instance B {\n  interface eth0\n  virtual_router_id 9\n  ${b}\n  virtual_ipaddress {\n    fd00::1\n  }\n}\n`,
+    );
+  const ok = two('use_vmac', 'use_vmac');
+  t.deepEqual(
+    ok.model?.vrrpInstances.map((i) => i.useVmac?.name),
+    ['vrrp.9', 'vrrp6.9'],
+  );
+  t.deepEqual(
+    two('use_vmac v1', 'use_vmac v1').diagnostics.map((d) => d.message),
+    ['vrrp_instance `B`: VMAC name v1 is already the VMAC of vrrp_instance `A`'],
+  );
+});
+
+test('nftables settings and garp_group; vrrp_iptables is refused with the reason', (t) => {
+  const r = parse(
+    'global_defs {\n  nftables vrrp_fw\n  nftables_priority 7\n  nftables_counters\n  nftables_ifindex\n}\n' +
+      'garp_group {\n  gna_interval 0.05\n  interface eth0\n  interfaces {\n    eth1\n  }\n}\n' +
+      vi(''),
+  );
+  t.deepEqual(r.diagnostics, []);
+  t.deepEqual(r.model?.global.vrrpNftables, { table: 'vrrp_fw', priority: 7, counters: true });
+  t.like(r.model?.global.garpGroups?.[0], { gnaIntervalMs: 50, interfaces: ['eth0', 'eth1'] });
+  const bad = parse(
+    'global_defs {\n  vrrp_iptables\n  nftables bad-name\n}\ngarp_group {\n  interface eth0\n}\ngarp_group {\n  garp_interval 1\n  interface eth0\n}\n',
+  );
+  t.deepEqual(
+    bad.diagnostics.map((d) => `${d.line}: ${d.message}`),
+    [
+      '2: `vrrp_iptables`: lvsd has no iptables backend; its VRRP firewall is an nftables table (use `nftables [TABLE]`, or nothing: lvsd turns it on by itself for no_accept and use_vmac)',
+      "3: `nftables`: table name must be a letter or '_' then up to 62 letters, digits or '_' (got bad-name)",
+      '5: `garp_group` needs `garp_interval` and/or `gna_interval`',
+      '10: `garp_group`: interface eth0 is already in the garp_group at mem.conf:5:1',
+    ],
+  );
 });

@@ -87,3 +87,46 @@ test('stop() escalates to SIGKILL for a worker that ignores SIGTERM', async (t) 
   t.true(Date.now() - t0 >= 150, 'waited for the SIGTERM grace period');
   t.throws(() => process.kill(pid ?? 0, 0), undefined, 'worker is gone');
 });
+
+test('VRRP state reports are relayed to the other workers and replayed to a worker that (re)starts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-sup-'));
+  const seen = join(dir, 'seen');
+  const vrrp = script(
+    dir,
+    'vrrp.cjs',
+    `process.send({type:'ready'});
+     process.on('SIGUSR2', () => process.send({type:'vrrpState', instance:'VI_1', state:'MASTER'}));
+     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+  );
+  const lvs = script(
+    dir,
+    'lvs.cjs',
+    `const fs=require('fs');
+     process.on('message', (m) => { if (m.type === 'vrrpState') fs.appendFileSync(${JSON.stringify(seen)}, process.pid + ' ' + m.instance + ' ' + m.state + '\\n'); });
+     process.send({type:'ready'});
+     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+  );
+  const sup = new Supervisor({
+    workers: [
+      { name: 'vrrp', modulePath: vrrp, args: [] },
+      { name: 'lvs', modulePath: lvs, args: [] },
+    ],
+    log: silentLogger,
+    policy: { initialDelayMs: 50, maxDelayMs: 1000, stableMs: 60_000 },
+    notify: () => {},
+  });
+  sup.start();
+  t.teardown(() => sup.stop());
+  t.true(await until(() => sup.status().every((s) => s.ready)));
+  const pidOf = (name: string): number => sup.status().find((s) => s.name === name)?.pid ?? 0;
+  const lines = (): string[] => (existsSync(seen) ? readFileSync(seen, 'utf8').trim().split('\n') : []);
+  // the VRRP stand-in reports VI_1 MASTER on SIGUSR2
+  process.kill(pidOf('vrrp'), 'SIGUSR2');
+  t.true(await until(() => lines().length === 1));
+  const first = pidOf('lvs');
+  t.deepEqual(lines(), [`${first} VI_1 MASTER`], 'relayed to the LVS worker, not echoed to the sender');
+  process.kill(first, 'SIGKILL');
+  t.true(await until(() => pidOf('lvs') !== first && pidOf('lvs') > 0 && lines().length === 2));
+  t.is(lines()[1], `${pidOf('lvs')} VI_1 MASTER`, 'the last state replayed to the restarted worker');
+  await sup.stop();
+});

@@ -154,6 +154,38 @@ test('decodeService: kernel reply with 16-byte ADDR, HASHED flag and STATS64', (
   t.is(r.value.stats?.inBytes, 256n);
 });
 
+test('decodeService / decodeDest skip the counters when not asked for them (listings, plans)', (t) => {
+  const stats = (n: AttrWriter): void => {
+    n.bytes(1, hex('0500000000000000'));
+  };
+  const svc = new AttrWriter()
+    .u16(1, 2)
+    .u16(2, 6)
+    .bytes(3, hex('0a000001'))
+    .u16be(4, 80)
+    .string(6, 'rr')
+    .nested(12, stats)
+    .toBuffer();
+  const dst = new AttrWriter()
+    .bytes(1, hex('0a000002'))
+    .u16be(2, 80)
+    .u32(3, 0)
+    .u32(4, 1)
+    .u16(11, 2)
+    .nested(12, stats)
+    .toBuffer();
+  const withS = decodeService(svc);
+  const noS = decodeService(svc, { stats: false });
+  t.is(withS.ok && withS.value.stats?.conns, 5n);
+  t.true(noS.ok && noS.value.stats === undefined);
+  const withD = decodeDest(dst, 'inet');
+  const noD = decodeDest(dst, 'inet', { stats: false });
+  t.is(withD.ok && withD.value.stats?.conns, 5n);
+  t.true(
+    noD.ok && noD.value.stats === undefined && noD.value.address === '10.0.0.2' && noD.value.weight === 1,
+  );
+});
+
 test('decodeService / decodeDest reject replies that lack what they need', (t) => {
   t.false(decodeService(new AttrWriter().u16(1, 7).toBuffer()).ok);
   t.false(decodeService(new AttrWriter().u16(1, 2).u16(2, 6).toBuffer()).ok);

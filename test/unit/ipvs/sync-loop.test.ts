@@ -106,7 +106,11 @@ test('the first round reads the kernel and programs every owned service', async 
   t.deepEqual(round.attempts[0]!.applied.addDest, 3);
   t.deepEqual(weights(kernel), ['80/10.0.0.1:1', '80/10.0.0.2:1', '81/10.0.0.3:1']);
   t.is(dumps(), 1);
-  t.deepEqual(loop.stats(), { syncs: 1, syncErrors: 0 });
+  t.deepEqual(loop.stats(), {
+    syncs: 1,
+    syncErrors: 0,
+    ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } },
+  });
 });
 
 test('touch batches changes within minSyncIntervalMs into one partial round of just those services', async (t) => {
@@ -159,7 +163,11 @@ test('a caller woken by a round can ask for the next one at once', async (t) => 
   const { loop } = setup();
   const r = await loop.sync().then(() => loop.sync());
   t.is(r.error, undefined);
-  t.deepEqual(loop.stats(), { syncs: 2, syncErrors: 0 });
+  t.deepEqual(
+    loop.stats(),
+    { syncs: 2, syncErrors: 0, ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } } },
+    'the second round had nothing to do',
+  );
 });
 
 test('a batch that stops part way is reported exactly, the kernel read again, and the round converges', async (t) => {
@@ -188,7 +196,11 @@ test('a batch that stops part way is reported exactly, the kernel read again, an
   );
   t.is(round.error, undefined);
   t.deepEqual(kernel.table, desired.table());
-  t.deepEqual(loop.stats(), { syncs: 1, syncErrors: 0 });
+  t.deepEqual(loop.stats(), {
+    syncs: 1,
+    syncErrors: 0,
+    ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 1 } },
+  });
 });
 
 test('a round that keeps failing is reported with its error, logged, and retried after retryMs until it converges', async (t) => {
@@ -203,7 +215,11 @@ test('a round that keeps failing is reported with its error, logged, and retried
   t.is(round.attempts.length, 2);
   t.is(round.error?.name, 'LvsdError');
   t.regex(round.error!.message, /^IPVS batch stopped at ipvsadm -a /);
-  t.deepEqual(loop.stats(), { syncs: 0, syncErrors: 1 });
+  t.deepEqual(loop.stats(), {
+    syncs: 0,
+    syncErrors: 1,
+    ops: { addService: { ok: 1, error: 0 }, addDest: { ok: 1, error: 2 } },
+  });
   t.true(lines.some(([level, m]) => level === 'error' && m === 'IPVS update failed; will retry'));
   t.is(kernel.table.length, 1, 'the kernel holds what the two batches applied, and the report says so');
   broken = false;
@@ -212,7 +228,11 @@ test('a round that keeps failing is reported with its error, logged, and retried
   t.is(loop.stats().syncs, 0);
   clock.advance(1);
   await flush();
-  t.deepEqual(loop.stats(), { syncs: 1, syncErrors: 1 });
+  t.deepEqual(loop.stats(), {
+    syncs: 1,
+    syncErrors: 1,
+    ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 2 } },
+  });
   t.deepEqual(kernel.table, desired.table());
 });
 
@@ -310,5 +330,9 @@ test('a failed read of the kernel fails the round without applying anything; the
   clock.advance(500);
   await flush();
   t.is(kernel.table.length, 2);
-  t.deepEqual(loop.stats(), { syncs: 1, syncErrors: 1 });
+  t.deepEqual(loop.stats(), {
+    syncs: 1,
+    syncErrors: 1,
+    ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } },
+  });
 });

@@ -70,7 +70,7 @@ test('a missing FIFO is created 0600 and a reader gets keepalived-format lines',
   t.teardown(() => closeSync(reader));
   n.stateChanged({ kind: 'INSTANCE', name: 'VI_1' }, 'MASTER', 150);
   n.stateChanged({ kind: 'GROUP', name: 'G1' }, 'BACKUP', 0);
-  t.is(drain(reader), 'INSTANCE "VI_1" MASTER 150\nGROUP "G1" BACKUP\n');
+  t.is(drain(reader), 'INSTANCE "VI_1" MASTER 150\nGROUP "G1" BACKUP 0\n');
   await n.close();
   // the checkers' lines go through the same writer
   const lvs = new NotifyFifos([path], silentLogger);

@@ -8,7 +8,10 @@
 import test from 'ava';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
+import { fromHex } from '../../../src/core/bytes.js';
 import { VrrpEngine } from '../../../src/vrrp/engine.js';
+import { AhSession } from '../../../src/vrrp/ipsec-ah.js';
+import { buildAdvert } from '../../../src/vrrp/packet.js';
 import { fakeVrrpWorld, FakeHost, settle, type FakeVrrpWorld } from '../../fakes/fake-vrrp-ports.js';
 
 function model(text: string): Model {
@@ -310,6 +313,263 @@ test('stop: every instance releases with a priority-0 advert and its VIPs are re
   t.deepEqual(w.open.closed, ['eth0|inet']);
 });
 
+// --- use_vmac, no_accept, unicast_ttl, unicast_fault_no_peer, track_src_ip, garp_group ---
+
+/** The last nft script's tables (`table ip keepalived {` with a body), or [] when it only deletes. */
+const nftTables = (w: FakeVrrpWorld): string[] =>
+  (w.nft.at(-1) ?? '').split('\n').filter((l) => /^table ip6? \S+ \{$/.test(l));
+
+/** A higher-priority peer's advert for the instance, as received on its interface. */
+function peerAdvert(w: FakeVrrpWorld, e: VrrpEngine, name: string, priority: number): void {
+  const inst = e.instances.find((i) => i.name === name);
+  if (!inst) throw new Error(name);
+  const peer = { ...inst.spec.machine, primaryAddress: '10.0.0.9' };
+  const data = buildAdvert(peer, priority, '224.0.0.18');
+  w.deliver('eth0', 'inet', { data, src: '10.0.0.9', dst: '224.0.0.18', ttl: 255 });
+}
+
+test('use_vmac: a private macvlan vrrp.51 with 00:00:5e:00:01:33 and the VIP on it; adverts and GARPs leave from it; keepalived sysctls set, then all undone on stop', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac' }));
+  const vmac = await w.host.linkDetails('vrrp.51');
+  t.like(vmac, { mac: '00:00:5e:00:01:33', kind: 'macvlan', parentIndex: 2, macvlanMode: 1 });
+  t.true(w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === vmac?.ifindex));
+  t.true(w.sent.some((a) => a.ifname === 'vrrp.51' && a.priority === 100));
+  t.false(
+    w.sent.some((a) => a.ifname === 'eth0'),
+    'no advert from the base interface',
+  );
+  t.true(w.frames.length > 0);
+  t.true(w.frames.every((f) => f.ifindex === vmac?.ifindex && f.srcMac === '00:00:5e:00:01:33'));
+  const want = {
+    'ipv4/conf/vrrp.51/arp_ignore': 1,
+    'ipv4/conf/vrrp.51/accept_local': 1,
+    'ipv4/conf/vrrp.51/rp_filter': 0,
+    'ipv4/conf/vrrp.51/promote_secondaries': 1,
+    'ipv6/conf/vrrp.51/disable_ipv6': 1,
+    'ipv4/conf/eth0/arp_ignore': 1,
+    'ipv4/conf/eth0/arp_filter': 1,
+  };
+  for (const [k, v] of Object.entries(want)) t.is(w.sysctl.get(k), v, k);
+  t.deepEqual(nftTables(w), ['table ip keepalived {'], 'IGMP of the VMAC moved to eth0');
+  t.regex(w.nft.at(-1) ?? '', /elements = \{ \d+ : 2 \}/);
+  const from = w.sent.length;
+  await e.stop();
+  t.true(w.sent.slice(from).some((a) => a.ifname === 'vrrp.51' && a.priority === 0));
+  t.is(await w.host.linkDetails('vrrp.51'), undefined, 'VMAC deleted');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0, 'parent restored');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), 0);
+  t.deepEqual(nftTables(w), [], 'table removed');
+});
+
+test('use_vmac: all.rp_filter 1 is moved onto default and each interface, then cleared; restored on stop', async (t) => {
+  const w = fakeVrrpWorld();
+  w.sysctl.set('ipv4/conf/all/rp_filter', 1);
+  w.sysctl.set('ipv4/conf/default/rp_filter', 0);
+  w.sysctl.set('ipv4/conf/eth0/rp_filter', 0);
+  const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac' }));
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 0);
+  t.is(w.sysctl.get('ipv4/conf/default/rp_filter'), 1);
+  t.is(w.sysctl.get('ipv4/conf/eth0/rp_filter'), 1);
+  t.is(w.sysctl.get('ipv4/conf/vrrp.51/rp_filter'), 0);
+  await e.stop();
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 1);
+  t.is(w.sysctl.get('ipv4/conf/default/rp_filter'), 0);
+  t.is(w.sysctl.get('ipv4/conf/eth0/rp_filter'), 0);
+});
+
+test('use_vmac NAME MAC with vmac_xmit_base: adverts from the base interface, GARPs from the VMAC with its MAC', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(
+    w,
+    conf({
+      name: 'VI_1',
+      vrid: 51,
+      vips: ['10.0.0.100'],
+      extra: 'use_vmac vip1 02:00:5e:aa:bb\n  vmac_xmit_base',
+    }),
+  );
+  t.is((await w.host.linkDetails('vip1'))?.mac, '02:00:5e:aa:bb:33', 'five octets: the VRID is the sixth');
+  t.true(w.sent.some((a) => a.ifname === 'eth0' && a.priority === 100));
+  t.false(w.sent.some((a) => a.ifname === 'vip1'));
+  t.true(w.frames.every((f) => f.srcMac === '02:00:5e:aa:bb:33'));
+  await e.stop();
+});
+
+test('use_vmac: a name taken by an interface that is not a macvlan makes the instance wait', async (t) => {
+  const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, '10.0.0.2').addLink('vrrp.51', 9) });
+  const e = await VrrpEngine.start(
+    conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac' }),
+    w.ports,
+  );
+  t.regex(e.waiting.get('VI_1') ?? '', /vrrp\.51 exists and is not a macvlan/);
+  t.true(w.host.links.has('vrrp.51'), 'left alone');
+  await e.stop();
+});
+
+test('no_accept: the VIPs are dropped (nftables) only while MASTER; accept and the owner need no table', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await VrrpEngine.start(
+    conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'no_accept' }),
+    w.ports,
+  );
+  await settle();
+  t.deepEqual(nftTables(w), [], 'BACKUP: no table (a stale one was removed at start)');
+  w.clock.advance(400);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  t.deepEqual(nftTables(w), ['table ip keepalived {']);
+  t.regex(w.nft.at(-1) ?? '', /set vips \{\n\s+type ipv4_addr;\n\s+elements = \{ 10\.0\.0\.100 \}/);
+  t.regex(w.nft.at(-1) ?? '', /ip daddr @vips drop/);
+  peerAdvert(w, e, 'VI_1', 200);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'backup');
+  t.deepEqual(nftTables(w), [], 'left MASTER: table removed');
+  await e.stop();
+
+  for (const extra of ['accept', 'no_accept\n  priority 255']) {
+    const w2 = fakeVrrpWorld();
+    const e2 = await started(w2, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra }));
+    t.is(stateOf(e2, 'VI_1')?.name, 'master');
+    t.deepEqual(w2.nft, [], extra);
+    await e2.stop();
+  }
+});
+
+test('strict mode is no_accept by default; nftables names the table and adds counters', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(
+    w,
+    conf(
+      'global_defs {\n  vrrp_strict\n  nftables lvsd_vrrp\n  nftables_counters\n  nftables_priority -5\n}',
+      { name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] },
+    ),
+  );
+  t.deepEqual(nftTables(w), ['table ip lvsd_vrrp {']);
+  t.regex(w.nft.at(-1) ?? '', /priority -5;/);
+  t.regex(w.nft.at(-1) ?? '', /ip daddr @vips counter drop/);
+  await e.stop();
+});
+
+test('unicast_ttl sets the TTL of unicast adverts; unicast_fault_no_peer without peers keeps the instance FAULT', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await started(
+    w,
+    conf(
+      {
+        name: 'VI_1',
+        vrid: 51,
+        vips: ['10.0.0.100'],
+        extra: 'unicast_peer {\n    10.0.0.3\n  }\n  unicast_ttl 7',
+      },
+      { name: 'VI_2', vrid: 52, vips: ['10.0.0.101'], extra: 'unicast_fault_no_peer' },
+    ),
+  );
+  t.true(w.sent.some((a) => a.vrid === 51 && a.dst === '10.0.0.3' && a.ttl === 7));
+  t.is(stateOf(e, 'VI_2')?.name, 'fault');
+  t.false(
+    w.sent.some((a) => a.vrid === 52),
+    'a FAULT instance sends nothing',
+  );
+  t.false(w.host.has('10.0.0.101'));
+  t.deepEqual(
+    w.notes.filter((n) => n.name === 'VI_2').map((n) => n.state),
+    ['FAULT'],
+  );
+  await e.stop();
+});
+
+test('track_src_ip: the instance waits for its unicast_src_ip, and is FAULT while the address is gone', async (t) => {
+  const w = fakeVrrpWorld();
+  const e = await VrrpEngine.start(
+    conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'unicast_src_ip 10.0.0.5\n  track_src_ip' }),
+    w.ports,
+  );
+  t.regex(e.waiting.get('VI_1') ?? '', /no usable inet source address/);
+  w.host.putAddress('eth0', '10.0.0.5');
+  await settle();
+  w.clock.advance(400);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  w.host.removeAddress('10.0.0.5');
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'fault');
+  await e.stop();
+});
+
+test('garp_group: GARPs of instances on eth0 and eth1 share one garp_interval; the global one paces each interface alone', async (t) => {
+  const burst = async (globals: string): Promise<number[]> => {
+    const w = fakeVrrpWorld({ host: twoLinks() });
+    const e = await VrrpEngine.start(
+      conf(
+        globals,
+        { name: 'A', vrid: 51, vips: ['10.0.0.100'], extra: 'garp_master_repeat 2\n  garp_master_delay 0' },
+        {
+          name: 'B',
+          iface: 'eth1',
+          vrid: 52,
+          vips: ['10.1.0.100'],
+          extra: 'garp_master_repeat 2\n  garp_master_delay 0',
+        },
+      ),
+      w.ports,
+    );
+    for (let i = 0; i < 14; i++) {
+      w.clock.advance(100);
+      await settle();
+    }
+    await e.stop();
+    return w.frames.map((f) => f.at);
+  };
+  const grouped = await burst(
+    'garp_group {\n  garp_interval 0.2\n  interfaces {\n    eth0\n    eth1\n  }\n}',
+  );
+  t.is(grouped.length, 4);
+  for (let i = 1; i < grouped.length; i++) t.true((grouped[i] ?? 0) - (grouped[i - 1] ?? 0) >= 200);
+  const alone = await burst('global_defs {\n  vrrp_garp_interval 0.2\n}');
+  t.is(alone.length, 4);
+  t.is(new Set(alone).size, 2, 'eth0 and eth1 each send their first GARP at once, together');
+});
+
+test('use_vmac, IPv6: 00:00:5e:00:02:VRID, IPv6 left on, the link-local source copied onto the VMAC (deprecated), MLD moved and router solicitations dropped', async (t) => {
+  const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, 'fe80::2') });
+  const e = await started(w, conf({ name: 'VI_6', vrid: 52, vips: ['fd00::100'], extra: 'use_vmac' }));
+  const vmac = await w.host.linkDetails('vrrp.52');
+  t.is(vmac?.mac, '00:00:5e:00:02:34');
+  t.is(w.sysctl.get('ipv6/conf/vrrp.52/disable_ipv6'), 0);
+  t.is(w.sysctl.get('ipv4/conf/vrrp.52/arp_ignore'), 1);
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), undefined, 'an IPv6 VMAC leaves its parent alone');
+  t.true(w.host.addrs.some((a) => a.address === 'fe80::2' && a.ifindex === vmac?.ifindex));
+  t.true(w.sent.some((a) => a.ifname === 'vrrp.52' && a.dst === 'ff02::12'));
+  t.deepEqual(nftTables(w), ['table ip6 keepalived {']);
+  t.regex(w.nft.at(-1) ?? '', /mld2-listener-report .* dup to ip6 daddr device oif map @vmac_map drop/);
+  t.regex(w.nft.at(-1) ?? '', /nd-router-solicit .* oif @vmac_set drop/);
+  await e.stop();
+  t.is(await w.host.linkDetails('vrrp.52'), undefined);
+});
+
+test('reload: a carried instance keeps its VMAC; dropping use_vmac replaces the instance and deletes the VMAC', async (t) => {
+  const w = fakeVrrpWorld();
+  const vmacConf = (priority: number) =>
+    conf({ name: 'VI_1', vrid: 51, priority, vips: ['10.0.0.100'], extra: 'use_vmac' });
+  const e = await started(w, vmacConf(100));
+  const before = (await w.host.linkDetails('vrrp.51'))?.ifindex;
+  const carried = await e.reload(vmacConf(110));
+  t.deepEqual(carried.carried, ['VI_1']);
+  t.is((await w.host.linkDetails('vrrp.51'))?.ifindex, before, 'the same VMAC');
+  const replaced = await e.reload(conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));
+  t.deepEqual(replaced.replaced, ['VI_1']);
+  t.is(await w.host.linkDetails('vrrp.51'), undefined);
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0, 'parent restored');
+  w.clock.advance(400);
+  await settle();
+  t.true(
+    w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === 2),
+    'the VIP back on eth0',
+  );
+  await e.stop();
+});
+
 test('hitless restart: a MASTER hands over in place (no priority-0, VIPs stay); the next engine adopting it is MASTER at once without touching its VIPs', async (t) => {
   const w = fakeVrrpWorld();
   const m = conf(
@@ -370,3 +630,130 @@ for (const [running, notes] of [
     t.is(stateOf(e, 'VI_1')?.name, running ? 'master' : 'fault');
   });
 }
+
+test('auth_type AH: its own socket, whole IPv4+AH packets out with rising sequence numbers, keepalived adverts in, replays dropped', async (t) => {
+  // keepalived 2.2.7 multicast adverts (test/unit/vrrp/ipsec-ah.test.ts): 10.77.0.1, vrid 51, prio 100, seq 1 and 2
+  const ka = [
+    '45c0004000010000ff33d0690a4d0001e0000012700400000a4d000100000001ad73da503f1a9de0820372e62133640102016e190a4d00640000000000000000',
+    '45c0004000020000ff33d0680a4d0001e0000012700400000a4d000100000002edfb8498141a40055ac7b4c32133640102016e190a4d00640000000000000000',
+  ].map((h) => fromHex(h));
+  const ah = (prio: number): string => `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority ${prio}
+  version 2
+  advert_int 1
+  authentication {
+    auth_type AH
+    auth_pass secret1
+  }
+  virtual_ipaddress {
+    10.77.0.100/32
+  }
+}
+`;
+  const w = fakeVrrpWorld({ host: new FakeHost().addLink('eth0', 2, '10.77.0.2') });
+  // check-config refuses AH until it is proven on a real kernel: the Model is given AH directly
+  const m = model(ah(50).replace('auth_type AH', 'auth_type PASS'));
+  const vi1 = m.vrrpInstances[0];
+  if (!vi1?.auth) return t.fail();
+  vi1.auth = { ...vi1.auth, type: 'AH' };
+  const e = await VrrpEngine.start(m, w.ports);
+  t.deepEqual(w.open.adverts, ['eth0|inet|ah']);
+  // keepalived's master adverts keep the lower-priority backup a backup; its counter follows them
+  for (const p of ka) {
+    w.clock.advance(1000);
+    w.deliverAh('eth0', { data: p, src: '10.77.0.1', dst: '224.0.0.18', ttl: 255 });
+    await settle();
+  }
+  t.is(stateOf(e, 'VI_1')?.name, 'backup');
+  t.deepEqual(w.sentAh, [], 'a backup sends nothing');
+  w.deliverAh('eth0', { data: ka[0]!, src: '10.77.0.1', dst: '224.0.0.18', ttl: 255 });
+  await settle();
+  const snap = JSON.stringify(e.snapshot());
+  t.regex(snap, /"authReplay":1/, 'the replayed seq 1 is dropped and counted');
+  // keepalived goes quiet: we take over and continue its numbering (3, 4, ...) with a valid ICV
+  w.clock.advance(4000);
+  await settle();
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+  w.clock.advance(1000);
+  await settle();
+  const peer = new AhSession({ pass: 'secret1', unicast: false });
+  const seqs = w.sentAh.map((s) => {
+    const r = peer.open(s.packet);
+    if (!r.ok) throw new Error(r.reason);
+    t.is(s.dst, '224.0.0.18');
+    t.is(r.src, '10.77.0.2');
+    return r.seq;
+  });
+  t.true(seqs.length >= 2);
+  t.deepEqual(
+    seqs,
+    seqs.map((_, i) => 3 + i),
+  );
+  await e.stop();
+});
+
+test('hitless restart with use_vmac and no_accept: the successor takes the same VMAC over, keeps the VIP on it and its drop (the table is never rewritten without it), and puts back the parent settings its predecessor changed', async (t) => {
+  const w = fakeVrrpWorld();
+  const m = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac\n  no_accept' });
+  const e = await started(w, m);
+  const vmac = (await w.host.linkDetails('vrrp.51'))?.ifindex;
+  t.regex(w.nft.at(-1) ?? '', /elements = \{ 10\.0\.0\.100 \}/);
+  const record = await e.handoff(5_000);
+  t.deepEqual(record.vmacs, { links: ['vrrp.51'], parents: { eth0: { arpIgnore: 0, arpFilter: 0 } } });
+  t.is((await w.host.linkDetails('vrrp.51'))?.ifindex, vmac, 'the VMAC stays');
+  t.true(w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === vmac));
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 1);
+
+  // the successor on the same host (links, addresses, sysctls); its own nft record starts empty
+  const w2 = fakeVrrpWorld({ host: w.host, sysctl: w.sysctl, start: w.clock.now() });
+  const log = w.host.log.length;
+  const e2 = await VrrpEngine.start(m, w2.ports, {
+    adopt: new Set(['VI_1']),
+    ...(record.vmacs ? { vmacs: record.vmacs } : {}),
+  });
+  await settle();
+  t.is(stateOf(e2, 'VI_1')?.name, 'master');
+  t.is((await w2.host.linkDetails('vrrp.51'))?.ifindex, vmac, 'taken over, not made again');
+  t.false(w.host.log.slice(log).includes('del 10.0.0.100'), 'the VIP stayed on the VMAC');
+  t.true(
+    w2.sent.some((a) => a.ifname === 'vrrp.51' && a.priority === 100),
+    'adverts from the VMAC',
+  );
+  t.true(w2.nft.length > 0);
+  t.true(
+    w2.nft.every((s) => /elements = \{ 10\.0\.0\.100 \}/.test(s) && /ip daddr @vips drop/.test(s)),
+    'every table written keeps the drop',
+  );
+  await e2.stop();
+  t.is(await w2.host.linkDetails('vrrp.51'), undefined, 'VMAC deleted on a graceful stop');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0, 'the parent as it was before the first process');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), 0);
+});
+
+test('hitless restart: a handed-over VMAC the new file no longer has is deleted at start and the settings made for it put back', async (t) => {
+  const w = fakeVrrpWorld();
+  w.sysctl.set('ipv4/conf/all/rp_filter', 2);
+  const m = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'], extra: 'use_vmac' });
+  const e = await started(w, m);
+  const record = await e.handoff(5_000);
+  t.like(record.vmacs, { links: ['vrrp.51'], rpFilter: { all: 2 } });
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 0);
+  const w2 = fakeVrrpWorld({ host: w.host, sysctl: w.sysctl, start: w.clock.now() });
+  const plain = conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] });
+  const e2 = await VrrpEngine.start(plain, w2.ports, {
+    ...(record.vmacs ? { vmacs: record.vmacs } : {}),
+  });
+  t.is(await w.host.linkDetails('vrrp.51'), undefined, 'the VMAC (and the VIP on it) deleted');
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_ignore'), 0);
+  t.is(w.sysctl.get('ipv4/conf/eth0/arp_filter'), 0);
+  t.is(w.sysctl.get('ipv4/conf/all/rp_filter'), 2);
+  w2.clock.advance(400);
+  await settle();
+  t.true(
+    w.host.addrs.some((a) => a.address === '10.0.0.100' && a.ifindex === 2),
+    'the VIP on eth0',
+  );
+  await e2.stop();
+});

@@ -45,3 +45,16 @@ test('a handoff file is checked before it is trusted', (t) => {
   t.false(isHandoffRecord({ version: 1, at: 0, instances: [{ name: 1 }] }));
   t.false(isHandoffRecord(null));
 });
+
+test('the VMACs a handoff names, and the settings to put back, are checked too', (t) => {
+  const vmacs = {
+    links: ['vrrp.51'],
+    parents: { eth0: { arpIgnore: 0, arpFilter: 0 } },
+    rpFilter: { all: 1, defaultWas: 0, raised: { eth1: 0 } },
+  };
+  t.true(isHandoffRecord({ ...record, vmacs }));
+  t.true(isHandoffRecord({ ...record, vmacs: { links: [], parents: {} } }));
+  t.false(isHandoffRecord({ ...record, vmacs: { links: 'vrrp.51', parents: {} } }));
+  t.false(isHandoffRecord({ ...record, vmacs: { ...vmacs, parents: { eth0: { arpIgnore: '0' } } } }));
+  t.false(isHandoffRecord({ ...record, vmacs: { ...vmacs, rpFilter: { all: 1, raised: { eth1: 'x' } } } }));
+});

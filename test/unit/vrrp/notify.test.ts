@@ -22,7 +22,7 @@ import { Notifier } from '../../../src/vrrp/notifier.io.js';
 
 test('FIFO lines follow keepalived', (t) => {
   t.is(fifoLine('INSTANCE', 'VI_1', 'MASTER', 150), 'INSTANCE "VI_1" MASTER 150\n');
-  t.is(fifoLine('GROUP', 'G1', 'BACKUP', 0), 'GROUP "G1" BACKUP\n');
+  t.is(fifoLine('GROUP', 'G1', 'BACKUP', 0), 'GROUP "G1" BACKUP 0\n');
 });
 
 test('state change writes the FIFO line and runs the state script and `notify` with arguments', async (t) => {
@@ -69,4 +69,16 @@ test('a missing script is counted as failed and does not throw', async (t) => {
   t.notThrows(() => n.run({ argv: ['/nonexistent/lvsd-script'] }, []));
   for (let i = 0; i < 50 && n.counters.failed === 0; i++) await new Promise((r) => setTimeout(r, 10));
   t.is(n.counters.failed, 1);
+});
+
+test('onStateChange hears every state change (the VRRP worker reports them to the supervisor)', (t) => {
+  const heard: string[] = [];
+  const n = new Notifier({
+    log: silentLogger,
+    onStateChange: (tg, st, prio) => heard.push(`${tg.kind} ${tg.name} ${st} ${prio}`),
+  });
+  n.stateChanged({ kind: 'INSTANCE', name: 'VI_1' }, 'MASTER', 150);
+  n.stateChanged({ kind: 'GROUP', name: 'G1' }, 'BACKUP', 0);
+  n.stateChanged({ kind: 'INSTANCE', name: 'VI_1' }, 'STOP', 0);
+  t.deepEqual(heard, ['INSTANCE VI_1 MASTER 150', 'GROUP G1 BACKUP 0', 'INSTANCE VI_1 STOP 0']);
 });

@@ -41,17 +41,20 @@ export interface Daemon {
 export interface HaLab {
   dir: string;
   ns: Record<'sw' | 'client' | 'lvs1' | 'lvs2' | 'rs1' | 'rs2', Netns>;
-  /** The config file the directors run (a copy of etc/lab/e2e-nat.conf that tests may rewrite). */
+  /** The config file the directors run (a copy of etc/lab/e2e-nat.conf or `conf` that tests may rewrite). */
   conf: string;
   runDir(id: string): string;
   startDaemon(id: 'lvs1' | 'lvs2'): Daemon;
+  /** keepalived (VRRP + checker) on the same config in a director namespace, in its own process group. */
+  startKeepalived(id: 'lvs1' | 'lvs2'): Daemon;
   startHttp(rs: 'rs1' | 'rs2'): Promise<void>;
   stopHttp(rs: 'rs1' | 'rs2'): Promise<void>;
   sh(name: keyof HaLab['ns'], script: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function createHaLab(): Promise<HaLab> {
+/** `conf`: the file the directors run (copied into the lab's directory); default etc/lab/e2e-nat.conf. */
+export async function createHaLab(options: { conf?: string } = {}): Promise<HaLab> {
   const made: Netns[] = [];
   const daemons: Daemon[] = [];
   const servers = new Map<string, ChildProcess>();
@@ -102,7 +105,7 @@ export async function createHaLab(): Promise<HaLab> {
       if (out.code !== 0) throw new Error(`sysctl in ${d.name}: ${out.stderr}`);
     }
     const conf = join(dir, 'lvsd.conf');
-    writeFileSync(conf, readFileSync(labConf, 'utf8'));
+    writeFileSync(conf, readFileSync(options.conf ?? labConf, 'utf8'));
     for (const [i, rs] of (['rs1', 'rs2'] as const).entries()) {
       const root = join(dir, rs);
       mkdirSync(join(root, 'cgi-bin'), { recursive: true });
@@ -121,49 +124,25 @@ export async function createHaLab(): Promise<HaLab> {
         mkdirSync(runDir, { recursive: true });
         // `ip netns exec` (not nsenter): the daemon reads /sys/class/net, which must be the namespace's.
         // It execs node, so the pid (and the process group, detached) is the supervisor's.
-        const proc = spawn(
-          'ip',
-          ['netns', 'exec', ns[id].name, process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id],
+        const d = spawnDaemon(
+          id,
+          ns[id].name,
+          [process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id],
           {
-            detached: true,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: {
-              ...process.env,
-              LVSD_RUN_DIR: runDir,
-              LVSD_STATE_DIR: runDir,
-              LVSD_CONTROL_SOCKET: join(runDir, 'lvsd.sock'),
-            },
+            LVSD_RUN_DIR: runDir,
+            LVSD_STATE_DIR: runDir,
+            LVSD_CONTROL_SOCKET: join(runDir, 'lvsd.sock'),
           },
         );
-        let out = '';
-        proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-        proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-        const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-        const running = (): boolean => proc.exitCode === null && proc.signalCode === null;
-        const group = (sig: NodeJS.Signals): void => {
-          try {
-            if (proc.pid !== undefined) process.kill(-proc.pid, sig);
-          } catch {
-            // group already gone
-          }
-        };
-        const d: Daemon = {
-          id,
-          proc,
-          output: () => out,
-          running,
-          async stop(timeoutMs = 15_000) {
-            if (running()) proc.kill('SIGTERM');
-            const timer = setTimeout(() => group('SIGKILL'), timeoutMs);
-            await exited;
-            clearTimeout(timer);
-            group('SIGKILL'); // workers orphaned by a killed supervisor
-          },
-          async killGroup() {
-            group('SIGKILL');
-            await exited;
-          },
-        };
+        daemons.push(d);
+        return d;
+      },
+      startKeepalived(id) {
+        const pid = (x: string): string => join(dir, `ka-${id}-${x}.pid`);
+        const d = spawnDaemon(id, ns[id].name, [
+          ...['keepalived', '-n', '-l', '-D', '-f', conf, '-i', id],
+          ...['-p', pid('p'), '-c', pid('c'), '-r', pid('r'), '-b', pid('b')],
+        ]);
         daemons.push(d);
         return d;
       },
@@ -191,6 +170,44 @@ export async function createHaLab(): Promise<HaLab> {
     await close();
     throw e;
   }
+}
+
+/** A daemon started with `ip netns exec NS ARGV...` in its own process group (detached). */
+function spawnDaemon(id: string, netns: string, argv: string[], env: Record<string, string> = {}): Daemon {
+  const proc = spawn('ip', ['netns', 'exec', netns, ...argv], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+  const running = (): boolean => proc.exitCode === null && proc.signalCode === null;
+  const group = (sig: NodeJS.Signals): void => {
+    try {
+      if (proc.pid !== undefined) process.kill(-proc.pid, sig);
+    } catch {
+      // group already gone
+    }
+  };
+  return {
+    id,
+    proc,
+    output: () => out,
+    running,
+    async stop(timeoutMs = 15_000) {
+      if (running()) proc.kill('SIGTERM');
+      const timer = setTimeout(() => group('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+      group('SIGKILL'); // workers orphaned by a killed supervisor
+    },
+    async killGroup() {
+      group('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 /** `ipvsadm -Sn` lines of a namespace, sorted. */

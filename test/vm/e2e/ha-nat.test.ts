@@ -5,13 +5,16 @@
 // order: election + warm IPVS on both, a health-check failure, reloads (valid and invalid), an LVS
 // worker crash, then failover with HTTP traffic flowing and preemption back. Timings are logged
 // (t.log) and only bounded generously, never asserted as targets.
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import test from 'ava';
 import type { Daemon, HaLab } from './ha-lab.js';
 import {
   createHaLab,
   GW,
+  lvsdBin,
   holds,
   REALS,
   sleep,
@@ -22,6 +25,7 @@ import {
   workerPid,
 } from './ha-lab.js';
 
+const execFileP = promisify(execFile);
 const svc = `-A -t ${VIP}:80 -s rr`;
 const real = (addr: string, w: number): string => `-a -t ${VIP}:80 -r ${addr}:80 -m -w ${w}`;
 const full = [svc, real(REALS[0], 1), real(REALS[1], 1)].sort();
@@ -218,6 +222,46 @@ test.serial('reload: an invalid config changes nothing and is reported with file
     await dumpLogs(t);
     throw e;
   }
+});
+
+/** `text` without its `virtual_server` blocks (the VIPs stay): what an include matching nothing leaves. */
+function withoutVirtualServers(text: string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const at = text.indexOf('virtual_server ', i);
+    if (at < 0) return out + text.slice(i);
+    out += text.slice(i, at);
+    let depth = 0;
+    let j = text.indexOf('{', at);
+    for (; j < text.length; j++) {
+      if (text[j] === '{') depth++;
+      else if (text[j] === '}' && --depth === 0) break;
+    }
+    i = j + 1;
+  }
+}
+
+test.serial('reload --dry-run: removing every virtual server while VIPs remain is a warning', async (t) => {
+  const file = join(lab.runDir('lvs1'), 'no-vs.conf');
+  const text = withoutVirtualServers(readFileSync(lab.conf, 'utf8'));
+  t.false(text.includes('real_server'));
+  writeFileSync(file, text);
+  const r = await execFileP(process.execPath, [
+    lvsdBin,
+    'reload',
+    '--dry-run',
+    '-f',
+    file,
+    '--run-dir',
+    lab.runDir('lvs1'),
+  ]).catch((e: { stdout: string; stderr: string }) => e);
+  t.regex(
+    r.stderr,
+    /warning: this reload removes every virtual server \(1 running\) while \d+ VIPs? of \d+ vrrp_instance remain/,
+  );
+  t.regex(r.stdout, /dry run: nothing was applied/);
+  t.deepEqual(await table(lab.ns.lvs1), heavierRs2, 'the preview applied nothing');
 });
 
 test.serial(

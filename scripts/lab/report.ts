@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The lab's report (pure): each phase with when it began, what was measured and the requests sent
+ * and failed while it lasted; both directors' `lvsd status`; and the closing line
+ * `lab: failover X ms, N requests failed, preempt back Y ms`.
+ */
+import type { RequestRecord } from './timeline.js';
+import { countIn } from './timeline.js';
+
+export interface ReportPhase {
+  key: string;
+  title: string;
+  start: number;
+  end: number;
+  measures: ReadonlyArray<{ what: string; ms: number; headline?: true }>;
+  notes: readonly string[];
+}
+
+/** The figures of the closing line. */
+export interface Headline {
+  failoverMs: number;
+  failedRequests: number;
+  preemptMs: number;
+}
+
+/** The closing line; `labLinePattern` matches exactly this. */
+export function labLine(h: Headline): string {
+  return `lab: failover ${h.failoverMs} ms, ${h.failedRequests} requests failed, preempt back ${h.preemptMs} ms`;
+}
+
+export const labLinePattern = /^lab: failover (\d+) ms, (\d+) requests failed, preempt back (\d+) ms$/;
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The headline from the phases: the failover phase's headline measure (service back through the
+ * backup), the requests that failed while that phase lasted, and the preempt phase's headline
+ * measure (the preemption itself).
+ */
+export function headline(phases: readonly ReportPhase[], records: readonly RequestRecord[]): Headline {
+  const find = (key: string): { phase: ReportPhase; ms: number } => {
+    const phase = phases.find((x) => x.key === key);
+    const m = phase?.measures.find((x) => x.headline);
+    if (!phase || !m) throw new Error(`no ${key} phase measured`);
+    return { phase, ms: m.ms };
+  };
+  const fo = find('failover');
+  return {
+    failoverMs: fo.ms,
+    failedRequests: countIn(records, fo.phase.start, fo.phase.end).failed,
+    preemptMs: find('preempt').ms,
+  };
+}
+
+/** Why requests failed, most frequent first: `TIMEOUT ×12, ECONNREFUSED ×3`. */
+function failureReasons(records: readonly RequestRecord[], from: number, to: number): string {
+  const by = new Map<string, number>();
+  for (const r of records)
+    if (!r.ok && r.t >= from && r.t < to) by.set(r.err ?? '?', (by.get(r.err ?? '?') ?? 0) + 1);
+  return [...by.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} x${v}`)
+    .join(', ');
+}
+
+export interface ReportInput {
+  heading: string;
+  t0: number;
+  phases: readonly ReportPhase[];
+  records: readonly RequestRecord[];
+  status: Readonly<Record<string, string>>;
+  files: readonly string[];
+}
+
+export function formatReport(r: ReportInput): string {
+  const out: string[] = [r.heading, ''];
+  const served = new Map<string, number>();
+  for (const q of r.records) if (q.ok && q.body) served.set(q.body, (served.get(q.body) ?? 0) + 1);
+  out.push(`phase                                                  began     sent  failed`);
+  for (const [i, p] of r.phases.entries()) {
+    const c = countIn(r.records, p.start, p.end);
+    out.push(
+      `${`${i + 1}. ${p.title}`.padEnd(52)} ${seconds(p.start - r.t0).padStart(8)} ${String(c.sent).padStart(7)} ${String(c.failed).padStart(7)}`,
+    );
+    for (const m of p.measures) out.push(`     ${m.what.padEnd(50)} ${String(m.ms).padStart(7)} ms`);
+    const why = failureReasons(r.records, p.start, p.end);
+    if (why) out.push(`     failed requests: ${why}`);
+    for (const n of p.notes) out.push(`     ${n}`);
+  }
+  const total = countIn(r.records, -Infinity, Infinity);
+  const by = [...served.entries()].sort().map(([k, v]) => `${k} ${v}`);
+  out.push(
+    '',
+    `all requests: ${total.sent} sent, ${total.failed} failed; served by ${by.join(', ') || 'none'}`,
+  );
+  for (const [d, s] of Object.entries(r.status)) out.push('', `--- lvsd status on ${d}`, s.trimEnd());
+  out.push('', ...r.files);
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The Prometheus endpoint (`lvsd run --metrics ADDR:PORT`, or `lvsd_metrics` in global_defs),
+ * served by the supervisor for every worker: on each scrape it asks each running worker for its
+ * snapshot over the worker's control socket (`status`, the same request `lvsd status` makes),
+ * maps the snapshots to metric families (src/metrics/, pure) and renders them with prom-client.
+ *
+ * Why the supervisor pulls snapshots instead of each worker keeping a prom-client registry: the
+ * VRRP worker then does nothing for metrics between scrapes and, per scrape, only what `lvsd
+ * status` costs it (one snapshot of counters it keeps anyway, written to a socket); no registry,
+ * no label lookups and no serialisation of the exposition on the event loop that runs the VRRP
+ * timers. A worker that does not answer within the deadline is reported as `lvsd_worker_up 0`
+ * and the scrape goes on without its series.
+ */
+import http from 'node:http';
+import type { LvsWorkerSnapshot } from '../check/status.js';
+import type { Logger } from '../core/log.js';
+import { listenText, type ListenAddress } from '../core/listen.js';
+import { LVSD_VERSION } from '../core/version.js';
+import type { MetricFamily } from '../metrics/family.js';
+import { lvsFamilies } from '../metrics/lvs.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/render.js';
+import { supervisorFamilies, type ReloadCounts } from '../metrics/supervisor.js';
+import { vrrpFamilies } from '../metrics/vrrp.js';
+import type { VrrpEngineSnapshot } from '../vrrp/engine.js';
+import { controlRequest, workerControlPath } from './control.js';
+
+/** How long a scrape waits for a worker's snapshot. */
+const workerTimeoutMs = 2000;
+
+/** What the supervisor tells the endpoint at each scrape. */
+export interface MetricsSources {
+  readonly runDir: string;
+  workers(): ReadonlyArray<{ name: string; ready: boolean; restarts: number }>;
+  reloads(): { counts: Readonly<ReloadCounts>; lastOk: boolean };
+}
+
+/** The families of one worker's snapshot, or undefined when it did not answer (or answered nonsense). */
+async function workerFamilies(name: string, runDir: string): Promise<MetricFamily[] | undefined> {
+  const path = workerControlPath(name, runDir);
+  if (!path) return undefined;
+  try {
+    const reply = await controlRequest(path, { cmd: 'status' }, workerTimeoutMs);
+    if (!reply.ok || typeof reply.result !== 'object' || reply.result === null) return undefined;
+    // The reply is this lvsd's own worker's snapshot (same build, socket mode 0600): its type holds.
+    if (name === 'vrrp') return vrrpFamilies(reply.result as VrrpEngineSnapshot);
+    return lvsFamilies(reply.result as LvsWorkerSnapshot);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One scrape: every worker's families and the supervisor's, as exposition text. */
+export async function scrape(src: MetricsSources): Promise<string> {
+  const workers = src.workers();
+  const families = await Promise.all(
+    workers.map((w) => (w.ready ? workerFamilies(w.name, src.runDir) : Promise.resolve(undefined))),
+  );
+  const { counts, lastOk } = src.reloads();
+  const own = supervisorFamilies({
+    version: LVSD_VERSION,
+    node: process.version,
+    reloads: counts,
+    lastReloadOk: lastOk,
+    workers: workers.map((w, i) => ({ name: w.name, restarts: w.restarts, answered: !!families[i] })),
+  });
+  return renderMetrics([own, ...families.filter((f): f is MetricFamily[] => f !== undefined)]);
+}
+
+/** The endpoint; `listen` moves it (a reload that changes `lvsd_metrics`), `undefined` closes it. */
+export class MetricsEndpoint {
+  #server: http.Server | undefined;
+  #at: ListenAddress | undefined;
+
+  constructor(
+    private readonly src: MetricsSources,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(at: ListenAddress | undefined): Promise<void> {
+    if (at && this.#at && listenText(at) === listenText(this.#at)) return;
+    await this.close();
+    if (!at) return;
+    const server = http.createServer((req, res) => this.#handle(req, res));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(at.port, at.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      // lvsd keeps running (failover matters more than its metrics); the error says why they are missing
+      this.log.error('cannot serve metrics', { listen: listenText(at), error: (e as Error).message });
+      return;
+    }
+    this.#server = server;
+    this.#at = at;
+    this.log.info('serving metrics', { url: `http://${listenText(at)}/metrics` });
+  }
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('lvsd: metrics are at /metrics\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    scrape(this.src).then(
+      (text) => {
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (e: unknown) => {
+        this.log.error('metrics scrape failed', { error: (e as Error).message });
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('lvsd: scrape failed\n');
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    const s = this.#server;
+    this.#server = this.#at = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The LVS worker's metrics, from its snapshot (`LvsWorkerSnapshot`, the reply to `status` on
+ * `lvsd.sock`): quorum per virtual server; state, weight and drain per real server; check runs,
+ * late runs, lateness and probe durations; kernel operations by op and result, and sync rounds.
+ * Virtual and real servers are labelled as `lvsd status` prints them (`tcp:192.0.2.1:80`,
+ * `192.0.2.11:80`), so a series can be pasted into `lvsd real drain`. Pure.
+ */
+import type { LvsWorkerSnapshot } from '../check/status.js';
+import { bool, family, histogram, sample, type MetricFamily } from './family.js';
+
+function serverFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
+  const quorum = family(
+    'lvsd_virtual_server_quorum',
+    'gauge',
+    'Whether the virtual server has its quorum (1) or not (0).',
+  );
+  const up = family(
+    'lvsd_real_server_up',
+    'gauge',
+    'Whether the real server passes its checks (1) or not (0).',
+  );
+  const weight = family(
+    'lvsd_real_server_weight',
+    'gauge',
+    'Weight of the real server as lvsd wants it in the kernel (0 when down or drained).',
+  );
+  const drained = family(
+    'lvsd_real_server_drained',
+    'gauge',
+    'Whether the real server is drained by `lvsd real drain` (1) or not (0).',
+  );
+  for (const vs of s.virtualServers) {
+    sample(quorum, bool(vs.quorumUp), { virtual_server: vs.vs });
+    for (const r of vs.reals) {
+      const l = { virtual_server: vs.vs, real_server: r.rs };
+      sample(up, bool(r.alive), l);
+      sample(weight, r.weight, l);
+      sample(drained, bool(r.drained), l);
+    }
+  }
+  return [quorum, up, weight, drained];
+}
+
+function checkFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
+  const runs = sample(
+    family(
+      'lvsd_check_runs_total',
+      'counter',
+      'Health-check probes started (the event loop and the TCP engine).',
+    ),
+    s.scheduler.runs,
+  );
+  const late = sample(
+    family(
+      'lvsd_check_late_runs_total',
+      'counter',
+      'Health-check probes that started late (past the lateness threshold).',
+    ),
+    s.scheduler.lateRuns,
+  );
+  const lateness = sample(
+    family(
+      'lvsd_check_lateness_seconds',
+      'gauge',
+      'Largest lateness of a probe start in the last complete ten-second window.',
+    ),
+    s.schedulerWindow.maxLatenessMs / 1000,
+  );
+  const duration = family(
+    'lvsd_check_duration_seconds',
+    'histogram',
+    'How long health-check probes took, by checker kind (probes run on the event loop; TCP_CHECK on the native engine reports none).',
+  );
+  for (const [checker, h] of Object.entries(s.checkDurations)) histogram(duration, h, { checker });
+  return [runs, late, lateness, duration];
+}
+
+function ipvsFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
+  const ops = family(
+    'lvsd_ipvs_operations_total',
+    'counter',
+    'IPVS operations lvsd asked of the kernel, by op and result (ok, error).',
+  );
+  for (const [op, n] of Object.entries(s.ipvsOps)) {
+    sample(ops, n.ok, { op, result: 'ok' });
+    sample(ops, n.error, { op, result: 'error' });
+  }
+  const syncs = family(
+    'lvsd_ipvs_syncs_total',
+    'counter',
+    'Rounds that brought the kernel to the desired table (ok) or failed and will be retried (error).',
+  );
+  sample(syncs, s.syncs, { result: 'ok' });
+  sample(syncs, s.syncErrors, { result: 'error' });
+  return [ops, syncs];
+}
+
+export function lvsFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
+  return [...serverFamilies(s), ...checkFamilies(s), ...ipvsFamilies(s)];
+}

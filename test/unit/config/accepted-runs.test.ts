@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// Nothing the workers refuse at run time is accepted by check-config: every file check-config
+// accepts (the lab pairs in etc/, the keepalived vectors, the full fixture, Debian's samples with
+// --lenient) turns into the workers' specs without a throw (src/vrrp/instance-spec.ts, which builds
+// the VRRP machine config, and src/check/from-model.ts), and each thing a worker refuses on its own
+// (src/vrrp/config.ts: auth_type AH) is a located check-config error.
+import test from 'ava';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkSpecFromModel } from '../../../src/check/from-model.js';
+import { loadConfig, parseConfigText } from '../../../src/config/load.io.js';
+import type { Model } from '../../../src/config/model.js';
+import { instanceSpecOf } from '../../../src/vrrp/instance-spec.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const debian = '/usr/share/doc/keepalived/samples/';
+
+function files(dir: string, match: (f: string) => boolean): string[] {
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter(match)
+        .map((f) => dir + f)
+    : [];
+}
+
+const corpus = [
+  ...files(`${root}etc/`, (f) => f.endsWith('.conf')),
+  ...files(`${root}test/fixtures/conf/vectors/`, (f) => f.endsWith('.conf')),
+  `${root}test/fixtures/conf/ok/full.conf`,
+  ...files(debian, (f) => f.startsWith('keepalived.conf')),
+];
+
+function idsOf(file: string): string[] {
+  const ids = [...readFileSync(file, 'utf8').matchAll(/^\s*@\^?([A-Za-z0-9_.-]+)/gm)].map((m) => m[1] ?? '');
+  return ids.length ? [...new Set(ids)] : ['lvs1'];
+}
+
+/** What the VRRP and LVS workers build from a Model at start, host facts faked. */
+function workerSpecs(model: Model): void {
+  for (const mi of model.vrrpInstances) {
+    instanceSpecOf(mi, model, {
+      mac: '02:00:00:00:00:01',
+      ifindex: 2,
+      macs: new Map(),
+      source: mi.family === 'inet' ? '192.0.2.1' : 'fe80::1',
+      ifindexOf: () => 2,
+      router: false,
+    });
+  }
+  checkSpecFromModel(model);
+}
+
+test('the corpus is there (etc/, the vectors, Debian samples)', (t) => {
+  t.true(corpus.length >= 40, String(corpus.length));
+});
+
+for (const file of corpus) {
+  test(`accepted means runnable: ${file.replace(root, '')}`, async (t) => {
+    let accepted = 0;
+    for (const configId of idsOf(file)) {
+      const r = await loadConfig(file, { configId, lenient: file.startsWith(debian), env: {} });
+      if (!r.model) continue;
+      accepted++;
+      const model = r.model;
+      t.notThrows(() => workerSpecs(model), `--config-id ${configId}`);
+    }
+    // refused even with --lenient: lvs_syncd's old sync-group syntax (keepalived refuses it too) and
+    // SSL_GET's auth_type AH (which the VRRP worker cannot run)
+    const refused = ['keepalived.conf.vrrp.lvs_syncd', 'keepalived.conf.SSL_GET'];
+    t.is(accepted > 0, !refused.some((f) => file.endsWith(f)));
+  });
+}
+
+test('auth_type AH, which the VRRP worker cannot run, is a located check-config error (even with --lenient)', (t) => {
+  const text = [
+    'vrrp_instance VI {',
+    ' interface eth0',
+    ' virtual_router_id 1',
+    ' authentication {',
+    '  auth_type AH',
+    '  auth_pass secret',
+    ' }',
+    ' virtual_ipaddress {',
+    '  10.0.0.1',
+    ' }',
+    '}',
+    '',
+  ].join('\n');
+  for (const lenient of [false, true]) {
+    const r = parseConfigText(text, 'ah.conf', { configId: 'lvs1', env: {}, lenient });
+    t.is(r.model, undefined);
+    t.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.line, d.col, d.keyword]),
+      [[4, 2, 'auth_type']],
+    );
+  }
+});

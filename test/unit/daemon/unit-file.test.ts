@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The systemd unit keeps what the daemon's fail-safe and hitless-restart designs rely on
+// (`systemd-analyze verify` runs on it in test/netns/daemon/systemd.test.ts and the package test).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+
+const repo = new URL('../../../../', import.meta.url).pathname;
+const unit = readFileSync(join(repo, 'systemd/lvsd.service'), 'utf8');
+
+/** The unit's `Key=value` settings (the last one wins, as systemd reads a plain assignment). */
+function settings(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (m) out.set(m[1] ?? '', m[2] ?? '');
+  }
+  return out;
+}
+
+test('a restart hands over through the run directory, which outlives the restart', (t) => {
+  const s = settings(unit);
+  t.is(s.get('RestartKillSignal'), 'SIGQUIT', 'the stopping workers leave the VIPs and IPVS in place');
+  t.is(s.get('RuntimeDirectory'), 'lvsd');
+  // without it systemd removes /run/lvsd between stop and start, and the handoff records with it
+  t.is(s.get('RuntimeDirectoryPreserve'), 'restart');
+  t.is(s.get('KillMode'), 'mixed', 'the supervisor alone is signalled; it stops its workers');
+});
+
+test('systemd sees reloads, readiness and a hung daemon', (t) => {
+  const s = settings(unit);
+  t.is(s.get('Type'), 'notify');
+  t.is(s.get('ExecReload'), '/usr/sbin/lvsd reload', 'the reload waits and fails when the file is refused');
+  t.regex(s.get('WatchdogSec') ?? '', /^\d+s$/);
+  t.is(s.get('EnvironmentFile'), '-/etc/default/lvsd');
+  t.regex(s.get('ExecStart') ?? '', /\$LVSD_OPTS$/);
+});

@@ -276,20 +276,12 @@ function checkVersionAndFamilies(
       'authentication',
     );
   } else if (v.auth?.type === 'AH') {
-    // src/vrrp/ipsec-ah.ts builds keepalived's AH byte for byte, but interop on a real kernel is
-    // not shown yet: refused here, so no file passes check-config with an untested AH
+    // src/vrrp/ipsec-ah.ts builds keepalived's AH byte for byte and the VRRP worker would run it,
+    // but interop on a real kernel is not shown yet: refused here (one error, at the keyword the
+    // ledger and `--lenient` name), so no file passes check-config with an untested AH
     ctx.diags.error(
       v.auth.loc,
       `${where}: \`auth_type AH\` is not supported yet (lvsd's IPsec AH is not yet proven against keepalived on a real kernel); use \`auth_type PASS\` on both nodes, or no authentication`,
-      'authentication',
-    );
-  }
-  // The VRRP engine cannot run IPSEC-AH: refused here, so no file passes check-config and then
-  // fails in the worker (src/vrrp/config.ts throws for it).
-  if (v.auth?.type === 'AH') {
-    ctx.diags.error(
-      v.auth.loc,
-      `${where}: \`auth_type AH\` (IPSEC-AH) is not supported by lvsd: use PASS, or no authentication`,
       'auth_type',
     );
   }

@@ -85,7 +85,7 @@ export interface SchemaOptions {
 /** global_defs as written, with its e-mail keywords (keywords/smtp.ts). */
 type GlobalWithSmtp = GlobalDraft & { smtp: SmtpDraft };
 
-const globalDefsKeywords: KeywordTable<GlobalWithSmtp> = {
+export const globalDefsKeywords: KeywordTable<GlobalWithSmtp> = {
   ...globalKeywords,
   ...smtpGlobalKeywords<GlobalWithSmtp>(),
 };

@@ -440,7 +440,7 @@ const connectionFields = [
   'connectTimeoutMs',
 ] as const;
 
-const smtpHost: KeywordTable<CheckerDraft> = Object.fromEntries(
+export const smtpHostKeywords: KeywordTable<CheckerDraft> = Object.fromEntries(
   connectionKeywords.map((k) => [
     k,
     k === 'connect_timeout' ? inheritedTimingKeywords<CheckerDraft>()[k] : common[k],
@@ -459,7 +459,7 @@ const smtp: KeywordTable<CheckerDraft> = {
         'host',
       );
       const h = newCheckerDraft('SMTP_CHECK', n.loc, new Set((n.block ?? []).map((x) => x.keyword)));
-      runTable(c, n.block ?? [], smtpHost, new Set(), 'host', h);
+      runTable(c, n.block ?? [], smtpHostKeywords, new Set(), 'host', h);
       const host: SmtpHostDraft = { loc: n.loc, present: h.present };
       for (const k of connectionFields) if (h[k] !== undefined) Object.assign(host, { [k]: h[k] });
       d.smtpHosts.push(host);

@@ -29,6 +29,11 @@ export const sectionConsumers: Readonly<Record<string, string>> = {
   'virtual_server/real_server/DNS_CHECK': 'src/check/from-model.ts → src/check/dns.io.ts',
   'virtual_server/real_server/UDP_CHECK': 'src/check/from-model.ts → src/check/udp-probe.io.ts',
   'virtual_server/real_server/FILE_CHECK': 'src/check/from-model.ts → src/check/file.io.ts',
+  'virtual_server/real_server/PING_CHECK': 'src/check/from-model.ts → src/check/ping.io.ts',
+  'virtual_server/real_server/SMTP_CHECK': 'src/check/from-model.ts → src/check/smtp.io.ts',
+  'virtual_server/real_server/SMTP_CHECK/host':
+    'src/check/from-model.ts → src/check/smtp.io.ts (each host a checker of its own)',
+  garp_group: 'src/vrrp/instance-spec.ts → src/vrrp/garp-pacer.ts (GARP/NA pacing per interface group)',
 };
 
 export type KeywordNote =
@@ -37,15 +42,50 @@ export type KeywordNote =
   /** Accepted and checked, with no effect, for this reason. */
   | { meaningless: string }
   /** Accepted, and carried out by nothing yet (model-consumers.test.ts lists its Model field). */
-  | { pending: string };
+  | { pending: string }
+  /**
+   * In the section's table only to refuse it with a message of its own: a located error (a warning
+   * with --lenient, like keepalived keywords lvsd does not support); the reason is the ledger's.
+   */
+  | { refused: string };
 
 const garpConsumer = { consumer: "src/vrrp/instance-spec.ts (through each instance's garp settings)" };
 const resolved = (field: string): KeywordNote => ({
   consumer: `src/vrrp/config.ts (the default of each instance's \`${field}\`)`,
 });
+const mail = { consumer: 'src/daemon/mail.ts → src/mail/smtp.io.ts (the e-mail alerts)' };
+const alertDefault = {
+  consumer:
+    'src/vrrp/instance-spec.ts, src/vrrp/sync-group-set.ts, src/check/from-model.ts (the default of each ' +
+    "section's `smtp_alert`) → src/daemon/mail.ts",
+};
+const nftables = { consumer: 'src/vrrp/engine.ts → src/vrrp/firewall-table.ts' };
+const iptablesRefused = {
+  refused:
+    'lvsd has no iptables/ipset backend: its VRRP firewall is an nftables table (`nftables [TABLE]`, or nothing: it is turned on by itself for no_accept and use_vmac)',
+};
 
 export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
-  'global_defs router_id': { pending: 'keepalived uses it in SMTP alerts and SNMP; read by nothing yet' },
+  'global_defs router_id': { consumer: 'src/daemon/mail.ts (the subject and body of e-mail alerts)' },
+  'global_defs notification_email': mail,
+  'global_defs notification_email_from': mail,
+  'global_defs smtp_server': mail,
+  'global_defs smtp_helo_name': mail,
+  'global_defs smtp_connect_timeout': mail,
+  'global_defs no_email_faults': mail,
+  'global_defs no_checker_emails': mail,
+  'global_defs smtp_alert': alertDefault,
+  'global_defs smtp_alert_vrrp': alertDefault,
+  'global_defs smtp_alert_checker': alertDefault,
+  'global_defs nftables': nftables,
+  'global_defs nftables_priority': nftables,
+  'global_defs nftables_counters': nftables,
+  'global_defs nftables_ifindex': {
+    consumer: 'src/vrrp/firewall-table.ts (its link-local sets always key on the interface index)',
+  },
+  'global_defs vrrp_iptables': iptablesRefused,
+  'global_defs vrrp_ipsets': iptablesRefused,
+  'global_defs lvsd_metrics': { consumer: 'src/daemon/supervisor-main.ts → src/daemon/metrics-server.ts' },
   'global_defs vrrp_version': resolved('version'),
   'global_defs vrrp_mcast_group4': { consumer: 'src/vrrp/instance-spec.ts' },
   'global_defs vrrp_mcast_group6': { consumer: 'src/vrrp/instance-spec.ts' },
@@ -67,8 +107,8 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'global_defs notify_fifo_script': { pending: 'the FIFO reader script is never started' },
   'global_defs vrrp_notify_fifo_script': { pending: 'the FIFO reader script is never started' },
   'global_defs lvs_notify_fifo_script': { pending: 'the FIFO reader script is never started' },
-  'global_defs lvs_sync_daemon': { pending: 'issue 11: the IPVS sync daemon is not started yet' },
-  'global_defs lvs_timeouts': { pending: 'issue 11: the IPVS timeouts are not set yet' },
+  'global_defs lvs_sync_daemon': { consumer: 'src/daemon/check-main.ts → src/check/sync-daemon.ts' },
+  'global_defs lvs_timeouts': { consumer: 'src/daemon/check-main.ts → src/check/lvs-timeouts.ts' },
   'global_defs lvs_flush': { consumer: 'src/daemon/check-main.ts → src/ipvs/sync-loop.ts' },
   'global_defs lvs_flush_on_stop': { consumer: 'src/daemon/check-main.ts → src/ipvs/sync-loop.ts' },
   'global_defs lvs_flush_onstop': { consumer: 'src/daemon/check-main.ts → src/ipvs/sync-loop.ts' },
@@ -80,7 +120,10 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'global_defs vrrp_startup_delay': { consumer: 'src/vrrp/config.ts' },
   'global_defs vrrp_down_timer_adverts': resolved('down_timer_adverts'),
   'global_defs vrrp_owner_ignore_adverts': resolved('owner_ignore_adverts'),
-  'global_defs vrrp_notify_priority_changes': { pending: 'issue 11: priority changes are not notified yet' },
+  'global_defs vrrp_notify_priority_changes': {
+    consumer:
+      "src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts (the default of each instance's `notify_priority_changes`)",
+  },
   'global_defs process_monitor_rcv_bufs': { consumer: 'src/vrrp/process-trackers.io.ts' },
   'global_defs process_monitor_rcv_bufs_force': { consumer: 'src/vrrp/process-trackers.io.ts' },
   'global_defs include_check': { consumer: 'src/config/include.ts (applied while the files are read)' },
@@ -96,7 +139,11 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   },
   'vrrp_instance interface': { consumer: 'src/vrrp/engine.ts' },
   'vrrp_instance virtual_ipaddress': { consumer: 'src/vrrp/addresses.ts' },
-  'vrrp_instance virtual_ipaddress_excluded': { pending: 'issue 11: excluded VIPs are not added yet' },
+  'vrrp_instance virtual_ipaddress_excluded': {
+    pending:
+      'issue 11: the addresses are not added on MASTER yet (that is on the unmerged wt/vrrp-addrs branch); ' +
+      'src/vrrp/engine.ts reads them only to give a VMAC an IPv6 link-local address',
+  },
   'vrrp_instance mcast_src_ip': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance unicast_src_ip': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance track_interface': { consumer: 'src/vrrp/instance-spec.ts' },
@@ -108,9 +155,26 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'vrrp_instance notify_fault': { consumer: 'src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts' },
   'vrrp_instance notify_stop': { consumer: 'src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts' },
   'vrrp_instance notify': { consumer: 'src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts' },
-  'vrrp_instance notify_master_rx_lower_pri': { pending: 'issue 11: only logged today' },
-  'vrrp_instance notify_priority_changes': { pending: 'issue 11: priority changes are not notified yet' },
-  'vrrp_instance use_vmac': { pending: 'issue 11: no VMAC interface is made yet' },
+  'vrrp_instance notify_master_rx_lower_pri': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/instance.ts → src/vrrp/notifier.io.ts',
+  },
+  'vrrp_instance notify_priority_changes': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts',
+  },
+  'vrrp_instance notify_deleted': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/instance.ts (src/vrrp/notify.ts)',
+  },
+  'vrrp_instance smtp_alert': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts → src/daemon/mail.ts',
+  },
+  'vrrp_instance use_vmac': { consumer: 'src/vrrp/engine.ts → src/vrrp/vmac-host.ts' },
+  'vrrp_instance vmac_xmit_base': { consumer: 'src/vrrp/engine.ts' },
+  'vrrp_instance no_accept': {
+    consumer: 'src/vrrp/config.ts, src/vrrp/engine.ts → src/vrrp/firewall-table.ts',
+  },
+  'vrrp_instance unicast_ttl': { consumer: 'src/vrrp/instance-spec.ts' },
+  'vrrp_instance unicast_fault_no_peer': { consumer: 'src/vrrp/instance-spec.ts' },
+  'vrrp_instance track_src_ip': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance garp_master_repeat': garpConsumer,
   'vrrp_instance garp_master_delay': garpConsumer,
   'vrrp_instance garp_master_refresh': garpConsumer,
@@ -123,11 +187,26 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'vrrp_sync_group track_script': { consumer: 'src/vrrp/instance-spec.ts' },
   'vrrp_sync_group track_file': { consumer: 'src/vrrp/instance-spec.ts' },
   'vrrp_sync_group track_process': { consumer: 'src/vrrp/instance-spec.ts' },
-  'vrrp_sync_group notify_master_rx_lower_pri': { pending: 'issue 11: only logged today' },
+  'vrrp_sync_group notify_priority_changes': {
+    consumer:
+      "src/vrrp/instance-spec.ts → src/vrrp/notifier.io.ts (through each member's `notify_priority_changes`)",
+  },
+  'vrrp_sync_group smtp_alert': {
+    consumer: 'src/vrrp/sync-group-set.ts → src/vrrp/notifier.io.ts → src/daemon/mail.ts',
+  },
+  'virtual_server smtp_alert': {
+    consumer: 'src/check/from-model.ts → src/check/effects.ts → src/daemon/mail.ts',
+  },
+  'virtual_server/real_server smtp_alert': {
+    consumer: 'src/check/from-model.ts → src/check/effects.ts → src/daemon/mail.ts',
+  },
   'virtual_server lb_kind': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
   'virtual_server lvs_method': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
-  'virtual_server/real_server/HTTP_GET fast_recovery': { pending: 'issue 11: not acted on yet' },
-  'virtual_server/real_server/SSL_GET fast_recovery': { pending: 'issue 11: not acted on yet' },
+  'virtual_server/real_server/HTTP_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpRise)' },
+  'virtual_server/real_server/SSL_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpRise)' },
+  'virtual_server/real_server/PING_CHECK connect_port': {
+    meaningless: 'an ICMP echo has no port (value checked)',
+  },
   'virtual_server/real_server/HTTP_GET/url regex_stack': {
     meaningless:
       "sizes PCRE2's JIT stack; lvsd matches with a JavaScript RegExp, which has none (values checked)",
@@ -157,22 +236,6 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
       'bfd_rlimit_rttime',
       'bfd_rlimit_rtime',
       'bfd_process_name',
-    ],
-  },
-  {
-    reason: 'issue 11: SMTP alerts are not implemented yet (use notify scripts or the notify FIFO)',
-    keywords: [
-      'notification_email',
-      'notification_email_from',
-      'smtp_server',
-      'smtp_helo_name',
-      'smtp_connect_timeout',
-      'smtp_alert',
-      'smtp_alert_vrrp',
-      'smtp_alert_checker',
-      'no_email_faults',
-      'no_checker_emails',
-      'email_faults',
     ],
   },
   {
@@ -231,36 +294,14 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
     keywords: ['net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'instance'],
   },
   {
-    reason: "issue 11: keepalived's nftables/iptables integration is not implemented yet",
-    keywords: [
-      'nftables',
-      'nftables_priority',
-      'nftables_ifindex',
-      'nftables_counters',
-      'nftables_ipvs',
-      'nftables_ipvs_priority',
-      'nftables_ipvs_start_fwmark',
-      'vrrp_iptables',
-      'vrrp_ipsets',
-      'iptables',
-    ],
+    reason:
+      "keepalived's nftables rules for IPVS (nftables_ipvs*) are not implemented; lvsd's nftables table is " +
+      "VRRP's (no_accept, VMACs), and it has no iptables backend",
+    keywords: ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
   },
   {
     reason: 'issue 11: routes, rules and static addresses are not implemented yet',
     keywords: ['virtual_routes', 'virtual_rules', 'static_ipaddress', 'static_routes', 'static_rules'],
-  },
-  {
-    reason: 'issue 11: not implemented yet (another branch)',
-    keywords: [
-      'garp_group',
-      'unicast_ttl',
-      'unicast_fault_no_peer',
-      'track_src_ip',
-      'notify_deleted',
-      'vmac_xmit_base',
-      'PING_CHECK',
-      'SMTP_CHECK',
-    ],
   },
   {
     reason:
@@ -360,7 +401,9 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
     keywords: ['vrrp_garp_extra_if', 'garp_extra_if'],
   },
   {
-    reason: 'issue 11: VMAC and ipvlan options are not implemented yet (VMAC branch)',
+    reason:
+      'VMAC options beyond use_vmac and vmac_xmit_base (its own address, prefixes, a GARP interval of its ' +
+      'own) and ipvlan are not implemented',
     keywords: [
       'vrrp_vmac_garp_intvl',
       'vmac_garp_intvl',
@@ -390,10 +433,6 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
     keywords: ['global_tracking', 'sync_group_tracking_weight'],
   },
   {
-    reason: 'issue 11: not implemented yet for sync groups (notify branch)',
-    keywords: ['vrrp_sync_group notify_priority_changes'],
-  },
-  {
     reason:
       "compatibility with keepalived < 2.2's unicast checksum is not implemented: peers must be keepalived 2.2+ or lvsd",
     keywords: ['old_unicast_checksum'],
@@ -412,6 +451,19 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
     keywords: ['mcast_dst_ip'],
   },
   { reason: 'per-instance debug levels are not implemented', keywords: ['debug'] },
+  {
+    reason:
+      'in the deprecated SMTP_CHECK `host` block lvsd reads only the connection options: set timing and ' +
+      'log_all_failures on the SMTP_CHECK itself (or write one SMTP_CHECK per host)',
+    keywords: [
+      'host retry',
+      'host delay_before_retry',
+      'host warmup',
+      'host delay_loop',
+      'host alpha',
+      'host log_all_failures',
+    ],
+  },
   {
     reason: "IP_VS_SVC_F_HASHED is the kernel's own bookkeeping flag; it cannot be set",
     keywords: ['virtual_server hashed'],

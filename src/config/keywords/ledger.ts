@@ -48,6 +48,8 @@ function implementedRow(section: string, keyword: string, inKeepalived: boolean)
   const base = { section, keyword, inKeepalived };
   if (note && 'pending' in note) return { ...base, status: 'pending', detail: note.pending };
   if (note && 'meaningless' in note) return { ...base, status: 'meaningless', detail: note.meaningless };
+  if (note && 'refused' in note)
+    return { ...base, status: 'rejected', detail: note.refused, rejectedAs: 'unsupported' };
   const consumer = note && 'consumer' in note ? note.consumer : sectionConsumers[section];
   return { ...base, status: 'implemented', detail: consumer ?? '' };
 }

@@ -5,9 +5,16 @@
  * "not supported" set the schema dispatches with, so a row added to a table is in the ledger at the
  * next `npm run keywords`; a new section needs one line here.
  */
-import { topLevel, topUnsupported } from '../schema.js';
-import { checkerTables, checkerUnsupported, unsupportedCheckers, urlKeywords } from './checkers.js';
-import { globalKeywords, globalUnsupported } from './global.js';
+import { globalDefsKeywords, topLevel, topUnsupported } from '../schema.js';
+import {
+  checkerTables,
+  checkerUnsupported,
+  smtpHostKeywords,
+  unsupportedCheckers,
+  urlKeywords,
+} from './checkers.js';
+import { garpGroupKeywords } from './garp-group.js';
+import { globalUnsupported } from './global.js';
 import { trackProcessKeywords } from './track-process.js';
 import { realKeywords, realUnsupported, vsKeywords, vsUnsupported } from './virtual-server.js';
 import {
@@ -38,6 +45,8 @@ function checkerSections(): LvsdSection[] {
     out.push({ section, keywords: Object.keys(table), unsupported: checkerUnsupported });
     if (type === 'HTTP_GET' || type === 'SSL_GET')
       out.push({ section: `${section}/url`, keywords: Object.keys(urlKeywords), unsupported: none });
+    if (type === 'SMTP_CHECK')
+      out.push({ section: `${section}/host`, keywords: Object.keys(smtpHostKeywords), unsupported: none });
   }
   return out;
 }
@@ -49,7 +58,12 @@ export function lvsdSections(): LvsdSection[] {
       keywords: topLevel,
       unsupported: new Set([...topUnsupported, ...globalUnsupported]),
     },
-    { section: 'global_defs', keywords: Object.keys(globalKeywords), unsupported: globalUnsupported },
+    {
+      section: 'global_defs',
+      keywords: Object.keys(globalDefsKeywords),
+      unsupported: globalUnsupported,
+    },
+    { section: 'garp_group', keywords: Object.keys(garpGroupKeywords), unsupported: none },
     { section: 'vrrp_script', keywords: Object.keys(scriptKeywords), unsupported: none },
     { section: 'vrrp_track_file', keywords: Object.keys(trackFileKeywords), unsupported: none },
     { section: 'track_file', keywords: Object.keys(trackFileKeywords), unsupported: none },

@@ -12,101 +12,37 @@ const dir = '/usr/share/doc/keepalived/samples/';
 
 /** Errors each sample is expected to get: keyword → count. */
 const expected: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  'keepalived.conf.HTTP_GET.port': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.IPv6': { SMTP_CHECK: 1 },
-  'keepalived.conf.PING_CHECK': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-    PING_CHECK: 1,
-  },
-  'keepalived.conf.SMTP_CHECK': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-    SMTP_CHECK: 3,
-  },
+  // e-mail alerts (notification_email, smtp_*), PING_CHECK and SMTP_CHECK are implemented: the samples
+  // that use them pass
+  'keepalived.conf.HTTP_GET.port': {},
+  'keepalived.conf.IPv6': {},
+  'keepalived.conf.PING_CHECK': {},
+  'keepalived.conf.SMTP_CHECK': {},
   'keepalived.conf.SSL_GET': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-    // the value AH: lvsd has no IPSEC-AH (issue 11), and refuses it at check-config, not in the worker
+    // the value AH: lvsd's IPsec AH is not yet proven against keepalived on a real kernel, so
+    // check-config refuses it (not the worker)
     auth_type: 1,
   },
-  'keepalived.conf.UDP_CHECK': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
+  'keepalived.conf.UDP_CHECK': {},
   'keepalived.conf.conditional_conf': { net_namespace: 1 },
   'keepalived.conf.fwmark': {},
-  'keepalived.conf.inhibit': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.misc_check': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.misc_check_arg': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
+  'keepalived.conf.inhibit': {},
+  'keepalived.conf.misc_check': {},
+  'keepalived.conf.misc_check_arg': {},
   'keepalived.conf.quorum': {},
-  'keepalived.conf.sample': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.status_code': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
+  'keepalived.conf.sample': {},
+  'keepalived.conf.status_code': {},
   'keepalived.conf.track_interface': { static_routes: 1, virtual_routes: 1 },
-  'keepalived.conf.virtual_server_group': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.virtualhost': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-  },
-  'keepalived.conf.vrrp': {
-    notification_email: 1,
-    notification_email_from: 1,
-    smtp_server: 1,
-    smtp_connect_timeout: 1,
-    smtp_alert: 4,
-  },
+  'keepalived.conf.virtual_server_group': {},
+  'keepalived.conf.virtualhost': {},
+  'keepalived.conf.vrrp': {},
   'keepalived.conf.vrrp.localcheck': {},
   // Also its sync group in the old syntax (members without `group { }`), which keepalived 2.2.7
   // rejects too: the group needs members, and each member name is an unknown keyword.
   'keepalived.conf.vrrp.lvs_syncd': { lvs_sync_daemon_interface: 1, vrrp_sync_group: 1, VI_2: 1, VI_3: 1 },
   'keepalived.conf.vrrp.routes': { static_routes: 1, virtual_routes: 1 },
   'keepalived.conf.vrrp.rules': { static_rules: 1, virtual_rules: 1 },
-  'keepalived.conf.vrrp.scripts': { smtp_alert: 1 },
+  'keepalived.conf.vrrp.scripts': {},
   'keepalived.conf.vrrp.static_ipaddress': { static_ipaddress: 1, virtual_routes: 1 },
   'keepalived.conf.vrrp.sync': {},
 };

@@ -64,10 +64,12 @@ const rs = [...vs, ' real_server 10.0.1.1 80 {'];
 
 /** A file with `KW 1` in the row's section: the lines before it and after it. */
 function around(section: string): [string[], string[]] | undefined {
-  const checker = /^virtual_server\/real_server\/(\w+)(\/url)?$/.exec(section);
+  const checker = /^virtual_server\/real_server\/(\w+)(\/url|\/host)?$/.exec(section);
   if (checker) {
-    const open = [...rs, `  ${checker[1]} {`, ...(checker[2] ? ['   url {', '    path /'] : [])];
-    return [open, [...(checker[2] ? ['   }'] : []), '  }', ' }', '}']];
+    // a checker's `url { }` (needs a path) or SMTP_CHECK's deprecated `host { }`
+    const sub = { '/url': ['   url {', '    path /'], '/host': ['   host {'] }[checker[2] ?? ''] ?? [];
+    const open = [...rs, `  ${checker[1]} {`, ...sub];
+    return [open, [...(sub.length ? ['   }'] : []), '  }', ' }', '}']];
   }
   const table: Record<string, [string[], string[]]> = {
     '(top level)': [[], []],

@@ -19,11 +19,11 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 const instance =
   'vrrp_instance VI {\n interface lo\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n';
-/** smtp_server: a keepalived keyword lvsd lacks; routr_id: a typo, an error in every mode. */
+/** enable_snmp_vrrp: a keepalived keyword lvsd lacks (it has no SNMP agent); routr_id: a typo, an error in every mode. */
 const withTypo = join(dir, 'typo.conf');
-writeFileSync(withTypo, `global_defs {\n  smtp_server 127.0.0.1\n  routr_id x\n}\n${instance}`);
+writeFileSync(withTypo, `global_defs {\n  enable_snmp_vrrp\n  routr_id x\n}\n${instance}`);
 const stock = join(dir, 'stock.conf');
-writeFileSync(stock, `global_defs {\n  smtp_server 127.0.0.1\n}\n${instance}`);
+writeFileSync(stock, `global_defs {\n  enable_snmp_vrrp\n}\n${instance}`);
 
 async function lvsdRun(args: string[]): Promise<{ code: number; stderr: string }> {
   try {
@@ -40,14 +40,14 @@ test('lvsd run --lenient: an unsupported keepalived keyword is a located warning
   t.is(lenient.code, 1);
   t.regex(
     lenient.stderr,
-    /typo\.conf:2:3: warning: `smtp_server` is a keepalived keyword that lvsd does not support \(ignored\)/,
+    /typo\.conf:2:3: warning: `enable_snmp_vrrp` is a keepalived keyword that lvsd does not support \(ignored\)/,
   );
   t.regex(lenient.stderr, /typo\.conf:3:3: error: unknown keyword `routr_id`/);
   const strict = await lvsdRun(['-f', withTypo]);
   t.is(strict.code, 1);
   t.regex(
     strict.stderr,
-    /typo\.conf:2:3: error: `smtp_server` is a keepalived keyword that lvsd does not support\n/,
+    /typo\.conf:2:3: error: `enable_snmp_vrrp` is a keepalived keyword that lvsd does not support\n/,
   );
 });
 
@@ -61,8 +61,8 @@ test('the reload validation takes the run mode: --lenient accepts the stock file
   t.is(validationOf(opts, '/other.conf').lenient, false);
   const lenient = await validateConfigInChild(validationOf({ ...opts, lenient: true }));
   t.truthy(lenient.model);
-  t.true(lenient.diagnostics.some((d) => d.severity === 'warning' && d.keyword === 'smtp_server'));
+  t.true(lenient.diagnostics.some((d) => d.severity === 'warning' && d.keyword === 'enable_snmp_vrrp'));
   const strict = await validateConfigInChild(validationOf(opts));
   t.is(strict.model, undefined);
-  t.true(strict.diagnostics.some((d) => d.severity === 'error' && d.keyword === 'smtp_server'));
+  t.true(strict.diagnostics.some((d) => d.severity === 'error' && d.keyword === 'enable_snmp_vrrp'));
 });

@@ -227,17 +227,16 @@ test('after stop nothing is probed or reported, and calls are refused', async (t
   const e = engine((eng, id) => eng.resume(id, 20, false));
   e.add(1, { host: '127.0.0.1', port: srv.port, family: 4 }, 500, 20, 0);
   await sleep(150);
-  // a connect already under way when stop() is called may still be accepted by the listener later
-  const inFlight = e.stats(false).inFlight;
   e.stop();
   const n = results.length;
-  const c = srv.accepted.length;
-  await sleep(150);
-  t.is(results.length, n);
-  t.true(
-    srv.accepted.length <= c + inFlight,
-    `accepted ${srv.accepted.length - c} after stop, ${inFlight} were in flight`,
-  );
+  // connects made before stop() may still reach the listener's accept callback a little later (the
+  // kernel completed them; the event loop had not run yet): let those land, then nothing more may
+  // come while a running engine would have probed every 20 ms
+  await sleep(300);
+  const settled = srv.accepted.length;
+  await sleep(300);
+  t.is(results.length, n, 'nothing reported after stop');
+  t.is(srv.accepted.length, settled, 'nothing probed after stop');
   t.throws(() => e.stats(false));
   t.notThrows(() => e.stop(), 'stop is idempotent');
   await srv.close();

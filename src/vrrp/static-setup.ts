@@ -9,18 +9,15 @@
  * (`retry` on link events); a static address deleted from outside is added back, as keepalived
  * reinstates it. Calls are serialized on one chain. Pure: the kernel is the rtnetlink port.
  */
-import type { IpRoute, IpRule, Vip } from '../config/model.js';
+import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { AddrSpec, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
 import { vipSpec } from './addresses.js';
 import { routeDevs, routeSpecOf, ruleSpecOf } from './route-specs.js';
 import { RoutingHold } from './routing-hold.js';
 
-export interface StaticEntries {
-  readonly staticAddresses: readonly Vip[];
-  readonly staticRoutes: readonly IpRoute[];
-  readonly staticRules: readonly IpRule[];
-}
+/** The global static entries of a Model (the engine hands the Model itself). */
+export type StaticEntries = Readonly<Pick<Model, 'staticAddresses' | 'staticRoutes' | 'staticRules'>>;
 
 export interface StaticSetupDeps {
   readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'addRoute' | 'delRoute' | 'addRule' | 'delRule'>;

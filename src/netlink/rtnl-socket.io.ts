@@ -18,6 +18,7 @@ import {
   type LinkInfo,
   type MacvlanSpec,
   type NexthopSpec,
+  type RouteEntry,
   type RouteSpec,
   type Rtnl,
   type RuleSpec,
@@ -123,6 +124,71 @@ function multipath(nhs: readonly NexthopSpec[], family: IpFamily): Buffer {
     parts.push(b);
   }
   return Buffer.concat(parts);
+}
+
+/** RTA_MULTIPATH's payload back into paths (RTA_VIA, an IPv6 gateway of an IPv4 route, is not read). */
+function parseMultipath(b: Buffer): NexthopSpec[] {
+  const out: NexthopSpec[] = [];
+  for (let at = 0; at + 8 <= b.length;) {
+    const len = b.readUInt16LE(at);
+    if (len < 8 || at + len > b.length) break;
+    const flags = b.readUInt8(at + 2);
+    const ifindex = b.readInt32LE(at + 4);
+    let gateway: string | undefined;
+    for (let a = at + 8; a + 4 <= at + len;) {
+      const alen = b.readUInt16LE(a);
+      if (alen < 4) break;
+      const gw = b.subarray(a + 4, a + alen);
+      if (b.readUInt16LE(a + 2) === RTA_GATEWAY && (gw.length === 4 || gw.length === 16))
+        gateway = addrText(gw);
+      a += (alen + 3) & ~3;
+    }
+    out.push({
+      ...(gateway !== undefined ? { gateway } : {}),
+      ...(ifindex > 0 ? { ifindex } : {}),
+      hops: b.readUInt8(at + 3),
+      onlink: (flags & RTNH_F_ONLINK) !== 0,
+    });
+    at += (len + 3) & ~3;
+  }
+  return out;
+}
+
+/** The library gives an enum's name when it knows the value, the number otherwise. */
+function enumValue(names: Readonly<Record<string, string | number>>, v: string | number | undefined): number {
+  if (typeof v === 'number') return v;
+  const n = v === undefined ? undefined : names[v];
+  return typeof n === 'number' ? n : 0;
+}
+
+const routeTypeNames = new Map<number, keyof typeof ROUTE_TYPES>(
+  Object.entries(ROUTE_TYPES).map(([name, n]) => [n, name as keyof typeof ROUTE_TYPES]),
+);
+
+/** A dumped route (RTM_NEWROUTE) in RouteSpec's terms; undefined for another family. */
+function routeEntry(m: rt.RouteMessage, family: IpFamily): RouteEntry | undefined {
+  if (m.data.family !== fam(family)) return undefined;
+  const a = m.attrs;
+  const text = (b: Buffer | undefined): string | undefined => (b ? addrText(b) : undefined);
+  const typeNo = enumValue(rt.RouteType, m.data.type);
+  return {
+    family,
+    dst: text(a.dst) ?? (family === 'inet' ? '0.0.0.0' : '::'),
+    dstLen: m.data.dstLen ?? 0,
+    type: routeTypeNames.get(typeNo) ?? typeNo,
+    table: a.table ?? m.data.table ?? 0,
+    protocol: enumValue(rt.RouteProtocol, m.data.protocol),
+    scope: enumValue(rt.RouteScope, m.data.scope),
+    tos: m.data.tos ?? 0,
+    ...(a.prefsrc ? { prefsrc: addrText(a.prefsrc) } : {}),
+    ...(a.src ? { src: addrText(a.src) } : {}),
+    srcLen: m.data.srcLen ?? 0,
+    ...(a.gateway ? { gateway: addrText(a.gateway) } : {}),
+    ...(a.oif !== undefined ? { ifindex: a.oif } : {}),
+    ...(a.priority !== undefined ? { metric: a.priority } : {}),
+    onlink: ((m.data.flags?.__unknown ?? 0) & RTNH_F_ONLINK) !== 0,
+    ...(a.multipath ? { nexthops: parseMultipath(a.multipath) } : {}),
+  };
 }
 
 /** RTM_NEWROUTE / RTM_DELROUTE header and attributes, field for field as keepalived's netlink_route. */
@@ -285,6 +351,16 @@ class NetlinkRtnl implements Rtnl {
       if (errno === 'ESRCH' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
       throw wrap('delRoute', routeText(r), e);
     }
+  }
+
+  async listRoutes(family: IpFamily): Promise<RouteEntry[]> {
+    let msgs: rt.RouteMessage[];
+    try {
+      msgs = await this.sock.getRoutes({ family: fam(family) });
+    } catch (e) {
+      throw wrap('listRoutes', family, e);
+    }
+    return msgs.flatMap((m) => routeEntry(m, family) ?? []);
   }
 
   async addRule(r: RuleSpec): Promise<'added' | 'exists'> {

@@ -131,6 +131,30 @@ export interface NexthopSpec {
   readonly onlink?: boolean;
 }
 
+/**
+ * A route as the kernel dumps it (`ip route show table all`), in RouteSpec's terms. The kernel fills
+ * in what a RouteSpec may leave out: the interface a gateway resolved to, IPv6's default metric.
+ */
+export interface RouteEntry {
+  readonly family: IpFamily;
+  readonly dst: string;
+  readonly dstLen: number;
+  /** A type lvsd does not name (nat, xresolve) is its number. */
+  readonly type: keyof typeof ROUTE_TYPES | number;
+  readonly table: number;
+  readonly protocol: number;
+  readonly scope: number;
+  readonly tos: number;
+  readonly prefsrc?: string;
+  readonly src?: string;
+  readonly srcLen: number;
+  readonly gateway?: string;
+  readonly ifindex?: number;
+  readonly metric?: number;
+  readonly onlink: boolean;
+  readonly nexthops?: readonly NexthopSpec[];
+}
+
 /** A policy routing rule as RTM_NEWRULE / RTM_DELRULE carry it (keepalived's netlink_rule fields). */
 export interface RuleSpec {
   readonly family: IpFamily;
@@ -176,6 +200,8 @@ export interface Rtnl {
   addRoute(r: RouteSpec): Promise<'added' | 'exists'>;
   /** `ip route del ROUTE`; 'absent' on ESRCH / ENOENT. */
   delRoute(r: RouteSpec): Promise<'deleted' | 'absent'>;
+  /** `ip [-6] route show table all`: every route of the family, in every table. */
+  listRoutes(family: IpFamily): Promise<RouteEntry[]>;
   /** `ip rule add RULE` (NLM_F_CREATE | NLM_F_EXCL); 'exists' on EEXIST. */
   addRule(r: RuleSpec): Promise<'added' | 'exists'>;
   /** `ip rule del RULE`; 'absent' on ENOENT. */

@@ -18,7 +18,7 @@ import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';
 import { buildAdvert, receiveAdvert } from './packet.js';
-import { RoutingHold } from './routing-hold.js';
+import { RoutingHold, type RoutingPort } from './routing-hold.js';
 import { specKey } from './route-specs.js';
 import { countAction, countDrop, newStats } from './stats.js';
 import {
@@ -142,10 +142,7 @@ export interface InstanceDeps {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly log: Logger;
-  readonly rtnl: Pick<
-    Rtnl,
-    'addAddress' | 'delAddress' | 'listAddresses' | 'addRoute' | 'delRoute' | 'addRule' | 'delRule'
-  >;
+  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresses'> & RoutingPort;
   readonly adverts: AdvertPort;
   readonly frames: FramePort;
   /** The frame port of another interface, for addresses whose `dev` is not the instance's [none: `frames`]. */

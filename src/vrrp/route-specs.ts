@@ -5,7 +5,8 @@
  * Pure.
  */
 import type { IpRoute, IpRule } from '../config/model.js';
-import type { RouteSpec, RuleSpec } from '../netlink/rtnl.js';
+import { canonicalAddr } from '../core/addr.js';
+import type { NexthopSpec, RouteEntry, RouteSpec, RuleSpec } from '../netlink/rtnl.js';
 
 /** The interfaces a route names (its `dev` and its nexthops'). */
 export function routeDevs(r: IpRoute): string[] {
@@ -63,6 +64,55 @@ export function ruleSpecOf(r: IpRule): RuleSpec {
 /** Identity of a route or rule: every field (specs are built by the functions above, in one key order). */
 export function specKey(s: RouteSpec | RuleSpec): string {
   return JSON.stringify(s);
+}
+
+const sameAddr = (a: string | undefined, b: string | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : canonicalAddr(a) === canonicalAddr(b);
+
+/** A path of a configured route and one the kernel shows: an interface not configured is the kernel's to choose. */
+function samePath(want: NexthopSpec, got: NexthopSpec): boolean {
+  return (
+    sameAddr(want.gateway, got.gateway) &&
+    (want.ifindex === undefined || want.ifindex === got.ifindex) &&
+    (want.hops ?? 0) === (got.hops ?? 0) &&
+    (want.onlink ?? false) === (got.onlink ?? false)
+  );
+}
+
+/**
+ * Whether a route the kernel shows is this configured one: every field the configuration sets is
+ * the same, and those it leaves to the kernel (the interface a gateway resolves to, the scope, an
+ * IPv6 route's default metric 1024) may be anything the kernel chose. This is the identity a
+ * hitless restart adopts under: adding an existing route again is not a reliable test, since the
+ * kernel first checks the gateway through the policy rules, which an adopted `unreachable` rule may
+ * already answer (ENETUNREACH).
+ */
+export function routeMatches(want: RouteSpec, got: RouteEntry): boolean {
+  const metric = want.metric ?? (want.family === 'inet6' ? 1024 : 0);
+  return (
+    want.family === got.family &&
+    sameAddr(want.dst, got.dst) &&
+    want.dstLen === got.dstLen &&
+    want.type === got.type &&
+    want.table === got.table &&
+    want.protocol === got.protocol &&
+    (want.scope === undefined || want.scope === got.scope) &&
+    (want.tos ?? 0) === got.tos &&
+    sameAddr(want.prefsrc, got.prefsrc) &&
+    sameAddr(want.src, got.src) &&
+    (want.srcLen ?? 0) === got.srcLen &&
+    sameAddr(want.gateway, got.gateway) &&
+    (want.ifindex === undefined || want.ifindex === got.ifindex) &&
+    metric === (got.metric ?? 0) &&
+    (want.onlink ?? false) === got.onlink &&
+    (want.nexthops === undefined
+      ? got.nexthops === undefined
+      : want.nexthops.length === got.nexthops?.length &&
+        want.nexthops.every((nh, i) => {
+          const other = got.nexthops?.[i];
+          return other !== undefined && samePath(nh, other);
+        }))
+  );
 }
 
 /** `ip route` style text for logs. */

@@ -8,10 +8,11 @@
  * the I/O); callers serialize its calls.
  */
 import type { Logger } from '../core/log.js';
-import type { RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
-import { routeText, ruleText, specKey } from './route-specs.js';
+import type { IpFamily } from '../core/addr.js';
+import type { RouteEntry, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
+import { routeMatches, routeText, ruleText, specKey } from './route-specs.js';
 
-export type RoutingPort = Pick<Rtnl, 'addRoute' | 'delRoute' | 'addRule' | 'delRule'>;
+export type RoutingPort = Pick<Rtnl, 'addRoute' | 'delRoute' | 'addRule' | 'delRule' | 'listRoutes'>;
 
 type Entry =
   { readonly kind: 'route'; readonly spec: RouteSpec } | { readonly kind: 'rule'; readonly spec: RuleSpec };
@@ -48,11 +49,21 @@ export class RoutingHold {
   }
 
   /**
-   * Take these over as held (a hitless restart: the predecessor left them in place): each is added,
-   * and one the kernel already has counts as this hold's own, so it is removed later.
+   * Take these over as held (a hitless restart: the predecessor left them in place): a route the
+   * kernel shows (routeMatches: the kernel's choices, such as the interface a gateway resolved to,
+   * are not compared) is this hold's own from now on, without a netlink call; one it lacks is added.
+   * Routes are looked up rather than added again because adding checks the gateway through the
+   * policy rules first, and the rules taken over may make it unreachable (a `not from ...
+   * unreachable` rule): the add fails though the route is there. A rule added again is EEXIST, and
+   * counts as this hold's own.
    */
   async adopt(routes: readonly RouteSpec[], rules: readonly RuleSpec[]): Promise<void> {
-    for (const spec of routes) await this.#add({ kind: 'route', spec }, true);
+    const present = await this.#kernelRoutes(routes);
+    for (const spec of routes) {
+      const entry: Entry = { kind: 'route', spec };
+      if (present.some((r) => routeMatches(spec, r))) this.#held.set(`route|${specKey(spec)}`, entry);
+      else await this.#add(entry, true);
+    }
     for (const spec of rules) await this.#add({ kind: 'rule', spec }, true);
   }
 
@@ -69,6 +80,20 @@ export class RoutingHold {
       routes: held.flatMap((e) => (e.kind === 'route' ? [routeText(e.spec)] : [])),
       rules: held.flatMap((e) => (e.kind === 'rule' ? [ruleText(e.spec)] : [])),
     };
+  }
+
+  /** The kernel's routes of the families `routes` use; none (each then added) when it cannot be read. */
+  async #kernelRoutes(routes: readonly RouteSpec[]): Promise<RouteEntry[]> {
+    const out: RouteEntry[] = [];
+    for (const family of new Set<IpFamily>(routes.map((r) => r.family))) {
+      try {
+        out.push(...(await this.#rtnl.listRoutes(family)));
+      } catch (err) {
+        this.errors++;
+        this.#log.error('cannot list routes to take them over', { family, error: (err as Error).message });
+      }
+    }
+    return out;
   }
 
   async #add(e: Entry, adopting = false): Promise<void> {

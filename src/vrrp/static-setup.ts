@@ -14,13 +14,13 @@ import type { Logger } from '../core/log.js';
 import type { AddrSpec, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
 import { vipSpec } from './addresses.js';
 import { routeDevs, routeSpecOf, ruleSpecOf } from './route-specs.js';
-import { RoutingHold } from './routing-hold.js';
+import { RoutingHold, type RoutingPort } from './routing-hold.js';
 
 /** The global static entries of a Model (the engine hands the Model itself). */
 export type StaticEntries = Readonly<Pick<Model, 'staticAddresses' | 'staticRoutes' | 'staticRules'>>;
 
 export interface StaticSetupDeps {
-  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'addRoute' | 'delRoute' | 'addRule' | 'delRule'>;
+  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress'> & RoutingPort;
   readonly log: Logger;
   /** An interface's index, undefined while it does not exist. */
   readonly ifindexOf: (name: string) => Promise<number | undefined>;

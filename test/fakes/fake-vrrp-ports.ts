@@ -4,6 +4,7 @@
  * the engine's rtnetlink calls change, sockets that record what is sent and can be fed adverts, a
  * recording notifier and tracker runner, and a FakeClock. The engine then runs without root.
  */
+import { NetlinkError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/log.js';
 import { silentLogger } from './silent-logger.js';
 import type {
@@ -14,6 +15,7 @@ import type {
   LinkEvent,
   LinkInfo,
   MacvlanSpec,
+  RouteEntry,
   RouteSpec,
   Rtnl,
   RuleSpec,
@@ -38,15 +40,56 @@ export interface SentAdvert {
 /**
  * The kernel's routes and rules as the rtnetlink port changes them: an identical one twice is
  * EEXIST, deleting one that is not there is 'absent'. `log` records each call in order
- * (`add route 10.9.0.0/16`, `del rule 100`).
+ * (`add route 10.9.0.0/16`, `del rule 100`). A route dump shows what the kernel fills in: the
+ * interface a gateway resolves to (`oifOf`), IPv6's default metric 1024. `refuseRoute`, when set,
+ * fails a route add with the errno it returns, as the kernel fails one whose gateway the policy
+ * rules make unreachable (ENETUNREACH), whether or not the route is there.
  */
-export interface FakeRouting extends Pick<Rtnl, 'addRoute' | 'delRoute' | 'addRule' | 'delRule'> {
+export interface FakeRouting extends Pick<
+  Rtnl,
+  'addRoute' | 'delRoute' | 'addRule' | 'delRule' | 'listRoutes'
+> {
   readonly routes: Map<string, RouteSpec>;
   readonly rules: Map<string, RuleSpec>;
   readonly log: string[];
+  refuseRoute: ((r: RouteSpec) => string | undefined) | undefined;
 }
 
-export function fakeRouting(log: string[] = []): FakeRouting {
+/** A stored route as a dump shows it. */
+function dumped(r: RouteSpec, oifOf: (gateway: string) => number | undefined): RouteEntry {
+  const ifindex = r.ifindex ?? (r.gateway !== undefined ? oifOf(r.gateway) : undefined);
+  const metric = r.metric ?? (r.family === 'inet6' ? 1024 : undefined);
+  return {
+    family: r.family,
+    dst: r.dst,
+    dstLen: r.dstLen,
+    type: r.type,
+    table: r.table,
+    protocol: r.protocol,
+    scope: r.scope ?? 0,
+    tos: r.tos ?? 0,
+    ...(r.prefsrc !== undefined ? { prefsrc: r.prefsrc } : {}),
+    ...(r.src !== undefined ? { src: r.src } : {}),
+    srcLen: r.srcLen ?? 0,
+    ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+    ...(ifindex !== undefined ? { ifindex } : {}),
+    ...(metric !== undefined ? { metric } : {}),
+    onlink: r.onlink ?? false,
+    ...(r.nexthops
+      ? {
+          nexthops: r.nexthops.map((nh) => {
+            const oif = nh.ifindex ?? (nh.gateway !== undefined ? oifOf(nh.gateway) : undefined);
+            return { ...nh, ...(oif !== undefined ? { ifindex: oif } : {}), hops: nh.hops ?? 0 };
+          }),
+        }
+      : {}),
+  };
+}
+
+export function fakeRouting(
+  log: string[] = [],
+  oifOf: (gateway: string) => number | undefined = () => undefined,
+): FakeRouting {
   const routes = new Map<string, RouteSpec>();
   const rules = new Map<string, RuleSpec>();
   const put = <T>(m: Map<string, T>, x: T, what: string): Promise<'added' | 'exists'> => {
@@ -60,15 +103,25 @@ export function fakeRouting(log: string[] = []): FakeRouting {
     log.push(`del ${what}`);
     return Promise.resolve(m.delete(JSON.stringify(x)) ? 'deleted' : 'absent');
   };
-  return {
+  const self: FakeRouting = {
     routes,
     rules,
     log,
-    addRoute: (r) => put(routes, r, `route ${r.dst}/${r.dstLen}`),
+    refuseRoute: undefined,
+    addRoute: (r) => {
+      const errno = self.refuseRoute?.(r);
+      if (errno === undefined) return put(routes, r, `route ${r.dst}/${r.dstLen}`);
+      log.push(`add route ${r.dst}/${r.dstLen}: ${errno}`);
+      const message = `addRoute ${r.dst}/${r.dstLen}: ${errno}`;
+      return Promise.reject(new NetlinkError({ errno, op: 'addRoute', message }));
+    },
     delRoute: (r) => del(routes, r, `route ${r.dst}/${r.dstLen}`),
     addRule: (r) => put(rules, r, `rule ${r.priority}`),
     delRule: (r) => del(rules, r, `rule ${r.priority}`),
+    listRoutes: (family) =>
+      Promise.resolve([...routes.values()].filter((r) => r.family === family).map((r) => dumped(r, oifOf))),
   };
+  return self;
 }
 
 /**
@@ -84,7 +137,7 @@ export class FakeHost implements Rtnl {
   readonly addrs: AddrEntry[] = [];
   readonly log: string[] = [];
   /** Routes and rules (their calls go to `log` too). */
-  readonly routing = fakeRouting(this.log);
+  readonly routing = fakeRouting(this.log, (gw) => this.#onLinkOf(gw));
   readonly #listeners = new Set<(e: LinkEvent) => void>();
   readonly #addrListeners = new Set<(e: AddrEvent) => void>();
 
@@ -173,6 +226,16 @@ export class FakeHost implements Rtnl {
 
   delRule(r: RuleSpec): Promise<'deleted' | 'absent'> {
     return this.routing.delRule(r);
+  }
+
+  listRoutes(family: 'inet' | 'inet6'): Promise<RouteEntry[]> {
+    return this.routing.listRoutes(family);
+  }
+
+  /** The interface whose IPv4 /24 holds a gateway (how the kernel resolves a route without `dev`). */
+  #onLinkOf(gateway: string): number | undefined {
+    const net = (a: string): string => a.split('.').slice(0, 3).join('.');
+    return this.addrs.find((a) => a.family === 'inet' && net(a.address) === net(gateway))?.ifindex;
   }
 
   listAddresses(ifindex?: number): Promise<AddrEntry[]> {

@@ -332,18 +332,49 @@ test('hitless restart: a MASTER hands over in place with its routes, rules and t
   const held = (): number => w.host.routing.routes.size + w.host.routing.rules.size;
   t.is(held(), 6, 'two virtual and two static routes, one virtual and one static rule stay');
   t.true(w.host.has('10.1.0.101') && w.host.has('10.2.0.5'));
+  // as the kernel with the rules in place: a route with a gateway cannot be added again (its gateway
+  // is looked up through the policy rules, and an adopted `not from ... unreachable` answers it),
+  // though the route is there
+  w.host.routing.refuseRoute = (r) =>
+    r.gateway !== undefined || r.nexthops !== undefined ? 'ENETUNREACH' : undefined;
   const w2 = fakeVrrpWorld({ host: w.host, start: w.clock.now() });
   const from = w.host.log.length;
   const e2 = await VrrpEngine.start(m, w2.ports, { adopt: new Set(['VI_1']) });
   await settle();
   t.is(e2.instances[0]?.state.name, 'master', 'adopted: MASTER at once');
+  const calls = w.host.log.slice(from);
   t.deepEqual(
-    w.host.log.slice(from).filter((l) => l.startsWith('del')),
+    calls.filter((l) => l.startsWith('del')),
     [],
     'nothing was taken out, not even for a moment',
+  );
+  t.deepEqual(
+    calls.filter((l) => l.startsWith('add route')),
+    [],
+    'routes the kernel shows are taken over as they are, gateway routes without dev included',
   );
   t.is(held(), 6);
   await e2.stop();
   t.is(held(), 0, 'adopted routes and rules are owned: removed on a graceful stop');
   t.false(w.host.has('10.1.0.101') || w.host.has('10.2.0.5'));
+});
+
+test('hitless restart with a changed file: a route the predecessor did not have is added, one the kernel shows is taken over', async (t) => {
+  const w = fakeVrrpWorld({ host: host() });
+  const e = await started(w, model(statics + instance()));
+  await e.handoff(5_000);
+  const next = model(
+    statics.replace('blackhole 10.91.0.0/16', 'blackhole 10.91.0.0/16\n  blackhole 10.93.0.0/16') +
+      instance(),
+  );
+  const w2 = fakeVrrpWorld({ host: w.host, start: w.clock.now() });
+  const from = w.host.log.length;
+  const e2 = await VrrpEngine.start(next, w2.ports, { adopt: new Set(['VI_1']) });
+  await settle();
+  t.deepEqual(
+    w.host.log.slice(from).filter((l) => / route /.test(l)),
+    ['add route 10.93.0.0/16'],
+  );
+  await e2.stop();
+  t.is(w.host.routing.routes.size + w.host.routing.rules.size, 0);
 });

@@ -233,6 +233,96 @@ export interface Vip {
   loc: SourceLoc;
 }
 
+/** An address with a prefix length (a route's destination or source, a rule's `from`/`to`). */
+export interface IpPrefix {
+  /** Canonical address text. */
+  address: string;
+  prefix: number;
+}
+
+/** Route types keepalived accepts before a destination (`blackhole 10.0.0.0/8`), iproute2 names. */
+export type RouteType =
+  | 'unicast'
+  | 'local'
+  | 'broadcast'
+  | 'anycast'
+  | 'multicast'
+  | 'blackhole'
+  | 'unreachable'
+  | 'prohibit'
+  | 'throw';
+
+/** One path of a multipath route (`nexthop via A dev IF weight N`, or keepalived's `via A or B`). */
+export interface IpNexthop {
+  via?: string;
+  dev?: string;
+  /** `weight` 1..256; absent = the kernel's 1. */
+  weight?: number;
+  onlink: boolean;
+}
+
+/** One line of `virtual_routes` / `static_routes` (keepalived's `ip route` subset lvsd carries out). */
+export interface IpRoute {
+  family: IpFamily;
+  /** Destination (`to`; `default`/`any`/`all` = prefix 0). */
+  to: IpPrefix;
+  /** [unicast] */
+  type: RouteType;
+  /** `src ADDR`: preferred source (RTA_PREFSRC). */
+  src?: string;
+  /** `from PREFIX` (IPv6 only): source prefix (RTA_SRC). */
+  from?: IpPrefix;
+  /** `via ADDR` / `gw ADDR`. */
+  via?: string;
+  /** `dev IF` / `oif IF`. */
+  dev?: string;
+  /** `table N|main|local|default` [254, main]. */
+  table: number;
+  /** `metric N` / `priority N` / `preference N`; absent = the kernel's default. */
+  metric?: number;
+  /** `scope S` as RT_SCOPE_* number; absent = global when added (keepalived, not iproute2's guess). */
+  scope?: number;
+  /** RTPROT_* [18, keepalived]; a `protocol` written is kept only with `no_track` (as keepalived). */
+  protocol: number;
+  /** `tos N` / `dsfield N`. */
+  tos?: number;
+  /** `onlink`. */
+  onlink: boolean;
+  /** `nexthop ...` (or `via A or B`): a multipath route; `via` is then unset. */
+  nexthops?: IpNexthop[];
+  loc: SourceLoc;
+}
+
+/** What a rule does: `table N` / `lookup N`, or one of keepalived's other actions. */
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One line of `virtual_rules` / `static_rules` (keepalived's `ip rule` subset lvsd carries out). */
+export interface IpRule {
+  family: IpFamily;
+  from?: IpPrefix;
+  to?: IpPrefix;
+  /** `not`. */
+  invert: boolean;
+  /** `priority` / `preference` / `order`; unwritten: keepalived's 16384 counting down per family, in file order. */
+  priority: number;
+  action: RuleAction;
+  /** With action `table`. */
+  table?: number;
+  /** With action `goto`: the target priority. */
+  goto?: number;
+  /** `fwmark N[/MASK]`. */
+  fwmark?: number;
+  fwmask?: number;
+  /** `iif IF` / `dev IF`; `oif IF`. */
+  iif?: string;
+  oif?: string;
+  /** `tos N` / `dsfield N`. */
+  tos?: number;
+  /** FRA_PROTOCOL: 18 (keepalived) unless `no_track`, then `protocol N` if written, else none. */
+  protocol?: number;
+  loc: SourceLoc;
+}
+
 export interface UnicastPeer {
   family: IpFamily;
   address: string;
@@ -309,6 +399,10 @@ export interface VrrpInstanceConfig {
   mcastSrcIp?: string;
   vips: Vip[];
   excludedVips: Vip[];
+  /** `virtual_routes`: added on MASTER after the VIPs, removed when leaving MASTER. */
+  virtualRoutes: IpRoute[];
+  /** `virtual_rules`: added on MASTER after the routes, removed first when leaving MASTER. */
+  virtualRules: IpRule[];
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -623,6 +717,12 @@ export interface Model {
   syncGroups: SyncGroup[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
+  /** `static_ipaddress`: set at start whatever the VRRP state, removed at stop (`dev` [eth0]). */
+  staticAddresses: Vip[];
+  /** `static_routes`: likewise, after the static addresses. */
+  staticRoutes: IpRoute[];
+  /** `static_rules`: likewise, after the static routes. */
+  staticRules: IpRule[];
   /** Every file read, main file first (for reload watching). */
   files: string[];
 }

@@ -12,6 +12,7 @@ import type { GarpSettings, GlobalDefs, SourceLoc, VrrpInstanceConfig, Vip } fro
 import type { InstanceDraft, VipDraft } from './keywords/vrrp.js';
 import { type Ctx, familyName } from './values.js';
 import { strictChecks } from './checks-vrrp.js';
+import { finalRule } from './keywords/routing.js';
 import { finalizeVrrpExtras } from './schema-vmac.js';
 
 /** Global `vrrp_garp_*` settings with an instance's `garp_*` overrides, keepalived's defaults filled in. */
@@ -68,6 +69,8 @@ export function finalizeInstance(ctx: Ctx, v: InstanceDraft, g: GlobalDefs): Vrr
     unicastPeers: v.unicastPeers,
     vips,
     excludedVips,
+    virtualRoutes: v.virtualRoutes,
+    virtualRules: v.virtualRules.map(finalRule),
     trackInterfaces: v.trackInterfaces,
     trackScripts: v.trackScripts,
     trackFiles: v.trackFiles,
@@ -147,7 +150,7 @@ function instanceAddresses(
   return { vips, excludedVips, family };
 }
 
-function finalizeVips(ctx: Ctx, list: VipDraft[], dev: string, kw: string, oneFamily: boolean): Vip[] {
+export function finalizeVips(ctx: Ctx, list: VipDraft[], dev: string, kw: string, oneFamily: boolean): Vip[] {
   const first = list[0];
   const seen = new Map<string, VipDraft>();
   const out: Vip[] = [];

@@ -56,7 +56,10 @@ import {
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
-import { finalizeInstance, resolveGarp } from './schema-vrrp.js';
+import { finalizeInstance, finalizeVips, resolveGarp } from './schema-vrrp.js';
+import { vipList, type VipDraft } from './keywords/vrrp.js';
+import { assignRulePriorities, finalRule, routeList, ruleList, type RuleDraft } from './keywords/routing.js';
+import type { IpRoute } from './model.js';
 import { checkVrrpReferences, finalizeSyncGroups, zeroSyncGroupWeights } from './checks-vrrp.js';
 import {
   type GarpGroupDraft,
@@ -98,8 +101,16 @@ interface Drafts {
   vss: VsDraft[];
   /** Addresses `virtual_server_group` ranges may still expand to (vsgBlock). */
   vsgAddresses: VsgBudget;
+  staticAddresses: VipDraft[];
+  staticRoutes: IpRoute[];
+  staticRules: RuleDraft[];
+  /** Every rule, static and virtual, in file order (keepalived numbers unprioritized rules so). */
+  rulesInOrder: RuleDraft[];
   garpGroups: GarpGroupDraft[];
 }
+
+/** keepalived's interface for a `static_ipaddress` without `dev` (its `default_interface` default). */
+const STATIC_DEFAULT_DEV = 'eth0';
 
 export const topLevel = [
   'global_defs',
@@ -111,14 +122,14 @@ export const topLevel = [
   'vrrp_sync_group',
   'virtual_server',
   'virtual_server_group',
+  'static_ipaddress',
+  'static_routes',
+  'static_rules',
   'garp_group',
 ] as const;
 
 export const topUnsupported: ReadonlySet<string> = new Set([
   'bfd_instance',
-  'static_ipaddress',
-  'static_routes',
-  'static_rules',
   'linkbeat_interfaces',
   'SSL',
   'net_namespace',
@@ -139,9 +150,14 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     vsgs: [],
     vss: [],
     vsgAddresses: { left: maxVsgAddresses, reported: false },
+    staticAddresses: [],
+    staticRoutes: [],
+    staticRules: [],
+    rulesInOrder: [],
     garpGroups: [],
   };
   for (const node of nodes) topStatement(ctx, node, d);
+  assignRulePriorities(ctx, d.rulesInOrder);
   const global = finalizeGlobal(d.global, opts);
   const smtp = finalizeSmtp(ctx, d.global.smtp, explicitAlerts(d));
   if (smtp) global.smtp = smtp;
@@ -176,6 +192,9 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     syncGroups,
     virtualServerGroups: lvs.groups,
     virtualServers: lvs.servers,
+    staticAddresses: finalizeVips(ctx, d.staticAddresses, STATIC_DEFAULT_DEV, 'static_ipaddress', false),
+    staticRoutes: d.staticRoutes,
+    staticRules: d.staticRules.map(finalRule),
     files,
   };
 }
@@ -263,6 +282,7 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       const v = newInstanceDraft(name, node.loc, keywordsOf(body));
       runTable(ctx, body, instanceKeywords, instanceUnsupported, 'vrrp_instance', v);
       pushUnique(ctx, d.instances, v, 'vrrp_instance');
+      d.rulesInOrder.push(...v.virtualRules);
       return;
     }
     case 'vrrp_sync_group': {
@@ -279,6 +299,21 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       const g: VsgDraft = { name, loc: node.loc, entries: [], written: body.length };
       vsgBlock(ctx, node, g, d.vsgAddresses);
       pushUnique(ctx, d.vsgs, g, 'virtual_server_group');
+      return;
+    }
+    case 'static_ipaddress':
+      noExtra(ctx, node, 0);
+      d.staticAddresses.push(...vipList(ctx, node));
+      return;
+    case 'static_routes':
+      noExtra(ctx, node, 0);
+      d.staticRoutes.push(...routeList(ctx, node));
+      return;
+    case 'static_rules': {
+      noExtra(ctx, node, 0);
+      const rules = ruleList(ctx, node);
+      d.staticRules.push(...rules);
+      d.rulesInOrder.push(...rules);
       return;
     }
     case 'garp_group': {

@@ -45,14 +45,19 @@ export function logReloadPlan(plan: VrrpReloadPlan, log: Logger): void {
 
 /**
  * The predecessor's handoff (hitless restart), read once and removed: instances to adopt, and the
- * VMACs it left and the host settings they changed (to put back as it would have).
+ * VMACs it left and the host settings they changed (to put back as it would have); undefined when
+ * there was none (the static entries are then set afresh, not taken over).
  */
-function takeHandoff(file: string, model: Model, log: Logger): { adopt: Set<string>; vmacs?: VmacSaved } {
+function takeHandoff(
+  file: string,
+  model: Model,
+  log: Logger,
+): { adopt: Set<string>; vmacs?: VmacSaved } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return { adopt: new Set() };
+    return undefined;
   }
   rmSync(file, { force: true });
   let record: unknown;
@@ -63,7 +68,7 @@ function takeHandoff(file: string, model: Model, log: Logger): { adopt: Set<stri
   }
   if (!isHandoffRecord(record)) {
     log.warn('ignoring an unreadable handoff file', { file });
-    return { adopt: new Set() };
+    return undefined;
   }
   const adopt = adoptable(record, model, Date.now() - record.at);
   const late = record.instances.filter((i) => !adopt.has(i.name)).map((i) => i.name);
@@ -78,12 +83,12 @@ function takeHandoff(file: string, model: Model, log: Logger): { adopt: Set<stri
 async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
   const handoff = takeHandoff(handoffFile, model, log);
-  const adopt = handoff.adopt;
+  const adopt = handoff?.adopt;
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
   const mail = workerMail(model, log);
   const ports = realVrrpPorts(model, log, notifyScripts, mail.queue);
-  const engine = await VrrpEngine.start(model, ports, handoff);
-  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt.size });
+  const engine = await VrrpEngine.start(model, ports, handoff ?? {});
+  log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt?.size ?? 0 });
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = next.global.enableScriptSecurity;

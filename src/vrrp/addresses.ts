@@ -32,8 +32,8 @@ export function vipSpec(v: Vip, ifindex: number): AddrSpec {
 
 /**
  * keepalived's choice of advert source: `unicast_src_ip` / `mcast_src_ip` (with `track_src_ip`,
- * only while the interface has it), else the interface's
- * own address of the instance's family that is not one of its VIPs (IPv6: the link-local one;
+ * only while the interface has it), else the interface's own address of the instance's family that
+ * is not one of its VIPs, excluded ones included (IPv6: the link-local one;
  * IPv4: the primary before a secondary), and not one still tentative (IPv6 DAD). Undefined when the
  * interface has none yet.
  */
@@ -42,7 +42,7 @@ export function sourceAddress(i: InstanceConfig, addrs: readonly AddrEntry[]): s
   // track_src_ip: the configured source counts only while it is on the interface (else FAULT)
   if (set && i.trackSrcIp) return addrs.some((a) => a.address === set && !a.tentative) ? set : undefined;
   if (set) return set;
-  const vips = new Set(i.vips.map((v) => v.address));
+  const vips = new Set([...i.vips, ...i.excludedVips].map((v) => v.address));
   const mine = addrs.filter((a) => a.family === i.family && !a.tentative && !vips.has(a.address));
   if (i.family === 'inet6') return mine.find((a) => a.address.startsWith('fe80:'))?.address;
   return (mine.find((a) => !a.secondary) ?? mine[0])?.address;

@@ -9,6 +9,8 @@
  * - a running instance whose interface goes down or loses its source address is fed a link down
  *   (FAULT), and up again when both are back; a new source address is taken over in place;
  * - a VIP removed from outside while MASTER is added back and announced (instance.ts).
+ * The global static addresses, routes and rules are set before any instance starts, follow reloads
+ * as a diff and are removed at stop, after the instances released (static-setup.ts).
  * Everything it needs from the system comes through its ports (ports.ts): the daemon gives it real
  * sockets and rtnetlink, the unit tests fakes and a FakeClock. Changes to the set of running
  * instances (start, reload, a waiting instance starting) run one at a time.
@@ -35,6 +37,8 @@ import { GarpPacer } from './garp-pacer.js';
 import { VmacConflict, VmacHost, type VmacSaved } from './vmac-host.js';
 import { planVrrpReload, type VrrpReloadPlan } from './reload-plan.js';
 import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-registry.js';
+import { StaticSetup } from './static-setup.js';
+import { routeDevs } from './route-specs.js';
 import { SyncGroupSet } from './sync-group-set.js';
 
 /** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
@@ -58,6 +62,8 @@ export interface VrrpEngineSnapshot {
   /** GARP/NA pacing per interface or garp_group. */
   readonly garpPacing: unknown;
   readonly trackers: unknown;
+  /** static_ipaddress, static_routes, static_rules set at start. */
+  readonly static: object;
 }
 
 /** An instance ready to run: its spec and where it sends and receives. */
@@ -94,6 +100,7 @@ export class VrrpEngine {
   readonly #host: HostView;
   readonly #sockets: SocketRegistry;
   readonly #groups: SyncGroupSet;
+  readonly #statics: StaticSetup;
   readonly #byName = new Map<string, VrrpInstance>();
   /** Where each running instance is, and what its socket delivers to. */
   readonly #running = new Map<
@@ -118,6 +125,11 @@ export class VrrpEngine {
     this.#host = new HostView(ports.rtnl);
     this.#sockets = new SocketRegistry(ports.sockets);
     this.#groups = new SyncGroupSet((n) => this.#byName.get(n), ports.notifier);
+    this.#statics = new StaticSetup({
+      rtnl: ports.rtnl,
+      log: ports.log,
+      ifindexOf: async (name) => (await this.#host.link(name))?.ifindex,
+    });
     this.#vmacs = new VmacHost(ports.rtnl, ports.sysctl, ports.log);
     this.#firewall = new VrrpFirewall(ports.nft, ports.log, firewallSettings(model));
     this.#pacer = new GarpPacer(ports.clock, ports.timers);
@@ -125,12 +137,13 @@ export class VrrpEngine {
 
   /**
    * Start every instance that can run now; the others wait for their interface or address. The
-   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts).
+   * instances named in `adopt` take over their predecessor's MASTER state and VIPs (handoff.ts);
+   * `adopt` given at all (a handoff was read) means the static entries are taken over too.
    */
   static async start(
     model: Model,
     ports: VrrpEnginePorts,
-    opts: { adopt?: ReadonlySet<string>; vmacs?: VmacSaved } = {},
+    opts: { adopt?: ReadonlySet<string> | undefined; vmacs?: VmacSaved } = {},
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
     if (opts.vmacs) e.#vmacs.inherit(opts.vmacs);
@@ -140,6 +153,8 @@ export class VrrpEngine {
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
     );
     await e.#exclusive(async () => {
+      // a handoff record was read: the predecessor left the static entries in place for us
+      await e.#statics.start(model, opts.adopt !== undefined);
       // a table a killed predecessor left is replaced by this run's (empty until something needs it);
       // one that handed over (hitless restart) stays in force, its drops too, until the adopted
       // instances hold their VIPs again, then this run's replaces it in one transaction
@@ -191,6 +206,7 @@ export class VrrpEngine {
     const plan = planVrrpReload(this.#model, next);
     if (plan.conflicts.length > 0) throw new Error(plan.conflicts.join('; '));
     if (plan.empty) {
+      await this.#statics.apply(next);
       this.#model = next;
       return plan;
     }
@@ -200,6 +216,7 @@ export class VrrpEngine {
       const mi = byName.get(name);
       if (mi) prepared.set(name, await this.#prepare(mi, next));
     }
+    await this.#statics.apply(next);
     for (const name of [...plan.removed, ...prepared.keys()]) this.#waiting.delete(name);
     // leaving: removed and replaced instances, and carried ones that cannot run any more
     const leaving = [...plan.removed, ...plan.replaced, ...plan.carried.filter((n) => !prepared.get(n)?.ok)]
@@ -319,6 +336,7 @@ export class VrrpEngine {
     await this.#firewall.close();
     await this.#vmacs.removeAll();
     for (const r of this.#running.values()) r.sender?.close();
+    await this.#statics.stop();
     this.#sockets.closeAll();
     await this.#ports.notifier.close();
     this.#ports.rtnl.close();
@@ -341,6 +359,7 @@ export class VrrpEngine {
       firewall: this.#firewall.snapshot(),
       garpPacing: this.#pacer.counters,
       trackers: this.#trackers?.counters ?? { scriptRuns: 0, scriptTimeouts: 0, scriptErrors: 0 },
+      static: this.#statics.snapshot(),
     };
   }
 
@@ -359,12 +378,19 @@ export class VrrpEngine {
     if (!source)
       return { ok: false, config: mi, reason: `no usable ${mi.family} source address on ${mi.interface}` };
     const ifindexes = new Map<string, number>([[mi.interface, link.ifindex]]);
-    for (const v of mi.vips) {
-      if (ifindexes.has(v.dev)) continue;
-      const dev = await this.#host.link(v.dev);
-      if (!dev)
-        return { ok: false, config: mi, reason: `interface ${v.dev} (of VIP ${v.address}) does not exist` };
-      ifindexes.set(v.dev, dev.ifindex);
+    const macs = new Map<number, string>();
+    const devs = [
+      ...[...mi.vips, ...mi.excludedVips].map((v) => ({ dev: v.dev, of: `VIP ${v.address}` })),
+      ...mi.virtualRoutes.flatMap((r) =>
+        routeDevs(r).map((dev) => ({ dev, of: `route to ${r.to.address}` })),
+      ),
+    ];
+    for (const { dev: name, of } of devs) {
+      if (ifindexes.has(name)) continue;
+      const dev = await this.#host.link(name);
+      if (!dev) return { ok: false, config: mi, reason: `interface ${name} (of ${of}) does not exist` };
+      ifindexes.set(name, dev.ifindex);
+      macs.set(dev.ifindex, dev.mac);
     }
     let vmac: Prepared['vmac'];
     if (mi.useVmac) {
@@ -377,6 +403,8 @@ export class VrrpEngine {
     }
     const spec = instanceSpecOf(mi, m, {
       mac: link.mac,
+      ifindex: link.ifindex,
+      macs,
       source,
       ifindexOf: (dev) => ifindexes.get(dev) ?? link.ifindex,
       router: this.#ports.host.ipv6Forwarding(mi.interface),
@@ -510,6 +538,7 @@ export class VrrpEngine {
       rtnl: this.#ports.rtnl,
       adverts: sender ?? adverts,
       frames,
+      framesOn: (ifindex) => this.#sockets.framesOn(ifindex),
       notifier: this.#ports.notifier,
       lateness: this.lateness,
       onStep: (i, r) => this.#groups.onStep(i.name, r),
@@ -571,11 +600,15 @@ export class VrrpEngine {
     if (e.name) this.#trackers?.link(e.name, e.up && !e.deleted);
     if (this.#host.onLink(e)) this.#recheck(e.ifindex);
     this.#retryWaiting();
+    if (!this.#stopped) void this.#statics.retry();
   }
 
   #onAddress(e: AddrEvent): void {
     this.#host.onAddress(e);
-    if (e.type === 'del') for (const inst of this.instances) inst.addressRemoved(e.addr);
+    if (e.type === 'del') {
+      for (const inst of this.instances) inst.addressRemoved(e.addr);
+      if (!this.#stopped) this.#statics.addressRemoved(e.addr);
+    }
     this.#recheck(e.addr.ifindex);
     this.#retryWaiting();
   }

@@ -6,16 +6,20 @@
  */
 import type { Model, VrrpInstanceConfig as InstanceConfig } from '../config/model.js';
 import { vipSpec } from './addresses.js';
+import { routeSpecOf, ruleSpecOf } from './route-specs.js';
 import { machineConfigFromModel, trackersFromModel } from './config.js';
 import type { InstanceSpec } from './instance.js';
 import { notifyTargetOf } from './sync-group-set.js';
 
 export interface HostInputs {
-  /** MAC of the instance's interface (GARP sender). */
+  /** MAC of the instance's interface (GARP sender), its index, and the MACs of the other interfaces
+   *  its addresses are on. */
   readonly mac: string;
+  readonly ifindex: number;
+  readonly macs: ReadonlyMap<number, string>;
   /** Advert source address (sourceAddress() of addresses.ts). */
   readonly source: string;
-  /** Interface index of a VIP's `dev` (the instance's own interface or another). */
+  /** Interface index of a VIP's or a route's `dev` (the instance's own interface or another). */
   readonly ifindexOf: (dev: string) => number;
   /** IPv6 forwarding on the interface (NA Router flag). */
   readonly router: boolean;
@@ -62,8 +66,14 @@ export function instanceSpecOf(mi: InstanceConfig, m: Model, host: HostInputs): 
     machine,
     destinations: unicast ? machine.unicastPeers : [mcast],
     source: host.source,
+    // the instance's own frames leave from its VMAC when it has one (engine: attach)
     mac: vmac?.mac ?? host.mac,
+    ifindex: vmac?.ifindex ?? host.ifindex,
+    macs: host.macs,
     vips: mi.vips.map((v) => vipSpec(v, ifindexOf(v.dev))),
+    excludedVips: mi.excludedVips.map((v) => vipSpec(v, ifindexOf(v.dev))),
+    routes: mi.virtualRoutes.map((r) => routeSpecOf(r, host.ifindexOf)),
+    rules: mi.virtualRules.map(ruleSpecOf),
     notify: {
       ...notifyTargetOf('INSTANCE', mi.name, mi.notify),
       notifyDeleted: mi.notifyDeleted,

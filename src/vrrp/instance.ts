@@ -6,16 +6,20 @@
  * order (advert, VIPs, GARP/NA, notify), keeps exactly one real timer armed at the machine's next
  * deadline, and measures how late that timer fires (lateness histogram).
  * VIP changes are asynchronous (netlink) and serialised per instance; the machine never waits.
- * Only addresses this instance added are removed (plus, at start, configured VIPs that a killed
- * predecessor left behind).
+ * The excluded VIPs (`virtual_ipaddress_excluded`, never in adverts), virtual routes and virtual
+ * rules follow the VIPs, in keepalived's order: VIPs, routes, rules in; rules, routes, VIPs out.
+ * Only what this instance added is removed (plus, at start, configured VIPs, routes and rules that
+ * a killed predecessor left behind).
  */
 import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { AddrSpec, Rtnl } from '../netlink/rtnl.js';
+import type { AddrSpec, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
 import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';
 import { buildAdvert, receiveAdvert } from './packet.js';
+import { RoutingHold, type RoutingPort } from './routing-hold.js';
+import { specKey } from './route-specs.js';
 import { countAction, countDrop, newStats } from './stats.js';
 import {
   applyTrackerInput,
@@ -67,6 +71,8 @@ export interface InstanceSnapshot {
   /** The VIPs this instance added and holds, as `IFINDEX|ADDRESS/LEN`. */
   readonly vipsHeld: string[];
   readonly vipsRestored: number;
+  /** The excluded VIPs, virtual routes and rules this instance added, and its routing errors. */
+  readonly routing: object;
   readonly stats: VrrpStats;
   readonly errors: { readonly advertSend: number; readonly garpSend: number; readonly vip: number };
 }
@@ -136,9 +142,11 @@ export interface InstanceDeps {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly log: Logger;
-  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresses'>;
+  readonly rtnl: Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresses'> & RoutingPort;
   readonly adverts: AdvertPort;
   readonly frames: FramePort;
+  /** The frame port of another interface, for addresses whose `dev` is not the instance's [none: `frames`]. */
+  readonly framesOn?: (ifindex: number) => FramePort;
   readonly notifier: NotifyPort;
   /** Shared by all instances of the process. */
   readonly lateness: LatenessHistogram;
@@ -160,7 +168,16 @@ export interface InstanceSpec {
   readonly source: string;
   /** MAC of the interface (GARP sender hardware address). */
   readonly mac: string;
+  /** The instance's interface, and the MACs of the other interfaces its addresses are on: a GARP/NA
+   *  leaves through the address's own interface, from its MAC, as keepalived sends it. */
+  readonly ifindex?: number;
+  readonly macs?: ReadonlyMap<number, string>;
   readonly vips: readonly AddrSpec[];
+  /** `virtual_ipaddress_excluded`: held with the VIPs (and announced), never advertised [none]. */
+  readonly excludedVips?: readonly AddrSpec[];
+  /** `virtual_routes` / `virtual_rules`: added on MASTER after the VIPs [none]. */
+  readonly routes?: readonly RouteSpec[];
+  readonly rules?: readonly RuleSpec[];
   readonly notify: NotifyTarget;
   /** IPv6 NA Router flag (forwarding enabled on the interface). */
   readonly router: boolean;
@@ -185,6 +202,19 @@ function vipKey(v: {
   return `${v.ifindex}|${v.address}/${v.prefixLen}`;
 }
 
+/** Routes or rules of an old and a new spec: those only in the old one, those only in the new one. */
+function changed<T extends RouteSpec | RuleSpec>(
+  before: readonly T[],
+  after: readonly T[],
+): { gone: T[]; fresh: T[] } {
+  const was = new Set(before.map(specKey));
+  const is = new Set(after.map(specKey));
+  return {
+    gone: before.filter((x) => !is.has(specKey(x))),
+    fresh: after.filter((x) => !was.has(specKey(x))),
+  };
+}
+
 /** How early the Master_Down timer wakes to finish the wait on the event loop. */
 export const SPIN_EARLY_MS = 1.5;
 
@@ -207,6 +237,7 @@ export class VrrpInstance {
   private spin = 0;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly added = new Set<string>();
+  private readonly routing: RoutingHold;
   private readonly log: Logger;
   private transitions = 0;
   private trackers: readonly TrackerState[];
@@ -222,6 +253,12 @@ export class VrrpInstance {
     this.st = initMachine(spec.machine);
     this.trackers = initTrackers(spec.trackers ?? []);
     this.log = deps.log.child({ instance: spec.machine.name, vrid: spec.machine.vrid });
+    this.routing = new RoutingHold(deps.rtnl, this.log);
+  }
+
+  /** Every address the instance holds as MASTER: its VIPs, then its excluded VIPs. */
+  private get addresses(): readonly AddrSpec[] {
+    return [...this.spec.vips, ...(this.spec.excludedVips ?? [])];
   }
 
   get name(): string {
@@ -241,12 +278,15 @@ export class VrrpInstance {
   }
 
   /**
-   * Start the machine. Configured VIPs a killed predecessor left on the interface are removed first;
-   * with `adopt` (the predecessor handed over as MASTER: a hitless restart) they are taken over as
-   * this instance's own instead, and the machine goes MASTER at once.
+   * Start the machine. Configured VIPs (excluded ones included), routes and rules a killed
+   * predecessor left behind are removed first; with `adopt` (the predecessor handed over as MASTER:
+   * a hitless restart) they are taken over as this instance's own instead, and the machine goes
+   * MASTER at once.
    */
   async start(adopt = false): Promise<void> {
-    const ifindexes = new Set(this.spec.vips.map((v) => v.ifindex));
+    if (adopt) await this.routing.adopt(this.spec.routes ?? [], this.spec.rules ?? []);
+    else await this.routing.clear(this.spec.routes ?? [], this.spec.rules ?? []);
+    const ifindexes = new Set(this.addresses.map((v) => v.ifindex));
     for (const ifindex of ifindexes) {
       let present: Set<string>;
       try {
@@ -257,7 +297,7 @@ export class VrrpInstance {
         this.log.warn('cannot list addresses at start', { error: (e as Error).message });
         continue;
       }
-      for (const v of this.spec.vips) {
+      for (const v of this.addresses) {
         if (v.ifindex !== ifindex || !present.has(`${v.address}/${v.prefixLen}`)) continue;
         if (adopt) {
           this.added.add(vipKey(v));
@@ -341,15 +381,19 @@ export class VrrpInstance {
   /**
    * Reload (SIGHUP) of the same instance (same VRID, family, interface) under a new spec: the
    * machine keeps its state (`carryOver`: a master stays master and advertises at once, no notify).
-   * A master adds only the VIPs new to the list (and GARPs only them) and removes only the dropped
-   * ones. Trackers whose specs are unchanged keep their observations.
+   * A master adds only the VIPs (excluded ones included), routes and rules new to the lists (and
+   * GARPs only the new addresses) and removes only the dropped ones. Trackers whose specs are unchanged keep their observations.
    */
   reconfigure(spec: InstanceSpec): void {
     const keyOf = vipKey;
-    const oldKeys = new Set(this.spec.vips.map(keyOf));
-    const newKeys = new Set(spec.vips.map(keyOf));
-    const gone = this.spec.vips.filter((v) => !newKeys.has(keyOf(v)));
-    const fresh = spec.vips.filter((v) => !oldKeys.has(keyOf(v)));
+    const oldAddrs = this.addresses;
+    const newAddrs = [...spec.vips, ...(spec.excludedVips ?? [])];
+    const oldKeys = new Set(oldAddrs.map(keyOf));
+    const newKeys = new Set(newAddrs.map(keyOf));
+    const gone = oldAddrs.filter((v) => !newKeys.has(keyOf(v)));
+    const fresh = newAddrs.filter((v) => !oldKeys.has(keyOf(v)));
+    const routes = changed(this.spec.routes ?? [], spec.routes ?? []);
+    const rules = changed(this.spec.rules ?? [], spec.rules ?? []);
     const sameTrackers = JSON.stringify(this.spec.trackers ?? []) === JSON.stringify(spec.trackers ?? []);
     const faultChanged = this.spec.configFault !== spec.configFault;
     this.spec = spec;
@@ -359,7 +403,9 @@ export class VrrpInstance {
     this.st = r.state;
     this.acting = before;
     for (const a of r.actions) this.carryOut(a);
-    if (gone.length > 0) this.queueVips('del', gone); // deletes only what this instance added
+    // deletes only what this instance added
+    this.queueRouting('del', routes.gone, rules.gone);
+    if (gone.length > 0) this.queueVips('del', gone);
     if (this.st.name === 'master') {
       if (fresh.length > 0) {
         this.queueVips('add', fresh);
@@ -368,6 +414,7 @@ export class VrrpInstance {
           if (this.st.name === 'master') this.sendGarp(repeat, fresh);
         });
       }
+      this.queueRouting('add', routes.fresh, rules.fresh);
     }
     // accept / no_accept or the priority may have changed: the drops follow the new spec
     this.vipChain = this.vipChain.then(() => this.syncDrops());
@@ -395,7 +442,7 @@ export class VrrpInstance {
   }): void {
     const key = vipKey(a);
     if (!this.added.delete(key)) return;
-    const v = this.spec.vips.find((x) => vipKey(x) === key);
+    const v = this.addresses.find((x) => vipKey(x) === key);
     if (this.st.name !== 'master' || !v) return;
     this.vipsRestored++;
     this.log.warn('VIP removed from outside while MASTER: adding it back', {
@@ -442,8 +489,10 @@ export class VrrpInstance {
         break;
       case 'addVips':
         this.queueVips('add');
+        this.queueRouting('add');
         break;
       case 'removeVips':
+        this.queueRouting('del');
         this.queueVips('del');
         break;
       case 'sendGarp': {
@@ -520,20 +569,26 @@ export class VrrpInstance {
   }
 
   /**
-   * `repeat` GARPs / NAs per VIP, through the engine's pacer (`garp_interval`, `gna_interval`,
-   * `garp_group`): a frame whose turn comes after this instance left MASTER is not sent.
+   * `repeat` GARPs / NAs per address, each from its own interface with that interface's MAC (a VIP
+   * or excluded VIP with another `dev`), through the engine's pacer (`garp_interval`,
+   * `gna_interval`, `garp_group`): a frame whose turn comes after this instance left MASTER is not
+   * sent.
    */
-  private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.spec.vips): void {
+  private sendGarp(repeat: number, vips: readonly AddrSpec[] = this.addresses): void {
     const live = (): boolean => this.st.name === 'master' && !this.frozen;
     for (const v of vips) {
+      const own = this.spec.ifindex === undefined || v.ifindex === this.spec.ifindex;
+      const port = own ? this.deps.frames : this.deps.framesOn?.(v.ifindex);
+      const mac = own ? this.spec.mac : this.spec.macs?.get(v.ifindex);
+      if (!port || !mac) continue;
       const frame =
         v.family === 'inet'
-          ? buildGarp({ mac: this.spec.mac, vip: v.address })
-          : buildUnsolicitedNa({ mac: this.spec.mac, vip: v.address, router: this.spec.router });
+          ? buildGarp({ mac, vip: v.address })
+          : buildUnsolicitedNa({ mac, vip: v.address, router: this.spec.router });
       const pacing = v.family === 'inet' ? this.spec.pacing?.arp : this.spec.pacing?.na;
       const send = (): void => {
         try {
-          this.deps.frames.send(frame);
+          port.send(frame);
         } catch (e) {
           if (this.errors.garpSend++ % 100 === 0) {
             this.log.warn('GARP/NA send failed', { vip: v.address, error: (e as Error).message });
@@ -561,7 +616,19 @@ export class VrrpInstance {
     await fw.setDrops(this.name, drops);
   }
 
-  private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.spec.vips): void {
+  /** Virtual routes and rules in (after the VIPs queued before) or out, on the same chain as the VIPs. */
+  private queueRouting(
+    op: 'add' | 'del',
+    routes: readonly RouteSpec[] = this.spec.routes ?? [],
+    rules: readonly RuleSpec[] = this.spec.rules ?? [],
+  ): void {
+    if (routes.length === 0 && rules.length === 0) return;
+    this.vipChain = this.vipChain.then(() =>
+      op === 'add' ? this.routing.add(routes, rules) : this.routing.remove(routes, rules),
+    );
+  }
+
+  private queueVips(op: 'add' | 'del', vips: readonly AddrSpec[] = this.addresses): void {
     this.vipChain = this.vipChain.then(async () => {
       if (op === 'add') await this.syncDrops(vips);
       for (const v of vips) {
@@ -654,6 +721,7 @@ export class VrrpInstance {
       transitions: this.transitions,
       vipsHeld: [...this.added],
       vipsRestored: this.vipsRestored,
+      routing: { ...this.routing.snapshot(), errors: this.routing.errors },
       stats: this.stats,
       errors: this.errors,
     };

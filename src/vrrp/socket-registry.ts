@@ -82,13 +82,19 @@ export class SocketRegistry {
       this.#groups.set(key, grp);
     }
     if (grp.byVrid.has(r.vrid)) throw new Error(`VRID ${r.vrid} used twice on ${key}`);
-    let frames = this.#frames.get(frameIfindex);
-    if (!frames) {
-      frames = this.#open.openFrames(frameIfindex);
-      this.#frames.set(frameIfindex, frames);
-    }
+    const frames = this.framesOn(frameIfindex);
     grp.byVrid.set(r.vrid, r);
     return { adverts: grp.sock, frames };
+  }
+
+  /** The frame socket of an interface (a VIP's `dev` other than its instance's), opened on first use. */
+  framesOn(ifindex: number): FrameSocket {
+    let frames = this.#frames.get(ifindex);
+    if (!frames) {
+      frames = this.#open.openFrames(ifindex);
+      this.#frames.set(ifindex, frames);
+    }
+    return frames;
   }
 
   detach(r: AdvertReceiver): void {

@@ -4,6 +4,7 @@
  * the engine's rtnetlink calls change, sockets that record what is sent and can be fed adverts, a
  * recording notifier and tracker runner, and a FakeClock. The engine then runs without root.
  */
+import { NetlinkError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/log.js';
 import { silentLogger } from './silent-logger.js';
 import type {
@@ -14,7 +15,10 @@ import type {
   LinkEvent,
   LinkInfo,
   MacvlanSpec,
+  RouteEntry,
+  RouteSpec,
   Rtnl,
+  RuleSpec,
 } from '../../src/netlink/rtnl.js';
 import type { NotifyState, NotifyTarget } from '../../src/vrrp/notify.js';
 import { decodeAdvert } from '../../src/vrrp/packet.js';
@@ -29,6 +33,95 @@ export interface SentAdvert {
   readonly priority: number;
   /** The TTL asked for this packet (unicast_ttl); undefined: the socket's 255. */
   readonly ttl?: number;
+  /** The addresses the advert carries. */
+  readonly addresses: readonly string[];
+}
+
+/**
+ * The kernel's routes and rules as the rtnetlink port changes them: an identical one twice is
+ * EEXIST, deleting one that is not there is 'absent'. `log` records each call in order
+ * (`add route 10.9.0.0/16`, `del rule 100`). A route dump shows what the kernel fills in: the
+ * interface a gateway resolves to (`oifOf`), IPv6's default metric 1024. `refuseRoute`, when set,
+ * fails a route add with the errno it returns, as the kernel fails one whose gateway the policy
+ * rules make unreachable (ENETUNREACH), whether or not the route is there.
+ */
+export interface FakeRouting extends Pick<
+  Rtnl,
+  'addRoute' | 'delRoute' | 'addRule' | 'delRule' | 'listRoutes'
+> {
+  readonly routes: Map<string, RouteSpec>;
+  readonly rules: Map<string, RuleSpec>;
+  readonly log: string[];
+  refuseRoute: ((r: RouteSpec) => string | undefined) | undefined;
+}
+
+/** A stored route as a dump shows it. */
+function dumped(r: RouteSpec, oifOf: (gateway: string) => number | undefined): RouteEntry {
+  const ifindex = r.ifindex ?? (r.gateway !== undefined ? oifOf(r.gateway) : undefined);
+  const metric = r.metric ?? (r.family === 'inet6' ? 1024 : undefined);
+  return {
+    family: r.family,
+    dst: r.dst,
+    dstLen: r.dstLen,
+    type: r.type,
+    table: r.table,
+    protocol: r.protocol,
+    scope: r.scope ?? 0,
+    tos: r.tos ?? 0,
+    ...(r.prefsrc !== undefined ? { prefsrc: r.prefsrc } : {}),
+    ...(r.src !== undefined ? { src: r.src } : {}),
+    srcLen: r.srcLen ?? 0,
+    ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+    ...(ifindex !== undefined ? { ifindex } : {}),
+    ...(metric !== undefined ? { metric } : {}),
+    onlink: r.onlink ?? false,
+    ...(r.nexthops
+      ? {
+          nexthops: r.nexthops.map((nh) => {
+            const oif = nh.ifindex ?? (nh.gateway !== undefined ? oifOf(nh.gateway) : undefined);
+            return { ...nh, ...(oif !== undefined ? { ifindex: oif } : {}), hops: nh.hops ?? 0 };
+          }),
+        }
+      : {}),
+  };
+}
+
+export function fakeRouting(
+  log: string[] = [],
+  oifOf: (gateway: string) => number | undefined = () => undefined,
+): FakeRouting {
+  const routes = new Map<string, RouteSpec>();
+  const rules = new Map<string, RuleSpec>();
+  const put = <T>(m: Map<string, T>, x: T, what: string): Promise<'added' | 'exists'> => {
+    log.push(`add ${what}`);
+    const k = JSON.stringify(x);
+    if (m.has(k)) return Promise.resolve('exists');
+    m.set(k, x);
+    return Promise.resolve('added');
+  };
+  const del = <T>(m: Map<string, T>, x: T, what: string): Promise<'deleted' | 'absent'> => {
+    log.push(`del ${what}`);
+    return Promise.resolve(m.delete(JSON.stringify(x)) ? 'deleted' : 'absent');
+  };
+  const self: FakeRouting = {
+    routes,
+    rules,
+    log,
+    refuseRoute: undefined,
+    addRoute: (r) => {
+      const errno = self.refuseRoute?.(r);
+      if (errno === undefined) return put(routes, r, `route ${r.dst}/${r.dstLen}`);
+      log.push(`add route ${r.dst}/${r.dstLen}: ${errno}`);
+      const message = `addRoute ${r.dst}/${r.dstLen}: ${errno}`;
+      return Promise.reject(new NetlinkError({ errno, op: 'addRoute', message }));
+    },
+    delRoute: (r) => del(routes, r, `route ${r.dst}/${r.dstLen}`),
+    addRule: (r) => put(rules, r, `rule ${r.priority}`),
+    delRule: (r) => del(rules, r, `rule ${r.priority}`),
+    listRoutes: (family) =>
+      Promise.resolve([...routes.values()].filter((r) => r.family === family).map((r) => dumped(r, oifOf))),
+  };
+  return self;
 }
 
 /**
@@ -43,6 +136,8 @@ export class FakeHost implements Rtnl {
   #nextIndex = 100;
   readonly addrs: AddrEntry[] = [];
   readonly log: string[] = [];
+  /** Routes and rules (their calls go to `log` too). */
+  readonly routing = fakeRouting(this.log, (gw) => this.#onLinkOf(gw));
   readonly #listeners = new Set<(e: LinkEvent) => void>();
   readonly #addrListeners = new Set<(e: AddrEvent) => void>();
 
@@ -117,6 +212,32 @@ export class FakeHost implements Rtnl {
     return Promise.resolve('deleted');
   }
 
+  addRoute(r: RouteSpec): Promise<'added' | 'exists'> {
+    return this.routing.addRoute(r);
+  }
+
+  delRoute(r: RouteSpec): Promise<'deleted' | 'absent'> {
+    return this.routing.delRoute(r);
+  }
+
+  addRule(r: RuleSpec): Promise<'added' | 'exists'> {
+    return this.routing.addRule(r);
+  }
+
+  delRule(r: RuleSpec): Promise<'deleted' | 'absent'> {
+    return this.routing.delRule(r);
+  }
+
+  listRoutes(family: 'inet' | 'inet6'): Promise<RouteEntry[]> {
+    return this.routing.listRoutes(family);
+  }
+
+  /** The interface whose IPv4 /24 holds a gateway (how the kernel resolves a route without `dev`). */
+  #onLinkOf(gateway: string): number | undefined {
+    const net = (a: string): string => a.split('.').slice(0, 3).join('.');
+    return this.addrs.find((a) => a.family === 'inet' && net(a.address) === net(gateway))?.ifindex;
+  }
+
   listAddresses(ifindex?: number): Promise<AddrEntry[]> {
     return Promise.resolve(this.addrs.filter((a) => ifindex === undefined || a.ifindex === ifindex));
   }
@@ -181,8 +302,8 @@ export interface FakeVrrpWorld {
   readonly host: FakeHost;
   readonly ports: VrrpEnginePorts;
   readonly sent: SentAdvert[];
-  /** GARP/NA frames: the interface they left on and their sender MAC (bytes 6..11). */
-  readonly frames: { ifindex: number; at: number; srcMac: string }[];
+  /** GARP/NA frames: the interface they left on, their bytes and their sender MAC (bytes 6..11). */
+  readonly frames: { ifindex: number; at: number; data: Uint8Array; srcMac: string }[];
   /** /proc/sys/net as a map (`ipv4/conf/eth0/arp_ignore` → 0). */
   readonly sysctl: Map<string, number>;
   /** Every `nft -f -` script run, in order. */
@@ -242,8 +363,16 @@ export function fakeVrrpWorld(
   ): void => {
     const d = decodeAdvert(data, { family, src: src ?? '', dst });
     if (!d.ok) return;
-    const { vrid, priority } = d.value;
-    sent.push({ at: clock.now(), ifname, dst, vrid, priority, ...(ttl !== undefined ? { ttl } : {}) });
+    const { vrid, priority, addresses } = d.value;
+    sent.push({
+      at: clock.now(),
+      ifname,
+      dst,
+      vrid,
+      priority,
+      addresses,
+      ...(ttl !== undefined ? { ttl } : {}),
+    });
   };
   const ports: VrrpEnginePorts = {
     clock,
@@ -271,6 +400,7 @@ export function fakeVrrpWorld(
           void frames.push({
             ifindex,
             at: clock.now(),
+            data: Uint8Array.from(f),
             srcMac: [...f.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
           }),
         close: () => {},

@@ -272,10 +272,13 @@ export interface Sniffer {
   stop(): void;
 }
 
-/** Capture every frame on br0 in the switch namespace (kernel timestamps, realtime ms). */
-export async function sniff(lab: Lab, ifname = 'br0'): Promise<Sniffer> {
+/**
+ * Capture every frame on br0 in the switch namespace (kernel timestamps, realtime ms), or on another
+ * interface of another namespace.
+ */
+export async function sniff(lab: Lab, ifname = 'br0', ns = lab.switchNs): Promise<Sniffer> {
   const script = join(repoRoot, 'dist', 'test', 'netns', 'sniffer.js');
-  const c = lab.spawn(lab.switchNs, [process.execPath, script, ifname]);
+  const c = lab.spawn(ns, [process.execPath, script, ifname]);
   const frames: Frame[] = [];
   let buf = '';
   let ready = false;

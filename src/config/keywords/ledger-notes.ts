@@ -60,6 +60,10 @@ const alertDefault = {
     "section's `smtp_alert`) → src/daemon/mail.ts",
 };
 const nftables = { consumer: 'src/vrrp/engine.ts → src/vrrp/firewall-table.ts' };
+const staticConsumer = {
+  consumer:
+    'src/vrrp/engine.ts → src/vrrp/static-setup.ts (set at start whatever the VRRP states, removed at stop)',
+};
 const iptablesRefused = {
   refused:
     'lvsd has no iptables/ipset backend: its VRRP firewall is an nftables table (`nftables [TABLE]`, or nothing: it is turned on by itself for no_accept and use_vmac)',
@@ -140,10 +144,18 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'vrrp_instance interface': { consumer: 'src/vrrp/engine.ts' },
   'vrrp_instance virtual_ipaddress': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance virtual_ipaddress_excluded': {
-    pending:
-      'issue 11: the addresses are not added on MASTER yet (that is on the unmerged wt/vrrp-addrs branch); ' +
-      'src/vrrp/engine.ts reads them only to give a VMAC an IPv6 link-local address',
+    consumer:
+      'src/vrrp/instance-spec.ts → src/vrrp/instance.ts (held with the VIPs on MASTER, never advertised)',
   },
+  'vrrp_instance virtual_routes': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/instance.ts → src/vrrp/routing-hold.ts (in on MASTER)',
+  },
+  'vrrp_instance virtual_rules': {
+    consumer: 'src/vrrp/instance-spec.ts → src/vrrp/instance.ts → src/vrrp/routing-hold.ts (in on MASTER)',
+  },
+  '(top level) static_ipaddress': staticConsumer,
+  '(top level) static_routes': staticConsumer,
+  '(top level) static_rules': staticConsumer,
   'vrrp_instance mcast_src_ip': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance unicast_src_ip': { consumer: 'src/vrrp/addresses.ts' },
   'vrrp_instance track_interface': { consumer: 'src/vrrp/instance-spec.ts' },
@@ -298,10 +310,6 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
       "keepalived's nftables rules for IPVS (nftables_ipvs*) are not implemented; lvsd's nftables table is " +
       "VRRP's (no_accept, VMACs), and it has no iptables backend",
     keywords: ['nftables_ipvs', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark'],
-  },
-  {
-    reason: 'issue 11: routes, rules and static addresses are not implemented yet',
-    keywords: ['virtual_routes', 'virtual_rules', 'static_ipaddress', 'static_routes', 'static_rules'],
   },
   {
     reason:

@@ -6,6 +6,7 @@
  */
 import type {
   GarpSettings,
+  IpRoute,
   NotifyScripts,
   ProcessTrackRef,
   ScriptSpec,
@@ -41,6 +42,7 @@ import {
   wordArg,
 } from '../values.js';
 import { boolish, garpKeywords } from './global.js';
+import { routeList, ruleList, type RuleDraft } from './routing.js';
 import { type AlertSetting, smtpAlertRow } from './smtp.js';
 import { type VmacDraft, useVmacArgs } from './vmac.js';
 import { processTrackList } from './track-process.js';
@@ -93,6 +95,9 @@ export interface InstanceDraft {
   mcastSrcIp?: { address: string; family: 'inet' | 'inet6'; loc: SourceLoc };
   vips: VipDraft[];
   excludedVips: VipDraft[];
+  virtualRoutes: IpRoute[];
+  /** Priorities not written are assigned across the whole file (schema.ts). */
+  virtualRules: RuleDraft[];
   trackInterfaces: TrackRef[];
   trackScripts: TrackRef[];
   trackFiles: TrackRef[];
@@ -352,7 +357,8 @@ function vipLine(ctx: Ctx, kw: string, words: readonly Token[]): VipDraft | unde
   return vip;
 }
 
-function vipList(ctx: Ctx, node: AstNode): VipDraft[] {
+/** The lines of a `virtual_ipaddress`-style block (also `static_ipaddress`). */
+export function vipList(ctx: Ctx, node: AstNode): VipDraft[] {
   const out: VipDraft[] = [];
   for (const { words, node: child } of blockLines(node)) {
     if (!noNestedBlock(ctx, child, node.keyword)) continue;
@@ -471,6 +477,8 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
   },
   virtual_ipaddress: { block: true, run: (c, n, v) => v.vips.push(...vipList(c, n)) },
   virtual_ipaddress_excluded: { block: true, run: (c, n, v) => v.excludedVips.push(...vipList(c, n)) },
+  virtual_routes: { block: true, run: (c, n, v) => v.virtualRoutes.push(...routeList(c, n)) },
+  virtual_rules: { block: true, run: (c, n, v) => v.virtualRules.push(...ruleList(c, n)) },
   ...trackKeywords<InstanceDraft>(),
   ...trackProcessKeyword<InstanceDraft>(),
   ...notifyKeywords<InstanceDraft>(),
@@ -528,11 +536,6 @@ export const instanceKeywords: KeywordTable<InstanceDraft> = {
 };
 
 export const instanceUnsupported: ReadonlySet<string> = new Set([
-  'virtual_routes',
-  'virtual_rules',
-  'static_ipaddress',
-  'static_routes',
-  'static_rules',
   'track_bfd',
   'track_group',
   'debug',
@@ -597,6 +600,8 @@ export function newInstanceDraft(name: string, loc: SourceLoc, present: Readonly
     unicastPeers: [],
     vips: [],
     excludedVips: [],
+    virtualRoutes: [],
+    virtualRules: [],
     trackInterfaces: [],
     trackScripts: [],
     trackFiles: [],

@@ -58,9 +58,6 @@ const noReaderNeeded: Readonly<Record<string, string>> = {
  * Accepted by check-config and carried out by nothing yet: issue 11's work on other branches (named),
  * or a finding of this test. docs/keywords.md lists their keywords as pending.
  */
-// Not here, because it has a reader, yet not carried out: VrrpInstanceConfig.excludedVips is read by
-// src/vrrp/engine.ts only to give a VMAC an IPv6 link-local address; the addresses are not added on
-// MASTER (branch wt/vrrp-addrs), so docs/keywords.md lists virtual_ipaddress_excluded as pending.
 const pending: Readonly<Record<string, string>> = {
   'FifoSpec.script': 'notify_fifo_script, vrrp_notify_fifo_script, lvs_notify_fifo_script: never started',
 };

@@ -37,6 +37,7 @@ function instance(over: Partial<InstanceSnapshot>): InstanceSnapshot {
     transitions: 2,
     vipsHeld: ['3|192.0.2.100/24'],
     vipsRestored: 0,
+    routing: {},
     stats: newStats(),
     errors: { advertSend: 0, garpSend: 0, vip: 0 },
     ...over,
@@ -67,6 +68,7 @@ function vrrpSnapshot(): VrrpEngineSnapshot {
     sockets: [],
     firewall: {},
     garpPacing: {},
+    static: {},
     timerLateness: lateness.toJSON(),
     lastDrill: [
       {

@@ -8,6 +8,7 @@
 import test from 'ava';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
+import { fakeRouting } from '../../fakes/fake-vrrp-ports.js';
 import type { AddrEntry, AddrSpec, Rtnl } from '../../../src/netlink/rtnl.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { buildAdvert, decodeAdvert } from '../../../src/vrrp/packet.js';
@@ -78,6 +79,7 @@ function setup(preexisting: string[] = []) {
       addAddress: (a) => (events.push('addVip'), rtnl.addAddress(a)),
       delAddress: (a) => (events.push('delVip'), rtnl.delAddress(a)),
       listAddresses: () => rtnl.listAddresses(),
+      ...fakeRouting(),
     },
     adverts: {
       send: (data, dst, src) => {

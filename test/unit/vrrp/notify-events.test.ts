@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
+import { fakeRouting } from '../../fakes/fake-vrrp-ports.js';
 import type { AddrEntry, AddrSpec } from '../../../src/netlink/rtnl.js';
 import {
   LatenessHistogram,
@@ -74,6 +75,7 @@ function setup(notify: Partial<NotifyTarget> = {}, priority = 100) {
       addAddress: (a) => (addrs.add(a.address), Promise.resolve('added' as const)),
       delAddress: (a) => (addrs.delete(a.address), Promise.resolve('deleted' as const)),
       listAddresses: (): Promise<AddrEntry[]> => Promise.resolve([]),
+      ...fakeRouting(),
     },
     adverts: { send: () => undefined },
     frames: { send: () => undefined },

@@ -8,6 +8,7 @@
 import test from 'ava';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
+import { fakeRouting } from '../../fakes/fake-vrrp-ports.js';
 import type { AddrSpec } from '../../../src/netlink/rtnl.js';
 import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
 import { decodeAdvert } from '../../../src/vrrp/packet.js';
@@ -63,6 +64,7 @@ function setup() {
         return Promise.resolve(addrs.delete(a.address) ? 'deleted' : 'absent');
       },
       listAddresses: () => Promise.resolve([]),
+      ...fakeRouting(),
     },
     adverts: { send: (data) => (events.push('advert'), adverts.push(data)) },
     frames: { send: (f) => (events.push('garp'), garps.push(f.length)) },

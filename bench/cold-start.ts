@@ -101,9 +101,10 @@ async function trial(
   }
 }
 
+/** The q-quantile (nearest rank), rounded to a whole ms. */
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return Math.round(s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN);
 };
 
 async function main(): Promise<void> {
@@ -120,7 +121,9 @@ async function main(): Promise<void> {
         const r = await trial(lab, node, impl, vip);
         times.get(impl)?.push(r.ms);
         rss.get(impl)?.push(r.rssMb);
-        console.log(`${k + 1}/${TRIALS} ${impl}: VIP after ${r.ms} ms, RSS ${r.rssMb.toFixed(1)} MB`);
+        console.log(
+          `${k + 1}/${TRIALS} ${impl}: VIP after ${Math.round(r.ms)} ms, RSS ${r.rssMb.toFixed(1)} MB`,
+        );
       }
   } finally {
     await lab.destroy();
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
     const t = times.get(impl) ?? [];
     const m = rss.get(impl) ?? [];
     const med = quantile(t, 0.5);
-    return `| ${impl} | ${quantile(t, 0)} | **${med}** | ${quantile(t, 0.9)} | ${quantile(t, 1)} | ${impl === 'keepalived' ? '-' : `+${med - ka}`} | ${quantile(m, 0.5).toFixed(1)} |`;
+    return `| ${impl} | ${quantile(t, 0)} | **${med}** | ${quantile(t, 0.9)} | ${quantile(t, 1)} | ${impl === 'keepalived' ? '-' : `+${med - ka}`} | ${quantile(m, 0.5)} |`;
   };
   const loadEnd = loadavg();
   const md = [

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
+import { createNetns, spawnHttpd, stopHttpd, veth, waitHttp } from '../helpers/netns.js';
 
 export const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
 export const labConf = fileURLToPath(new URL('../../../../etc/lab/e2e-nat.conf', import.meta.url));
@@ -61,8 +61,10 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
   const dir = mkdtempSync(join(tmpdir(), `lve2e${process.pid}-`));
   const close = async (): Promise<void> => {
     await Promise.all(daemons.map((d) => d.stop(5000)));
-    for (const s of servers.values()) s.kill('SIGKILL');
+    // each server with its per-connection children, gone before the lab says it is closed
+    const stopping = [...servers.values()].map((s) => stopHttpd(s));
     servers.clear();
+    await Promise.all(stopping);
     for (const n of made) n.close();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -153,10 +155,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
       async stopHttp(rs) {
         const p = servers.get(rs);
         servers.delete(rs);
-        if (!p || p.exitCode !== null) return;
-        const gone = new Promise((res) => p.once('exit', res));
-        p.kill('SIGKILL');
-        await gone;
+        if (p) await stopHttpd(p);
       },
       async sh(name, script) {
         const r = await ns[name].run('sh', ['-ec', script]);

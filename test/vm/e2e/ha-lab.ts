@@ -44,7 +44,8 @@ export interface HaLab {
   /** The config file the directors run (a copy of etc/lab/e2e-nat.conf or `conf` that tests may rewrite). */
   conf: string;
   runDir(id: string): string;
-  startDaemon(id: 'lvs1' | 'lvs2'): Daemon;
+  /** `lvsd run` on the lab's config as `id`, with `args` after it (e.g. `--metrics ADDR:PORT`). */
+  startDaemon(id: 'lvs1' | 'lvs2', args?: readonly string[]): Daemon;
   /** keepalived (VRRP + checker) on the same config in a director namespace, in its own process group. */
   startKeepalived(id: 'lvs1' | 'lvs2'): Daemon;
   startHttp(rs: 'rs1' | 'rs2'): Promise<void>;
@@ -121,7 +122,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
       ns,
       conf,
       runDir: (id) => join(dir, `run-${id}`),
-      startDaemon(id) {
+      startDaemon(id, args = []) {
         const runDir = join(dir, `run-${id}`);
         mkdirSync(runDir, { recursive: true });
         // `ip netns exec` (not nsenter): the daemon reads /sys/class/net, which must be the namespace's.
@@ -129,7 +130,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
         const d = spawnDaemon(
           id,
           ns[id].name,
-          [process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id],
+          [process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id, ...args],
           {
             LVSD_RUN_DIR: runDir,
             LVSD_STATE_DIR: runDir,

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HaLab } from '../../test/vm/e2e/ha-lab.js';
 import { createHaLab, VIP } from '../../test/vm/e2e/ha-lab.js';
-import { formatReport, headline, labLine } from './report.js';
+import { formatReport, headline, labLine, settleServiceBack } from './report.js';
 import { renderSvg, timelineSpec } from './svg-chart.js';
 import type { TimelineData } from './svg-chart.js';
 import { terminalChart } from './terminal-chart.js';
@@ -143,12 +143,14 @@ async function main(): Promise<number> {
     await sampler.stop();
     say('traffic stopped; asking both directors for `lvsd status`');
     const status = await statuses(lab);
+    // every request has ended now: the service-back figures are taken again over whole phases
+    const phases = settleServiceBack(walk.phases, traffic.records);
 
     const data: TimelineData = {
       title: `lvsd failover lab: ${relative(repo, sampleConf)}, ${o.rate} requests/s to ${VIP}:80`,
       rates: ratesPerSecond(traffic.records, trafficStart, end),
       runs: stateRuns(sampler.samples, trafficStart, end),
-      phases: walk.phases.map((p, i) => ({
+      phases: phases.map((p, i) => ({
         t: Math.round((p.start - trafficStart) / 100) / 10,
         label: `${i + 1} ${short[p.key]}`,
       })),
@@ -167,12 +169,12 @@ async function main(): Promise<number> {
     const report = formatReport({
       heading: `lvsd failover lab report (${where}; times in ms from the start of each phase)`,
       t0: trafficStart,
-      phases: walk.phases,
+      phases,
       records: traffic.records,
       status,
       files: [`timeline: ${files.svg} (Vega-Lite spec: ${files.spec})`, `report: ${files.report}`],
     });
-    const line = labLine(headline(walk.phases, traffic.records));
+    const line = labLine(headline(phases, traffic.records));
     writeFileSync(files.report, `${report}\n${line}\n`);
     const chart = terminalChart(data, {
       columns: Number(process.env['COLUMNS'] ?? process.stdout.columns ?? 100) || 100,

@@ -4,6 +4,7 @@
  * and failed while it lasted; both directors' `lvsd status`; and the closing line
  * `lab: failover X ms, N requests failed, preempt back Y ms`.
  */
+import { outage } from './outage.js';
 import type { RequestRecord } from './timeline.js';
 import { countIn } from './timeline.js';
 
@@ -12,8 +13,20 @@ export interface ReportPhase {
   title: string;
   start: number;
   end: number;
-  measures: ReadonlyArray<{ what: string; ms: number; headline?: true }>;
+  measures: ReadonlyArray<ReportMeasure>;
   notes: readonly string[];
+}
+
+export interface ReportMeasure {
+  what: string;
+  ms: number;
+  /** The figure the closing `lab:` line quotes for this phase. */
+  headline?: true;
+  /**
+   * The service back after the phase's start (outage.ts `backMs`): the walk takes it while later
+   * requests are still in flight, `settleServiceBack` takes it again over the whole phase.
+   */
+  serviceBack?: true;
 }
 
 /** The figures of the closing line. */
@@ -52,8 +65,8 @@ export function headline(phases: readonly ReportPhase[], records: readonly Reque
   };
 }
 
-/** Why requests failed, most frequent first: `TIMEOUT ×12, ECONNREFUSED ×3`. */
-function failureReasons(records: readonly RequestRecord[], from: number, to: number): string {
+/** Why requests failed, most frequent first: `TIMEOUT x12, ECONNREFUSED x3`. */
+export function failureReasons(records: readonly RequestRecord[], from: number, to: number): string {
   const by = new Map<string, number>();
   for (const r of records)
     if (!r.ok && r.t >= from && r.t < to) by.set(r.err ?? '?', (by.get(r.err ?? '?') ?? 0) + 1);
@@ -61,6 +74,40 @@ function failureReasons(records: readonly RequestRecord[], from: number, to: num
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} x${v}`)
     .join(', ');
+}
+
+/**
+ * The phases with each service-back measure taken again over its whole phase, now that every
+ * request has ended (the walk took it while requests were in flight, and failures may have come
+ * after it), and a note with the failed requests' span. Throws when the last request sent in such a
+ * phase failed (or none was sent): the service was not back when the phase ended.
+ */
+export function settleServiceBack<P extends ReportPhase>(
+  phases: readonly P[],
+  records: readonly RequestRecord[],
+): P[] {
+  return phases.map((p, i) => {
+    if (!p.measures.some((m) => m.serviceBack)) return p;
+    const o = outage(records, p.start, p.end);
+    const back = o.backMs;
+    if (back === undefined) {
+      const why = o.sent === 0 ? 'no request was sent in it' : 'the last request sent in it failed';
+      throw new Error(
+        `phase ${i + 1} (${p.title}): the service was not back when the phase ended: ${why} ` +
+          `(${o.failed} of ${o.sent} failed: ${failureReasons(records, p.start, p.end) || 'none'})`,
+      );
+    }
+    const span = o.failedSpan
+      ? [
+          `failed requests: the first sent at ${o.failedSpan.firstSentMs} ms, the last ended at ${o.failedSpan.lastEndMs} ms`,
+        ]
+      : [];
+    return {
+      ...p,
+      measures: p.measures.map((m) => (m.serviceBack ? { ...m, ms: back } : m)),
+      notes: [...span, ...p.notes],
+    };
+  });
 }
 
 export interface ReportInput {

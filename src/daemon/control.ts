@@ -17,6 +17,8 @@ import type { Logger } from '../core/log.js';
 export type ControlRequest =
   | { cmd: 'drain' | 'enable'; vs: string; rs: string }
   | { cmd: 'status' }
+  /** The LVS worker's kernel table counters (ip_vs stats), for the metrics endpoint. */
+  | { cmd: 'ipvs-stats' }
   /** What reloading the validated model in `modelFile` would change (applies nothing). */
   | { cmd: 'plan'; modelFile: string }
   /** `lvsd drill failover`: hand these MASTER instances (or all) over to the peer and measure it. */
@@ -84,6 +86,7 @@ function parseDrill(o: Record<string, unknown>): ControlRequest | undefined {
 
 function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'status') return { cmd: 'status' };
+  if (o['cmd'] === 'ipvs-stats') return { cmd: 'ipvs-stats' };
   if (o['cmd'] === 'plan' && typeof o['modelFile'] === 'string')
     return { cmd: 'plan', modelFile: o['modelFile'] };
   if (o['cmd'] === 'drill' || o['cmd'] === 'drill-release') return parseDrill(o);

@@ -18,6 +18,7 @@ import type { Logger } from '../core/log.js';
 import { listenText, type ListenAddress } from '../core/listen.js';
 import { LVSD_VERSION } from '../core/version.js';
 import type { MetricFamily } from '../metrics/family.js';
+import { ipvsStatsFamilies, type IpvsStatsSnapshot } from '../metrics/ipvs-stats.js';
 import { lvsFamilies } from '../metrics/lvs.js';
 import { supervisorFamilies, type ReloadCounts } from '../metrics/supervisor.js';
 import { vrrpFamilies } from '../metrics/vrrp.js';
@@ -43,9 +44,21 @@ async function workerFamilies(name: string, runDir: string): Promise<MetricFamil
     if (!reply.ok || typeof reply.result !== 'object' || reply.result === null) return undefined;
     // The reply is this lvsd's own worker's snapshot (same build, socket mode 0600): its type holds.
     if (name === 'vrrp') return vrrpFamilies(reply.result as VrrpEngineSnapshot);
-    return lvsFamilies(reply.result as LvsWorkerSnapshot);
+    return [...lvsFamilies(reply.result as LvsWorkerSnapshot), ...(await kernelFamilies(path))];
   } catch {
     return undefined;
+  }
+}
+
+/** The LVS worker's kernel counters (ip_vs stats); none when it cannot read them this time. */
+async function kernelFamilies(path: string): Promise<MetricFamily[]> {
+  try {
+    const reply = await controlRequest(path, { cmd: 'ipvs-stats' }, workerTimeoutMs);
+    if (!reply.ok || typeof reply.result !== 'object' || reply.result === null) return [];
+    // this lvsd's own LVS worker's reply (same build, socket mode 0600): its type holds
+    return ipvsStatsFamilies(reply.result as IpvsStatsSnapshot);
+  } catch {
+    return [];
   }
 }
 

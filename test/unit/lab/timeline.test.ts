@@ -2,7 +2,14 @@
 // The lab's pure parts: requests per second, VRRP state runs, the report's counts and the closing
 // `lab:` line, on a made-up run where the master dies at 10 s and comes back at 20 s.
 import test from 'ava';
-import { formatReport, headline, labLine, labLinePattern } from '../../../scripts/lab/report.js';
+import {
+  formatReport,
+  headline,
+  labLine,
+  labLinePattern,
+  settleServiceBack,
+  type ReportPhase,
+} from '../../../scripts/lab/report.js';
 import type { RequestRecord, StateSample } from '../../../scripts/lab/timeline.js';
 import { countIn, ratesPerSecond, stateAt, stateRuns, transitionsIn } from '../../../scripts/lab/timeline.js';
 
@@ -57,7 +64,7 @@ test('state runs: one run per stretch of equal state, in seconds since the start
   t.is(transitionsIn(samples, t0, t0 + 9_000), 0);
 });
 
-const phases = [
+const phases: ReportPhase[] = [
   {
     key: 'election',
     title: 'election',
@@ -115,4 +122,32 @@ test('the report lists each phase with its requests sent and failed and why they
   t.regex(text, /all requests: 300 sent, 25 failed; served by RS1 \d+, RS2 \d+/);
   t.regex(text, /--- lvsd status on lvs1\nVRRP\n {2}VI_EXT MASTER/);
   t.notRegex(text, /^lab:/m);
+});
+
+test('settling: the service-back measure is taken again over the whole phase, with the failed span', (t) => {
+  // the walk took it at 300 ms: a request the dying director served, before the failures ended
+  const live = phases.map((p) =>
+    p.key === 'failover'
+      ? {
+          ...p,
+          measures: p.measures.map((m) => (m.headline ? { ...m, ms: 300, serviceBack: true as const } : m)),
+        }
+      : p,
+  );
+  const settled = settleServiceBack(live, records);
+  const fo = settled.find((p) => p.key === 'failover')!;
+  t.is(fo.measures.find((m) => m.serviceBack)?.ms, 2500);
+  t.deepEqual(
+    fo.measures.map((m) => m.what),
+    ['lvs2 holds both VIPs', 'service back', 'later'],
+  );
+  t.is(fo.notes[0], 'failed requests: the first sent at 0 ms, the last ended at 3400 ms');
+  t.is(headline(settled, records).failoverMs, 2500);
+  t.is(settled[0], live[0], 'a phase without a service-back measure is left alone');
+  // failures that never stopped: the last request of the phase failed
+  const failing = [...records, { t: t0 + 19_950, ms: 1000, ok: false, err: 'ECONNREFUSED' }];
+  t.throws(() => settleServiceBack(live, failing), {
+    message:
+      /^phase 2 \(master killed\): the service was not back when the phase ended: the last request sent in it failed \(26 of 101 failed: TIMEOUT x25, ECONNREFUSED x1\)$/,
+  });
 });

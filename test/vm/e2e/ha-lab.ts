@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
+import { createNetns, spawnHttpd, stopHttpd, veth, waitHttp } from '../helpers/netns.js';
 
 export const lvsdBin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
 export const labConf = fileURLToPath(new URL('../../../../etc/lab/e2e-nat.conf', import.meta.url));
@@ -44,7 +44,8 @@ export interface HaLab {
   /** The config file the directors run (a copy of etc/lab/e2e-nat.conf or `conf` that tests may rewrite). */
   conf: string;
   runDir(id: string): string;
-  startDaemon(id: 'lvs1' | 'lvs2'): Daemon;
+  /** `lvsd run` on the lab's config as `id`, with `args` after it (e.g. `--metrics ADDR:PORT`). */
+  startDaemon(id: 'lvs1' | 'lvs2', args?: readonly string[]): Daemon;
   /** keepalived (VRRP + checker) on the same config in a director namespace, in its own process group. */
   startKeepalived(id: 'lvs1' | 'lvs2'): Daemon;
   startHttp(rs: 'rs1' | 'rs2'): Promise<void>;
@@ -61,8 +62,10 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
   const dir = mkdtempSync(join(tmpdir(), `lve2e${process.pid}-`));
   const close = async (): Promise<void> => {
     await Promise.all(daemons.map((d) => d.stop(5000)));
-    for (const s of servers.values()) s.kill('SIGKILL');
+    // each server with its per-connection children, gone before the lab says it is closed
+    const stopping = [...servers.values()].map((s) => stopHttpd(s));
     servers.clear();
+    await Promise.all(stopping);
     for (const n of made) n.close();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -119,7 +122,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
       ns,
       conf,
       runDir: (id) => join(dir, `run-${id}`),
-      startDaemon(id) {
+      startDaemon(id, args = []) {
         const runDir = join(dir, `run-${id}`);
         mkdirSync(runDir, { recursive: true });
         // `ip netns exec` (not nsenter): the daemon reads /sys/class/net, which must be the namespace's.
@@ -127,7 +130,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
         const d = spawnDaemon(
           id,
           ns[id].name,
-          [process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id],
+          [process.execPath, lvsdBin, 'run', '-f', conf, '--config-id', id, ...args],
           {
             LVSD_RUN_DIR: runDir,
             LVSD_STATE_DIR: runDir,
@@ -153,10 +156,7 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
       async stopHttp(rs) {
         const p = servers.get(rs);
         servers.delete(rs);
-        if (!p || p.exitCode !== null) return;
-        const gone = new Promise((res) => p.once('exit', res));
-        p.kill('SIGKILL');
-        await gone;
+        if (p) await stopHttpd(p);
       },
       async sh(name, script) {
         const r = await ns[name].run('sh', ['-ec', script]);

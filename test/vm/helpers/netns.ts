@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -121,12 +122,52 @@ export function veth(a: Netns, aName: string, b: Netns, bName: string): void {
 
 /**
  * busybox httpd in the foreground in `ns`, serving `root` on `listen` (`80` or `ADDR:80`). `ip netns
- * exec` execs busybox, so the child's pid is the server's: kill it by pid, never by name.
+ * exec` execs busybox, so the child's pid is the server's: kill it by pid, never by name. It runs in
+ * its own process group: httpd forks a child per connection (and the CGI below it), which outlives
+ * a SIGKILL of the server alone; `stopHttpd` ends the whole group.
  */
 export function spawnHttpd(ns: Netns, root: string, listen = '80'): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns.name, 'busybox', 'httpd', '-f', '-p', listen, '-h', root], {
     stdio: 'ignore',
+    detached: true,
   });
+}
+
+/** Whether a process of group `pgid` is still alive (zombies, already dead, do not count). */
+function groupAlive(pgid: number): boolean {
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      // "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and parentheses, so after the last ')'
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return false;
+}
+
+/**
+ * SIGKILL a server from spawnHttpd with its per-connection children (its process group); resolves
+ * once the server has exited and no process of its group is left alive (at most `timeoutMs`).
+ */
+export async function stopHttpd(p: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  const pgid = p.pid;
+  if (pgid === undefined) return;
+  const exited =
+    p.exitCode !== null || p.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((res) => p.once('exit', res));
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+  await exited;
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
 }
 
 /** Wait until http://127.0.0.1/ answers inside `ns` (tries 100 ms apart); throws naming `what`. */

@@ -77,7 +77,7 @@ function checkerCommon(ctx: Ctx, c: CheckerDraft, rs: RealServer, inherited: Inh
     delayBeforeRetryMs:
       c.delayBeforeRetryMs ?? inherited.delayBeforeRetryMs ?? typeDefaults.delayBeforeRetryMs,
     delayLoopMs,
-    warmupMs: c.warmupMs ?? rs.warmupMs,
+    warmupMs: c.warmupMs ?? rs.warmupMs ?? delayLoopMs,
     alpha: c.alpha ?? rs.alpha,
     logAllFailures: c.logAllFailures,
     loc: c.loc,

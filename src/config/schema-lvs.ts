@@ -173,7 +173,7 @@ function newVirtualServer(d: VsDraft, key: VsKey): VirtualServer {
     alpha: d.alpha ?? false,
     omega: d.omega,
     haSuspend: d.haSuspend,
-    warmupMs: d.warmupMs ?? 0,
+    ...optionalWarmup(d.warmupMs),
     connectTimeoutMs: d.connectTimeoutMs ?? Defaults.connectTimeoutMs,
     inhibitOnFailure: d.inhibitOnFailure ?? false,
     realServers: [],
@@ -323,7 +323,7 @@ function finalizeReal(
     alpha: r.alpha ?? vs.alpha,
     delayLoopMs: r.delayLoopMs ?? vs.delayLoopMs,
     connectTimeoutMs: r.connectTimeoutMs ?? vs.connectTimeoutMs,
-    warmupMs: r.warmupMs ?? vs.warmupMs,
+    ...optionalWarmup(r.warmupMs ?? vs.warmupMs),
     checkers: [],
     // keepalived's default for real servers is on (schema.ts applies the global smtp_alert*)
     smtpAlert: r.smtpAlert?.on ?? true,
@@ -349,4 +349,9 @@ function finalizeReal(
     if (ck) rs.checkers.push(ck);
   }
   return rs;
+}
+
+/** `warmup` when written (absent: the checkers' `delay_loop`, keepalived's default). */
+function optionalWarmup(ms: number | undefined): { warmupMs?: number } {
+  return ms === undefined ? {} : { warmupMs: ms };
 }

@@ -343,6 +343,7 @@ function finalizeReal(
   const inherited = {
     retry: r.retry ?? d.retry,
     delayBeforeRetryMs: r.delayBeforeRetryMs ?? d.delayBeforeRetryMs,
+    vsDelayLoopMs: vs.delayLoopMs,
   };
   for (const c of r.checkers) {
     const ck = finalizeChecker(ctx, c, rs, inherited, trackFiles);

@@ -168,6 +168,8 @@ virtual_server 192.0.2.21 80 {
     failurePacing: 'while-up',
     pacedFromStart: true,
   });
+  // keepalived's misc_timeout default is the virtual server's delay_loop, not the checker's
+  t.like(misc, { kind: 'misc', timeoutMs: 4000 });
   t.like(v1!.reals[1]!.checkers[0]!.timing, { warmupMs: 7000, failurePacing: 'while-up' });
   t.like(v2!.reals[0]!.checkers[0]!.timing, { warmupMs: 9000, failurePacing: 'while-up' });
 });

@@ -158,3 +158,40 @@ export async function waitReals(
   }
   return seen;
 }
+
+/**
+ * The instants a daemon said a real went down or up, taken as its log lines arrive: lvsd's
+ * "real server down/up ... rs=[ADDR]" (the checker's verdict, before the kernel is updated);
+ * keepalived's "Removing/Adding service [ADDR]" (logged as it updates the kernel).
+ */
+export class Verdicts {
+  readonly #events = new Map<string, Array<{ at: number; up: boolean }>>();
+
+  constructor(streams: Array<NodeJS.ReadableStream | null>) {
+    for (const s of streams) {
+      let partial = '';
+      s?.on('data', (chunk: Buffer) => {
+        const at = performance.now();
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) this.#line(l, at);
+      });
+    }
+  }
+
+  #line(line: string, at: number): void {
+    const lvsd = /real server (up|down) .*rs=\[([\d.]+)\]/.exec(line);
+    const ka = /(Adding|Enabling|Removing|Disabling) (?:\(inhibited\) )?service \[([\d.]+)\]/.exec(line);
+    const m = lvsd ?? ka;
+    if (!m) return;
+    const up = m[1] === 'up' || m[1] === 'Adding' || m[1] === 'Enabling';
+    const list = this.#events.get(m[2]!) ?? [];
+    list.push({ at, up });
+    this.#events.set(m[2]!, list);
+  }
+
+  /** The first verdict `up` about `addr` at or after `since` (absent: none). */
+  first(addr: string, up: boolean, since: number): number | undefined {
+    return this.#events.get(addr)?.find((e) => e.up === up && e.at >= since)?.at;
+  }
+}

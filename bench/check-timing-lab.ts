@@ -166,8 +166,12 @@ export async function waitReals(
  */
 export class Verdicts {
   readonly #events = new Map<string, Array<{ at: number; up: boolean }>>();
+  /** Lines naming `traced`, with their arrival time (ms), for the record. */
+  readonly trace: string[] = [];
+  readonly #traced: string | undefined;
 
-  constructor(streams: Array<NodeJS.ReadableStream | null>) {
+  constructor(streams: Array<NodeJS.ReadableStream | null>, traced?: string) {
+    this.#traced = traced;
     for (const s of streams) {
       let partial = '';
       s?.on('data', (chunk: Buffer) => {
@@ -180,6 +184,8 @@ export class Verdicts {
   }
 
   #line(line: string, at: number): void {
+    if (this.#traced !== undefined && line.includes(`${this.#traced}]`))
+      this.trace.push(`${at.toFixed(0)} ${line}`);
     const lvsd = /real server (up|down) .*rs=\[([\d.]+)\]/.exec(line);
     const ka = /(Adding|Enabling|Removing|Disabling) (?:\(inhibited\) )?service \[([\d.]+)\]/.exec(line);
     const m = lvsd ?? ka;

@@ -125,7 +125,9 @@ async function runOne(who: Who, lab: Lab, reals: Reals, gs: Group[]): Promise<Ma
   const all = gs.flatMap((g) => g.reals);
   const samples = new Map<string, Samples>(all.map((a) => [a, { killed: noTimes(), blackholed: noTimes() }]));
   const d = startWho(lab, who, conf);
-  const said = new Verdicts([d.proc.stdout, d.proc.stderr]);
+  // one HTTP_GET real's lines, with the failure instants, go to a trace file beside the results
+  const traced = gs.find((g) => g.kind === 'HTTP_GET')!.reals[0]!;
+  const said = new Verdicts([d.proc.stdout, d.proc.stderr], traced);
   try {
     const pid = d.proc.pid!;
     const up = await waitReals(pid, all, true, 90_000);
@@ -142,10 +144,12 @@ async function runOne(who: Who, lab: Lab, reals: Reals, gs: Group[]): Promise<Ma
         // the table is polled while the servers fail and come back, so no change is seen late
         const outPoll = waitReals(pid, all, false, 20_000);
         const died = await reals.fail(how);
+        said.trace.push(`${died.get(traced)!.toFixed(0)} bench: ${how}`);
         const out = await outPoll;
         await sleep(300);
         const backPoll = waitReals(pid, all, true, 20_000);
         const back = await reals.recover(how);
+        said.trace.push(`${back.get(traced)!.toFixed(0)} bench: back`);
         const backIn = await backPoll;
         for (const a of all) {
           const s = samples.get(a)![how];
@@ -172,6 +176,10 @@ async function runOne(who: Who, lab: Lab, reals: Reals, gs: Group[]): Promise<Ma
     }
   } finally {
     await d.stop();
+    writeFileSync(
+      join(repo, 'bench', 'results', `check-timing-trace-${who}.log`),
+      said.trace.join('\n') + '\n',
+    );
   }
   return samples;
 }

@@ -9,7 +9,7 @@
  * httpd listens (/proc/PID/net/tcp), once the nft command returned.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnHttpd } from '../test/vm/helpers/netns.js';
@@ -41,25 +41,23 @@ export function liveReals(pid: number): Set<string> {
   return live;
 }
 
-/** Whether `addr`:80 is listening in the namespace `pid` is in. */
-function listening(pid: number, addr: string): boolean {
+/**
+ * The addresses listening on port 80 in the namespace `pid` is in: one read of /proc/PID/net/tcp
+ * (long in the emulated VM: it lists every TIME_WAIT socket the checks left), for every address.
+ */
+function listening(pid: number): Set<string> {
+  const out = new Set<string>();
+  let text: string;
   try {
-    const text = readFileSync(`/proc/${pid}/net/tcp`, 'utf8');
-    return text.split('\n').some((l) => {
-      const f = l.trim().split(/\s+/);
-      return f[1] === `${hexIpLe(addr)}:0050` && f[3] === '0A';
-    });
+    text = readFileSync(`/proc/${pid}/net/tcp`, 'utf8');
   } catch {
-    return false;
+    return out;
   }
-}
-
-function hexIpLe(addr: string): string {
-  return addr
-    .split('.')
-    .map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0'))
-    .reverse()
-    .join('');
+  for (const l of text.split('\n')) {
+    const f = l.trim().split(/\s+/);
+    if (f[3] === '0A' && f[1]?.endsWith(':0050')) out.add(hexIp(f[1].slice(0, 8), true));
+  }
+  return out;
 }
 
 /** The reals' servers: each address has its own httpd; all die and come back together. */
@@ -67,10 +65,13 @@ export class Reals {
   readonly #lab: Lab;
   readonly #addrs: string[];
   readonly #servers = new Map<string, ChildProcess>();
+  /** A process that stays in the reals' namespace, whose /proc/PID/net shows that namespace. */
+  readonly #anchor: ChildProcess;
 
   constructor(lab: Lab, addrs: string[]) {
     this.#lab = lab;
     this.#addrs = addrs;
+    this.#anchor = spawn('ip', ['netns', 'exec', lab.reals.name, 'sleep', '100000'], { stdio: 'ignore' });
     const nft = `table inet lvsdbench {
   set dead { type ipv4_addr; }
   chain in { type filter hook input priority 0; ip daddr @dead tcp dport 80 drop; }
@@ -85,10 +86,9 @@ export class Reals {
     }
     const at = new Map<string, number>();
     while (at.size < this.#addrs.length) {
-      for (const a of this.#addrs) {
-        const pid = this.#servers.get(a)?.pid;
-        if (!at.has(a) && pid !== undefined && listening(pid, a)) at.set(a, performance.now());
-      }
+      const live = listening(this.#anchor.pid!);
+      const now = performance.now();
+      for (const a of this.#addrs) if (!at.has(a) && live.has(a)) at.set(a, now);
       await sleep(2);
     }
     return at;
@@ -133,6 +133,7 @@ export class Reals {
   }
 
   stop(): void {
+    this.#anchor.kill('SIGKILL');
     for (const p of this.#servers.values()) p.kill('SIGKILL');
     this.#servers.clear();
   }

@@ -42,9 +42,12 @@ function timingOf(c: Checker): CheckTiming {
 /**
  * keepalived's epilogue of each checker type, as data (docs/config.md, "Check timing"): TCP_CHECK
  * retries even when down; MISC_CHECK, UDP_CHECK, PING_CHECK and DNS_CHECK retry only while up;
- * HTTP_GET/SSL_GET have their own pace once down; MISC_CHECK times its next run from the script's start.
+ * HTTP_GET/SSL_GET have their own pace once down; MISC_CHECK times its next run from the script's start;
+ * SMTP_CHECK retries before its first verdict too.
  */
-function pacingOf(type: Checker['type']): Pick<CheckTiming, 'failurePacing' | 'pacedFromStart'> {
+function pacingOf(
+  type: Checker['type'],
+): Pick<CheckTiming, 'failurePacing' | 'pacedFromStart' | 'retriesBeforeFirstVerdict'> {
   switch (type) {
     case 'HTTP_GET':
     case 'SSL_GET':
@@ -55,6 +58,8 @@ function pacingOf(type: Checker['type']): Pick<CheckTiming, 'failurePacing' | 'p
     case 'PING_CHECK':
     case 'DNS_CHECK':
       return { failurePacing: 'while-up' };
+    case 'SMTP_CHECK':
+      return { failurePacing: 'always', retriesBeforeFirstVerdict: true };
     default:
       return { failurePacing: 'always' };
   }

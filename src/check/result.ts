@@ -54,8 +54,10 @@ export interface CheckStep {
  * retry count to `retry` when it starts, so the first failure is a verdict (down at once without
  * `alpha`), not the start of a retry sequence.
  */
-export function initialCheckState(timing: Pick<CheckTiming, 'alpha' | 'retry'>): CheckState {
-  return { up: !timing.alpha, hasRun: false, retryIt: timing.retry };
+export function initialCheckState(
+  timing: Pick<CheckTiming, 'alpha' | 'retry' | 'retriesBeforeFirstVerdict'>,
+): CheckState {
+  return { up: !timing.alpha, hasRun: false, retryIt: timing.retriesBeforeFirstVerdict ? 0 : timing.retry };
 }
 
 /**

@@ -43,6 +43,11 @@ export interface CheckTiming {
   /** How probes are paced after a failure [always]. */
   failurePacing?: FailurePacing;
   /**
+   * SMTP_CHECK: the first verdict also comes after `retry` + 1 failures (keepalived resets its retry
+   * count at every regular check, where every other checker starts with its retries used up).
+   */
+  retriesBeforeFirstVerdict?: boolean;
+  /**
    * The delay to the next probe counts from this probe's start, not its end (MISC_CHECK: keepalived
    * times the next run from the script's start).
    */

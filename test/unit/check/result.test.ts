@@ -141,6 +141,16 @@ test('firstProbeDelay: a random point in [0, warmup]; warmup 0 = at once', (t) =
   t.is(firstProbeDelay({ warmupMs: 1000 }, { next: () => 0.999999999 }), 1000);
 });
 
+test('SMTP_CHECK: retries before its first verdict too (keepalived resets the count at every regular check)', (t) => {
+  const tm = { ...timing, retriesBeforeFirstVerdict: true };
+  t.deepEqual(run(initialCheckState(tm), [fail, fail, fail, ok], tm), [
+    [true, 500, '-'],
+    [true, 500, '-'],
+    [false, 3000, 'down'],
+    [true, 3000, 'up'],
+  ]);
+});
+
 // How a checker that is already down is paced after a failure (keepalived's epilogues).
 const pacingRows: Array<{
   name: string;

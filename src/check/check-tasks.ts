@@ -152,9 +152,12 @@ export class CheckTasks {
     if (this.#suspended(vs)) return checker.timing.delayLoopMs;
     const started = this.#o.clock.now();
     const result = await task.probe();
-    task.durations?.observe((this.#o.clock.now() - started) / 1000);
+    const tookMs = this.#o.clock.now() - started;
+    task.durations?.observe(tookMs / 1000);
     if (task.vs !== vs) return checker.timing.delayLoopMs; // reloaded meanwhile
-    return this.#o.fold(task, result).delayMs;
+    const { delayMs } = this.#o.fold(task, result);
+    // the scheduler counts from the end of the run; MISC_CHECK's pace counts from its start
+    return checker.timing.pacedFromStart ? Math.max(0, delayMs - tookMs) : delayMs;
   }
 
   /** A result reported by the TCP engine: fold it in, then tell the engine when to probe next. */

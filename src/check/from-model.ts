@@ -35,7 +35,34 @@ function timingOf(c: Checker): CheckTiming {
     warmupMs: c.warmupMs,
     alpha: c.alpha,
     logAllFailures: c.logAllFailures,
+    ...pacingOf(c.type),
   };
+}
+
+/**
+ * keepalived's epilogue of each checker type, as data (docs/config.md, "Check timing"): TCP_CHECK
+ * retries even when down; MISC_CHECK, UDP_CHECK, PING_CHECK and DNS_CHECK retry only while up;
+ * HTTP_GET/SSL_GET have their own pace once down; MISC_CHECK times its next run from the script's start;
+ * SMTP_CHECK retries before its first verdict too.
+ */
+function pacingOf(
+  type: Checker['type'],
+): Pick<CheckTiming, 'failurePacing' | 'pacedFromStart' | 'retriesBeforeFirstVerdict'> {
+  switch (type) {
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return { failurePacing: 'http' };
+    case 'MISC_CHECK':
+      return { failurePacing: 'while-up', pacedFromStart: true };
+    case 'UDP_CHECK':
+    case 'PING_CHECK':
+    case 'DNS_CHECK':
+      return { failurePacing: 'while-up' };
+    case 'SMTP_CHECK':
+      return { failurePacing: 'always', retriesBeforeFirstVerdict: true };
+    default:
+      return { failurePacing: 'always' };
+  }
 }
 
 /**
@@ -45,8 +72,8 @@ function timingOf(c: Checker): CheckTiming {
  * back to back, which is the `fast_recovery` round; without it, a checker that is not up needs as
  * many successful probes, `delay_loop` apart, as keepalived needs URL checks.
  */
-export function httpRise(urls: number, fastRecovery: boolean): CheckTiming['rise'] {
-  return fastRecovery ? undefined : { first: urls, afterFailure: urls + 1 };
+export function httpUrlRound(urls: number, fastRecovery: boolean): number | undefined {
+  return fastRecovery ? undefined : urls;
 }
 
 function hexBytes(hex: string): Uint8Array {
@@ -72,10 +99,10 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
     }
     case 'HTTP_GET':
     case 'SSL_GET': {
-      const rise = httpRise(c.urls.length, c.fastRecovery);
+      const urlRound = httpUrlRound(c.urls.length, c.fastRecovery);
       const s: CheckerSpec = {
         ...base,
-        ...(rise ? { timing: { ...base.timing, rise } } : {}),
+        ...(urlRound !== undefined ? { timing: { ...base.timing, urlRound } } : {}),
         kind: 'http',
         tls: c.type === 'SSL_GET',
         urls: c.urls.map((u) => {

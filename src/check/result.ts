@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Checker hysteresis as one reducer used by every probe type: `retry`, `delay_before_retry`,
- * `delay_loop`, `warmup` and `alpha` (keepalived's per-checker epilogue, written once). Pure.
- * A failure counts only after `retry` further failed probes, each `delay_before_retry` apart; a
- * success counts at once and resets the retry count, except that a checker which is not up may
- * need several successes `delay_loop` apart (`timing.rise`: HTTP_GET/SSL_GET without
- * `fast_recovery`). Dynamic weights (MISC misc_dynamic, FILE dynamic) travel with a success.
+ * `delay_loop`, `warmup` and `alpha`, with keepalived's per-checker epilogues as its rules (the
+ * differences between checker kinds are data: `timing.failurePacing`, `timing.urlRound`). Pure.
+ * docs/config.md ("Check timing") states the rules with keepalived 2.2.7's source as reference:
+ * - a checker starts with its retries used up, so before its first verdict one failure is enough;
+ * - a checker that is up goes down after `retry` + 1 consecutive failed probes, the retries
+ *   `delay_before_retry` apart; a success resets the count;
+ * - a down checker comes back on one success (HTTP_GET/SSL_GET without `fast_recovery`: the failed
+ *   URL again, then a round of every URL, `delay_loop` apart);
+ * - how a down checker is paced after a failure depends on its kind (`FailurePacing`).
+ * Dynamic weights (MISC misc_dynamic, FILE dynamic) travel with a success.
  */
 import type { Rng } from '../core/clock.js';
 import type { CheckTiming } from './types.js';
@@ -18,14 +23,16 @@ export interface CheckState {
   up: boolean;
   /** A first verdict (success, or failure after retries) has been reached. */
   hasRun: boolean;
-  /** Failed probes so far in the current retry sequence. */
+  /** Failed probes so far in the current retry sequence (starts at `retry`: see initialCheckState). */
   retryIt: number;
   /** Last dynamic weight reported by a successful probe (absent = none). */
   dynamicWeight?: number;
   /** Why the last probe failed (for status and logs). */
   lastFailure?: string;
-  /** Successes so far towards `timing.rise` (absent: none). */
+  /** Successes so far towards `timing.urlRound` (absent: none). */
   rising?: number;
+  /** HTTP_GET/SSL_GET: down, and the URL that failed has not answered since (keepalived's failed_url). */
+  failedUrl?: boolean;
 }
 
 export interface CheckStep {
@@ -42,60 +49,85 @@ export interface CheckStep {
   weightChanged?: boolean;
 }
 
-/** Initial state: up unless `alpha`. */
-export function initialCheckState(timing: Pick<CheckTiming, 'alpha'>): CheckState {
-  return { up: !timing.alpha, hasRun: false, retryIt: 0 };
+/**
+ * Initial state: up unless `alpha`, with the retries used up: keepalived sets every checker's
+ * retry count to `retry` when it starts, so the first failure is a verdict (down at once without
+ * `alpha`), not the start of a retry sequence.
+ */
+export function initialCheckState(
+  timing: Pick<CheckTiming, 'alpha' | 'retry' | 'retriesBeforeFirstVerdict'>,
+): CheckState {
+  return { up: !timing.alpha, hasRun: false, retryIt: timing.retriesBeforeFirstVerdict ? 0 : timing.retry };
 }
 
 /**
- * Delay before a checker's first probe: a random point in `warmup` when set, else a random point
- * in `delay_loop` so that many checkers with one interval do not all fire together.
+ * Delay before a checker's first probe: a random point in [0, warmup] (the resolved `warmup`, which
+ * defaults to `delay_loop`), so that many checkers with one interval do not all fire together.
  */
-export function firstProbeDelay(timing: Pick<CheckTiming, 'warmupMs' | 'delayLoopMs'>, rng: Rng): number {
-  const span = timing.warmupMs > 0 ? timing.warmupMs : timing.delayLoopMs;
-  return Math.floor(rng.next() * span);
-}
-
-/** How many successes a checker in `prev` needs before a success is a verdict (keepalived's URL rounds). */
-function riseNeeded(prev: CheckState, timing: CheckTiming): number {
-  if (!timing.rise) return 1;
-  if (!prev.hasRun) return timing.rise.first;
-  return prev.up ? 1 : timing.rise.afterFailure;
+export function firstProbeDelay(timing: Pick<CheckTiming, 'warmupMs'>, rng: Rng): number {
+  return Math.min(timing.warmupMs, Math.floor(rng.next() * (timing.warmupMs + 1)));
 }
 
 /** The next checker state after one probe result. */
 export function nextCheckState(prev: CheckState, probe: ProbeResult, timing: CheckTiming): CheckStep {
-  if (probe.ok) {
+  return probe.ok ? afterSuccess(prev, probe.weight, timing) : afterFailure(prev, probe.reason, timing);
+}
+
+function afterSuccess(prev: CheckState, weight: number | undefined, timing: CheckTiming): CheckStep {
+  const round = timing.urlRound;
+  if (round !== undefined && (!prev.up || !prev.hasRun)) {
+    // keepalived's HTTP round: the failed URL answering starts a new round of every URL.
+    if (prev.failedUrl) {
+      const state: CheckState = { ...prev, retryIt: 0, rising: 0 };
+      delete state.failedUrl;
+      delete state.lastFailure;
+      return { state, delayMs: timing.delayLoopMs };
+    }
     const rising = (prev.rising ?? 0) + 1;
-    if (rising < riseNeeded(prev, timing)) {
-      const state: CheckState = { ...prev, retryIt: 0, rising };
+    if (rising < round) {
+      // before the first verdict keepalived keeps the retries used up (one failure is a verdict)
+      const state: CheckState = { ...prev, retryIt: prev.hasRun ? 0 : timing.retry, rising };
       delete state.lastFailure;
       return { state, delayMs: timing.delayLoopMs };
     }
   }
-  if (!probe.ok && prev.retryIt < timing.retry) {
-    const state: CheckState = { ...prev, retryIt: prev.retryIt + 1, lastFailure: probe.reason };
-    delete state.rising;
-    return {
-      state,
-      delayMs: timing.delayBeforeRetryMs,
-      retrying: true,
-    };
-  }
-  const state: CheckState = { up: probe.ok, hasRun: true, retryIt: 0 };
-  if (probe.ok) {
-    const w = probe.weight ?? prev.dynamicWeight;
-    if (w !== undefined) state.dynamicWeight = w;
-  } else {
-    if (prev.dynamicWeight !== undefined) state.dynamicWeight = prev.dynamicWeight;
-    state.lastFailure = probe.reason;
-  }
+  const state: CheckState = { up: true, hasRun: true, retryIt: 0 };
+  const w = weight ?? prev.dynamicWeight;
+  if (w !== undefined) state.dynamicWeight = w;
   const step: CheckStep = { state, delayMs: timing.delayLoopMs };
-  if (prev.up !== state.up) step.transition = state.up ? 'up' : 'down';
+  if (!prev.up) step.transition = 'up';
   else if (!prev.hasRun) step.firstVerdict = true;
-  if (probe.ok && probe.weight !== undefined && probe.weight !== prev.dynamicWeight && prev.up === state.up) {
-    step.weightChanged = true;
+  if (weight !== undefined && weight !== prev.dynamicWeight && prev.up) step.weightChanged = true;
+  return step;
+}
+
+function afterFailure(prev: CheckState, reason: string, timing: CheckTiming): CheckStep {
+  const pacing = timing.failurePacing ?? 'always';
+  if (prev.hasRun && !prev.up && pacing !== 'always') {
+    // already down: no retry sequence, only the pace of the next probe
+    const state: CheckState = { ...prev, lastFailure: reason };
+    const delayMs =
+      pacing === 'while-up'
+        ? timing.delayLoopMs
+        : prev.failedUrl
+          ? Math.max(timing.delayBeforeRetryMs, timing.delayLoopMs)
+          : timing.delayBeforeRetryMs;
+    return { state, delayMs };
   }
+  if (prev.retryIt < timing.retry) {
+    const state: CheckState = { ...prev, retryIt: prev.retryIt + 1, lastFailure: reason };
+    return { state, delayMs: timing.delayBeforeRetryMs, retrying: true };
+  }
+  const state: CheckState = { up: false, hasRun: true, retryIt: 0, lastFailure: reason };
+  if (prev.dynamicWeight !== undefined) state.dynamicWeight = prev.dynamicWeight;
+  let delayMs = timing.delayLoopMs;
+  if (pacing === 'http') {
+    state.failedUrl = true;
+    delayMs = Math.max(timing.delayBeforeRetryMs, timing.delayLoopMs);
+  }
+  const step: CheckStep = { state, delayMs };
+  if (prev.up) step.transition = 'down';
+  else if (!prev.hasRun) step.firstVerdict = true;
   return step;
 }
 
@@ -115,6 +147,8 @@ export function successIsQuiet(prev: CheckState, timing: CheckTiming): boolean {
     s.hasRun === prev.hasRun &&
     s.retryIt === prev.retryIt &&
     s.lastFailure === prev.lastFailure &&
-    s.dynamicWeight === prev.dynamicWeight
+    s.dynamicWeight === prev.dynamicWeight &&
+    s.rising === prev.rising &&
+    s.failedUrl === prev.failedUrl
   );
 }

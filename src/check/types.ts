@@ -8,29 +8,57 @@ import type { ScriptCommand } from '../script/command.js';
 import type { ForwardMethod, IpvsService, TunnelInfo } from '../ipvs/model.js';
 import type { IpFamily } from '../core/addr.js';
 
+/**
+ * How a checker kind paces its probes after failures; keepalived's checkers differ here (see
+ * docs/config.md, "Check timing"):
+ * - `always` (TCP_CHECK, SMTP_CHECK, FILE_CHECK): every failed probe starts or continues a retry
+ *   sequence (`delay_before_retry` apart), even when the checker is already down;
+ * - `while-up` (MISC_CHECK, UDP_CHECK, PING_CHECK, DNS_CHECK): retries only while the checker is up
+ *   (or has no verdict yet); once down it is probed every `delay_loop`;
+ * - `http` (HTTP_GET, SSL_GET): retries as `while-up`; once down it is probed every
+ *   max(`delay_before_retry`, `delay_loop`) until the URL that failed answers, and every
+ *   `delay_before_retry` if it fails again before the checker is back up.
+ */
+export type FailurePacing = 'always' | 'while-up' | 'http';
+
 /** Timing and hysteresis of one checker (keepalived inherits these VS → RS → checker). */
 export interface CheckTiming {
   /** `connect_timeout` [5 s]: the probe's hard deadline. */
   connectTimeoutMs: number;
-  /** `retry`: failed probes tolerated before the checker counts as down. */
+  /** `retry`: failed probes tolerated before the checker counts as down (one probe + `retry` retries). */
   retry: number;
   /** `delay_before_retry`: pause between a failed probe and its retry. */
   delayBeforeRetryMs: number;
   /** `delay_loop`: pause between probes of a healthy (or confirmed down) checker. */
   delayLoopMs: number;
-  /** `warmup`: the first probe waits a random time up to this; 0 = spread over delay_loop. */
+  /**
+   * `warmup`, resolved: the first probe waits a random time in [0, warmup]. keepalived's default
+   * (no `warmup` on the checker, its real or its virtual server) is `delay_loop`; 0 = at once.
+   */
   warmupMs: number;
   /** `alpha`: the checker starts down until its first success. */
   alpha: boolean;
   /** `log_all_failures`: log every failed probe, not only state changes. */
   logAllFailures: boolean;
+  /** How probes are paced after a failure [always]. */
+  failurePacing?: FailurePacing;
   /**
-   * Successful probes, `delay_loop` apart, that a checker which is not up needs before it counts
-   * as up [1]: `first` before its first verdict, `afterFailure` once it was down. HTTP_GET/SSL_GET
-   * without `fast_recovery` need one per URL (+1 after a failure: keepalived checks the failed URL
-   * again, then every URL, one per `delay_loop`); see `httpRise`.
+   * SMTP_CHECK: the first verdict also comes after `retry` + 1 failures (keepalived resets its retry
+   * count at every regular check, where every other checker starts with its retries used up).
    */
-  rise?: { first: number; afterFailure: number };
+  retriesBeforeFirstVerdict?: boolean;
+  /**
+   * The delay to the next probe counts from this probe's start, not its end (MISC_CHECK: keepalived
+   * times the next run from the script's start).
+   */
+  pacedFromStart?: boolean;
+  /**
+   * HTTP_GET/SSL_GET without `fast_recovery`: the URLs of keepalived's round (one URL per
+   * `delay_loop`). A checker that is not up needs this many successful probes, `delay_loop` apart,
+   * and after a failure one more first (keepalived checks the failed URL again, then the round).
+   * lvsd's probe checks every URL back to back, which is the `fast_recovery` round; absent = 1.
+   */
+  urlRound?: number;
 }
 
 /** Where a probe connects from and to (defaults: the real's address and port). */
@@ -168,13 +196,13 @@ export function realKey(vsId: string, rs: Pick<RealServerSpec, 'address' | 'port
   return `${vsId}#${rs.address}|${rs.port}`;
 }
 
-/** The default keepalived timing (delay_loop 60 s, connect_timeout 5 s, retry 1, dbr 1 s). */
+/** The default keepalived timing (delay_loop 60 s, connect_timeout 5 s, retry 1, dbr 1 s, warmup = delay_loop). */
 export const defaultTiming: CheckTiming = Object.freeze({
   connectTimeoutMs: 5000,
   retry: 1,
   delayBeforeRetryMs: 1000,
   delayLoopMs: 60000,
-  warmupMs: 0,
+  warmupMs: 60000,
   alpha: false,
   logAllFailures: false,
 });

@@ -525,7 +525,11 @@ export interface CheckerCommon {
   delayBeforeRetryMs: number;
   /** [inherited; 60 s] */
   delayLoopMs: number;
-  /** [inherited; 0 = start at once] random start delay up to this. */
+  /**
+   * [inherited; default `delay_loop`] the first probe waits a random time up to this; 0 = at once.
+   * keepalived's order: the checker's, else its real server's, else its virtual server's, else
+   * the checker's own `delay_loop`.
+   */
   warmupMs: number;
   /** [inherited] start DOWN until the first success. */
   alpha: boolean;
@@ -651,7 +655,8 @@ export interface RealServer {
   alpha: boolean;
   delayLoopMs: number;
   connectTimeoutMs: number;
-  warmupMs: number;
+  /** `warmup` of the real server, else of its virtual server (absent: the checkers' `delay_loop`). */
+  warmupMs?: number;
   /** All must be up for the real to be alive; empty = always alive. */
   checkers: Checker[];
   /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [true]: mail on checker changes. */
@@ -697,7 +702,8 @@ export interface VirtualServer {
   /** VS-level checker defaults, already pushed down into every checker. */
   retry?: number;
   delayBeforeRetryMs?: number;
-  warmupMs: number;
+  /** `warmup` (absent: each checker's `delay_loop`). */
+  warmupMs?: number;
   /** `connect_timeout` [5 s]. */
   connectTimeoutMs: number;
   inhibitOnFailure: boolean;

@@ -22,6 +22,8 @@ import { type Ctx, withUser } from './values.js';
 export interface InheritedRetry {
   retry: number | undefined;
   delayBeforeRetryMs: number | undefined;
+  /** The virtual server's `delay_loop`: keepalived's default `misc_timeout` (not the checker's). */
+  vsDelayLoopMs?: number;
 }
 
 export function finalizeChecker(
@@ -39,7 +41,7 @@ export function finalizeChecker(
     case 'SSL_GET':
       return httpChecker(ctx, c, c.type, rs, common);
     case 'MISC_CHECK':
-      return miscChecker(ctx, c, common);
+      return miscChecker(ctx, c, common, inherited.vsDelayLoopMs ?? common.delayLoopMs);
     case 'DNS_CHECK':
       return { type: 'DNS_CHECK', ...common, queryType: c.queryType ?? 'SOA', name: c.name ?? '.' };
     case 'UDP_CHECK':
@@ -77,7 +79,7 @@ function checkerCommon(ctx: Ctx, c: CheckerDraft, rs: RealServer, inherited: Inh
     delayBeforeRetryMs:
       c.delayBeforeRetryMs ?? inherited.delayBeforeRetryMs ?? typeDefaults.delayBeforeRetryMs,
     delayLoopMs,
-    warmupMs: c.warmupMs ?? rs.warmupMs,
+    warmupMs: c.warmupMs ?? rs.warmupMs ?? delayLoopMs,
     alpha: c.alpha ?? rs.alpha,
     logAllFailures: c.logAllFailures,
     loc: c.loc,
@@ -163,7 +165,12 @@ function httpChecker(
   };
 }
 
-function miscChecker(ctx: Ctx, c: CheckerDraft, common: CheckerCommon): MiscCheck | undefined {
+function miscChecker(
+  ctx: Ctx,
+  c: CheckerDraft,
+  common: CheckerCommon,
+  defaultTimeoutMs: number,
+): MiscCheck | undefined {
   if (!c.miscPath) {
     if (c.present.has('misc_path')) return undefined;
     ctx.diags.error(c.loc, '`MISC_CHECK` needs `misc_path`', 'MISC_CHECK');
@@ -173,7 +180,7 @@ function miscChecker(ctx: Ctx, c: CheckerDraft, common: CheckerCommon): MiscChec
     type: 'MISC_CHECK',
     ...common,
     miscPath: withUser(c.miscPath, c.user),
-    miscTimeoutMs: c.miscTimeoutMs ?? common.delayLoopMs,
+    miscTimeoutMs: c.miscTimeoutMs ?? defaultTimeoutMs,
     miscDynamic: c.miscDynamic,
   };
 }

@@ -173,7 +173,7 @@ function newVirtualServer(d: VsDraft, key: VsKey): VirtualServer {
     alpha: d.alpha ?? false,
     omega: d.omega,
     haSuspend: d.haSuspend,
-    warmupMs: d.warmupMs ?? 0,
+    ...optionalWarmup(d.warmupMs),
     connectTimeoutMs: d.connectTimeoutMs ?? Defaults.connectTimeoutMs,
     inhibitOnFailure: d.inhibitOnFailure ?? false,
     realServers: [],
@@ -323,7 +323,7 @@ function finalizeReal(
     alpha: r.alpha ?? vs.alpha,
     delayLoopMs: r.delayLoopMs ?? vs.delayLoopMs,
     connectTimeoutMs: r.connectTimeoutMs ?? vs.connectTimeoutMs,
-    warmupMs: r.warmupMs ?? vs.warmupMs,
+    ...optionalWarmup(r.warmupMs ?? vs.warmupMs),
     checkers: [],
     // keepalived's default for real servers is on (schema.ts applies the global smtp_alert*)
     smtpAlert: r.smtpAlert?.on ?? true,
@@ -343,10 +343,16 @@ function finalizeReal(
   const inherited = {
     retry: r.retry ?? d.retry,
     delayBeforeRetryMs: r.delayBeforeRetryMs ?? d.delayBeforeRetryMs,
+    vsDelayLoopMs: vs.delayLoopMs,
   };
   for (const c of r.checkers) {
     const ck = finalizeChecker(ctx, c, rs, inherited, trackFiles);
     if (ck) rs.checkers.push(ck);
   }
   return rs;
+}
+
+/** `warmup` when written (absent: the checkers' `delay_loop`, keepalived's default). */
+function optionalWarmup(ms: number | undefined): { warmupMs?: number } {
+  return ms === undefined ? {} : { warmupMs: ms };
 }

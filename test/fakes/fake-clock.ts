@@ -44,6 +44,13 @@ export class FakeClock implements Clock, Timers {
     this.#now = end;
   }
 
+  /** The deadline of the earliest pending timer (absent: none), to step from timer to timer. */
+  nextAt(): number | undefined {
+    let at: number | undefined;
+    for (const p of this.#pending) if (at === undefined || p.at < at) at = p.at;
+    return at;
+  }
+
   get pendingCount(): number {
     return this.#pending.length;
   }

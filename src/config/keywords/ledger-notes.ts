@@ -214,8 +214,8 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   },
   'virtual_server lb_kind': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
   'virtual_server lvs_method': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
-  'virtual_server/real_server/HTTP_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpRise)' },
-  'virtual_server/real_server/SSL_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpRise)' },
+  'virtual_server/real_server/HTTP_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpUrlRound)' },
+  'virtual_server/real_server/SSL_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpUrlRound)' },
   'virtual_server/real_server/PING_CHECK connect_port': {
     meaningless: 'an ICMP echo has no port (value checked)',
   },

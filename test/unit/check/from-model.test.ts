@@ -114,3 +114,62 @@ test('a keepalived config maps onto check specs with keepalived semantics', (t) 
     ['10.0.0.1:443:5', '10.0.0.2:443:1', '10.0.0.99:443:0'],
   );
 });
+
+test('timing: warmup defaults to delay_loop, inherits checker → real → virtual server; pacing by checker type', (t) => {
+  const conf = `
+virtual_server 192.0.2.20 80 {
+  delay_loop 4
+  lb_algo rr
+  protocol TCP
+  real_server 10.0.0.1 80 {
+    TCP_CHECK {
+    }
+    HTTP_GET {
+      url {
+        path /
+      }
+      warmup 0
+    }
+    MISC_CHECK {
+      misc_path /bin/true
+      delay_loop 2
+    }
+  }
+  real_server 10.0.0.2 80 {
+    warmup 7
+    UDP_CHECK {
+    }
+  }
+}
+virtual_server 192.0.2.21 80 {
+  delay_loop 4
+  warmup 9
+  lb_algo rr
+  protocol TCP
+  real_server 10.0.0.3 80 {
+    PING_CHECK {
+    }
+  }
+}
+`;
+  const { model, diagnostics } = parseConfigText(conf, 'timing.conf', { configId: 'lvs1', env: {} });
+  t.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const [v1, v2] = checkSpecFromModel(model!).virtualServers;
+  const [tcp, http, misc] = v1!.reals[0]!.checkers;
+  t.like(tcp!.timing, { warmupMs: 4000, failurePacing: 'always' });
+  t.is(tcp!.timing.pacedFromStart, undefined);
+  t.like(http!.timing, { warmupMs: 0, failurePacing: 'http', urlRound: 1 });
+  t.like(misc!.timing, {
+    warmupMs: 2000,
+    delayLoopMs: 2000,
+    failurePacing: 'while-up',
+    pacedFromStart: true,
+  });
+  // keepalived's misc_timeout default is the virtual server's delay_loop, not the checker's
+  t.like(misc, { kind: 'misc', timeoutMs: 4000 });
+  t.like(v1!.reals[1]!.checkers[0]!.timing, { warmupMs: 7000, failurePacing: 'while-up' });
+  t.like(v2!.reals[0]!.checkers[0]!.timing, { warmupMs: 9000, failurePacing: 'while-up' });
+});

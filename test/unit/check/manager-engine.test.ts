@@ -260,6 +260,9 @@ test('with log_all_failures, a retried failure is logged with its virtual server
     notifyFifos: [],
   };
   await manager.start(spec);
+  // a first success: before its first verdict a checker has no retries (one failure is a verdict)
+  engine.report('10.0.0.1', { ok: true });
+  await advance(clock, 100);
   engine.report('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
   await advance(clock, 100);
   const retry = lines.find(([m]) => m === 'check failed, will retry');

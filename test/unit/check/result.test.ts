@@ -9,7 +9,7 @@ import {
   successIsQuiet,
 } from '../../../src/check/result.js';
 import { timing } from './spec-fixtures.js';
-import { httpRise } from '../../../src/check/from-model.js';
+import { httpUrlRound } from '../../../src/check/from-model.js';
 
 const ok: ProbeResult = { ok: true };
 const fail: ProbeResult = { ok: false, reason: 'refused' };
@@ -56,11 +56,12 @@ const rows: Array<{
   {
     name: 'a success in the middle of retries resets the count',
     alpha: false,
-    probes: [fail, fail, ok, fail, fail, fail],
+    probes: [ok, fail, fail, ok, fail, fail, fail],
     want: [
-      [true, 500, '-'],
-      [true, 500, '-'],
       [true, 3000, 'first'],
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [true, 3000, '-'],
       [true, 500, '-'],
       [true, 500, '-'],
       [false, 3000, 'down'],
@@ -84,13 +85,24 @@ const rows: Array<{
     want: [[true, 3000, 'up']],
   },
   {
-    name: 'alpha: failing real stays down with one first verdict after retries',
+    name: 'alpha: a failing real has its first verdict at the first failure, then retries as TCP_CHECK does',
     alpha: true,
     probes: [fail, fail, fail],
     want: [
-      [false, 500, '-'],
-      [false, 500, '-'],
       [false, 3000, 'first'],
+      [false, 500, '-'],
+      [false, 500, '-'],
+    ],
+  },
+  {
+    name: 'a failure before the first verdict is down at once (retries used up at start)',
+    alpha: false,
+    probes: [fail, fail, fail, fail],
+    want: [
+      [false, 3000, 'down'],
+      [false, 500, '-'],
+      [false, 500, '-'],
+      [false, 3000, '-'],
     ],
   },
 ];
@@ -116,15 +128,82 @@ test('nextCheckState: dynamic weight kept across weightless successes and failur
   t.true(step.weightChanged);
 });
 
-test('firstProbeDelay: spread over delay_loop, or over warmup when set', (t) => {
+test('firstProbeDelay: a random point in [0, warmup]; warmup 0 = at once', (t) => {
   const rng = seededRng(1);
-  const loop = Array.from({ length: 1000 }, () => firstProbeDelay({ warmupMs: 0, delayLoopMs: 1000 }, rng));
-  t.true(loop.every((d) => d >= 0 && d < 1000));
+  const loop = Array.from({ length: 1000 }, () => firstProbeDelay({ warmupMs: 1000 }, rng));
+  t.true(loop.every((d) => d >= 0 && d <= 1000));
   // Spread: every tenth of the interval gets some probes (no thundering herd).
-  const buckets = new Set(loop.map((d) => Math.floor(d / 100)));
+  const buckets = new Set(loop.map((d) => Math.min(9, Math.floor(d / 100))));
   t.is(buckets.size, 10);
-  const warm = Array.from({ length: 100 }, () => firstProbeDelay({ warmupMs: 200, delayLoopMs: 1000 }, rng));
-  t.true(warm.every((d) => d >= 0 && d < 200));
+  const warm = Array.from({ length: 100 }, () => firstProbeDelay({ warmupMs: 200 }, rng));
+  t.true(warm.every((d) => d >= 0 && d <= 200));
+  t.true(Array.from({ length: 100 }, () => firstProbeDelay({ warmupMs: 0 }, rng)).every((d) => d === 0));
+  t.is(firstProbeDelay({ warmupMs: 1000 }, { next: () => 0.999999999 }), 1000);
+});
+
+test('SMTP_CHECK: retries before its first verdict too (keepalived resets the count at every regular check)', (t) => {
+  const tm = { ...timing, retriesBeforeFirstVerdict: true };
+  t.deepEqual(run(initialCheckState(tm), [fail, fail, fail, ok], tm), [
+    [true, 500, '-'],
+    [true, 500, '-'],
+    [false, 3000, 'down'],
+    [true, 3000, 'up'],
+  ]);
+});
+
+// How a checker that is already down is paced after a failure (keepalived's epilogues).
+const pacingRows: Array<{
+  name: string;
+  pacing: 'always' | 'while-up' | 'http';
+  probes: ProbeResult[];
+  want: Array<[boolean, number, string]>;
+}> = [
+  {
+    name: 'while-up (MISC/UDP/PING/DNS): retries while up, none once down (every delay_loop)',
+    pacing: 'while-up',
+    probes: [ok, fail, fail, fail, fail, fail, ok],
+    want: [
+      [true, 3000, 'first'],
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+      [false, 3000, '-'],
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+    ],
+  },
+  {
+    name: 'http: down verdict and failures while the failed URL is pending wait max(delay_before_retry, delay_loop)',
+    pacing: 'http',
+    probes: [ok, fail, fail, fail, fail, ok],
+    want: [
+      [true, 3000, 'first'],
+      [true, 500, '-'],
+      [true, 500, '-'],
+      [false, 3000, 'down'],
+      [false, 3000, '-'],
+      [true, 3000, 'up'],
+    ],
+  },
+];
+for (const r of pacingRows)
+  test(`pacing: ${r.name}`, (t) => {
+    const tm = { ...timing, failurePacing: r.pacing };
+    t.deepEqual(run(initialCheckState(tm), r.probes, tm), r.want);
+  });
+
+test('pacing http: delay_before_retry above delay_loop paces a down checker', (t) => {
+  const tm = { ...timing, retry: 0, delayBeforeRetryMs: 5000, failurePacing: 'http' as const, urlRound: 1 };
+  t.deepEqual(run(initialCheckState(tm), [ok, fail, fail, ok, fail, ok], tm), [
+    [true, 3000, 'first'],
+    [false, 5000, 'down'],
+    [false, 5000, '-'],
+    // the failed URL answered: the round follows a delay_loop later...
+    [false, 3000, '-'],
+    // ...a relapse before it is retried after delay_before_retry, and its success completes the round
+    [false, 5000, '-'],
+    [true, 3000, 'up'],
+  ]);
 });
 
 test('successIsQuiet: only a settled, healthy checker may skip reporting successes', (t) => {
@@ -188,15 +267,16 @@ const riseRows: Array<{
     urls: 1,
     fastRecovery: true,
     alpha: false,
-    probes: [fail, fail, ok],
+    probes: [ok, fail, fail, ok],
     want: [
+      [true, 3000, 'first'],
       [true, 500, '-'],
       [false, 3000, 'down'],
       [true, 3000, 'up'],
     ],
   },
   {
-    name: '3 URLs, no fast_recovery: a failure in the middle of the round starts it again',
+    name: '3 URLs, no fast_recovery: a failure in the middle of the first round is a verdict; then the failed URL and a round',
     urls: 3,
     fastRecovery: false,
     alpha: true,
@@ -204,8 +284,8 @@ const riseRows: Array<{
     want: [
       [false, 3000, '-'],
       [false, 3000, '-'],
-      [false, 500, '-'],
       [false, 3000, 'first'],
+      [false, 3000, '-'],
       [false, 3000, '-'],
       [false, 3000, '-'],
       [false, 3000, '-'],
@@ -215,7 +295,13 @@ const riseRows: Array<{
 ];
 for (const r of riseRows)
   test(`rise: ${r.name}`, (t) => {
-    const rise = httpRise(r.urls, r.fastRecovery);
-    const tm = { ...timing, retry: 1, alpha: r.alpha, ...(rise ? { rise } : {}) };
+    const urlRound = httpUrlRound(r.urls, r.fastRecovery);
+    const tm = {
+      ...timing,
+      retry: 1,
+      alpha: r.alpha,
+      failurePacing: 'http' as const,
+      ...(urlRound !== undefined ? { urlRound } : {}),
+    };
     t.deepEqual(run(initialCheckState(tm), r.probes, tm), r.want);
   });

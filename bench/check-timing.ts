@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Check timing, lvsd vs keepalived in the same VM run (root; real ip_vs in scripts/ipvs-vm.sh;
+ * traffic stays in the namespaces of test/vm/check/lab.ts). For TCP_CHECK, HTTP_GET and MISC_CHECK
+ * (bash connects to the real) over combinations of delay_loop, retry, delay_before_retry,
+ * connect_timeout, warmup and alpha (one virtual server per checker × combination, `--per` reals
+ * each), `lvsd run --check-only` and then `keepalived -C` run the same configuration; the reals'
+ * servers die together (killed: refused; blackholed: probes time out) at a random point, and come
+ * back. Out = death → the real leaves the IPVS table; back = the server answers again → the real is
+ * back in it. Reports the mean and range of each, both sides, and lvsd/keepalived of the means.
+ * Writes bench/results/check-timing.md.
+ * Usage (host, as root): flock /tmp/lvsd-heavy.lock node dist/bench/check-timing.js
+ *   [--per N] [--killed ROUNDS] [--blackholed ROUNDS]   (boots the VM)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLab } from '../test/vm/check/lab.js';
+import type { Lab } from '../test/vm/check/lab.js';
+import { startWho } from '../test/vm/check/daemons.js';
+import type { Who } from '../test/vm/check/daemons.js';
+import type { Failure } from './check-timing-lab.js';
+import { Reals, Verdicts, waitReals } from './check-timing-lab.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+const PER = arg('--per', 2);
+const ROUNDS: Record<Failure, number> = { killed: arg('--killed', 3), blackholed: arg('--blackholed', 2) };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Combo {
+  name: string;
+  delayLoop: number;
+  retry: number;
+  delayBeforeRetry: number;
+  connectTimeout: number;
+  warmup?: number;
+  alpha?: boolean;
+}
+
+const combos: Combo[] = [
+  { name: 'a', delayLoop: 1, retry: 1, delayBeforeRetry: 1, connectTimeout: 1 },
+  { name: 'b', delayLoop: 2, retry: 2, delayBeforeRetry: 0.5, connectTimeout: 1, warmup: 0 },
+  { name: 'c', delayLoop: 1, retry: 0, delayBeforeRetry: 1, connectTimeout: 2, alpha: true },
+  { name: 'd', delayLoop: 1, retry: 1, delayBeforeRetry: 3, connectTimeout: 1, warmup: 3 },
+];
+const kinds = ['TCP_CHECK', 'HTTP_GET', 'MISC_CHECK'] as const;
+type Kind = (typeof kinds)[number];
+
+interface Group {
+  kind: Kind;
+  combo: Combo;
+  vip: string;
+  reals: string[];
+}
+
+function groups(): Group[] {
+  const out: Group[] = [];
+  let n = 0;
+  kinds.forEach((kind, k) =>
+    combos.forEach((combo, c) => {
+      const reals = Array.from({ length: PER }, () => `10.9.0.${10 + n++}`);
+      out.push({ kind, combo, vip: `10.9.9.${1 + k * combos.length + c}`, reals });
+    }),
+  );
+  return out;
+}
+
+function comboText(c: Combo): string {
+  return `delay_loop ${c.delayLoop} retry ${c.retry} delay_before_retry ${c.delayBeforeRetry} connect_timeout ${c.connectTimeout}${c.warmup !== undefined ? ` warmup ${c.warmup}` : ''}${c.alpha ? ' alpha' : ''}`;
+}
+
+function checker(g: Group, real: string): string {
+  const c = g.combo;
+  const timing = [
+    `retry ${c.retry}`,
+    `delay_before_retry ${c.delayBeforeRetry}`,
+    `connect_timeout ${c.connectTimeout}`,
+    ...(c.warmup !== undefined ? [`warmup ${c.warmup}`] : []),
+  ].join('\n      ');
+  if (g.kind === 'TCP_CHECK') return `TCP_CHECK {\n      ${timing}\n    }`;
+  if (g.kind === 'HTTP_GET')
+    return `HTTP_GET {\n      url {\n        path /index.html\n        status_code 200\n      }\n      ${timing}\n    }`;
+  // bash's /dev/tcp: one exec per probe (the VM emulates its CPU); a blackholed connect is ended
+  // by misc_timeout, set to connect_timeout on both sides
+  const probe = `/bin/bash ${probeScript} ${real}`;
+  return `MISC_CHECK {\n      misc_path "${probe}"\n      misc_timeout ${c.connectTimeout}\n      ${timing}\n    }`;
+}
+
+/** MISC_CHECK's script: exit 0 when ADDR:80 accepts a connection. */
+let probeScript = '/nonexistent';
+
+/** delay_loop on the virtual server: keepalived's misc_timeout default is the VS's delay_loop. */
+function config(gs: Group[]): string {
+  const vss = gs.map((g) => {
+    const reals = g.reals.map((r) => `  real_server ${r} 80 {\n    weight 1\n    ${checker(g, r)}\n  }`);
+    return `virtual_server ${g.vip} 80 {\n  delay_loop ${g.combo.delayLoop}\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${g.combo.alpha ? '  alpha\n' : ''}${reals.join('\n')}\n}`;
+  });
+  return `global_defs {\n  script_user root\n}\n${vss.join('\n')}\n`;
+}
+
+/**
+ * Per real and failure mode, each round's out and back times (ms): in the kernel table, and as the
+ * daemon's verdict (its log line); `flaps` = rounds where the real was already out when its
+ * server failed (the checker failed a live server: an overloaded VM), left out of the times.
+ */
+interface Times {
+  out: number[];
+  back: number[];
+  outSaid: number[];
+  backSaid: number[];
+  flaps: number;
+}
+type Samples = Record<Failure, Times>;
+const noTimes = (): Times => ({ out: [], back: [], outSaid: [], backSaid: [], flaps: 0 });
+
+async function runOne(who: Who, lab: Lab, reals: Reals, gs: Group[]): Promise<Map<string, Samples>> {
+  const conf = join(lab.dir, `${who}.conf`);
+  writeFileSync(conf, config(gs));
+  const all = gs.flatMap((g) => g.reals);
+  const samples = new Map<string, Samples>(all.map((a) => [a, { killed: noTimes(), blackholed: noTimes() }]));
+  const d = startWho(lab, who, conf);
+  // one HTTP_GET real's lines, with the failure instants, go to a trace file beside the results
+  const traced = gs.find((g) => g.kind === 'HTTP_GET')!.reals[0]!;
+  const said = new Verdicts([d.proc.stdout, d.proc.stderr], traced);
+  try {
+    const pid = d.proc.pid!;
+    const up = await waitReals(pid, all, true, 90_000);
+    if (up.size < all.length) {
+      const missing = all.filter((a) => !up.has(a));
+      process.stdout.write(
+        `${who}: not in IPVS after 90 s: ${missing.join(' ')}\n${d.output().slice(-4000)}\n`,
+      );
+    }
+    await sleep(4000); // every checker past its warmup and first probes
+    for (const how of ['killed', 'blackholed'] as const) {
+      for (let round = 0; round < ROUNDS[how]; round++) {
+        await sleep(Math.random() * 2000); // a random point in the checkers' intervals
+        // the table is polled while the servers fail and come back, so no change is seen late
+        const outPoll = waitReals(pid, all, false, 20_000);
+        const died = await reals.fail(how);
+        said.trace.push(`${died.get(traced)!.toFixed(0)} bench: ${how}`);
+        const out = await outPoll;
+        await sleep(300);
+        const backPoll = waitReals(pid, all, true, 20_000);
+        const back = await reals.recover(how);
+        said.trace.push(`${back.get(traced)!.toFixed(0)} bench: back`);
+        const backIn = await backPoll;
+        for (const a of all) {
+          const s = samples.get(a)![how];
+          const o = out.get(a);
+          const b = backIn.get(a);
+          if (o === undefined) continue; // never out: no back either
+          if (o < died.get(a)!) {
+            s.flaps++;
+            continue;
+          }
+          s.out.push(o - died.get(a)!);
+          const os = said.first(a, false, died.get(a)!);
+          if (os !== undefined) s.outSaid.push(os - died.get(a)!);
+          if (b === undefined) continue;
+          s.back.push(b - back.get(a)!);
+          const bs = said.first(a, true, back.get(a)!);
+          if (bs !== undefined) s.backSaid.push(bs - back.get(a)!);
+        }
+        process.stdout.write(
+          `${who} ${how} round ${round + 1}: out ${out.size}/${all.length}, back ${backIn.size}/${all.length}\n`,
+        );
+        await sleep(1500);
+      }
+    }
+  } finally {
+    await d.stop();
+    writeFileSync(
+      join(repo, 'bench', 'results', `check-timing-trace-${who}.log`),
+      said.trace.join('\n') + '\n',
+    );
+  }
+  return samples;
+}
+
+interface Stat {
+  mean: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+function stat(xs: number[]): Stat | undefined {
+  if (xs.length === 0) return undefined;
+  return {
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    n: xs.length,
+  };
+}
+
+const sec = (ms: number): string => (ms / 1000).toFixed(2);
+const cell = (s: Stat | undefined, want: number): string =>
+  s ? `${sec(s.mean)} (${sec(s.min)}–${sec(s.max)})${s.n < want ? ` n=${s.n}` : ''}` : 'never';
+const ratio = (a: Stat | undefined, b: Stat | undefined): string =>
+  a && b && b.mean > 0 ? (a.mean / b.mean).toFixed(2) : '—';
+
+function table(
+  how: Failure,
+  gs: Group[],
+  res: Record<Who, Map<string, Samples>>,
+): { text: string; within: number; total: number } {
+  let within = 0;
+  let total = 0;
+  const want = PER * ROUNDS[how];
+  const rows = gs.map((g) => {
+    const pick = (who: Who, what: Exclude<keyof Times, 'flaps'>): Stat | undefined =>
+      stat(g.reals.flatMap((a) => res[who].get(a)![how][what]));
+    const flaps = (who: Who): number => g.reals.reduce((n, a) => n + res[who].get(a)![how].flaps, 0);
+    const [lo, los, ko, lb, lbs, kb] = [
+      pick('lvsd', 'out'),
+      pick('lvsd', 'outSaid'),
+      pick('keepalived', 'out'),
+      pick('lvsd', 'back'),
+      pick('lvsd', 'backSaid'),
+      pick('keepalived', 'back'),
+    ];
+    for (const [a, b] of [
+      [lo, ko],
+      [lb, kb],
+    ] as const) {
+      total++;
+      if (a && b && Math.abs(a.mean / b.mean - 1) <= 0.1) within++;
+    }
+    const f = `${flaps('lvsd')} / ${flaps('keepalived')}`;
+    return `| ${g.kind} | ${comboText(g.combo)} | ${cell(lo, want)} | ${cell(los, want)} | ${cell(ko, want)} | ${ratio(lo, ko)} / ${ratio(los, ko)} | ${cell(lb, want)} | ${cell(lbs, want)} | ${cell(kb, want)} | ${ratio(lb, kb)} / ${ratio(lbs, kb)} | ${f} |`;
+  });
+  const text = `| checker | combination | lvsd out (table) | lvsd out (verdict) | keepalived out | ratio table / verdict | lvsd back (table) | lvsd back (verdict) | keepalived back | ratio table / verdict | flaps lvsd / keepalived |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}`;
+  return { text, within, total };
+}
+
+function kaVersion(): string {
+  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n')[0]?.trim() ?? '?';
+}
+
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+async function inVm(): Promise<void> {
+  const gs = groups();
+  const loadStart = loadavg();
+  const started = new Date();
+  const lab = createLab(gs.flatMap((g) => g.reals));
+  probeScript = join(lab.dir, 'probe.sh');
+  writeFileSync(probeScript, 'exec 3<>"/dev/tcp/$1/80"\n');
+  const reals = new Reals(
+    lab,
+    gs.flatMap((g) => g.reals),
+  );
+  try {
+    await reals.startAll();
+    const res = {
+      lvsd: await runOne('lvsd', lab, reals, gs),
+      keepalived: await runOne('keepalived', lab, reals, gs),
+    };
+    const loadEnd = loadavg();
+    const k = table('killed', gs, res);
+    const b = table('blackholed', gs, res);
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`;
+    const text = `# Check timing: lvsd vs keepalived
+
+Machine: ipvs-vm, ${machine} (scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${started.toISOString()}.
+Load average in the VM: ${loadStart} at the start, ${loadEnd} at the end. HOST_LOAD
+Command: \`flock /tmp/lvsd-heavy.lock node dist/bench/check-timing.js --per ${PER} --killed ${ROUNDS.killed} --blackholed ${ROUNDS.blackholed}\` (root).
+
+Method: one virtual server per checker × combination, ${PER} reals each (${gs.length * PER} reals, each its own busybox
+httpd in a namespace; MISC_CHECK runs \`bash\` connecting to its real through /dev/tcp, \`misc_timeout\` = \`connect_timeout\`). \`lvsd run --check-only\`, then
+\`keepalived -C\`, on the same configuration in the same VM run. Each round all the reals' servers fail at once at a
+random point (killed: SIGKILL, probes are refused; blackholed: an nftables drop in the reals' namespace, probes time
+out), then come back (killed: restarted, from the instant it listens; blackholed: the drop removed). Out = failure →
+the real leaves the IPVS table; back = the server answers again → the real is in the table again (the table read
+from /proc/PID/net/ip_vs every 5 ms). Cells: mean (min–max) in seconds over reals × rounds (n when fewer than
+${PER} × rounds were seen: "never" = not within 20 s); ratio = lvsd mean / keepalived mean. "verdict" = when
+lvsd logged the real down/up (its checker's decision, before its IPVS update), taken as the line arrived; keepalived
+logs as it updates the kernel. Flaps = a real out of the table before its server failed (a live server failed its
+check: the emulated VM overloaded); such rounds are left out of the times. The ±10 % count is on the table times.
+The rules both follow are in docs/config.md, "Check timing".
+
+## Killed (${ROUNDS.killed} rounds): ${k.within} of ${k.total} means within ±10 %
+
+${k.text}
+
+## Blackholed (${ROUNDS.blackholed} rounds): ${b.within} of ${b.total} means within ±10 %
+
+${b.text}
+`;
+    const out = join(repo, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'check-timing.md'), text);
+    process.stdout.write(text);
+  } finally {
+    reals.stop();
+    lab.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--in-vm')) return inVm();
+  const hostStart = loadavg();
+  execFileSync(
+    'bash',
+    [
+      join(repo, 'scripts/ipvs-vm.sh'),
+      ...['-w', join(repo, 'bench', 'results'), '--'],
+      ...[process.execPath, fileURLToPath(import.meta.url), '--in-vm'],
+      ...['--per', String(PER), '--killed', String(ROUNDS.killed), '--blackholed', String(ROUNDS.blackholed)],
+    ],
+    { stdio: 'inherit', cwd: repo },
+  );
+  const file = join(repo, 'bench', 'results', 'check-timing.md');
+  const text = readFileSync(file, 'utf8').replace(
+    'HOST_LOAD',
+    `Load average on the host: ${hostStart} at the start, ${loadavg()} at the end.`,
+  );
+  writeFileSync(file, text);
+}
+
+await main();

@@ -56,6 +56,7 @@ import {
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
+import { finalizeBgp } from './schema-bgp.js';
 import { finalizeInstance, resolveGarp } from './schema-vrrp.js';
 import { checkVrrpReferences, finalizeSyncGroups, zeroSyncGroupWeights } from './checks-vrrp.js';
 import {
@@ -167,6 +168,8 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
   checkProcessRefs(ctx, instances, syncGroups, trackProcesses);
   const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles);
+  const bgp = finalizeBgp(ctx, d.global.bgp, lvs.servers);
+  if (bgp) global.lvsdBgp = bgp;
   return {
     global,
     vrrpScripts: scripts,
@@ -349,6 +352,7 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
   if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
   if (g.lvsdMetrics) out.lvsdMetrics = g.lvsdMetrics;
+  if (g.lvsdSloppy) out.lvsdSloppy = g.lvsdSloppy;
   if (g.loc) out.loc = g.loc;
   return out;
 }

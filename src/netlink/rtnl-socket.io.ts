@@ -46,7 +46,8 @@ export function errnoOf(e: unknown): string {
   return m?.[1] ?? 'EUNKNOWN';
 }
 
-function wrap(op: string, target: string, e: unknown): NetlinkError {
+/** A rejected rtnetlink request as a NetlinkError with its errno name. */
+export function netlinkError(op: string, target: string, e: unknown): NetlinkError {
   const errno = errnoOf(e);
   return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
 }
@@ -117,7 +118,7 @@ class NetlinkRtnl implements Rtnl {
       return 'added';
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return 'exists';
-      throw wrap('addAddress', target, e);
+      throw netlinkError('addAddress', target, e);
     }
   }
 
@@ -132,7 +133,7 @@ class NetlinkRtnl implements Rtnl {
     } catch (e) {
       const errno = errnoOf(e);
       if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
-      throw wrap('delAddress', target, e);
+      throw netlinkError('delAddress', target, e);
     }
   }
 
@@ -141,7 +142,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getAddresses();
     } catch (e) {
-      throw wrap('listAddresses', String(ifindex ?? 'all'), e);
+      throw netlinkError('listAddresses', String(ifindex ?? 'all'), e);
     }
     const out: AddrEntry[] = [];
     for (const m of msgs) {
@@ -156,7 +157,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getLinks();
     } catch (e) {
-      throw wrap('getLink', name, e);
+      throw netlinkError('getLink', name, e);
     }
     const m = msgs.find((x) => x.attrs.ifname === name);
     return m ? linkInfo(m) : undefined;
@@ -167,7 +168,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getLinks();
     } catch (e) {
-      throw wrap('linkDetails', name, e);
+      throw netlinkError('linkDetails', name, e);
     }
     const m = msgs.find((x) => x.attrs.ifname === name);
     if (!m) return undefined;
@@ -194,10 +195,10 @@ class NetlinkRtnl implements Rtnl {
         { flags: CREATE_EXCL },
       );
     } catch (e) {
-      throw wrap('addMacvlan', `${mv.name} link#${mv.parentIndex}`, e);
+      throw netlinkError('addMacvlan', `${mv.name} link#${mv.parentIndex}`, e);
     }
     const made = await this.linkDetails(mv.name);
-    if (!made) throw wrap('addMacvlan', mv.name, new Error('Request rejected: ENODEV'));
+    if (!made) throw netlinkError('addMacvlan', mv.name, new Error('Request rejected: ENODEV'));
     await this.#addrGenNoneAndUp(made.ifindex, mv.name);
     return made.ifindex;
   }
@@ -210,7 +211,7 @@ class NetlinkRtnl implements Rtnl {
         { flags: REQ_ACK },
       );
     } catch (e) {
-      throw wrap('updateMacvlan', mv.name, e);
+      throw netlinkError('updateMacvlan', mv.name, e);
     }
     await this.#addrGenNoneAndUp(ifindex, mv.name);
   }
@@ -229,7 +230,7 @@ class NetlinkRtnl implements Rtnl {
         { flags: REQ_ACK },
       );
     } catch (e) {
-      throw wrap('setLink', name, e);
+      throw netlinkError('setLink', name, e);
     }
   }
 
@@ -239,7 +240,7 @@ class NetlinkRtnl implements Rtnl {
       return 'deleted';
     } catch (e) {
       if (errnoOf(e) === 'ENODEV') return 'absent';
-      throw wrap('deleteLink', `link#${ifindex}`, e);
+      throw netlinkError('deleteLink', `link#${ifindex}`, e);
     }
   }
 

@@ -89,9 +89,12 @@ function birdRouter(bfd: boolean): string {
   return `router id 10.1.0.254;
 protocol device { }
 ${bfd ? 'protocol bfd { interface "eth0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }' : ''}
+# BIRD 2.0.12 merges a path that is not the best one into the kernel's ECMP route only at its next
+# scan of the kernel table (a withdrawal is merged at once): scan every second
 protocol kernel {
   ipv4 { import none; export all; };
   merge paths on;
+  scan time 1;
 }
 template bgp director {
   local 10.1.0.254 as 65000;

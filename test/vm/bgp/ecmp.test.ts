@@ -124,12 +124,23 @@ test.serial(
     const s = await bgpStatus('d1');
     t.is(s?.vips[0]?.reason, 'no-quorum');
     t.false(s?.vips[0]?.announced);
+    // the failed reals stay in d1's service at weight 0, never deleted (the Maglev table keeps its order)
+    const failed = await lab.ns.d1.ipvsadm('-Sn');
+    for (const r of ['r1', 'r2'] as const)
+      t.regex(failed, new RegExp(`-r ${realAddr(r).replace(/\./g, '\\.')}:80 -g -w 0`), failed);
     await lab.sh(
       'd1',
       `ip route del prohibit ${realAddr('r1')}/32; ip route del prohibit ${realAddr('r2')}/32`,
     );
     const back = await hops(all, 'd1 announced again');
     t.log(`d1 announced again ${back} ms after its reals came back`);
+    // the kernel lists reals in its own order (each added at the head): d1's must be the others'
+    await waitUntil(
+      "d1's IPVS table, in the kernel's order, equal to d2's",
+      async () => [await lab.ns.d1.ipvsadm('-Sn'), await lab.ns.d2.ipvsadm('-Sn')],
+      ([a, b]) => a === b,
+      20_000,
+    );
   },
 );
 

@@ -209,16 +209,19 @@ established IPVS connection entries before the kill.
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Reading it: when d3's next hop leaves the router's ECMP route, Linux's hash-threshold ECMP moves
-d3's flows *and* some of the survivors' flows (the hash regions of 3 next hops become those of 2: about
-half of all flows change director). A moved flow reaches a director that has never seen it; with
-\`lvsd_sloppy_tcp\` IPVS takes it up mid-flow and schedules it. With \`mh\` and the same reals in the same
-order on every director (lvsd keeps failed reals at weight 0, never deletes them), it is scheduled to
-the real it had, which still has the connection, so it goes on. With \`rr\`, it goes to whichever real is
-next (two chances in three of another one), which answers the unknown connection with a reset. The
-time from death to withdrawal is the BGP hold time (3 s, the lowest BIRD allows, keepalive 1 s) or
-BFD's detection (3 × 100 ms), plus BIRD's and the kernel's processing in this emulated VM; nothing
-sent to d3 in that window is answered (these connections were idle then, so none broke of it).
+Reading it: when d3's next hop leaves the router's ECMP route, the router sends d3's flows to d1 and
+d2 (and, as Linux's hash-threshold ECMP redraws the hash regions of three next hops as two, may move
+some of the survivors' flows between them; this run does not count those). A moved flow reaches a
+director that has never seen it; with \`lvsd_sloppy_tcp\` IPVS takes it up mid-flow and schedules it.
+With \`mh\` and the same reals in the same order on every director (lvsd keeps failed reals at weight 0,
+never deletes them), it is scheduled to the real it had, which still has the connection, so it goes
+on: no connection broke, with the hold timer or BFD. With \`rr\`, it goes to whichever real rr picks next;
+when that is not the real it had, that real answers the unknown connection with a reset. The time
+from death to withdrawal is the BGP hold time (3 s, the lowest BIRD allows, counted from the last
+keepalive the router received; keepalives go about every second, so the withdrawal follows the death
+by up to 3 s: 1.9 s and 2.9 s in these runs) or BFD's detection (3 × 100 ms), each plus BIRD's and the
+kernel's processing in this emulated VM (0.9 s in all with BFD here).
+Nothing sent to d3 in that window is answered; these connections were idle then, so none broke of it, but a busy flow loses those packets and retransmits. One trial per row.
 `;
   const out = join(repo, 'bench', 'results');
   mkdirSync(out, { recursive: true });

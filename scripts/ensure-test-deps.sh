@@ -6,8 +6,9 @@ layer=${1:?usage: ensure-test-deps.sh netns|vm|bench|package|samples}
 case $layer in
   # prometheus: its promtool checks the metrics endpoint's output and the shipped alert rules
   netns) pkgs=(iproute2 keepalived tcpdump nftables arptables iputils-ping curl procps psmisc busybox-static python3-aiosmtpd prometheus) ;;
-  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd) ;;
-  bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps) ;;
+  # bird2: the BGP router and directors of the scale-out lab (test/vm/bgp/, bench/scale-out.ts)
+  vm) pkgs=(qemu-system-x86 busybox-static ipvsadm xz-utils zstd iproute2 cpio keepalived nftables curl procps psmisc python3-aiosmtpd bird2) ;;
+  bench) pkgs=(iproute2 keepalived tcpdump ipvsadm qemu-system-x86 busybox-static procps bird2) ;;
   # the unit layer's check of Debian's keepalived samples (/usr/share/doc/keepalived/samples)
   samples) pkgs=(keepalived) ;;
   # the .deb test: man(1) for `man -l` and for systemd-analyze's check of the unit's man pages
@@ -35,6 +36,11 @@ fi
 if [[ " ${missing[*]:-} " == *" keepalived "* ]]; then
   if command -v systemctl >/dev/null 2>&1; then systemctl stop keepalived >/dev/null 2>&1 || true; fi
   if [[ -s /run/keepalived.pid ]]; then kill "$(cat /run/keepalived.pid)" >/dev/null 2>&1 || true; fi
+fi
+# bird2's package starts a BIRD service on install; the labs run their own BIRDs in namespaces.
+# Stop the service this install started, by its unit.
+if [[ " ${missing[*]:-} " == *" bird2 "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl stop bird >/dev/null 2>&1 || true
 fi
 # prometheus's package starts a Prometheus server (port 9090) on install; the tests only need
 # promtool. Stop the service this install started, by its unit.

@@ -204,7 +204,12 @@ function scriptCommand(s: ScriptSpec, model: Model): ScriptCommandSpec {
   return withDefaultUser(own, model.global.scriptUser);
 }
 
-function realSpec(rs: RealServer, model: Model): RealServerSpec {
+/**
+ * `announced`: its virtual server is announced over BGP, so a failed real is kept at weight 0
+ * (inhibit_on_failure): deleting and adding it back would put it at the head of the kernel's list
+ * and change this director's Maglev (`mh`) table against the others'.
+ */
+function realSpec(rs: RealServer, model: Model, announced: boolean): RealServerSpec {
   const s: RealServerSpec = {
     family: rs.family,
     address: rs.address,
@@ -213,7 +218,7 @@ function realSpec(rs: RealServer, model: Model): RealServerSpec {
     method: forwardMethodOf(rs.method),
     upperThreshold: rs.upperThreshold,
     lowerThreshold: rs.lowerThreshold,
-    inhibitOnFailure: rs.inhibitOnFailure,
+    inhibitOnFailure: rs.inhibitOnFailure || announced,
     checkers: rs.checkers.map((c) => checkerSpec(c, rs, model)),
   };
   if (rs.method.tunnel) s.tunnel = rs.method.tunnel;
@@ -271,6 +276,7 @@ export function checkSpecFromModel(model: Model): CheckSpec {
   for (const vs of model.virtualServers) {
     const [first, ...rest] = serviceKeys(vs, model, groups);
     if (!first) continue;
+    const announced = vs.bgpAnnounce !== undefined && model.global.lvsdBgp !== undefined;
     const spec: VirtualServerSpec = {
       service: ipvsService(vs, first),
       quorum: vs.quorum,
@@ -278,8 +284,9 @@ export function checkSpecFromModel(model: Model): CheckSpec {
       sorryServerInhibit: vs.sorryServer?.inhibit ?? false,
       omega: vs.omega,
       haSuspend: vs.haSuspend,
-      reals: vs.realServers.map((rs) => realSpec(rs, model)),
+      reals: vs.realServers.map((rs) => realSpec(rs, model, announced)),
     };
+    if (announced) spec.bgpAnnounce = true;
     if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
     if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
     if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);

@@ -32,7 +32,14 @@ import { buildStatus } from './status.js';
 import type { TcpEngineFactory } from './tcp-engine.js';
 import type { CheckSpec, ScriptCommandSpec, VirtualServerSpec } from './types.js';
 import type { CheckEvent, CheckWorld } from './virtual-server.js';
-import { applyCheckStep, buildWorld, realKeyOf, setDrained, shutdownEvents } from './virtual-server.js';
+import {
+  applyCheckStep,
+  buildWorld,
+  realKeyOf,
+  setDrained,
+  shutdownEvents,
+  vsIdOf,
+} from './virtual-server.js';
 
 export type { DrainStore } from './drains.js';
 export type { LvsStatus } from './status.js';
@@ -69,6 +76,11 @@ export interface ManagerOptions {
    * re-read when that is longer, so a large table cannot starve the checks. @default 30000
    */
   resyncMs?: number;
+  /**
+   * Called when a virtual server's quorum may have changed: a quorum transition, a drain, a reload
+   * (the BGP announcements follow it: src/bgp/announcements.ts). Read `quorums()` for the states.
+   */
+  onQuorumChange?: () => void;
 }
 
 export class CheckManager {
@@ -132,6 +144,7 @@ export class CheckManager {
     const applied = round.attempts.flatMap((a) => a.report.applied);
     if (this.#spec !== spec) return applied; // a newer reload came in meanwhile and set the tasks
     this.#tasks.update(spec);
+    this.#o.onQuorumChange?.();
     return applied;
   }
 
@@ -181,6 +194,15 @@ export class CheckManager {
   #effects(events: readonly CheckEvent[], stopping = false): void {
     const { runScript, notifyFifo, mail } = this.#o;
     runEffects(events, { logger: this.#log, runScript, notifyFifo, mail }, { stopping });
+    if (!stopping && events.some((e) => e.type === 'vs')) this.#o.onQuorumChange?.();
+  }
+
+  /** Each virtual server of the running spec and whether it has its quorum now. */
+  quorums(): Array<{ vs: VirtualServerSpec; quorumUp: boolean }> {
+    return this.#spec.virtualServers.map((vs) => ({
+      vs,
+      quorumUp: this.#world.vss.get(vsIdOf(vs))?.quorumUp ?? false,
+    }));
   }
 
   /** Drain (weight 0, not counted for quorum) or re-enable a real; survives reloads and, with a store, restarts. */

@@ -8,6 +8,7 @@ import { effectiveWeight, realAlive } from './real-server.js';
 import type { HistogramSnapshot } from '../core/histogram.js';
 import type { SyncLoopStats } from '../ipvs/sync-loop.js';
 import type { SchedulerStats } from './scheduler.js';
+import type { BgpStatus } from '../bgp/announcements.js';
 import type { CheckSpec } from './types.js';
 import { rsText, vsText } from './effects.js';
 import type { CheckWorld } from './virtual-server.js';
@@ -41,6 +42,8 @@ export interface LvsWorkerSnapshot extends LvsStatus {
   checkDurations: Record<string, HistogramSnapshot>;
   /** Kernel operations by op, applied (`ok`) and refused (`error`). */
   ipvsOps: SyncLoopStats['ops'];
+  /** The BGP announcements, when `lvsd_bgp_table` is set. */
+  bgp?: BgpStatus;
 }
 
 export function buildStatus(

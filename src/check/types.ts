@@ -182,6 +182,12 @@ export interface VirtualServerSpec {
   reals: RealServerSpec[];
   /** `smtp_alert`: e-mail when the quorum is gained or lost. */
   smtpAlert?: boolean;
+  /**
+   * `lvsd_bgp_announce`: its address is announced over BGP while it has quorum (src/bgp/), and its
+   * failed reals stay at weight 0 (inhibited), never deleted, so that the `mh` table is the same on
+   * every director.
+   */
+  bgpAnnounce?: boolean;
 }
 
 /** Everything the check manager runs. */

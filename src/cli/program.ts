@@ -11,6 +11,7 @@ import type { CliRun, Register } from './command.js';
 import { rootCommand, subcommand } from './command.js';
 import * as checkConfig from './commands/check-config.js';
 import * as completion from './commands/completion.js';
+import * as drain from './commands/drain.js';
 import * as drill from './commands/drill.js';
 import * as real from './commands/real.js';
 import * as reload from './commands/reload.js';
@@ -34,6 +35,7 @@ const commands: readonly Register[] = [
   reload.register,
   drill.register,
   real.register,
+  drain.register,
   registerIpvs,
   completion.register,
 ];

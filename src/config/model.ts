@@ -147,11 +147,28 @@ export interface GlobalDefs {
   processMonitorRcvBufs?: { bytes?: number; force: boolean };
   /** `lvsd_metrics ADDR:PORT` (an lvsd extension): the Prometheus endpoint; `lvsd run --metrics` wins. */
   lvsdMetrics?: ListenAddress;
+  /** `lvsd_bgp_*` (an lvsd extension): VIPs announced over BGP through a kernel routing table. */
+  lvsdBgp?: LvsdBgp;
+  /** `lvsd_sloppy_tcp` / `lvsd_sloppy_sctp` (an lvsd extension): IPVS accepts mid-flow packets. */
+  lvsdSloppy?: { tcp: boolean; sctp: boolean };
   loc?: SourceLoc;
   /** `nftables [TABLE]`, `nftables_priority`, `nftables_counters` (absent: keepalived's defaults). */
   vrrpNftables?: VrrpNftables;
   /** `garp_group` blocks: GARP / NA pacing shared by interfaces. */
   garpGroups?: GarpGroup[];
+}
+
+/**
+ * Announcing VIPs over BGP (an lvsd extension, docs/config.md): lvsd keeps one route per announced
+ * VIP in a kernel routing table it owns; the operator's BGP speaker (BIRD) exports that table.
+ */
+export interface LvsdBgp {
+  /** `lvsd_bgp_table N`: the kernel routing table lvsd owns (1..2^32-1 but 253, 254, 255). */
+  table: number;
+  /** `lvsd_bgp_withdraw_grace SECONDS` [5 s]: at shutdown, withdraw, wait this long, then stop serving. */
+  withdrawGraceMs: number;
+  /** `lvsd_bgp_bird_socket PATH`: BIRD's control socket, read for the BGP sessions' state (status only). */
+  birdSocket?: string;
 }
 
 export interface VrrpScript {
@@ -711,6 +728,8 @@ export interface VirtualServer {
   realServers: RealServer[];
   /** `smtp_alert`, else global `smtp_alert_checker`, else `smtp_alert` [false]: mail on quorum changes. */
   smtpAlert: boolean;
+  /** `lvsd_bgp_announce` (an lvsd extension): its address is announced over BGP while it has quorum. */
+  bgpAnnounce?: SourceLoc;
   loc: SourceLoc;
 }
 

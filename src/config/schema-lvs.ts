@@ -187,6 +187,7 @@ function newVirtualServer(d: VsDraft, key: VsKey): VirtualServer {
   if (d.virtualhost !== undefined) vs.virtualhost = d.virtualhost;
   if (d.quorumUp) vs.quorumUp = d.quorumUp;
   if (d.quorumDown) vs.quorumDown = d.quorumDown;
+  if (d.bgpAnnounce) vs.bgpAnnounce = d.bgpAnnounce;
   return vs;
 }
 

@@ -56,6 +56,7 @@ import {
   vsgBlock,
 } from './keywords/virtual-server.js';
 import { finalizeLvs } from './schema-lvs.js';
+import { finalizeBgp } from './schema-bgp.js';
 import { finalizeInstance, finalizeVips, resolveGarp } from './schema-vrrp.js';
 import { vipList, type VipDraft } from './keywords/vrrp.js';
 import { assignRulePriorities, finalRule, routeList, ruleList, type RuleDraft } from './keywords/routing.js';
@@ -183,6 +184,8 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
   checkProcessRefs(ctx, instances, syncGroups, trackProcesses);
   const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles);
+  const bgp = finalizeBgp(ctx, d.global.bgp, lvs.servers);
+  if (bgp) global.lvsdBgp = bgp;
   return {
     global,
     vrrpScripts: scripts,
@@ -384,6 +387,7 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
   if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
   if (g.lvsdMetrics) out.lvsdMetrics = g.lvsdMetrics;
+  if (g.lvsdSloppy) out.lvsdSloppy = g.lvsdSloppy;
   if (g.loc) out.loc = g.loc;
   return out;
 }

@@ -37,14 +37,21 @@ import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
+import { BgpFollower } from './bgp.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
 import { ipvsStatsSnapshot } from '../metrics/ipvs-stats.js';
 import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
+import { sloppyFollower } from './sloppy.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 import { onVrrpState, supervised } from './worker-ipc.js';
+
+/** `{ [key]: value }` when there is a value, else nothing to spread. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
 
 /** Local addresses, refreshed at most once a second (for ha_suspend). */
 function vipLocalFn(): (vs: VirtualServerSpec) => boolean {
@@ -156,6 +163,19 @@ function takeHandoff(file: string, log: Logger): LvsHandoffRecord | undefined {
   return record;
 }
 
+/** systemd's STATUS= line: virtual servers, quorum, reals up, and the BGP announcements. */
+function statusLine(manager: CheckManager, bgp: BgpFollower): string {
+  const s = manager.status();
+  const reals = s.virtualServers.flatMap((v) => v.reals);
+  const down = s.virtualServers.filter((v) => !v.quorumUp).length;
+  const up = reals.filter((r) => r.alive && !r.drained).length;
+  const b = bgp.status();
+  const announced = b
+    ? `, BGP: ${b.vips.filter((v) => v.announced).length}/${b.vips.length} VIPs announced${b.drained ? ' (drained)' : ''}`
+    : '';
+  return `LVS: ${s.virtualServers.length} virtual servers${down ? ` (${down} without quorum)` : ''}, ${up}/${reals.length} reals up${announced}`;
+}
+
 async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
   const handedOver = takeHandoff(handoffFile, log);
@@ -169,6 +189,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const probeScripts = new ScriptRunner({ scriptSecurity });
   const notifyScripts = new ScriptRunner({ scriptSecurity });
   const mail = workerMail(model, log);
+  let quorumChanged = (): void => {};
   const manager = new CheckManager({
     kernel,
     clock: monotonicClock,
@@ -182,6 +203,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     mail: mail.queue,
     drains: fileDrainStore(defaultDrainPath(), log),
     vipLocal: vipLocalFn(),
+    onQuorumChange: () => quorumChanged(),
   });
   // lvs_flush empties the table at start, but not under a hitless restart: the table is live
   if (model.global.lvsFlush && !adopted) await kernel.apply([{ op: 'flush' }]);
@@ -196,6 +218,12 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   await manager.start(spec);
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
+  const sloppy = sloppyFollower(log);
+  sloppy.apply(model.global.lvsdSloppy);
+  // BGP announcements start once IPVS is programmed, and follow the quorums from then on
+  const bgp = new BgpFollower(manager, log);
+  await bgp.apply(model);
+  quorumChanged = () => void bgp.quorumChanged();
   // the last complete ten-second window of check lateness (logged when late; the metrics read it)
   let lastWindow = manager.schedulerStats();
   const lateness = setInterval(() => {
@@ -212,6 +240,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     ipvsOps: manager.ipvsOps(),
     syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
     mail: mail.queue.counters,
+    ...optional('bgp', bgp.status()),
   });
   return {
     async reload(next) {
@@ -219,6 +248,8 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
+      sloppy.apply(next.global.lvsdSloppy);
+      await bgp.apply(next);
       await timeouts.apply(next.global.lvsTimeouts);
       await sync.follower.configure(syncDaemonSettingFromModel(next), supervised());
       current = next;
@@ -233,6 +264,8 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
       schedulerAtStop = manager.schedulerStats();
       const handoff = mode === 'handoff';
+      // withdraw the BGP announcements and serve on through their grace before anything stops
+      await bgp.stop(handoff);
       // The manager stops first (it then ignores probe results), then MISC_CHECK runs still going
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
       // A handoff (hitless restart) leaves the IPVS table and the FULLNAT rules as they are.
@@ -253,6 +286,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
         writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
       } else {
         await fullnat.remove();
+        sloppy.restore();
         await sync.follower.stop();
         await timeouts.restore();
         if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
@@ -263,18 +297,13 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     snapshot,
     async control(req) {
       if (req.cmd === 'ipvs-stats') return ipvsStatsSnapshot(await kernel.dump({ stats: true }));
+      if (req.cmd === 'director-drain') return bgp.setDrained(req.drained);
       if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');
       return undefined;
     },
     preview: async (next) => ({ ipvs: (await manager.preview(checkSpecFromModel(next))).map(ipvsadmLine) }),
-    statusLine: () => {
-      const s = manager.status();
-      const reals = s.virtualServers.flatMap((v) => v.reals);
-      const down = s.virtualServers.filter((v) => !v.quorumUp).length;
-      const up = reals.filter((r) => r.alive && !r.drained).length;
-      return `LVS: ${s.virtualServers.length} virtual servers${down ? ` (${down} without quorum)` : ''}, ${up}/${reals.length} reals up`;
-    },
+    statusLine: () => statusLine(manager, bgp),
   };
 }
 

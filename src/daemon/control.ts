@@ -3,6 +3,7 @@
  * The daemon's control socket: a unix stream socket (default `$LVSD_RUN_DIR/lvsd.sock`,
  * [/run/lvsd/lvsd.sock]) carrying one JSON request line and one JSON reply line per connection.
  * Requests: `{ "cmd": "drain" | "enable", "vs": "...", "rs": "..." }`, `{ "cmd": "status" }`,
+ * `{ "cmd": "director-drain", "drained": true | false }` (`lvsd drain` / `lvsd undrain`),
  * `{ "cmd": "reload" }` (the supervisor's socket). The socket file is removed at close only when it
  * is still this server's (a newer process may have replaced it).
  * Replies: `{ "ok": true, "result": ... }` or `{ "ok": false, "error": "...", "code": "LVSD_E_..." }`.
@@ -24,7 +25,9 @@ export type ControlRequest =
   /** `lvsd drill failover`: hand these MASTER instances (or all) over to the peer and measure it. */
   | { cmd: 'drill'; instances: string[] | 'all'; back: boolean; timeoutMs: number }
   /** `lvsd drill back`: end the hold a `--no-back` drill left. */
-  | { cmd: 'drill-release'; instances: string[] | 'all' };
+  | { cmd: 'drill-release'; instances: string[] | 'all' }
+  /** `lvsd drain` / `lvsd undrain`: withdraw (or announce again) this director's BGP announcements. */
+  | { cmd: 'director-drain'; drained: boolean };
 
 /** What the supervisor's socket takes (`supervisor.sock`). */
 export type SupervisorRequest =
@@ -90,6 +93,8 @@ function parseRequest(o: Record<string, unknown>): ControlRequest | undefined {
   if (o['cmd'] === 'plan' && typeof o['modelFile'] === 'string')
     return { cmd: 'plan', modelFile: o['modelFile'] };
   if (o['cmd'] === 'drill' || o['cmd'] === 'drill-release') return parseDrill(o);
+  if (o['cmd'] === 'director-drain' && typeof o['drained'] === 'boolean')
+    return { cmd: 'director-drain', drained: o['drained'] };
   if (
     (o['cmd'] === 'drain' || o['cmd'] === 'enable') &&
     typeof o['vs'] === 'string' &&

@@ -135,6 +135,8 @@ async function supervise(
   const sup = new Supervisor({
     workers,
     log,
+    // the LVS worker withdraws its BGP announcements and waits their grace before it stops serving
+    stopTimeoutMs: 10_000 + (model.global.lvsdBgp?.withdrawGraceMs ?? 0),
     onGiveUp: (w) => {
       gaveUp = w;
       giveUp();

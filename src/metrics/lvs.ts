@@ -2,7 +2,8 @@
 /**
  * The LVS worker's metrics, from its snapshot (`LvsWorkerSnapshot`, the reply to `status` on
  * `lvsd.sock`): quorum per virtual server; state, weight and drain per real server; check runs,
- * late runs, lateness and probe durations; kernel operations by op and result, and sync rounds.
+ * late runs, lateness and probe durations; kernel operations by op and result, and sync rounds;
+ * the BGP announcements (each VIP, the drain, the engine's sessions).
  * Virtual and real servers are labelled as `lvsd status` prints them (`tcp:192.0.2.1:80`,
  * `192.0.2.11:80`), so a series can be pasted into `lvsd real drain`. Pure.
  */
@@ -96,6 +97,37 @@ function ipvsFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
   return [ops, syncs];
 }
 
+/** The BGP announcements (absent without `lvsd_bgp_table`). */
+function bgpFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
+  const b = s.bgp;
+  if (!b) return [];
+  const announced = family(
+    'lvsd_bgp_vip_announced',
+    'gauge',
+    'Whether the VIP is announced over BGP (1: its route is in lvsd_bgp_table) or withdrawn (0).',
+  );
+  for (const v of b.vips) sample(announced, bool(v.announced), { vip: v.vip });
+  const drained = sample(
+    family('lvsd_bgp_director_drained', 'gauge', 'Whether `lvsd drain` is in force (1) or not (0).'),
+    bool(b.drained),
+  );
+  const failures = sample(
+    family(
+      'lvsd_bgp_announcer_failures_total',
+      'counter',
+      'Announcements and withdrawals the kernel refused.',
+    ),
+    b.failures,
+  );
+  const sessions = family(
+    'lvsd_bgp_session_established',
+    'gauge',
+    "Whether the BGP engine's session is established (1) or not (0), as its control socket reports it.",
+  );
+  for (const x of b.sessions ?? []) sample(sessions, bool(x.established), { session: x.name });
+  return [announced, drained, failures, sessions];
+}
+
 export function lvsFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
-  return [...serverFamilies(s), ...checkFamilies(s), ...ipvsFamilies(s)];
+  return [...serverFamilies(s), ...checkFamilies(s), ...ipvsFamilies(s), ...bgpFamilies(s)];
 }

@@ -62,7 +62,8 @@ export function errnoOf(e: unknown): string {
   return m?.[1] ?? 'EUNKNOWN';
 }
 
-function wrap(op: string, target: string, e: unknown): NetlinkError {
+/** A rejected rtnetlink request as a NetlinkError with its errno name. */
+export function netlinkError(op: string, target: string, e: unknown): NetlinkError {
   const errno = errnoOf(e);
   return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
 }
@@ -286,7 +287,7 @@ class NetlinkRtnl implements Rtnl {
       return 'added';
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return 'exists';
-      throw wrap('addAddress', target, e);
+      throw netlinkError('addAddress', target, e);
     }
   }
 
@@ -301,7 +302,7 @@ class NetlinkRtnl implements Rtnl {
     } catch (e) {
       const errno = errnoOf(e);
       if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
-      throw wrap('delAddress', target, e);
+      throw netlinkError('delAddress', target, e);
     }
   }
 
@@ -310,7 +311,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getAddresses();
     } catch (e) {
-      throw wrap('listAddresses', String(ifindex ?? 'all'), e);
+      throw netlinkError('listAddresses', String(ifindex ?? 'all'), e);
     }
     const out: AddrEntry[] = [];
     for (const m of msgs) {
@@ -325,7 +326,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getLinks();
     } catch (e) {
-      throw wrap('getLink', name, e);
+      throw netlinkError('getLink', name, e);
     }
     const m = msgs.find((x) => x.attrs.ifname === name);
     return m ? linkInfo(m) : undefined;
@@ -339,7 +340,7 @@ class NetlinkRtnl implements Rtnl {
       return 'added';
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return 'exists';
-      throw wrap('addRoute', routeText(r), e);
+      throw netlinkError('addRoute', routeText(r), e);
     }
   }
 
@@ -351,7 +352,7 @@ class NetlinkRtnl implements Rtnl {
     } catch (e) {
       const errno = errnoOf(e);
       if (errno === 'ESRCH' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
-      throw wrap('delRoute', routeText(r), e);
+      throw netlinkError('delRoute', routeText(r), e);
     }
   }
 
@@ -360,7 +361,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getRoutes({ family: fam(family) });
     } catch (e) {
-      throw wrap('listRoutes', family, e);
+      throw netlinkError('listRoutes', family, e);
     }
     return msgs.flatMap((m) => routeEntry(m, family) ?? []);
   }
@@ -372,7 +373,7 @@ class NetlinkRtnl implements Rtnl {
       return 'added';
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return 'exists';
-      throw wrap('addRule', ruleText(r), e);
+      throw netlinkError('addRule', ruleText(r), e);
     }
   }
 
@@ -383,7 +384,7 @@ class NetlinkRtnl implements Rtnl {
       return 'deleted';
     } catch (e) {
       if (errnoOf(e) === 'ENOENT') return 'absent';
-      throw wrap('delRule', ruleText(r), e);
+      throw netlinkError('delRule', ruleText(r), e);
     }
   }
 
@@ -392,7 +393,7 @@ class NetlinkRtnl implements Rtnl {
     try {
       msgs = await this.sock.getLinks();
     } catch (e) {
-      throw wrap('linkDetails', name, e);
+      throw netlinkError('linkDetails', name, e);
     }
     const m = msgs.find((x) => x.attrs.ifname === name);
     if (!m) return undefined;
@@ -419,10 +420,10 @@ class NetlinkRtnl implements Rtnl {
         { flags: CREATE_EXCL },
       );
     } catch (e) {
-      throw wrap('addMacvlan', `${mv.name} link#${mv.parentIndex}`, e);
+      throw netlinkError('addMacvlan', `${mv.name} link#${mv.parentIndex}`, e);
     }
     const made = await this.linkDetails(mv.name);
-    if (!made) throw wrap('addMacvlan', mv.name, new Error('Request rejected: ENODEV'));
+    if (!made) throw netlinkError('addMacvlan', mv.name, new Error('Request rejected: ENODEV'));
     await this.#addrGenNoneAndUp(made.ifindex, mv.name);
     return made.ifindex;
   }
@@ -435,7 +436,7 @@ class NetlinkRtnl implements Rtnl {
         { flags: REQ_ACK },
       );
     } catch (e) {
-      throw wrap('updateMacvlan', mv.name, e);
+      throw netlinkError('updateMacvlan', mv.name, e);
     }
     await this.#addrGenNoneAndUp(ifindex, mv.name);
   }
@@ -454,7 +455,7 @@ class NetlinkRtnl implements Rtnl {
         { flags: REQ_ACK },
       );
     } catch (e) {
-      throw wrap('setLink', name, e);
+      throw netlinkError('setLink', name, e);
     }
   }
 
@@ -464,7 +465,7 @@ class NetlinkRtnl implements Rtnl {
       return 'deleted';
     } catch (e) {
       if (errnoOf(e) === 'ENODEV') return 'absent';
-      throw wrap('deleteLink', `link#${ifindex}`, e);
+      throw netlinkError('deleteLink', `link#${ifindex}`, e);
     }
   }
 

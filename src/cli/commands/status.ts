@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { BgpStatus } from '../../bgp/announcements.js';
 import type { LvsStatus } from '../../check/manager.js';
 import type { DrillReport } from '../../vrrp/drill.js';
 import { controlRequest } from '../../daemon/control.js';
@@ -91,6 +92,28 @@ export function formatLvs(status: LvsStatus): string {
   return out.length ? out.join('\n') + '\n' : 'no virtual servers\n';
 }
 
+/** The BGP announcements: each VIP's state and why, and the engine's sessions when lvsd reads them. */
+export function formatBgp(b: BgpStatus): string {
+  const vipRows = b.vips.map((v) => [
+    v.vip,
+    v.announced ? 'announced' : 'withdrawn',
+    v.reason === 'no-quorum'
+      ? `no quorum: ${v.withoutQuorum.map(virtualServerText).join(',')}`
+      : (v.reason ?? ''),
+    v.services.map(virtualServerText).join(','),
+    v.lastError ? `engine refused: ${v.lastError}` : '',
+  ]);
+  let out = `table ${b.table}${b.drained ? ', director DRAINED (lvsd undrain announces again)' : ''}\n`;
+  out += table(['VIP', 'STATE', 'WHY', 'VIRTUAL SERVERS', 'ERROR'], vipRows);
+  if (b.sessions)
+    out += table(
+      ['BGP SESSION', 'STATE', 'INFO'],
+      b.sessions.map((s) => [s.name, s.state, s.info]),
+    );
+  if (b.sessionsError) out += `BGP sessions not read: ${b.sessionsError}\n`;
+  return out;
+}
+
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
@@ -122,7 +145,7 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
   const dir = o.runDir ?? runDirectory();
   const [vrrp, lvs] = await Promise.all([
     ask<VrrpStatus>(join(dir, 'vrrp.sock')),
-    ask<LvsStatus>(join(dir, 'lvsd.sock')),
+    ask<LvsStatus & { bgp?: BgpStatus }>(join(dir, 'lvsd.sock')),
   ]);
   if (o.json) {
     const part = <T>(a: Answer<T>) => (a.ok ? a.value : { error: a.error });
@@ -136,6 +159,7 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
     );
     io.stdout('\nLVS\n');
     io.stdout(lvs.ok ? formatLvs(lvs.value) : `  not answering: ${lvs.error}\n`);
+    if (lvs.ok && lvs.value.bgp) io.stdout('\nBGP\n' + formatBgp(lvs.value.bgp));
   }
   return vrrp.ok || lvs.ok ? 0 : 1;
 }

@@ -4,7 +4,7 @@
  * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
  * keepalived's defaults.
  */
-import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec } from '../model.js';
+import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
 import type { AstNode } from '../parser.js';
 import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
 import {
@@ -35,17 +35,27 @@ type DefaultedLater =
  * optional, GARP settings partial, and the FIFO scripts apart until they join their FIFOs. The
  * e-mail settings have their own draft (keywords/smtp.ts).
  */
-export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp' | 'smtp'> &
+export type GlobalDraft = Omit<GlobalDefs, DefaultedLater | 'garp' | 'smtp' | 'lvsdBgp'> &
   Partial<Pick<GlobalDefs, DefaultedLater>> & {
     garp: Partial<GarpSettings>;
     fifoScripts: { notify?: ScriptSpec; vrrp?: ScriptSpec; lvs?: ScriptSpec };
     /** `nftables*` as written; resolved by finalizeNftables (nftables.ts). */
     nftables?: NftablesDraft;
+    /** `lvsd_bgp_*` as written; resolved by finalizeBgp (schema-bgp.ts). */
+    bgp: BgpDraft;
   };
+
+/** The `lvsd_bgp_*` keywords as written (each with where it was written). */
+export interface BgpDraft {
+  table?: { value: number; loc: SourceLoc };
+  withdrawGraceMs?: { value: number; loc: SourceLoc };
+  birdSocket?: { value: string; loc: SourceLoc };
+}
 
 export function newGlobalDraft(): GlobalDraft {
   return {
     garp: {},
+    bgp: {},
     enableScriptSecurity: false,
     fifoScripts: {},
     lvsFlush: false,
@@ -171,8 +181,54 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   include_check: { run: () => undefined },
   // lvsd's own (not keepalived's): where the supervisor serves Prometheus metrics
   lvsd_metrics: { run: (c, n, g) => set(g, 'lvsdMetrics', listenArg(c, n)) },
+  // lvsd's own: announcing VIPs over BGP (schema-bgp.ts) and IPVS's sloppy modes
+  lvsd_bgp_table: { run: (c, n, g) => located(g.bgp, 'table', n, routingTableArg(c, n)) },
+  lvsd_bgp_withdraw_grace: {
+    run: (c, n, g) => located(g.bgp, 'withdrawGraceMs', n, secondsArg(c, n, 0, 60)),
+  },
+  lvsd_bgp_bird_socket: { run: (c, n, g) => located(g.bgp, 'birdSocket', n, absolutePathArg(c, n)) },
+  lvsd_sloppy_tcp: {
+    run: (c, n, g) => (g.lvsdSloppy = { tcp: flag(c, n), sctp: g.lvsdSloppy?.sctp ?? false }),
+  },
+  lvsd_sloppy_sctp: {
+    run: (c, n, g) => (g.lvsdSloppy = { tcp: g.lvsdSloppy?.tcp ?? false, sctp: flag(c, n) }),
+  },
   ...nftablesKeywords,
 };
+
+function located<K extends keyof BgpDraft>(
+  d: BgpDraft,
+  key: K,
+  n: AstNode,
+  value: NonNullable<BgpDraft[K]>['value'] | undefined,
+): void {
+  if (value !== undefined) d[key] = { value, loc: n.loc } as BgpDraft[K];
+}
+
+/** A kernel routing table number: 1..2^32-1 but the kernel's own (253 default, 254 main, 255 local). */
+function routingTableArg(c: Ctx, n: AstNode): number | undefined {
+  const v = intArg(c, n, 1, 4294967295);
+  if (v === undefined) return undefined;
+  if (v >= 253 && v <= 255) {
+    const t = n.args[0] ?? n;
+    c.diags.error(
+      t.loc,
+      `\`${n.keyword}\` must not be a table the kernel uses (253 default, 254 main, 255 local; got ${v})`,
+      n.keyword,
+    );
+    return undefined;
+  }
+  return v;
+}
+
+function absolutePathArg(c: Ctx, n: AstNode): string | undefined {
+  const t = arg(c, n, 0, 'an absolute path');
+  noExtra(c, n, 1);
+  if (!t) return undefined;
+  if (t.text.startsWith('/')) return t.text;
+  c.diags.error(t.loc, `\`${n.keyword}\` needs an absolute path (got ${t.text})`, n.keyword);
+  return undefined;
+}
 
 /** `ADDR:PORT` or `[IPv6]:PORT`. */
 function listenArg(c: Ctx, n: AstNode): ListenAddress | undefined {

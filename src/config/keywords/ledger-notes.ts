@@ -90,6 +90,13 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'global_defs vrrp_iptables': iptablesRefused,
   'global_defs vrrp_ipsets': iptablesRefused,
   'global_defs lvsd_metrics': { consumer: 'src/daemon/supervisor-main.ts → src/daemon/metrics-server.ts' },
+  'global_defs lvsd_bgp_table': { consumer: 'src/daemon/bgp.ts → src/bgp/route-table.io.ts' },
+  'global_defs lvsd_bgp_withdraw_grace': {
+    consumer: 'src/daemon/bgp.ts (stop), src/daemon/supervisor-main.ts',
+  },
+  'global_defs lvsd_bgp_bird_socket': { consumer: 'src/daemon/bgp.ts → src/bgp/birdc.io.ts' },
+  'global_defs lvsd_sloppy_tcp': { consumer: 'src/daemon/sloppy.ts' },
+  'global_defs lvsd_sloppy_sctp': { consumer: 'src/daemon/sloppy.ts' },
   'global_defs vrrp_version': resolved('version'),
   'global_defs vrrp_mcast_group4': { consumer: 'src/vrrp/instance-spec.ts' },
   'global_defs vrrp_mcast_group6': { consumer: 'src/vrrp/instance-spec.ts' },
@@ -213,6 +220,9 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
     consumer: 'src/check/from-model.ts → src/check/effects.ts → src/daemon/mail.ts',
   },
   'virtual_server lb_kind': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
+  'virtual_server lvsd_bgp_announce': {
+    consumer: 'src/check/from-model.ts → src/daemon/bgp.ts → src/bgp/announcements.ts',
+  },
   'virtual_server lvs_method': { consumer: 'src/check/from-model.ts, src/check/fullnat-plan.ts' },
   'virtual_server/real_server/HTTP_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpUrlRound)' },
   'virtual_server/real_server/SSL_GET fast_recovery': { consumer: 'src/check/from-model.ts (httpUrlRound)' },

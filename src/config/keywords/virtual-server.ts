@@ -92,6 +92,8 @@ export interface VsDraft extends CommonTiming {
   haSuspend: boolean;
   reals: RsDraft[];
   smtpAlert?: AlertSetting;
+  /** `lvsd_bgp_announce` (an lvsd extension), where it was written. */
+  bgpAnnounce?: SourceLoc;
 }
 
 export interface VsgDraft {
@@ -285,6 +287,8 @@ export const vsKeywords: KeywordTable<VsDraft> = {
   sorry_server_lvs_method: { run: (c, n, v) => set(v, 'sorryMethod', methodArgs(c, n)) },
   omega: { run: (c, n, v) => (v.omega = flag(c, n)) },
   ha_suspend: { run: (c, n, v) => (v.haSuspend = flag(c, n)) },
+  // lvsd's own: announce this virtual server's address over BGP while it has quorum (schema-bgp.ts)
+  lvsd_bgp_announce: { run: (c, n, v) => flag(c, n) && (v.bgpAnnounce = n.loc) },
   real_server: {
     block: true,
     run: (c, n, v) => {

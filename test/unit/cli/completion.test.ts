@@ -47,6 +47,8 @@ test('completes commands, subcommands, options and their values', (t) => {
     'reload',
     'drill',
     'real',
+    'drain',
+    'undrain',
     'ipvs',
     'completion',
     'help',

@@ -37,6 +37,7 @@ test('the commands are there', (t) => {
   t.deepEqual(paths.map((p) => p.join(' ')).sort(), [
     'check-config',
     'completion',
+    'drain',
     'drill',
     'drill back',
     'drill failover',
@@ -46,6 +47,7 @@ test('the commands are there', (t) => {
     'reload',
     'run',
     'status',
+    'undrain',
   ]);
 });
 

@@ -265,3 +265,45 @@ test('the shipped dashboard and alert rules name only metrics lvsd exports', asy
     t.true(used.size > 5, file);
   }
 });
+
+test('LVS with BGP announcements: each VIP, the drain, refusals, the sessions; none without BGP', async (t) => {
+  const snap = lvsSnapshot();
+  const none = series(await renderMetrics([lvsFamilies(snap)]));
+  t.false([...none.keys()].some((k) => k.startsWith('lvsd_bgp_')));
+  snap.bgp = {
+    table: 100,
+    drained: true,
+    failures: 2,
+    vips: [
+      {
+        vip: '192.0.2.100',
+        family: 'inet',
+        announced: false,
+        wanted: false,
+        reason: 'drained',
+        services: [],
+        withoutQuorum: [],
+        changes: 2,
+      },
+      {
+        vip: '2001:db8::1',
+        family: 'inet6',
+        announced: true,
+        wanted: true,
+        services: [],
+        withoutQuorum: [],
+        changes: 1,
+      },
+    ],
+    sessions: [{ name: 'uplink', state: 'up', established: true, info: 'Established' }],
+  };
+  const s = series(await renderMetrics([lvsFamilies(snap)]));
+  const rows: Array<[string, number]> = [
+    ['lvsd_bgp_vip_announced{vip="192.0.2.100"}', 0],
+    ['lvsd_bgp_vip_announced{vip="2001:db8::1"}', 1],
+    ['lvsd_bgp_director_drained', 1],
+    ['lvsd_bgp_announcer_failures_total', 2],
+    ['lvsd_bgp_session_established{session="uplink"}', 1],
+  ];
+  for (const [name, value] of rows) t.is(s.get(name), value, name);
+});

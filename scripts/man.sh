@@ -14,10 +14,16 @@ if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
 fi
 # marked-man writes quotes and ampersands in table cells as HTML entities (roff wants them plain)
 # and gives every table column the same width (the last one, the text, should take the rest).
+# marked-man exits before a pipe has taken more than 64 KiB of its output: it writes to a file.
 render() {
-  node_modules/.bin/marked-man --no-breaks --version "lvsd $version" --manual "lvsd manual" |
-    sed -e 's/&quot;/"/g' -e "s/&#39;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' |
+  local src roff
+  src=$(mktemp --suffix=.md)
+  roff=$(mktemp)
+  cat >"$src"
+  node_modules/.bin/marked-man --no-breaks --version "lvsd $version" --manual "lvsd manual" -o "$roff" "$src"
+  sed -e 's/&quot;/"/g' -e "s/&#39;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' "$roff" |
     awk 'table { sub(/l\.$/, "lx."); table = 0 } /^tab\(\|\) expand nowarn box;$/ { table = 1 } { print }' >"$1"
+  rm -f "$src" "$roff"
 }
 render "$out/lvsd.8" <docs/lvsd.8.md
 # docs/config.md without its title, where the marker line is.

@@ -7,7 +7,9 @@
  * the whole table: every route in it is taken as an announcement. Over rtnetlink (the `netlink`
  * package, as src/netlink/rtnl-socket.io.ts); each method names its `ip` equivalent.
  */
-import { createRtNetlink, type rt, type RtNetlinkSocket } from 'netlink';
+// deep imports: the package's index also loads its nl80211 and WireGuard tables (~50 ms at start)
+import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
+import type * as rt from 'netlink/dist/rt/structs.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 import { LvsdError } from '../core/errors.js';
 import { errnoOf, netlinkError } from '../netlink/rtnl-socket.io.js';

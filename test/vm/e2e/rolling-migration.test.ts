@@ -79,7 +79,12 @@ test.serial(
         running.lvs2 = lab.startDaemon('lvs2');
         await waitUntil(
           'lvsd on lvs2 backup',
-          async () => (await vrrpView(lab.runDir('lvs2'))).instances.map((i) => i.state).join(),
+          // '' until the worker has started and answers (vrrpView throws before its pid file exists)
+          () =>
+            vrrpView(lab.runDir('lvs2'), 1000).then(
+              (v) => v.instances.map((i) => i.state).join(),
+              () => '',
+            ),
           (s) => s === 'backup,backup',
           120_000,
         );

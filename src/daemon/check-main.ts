@@ -35,6 +35,7 @@ import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { opToArgs } from '../ipvs/ipvsadm-op-args.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
+import { FifoReaders, fifoReadersOf } from '../script/fifo-readers.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { defaultControlPath } from './control.js';
@@ -167,6 +168,10 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const scriptSecurity = model.global.enableScriptSecurity;
   const probeScripts = new ScriptRunner({ scriptSecurity });
   const notifyScripts = new ScriptRunner({ scriptSecurity });
+  // the LVS FIFO's reader script (the global FIFO's too when no VRRP worker runs): fifo-readers.io.ts
+  const readerScripts = new ScriptRunner({ scriptSecurity });
+  const readers = new FifoReaders({ runner: readerScripts, log });
+  const readersOf = (m: Model) => fifoReadersOf(m.global, 'lvs', m.vrrpInstances.length > 0);
   const mail = workerMail(model, log);
   const manager = new CheckManager({
     kernel,
@@ -201,6 +206,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     const w = (lastWindow = manager.takeSchedulerWindow());
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
+  await readers.apply(readersOf(model));
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
   const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
@@ -216,6 +222,8 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     async reload(next) {
       mail.configure(next);
       probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      readerScripts.scriptSecurity = next.global.enableScriptSecurity;
+      await readers.apply(readersOf(next));
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       await timeouts.apply(next.global.lvsTimeouts);
@@ -257,6 +265,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
         if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       }
       fifo.close();
+      await readers.stop();
       kernel.close();
     },
     snapshot,

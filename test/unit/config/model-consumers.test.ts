@@ -51,6 +51,8 @@ const noReaderNeeded: Readonly<Record<string, string>> = {
   'VrrpNftables.table':
     'the object is handed whole to the firewall (src/vrrp/engine.ts → src/vrrp/firewall-table.ts), typed there',
   'VrrpNftables.priority': 'as VrrpNftables.table',
+  'CheckerCommon.bindIfLoc':
+    "where `bind_if` was written: check-config's host check (environment.ts) points there",
   'VrrpNftables.counters': 'as VrrpNftables.table',
 };
 
@@ -61,9 +63,7 @@ const noReaderNeeded: Readonly<Record<string, string>> = {
 // Not here, because it has a reader, yet not carried out: VrrpInstanceConfig.excludedVips is read by
 // src/vrrp/engine.ts only to give a VMAC an IPv6 link-local address; the addresses are not added on
 // MASTER (branch wt/vrrp-addrs), so docs/keywords.md lists virtual_ipaddress_excluded as pending.
-const pending: Readonly<Record<string, string>> = {
-  'FifoSpec.script': 'notify_fifo_script, vrrp_notify_fifo_script, lvs_notify_fifo_script: never started',
-};
+const pending: Readonly<Record<string, string>> = {};
 
 const fields = modelReaders(root);
 

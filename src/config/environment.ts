@@ -106,7 +106,7 @@ function checkInterfaces(model: Model, probe: HostProbe, diags: Diagnostics): vo
     for (const rs of vs.realServers)
       for (const c of rs.checkers)
         if (c.bindIf !== undefined)
-          iface(c.bindIf, c.loc, `${c.type} bind_if`, 'its probes fail until it exists');
+          iface(c.bindIf, c.bindIfLoc ?? c.loc, `${c.type} bind_if`, 'its probes fail until it exists');
 }
 
 /**

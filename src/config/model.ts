@@ -532,6 +532,8 @@ export interface CheckerCommon {
   bindTo?: string;
   bindPort?: number;
   bindIf?: string;
+  /** Where `bind_if` was written (check-config's host check points there). */
+  bindIfLoc?: SourceLoc;
   /** SO_MARK on probes. */
   fwmark?: number;
   /** [inherited from RS/VS; 5 s] */

@@ -12,6 +12,7 @@ import type {
   HttpCheck,
   MiscCheck,
   RealServer,
+  SourceLoc,
   TrackFile,
   UdpCheck,
 } from './model.js';
@@ -110,20 +111,21 @@ function retryDefaults(
  * native engine sets SO_MARK / SO_BINDTODEVICE); the other checkers use Node's sockets, which
  * cannot set either, so there the options are an error (a warning with `--lenient`, and dropped).
  */
-function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmark?: number } {
-  if (c.type === 'TCP_CHECK') {
-    return {
-      ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-      ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
-    };
-  }
+function probeSocketOptions(
+  ctx: Ctx,
+  c: CheckerDraft,
+): Pick<CheckerCommon, 'bindIf' | 'bindIfLoc' | 'fwmark'> {
+  const bindIf =
+    c.bindIf !== undefined ? { bindIf: c.bindIf, ...(c.bindIfLoc ? { bindIfLoc: c.bindIfLoc } : {}) } : {};
+  if (c.type === 'TCP_CHECK') return { ...bindIf, ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}) };
   // PING_CHECK's raw ICMP socket is lvsd's own: it can bind to a device (not mark, yet)
-  const pingIf = c.type === 'PING_CHECK' && c.bindIf !== undefined ? { bindIf: c.bindIf } : {};
-  const used: Array<[string, string]> = [];
-  if (c.bindIf !== undefined && c.type !== 'PING_CHECK') used.push(['bind_if', 'SO_BINDTODEVICE']);
-  if (c.fwmark !== undefined) used.push(['fwmark', 'SO_MARK']);
+  const pingIf = c.type === 'PING_CHECK' ? bindIf : {};
+  const used: Array<[string, string, SourceLoc]> = [];
+  if (c.bindIf !== undefined && c.type !== 'PING_CHECK')
+    used.push(['bind_if', 'SO_BINDTODEVICE', c.bindIfLoc ?? c.loc]);
+  if (c.fwmark !== undefined) used.push(['fwmark', 'SO_MARK', c.fwmarkLoc ?? c.loc]);
   const noSocket = c.type === 'MISC_CHECK' || c.type === 'FILE_CHECK';
-  for (const [kw, sockopt] of used) {
+  for (const [kw, sockopt, loc] of used) {
     const why = noSocket
       ? `${c.type} opens no socket`
       : c.type === 'PING_CHECK'
@@ -132,7 +134,7 @@ function probeSocketOptions(ctx: Ctx, c: CheckerDraft): { bindIf?: string; fwmar
     ctx.diags.add(
       ctx.lenient ? 'warning' : 'error',
       'LVSD_E_CONFIG_INVALID',
-      c.loc,
+      loc,
       `\`${c.type}\`: \`${kw}\` is supported on TCP_CHECK only (${why})${ctx.lenient ? '; ignored' : ''}`,
       kw,
     );

@@ -261,7 +261,10 @@ function resolvePreemption(
   return { nopreempt, preemptDelayMs };
 }
 
-/** `authentication` is v2 only (so AH is IPv4 only: IPv6 instances are v3); source and peer addresses must be of the instance's family. */
+/**
+ * `authentication` is v2 only (so AH is IPv4 only: IPv6 instances are v3), AH with a VMAC only with
+ * `vmac_xmit_base`; source and peer addresses must be of the instance's family.
+ */
 function checkVersionAndFamilies(
   ctx: Ctx,
   v: InstanceDraft,
@@ -275,13 +278,12 @@ function checkVersionAndFamilies(
       `${where}: \`authentication\` is VRRPv2 only (this instance is version 3)`,
       'authentication',
     );
-  } else if (v.auth?.type === 'AH') {
-    // src/vrrp/ipsec-ah.ts builds keepalived's AH byte for byte and the VRRP worker would run it,
-    // but interop on a real kernel is not shown yet: refused here (one error, at the keyword the
-    // ledger and `--lenient` name), so no file passes check-config with an untested AH
+  } else if (v.auth?.type === 'AH' && v.useVmac && !v.vmacXmitBase && v.unicastPeers.length === 0) {
+    // lvsd's AH adverts leave from the header-included socket on the parent interface
+    // (src/vrrp/engine.ts), keepalived's from the VMAC: only vmac_xmit_base sends alike
     ctx.diags.error(
       v.auth.loc,
-      `${where}: \`auth_type AH\` is not supported yet (lvsd's IPsec AH is not yet proven against keepalived on a real kernel); use \`auth_type PASS\` on both nodes, or no authentication`,
+      `${where}: \`auth_type AH\` with \`use_vmac\` needs \`vmac_xmit_base\` (lvsd sends AH adverts from the parent interface, not from the VMAC)`,
       'auth_type',
     );
   }

@@ -35,6 +35,7 @@ import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { opToArgs } from '../ipvs/ipvsadm-op-args.js';
 import { nativeTcpEngine } from '../net/tcp-check-engine.io.js';
 import { NotifyFifos } from '../script/fifo.io.js';
+import { FifoReaders, fifoReadersOf } from '../script/fifo-readers.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { BgpFollower } from './bgp.js';
@@ -176,6 +177,28 @@ function statusLine(manager: CheckManager, bgp: BgpFollower): string {
   return `LVS: ${s.virtualServers.length} virtual servers${down ? ` (${down} without quorum)` : ''}, ${up}/${reals.length} reals up${announced}`;
 }
 
+/**
+ * The LVS worker's script runners, each stopped (its runs killed) with the worker: MISC_CHECK
+ * programs, the notify/quorum scripts, and the LVS FIFO's reader script (the global FIFO's too when
+ * no VRRP worker runs: fifo-readers.io.ts). `configure` follows a model: script security, readers.
+ */
+function lvsScripts(model: Model, log: Logger) {
+  const scriptSecurity = model.global.enableScriptSecurity;
+  const probe = new ScriptRunner({ scriptSecurity });
+  const notify = new ScriptRunner({ scriptSecurity });
+  const reader = new ScriptRunner({ scriptSecurity });
+  const readers = new FifoReaders({ runner: reader, log });
+  return {
+    probe,
+    notify,
+    readers,
+    async configure(m: Model): Promise<void> {
+      probe.scriptSecurity = notify.scriptSecurity = reader.scriptSecurity = m.global.enableScriptSecurity;
+      await readers.apply(fifoReadersOf(m.global, 'lvs', m.vrrpInstances.length > 0));
+    },
+  };
+}
+
 async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
   const handedOver = takeHandoff(handoffFile, log);
@@ -184,10 +207,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   let current = model;
   const spec = checkSpecFromModel(model);
   const fifo = new NotifyFifos(spec.notifyFifos, log);
-  // MISC_CHECK programs, and the notify/quorum scripts: each set stops (is killed) with the worker
-  const scriptSecurity = model.global.enableScriptSecurity;
-  const probeScripts = new ScriptRunner({ scriptSecurity });
-  const notifyScripts = new ScriptRunner({ scriptSecurity });
+  const scripts = lvsScripts(model, log);
   const mail = workerMail(model, log);
   let quorumChanged = (): void => {};
   const manager = new CheckManager({
@@ -196,9 +216,9 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     timers: realTimers,
     rng: mathRng,
     logger: log,
-    probes: realProbeFactory(mathRng, probeScripts),
+    probes: realProbeFactory(mathRng, scripts.probe),
     ...tcpEngineOption(process.env),
-    runScript: checkerNotifyScripts(notifyScripts, log),
+    runScript: checkerNotifyScripts(scripts.notify, log),
     notifyFifo: (line) => void fifo.write(line),
     mail: mail.queue,
     drains: fileDrainStore(defaultDrainPath(), log),
@@ -230,6 +250,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     const w = (lastWindow = manager.takeSchedulerWindow());
     if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
   }, 10_000);
+  await scripts.configure(model);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
   const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
@@ -245,7 +266,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   return {
     async reload(next) {
       mail.configure(next);
-      probeScripts.scriptSecurity = notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      await scripts.configure(next);
       const applied = await manager.reload(checkSpecFromModel(next));
       await fullnat.apply(next);
       sloppy.apply(next.global.lvsdSloppy);
@@ -270,9 +291,9 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       // are killed rather than waited for; omega's notify_down/quorum_down scripts get a second.
       // A handoff (hitless restart) leaves the IPVS table and the FULLNAT rules as they are.
       const managerStopped = manager.stop({ keepIpvs: handoff, handoff });
-      await probeScripts.stop();
+      await scripts.probe.stop();
       await managerStopped;
-      await notifyScripts.stop({ waitMs: 1000 });
+      await scripts.notify.stop({ waitMs: 1000 });
       await mail.stop();
       sync.unsubscribe();
       // a handoff leaves the sync daemons and lvs_timeouts too; the successor restores the timeouts
@@ -292,6 +313,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
         if (current.global.lvsFlushOnStop === 'all') await kernel.apply([{ op: 'flush' }]);
       }
       fifo.close();
+      await scripts.readers.stop();
       kernel.close();
     },
     snapshot,

@@ -21,6 +21,7 @@ import { writeFileAtomic } from './files.js';
 import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
 import { workerMail } from './mail.js';
+import { FifoReaders, fifoReadersOf } from '../script/fifo-readers.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
 import { realVrrpPorts } from './vrrp-ports.js';
 import { runWorker, type WorkerEngine } from './worker.js';
@@ -89,10 +90,15 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const ports = realVrrpPorts(model, log, notifyScripts, mail.queue);
   const engine = await VrrpEngine.start(model, ports, handoff ?? {});
   log.notice('VRRP engine started', { instances: engine.instances.length, adopted: adopt?.size ?? 0 });
+  // the FIFOs exist now (the notifier made them): their reader scripts, on a runner of their own
+  const readerScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
+  const readers = new FifoReaders({ runner: readerScripts, log });
+  await readers.apply(fifoReadersOf(model.global, 'vrrp', true));
   return {
     reload: async (next) => {
-      notifyScripts.scriptSecurity = next.global.enableScriptSecurity;
+      notifyScripts.scriptSecurity = readerScripts.scriptSecurity = next.global.enableScriptSecurity;
       mail.configure(next);
+      await readers.apply(fifoReadersOf(next.global, 'vrrp', true));
       const plan = await engine.reload(next);
       logReloadPlan(plan, log);
       return { vrrp: plan };
@@ -101,6 +107,8 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
     stop: async (mode) => {
       if (mode !== 'handoff') {
         await engine.stop();
+        // after the last FIFO lines (STOP) were written
+        await readers.stop();
         return mail.stop();
       }
       const record = await engine.handoff(Date.now());
@@ -108,6 +116,7 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
       log.info('handed over in place: VIPs kept, no priority-0 advert', {
         masters: record.instances.map((i) => i.name).join(','),
       });
+      await readers.stop();
       await mail.stop();
     },
     snapshot: () => ({ ...engine.snapshot(), mail: mail.queue.counters }),

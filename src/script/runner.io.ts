@@ -42,7 +42,7 @@ const OUTPUT_LINGER_MS = 1000;
 export interface RunOptions {
   /** Words appended to the command's argv (`notify`: `INSTANCE name STATE priority`). */
   readonly args?: readonly string[];
-  /** Kill the run's process group after this long (outcome `timeout`). */
+  /** Kill the run's process group after this long (outcome `timeout`); `Infinity`: never (a FIFO reader). */
   readonly timeoutMs: number;
   /** Keep at most this many bytes of stdout and of stderr in the outcome [0: no capture]. */
   readonly captureBytes?: number;
@@ -132,7 +132,10 @@ function launch(l: Launch): Running {
     signalGroup('SIGTERM');
     grace = setTimeout(() => signalGroup('SIGKILL'), l.graceMs);
   };
-  const timer = setTimeout(() => terminate('timeout'), l.timeoutMs);
+  // (a timer over 2^31 - 1 ms would fire at once: no timer at all stands for `Infinity`)
+  const timer = Number.isFinite(l.timeoutMs)
+    ? setTimeout(() => terminate('timeout'), l.timeoutMs)
+    : undefined;
   const done = new Promise<ScriptOutcome>((resolve) => {
     let end: RawEnd | undefined;
     let linger: NodeJS.Timeout | undefined;

@@ -255,7 +255,8 @@ export async function createLab(n: number, opts: { net?: number } = {}): Promise
 /** A captured frame, classified (from the sniffer's JSON lines). */
 export interface Frame {
   ts: number;
-  kind: 'vrrp4' | 'vrrp6' | 'arp' | 'na' | 'other';
+  /** `ah4`: an IPv4 VRRP advert in IPsec AH (protocol 51, `auth_type AH`). */
+  kind: 'vrrp4' | 'vrrp6' | 'ah4' | 'arp' | 'na' | 'other';
   srcMac: string;
   /** VRRP: source IP, vrid, priority; ARP/NA: the announced address. */
   src?: string;

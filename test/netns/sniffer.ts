@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * A tiny AF_PACKET sniffer (through lvsd's addon) for netns tests and the failover bench:
- * `node dist/test/netns/sniffer.js IFNAME` prints `ready`, then one JSON line per VRRP, ARP or
- * ICMPv6 NA frame with the kernel receive time (realtime ms). Runs inside a namespace.
+ * `node dist/test/netns/sniffer.js IFNAME` prints `ready`, then one JSON line per VRRP (also in
+ * IPsec AH), ARP or ICMPv6 NA frame with the kernel receive time (realtime ms). Runs inside a namespace.
  */
 import { addrText } from '../../src/core/addr.js';
 import { ETH_P_ALL, PacketSocket, ifNameToIndex } from '../../src/net/raw-socket.io.js';
@@ -26,10 +26,12 @@ function classify(f: Buffer): Record<string, unknown> | undefined {
   }
   if (et === 0x0800 && f.length >= 34) {
     const ihl = (f[14]! & 0x0f) * 4;
-    if (f[23] !== 112 || f.length < 14 + ihl + 4) return undefined;
-    const v = 14 + ihl;
+    // IPsec AH (protocol 51, keepalived's `auth_type AH`): the VRRP message follows the 24-byte AH header
+    const ah = f[23] === 51 && f[14 + ihl] === 112;
+    if ((f[23] !== 112 && !ah) || f.length < 14 + ihl + (ah ? 24 : 0) + 4) return undefined;
+    const v = 14 + ihl + (ah ? 24 : 0);
     return {
-      kind: 'vrrp4',
+      kind: ah ? 'ah4' : 'vrrp4',
       srcMac,
       src: addrText(f.subarray(26, 30)),
       vrid: f[v + 1],

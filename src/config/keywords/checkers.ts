@@ -60,6 +60,9 @@ export interface CheckerDraft extends InheritedTiming {
   bindPort?: number;
   bindIf?: string;
   fwmark?: number;
+  /** Where `bind_if` and `fwmark` were written (their messages point there, not at the checker). */
+  bindIfLoc?: SourceLoc;
+  fwmarkLoc?: SourceLoc;
   logAllFailures: boolean;
   // HTTP_GET / SSL_GET
   urls: HttpUrl[];
@@ -103,6 +106,8 @@ export type SmtpHostDraft = Pick<
   | 'bindPort'
   | 'bindIf'
   | 'fwmark'
+  | 'bindIfLoc'
+  | 'fwmarkLoc'
   | 'connectTimeoutMs'
 > & { loc: SourceLoc; present: ReadonlySet<string> };
 
@@ -144,8 +149,18 @@ const common: KeywordTable<CheckerDraft> = {
     },
   },
   bind_port: { run: (c, n, d) => set(d, 'bindPort', intArg(c, n, 1, 65535)) },
-  bind_if: { run: (c, n, d) => set(d, 'bindIf', wordArg(c, n, 'an interface name')) },
-  fwmark: { run: (c, n, d) => set(d, 'fwmark', intArg(c, n, 1, 4294967295)) },
+  bind_if: {
+    run: (c, n, d) => {
+      set(d, 'bindIf', wordArg(c, n, 'an interface name'));
+      d.bindIfLoc = n.loc;
+    },
+  },
+  fwmark: {
+    run: (c, n, d) => {
+      set(d, 'fwmark', intArg(c, n, 1, 4294967295));
+      d.fwmarkLoc = n.loc;
+    },
+  },
   ...inheritedTimingKeywords<CheckerDraft>(),
   nb_get_retry: { run: (c, n, d) => set(d, 'retry', intArg(c, n, 0, 1_000_000)) },
   log_all_failures: { run: (c, n, d) => (d.logAllFailures = flag(c, n)) },
@@ -437,6 +452,8 @@ const connectionFields = [
   'bindPort',
   'bindIf',
   'fwmark',
+  'bindIfLoc',
+  'fwmarkLoc',
   'connectTimeoutMs',
 ] as const;
 

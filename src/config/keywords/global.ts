@@ -420,7 +420,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'use_pid_dir',
   'child_wait_time',
   'vrrp_log_unknown_vrids',
-  'vrrp_track_process',
   'bfd_instance',
   'local_name',
   'script_security',

@@ -115,9 +115,16 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   },
   'global_defs vrrp_notify_fifo': { consumer: 'src/script/fifo.io.ts (via src/vrrp/notifier.io.ts)' },
   'global_defs lvs_notify_fifo': { consumer: 'src/script/fifo.io.ts (via src/check/effects.ts)' },
-  'global_defs notify_fifo_script': { pending: 'the FIFO reader script is never started' },
-  'global_defs vrrp_notify_fifo_script': { pending: 'the FIFO reader script is never started' },
-  'global_defs lvs_notify_fifo_script': { pending: 'the FIFO reader script is never started' },
+  'global_defs notify_fifo_script': {
+    consumer:
+      'src/script/fifo-readers.io.ts (started once, by the VRRP worker, else the LVS worker: src/daemon/vrrp-main.ts, check-main.ts)',
+  },
+  'global_defs vrrp_notify_fifo_script': {
+    consumer: 'src/script/fifo-readers.io.ts (started by the VRRP worker: src/daemon/vrrp-main.ts)',
+  },
+  'global_defs lvs_notify_fifo_script': {
+    consumer: 'src/script/fifo-readers.io.ts (started by the LVS worker: src/daemon/check-main.ts)',
+  },
   'global_defs lvs_sync_daemon': { consumer: 'src/daemon/check-main.ts → src/check/sync-daemon.ts' },
   'global_defs lvs_timeouts': { consumer: 'src/daemon/check-main.ts → src/check/lvs-timeouts.ts' },
   'global_defs lvs_flush': { consumer: 'src/daemon/check-main.ts → src/ipvs/sync-loop.ts' },
@@ -146,7 +153,7 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   'vrrp_script fall': { consumer: 'src/vrrp/config.ts' },
   'vrrp_script init_fail': { consumer: 'src/vrrp/config.ts' },
   'vrrp_instance/authentication auth_type': {
-    consumer: 'src/vrrp/config.ts (PASS; AH is a located check-config error)',
+    consumer: 'src/vrrp/config.ts (PASS) → src/vrrp/engine.ts, src/vrrp/ipsec-ah.ts (AH)',
   },
   'vrrp_instance interface': { consumer: 'src/vrrp/engine.ts' },
   'vrrp_instance virtual_ipaddress': { consumer: 'src/vrrp/addresses.ts' },

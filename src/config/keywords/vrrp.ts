@@ -588,7 +588,6 @@ export const syncGroupUnsupported: ReadonlySet<string> = new Set([
   'global_tracking',
   'notify_deleted',
   'track_bfd',
-  'notify_priority_changes',
 ]);
 
 export function newInstanceDraft(name: string, loc: SourceLoc, present: ReadonlySet<string>): InstanceDraft {

@@ -64,11 +64,13 @@ for (const [type, body, why] of [
     const text = vs(`    ${type} {\n${body}      fwmark 5\n      bind_if eth0\n    }\n`);
     const { model, diagnostics } = parse(text);
     t.is(model, undefined);
+    // at the keywords themselves (file:line:column), after the checker's own body lines
+    const at = 4 + body.split('\n').length - 1;
     t.deepEqual(
       diagnostics.map((d) => [d.severity, d.line, d.col, d.keyword]),
       [
-        ['error', 3, 5, 'bind_if'],
-        ['error', 3, 5, 'fwmark'],
+        ['error', at, 7, 'fwmark'],
+        ['error', at + 1, 7, 'bind_if'],
       ],
     );
     for (const d of diagnostics) {
@@ -83,8 +85,8 @@ for (const [type, body, why] of [
     t.deepEqual(
       diagnostics.map((d) => [d.severity, d.keyword]),
       [
-        ['warning', 'bind_if'],
         ['warning', 'fwmark'],
+        ['warning', 'bind_if'],
       ],
     );
     t.true(diagnostics.every((d) => d.message.endsWith('; ignored')));

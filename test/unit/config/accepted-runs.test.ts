@@ -2,9 +2,8 @@
 // Nothing the workers refuse at run time is accepted by check-config: every file check-config
 // accepts (the lab pairs in etc/, the keepalived vectors, the full fixture, Debian's samples with
 // --lenient) turns into the workers' specs without a throw (src/vrrp/instance-spec.ts, which builds
-// the VRRP machine config, and src/check/from-model.ts), and what lvsd will not run yet (auth_type AH:
-// src/vrrp/ipsec-ah.ts is not yet proven against keepalived on a real kernel) is a located
-// check-config error.
+// the VRRP machine config, and src/check/from-model.ts), and what lvsd will not run (auth_type AH
+// with a VMAC sending its adverts) is a located check-config error.
 import test from 'ava';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -65,21 +64,17 @@ for (const file of corpus) {
       const model = r.model;
       t.notThrows(() => workerSpecs(model), `--config-id ${configId}`);
     }
-    // refused even with --lenient: lvs_syncd's old sync-group syntax (keepalived refuses it too),
-    // SSL_GET's auth_type AH (not yet proven against keepalived), and vrrp.rules, whose
-    // `to 192.168.100./24` and `to 192.168.200./24` are not addresses (keepalived reports "Invalid
-    // rule to address" and drops those rules; lvsd refuses the file rather than run it without them)
-    const refused = [
-      'keepalived.conf.vrrp.lvs_syncd',
-      'keepalived.conf.SSL_GET',
-      'keepalived.conf.vrrp.rules',
-    ];
+    // refused even with --lenient: lvs_syncd's old sync-group syntax (keepalived refuses it too), and
+    // vrrp.rules, whose `to 192.168.100./24` and `to 192.168.200./24` are not addresses (keepalived
+    // reports "Invalid rule to address" and drops those rules; lvsd refuses the file rather than run
+    // it without them)
+    const refused = ['keepalived.conf.vrrp.lvs_syncd', 'keepalived.conf.vrrp.rules'];
     t.is(accepted > 0, !refused.some((f) => file.endsWith(f)));
   });
 }
 
-test('auth_type AH, not yet proven against keepalived, is a located check-config error (even with --lenient)', (t) => {
-  const text = [
+const ahInstance = (extra: string[]): string =>
+  [
     'vrrp_instance VI {',
     ' interface eth0',
     ' virtual_router_id 1',
@@ -87,18 +82,37 @@ test('auth_type AH, not yet proven against keepalived, is a located check-config
     '  auth_type AH',
     '  auth_pass secret',
     ' }',
+    ...extra,
     ' virtual_ipaddress {',
     '  10.0.0.1',
     ' }',
     '}',
     '',
   ].join('\n');
+
+test('auth_type AH is accepted and runnable (IPsec AH, proven against keepalived in test/netns/vrrp/ipsec-ah.test.ts)', (t) => {
+  const r = parseConfigText(ahInstance([]), 'ah.conf', { configId: 'lvs1', env: {} });
+  const model = r.model;
+  if (!model) return t.fail(JSON.stringify(r.diagnostics));
+  t.deepEqual(r.diagnostics, []);
+  t.is(model.vrrpInstances[0]?.auth?.type, 'AH');
+  t.notThrows(() => workerSpecs(model));
+});
+
+test('auth_type AH with use_vmac (adverts from the VMAC) is a located error; with vmac_xmit_base it runs', (t) => {
   for (const lenient of [false, true]) {
-    const r = parseConfigText(text, 'ah.conf', { configId: 'lvs1', env: {}, lenient });
+    const r = parseConfigText(ahInstance([' use_vmac']), 'ah.conf', { configId: 'lvs1', env: {}, lenient });
     t.is(r.model, undefined);
     t.deepEqual(
       r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.line, d.col, d.keyword]),
       [[4, 2, 'auth_type']],
     );
   }
+  const ok = parseConfigText(ahInstance([' use_vmac', ' vmac_xmit_base']), 'ah.conf', {
+    configId: 'lvs1',
+    env: {},
+  });
+  const model = ok.model;
+  if (!model) return t.fail(JSON.stringify(ok.diagnostics));
+  t.notThrows(() => workerSpecs(model));
 });

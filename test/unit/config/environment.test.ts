@@ -43,6 +43,9 @@ test('missing scripts are located errors, missing interfaces warnings; present o
     '    MISC_CHECK {',
     '      misc_path "lvsd-no-such-program --x"',
     '    }',
+    '    TCP_CHECK {',
+    '      bind_if lvsdnoif1',
+    '    }',
     '  }',
     '}',
   ].join('\n');
@@ -57,6 +60,8 @@ test('missing scripts are located errors, missing interfaces warnings; present o
     'env.conf:11:5: warning: vrrp_instance `V` address 127.0.0.99: interface lvsdnoif0 does not exist on this machine (the instance waits for it)',
     `env.conf:17:17: error: vrrp_instance \`V\` notify_backup: cannot run ${dir}/missing.sh: no such file`,
     'env.conf:22:17: error: MISC_CHECK misc_path: cannot run lvsd-no-such-program: no such file (searched PATH)',
+    // at the keyword, not at the checker
+    'env.conf:25:7: warning: TCP_CHECK bind_if: interface lvsdnoif1 does not exist on this machine (its probes fail until it exists)',
   ]);
 });
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { keepalivedKeywords } from '../../../src/config/keywords/keepalived-2.2.7.js';
 import { buildLedger, renderLedger, type LedgerRow } from '../../../src/config/keywords/ledger.js';
+import { lvsdSections } from '../../../src/config/keywords/sections.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -15,6 +16,13 @@ const rows = buildLedger();
 
 test('docs/keywords.md is the generated ledger (run `npm run keywords` after changing a keyword table)', (t) => {
   t.is(readFileSync(`${root}docs/keywords.md`, 'utf8'), renderLedger(rows));
+});
+
+test('no section lists a keyword both in its table and as "not supported" (a stale entry once a keyword is implemented)', (t) => {
+  const both = lvsdSections().flatMap((s) =>
+    s.keywords.filter((k) => s.unsupported.has(k)).map((k) => `${s.section} ${k}`),
+  );
+  t.deepEqual(both, []);
 });
 
 test('every keepalived 2.2.7 keyword has a row in its section', (t) => {

@@ -238,16 +238,11 @@ test('auth_pass longer than 8 characters is truncated with a warning', (t) => {
   t.is(r.diagnostics[0]?.severity, 'warning');
 });
 
-test('auth_type AH is refused by check-config with a located error (not proven against keepalived yet)', (t) => {
+test('auth_type AH is accepted (v2, IPv4): the instance carries it to the VRRP worker', (t) => {
   const ah = '  version 2\n  authentication {\n    auth_type AH\n    auth_pass secret1\n  }';
   const r = parse(vi(ah));
-  t.is(r.model, undefined, 'no model: check-config exits 1, nothing reaches a worker');
-  const err = r.diagnostics.find((d) => d.severity === 'error');
-  t.regex(err?.message ?? '', /auth_type AH.*not supported yet/);
-  t.is(err?.line, 5, 'at the authentication block');
-  t.is(err?.file, 'mem.conf');
-  const lenient = parse(vi(ah), { lenient: true });
-  t.is(lenient.model, undefined, '--lenient does not let it through either');
+  t.deepEqual(r.diagnostics, []);
+  t.like(r.model?.vrrpInstances[0]?.auth, { type: 'AH', pass: 'secret1' });
 });
 
 test('the same VRID on another interface or family is not a conflict', (t) => {
@@ -460,9 +455,36 @@ test('PING_CHECK: no port needed; fwmark and bind_port are errors; SMTP_CHECK bi
   t.deepEqual(
     bad.diagnostics.map((d) => d.message),
     [
-      "`PING_CHECK`: `fwmark` is supported on TCP_CHECK only (lvsd's ICMP socket does not set SO_MARK)",
       '`PING_CHECK`: `bind_port` means nothing to an ICMP echo',
+      "`PING_CHECK`: `fwmark` is supported on TCP_CHECK only (lvsd's ICMP socket does not set SO_MARK)",
       '`SMTP_CHECK`: `bind_if` is supported on TCP_CHECK only (SMTP_CHECK probes run on Node sockets, which cannot set SO_BINDTODEVICE)',
+    ],
+  );
+});
+
+test('a checker`s fwmark / bind_if error is located at the keyword (file:line:column), not at the checker', (t) => {
+  const r = parse(`virtual_server 10.0.0.1 80 {
+  real_server 10.0.0.2 80 {
+    HTTP_GET {
+      url {
+        path /
+      }
+      fwmark 3
+    }
+    SMTP_CHECK {
+      host {
+        connect_ip 10.0.0.3
+         bind_if eth0
+      }
+    }
+  }
+}
+`);
+  t.deepEqual(
+    r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.file, d.line, d.col, d.keyword]),
+    [
+      ['mem.conf', 7, 7, 'fwmark'],
+      ['mem.conf', 12, 10, 'bind_if'],
     ],
   );
 });

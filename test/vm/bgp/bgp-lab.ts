@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Netns } from '../helpers/netns.js';
 import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
 import type { Daemon } from '../e2e/ha-lab.js';
-import { lvsdBin, sleep } from '../e2e/ha-lab.js';
+import { lvsdBin, sleep, spawnDaemon as spawnGroup } from '../e2e/ha-lab.js';
 
 export const VIP = '10.100.0.1';
 export const DIRECTORS = ['d1', 'd2', 'd3'] as const;
@@ -304,44 +304,6 @@ export async function createBgpLab(options: BgpLabOptions = {}): Promise<BgpLab>
     await close();
     throw e;
   }
-}
-
-/** `ip netns exec NS ARGV...` in its own process group (the pid is the supervisor's). */
-function spawnGroup(id: string, netns: string, argv: string[], env: Record<string, string>): Daemon {
-  const proc = spawn('ip', ['netns', 'exec', netns, ...argv], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
-  const running = (): boolean => proc.exitCode === null && proc.signalCode === null;
-  const group = (sig: NodeJS.Signals): void => {
-    try {
-      if (proc.pid !== undefined) process.kill(-proc.pid, sig);
-    } catch {
-      // group already gone
-    }
-  };
-  return {
-    id,
-    proc,
-    output: () => out,
-    running,
-    async stop(timeoutMs = 15_000) {
-      if (running()) proc.kill('SIGTERM');
-      const timer = setTimeout(() => group('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-      group('SIGKILL');
-    },
-    async killGroup() {
-      group('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 export { sleep };

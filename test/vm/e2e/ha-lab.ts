@@ -173,7 +173,12 @@ export async function createHaLab(options: { conf?: string } = {}): Promise<HaLa
 }
 
 /** A daemon started with `ip netns exec NS ARGV...` in its own process group (detached). */
-function spawnDaemon(id: string, netns: string, argv: string[], env: Record<string, string> = {}): Daemon {
+export function spawnDaemon(
+  id: string,
+  netns: string,
+  argv: string[],
+  env: Record<string, string> = {},
+): Daemon {
   const proc = spawn('ip', ['netns', 'exec', netns, ...argv], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,11 @@
  * late runs, lateness and probe durations; kernel operations by op and result, and sync rounds;
  * the BGP announcements (each VIP, the drain, the engine's sessions).
  * Virtual and real servers are labelled as `lvsd status` prints them (`tcp:192.0.2.1:80`,
- * `192.0.2.11:80`), so a series can be pasted into `lvsd real drain`. Pure.
+ * `fwmark:7`, `192.0.2.11:80`; the snapshot has keepalived's `[192.0.2.1]:tcp:80`), so a series can
+ * be pasted into `lvsd real drain` and joins the kernel's `lvsd_ipvs_*` series. Pure.
  */
 import type { LvsWorkerSnapshot } from '../check/status.js';
+import { realServerText, virtualServerText } from '../core/server-ref.js';
 import { bool, family, histogram, sample, type MetricFamily } from './family.js';
 
 function serverFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
@@ -32,9 +34,10 @@ function serverFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
     'Whether the real server is drained by `lvsd real drain` (1) or not (0).',
   );
   for (const vs of s.virtualServers) {
-    sample(quorum, bool(vs.quorumUp), { virtual_server: vs.vs });
+    const vsLabel = virtualServerText(vs.vs);
+    sample(quorum, bool(vs.quorumUp), { virtual_server: vsLabel });
     for (const r of vs.reals) {
-      const l = { virtual_server: vs.vs, real_server: r.rs };
+      const l = { virtual_server: vsLabel, real_server: realServerText(r.rs) };
       sample(up, bool(r.alive), l);
       sample(weight, r.weight, l);
       sample(drained, bool(r.drained), l);

@@ -13,7 +13,7 @@ import { controlRequest, defaultControlPath } from '../../daemon/control.js';
 import type { CliRun } from '../command.js';
 import { runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
-import { formatServerRef, parseServerRef } from '../server-ref.js';
+import { formatServerRef, parseServerRef } from '../../core/server-ref.js';
 
 interface RealOptions {
   runDir?: string;

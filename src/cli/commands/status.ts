@@ -18,7 +18,7 @@ import type { CliRun } from '../command.js';
 import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import { formatDrill } from './drill.js';
 import type { CliIo } from '../io.js';
-import { realServerText, virtualServerText } from '../server-ref.js';
+import { realServerText, virtualServerText } from '../../core/server-ref.js';
 
 interface VrrpInstanceStatus {
   name: string;

@@ -7,7 +7,7 @@ import {
   parseServerRef,
   realServerText,
   virtualServerText,
-} from '../../../src/cli/server-ref.js';
+} from '../../../src/core/server-ref.js';
 
 const rows: Array<[string, string | undefined]> = [
   ['tcp:10.0.0.1:80', 'tcp:10.0.0.1:80'],

@@ -104,17 +104,18 @@ function lvsSnapshot(): LvsWorkerSnapshot {
     syncErrors: 1,
     virtualServers: [
       {
-        vs: 'tcp:192.0.2.100:80',
+        // keepalived's forms, as manager.status() gives them (check/effects.ts vsText, rsText)
+        vs: '[192.0.2.100]:tcp:80',
         quorumUp: true,
         reals: [
-          { rs: '192.0.2.11:80', alive: true, drained: false, weight: 3, checks: [] },
-          { rs: '192.0.2.12:80', alive: false, drained: false, weight: 0, checks: [] },
+          { rs: '[192.0.2.11]:tcp:80', alive: true, drained: false, weight: 3, checks: [] },
+          { rs: '[192.0.2.12]:tcp:80', alive: false, drained: false, weight: 0, checks: [] },
         ],
       },
       {
-        vs: 'fwm:7',
+        vs: 'FWM 7',
         quorumUp: false,
-        reals: [{ rs: '192.0.2.13:0', alive: true, drained: true, weight: 0, checks: [] }],
+        reals: [{ rs: '[192.0.2.13]:tcp:0', alive: true, drained: true, weight: 0, checks: [] }],
       },
     ],
     scheduler: sched,
@@ -182,12 +183,12 @@ test('LVS: quorum, reals, checks, IPVS operations by op and result', async (t) =
   const r12 = 'virtual_server="tcp:192.0.2.100:80",real_server="192.0.2.12:80"';
   const rows: Array<[string, number]> = [
     ['lvsd_virtual_server_quorum{virtual_server="tcp:192.0.2.100:80"}', 1],
-    ['lvsd_virtual_server_quorum{virtual_server="fwm:7"}', 0],
+    ['lvsd_virtual_server_quorum{virtual_server="fwmark:7"}', 0],
     [`lvsd_real_server_up{${r11}}`, 1],
     [`lvsd_real_server_up{${r12}}`, 0],
     [`lvsd_real_server_weight{${r11}}`, 3],
     [`lvsd_real_server_weight{${r12}}`, 0],
-    ['lvsd_real_server_drained{virtual_server="fwm:7",real_server="192.0.2.13:0"}', 1],
+    ['lvsd_real_server_drained{virtual_server="fwmark:7",real_server="192.0.2.13:0"}', 1],
     ['lvsd_check_runs_total', 120],
     ['lvsd_check_late_runs_total', 4],
     ['lvsd_check_lateness_seconds', 0.25],

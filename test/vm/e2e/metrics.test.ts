@@ -96,6 +96,9 @@ test('lvsd run --metrics: the kernel IPVS counters per virtual and real server g
     );
     for (const r of reals)
       t.true((value(after, `lvsd_ipvs_real_server_inactive_connections{${r}}`) ?? -1) >= 0, r);
+    // the checker's series carry the same labels, so the two join (and paste into `lvsd real drain`)
+    for (const r of reals) t.is(value(after, `lvsd_real_server_up{${r}}`), 1, `lvsd_real_server_up{${r}}`);
+    t.is(value(after, `lvsd_virtual_server_quorum{${vs}}`), 1);
     const check = await promtoolCheck(after);
     t.is(check.code, 0, check.out);
     t.log(`+${conns} connections over ${requests} requests; per real ${perReal.join(', ')}`);

@@ -8,7 +8,7 @@
  * logs, notify FIFO lines and older `lvsd status` print (keepalived's `[10.0.0.1]:tcp:80` and
  * `FWM 5`), and an `ipvsadm -Ln` service line's `TCP  10.0.0.1:80`.
  */
-import { canonicalAddr, familyOf } from '../core/addr.js';
+import { canonicalAddr, familyOf } from './addr.js';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 

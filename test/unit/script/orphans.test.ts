@@ -25,8 +25,9 @@ async function assertNothingLeft(t: { is(a: unknown, b: unknown, m?: string): vo
   await waitUntil(() => processesWith(marker).length === 0, 3000);
   t.is(processesWith(marker).length, 0, `processes left running with ${marker}`);
   // A run of another test file may be a zombie for the instant between its exit and its reaping:
-  // wait for a moment with none. A run the runner failed to reap would stay a zombie for good.
-  await waitUntil(() => zombieRuns().length === 0, 3000);
+  // wait for a moment with none (10 s: a loaded machine delays the reaping of another worker
+  // thread's child). A run the runner failed to reap would stay a zombie for good.
+  await waitUntil(() => zombieRuns().length === 0, 10_000);
   t.is(zombieRuns().length, 0, 'unreaped runs');
 }
 

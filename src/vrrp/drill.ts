@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `lvsd drill failover`: hand one MASTER instance over to its peer on a live pair and measure it,
- * then take it back. The instance is held (machine event `drill`): one priority-0 advert, then it
- * counts as priority 1 but keeps its VIPs and adverts until the peer's advert makes it BACKUP — so a
+ * then take it back. The instance is held (machine event `drill`): one priority-0 advert, then at
+ * once (so a nopreempt peer does not take over) adverts at priority 1; it keeps its VIPs until the
+ * peer's advert makes it BACKUP — so a
  * drill without a live, preempting peer costs no outage and is refused ("no peer took over"), and a
  * peer that dies during the drill is replaced by this node as usual. Measured from the hold: the
  * peer's first advert as master, the VIPs gone here, the VIPs answering through the peer (the

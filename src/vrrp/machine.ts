@@ -432,7 +432,13 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
       if (event.hold === state.drillHold || state.config.priority === 255) break;
       const held = { ...state, drillHold: event.hold };
       t.set({ drillHold: event.hold, effectivePriority: ownPriority(held, state.trackDelta) });
-      if (event.hold && state.name === 'master') t.advert(0); // the peer takes over after its skew
+      // Priority 0, then at once the held priority: a preempting peer ignores the second (lower than
+      // its own) and takes over after its skew time; a nopreempt peer accepts it as the master's
+      // advert and stays BACKUP, however late this node's next regular advert would be.
+      if (event.hold && state.name === 'master') {
+        t.advert(0);
+        t.advert(t.s.effectivePriority);
+      }
       reevaluate(t, state);
       break;
     }

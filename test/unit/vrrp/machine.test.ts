@@ -45,14 +45,16 @@ test("start adopting a predecessor's MASTER state (hitless restart): master at o
   t.is(down.name, 'fault', 'not with its link down');
 });
 
-test('drill: a held MASTER sends priority 0, keeps its VIPs at priority 1 until the peer advertises, then BACKUP; released, it preempts back', (t) => {
+test('drill: a held MASTER sends priority 0 then 1, keeps its VIPs at priority 1 until the peer advertises, then BACKUP; released, it preempts back', (t) => {
   const h = started({ priority: 150 });
   h.to(300);
   h.to(400); // master since MDI (≈ 341 ms at priority 150)
   t.is(h.name, 'master');
   h.feed({ type: 'drill', hold: true });
+  // priority 0, then at once priority 1: a nopreempt peer takes the second as the master's advert
   t.deepEqual(h.at(400), [
     { type: 'sendAdvert', priority: 0 },
+    { type: 'sendAdvert', priority: 1 },
     { type: 'priorityChanged', from: 150, to: 1 },
   ]);
   t.is(h.name, 'master', 'keeps its VIPs until the peer answers');

@@ -72,7 +72,17 @@ test('lvsd run --metrics: the kernel IPVS counters per virtual and real server g
     ]);
     t.is(sent.code, 0, sent.stderr);
     t.is(sent.stdout.match(/RS[12]/g)?.length, requests, sent.stdout);
-    const after = await scrape(l);
+    // the kernel copies its per-CPU counters into what it reports every 2 s (its rate estimator's
+    // timer): scrape until the connections show, then check the rest against that scrape
+    const conns0 = value(before, `lvsd_ipvs_virtual_server_connections_total{${vs}}`) ?? NaN;
+    let after = before;
+    await waitUntil(
+      'the connections in the kernel counters',
+      async () => (after = await scrape(l)),
+      (s) => (value(s, `lvsd_ipvs_virtual_server_connections_total{${vs}}`) ?? NaN) - conns0 >= requests,
+      20_000,
+      500,
+    );
 
     const delta = (series: string): number => (value(after, series) ?? NaN) - (value(before, series) ?? NaN);
     const conns = delta(`lvsd_ipvs_virtual_server_connections_total{${vs}}`);

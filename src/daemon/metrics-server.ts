@@ -35,31 +35,33 @@ export interface MetricsSources {
   reloads(): { counts: Readonly<ReloadCounts>; lastOk: boolean };
 }
 
-/** The families of one worker's snapshot, or undefined when it did not answer (or answered nonsense). */
-async function workerFamilies(name: string, runDir: string): Promise<MetricFamily[] | undefined> {
-  const path = workerControlPath(name, runDir);
-  if (!path) return undefined;
+/**
+ * A worker's answer to `cmd` on its control socket, or undefined when it did not answer (or
+ * answered nonsense). The reply is this lvsd's own worker's (same build, socket mode 0600): the
+ * caller's type for it holds.
+ */
+async function workerReply(path: string, cmd: 'status' | 'ipvs-stats'): Promise<object | undefined> {
   try {
-    const reply = await controlRequest(path, { cmd: 'status' }, workerTimeoutMs);
-    if (!reply.ok || typeof reply.result !== 'object' || reply.result === null) return undefined;
-    // The reply is this lvsd's own worker's snapshot (same build, socket mode 0600): its type holds.
-    if (name === 'vrrp') return vrrpFamilies(reply.result as VrrpEngineSnapshot);
-    return [...lvsFamilies(reply.result as LvsWorkerSnapshot), ...(await kernelFamilies(path))];
+    const reply = await controlRequest(path, { cmd }, workerTimeoutMs);
+    return reply.ok && typeof reply.result === 'object' && reply.result !== null ? reply.result : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The LVS worker's kernel counters (ip_vs stats); none when it cannot read them this time. */
-async function kernelFamilies(path: string): Promise<MetricFamily[]> {
-  try {
-    const reply = await controlRequest(path, { cmd: 'ipvs-stats' }, workerTimeoutMs);
-    if (!reply.ok || typeof reply.result !== 'object' || reply.result === null) return [];
-    // this lvsd's own LVS worker's reply (same build, socket mode 0600): its type holds
-    return ipvsStatsFamilies(reply.result as IpvsStatsSnapshot);
-  } catch {
-    return [];
-  }
+/** The families of one worker's snapshot (the LVS worker's with the kernel's counters), if it answered. */
+async function workerFamilies(name: string, runDir: string): Promise<MetricFamily[] | undefined> {
+  const path = workerControlPath(name, runDir);
+  if (!path) return undefined;
+  const snapshot = await workerReply(path, 'status');
+  if (!snapshot) return undefined;
+  if (name === 'vrrp') return vrrpFamilies(snapshot as VrrpEngineSnapshot);
+  // the kernel's counters are left out of a scrape in which they could not be read
+  const stats = await workerReply(path, 'ipvs-stats');
+  return [
+    ...lvsFamilies(snapshot as LvsWorkerSnapshot),
+    ...(stats ? ipvsStatsFamilies(stats as IpvsStatsSnapshot) : []),
+  ];
 }
 
 /** One scrape: every worker's families and the supervisor's, as exposition text and its type. */

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
-passed=0 failed=0 status=0
+passed=0 failed=0 status=0 failed_layers=''
 layer() {
   local name=$1; shift
   echo "=== lvsd test layer: $name"
@@ -15,13 +15,14 @@ layer() {
   "$@" 2>&1 | tee "$log/$name.out"
   local rc=${PIPESTATUS[0]}
   local p f
-  p=$(grep -aoE '[0-9]+ tests? passed' "$log/$name.out" | tail -1 | grep -oE '^[0-9]+' || echo 0)
+  # ava prints "N tests passed" only when none failed: count the ✔ lines instead
+  p=$(grep -acE '^\s*✔' "$log/$name.out" || true)
   f=$(grep -aoE '[0-9]+ (tests? failed|uncaught exceptions?|unhandled rejections?)' "$log/$name.out" | awk '{s+=$1} END {print s+0}')
   [[ -n $f ]] || f=0
   if ((rc != 0 && f == 0)); then f=1; fi
   passed=$((passed + p)) failed=$((failed + f))
   echo "=== lvsd test layer $name: exit $rc, $p passed, $f failed, $((SECONDS - start)) s"
-  if ((rc != 0)); then status=1; fi
+  if ((rc != 0)); then status=1 failed_layers+=" $name(exit $rc)"; fi
 }
 layer build npm run --silent build
 layer lint npm run --silent lint
@@ -33,5 +34,12 @@ layer package bash -c 'bash scripts/ensure-test-deps.sh package && LVSD_PACKAGE_
 # lab's short form (test/vm/lab/lab.test.ts).
 layer netns bash -c 'bash scripts/ensure-test-deps.sh netns && bash scripts/heavy-lock.sh npx ava --serial --timeout=5m "dist/test/netns/**/*.test.js"'
 layer vm bash -c 'bash scripts/ensure-test-deps.sh vm && bash scripts/heavy-lock.sh bash scripts/ipvs-vm.sh -- npx ava --serial --timeout=10m "dist/test/vm/**/*.test.js"'
-echo "lvsd: $passed passed, $failed failed"
+# CI keeps the tail of this output: the failures are repeated here, by layer, so they are in it
+for out in "$log"/*.out; do
+  if grep -qaE '^\s*✘' "$out"; then
+    echo "=== failed in $(basename "$out" .out):"
+    grep -aE '^\s*✘' "$out" | cut -c1-300
+  fi
+done
+echo "lvsd: $passed passed, $failed failed${failed_layers:+; failed layers:$failed_layers}"
 exit $status

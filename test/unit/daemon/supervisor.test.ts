@@ -15,7 +15,9 @@ function script(dir: string, name: string, body: string): string {
   return p;
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
+// 20 s: each wait covers forks of node, which take seconds when ava runs other files beside this
+// one on a loaded 2-core machine (a 5 s wait failed once in CI). A hang still fails.
+async function until(cond: () => boolean, ms = 20_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (cond()) return true;

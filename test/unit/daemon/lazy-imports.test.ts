@@ -3,6 +3,8 @@
 // a fresh Node with a module-resolution hook lists every module resolved; prom-client (the metrics
 // endpoint), nodemailer (e-mail alerts) and the netlink package's index (its nl80211 and WireGuard
 // tables) must not be among them. A count, not a time: it fails when an eager import comes back.
+// The hook runs on the loader's own thread: it writes with writeSync, as process.stderr there is
+// relayed through the main thread and its last lines were lost when the process exited (CI, Node 24).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -12,7 +14,8 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const hook = `
 import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(
-  'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write("RESOLVED " + r.url + "\\\\n"); return r; }'
+  'import { writeSync } from "node:fs";' +
+  'export async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, "RESOLVED " + r.url + "\\\\n"); return r; }'
 ));
 `;
 

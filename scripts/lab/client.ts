@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The lab's HTTP client, a program the lab runs inside its client namespace (I/O):
- * `node client.js HOST RATE TIMEOUT_MS MAX_MS`. It sends `GET http://HOST/` at a steady RATE per
+ * `node client.js HOST RATE TIMEOUT_MS MAX_MS [PREFIX]`. It sends `GET http://HOST/` at a steady RATE per
  * second, open loop (a new request every 1/RATE s whether or not earlier ones answered, each on a new
  * connection, so an outage shows as failures and not as a slower rate), and prints one JSON line per
  * finished request: `{"t":SENT_EPOCH_MS,"ms":DURATION,"ok":true,"body":"RS1"}` or
  * `{"t":…,"ms":…,"ok":false,"err":"ECONNREFUSED"}`. Bounded in count and time: it stops sending
  * after MAX_MS, on SIGTERM or when stdin closes, then exits once the requests in flight are done.
+ * A request is served when the answer is 200 and its body (the real's name) starts with PREFIX [RS].
  */
 import http from 'node:http';
 
-const [host = '', rateArg = '20', timeoutArg = '1000', maxArg = '600000'] = process.argv.slice(2);
+const [host = '', rateArg = '20', timeoutArg = '1000', maxArg = '600000', prefix = 'RS'] =
+  process.argv.slice(2);
 const rate = Number(rateArg);
 const timeoutMs = Number(timeoutArg);
 const maxMs = Number(maxArg);
 if (host === '' || !(rate > 0 && rate <= 200) || !(timeoutMs > 0) || !(maxMs > 0)) {
-  process.stderr.write('usage: client.js HOST RATE(1-200) TIMEOUT_MS MAX_MS\n');
+  process.stderr.write('usage: client.js HOST RATE(1-200) TIMEOUT_MS MAX_MS [PREFIX]\n');
   process.exit(2);
 }
 
@@ -44,7 +46,7 @@ function once(): void {
     res.on('data', (d: string) => (body += d));
     res.on('end', () => {
       const text = body.trim();
-      if (res.statusCode === 200 && text.startsWith('RS')) finish(true, text);
+      if (res.statusCode === 200 && text.startsWith(prefix)) finish(true, text);
       else finish(false, `HTTP ${res.statusCode ?? '?'} ${text.slice(0, 20)}`);
     });
     res.on('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));

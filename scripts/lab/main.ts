@@ -8,34 +8,38 @@
  * the report, both directors' `lvsd status`, the timeline in the terminal, writes it as SVG, and
  * ends with `lab: failover X ms, N requests failed, preempt back Y ms`. The namespaces and every
  * process it started are removed on the way out, also when it fails or is interrupted.
+ * `--ecmp` runs the scale-out lab instead (ecmp-lab.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { HaLab } from '../../test/vm/e2e/ha-lab.js';
 import { createHaLab, VIP } from '../../test/vm/e2e/ha-lab.js';
-import { formatReport, headline, labLine, settleServiceBack } from './report.js';
-import { renderSvg, timelineSpec } from './svg-chart.js';
-import type { TimelineData } from './svg-chart.js';
-import { terminalChart } from './terminal-chart.js';
-import { ratesPerSecond, stateRuns } from './timeline.js';
+import { ecmpLab } from './ecmp-lab.js';
+import type { LabOptions } from './lab-run.js';
+import { cleanUpOnSignal, daemonOutputs, progressPrinter, statuses, writeLabOutputs } from './lab-run.js';
+import { headline, labLine, settleServiceBack } from './report.js';
+import type { Sampler } from './sampler.io.js';
+import { vrrpLanes } from './svg-chart.js';
 import type { Traffic } from './traffic.io.js';
 import { startTraffic } from './traffic.io.js';
-import type { Sampler } from './vrrp-sampler.io.js';
-import { startSampler } from './vrrp-sampler.io.js';
-import type { PhaseResult, Walk } from './walk.io.js';
-import { daemonOutputs, election, failover, preempt, realDown, realUp, reload, statuses } from './walk.io.js';
+import { startVrrpSampler } from './vrrp-sampler.io.js';
+import type { PhaseKey, PhaseResult, Walk } from './walk.io.js';
+import { election, failover, preempt, realDown, realUp, reload } from './walk.io.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const sampleConf = join(repo, 'etc/lvs-nat.conf');
-const usage = `usage: npm run lab [-- --short] [--out DIR] [--rate N]
+const usage = `usage: npm run lab [-- --short] [--ecmp [--bfd]] [--out DIR] [--rate N]
   --short         the CI form: 3 s of steady traffic after each phase instead of 15 s
+  --ecmp          the scale-out lab: three directors announce the VIP over BGP to a router
+                  that spreads flows by ECMP (BIRD 2); one loses quorum, one drains, one dies
+  --bfd           (with --ecmp) BFD on every BGP session: a dead director is dropped in
+                  ~0.3 s instead of the 3 s hold time
   --out DIR       where timeline.svg, timeline.vl.json and report.txt go [build/lab]
   --rate N        requests per second (1-100) [10]
   --fail-after P  fail on purpose after phase P (tests that the lab cleans up)`;
 
-const short: Record<PhaseResult['key'], string> = {
+const short: Record<PhaseKey, string> = {
   election: 'election',
   'real-down': 'rs2 down',
   'real-up': 'rs2 up',
@@ -48,6 +52,8 @@ function options() {
   const { values } = parseArgs({
     options: {
       short: { type: 'boolean', default: false },
+      ecmp: { type: 'boolean', default: false },
+      bfd: { type: 'boolean', default: false },
       out: { type: 'string', default: join(repo, 'build/lab') },
       rate: { type: 'string', default: '10' },
       'fail-after': { type: 'string' },
@@ -56,7 +62,17 @@ function options() {
   });
   const rate = Number(values.rate);
   if (!(Number.isInteger(rate) && rate >= 1 && rate <= 100)) throw new Error(`--rate ${values.rate}: 1-100`);
-  return { ...values, rate, out: resolve(values.out) };
+  if (values.bfd && !values.ecmp) throw new Error('--bfd goes with --ecmp');
+  const o: LabOptions & { ecmp: boolean; help: boolean } = {
+    short: values.short,
+    bfd: values.bfd,
+    ecmp: values.ecmp,
+    help: values.help,
+    rate,
+    out: resolve(values.out),
+    ...(values['fail-after'] !== undefined ? { failAfter: values['fail-after'] } : {}),
+  };
+  return o;
 }
 
 async function main(): Promise<number> {
@@ -77,9 +93,11 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  const t0 = Date.now();
-  const stamp = (): string => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s]`;
-  const say = (line: string): void => void process.stdout.write(`${stamp()} ${line}\n`);
+  const say = progressPrinter();
+  return o.ecmp ? ecmpLab(o, say) : vrrpLab(o, say);
+}
+
+async function vrrpLab(o: LabOptions, say: (line: string) => void): Promise<number> {
   const where = process.env['IPVS_VM'] === '1' ? 'inside the IPVS VM' : 'on this machine';
   say(
     `lvsd failover lab ${where}: ${relative(repo, sampleConf)} as lvs1 + lvs2, reals rs1 + rs2, ${o.rate} requests/s to ${VIP}:80`,
@@ -95,12 +113,7 @@ async function main(): Promise<number> {
       await sampler?.stop();
       await lab?.close();
     })());
-  const onSignal = (sig: NodeJS.Signals): void => {
-    say(`${sig}: removing the lab's namespaces and processes`);
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanUpOnSignal(say, cleanUp);
 
   const walk: Partial<Walk> & { phases: PhaseResult[] } = { phases: [] };
   try {
@@ -115,7 +128,7 @@ async function main(): Promise<number> {
       timeoutMs: 1000,
       maxMs: 600_000,
     });
-    sampler = startSampler({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') }, 250);
+    sampler = startVrrpSampler({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') }, 250);
     const w: Walk = {
       lab,
       daemons: {},
@@ -128,13 +141,13 @@ async function main(): Promise<number> {
         say(
           `${walk.phases.length}/6 ${p.title}: ${p.measures.map((m) => `${m.what} ${m.ms} ms`).join(', ')}`,
         ),
-      ...(o['fail-after'] !== undefined ? { failAfter: o['fail-after'] } : {}),
+      ...(o.failAfter !== undefined ? { failAfter: o.failAfter } : {}),
     };
     Object.assign(walk, w);
     try {
       for (const step of [election, realDown, realUp, reload, failover, preempt]) await step(w);
     } catch (e) {
-      process.stderr.write(`${daemonOutputs(w)}\n`);
+      process.stderr.write(`${daemonOutputs(w.daemons)}\n`);
       throw e;
     }
     const end = Date.now();
@@ -142,45 +155,24 @@ async function main(): Promise<number> {
     await traffic.stop();
     await sampler.stop();
     say('traffic stopped; asking both directors for `lvsd status`');
-    const status = await statuses(lab);
+    const status = await statuses({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') });
     // every request has ended now: the service-back figures are taken again over whole phases
     const phases = settleServiceBack(walk.phases, traffic.records);
-
-    const data: TimelineData = {
+    const text = await writeLabOutputs({
       title: `lvsd failover lab: ${relative(repo, sampleConf)}, ${o.rate} requests/s to ${VIP}:80`,
-      rates: ratesPerSecond(traffic.records, trafficStart, end),
-      runs: stateRuns(sampler.samples, trafficStart, end),
-      phases: phases.map((p, i) => ({
-        t: Math.round((p.start - trafficStart) / 100) / 10,
-        label: `${i + 1} ${short[p.key]}`,
-      })),
-      seconds: Math.ceil((end - trafficStart) / 1000),
-    };
-    const spec = timelineSpec(data);
-    const svg = await renderSvg(spec);
-    mkdirSync(o.out, { recursive: true });
-    const files = {
-      svg: join(o.out, 'timeline.svg'),
-      spec: join(o.out, 'timeline.vl.json'),
-      report: join(o.out, 'report.txt'),
-    };
-    writeFileSync(files.svg, svg);
-    writeFileSync(files.spec, JSON.stringify(spec, null, 1));
-    const report = formatReport({
       heading: `lvsd failover lab report (${where}; times in ms from the start of each phase)`,
-      t0: trafficStart,
-      phases,
+      trafficStart,
+      end,
       records: traffic.records,
+      samples: sampler.samples,
+      phases,
+      labels: phases.map((p) => short[p.key]),
+      lanes: vrrpLanes,
       status,
-      files: [`timeline: ${files.svg} (Vega-Lite spec: ${files.spec})`, `report: ${files.report}`],
+      out: o.out,
+      line: labLine(headline(phases, traffic.records)),
     });
-    const line = labLine(headline(phases, traffic.records));
-    writeFileSync(files.report, `${report}\n${line}\n`);
-    const chart = terminalChart(data, {
-      columns: Number(process.env['COLUMNS'] ?? process.stdout.columns ?? 100) || 100,
-      colour: process.stdout.isTTY === true || process.env['LVSD_LAB_COLOUR'] === '1',
-    });
-    process.stdout.write(`\n${report}\n\n${chart}\n\n${line}\n`);
+    process.stdout.write(text);
     return 0;
   } catch (e) {
     process.stderr.write(`lab failed: ${(e as Error).stack ?? String(e)}\n`);

@@ -2,7 +2,7 @@
 /**
  * The lab's report (pure): each phase with when it began, what was measured and the requests sent
  * and failed while it lasted; both directors' `lvsd status`; and the closing line
- * `lab: failover X ms, N requests failed, preempt back Y ms`.
+ * `lab: failover X ms, N requests failed, preempt back Y ms` (the ECMP lab's: `lab ecmp: …`).
  */
 import { outage } from './outage.js';
 import type { RequestRecord } from './timeline.js';
@@ -51,17 +51,61 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  * measure (the preemption itself).
  */
 export function headline(phases: readonly ReportPhase[], records: readonly RequestRecord[]): Headline {
-  const find = (key: string): { phase: ReportPhase; ms: number } => {
-    const phase = phases.find((x) => x.key === key);
-    const m = phase?.measures.find((x) => x.headline);
-    if (!phase || !m) throw new Error(`no ${key} phase measured`);
-    return { phase, ms: m.ms };
-  };
-  const fo = find('failover');
+  const fo = headlineOf(phases, 'failover');
   return {
     failoverMs: fo.ms,
     failedRequests: countIn(records, fo.phase.start, fo.phase.end).failed,
-    preemptMs: find('preempt').ms,
+    preemptMs: headlineOf(phases, 'preempt').ms,
+  };
+}
+
+/** The phase `key` and its measure marked `headline` (by default) or the one named `what`. */
+function headlineOf(
+  phases: readonly ReportPhase[],
+  key: string,
+  what?: RegExp,
+): { phase: ReportPhase; ms: number } {
+  const phase = phases.find((x) => x.key === key);
+  const m = phase?.measures.find((x) => (what ? what.test(x.what) : x.headline));
+  if (!phase || !m) throw new Error(`no ${key} phase measured`);
+  return { phase, ms: m.ms };
+}
+
+/** The figures of the ECMP lab's closing line. */
+export interface EcmpHeadline {
+  /** A director died: the service back (unbroken run of served requests), and the requests that failed. */
+  lostMs: number;
+  failedRequests: number;
+  /** When the router dropped the dead director. */
+  droppedMs: number;
+  /** `lvsd drain`: when the router dropped the drained director, and the requests that failed meanwhile. */
+  drainMs: number;
+  drainFailed: number;
+}
+
+export function ecmpLabLine(h: EcmpHeadline): string {
+  return (
+    `lab ecmp: director lost ${h.lostMs} ms, ${h.failedRequests} requests failed, ` +
+    `router dropped it ${h.droppedMs} ms, drain ${h.drainMs} ms with ${h.drainFailed} requests failed`
+  );
+}
+
+export const ecmpLabLinePattern =
+  /^lab ecmp: director lost (\d+) ms, (\d+) requests failed, router dropped it (\d+) ms, drain (\d+) ms with (\d+) requests failed$/;
+
+/** The ECMP headline from the phases `killed` and `drain` (ecmp-walk.io.ts). */
+export function ecmpHeadline(
+  phases: readonly ReportPhase[],
+  records: readonly RequestRecord[],
+): EcmpHeadline {
+  const lost = headlineOf(phases, 'killed');
+  const drain = headlineOf(phases, 'drain', /^the router drops/);
+  return {
+    lostMs: lost.ms,
+    failedRequests: countIn(records, lost.phase.start, lost.phase.end).failed,
+    droppedMs: headlineOf(phases, 'killed', /^the router drops/).ms,
+    drainMs: drain.ms,
+    drainFailed: countIn(records, drain.phase.start, drain.phase.end).failed,
   };
 }
 

@@ -2,7 +2,8 @@
 /**
  * The lab's timeline as a Vega-Lite chart rendered to SVG in Node, without a browser (pure: builds
  * the spec and renders it in memory; the caller writes the file). Top: requests per second ok and
- * failed, with the phases marked; bottom: each director's VRRP state as coloured lanes. Both share
+ * failed, with the phases marked; bottom: each director's state (VRRP, or the router's next hops in
+ * the ECMP lab) as coloured lanes. Both share
  * the time axis (seconds since the lab began).
  */
 import * as vega from 'vega';
@@ -23,16 +24,38 @@ export interface TimelineData {
   phases: readonly PhaseMark[];
   /** Length of the timeline in seconds. */
   seconds: number;
+  /** What the director lanes show [vrrpLanes]. */
+  lanes?: LaneStyle;
 }
 
-const width = 820;
-const stateColours = {
-  MASTER: '#2ca02c',
-  BACKUP: '#1f77b4',
-  FAULT: '#ff7f0e',
-  INIT: '#bcbd22',
-  down: '#c7c7c7',
+/** What the director lanes show: their title, each state's colour, the terminal chart's rows. */
+export interface LaneStyle {
+  title: string;
+  colours: Readonly<Record<string, string>>;
+  /** The terminal chart's rows, lowest first; a state not listed is drawn on the second row. */
+  levels: readonly string[];
+}
+
+export const vrrpLanes: LaneStyle = {
+  title: 'VRRP state',
+  colours: {
+    MASTER: '#2ca02c',
+    BACKUP: '#1f77b4',
+    FAULT: '#ff7f0e',
+    INIT: '#bcbd22',
+    down: '#c7c7c7',
+  },
+  levels: ['down', 'FAULT', 'BACKUP', 'MASTER'],
 };
+
+/** The ECMP lab: is the director a next hop of the router's route to the VIP? */
+export const bgpLanes: LaneStyle = {
+  title: 'router next hop',
+  colours: { ANNOUNCED: '#2ca02c', WITHDRAWN: '#ff7f0e', down: '#c7c7c7' },
+  levels: ['down', 'WITHDRAWN', 'ANNOUNCED'],
+};
+
+const width = 820;
 
 export function timelineSpec(d: TimelineData): TopLevelSpec {
   const x = {
@@ -46,7 +69,8 @@ export function timelineSpec(d: TimelineData): TopLevelSpec {
     { t: p.t, series: 'failed', rps: p.failed },
   ]);
   const phases = d.phases.map((p, i) => ({ ...p, row: i % 2 }));
-  const known = Object.keys(stateColours);
+  const lanes = d.lanes ?? vrrpLanes;
+  const known = Object.keys(lanes.colours);
   const extra = [...new Set(d.runs.map((r) => r.state))].filter((s) => !known.includes(s));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -110,14 +134,14 @@ export function timelineSpec(d: TimelineData): TopLevelSpec {
             scale: { domain: [0, d.seconds], nice: false },
           },
           x2: { field: 'to' },
-          y: { field: 'director', type: 'nominal', title: 'VRRP state' },
+          y: { field: 'director', type: 'nominal', title: lanes.title },
           color: {
             field: 'state',
             type: 'nominal',
-            title: 'VRRP',
+            title: lanes.title,
             scale: {
               domain: [...known, ...extra],
-              range: [...Object.values(stateColours), ...extra.map(() => '#9467bd')],
+              range: [...Object.values(lanes.colours), ...extra.map(() => '#9467bd')],
             },
           },
         },

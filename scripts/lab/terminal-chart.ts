@@ -2,18 +2,17 @@
 /**
  * The lab's timeline for a terminal (pure: returns text), drawn with asciichart: requests per
  * second ok and failed, with the phases numbered under the time axis, then one small chart per
- * director of its VRRP state (down, FAULT, BACKUP, MASTER). Seconds are grouped into columns so the
+ * director of its state (VRRP: down, FAULT, BACKUP, MASTER; ECMP: down, WITHDRAWN, ANNOUNCED). Seconds are grouped into columns so the
  * chart fits `columns`.
  */
 import * as asciichart from 'asciichart';
 import { stateAt } from './timeline.js';
 import type { TimelineData } from './svg-chart.js';
+import { vrrpLanes } from './svg-chart.js';
 
-const levels = ['down', 'FAULT', 'BACKUP', 'MASTER'] as const;
-
-/** A state's row in the state chart; INIT and mixed states are drawn as FAULT (neither up nor down). */
-function level(state: string): number {
-  const i = levels.indexOf(state as (typeof levels)[number]);
+/** A state's row in the state chart; a state not listed (INIT, mixed) is drawn on the second (FAULT). */
+function level(levels: readonly string[], state: string): number {
+  const i = levels.indexOf(state);
   return i >= 0 ? i : 1;
 }
 
@@ -28,6 +27,8 @@ function axisWidth(plot: string): number {
 }
 
 export function terminalChart(d: TimelineData, o: { columns: number; colour: boolean }): string {
+  const lanes = d.lanes ?? vrrpLanes;
+  const levels = lanes.levels;
   const labelWidth = 14;
   const perColumn = Math.max(1, Math.ceil(d.seconds / Math.max(20, o.columns - labelWidth)));
   const n = Math.max(1, Math.ceil(d.seconds / perColumn));
@@ -57,14 +58,14 @@ export function terminalChart(d: TimelineData, o: { columns: number; colour: boo
   ];
   for (const director of [...new Set(d.runs.map((r) => r.director))].sort()) {
     const states = Array.from({ length: n }, (_, i) =>
-      level(stateAt(d.runs, director, (i + 1) * perColumn - 0.5)),
+      level(levels, stateAt(d.runs, director, (i + 1) * perColumn - 0.5)),
     );
-    out.push(`${director} VRRP state`);
+    out.push(`${director} ${lanes.title}`);
     out.push(
       asciichart.plot(states, {
-        height: 3,
+        height: levels.length - 1,
         min: 0,
-        max: 3,
+        max: levels.length - 1,
         colors: [o.colour ? asciichart.cyan : undefined],
         format: (x) => pad(levels[Math.round(x)] ?? '', labelWidth - 2),
       }),

@@ -25,6 +25,8 @@ export interface TrafficOptions {
   rate: number;
   timeoutMs: number;
   maxMs: number;
+  /** What the body of a served request starts with (the real's name) [RS: RS1, RS2]. */
+  bodyPrefix?: string;
 }
 
 export function startTraffic(o: TrafficOptions): Traffic {
@@ -40,6 +42,7 @@ export function startTraffic(o: TrafficOptions): Traffic {
       String(o.rate),
       String(o.timeoutMs),
       String(o.maxMs),
+      o.bodyPrefix ?? 'RS',
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

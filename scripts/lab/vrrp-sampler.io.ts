@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { controlRequest } from '../../src/daemon/control.js';
-import type { StateSample } from './timeline.js';
+import type { Sampler } from './sampler.io.js';
+import { startSampler } from './sampler.io.js';
 
 interface StatusReply {
   instances: Array<{ name: string; state: string }>;
@@ -25,36 +26,15 @@ export async function vrrpState(runDir: string): Promise<string> {
   }
 }
 
-export interface Sampler {
-  readonly samples: StateSample[];
-  /** The latest sampled state of `director`. */
-  latest(director: string): string | undefined;
-  stop(): Promise<void>;
-}
-
-export function startSampler(directors: Record<string, string>, everyMs: number): Sampler {
-  const samples: StateSample[] = [];
-  const last = new Map<string, string>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = Date.now();
-      await Promise.all(
-        Object.entries(directors).map(async ([director, runDir]) => {
-          const state = await vrrpState(runDir);
-          samples.push({ t: Date.now(), director, state });
-          last.set(director, state);
-        }),
-      );
-      await new Promise((res) => setTimeout(res, Math.max(0, everyMs - (Date.now() - started))));
-    }
-  })();
-  return {
-    samples,
-    latest: (d) => last.get(d),
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
+/** Samples each director's VRRP state every `everyMs`; `directors` maps a name to its run directory. */
+export function startVrrpSampler(directors: Record<string, string>, everyMs: number): Sampler {
+  return startSampler(
+    async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(directors).map(async ([d, runDir]) => [d, await vrrpState(runDir)] as const),
+        ),
+      ),
+    everyMs,
+  );
 }

@@ -4,48 +4,29 @@
  * directors running `lvsd run` and traffic flowing: election, a real stopped and started again, a
  * reload, the master killed, the master back and preempting. Each phase acts, waits for the outcome
  * it measures, reports one progress line, then lets traffic run for `dwellMs` so the timeline shows
- * the steady state after it. A phase lasts until the next one starts.
+ * the steady state after it (phase.io.ts). A phase lasts until the next one starts.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Daemon, HaLab } from '../../test/vm/e2e/ha-lab.js';
-import { GW, lvsdBin, REALS, sleep, table, VIP, waitUntil } from '../../test/vm/e2e/ha-lab.js';
-import { outage } from './outage.js';
-import type { ReportMeasure } from './report.js';
-import { failureReasons } from './report.js';
-import type { Traffic } from './traffic.io.js';
-import type { Sampler } from './vrrp-sampler.io.js';
+import { GW, lvsdBin, REALS, table, VIP, waitUntil } from '../../test/vm/e2e/ha-lab.js';
+import type { LabPhase, PhaseRun } from './phase.io.js';
+import { measured, phase, serviceBack } from './phase.io.js';
+import type { Sampler } from './sampler.io.js';
 import { vrrpState } from './vrrp-sampler.io.js';
 
 const execFileP = promisify(execFile);
 
 export type Director = 'lvs1' | 'lvs2';
 
-export type Measure = ReportMeasure;
+export type PhaseKey = 'election' | 'real-down' | 'real-up' | 'reload' | 'failover' | 'preempt';
+export type PhaseResult = LabPhase<PhaseKey>;
 
-export interface PhaseResult {
-  key: 'election' | 'real-down' | 'real-up' | 'reload' | 'failover' | 'preempt';
-  title: string;
-  /** Epoch ms: when the phase's action began, and when the next phase began (or traffic stopped). */
-  start: number;
-  end: number;
-  measures: Measure[];
-  notes: string[];
-}
-
-export interface Walk {
+export interface Walk extends PhaseRun<PhaseKey> {
   lab: HaLab;
   daemons: Partial<Record<Director, Daemon>>;
-  traffic: Traffic;
   sampler: Sampler;
-  dwellMs: number;
-  /** The client's request timeout: a request sent before an instant has finished this long after it. */
-  requestTimeoutMs: number;
-  phases: PhaseResult[];
-  progress(phase: PhaseResult): void;
-  /** Throw after this phase (tests: the lab must clean up when it fails). */
-  failAfter?: string;
 }
 
 const other = (d: Director): Director => (d === 'lvs1' ? 'lvs2' : 'lvs1');
@@ -90,63 +71,6 @@ async function bothTables(lab: HaLab, what: string, ok: (t: string[]) => boolean
 }
 
 const rsLine = (t: string[]): string | undefined => t.find((l) => l.includes(` -r ${rs2}:80 `));
-
-/**
- * Long enough an unbroken run of served requests to call the service back while the walk goes on
- * (the report takes the figure again over the whole phase, settleServiceBack): 2 s is 20 requests at
- * the default rate, and a VIP flapping between directors breaks a run within that.
- */
-const steadyMs = 2000;
-
-/**
- * Wait until the service is back after `from` (outage.ts) and has stayed back `steadyMs`, judged on
- * the requests sent before now − (request timeout + 500 ms), which have all ended; its `backMs`.
- * Throws, saying what failed, when that has not happened within `timeoutMs` (failures never stop)
- * or the client died: the lab then fails and cleans up.
- */
-async function serviceBack(w: Walk, from: number, after: string, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const broken = w.traffic.failed();
-    if (broken) throw new Error(broken);
-    const settled = Date.now() - w.requestTimeoutMs - 500;
-    const o = outage(w.traffic.records, from, settled);
-    if (o.backMs !== undefined && settled - (from + o.backMs) >= steadyMs) return o.backMs;
-    if (Date.now() > deadline) {
-      const run = o.backMs === undefined ? 'none' : `one from ${o.backMs} ms, too short`;
-      throw new Error(
-        `service not back after ${after} (waited ${timeoutMs / 1000} s): ${o.failed} of the ${o.sent} requests ` +
-          `sent since failed (${failureReasons(w.traffic.records, from, settled) || 'none'}); ` +
-          `unbroken run of served requests lasting ${steadyMs} ms: ${run}`,
-      );
-    }
-    await sleep(100);
-  }
-}
-
-async function phase(
-  w: Walk,
-  key: PhaseResult['key'],
-  title: string,
-  body: (p: PhaseResult) => Promise<void>,
-): Promise<PhaseResult> {
-  const p: PhaseResult = { key, title, start: Date.now(), end: 0, measures: [], notes: [] };
-  const prev = w.phases[w.phases.length - 1];
-  if (prev) prev.end = p.start;
-  w.phases.push(p);
-  await body(p);
-  w.progress(p);
-  if (w.failAfter === key) throw new Error(`--fail-after ${key}: failing on purpose`);
-  await sleep(w.dwellMs);
-  const broken = w.traffic.failed();
-  if (broken) throw new Error(broken);
-  return p;
-}
-
-/** Record `what` as the time from the phase's start until now. */
-function measured(p: PhaseResult, what: string): void {
-  p.measures.push({ what, ms: Date.now() - p.start });
-}
 
 const twoReals = (t: string[]): boolean => t.filter((l) => l.startsWith('-a ')).length === 2;
 
@@ -275,28 +199,4 @@ export async function preempt(w: Walk): Promise<void> {
     await sampled(w, 'lvs2', 'BACKUP', 60_000);
     await bothTables(w.lab, 'both reals on lvs1', twoReals, 60_000);
   });
-}
-
-/** Each director's `lvsd status` text. */
-export async function statuses(lab: HaLab): Promise<Record<Director, string>> {
-  const one = async (d: Director): Promise<string> => {
-    try {
-      const r = await execFileP(process.execPath, [lvsdBin, 'status', '--run-dir', lab.runDir(d)], {
-        encoding: 'utf8',
-      });
-      return r.stdout;
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      return `${err.stdout ?? ''}${err.stderr ?? String(e)}`;
-    }
-  };
-  const [a, b] = await Promise.all([one('lvs1'), one('lvs2')]);
-  return { lvs1: a, lvs2: b };
-}
-
-/** The daemons' output, for a failed run. */
-export function daemonOutputs(w: Pick<Walk, 'daemons'>): string {
-  return Object.entries(w.daemons)
-    .map(([id, d]) => `--- ${id} (lvsd run) output, last 3000 characters ---\n${d.output().slice(-3000)}`)
-    .join('\n');
 }

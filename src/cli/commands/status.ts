@@ -4,7 +4,9 @@
  * its control socket (`vrrp.sock` for the VRRP worker, `lvsd.sock` for the LVS worker, both in the run
  * directory, default /run/lvsd) and prints VRRP instances (state, priority, VIPs held, master seen)
  * and virtual servers (quorum, reals with weight and check results), each virtual and real server
- * in the form `lvsd real drain VS RS` takes. A worker that does not answer is reported as such.
+ * in the form `lvsd real drain VS RS` takes. A worker that does not answer is reported as such,
+ * unless the supervisor (`supervisor.sock`) says it runs no such worker: the configuration has no
+ * vrrp_instance (a BGP-only or check-only director) or no virtual_server, and the section says so.
  * Exit 0 when at least one worker answered, 1 when none did, 2 on usage errors.
  */
 import { join } from 'node:path';
@@ -141,24 +143,38 @@ export function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runOne(register, argv, io);
 }
 
+/** What the supervisor says of its workers (`supervisor.sock`); only the names are read here. */
+interface SupervisorStatus {
+  workers: Array<{ name: string }>;
+}
+
+/** Why a section has no answer: the supervisor runs no such worker, else the error. */
+const notConfigured = {
+  vrrp: 'none configured: no vrrp_instance in the configuration, so no VRRP worker runs',
+  lvs: 'none configured: no virtual_server in the configuration, so no LVS worker runs',
+};
+
 async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promise<number> {
   const dir = o.runDir ?? runDirectory();
-  const [vrrp, lvs] = await Promise.all([
+  const [vrrp, lvs, sup] = await Promise.all([
     ask<VrrpStatus>(join(dir, 'vrrp.sock')),
     ask<LvsStatus & { bgp?: BgpStatus }>(join(dir, 'lvsd.sock')),
+    ask<SupervisorStatus>(join(dir, 'supervisor.sock')),
   ]);
+  // a worker the supervisor does not run is not configured, not failing
+  const absent = (name: 'vrrp' | 'lvs'): boolean =>
+    sup.ok && Array.isArray(sup.value.workers) && !sup.value.workers.some((w) => w.name === name);
   if (o.json) {
-    const part = <T>(a: Answer<T>) => (a.ok ? a.value : { error: a.error });
-    io.stdout(JSON.stringify({ vrrp: part(vrrp), lvs: part(lvs) }, null, 2) + '\n');
+    const part = <T>(a: Answer<T>, name: 'vrrp' | 'lvs') =>
+      a.ok ? a.value : absent(name) ? { notConfigured: true } : { error: a.error };
+    io.stdout(JSON.stringify({ vrrp: part(vrrp, 'vrrp'), lvs: part(lvs, 'lvs') }, null, 2) + '\n');
   } else {
+    const why = (a: { error: string }, name: 'vrrp' | 'lvs'): string =>
+      `  ${absent(name) ? notConfigured[name] : `not answering: ${a.error}`}\n`;
     io.stdout('VRRP\n');
-    io.stdout(
-      vrrp.ok
-        ? formatVrrp(vrrp.value.instances) + formatLastDrill(vrrp.value)
-        : `  not answering: ${vrrp.error}\n`,
-    );
+    io.stdout(vrrp.ok ? formatVrrp(vrrp.value.instances) + formatLastDrill(vrrp.value) : why(vrrp, 'vrrp'));
     io.stdout('\nLVS\n');
-    io.stdout(lvs.ok ? formatLvs(lvs.value) : `  not answering: ${lvs.error}\n`);
+    io.stdout(lvs.ok ? formatLvs(lvs.value) : why(lvs, 'lvs'));
     if (lvs.ok && lvs.value.bgp) io.stdout('\nBGP\n' + formatBgp(lvs.value.bgp));
   }
   return vrrp.ok || lvs.ok ? 0 : 1;

@@ -91,6 +91,32 @@ test('a worker that does not answer is reported; none answering exits 1', async 
   t.regex(io2.out, /quorum up/);
 });
 
+test('a worker the supervisor does not run is "none configured", not "not answering"', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const sup = await startControlServer(
+    join(dir, 'supervisor.sock'),
+    () => Promise.resolve({ pid: 1, workers: [{ name: 'lvs', pid: 2, ready: true }] }),
+    silentLogger,
+  );
+  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsStatus), silentLogger);
+  t.teardown(async () => {
+    await sup.close();
+    await b.close();
+  });
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 0);
+  t.regex(io.out, /VRRP\n {2}none configured: no vrrp_instance/);
+  t.notRegex(io.out, /not answering/);
+  const js = captureIo();
+  t.is(await run(['--run-dir', dir, '--json'], js), 0);
+  t.deepEqual((JSON.parse(js.out) as { vrrp: unknown }).vrrp, { notConfigured: true });
+  // the LVS worker is one the supervisor runs: when it does not answer, that is said
+  await b.close();
+  const io2 = captureIo();
+  t.is(await run(['--run-dir', dir], io2), 1);
+  t.regex(io2.out, /LVS\n {2}not answering: /);
+});
+
 test('usage errors exit 2', async (t) => {
   const io = captureIo();
   t.is(await run(['--bogus'], io), 2);

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { TimelineData } from '../../../scripts/lab/svg-chart.js';
-import { renderSvg, timelineSpec } from '../../../scripts/lab/svg-chart.js';
+import { bgpLanes, renderSvg, timelineSpec } from '../../../scripts/lab/svg-chart.js';
 import { terminalChart } from '../../../scripts/lab/terminal-chart.js';
 
 const data: TimelineData = {
@@ -56,4 +56,27 @@ test('the terminal chart fits the columns, numbers the phases and draws both dir
   t.regex(text, /MASTER [┤┼]/);
   t.false(text.includes('\x1b['));
   t.true(terminalChart(data, { columns: 80, colour: true }).includes('\x1b['));
+});
+
+test('the ECMP lanes: the router-next-hop states, titled so, on three rows', async (t) => {
+  const ecmp: TimelineData = {
+    ...data,
+    runs: [
+      { director: 'd1', state: 'ANNOUNCED', from: 0, to: 60 },
+      { director: 'd1', state: 'WITHDRAWN', from: 60, to: 70 },
+      { director: 'd1', state: 'ANNOUNCED', from: 70, to: 120 },
+      { director: 'd3', state: 'ANNOUNCED', from: 0, to: 90 },
+      { director: 'd3', state: 'down', from: 90, to: 120 },
+    ],
+    lanes: bgpLanes,
+  };
+  const svg = await renderSvg(timelineSpec(ecmp));
+  for (const text of ['router next hop', 'ANNOUNCED', 'WITHDRAWN', 'd1', 'd3'])
+    t.true(svg.includes(`>${text}<`), text);
+  t.false(svg.includes('>VRRP state<'));
+  const text = terminalChart(ecmp, { columns: 80, colour: false });
+  t.regex(text, /d1 router next hop\n/);
+  t.regex(text, /ANNOUNCED [┤┼]/);
+  t.regex(text, /WITHDRAWN [┤┼]/);
+  t.notRegex(text, /MASTER/);
 });

@@ -3,6 +3,9 @@
 // `lab:` line, on a made-up run where the master dies at 10 s and comes back at 20 s.
 import test from 'ava';
 import {
+  ecmpHeadline,
+  ecmpLabLine,
+  ecmpLabLinePattern,
   formatReport,
   headline,
   labLine,
@@ -106,6 +109,40 @@ test('the lab line: failover = the last failover measure, its failed requests, t
   t.is(line, 'lab: failover 2500 ms, 25 requests failed, preempt back 800 ms');
   t.regex(line, labLinePattern);
   t.throws(() => headline(phases.slice(0, 1), records), { message: /no failover phase/ });
+});
+
+test("the ECMP lab line: the dead director's service back and drop, the drain and their failed requests", (t) => {
+  const ecmp: ReportPhase[] = [
+    {
+      key: 'drain',
+      title: 'lvsd drain on d2',
+      start: t0 + 20_000,
+      end: t0 + 30_000,
+      measures: [{ what: 'the router drops d2 (drained, withdrawn)', ms: 1200 }],
+      notes: [],
+    },
+    {
+      key: 'killed',
+      title: 'd3 dies',
+      start: t0 + 10_000,
+      end: t0 + 20_000,
+      measures: [
+        { what: 'the router drops d3 (BGP hold time 3 s)', ms: 3100 },
+        { what: 'service back', ms: 2500, headline: true as const },
+      ],
+      notes: [],
+    },
+  ];
+  const h = ecmpHeadline(ecmp, records);
+  t.deepEqual(h, { lostMs: 2500, failedRequests: 25, droppedMs: 3100, drainMs: 1200, drainFailed: 0 });
+  const line = ecmpLabLine(h);
+  t.is(
+    line,
+    'lab ecmp: director lost 2500 ms, 25 requests failed, router dropped it 3100 ms, drain 1200 ms with 0 requests failed',
+  );
+  t.regex(line, ecmpLabLinePattern);
+  t.notRegex(line, labLinePattern);
+  t.throws(() => ecmpHeadline(ecmp.slice(1), records), { message: /no drain phase/ });
 });
 
 test('the report lists each phase with its requests sent and failed and why they failed', (t) => {

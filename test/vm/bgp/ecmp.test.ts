@@ -4,11 +4,14 @@
 // steps in order: all three announce and the router has three next hops, requests spread over the
 // three directors; a director whose reals lose quorum withdraws and announces again when they
 // come back; `lvsd drain` withdraws without a failed request and `lvsd undrain` announces again; a
-// killed director is dropped by the router (BGP hold time); SIGTERM withdraws before lvsd stops
-// serving. Times are logged (t.log), never asserted.
+// reload that moves `lvsd_bgp_table` takes the route from the old table to the new one; a killed
+// director is dropped by the router (BGP hold time); SIGTERM withdraws before lvsd stops serving.
+// Times are logged (t.log), never asserted.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import type { BgpLab, Director } from './bgp-lab.js';
-import { createBgpLab, DIRECTORS, directorAddr, realAddr, VIP } from './bgp-lab.js';
+import { createBgpLab, DIRECTORS, directorAddr, realAddr, TABLE, VIP } from './bgp-lab.js';
 import { waitUntil } from '../e2e/ha-lab.js';
 
 let lab: BgpLab;
@@ -158,6 +161,35 @@ test.serial('lvsd drain withdraws without a failed request; lvsd undrain announc
   t.is(undrained.code, 0, undrained.stderr);
   await hops(all, 'd2 announced again');
 });
+
+test.serial(
+  'a reload that moves lvsd_bgp_table withdraws from the old table and announces in the new',
+  async (t) => {
+    const conf = join(lab.dir, 'lvsd-d2.conf');
+    const text = readFileSync(conf, 'utf8');
+    const inTable = async (n: number): Promise<boolean> =>
+      (await lab.ns.d2.run('ip', ['-4', 'route', 'show', 'table', String(n)])).stdout.includes(VIP);
+    const reload = async (): Promise<void> => {
+      const r = await lab.lvsdCli('d2', ['reload']);
+      t.is(r.code, 0, `${r.stdout}${r.stderr}`);
+    };
+    writeFileSync(conf, text.replace(`lvsd_bgp_table ${TABLE}`, `lvsd_bgp_table ${TABLE + 1}`));
+    await reload();
+    // BIRD exports table 100 only: the router drops d2 once its route has left that table
+    const ms = await hops(without('d2'), 'd2 withdrawn from the old table');
+    t.log(`d2 out of the router ${ms} ms after the reload that moved its table`);
+    t.false(await inTable(TABLE), `the VIP left table ${TABLE}`);
+    t.true(await inTable(TABLE + 1), `the VIP is in table ${TABLE + 1}`);
+    t.deepEqual(
+      (await bgpStatus('d2'))?.vips.map((v) => [v.vip, v.announced]),
+      [[VIP, true]],
+    );
+    writeFileSync(conf, text);
+    await reload();
+    await hops(all, 'd2 announced again in the table BIRD exports');
+    t.false(await inTable(TABLE + 1), `the VIP left table ${TABLE + 1}`);
+  },
+);
 
 test.serial('a killed director is dropped by the router (hold time)', async (t) => {
   await lab.killDirector('d3');

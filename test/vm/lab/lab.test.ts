@@ -2,7 +2,8 @@
 // VM test (root, inside scripts/ipvs-vm.sh, real ip_vs): the failover lab's short form, as
 // `npm run lab -- --short` runs it, in the VM layer's boot. It must end with exactly one `lab:` line
 // in the documented format, write a timeline SVG that an XML parser accepts, report both directors'
-// `lvsd status`, and leave none of its namespaces behind; a lab that fails must clean up too.
+// `lvsd status`, and leave none of its namespaces behind; a lab that fails must clean up too. The
+// ECMP lab (`--ecmp --short`) too, with its own closing line.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { XMLValidator } from 'fast-xml-parser';
-import { labLinePattern } from '../../../scripts/lab/report.js';
+import { ecmpLabLinePattern, labLinePattern } from '../../../scripts/lab/report.js';
 
 const mainJs = fileURLToPath(new URL('../../../scripts/lab/main.js', import.meta.url));
 
@@ -42,13 +43,16 @@ function leftNamespaces(pid: number): string[] {
     .filter((n) => n.startsWith(`lv${pid}x`));
 }
 
-/** Processes still running with the lab's directory (ha-lab: `lve2e<pid>-…`) on their command line. */
+/**
+ * Processes still running with the lab's directory on their command line (ha-lab: `lve2e<pid>-…`,
+ * the ECMP lab's bgp-lab: `lvbgp<pid>-…`).
+ */
 function leftProcesses(pid: number): string[] {
   const left: string[] = [];
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(`lve2e${pid}-`)) left.push(`${p}: ${cmd}`);
+      if (cmd.includes(`lve2e${pid}-`) || cmd.includes(`lvbgp${pid}-`)) left.push(`${p}: ${cmd}`);
     } catch {
       // exited meanwhile
     }
@@ -101,3 +105,37 @@ test.serial('a lab that fails exits 1 and still removes its namespaces and proce
   t.deepEqual(leftNamespaces(r.pid), []);
   t.deepEqual(leftProcesses(r.pid), []);
 });
+
+test.serial(
+  'the short ECMP lab ends with the lab ecmp: line, draws the router next hops and cleans up',
+  async (t) => {
+    const out = mkdtempSync(join(tmpdir(), 'lvsd-lab-'));
+    t.teardown(() => rmSync(out, { recursive: true, force: true }));
+    const r = await lab(['--ecmp', '--short', '--out', out]);
+    t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const lines = r.stdout.trimEnd().split('\n');
+    const last = lines[lines.length - 1] ?? '';
+    const m = ecmpLabLinePattern.exec(last);
+    t.truthy(m, last);
+    t.is(lines.filter((l) => l.startsWith('lab')).length, 1);
+    // a drain withdraws before the director stops taking flows: no request fails
+    t.is(m?.[5], '0', 'requests failed during the drain');
+    for (const [i, phase] of ['announce', 'quorum', 'reachable again', 'drain', 'undrain', 'dies'].entries())
+      t.regex(r.stdout, new RegExp(`^\\[ *[0-9.]+ s\\] ${i + 1}/6 .*${phase}`, 'm'));
+    t.regex(
+      r.stdout,
+      /d1 keeps its failed reals at weight 0 \(not deleted\): 10\.1\.0\.11:80, 10\.1\.0\.12:80/,
+    );
+    const svg = readFileSync(join(out, 'timeline.svg'), 'utf8');
+    t.true(XMLValidator.validate(svg) === true, 'timeline.svg is well-formed XML');
+    for (const text of ['d1', 'd2', 'd3', 'ANNOUNCED', 'WITHDRAWN', 'router next hop'])
+      t.true(svg.includes(`>${text}<`), text);
+    const report = readFileSync(join(out, 'report.txt'), 'utf8');
+    t.regex(report, /--- lvsd status on d1\n[\s\S]*\nBGP\n/);
+    t.regex(report, /served by r1 \d+, r2 \d+, r3 \d+/);
+    t.true(report.trimEnd().endsWith(last));
+    t.deepEqual(leftNamespaces(r.pid), []);
+    t.deepEqual(leftProcesses(r.pid), []);
+    t.log(last);
+  },
+);

@@ -147,7 +147,9 @@ test.serial('reload: a valid change is applied on both directors', async (t) => 
     writeFileSync(lab.conf, changed);
     daemons.lvs1!.proc.kill('SIGHUP');
     daemons.lvs2!.proc.kill('SIGHUP');
-    const took = await bothTables(heavierRs2, 30_000);
+    // 90 s: each reload validates the file in a new lvsd process, which starts slowly in the
+    // emulated VM (10 s quiet; past 30 s with another VM beside it)
+    const took = await bothTables(heavierRs2, 90_000);
     t.log(`valid reload applied on lvs1/lvs2 after ${took.join('/')} ms`);
     await sleep(3000); // a VIP flap or a restarted VRRP worker shows by now
     const after1 = await vrrpView(lab.runDir('lvs1')).catch(() => undefined);

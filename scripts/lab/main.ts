@@ -16,15 +16,12 @@ import { parseArgs } from 'node:util';
 import type { HaLab } from '../../test/vm/e2e/ha-lab.js';
 import { createHaLab, VIP } from '../../test/vm/e2e/ha-lab.js';
 import { ecmpLab } from './ecmp-lab.js';
-import type { LabOptions } from './lab-run.js';
-import { cleanUpOnSignal, daemonOutputs, progressPrinter, statuses, writeLabOutputs } from './lab-run.js';
-import { headline, labLine, settleServiceBack } from './report.js';
-import type { Sampler } from './sampler.io.js';
+import type { LabOptions, LabSpec } from './lab-run.js';
+import { progressPrinter, runLab } from './lab-run.js';
+import { headline, labLine } from './report.js';
 import { vrrpLanes } from './svg-chart.js';
-import type { Traffic } from './traffic.io.js';
-import { startTraffic } from './traffic.io.js';
 import { startVrrpSampler } from './vrrp-sampler.io.js';
-import type { PhaseKey, PhaseResult, Walk } from './walk.io.js';
+import type { PhaseKey, Walk } from './walk.io.js';
 import { election, failover, preempt, realDown, realUp, reload } from './walk.io.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -97,89 +94,37 @@ async function main(): Promise<number> {
   return o.ecmp ? ecmpLab(o, say) : vrrpLab(o, say);
 }
 
-async function vrrpLab(o: LabOptions, say: (line: string) => void): Promise<number> {
+function vrrpLab(o: LabOptions, say: (line: string) => void): Promise<number> {
   const where = process.env['IPVS_VM'] === '1' ? 'inside the IPVS VM' : 'on this machine';
-  say(
-    `lvsd failover lab ${where}: ${relative(repo, sampleConf)} as lvs1 + lvs2, reals rs1 + rs2, ${o.rate} requests/s to ${VIP}:80`,
-  );
-
-  let lab: HaLab | undefined;
-  let traffic: Traffic | undefined;
-  let sampler: Sampler | undefined;
-  let closing: Promise<void> | undefined;
-  const cleanUp = (): Promise<void> =>
-    (closing ??= (async () => {
-      await traffic?.stop();
-      await sampler?.stop();
-      await lab?.close();
-    })());
-  cleanUpOnSignal(say, cleanUp);
-
-  const walk: Partial<Walk> & { phases: PhaseResult[] } = { phases: [] };
-  try {
-    lab = await createHaLab({ conf: sampleConf });
-    await Promise.all([lab.startHttp('rs1'), lab.startHttp('rs2')]);
-    say('namespaces up: client, lvs1, lvs2, rs1, rs2 (busybox httpd); starting traffic and both directors');
-    const trafficStart = Date.now();
-    traffic = startTraffic({
-      netns: lab.ns.client.name,
-      host: VIP,
-      rate: o.rate,
-      timeoutMs: 1000,
-      maxMs: 600_000,
-    });
-    sampler = startVrrpSampler({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') }, 250);
-    const w: Walk = {
-      lab,
-      daemons: {},
-      traffic,
-      sampler,
-      dwellMs: o.short ? 3000 : 15_000,
-      requestTimeoutMs: 1000,
-      phases: walk.phases,
-      progress: (p) =>
-        say(
-          `${walk.phases.length}/6 ${p.title}: ${p.measures.map((m) => `${m.what} ${m.ms} ms`).join(', ')}`,
-        ),
-      ...(o.failAfter !== undefined ? { failAfter: o.failAfter } : {}),
-    };
-    Object.assign(walk, w);
-    try {
-      for (const step of [election, realDown, realUp, reload, failover, preempt]) await step(w);
-    } catch (e) {
-      process.stderr.write(`${daemonOutputs(w.daemons)}\n`);
-      throw e;
-    }
-    const end = Date.now();
-    walk.phases[walk.phases.length - 1]!.end = end;
-    await traffic.stop();
-    await sampler.stop();
-    say('traffic stopped; asking both directors for `lvsd status`');
-    const status = await statuses({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') });
-    // every request has ended now: the service-back figures are taken again over whole phases
-    const phases = settleServiceBack(walk.phases, traffic.records);
-    const text = await writeLabOutputs({
-      title: `lvsd failover lab: ${relative(repo, sampleConf)}, ${o.rate} requests/s to ${VIP}:80`,
-      heading: `lvsd failover lab report (${where}; times in ms from the start of each phase)`,
-      trafficStart,
-      end,
-      records: traffic.records,
-      samples: sampler.samples,
-      phases,
-      labels: phases.map((p) => short[p.key]),
-      lanes: vrrpLanes,
-      status,
-      out: o.out,
-      line: labLine(headline(phases, traffic.records)),
-    });
-    process.stdout.write(text);
-    return 0;
-  } catch (e) {
-    process.stderr.write(`lab failed: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
-  } finally {
-    await cleanUp();
-  }
+  const spec: LabSpec<HaLab, PhaseKey, Walk> = {
+    intro: `lvsd failover lab ${where}: ${relative(repo, sampleConf)} as lvs1 + lvs2, reals rs1 + rs2, ${o.rate} requests/s to ${VIP}:80`,
+    build: async () => {
+      const lab = await createHaLab({ conf: sampleConf });
+      try {
+        await Promise.all([lab.startHttp('rs1'), lab.startHttp('rs2')]);
+      } catch (e) {
+        await lab.close();
+        throw e;
+      }
+      return {
+        lab,
+        ready:
+          'namespaces up: client, lvs1, lvs2, rs1, rs2 (busybox httpd); starting traffic and both directors',
+      };
+    },
+    traffic: (lab) => ({ netns: lab.ns.client.name, host: VIP }),
+    sampler: (lab) => startVrrpSampler({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') }, 250),
+    walk: (lab, base) => ({ ...base, lab, daemons: {} }),
+    steps: [election, realDown, realUp, reload, failover, preempt],
+    daemons: (w) => w.daemons,
+    statusOf: (lab) => ({ lvs1: lab.runDir('lvs1'), lvs2: lab.runDir('lvs2') }),
+    title: `lvsd failover lab: ${relative(repo, sampleConf)}, ${o.rate} requests/s to ${VIP}:80`,
+    heading: `lvsd failover lab report (${where}; times in ms from the start of each phase)`,
+    labels: short,
+    lanes: vrrpLanes,
+    line: (phases, records) => labLine(headline(phases, records)),
+  };
+  return runLab(spec, o, say);
 }
 
 process.exitCode = await main();

@@ -118,31 +118,26 @@ export async function quorumBack(w: EcmpWalk): Promise<void> {
   });
 }
 
-export async function drain(w: EcmpWalk): Promise<void> {
-  await phase(w, 'drain', 'lvsd drain on d2', async (p) => {
-    const r = await w.lab.lvsdCli('d2', ['drain']);
-    if (r.code !== 0) throw new Error(`lvsd drain on d2: exit ${r.code}: ${r.stderr}`);
-    measured(p, 'lvsd drain returned');
-    p.notes.push(
-      ...r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => `d2: ${l}`),
-    );
-    await hopsAre(w, without('d2'), 'd2 withdrawn');
-    measured(p, 'the router drops d2 (drained, withdrawn)');
+/** `lvsd drain` (or `lvsd undrain`) on d2, then the router without d2 (or with it again). */
+async function drainD2(w: EcmpWalk, verb: 'drain' | 'undrain'): Promise<void> {
+  await phase(w, verb, `lvsd ${verb} on d2`, async (p) => {
+    const r = await w.lab.lvsdCli('d2', [verb]);
+    if (r.code !== 0) throw new Error(`lvsd ${verb} on d2: exit ${r.code}: ${r.stderr}`);
+    measured(p, `lvsd ${verb} returned`);
+    if (verb === 'drain')
+      p.notes.push(
+        ...r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => `d2: ${l}`),
+      );
+    await hopsAre(w, verb === 'drain' ? without('d2') : all, `d2 ${verb}ed`);
+    measured(p, verb === 'drain' ? 'the router drops d2 (drained, withdrawn)' : 'the router has d2 again');
   });
 }
 
-export async function undrain(w: EcmpWalk): Promise<void> {
-  await phase(w, 'undrain', 'lvsd undrain on d2', async (p) => {
-    const r = await w.lab.lvsdCli('d2', ['undrain']);
-    if (r.code !== 0) throw new Error(`lvsd undrain on d2: exit ${r.code}: ${r.stderr}`);
-    measured(p, 'lvsd undrain returned');
-    await hopsAre(w, all, 'd2 announced again');
-    measured(p, 'the router has d2 again');
-  });
-}
+export const drain = (w: EcmpWalk): Promise<void> => drainD2(w, 'drain');
+export const undrain = (w: EcmpWalk): Promise<void> => drainD2(w, 'undrain');
 
 export async function directorKilled(w: EcmpWalk): Promise<void> {
   await phase(w, 'killed', 'd3 dies (port down, lvsd and BIRD SIGKILLed)', async (p) => {

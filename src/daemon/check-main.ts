@@ -41,7 +41,7 @@ import { mathRng, monotonicClock, realTimers } from './clock.js';
 import { BgpFollower } from './bgp.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
-import { ipvsStatsSnapshot } from '../metrics/ipvs-stats.js';
+import { kernelCounters } from './kernel-counters.js';
 import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
@@ -318,7 +318,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     snapshot,
     async control(req) {
-      if (req.cmd === 'ipvs-stats') return ipvsStatsSnapshot(await kernel.dump({ stats: true }));
+      if (req.cmd === 'ipvs-stats') return kernelCounters(kernel);
       if (req.cmd === 'director-drain') return bgp.setDrained(req.drained);
       if (req.cmd !== 'drain' && req.cmd !== 'enable') throw new Error(`unexpected request ${req.cmd}`);
       await manager.setDrain(req.vs, req.rs, req.cmd === 'drain');

@@ -53,11 +53,13 @@ async function workerReply(path: string, cmd: 'status' | 'ipvs-stats'): Promise<
 async function workerFamilies(name: string, runDir: string): Promise<MetricFamily[] | undefined> {
   const path = workerControlPath(name, runDir);
   if (!path) return undefined;
-  const snapshot = await workerReply(path, 'status');
+  if (name === 'vrrp') {
+    const snapshot = await workerReply(path, 'status');
+    return snapshot ? vrrpFamilies(snapshot as VrrpEngineSnapshot) : undefined;
+  }
+  // both questions at once; the kernel's counters are left out of a scrape in which they could not be read
+  const [snapshot, stats] = await Promise.all([workerReply(path, 'status'), workerReply(path, 'ipvs-stats')]);
   if (!snapshot) return undefined;
-  if (name === 'vrrp') return vrrpFamilies(snapshot as VrrpEngineSnapshot);
-  // the kernel's counters are left out of a scrape in which they could not be read
-  const stats = await workerReply(path, 'ipvs-stats');
   return [
     ...lvsFamilies(snapshot as LvsWorkerSnapshot),
     ...(stats ? ipvsStatsFamilies(stats as IpvsStatsSnapshot) : []),

@@ -30,8 +30,8 @@ const usage = `usage: npm run lab [-- --short] [--ecmp [--bfd]] [--out DIR] [--r
   --short         the CI form: 3 s of steady traffic after each phase instead of 15 s
   --ecmp          the scale-out lab: three directors announce the VIP over BGP to a router
                   that spreads flows by ECMP (BIRD 2); one loses quorum, one drains, one dies
-  --bfd           (with --ecmp) BFD on every BGP session: a dead director is dropped in
-                  ~0.3 s instead of the 3 s hold time
+  --bfd           (with --ecmp) BFD on every BGP session (100 ms x 3): a dead director is
+                  dropped within about a second instead of at the 3 s hold time
   --out DIR       where timeline.svg, timeline.vl.json and report.txt go [build/lab]
   --rate N        requests per second (1-100) [10]
   --fail-after P  fail on purpose after phase P (tests that the lab cleans up)`;

@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release } from 'node:os';
+import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -183,14 +183,26 @@ async function inVm(): Promise<void> {
       process.stdout.write(`${JSON.stringify(r)}\n`);
       results.push(r);
     }
+  const label = (r: RunResult): string =>
+    `${r.scheduler}${r.scheduler === 'mh' ? ' + mh-port' : ''} | ${r.bfd ? 'BFD 100 ms × 3' : 'hold timer 3 s'}`;
   const rows = results.map(
     (r) =>
-      `| ${r.scheduler}${r.scheduler === 'mh' ? ' + mh-port' : ''} | ${r.bfd ? 'BFD 100 ms × 3' : 'hold timer 3 s'} | ${r.conns} | ${r.viaDead} | **${r.broken}** (${((100 * r.broken) / r.conns).toFixed(1)} %) | ${r.changed} | ${r.detectMs} ms |`,
+      `| ${label(r)} | ${r.conns} | ${r.viaDead} | **${r.broken}** (${((100 * r.broken) / r.conns).toFixed(1)} %) | ${r.changed} | ${r.detectMs} ms |`,
   );
+  // per configuration, over its trials: broken connections in all, and death → withdrawal
+  const summary = [...new Set(results.map(label))].map((l) => {
+    const rs = results.filter((r) => label(r) === l);
+    const broken = rs.reduce((a, r) => a + r.broken, 0);
+    const conns = rs.reduce((a, r) => a + r.conns, 0);
+    const det = rs.map((r) => r.detectMs).sort((a, b) => a - b);
+    const median = det[Math.floor(det.length / 2)] ?? 0;
+    return `| ${l} | ${rs.length} | **${broken}** of ${conns} (${((100 * broken) / conns).toFixed(1)} %) | ${rs.map((r) => r.broken).join(', ')} | ${det[0] ?? 0} / ${median} / ${det[det.length - 1] ?? 0} ms |`;
+  });
+  const [load1, load5] = loadavg();
   const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${birdVersion()}`;
   const text = `# Scale-out: one of three BGP-announcing directors dies
 
-Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.
+Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}; the VM's load average at the end ${load1?.toFixed(2)} (1 min), ${load5?.toFixed(2)} (5 min).
 Command: \`node dist/bench/scale-out.js --conns ${CONNS} --trials ${TRIALS}\` (root; it boots the VM).
 
 Method (\`bench/scale-out.ts\`, the lab of \`test/vm/bgp/bgp-lab.ts\`): a router namespace running BIRD 2 learns
@@ -205,6 +217,14 @@ Then director d3 dies: its switch port goes down (so no FIN or RST reaches the r
 connection is broken when it gets a reset, an error, or no answer within 5 s. "Through d3" counts d3's
 established IPVS connection entries before the kill.
 
+Summary, per configuration over its trials:
+
+| scheduler | d3's loss detected by | trials | broken in all | broken per trial | death → withdrawal min / median / max |
+|---|---|---|---|---|---|
+${summary.join('\n')}
+
+Each trial:
+
 | scheduler | d3's loss detected by | connections | through d3 | broken | answered by another real | death → withdrawal |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
@@ -215,12 +235,12 @@ some of the survivors' flows between them; this run does not count those). A mov
 director that has never seen it; with \`lvsd_sloppy_tcp\` IPVS takes it up mid-flow and schedules it.
 With \`mh\` and the same reals in the same order on every director (lvsd keeps failed reals at weight 0,
 never deletes them), it is scheduled to the real it had, which still has the connection, so it goes
-on: no connection broke, with the hold timer or BFD. With \`rr\`, it goes to whichever real rr picks next;
+on (the summary counts those that broke all the same). With \`rr\`, it goes to whichever real rr picks next;
 when that is not the real it had, that real answers the unknown connection with a reset. The time
 from death to withdrawal is the BGP hold time (3 s, the lowest BIRD allows, counted from the last
 keepalive the router received; keepalives go about every second, so the withdrawal follows the death
-by up to 3 s: 1.9 s and 2.9 s in these runs) or BFD's detection (3 × 100 ms), each plus BIRD's and the
-kernel's processing in this emulated VM (0.9 s in all with BFD here).
+by up to 3 s) or BFD's detection (3 × 100 ms), each plus BIRD's and the kernel's processing in this
+emulated VM (the last column).
 Nothing sent to d3 in that window is answered; these connections were idle then, so none broke of it, but a busy flow loses those packets and retransmits. One trial per row.
 `;
   const out = join(repo, 'bench', 'results');

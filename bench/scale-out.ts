@@ -231,7 +231,8 @@ ${rows.join('\n')}
 
 Reading it: when d3's next hop leaves the router's ECMP route, the router sends d3's flows to d1 and
 d2 (and, as Linux's hash-threshold ECMP redraws the hash regions of three next hops as two, may move
-some of the survivors' flows between them; this run does not count those). A moved flow reaches a
+some of the survivors' flows between them: with \`rr\` those break too, so "broken" can exceed
+"through d3"). A moved flow reaches a
 director that has never seen it; with \`lvsd_sloppy_tcp\` IPVS takes it up mid-flow and schedules it.
 With \`mh\` and the same reals in the same order on every director (lvsd keeps failed reals at weight 0,
 never deletes them), it is scheduled to the real it had, which still has the connection, so it goes

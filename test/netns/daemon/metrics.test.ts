@@ -7,10 +7,11 @@
  * rules pass `promtool check rules` and the unit tests of `promtool test rules`. Needs root
  * (namespaces) and promtool (Debian's prometheus; scripts/ensure-test-deps.sh netns).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { promtoolCheck } from '../promtool.js';
 import { createLab, repoRoot, startLvsd, waitFor, type Lab, type LabNode } from '../harness.js';
 import { startLvsdRun } from '../supervised.js';
 import { vrrpConf } from '../vrrp/conf.js';
@@ -25,19 +26,6 @@ test.after.always(async () => {
 async function scrape(l: Lab, n: LabNode, port: number): Promise<string> {
   const r = await l.exec(n.ns, ['curl', '-sf', `http://127.0.0.1:${port}/metrics`], { allowFail: true });
   return r.code === 0 ? r.stdout : '';
-}
-
-/** `promtool check metrics` on `text` (stdin): its exit code and what it printed. */
-function promtoolCheck(text: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out }));
-    p.stdin.end(text);
-  });
 }
 
 /** The value of one series line (`name{labels}`) in an exposition. */

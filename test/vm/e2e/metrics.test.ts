@@ -4,8 +4,8 @@
 // raise the virtual server's connections, packets and bytes (in and out) by at least what was sent,
 // every real server's connections add up to the virtual server's, and the scrape passes
 // `promtool check metrics`. About 2 minutes in the emulated VM (lvsd's start-up).
-import { spawn } from 'node:child_process';
 import test from 'ava';
+import { promtoolCheck } from '../../netns/promtool.js';
 import type { HaLab } from './ha-lab.js';
 import { createHaLab, REALS, VIP, waitUntil } from './ha-lab.js';
 
@@ -30,18 +30,6 @@ async function scrape(l: HaLab): Promise<string> {
 function value(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-function promtoolCheck(text: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out }));
-    p.stdin.end(text);
-  });
 }
 
 test('lvsd run --metrics: the kernel IPVS counters per virtual and real server grow with traffic', async (t) => {

@@ -85,10 +85,15 @@ test('v3 IPv4: election, SIGKILL failover with VIP + GARP, preempt back, gracefu
   t.is(await d1.exited(), 0, 'lvsd exits 0 on SIGTERM');
   t.false(await l.hasAddress(n1, vip), 'graceful stop removes the VIP');
   await waitFor('n2 master after graceful stop', () => l.hasAddress(n2, vip), 3000);
+  // The GARP follows the address add and reaches the capture a moment later: wait for it.
+  const g2 = await waitFor(
+    'GARP from n2 after the graceful stop',
+    () => sn.frames.slice(before).find((f) => f.kind === 'arp' && f.srcMac === n2.mac),
+    3000,
+  ).catch(() => undefined);
   const frames = sn.frames.slice(before);
   const zero = frames.find((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.priority === 0);
-  const g2 = frames.find((f) => f.kind === 'arp' && f.srcMac === n2.mac);
-  if (!zero)
+  if (!zero || !g2)
     t.log(
       JSON.stringify(
         frames.filter((f) => f.kind !== 'other').map((f) => [f.kind, f.srcMac, f.priority, f.target]),

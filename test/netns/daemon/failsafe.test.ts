@@ -84,7 +84,9 @@ test('SIGKILL of the supervisor alone: its VRRP worker releases at once, the kee
   t.log(
     `priority-0 advert ${release.ts - killedAt} ms, keepalived master ${takeover.ts - killedAt} ms after the SIGKILL`,
   );
-  t.true(takeover.ts - killedAt <= 61 + 100, 'the peer holds the VIP within skew time + 100 ms');
+  // Master_Down_Interval is 361 ms: a takeover well under it shows keepalived acted on the priority-0
+  // advert, not on silence (not a timing benchmark: the margin is for a loaded machine).
+  t.true(takeover.ts - killedAt < 300, 'the peer takes over well before Master_Down_Interval');
   await waitFor('keepalived holds the VIP', () => l.hasAddress(n2, vip), 2000);
   await waitFor('the VRRP worker is gone', () => processesWith(d.runDir).length === 0, 5000);
   t.false(await l.hasAddress(n1, vip), 'the released VIP is gone from lvsd');

@@ -22,6 +22,11 @@ export interface RunOptions {
    * ignored, at start and on every reload (src/daemon/validate-config.ts).
    */
   lenient?: boolean | undefined;
+  /**
+   * Set by the supervisor on a worker it forks before the config is validated (so that the
+   * worker's start-up overlaps the validation): wait for its word that the model file is written.
+   */
+  awaitModel?: boolean | undefined;
   io: DaemonIo;
 }
 

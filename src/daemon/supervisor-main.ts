@@ -1,62 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run`: the supervisor process (systemd's MainPID). Its signal handlers go in before
- * anything else (SIGUSR1 must never open Node's inspector in a root process; SIGUSR2 and SIGHUP
- * must never kill it). It makes its run directory safe, takes the single-instance lock, validates
- * the config, hands the validated Model to the workers (supervisor.ts) and owns the systemd
- * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
- * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
- * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
- * diagnostics go back to `lvsd reload`. SIGQUIT (the unit's RestartKillSignal) stops the workers
- * with a handoff: VIPs and IPVS stay for the next process to adopt. Exit 1 when a worker crash-loops.
+ * `lvsd run`: the supervisor process (systemd's MainPID), its first moments. Its signal handlers go
+ * in before anything else (SIGUSR1 must never open Node's inspector in a root process; SIGUSR2 and
+ * SIGHUP must never kill it; a SIGTERM before the workers run is kept for the daemon). It makes its
+ * run directory safe and takes the single-instance lock, forks the VRRP worker at once when the
+ * config may need one (early-worker.ts: its start-up overlaps the validation), and only then loads
+ * the rest of the supervisor (supervisor-daemon.ts). Few imports here, for that reason.
  */
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Diagnostic, Model } from '../config/model.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import type { Logger } from '../core/log.js';
-import type { ListenAddress } from '../core/listen.js';
-import type { ReloadCounts } from '../metrics/supervisor.js';
-import {
-  controlRequest,
-  parseSupervisorRequest,
-  serveRequests,
-  workerControlPath,
-  type ControlServer,
-} from './control.js';
-import { MetricsEndpoint } from './metrics-server.js';
+import { readFileSync } from 'node:fs';
+import { EarlyWorker } from './early-worker.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
-import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
-import { reloadHazards } from '../config/reload-hazards.js';
 import { runDirectory, type RunOptions } from './run-options.js';
-import { Supervisor, type WorkerReload, type WorkerSpec } from './supervisor.js';
-import { sdNotify } from './systemd.js';
-import { validateConfigInChild } from './validate-config.js';
-import { processLogger } from './worker.js';
-
-/** What a reload did (or, with `dryRun`, would do), as `lvsd reload` prints it. */
-export interface ReloadOutcome {
-  ok: boolean;
-  dryRun: boolean;
-  diagnostics: Diagnostic[];
-  workers: WorkerReload[];
-  started: string[];
-  stopped: string[];
-}
-
-const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
-
-/** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
-function workersFor(model: Model, base: string[]): WorkerSpec[] {
-  const out: WorkerSpec[] = [];
-  if (model.vrrpInstances.length > 0)
-    out.push({ name: 'vrrp', modulePath: binPath(), args: [...base, '--vrrp-only'] });
-  if (model.virtualServers.length > 0)
-    out.push({ name: 'lvs', modulePath: binPath(), args: [...base, '--check-only'] });
-  return out;
-}
+import { modelFileIn, vrrpWorker, workerBaseArgs } from './worker-specs.js';
 
 /** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
 function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {
@@ -95,227 +51,33 @@ function claimRunDirectory(runDir: string, io: RunOptions['io']): InstanceLock |
   }
 }
 
+/**
+ * Whether the config may need the VRRP worker, judged from the main file's text before it is
+ * validated: then that worker is forked at once. A wrong guess costs a process that is dismissed,
+ * or a start that waits for the validation as it did before.
+ */
+function mayNeedVrrp(file: string): boolean {
+  try {
+    return /\b(vrrp_instance|include)\b/.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export async function run(opts: RunOptions): Promise<number> {
   const { stopped, handlers } = earlySignals();
-  const log = processLogger('supervisor');
   const runDir = runDirectory();
   const lock = claimRunDirectory(runDir, opts.io);
+  const modelFile = modelFileIn(runDir);
+  const base = workerBaseArgs(opts, modelFile);
+  const early = lock && mayNeedVrrp(opts.configFile) ? new EarlyWorker(vrrpWorker(base)) : undefined;
   try {
     if (!lock) return 1;
-    const { model, diagnostics } = await loadRunConfig(opts);
-    for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
-    if (!model) return 1;
-    return await supervise(opts, model, log, runDir, stopped);
+    const daemon = await import('./supervisor-daemon.js');
+    return await daemon.superviseConfig(opts, { modelFile, base, early, stopped });
   } finally {
+    await early?.dismiss();
     for (const [sig, fn] of handlers) process.off(sig, fn);
     lock?.release();
-  }
-}
-
-async function supervise(
-  opts: RunOptions,
-  model: Model,
-  log: Logger,
-  runDir: string,
-  stopped: Promise<string>,
-): Promise<number> {
-  // Workers run the Model validated here, never the file on disk (src/daemon/run-config.ts).
-  const modelFile = join(runDir, 'model.json');
-  writeModelFile(modelFile, model);
-  const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
-  const base = ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
-  const workers = workersFor(model, base);
-  if (workers.length === 0) {
-    opts.io.stderr(`${opts.configFile}: nothing to run: no vrrp_instance and no virtual_server\n`);
-    return 1;
-  }
-  let gaveUp: string | undefined;
-  let giveUp = (): void => {};
-  const crashLoop = new Promise<void>((resolve) => (giveUp = resolve));
-  const sup = new Supervisor({
-    workers,
-    log,
-    // the LVS worker withdraws its BGP announcements and waits their grace before it stops serving
-    stopTimeoutMs: 10_000 + (model.global.lvsdBgp?.withdrawGraceMs ?? 0),
-    onGiveUp: (w) => {
-      gaveUp = w;
-      giveUp();
-    },
-  });
-  const metrics: MetricsEndpoint = new MetricsEndpoint(
-    {
-      runDir,
-      workers: () => sup.status(),
-      reloads: () => ({ counts: reloader.counts, lastOk: reloader.lastOk }),
-    },
-    log,
-  );
-  // --metrics wins; else the file's lvsd_metrics, which a reload may move
-  const metricsAt = (m: Model): ListenAddress | undefined => opts.metrics ?? m.global.lvsdMetrics;
-  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, model, (m) =>
-    metrics.listen(metricsAt(m)),
-  );
-  process.on('SIGHUP', () => void reloader.reload());
-  process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
-  process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
-  sup.start();
-  await metrics.listen(metricsAt(model));
-  const control = await serveSupervisorControl(join(runDir, 'supervisor.sock'), sup, reloader, log);
-  const why = await Promise.race([stopped, crashLoop.then(() => 'crash loop')]);
-  log.info('stopping', { reason: why });
-  reloader.abort();
-  await control?.close();
-  await metrics.close();
-  await sup.stop(why === 'SIGQUIT');
-  if (gaveUp !== undefined) {
-    log.error('exiting: a worker crash-loops', { worker: gaveUp });
-    return 1;
-  }
-  return 0;
-}
-
-async function serveSupervisorControl(
-  path: string,
-  sup: Supervisor,
-  reloader: Reloader,
-  log: Logger,
-): Promise<ControlServer | undefined> {
-  try {
-    return await serveRequests(
-      path,
-      parseSupervisorRequest,
-      async (req) => {
-        if (req.cmd === 'reload') return req.dryRun ? reloader.preview(req.file) : reloader.reload();
-        return { pid: process.pid, workers: sup.status() };
-      },
-      log,
-    );
-  } catch (e) {
-    log.warn('cannot serve the supervisor control socket', { path, error: (e as Error).message });
-    return undefined;
-  }
-}
-
-/** Reloads one after another: validate off the event loop, then the workers apply it as a diff. */
-class Reloader {
-  #chain: Promise<unknown> = Promise.resolve();
-  readonly #abort = new AbortController();
-  /** How reloads ended, and whether the last one was applied (the metrics). */
-  readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
-  lastOk = true;
-
-  constructor(
-    private readonly opts: RunOptions,
-    private readonly sup: Supervisor,
-    private readonly log: Logger,
-    private readonly modelFile: string,
-    private readonly base: string[],
-    /** The Model the workers run (a reload's hazards are judged against it). */
-    private running: Model,
-    /** Called with each model a reload applies (the supervisor's own settings follow it). */
-    private readonly applied: (model: Model) => Promise<void>,
-  ) {}
-
-  abort(): void {
-    this.#abort.abort();
-  }
-
-  reload(): Promise<ReloadOutcome> {
-    const run = this.#chain.then(() => this.#reload());
-    this.#chain = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * What reloading `file` (default: the running configuration's file) would do, applying nothing:
-   * it is validated as a reload is, then each running worker plans it against its running state.
-   */
-  async preview(file?: string): Promise<ReloadOutcome> {
-    const outcome: ReloadOutcome = {
-      ok: false,
-      dryRun: true,
-      diagnostics: [],
-      workers: [],
-      started: [],
-      stopped: [],
-    };
-    const r = await validateConfigInChild({ ...validationOf(this.opts, file), signal: this.#abort.signal });
-    outcome.diagnostics = r.diagnostics;
-    if (!r.model) return outcome;
-    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
-    const want = workersFor(r.model, this.base).map((w) => w.name);
-    const running = this.sup.names();
-    outcome.started = want.filter((w) => !running.includes(w));
-    outcome.stopped = running.filter((w) => !want.includes(w));
-    const previewFile = join(dirname(this.modelFile), 'model.preview.json');
-    writeModelFile(previewFile, r.model);
-    try {
-      for (const w of running.filter((n) => want.includes(n))) {
-        const path = workerControlPath(w, dirname(this.modelFile));
-        if (!path) continue;
-        try {
-          const reply = await controlRequest(path, { cmd: 'plan', modelFile: previewFile }, 60_000);
-          outcome.workers.push(
-            reply.ok
-              ? { worker: w, ok: true, summary: reply.result }
-              : { worker: w, ok: false, error: reply.error },
-          );
-        } catch (e) {
-          outcome.workers.push({ worker: w, ok: false, error: (e as Error).message });
-        }
-      }
-    } finally {
-      rmSync(previewFile, { force: true });
-    }
-    outcome.ok = outcome.workers.every((w) => w.ok);
-    return outcome;
-  }
-
-  async #reload(): Promise<ReloadOutcome> {
-    const monotonicUsec = process.hrtime.bigint() / 1000n;
-    sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
-    const outcome: ReloadOutcome = {
-      ok: false,
-      dryRun: false,
-      diagnostics: [],
-      workers: [],
-      started: [],
-      stopped: [],
-    };
-    try {
-      const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
-      outcome.diagnostics = r.diagnostics;
-      if (!r.model) {
-        for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
-        this.counts.invalid++;
-        return outcome;
-      }
-      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
-      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
-      outcome.diagnostics.push(...hazards);
-      writeModelFile(this.modelFile, r.model);
-      this.running = r.model;
-      const set = await this.sup.setWorkers(workersFor(r.model, this.base));
-      outcome.started = set.started;
-      outcome.stopped = set.stopped;
-      outcome.workers = await this.sup.reload();
-      outcome.ok = outcome.workers.every((w) => w.ok);
-      await this.applied(r.model);
-      this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
-        workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
-      });
-      return outcome;
-    } catch (e) {
-      this.log.error('reload failed', { error: (e as Error).message });
-      return outcome;
-    } finally {
-      this.lastOk = outcome.ok;
-      if (outcome.ok) this.counts.success++;
-      else if (outcome.diagnostics.every((d) => d.severity !== 'error')) this.counts.failed++;
-      const status = outcome.ok
-        ? this.sup.statusLine()
-        : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;
-      sdNotify(['READY=1', `STATUS=${status}`], this.log);
-    }
   }
 }

@@ -9,19 +9,15 @@
  * them to the others (the LVS worker drives the IPVS sync daemon with them: VRRP never touches
  * IPVS) and replays the last state of each instance to a worker that becomes ready.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/log.js';
 import { monotonicClock } from './clock.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
 import { sdNotify, type SdState } from './systemd.js';
 import { isWorkerMessage, type SupervisorMessage } from './worker-ipc.js';
+import { forkWorker, type WorkerSpec } from './early-worker.js';
 
-export interface WorkerSpec {
-  name: string;
-  /** Script run by `fork` (the lvsd bin in production, a test script in tests). */
-  modulePath: string;
-  args: string[];
-}
+export type { WorkerSpec } from './early-worker.js';
 
 export interface SupervisorOptions {
   workers: WorkerSpec[];
@@ -61,9 +57,6 @@ interface WorkerSlot {
   status: string | undefined;
   reloadWaiters: Array<(r: WorkerReload) => void>;
 }
-
-/** Runtimes that accept it get --disable-sigusr1 (Node 20 does not): SIGUSR1 never opens the inspector. */
-const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
 
 export class Supervisor {
   readonly #opts: SupervisorOptions;
@@ -231,13 +224,11 @@ export class Supervisor {
     slot.ready = false;
     slot.pinged = slot.ponged = 0;
     slot.startedAt = monotonicClock.now();
-    const child = fork(slot.spec.modulePath, slot.spec.args, {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv,
-      env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
-    });
+    // the first start takes over the worker forked early, if any (early-worker.ts)
+    const early = slot.spec.early?.take(slot.spec);
+    const child = early ?? forkWorker(slot.spec);
     slot.child = child;
-    log.info('worker started', { pid: child.pid });
+    log.info('worker started', { pid: child.pid, ...(early ? { forked: 'early' } : {}) });
     child.on('message', (m: unknown) => this.#onMessage(slot, m, log));
     child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal, log));
   }

@@ -7,7 +7,8 @@
  * event loop runs), status (a one-line summary for systemd's STATUS=), vrrpState (a VRRP instance
  * entered a state: the VRRP worker reports it, the supervisor relays it to the other workers).
  * Supervisor → worker: ping, vrrpState (relayed; the last state of every instance is replayed to a
- * worker when it says ready, so a restarted LVS worker learns the current states).
+ * worker when it says ready, so a restarted LVS worker learns the current states), modelReady (to a
+ * worker forked before the config was validated, `--await-model`: the model file is written).
  */
 import { sdNotify } from './systemd.js';
 
@@ -25,7 +26,7 @@ export interface VrrpStateMessage {
   state: string;
 }
 
-export type SupervisorMessage = { type: 'ping'; id: number } | VrrpStateMessage;
+export type SupervisorMessage = { type: 'ping'; id: number } | { type: 'modelReady' } | VrrpStateMessage;
 
 function send(msg: WorkerMessage): boolean {
   if (typeof process.send !== 'function' || !process.connected) return false;
@@ -82,6 +83,31 @@ export function answerPings(): () => void {
   return () => process.off('message', onMessage);
 }
 
+/**
+ * A worker forked before its config was validated (`--await-model`) waits here: true once the
+ * supervisor says the model file is written, false when the channel closes first (the supervisor
+ * is gone, or it dismissed this worker: the config needs none or is invalid).
+ */
+export function modelReady(): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!supervised()) {
+      resolve(false);
+      return;
+    }
+    const done = (ok: boolean): void => {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      resolve(ok);
+    };
+    const onMessage = (m: unknown): void => {
+      if (isSupervisorMessage(m) && m.type === 'modelReady') done(true);
+    };
+    const onDisconnect = (): void => done(false);
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+  });
+}
+
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
 }
@@ -89,7 +115,7 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 function isSupervisorMessage(m: unknown): m is SupervisorMessage {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  if (t === 'ping') return true;
+  if (t === 'ping' || t === 'modelReady') return true;
   const v = m as { instance?: unknown; state?: unknown };
   return t === 'vrrpState' && typeof v.instance === 'string' && typeof v.state === 'string';
 }

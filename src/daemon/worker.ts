@@ -21,7 +21,7 @@ import { runDirectory, type RunOptions } from './run-options.js';
 import { sdNotify } from './systemd.js';
 import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
-import { answerPings, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
+import { answerPings, modelReady, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
 
 /** How a worker stops: released (SIGTERM/SIGINT) or handed over in place (SIGQUIT, hitless restart). */
 export type StopMode = 'release' | 'handoff';
@@ -163,6 +163,11 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const stopPings = answerPings();
   let control: ControlServer | undefined;
   try {
+    if (opts.awaitModel) {
+      // Forked early: a stop or a dismissal before the model is written ends it quietly.
+      const go = await Promise.race([modelReady(), stopRequested.then(() => false)]);
+      if (!go) return 0;
+    }
     const { model, diagnostics } = await loadRunConfig(opts);
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;

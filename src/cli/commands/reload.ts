@@ -14,7 +14,7 @@ import { Option } from 'commander';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
-import type { ReloadOutcome } from '../../daemon/supervisor-main.js';
+import type { ReloadOutcome } from '../../daemon/supervisor-daemon.js';
 import type { CliRun } from '../command.js';
 import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';

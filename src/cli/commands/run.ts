@@ -21,6 +21,7 @@ interface RunCommandOptions {
   vrrpOnly?: boolean;
   checkOnly?: boolean;
   model?: string;
+  awaitModel?: boolean;
   metrics?: ListenAddress;
   lenient?: boolean;
 }
@@ -65,6 +66,8 @@ export function register(parent: Command, cli: CliRun): Command {
       )
       // internal: the supervisor hands its workers the validated model (src/daemon/run-config.ts)
       .addOption(new Option('--model <FILE>').hideHelp())
+      // internal: a worker forked before the model is validated waits for the supervisor's word
+      .addOption(new Option('--await-model').hideHelp())
       .action(cli.act((o: RunCommandOptions) => runDaemon(o, cli.io)))
   );
 }
@@ -82,6 +85,7 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
     configFile: o.file,
     configId: o.configId,
     modelFile: o.model,
+    awaitModel: o.awaitModel ?? false,
     metrics: o.metrics,
     lenient: o.lenient ?? false,
     io,

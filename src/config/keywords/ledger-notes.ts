@@ -89,10 +89,10 @@ export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
   },
   'global_defs vrrp_iptables': iptablesRefused,
   'global_defs vrrp_ipsets': iptablesRefused,
-  'global_defs lvsd_metrics': { consumer: 'src/daemon/supervisor-main.ts → src/daemon/metrics-server.ts' },
+  'global_defs lvsd_metrics': { consumer: 'src/daemon/supervisor-daemon.ts → src/daemon/metrics-server.ts' },
   'global_defs lvsd_bgp_table': { consumer: 'src/daemon/bgp.ts → src/bgp/route-table.io.ts' },
   'global_defs lvsd_bgp_withdraw_grace': {
-    consumer: 'src/daemon/bgp.ts (stop), src/daemon/supervisor-main.ts',
+    consumer: 'src/daemon/bgp.ts (stop), src/daemon/supervisor-daemon.ts',
   },
   'global_defs lvsd_bgp_bird_socket': { consumer: 'src/daemon/bgp.ts → src/bgp/birdc.io.ts' },
   'global_defs lvsd_sloppy_tcp': { consumer: 'src/daemon/sloppy.ts' },

@@ -6,7 +6,8 @@
  * once, the first keeps the VIP and answers `lvsd status`); SIGUSR1/SIGUSR2 to every lvsd process
  * (dumps written, no inspector socket, the VIP held); the run directory's and model.json's modes; a
  * run directory others can write, a symlink at the dump path, a regular file at the FIFO path; 100
- * timed-out vrrp_script runs.
+ * timed-out vrrp_script runs; the boot order (the VRRP worker forked before the validation, none left
+ * by an invalid file).
  * Needs root (namespaces, raw sockets); CI runs as root. Namespaces use a unique prefix and are
  * deleted in teardown even on failure.
  */
@@ -134,6 +135,38 @@ test('a second lvsd run on the same run directory exits 1 at once; the first kee
   ]);
   t.regex(status.stdout, /VI_1\s+51\s+IPv4\s+MASTER/);
   t.true(existsSync(join(d.runDir, 'vrrp.sock')) && existsSync(join(d.runDir, 'vrrp.pid')));
+});
+
+/** When a process started, in ms since the epoch (to the kernel's 10 ms tick, rounded down). */
+function startedAtMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+  return btime * 1000 + ticks * 10; // USER_HZ is 100 on Linux
+}
+
+test('boot order: the VRRP worker is forked before the config is validated and runs the validated model; an invalid file leaves no process behind', async (t) => {
+  const { l, n1, vip, conf } = await pair();
+  const d = startLvsdRun(l, n1, conf(n1, 150));
+  t.teardown(() => d.proc.kill('SIGTERM'));
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  const worker = await d.workerPid('vrrp');
+  t.regex(d.output(), new RegExp(`worker started worker=vrrp proc=supervisor pid=${worker} forked=early`));
+  const modelWritten = statSync(join(d.runDir, 'model.json')).mtimeMs;
+  t.true(
+    startedAtMs(worker) <= modelWritten,
+    `the worker started ${modelWritten - startedAtMs(worker)} ms before the model was written`,
+  );
+  d.proc.kill('SIGTERM');
+  t.is(await d.exited(), 0);
+
+  // invalid: refused with its location; the worker forked early is gone when lvsd run has exited
+  const bad = startLvsdRun(l, n1, conf(n1, 150).replace('priority 150', 'priority banana'));
+  t.is(await bad.exited(), 1);
+  t.regex(bad.output(), /lvsd\.conf:\d+:\d+: error: `priority` must be an integer/);
+  t.deepEqual(processesWith(bad.runDir), [], 'no lvsd process left');
+  t.false(existsSync(join(bad.runDir, 'vrrp.pid')), 'no worker pid file left');
+  t.false(await l.hasAddress(n1, vip));
 });
 
 test('SIGUSR1 and SIGUSR2 to every lvsd process: dumps written, no inspector socket, the VIP held; run directory 0700, model.json 0600', async (t) => {

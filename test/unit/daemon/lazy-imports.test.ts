@@ -40,7 +40,7 @@ function resolvedBy(entry: string): string[] {
 
 const eager = /node_modules\/(nodemailer|prom-client)\/|node_modules\/netlink\/dist\/index\.js$/;
 
-for (const entry of ['supervisor-main', 'vrrp-main', 'check-main']) {
+for (const entry of ['supervisor-main', 'supervisor-daemon', 'vrrp-main', 'check-main']) {
   test(`importing daemon/${entry} loads neither prom-client, nodemailer nor the whole netlink package`, (t) => {
     const urls = resolvedBy(`./dist/src/daemon/${entry}.js`);
     t.true(
@@ -56,4 +56,22 @@ for (const entry of ['supervisor-main', 'vrrp-main', 'check-main']) {
 
 test('the metrics renderer still loads prom-client when asked (the hook sees CommonJS packages)', (t) => {
   t.true(resolvedBy('./dist/src/metrics/render.js').some((u) => /node_modules\/prom-client\//.test(u)));
+});
+
+// The supervisor forks its VRRP worker early (src/daemon/early-worker.ts) from supervisor-main.ts:
+// what that entry loads is all the fork waits for. The logger (winston), the config parser, the
+// metrics endpoint (node:http) and the supervisor proper load after it.
+test('importing daemon/supervisor-main loads neither winston, the config parser nor node:http: the early fork waits for none of them', (t) => {
+  const urls = resolvedBy('./dist/src/daemon/supervisor-main.js');
+  t.true(urls.some((u) => u.includes('/dist/src/daemon/early-worker.js')));
+  t.deepEqual(
+    urls.filter((u) =>
+      /node_modules\/winston\/|\/dist\/src\/config\/parser\.js$|^node:http$|\/daemon\/supervisor-daemon\.js$/.test(
+        u,
+      ),
+    ),
+    [],
+  );
+  const files = [...new Set(urls.filter((u) => u.startsWith('file:')))];
+  t.true(files.length <= 15, `supervisor-main loads ${files.length} modules: ${files.join(' ')}`);
 });

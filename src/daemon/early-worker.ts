@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Forking a worker, and forking one early. A worker's start-up (the Node runtime, then its
+ * modules: about as long as the supervisor's validation of the config) need not wait for the
+ * validated model: the supervisor forks the VRRP worker as soon as it holds the run directory,
+ * with `--await-model`, and tells it `modelReady` once the model file is written (cold start:
+ * the VIPs of an address owner come up that much sooner). A config that turns out not to need
+ * it, or to be invalid, dismisses it: SIGTERM before the model ends it quietly, having started no
+ * engine. The worker dies with the supervisor from its first moments (PR_SET_PDEATHSIG, and the
+ * closed IPC channel), so an early worker is never an orphan.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { SupervisorMessage } from './worker-ipc.js';
+
+/** What the supervisor forks for a worker. */
+export interface WorkerSpec {
+  name: string;
+  /** Script run by `fork` (the lvsd bin in production, a test script in tests). */
+  modulePath: string;
+  args: string[];
+  /** The same worker forked before the model was validated: taken over at its first start. */
+  early?: EarlyWorker;
+}
+
+/** Runtimes that accept it get --disable-sigusr1 (Node 20 does not): SIGUSR1 never opens the inspector. */
+const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
+
+/** Fork a worker: IPC channel, stdout/stderr shared, told who its supervisor is (to die with it). */
+export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args'>): ChildProcess {
+  return fork(spec.modulePath, spec.args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+    env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
+  });
+}
+
+export class EarlyWorker {
+  readonly #spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>;
+  #child: ChildProcess | undefined;
+
+  /** Fork it now; it waits for `take` (the model written) or `dismiss`. */
+  constructor(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>) {
+    this.#spec = spec;
+    this.#child = forkWorker({ modulePath: spec.modulePath, args: [...spec.args, '--await-model'] });
+    // its exit is the supervisor's business only once taken; until then nothing else listens
+    this.#child.on('error', () => {});
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /**
+   * The early process for `spec`, told that its model is written: once, and only while it still
+   * runs, was forked for the same worker with the same arguments. Else undefined (and it is
+   * dismissed): the caller forks as usual.
+   */
+  take(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>): ChildProcess | undefined {
+    const child = this.#child;
+    this.#child = undefined;
+    const same =
+      spec.name === this.#spec.name &&
+      spec.modulePath === this.#spec.modulePath &&
+      spec.args.length === this.#spec.args.length &&
+      spec.args.every((a, i) => a === this.#spec.args[i]);
+    if (!child) return undefined;
+    if (!same || !running(child) || !child.connected) {
+      stop(child);
+      return undefined;
+    }
+    const go: SupervisorMessage = { type: 'modelReady' };
+    try {
+      child.send(go);
+    } catch {
+      stop(child);
+      return undefined;
+    }
+    return child;
+  }
+
+  /**
+   * Not needed (nothing to take it, or the config is invalid): it ends without starting an engine.
+   * Resolves once it has exited (SIGKILL after `graceMs`), so that a supervisor that exits next
+   * leaves no worker holding the run directory's lock behind it.
+   */
+  dismiss(graceMs = 5000): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || !running(child)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stop(child);
+    });
+  }
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function stop(child: ChildProcess): void {
+  if (running(child)) child.kill('SIGTERM');
+}

@@ -11,6 +11,7 @@ import test from 'ava';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, startKeepalived, startLvsd, waitFor, type Lab, type LabNode } from '../harness.js';
+import { alive } from '../../helpers/processes.js';
 import { vrrpConf } from './conf.js';
 
 let lab: Lab | undefined;
@@ -29,15 +30,6 @@ echo $$ > "$1.pid"
 while IFS= read -r line; do echo "$line" >> "$1.out"; done < "$1"
 echo "end of file" >> "$1.out"
 `;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('vrrp_notify_fifo_script: lvsd starts it as keepalived does, and it reads the same lines', async (t) => {
   lab = await createLab(2);

@@ -9,25 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EarlyWorker } from '../../../src/daemon/early-worker.js';
 import { Supervisor } from '../../../src/daemon/supervisor.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
-
-// generous: forks of node take seconds on a loaded 2-core machine; a hang still fails
-async function until(cond: () => boolean, ms = 20_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive, until } from '../../helpers/processes.js';
 
 /** A worker stand-in: appends "PID start ARGS" and, once it may run, "PID ready" to `log`. */
 function standIn(): { path: string; log: string; lines: () => string[] } {

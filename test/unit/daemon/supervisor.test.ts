@@ -4,26 +4,15 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Supervisor } from '../../../src/daemon/supervisor.js';
 import type { SdState } from '../../../src/daemon/systemd.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
+import { until } from '../../helpers/processes.js';
 
 function script(dir: string, name: string, body: string): string {
   const p = join(dir, name);
   writeFileSync(p, body);
   return p;
-}
-
-// 20 s: each wait covers forks of node, which take seconds when ava runs other files beside this
-// one on a loaded 2-core machine (a 5 s wait failed once in CI). A hang still fails.
-async function until(cond: () => boolean, ms = 20_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(20);
-  }
-  return cond();
 }
 
 test('READY is sent once every worker reported ready; a crashed worker is restarted', async (t) => {

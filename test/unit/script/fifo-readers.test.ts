@@ -23,6 +23,7 @@ import type { FifoSpec, ScriptSpec } from '../../../src/config/model.js';
 import { FifoReaders, fifoReadersOf, type FifoSettings } from '../../../src/script/fifo-readers.io.js';
 import { ScriptRunner } from '../../../src/script/runner.io.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
+import { alive } from '../../helpers/processes.js';
 
 const loc = { file: 'mem.conf', line: 1, col: 1 };
 const cmd = (argv0: string, user?: string): ScriptSpec => ({
@@ -116,15 +117,6 @@ function scratch(t: { teardown(fn: () => void): void }): { dir: string; script: 
   chmodSync(script, 0o755);
   return { dir, script };
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
   const end = Date.now() + ms;

@@ -124,7 +124,10 @@ export function failureReasons(records: readonly RequestRecord[], from: number, 
  * The phases with each service-back measure taken again over its whole phase, now that every
  * request has ended (the walk took it while requests were in flight, and failures may have come
  * after it), and a note with the failed requests' span. Throws when the last request sent in such a
- * phase failed (or none was sent): the service was not back when the phase ended.
+ * phase that also ended in it failed (or none was sent): the service was not back when the phase
+ * ended. A request still in flight when the next phase began is left out of that judgement (it is
+ * counted with the phase's failures all the same): its fate is the next phase's doing, as a request
+ * a real server was answering when the next phase stopped it.
  */
 export function settleServiceBack<P extends ReportPhase>(
   phases: readonly P[],
@@ -132,10 +135,15 @@ export function settleServiceBack<P extends ReportPhase>(
 ): P[] {
   return phases.map((p, i) => {
     if (!p.measures.some((m) => m.serviceBack)) return p;
-    const o = outage(records, p.start, p.end);
+    const o = outage(
+      records.filter((r) => r.t + r.ms <= p.end),
+      p.start,
+      p.end,
+    );
     const back = o.backMs;
     if (back === undefined) {
-      const why = o.sent === 0 ? 'no request was sent in it' : 'the last request sent in it failed';
+      const why =
+        o.sent === 0 ? 'no request was sent in it' : 'the last request sent in it that ended in it failed';
       throw new Error(
         `phase ${i + 1} (${p.title}): the service was not back when the phase ended: ${why} ` +
           `(${o.failed} of ${o.sent} failed: ${failureReasons(records, p.start, p.end) || 'none'})`,

@@ -182,9 +182,25 @@ test('settling: the service-back measure is taken again over the whole phase, wi
   t.is(headline(settled, records).failoverMs, 2500);
   t.is(settled[0], live[0], 'a phase without a service-back measure is left alone');
   // failures that never stopped: the last request of the phase failed
-  const failing = [...records, { t: t0 + 19_950, ms: 1000, ok: false, err: 'ECONNREFUSED' }];
+  const failing = [...records, { t: t0 + 19_950, ms: 20, ok: false, err: 'ECONNREFUSED' }];
   t.throws(() => settleServiceBack(live, failing), {
     message:
-      /^phase 2 \(master killed\): the service was not back when the phase ended: the last request sent in it failed \(26 of 101 failed: TIMEOUT x25, ECONNREFUSED x1\)$/,
+      /^phase 2 \(master killed\): the service was not back when the phase ended: the last request sent in it that ended in it failed \(26 of 101 failed: TIMEOUT x25, ECONNREFUSED x1\)$/,
   });
+});
+
+test('settling: a request in flight when the next phase began does not decide whether the service was back', (t) => {
+  const live = phases.map((p) =>
+    p.key === 'failover'
+      ? { ...p, measures: p.measures.map((m) => (m.headline ? { ...m, serviceBack: true as const } : m)) }
+      : p,
+  );
+  // sent 5 ms before the next phase stopped the real it went to: reset after the boundary
+  const cut = [...records, { t: t0 + 19_995, ms: 40, ok: false, err: 'ECONNRESET' }];
+  const fo = settleServiceBack(live, cut).find((p) => p.key === 'failover')!;
+  t.is(fo.measures.find((m) => m.serviceBack)?.ms, 2500);
+  t.regex(
+    formatReport({ heading: 'H', t0, phases: [fo], records: cut, status: {}, files: [] }),
+    /ECONNRESET x1/,
+  );
 });

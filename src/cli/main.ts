@@ -26,6 +26,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const ipvs = await import('./commands/ipvs.js');
     return ipvs.run(name === 'ipvs' ? rest : ['-h'], io);
   }
+  // `lvsd run` (the daemon and its workers: their start-up is the daemon's cold start) loads its
+  // own command alone, not the modules of every other command.
+  if (name === 'run') {
+    const run = await import('./commands/run.js');
+    return run.run(rest, io);
+  }
   // commander (seven CommonJS files) is loaded only here: `lvsd ipvs` never needs it.
   const [{ buildProgram }, { CliRun, parseCommandLine }] = await Promise.all([
     import('./program.js'),

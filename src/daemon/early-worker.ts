@@ -2,9 +2,9 @@
 /**
  * Forking a worker, and forking one early. A worker's start-up (the Node runtime, then its
  * modules: about as long as the supervisor's validation of the config) need not wait for the
- * validated model: the supervisor forks the VRRP worker as soon as it holds the run directory,
- * with `--await-model`, and tells it `modelReady` once the model file is written (cold start:
- * the VIPs of an address owner come up that much sooner). A config that turns out not to need
+ * validated model: the supervisor forks the workers the config may need as soon as it holds the
+ * run directory, with `--await-model`, and tells each `modelReady` once the model file is written
+ * (cold start: the VIPs of an address owner, and the first IPVS table, come up that much sooner). A config that turns out not to need
  * it, or to be invalid, dismisses it: SIGTERM before the model ends it quietly, having started no
  * engine. The worker dies with the supervisor from its first moments (PR_SET_PDEATHSIG, and the
  * closed IPC channel), so an early worker is never an orphan.
@@ -44,6 +44,11 @@ export class EarlyWorker {
     this.#child = forkWorker({ modulePath: spec.modulePath, args: [...spec.args, '--await-model'] });
     // its exit is the supervisor's business only once taken; until then nothing else listens
     this.#child.on('error', () => {});
+  }
+
+  /** Which worker it is (`vrrp`, `lvs`). */
+  get name(): string {
+    return this.#spec.name;
   }
 
   get pid(): number | undefined {

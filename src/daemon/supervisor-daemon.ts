@@ -7,7 +7,7 @@
  * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
  * diagnostics go back to `lvsd reload`. SIGQUIT (the unit's RestartKillSignal) stops the workers
  * with a handoff: VIPs and IPVS stay for the next process to adopt. Exit 1 when a worker crash-loops.
- * Loaded after the VRRP worker was forked early (early-worker.ts), so its modules cost no start-up.
+ * Loaded after the workers were forked early (early-worker.ts), so its modules cost them no start-up.
  */
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,11 +45,14 @@ export interface ReloadOutcome {
 }
 
 /** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
-function workersFor(model: Model, base: string[], early?: EarlyWorker): WorkerSpec[] {
+function workersFor(model: Model, base: string[], early: readonly EarlyWorker[] = []): WorkerSpec[] {
   const out: WorkerSpec[] = [];
-  if (model.vrrpInstances.length > 0) out.push({ ...vrrpWorker(base), ...(early ? { early } : {}) });
+  if (model.vrrpInstances.length > 0) out.push(vrrpWorker(base));
   if (model.virtualServers.length > 0) out.push(lvsWorker(base));
-  return out;
+  return out.map((spec) => {
+    const forked = early.find((e) => e.name === spec.name);
+    return forked ? { ...spec, early: forked } : spec;
+  });
 }
 
 /** What the supervisor's first moments hand over (supervisor-main.ts). */
@@ -58,8 +61,8 @@ export interface SupervisorStart {
   modelFile: string;
   /** The arguments every worker gets (worker-specs.ts). */
   base: string[];
-  /** The VRRP worker, forked before the config was validated (taken over when the model needs it). */
-  early: EarlyWorker | undefined;
+  /** Workers forked before the config was validated (each taken over when the model needs it). */
+  early: readonly EarlyWorker[];
   /** Resolves with the signal that asked the supervisor to stop. */
   stopped: Promise<string>;
 }
@@ -116,7 +119,7 @@ async function supervise(
   process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
   process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
   sup.start();
-  void early?.dismiss(); // not taken: the model needs no VRRP worker
+  for (const e of early) void e.dismiss(); // those not taken: the model does not need them
   await metrics.listen(metricsAt(model));
   const control = await serveSupervisorControl(join(runDir, 'supervisor.sock'), sup, reloader, log);
   const why = await Promise.race([stopped, crashLoop.then(() => 'crash loop')]);

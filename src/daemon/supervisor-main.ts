@@ -3,16 +3,16 @@
  * `lvsd run`: the supervisor process (systemd's MainPID), its first moments. Its signal handlers go
  * in before anything else (SIGUSR1 must never open Node's inspector in a root process; SIGUSR2 and
  * SIGHUP must never kill it; a SIGTERM before the workers run is kept for the daemon). It makes its
- * run directory safe and takes the single-instance lock, forks the VRRP worker at once when the
- * config may need one (early-worker.ts: its start-up overlaps the validation), and only then loads
- * the rest of the supervisor (supervisor-daemon.ts). Few imports here, for that reason.
+ * run directory safe and takes the single-instance lock, forks the workers the config may need at
+ * once (early-worker.ts: their start-up overlaps the validation), and only then loads the rest of
+ * the supervisor (supervisor-daemon.ts). Few imports here, for that reason.
  */
 import { readFileSync } from 'node:fs';
-import { EarlyWorker } from './early-worker.js';
+import { EarlyWorker, type WorkerSpec } from './early-worker.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
 import { runDirectory, type RunOptions } from './run-options.js';
-import { modelFileIn, vrrpWorker, workerBaseArgs } from './worker-specs.js';
+import { lvsWorker, modelFileIn, vrrpWorker, workerBaseArgs } from './worker-specs.js';
 
 /** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
 function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {
@@ -52,16 +52,23 @@ function claimRunDirectory(runDir: string, io: RunOptions['io']): InstanceLock |
 }
 
 /**
- * Whether the config may need the VRRP worker, judged from the main file's text before it is
- * validated: then that worker is forked at once. A wrong guess costs a process that is dismissed,
- * or a start that waits for the validation as it did before.
+ * The workers the config may need, judged from the main file's text before it is validated (a
+ * `vrrp_instance` needs the VRRP worker, a `virtual_server` the LVS worker; an `include` may bring
+ * either): those are forked at once. A wrong guess costs a process that is dismissed, or a start
+ * that waits for the validation as it did before.
  */
-function mayNeedVrrp(file: string): boolean {
+function mayNeed(file: string, base: string[]): WorkerSpec[] {
+  let text: string;
   try {
-    return /\b(vrrp_instance|include)\b/.test(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return [];
   }
+  const included = /\binclude\b/.test(text);
+  return [
+    ...(included || /\bvrrp_instance\b/.test(text) ? [vrrpWorker(base)] : []),
+    ...(included || /\bvirtual_server\b/.test(text) ? [lvsWorker(base)] : []),
+  ];
 }
 
 export async function run(opts: RunOptions): Promise<number> {
@@ -70,13 +77,13 @@ export async function run(opts: RunOptions): Promise<number> {
   const lock = claimRunDirectory(runDir, opts.io);
   const modelFile = modelFileIn(runDir);
   const base = workerBaseArgs(opts, modelFile);
-  const early = lock && mayNeedVrrp(opts.configFile) ? new EarlyWorker(vrrpWorker(base)) : undefined;
+  const early = lock ? mayNeed(opts.configFile, base).map((spec) => new EarlyWorker(spec)) : [];
   try {
     if (!lock) return 1;
     const daemon = await import('./supervisor-daemon.js');
     return await daemon.superviseConfig(opts, { modelFile, base, early, stopped });
   } finally {
-    await early?.dismiss();
+    await Promise.all(early.map((w) => w.dismiss()));
     for (const [sig, fn] of handlers) process.off(sig, fn);
     lock?.release();
   }

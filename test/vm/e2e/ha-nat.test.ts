@@ -105,6 +105,13 @@ test.serial(
         v2.instances.map((i) => i.state),
         ['backup', 'backup'],
       );
+      // both workers were forked before the config was validated (src/daemon/early-worker.ts)
+      for (const id of ['lvs1', 'lvs2'] as const)
+        for (const w of ['vrrp', 'lvs'])
+          t.regex(
+            daemons[id]!.output(),
+            new RegExp(`worker started worker=${w} proc=supervisor pid=\\d+ forked=early`),
+          );
       // rr through the master: both reals answer, alternating
       const r = await gets(6);
       t.deepEqual([...r].sort(), ['RS1', 'RS1', 'RS1', 'RS2', 'RS2', 'RS2'], r.join('|'));

@@ -1,38 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Forking a worker, and forking one early. A worker's start-up (the Node runtime, then its
- * modules: about as long as the supervisor's validation of the config) need not wait for the
- * validated model: the supervisor forks the workers the config may need as soon as it holds the
- * run directory, with `--await-model`, and tells each `modelReady` once the model file is written
- * (cold start: the VIPs of an address owner, and the first IPVS table, come up that much sooner). A config that turns out not to need
- * it, or to be invalid, dismisses it: SIGTERM before the model ends it quietly, having started no
- * engine. The worker dies with the supervisor from its first moments (PR_SET_PDEATHSIG, and the
- * closed IPC channel), so an early worker is never an orphan.
+ * A worker forked early. A worker's start-up (the Node runtime, then its modules: about as long as
+ * the supervisor's validation of the config) need not wait for the validated model: the supervisor
+ * forks the workers the config may need as soon as it holds the run directory, with
+ * `--await-model`, and tells each `modelReady` once the model file is written (cold start: the VIPs
+ * of an address owner, and the first IPVS table, come up that much sooner). A config that turns
+ * out not to need it, or to be invalid, dismisses it: SIGTERM before the model ends it quietly,
+ * having started no engine. The worker dies with the supervisor from its first moments
+ * (PR_SET_PDEATHSIG, and the closed IPC channel), so an early worker is never an orphan.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { SupervisorMessage } from './worker-ipc.js';
-
-/** What the supervisor forks for a worker. */
-export interface WorkerSpec {
-  name: string;
-  /** Script run by `fork` (the lvsd bin in production, a test script in tests). */
-  modulePath: string;
-  args: string[];
-  /** The same worker forked before the model was validated: taken over at its first start. */
-  early?: EarlyWorker;
-}
-
-/** Runtimes that accept it get --disable-sigusr1 (Node 20 does not): SIGUSR1 never opens the inspector. */
-const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
-
-/** Fork a worker: IPC channel, stdout/stderr shared, told who its supervisor is (to die with it). */
-export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args'>): ChildProcess {
-  return fork(spec.modulePath, spec.args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv,
-    env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
-  });
-}
+import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export class EarlyWorker {
   readonly #spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>;
@@ -63,12 +42,12 @@ export class EarlyWorker {
   take(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>): ChildProcess | undefined {
     const child = this.#child;
     this.#child = undefined;
+    if (!child) return undefined;
     const same =
       spec.name === this.#spec.name &&
       spec.modulePath === this.#spec.modulePath &&
       spec.args.length === this.#spec.args.length &&
       spec.args.every((a, i) => a === this.#spec.args[i]);
-    if (!child) return undefined;
     if (!same || !running(child) || !child.connected) {
       stop(child);
       return undefined;

@@ -27,12 +27,12 @@ import { MetricsEndpoint } from './metrics-server.js';
 import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
 import { reloadHazards } from '../config/reload-hazards.js';
 import type { RunOptions } from './run-options.js';
-import type { EarlyWorker, WorkerSpec } from './early-worker.js';
+import type { EarlyWorker } from './early-worker.js';
 import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import { validateConfigInChild } from './validate-config.js';
 import { processLogger } from './worker.js';
-import { lvsWorker, vrrpWorker } from './worker-specs.js';
+import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
 
 /** What a reload did (or, with `dryRun`, would do), as `lvsd reload` prints it. */
 export interface ReloadOutcome {

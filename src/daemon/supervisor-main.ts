@@ -8,11 +8,11 @@
  * the supervisor (supervisor-daemon.ts). Few imports here, for that reason.
  */
 import { readFileSync } from 'node:fs';
-import { EarlyWorker, type WorkerSpec } from './early-worker.js';
+import { EarlyWorker } from './early-worker.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
 import { runDirectory, type RunOptions } from './run-options.js';
-import { lvsWorker, modelFileIn, vrrpWorker, workerBaseArgs } from './worker-specs.js';
+import { lvsWorker, modelFileIn, vrrpWorker, workerBaseArgs, type WorkerSpec } from './worker-specs.js';
 
 /** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
 function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {

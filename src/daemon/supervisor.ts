@@ -15,9 +15,7 @@ import { monotonicClock } from './clock.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
 import { sdNotify, type SdState } from './systemd.js';
 import { isWorkerMessage, type SupervisorMessage } from './worker-ipc.js';
-import { forkWorker, type WorkerSpec } from './early-worker.js';
-
-export type { WorkerSpec } from './early-worker.js';
+import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export interface SupervisorOptions {
   workers: WorkerSpec[];

@@ -1,13 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * What the supervisor forks for each worker: the lvsd bin with `run`, the config file and the
- * validated model's path (known before the model is: a worker may be forked early), and the
- * worker's flag.
+ * What the supervisor forks for each worker, and how: the lvsd bin with `run`, the config file and
+ * the validated model's path (known before the model is: a worker may be forked early), and the
+ * worker's flag; an IPC channel, the supervisor's stdout/stderr, and its pid (to die with it).
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkerSpec } from './early-worker.js';
+import type { EarlyWorker } from './early-worker.js';
 import type { RunOptions } from './run-options.js';
+
+/** What the supervisor forks for a worker. */
+export interface WorkerSpec {
+  name: string;
+  /** Script run by `fork` (the lvsd bin in production, a test script in tests). */
+  modulePath: string;
+  args: string[];
+  /** The same worker forked before the model was validated: taken over at its first start. */
+  early?: EarlyWorker;
+}
+
+/** Runtimes that accept it get --disable-sigusr1 (Node 20 does not): SIGUSR1 never opens the inspector. */
+const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
+
+/** Fork a worker: IPC channel, stdout/stderr shared, told who its supervisor is (to die with it). */
+export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args'>): ChildProcess {
+  return fork(spec.modulePath, spec.args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+    env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
+  });
+}
 
 const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
 

@@ -34,10 +34,9 @@ function labelOf(dir: string): string {
   }
 }
 const other = COMPARE === undefined ? undefined : `lvsd run (${labelOf(COMPARE)})`;
-type Impl = string;
-const IMPLS: Impl[] = ['lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
+const IMPLS: string[] = ['lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
 
-function argvOf(impl: Impl, file: string, dir: string): string[] {
+function argvOf(impl: string, file: string, dir: string): string[] {
   const lvsdOf = (root: string): string[] => [process.execPath, join(root, 'bin', 'lvsd'), 'run', '-f', file];
   const lvsd = lvsdOf(repoRoot);
   if (impl === 'lvsd run') return lvsd;
@@ -83,7 +82,7 @@ function treeRssMb(pid: number): number {
 async function trial(
   lab: Lab,
   node: LabNode,
-  impl: Impl,
+  impl: string,
   vip: string,
 ): Promise<{ ms: number; rssMb: number }> {
   const dir = mkdtempSync(join(lab.dir, 'cold-'));
@@ -129,8 +128,8 @@ async function main(): Promise<void> {
   const node = lab.nodes[0];
   if (!node) throw new Error('no node');
   const vip = `10.${lab.net}.0.200`;
-  const times = new Map<Impl, number[]>(IMPLS.map((i) => [i, []]));
-  const rss = new Map<Impl, number[]>(IMPLS.map((i) => [i, []]));
+  const times = new Map<string, number[]>(IMPLS.map((i) => [i, []]));
+  const rss = new Map<string, number[]>(IMPLS.map((i) => [i, []]));
   try {
     for (let k = 0; k < TRIALS; k++)
       for (const impl of IMPLS) {
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
     await lab.destroy();
   }
   const ka = quantile(times.get('keepalived') ?? [], 0.5);
-  const row = (impl: Impl): string => {
+  const row = (impl: string): string => {
     const t = times.get(impl) ?? [];
     const m = rss.get(impl) ?? [];
     const med = quantile(t, 0.5);

@@ -152,6 +152,13 @@ test('boot order: the VRRP worker is forked before the config is validated and r
   await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
   const worker = await d.workerPid('vrrp');
   t.regex(d.output(), new RegExp(`worker started worker=vrrp proc=supervisor pid=${worker} forked=early`));
+  t.true(
+    readFileSync(`/proc/${worker}/cmdline`, 'utf8')
+      .split('\0')
+      .join(' ')
+      .includes(`--model ${join(d.runDir, 'model.json')}`),
+    'the worker reads the model the supervisor validated',
+  );
   const modelWritten = statSync(join(d.runDir, 'model.json')).mtimeMs;
   t.true(
     startedAtMs(worker) <= modelWritten,

@@ -195,6 +195,7 @@ export interface IpSocketOptions {
  */
 export class IpRawSocket {
   private sock: NativeSock | undefined;
+  private readonly addrs = new Map<string, Buffer>();
   readonly family: IpFamily;
   readonly ifindex: number;
 
@@ -237,9 +238,23 @@ export class IpRawSocket {
   send(data: Uint8Array, dst: string, src?: string, ttl?: number): number {
     const s = this.sock;
     if (!s) throw new SocketError('send', 'EBADF', 'socket is closed');
-    const d = addrBuffer(dst, this.family);
-    const sb = src === undefined ? null : addrBuffer(src, this.family);
+    const d = this.addr(dst);
+    const sb = src === undefined ? null : this.addr(src);
     return call('send', () => native().sendIp(s, data, d, sb, this.ifindex, ttl ?? -1));
+  }
+
+  /**
+   * An address as the addon takes it, kept: an instance sends to the same few destinations from
+   * the same source every advert interval (bounded: a socket that sees many is cleared).
+   */
+  private addr(text: string): Buffer {
+    let b = this.addrs.get(text);
+    if (!b) {
+      if (this.addrs.size >= 256) this.addrs.clear();
+      b = addrBuffer(text, this.family);
+      this.addrs.set(text, b);
+    }
+    return b;
   }
 
   /** Packets the addon dropped before delivering them (larger than its buffer; a bad IPv4 header). */

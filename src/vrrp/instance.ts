@@ -17,7 +17,8 @@ import type { AddrSpec, RouteSpec, Rtnl, RuleSpec } from '../netlink/rtnl.js';
 import { buildGarp } from '../net/garp.js';
 import { buildUnsolicitedNa } from '../net/ndisc.js';
 import { carryOver, dueTimers, initMachine, nextDeadline, step } from './machine.js';
-import { buildAdvert, receiveAdvert } from './packet.js';
+import { AdvertCache } from './advert-cache.js';
+import { receiveAdvert } from './packet.js';
 import { RoutingHold, type RoutingPort } from './routing-hold.js';
 import { specKey } from './route-specs.js';
 import { countAction, countDrop, newStats } from './stats.js';
@@ -232,7 +233,10 @@ export class VrrpInstance {
   /** Called after every step with its result and time (a failover drill follows the instance). */
   private readonly watchers = new Set<(r: StepResult, at: number) => void>();
   private timer: TimerHandle | undefined;
+  private readonly advertBytes = new AdvertCache();
   private timerAt = 0;
+  /** When the set timer wakes (`timerAt`, or SPIN_EARLY_MS before it for Master_Down). */
+  private timerWake = 0;
   private spinning = false;
   private spin = 0;
   private vipChain: Promise<void> = Promise.resolve();
@@ -551,7 +555,7 @@ export class VrrpInstance {
     for (const dst of this.spec.destinations) {
       try {
         this.deps.adverts.send(
-          buildAdvert(this.st.config, priority, dst),
+          this.advertBytes.get(this.st.config, priority, dst),
           dst,
           this.spec.source,
           this.spec.advertTtl,
@@ -667,25 +671,39 @@ export class VrrpInstance {
       return;
     }
     if (this.timerAt === d.at && (this.timer || this.spinning)) return;
-    this.cancelTimer();
-    this.timerAt = d.at;
     // Master_Down_Timer decides failover time: wake SPIN_EARLY_MS early and finish on the event
     // loop (setImmediate), because timers have millisecond granularity. It fires once per takeover.
     const early = d.which === 'masterDown' && this.deps.defer ? SPIN_EARLY_MS : 0;
-    this.timer = this.deps.timers.setTimeout(() => this.fire(d.at), d.at - this.deps.clock.now() - early);
+    const wake = d.at - early;
+    if (this.timer && !this.spinning && this.timerWake <= wake) {
+      // A later deadline (every advert a backup hears pushes Master_Down back): the timer set
+      // wakes sooner and sets one for the rest, rather than a cancel and a new timer per advert.
+      this.timerAt = d.at;
+      return;
+    }
+    this.cancelTimer();
+    this.timerAt = d.at;
+    this.timerWake = wake;
+    this.timer = this.deps.timers.setTimeout(() => this.fire(), wake - this.deps.clock.now());
   }
 
-  private fire(at: number): void {
+  /** The timer is due (or woke early: then it waits for the rest of `timerAt`). */
+  private fire(): void {
+    const at = this.timerAt;
     this.timer = undefined;
     this.spinning = false;
     const now = this.deps.clock.now();
     if (now < at) {
-      const defer = this.deps.defer;
+      // Woke early (a timer is due on the loop's cached millisecond clock). Only Master_Down is
+      // finished by spinning on the event loop: a spin keeps the loop from sleeping, which costs
+      // a core for up to a millisecond, so the other timers (an advert at every interval) wait
+      // for the remainder on a timer instead.
+      const defer = nextDeadline(this.st)?.which === 'masterDown' ? this.deps.defer : undefined;
       if (defer && at - now <= SPIN_EARLY_MS + 1) {
         const token = this.spin;
         this.spinning = true;
         defer(() => {
-          if (token === this.spin) this.fire(at);
+          if (token === this.spin) this.fire();
         });
       } else {
         this.arm(); // woke early (timer granularity): re-arm for the remainder

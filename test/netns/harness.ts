@@ -355,13 +355,19 @@ function daemonOf(lab: Lab, node: LabNode, proc: ChildProcess, runDir: string): 
  * Start `lvsd run --vrrp-only` in a node. `proc` is the `ip netns exec` wrapper; since it execs,
  * its pid is lvsd's own, so signals reach lvsd directly.
  */
-export function startLvsd(lab: Lab, node: LabNode, conf: string): Daemon {
+export function startLvsd(
+  lab: Lab,
+  node: LabNode,
+  conf: string,
+  /** Another built checkout's bin/lvsd (benchmarks compare two builds) [this one's]. */
+  bin = join(repoRoot, 'bin', 'lvsd'),
+): Daemon {
   const runDir = mkdtempSync(join(lab.dir, `${node.name}-lvsd-`));
   const file = join(runDir, 'lvsd.conf');
   writeFileSync(file, conf);
   const proc = lab.spawn(
     node.ns,
-    [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '--vrrp-only', '-f', file],
+    [process.execPath, bin, 'run', '--vrrp-only', '-f', file],
     { LVSD_RUN_DIR: runDir },
     join(runDir, 'output.log'),
   );

@@ -10,7 +10,12 @@ import { FakeClock } from '../../fakes/fake-clock.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 import { fakeRouting } from '../../fakes/fake-vrrp-ports.js';
 import type { AddrEntry, AddrSpec, Rtnl } from '../../../src/netlink/rtnl.js';
-import { LatenessHistogram, VrrpInstance, type InstanceSpec } from '../../../src/vrrp/instance.js';
+import {
+  LatenessHistogram,
+  VrrpInstance,
+  type InstanceDeps,
+  type InstanceSpec,
+} from '../../../src/vrrp/instance.js';
 import { buildAdvert, decodeAdvert } from '../../../src/vrrp/packet.js';
 import type { MachineConfig } from '../../../src/vrrp/types.js';
 import { baseConfig } from './config-fixture.js';
@@ -54,7 +59,10 @@ class FakeRtnl implements Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresse
   }
 }
 
-function setup(preexisting: string[] = []) {
+function setup(
+  preexisting: string[] = [],
+  shell: (clock: FakeClock) => Partial<Pick<InstanceDeps, 'timers' | 'defer'>> = () => ({}),
+) {
   const clock = new FakeClock(1000);
   const rtnl = new FakeRtnl();
   for (const a of preexisting) rtnl.addrs.add(a);
@@ -90,6 +98,7 @@ function setup(preexisting: string[] = []) {
     frames: { send: () => events.push('garp') },
     notifier: { stateChanged: (_t, s, p) => notes.push([s, p]) },
     lateness,
+    ...shell(clock),
   });
   return { clock, rtnl, inst, events, adverts, notes, lateness };
 }
@@ -209,4 +218,73 @@ test('LatenessHistogram quantiles use bucket bounds, capped at the max', (t) => 
   t.is(h.quantile(0.99), 5);
   t.is(h.quantile(1), 250);
   t.is(h.count, 100);
+});
+
+/**
+ * The clock's timers, counted; like Node's, they wait at least 1 ms, and with `earlyMs` (< 1) each
+ * fires that much before its time (Node's cached loop clock makes them: see the instance's fire()).
+ */
+function countedTimers(clock: FakeClock, earlyMs = 0) {
+  const n = { set: 0, cleared: 0 };
+  const timers: InstanceDeps['timers'] = {
+    setTimeout: (fn, ms) => (n.set++, clock.setTimeout(fn, Math.max(1, ms) - earlyMs)),
+    clearTimeout: (h) => (n.cleared++, clock.clearTimeout(h)),
+  };
+  return { n, timers };
+}
+
+test('a backup hearing adverts keeps one timer per Master_Down_Interval, not a new one per advert', async (t) => {
+  let n = { set: 0, cleared: 0 };
+  const { clock, inst } = setup([], (c) => {
+    const ct = countedTimers(c);
+    n = ct.n;
+    return { timers: ct.timers };
+  });
+  await inst.start();
+  const peer = { ...cfg, priority: 200, primaryAddress: '10.0.0.1' };
+  const advert = buildAdvert(peer, 200, '224.0.0.18');
+  const before = { ...n };
+  for (let i = 0; i < 100; i++) {
+    clock.advance(100);
+    inst.receive(advert, meta);
+  }
+  t.is(inst.state.name, 'backup');
+  t.is(inst.stats.advertRcvd, 100);
+  // 100 adverts 100 ms apart push Master_Down back 100 times; the timer wakes about once per
+  // Master_Down_Interval (~360 ms) and sets itself for the rest: ~28 timers, never one per advert
+  t.true(n.set - before.set <= 40, `${n.set - before.set} timers set for 100 adverts`);
+  t.is(n.cleared - before.cleared, 0, 'no timer cancelled');
+  clock.advance(400);
+  t.is(inst.state.name, 'master', 'the last Master_Down still fires when the adverts stop');
+});
+
+test("a master's advert timer that wakes early waits for the rest on a timer, never spinning on the event loop", async (t) => {
+  let deferred: (() => void)[] = [];
+  let defers = 0;
+  const { clock, inst } = setup([], (c) => ({
+    timers: countedTimers(c, 0.6).timers,
+    defer: (fn) => {
+      defers++;
+      deferred.push(fn);
+    },
+  }));
+  // the event loop: each turn moves the clock a little and runs what was deferred
+  const run = (ms: number): void => {
+    for (let i = 0; i < ms * 4; i++) {
+      clock.advance(0.25);
+      const now = deferred;
+      deferred = [];
+      for (const fn of now) fn();
+    }
+  };
+  await inst.start();
+  run(400);
+  await flush();
+  t.is(inst.state.name, 'master');
+  t.true(defers > 0, 'Master_Down woke early and finished on the event loop');
+  const spun = defers;
+  const sent = inst.stats.advertSent;
+  run(1000);
+  t.is(inst.stats.advertSent - sent, 10, 'an advert every 100 ms');
+  t.is(defers, spun, 'no advert timer spun');
 });

@@ -42,8 +42,20 @@ export function sourceAddress(i: InstanceConfig, addrs: readonly AddrEntry[]): s
   // track_src_ip: the configured source counts only while it is on the interface (else FAULT)
   if (set && i.trackSrcIp) return addrs.some((a) => a.address === set && !a.tentative) ? set : undefined;
   if (set) return set;
-  const vips = new Set([...i.vips, ...i.excludedVips].map((v) => v.address));
-  const mine = addrs.filter((a) => a.family === i.family && !a.tentative && !vips.has(a.address));
-  if (i.family === 'inet6') return mine.find((a) => a.address.startsWith('fe80:'))?.address;
-  return (mine.find((a) => !a.secondary) ?? mine[0])?.address;
+  // One pass that stops at the first fit: the engine asks every instance on an interface after each
+  // address event, and 200 instances taking over at once add 200 addresses there.
+  const own = (a: AddrEntry): boolean =>
+    a.family === i.family &&
+    !a.tentative &&
+    !i.vips.some((v) => v.address === a.address) &&
+    !i.excludedVips.some((v) => v.address === a.address);
+  let firstSecondary: string | undefined;
+  for (const a of addrs) {
+    if (i.family === 'inet6' ? !a.address.startsWith('fe80:') : a.secondary && firstSecondary !== undefined)
+      continue;
+    if (!own(a)) continue;
+    if (i.family === 'inet6' || !a.secondary) return a.address;
+    firstSecondary = a.address;
+  }
+  return firstSecondary;
 }

@@ -21,7 +21,7 @@ import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
 import type { HandoffRecord } from './handoff.js';
-import { HostView } from './host-view.js';
+import { HostView, type LinkState } from './host-view.js';
 import { AhSession, syncsSequence } from './ipsec-ah.js';
 import {
   LatenessHistogram,
@@ -618,28 +618,32 @@ export class VrrpEngine {
    * it has a source address; a new source address is taken over in place.
    */
   #recheck(ifindex: number): void {
+    const here: [VrrpInstance, InstanceConfig, LinkState][] = [];
     for (const [inst, { config }] of this.#running) {
       const link = this.#host.linkNamed(config.interface);
-      if (link?.ifindex !== ifindex) continue;
-      void this.#host.addresses(ifindex).then(async (addrs) => {
-        if (this.#running.get(inst)?.config !== config) return; // reloaded meanwhile
+      if (link?.ifindex === ifindex) here.push([inst, config, link]);
+    }
+    if (here.length === 0) return;
+    // one read of the interface's addresses for all its instances (an event per VIP added)
+    void this.#host.addresses(ifindex).then((addrs) => {
+      for (const [inst, config, link] of here) {
+        if (this.#running.get(inst)?.config !== config) continue; // reloaded meanwhile
         const source = sourceAddress(config, addrs);
-        if (source !== undefined && source !== inst.spec.source) {
-          this.#log.info('source address changed', {
-            instance: inst.name,
-            from: inst.spec.source,
-            to: source,
-          });
-          await this.#vmacSource(config, inst.spec.source, source);
+        if (source === undefined || source === inst.spec.source) {
+          inst.link(link.up && source !== undefined);
+          continue;
+        }
+        this.#log.info('source address changed', { instance: inst.name, from: inst.spec.source, to: source });
+        void this.#vmacSource(config, inst.spec.source, source).then(() => {
           inst.reconfigure({
             ...inst.spec,
             source,
             machine: { ...inst.spec.machine, primaryAddress: source },
           });
-        }
-        inst.link(link.up && source !== undefined);
-      });
-    }
+          inst.link(link.up);
+        });
+      }
+    });
   }
 
   /** Try the waiting instances again (after any link or address change), one pass at a time. */

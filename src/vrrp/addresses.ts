@@ -49,13 +49,12 @@ export function sourceAddress(i: InstanceConfig, addrs: readonly AddrEntry[]): s
     !a.tentative &&
     !i.vips.some((v) => v.address === a.address) &&
     !i.excludedVips.some((v) => v.address === a.address);
+  if (i.family === 'inet6') return addrs.find((a) => a.address.startsWith('fe80:') && own(a))?.address;
   let firstSecondary: string | undefined;
   for (const a of addrs) {
-    if (i.family === 'inet6' ? !a.address.startsWith('fe80:') : a.secondary && firstSecondary !== undefined)
-      continue;
     if (!own(a)) continue;
-    if (i.family === 'inet6' || !a.secondary) return a.address;
-    firstSecondary = a.address;
+    if (!a.secondary) return a.address;
+    firstSecondary ??= a.address;
   }
   return firstSecondary;
 }

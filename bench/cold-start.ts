@@ -19,21 +19,14 @@ import { join } from 'node:path';
 import { createLab, repoRoot, waitFor, type Lab, type LabNode } from '../test/netns/harness.js';
 import { vrrpConf } from '../test/netns/vrrp/conf.js';
 import { monitorAddresses } from './lib/addr-monitor.js';
+import { checkoutLabel } from './lib/summary.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 10;
 /** `--compare DIR`: another built checkout of lvsd, whose `lvsd run` alternates with this one's (A/B). */
 const COMPARE = process.argv.includes('--compare')
   ? process.argv[process.argv.indexOf('--compare') + 1]
   : undefined;
-/** The other checkout by its commit when it is a git checkout, else by its path. */
-function labelOf(dir: string): string {
-  try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return dir;
-  }
-}
-const other = COMPARE === undefined ? undefined : `lvsd run (${labelOf(COMPARE)})`;
+const other = COMPARE === undefined ? undefined : `lvsd run (${checkoutLabel(COMPARE)})`;
 const IMPLS: string[] = ['lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
 
 function argvOf(impl: string, file: string, dir: string): string[] {

@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/summary.js';
 
 const SERVICES = Number(process.env['IPVS_READ_SERVICES'] ?? 1000);
 const REALS = Number(process.env['IPVS_READ_REALS'] ?? 10);
@@ -36,12 +37,6 @@ function run(cmd: string, args: string[], input?: string): Timed {
 }
 
 const lvsd = (...args: string[]): Timed => run(process.execPath, [LVSD, ...args]);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function rules(): string {
   const lines: string[] = [];

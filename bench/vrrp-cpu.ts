@@ -13,8 +13,8 @@ import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/netns/harness.js';
+import { checkoutLabel, median } from './lib/summary.js';
 import { manyCpu, type Impl, type VrrpCpu } from './lib/vrrp-cpu.js';
-import { execFileSync } from 'node:child_process';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,35 +32,20 @@ interface Side {
   bin?: string;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const load = (): string =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
 const pct = (x: number | undefined): string => (x === undefined ? 'failed' : `${x.toFixed(2)} %`);
 
-/** A checkout's commit, marked when its work tree differs from it. */
-function gitRev(dir: string): string {
-  try {
-    const git = (...a: string[]) => execFileSync('git', ['-C', dir, ...a], { encoding: 'utf8' }).trim();
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + changes' : ''}`;
-  } catch {
-    return '?';
-  }
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/vrrp-cpu needs root (network namespaces)');
   const sides: Side[] = [
-    { label: `lvsd (${gitRev(repoRoot)})`, impl: 'lvsd' },
+    { label: `lvsd (${checkoutLabel(repoRoot)})`, impl: 'lvsd' },
     ...(args.compare
       ? [
           {
-            label: `lvsd (${gitRev(args.compare)})`,
+            label: `lvsd (${checkoutLabel(args.compare)})`,
             impl: 'lvsd' as const,
             bin: join(args.compare, 'bin', 'lvsd'),
           },

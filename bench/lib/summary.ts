@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Small pieces the benchmarks' reports share: the median of a sample, and a checkout named by its commit. */
+import { execFileSync } from 'node:child_process';
+
+/** The median (the mean of the middle two for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * A built checkout of lvsd as an A/B report names it: its commit, marked `+ changes` when its work
+ * tree differs from it; its path when it is not a git checkout.
+ */
+export function checkoutLabel(dir: string): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + changes' : ''}`;
+  } catch {
+    return dir;
+  }
+}

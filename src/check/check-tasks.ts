@@ -68,6 +68,8 @@ export class CheckTasks {
   readonly #o: CheckTasksOptions;
   readonly #sched: CheckScheduler;
   readonly #tasks = new Map<string, CheckTask>();
+  /** The task ids of each virtual server of the last spec. */
+  #byVs = new Map<VirtualServerSpec, string[]>();
   readonly #engine: TcpCheckEngine | undefined;
   readonly #byEngineId = new Map<number, CheckTask>();
   #nextEngineId = 1;
@@ -86,25 +88,43 @@ export class CheckTasks {
     if (this.#engine) this.#stopWatch = watchEngine(this.#engine, o);
   }
 
-  /** Start, keep or replace the task of each checker in `spec`; drop the others. */
+  /**
+   * Start, keep or replace the task of each checker in `spec`; drop the others. A virtual server
+   * that is the same object as in the last spec keeps its tasks as they are, not looked at (only
+   * this method drops a task, so they all still run): CheckSpecBuilder keeps the objects of
+   * unchanged virtual servers, and a reload costs what it changed.
+   */
   update(spec: CheckSpec): void {
-    const keep = new Set<string>();
-    for (const vs of spec.virtualServers) {
-      for (const rs of vs.reals) {
-        rs.checkers.forEach((c, index) => {
-          const id = `${realKeyOf(vs, rs)}#${index}`;
-          keep.add(id);
-          const old = this.#tasks.get(id);
-          if (old && sameTask(old, c, vs) && (old.engineId !== undefined || this.#sched.has(id))) {
-            Object.assign(old, { vs, rs, index });
-            return;
-          }
-          if (old) this.#drop(id, old);
-          this.#start(id, { vs, rs, index, checker: c });
-        });
+    const next = new Map<VirtualServerSpec, string[]>();
+    for (const vs of spec.virtualServers) next.set(vs, this.#byVs.get(vs) ?? this.#updateReals(vs));
+    // a task of a virtual server that is gone was not taken by its successor (which set its `vs`)
+    for (const [vs, ids] of this.#byVs) {
+      if (next.has(vs)) continue;
+      for (const id of ids) {
+        const task = this.#tasks.get(id);
+        if (task?.vs === vs) this.#drop(id, task);
       }
     }
-    for (const [id, task] of [...this.#tasks]) if (!keep.has(id)) this.#drop(id, task);
+    this.#byVs = next;
+  }
+
+  /** Keep, replace or start the task of each checker of a new or edited virtual server; its task ids. */
+  #updateReals(vs: VirtualServerSpec): string[] {
+    const ids: string[] = [];
+    for (const rs of vs.reals) {
+      rs.checkers.forEach((c, index) => {
+        const id = `${realKeyOf(vs, rs)}#${index}`;
+        ids.push(id);
+        const old = this.#tasks.get(id);
+        if (old && sameTask(old, c, vs) && (old.engineId !== undefined || this.#sched.has(id))) {
+          Object.assign(old, { vs, rs, index });
+          return;
+        }
+        if (old) this.#drop(id, old);
+        this.#start(id, { vs, rs, index, checker: c });
+      });
+    }
+    return ids;
   }
 
   #start(id: string, task: CheckTask): void {

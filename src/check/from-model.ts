@@ -229,7 +229,7 @@ function realSpec(rs: RealServer, model: Model, announced: boolean): RealServerS
 }
 
 /** The virtual server groups by name (the first of a name wins, as `find` would). */
-function groupsByName(model: Model): Map<string, VirtualServerGroup> {
+export function groupsByName(model: Model): Map<string, VirtualServerGroup> {
   const m = new Map<string, VirtualServerGroup>();
   for (const g of model.virtualServerGroups) if (!m.has(g.name)) m.set(g.name, g);
   return m;
@@ -270,40 +270,57 @@ export function ipvsService(vs: VirtualServer, key: ServiceKey): IpvsService {
   return s;
 }
 
-export function checkSpecFromModel(model: Model): CheckSpec {
-  const virtualServers: VirtualServerSpec[] = [];
-  const groups = groupsByName(model);
-  for (const vs of model.virtualServers) {
-    const [first, ...rest] = serviceKeys(vs, model, groups);
-    if (!first) continue;
-    const announced = vs.bgpAnnounce !== undefined && model.global.lvsdBgp !== undefined;
-    const spec: VirtualServerSpec = {
-      service: ipvsService(vs, first),
-      quorum: vs.quorum,
-      hysteresis: vs.hysteresis,
-      sorryServerInhibit: vs.sorryServer?.inhibit ?? false,
-      omega: vs.omega,
-      haSuspend: vs.haSuspend,
-      reals: vs.realServers.map((rs) => realSpec(rs, model, announced)),
+/**
+ * The spec of one virtual server (undefined for a group with no member of its family). `groups`:
+ * the index of `model`'s groups (`groupsByName`).
+ */
+export function virtualServerSpec(
+  vs: VirtualServer,
+  model: Model,
+  groups: ReadonlyMap<string, VirtualServerGroup>,
+): VirtualServerSpec | undefined {
+  const [first, ...rest] = serviceKeys(vs, model, groups);
+  if (!first) return undefined;
+  const announced = vs.bgpAnnounce !== undefined && model.global.lvsdBgp !== undefined;
+  const spec: VirtualServerSpec = {
+    service: ipvsService(vs, first),
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    sorryServerInhibit: vs.sorryServer?.inhibit ?? false,
+    omega: vs.omega,
+    haSuspend: vs.haSuspend,
+    reals: vs.realServers.map((rs) => realSpec(rs, model, announced)),
+  };
+  if (announced) spec.bgpAnnounce = true;
+  if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
+  if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
+  if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);
+  if (vs.smtpAlert) spec.smtpAlert = true;
+  if (vs.sorryServer) {
+    const ss = vs.sorryServer;
+    spec.sorryServer = {
+      family: ss.family,
+      address: ss.address,
+      port: ss.port,
+      method: forwardMethodOf(ss.method),
+      weight: 1,
     };
-    if (announced) spec.bgpAnnounce = true;
-    if (rest.length) spec.alsoServices = rest.map((k) => ipvsService(vs, k));
-    if (vs.quorumUp) spec.quorumUp = scriptCommand(vs.quorumUp, model);
-    if (vs.quorumDown) spec.quorumDown = scriptCommand(vs.quorumDown, model);
-    if (vs.smtpAlert) spec.smtpAlert = true;
-    if (vs.sorryServer) {
-      const ss = vs.sorryServer;
-      spec.sorryServer = {
-        family: ss.family,
-        address: ss.address,
-        port: ss.port,
-        method: forwardMethodOf(ss.method),
-        weight: 1,
-      };
-    }
-    virtualServers.push(spec);
   }
+  return spec;
+}
+
+/** The FIFOs the check layer writes its lines to. */
+export function notifyFifosOf(model: Model): string[] {
   const g = model.global;
-  const notifyFifos = [g.notifyFifo?.path, g.lvsNotifyFifo?.path].filter((p): p is string => p !== undefined);
-  return { virtualServers, notifyFifos };
+  return [g.notifyFifo?.path, g.lvsNotifyFifo?.path].filter((p): p is string => p !== undefined);
+}
+
+export function checkSpecFromModel(model: Model): CheckSpec {
+  const groups = groupsByName(model);
+  const virtualServers: VirtualServerSpec[] = [];
+  for (const vs of model.virtualServers) {
+    const spec = virtualServerSpec(vs, model, groups);
+    if (spec) virtualServers.push(spec);
+  }
+  return { virtualServers, notifyFifos: notifyFifosOf(model) };
 }

@@ -10,7 +10,6 @@ import type { Clock, Rng, Timers } from '../core/clock.js';
 import { LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { IpvsTable } from '../ipvs/model.js';
-import { serviceId } from '../ipvs/model.js';
 import type { IpvsKernel, IpvsOp } from '../ipvs/ops.js';
 import { IpvsSyncLoop } from '../ipvs/sync-loop.js';
 import type { SyncLoopStats, SyncRound } from '../ipvs/sync-loop.js';
@@ -23,6 +22,7 @@ import { OperatorDrains, findReal } from './drains.js';
 import type { MailAlerts } from '../mail/alerts.js';
 import { checkerAlert, logCheckStep, rsText, runEffects, vsText } from './effects.js';
 import { realAlive } from './real-server.js';
+import { serviceIdsOf, specChanges } from './spec-changes.js';
 import type { ProbeFactory } from './probe.js';
 import type { CheckState, ProbeResult } from './result.js';
 import { nextCheckState } from './result.js';
@@ -38,6 +38,7 @@ import {
   realKeyOf,
   setDrained,
   shutdownEvents,
+  updateWorld,
   vsIdOf,
 } from './virtual-server.js';
 
@@ -90,7 +91,11 @@ export class CheckManager {
   readonly #ipvs: IpvsSyncLoop<VirtualServerSpec>;
   readonly #drains: OperatorDrains;
   #spec: CheckSpec = { virtualServers: [], notifyFifos: [] };
+  /** The running spec's virtual servers by service id (a scope marked before a reload maps to its successor). */
+  #byId = new Map<string, VirtualServerSpec>();
   #world: CheckWorld = { vss: new Map(), reals: new Map() };
+  /** The first spec has been applied (later ones reconcile only what they change). */
+  #started = false;
   #stopping = false;
 
   constructor(opts: ManagerOptions) {
@@ -115,7 +120,7 @@ export class CheckManager {
       logger: opts.logger,
       desired: {
         table: () => this.desired(),
-        entries: (vss) => [...vss].flatMap((vs) => desiredEntries(vs, this.#world)),
+        entries: (vss) => [...this.#current(vss)].flatMap((vs) => desiredEntries(vs, this.#world)),
       },
       ...(opts.minSyncIntervalMs === undefined ? {} : { minSyncIntervalMs: opts.minSyncIntervalMs }),
       ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
@@ -132,15 +137,21 @@ export class CheckManager {
    * unchanged keep their state (and drains). The kernel
    * is brought to the new spec first, then the checkers are (re)started, as keepalived does: a
    * first sync at 10,000 reals must not compete with 10,000 starting probes.
+   *
+   * After the first spec, a virtual server that is the same object as before (CheckSpecBuilder) is
+   * unchanged: its checkers and state carry over as they are and only the changed and removed
+   * virtual servers are reconciled, against the table lvsd keeps (ipvs/sync-loop.ts), so a reload
+   * costs what it changes.
    */
   async reload(spec: CheckSpec): Promise<IpvsOp[]> {
-    const prev = { spec: this.#spec, world: this.#world };
-    for (const vs of spec.virtualServers) {
-      this.#ipvs.own([vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key)));
-    }
+    const changes = specChanges(this.#spec, spec);
+    for (const vs of changes.changed) this.#ipvs.own(serviceIdsOf(vs));
+    updateWorld(this.#world, this.#spec, spec, this.#drains.keys);
     this.#spec = spec;
-    this.#world = buildWorld(spec, prev, this.#drains.keys);
-    const round = await this.#ipvs.sync();
+    this.#byId = new Map(spec.virtualServers.map((vs) => [vsIdOf(vs), vs]));
+    const first = !this.#started;
+    this.#started = true;
+    const round = first ? await this.#ipvs.sync() : await this.#ipvs.reload(changes.changed, changes.retired);
     const applied = round.attempts.flatMap((a) => a.report.applied);
     if (this.#spec !== spec) return applied; // a newer reload came in meanwhile and set the tasks
     this.#tasks.update(spec);
@@ -155,10 +166,21 @@ export class CheckManager {
    */
   preview(spec: CheckSpec): Promise<IpvsOp[]> {
     const world = buildWorld(spec, { spec: this.#spec, world: this.#world }, this.#drains.keys);
-    const owned = spec.virtualServers.flatMap((vs) =>
-      [vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key)),
-    );
+    const owned = spec.virtualServers.flatMap(serviceIdsOf);
     return this.#ipvs.preview(desiredTable(spec, world), owned);
+  }
+
+  /**
+   * The running virtual servers these scopes stand for: a scope marked before a reload replaced
+   * its virtual server stands for its successor (same service), and for nothing once it is gone.
+   */
+  #current(scopes: Iterable<VirtualServerSpec>): Set<VirtualServerSpec> {
+    const out = new Set<VirtualServerSpec>();
+    for (const vs of scopes) {
+      const now = this.#byId.get(vsIdOf(vs));
+      if (now) out.add(now);
+    }
+    return out;
   }
 
   /**

@@ -86,43 +86,67 @@ export function sorryActive(vs: VirtualServerSpec, st: VsState | undefined): boo
 }
 
 /**
- * The world for a (new) spec. Reals keep their state from `prev` when their checkers are
- * unchanged; drains are looked up in `drained` (by realKey), so they survive a reload.
+ * The world for a (new) spec, `prev`'s left as it is (`lvsd reload --dry-run`); see `updateWorld`.
  */
 export function buildWorld(
   spec: CheckSpec,
   prev?: { spec: CheckSpec; world: CheckWorld },
   drained?: ReadonlySet<string>,
 ): CheckWorld {
-  const world: CheckWorld = { vss: new Map(), reals: new Map() };
-  const oldReals = new Map<string, RealServerSpec>();
-  if (prev) {
-    for (const vs of prev.spec.virtualServers) {
-      for (const rs of vs.reals) oldReals.set(realKeyOf(vs, rs), rs);
+  const world: CheckWorld = { vss: new Map(prev?.world.vss), reals: new Map(prev?.world.reals) };
+  updateWorld(world, prev?.spec ?? { virtualServers: [], notifyFifos: [] }, spec, drained);
+  return world;
+}
+
+/**
+ * Turn the world of `prev` into the world of `spec`, in place. Reals keep their state when their
+ * checkers are unchanged; drains are looked up in `drained` (by realKey), so they survive a reload.
+ * A virtual server that is the same object in both specs (CheckSpecBuilder keeps unchanged ones)
+ * keeps its state and its reals' untouched, so a reload costs what it changed, not the table.
+ */
+export function updateWorld(
+  world: CheckWorld,
+  prev: CheckSpec,
+  spec: CheckSpec,
+  drained?: ReadonlySet<string>,
+): void {
+  const after = new Set(spec.virtualServers);
+  const before = new Set(prev.virtualServers);
+  // edited and removed virtual servers leave; a real of theirs that stays migrates below
+  const oldReals = new Map<string, { rs: RealServerSpec; state: RealState | undefined }>();
+  const oldVss = new Map<string, VsState | undefined>();
+  for (const vs of before) {
+    if (after.has(vs)) continue;
+    for (const rs of vs.reals) {
+      const key = realKeyOf(vs, rs);
+      oldReals.set(key, { rs, state: world.reals.get(key) });
+      world.reals.delete(key);
     }
+    const id = vsIdOf(vs);
+    oldVss.set(id, world.vss.get(id));
+    world.vss.delete(id);
   }
   for (const vs of spec.virtualServers) {
+    if (before.has(vs)) continue;
     const id = vsIdOf(vs);
     for (const rs of vs.reals) {
       const key = realKeyOf(vs, rs);
       const isDrained = drained?.has(key) ?? false;
-      const oldSpec = oldReals.get(key);
-      const oldState = prev?.world.reals.get(key);
+      const old = oldReals.get(key);
       world.reals.set(
         key,
-        oldSpec && oldState
-          ? { ...migrateRealState(oldSpec, oldState, rs), drained: isDrained }
+        old?.state
+          ? { ...migrateRealState(old.rs, old.state, rs), drained: isDrained }
           : initialRealState(rs, isDrained),
       );
     }
-    const prevVs = prev?.world.vss.get(id);
+    const prevVs = oldVss.get(id);
     const sum = liveWeightSum(vs, world);
     world.vss.set(
       id,
       prevVs ? nextQuorum(prevVs, sum, vs).state : { quorumUp: sum > 0 && sum >= vs.quorum + vs.hysteresis },
     );
   }
-  return world;
 }
 
 /** Recompute a VS's quorum after its reals changed; pushes a 'vs' event on a transition. */

@@ -752,6 +752,19 @@ export interface Model {
   staticRules: IpRule[];
   /** Every file read, main file first (for reload watching). */
   files: string[];
+  /**
+   * Set where a model is handed to a worker (model.json, the validating child's result): what a
+   * reload compares to find the virtual servers that changed (config/fingerprints.ts).
+   */
+  fingerprints?: ModelFingerprints;
+}
+
+/** SHA-1s (base64) of a model's parts: see config/fingerprints.ts. */
+export interface ModelFingerprints {
+  /** Over what every virtual server's specs depend on besides the virtual server itself. */
+  context: string;
+  /** One per `Model.virtualServers` entry, same order. */
+  virtualServers: string[];
 }
 
 /** Common keepalived defaults, in milliseconds where they are times. */

@@ -17,7 +17,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { CheckManager } from '../check/manager.js';
-import { checkSpecFromModel } from '../check/from-model.js';
+import { checkSpecFromModel, notifyFifosOf } from '../check/from-model.js';
+import { CheckSpecBuilder } from '../check/spec-builder.js';
 import { fullNatServicesFromModel } from '../check/fullnat-plan.js';
 import { isLvsHandoffRecord, type LvsHandoffRecord } from '../check/lvs-handoff.js';
 import { LvsTimeouts } from '../check/lvs-timeouts.js';
@@ -205,8 +206,8 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   const adopted = handedOver !== undefined;
   const kernel: IpvsKernel & { close(): void } = await openKernelIpvs();
   let current = model;
-  const spec = checkSpecFromModel(model);
-  const fifo = new NotifyFifos(spec.notifyFifos, log);
+  const specs = new CheckSpecBuilder(); // a reload keeps the objects of unchanged virtual servers
+  const fifo = new NotifyFifos(notifyFifosOf(model), log);
   const scripts = lvsScripts(model, log);
   const mail = workerMail(model, log);
   let quorumChanged = (): void => {};
@@ -235,7 +236,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   });
   await timeouts.apply(model.global.lvsTimeouts);
   const sync = await syncDaemonFollower(kernel, model, log, adopted);
-  await manager.start(spec);
+  await manager.start(specs.build(model));
   const fullnat = fullNatFollower(log);
   await fullnat.apply(model);
   const sloppy = sloppyFollower(log);
@@ -267,7 +268,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     async reload(next) {
       mail.configure(next);
       await scripts.configure(next);
-      const applied = await manager.reload(checkSpecFromModel(next));
+      const applied = await manager.reload(specs.build(next));
       await fullnat.apply(next);
       sloppy.apply(next.global.lvsdSloppy);
       await bgp.apply(next);

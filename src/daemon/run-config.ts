@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../config/diagnostics.js';
+import { withFingerprints } from '../config/fingerprints.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
@@ -70,7 +71,10 @@ async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<
   return { model: host.some((d) => d.severity === 'error') ? undefined : model, diagnostics: all };
 }
 
-/** Write the Model for the workers (0600: it holds auth_pass); readers never see a half-written file. */
+/**
+ * Write the Model for the workers (0600: it holds auth_pass); readers never see a half-written file.
+ * With its fingerprints, so that a reload finds what changed without comparing it.
+ */
 export function writeModelFile(path: string, model: Model): void {
-  writeFileAtomic(path, JSON.stringify(model), 0o600);
+  writeFileAtomic(path, JSON.stringify(withFingerprints(model)), 0o600);
 }

@@ -54,6 +54,12 @@ export interface SyncLoopOptions<Scope> {
   retryMs?: number;
 }
 
+/** What a partial round reconciles: the services of the changed scopes, and the retired ones. */
+interface PartialScopes<Scope> {
+  changed: ReadonlySet<Scope>;
+  retired: ReadonlySet<string>;
+}
+
 /** One round of the loop and how it ended. */
 export interface SyncRound {
   /** The first plan covered every owned service (else only the changed scopes' services). */
@@ -87,6 +93,8 @@ export class IpvsSyncLoop<Scope> {
   #fullDirty = false;
   /** Scopes changed since the last round. */
   readonly #dirty = new Set<Scope>();
+  /** Services no longer wanted by any scope since the last round (a reload dropped their scope). */
+  readonly #retired = new Set<string>();
   #retryTimer: TimerHandle | undefined;
   #batchTimer: TimerHandle | undefined;
   #lastRoundAt = -Infinity;
@@ -131,6 +139,17 @@ export class IpvsSyncLoop<Scope> {
     return this.#nextRound();
   }
 
+  /**
+   * A reload changed these scopes (new or edited) and retired these services (their scope is gone):
+   * a round now that reconciles just those (and whatever else changed meanwhile) against the kept
+   * table; resolves when a round that started after the call ends. Never rejects.
+   */
+  reload(changed: Iterable<Scope>, retired: Iterable<string>): Promise<SyncRound> {
+    for (const scope of changed) this.#dirty.add(scope);
+    for (const id of retired) this.#retired.add(id);
+    return this.#nextRound();
+  }
+
   /** Bring every owned service to the desired table; resolves when a full round that started after the call ends. Never rejects. */
   sync(): Promise<SyncRound> {
     this.#fullDirty = true;
@@ -151,6 +170,7 @@ export class IpvsSyncLoop<Scope> {
       return this.sync();
     }
     this.#dirty.clear();
+    this.#retired.clear();
     this.#fullDirty = false;
     await this.#running;
     return undefined;
@@ -186,12 +206,13 @@ export class IpvsSyncLoop<Scope> {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#fullDirty || this.#dirty.size > 0 || this.#waiters.length > 0) {
+      while (this.#fullDirty || this.#dirty.size > 0 || this.#retired.size > 0 || this.#waiters.length > 0) {
         // A waiter of `sync` made #fullDirty true, so every waiter present is served by this round.
         const full = this.#fullDirty || this.#removing;
-        const scopes = full ? undefined : new Set(this.#dirty);
+        const scopes = full ? undefined : { changed: new Set(this.#dirty), retired: new Set(this.#retired) };
         this.#fullDirty = false;
         this.#dirty.clear();
+        this.#retired.clear();
         const served = this.#waiters;
         this.#waiters = [];
         const round = await this.#round(scopes);
@@ -204,7 +225,7 @@ export class IpvsSyncLoop<Scope> {
   }
 
   /** One round; failures are counted, logged and retried later, never thrown. */
-  async #round(scopes: ReadonlySet<Scope> | undefined): Promise<SyncRound> {
+  async #round(scopes: PartialScopes<Scope> | undefined): Promise<SyncRound> {
     const t0 = this.#o.clock.now();
     this.#lastRoundAt = t0;
     const attempts: SyncAttempt[] = [];
@@ -238,7 +259,7 @@ export class IpvsSyncLoop<Scope> {
    * One plan against the kept table, read again first when missing or stale (then every owned
    * service is reconciled). Throws when the batch stopped part way, after recording the attempt.
    */
-  async #attempt(scopes: ReadonlySet<Scope> | undefined, attempts: SyncAttempt[]): Promise<void> {
+  async #attempt(scopes: PartialScopes<Scope> | undefined, attempts: SyncAttempt[]): Promise<void> {
     const start = this.#o.clock.now();
     let reread = false;
     if (!this.#table || start - this.#tableAt > this.#resyncEveryMs) {
@@ -253,9 +274,11 @@ export class IpvsSyncLoop<Scope> {
       const desired = this.#removing ? [] : this.#o.desired.table();
       a = await attemptSync(this.#o.kernel, desired, table.entries(), { owned: this.#owned, reread });
     } else {
-      const desired = this.#o.desired.entries(scopes);
+      const desired = this.#o.desired.entries(scopes.changed);
       const ids = new Set(desired.map((e) => serviceId(e.service.key)));
-      a = await attemptSync(this.#o.kernel, desired, table.entries(ids), { reread });
+      // a retired service that is not desired again is deleted (it is owned: it was wanted once)
+      for (const id of scopes.retired) ids.add(id);
+      a = await attemptSync(this.#o.kernel, desired, table.entries(ids), { owned: this.#owned, reread });
     }
     attempts.push(a);
     this.#countOps(a.report);
@@ -283,7 +306,7 @@ export class IpvsSyncLoop<Scope> {
     for (const f of r.alsoFailed ?? []) count(f.op, 'error');
   }
 
-  #report(round: SyncRound, scopes: ReadonlySet<Scope> | undefined): void {
+  #report(round: SyncRound, scopes: PartialScopes<Scope> | undefined): void {
     if (round.error) {
       this.#syncErrors++;
       this.#fullDirty = false;
@@ -304,7 +327,7 @@ export class IpvsSyncLoop<Scope> {
       this.#log.info('IPVS update was slow', {
         ms: round.ms,
         ops,
-        changed: round.full || !scopes ? 'all' : scopes.size,
+        changed: round.full || !scopes ? 'all' : scopes.changed.size + scopes.retired.size,
       });
     else if (ops > 0 && last)
       this.#log.debug('IPVS table updated', { ops, applied: formatCounts(last.applied) });

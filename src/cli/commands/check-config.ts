@@ -84,7 +84,9 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   const loaded = await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
   const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
   if (o.resultJson) {
-    io.stdout(JSON.stringify({ model: model ?? null, diagnostics }));
+    // the validating child of a reload: the fingerprints are made here, off the daemon's loops
+    const { withFingerprints } = await import('../../config/fingerprints.js');
+    io.stdout(JSON.stringify({ model: model ? withFingerprints(model) : null, diagnostics }));
     return model ? 0 : 1;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

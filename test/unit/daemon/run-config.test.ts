@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The supervisor hands workers the validated Model as JSON; it must arrive unchanged, and a worker
-// must never fall back to a file on disk that failed validation.
+// The supervisor hands workers the validated Model as JSON (with its fingerprints); it must arrive
+// unchanged, and a worker must never fall back to a file on disk that failed validation.
 import test from 'ava';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureIo } from '../../../src/cli/io.js';
 import { formatDiagnostic, isUnreadableFile } from '../../../src/config/diagnostics.js';
+import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { loadConfig } from '../../../src/config/load.io.js';
 import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
 
@@ -28,7 +29,8 @@ for (const name of readdirSync(etc).filter((f) => f.endsWith('.conf'))) {
       io: captureIo(),
     });
     t.deepEqual(got.diagnostics, []);
-    t.deepEqual(got.model, model);
+    // with the fingerprints a reload compares (made from the model, which is otherwise as it was)
+    t.deepEqual(got.model, { ...model, fingerprints: modelFingerprints(model) });
   });
 }
 
@@ -45,7 +47,7 @@ test('with --model, a broken config file on disk is never read', async (t) => {
     modelFile: join(dir, 'model.json'),
     io: captureIo(),
   });
-  t.deepEqual(viaModel.model, model);
+  t.deepEqual(viaModel.model, { ...model, fingerprints: modelFingerprints(model) });
   const viaFile = await loadRunConfig({ configFile: conf, configId: 'lvs1', io: captureIo() });
   t.is(viaFile.model, undefined);
   t.true(viaFile.diagnostics.some((d) => d.severity === 'error' && d.line === 2));

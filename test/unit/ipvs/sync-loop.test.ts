@@ -137,6 +137,28 @@ test('touch batches changes within minSyncIntervalMs into one partial round of j
   t.deepEqual(partial.attempts[0]!.plan, [], 'b is as desired in the kept table');
 });
 
+test('a reload round reconciles the changed scopes and deletes the retired services, nothing else', async (t) => {
+  const { kernel, desired, loop, dumps } = setup();
+  await loop.sync();
+  // drift in a behind lvsd's back: the reload (about b and c) does not look at a
+  kernel.table[0]!.destinations[0]!.weight = 9;
+  desired.byScope.delete('b');
+  desired.set('c', entry(82, [real(4)]));
+  loop.own(['tcp|inet|192.0.2.1|82']);
+  let tableAsked = 0;
+  const table = desired.table.bind(desired);
+  desired.table = () => (tableAsked++, table());
+  const round = await loop.reload(['c'], ['tcp|inet|192.0.2.1|81']);
+  t.false(round.full);
+  t.is(tableAsked, 0, 'the whole desired table is not built');
+  t.deepEqual(
+    round.attempts[0]!.plan.map((o) => o.op),
+    ['delService', 'addService', 'addDest'],
+  );
+  t.deepEqual(weights(kernel), ['80/10.0.0.1:9', '80/10.0.0.2:1', '82/10.0.0.4:1']);
+  t.is(dumps(), 1, 'planned against the kept table');
+});
+
 test('sync waits for a round that starts after the call; callers during a round share the next one', async (t) => {
   const { clock, kernel, desired, loop } = setup();
   const apply = kernel.apply.bind(kernel);

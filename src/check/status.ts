@@ -30,6 +30,8 @@ export interface LvsStatus {
   syncs: number;
   /** Kernel updates that failed (each is retried). */
   syncErrors: number;
+  /** Drift checks that found lvsd's services changed in the kernel behind its back (each repaired). */
+  driftFound: number;
 }
 
 /** What the LVS worker reports (`lvsd status --json`, the SIGUSR1 dump, the metrics endpoint). */
@@ -49,11 +51,12 @@ export interface LvsWorkerSnapshot extends LvsStatus {
 export function buildStatus(
   spec: CheckSpec,
   world: CheckWorld,
-  kernel: { syncs: number; syncErrors: number },
+  kernel: { syncs: number; syncErrors: number; driftFound: number },
 ): LvsStatus {
   return {
     syncs: kernel.syncs,
     syncErrors: kernel.syncErrors,
+    driftFound: kernel.driftFound,
     virtualServers: spec.virtualServers.map((vs) => ({
       vs: vsText(vs),
       quorumUp: world.vss.get(vsIdOf(vs))?.quorumUp ?? false,

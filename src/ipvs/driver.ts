@@ -31,7 +31,16 @@ import {
   ipvsCmdName,
 } from './attrs.js';
 import { describeService, formatAddrPort, sortDestinations, sortServices } from './model.js';
-import type { IpvsInfo, IpvsServiceState, IpvsTimeouts, ServiceKey, SyncDaemon } from './model.js';
+import type {
+  IpvsDestination,
+  IpvsDestinationState,
+  IpvsInfo,
+  IpvsService,
+  IpvsServiceState,
+  IpvsTimeouts,
+  ServiceKey,
+  SyncDaemon,
+} from './model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 
 export interface IpvsDriverOptions {
@@ -255,6 +264,30 @@ export class IpvsDriver implements IpvsKernel {
   /** `ipvsadm -Ln --stats`, as data, services and dests in canonical order; counters only with `stats`. */
   async dump(opts: { stats?: boolean } = {}): Promise<IpvsServiceState[]> {
     const dopts = { stats: opts.stats ?? true };
+    const services = await this.serviceStates(dopts);
+    const dests = await this.destinationsOf(
+      services.map((s) => s.service.key),
+      dopts,
+    );
+    // A service deleted between the two dumps has no dests to report.
+    services.forEach((s, i) => (s.destinations = dests[i] ?? []));
+    return sortServices(services);
+  }
+
+  /** Every service, without its destinations or counters (one GET_SERVICE dump), in canonical order. */
+  async dumpServices(): Promise<IpvsService[]> {
+    return sortServices(await this.serviceStates({ stats: false })).map((s) => s.service);
+  }
+
+  /**
+   * The destinations (no counters) of these services, in canonical order. The kernel answers
+   * GET_DEST for a service it does not have with an empty dump (6.1; undefined where it says ESRCH).
+   */
+  dumpDestinations(keys: readonly ServiceKey[]): Promise<Array<IpvsDestination[] | undefined>> {
+    return this.destinationsOf(keys, { stats: false });
+  }
+
+  private async serviceStates(dopts: { stats: boolean }): Promise<IpvsServiceState[]> {
     const replies = await this.request(
       { cmd: IpvsCmd.GET_SERVICE, attrs: new Uint8Array(0), dump: true },
       'service dump',
@@ -272,36 +305,43 @@ export class IpvsDriver implements IpvsKernel {
           : { service: s.value.service, stats: s.value.stats, destinations: [] },
       );
     }
+    return services;
+  }
+
+  /** The destinations of each service (undefined: the kernel has no such service), in canonical order. */
+  private async destinationsOf(
+    keys: readonly ServiceKey[],
+    dopts: { stats: boolean },
+  ): Promise<Array<IpvsDestinationState[] | undefined>> {
     // GET_DEST is dump-only and per service. A netlink socket runs one dump at a time (a second
     // one in flight gets EBUSY), so each socket sends them one by one; several sockets share the work.
-    const msgs: GenlMessage[] = services.map((s) => ({
+    const msgs: GenlMessage[] = keys.map((serviceKey) => ({
       cmd: IpvsCmd.GET_DEST,
-      attrs: encodeCmdAttrs({ serviceKey: s.service.key }),
+      attrs: encodeCmdAttrs({ serviceKey }),
       dump: true,
     }));
     const outcomes = await this.destDumps(msgs);
-    for (const [i, s] of services.entries()) {
+    return keys.map((key, i) => {
       const o: GenlOutcome | undefined = outcomes[i];
-      const what = `real servers of virtual server ${describeService(s.service.key)}`;
-      // A service deleted between the two dumps has no dests to report.
-      if (o === undefined || (!o.ok && errnoName(o.errno) === 'ESRCH')) continue;
+      const what = `real servers of virtual server ${describeService(key)}`;
+      if (o === undefined || (!o.ok && errnoName(o.errno) === 'ESRCH')) return undefined;
       if (!o.ok)
         throw new NetlinkError({
           errno: errnoName(o.errno),
           op: 'IPVS_CMD_GET_DEST',
           message: `${what}: dump failed (${errnoName(o.errno)})`,
         });
+      const dests: IpvsDestinationState[] = [];
       for (const r of o.replies) {
         const top = decodeCmdAttrs(r.attrs);
         if (!top.ok) throw this.decodeFail(what, top.reason);
         if (top.value.dest === undefined) throw this.decodeFail(what, 'reply without DEST');
-        const d = decodeDest(top.value.dest, s.service.key.family, dopts);
+        const d = decodeDest(top.value.dest, key.family, dopts);
         if (!d.ok) throw this.decodeFail(what, d.reason);
-        s.destinations.push(d.value);
+        dests.push(d.value);
       }
-      s.destinations = sortDestinations(s.destinations);
-    }
-    return sortServices(services);
+      return sortDestinations(dests);
+    });
   }
 
   /** `ipvsadm -L --timeout` */

@@ -65,6 +65,14 @@ export interface IpvsKernel {
    * counters only with `stats` (default true): listings without them and the reconciler skip them.
    */
   dump(opts?: { stats?: boolean }): Promise<IpvsServiceState[]>;
+  /** Every service without its destinations or counters, in canonical order (the drift check's first look). */
+  dumpServices(): Promise<IpvsService[]>;
+  /**
+   * The destinations (no counters) of these services, each in canonical order (the drift check
+   * reads the table a slice at a time). A service the kernel does not have reads as none, or as
+   * undefined: the kernel's GET_DEST dump does not tell it from an empty one (`dumpServices` does).
+   */
+  dumpDestinations(keys: readonly ServiceKey[]): Promise<Array<IpvsDestination[] | undefined>>;
   /** ipvsadm -L --timeout */
   getTimeouts(): Promise<IpvsTimeouts>;
   /** ipvsadm -L --daemon */

@@ -8,10 +8,15 @@
  *   server). `touch` batches them: at most one round per `minSyncIntervalMs`. A partial round
  *   reconciles only the services of the changed scopes against the table kept since the last read
  *   of the kernel (`AppliedTable`), so its cost follows the change, not the table.
- * - A full round reconciles every owned service (start, reload, retry, stop). The kernel is read
- *   again first when the kept table is missing (start, after a failure) or older than `resyncMs`
- *   (drift repair), that period stretched to 20 × the cost of the last read-and-plan, so a large
- *   table cannot starve the event loop it shares with the checks.
+ * - A full round reconciles every owned service (start, retry, stop); a reload reconciles the
+ *   services it changed. The whole kernel is read first only when the kept table is missing
+ *   (start, after a failure, after drift was found).
+ * - Drift (the kernel changed behind lvsd's back: `ipvsadm` by hand, another program) is looked
+ *   for in lvsd's own services a slice at a time, between rounds, so no step costs more than a
+ *   slice however large the table: every `driftStepMs`, one step — the first of a walk reads the
+ *   services alone and compares them with the kept table, each next one the destinations of the
+ *   next slice of services — sized so that a walk covers them in about `resyncMs`. Drift found is
+ *   logged and repaired by a full round that reads the kernel again.
  * - `sync` and `update` wait for a round that *starts after* the call, never for the loop to go
  *   idle (under a stream of check results it may never go idle); concurrent callers share rounds.
  * - A batch that stops part way is logged with exactly what was applied; the kernel is read again
@@ -22,15 +27,15 @@
 import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { AppliedTable } from './applied-table.js';
-import type { IpvsTable } from './model.js';
+import type { IpvsTable, ServiceKey } from './model.js';
 import { serviceId } from './model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from './ops.js';
 import { reconcile } from './reconcile.js';
 import type { SyncAttempt } from './sync.js';
 import { attemptSync, formatCounts, partialError } from './sync.js';
 
-/** A read of the kernel (and its plan) may take at most 1/20 of the time between two reads. */
-const resyncCostFactor = 20;
+/** A drift step reads the destinations of at least this many services (a walk of a small table is quick). */
+const minDriftSlice = 64;
 
 /** Where the loop gets the table it wants. */
 export interface DesiredSource<Scope> {
@@ -48,8 +53,10 @@ export interface SyncLoopOptions<Scope> {
   desired: DesiredSource<Scope>;
   /** Changes marked with `touch` are batched into at most one round per this period. @default 100 */
   minSyncIntervalMs?: number;
-  /** The kernel is read again (drift repair) this often, or less often when a read is costly. @default 30000 */
+  /** A drift walk covers the whole kernel table in about this long. @default 30000 */
   resyncMs?: number;
+  /** One drift step (a slice of the table) this often, between rounds. @default 1000 */
+  driftStepMs?: number;
   /** After a failed round, a full round this much later. @default 1000 */
   retryMs?: number;
 }
@@ -79,6 +86,8 @@ export interface SyncLoopStats {
   syncErrors: number;
   /** Kernel operations by op (`addDest`, ...): those the kernel applied and those it refused. */
   ops: Record<string, { ok: number; error: number }>;
+  /** Drift steps that found the kernel changed behind lvsd's back (each repaired by a full round). */
+  driftFound: number;
 }
 
 export class IpvsSyncLoop<Scope> {
@@ -100,8 +109,12 @@ export class IpvsSyncLoop<Scope> {
   #lastRoundAt = -Infinity;
   /** What the kernel holds, as last read and changed since (undefined: read it). */
   #table: AppliedTable | undefined;
-  #tableAt = -Infinity;
-  #resyncEveryMs: number;
+  #driftTimer: TimerHandle | undefined;
+  /** A drift step is due (run between rounds). */
+  #driftDue = false;
+  /** The services this drift walk has still to look at (empty: the next step starts a walk). */
+  #driftQueue: ServiceKey[] = [];
+  #driftFound = 0;
   /** No batching or retry timers any more. */
   #stopped = false;
   /** Full rounds want an empty table: lvsd's services leave the kernel. */
@@ -113,7 +126,6 @@ export class IpvsSyncLoop<Scope> {
   constructor(opts: SyncLoopOptions<Scope>) {
     this.#o = opts;
     this.#log = opts.logger;
-    this.#resyncEveryMs = opts.resyncMs ?? 30_000;
   }
 
   /** Services lvsd may change or delete from now on (they stay owned after they leave the config). */
@@ -162,9 +174,10 @@ export class IpvsSyncLoop<Scope> {
    */
   async stop(opts: { removeOwned: boolean }): Promise<SyncRound | undefined> {
     this.#stopped = true;
-    if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
-    if (this.#batchTimer) this.#o.timers.clearTimeout(this.#batchTimer);
-    this.#retryTimer = this.#batchTimer = undefined;
+    for (const t of [this.#retryTimer, this.#batchTimer, this.#driftTimer])
+      if (t) this.#o.timers.clearTimeout(t);
+    this.#retryTimer = this.#batchTimer = this.#driftTimer = undefined;
+    this.#driftDue = false;
     if (opts.removeOwned) {
       this.#removing = true;
       return this.sync();
@@ -178,7 +191,7 @@ export class IpvsSyncLoop<Scope> {
 
   stats(): SyncLoopStats {
     const ops = Object.fromEntries(Object.entries(this.#ops).map(([op, n]) => [op, { ...n }]));
-    return { syncs: this.#syncs, syncErrors: this.#syncErrors, ops };
+    return { syncs: this.#syncs, syncErrors: this.#syncErrors, ops, driftFound: this.#driftFound };
   }
 
   /**
@@ -206,7 +219,13 @@ export class IpvsSyncLoop<Scope> {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#fullDirty || this.#dirty.size > 0 || this.#retired.size > 0 || this.#waiters.length > 0) {
+      const work = (): boolean =>
+        this.#fullDirty || this.#dirty.size > 0 || this.#retired.size > 0 || this.#waiters.length > 0;
+      while (work() || this.#driftDue) {
+        if (!work()) {
+          await this.#driftStep();
+          continue;
+        }
         // A waiter of `sync` made #fullDirty true, so every waiter present is served by this round.
         const full = this.#fullDirty || this.#removing;
         const scopes = full ? undefined : { changed: new Set(this.#dirty), retired: new Set(this.#retired) };
@@ -260,11 +279,10 @@ export class IpvsSyncLoop<Scope> {
    * service is reconciled). Throws when the batch stopped part way, after recording the attempt.
    */
   async #attempt(scopes: PartialScopes<Scope> | undefined, attempts: SyncAttempt[]): Promise<void> {
-    const start = this.#o.clock.now();
     let reread = false;
-    if (!this.#table || start - this.#tableAt > this.#resyncEveryMs) {
+    if (!this.#table) {
       this.#table = new AppliedTable(await this.#o.kernel.dump({ stats: false }));
-      this.#tableAt = start;
+      this.#driftQueue = [];
       reread = true;
       scopes = undefined;
     }
@@ -287,11 +305,55 @@ export class IpvsSyncLoop<Scope> {
       throw partialError(a.report);
     }
     table.apply(a.report.applied);
-    if (reread) {
-      // A read and full plan of a large table is expensive, most of all in a slow VM, and it runs
-      // on the checkers' event loop: keep it under ~5 % of that loop, however large the table.
-      const cost = this.#o.clock.now() - start;
-      this.#resyncEveryMs = Math.max(this.#o.resyncMs ?? 30_000, cost * resyncCostFactor);
+  }
+
+  /** The next drift step is due in `driftStepMs` (unless one is already set, or stopped). */
+  #armDrift(): void {
+    if (this.#stopped || this.#driftTimer) return;
+    this.#driftTimer = this.#o.timers.setTimeout(() => {
+      this.#driftTimer = undefined;
+      this.#driftDue = true;
+      this.#kick();
+    }, this.#o.driftStepMs ?? 1000);
+  }
+
+  /**
+   * One drift step against the kept table: a walk's first reads the services alone, each next one
+   * the destinations of the next slice. Drift found: logged, and the kernel read again by a full
+   * round. Never throws (a failed read is logged; the walk starts over).
+   */
+  async #driftStep(): Promise<void> {
+    this.#driftDue = false;
+    const table = this.#table;
+    if (!table) return; // the next round reads the kernel anyway
+    try {
+      let drifted: string[];
+      if (this.#driftQueue.length === 0) {
+        const owned = (id: string): boolean => this.#owned.has(id);
+        drifted = table.serviceDrift(await this.#o.kernel.dumpServices(), owned);
+        this.#driftQueue = table.keys(owned);
+      } else {
+        const stepMs = this.#o.driftStepMs ?? 1000;
+        const perWalk = Math.max(1, (this.#o.resyncMs ?? 30_000) / stepMs);
+        const slice = this.#driftQueue.splice(
+          0,
+          Math.max(minDriftSlice, Math.ceil(this.#owned.size / perWalk)),
+        );
+        drifted = table.destinationDrift(slice, await this.#o.kernel.dumpDestinations(slice));
+      }
+      if (this.#table !== table || drifted.length === 0) return;
+      this.#driftFound++;
+      this.#log.warn('IPVS table changed behind lvsd; reading the kernel again to repair it', {
+        services: drifted.length,
+        first: drifted[0],
+      });
+      this.#table = undefined;
+      this.#fullDirty = true;
+    } catch (e) {
+      this.#driftQueue = [];
+      this.#log.warn('IPVS drift check failed; it starts over', { error: (e as Error).message });
+    } finally {
+      this.#armDrift();
     }
   }
 
@@ -320,6 +382,7 @@ export class IpvsSyncLoop<Scope> {
       return;
     }
     this.#syncs++;
+    this.#armDrift();
     const last = round.attempts[round.attempts.length - 1];
     const ops = last?.plan.length ?? 0;
     // Check results wait for the kernel update to end: a slow one delays every verdict.

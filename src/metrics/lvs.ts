@@ -97,7 +97,13 @@ function ipvsFamilies(s: LvsWorkerSnapshot): MetricFamily[] {
   );
   sample(syncs, s.syncs, { result: 'ok' });
   sample(syncs, s.syncErrors, { result: 'error' });
-  return [ops, syncs];
+  const drift = family(
+    'lvsd_ipvs_drift_found_total',
+    'counter',
+    "Drift checks that found lvsd's services changed in the kernel behind its back (each repaired by reading the kernel again).",
+  );
+  sample(drift, s.driftFound);
+  return [ops, syncs, drift];
 }
 
 /** The BGP announcements (absent without `lvsd_bgp_table`). */

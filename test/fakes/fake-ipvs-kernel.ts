@@ -6,13 +6,16 @@
  */
 import { NetlinkError } from '../../src/core/errors.js';
 import type {
+  IpvsDestination,
   IpvsInfo,
+  IpvsService,
   IpvsServiceState,
   IpvsTable,
   IpvsTimeouts,
+  ServiceKey,
   SyncDaemon,
 } from '../../src/ipvs/model.js';
-import { describeService } from '../../src/ipvs/model.js';
+import { describeService, serviceId, sortDestinations, sortServices } from '../../src/ipvs/model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from '../../src/ipvs/ops.js';
 import type { KernelExtras } from '../../src/ipvs/table-model.js';
 import { applyOpToTable, defaultTimeouts } from '../../src/ipvs/table-model.js';
@@ -50,6 +53,21 @@ export class FakeIpvsKernel implements IpvsKernel {
           persistConns: 0,
         })),
       })),
+    );
+  }
+
+  dumpServices(): Promise<IpvsService[]> {
+    return Promise.resolve(sortServices(this.table).map((e) => structuredClone(e.service)));
+  }
+
+  dumpDestinations(keys: readonly ServiceKey[]): Promise<Array<IpvsDestination[] | undefined>> {
+    const byId = new Map(this.table.map((e) => [serviceId(e.service.key), e]));
+    return Promise.resolve(
+      keys.map((k) => {
+        // as the kernel: a service it does not have has an empty GET_DEST dump
+        const e = byId.get(serviceId(k));
+        return sortDestinations((e?.destinations ?? []).map((d) => structuredClone(d)));
+      }),
     );
   }
 

@@ -109,6 +109,7 @@ test('the first round reads the kernel and programs every owned service', async 
   t.deepEqual(loop.stats(), {
     syncs: 1,
     syncErrors: 0,
+    driftFound: 0,
     ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } },
   });
 });
@@ -187,7 +188,12 @@ test('a caller woken by a round can ask for the next one at once', async (t) => 
   t.is(r.error, undefined);
   t.deepEqual(
     loop.stats(),
-    { syncs: 2, syncErrors: 0, ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } } },
+    {
+      syncs: 2,
+      syncErrors: 0,
+      ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } },
+      driftFound: 0,
+    },
     'the second round had nothing to do',
   );
 });
@@ -221,6 +227,7 @@ test('a batch that stops part way is reported exactly, the kernel read again, an
   t.deepEqual(loop.stats(), {
     syncs: 1,
     syncErrors: 0,
+    driftFound: 0,
     ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 1 } },
   });
 });
@@ -240,6 +247,7 @@ test('a round that keeps failing is reported with its error, logged, and retried
   t.deepEqual(loop.stats(), {
     syncs: 0,
     syncErrors: 1,
+    driftFound: 0,
     ops: { addService: { ok: 1, error: 0 }, addDest: { ok: 1, error: 2 } },
   });
   t.true(lines.some(([level, m]) => level === 'error' && m === 'IPVS update failed; will retry'));
@@ -253,6 +261,7 @@ test('a round that keeps failing is reported with its error, logged, and retried
   t.deepEqual(loop.stats(), {
     syncs: 1,
     syncErrors: 1,
+    driftFound: 0,
     ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 2 } },
   });
   t.deepEqual(kernel.table, desired.table());
@@ -314,30 +323,57 @@ test('stop with removeOwned removes lvsd services only; without it the kernel is
   t.is(b.clock.pendingCount, 0, 'no timers left');
 });
 
-test('drift: the kernel is read again after resyncMs, stretched to 20 × the cost of a read', async (t) => {
-  const { clock, kernel, loop, dumps } = setup({ resyncMs: 30_000 });
-  const dump = kernel.dump.bind(kernel);
-  kernel.dump = async () => {
-    clock.advance(2000); // each read costs 2 s: reads at most every 40 s
-    return dump();
-  };
+test('drift is looked for a slice of lvsd’s services at a time; drift found is repaired by reading the kernel again', async (t) => {
+  // 300 services of lvsd's and 100 of someone else's; a walk in about 30 s, a step a second
+  const foreign = Array.from({ length: 100 }, (_, i) => entry(20_000 + i, [real(9)]));
+  const { clock, kernel, desired, loop, lines, dumps } = setup(
+    { resyncMs: 30_000, driftStepMs: 1000 },
+    foreign,
+  );
+  for (let i = 0; i < 298; i++) desired.set(`s${i}`, entry(1000 + i, [real(1), real(2)]));
+  loop.own([...desired.byScope.values()].map((e) => serviceId(e.service.key)));
+  const services = kernel.dumpServices.bind(kernel);
+  const destinations = kernel.dumpDestinations.bind(kernel);
+  const steps: string[] = [];
+  kernel.dumpServices = () => (steps.push('services'), services());
+  kernel.dumpDestinations = (keys) => (steps.push(`dests ${keys.length}`), destinations(keys));
   await loop.sync();
   t.is(dumps(), 1);
-  kernel.table[0]!.destinations.pop(); // someone deleted a real behind lvsd's back
-  clock.advance(30_000);
-  await loop.sync();
-  t.is(dumps(), 1, 'within 20 × 2 s of the last read: the kept table stands');
-  t.is(kernel.table[0]!.destinations.length, 1, 'drift not seen yet');
-  clock.advance(10_000);
-  const repaired = await loop.sync();
-  t.is(dumps(), 2);
-  t.true(repaired.attempts[0]!.reread);
-  t.deepEqual(
-    repaired.attempts[0]!.plan.map((o) => o.op),
-    ['addDest'],
+  const tick = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      clock.advance(1000);
+      await flush();
+      await flush();
+    }
+  };
+  await tick(7);
+  // a walk: the services, then lvsd's 300 in slices of 64 (at least; 300 / 30 steps is less), then the next walk
+  t.deepEqual(steps, ['services', 'dests 64', 'dests 64', 'dests 64', 'dests 64', 'dests 44', 'services']);
+  t.is(dumps(), 1, 'no drift: the whole kernel is never read again');
+  // someone else's service changes: not lvsd's to look at
+  kernel.table.find(
+    (e) => e.service.key.kind === 'addr' && e.service.key.port === 20_000,
+  )!.destinations[0]!.weight = 5;
+  // someone deletes a real of lvsd's by hand
+  const victim = kernel.table.find((e) => e.service.key.kind === 'addr' && e.service.key.port === 1200)!;
+  victim.destinations.pop();
+  await tick(6);
+  t.is(dumps(), 2, 'read again once drift was found');
+  t.is(victim.destinations.length, 2, 'repaired');
+  t.is(loop.stats().driftFound, 1);
+  t.true(lines.some(([level, msg]) => level === 'warn' && msg.startsWith('IPVS table changed behind lvsd')));
+  t.is(
+    kernel.table.find((e) => e.service.key.kind === 'addr' && e.service.key.port === 20_000)!.destinations[0]!
+      .weight,
+    5,
   );
-  t.is(kernel.table[0]!.destinations.length, 2);
-  t.is(serviceId(kernel.table[0]!.service.key), 'tcp|inet|192.0.2.1|80');
+  // a service of lvsd's deleted whole is seen at the next walk's first step
+  kernel.table.splice(kernel.table.indexOf(victim), 1);
+  await tick(7);
+  t.is(dumps(), 3);
+  t.truthy(kernel.table.find((e) => e.service.key.kind === 'addr' && e.service.key.port === 1200));
+  await loop.stop({ removeOwned: false });
+  t.is(clock.pendingCount, 0, 'no drift timer left after stop');
 });
 
 test('a failed read of the kernel fails the round without applying anything; the next round reads again', async (t) => {
@@ -355,6 +391,7 @@ test('a failed read of the kernel fails the round without applying anything; the
   t.deepEqual(loop.stats(), {
     syncs: 1,
     syncErrors: 1,
+    driftFound: 0,
     ops: { addService: { ok: 2, error: 0 }, addDest: { ok: 3, error: 0 } },
   });
 });

@@ -102,6 +102,7 @@ function lvsSnapshot(): LvsWorkerSnapshot {
   return {
     syncs: 9,
     syncErrors: 1,
+    driftFound: 2,
     virtualServers: [
       {
         // keepalived's forms, as manager.status() gives them (check/effects.ts vsText, rsText)
@@ -203,6 +204,7 @@ test('LVS: quorum, reals, checks, IPVS operations by op and result', async (t) =
     ['lvsd_ipvs_operations_total{op="addService",result="ok"}', 2],
     ['lvsd_ipvs_syncs_total{result="ok"}', 9],
     ['lvsd_ipvs_syncs_total{result="error"}', 1],
+    ['lvsd_ipvs_drift_found_total', 2],
   ];
   for (const [name, value] of rows) t.is(s.get(name), value, name);
 });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // VM test (root, inside scripts/ipvs-vm.sh, real ip_vs): `lvsd run --check-only` against real
 // HTTP servers in a namespace: a stopped real is quiesced/removed within the retry budget, comes
-// back with its weight, quorum loss brings in the sorry server, drains survive a reload; the same
+// back with its weight, quorum loss brings in the sorry server, drains survive a reload, a real
+// deleted by hand is put back (drift); the same
 // failure sequence driven through keepalived (checker only) ends in the same `ipvsadm -Sn` table.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -139,6 +140,14 @@ test('lvsd and keepalived drive the same IPVS table through the same failures', 
     t.deepEqual(await savedTable(lab.director), [...quiesced3].sort(), 'drain survives reload');
     const enable = await lvsdCli('enable', '10.9.9.9:80', '10.9.0.3:80');
     t.is(enable.code, 0, enable.stderr);
+    await waitTable(lab.director, full, 5000);
+    // Drift: a real deleted by hand behind lvsd's back is found by the drift walk (a step a
+    // second) and put back, with no check result to prompt it (keepalived never looks again).
+    const del = await lab.director.run('ipvsadm', ['-d', '-t', '10.9.9.9:80', '-r', '10.9.0.3:80']);
+    t.is(del.code, 0, del.stderr);
+    const repaired = await waitTable(lab.director, full, 30_000);
+    t.log(`lvsd: a real deleted by hand was put back after ${repaired} ms`);
+    t.regex(lvsd.output(), /IPVS table changed behind lvsd/);
     lvsdFinal = await sequence(lab, t, 'lvsd');
   } catch (e) {
     t.log(lvsd.output());

@@ -7,7 +7,15 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { IpvsInfo, IpvsServiceState, IpvsTimeouts, SyncDaemon } from '../../../src/ipvs/model.js';
+import type {
+  IpvsDestination,
+  IpvsInfo,
+  IpvsService,
+  IpvsServiceState,
+  IpvsTimeouts,
+  ServiceKey,
+  SyncDaemon,
+} from '../../../src/ipvs/model.js';
 import type { ApplyReport, IpvsKernel, IpvsOp } from '../../../src/ipvs/ops.js';
 import type { Netns } from './netns.js';
 import { fromWire, toWire } from './wire.js';
@@ -48,6 +56,10 @@ export async function openDriverIn(ns: Netns, opts: { window?: number } = {}): P
   return {
     info: () => call('info') as Promise<IpvsInfo>,
     dump: () => call('dump') as Promise<IpvsServiceState[]>,
+    dumpServices: () => call('dumpServices') as Promise<IpvsService[]>,
+    // a missing service crosses the pipe as null (JSON has no undefined in arrays)
+    dumpDestinations: async (keys: readonly ServiceKey[]) =>
+      ((await call('dumpDestinations', keys)) as Array<IpvsDestination[] | null>).map((d) => d ?? undefined),
     getTimeouts: () => call('getTimeouts') as Promise<IpvsTimeouts>,
     getDaemons: () => call('getDaemons') as Promise<SyncDaemon[]>,
     apply: (ops: readonly IpvsOp[]) => call('apply', ops) as Promise<ApplyReport>,

@@ -7,12 +7,22 @@
 import { createInterface } from 'node:readline';
 import { openKernelIpvs } from '../../../src/ipvs/kernel.io.js';
 import type { IpvsDriver } from '../../../src/ipvs/driver.js';
+import type { ServiceKey } from '../../../src/ipvs/model.js';
 import type { IpvsOp } from '../../../src/ipvs/ops.js';
 import { fromWire, toWire } from './wire.js';
 
 interface Call {
   id: number;
-  method: 'open' | 'info' | 'dump' | 'getTimeouts' | 'getDaemons' | 'apply' | 'close';
+  method:
+    | 'open'
+    | 'info'
+    | 'dump'
+    | 'dumpServices'
+    | 'dumpDestinations'
+    | 'getTimeouts'
+    | 'getDaemons'
+    | 'apply'
+    | 'close';
   args: unknown[];
 }
 
@@ -29,6 +39,10 @@ async function handle(c: Call): Promise<unknown> {
       return driver.info();
     case 'dump':
       return driver.dump();
+    case 'dumpServices':
+      return driver.dumpServices();
+    case 'dumpDestinations':
+      return driver.dumpDestinations(c.args[0] as ServiceKey[]);
     case 'getTimeouts':
       return driver.getTimeouts();
     case 'getDaemons':

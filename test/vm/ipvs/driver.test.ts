@@ -5,7 +5,13 @@
 // equals the rule set both times. One netns for the whole file; the driver runs in a worker
 // process inside it.
 import test from 'ava';
-import type { IpvsServiceState, IpvsTable } from '../../../src/ipvs/model.js';
+import type {
+  IpvsDestination,
+  IpvsDestinationState,
+  IpvsServiceState,
+  IpvsTable,
+  ServiceKey,
+} from '../../../src/ipvs/model.js';
 import { openDriverIn } from '../helpers/driver-host.js';
 import type { RemoteKernel } from '../helpers/driver-host.js';
 import { createNetns } from '../helpers/netns.js';
@@ -35,14 +41,21 @@ async function capture(set: CorpusSet, prelude = '', input?: string): Promise<st
   return r.stdout;
 }
 
+/** A destination as configured (a dump's may carry counters). */
+function configOnly(d: IpvsDestination): IpvsDestination {
+  const {
+    activeConns: _a,
+    inactiveConns: _i,
+    persistConns: _p,
+    stats: _s,
+    ...rest
+  } = d as IpvsDestinationState;
+  return rest;
+}
+
 /** A dump as a rule set: configuration only (no counters). */
 function asTable(dump: IpvsServiceState[]): IpvsTable {
-  return dump.map((s) => ({
-    service: s.service,
-    destinations: s.destinations.map(
-      ({ activeConns: _a, inactiveConns: _i, persistConns: _p, stats: _s, ...d }) => d,
-    ),
-  }));
+  return dump.map((s) => ({ service: s.service, destinations: s.destinations.map(configOnly) }));
 }
 
 test.serial('the corpus has at least 50 rule sets with unique names', (t) => {
@@ -60,5 +73,21 @@ for (const set of corpus) {
     t.is(report.applied.length, 1 + toOps(set.table).length);
     t.is(await capture(set), byIpvsadm, 'ipvsadm views after programming with the driver');
     t.deepEqual(asTable(await kernel.dump()), set.table, 'driver.dump() of its own table');
+    // the drift check's reads: the services alone, then the destinations of chosen services
+    const services = await kernel.dumpServices();
+    t.deepEqual(
+      services,
+      set.table.map((e) => e.service),
+      'dumpServices()',
+    );
+    const absent: ServiceKey = { kind: 'fwmark', family: 'inet', fwmark: 0x7ffffff0 };
+    const dests = await kernel.dumpDestinations([absent, ...services.map((s) => s.key)]);
+    // the kernel answers GET_DEST for a service it does not have with an empty dump, not ESRCH
+    t.deepEqual(dests[0] ?? [], [], 'dumpDestinations() of a service the kernel does not have: none');
+    t.deepEqual(
+      dests.slice(1).map((ds) => ds?.map(configOnly)),
+      set.table.map((e) => e.destinations),
+      'dumpDestinations()',
+    );
   });
 }

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Benchmark (not a test): a reload of 10,000 virtual servers x 10 reals (TCP_CHECK) with one real's
+ * weight changed, stage by stage, on the host. The stages off the LVS worker's event loop (the
+ * validating child parses the file and makes the fingerprints) and on it (model.json parsed, the
+ * spec built, the manager's reload until the kernel has the change), for the spec built keeping
+ * unchanged virtual servers (CheckSpecBuilder, as `lvsd run` does) and built afresh (every virtual
+ * server a new object: how every reload looked before the builder). The kernel is the in-memory
+ * table model (the host has no ip_vs), so the kernel's own time is not in the figures; the
+ * operations it is asked for are counted. Writes bench/results/reload.md.
+ *
+ * Usage: node dist/bench/reload.js [--services N] [--rounds N]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { CheckManager } from '../src/check/manager.js';
+import { checkSpecFromModel } from '../src/check/from-model.js';
+import { CheckSpecBuilder } from '../src/check/spec-builder.js';
+import { desiredTable } from '../src/check/desired.js';
+import { buildWorld } from '../src/check/virtual-server.js';
+import { withFingerprints } from '../src/config/fingerprints.js';
+import { parseConfigText } from '../src/config/load.io.js';
+import type { Model } from '../src/config/model.js';
+import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
+import { FakeClock } from '../test/fakes/fake-clock.js';
+import { seededRng } from '../test/fakes/seeded-rng.js';
+import { silentLogger } from '../test/fakes/silent-logger.js';
+import { median } from './lib/summary.js';
+
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
+});
+const SERVICES = Number(values.services);
+const REALS = 10;
+const ROUNDS = Number(values.rounds);
+
+function configText(weight: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < SERVICES; i++) {
+    out.push(
+      `virtual_server 10.${(i >> 8) & 255}.${i & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`,
+    );
+    for (let j = 0; j < REALS; j++) {
+      const w = i === SERVICES >> 1 && j === 3 ? weight : 1;
+      out.push(
+        `  real_server 192.168.${j}.${(i % 250) + 1} 8080 {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }`,
+      );
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+const time = <T>(fn: () => T): [T, number] => {
+  const t0 = performance.now();
+  const r = fn();
+  return [r, performance.now() - t0];
+};
+
+function parse(text: string): Model {
+  const r = parseConfigText(text, '/etc/lvsd/bench-reload.conf', {
+    env: { LVSD_CONFIG_MAX_TOKENS: String(SERVICES * REALS * 20) },
+  });
+  if (!r.model) throw new Error(`bench config invalid: ${r.diagnostics[0]?.message}`);
+  return r.model;
+}
+
+type Stage = 'validate (child)' | 'fingerprints (child)' | 'model.json parse' | 'spec' | 'manager.reload';
+const stages: Stage[] = [
+  'validate (child)',
+  'fingerprints (child)',
+  'model.json parse',
+  'spec',
+  'manager.reload',
+];
+
+async function run(
+  mode: 'kept' | 'afresh',
+): Promise<{ ms: Record<Stage, number[]>; ops: number[]; batches: number }> {
+  const texts = [configText(1), configText(7)];
+  const files = texts.map((t) => JSON.stringify(withFingerprints(parse(t))));
+  const builder = new CheckSpecBuilder();
+  const build = (m: Model) => (mode === 'kept' ? builder.build(m) : checkSpecFromModel(m));
+  const first = build(JSON.parse(files[0]!) as Model);
+  const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
+  const clock = new FakeClock();
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(1),
+    logger: silentLogger,
+    probes: () => () => new Promise(() => {}),
+    runScript: () => {},
+  });
+  await manager.start(first);
+  const ms = Object.fromEntries(stages.map((s) => [s, [] as number[]])) as Record<Stage, number[]>;
+  const ops: number[] = [];
+  const batches0 = kernel.batches;
+  for (let r = 0; r < ROUNDS; r++) {
+    const k = (r + 1) % 2;
+    const [model, validate] = time(() => parse(texts[k]!));
+    const [, fp] = time(() => withFingerprints(model));
+    const [next, jsonMs] = time(() => JSON.parse(files[k]!) as Model);
+    const [spec, specMs] = time(() => build(next));
+    const t0 = performance.now();
+    const applied = await manager.reload(spec);
+    ms['validate (child)'].push(validate);
+    ms['fingerprints (child)'].push(fp);
+    ms['model.json parse'].push(jsonMs);
+    ms.spec.push(specMs);
+    ms['manager.reload'].push(performance.now() - t0);
+    ops.push(applied.length);
+  }
+  return { ms, ops, batches: kernel.batches - batches0 };
+}
+
+const load0 = loadavg();
+const results = { kept: await run('kept'), afresh: await run('afresh') };
+const load1 = loadavg();
+const f = (x: number): string => x.toFixed(1);
+const rows = stages.map((s) => {
+  const loop = s.includes('child') ? 'no' : 'yes';
+  return `| ${s} | ${loop} | ${f(median(results.kept.ms[s]))} | ${f(median(results.afresh.ms[s]))} |`;
+});
+const onLoop = (r: typeof results.kept): number =>
+  median(r.ms['model.json parse']) + median(r.ms.spec) + median(r.ms['manager.reload']);
+const report = [
+  '# reload: one changed real out of 100,000',
+  '',
+  `Host: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} CPUs), Node ${process.version}. Date: ${new Date().toISOString()}.`,
+  `Load average (1, 5, 15 min) at start ${load0.map(f).join(' ')}, at end ${load1.map(f).join(' ')}.`,
+  `Command: \`node dist/bench/reload.js --services ${SERVICES} --rounds ${ROUNDS}\` (\`npm run bench reload\`).`,
+  '',
+  `${SERVICES} virtual servers x ${REALS} reals with a TCP_CHECK each; every round reloads the other of two files that`,
+  'differ in one real\'s weight. Median ms of the rounds. "kept": the spec built with CheckSpecBuilder (unchanged',
+  'virtual servers keep their objects, as `lvsd run` does); "afresh": every virtual server a new object, which is',
+  'how the manager saw every reload before the builder. The kernel is the in-memory table model (no ip_vs on the',
+  'host): its own time is not in these figures. keepalived is not beside it here: its reload needs ip_vs (the VM).',
+  '',
+  "| stage | on the worker's event loop | kept (ms) | afresh (ms) |",
+  '|---|---|---|---|',
+  ...rows,
+  `| **on the loop, total** | | **${f(onLoop(results.kept))}** | **${f(onLoop(results.afresh))}** |`,
+  '',
+  `Kernel operations per reload: kept ${results.kept.ops.join(', ')} (${results.kept.batches} batches over`,
+  `${ROUNDS} reloads); afresh ${results.afresh.ops.join(', ')} (${results.afresh.batches} batches).`,
+  '',
+].join('\n');
+console.log(report);
+const out = fileURLToPath(new URL('../../bench/results/reload.md', import.meta.url));
+mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
+writeFileSync(out, report);

@@ -15,8 +15,9 @@
  *   for in lvsd's own services a slice at a time, between rounds, so no step costs more than a
  *   slice however large the table: every `driftStepMs`, one step — the first of a walk reads the
  *   services alone and compares them with the kept table, each next one the destinations of the
- *   next slice of services — sized so that a walk covers them in about `resyncMs`. Drift found is
- *   logged and repaired by a full round that reads the kernel again.
+ *   next slice of services — sized so that a walk covers them in about `resyncMs`, stretched when
+ *   a step costs more than 1/20 of `driftStepMs`. Drift found is logged and repaired by a full
+ *   round that reads the kernel again.
  * - `sync` and `update` wait for a round that *starts after* the call, never for the loop to go
  *   idle (under a stream of check results it may never go idle); concurrent callers share rounds.
  * - A batch that stops part way is logged with exactly what was applied; the kernel is read again
@@ -36,6 +37,9 @@ import { attemptSync, formatCounts, partialError } from './sync.js';
 
 /** A drift step reads the destinations of at least this many services (a walk of a small table is quick). */
 const minDriftSlice = 64;
+
+/** A drift step may take at most 1/20 of the time to the next: the check costs the loop ≤ 5 %. */
+const driftCostFactor = 20;
 
 /** Where the loop gets the table it wants. */
 export interface DesiredSource<Scope> {
@@ -114,6 +118,8 @@ export class IpvsSyncLoop<Scope> {
   #driftDue = false;
   /** The services this drift walk has still to look at (empty: the next step starts a walk). */
   #driftQueue: ServiceKey[] = [];
+  /** How long the last drift step took (ms): the next waits at least 20 times as long. */
+  #driftCostMs = 0;
   #driftFound = 0;
   /** No batching or retry timers any more. */
   #stopped = false;
@@ -307,14 +313,19 @@ export class IpvsSyncLoop<Scope> {
     table.apply(a.report.applied);
   }
 
-  /** The next drift step is due in `driftStepMs` (unless one is already set, or stopped). */
+  /**
+   * The next drift step is due in `driftStepMs`, or 20 times the last step's cost when that is
+   * longer (a slow kernel or VM stretches the walk rather than the loop's share); unless one is set
+   * already, or stopped.
+   */
   #armDrift(): void {
     if (this.#stopped || this.#driftTimer) return;
+    const wait = Math.max(this.#o.driftStepMs ?? 1000, this.#driftCostMs * driftCostFactor);
     this.#driftTimer = this.#o.timers.setTimeout(() => {
       this.#driftTimer = undefined;
       this.#driftDue = true;
       this.#kick();
-    }, this.#o.driftStepMs ?? 1000);
+    }, wait);
   }
 
   /**
@@ -326,6 +337,7 @@ export class IpvsSyncLoop<Scope> {
     this.#driftDue = false;
     const table = this.#table;
     if (!table) return; // the next round reads the kernel anyway
+    const start = this.#o.clock.now();
     try {
       let drifted: string[];
       if (this.#driftQueue.length === 0) {
@@ -353,6 +365,7 @@ export class IpvsSyncLoop<Scope> {
       this.#driftQueue = [];
       this.#log.warn('IPVS drift check failed; it starts over', { error: (e as Error).message });
     } finally {
+      this.#driftCostMs = this.#o.clock.now() - start;
       this.#armDrift();
     }
   }

@@ -376,6 +376,32 @@ test('drift is looked for a slice of lvsd’s services at a time; drift found is
   t.is(clock.pendingCount, 0, 'no drift timer left after stop');
 });
 
+test('a costly drift step spaces the next out to 20 times its cost', async (t) => {
+  const { clock, kernel, loop } = setup({ driftStepMs: 1000 });
+  const at: number[] = [];
+  const services = kernel.dumpServices.bind(kernel);
+  // a slow kernel: each step's read takes 300 ms
+  const slow = <T>(value: () => Promise<T>): Promise<T> => {
+    at.push(clock.now());
+    return new Promise((resolve) => clock.setTimeout(() => resolve(value()), 300));
+  };
+  kernel.dumpServices = () => slow(services);
+  kernel.dumpDestinations = (keys) => slow(() => Promise.resolve(keys.map(() => [])));
+  await loop.sync();
+  for (let i = 0; i < 40; i++) {
+    clock.advance(500);
+    await flush();
+    await flush();
+  }
+  t.true(at.length >= 2, `steps: ${at.length}`);
+  const gaps = at.slice(1).map((x, i) => x - at[i]!);
+  t.true(
+    gaps.every((g) => g >= 300 + 20 * 300),
+    `gaps between steps ${gaps.join(', ')} ms`,
+  );
+  await loop.stop({ removeOwned: false });
+});
+
 test('a failed read of the kernel fails the round without applying anything; the next round reads again', async (t) => {
   const { clock, kernel, loop } = setup({ retryMs: 500 });
   const dump = kernel.dump.bind(kernel);

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
+import { vrrpView } from '../config/views.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
@@ -21,11 +22,6 @@ export interface LoadedRunConfig {
 }
 
 /**
- * The configuration to run: the validated Model when the supervisor gave one; else the file,
- * parsed here (at start) or, with `offLoop` (a reload), in a child process so a hostile file never
- * blocks this event loop (validate-config.ts).
- */
-/**
  * How `lvsd run` validates a file in a child (a reload, its --dry-run): the same file, id and
  * `--lenient` mode as at start, so a file that started is judged the same way on reload.
  */
@@ -33,7 +29,17 @@ export function validationOf(opts: RunOptions, file?: string): ValidateOptions {
   return { configFile: file ?? opts.configFile, configId: opts.configId, lenient: opts.lenient ?? false };
 }
 
-export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<LoadedRunConfig> {
+/**
+ * The configuration to run: the validated Model when the supervisor gave one; else the file,
+ * parsed here (at start) or, with `offLoop` (a reload), in a child process so a hostile file never
+ * blocks this event loop (validate-config.ts), which hands back the whole model or, with `view`,
+ * the VRRP worker's view of it (config/views.ts).
+ */
+export async function loadRunConfig(
+  opts: RunOptions,
+  offLoop = false,
+  view?: 'vrrp',
+): Promise<LoadedRunConfig> {
   if (opts.modelFile !== undefined) {
     try {
       return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
@@ -47,7 +53,7 @@ export async function loadRunConfig(opts: RunOptions, offLoop = false): Promise<
   }
   if (offLoop) {
     const { validateConfigInChild } = await import('./validate-config.js');
-    return validateConfigInChild(validationOf(opts));
+    return validateConfigInChild({ ...validationOf(opts), ...(view ? { view } : {}) });
   }
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
@@ -73,8 +79,16 @@ async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<
 
 /**
  * Write the Model for the workers (0600: it holds auth_pass); readers never see a half-written file.
- * With its fingerprints, so that a reload finds what changed without comparing it.
+ * With its fingerprints, so that a reload finds what changed without comparing it; and beside it
+ * the VRRP worker's view (`vrrpModelFile`), written first: a worker signalled after this returns
+ * finds both new.
  */
 export function writeModelFile(path: string, model: Model): void {
+  writeFileAtomic(vrrpModelFile(path), JSON.stringify(vrrpView(model)), 0o600);
   writeFileAtomic(path, JSON.stringify(withFingerprints(model)), 0o600);
+}
+
+/** Where the VRRP worker's view of the model file `path` is (config/views.ts). */
+export function vrrpModelFile(path: string): string {
+  return path.replace(/(\.json)?$/, '.vrrp.json');
 }

@@ -22,6 +22,8 @@ export interface ValidateOptions {
   /** V8 heap of the child, MB. @default 512 */
   maxHeapMb?: number;
   signal?: AbortSignal;
+  /** The model as the VRRP worker reads it (config/views.ts), not the whole one. */
+  view?: 'vrrp';
 }
 
 export interface ValidationResult {
@@ -51,6 +53,7 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
     o.configFile,
     ...(o.configId !== undefined ? ['--config-id', o.configId] : []),
     ...(o.lenient ? ['--lenient'] : []),
+    ...(o.view ? ['--result-view', o.view] : []),
   ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EarlyWorker } from './early-worker.js';
+import { vrrpModelFile } from './run-config.js';
 import type { RunOptions } from './run-options.js';
 
 /** What the supervisor forks for a worker. */
@@ -43,10 +44,11 @@ export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {
   return ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
 }
 
+/** The VRRP worker reads its view of the model (no real servers: run-config.ts `vrrpModelFile`). */
 export const vrrpWorker = (base: string[]): WorkerSpec => ({
   name: 'vrrp',
   modulePath: binPath(),
-  args: [...base, '--vrrp-only'],
+  args: [...base.map((a, i) => (base[i - 1] === '--model' ? vrrpModelFile(a) : a)), '--vrrp-only'],
 });
 
 export const lvsWorker = (base: string[]): WorkerSpec => ({

@@ -137,7 +137,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     }
     const running = engine;
     log.info('SIGHUP: reloading the configuration');
-    reloads = reloads.then(() => reloadWorker(opts, running, log));
+    reloads = reloads.then(() => reloadWorker(opts, running, log, def.name === 'vrrp' ? 'vrrp' : undefined));
   };
   const handlers = [
     ['SIGTERM', requestStop],
@@ -236,9 +236,15 @@ async function previewFrom(file: string, engine: WorkerEngine): Promise<unknown>
 }
 
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
-async function reloadWorker(opts: RunOptions, engine: WorkerEngine, log: Logger): Promise<void> {
+async function reloadWorker(
+  opts: RunOptions,
+  engine: WorkerEngine,
+  log: Logger,
+  view: 'vrrp' | undefined,
+): Promise<void> {
   try {
-    const { model, diagnostics } = await loadRunConfig(opts, true);
+    // the VRRP worker reads its view: no real servers to parse on its timers' loop
+    const { model, diagnostics } = await loadRunConfig(opts, true, view);
     for (const d of diagnostics) {
       const line = formatDiagnostic(d);
       opts.io.stderr(line + '\n');

@@ -23,6 +23,7 @@ interface CheckConfigOptions {
   lenient?: boolean;
   host?: boolean;
   resultJson?: boolean;
+  resultView?: string;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -43,6 +44,8 @@ export function register(parent: Command, cli: CliRun): Command {
       )
       // internal: the daemon validates reloads in a child process (src/daemon/validate-config.ts)
       .addOption(new Option('--result-json').hideHelp())
+      // internal: the model as the VRRP worker reads it (src/config/views.ts)
+      .addOption(new Option('--result-view <view>').choices(['vrrp']).hideHelp())
       .addHelpText(
         'after',
         '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
@@ -84,9 +87,14 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   const loaded = await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
   const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
   if (o.resultJson) {
-    // the validating child of a reload: the fingerprints are made here, off the daemon's loops
-    const { withFingerprints } = await import('../../config/fingerprints.js');
-    io.stdout(JSON.stringify({ model: model ? withFingerprints(model) : null, diagnostics }));
+    // the validating child of a reload: the fingerprints (or the VRRP view) are made here, off the
+    // daemon's loops
+    const [{ withFingerprints }, { vrrpView }] = await Promise.all([
+      import('../../config/fingerprints.js'),
+      import('../../config/views.js'),
+    ]);
+    const view = o.resultView === 'vrrp' ? vrrpView : withFingerprints;
+    io.stdout(JSON.stringify({ model: model ? view(model) : null, diagnostics }));
     return model ? 0 : 1;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

@@ -156,10 +156,10 @@ test('boot order: the VRRP worker is forked before the config is validated and r
     readFileSync(`/proc/${worker}/cmdline`, 'utf8')
       .split('\0')
       .join(' ')
-      .includes(`--model ${join(d.runDir, 'model.json')}`),
-    'the worker reads the model the supervisor validated',
+      .includes(`--model ${join(d.runDir, 'model.vrrp.json')}`),
+    'the worker reads (its view of) the model the supervisor validated',
   );
-  const modelWritten = statSync(join(d.runDir, 'model.json')).mtimeMs;
+  const modelWritten = statSync(join(d.runDir, 'model.vrrp.json')).mtimeMs;
   t.true(
     startedAtMs(worker) <= modelWritten,
     `the worker started ${modelWritten - startedAtMs(worker)} ms before the model was written`,
@@ -204,6 +204,7 @@ test('SIGUSR1 and SIGUSR2 to every lvsd process: dumps written, no inspector soc
   t.deepEqual(processesWith(d.runDir).length, 2, 'supervisor and VRRP worker, nothing restarted');
   t.is(statSync(d.runDir).mode & 0o777, 0o700);
   t.is(statSync(join(d.runDir, 'model.json')).mode & 0o777, 0o600);
+  t.is(statSync(join(d.runDir, 'model.vrrp.json')).mode & 0o777, 0o600);
 });
 
 test('files: a run directory others can write is refused; a symlink planted at the dump path is replaced, never written through; a regular file at the notify FIFO path is left untouched', async (t) => {

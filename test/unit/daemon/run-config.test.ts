@@ -9,7 +9,7 @@ import { captureIo } from '../../../src/cli/io.js';
 import { formatDiagnostic, isUnreadableFile } from '../../../src/config/diagnostics.js';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { loadConfig } from '../../../src/config/load.io.js';
-import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
+import { loadRunConfig, vrrpModelFile, writeModelFile } from '../../../src/daemon/run-config.js';
 
 const etc = new URL('../../../../etc/', import.meta.url);
 
@@ -21,7 +21,7 @@ for (const name of readdirSync(etc).filter((f) => f.endsWith('.conf'))) {
     const dir = mkdtempSync(join(tmpdir(), 'lvsd-model-'));
     const file = join(dir, 'model.json');
     writeModelFile(file, model);
-    t.deepEqual(readdirSync(dir), ['model.json'], 'no temporary file left behind');
+    t.deepEqual(readdirSync(dir).sort(), ['model.json', 'model.vrrp.json'], 'no temporary file left behind');
     const got = await loadRunConfig({
       configFile: '/nonexistent',
       configId: 'lvs1',
@@ -31,6 +31,18 @@ for (const name of readdirSync(etc).filter((f) => f.endsWith('.conf'))) {
     t.deepEqual(got.diagnostics, []);
     // with the fingerprints a reload compares (made from the model, which is otherwise as it was)
     t.deepEqual(got.model, { ...model, fingerprints: modelFingerprints(model) });
+    // the VRRP worker's view: the same but for the real servers (and the fingerprints)
+    const vrrp = await loadRunConfig({
+      configFile: '/nonexistent',
+      configId: 'lvs1',
+      modelFile: vrrpModelFile(file),
+      io: captureIo(),
+    });
+    t.deepEqual(vrrp.model, {
+      ...model,
+      virtualServers: model.virtualServers.map((vs) => ({ ...vs, realServers: [] })),
+    });
+    t.true(model.virtualServers.some((vs) => vs.realServers.length > 0));
   });
 }
 

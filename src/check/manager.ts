@@ -152,6 +152,11 @@ export class CheckManager {
     const first = !this.#started;
     this.#started = true;
     const round = first ? await this.#ipvs.sync() : await this.#ipvs.reload(changes.changed, changes.retired);
+    if (!round.error) {
+      // the services it removed have left the kernel: an address reused by hand is not lvsd's
+      const wanted = new Set(changes.changed.flatMap(serviceIdsOf));
+      this.#ipvs.disown(changes.retired.filter((id) => !wanted.has(id)));
+    }
     const applied = round.attempts.flatMap((a) => a.report.applied);
     if (this.#spec !== spec) return applied; // a newer reload came in meanwhile and set the tasks
     this.#tasks.update(spec);

@@ -139,6 +139,14 @@ export class IpvsSyncLoop<Scope> {
     for (const id of serviceIds) this.#owned.add(id);
   }
 
+  /**
+   * Services that are lvsd's no more: a reload removed them and the kernel has let them go. A
+   * service with the same address added later by someone else is theirs (no drift, never deleted).
+   */
+  disown(serviceIds: Iterable<string>): void {
+    for (const id of serviceIds) this.#owned.delete(id);
+  }
+
   /** A scope changed: reconcile it in a round soon, batched with other changes. */
   touch(scope: Scope): void {
     if (this.#stopped) return;

@@ -99,7 +99,7 @@ test('one edited real out of 2,000: one kernel op in one batch, no kernel read, 
 });
 
 test('a removed virtual server leaves the kernel; an added one arrives with its reals only', async (t) => {
-  const { kernel, manager } = setup();
+  const { clock, kernel, manager } = setup();
   const services = Array.from({ length: 20 }, (_, i) => service(i + 1, 3));
   await manager.start(specOf(services));
   const next = [...services.slice(0, 5), ...services.slice(6), service(99, 3)];
@@ -122,6 +122,17 @@ test('a removed virtual server leaves the kernel; an added one arrives with its 
     kernel.table.map((e) => (e.service.key.kind === 'addr' ? e.service.key.address : '')).sort(),
     next.map((s) => (s.service.key.kind === 'addr' ? s.service.key.address : '')).sort(),
   );
+  // the removed service's address reused by hand is someone else's now: the drift check and the
+  // next reload leave it alone
+  const byHand = { service: services[5]!.service, destinations: [] };
+  kernel.table.push(structuredClone(byHand));
+  await advance(clock, 5000, 1000);
+  await manager.reload(specOf([...next]));
+  t.truthy(
+    kernel.table.find((e) => e.service.key.kind === 'addr' && e.service.key.address === '192.0.2.6'),
+    'a service added by hand at a removed one’s address stays',
+  );
+  t.is(manager.status().driftFound, 0);
 });
 
 test('an unchanged virtual server keeps its reals’ state over a reload; a change waiting for its batch is not lost', async (t) => {

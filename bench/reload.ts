@@ -2,10 +2,10 @@
 /**
  * Benchmark (not a test): a reload of 10,000 virtual servers x 10 reals (TCP_CHECK) with one real's
  * weight changed, stage by stage, on the host. The stages off the LVS worker's event loop (the
- * validating child parses the file and makes the fingerprints) and on it (model.json parsed, the
- * spec built, the manager's reload until the kernel has the change), for the spec built keeping
- * unchanged virtual servers (CheckSpecBuilder, as `lvsd run` does) and built afresh (every virtual
- * server a new object: how every reload looked before the builder). The kernel is the in-memory
+ * validating child parses the file and makes the fingerprints) and on it (model.json read, the
+ * spec built, the manager's reload until the kernel has the change), keeping unchanged virtual
+ * servers (daemon/model-file.ts, CheckSpecBuilder: as `lvsd run` does) and afresh (every virtual
+ * server parsed and built anew: how every reload went before). The kernel is the in-memory
  * table model (the host has no ip_vs), so the kernel's own time is not in the figures; the
  * operations it is asked for are counted. Writes bench/results/reload.md.
  *
@@ -22,6 +22,7 @@ import { desiredTable } from '../src/check/desired.js';
 import { buildWorld } from '../src/check/virtual-server.js';
 import { withFingerprints } from '../src/config/fingerprints.js';
 import { vrrpView } from '../src/config/views.js';
+import { modelFileText, parseModelText } from '../src/daemon/model-file.js';
 import { parseConfigText } from '../src/config/load.io.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
@@ -68,11 +69,11 @@ function parse(text: string): Model {
   return r.model;
 }
 
-type Stage = 'validate (child)' | 'fingerprints (child)' | 'model.json parse' | 'spec' | 'manager.reload';
+type Stage = 'validate (child)' | 'fingerprints (child)' | 'model.json read' | 'spec' | 'manager.reload';
 const stages: Stage[] = [
   'validate (child)',
   'fingerprints (child)',
-  'model.json parse',
+  'model.json read',
   'spec',
   'manager.reload',
 ];
@@ -81,10 +82,16 @@ async function run(
   mode: 'kept' | 'afresh',
 ): Promise<{ ms: Record<Stage, number[]>; ops: number[]; batches: number }> {
   const texts = [configText(1), configText(7)];
-  const files = texts.map((t) => JSON.stringify(withFingerprints(parse(t))));
+  // kept: model.json as lvsd writes it, read keeping unchanged virtual servers; afresh: one JSON text
+  const files = texts.map((t) =>
+    mode === 'kept' ? modelFileText(withFingerprints(parse(t))) : JSON.stringify(withFingerprints(parse(t))),
+  );
+  const read = (text: string, previous: Model | undefined): Model =>
+    mode === 'kept' ? parseModelText(text, previous) : (JSON.parse(text) as Model);
   const builder = new CheckSpecBuilder();
   const build = (m: Model) => (mode === 'kept' ? builder.build(m) : checkSpecFromModel(m));
-  const first = build(JSON.parse(files[0]!) as Model);
+  let running = read(files[0]!, undefined);
+  const first = build(running);
   const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
   const clock = new FakeClock();
   const manager = new CheckManager({
@@ -104,13 +111,14 @@ async function run(
     const k = (r + 1) % 2;
     const [model, validate] = time(() => parse(texts[k]!));
     const [, fp] = time(() => withFingerprints(model));
-    const [next, jsonMs] = time(() => JSON.parse(files[k]!) as Model);
+    const [next, jsonMs] = time(() => read(files[k]!, running));
+    running = next;
     const [spec, specMs] = time(() => build(next));
     const t0 = performance.now();
     const applied = await manager.reload(spec);
     ms['validate (child)'].push(validate);
     ms['fingerprints (child)'].push(fp);
-    ms['model.json parse'].push(jsonMs);
+    ms['model.json read'].push(jsonMs);
     ms.spec.push(specMs);
     ms['manager.reload'].push(performance.now() - t0);
     ops.push(applied.length);
@@ -138,7 +146,7 @@ const rows = stages.map((s) => {
   return `| ${s} | ${loop} | ${f(median(results.kept.ms[s]))} | ${f(median(results.afresh.ms[s]))} |`;
 });
 const onLoop = (r: typeof results.kept): number =>
-  median(r.ms['model.json parse']) + median(r.ms.spec) + median(r.ms['manager.reload']);
+  median(r.ms['model.json read']) + median(r.ms.spec) + median(r.ms['manager.reload']);
 const report = [
   '# reload: one changed real out of 100,000',
   '',
@@ -147,9 +155,9 @@ const report = [
   `Command: \`node dist/bench/reload.js --services ${SERVICES} --rounds ${ROUNDS}\` (\`npm run bench reload\`).`,
   '',
   `${SERVICES} virtual servers x ${REALS} reals with a TCP_CHECK each; every round reloads the other of two files that`,
-  'differ in one real\'s weight. Median ms of the rounds. "kept": the spec built with CheckSpecBuilder (unchanged',
-  'virtual servers keep their objects, as `lvsd run` does); "afresh": every virtual server a new object, which is',
-  'how the manager saw every reload before the builder. The kernel is the in-memory table model (no ip_vs on the',
+  'differ in one real\'s weight. Median ms of the rounds. "kept": as `lvsd run` does now, model.json read keeping',
+  'the objects of unchanged virtual servers (daemon/model-file.ts) and the spec built keeping theirs (CheckSpecBuilder);',
+  '"afresh": the whole model parsed and every virtual server a new object, as every reload went before. The kernel is the in-memory table model (no ip_vs on the',
   'host): its own time is not in these figures. keepalived is not beside it here: its reload needs ip_vs (the VM).',
   '',
   "| stage | on the worker's event loop | kept (ms) | afresh (ms) |",

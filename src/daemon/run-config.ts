@@ -12,6 +12,8 @@ import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
 import { vrrpView } from '../config/views.js';
 import { writeFileAtomic } from './files.js';
+import { modelFileText, parseModelText } from './model-file.js';
+import { vrrpModelFile } from './model-paths.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
 import type { Diagnostic, Model } from '../config/model.js';
@@ -37,12 +39,17 @@ export function validationOf(opts: RunOptions, file?: string): ValidateOptions {
  */
 export async function loadRunConfig(
   opts: RunOptions,
-  offLoop = false,
-  view?: 'vrrp',
+  how: {
+    offLoop?: boolean;
+    view?: 'vrrp' | undefined;
+    /** The model running now: a model file's unchanged virtual servers are kept, not parsed (model-file.ts). */
+    previous?: Model | undefined;
+  } = {},
 ): Promise<LoadedRunConfig> {
+  const { offLoop = false, view, previous } = how;
   if (opts.modelFile !== undefined) {
     try {
-      return { model: JSON.parse(await readFile(opts.modelFile, 'utf8')) as Model, diagnostics: [] };
+      return { model: parseModelText(await readFile(opts.modelFile, 'utf8'), previous), diagnostics: [] };
     } catch (e) {
       const reason = (e as Error).message;
       return {
@@ -85,10 +92,5 @@ async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<
  */
 export function writeModelFile(path: string, model: Model): void {
   writeFileAtomic(vrrpModelFile(path), JSON.stringify(vrrpView(model)), 0o600);
-  writeFileAtomic(path, JSON.stringify(withFingerprints(model)), 0o600);
-}
-
-/** Where the VRRP worker's view of the model file `path` is (config/views.ts). */
-export function vrrpModelFile(path: string): string {
-  return path.replace(/(\.json)?$/, '.vrrp.json');
+  writeFileAtomic(path, modelFileText(withFingerprints(model)), 0o600);
 }

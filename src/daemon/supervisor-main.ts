@@ -12,7 +12,8 @@ import { EarlyWorker } from './early-worker.js';
 import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
 import { runDirectory, type RunOptions } from './run-options.js';
-import { lvsWorker, modelFileIn, vrrpWorker, workerBaseArgs, type WorkerSpec } from './worker-specs.js';
+import { modelFileIn } from './model-paths.js';
+import { lvsWorker, vrrpWorker, workerBaseArgs, type WorkerSpec } from './worker-specs.js';
 
 /** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
 function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {

@@ -5,10 +5,9 @@
  * worker's flag; an IPC channel, the supervisor's stdout/stderr, and its pid (to die with it).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EarlyWorker } from './early-worker.js';
-import { vrrpModelFile } from './run-config.js';
+import { vrrpModelFile } from './model-paths.js';
 import type { RunOptions } from './run-options.js';
 
 /** What the supervisor forks for a worker. */
@@ -34,9 +33,6 @@ export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args'>): Child
 }
 
 const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
-
-/** Where the supervisor writes the validated Model its workers run (never the file on disk). */
-export const modelFileIn = (runDir: string): string => join(runDir, 'model.json');
 
 /** The arguments every worker gets: `run -f FILE [--config-id ID] --model MODEL`. */
 export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {

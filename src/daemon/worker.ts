@@ -126,6 +126,11 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const requestStop = (): void => stop('release');
   const requestHandoff = (): void => stop('handoff');
   let reloads: Promise<void> = Promise.resolve();
+  /** How reloads read the model: the VRRP worker its view; the model last read (model-file.ts). */
+  const read: { view: 'vrrp' | undefined; last: Model | undefined } = {
+    view: def.name === 'vrrp' ? 'vrrp' : undefined,
+    last: undefined,
+  };
   let hupPending = false;
   const dump = (): void => {
     if (engine) writeDump(join(runDir, def.dumpFile), { pid: process.pid, ...engine.snapshot() }, log);
@@ -137,7 +142,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     }
     const running = engine;
     log.info('SIGHUP: reloading the configuration');
-    reloads = reloads.then(() => reloadWorker(opts, running, log, def.name === 'vrrp' ? 'vrrp' : undefined));
+    reloads = reloads.then(() => reloadWorker(opts, running, log, read));
   };
   const handlers = [
     ['SIGTERM', requestStop],
@@ -171,6 +176,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     const { model, diagnostics } = await loadRunConfig(opts);
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;
+    read.last = model;
     try {
       engine = await def.start(model, log, { runDir });
     } catch (e) {
@@ -240,11 +246,17 @@ async function reloadWorker(
   opts: RunOptions,
   engine: WorkerEngine,
   log: Logger,
-  view: 'vrrp' | undefined,
+  read: { view: 'vrrp' | undefined; last: Model | undefined },
 ): Promise<void> {
   try {
-    // the VRRP worker reads its view: no real servers to parse on its timers' loop
-    const { model, diagnostics } = await loadRunConfig(opts, true, view);
+    // the VRRP worker reads its view (no real servers to parse on its timers' loop); a model file's
+    // virtual servers unchanged since the last read are kept, not parsed again
+    const { model, diagnostics } = await loadRunConfig(opts, {
+      offLoop: true,
+      view: read.view,
+      previous: read.last,
+    });
+    if (model) read.last = model;
     for (const d of diagnostics) {
       const line = formatDiagnostic(d);
       opts.io.stderr(line + '\n');

@@ -9,7 +9,8 @@ import { captureIo } from '../../../src/cli/io.js';
 import { formatDiagnostic, isUnreadableFile } from '../../../src/config/diagnostics.js';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { loadConfig } from '../../../src/config/load.io.js';
-import { loadRunConfig, vrrpModelFile, writeModelFile } from '../../../src/daemon/run-config.js';
+import { vrrpModelFile } from '../../../src/daemon/model-paths.js';
+import { loadRunConfig, writeModelFile } from '../../../src/daemon/run-config.js';
 
 const etc = new URL('../../../../etc/', import.meta.url);
 

@@ -3,7 +3,8 @@
 // VRRP worker its view without real servers (a large table would pause its timers on every reload).
 import test from 'ava';
 import { captureIo } from '../../../src/cli/io.js';
-import { lvsWorker, modelFileIn, vrrpWorker, workerBaseArgs } from '../../../src/daemon/worker-specs.js';
+import { modelFileIn } from '../../../src/daemon/model-paths.js';
+import { lvsWorker, vrrpWorker, workerBaseArgs } from '../../../src/daemon/worker-specs.js';
 
 test('the VRRP worker is given the model’s VRRP view, the LVS worker the whole model', (t) => {
   const base = workerBaseArgs(

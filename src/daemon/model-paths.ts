@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Where the supervisor writes the validated Model its workers run (never the file on disk): the
+ * whole model for the LVS worker, and beside it the VRRP worker's view (config/views.ts). Paths
+ * only: the supervisor's early fork loads this and nothing of the model's code.
+ */
+import { join } from 'node:path';
+
+export const modelFileIn = (runDir: string): string => join(runDir, 'model.json');
+
+/** The VRRP worker's view of the model file `path`. */
+export function vrrpModelFile(path: string): string {
+  return path.replace(/(\.json)?$/, '.vrrp.json');
+}

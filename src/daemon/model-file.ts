@@ -48,23 +48,26 @@ function headerOf(line: string): Header | undefined {
 }
 
 /**
- * The Model of a model.json text; virtual servers whose fingerprint is unchanged since `previous`
- * are `previous`'s objects. Throws on text that is not a model file.
+ * The Model of a model.json's bytes (or text); virtual servers whose fingerprint is unchanged since
+ * `previous` are `previous`'s objects, and their lines are neither decoded nor parsed (a newline
+ * byte is never part of a UTF-8 sequence, so the bytes split as the text does). Throws on input
+ * that is not a model file.
  */
-export function parseModelText(text: string, previous?: Model): Model {
-  const first = text.indexOf('\n');
-  const header = first < 0 ? undefined : headerOf(text.slice(0, first));
-  if (!header) return JSON.parse(text) as Model; // plain JSON
+export function parseModelText(input: Buffer | string, previous?: Model): Model {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const first = bytes.indexOf(0x0a);
+  const header = first < 0 ? undefined : headerOf(bytes.toString('utf8', 0, first));
+  if (!header) return JSON.parse(bytes.toString('utf8')) as Model; // plain JSON
   const { virtualServerLines, ...rest } = header;
   const kept = reusable(previous, rest.fingerprints?.context);
   const virtualServers: VirtualServer[] = [];
   let at = first + 1;
   for (let i = 0; i < virtualServerLines; i++) {
-    const end = text.indexOf('\n', at);
+    const end = bytes.indexOf(0x0a, at);
     if (end < 0) throw new Error(`model file: ${virtualServerLines} virtual servers announced, ${i} found`);
     const fp = rest.fingerprints?.virtualServers[i];
     const same = fp === undefined ? undefined : kept.get(fp);
-    virtualServers.push(same ?? (JSON.parse(text.slice(at, end)) as VirtualServer));
+    virtualServers.push(same ?? (JSON.parse(bytes.toString('utf8', at, end)) as VirtualServer));
     at = end + 1;
   }
   return { ...rest, virtualServers };

@@ -49,7 +49,8 @@ export async function loadRunConfig(
   const { offLoop = false, view, previous } = how;
   if (opts.modelFile !== undefined) {
     try {
-      return { model: parseModelText(await readFile(opts.modelFile, 'utf8'), previous), diagnostics: [] };
+      // bytes, not text: the lines of unchanged virtual servers are never decoded (model-file.ts)
+      return { model: parseModelText(await readFile(opts.modelFile), previous), diagnostics: [] };
     } catch (e) {
       const reason = (e as Error).message;
       return {

@@ -8,13 +8,14 @@
  * It boots scripts/ipvs-vm.sh itself and re-runs this file inside it (`--inner`, in a netns).
  * Sizes: IPVS_BENCH_SERVICES (default 10000), IPVS_BENCH_REALS (default 10).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
 import type { IpvsService, IpvsTable } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
+import { runSelfInVm } from './lib/vm-self.js';
 
 const SERVICES = Number(process.env['IPVS_BENCH_SERVICES'] ?? 10_000);
 const REALS = Number(process.env['IPVS_BENCH_REALS'] ?? 10);
@@ -147,33 +148,11 @@ async function inner(): Promise<void> {
 }
 
 async function outer(): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  const ns = `lvbench${process.pid}`;
-  const script =
-    `ip netns add ${ns} && ip -n ${ns} link set lo up && ` +
-    `nsenter --net=/run/netns/${ns} -- ${process.execPath} ${self} --inner; rc=$?; ip netns del ${ns}; exit $rc`;
   const started = performance.now();
-  const child = spawn(
-    'bash',
-    [
-      'scripts/ipvs-vm.sh',
-      '-e',
-      `IPVS_BENCH_SERVICES=${SERVICES}`,
-      '-e',
-      `IPVS_BENCH_REALS=${REALS}`,
-      '--',
-      'bash',
-      '-c',
-      script,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('IPVS_BENCH_RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`VM run failed (exit ${String(code)}):\n${out}`);
-  const r = JSON.parse(line.slice('IPVS_BENCH_RESULT '.length)) as InnerResult;
+  const r = (await runSelfInVm(fileURLToPath(import.meta.url), 'IPVS_BENCH_RESULT', {
+    IPVS_BENCH_SERVICES: SERVICES,
+    IPVS_BENCH_REALS: REALS,
+  })) as InnerResult;
   const wallS = (performance.now() - started) / 1000;
   const ratio = r.ipvsadmRestoreMs / r.lvsdTotalMs;
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;

@@ -11,7 +11,7 @@
  * scripts/ipvs-vm.sh and re-runs this file inside it, in a network namespace). Sizes:
  * IPVS_DRIFT_SERVICES (default "1000,10000"), IPVS_DRIFT_REALS (10), IPVS_DRIFT_RUNS (5).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import type { IpvsTable } from '../src/ipvs/model.js';
 import { noSchedulerFlags, serviceId } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
 import { median } from './lib/summary.js';
+import { runSelfInVm } from './lib/vm-self.js';
 
 const SIZES = (process.env['IPVS_DRIFT_SERVICES'] ?? '1000,10000').split(',').map(Number);
 const REALS = Number(process.env['IPVS_DRIFT_REALS'] ?? 10);
@@ -119,25 +120,11 @@ async function inner(): Promise<void> {
 
 async function outer(): Promise<void> {
   const hostLoadStart = loadavg();
-  const self = fileURLToPath(import.meta.url);
-  const ns = `lvdrift${process.pid}`;
-  const script =
-    `ip netns add ${ns} && ip -n ${ns} link set lo up && ` +
-    `nsenter --net=/run/netns/${ns} -- ${process.execPath} ${self} --inner; rc=$?; ip netns del ${ns}; exit $rc`;
-  const env = [
-    `IPVS_DRIFT_SERVICES=${SIZES.join(',')}`,
-    `IPVS_DRIFT_REALS=${REALS}`,
-    `IPVS_DRIFT_RUNS=${RUNS}`,
-  ].flatMap((e) => ['-e', e]);
-  const child = spawn('bash', ['scripts/ipvs-vm.sh', ...env, '--', 'bash', '-c', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('IPVS_DRIFT_RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`VM run failed (exit ${String(code)}):\n${out}`);
-  const r = JSON.parse(line.slice('IPVS_DRIFT_RESULT '.length)) as {
+  const r = (await runSelfInVm(fileURLToPath(import.meta.url), 'IPVS_DRIFT_RESULT', {
+    IPVS_DRIFT_SERVICES: SIZES.join(','),
+    IPVS_DRIFT_REALS: REALS,
+    IPVS_DRIFT_RUNS: RUNS,
+  })) as {
     vmKernel: string;
     loadStart: number[];
     rows: Row[];

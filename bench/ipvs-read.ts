@@ -11,11 +11,12 @@
  * (`--inner`, in a network namespace). Sizes: IPVS_READ_SERVICES (default 1000), IPVS_READ_REALS
  * (default 10), IPVS_READ_RUNS (default 3).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib/summary.js';
+import { runSelfInVm } from './lib/vm-self.js';
 
 const SERVICES = Number(process.env['IPVS_READ_SERVICES'] ?? 1000);
 const REALS = Number(process.env['IPVS_READ_REALS'] ?? 10);
@@ -141,26 +142,12 @@ function inner(): void {
 
 async function outer(): Promise<void> {
   const hostLoadStart = loadavg();
-  const self = fileURLToPath(import.meta.url);
-  const ns = `lvread${process.pid}`;
-  const script =
-    `ip netns add ${ns} && ip -n ${ns} link set lo up && ` +
-    `nsenter --net=/run/netns/${ns} -- ${process.execPath} ${self} --inner; rc=$?; ip netns del ${ns}; exit $rc`;
   const started = performance.now();
-  const env = [
-    `IPVS_READ_SERVICES=${SERVICES}`,
-    `IPVS_READ_REALS=${REALS}`,
-    `IPVS_READ_RUNS=${RUNS}`,
-  ].flatMap((e) => ['-e', e]);
-  const child = spawn('bash', ['scripts/ipvs-vm.sh', ...env, '--', 'bash', '-c', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const line = out.split('\n').find((l) => l.startsWith('IPVS_READ_RESULT '));
-  if (code !== 0 || line === undefined) throw new Error(`VM run failed (exit ${String(code)}):\n${out}`);
-  const r = JSON.parse(line.slice('IPVS_READ_RESULT '.length)) as InnerResult;
+  const r = (await runSelfInVm(fileURLToPath(import.meta.url), 'IPVS_READ_RESULT', {
+    IPVS_READ_SERVICES: SERVICES,
+    IPVS_READ_REALS: REALS,
+    IPVS_READ_RUNS: RUNS,
+  })) as InnerResult;
   const wallS = (performance.now() - started) / 1000;
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const la = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');

@@ -73,8 +73,8 @@ export interface ManagerOptions {
   /** Check results are batched into at most one kernel update per this period. @default 100 */
   minSyncIntervalMs?: number;
   /**
-   * The kernel table is re-read (drift repair) this often, stretched to 20 × the cost of the last
-   * re-read when that is longer, so a large table cannot starve the checks. @default 30000
+   * A drift walk over lvsd's services in the kernel takes about this long, one slice a second
+   * (stretched when a step is costly: ipvs/sync-loop.ts). @default 30000
    */
   resyncMs?: number;
   /**

@@ -97,7 +97,7 @@ export interface SyncLoopStats {
 export class IpvsSyncLoop<Scope> {
   readonly #o: SyncLoopOptions<Scope>;
   readonly #log: Logger;
-  /** Service ids lvsd may change or delete: every service it ever wanted. */
+  /** Service ids lvsd may change or delete: every service it wanted, until a reload disowns it. */
   readonly #owned = new Set<string>();
   #running: Promise<void> | undefined;
   /** Callers waiting for a round that starts after they asked; all are served by the next round. */
@@ -134,7 +134,7 @@ export class IpvsSyncLoop<Scope> {
     this.#log = opts.logger;
   }
 
-  /** Services lvsd may change or delete from now on (they stay owned after they leave the config). */
+  /** Services lvsd may change or delete from now on (they stay owned until `disown`). */
   own(serviceIds: Iterable<string>): void {
     for (const id of serviceIds) this.#owned.add(id);
   }

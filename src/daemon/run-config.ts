@@ -61,7 +61,7 @@ export async function loadRunConfig(
   }
   if (offLoop) {
     const { validateConfigInChild } = await import('./validate-config.js');
-    return validateConfigInChild({ ...validationOf(opts), ...(view ? { view } : {}) });
+    return validateConfigInChild({ ...validationOf(opts), view, previous });
   }
   // The config language (lexer, parser, schema, ipaddr.js) loads only when a file is to be parsed:
   // a worker the supervisor started reads the validated Model and never needs it.
@@ -70,7 +70,12 @@ export async function loadRunConfig(
     ...(opts.configId !== undefined ? { configId: opts.configId } : {}),
     lenient: opts.lenient ?? false,
   });
-  return loaded.model ? withHostChecks(loaded.model, loaded.diagnostics) : loaded;
+  if (!loaded.model) return loaded;
+  const checked = await withHostChecks(loaded.model, loaded.diagnostics);
+  if (!checked.model) return checked;
+  // as the validating child hands it over: the VRRP view, or with the fingerprints the next reload
+  // compares (a worker started by hand must not rebuild everything at its first reload)
+  return { ...checked, model: view === 'vrrp' ? vrrpView(checked.model) : withFingerprints(checked.model) };
 }
 
 /**

@@ -244,6 +244,7 @@ class Reloader {
       stopped: [],
     };
     try {
+      // no `previous`: model.json is written from this model, every location in it as it is now
       const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
       outcome.diagnostics = r.diagnostics;
       if (!r.model) {

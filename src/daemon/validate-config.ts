@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
+import { parseModelText } from './model-file.js';
 
 export interface ValidateOptions {
   configFile: string;
@@ -23,7 +24,9 @@ export interface ValidateOptions {
   maxHeapMb?: number;
   signal?: AbortSignal;
   /** The model as the VRRP worker reads it (config/views.ts), not the whole one. */
-  view?: 'vrrp';
+  view?: 'vrrp' | undefined;
+  /** The model running now: virtual servers unchanged since are kept, not parsed (model-file.ts). */
+  previous?: Model | undefined;
 }
 
 export interface ValidationResult {
@@ -82,8 +85,15 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
       o.signal?.removeEventListener('abort', onAbort);
       if (why !== undefined) return resolve(fileError(o.configFile, why));
       try {
-        const r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ValidationResult;
-        resolve({ model: r.model ?? undefined, diagnostics: r.diagnostics });
+        // a line with the findings, then the model as model.json holds it
+        const out = Buffer.concat(chunks);
+        const nl = out.indexOf(0x0a);
+        const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
+          diagnostics: Diagnostic[];
+          model: boolean;
+        };
+        const model = head.model && nl >= 0 ? parseModelText(out.subarray(nl + 1), o.previous) : undefined;
+        resolve({ model, diagnostics: head.diagnostics });
       } catch {
         resolve(fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`));
       }

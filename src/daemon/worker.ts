@@ -173,7 +173,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
       const go = await Promise.race([modelReady(), stopRequested.then(() => false)]);
       if (!go) return 0;
     }
-    const { model, diagnostics } = await loadRunConfig(opts);
+    const { model, diagnostics } = await loadRunConfig(opts, { view: read.view });
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;
     read.last = model;

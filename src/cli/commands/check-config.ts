@@ -89,12 +89,18 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   if (o.resultJson) {
     // the validating child of a reload: the fingerprints (or the VRRP view) are made here, off the
     // daemon's loops
-    const [{ withFingerprints }, { vrrpView }] = await Promise.all([
+    // daemon's loops. A line with the findings, then the model as model.json holds it (a reader
+    // keeps the virtual servers it has: daemon/model-file.ts).
+    const [{ withFingerprints }, { vrrpView }, { modelFileText }] = await Promise.all([
       import('../../config/fingerprints.js'),
       import('../../config/views.js'),
+      import('../../daemon/model-file.js'),
     ]);
     const view = o.resultView === 'vrrp' ? vrrpView : withFingerprints;
-    io.stdout(JSON.stringify({ model: model ? view(model) : null, diagnostics }));
+    const out = model ? view(model) : undefined;
+    io.stdout(
+      `${JSON.stringify({ diagnostics, model: out !== undefined })}\n${out ? modelFileText(out) : ''}`,
+    );
     return model ? 0 : 1;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The reload's validating child hands the LVS worker the whole model with its fingerprints, and the
-// VRRP worker its view without real servers: a large table must not be parsed on the VRRP timers'
-// event loop at every reload.
+// The reload's validating child hands the LVS worker the whole model with its fingerprints (read
+// keeping the virtual servers the worker has), and the VRRP worker its view without real servers: a
+// large table must not be parsed on the VRRP timers' event loop at every reload.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
@@ -18,6 +18,13 @@ test('the reload child: the whole model with fingerprints, or the VRRP view with
   const { fingerprints, ...model } = whole.model;
   t.deepEqual(fingerprints, modelFingerprints(model));
   t.true(model.virtualServers.some((vs) => vs.realServers.length > 0));
+  // handed the model it runs, the reader keeps its unchanged virtual servers
+  const again = await validateConfigInChild({ configFile: file, configId: 'lvs1', previous: whole.model });
+  t.true(
+    again.model !== undefined &&
+      again.model.virtualServers.length > 0 &&
+      again.model.virtualServers.every((vs, i) => vs === whole.model!.virtualServers[i]),
+  );
   t.deepEqual(vrrp.model, {
     ...model,
     virtualServers: model.virtualServers.map((vs) => ({ ...vs, realServers: [] })),

@@ -83,3 +83,16 @@ test('a missing model file is a located error, not a crash', async (t) => {
   );
   t.true(r.diagnostics.every(isUnreadableFile));
 });
+
+test('a worker started by hand parses the file as the reload child would hand it over: with fingerprints, or the VRRP view', async (t) => {
+  const file = new URL('lvs-nat.conf', etc).pathname;
+  const { model } = await loadConfig(file, { configId: 'lvs1' });
+  if (!model) return t.fail('sample config invalid');
+  const opts = { configFile: file, configId: 'lvs1', io: captureIo() };
+  // the next reload finds what changed from the start (without fingerprints it rebuilds everything)
+  t.deepEqual((await loadRunConfig(opts)).model, { ...model, fingerprints: modelFingerprints(model) });
+  t.deepEqual((await loadRunConfig(opts, { view: 'vrrp' })).model, {
+    ...model,
+    virtualServers: model.virtualServers.map((vs) => ({ ...vs, realServers: [] })),
+  });
+});

@@ -291,6 +291,25 @@ export class CheckManager {
     return this.#ipvs.stats().ops;
   }
 
+  /**
+   * The counts systemd's STATUS= line shows, asked for every second: counted from the state, not
+   * from `status()`, which formats a line per real (100,000 of them at 10,000 x 10).
+   */
+  summary(): { virtualServers: number; withoutQuorum: number; reals: number; realsUp: number } {
+    let withoutQuorum = 0;
+    let reals = 0;
+    let realsUp = 0;
+    for (const vs of this.#spec.virtualServers) {
+      if (!this.#world.vss.get(vsIdOf(vs))?.quorumUp) withoutQuorum++;
+      for (const rs of vs.reals) {
+        reals++;
+        const st = this.#world.reals.get(realKeyOf(vs, rs));
+        if (st && !st.drained && realAlive(st)) realsUp++;
+      }
+    }
+    return { virtualServers: this.#spec.virtualServers.length, withoutQuorum, reals, realsUp };
+  }
+
   /** Status as data (for `lvsd status` and the control socket). */
   status(): LvsStatus {
     return buildStatus(this.#spec, this.#world, this.#ipvs.stats());

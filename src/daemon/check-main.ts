@@ -167,15 +167,13 @@ function takeHandoff(file: string, log: Logger): LvsHandoffRecord | undefined {
 
 /** systemd's STATUS= line: virtual servers, quorum, reals up, and the BGP announcements. */
 function statusLine(manager: CheckManager, bgp: BgpFollower): string {
-  const s = manager.status();
-  const reals = s.virtualServers.flatMap((v) => v.reals);
-  const down = s.virtualServers.filter((v) => !v.quorumUp).length;
-  const up = reals.filter((r) => r.alive && !r.drained).length;
+  const s = manager.summary();
+  const down = s.withoutQuorum;
   const b = bgp.status();
   const announced = b
     ? `, BGP: ${b.vips.filter((v) => v.announced).length}/${b.vips.length} VIPs announced${b.drained ? ' (drained)' : ''}`
     : '';
-  return `LVS: ${s.virtualServers.length} virtual servers${down ? ` (${down} without quorum)` : ''}, ${up}/${reals.length} reals up${announced}`;
+  return `LVS: ${s.virtualServers} virtual servers${down ? ` (${down} without quorum)` : ''}, ${s.realsUp}/${s.reals} reals up${announced}`;
 }
 
 /**

@@ -157,3 +157,30 @@ test('an unchanged virtual server keeps its reals’ state over a reload; a chan
   t.deepEqual(dests(1), ['10.0.0.1:1']);
   t.is(manager.status().virtualServers[1]?.reals[1]?.alive, false);
 });
+
+test('the STATUS= counts (asked every second) agree with the full status through a failure, a drain and a quorum loss', async (t) => {
+  const { clock, health, manager } = setup();
+  const services = [service(1, 2), service(2, 2), service(3, 2)];
+  await manager.start(specOf(services));
+  const fromStatus = () => {
+    const s = manager.status();
+    const reals = s.virtualServers.flatMap((v) => v.reals);
+    return {
+      virtualServers: s.virtualServers.length,
+      withoutQuorum: s.virtualServers.filter((v) => !v.quorumUp).length,
+      reals: reals.length,
+      realsUp: reals.filter((r) => r.alive && !r.drained).length,
+    };
+  };
+  t.deepEqual(manager.summary(), { virtualServers: 3, withoutQuorum: 0, reals: 6, realsUp: 6 });
+  await manager.setDrain('192.0.2.2:80', '10.0.0.1:80', true);
+  health.set('10.0.0.1', { ok: false, reason: 'ECONNREFUSED' });
+  health.set('10.0.0.2', { ok: false, reason: 'ECONNREFUSED' });
+  await advance(clock, 3000);
+  t.deepEqual(manager.summary(), { virtualServers: 3, withoutQuorum: 3, reals: 6, realsUp: 0 });
+  t.deepEqual(manager.summary(), fromStatus());
+  health.clear();
+  await advance(clock, 3000);
+  t.deepEqual(manager.summary(), { virtualServers: 3, withoutQuorum: 0, reals: 6, realsUp: 5 });
+  t.deepEqual(manager.summary(), fromStatus());
+});

@@ -40,7 +40,7 @@ export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {
   return ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
 }
 
-/** The VRRP worker reads its view of the model (no real servers: run-config.ts `vrrpModelFile`). */
+/** The VRRP worker reads its view of the model (no real servers: model-paths.ts `vrrpModelFile`). */
 export const vrrpWorker = (base: string[]): WorkerSpec => ({
   name: 'vrrp',
   modulePath: binPath(),

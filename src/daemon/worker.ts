@@ -126,8 +126,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
   const requestStop = (): void => stop('release');
   const requestHandoff = (): void => stop('handoff');
   let reloads: Promise<void> = Promise.resolve();
-  /** How reloads read the model: the VRRP worker its view; the model last read (model-file.ts). */
-  const read: { view: 'vrrp' | undefined; last: Model | undefined } = {
+  const read: ModelReads = {
     view: def.name === 'vrrp' ? 'vrrp' : undefined,
     last: undefined,
   };
@@ -241,12 +240,18 @@ async function previewFrom(file: string, engine: WorkerEngine): Promise<unknown>
   return engine.preview(model);
 }
 
+/** How a worker reads its model: the VRRP worker its view; the model last read (model-file.ts). */
+interface ModelReads {
+  view: 'vrrp' | undefined;
+  last: Model | undefined;
+}
+
 /** Re-read the config and apply it; never throws (a reload must not end the worker). */
 async function reloadWorker(
   opts: RunOptions,
   engine: WorkerEngine,
   log: Logger,
-  read: { view: 'vrrp' | undefined; last: Model | undefined },
+  read: ModelReads,
 ): Promise<void> {
   try {
     // the VRRP worker reads its view (no real servers to parse on its timers' loop); a model file's

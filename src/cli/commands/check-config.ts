@@ -88,7 +88,6 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
   if (o.resultJson) {
     // the validating child of a reload: the fingerprints (or the VRRP view) are made here, off the
-    // daemon's loops
     // daemon's loops. A line with the findings, then the model as model.json holds it (a reader
     // keeps the virtual servers it has: daemon/model-file.ts).
     const [{ withFingerprints }, { vrrpView }, { modelFileText }] = await Promise.all([

@@ -9,6 +9,8 @@
  * worker alone) and keepalived (`keepalived -n -l -D --vrrp`: its parent + VRRP child), so load
  * drifts hit all three alike. Each daemon is stopped (SIGTERM) and the VIP gone before the next.
  * Also the RSS of every process of each daemon once the VIP is held.
+ * The first row is `lvsd run` as the .deb's unit runs it: on the bundled Node 24 with Node's compile
+ * cache on (NODE_COMPILE_CACHE, systemd/lvsd.service).
  * Writes bench/results/cold-start.md. Usage: node dist/bench/cold-start.js [--trials N] [--compare DIR]
  * (`--compare`: another built checkout's `lvsd run` alternates with this one's, an A/B in one run).
  */
@@ -27,12 +29,23 @@ const COMPARE = process.argv.includes('--compare')
   ? process.argv[process.argv.indexOf('--compare') + 1]
   : undefined;
 const other = COMPARE === undefined ? undefined : `lvsd run (${checkoutLabel(COMPARE)})`;
-const IMPLS: string[] = ['lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
+/** `lvsd run` as the .deb's unit runs it: on the bundled Node 24, with its compile cache on. */
+const DEB = 'lvsd run (Node 24, compile cache)';
+const IMPLS: string[] = [DEB, 'lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
+/** The .deb's Node (scripts/bundled-node.sh fetches it once from the npm registry). */
+const debNode = (): string =>
+  join(
+    execFileSync('bash', [join(repoRoot, 'scripts', 'bundled-node.sh')], { encoding: 'utf8' }).trim(),
+    'bin',
+    'node',
+  );
+let compileCache = '';
 
 function argvOf(impl: string, file: string, dir: string): string[] {
   const lvsdOf = (root: string): string[] => [process.execPath, join(root, 'bin', 'lvsd'), 'run', '-f', file];
   const lvsd = lvsdOf(repoRoot);
   if (impl === 'lvsd run') return lvsd;
+  if (impl === DEB) return [debNode(), ...lvsd.slice(1)];
   if (impl === other && COMPARE !== undefined) return lvsdOf(COMPARE);
   if (impl === 'lvsd run --vrrp-only') return [...lvsd, '--vrrp-only'];
   const pid = (x: string): string[] => [join(dir, `${x}.pid`)];
@@ -86,7 +99,13 @@ async function trial(
   );
   const mon = monitorAddresses(lab, node);
   await new Promise((r) => setTimeout(r, 300)); // the monitor subscribes before the daemon starts
-  const env = { LVSD_RUN_DIR: dir, LVSD_STATE_DIR: dir, LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock') };
+  const env = {
+    LVSD_RUN_DIR: dir,
+    LVSD_STATE_DIR: dir,
+    LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock'),
+    // the unit's cache persists across starts: one directory for the whole run (its first trial fills it)
+    ...(impl === DEB ? { NODE_COMPILE_CACHE: compileCache } : {}),
+  };
   const t0 = Date.now();
   const proc = lab.spawn(node.ns, argvOf(impl, file, dir), env, join(dir, 'output.log'));
   try {
@@ -101,7 +120,11 @@ async function trial(
   } catch (e) {
     throw new Error(`${impl}: ${(e as Error).message}\n${readFileSync(join(dir, 'output.log'), 'utf8')}`);
   } finally {
-    const gone = new Promise((r) => proc.once('exit', r));
+    // a daemon that never started (not installed) or already died has no exit event to come
+    const gone =
+      proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined
+        ? Promise.resolve()
+        : new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
     await gone;
     await waitFor('the VIP removed', async () => !(await lab.hasAddress(node, vip)), 10_000);
@@ -121,6 +144,7 @@ async function main(): Promise<void> {
   const node = lab.nodes[0];
   if (!node) throw new Error('no node');
   const vip = `10.${lab.net}.0.200`;
+  compileCache = join(lab.dir, 'node-compile-cache');
   const times = new Map<string, number[]>(IMPLS.map((i) => [i, []]));
   const rss = new Map<string, number[]>(IMPLS.map((i) => [i, []]));
   try {
@@ -155,6 +179,9 @@ async function main(): Promise<void> {
     'daemon (`ip netns exec` included, the same for all) to the VIP on the interface (`ip -ts monitor address`).',
     `Trials alternate between the ${IMPLS.length}, so load drifts hit them alike. RSS: all processes of the daemon,`,
     '1.5 s after the VIP appeared. Goal (issue 13): `lvsd run` ≤ keepalived + 150 ms (median).',
+    `\`${DEB}\`: the same bin/lvsd on the Node the .deb bundles (${debNode()}), with`,
+    'NODE_COMPILE_CACHE as systemd/lvsd.service sets it (one cache for the run: its first trial fills it).',
+    'The other lvsd rows run on the node above, which has no compile cache (Node 20).',
     '',
     '| daemon | min ms | median ms | p90 ms | max ms | median vs keepalived | RSS MB (median) |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -16,7 +16,7 @@ if [[ $(id -u) != 0 ]]; then
   echo "npm run lab: needs root (network namespaces, IPVS, and QEMU when the kernel has no ip_vs)" >&2
   exit 1
 fi
-[[ -f dist/scripts/lab/main.js && -f dist/src/cli/main.js ]] || npm run --silent build
+[[ -f dist/scripts/lab/main.js && -f dist/bundle/lvsd/main.js ]] || npm run --silent build
 out=build/lab
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do

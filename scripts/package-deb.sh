@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run package`: dist/lvsd_VERSION_ARCH.deb, built with dpkg-deb from this checkout (no
 # debhelper, no root needed: --root-owner-group). What goes where:
-#   /usr/lib/lvsd/                 the compiled code (dist/src), package.json, bin/lvsd, the native
+#   /usr/lib/lvsd/                 the bundled code (dist/bundle/lvsd), package.json, bin/lvsd, the native
 #                                  addon (build/Release/lvsd_net.node), production node_modules
 #                                  (npm ci --omit=dev from the lock file), and node/ (the bundled
 #                                  Node.js, scripts/bundled-node.sh; why: docs/operations.md)
@@ -37,8 +37,8 @@ doc=$root/usr/share/doc/lvsd
 # ships its N-API addon prebuilt, and lvsd's own `prepare` would compile again).
 install -d "$lib/bin" "$lib/dist" "$lib/build/Release" "$lib/node/bin"
 cp package.json package-lock.json "$lib/"
-cp -r dist/src "$lib/dist/src"
-find "$lib/dist" -name '*.map' -delete # they point at src/*.ts, which is not shipped
+install -d "$lib/dist/bundle"
+cp -r dist/bundle/lvsd "$lib/dist/bundle/lvsd" # the bundled program (scripts/bundle.ts): all bin/lvsd loads
 sed '1s|^#!.*|#!/usr/lib/lvsd/node/bin/node|' bin/lvsd >"$lib/bin/lvsd"
 chmod 0755 "$lib/bin/lvsd"
 install -m 0644 build/Release/lvsd_net.node "$lib/build/Release/"

@@ -80,6 +80,13 @@ test('install, use, remove and purge the .deb', async (t) => {
     'function\n',
   );
 
+  // The bundle's compiled code is cached by the bundled Node where the unit says (NODE_COMPILE_CACHE),
+  // and read back by the next start; remove drops the cache.
+  await sh(
+    'mkdir -m 0700 -p /var/cache/lvsd && for i in 1 2; do NODE_COMPILE_CACHE=/var/cache/lvsd/node-compile-cache lvsd --version >/dev/null; done',
+  );
+  t.regex(await sh('find /var/cache/lvsd/node-compile-cache -type f | wc -l'), /^[1-9]\d*\n$/);
+
   // The unit: verified as installed (ExecStart's /usr/sbin/lvsd, its Documentation= man pages).
   t.is(await sh('systemd-analyze verify /lib/systemd/system/lvsd.service 2>&1'), '');
   // The man pages, by file and by name.
@@ -113,6 +120,7 @@ test('install, use, remove and purge the .deb', async (t) => {
   t.deepEqual(left.split('\n').filter(Boolean).sort(), ['/etc/default/lvsd', '/etc/lvsd/lvsd.conf']);
   t.true(files.length > 100, `${files.length} files shipped`);
   t.is(await sh('test -e /usr/lib/lvsd || echo gone'), 'gone\n');
+  t.is(await sh('test -e /var/cache/lvsd || echo gone'), 'gone\n');
   t.is(await sh("dpkg-query -W -f='${db:Status-Abbrev}' lvsd"), 'rc ');
   t.is(await sh('tail -1 /etc/lvsd/lvsd.conf'), '# edited by the operator\n');
 

@@ -90,11 +90,11 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
     lenient: o.lenient ?? false,
     io,
   };
-  const target = o.vrrpOnly
-    ? '../../daemon/vrrp-main.js'
+  // Literal specifiers, so a bundler sees (and splits out) each entry.
+  const mod: { run: (o: RunOptions) => Promise<number> } = o.vrrpOnly
+    ? await import('../../daemon/vrrp-main.js')
     : o.checkOnly
-      ? '../../daemon/check-main.js'
-      : '../../daemon/supervisor-main.js';
-  const mod = (await import(target)) as { run: (o: RunOptions) => Promise<number> };
+      ? await import('../../daemon/check-main.js')
+      : await import('../../daemon/supervisor-main.js');
   return mod.run(opts);
 }

@@ -35,3 +35,10 @@ test('systemd sees reloads, readiness and a hung daemon', (t) => {
   t.is(s.get('EnvironmentFile'), '-/etc/default/lvsd');
   t.regex(s.get('ExecStart') ?? '', /\$LVSD_OPTS$/);
 });
+
+test("Node's compile cache is on, in a directory only root can write", (t) => {
+  const s = settings(unit);
+  t.is(s.get('CacheDirectory'), 'lvsd');
+  t.is(s.get('CacheDirectoryMode'), '0700', 'cached code is run: no one else may write it');
+  t.is(s.get('Environment'), 'NODE_COMPILE_CACHE=/var/cache/lvsd/node-compile-cache');
+});

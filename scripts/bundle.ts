@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `npm run build`'s second step: bundles the compiled CLI (dist/src/cli/main.js, tsc's output, the
+ * code the unit tests ran) into dist/bundle/lvsd/, which bin/lvsd loads. Why: every process lvsd
+ * starts (the supervisor, its workers, the validating child, each `lvsd` command) paid for
+ * resolving and loading ~150 small ES modules one by one, ~100 ms of a daemon's cold start on the
+ * host and ~5 s of every command in the QEMU test VM (bench/results/cold-start.md, ipvs-read.md).
+ * esbuild does the bundling (no hand-written code for it); this file only says how.
+ *
+ * - Code splitting keeps the lazy imports lazy: each dynamic `import()` becomes its own chunk,
+ *   so `lvsd ipvs` does not load the VRRP engine, and the supervisor's first moments load neither
+ *   the parser nor prom-client (test/unit/cli/bundle.test.ts reads the metafile to hold that).
+ * - `netlink` stays a package (its index finds its prebuilt addon from its own directory), and so
+ *   do `.node` addons and winston (loaded by createRequire where a logger is first needed).
+ * - The chunks sit three directories below the checkout, as dist/src/<concept>/*.js do: the few
+ *   paths found from `import.meta.url` (bin/lvsd for forks, build/Release for the addon) resolve
+ *   the same from either.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const bundleDir = join(root, 'dist', 'bundle', 'lvsd');
+const depth = (dir: string): number => relative(root, dir).split(sep).length;
+
+async function main(): Promise<void> {
+  const compiledMain = join(root, 'dist', 'src', 'cli', 'main.js');
+  if (depth(bundleDir) !== depth(dirname(dirname(compiledMain))) + 1)
+    throw new Error('bundle: the chunks must sit as deep as dist/src/<concept>/ (see the header)');
+  rmSync(bundleDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { main: compiledMain },
+    outdir: bundleDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['netlink', '*.node'],
+    // CommonJS dependencies (commander, prom-client, nodemailer) require Node built-ins: an ES
+    // module has no `require`, so each chunk gets one.
+    banner: {
+      js: "import { createRequire as lvsdCreateRequire } from 'node:module'; const require = lvsdCreateRequire(import.meta.url);",
+    },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  if (result.warnings.length > 0) throw new Error(`bundle: ${result.warnings.length} warning(s), see above`);
+  writeFileSync(join(root, 'dist', 'bundle', 'meta.json'), JSON.stringify(result.metafile));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  });

@@ -7,7 +7,11 @@
  * validating child, or the supervisor writing model.json) and the worker compares short strings.
  *
  * - each virtual server's is a SHA-1 of its JSON without source locations (`loc` says where it was
- *   written, which moves when a line is added above it; nothing built from the model reads it);
+ *   written, which moves when a line is added above it; nothing built from the model reads it). The
+ *   JSON is model.json's line for it (daemon/model-file.ts), so one JSON.stringify serves both; the
+ *   locations are cut from the text (a `loc` object is flat: {file, line, col}). One whose file name
+ *   holds a brace keeps its location in the hash: it is then seen changed when its line moves, never
+ *   unchanged when it is not;
  * - `context` is the same over the rest of the model a virtual server's specs are built from:
  *   `global`, `track_file`s and `virtual_server_group`s. A different context changes every
  *   virtual server, so the reuse is exact however the builder uses them.
@@ -16,20 +20,25 @@
 import { createHash } from 'node:crypto';
 import type { Model, ModelFingerprints } from './model.js';
 
-const withoutLocations = (key: string, value: unknown): unknown => (key === 'loc' ? undefined : value);
+/** A `loc` member in JSON text: inside a JSON string a quote is escaped, so this is only ever a key. */
+const LOCATION = /"loc":\{[^{}]*\}/g;
 
-function digest(value: unknown): string {
-  return createHash('sha1').update(JSON.stringify(value, withoutLocations)).digest('base64');
-}
+/** The fingerprint of a value's JSON text (`JSON.stringify` of it). */
+export const fingerprintOfJson = (json: string): string =>
+  createHash('sha1').update(json.replace(LOCATION, '')).digest('base64');
 
-export function modelFingerprints(model: Model): ModelFingerprints {
+/** `model`'s fingerprints; `vsJson`: its virtual servers' JSON when already made. */
+export function modelFingerprints(
+  model: Model,
+  vsJson: readonly string[] = model.virtualServers.map((vs) => JSON.stringify(vs)),
+): ModelFingerprints {
   return {
-    context: digest([model.global, model.trackFiles, model.virtualServerGroups]),
-    virtualServers: model.virtualServers.map(digest),
+    context: fingerprintOfJson(JSON.stringify([model.global, model.trackFiles, model.virtualServerGroups])),
+    virtualServers: vsJson.map(fingerprintOfJson),
   };
 }
 
 /** The model with its fingerprints (computed when it has none yet). */
-export function withFingerprints(model: Model): Model {
-  return model.fingerprints ? model : { ...model, fingerprints: modelFingerprints(model) };
+export function withFingerprints(model: Model, vsJson?: readonly string[]): Model {
+  return model.fingerprints ? model : { ...model, fingerprints: modelFingerprints(model, vsJson) };
 }

@@ -10,6 +10,7 @@
  * nothing outside the config layer reads them, and a moved line does not change its fingerprint.
  * Plain JSON (one line: an older lvsd, a hand-made file) reads as before. Pure.
  */
+import { withFingerprints } from '../config/fingerprints.js';
 import type { Model, VirtualServer } from '../config/model.js';
 
 interface Header extends Omit<Model, 'virtualServers'> {
@@ -17,10 +18,29 @@ interface Header extends Omit<Model, 'virtualServers'> {
   virtualServerLines: number;
 }
 
-export function modelFileText(model: Model): string {
+/** model.json's lines (header first), the virtual servers' JSON given when already made. */
+function modelFileLines(model: Model, vsJson: readonly string[]): string[] {
   const { virtualServers, ...rest } = model;
   const header: Header = { ...rest, virtualServerLines: virtualServers.length };
-  return [JSON.stringify(header), ...virtualServers.map((vs) => JSON.stringify(vs))].join('\n') + '\n';
+  return [JSON.stringify(header), ...vsJson];
+}
+
+export function modelFileText(model: Model): string {
+  return (
+    modelFileLines(
+      model,
+      model.virtualServers.map((vs) => JSON.stringify(vs)),
+    ).join('\n') + '\n'
+  );
+}
+
+/**
+ * model.json's lines for `model` with its fingerprints (made if it has none): each virtual server is
+ * stringified once, for its line and its fingerprint. Lines without their newline.
+ */
+export function fingerprintedModelLines(model: Model): string[] {
+  const vsJson = model.virtualServers.map((vs) => JSON.stringify(vs));
+  return modelFileLines(withFingerprints(model, vsJson), vsJson);
 }
 
 /** The virtual servers of `previous` by fingerprint, when its fingerprints were made in the same context. */

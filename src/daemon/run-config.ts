@@ -12,7 +12,7 @@ import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
 import { vrrpView } from '../config/views.js';
 import { writeFileAtomic } from './files.js';
-import { modelFileText, parseModelText } from './model-file.js';
+import { fingerprintedModelLines, parseModelText } from './model-file.js';
 import { vrrpModelFile } from './model-paths.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
@@ -98,5 +98,5 @@ async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<
  */
 export function writeModelFile(path: string, model: Model): void {
   writeFileAtomic(vrrpModelFile(path), JSON.stringify(vrrpView(model)), 0o600);
-  writeFileAtomic(path, modelFileText(withFingerprints(model)), 0o600);
+  writeFileAtomic(path, fingerprintedModelLines(model).join('\n') + '\n', 0o600);
 }

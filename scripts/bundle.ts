@@ -3,8 +3,8 @@
  * `npm run build`'s second step: bundles the compiled CLI (dist/src/cli/main.js, tsc's output, the
  * code the unit tests ran) into dist/bundle/lvsd/, which bin/lvsd loads. Why: every process lvsd
  * starts (the supervisor, its workers, the validating child, each `lvsd` command) paid for
- * resolving and loading ~150 small ES modules one by one, ~100 ms of a daemon's cold start on the
- * host and ~5 s of every command in the QEMU test VM (bench/results/cold-start.md, ipvs-read.md).
+ * resolving and loading ~150 small ES modules one by one: ~60 ms of a daemon's cold start on the
+ * host (bench/results/cold-start.md) and, in the QEMU test VM, 0.5 s of `lvsd --version` (README).
  * esbuild does the bundling (no hand-written code for it); this file only says how.
  *
  * - Code splitting keeps the lazy imports lazy: each dynamic `import()` becomes its own chunk,
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-export const bundleDir = join(root, 'dist', 'bundle', 'lvsd');
+const bundleDir = join(root, 'dist', 'bundle', 'lvsd');
 const depth = (dir: string): number => relative(root, dir).split(sep).length;
 
 async function main(): Promise<void> {

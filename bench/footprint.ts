@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Memory of a VRRP-only director, lvsd vs keepalived side by side in one run (root; one network
+ * namespace of the netns lab, test/netns/harness.ts; no traffic leaves it): `lvsd run` (supervisor +
+ * VRRP worker, as systemd starts it) and keepalived (`-n -l -D --vrrp`: its parent + VRRP child),
+ * with 1 instance and with 200, each a master holding its VIP. Every process of each daemon, once
+ * its VIPs are held and 3 s have passed, from /proc/PID/smaps_rollup:
+ *  - RSS, and PSS (each shared page divided among the processes that map it: the node binary's
+ *    ~40 MB of text is mapped by both lvsd processes, and a sum of RSS counts it twice);
+ *  - PSS split into anonymous (the process's own: heaps, stacks) and file-backed (binary, libraries).
+ * For lvsd also a heap snapshot of each process (NODE_OPTIONS --heapsnapshot-signal, this bench
+ * only): the live JavaScript objects, by V8's node type. Issue 13's goals: ≤ 80 MB at 1 instance,
+ * ≤ 100 MB at 200, over all processes. Writes bench/results/footprint.md.
+ * Usage: node dist/bench/footprint.js   (FOOTPRINT_NODE_OPTIONS: more flags for lvsd's processes)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { createLab, repoRoot, sleep, waitFor, type Lab, type LabNode } from '../test/netns/harness.js';
+import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
+import { manyInstances } from './lib/vrrp-cpu.js';
+
+/** FOOTPRINT_NODE_OPTIONS: more Node flags for lvsd's processes (to try V8 settings side by side). */
+const EXTRA = process.env['FOOTPRINT_NODE_OPTIONS'] ?? '';
+
+interface ProcessMemory {
+  pid: number;
+  what: string;
+  rssKb: number;
+  pssKb: number;
+  /** Private_Clean + Private_Dirty: pages no other process maps. */
+  privateKb: number;
+  anonKb: number;
+  fileKb: number;
+  /** Live JavaScript heap by node type, bytes (lvsd only). */
+  heap?: Map<string, number>;
+}
+
+/** The pids of `pid` and all its descendants. */
+function tree(pid: number): number[] {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const out = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, pp] of rows)
+      if (out.has(pp) && !out.has(p)) {
+        out.add(p);
+        grew = true;
+      }
+  }
+  return [...out];
+}
+
+function memoryOf(pid: number, what: string): ProcessMemory {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  return {
+    pid,
+    what,
+    rssKb: kb('Rss'),
+    pssKb: kb('Pss'),
+    privateKb: kb('Private_Clean') + kb('Private_Dirty'),
+    anonKb: kb('Pss_Anon'),
+    fileKb: kb('Pss_File'),
+  };
+}
+
+/** What a process of the daemon is: the first is the one spawned (lvsd's supervisor, keepalived's parent). */
+function roleOf(impl: 'lvsd' | 'keepalived', pid: number, first: boolean): string {
+  if (impl === 'keepalived') return first ? 'parent' : 'VRRP child';
+  if (first) return 'supervisor';
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--vrrp-only') ? 'VRRP worker' : 'other';
+}
+
+/** Self sizes of a heap snapshot's nodes by V8 node type. */
+function heapByType(file: string): Map<string, number> {
+  const s = JSON.parse(readFileSync(file, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+  };
+  const fields = s.snapshot.meta.node_fields;
+  const types = s.snapshot.meta.node_types[0];
+  const [it, is, n] = [fields.indexOf('type'), fields.indexOf('self_size'), fields.length];
+  const out = new Map<string, number>();
+  for (let i = 0; i < s.nodes.length; i += n) {
+    const t = types[s.nodes[i + it] ?? 0] ?? '?';
+    out.set(t, (out.get(t) ?? 0) + (s.nodes[i + is] ?? 0));
+  }
+  return out;
+}
+
+async function measure(
+  lab: Lab,
+  node: LabNode,
+  impl: 'lvsd' | 'keepalived',
+  inst: InstanceConf[],
+): Promise<ProcessMemory[]> {
+  const dir = mkdtempSync(join(lab.dir, `fp-${impl}-`));
+  const file = join(dir, 'daemon.conf');
+  writeFileSync(file, vrrpConf(node, inst));
+  const snapshots = join(dir, 'heap');
+  mkdirSync(snapshots);
+  const argv =
+    impl === 'lvsd'
+      ? [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file]
+      : [
+          'keepalived',
+          '-n',
+          '-l',
+          '-D',
+          '--vrrp',
+          '-f',
+          file,
+          '-p',
+          join(dir, 'k.pid'),
+          '-r',
+          join(dir, 'v.pid'),
+        ];
+  const env = {
+    LVSD_RUN_DIR: dir,
+    LVSD_STATE_DIR: dir,
+    LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock'),
+    ...(impl === 'lvsd'
+      ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${snapshots} ${EXTRA}`.trim() }
+      : {}),
+  };
+  const proc = lab.spawn(node.ns, argv, env, join(dir, 'output.log'));
+  try {
+    const last = inst.at(-1)?.vips[0]?.split('/')[0] ?? '';
+    await waitFor(`${impl}: its VIPs`, () => lab.hasAddress(node, last), 60_000, 50);
+    await sleep(3000);
+    const pids = tree(proc.pid ?? 0);
+    const mem = pids.map((p, i) => memoryOf(p, roleOf(impl, p, i === 0)));
+    if (impl === 'lvsd') {
+      for (const p of pids) process.kill(p, 'SIGWINCH');
+      await waitFor(
+        'the heap snapshots',
+        () => readdirSync(snapshots).filter((f) => f.endsWith('.heapsnapshot')).length >= pids.length,
+        30_000,
+        100,
+      );
+      await sleep(500); // written whole
+      for (const m of mem) {
+        const f = readdirSync(snapshots).find((x) => x.includes(`.${m.pid}.`));
+        if (f) m.heap = heapByType(join(snapshots, f));
+      }
+    }
+    return mem;
+  } finally {
+    const gone = proc.exitCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await gone;
+    await sleep(500);
+  }
+}
+
+const mb = (kb: number): string => (kb / 1024).toFixed(1);
+
+async function main(): Promise<void> {
+  const loadStart = loadavg();
+  const lab = await createLab(1);
+  const node = lab.nodes[0];
+  if (!node) throw new Error('no node');
+  const sizes: [string, InstanceConf[]][] = [
+    [
+      '1 instance',
+      [
+        {
+          name: 'VI_1',
+          vrid: 51,
+          priority: 255,
+          state: 'MASTER',
+          version: 3,
+          advertInt: 1,
+          vips: [`10.${lab.net}.0.200/24`],
+        },
+      ],
+    ],
+    ['200 instances', manyInstances(255, lab.net)],
+  ];
+  const results: { size: string; impl: string; mem: ProcessMemory[] }[] = [];
+  try {
+    for (const [size, inst] of sizes)
+      for (const impl of ['lvsd', 'keepalived'] as const) {
+        const mem = await measure(lab, node, impl, inst);
+        results.push({ size, impl, mem });
+        console.log(
+          `${size} ${impl}: ${mem.map((m) => `${m.what} RSS ${mb(m.rssKb)} PSS ${mb(m.pssKb)} MB`).join('; ')}`,
+        );
+      }
+  } finally {
+    await lab.destroy();
+  }
+  const sum = (ms: ProcessMemory[], k: 'rssKb' | 'pssKb' | 'privateKb' | 'anonKb' | 'fileKb'): number =>
+    ms.reduce((s, m) => s + m[k], 0);
+  // Alone on a machine: each process's private pages, and the pages they share (the binary and its
+  // libraries, mapped by every process of the daemon) once: the largest process's shared part.
+  const alone = (ms: ProcessMemory[]): number =>
+    sum(ms, 'privateKb') + Math.max(...ms.map((m) => m.rssKb - m.privateKb));
+  const rows = results.flatMap(({ size, impl, mem }) => [
+    ...mem.map(
+      (m) =>
+        `| ${size} | ${impl} | ${m.what} | ${mb(m.rssKb)} | ${mb(m.privateKb)} | ${mb(m.pssKb)} | ${mb(m.anonKb)} | ${mb(m.fileKb)} | |`,
+    ),
+    `| ${size} | **${impl}, all** | | ${mb(sum(mem, 'rssKb'))} | ${mb(sum(mem, 'privateKb'))} | ${mb(sum(mem, 'pssKb'))} | ${mb(sum(mem, 'anonKb'))} | ${mb(sum(mem, 'fileKb'))} | **${mb(alone(mem))}** |`,
+  ]);
+  const heapRows = results
+    .filter((r) => r.impl === 'lvsd')
+    .flatMap(({ size, mem }) =>
+      mem.map((m) => {
+        const h = m.heap ?? new Map<string, number>();
+        const total = [...h.values()].reduce((a, b) => a + b, 0);
+        const top = [...h]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([t, b]) => `${t} ${(b / 2 ** 20).toFixed(2)}`)
+          .join(', ');
+        return `| ${size} | ${m.what} | ${(total / 2 ** 20).toFixed(2)} | ${top} |`;
+      }),
+    );
+  const loadEnd = loadavg();
+  const md = [
+    '# Footprint: memory of a VRRP-only director, lvsd vs keepalived',
+    '',
+    `Generated by \`${EXTRA ? `FOOTPRINT_NODE_OPTIONS='${EXTRA}' ` : ''}node dist/bench/footprint.js\` (bench/footprint.ts) on ${hostname()}, ${new Date().toISOString()};`,
+    `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, node ${process.version}; load average at start`,
+    `${loadStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}.`,
+    '',
+    'Every process of each daemon 3 s after its VIPs are held (masters, VRRPv3, 1 s adverts), from',
+    '/proc/PID/smaps_rollup, in MB. A sum of RSS counts twice the pages both lvsd processes map (the node',
+    "binary's text, ~32 MB); PSS divides each shared page among every process mapping it, this bench's own node",
+    'and other node processes of the machine included, so it depends on what else runs. "Alone": the daemon on a',
+    "machine of its own, estimated as its processes' private pages plus the shared part of its largest process",
+    '(each shared page once). PSS anonymous: heaps and stacks; PSS file: the share of the binary and libraries.',
+    'Goal (issue 13): `lvsd run` ≤ 80 MB at 1 instance and ≤ 100 MB at 200, over all its processes.',
+    '',
+    '| size | daemon | process | RSS | private | PSS | PSS anonymous | PSS file | alone |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    "lvsd's live JavaScript heap (a heap snapshot of each process; MB of V8's objects by node type, the five largest):",
+    '',
+    '| size | process | live heap MB | largest |',
+    '| --- | --- | --- | --- |',
+    ...heapRows,
+    '',
+  ].join('\n');
+  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'results', 'footprint.md'), md);
+  console.log(md);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -77,6 +77,16 @@ function roleOf(impl: 'lvsd' | 'keepalived', pid: number, first: boolean): strin
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--vrrp-only') ? 'VRRP worker' : 'other';
 }
 
+/** heapByType of a snapshot file, or undefined while it is still being written. */
+function wholeSnapshot(file: string): Map<string, number> | undefined {
+  try {
+    return heapByType(file);
+  } catch (e) {
+    if (e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
 /** Self sizes of a heap snapshot's nodes by V8 node type. */
 function heapByType(file: string): Map<string, number> {
   const s = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -144,10 +154,16 @@ async function measure(
         30_000,
         100,
       );
-      await sleep(500); // written whole
       for (const m of mem) {
         const f = readdirSync(snapshots).find((x) => x.includes(`.${m.pid}.`));
-        if (f) m.heap = heapByType(join(snapshots, f));
+        // the file appears as the snapshot starts to be written: read it once it parses whole
+        if (f)
+          m.heap = await waitFor(
+            'a whole heap snapshot',
+            () => wholeSnapshot(join(snapshots, f)),
+            30_000,
+            200,
+          );
       }
     }
     return mem;

@@ -14,13 +14,13 @@ import type { SupervisorMessage } from './worker-ipc.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export class EarlyWorker {
-  readonly #spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>;
+  readonly #spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args' | 'nodeFlags'>;
   #child: ChildProcess | undefined;
 
   /** Fork it now; it waits for `take` (the model written) or `dismiss`. */
-  constructor(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>) {
+  constructor(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args' | 'nodeFlags'>) {
     this.#spec = spec;
-    this.#child = forkWorker({ modulePath: spec.modulePath, args: [...spec.args, '--await-model'] });
+    this.#child = forkWorker({ ...spec, args: [...spec.args, '--await-model'] });
     // its exit is the supervisor's business only once taken; until then nothing else listens
     this.#child.on('error', () => {});
   }
@@ -39,7 +39,7 @@ export class EarlyWorker {
    * runs, was forked for the same worker with the same arguments. Else undefined (and it is
    * dismissed): the caller forks as usual.
    */
-  take(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args'>): ChildProcess | undefined {
+  take(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args' | 'nodeFlags'>): ChildProcess | undefined {
     const child = this.#child;
     this.#child = undefined;
     if (!child) return undefined;

@@ -16,6 +16,8 @@ export interface WorkerSpec {
   /** Script run by `fork` (the lvsd bin in production, a test script in tests). */
   modulePath: string;
   args: string[];
+  /** Node flags of its own, before the runtime's (below). */
+  nodeFlags?: readonly string[];
   /** The same worker forked before the model was validated: taken over at its first start. */
   early?: EarlyWorker;
 }
@@ -24,10 +26,10 @@ export interface WorkerSpec {
 const execArgv = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : [];
 
 /** Fork a worker: IPC channel, stdout/stderr shared, told who its supervisor is (to die with it). */
-export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args'>): ChildProcess {
+export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args' | 'nodeFlags'>): ChildProcess {
   return fork(spec.modulePath, spec.args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv,
+    execArgv: [...(spec.nodeFlags ?? []), ...execArgv],
     env: { ...process.env, LVSD_SUPERVISOR_PID: String(process.pid) },
   });
 }
@@ -40,10 +42,15 @@ export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {
   return ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
 }
 
-/** The VRRP worker reads its view of the model (no real servers: model-paths.ts `vrrpModelFile`). */
+/**
+ * The VRRP worker reads its view of the model (no real servers: model-paths.ts `vrrpModelFile`).
+ * One V8 helper thread, not four: its heap is a few MB, and the threads' memory was 2–8 MB of the
+ * worker's (bench/results/footprint.md).
+ */
 export const vrrpWorker = (base: string[]): WorkerSpec => ({
   name: 'vrrp',
   modulePath: binPath(),
+  nodeFlags: ['--v8-pool-size=1'],
   args: [...base.map((a, i) => (base[i - 1] === '--model' ? vrrpModelFile(a) : a)), '--vrrp-only'],
 });
 

@@ -15,13 +15,21 @@
  * (`--compare`: another built checkout's `lvsd run` alternates with this one's, an A/B in one run).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
-import { createLab, repoRoot, waitFor, type Lab, type LabNode } from '../test/netns/harness.js';
+import {
+  createLab,
+  keepalivedArgv,
+  repoRoot,
+  waitFor,
+  type Lab,
+  type LabNode,
+} from '../test/netns/harness.js';
 import { vrrpConf } from '../test/netns/vrrp/conf.js';
 import { monitorAddresses } from './lib/addr-monitor.js';
-import { checkoutLabel } from './lib/summary.js';
+import { processTree, rssKb } from './lib/process-tree.js';
+import { checkoutLabel, writeReport } from './lib/summary.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 10;
 /** `--compare DIR`: another built checkout of lvsd, whose `lvsd run` alternates with this one's (A/B). */
@@ -48,42 +56,11 @@ function argvOf(impl: string, file: string, dir: string): string[] {
   if (impl === DEB) return [debNode(), ...lvsd.slice(1)];
   if (impl === other && COMPARE !== undefined) return lvsdOf(COMPARE);
   if (impl === 'lvsd run --vrrp-only') return [...lvsd, '--vrrp-only'];
-  const pid = (x: string): string[] => [join(dir, `${x}.pid`)];
-  return [
-    'keepalived',
-    '-n',
-    '-l',
-    '-D',
-    '--vrrp',
-    '-f',
-    file,
-    '-p',
-    ...pid('k'),
-    '-r',
-    ...pid('v'),
-    '-c',
-    ...pid('c'),
-  ];
+  return keepalivedArgv(file, dir);
 }
 
 /** RSS in MB of a process and all its descendants (from /proc). */
-function treeRssMb(pid: number): number {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' });
-  const rows = out
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [p, pp] of rows)
-      if (tree.has(pp) && !tree.has(p)) {
-        tree.add(p);
-        grew = true;
-      }
-  }
-  return rows.filter(([p]) => tree.has(p)).reduce((s, [, , rss]) => s + rss, 0) / 1024;
-}
+const treeRssMb = (pid: number): number => processTree(pid).reduce((s, p) => s + rssKb(p), 0) / 1024;
 
 async function trial(
   lab: Lab,
@@ -188,9 +165,7 @@ async function main(): Promise<void> {
     ...IMPLS.map(row),
     '',
   ].join('\n');
-  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results', 'cold-start.md'), md);
-  console.log(md);
+  writeReport('cold-start', md);
 }
 
 main().catch((e: unknown) => {

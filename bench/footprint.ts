@@ -13,12 +13,21 @@
  * ≤ 100 MB at 200, over all processes. Writes bench/results/footprint.md.
  * Usage: node dist/bench/footprint.js   (FOOTPRINT_NODE_OPTIONS: more flags for lvsd's processes)
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
-import { createLab, repoRoot, sleep, waitFor, type Lab, type LabNode } from '../test/netns/harness.js';
+import {
+  createLab,
+  keepalivedArgv,
+  repoRoot,
+  sleep,
+  waitFor,
+  type Lab,
+  type LabNode,
+} from '../test/netns/harness.js';
 import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
+import { processTree } from './lib/process-tree.js';
+import { writeReport } from './lib/summary.js';
 import { manyInstances } from './lib/vrrp-cpu.js';
 
 /** FOOTPRINT_NODE_OPTIONS: more Node flags for lvsd's processes (to try V8 settings side by side). */
@@ -35,24 +44,6 @@ interface ProcessMemory {
   fileKb: number;
   /** Live JavaScript heap by node type, bytes (lvsd only). */
   heap?: Map<string, number>;
-}
-
-/** The pids of `pid` and all its descendants. */
-function tree(pid: number): number[] {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const out = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [p, pp] of rows)
-      if (out.has(pp) && !out.has(p)) {
-        out.add(p);
-        grew = true;
-      }
-  }
-  return [...out];
 }
 
 function memoryOf(pid: number, what: string): ProcessMemory {
@@ -118,19 +109,7 @@ async function measure(
   const argv =
     impl === 'lvsd'
       ? [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file]
-      : [
-          'keepalived',
-          '-n',
-          '-l',
-          '-D',
-          '--vrrp',
-          '-f',
-          file,
-          '-p',
-          join(dir, 'k.pid'),
-          '-r',
-          join(dir, 'v.pid'),
-        ];
+      : keepalivedArgv(file, dir);
   const env = {
     LVSD_RUN_DIR: dir,
     LVSD_STATE_DIR: dir,
@@ -144,7 +123,7 @@ async function measure(
     const last = inst.at(-1)?.vips[0]?.split('/')[0] ?? '';
     await waitFor(`${impl}: its VIPs`, () => lab.hasAddress(node, last), 60_000, 50);
     await sleep(3000);
-    const pids = tree(proc.pid ?? 0);
+    const pids = processTree(proc.pid ?? 0);
     const mem = pids.map((p, i) => memoryOf(p, roleOf(impl, p, i === 0)));
     if (impl === 'lvsd') {
       for (const p of pids) process.kill(p, 'SIGWINCH');
@@ -266,9 +245,7 @@ async function main(): Promise<void> {
     ...heapRows,
     '',
   ].join('\n');
-  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results', 'footprint.md'), md);
-  console.log(md);
+  writeReport('footprint', md);
 }
 
 main().catch((e: unknown) => {

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Small pieces the benchmarks' reports share: the median of a sample, and a checkout named by its commit. */
+/**
+ * Small pieces the benchmarks' reports share: the median of a sample, a checkout named by its commit,
+ * and writing a report into bench/results/.
+ */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** The median (the mean of the middle two for an even count); NaN for none. */
 export function median(xs: readonly number[]): number {
@@ -26,4 +31,12 @@ export function checkoutLabel(dir: string): string {
   } catch {
     return dir;
   }
+}
+
+/** Write `md` as bench/results/NAME.md of the checkout (this file runs as dist/bench/lib/summary.js) and print it. */
+export function writeReport(name: string, md: string): void {
+  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}${name}.md`, md);
+  console.log(md);
 }

@@ -374,6 +374,30 @@ export function startLvsd(
   return daemonOf(lab, node, proc, runDir);
 }
 
+/**
+ * keepalived's command line as the netns tests and the benches run it: VRRP only, in the foreground,
+ * logging to the console, its pid files (k.pid, v.pid, c.pid) in `runDir`; `configId` its `-i`.
+ */
+export function keepalivedArgv(file: string, runDir: string, configId?: string): string[] {
+  const pid = (x: string): string => join(runDir, `${x}.pid`);
+  return [
+    'keepalived',
+    '-n',
+    '-l',
+    '-D',
+    '--vrrp',
+    '-f',
+    file,
+    '-p',
+    pid('k'),
+    '-r',
+    pid('v'),
+    '-c',
+    pid('c'),
+    ...(configId === undefined ? [] : ['-i', configId]),
+  ];
+}
+
 /** Start keepalived (VRRP only, foreground, logging to the console) in a node. */
 export function startKeepalived(
   lab: Lab,
@@ -383,27 +407,10 @@ export function startKeepalived(
   const runDir = mkdtempSync(join(lab.dir, `${node.name}-ka-`));
   const file = join(runDir, 'keepalived.conf');
   writeFileSync(file, conf);
-  const pid = join(runDir, 'k.pid');
   const vpid = join(runDir, 'v.pid');
   const proc = lab.spawn(
     node.ns,
-    [
-      'keepalived',
-      '-n',
-      '-l',
-      '-D',
-      '--vrrp',
-      '-f',
-      file,
-      '-p',
-      pid,
-      '-r',
-      vpid,
-      '-c',
-      join(runDir, 'c.pid'),
-      '-i',
-      node.name,
-    ],
+    keepalivedArgv(file, runDir, node.name),
     undefined,
     join(runDir, 'output.log'),
   );

@@ -13,6 +13,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { SupervisorMessage } from './worker-ipc.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
 export class EarlyWorker {
   readonly #spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args' | 'nodeFlags'>;
   #child: ChildProcess | undefined;
@@ -46,8 +49,8 @@ export class EarlyWorker {
     const same =
       spec.name === this.#spec.name &&
       spec.modulePath === this.#spec.modulePath &&
-      spec.args.length === this.#spec.args.length &&
-      spec.args.every((a, i) => a === this.#spec.args[i]);
+      sameList(spec.args, this.#spec.args) &&
+      sameList(spec.nodeFlags ?? [], this.#spec.nodeFlags ?? []);
     if (!same || !running(child) || !child.connected) {
       stop(child);
       return undefined;

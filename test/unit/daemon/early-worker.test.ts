@@ -81,6 +81,25 @@ test('a dismissed early worker is stopped before it runs; taking it for another 
   t.is(a.take({ name: 'vrrp', modulePath: w.path, args: ['x'] }), undefined, 'a dismissed one is not taken');
 });
 
+test('an early worker forked with other Node flags is not taken for a worker without them', async (t) => {
+  const w = standIn();
+  const c = new EarlyWorker({
+    name: 'vrrp',
+    modulePath: w.path,
+    args: ['x'],
+    nodeFlags: ['--v8-pool-size=1'],
+  });
+  const pc = c.pid ?? 0;
+  t.true(await until(() => w.lines().some((l) => l.startsWith(`${pc} start`))));
+  t.is(
+    c.take({ name: 'vrrp', modulePath: w.path, args: ['x'] }),
+    undefined,
+    'other runtime flags: not this one',
+  );
+  t.true(await until(() => !alive(pc)));
+  t.false(w.lines().includes(`${pc} ready`), 'it never ran');
+});
+
 test('an early worker that died before it was taken is not taken: the supervisor forks', async (t) => {
   const w = standIn();
   const spec = { name: 'vrrp', modulePath: w.path, args: [] };

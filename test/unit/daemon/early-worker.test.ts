@@ -20,8 +20,9 @@ function standIn(): { path: string; log: string; lines: () => string[] } {
     path,
     `const fs = require('fs');
      const say = (s) => fs.appendFileSync(${JSON.stringify(log)}, process.pid + ' ' + s + '\\n');
-     say('start ' + process.argv.slice(2).join(' '));
+     // the handler before the start line: a test signals as soon as it reads that line
      process.on('SIGTERM', () => { say('SIGTERM'); process.exit(0); });
+     say('start ' + process.argv.slice(2).join(' '));
      const run = () => { say('ready'); process.send({ type: 'ready' }); setInterval(() => {}, 1000); };
      if (process.argv.includes('--await-model'))
        process.on('message', (m) => { if (m.type === 'modelReady') run(); });

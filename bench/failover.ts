@@ -20,109 +20,22 @@ import {
   createLab,
   repoRoot,
   sleep,
-  sniff,
-  startKeepalived,
-  startLvsd,
   waitFor,
-  type Daemon,
-  type Lab,
   type LabNode,
 } from '../test/netns/harness.js';
-import { monitorAddresses as monitor } from './lib/addr-monitor.js';
-import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
-import { manyCpu, manyInstances, type Impl } from './lib/vrrp-cpu.js';
+import { type InstanceConf } from '../test/netns/vrrp/conf.js';
+import { manyCpu, type Impl } from './lib/vrrp-cpu.js';
+import {
+  f1,
+  manyFailover,
+  quantile,
+  sigkillFailovers,
+  start,
+  type ManyResult,
+  type Trial,
+} from './lib/failovers.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 20;
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-}
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-
-function start(
-  impl: Impl,
-  lab: Lab,
-  node: LabNode,
-  inst: InstanceConf[],
-): Daemon & { killHard(): Promise<void> } {
-  const conf = vrrpConf(node, inst);
-  if (impl === 'keepalived') return startKeepalived(lab, node, conf);
-  const d = startLvsd(lab, node, conf);
-  return {
-    ...d,
-    async killHard() {
-      d.kill('SIGKILL');
-      await d.exited();
-    },
-  };
-}
-
-interface Trial {
-  toVip: number;
-  toGarp: number;
-}
-
-/** Part 1: repeated SIGKILL failovers of one pair. */
-async function failovers(impl: Impl): Promise<Trial[]> {
-  const lab = await createLab(2);
-  try {
-    const [n1, n2] = lab.nodes as [LabNode, LabNode];
-    const vip = `10.${lab.net}.0.100`;
-    const inst = (p: number): InstanceConf[] => [
-      { priority: p, version: 3, advertInt: 0.1, vips: [`${vip}/32`], garpMasterDelay: 0 },
-    ];
-    const sn = await sniff(lab);
-    const mon = monitor(lab, n2);
-    const d2 = start(impl, lab, n2, inst(100));
-    const trials: Trial[] = [];
-    for (let i = 0; i < TRIALS; i++) {
-      const d1 = start(impl, lab, n1, inst(150));
-      try {
-        await waitFor(
-          'master on n1',
-          async () => (await lab.hasAddress(n1, vip)) && !(await lab.hasAddress(n2, vip)),
-          20_000,
-        );
-      } catch (e) {
-        process.stderr.write(
-          `${impl} trial ${i}: ${(e as Error).message}\n--- n1\n${d1.output().slice(-1500)}\n--- n2\n${d2.output().slice(-1500)}\n`,
-        );
-        await d1.killHard();
-        continue;
-      }
-      await sleep(300 + Math.random() * 1000); // random phase of the advert timer
-      const killAt = Date.now();
-      await d1.killHard();
-      await waitFor('VIP on n2', () => lab.hasAddress(n2, vip), 5000, 5);
-      await sleep(50);
-      const last = sn.frames
-        .filter((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.ts <= killAt + 5)
-        .at(-1);
-      const garp = sn.frames.find(
-        (f) => f.kind === 'arp' && f.srcMac === n2.mac && f.target === vip && f.ts > killAt,
-      );
-      const add = mon.events.find((e) => !e.deleted && e.addr === vip && e.ts > killAt);
-      if (!last || !garp || !add) {
-        process.stderr.write(
-          `${impl} trial ${i}: missing ${!last ? 'last advert' : !garp ? 'GARP' : 'VIP event'}\n`,
-        );
-        continue;
-      }
-      trials.push({ toVip: add.ts - last.ts, toGarp: garp.ts - last.ts });
-      process.stderr.write(
-        `${impl} trial ${i}: VIP +${f1(add.ts - last.ts)} ms, GARP +${f1(garp.ts - last.ts)} ms\n`,
-      );
-    }
-    d2.kill('SIGKILL');
-    sn.stop();
-    mon.stop();
-    return trials;
-  } finally {
-    await lab.destroy();
-  }
-}
 
 /** Part 2: lvsd timer lateness with a CPU burner running (same namespace pair, 0.1 s adverts). */
 async function latenessUnderLoad(seconds: number): Promise<{ burn: object; idle: object }> {
@@ -154,56 +67,6 @@ async function latenessUnderLoad(seconds: number): Promise<{ burn: object; idle:
   }
 }
 
-interface ManyResult {
-  firstVipAfterKill: number;
-  lastVipAfterKill: number;
-  lastAdvertToVip: { min: number; p50: number; max: number };
-  vips: number;
-}
-
-/** Part 3: 200 instances fail over at once. */
-async function manyFailover(impl: Impl): Promise<ManyResult> {
-  const lab = await createLab(2);
-  try {
-    const [n1, n2] = lab.nodes as [LabNode, LabNode];
-    const sn = await sniff(lab);
-    const mon = monitor(lab, n2);
-    const confs = (p: number) => manyInstances(p, lab.net);
-    // master side first, then the backups (200 simultaneous elections flap keepalived for a long time)
-    const d1 = start(impl, lab, n1, confs(150));
-    const lastVip = confs(150).at(-1)!.vips[0]!.split('/')[0]!;
-    await waitFor('all masters on n1', () => lab.hasAddress(n1, lastVip), 60_000, 100);
-    const d2 = start(impl, lab, n2, confs(100));
-    await sleep(5000 + Math.random() * 1000);
-    const killAt = Date.now();
-    await d1.killHard();
-    await waitFor('all VIPs on n2', async () => (await lab.addresses(n2)).length >= 200 + 2, 40_000, 20);
-    await sleep(200);
-    const perVrid: number[] = [];
-    const adds = mon.events.filter((e) => !e.deleted && e.ts > killAt);
-    for (const c of confs(150)) {
-      const vip = c.vips[0]!.split('/')[0]!;
-      const last = sn.frames
-        .filter((f) => f.kind === 'vrrp4' && f.srcMac === n1.mac && f.vrid === c.vrid && f.ts <= killAt + 5)
-        .at(-1);
-      const add = adds.find((e) => e.addr === vip);
-      if (last && add) perVrid.push(add.ts - last.ts);
-    }
-    const addTimes = adds.map((e) => e.ts - killAt);
-    d2.kill('SIGKILL');
-    sn.stop();
-    mon.stop();
-    return {
-      firstVipAfterKill: Math.min(...addTimes),
-      lastVipAfterKill: Math.max(...addTimes),
-      lastAdvertToVip: { min: quantile(perVrid, 0), p50: quantile(perVrid, 0.5), max: quantile(perVrid, 1) },
-      vips: perVrid.length,
-    };
-  } finally {
-    await lab.destroy();
-  }
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/failover needs root (network namespaces)');
   const started = new Date();
@@ -222,7 +85,7 @@ async function main(): Promise<void> {
     }
   };
   for (const impl of ['lvsd', 'keepalived'] as const)
-    res[impl] = (await attempt(`failovers ${impl}`, () => failovers(impl))) ?? [];
+    res[impl] = (await attempt(`failovers ${impl}`, () => sigkillFailovers(impl, TRIALS))) ?? [];
   const lat: object = (await attempt('lateness', () => latenessUnderLoad(5))) ?? { failed: true };
   const manyRes: Record<Impl, ManyResult | undefined> = { lvsd: undefined, keepalived: undefined };
   for (const impl of ['lvsd', 'keepalived'] as const)

@@ -3,14 +3,15 @@
  * Process-level system calls Node does not offer, for the daemon's fail-safe and realtime setup:
  * flock(2) for the single-instance lock, prctl(PR_SET_PDEATHSIG) so a worker hears its
  * supervisor die, and the realtime knobs keepalived has (sched_setscheduler SCHED_RR, setpriority,
- * mlockall, RLIMIT_RTTIME). Each is one call with its errno turned into a JS error.
+ * RLIMIT_RTTIME). Each is one call with its errno turned into a JS error. Not mlockall (keepalived's
+ * *_no_swap): V8 returns heap pages with madvise, which fails on locked memory, and aborts
+ * (src/config/keywords/global.ts says so to the operator).
  */
 #include "napi_util.h"
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -75,9 +76,12 @@ static napi_value set_nice(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* lockMemory(): mlockall(MCL_CURRENT | MCL_FUTURE), keepalived's vrrp_no_swap. */
-static napi_value lock_memory(napi_env env, napi_callback_info info) {
-  if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) return throw_errno(env, errno, "mlockall");
+/* setNormalScheduling(): back to SCHED_OTHER (from setRealtime), keeping the nice value. */
+static napi_value set_normal_scheduling(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct sched_param p = {.sched_priority = 0};
+  if (sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &p) < 0)
+    return throw_errno(env, errno, "sched_setscheduler");
   return NULL;
 }
 
@@ -101,7 +105,7 @@ int process_control_register(napi_env env, napi_value exports) {
       {"setParentDeathSignal", NULL, set_parent_death_signal, NULL, NULL, NULL, napi_default, NULL},
       {"setRealtime", NULL, set_realtime, NULL, NULL, NULL, napi_default, NULL},
       {"setNice", NULL, set_nice, NULL, NULL, NULL, napi_default, NULL},
-      {"lockMemory", NULL, lock_memory, NULL, NULL, NULL, napi_default, NULL},
+      {"setNormalScheduling", NULL, set_normal_scheduling, NULL, NULL, NULL, napi_default, NULL},
       {"setRtTimeLimit", NULL, set_rt_time_limit, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;

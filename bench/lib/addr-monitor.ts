@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `ip -ts monitor address` in a namespace of a netns lab (test/netns/harness.ts): address add and
- * delete events with their timestamps, for benches that time when a VIP appears or leaves.
+ * delete events with their timestamps, for benches that time when a VIP appears or leaves. `ip`
+ * stamps an event when it reads it, so it runs SCHED_FIFO 60 (above the daemons' realtime 40):
+ * with the CPUs busy (bench/realtime.ts) a normal `ip` stamped events late.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Lab, LabNode } from '../../test/netns/harness.js';
@@ -14,7 +16,7 @@ export interface AddrEvent {
 }
 
 export function monitorAddresses(lab: Lab, node: LabNode): { events: AddrEvent[]; stop(): void } {
-  const c: ChildProcess = lab.spawn(node.ns, ['ip', '-ts', 'monitor', 'address']);
+  const c: ChildProcess = lab.spawn(node.ns, ['chrt', '-f', '60', 'ip', '-ts', 'monitor', 'address']);
   const events: AddrEvent[] = [];
   let buf = '';
   c.stdout?.on('data', (d: Buffer) => {

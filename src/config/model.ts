@@ -100,6 +100,24 @@ export interface SmtpSettings {
   noCheckerEmails: boolean;
 }
 
+/**
+ * How a worker process is scheduled (keepalived's `{vrrp,checker}_*` process keywords; not
+ * `*_no_swap`, refused: src/config/keywords/global.ts). Each field
+ * is absent when not written; `lvsd run --realtime` fills the VRRP worker's gaps
+ * (src/daemon/process-schedule.ts).
+ */
+export interface ProcessSettings {
+  /** `*_priority -20..19`: the nice value. */
+  nice?: number;
+  /** `*_rt_priority 1..99`: SCHED_RR at this priority. */
+  rtPriority?: number;
+  /**
+   * `*_rlimit_rttime MICROSECONDS` (>= 2): with realtime scheduling, the CPU time the process may run
+   * without blocking: SIGXCPU (logged) at half, killed at the whole (RLIMIT_RTTIME).
+   */
+  rlimitRttimeUs?: number;
+}
+
 export interface GlobalDefs {
   /** `router_id` [the config id, i.e. short hostname]. */
   routerId: string;
@@ -145,6 +163,10 @@ export interface GlobalDefs {
    * of the process-event socket, doubled each time it overflows (as keepalived).
    */
   processMonitorRcvBufs?: { bytes?: number; force: boolean };
+  /** `vrrp_priority`, `vrrp_rt_priority`, `vrrp_rlimit_rttime`: the VRRP worker's. */
+  vrrpProcess?: ProcessSettings;
+  /** `checker_priority`, `checker_rt_priority`, `checker_rlimit_rttime`: the LVS worker's. */
+  checkerProcess?: ProcessSettings;
   /** `lvsd_metrics ADDR:PORT` (an lvsd extension): the Prometheus endpoint; `lvsd run --metrics` wins. */
   lvsdMetrics?: ListenAddress;
   /** `lvsd_bgp_*` (an lvsd extension): VIPs announced over BGP through a kernel routing table. */

@@ -386,6 +386,8 @@ function finalizeGlobal(g: GlobalDraft, opts: SchemaOptions): GlobalDefs {
   if (g.lvsSyncDaemon) out.lvsSyncDaemon = g.lvsSyncDaemon;
   if (g.lvsTimeouts) out.lvsTimeouts = g.lvsTimeouts;
   if (g.processMonitorRcvBufs) out.processMonitorRcvBufs = g.processMonitorRcvBufs;
+  if (g.vrrpProcess) out.vrrpProcess = g.vrrpProcess;
+  if (g.checkerProcess) out.checkerProcess = g.checkerProcess;
   if (g.lvsdMetrics) out.lvsdMetrics = g.lvsdMetrics;
   if (g.lvsdSloppy) out.lvsdSloppy = g.lvsdSloppy;
   if (g.loc) out.loc = g.loc;

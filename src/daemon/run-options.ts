@@ -27,6 +27,11 @@ export interface RunOptions {
    * worker's start-up overlaps the validation): wait for its word that the model file is written.
    */
   awaitModel?: boolean | undefined;
+  /**
+   * `--realtime` (the systemd unit's): the VRRP worker runs SCHED_RR unless
+   * global_defs says otherwise (src/daemon/process-schedule.ts REALTIME_DEFAULTS).
+   */
+  realtime?: boolean | undefined;
   io: DaemonIo;
 }
 

@@ -302,8 +302,21 @@ export class Supervisor {
       return;
     }
     slot.restarts++;
-    log.error('worker exited; restarting', { code, signal, delayMs });
+    log.error('worker exited; restarting', {
+      code,
+      signal,
+      delayMs,
+      // keepalived asks the same: a realtime worker past its RLIMIT_RTTIME gets SIGKILL
+      ...(signal === 'SIGKILL'
+        ? { hint: `killed: out of memory, by hand, or past ${rttimeKeyword(slot.spec.name)}?` }
+        : {}),
+    });
     this.#notify([`STATUS=${this.statusLine()}`]);
     slot.restartTimer = setTimeout(() => this.#spawn(slot), delayMs);
   }
+}
+
+/** The keyword whose limit kills a realtime worker that runs too long without blocking. */
+function rttimeKeyword(worker: string): string {
+  return worker === 'vrrp' ? 'vrrp_rlimit_rttime' : 'checker_rlimit_rttime';
 }

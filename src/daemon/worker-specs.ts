@@ -36,10 +36,18 @@ export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args' | 'nodeF
 
 const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
 
-/** The arguments every worker gets: `run -f FILE [--config-id ID] --model MODEL`. */
+/** The arguments every worker gets: `run -f FILE [--config-id ID] [--realtime] --model MODEL`. */
 export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {
   const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
-  return ['run', '-f', opts.configFile, ...idArgs, '--model', modelFile];
+  return [
+    'run',
+    '-f',
+    opts.configFile,
+    ...idArgs,
+    ...(opts.realtime ? ['--realtime'] : []),
+    '--model',
+    modelFile,
+  ];
 }
 
 /**

@@ -22,6 +22,9 @@ import { sdNotify } from './systemd.js';
 import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
 import { answerPings, modelReady, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
+import { ProcessSchedule, wantedSchedule } from './process-schedule.js';
+import { GcPauses } from './gc-pauses.js';
+import { native } from '../net/raw-socket.io.js';
 
 /** How a worker stops: released (SIGTERM/SIGINT) or handed over in place (SIGQUIT, hitless restart). */
 export type StopMode = 'release' | 'handoff';
@@ -117,9 +120,18 @@ function claim(runDir: string, name: string): { release(): void } {
   };
 }
 
+/** The worker's scheduling (keepalived's `vrrp_*` / `checker_*` process keywords) from a model. */
+function scheduleOf(def: WorkerDefinition, opts: RunOptions, model: Model) {
+  return def.name === 'vrrp'
+    ? wantedSchedule(model.global.vrrpProcess, opts.realtime ?? false)
+    : wantedSchedule(model.global.checkerProcess, false);
+}
+
 export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promise<number> {
   const log = processLogger(def.name);
   const runDir = runDirectory();
+  const schedule = new ProcessSchedule(def.name === 'vrrp' ? 'vrrp' : 'checker', native, log);
+  const gc = new GcPauses();
   let engine: WorkerEngine | undefined;
   let stop = (_mode: StopMode): void => {};
   const stopRequested = new Promise<StopMode>((resolve) => (stop = resolve));
@@ -131,8 +143,12 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     last: undefined,
   };
   let hupPending = false;
+  const snapshot = (running: WorkerEngine): object => ({
+    ...running.snapshot(),
+    process: { ...schedule.state(), gc: gc.summary() },
+  });
   const dump = (): void => {
-    if (engine) writeDump(join(runDir, def.dumpFile), { pid: process.pid, ...engine.snapshot() }, log);
+    if (engine) writeDump(join(runDir, def.dumpFile), { pid: process.pid, ...snapshot(engine) }, log);
   };
   const onHup = (): void => {
     if (!engine) {
@@ -141,7 +157,15 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     }
     const running = engine;
     log.info('SIGHUP: reloading the configuration');
-    reloads = reloads.then(() => reloadWorker(opts, running, log, read));
+    reloads = reloads.then(async () => {
+      // parsing the new model is the worker's longest CPU burst: at normal priority (process-schedule.ts)
+      schedule.relax();
+      try {
+        await reloadWorker(opts, running, log, read);
+      } finally {
+        if (read.last) schedule.apply(scheduleOf(def, opts, read.last));
+      }
+    });
   };
   const handlers = [
     ['SIGTERM', requestStop],
@@ -150,6 +174,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     ['SIGHUP', onHup],
     ['SIGUSR1', dump],
     ['SIGUSR2', dump],
+    ['SIGXCPU', () => schedule.overrun()],
   ] as const;
   for (const [sig, fn] of handlers) process.on(sig, fn);
   // A worker dies with its supervisor: SIGTERM, so it releases (priority-0 advert, VIPs removed).
@@ -182,7 +207,8 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
       return 1;
     }
-    control = await serveControl(def.name, def.controlPath(runDir), engine, log);
+    schedule.apply(scheduleOf(def, opts, model));
+    control = await serveControl(def.name, def.controlPath(runDir), engine, snapshot, log);
     reportReady();
     if (hupPending) onHup();
     const stopStatus = followStatus(engine);
@@ -196,6 +222,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     log.info(mode === 'handoff' ? 'stopped, handing over in place' : 'stopped');
     return 0;
   } finally {
+    gc.stop();
     stopPings();
     claimed.release();
     for (const [sig, fn] of handlers) process.off(sig, fn);
@@ -206,13 +233,14 @@ async function serveControl(
   name: string,
   path: string,
   engine: WorkerEngine,
+  snapshot: (engine: WorkerEngine) => object,
   log: Logger,
 ): Promise<ControlServer | undefined> {
   try {
     return await startControlServer(
       path,
       (req) => {
-        if (req.cmd === 'status') return Promise.resolve(engine.snapshot());
+        if (req.cmd === 'status') return Promise.resolve(snapshot(engine));
         if (req.cmd === 'plan') return previewFrom(req.modelFile, engine);
         if (engine.control) return engine.control(req);
         return Promise.reject(

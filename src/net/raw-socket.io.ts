@@ -35,7 +35,7 @@ type NativeCb = (
   tsMs: number,
 ) => void;
 type NativeSock = object;
-interface NativeAddon {
+export interface NativeAddon {
   openIp(
     family: 4 | 6,
     protocol: number,
@@ -90,8 +90,8 @@ interface NativeAddon {
   flockExclusive(fd: number): boolean;
   setParentDeathSignal(signo: number): number;
   setRealtime(priority: number): void;
+  setNormalScheduling(): void;
   setNice(n: number): void;
-  lockMemory(): void;
   setRtTimeLimit(softUs: number, hardUs: number): void;
   mkfifo(path: string, mode: number): void;
   /** native/proc_events.c */

@@ -21,7 +21,7 @@ export interface Supervised {
 
 /**
  * `lvsd run` in a node; `runDir` reuses a run directory (a restart), else a new one is made;
- * `args` are added to `lvsd run -f FILE`.
+ * `args` are added to `lvsd run -f FILE`; `wrap` runs it under another command (setpriv, prlimit).
  */
 export function startLvsdRun(
   lab: Lab,
@@ -30,13 +30,14 @@ export function startLvsdRun(
   env: Record<string, string> = {},
   runDir: string = mkdtempSync(join(lab.dir, `${node.name}-run-`)),
   args: readonly string[] = [],
+  wrap: readonly string[] = [],
 ): Supervised {
   const file = join(runDir, 'lvsd.conf');
   writeFileSync(file, conf);
   const log = join(runDir, 'output.log');
   const proc = lab.spawn(
     node.ns,
-    [process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file, ...args],
+    [...wrap, process.execPath, join(repoRoot, 'bin', 'lvsd'), 'run', '-f', file, ...args],
     { LVSD_RUN_DIR: runDir, LVSD_STATE_DIR: runDir, ...env },
     log,
   );

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]`.
+ * `lvsd run [-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--[no-]realtime] [--vrrp-only | --check-only]`.
  * --metrics serves the Prometheus metrics of every worker from the supervisor.
  * --vrrp-only runs the VRRP engine in the foreground (src/daemon/vrrp-main.ts);
  * --check-only runs the checkers and the LVS manager (src/daemon/check-main.ts).
@@ -24,6 +24,7 @@ interface RunCommandOptions {
   awaitModel?: boolean;
   metrics?: ListenAddress;
   lenient?: boolean;
+  realtime?: boolean;
 }
 
 /** `--metrics ADDR:PORT`, checked as commander parses (a bad one is a usage error). */
@@ -41,7 +42,7 @@ export function register(parent: Command, cli: CliRun): Command {
         'Run the daemon in the foreground: a supervisor that validates the file and runs the VRRP worker and the LVS worker as separate processes (systemd: Type=notify, SIGHUP reloads).',
       )
       .usage(
-        '[-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--vrrp-only | --check-only]',
+        '[-f FILE] [-i ID] [--run-dir DIR] [--metrics ADDR:PORT] [--lenient] [--[no-]realtime] [--vrrp-only | --check-only]',
       )
       .addOption(fileOption())
       .addOption(configIdOption())
@@ -57,6 +58,14 @@ export function register(parent: Command, cli: CliRun): Command {
         )
           .argParser(listenOption)
           .conflicts(['vrrpOnly', 'checkOnly']),
+      )
+      .option(
+        '--realtime',
+        'the VRRP worker runs realtime (SCHED_RR 40, RLIMIT_RTTIME) where global_defs does not set vrrp_rt_priority, vrrp_rlimit_rttime (the systemd unit passes it)',
+      )
+      .option(
+        '--no-realtime',
+        'cancel an earlier --realtime (e.g. LVSD_OPTS=--no-realtime in /etc/default/lvsd)',
       )
       .addOption(
         new Option('--vrrp-only', 'run only the VRRP engine, in this process').conflicts('checkOnly'),
@@ -88,6 +97,7 @@ async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
     awaitModel: o.awaitModel ?? false,
     metrics: o.metrics,
     lenient: o.lenient ?? false,
+    realtime: o.realtime ?? false,
     io,
   };
   // Literal specifiers, so a bundler sees (and splits out) each entry.

@@ -4,7 +4,15 @@
  * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
  * keepalived's defaults.
  */
-import type { FifoSpec, GarpSettings, GlobalDefs, LvsSyncDaemon, ScriptSpec, SourceLoc } from '../model.js';
+import type {
+  FifoSpec,
+  GarpSettings,
+  GlobalDefs,
+  LvsSyncDaemon,
+  ProcessSettings,
+  ScriptSpec,
+  SourceLoc,
+} from '../model.js';
 import type { AstNode } from '../parser.js';
 import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
 import {
@@ -80,6 +88,48 @@ function fifo(ctx: Ctx, node: AstNode): FifoSpec | undefined {
   }
   noExtra(ctx, node, 3);
   return { path: t.text, loc: node.loc };
+}
+
+/**
+ * `*_no_swap` asks for mlockall, which a Node process cannot survive: V8 hands heap pages back to
+ * the kernel with madvise(MADV_DONTNEED), the kernel refuses that on locked memory, and V8 aborts
+ * (measured: at the first GC that returns memory, or at exit). Refused with the reason (a warning,
+ * ignored, with --lenient).
+ */
+function refuseNoSwap(ctx: Ctx, node: AstNode): void {
+  ctx.diags.add(
+    ctx.lenient ? 'warning' : 'error',
+    'LVSD_E_CONFIG_INVALID',
+    node.loc,
+    `\`${node.keyword}\` cannot be carried out by lvsd: locking a Node process's memory (mlockall) makes V8 abort when it returns memory to the kernel; realtime scheduling (${node.keyword.replace('_no_swap', '_rt_priority')}) is what keeps the worker on time${ctx.lenient ? ' (ignored)' : ''}`,
+    node.keyword,
+  );
+}
+
+/**
+ * `PREFIX_priority`, `PREFIX_rt_priority`, `PREFIX_rlimit_rttime` (and its older spelling
+ * `PREFIX_rlimit_rtime`), as keepalived reads them, but a realtime priority outside 1..99 is an error
+ * here where keepalived clamps it; `PREFIX_no_swap` is refused (refuseNoSwap).
+ */
+function processKeywords(
+  prefix: 'vrrp' | 'checker',
+  field: 'vrrpProcess' | 'checkerProcess',
+): KeywordTable<GlobalDraft> {
+  const of = (g: GlobalDraft): ProcessSettings => (g[field] ??= {});
+  const rttime = {
+    run: (c: Ctx, n: AstNode, g: GlobalDraft) => {
+      // keepalived: 1 counts as 2 (half of it is the warning threshold, which must not be 0)
+      const us = intArg(c, n, 1, 0xffffffff);
+      set(of(g), 'rlimitRttimeUs', us === undefined ? undefined : Math.max(2, us));
+    },
+  };
+  return {
+    [`${prefix}_priority`]: { run: (c, n, g) => set(of(g), 'nice', intArg(c, n, -20, 19)) },
+    [`${prefix}_rt_priority`]: { run: (c, n, g) => set(of(g), 'rtPriority', intArg(c, n, 1, 99)) },
+    [`${prefix}_no_swap`]: { run: (c, n) => refuseNoSwap(c, n) },
+    [`${prefix}_rlimit_rttime`]: rttime,
+    [`${prefix}_rlimit_rtime`]: rttime,
+  };
 }
 
 /** Integer counts and seconds shared by the global `vrrp_garp_*` and per-instance `garp_*` keys. */
@@ -180,6 +230,8 @@ export const globalKeywords: KeywordTable<GlobalDraft> = {
   // the includes after it, so it cannot wait for the model.
   include_check: { run: () => undefined },
   // lvsd's own (not keepalived's): where the supervisor serves Prometheus metrics
+  ...processKeywords('vrrp', 'vrrpProcess'),
+  ...processKeywords('checker', 'checkerProcess'),
   lvsd_metrics: { run: (c, n, g) => set(g, 'lvsdMetrics', listenArg(c, n)) },
   // lvsd's own: announcing VIPs over BGP (schema-bgp.ts) and IPVS's sloppy modes
   lvsd_bgp_table: { run: (c, n, g) => located(g.bgp, 'table', n, routingTableArg(c, n)) },
@@ -380,20 +432,12 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'shutdown_script',
   'shutdown_script_timeout',
   'nftables_ipvs',
-  'vrrp_priority',
-  'checker_priority',
   'bfd_priority',
-  'vrrp_rt_priority',
-  'checker_rt_priority',
   'bfd_rt_priority',
-  'vrrp_no_swap',
-  'checker_no_swap',
   'bfd_no_swap',
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
   'bfd_cpu_affinity',
-  'vrrp_rlimit_rttime',
-  'checker_rlimit_rttime',
   'bfd_rlimit_rttime',
   'vrrp_rx_bufs_policy',
   'vrrp_rx_bufs_multiplier',
@@ -443,8 +487,6 @@ export const globalUnsupported: ReadonlySet<string> = new Set([
   'snmp_vs_stats_update_interval',
   'use_symlink_paths',
   'bfd_rlimit_rtime',
-  'checker_rlimit_rtime',
-  'vrrp_rlimit_rtime',
   'json_dump_file',
   'state_dump_file',
   'stats_dump_file',

@@ -42,3 +42,16 @@ test("Node's compile cache is on, in a directory only root can write", (t) => {
   t.is(s.get('CacheDirectoryMode'), '0700', 'cached code is run: no one else may write it');
   t.is(s.get('Environment'), 'NODE_COMPILE_CACHE=/var/cache/lvsd/node-compile-cache');
 });
+
+test('the VRRP worker runs realtime, which the unit lets it without CAP_SYS_NICE', (t) => {
+  const s = settings(unit);
+  t.regex(
+    s.get('ExecStart') ?? '',
+    / --realtime \$LVSD_OPTS$/,
+    'LVSD_OPTS=--no-realtime comes after it and wins',
+  );
+  t.is(s.get('LimitRTPRIO'), '99', 'sched_setscheduler(SCHED_RR) is allowed up to RLIMIT_RTPRIO');
+  t.is(s.get('LimitNICE'), '-20', 'a negative vrrp_priority needs RLIMIT_NICE');
+  t.is(s.get('RestrictRealtime'), 'no');
+  t.notRegex(s.get('CapabilityBoundingSet') ?? '', /CAP_SYS_NICE/, 'the limits are enough');
+});

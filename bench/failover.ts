@@ -16,13 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLab,
-  repoRoot,
-  sleep,
-  waitFor,
-  type LabNode,
-} from '../test/netns/harness.js';
+import { createLab, repoRoot, sleep, waitFor, type LabNode } from '../test/netns/harness.js';
 import { type InstanceConf } from '../test/netns/vrrp/conf.js';
 import { manyCpu, type Impl } from './lib/vrrp-cpu.js';
 import {

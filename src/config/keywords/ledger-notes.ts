@@ -64,12 +64,29 @@ const staticConsumer = {
   consumer:
     'src/vrrp/engine.ts → src/vrrp/static-setup.ts (set at start whatever the VRRP states, removed at stop)',
 };
+const schedule = (worker: 'vrrp' | 'checker'): KeywordNote => ({
+  consumer: `src/daemon/worker.ts → src/daemon/process-schedule.ts (the ${worker === 'vrrp' ? 'VRRP' : 'LVS'} worker's scheduling, at start and every reload)`,
+});
+const noSwapRefused = {
+  refused:
+    'mlockall makes a Node process abort (V8 returns memory with madvise, which fails on locked pages: measured); realtime scheduling (*_rt_priority) is what keeps a worker on time',
+};
 const iptablesRefused = {
   refused:
     'lvsd has no iptables/ipset backend: its VRRP firewall is an nftables table (`nftables [TABLE]`, or nothing: it is turned on by itself for no_accept and use_vmac)',
 };
 
 export const keywordNotes: Readonly<Record<string, KeywordNote>> = {
+  'global_defs vrrp_priority': schedule('vrrp'),
+  'global_defs vrrp_rt_priority': schedule('vrrp'),
+  'global_defs vrrp_rlimit_rttime': schedule('vrrp'),
+  'global_defs vrrp_rlimit_rtime': schedule('vrrp'),
+  'global_defs checker_priority': schedule('checker'),
+  'global_defs checker_rt_priority': schedule('checker'),
+  'global_defs checker_rlimit_rttime': schedule('checker'),
+  'global_defs checker_rlimit_rtime': schedule('checker'),
+  'global_defs vrrp_no_swap': noSwapRefused,
+  'global_defs checker_no_swap': noSwapRefused,
   'global_defs router_id': { consumer: 'src/daemon/mail.ts (the subject and body of e-mail alerts)' },
   'global_defs notification_email': mail,
   'global_defs notification_email_from': mail,
@@ -289,21 +306,11 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
   },
   {
     reason:
-      'process priority, scheduling, memory locking and naming are systemd settings for lvsd ' +
-      '(Nice=, CPUSchedulingPolicy=, CPUAffinity=, LimitRTTIME=, MemoryLock); not accepted silently',
+      'CPU affinity and process naming are systemd settings for lvsd (CPUAffinity=; the unit names ' +
+      'the processes); not accepted silently',
     keywords: [
-      'vrrp_priority',
-      'checker_priority',
-      'vrrp_rt_priority',
-      'checker_rt_priority',
-      'vrrp_no_swap',
-      'checker_no_swap',
       'vrrp_cpu_affinity',
       'checker_cpu_affinity',
-      'vrrp_rlimit_rttime',
-      'checker_rlimit_rttime',
-      'vrrp_rlimit_rtime',
-      'checker_rlimit_rtime',
       'process_names',
       'process_name',
       'vrrp_process_name',
@@ -396,7 +403,7 @@ export const rejectionReasons: ReadonlyArray<{ reason: string; keywords: readonl
   {
     reason:
       'automatic realtime priority: lvsd runs VRRP in its own process and exposes its timer lateness; ' +
-      'set CPUSchedulingPolicy= in a systemd drop-in instead',
+      'set vrrp_rt_priority (on by default under systemd: lvsd run --realtime)',
     keywords: ['max_auto_priority', 'min_auto_priority_delay'],
   },
   {

@@ -5,7 +5,7 @@
 // kernel: test/netns/daemon/realtime.test.ts.
 import test from 'ava';
 import {
-  KEEPALIVED_RTTIME_US,
+  DEFAULT_RTTIME_US,
   ProcessSchedule,
   REALTIME_DEFAULTS,
   wantedSchedule,
@@ -42,10 +42,10 @@ test('the defaults of --realtime fill only what the configuration leaves out', (
   t.deepEqual(wantedSchedule(undefined, true), { ...REALTIME_DEFAULTS });
   t.deepEqual(wantedSchedule({ rtPriority: 70 }, true), { ...REALTIME_DEFAULTS, rtPriority: 70 });
   t.deepEqual(wantedSchedule({ nice: -3 }, true), { ...REALTIME_DEFAULTS, nice: -3 });
-  // without --realtime, vrrp_rt_priority alone gets keepalived's 10 ms limit
+  // without --realtime, vrrp_rt_priority alone gets lvsd's 200 ms limit (keepalived's 10 ms killed it)
   t.deepEqual(wantedSchedule({ rtPriority: 20 }, false), {
     rtPriority: 20,
-    rlimitRttimeUs: KEEPALIVED_RTTIME_US,
+    rlimitRttimeUs: DEFAULT_RTTIME_US,
   });
 });
 

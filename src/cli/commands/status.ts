@@ -64,7 +64,37 @@ export function formatVrrp(instances: VrrpInstanceStatus[]): string {
   return table(['INSTANCE', 'VRID', 'FAMILY', 'STATE', 'PRIO', 'MASTER', 'VIPS HELD'], rows);
 }
 
+/** How the worker process runs (src/daemon/process-schedule.ts ScheduleState, with its GC pauses). */
+interface WorkerProcess {
+  policy: string;
+  rtPriority?: number;
+  nice: number;
+  rlimitRttimeUs?: number;
+  overruns: number;
+  refused: string[];
+  gc?: { maxPauseMs: number };
+}
+
+/**
+ * The worker's scheduling, when there is something to say (realtime, a nice value, an overrun, a
+ * refused call): `  worker: SCHED_RR 40, RLIMIT_RTTIME 200 ms, 0 overruns, longest GC pause 5.3 ms`.
+ */
+export function formatProcess(p: WorkerProcess | undefined): string {
+  if (!p || (p.policy !== 'SCHED_RR' && p.nice === 0 && p.overruns === 0 && p.refused.length === 0))
+    return '';
+  const parts = [p.policy === 'SCHED_RR' ? `SCHED_RR ${p.rtPriority ?? '?'}` : p.policy];
+  if (p.nice !== 0) parts.push(`nice ${p.nice}`);
+  if (p.rlimitRttimeUs !== undefined)
+    parts.push(
+      `RLIMIT_RTTIME ${p.rlimitRttimeUs / 1000} ms, ${p.overruns} overrun${p.overruns === 1 ? '' : 's'}`,
+    );
+  if (p.gc) parts.push(`longest GC pause ${p.gc.maxPauseMs.toFixed(1)} ms`);
+  const refused = p.refused.map((r) => `\n  refused by the kernel: ${r}`).join('');
+  return `  worker: ${parts.join(', ')}${refused}\n`;
+}
+
 interface VrrpStatus {
+  process?: WorkerProcess;
   instances: VrrpInstanceStatus[];
   lastDrill?: DrillReport[];
   lastDrillAgoMs?: number;
@@ -158,7 +188,7 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
   const dir = o.runDir ?? runDirectory();
   const [vrrp, lvs, sup] = await Promise.all([
     ask<VrrpStatus>(join(dir, 'vrrp.sock')),
-    ask<LvsStatus & { bgp?: BgpStatus }>(join(dir, 'lvsd.sock')),
+    ask<LvsStatus & { bgp?: BgpStatus; process?: WorkerProcess }>(join(dir, 'lvsd.sock')),
     ask<SupervisorStatus>(join(dir, 'supervisor.sock')),
   ]);
   // a worker the supervisor does not run is not configured, not failing
@@ -172,9 +202,13 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
     const why = (a: { error: string }, name: 'vrrp' | 'lvs'): string =>
       `  ${absent(name) ? notConfigured[name] : `not answering: ${a.error}`}\n`;
     io.stdout('VRRP\n');
-    io.stdout(vrrp.ok ? formatVrrp(vrrp.value.instances) + formatLastDrill(vrrp.value) : why(vrrp, 'vrrp'));
+    io.stdout(
+      vrrp.ok
+        ? formatVrrp(vrrp.value.instances) + formatProcess(vrrp.value.process) + formatLastDrill(vrrp.value)
+        : why(vrrp, 'vrrp'),
+    );
     io.stdout('\nLVS\n');
-    io.stdout(lvs.ok ? formatLvs(lvs.value) : why(lvs, 'lvs'));
+    io.stdout(lvs.ok ? formatLvs(lvs.value) + formatProcess(lvs.value.process) : why(lvs, 'lvs'));
     if (lvs.ok && lvs.value.bgp) io.stdout('\nBGP\n' + formatBgp(lvs.value.bgp));
   }
   return vrrp.ok || lvs.ok ? 0 : 1;

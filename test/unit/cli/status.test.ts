@@ -149,3 +149,35 @@ test('an instance held by a --no-back drill and the last drill are shown', async
   t.regex(io.out, /peer advertised as master after +12 ms/);
   t.regex(io.out, /10\.0\.0\.100 -> 02:00:00:00:00:02, tcp\/80 ok/);
 });
+
+test('the worker’s scheduling is shown when it is realtime, niced, overrun or refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const proc = {
+    policy: 'SCHED_RR',
+    rtPriority: 40,
+    nice: -5,
+    rlimitRttimeUs: 200000,
+    overruns: 1,
+    refused: ['setrlimit(RLIMIT_RTTIME, 300000 us): setrlimit(RLIMIT_RTTIME): Operation not permitted'],
+    gc: { count: 3, maxPauseMs: 5.31, totalMs: 9 },
+  };
+  const lvsPlain = { ...lvsStatus, process: { policy: 'SCHED_OTHER', nice: 0, overruns: 0, refused: [] } };
+  const a = await startControlServer(
+    join(dir, 'vrrp.sock'),
+    () => Promise.resolve({ ...vrrpStatus, process: proc }),
+    silentLogger,
+  );
+  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsPlain), silentLogger);
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 0);
+  t.regex(
+    io.out,
+    /^ {2}worker: SCHED_RR 40, nice -5, RLIMIT_RTTIME 200 ms, 1 overrun, longest GC pause 5\.3 ms$/m,
+  );
+  t.regex(io.out, /^ {2}refused by the kernel: setrlimit\(RLIMIT_RTTIME, 300000 us\)/m);
+  t.is(io.out.match(/worker:/g)?.length, 1, 'a worker running as started says nothing');
+});

@@ -6,7 +6,8 @@
  * reload (keepalived applies them at start and only partly on reload).
  *
  * Differences from keepalived, each for a reason written where it is decided:
- * - applied once the engine has started, and a reload's parsing runs at normal priority (`relax`):
+ * - applied once the engine has started, and a reload's parsing runs at normal priority (`relax`,
+ *   then `apply` of the model in force, the new one or, when it was refused, the old):
  *   those are the worker's longest CPU bursts, and under RLIMIT_RTTIME a burst past the limit is a
  *   SIGKILL; nothing there is time-critical;
  * - the nice value is applied with realtime too (keepalived drops it): it is what the process runs
@@ -82,8 +83,6 @@ export class ProcessSchedule {
   private nice: number;
   private readonly originalNice: number;
   private hardUs: number | undefined;
-  private want: ProcessSettings = {};
-  private relaxed = false;
   private overruns = 0;
   private readonly refused = new Set<string>();
 
@@ -99,8 +98,6 @@ export class ProcessSchedule {
 
   /** Make the process run as `want` says (from any state, `relax`ed included). */
   apply(want: ProcessSettings): void {
-    this.want = want;
-    this.relaxed = false;
     const nice = want.nice ?? this.originalNice;
     if (nice !== this.nice && this.call(`setpriority(${nice})`, () => this.sys().setNice(nice)))
       this.nice = nice;
@@ -119,13 +116,7 @@ export class ProcessSchedule {
 
   /** Normal scheduling until the next `apply` (a reload's parsing: the worker's longest bursts). */
   relax(): void {
-    this.relaxed = true;
     this.normal();
-  }
-
-  /** After `relax`: what the configuration wants again. */
-  resume(): void {
-    if (this.relaxed) this.apply(this.want);
   }
 
   /**

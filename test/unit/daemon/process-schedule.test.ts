@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // How a worker's scheduling follows its settings (src/daemon/process-schedule.ts), against a fake that
-// records the system calls: applied as a difference, relaxed for a reload and resumed, refused calls
+// records the system calls: applied as a difference, relaxed for a reload and applied again, refused calls
 // logged once and reported, SIGXCPU counted and the soft limit put back. The real calls on the real
 // kernel: test/netns/daemon/realtime.test.ts.
 import test from 'ava';
@@ -54,7 +54,7 @@ test('nothing configured: no system call at all', (t) => {
   const s = new ProcessSchedule('vrrp', () => sys, silentLogger, 0);
   s.apply({});
   s.relax();
-  s.resume();
+  s.apply({});
   t.deepEqual(calls, []);
   t.like(s.state(), { policy: 'SCHED_OTHER', nice: 0, overruns: 0 });
 });
@@ -79,14 +79,14 @@ test('realtime: the limit (soft at half) before the policy, then only what chang
   t.deepEqual(calls, ['setNice(0)', 'setRealtime(60)'], 'nice back to what the process started with');
 });
 
-test('a reload runs at normal priority and resumes realtime after, even when it failed', (t) => {
+test('a reload runs at normal priority and is realtime again after (the limit kept)', (t) => {
   const { calls, sys } = fakeCalls();
   const s = new ProcessSchedule('vrrp', () => sys, silentLogger, 0);
   s.apply({ rtPriority: 40, rlimitRttimeUs: 100_000 });
   calls.length = 0;
   s.relax();
   t.is(s.state().policy, 'SCHED_OTHER');
-  s.resume();
+  s.apply({ rtPriority: 40, rlimitRttimeUs: 100_000 });
   t.deepEqual(calls, ['setNormalScheduling()', 'setRealtime(40)']);
   t.is(s.state().policy, 'SCHED_RR');
 });
@@ -108,7 +108,7 @@ test('a refused call is logged once, reported, and the worker goes on without it
   const s = new ProcessSchedule('vrrp', () => sys, log, 0);
   s.apply({ rtPriority: 40, rlimitRttimeUs: 100_000 });
   s.relax();
-  s.resume();
+  s.apply({ rtPriority: 40, rlimitRttimeUs: 100_000 });
   t.deepEqual(calls, ['setRtTimeLimit(50000,100000)']);
   t.is(lines.length, 1);
   t.regex(lines[0] ?? '', /vrrp worker's scheduling: refused.*sched_setscheduler\(SCHED_RR, 40\): EPERM/);

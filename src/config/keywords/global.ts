@@ -107,6 +107,13 @@ function refuseNoSwap(ctx: Ctx, node: AstNode): void {
 }
 
 /**
+ * An RLIMIT_RTTIME below this is a warning: keepalived's 10 ms killed the VRRP worker in a mass
+ * takeover (200 instances), and one instance on a saturated machine (bench/results/realtime.md).
+ * Half lvsd's default (src/daemon/process-schedule.ts, which the config layer does not import).
+ */
+const RTTIME_WARN_BELOW_US = 100_000;
+
+/**
  * `PREFIX_priority`, `PREFIX_rt_priority`, `PREFIX_rlimit_rttime` (and its older spelling
  * `PREFIX_rlimit_rtime`), as keepalived reads them, but a realtime priority outside 1..99 is an error
  * here where keepalived clamps it; `PREFIX_no_swap` is refused (refuseNoSwap).
@@ -121,6 +128,12 @@ function processKeywords(
       // keepalived: 1 counts as 2 (half of it is the warning threshold, which must not be 0)
       const us = intArg(c, n, 1, 0xffffffff);
       set(of(g), 'rlimitRttimeUs', us === undefined ? undefined : Math.max(2, us));
+      if (us !== undefined && us < RTTIME_WARN_BELOW_US)
+        c.diags.warning(
+          n.args[0]?.loc ?? n.loc,
+          `\`${n.keyword} ${us}\`: a Node worker runs longer than this without blocking (10–20 ms in a takeover of 200 VRRP instances, bench/results/realtime.md), and the kernel kills it at the limit; lvsd's default is ${RTTIME_WARN_BELOW_US * 2} µs`,
+          n.keyword,
+        );
     },
   };
   return {

@@ -22,11 +22,11 @@ test('the VRRP and checker settings are read apart', (t) => {
     'vrrp_rt_priority 40',
     'vrrp_rlimit_rttime 250000',
     'checker_priority 10',
-    'checker_rlimit_rtime 30000',
+    'checker_rlimit_rtime 300000',
   ]);
   t.deepEqual(diagnostics, []);
   t.deepEqual(model?.global.vrrpProcess, { nice: -5, rtPriority: 40, rlimitRttimeUs: 250000 });
-  t.deepEqual(model?.global.checkerProcess, { nice: 10, rlimitRttimeUs: 30000 });
+  t.deepEqual(model?.global.checkerProcess, { nice: 10, rlimitRttimeUs: 300000 });
 });
 
 test('without them the Model has no process settings', (t) => {
@@ -37,6 +37,20 @@ test('without them the Model has no process settings', (t) => {
 
 test('an RLIMIT_RTTIME of 1 µs counts as 2, as keepalived (its half must not be 0)', (t) => {
   t.deepEqual(parse(['vrrp_rlimit_rttime 1']).model?.global.vrrpProcess, { rlimitRttimeUs: 2 });
+});
+
+test('an RLIMIT_RTTIME below 100 ms is accepted with a located warning (keepalived’s 10 ms killed the worker)', (t) => {
+  const { model, diagnostics } = parse(['vrrp_rlimit_rttime 10000']);
+  t.deepEqual(model?.global.vrrpProcess, { rlimitRttimeUs: 10000 });
+  t.deepEqual(
+    diagnostics.map((d) => d.severity),
+    ['warning'],
+  );
+  t.regex(
+    formatDiagnostic(diagnostics[0]!),
+    /mem\.conf:2:22: warning: .*vrrp_rlimit_rttime 10000.*kills it at the limit.*200000/,
+  );
+  t.deepEqual(parse(['checker_rlimit_rttime 100000']).diagnostics, [], 'from 100 ms on, nothing to say');
 });
 
 const bad: Array<[string, RegExp]> = [

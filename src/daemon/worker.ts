@@ -22,9 +22,14 @@ import { sdNotify } from './systemd.js';
 import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
 import { answerPings, modelReady, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
-import { ProcessSchedule, wantedSchedule } from './process-schedule.js';
-import { GcPauses } from './gc-pauses.js';
+import { ProcessSchedule, wantedSchedule, type ScheduleState } from './process-schedule.js';
+import { GcPauses, type GcSummary } from './gc-pauses.js';
 import { native } from '../net/raw-socket.io.js';
+
+/** How the worker process runs, in its `status` answer and dump (`process`), as `lvsd status` prints it. */
+export interface WorkerProcessStatus extends ScheduleState {
+  gc: GcSummary;
+}
 
 /** How a worker stops: released (SIGTERM/SIGINT) or handed over in place (SIGQUIT, hitless restart). */
 export type StopMode = 'release' | 'handoff';
@@ -143,10 +148,10 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     last: undefined,
   };
   let hupPending = false;
-  const snapshot = (running: WorkerEngine): object => ({
-    ...running.snapshot(),
-    process: { ...schedule.state(), gc: gc.summary() },
-  });
+  const snapshot = (running: WorkerEngine): object => {
+    const status: WorkerProcessStatus = { ...schedule.state(), gc: gc.summary() };
+    return { ...running.snapshot(), process: status };
+  };
   const dump = (): void => {
     if (engine) writeDump(join(runDir, def.dumpFile), { pid: process.pid, ...snapshot(engine) }, log);
   };

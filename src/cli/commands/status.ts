@@ -16,6 +16,7 @@ import type { LvsStatus } from '../../check/manager.js';
 import type { DrillReport } from '../../vrrp/drill.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
+import type { WorkerProcessStatus } from '../../daemon/worker.js';
 import type { CliRun } from '../command.js';
 import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import { formatDrill } from './drill.js';
@@ -64,22 +65,11 @@ export function formatVrrp(instances: VrrpInstanceStatus[]): string {
   return table(['INSTANCE', 'VRID', 'FAMILY', 'STATE', 'PRIO', 'MASTER', 'VIPS HELD'], rows);
 }
 
-/** How the worker process runs (src/daemon/process-schedule.ts ScheduleState, with its GC pauses). */
-interface WorkerProcess {
-  policy: string;
-  rtPriority?: number;
-  nice: number;
-  rlimitRttimeUs?: number;
-  overruns: number;
-  refused: string[];
-  gc?: { maxPauseMs: number };
-}
-
 /**
  * The worker's scheduling, when there is something to say (realtime, a nice value, an overrun, a
  * refused call): `  worker: SCHED_RR 40, RLIMIT_RTTIME 200 ms, 0 overruns, longest GC pause 5.3 ms`.
  */
-export function formatProcess(p: WorkerProcess | undefined): string {
+export function formatProcess(p: WorkerProcessStatus | undefined): string {
   if (!p || (p.policy !== 'SCHED_RR' && p.nice === 0 && p.overruns === 0 && p.refused.length === 0))
     return '';
   const parts = [p.policy === 'SCHED_RR' ? `SCHED_RR ${p.rtPriority ?? '?'}` : p.policy];
@@ -88,13 +78,13 @@ export function formatProcess(p: WorkerProcess | undefined): string {
     parts.push(
       `RLIMIT_RTTIME ${p.rlimitRttimeUs / 1000} ms, ${p.overruns} overrun${p.overruns === 1 ? '' : 's'}`,
     );
-  if (p.gc) parts.push(`longest GC pause ${p.gc.maxPauseMs.toFixed(1)} ms`);
+  parts.push(`longest GC pause ${p.gc.maxPauseMs.toFixed(1)} ms`);
   const refused = p.refused.map((r) => `\n  refused by the kernel: ${r}`).join('');
   return `  worker: ${parts.join(', ')}${refused}\n`;
 }
 
 interface VrrpStatus {
-  process?: WorkerProcess;
+  process?: WorkerProcessStatus;
   instances: VrrpInstanceStatus[];
   lastDrill?: DrillReport[];
   lastDrillAgoMs?: number;
@@ -188,7 +178,7 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
   const dir = o.runDir ?? runDirectory();
   const [vrrp, lvs, sup] = await Promise.all([
     ask<VrrpStatus>(join(dir, 'vrrp.sock')),
-    ask<LvsStatus & { bgp?: BgpStatus; process?: WorkerProcess }>(join(dir, 'lvsd.sock')),
+    ask<LvsStatus & { bgp?: BgpStatus; process?: WorkerProcessStatus }>(join(dir, 'lvsd.sock')),
     ask<SupervisorStatus>(join(dir, 'supervisor.sock')),
   ]);
   // a worker the supervisor does not run is not configured, not failing

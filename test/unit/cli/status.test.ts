@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `lvsd status` against real unix control sockets served by startControlServer (no root needed).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/cli/commands/status.js';
 import { captureIo } from '../../../src/cli/io.js';
-import { startControlServer } from '../../../src/daemon/control.js';
+import { startControlServer, type ControlServer } from '../../../src/daemon/control.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 
 const vrrpStatus = {
@@ -56,14 +56,29 @@ const lvsStatus = {
   ],
 };
 
-test('status asks both workers and prints instances and virtual servers', async (t) => {
+type Socket = 'vrrp' | 'lvsd' | 'supervisor';
+
+/** A new run directory whose control sockets (`NAME.sock`) answer with these values; closed at the end. */
+async function serveAnswers(
+  t: ExecutionContext,
+  answers: Partial<Record<Socket, unknown>>,
+): Promise<{ dir: string; servers: Partial<Record<Socket, ControlServer>> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
-  const a = await startControlServer(join(dir, 'vrrp.sock'), () => Promise.resolve(vrrpStatus), silentLogger);
-  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsStatus), silentLogger);
+  const servers: Partial<Record<Socket, ControlServer>> = {};
+  for (const [name, value] of Object.entries(answers) as Array<[Socket, unknown]>)
+    servers[name] = await startControlServer(
+      join(dir, `${name}.sock`),
+      () => Promise.resolve(value),
+      silentLogger,
+    );
   t.teardown(async () => {
-    await a.close();
-    await b.close();
+    for (const s of Object.values(servers)) await s.close();
   });
+  return { dir, servers };
+}
+
+test('status asks both workers and prints instances and virtual servers', async (t) => {
+  const { dir } = await serveAnswers(t, { vrrp: vrrpStatus, lvsd: lvsStatus });
   const io = captureIo();
   t.is(await run(['--run-dir', dir], io), 0);
   t.regex(io.out, /^VI_1 +51 +IPv4 +MASTER +150 +- +10\.0\.0\.100\/32,10\.0\.0\.101\/32$/m);
@@ -92,16 +107,9 @@ test('a worker that does not answer is reported; none answering exits 1', async 
 });
 
 test('a worker the supervisor does not run is "none configured", not "not answering"', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
-  const sup = await startControlServer(
-    join(dir, 'supervisor.sock'),
-    () => Promise.resolve({ pid: 1, workers: [{ name: 'lvs', pid: 2, ready: true }] }),
-    silentLogger,
-  );
-  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsStatus), silentLogger);
-  t.teardown(async () => {
-    await sup.close();
-    await b.close();
+  const { dir, servers } = await serveAnswers(t, {
+    supervisor: { pid: 1, workers: [{ name: 'lvs', pid: 2, ready: true }] },
+    lvsd: lvsStatus,
   });
   const io = captureIo();
   t.is(await run(['--run-dir', dir], io), 0);
@@ -111,7 +119,7 @@ test('a worker the supervisor does not run is "none configured", not "not answer
   t.is(await run(['--run-dir', dir, '--json'], js), 0);
   t.deepEqual((JSON.parse(js.out) as { vrrp: unknown }).vrrp, { notConfigured: true });
   // the LVS worker is one the supervisor runs: when it does not answer, that is said
-  await b.close();
+  await servers.lvsd?.close();
   const io2 = captureIo();
   t.is(await run(['--run-dir', dir], io2), 1);
   t.regex(io2.out, /LVS\n {2}not answering: /);
@@ -124,7 +132,6 @@ test('usage errors exit 2', async (t) => {
 });
 
 test('an instance held by a --no-back drill and the last drill are shown', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
   const held = {
     instances: [{ ...vrrpStatus.instances[0], state: 'backup', effectivePriority: 1, drillHold: true }],
     lastDrill: [
@@ -140,8 +147,7 @@ test('an instance held by a --no-back drill and the last drill are shown', async
     ],
     lastDrillAgoMs: 61_400,
   };
-  const a = await startControlServer(join(dir, 'vrrp.sock'), () => Promise.resolve(held), silentLogger);
-  t.teardown(() => a.close());
+  const { dir } = await serveAnswers(t, { vrrp: held });
   const io = captureIo();
   t.is(await run(['--run-dir', dir], io), 0);
   t.regex(io.out, /^VI_1 +51 +IPv4 +BACKUP \(drill hold\) +1 /m);
@@ -151,7 +157,6 @@ test('an instance held by a --no-back drill and the last drill are shown', async
 });
 
 test('the worker’s scheduling is shown when it is realtime, niced, overrun or refused', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
   const proc = {
     policy: 'SCHED_RR',
     rtPriority: 40,
@@ -162,16 +167,7 @@ test('the worker’s scheduling is shown when it is realtime, niced, overrun or 
     gc: { count: 3, maxPauseMs: 5.31, totalMs: 9 },
   };
   const lvsPlain = { ...lvsStatus, process: { policy: 'SCHED_OTHER', nice: 0, overruns: 0, refused: [] } };
-  const a = await startControlServer(
-    join(dir, 'vrrp.sock'),
-    () => Promise.resolve({ ...vrrpStatus, process: proc }),
-    silentLogger,
-  );
-  const b = await startControlServer(join(dir, 'lvsd.sock'), () => Promise.resolve(lvsPlain), silentLogger);
-  t.teardown(async () => {
-    await a.close();
-    await b.close();
-  });
+  const { dir } = await serveAnswers(t, { vrrp: { ...vrrpStatus, process: proc }, lvsd: lvsPlain });
   const io = captureIo();
   t.is(await run(['--run-dir', dir], io), 0);
   t.regex(

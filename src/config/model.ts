@@ -813,4 +813,10 @@ export const Defaults = {
   scheduler: 'wlc',
   quorum: 1,
   weight: 1,
+  /**
+   * `*_rlimit_rttime` when not written: lvsd's 200 ms, not keepalived's 10 ms, which killed the VRRP
+   * worker in a takeover of 200 instances at once (bench/results/realtime.md; its longest bursts were
+   * 10–20 ms there: ten times over, for a slower machine).
+   */
+  rlimitRttimeUs: 200_000,
 } as const;

@@ -13,36 +13,29 @@
  * - the nice value is applied with realtime too (keepalived drops it): it is what the process runs
  *   at whenever it is not realtime (a reload, a refused SCHED_RR);
  * - `lvsd run --realtime` (the systemd unit's default) fills what the VRRP worker's settings leave
- *   out with `REALTIME_DEFAULTS`, and the default RLIMIT_RTTIME is 200 ms, not 10 (DEFAULT_RTTIME_US).
+ *   out with `REALTIME_DEFAULTS`, and the default RLIMIT_RTTIME is 200 ms, not 10 (Defaults.rlimitRttimeUs).
  * Only the calling thread is scheduled (Linux schedules threads; the JS thread is the one that
  * sends adverts and fires timers); threads started later inherit it, Node's helper threads started
  * before do not. A refused call is logged and the worker goes on as it was: running unprioritised
  * is safer than not running.
  */
 import { getPriority } from 'node:os';
-import type { ProcessSettings } from '../config/model.js';
+import { Defaults, type ProcessSettings } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { NativeAddon } from '../net/raw-socket.io.js';
 
 /**
  * What `lvsd run --realtime` gives the VRRP worker where global_defs says nothing. Priority 40:
  * below the kernel's threaded interrupt handlers (SCHED_FIFO 50), which deliver the adverts.
- * RLIMIT_RTTIME 200 ms (SIGXCPU at 100 ms): on the bench host the worker's longest CPU burst at 200
- * instances, all taking over at once, was 10–20 ms (SIGXCPUs at a 20 ms limit, none at 200 ms;
- * killed at keepalived's 10 ms; GC pauses up to 9 ms: bench/results/realtime.md). Ten times over,
- * for a slower machine: a kill in a mass failover comes at the moment that matters most.
+ * RLIMIT_RTTIME: lvsd's default (`Defaults.rlimitRttimeUs`, 200 ms, SIGXCPU at 100 ms), the same
+ * whenever `*_rt_priority` comes without `*_rlimit_rttime`: the worker's longest CPU burst at 200
+ * instances taking over at once was 10–20 ms, GC pauses up to 9 ms, and keepalived's 10 ms killed it
+ * (bench/results/realtime.md); a kill in a mass failover comes at the moment that matters most.
  */
 export const REALTIME_DEFAULTS: Readonly<Required<Omit<ProcessSettings, 'nice'>>> = {
   rtPriority: 40,
-  rlimitRttimeUs: 200_000,
+  rlimitRttimeUs: Defaults.rlimitRttimeUs,
 };
-
-/**
- * The RLIMIT_RTTIME when `*_rt_priority` is set without `*_rlimit_rttime`: lvsd's 200 ms, not
- * keepalived's 10 ms, which killed the VRRP worker in a takeover of 200 instances at once on the
- * bench host (bench/results/realtime.md): a keepalived file copied as it is must not do that.
- */
-export const DEFAULT_RTTIME_US = REALTIME_DEFAULTS.rlimitRttimeUs;
 
 /** The settings a worker runs with: the configuration's, with `--realtime`'s defaults under them. */
 export function wantedSchedule(
@@ -52,7 +45,7 @@ export function wantedSchedule(
   const base: ProcessSettings = realtimeDefaults ? { ...REALTIME_DEFAULTS } : {};
   const want = { ...base, ...configured };
   if (want.rtPriority !== undefined && want.rlimitRttimeUs === undefined)
-    want.rlimitRttimeUs = DEFAULT_RTTIME_US;
+    want.rlimitRttimeUs = Defaults.rlimitRttimeUs;
   return want;
 }
 

@@ -10,7 +10,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Model } from '../config/model.js';
+import type { Model, ProcessSettings } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { LvsdError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -125,9 +125,12 @@ function claim(runDir: string, name: string): { release(): void } {
   };
 }
 
-/** The worker's scheduling (keepalived's `vrrp_*` / `checker_*` process keywords) from a model. */
-function scheduleOf(def: WorkerDefinition, opts: RunOptions, model: Model) {
-  return def.name === 'vrrp'
+/**
+ * The worker's scheduling from a model: keepalived's `vrrp_*` process keywords for the VRRP worker
+ * (with `--realtime`'s defaults), `checker_*` for the LVS worker.
+ */
+function scheduleOf(kind: 'vrrp' | 'checker', opts: RunOptions, model: Model): ProcessSettings {
+  return kind === 'vrrp'
     ? wantedSchedule(model.global.vrrpProcess, opts.realtime ?? false)
     : wantedSchedule(model.global.checkerProcess, false);
 }
@@ -135,7 +138,8 @@ function scheduleOf(def: WorkerDefinition, opts: RunOptions, model: Model) {
 export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promise<number> {
   const log = processLogger(def.name);
   const runDir = runDirectory();
-  const schedule = new ProcessSchedule(def.name === 'vrrp' ? 'vrrp' : 'checker', native, log);
+  const kind = def.name === 'vrrp' ? 'vrrp' : 'checker';
+  const schedule = new ProcessSchedule(kind, native, log);
   const gc = new GcPauses();
   let engine: WorkerEngine | undefined;
   let stop = (_mode: StopMode): void => {};
@@ -168,7 +172,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
       try {
         await reloadWorker(opts, running, log, read);
       } finally {
-        if (read.last) schedule.apply(scheduleOf(def, opts, read.last));
+        if (read.last) schedule.apply(scheduleOf(kind, opts, read.last));
       }
     });
   };
@@ -212,7 +216,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
       return 1;
     }
-    schedule.apply(scheduleOf(def, opts, model));
+    schedule.apply(scheduleOf(kind, opts, model));
     control = await serveControl(def.name, def.controlPath(runDir), engine, snapshot, log);
     reportReady();
     if (hupPending) onHup();

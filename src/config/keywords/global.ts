@@ -4,14 +4,15 @@
  * Global GARP settings are kept partial here; resolveGarp (schema-vrrp.ts) resolves them with
  * keepalived's defaults.
  */
-import type {
-  FifoSpec,
-  GarpSettings,
-  GlobalDefs,
-  LvsSyncDaemon,
-  ProcessSettings,
-  ScriptSpec,
-  SourceLoc,
+import {
+  Defaults,
+  type FifoSpec,
+  type GarpSettings,
+  type GlobalDefs,
+  type LvsSyncDaemon,
+  type ProcessSettings,
+  type ScriptSpec,
+  type SourceLoc,
 } from '../model.js';
 import type { AstNode } from '../parser.js';
 import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
@@ -109,9 +110,9 @@ function refuseNoSwap(ctx: Ctx, node: AstNode): void {
 /**
  * An RLIMIT_RTTIME below this is a warning: keepalived's 10 ms killed the VRRP worker in a mass
  * takeover (200 instances), and one instance on a saturated machine (bench/results/realtime.md).
- * Half lvsd's default (src/daemon/process-schedule.ts, which the config layer does not import).
+ * Half lvsd's default.
  */
-const RTTIME_WARN_BELOW_US = 100_000;
+const RTTIME_WARN_BELOW_US = Defaults.rlimitRttimeUs / 2;
 
 /**
  * `PREFIX_priority`, `PREFIX_rt_priority`, `PREFIX_rlimit_rttime` (and its older spelling
@@ -131,7 +132,7 @@ function processKeywords(
       if (us !== undefined && us < RTTIME_WARN_BELOW_US)
         c.diags.warning(
           n.args[0]?.loc ?? n.loc,
-          `\`${n.keyword} ${us}\`: a Node worker runs longer than this without blocking (10–20 ms in a takeover of 200 VRRP instances, bench/results/realtime.md), and the kernel kills it at the limit; lvsd's default is ${RTTIME_WARN_BELOW_US * 2} µs`,
+          `\`${n.keyword} ${us}\`: a Node worker runs longer than this without blocking (10–20 ms in a takeover of 200 VRRP instances, bench/results/realtime.md), and the kernel kills it at the limit; lvsd's default is ${Defaults.rlimitRttimeUs} µs`,
           n.keyword,
         );
     },

@@ -5,7 +5,6 @@
 // kernel: test/netns/daemon/realtime.test.ts.
 import test from 'ava';
 import {
-  DEFAULT_RTTIME_US,
   ProcessSchedule,
   REALTIME_DEFAULTS,
   wantedSchedule,
@@ -45,7 +44,7 @@ test('the defaults of --realtime fill only what the configuration leaves out', (
   // without --realtime, vrrp_rt_priority alone gets lvsd's 200 ms limit (keepalived's 10 ms killed it)
   t.deepEqual(wantedSchedule({ rtPriority: 20 }, false), {
     rtPriority: 20,
-    rlimitRttimeUs: DEFAULT_RTTIME_US,
+    rlimitRttimeUs: 200_000,
   });
 });
 

@@ -12,9 +12,8 @@
  * Usage (host, as root): flock /tmp/lvsd-heavy.lock node dist/bench/check-timing.js
  *   [--per N] [--killed ROUNDS] [--blackholed ROUNDS]   (boots the VM)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab } from '../test/vm/check/lab.js';
@@ -23,6 +22,7 @@ import { startWho } from '../test/vm/check/daemons.js';
 import type { Who } from '../test/vm/check/daemons.js';
 import type { Failure } from './check-timing-lab.js';
 import { Reals, Verdicts, waitReals } from './check-timing-lab.js';
+import { machineAndKeepalived } from './lib/summary.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const arg = (name: string, def: number): number => {
@@ -243,11 +243,6 @@ ${rows.join('\n')}`;
   return { text, within, total };
 }
 
-function kaVersion(): string {
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`.split('\n')[0]?.trim() ?? '?';
-}
-
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 async function inVm(): Promise<void> {
@@ -270,7 +265,7 @@ async function inVm(): Promise<void> {
     const loadEnd = loadavg();
     const k = table('killed', gs, res);
     const b = table('blackholed', gs, res);
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`;
+    const machine = `${machineAndKeepalived()}`;
     const text = `# Check timing: lvsd vs keepalived
 
 Machine: ipvs-vm, ${machine} (scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${started.toISOString()}.

@@ -15,12 +15,13 @@
  * Usage: node dist/bench/checks.js [--reals N] [--window S] [--lvsd-threads 1,2]   (boots the VM)
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { machineAndKeepalived } from './lib/summary.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -213,11 +214,6 @@ async function measure(
   };
 }
 
-function kaVersion(): string {
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`.split('\n')[0] ?? '';
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)]! : 0;
@@ -316,8 +312,7 @@ function writeResults(results: Result[], ceiling: string[]): void {
     const g = r.gaps;
     return `| ${r.impl} | ${N} | ${r.settleS === null ? 'not within 120 s' : r.settleS.toFixed(1) + ' s'} | ${median(seen)} | ${Math.min(...seen)}–${Math.max(...seen)} | ${g.p50} / ${g.p99} / ${g.max} ms | ${r.cpuPct.toFixed(1)} % | ${r.rssMb.toFixed(1)} MB |`;
   });
-  const machine =
-    `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`.trim();
+  const machine = `${hostname()}, ${machineAndKeepalived()}`.trim();
   const text = `# Health-check capacity: lvsd vs keepalived
 
 Machine: ${machine} (inside scripts/ipvs-vm.sh: QEMU TCG, ~10× slower than the host). Date: ${new Date().toISOString()}.

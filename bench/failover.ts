@@ -12,9 +12,9 @@
  *  4. CPU of 200 masters / 200 backups at 1 s adverts over a 20 s window.
  * Writes bench/results/failover.md. Usage: node dist/bench/failover.js [--trials N]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, release } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createLab, repoRoot, sleep, waitFor, type LabNode } from '../test/netns/harness.js';
 import { type InstanceConf } from '../test/netns/vrrp/conf.js';
@@ -28,6 +28,7 @@ import {
   type ManyResult,
   type Trial,
 } from './lib/failovers.js';
+import { machineAndKeepalived } from './lib/summary.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 20;
 
@@ -95,8 +96,7 @@ async function main(): Promise<void> {
   const mdi = 300 + (156 / 256) * 100; // 360.9 ms at priority 100, 0.1 s adverts
   rows.push(`# VRRP failover: lvsd vs keepalived`, '');
   rows.push(
-    `Machine: ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ` +
-      `keepalived ${spawnVersion()}. Date: ${started.toISOString()}. Command: \`node dist/bench/failover.js\` (root). ` +
+    `Machine: ${hostname()}, ${machineAndKeepalived()}. Date: ${started.toISOString()}. Command: \`node dist/bench/failover.js\` (root). ` +
       `Load average at start / end: ${loadStart} / ${loadavg()
         .map((x) => x.toFixed(1))
         .join(' ')}.`,
@@ -152,11 +152,6 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'failover.md'), rows.join('\n'));
   process.stdout.write(rows.join('\n') + '\n');
-}
-
-function spawnVersion(): string {
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return /Keepalived (v\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? '?';
 }
 
 main().catch((e: unknown) => {

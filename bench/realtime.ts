@@ -14,10 +14,10 @@
  * Usage: node dist/bench/realtime.js [--trials N] [--ladder US,US,...|none] [--rounds N]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpus, hostname, loadavg, release } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { sleep, type Daemon } from '../test/netns/harness.js';
 import { f1, manyFailover, quantile, sigkillFailovers, type Trial } from './lib/failovers.js';
-import { writeReport } from './lib/summary.js';
+import { machineAndKeepalived, writeReport } from './lib/summary.js';
 import type { Impl } from './lib/vrrp-cpu.js';
 
 const argAfter = (flag: string): string | undefined => {
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Realtime VRRP: lvsd vs keepalived',
     '',
-    `Machine: ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${keepalivedVersion()}. Date: ${started.toISOString()}.`,
+    `Machine: ${hostname()}, ${machineAndKeepalived()}. Date: ${started.toISOString()}.`,
     `Load average (1, 5, 15 min) at start ${loadStart}, at end ${load()}.`,
     `Command: \`node dist/bench/realtime.js --trials ${TRIALS} --ladder ${LADDER.join(',') || 'none'} --rounds ${ROUNDS}\` (root).`,
     '',
@@ -224,11 +224,6 @@ async function main(): Promise<void> {
     '',
   ];
   writeReport('realtime', lines.join('\n'));
-}
-
-function keepalivedVersion(): string {
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return /Keepalived v\S+/.exec(`${r.stdout}${r.stderr}`)?.[0] ?? 'keepalived ?';
 }
 
 main().catch((e: unknown) => {

@@ -12,13 +12,14 @@
  * control run of lvsd without `lvs_sync_daemon` shows what the sync daemon saves.
  * Writes bench/results/sync.md (on the host, from the report the VM run prints). Usage: node dist/bench/sync.js [--conns N] [--after S]  (boots the VM)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Daemon, HaLab } from '../test/vm/e2e/ha-lab.js';
 import { createHaLab, GW, holds, REALS, sleep, VIP, waitUntil } from '../test/vm/e2e/ha-lab.js';
+import { machineAndKeepalived } from './lib/summary.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const arg = (name: string, def: number): number => {
@@ -218,12 +219,6 @@ async function trial(lab: HaLab, impl: Impl, base: string): Promise<Result> {
   }
 }
 
-function kaVersion(): string {
-  // keepalived prints its version on stderr (exit 0)
-  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim() ?? '';
-}
-
 /** What the VM run hands the host: its results and the guest's machine line. */
 interface VmReport {
   results: Result[];
@@ -273,7 +268,7 @@ Goal: every connection survives, with lvsd as with keepalived.
 }
 
 function guestLine(): string {
-  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${kaVersion()}`;
+  return `${machineAndKeepalived()}`;
 }
 
 async function inVm(): Promise<void> {

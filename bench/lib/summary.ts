@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Small pieces the benchmarks' reports share: the median of a sample, a checkout named by its commit,
- * and writing a report into bench/results/.
+ * the machine and keepalived's version, and writing a report into bench/results/.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The median (the mean of the middle two for an even count); NaN for none. */
@@ -39,4 +40,15 @@ export function writeReport(name: string, md: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}${name}.md`, md);
   console.log(md);
+}
+
+/** keepalived's version line (`Keepalived v2.2.7 (01/16,2022)`; it prints it on stderr, exit 0). */
+export function keepalivedVersion(): string {
+  const r = spawnSync('keepalived', ['--version'], { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim() || 'keepalived ?';
+}
+
+/** The machine as the side-by-side reports name it: CPUs, kernel, Node, and keepalived's version. */
+export function machineAndKeepalived(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, Node ${process.version}; ${keepalivedVersion()}`;
 }

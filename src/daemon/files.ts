@@ -56,7 +56,7 @@ export function secureDirectory(dir: string): void {
  * Replace `path` with `data` atomically: a new temporary file beside it (O_EXCL, O_NOFOLLOW, mode
  * `mode`), synced, then renamed over `path`. Readers never see half a file.
  */
-export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   const tmp = `${path}.${process.pid}.tmp`;
   rmSync(tmp, { force: true }); // unlink does not follow a link planted there
   const fd = openSync(
@@ -66,7 +66,9 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   );
   try {
     fchmodSync(fd, mode); // whatever the umask
-    writeSync(fd, data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    // a write may be short (a signal, a full disk's last blocks): the rest, or the error
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -92,3 +92,22 @@ export function parseModelText(input: Buffer | string, previous?: Model): Model 
   }
   return { ...rest, virtualServers };
 }
+
+/**
+ * The length in bytes of the model file that `bytes` starts with (its header and the lines the
+ * header announces), so that two model files written one after the other split without parsing
+ * their virtual servers. Throws when `bytes` does not start with a whole one.
+ */
+export function modelFileLength(bytes: Buffer): number {
+  const first = bytes.indexOf(0x0a);
+  const header = first < 0 ? undefined : headerOf(bytes.toString('utf8', 0, first));
+  if (!header) throw new Error('model file: no header line');
+  let at = first + 1;
+  for (let i = 0; i < header.virtualServerLines; i++) {
+    const end = bytes.indexOf(0x0a, at);
+    if (end < 0)
+      throw new Error(`model file: ${header.virtualServerLines} virtual servers announced, ${i} found`);
+    at = end + 1;
+  }
+  return at;
+}

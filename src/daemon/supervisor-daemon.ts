@@ -24,12 +24,14 @@ import {
   type ControlServer,
 } from './control.js';
 import { MetricsEndpoint } from './metrics-server.js';
-import { loadRunConfig, validationOf, writeModelFile } from './run-config.js';
+import { loadRunConfig, validationOf, writeModelFile, writeModelFiles } from './run-config.js';
 import { reloadHazards } from '../config/reload-hazards.js';
 import type { RunOptions } from './run-options.js';
 import type { EarlyWorker } from './early-worker.js';
 import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
+import { writeFileAtomic } from './files.js';
+import { vrrpView } from '../config/views.js';
 import { validateConfigInChild } from './validate-config.js';
 import { processLogger } from './worker.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
@@ -112,7 +114,8 @@ async function supervise(
   );
   // --metrics wins; else the file's lvsd_metrics, which a reload may move
   const metricsAt = (m: Model): ListenAddress | undefined => opts.metrics ?? m.global.lvsdMetrics;
-  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, model, (m) =>
+  // the supervisor keeps the view (no real servers): a reload's child hands it no more than that
+  const reloader: Reloader = new Reloader(opts, sup, log, modelFile, base, vrrpView(model), (m) =>
     metrics.listen(metricsAt(m)),
   );
   process.on('SIGHUP', () => void reloader.reload());
@@ -171,7 +174,7 @@ class Reloader {
     private readonly log: Logger,
     private readonly modelFile: string,
     private readonly base: string[],
-    /** The Model the workers run (a reload's hazards are judged against it). */
+    /** The Model the workers run, as its VRRP view (a reload's hazards are judged against it). */
     private running: Model,
     /** Called with each model a reload applies (the supervisor's own settings follow it). */
     private readonly applied: (model: Model) => Promise<void>,
@@ -200,16 +203,20 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateConfigInChild({ ...validationOf(this.opts, file), signal: this.#abort.signal });
+    const r = await validateConfigInChild({
+      ...validationOf(this.opts, file),
+      view: 'files',
+      signal: this.#abort.signal,
+    });
     outcome.diagnostics = r.diagnostics;
-    if (!r.model) return outcome;
+    if (!r.model || !r.files) return outcome;
     outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
     const want = workersFor(r.model, this.base).map((w) => w.name);
     const running = this.sup.names();
     outcome.started = want.filter((w) => !running.includes(w));
     outcome.stopped = running.filter((w) => !want.includes(w));
     const previewFile = join(dirname(this.modelFile), 'model.preview.json');
-    writeModelFile(previewFile, r.model);
+    writeFileAtomic(previewFile, r.files.whole);
     try {
       for (const w of running.filter((n) => want.includes(n))) {
         const path = workerControlPath(w, dirname(this.modelFile));
@@ -244,10 +251,15 @@ class Reloader {
       stopped: [],
     };
     try {
-      // no `previous`: model.json is written from this model, every location in it as it is now
-      const r = await validateConfigInChild({ ...validationOf(this.opts), signal: this.#abort.signal });
+      // the files as the child wrote them (every location in them as it is now) and, to read, the
+      // VRRP view: what the supervisor needs of a model, without the real servers
+      const r = await validateConfigInChild({
+        ...validationOf(this.opts),
+        view: 'files',
+        signal: this.#abort.signal,
+      });
       outcome.diagnostics = r.diagnostics;
-      if (!r.model) {
+      if (!r.model || !r.files) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;
         return outcome;
@@ -255,7 +267,7 @@ class Reloader {
       const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
       for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
       outcome.diagnostics.push(...hazards);
-      writeModelFile(this.modelFile, r.model);
+      writeModelFiles(this.modelFile, r.files);
       this.running = r.model;
       const set = await this.sup.setWorkers(workersFor(r.model, this.base));
       outcome.started = set.started;

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
-import { parseModelText } from './model-file.js';
+import { modelFileLength, parseModelText } from './model-file.js';
 
 export interface ValidateOptions {
   configFile: string;
@@ -23,8 +23,12 @@ export interface ValidateOptions {
   /** V8 heap of the child, MB. @default 512 */
   maxHeapMb?: number;
   signal?: AbortSignal;
-  /** The model as the VRRP worker reads it (config/views.ts), not the whole one. */
-  view?: 'vrrp' | undefined;
+  /**
+   * `vrrp`: the model as the VRRP worker reads it (config/views.ts), not the whole one. `files`:
+   * the files the supervisor writes for its workers as the child made them (`files`), and as
+   * `model` the VRRP view, all the supervisor reads of a model: it never parses the real servers.
+   */
+  view?: 'vrrp' | 'files' | undefined;
   /** The model running now: virtual servers unchanged since are kept, not parsed (model-file.ts). */
   previous?: Model | undefined;
 }
@@ -32,6 +36,14 @@ export interface ValidateOptions {
 export interface ValidationResult {
   model: Model | undefined;
   diagnostics: Diagnostic[];
+  /** With `view: 'files'` and a valid file: model.json's and model.vrrp.json's bytes. */
+  files?: ModelFiles;
+}
+
+/** The model files the supervisor hands its workers (run-config.ts writeModelFiles). */
+export interface ModelFiles {
+  whole: Buffer;
+  vrrp: Buffer;
 }
 
 /** A finding about the file as a whole (the validation itself failed). */
@@ -92,8 +104,15 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
           diagnostics: Diagnostic[];
           model: boolean;
         };
-        const model = head.model && nl >= 0 ? parseModelText(out.subarray(nl + 1), o.previous) : undefined;
-        resolve({ model, diagnostics: head.diagnostics });
+        if (!head.model || nl < 0) return resolve({ model: undefined, diagnostics: head.diagnostics });
+        const body = out.subarray(nl + 1);
+        if (o.view !== 'files') {
+          return resolve({ model: parseModelText(body, o.previous), diagnostics: head.diagnostics });
+        }
+        // model.json, then model.vrrp.json: split where the first ends, only the view parsed
+        const end = modelFileLength(body);
+        const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
+        resolve({ model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files });
       } catch {
         resolve(fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`));
       }

@@ -44,8 +44,9 @@ export function register(parent: Command, cli: CliRun): Command {
       )
       // internal: the daemon validates reloads in a child process (src/daemon/validate-config.ts)
       .addOption(new Option('--result-json').hideHelp())
-      // internal: the model as the VRRP worker reads it (src/config/views.ts)
-      .addOption(new Option('--result-view <view>').choices(['vrrp']).hideHelp())
+      // internal: the model as the VRRP worker reads it (src/config/views.ts), or `files`: model.json
+      // then the VRRP worker's model.vrrp.json, as the supervisor writes them (validate-config.ts)
+      .addOption(new Option('--result-view <view>').choices(['vrrp', 'files']).hideHelp())
       .addHelpText(
         'after',
         '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
@@ -96,9 +97,13 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     ]);
     io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined })}\n`);
     if (!model) return 1;
-    if (o.resultView === 'vrrp') io.stdout(modelFileText(vrrpView(model)));
+    if (o.resultView === 'vrrp') {
+      io.stdout(modelFileText(vrrpView(model)));
+      return 0;
+    }
     // line by line: at 100,000 reals the text is ~60 MB, and one string of it a copy more
-    else for (const line of fingerprintedModelLines(model)) io.stdout(`${line}\n`);
+    for (const line of fingerprintedModelLines(model)) io.stdout(`${line}\n`);
+    if (o.resultView === 'files') io.stdout(modelFileText(vrrpView(model)));
     return 0;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

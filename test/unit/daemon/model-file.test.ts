@@ -6,7 +6,7 @@ import test from 'ava';
 import { withFingerprints } from '../../../src/config/fingerprints.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
-import { modelFileText, parseModelText } from '../../../src/daemon/model-file.js';
+import { modelFileLength, modelFileText, parseModelText } from '../../../src/daemon/model-file.js';
 
 function model(weight: number, extra = ''): Model {
   const vs = (i: number, w: number) =>
@@ -55,4 +55,19 @@ test('plain JSON, one line or pretty-printed, reads as before; a cut file is an 
   t.throws(() => parseModelText(text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1)), {
     message: /3 virtual servers announced, 2 found/,
   });
+});
+
+test('two model files written one after the other split where the first ends, without reading its lines', (t) => {
+  const first = Buffer.from(modelFileText(model(1)), 'utf8');
+  const second = Buffer.from(modelFileText(model(5)), 'utf8');
+  const both = Buffer.concat([first, second]);
+  t.is(modelFileLength(both), first.length);
+  t.deepEqual(parseModelText(both.subarray(modelFileLength(both))), parseModelText(second));
+  const none = Buffer.from(modelFileText({ ...model(1), virtualServers: [] }), 'utf8');
+  t.is(modelFileLength(Buffer.concat([none, second])), none.length, 'a model without virtual servers');
+  // a cut file, and what is no model file, are errors (the supervisor refuses such an answer)
+  t.throws(() => modelFileLength(first.subarray(0, first.length - 3)), {
+    message: /3 virtual servers announced, 2 found/,
+  });
+  t.throws(() => modelFileLength(Buffer.from(JSON.stringify(model(1)))), { message: /no header line/ });
 });

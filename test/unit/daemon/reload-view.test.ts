@@ -3,8 +3,12 @@
 // keeping the virtual servers the worker has), and the VRRP worker its view without real servers: a
 // large table must not be parsed on the VRRP timers' event loop at every reload.
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
+import { fingerprintedModelLines, parseModelText } from '../../../src/daemon/model-file.js';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
@@ -29,4 +33,33 @@ test('the reload child: the whole model with fingerprints, or the VRRP view with
     ...model,
     virtualServers: model.virtualServers.map((vs) => ({ ...vs, realServers: [] })),
   });
+});
+
+test("the supervisor's reload child: both model files as it wrote them, and only the view parsed", async (t) => {
+  const [whole, vrrp, files] = await Promise.all([
+    validateConfigInChild({ configFile: file, configId: 'lvs1' }),
+    validateConfigInChild({ configFile: file, configId: 'lvs1', view: 'vrrp' }),
+    validateConfigInChild({ configFile: file, configId: 'lvs1', view: 'files' }),
+  ]);
+  if (!whole.model || !vrrp.model || !files.model || !files.files)
+    return t.fail(JSON.stringify(files.diagnostics));
+  // model.json's bytes are the whole model with its fingerprints, as the LVS worker reads it
+  t.deepEqual(parseModelText(files.files.whole), whole.model);
+  t.is(files.files.whole.toString('utf8'), fingerprintedModelLines(whole.model).join('\n') + '\n');
+  // model.vrrp.json's bytes and the model handed back are the VRRP view: no real server
+  t.deepEqual(parseModelText(files.files.vrrp), vrrp.model);
+  t.deepEqual(files.model, vrrp.model);
+  t.true(files.model.virtualServers.length > 0);
+  t.true(files.model.virtualServers.every((vs) => vs.realServers.length === 0));
+});
+
+test('an invalid file hands the supervisor neither a model nor files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-files-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.conf');
+  writeFileSync(bad, 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n}\n');
+  const r = await validateConfigInChild({ configFile: bad, configId: 'lvs1', view: 'files' });
+  t.is(r.model, undefined);
+  t.is(r.files, undefined);
+  t.true(r.diagnostics.some((d) => d.severity === 'error' && d.file === bad && d.line === 2));
 });

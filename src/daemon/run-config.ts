@@ -83,7 +83,7 @@ export async function loadRunConfig(
  * (a missing or unsafe script, an unknown user) is an error and refuses the file; a missing
  * interface or address is a warning (the instance waits for it).
  */
-async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<LoadedRunConfig> {
+export async function withHostChecks(model: Model, diagnostics: Diagnostic[]): Promise<LoadedRunConfig> {
   const { hostDiagnostics } = await import('../config/host.io.js');
   const host = hostDiagnostics(model);
   const all = [...diagnostics, ...host];

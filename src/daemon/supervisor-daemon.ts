@@ -4,9 +4,10 @@
  * the config, hands the validated Model to the workers (supervisor.ts) and owns the systemd
  * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
  * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
- * `supervisor.sock`) is validated in a child process first; a refused file changes nothing and its
- * diagnostics go back to `lvsd reload`. SIGQUIT (the unit's RestartKillSignal) stops the workers
- * with a handoff: VIPs and IPVS stay for the next process to adopt. Exit 1 when a worker crash-loops.
+ * `supervisor.sock`) is validated first (a small file here, any other in a child process:
+ * validate-here.ts); a refused file changes nothing and its diagnostics go back to `lvsd reload`.
+ * SIGQUIT (the unit's RestartKillSignal) stops the workers with a handoff: VIPs and IPVS stay for
+ * the next process to adopt. Exit 1 when a worker crash-loops.
  * Loaded after the workers were forked early (early-worker.ts), so its modules cost them no start-up.
  */
 import { rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import { writeFileAtomic } from './files.js';
 import { vrrpView } from '../config/views.js';
-import { validateConfigInChild } from './validate-config.js';
+import { validateForSupervisor } from './validate-here.js';
 import { processLogger } from './worker.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
 
@@ -160,7 +161,10 @@ async function serveSupervisorControl(
   }
 }
 
-/** Reloads one after another: validate off the event loop, then the workers apply it as a diff. */
+/**
+ * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
+ * workers apply it as a diff.
+ */
 class Reloader {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #abort = new AbortController();
@@ -203,11 +207,7 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateConfigInChild({
-      ...validationOf(this.opts, file),
-      view: 'files',
-      signal: this.#abort.signal,
-    });
+    const r = await validateForSupervisor({ ...validationOf(this.opts, file), signal: this.#abort.signal });
     outcome.diagnostics = r.diagnostics;
     if (!r.model || !r.files) return outcome;
     outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
@@ -251,13 +251,10 @@ class Reloader {
       stopped: [],
     };
     try {
-      // the files as the child wrote them (every location in them as it is now) and, to read, the
-      // VRRP view: what the supervisor needs of a model, without the real servers
-      const r = await validateConfigInChild({
-        ...validationOf(this.opts),
-        view: 'files',
-        signal: this.#abort.signal,
-      });
+      // a small file validated here, any other in a child (validate-here.ts); the model files as
+      // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
+      // the supervisor needs of a model, without the real servers
+      const r = await validateForSupervisor({ ...validationOf(this.opts), signal: this.#abort.signal });
       outcome.diagnostics = r.diagnostics;
       if (!r.model || !r.files) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));

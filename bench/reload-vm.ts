@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Benchmark (not a test): a supervised `lvsd run` and `keepalived -C` on the same configuration, on
+ * the real ip_vs module in ONE VM run (issue 13: reload and cold start, side by side):
+ * - start → the whole table in the kernel (every service and real of the file);
+ * - SIGHUP with one real's weight edited in the file → that weight in the kernel, ROUNDS times.
+ * Virtual servers without checkers (every real is in the table from the start, on both sides), TCP,
+ * wrr, NAT, 10 reals each. The table is watched from this process with lvsd's netlink driver (one
+ * service's reals every 10 ms for a reload; the services, then every service's reals, for the start).
+ * `--compare DIR` adds another built checkout's `bin/lvsd` as a third column, alternating with this
+ * one. Writes bench/results/reload-vm.md. Root: `npm run bench reload-vm` (boots scripts/ipvs-vm.sh
+ * and runs itself inside it, in a network namespace). RELOAD_VM_SERVICES (default "100,1000"),
+ * RELOAD_VM_ROUNDS (3).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
+import type { IpvsDriver } from '../src/ipvs/driver.js';
+import type { ServiceKey } from '../src/ipvs/model.js';
+import { checkoutLabel, keepalivedVersion, median, writeReport } from './lib/summary.js';
+import { runSelfInVm } from './lib/vm-self.js';
+
+const { values } = parseArgs({
+  options: { inner: { type: 'boolean' }, compare: { type: 'string' } },
+});
+const SIZES = (process.env['RELOAD_VM_SERVICES'] ?? '100,1000').split(',').map(Number);
+const ROUNDS = Number(process.env['RELOAD_VM_ROUNDS'] ?? 3);
+const REALS = 10;
+const here = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Impl {
+  name: string;
+  argv: (conf: string, runDir: string) => string[];
+}
+
+const lvsdAt = (name: string, dir: string): Impl => ({
+  name,
+  argv: (conf, runDir) => [process.execPath, join(dir, 'bin/lvsd'), 'run', '-f', conf, '--run-dir', runDir],
+});
+const keepalived: Impl = {
+  name: 'keepalived',
+  argv: (conf, runDir) => [
+    'keepalived',
+    ...['-n', '-l', '-D', '-C', '-f', conf],
+    ...['-p', join(runDir, 'k.pid'), '-r', join(runDir, 'v.pid'), '-c', join(runDir, 'c.pid')],
+  ],
+};
+
+/** The edited real: the middle virtual server's fourth. */
+const edited = (services: number): { vs: number; real: number } => ({ vs: services >> 1, real: 3 });
+const vip = (i: number): string => `10.${(i >> 8) & 255}.${i & 255}.1`;
+const rip = (i: number, j: number): string => `192.168.${j}.${(i % 250) + 1}`;
+
+function configText(services: number, weight: number): string {
+  const e = edited(services);
+  const out: string[] = [];
+  for (let i = 0; i < services; i++) {
+    out.push(`virtual_server ${vip(i)} 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`);
+    for (let j = 0; j < REALS; j++) {
+      const w = i === e.vs && j === e.real ? weight : 1;
+      out.push(`  real_server ${rip(i, j)} 8080 {\n    weight ${w}\n  }`);
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(
+  what: string,
+  timeoutMs: number,
+  pollMs: number,
+  ok: () => Promise<boolean>,
+): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    if (await ok()) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await sleep(pollMs);
+  }
+}
+
+/** Every service of the file with all its reals in the kernel. */
+async function wholeTable(kernel: IpvsDriver, services: number): Promise<boolean> {
+  const have = await kernel.dumpServices();
+  if (have.length < services) return false;
+  const dests = await kernel.dumpDestinations(have.map((s) => s.key));
+  return dests.filter((d) => d !== undefined && d.length === REALS).length === services;
+}
+
+interface Run {
+  impl: string;
+  services: number;
+  startMs: number;
+  reloadMs: number[];
+}
+
+async function runOne(kernel: IpvsDriver, impl: Impl, services: number): Promise<Run> {
+  const dir = mkdtempSync('/tmp/lvsd-reload-vm-');
+  const conf = join(dir, 'lvsd.conf');
+  const e = edited(services);
+  const key: ServiceKey = { kind: 'addr', family: 'inet', protocol: 'tcp', address: vip(e.vs), port: 80 };
+  const weightNow = async (): Promise<number | undefined> =>
+    (await kernel.dumpDestinations([key]))[0]?.find((d) => d.address === rip(e.vs, e.real))?.weight;
+  writeFileSync(conf, configText(services, 1));
+  await kernel.apply([{ op: 'flush' }]);
+  const argv = impl.argv(conf, dir);
+  let child: ChildProcess | undefined;
+  let log = '';
+  try {
+    const t0 = performance.now();
+    child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LVSD_CONFIG_MAX_TOKENS: String(services * REALS * 20 + 1000) },
+    });
+    child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+    await until(`${impl.name} start`, 180_000, 100, () => wholeTable(kernel, services));
+    const startMs = performance.now() - t0;
+    const reloadMs: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      await sleep(2000); // let it settle after the last change
+      const w = r % 2 === 0 ? 7 : 1;
+      writeFileSync(conf, configText(services, w));
+      const t1 = performance.now();
+      child.kill('SIGHUP');
+      await until(`${impl.name} reload to weight ${w}`, 120_000, 10, async () => (await weightNow()) === w);
+      reloadMs.push(performance.now() - t1);
+    }
+    return { impl: impl.name, services, startMs, reloadMs };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- ${impl.name} output:\n${log.slice(-4000)}`);
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child!.once('exit', r)), sleep(30_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function inner(): Promise<void> {
+  const kernel = await openKernelIpvs();
+  const impls = [lvsdAt('lvsd', here), keepalived];
+  const other = process.env['RELOAD_VM_COMPARE'];
+  if (other) impls.splice(1, 0, lvsdAt(`lvsd (${process.env['RELOAD_VM_COMPARE_LABEL'] ?? other})`, other));
+  const runs: Run[] = [];
+  const loadStart = loadavg();
+  for (const services of SIZES) for (const impl of impls) runs.push(await runOne(kernel, impl, services));
+  await kernel.apply([{ op: 'flush' }]);
+  kernel.close();
+  const result = {
+    vmKernel: release(),
+    loadStart,
+    loadEnd: loadavg(),
+    runs,
+    keepalived: keepalivedVersion(),
+  };
+  process.stdout.write(`RELOAD_VM_RESULT ${JSON.stringify(result)}\n`);
+}
+
+async function outer(): Promise<void> {
+  const hostLoadStart = loadavg();
+  const compare = values.compare === undefined ? undefined : resolve(values.compare);
+  const r = (await runSelfInVm(fileURLToPath(import.meta.url), 'RELOAD_VM_RESULT', {
+    RELOAD_VM_SERVICES: SIZES.join(','),
+    RELOAD_VM_ROUNDS: ROUNDS,
+    ...(compare ? { RELOAD_VM_COMPARE: compare, RELOAD_VM_COMPARE_LABEL: checkoutLabel(compare) } : {}),
+  })) as { vmKernel: string; loadStart: number[]; loadEnd: number[]; runs: Run[]; keepalived: string };
+  const s = (ms: number): string => (ms / 1000).toFixed(2);
+  const la = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');
+  const impls = [...new Set(r.runs.map((x) => x.impl))];
+  const ka = (services: number): Run =>
+    r.runs.find((x) => x.services === services && x.impl === 'keepalived')!;
+  const rows = r.runs.map((x) => {
+    const k = ka(x.services);
+    const ratio = (a: number, b: number): string =>
+      x.impl === 'keepalived' ? '-' : `${(a / b).toFixed(1)}×`;
+    return (
+      `| ${x.services} × ${REALS} | ${x.impl} | ${s(x.startMs)} | ${ratio(x.startMs, k.startMs)} | ` +
+      `**${s(median(x.reloadMs))}** (${x.reloadMs.map(s).join(', ')}) | ${ratio(median(x.reloadMs), median(k.reloadMs))} |`
+    );
+  });
+  const md = [
+    '# Reload and first table in the VM: lvsd vs keepalived',
+    '',
+    `Date: ${new Date().toISOString()}  `,
+    `Machine: ${hostname()}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, host kernel ${release()}; host load average ` +
+      `at start ${la(hostLoadStart)}, at the end ${la(loadavg())}  `,
+    `Where: QEMU TCG VM (scripts/ipvs-vm.sh, no KVM, ~10x slower than the host), guest kernel ${r.vmKernel}, guest load ` +
+      `average at start ${la(r.loadStart)}, at the end ${la(r.loadEnd)}; real ip_vs; Node ${process.version}; ${r.keepalived}.`,
+    `Command: \`node dist/bench/reload-vm.js${compare ? ` --compare ${compare}` : ''}\` (root; RELOAD_VM_SERVICES ` +
+      `${SIZES.join(',')}, RELOAD_VM_ROUNDS ${ROUNDS}).`,
+    '',
+    `A supervised \`lvsd run -f FILE\` (the supervisor and its LVS worker, as the unit runs it) and \`keepalived -C\`, one`,
+    `after the other on the same file: virtual servers without checkers, TCP, wrr, NAT, ${REALS} reals each. "First`,
+    'table": from spawning the daemon to every service of the file with all its reals in the kernel. "Reload": one',
+    "real's weight edited in the file, SIGHUP, until the kernel has the new weight (seconds; median in bold, then each",
+    `round). The table is read from the bench's own netlink socket. Ratios: against keepalived in the same run.`,
+    '',
+    '| size | daemon | first table (s) | vs keepalived | reload (s) | vs keepalived |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Daemons, in the order run at each size: ${impls.join(', ')}.`,
+    '',
+  ].join('\n');
+  writeReport('reload-vm', md);
+}
+
+if (values.inner) await inner();
+else await outer();

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The supervisor's reload validation of a small configuration, in its own process. Starting the
+ * validating child (validate-config.ts) is most of a small file's reload: ~110 ms of Node and
+ * module loading on the host, ~2–3 s in the emulated test VM, where keepalived reloads the same
+ * file in ~60 ms. A file that loads within `smallConfigLimits` (256 KiB, 64 files, 50,000 words)
+ * parses in a few ms here; the supervisor loaded the configuration language at start anyway. The
+ * limits bound what a file can cost this event loop (regular files only, sizes checked before
+ * reading: config/source-files.io.ts); a file that reaches any of them, or a run whose limits the
+ * environment changes (`LVSD_CONFIG_MAX_*`), goes to the child, which judges it with the limits
+ * every other validation uses. The answer is the child's, made by the same functions: the same
+ * findings, model.json and model.vrrp.json bytes, and the view parsed back from its bytes.
+ */
+import type { LoadLimits } from '../config/limits.js';
+import { limitVariables } from '../config/limits.js';
+import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
+
+/** What a configuration validated in the supervisor's own process may reach. */
+export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
+  maxBytes: 256 * 1024,
+  maxFiles: 64,
+  maxTokens: 50_000,
+  maxContinuedLines: 10_000,
+  maxDirEntries: 1_000,
+});
+
+/**
+ * The validation of `o.configFile` as the child would answer it with `view: 'files'`, or
+ * undefined when the file is not small (the caller asks the child).
+ */
+export async function validateSmallConfigHere(
+  o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient'>,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ValidationResult | undefined> {
+  if (Object.values(limitVariables).some((v) => env[v] !== undefined && env[v] !== '')) return undefined;
+  const [
+    { loadConfig },
+    { withHostChecks },
+    { fingerprintedModelLines, modelFileText, parseModelText },
+    views,
+  ] = await Promise.all([
+    import('../config/load.io.js'),
+    import('./run-config.js'),
+    import('./model-file.js'),
+    import('../config/views.js'),
+  ]);
+  const loaded = await loadConfig(o.configFile, {
+    configId: o.configId,
+    lenient: o.lenient ?? false,
+    env,
+    limits: smallConfigLimits,
+  });
+  if (loaded.diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_LIMIT')) return undefined;
+  if (!loaded.model) return { model: undefined, diagnostics: loaded.diagnostics };
+  const { model, diagnostics } = await withHostChecks(loaded.model, loaded.diagnostics);
+  if (!model) return { model: undefined, diagnostics };
+  const files = {
+    whole: Buffer.from(fingerprintedModelLines(model).join('\n') + '\n', 'utf8'),
+    vrrp: Buffer.from(modelFileText(views.vrrpView(model)), 'utf8'),
+  };
+  return { model: parseModelText(files.vrrp), diagnostics, files };
+}
+
+/**
+ * How the supervisor validates a reload (and its dry run): a small file here, any other in the
+ * child; either way the two model files and the VRRP view (`view: 'files'`).
+ */
+export async function validateForSupervisor(o: Omit<ValidateOptions, 'view'>): Promise<ValidationResult> {
+  return (await validateSmallConfigHere(o)) ?? validateConfigInChild({ ...o, view: 'files' });
+}

@@ -5,14 +5,14 @@
  * module loading on the host, ~2–3 s in the emulated test VM, where keepalived reloads the same
  * file in ~60 ms. A file that loads within `smallConfigLimits` (256 KiB, 64 files, 50,000 words)
  * parses in a few ms here; the supervisor loaded the configuration language at start anyway. The
- * limits bound what a file can cost this event loop (regular files only, sizes checked before
- * reading: config/source-files.io.ts); a file that reaches any of them, or a run whose limits the
- * environment changes (`LVSD_CONFIG_MAX_*`), goes to the child, which judges it with the limits
- * every other validation uses. The answer is the child's, made by the same functions: the same
+ * limits (or the environment's `LVSD_CONFIG_MAX_*`, where smaller) bound what a file can cost this
+ * event loop (regular files only, sizes checked before reading: config/source-files.io.ts); a file
+ * that reaches any of them goes to the child, which judges it with the limits every other
+ * validation uses. The answer is the child's, made by the same functions: the same
  * findings, model.json and model.vrrp.json bytes, and the view parsed back from its bytes.
  */
 import type { LoadLimits } from '../config/limits.js';
-import { limitVariables } from '../config/limits.js';
+import { limitVariables, resolveLimits } from '../config/limits.js';
 import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
 
 /** What a configuration validated in the supervisor's own process may reach. */
@@ -32,7 +32,16 @@ export async function validateSmallConfigHere(
   o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient'>,
   env: Record<string, string | undefined> = process.env,
 ): Promise<ValidationResult | undefined> {
-  if (Object.values(limitVariables).some((v) => env[v] !== undefined && env[v] !== '')) return undefined;
+  // the environment's limits as the child reads them: a malformed one is a finding of the child's
+  const { limits, problems } = resolveLimits(env);
+  if (problems.length > 0) return undefined;
+  // here, each limit is the smaller of the two: a file that loads within them loads within the
+  // child's, with the same answer (a limit changes the answer only where it stops the loading)
+  const here = { ...limits };
+  for (const [k, v] of Object.entries(smallConfigLimits) as Array<[keyof LoadLimits, number]>)
+    here[k] = Math.min(v, limits[k]);
+  const withoutLimitVariables = { ...env };
+  for (const v of Object.values(limitVariables)) delete withoutLimitVariables[v];
   const [
     { loadConfig },
     { withHostChecks },
@@ -47,8 +56,8 @@ export async function validateSmallConfigHere(
   const loaded = await loadConfig(o.configFile, {
     configId: o.configId,
     lenient: o.lenient ?? false,
-    env,
-    limits: smallConfigLimits,
+    env: withoutLimitVariables,
+    limits: here,
   });
   if (loaded.diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_LIMIT')) return undefined;
   if (!loaded.model) return { model: undefined, diagnostics: loaded.diagnostics };

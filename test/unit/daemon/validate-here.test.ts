@@ -124,8 +124,13 @@ test('a file past the small limits, or limits set in the environment, go to the 
     writeFileSync(join(dir, `part-${i}.inc`), `virtual_server 10.2.0.${i} 80 {\n}\n`);
   writeFileSync(inc, `include ${join(dir, 'part-*.inc')}\n`);
   t.is(await validateSmallConfigHere(o(inc)), undefined, `more than ${smallConfigLimits.maxFiles} files`);
-  t.is(await validateSmallConfigHere(o(small), { LVSD_CONFIG_MAX_BYTES: '1M' }), undefined, 'limits set');
   t.truthy(await validateSmallConfigHere(o(small)));
+  // the environment's limits: raised, the small ones still hold here; lowered, they hold here too
+  // (the child then answers, with its finding); malformed, the child answers (its warning)
+  t.is(await validateSmallConfigHere(o(big), { LVSD_CONFIG_MAX_BYTES: '64M' }), undefined, 'raised');
+  t.truthy(await validateSmallConfigHere(o(small), { LVSD_CONFIG_MAX_TOKENS: '2000000' }), 'raised');
+  t.is(await validateSmallConfigHere(o(small), { LVSD_CONFIG_MAX_BYTES: '1K' }), undefined, 'lowered');
+  t.is(await validateSmallConfigHere(o(small), { LVSD_CONFIG_MAX_FILES: 'many' }), undefined, 'malformed');
   // the supervisor's validation answers the big file all the same, as the child does
   const [sup, child] = await Promise.all([
     validateForSupervisor(o(big)),

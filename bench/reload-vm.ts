@@ -7,12 +7,13 @@
  * Virtual servers without checkers (every real is in the table from the start, on both sides), TCP,
  * wrr, NAT, 10 reals each. The table is watched from this process with lvsd's netlink driver (one
  * service's reals every 10 ms for a reload; the services, then every service's reals, for the start).
- * `--compare DIR` adds another built checkout's `bin/lvsd` as a third column, alternating with this
- * one. Writes bench/results/reload-vm.md. Root: `npm run bench reload-vm` (boots scripts/ipvs-vm.sh
+ * `--compare DIR` adds another built checkout's `bin/lvsd` as a row, run after this one; a row
+ * runs this `bin/lvsd` as the .deb's unit does, on its Node 24 with Node's compile cache (filled by
+ * an untimed start first; `--no-deb` leaves it out). Writes bench/results/reload-vm.md. Root: `npm run bench reload-vm` (boots scripts/ipvs-vm.sh
  * and runs itself inside it, in a network namespace). RELOAD_VM_SERVICES (default "100,1000"),
  * RELOAD_VM_ROUNDS (3).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,22 +26,31 @@ import { checkoutLabel, keepalivedVersion, median, writeReport } from './lib/sum
 import { runSelfInVm } from './lib/vm-self.js';
 
 const { values } = parseArgs({
-  options: { inner: { type: 'boolean' }, compare: { type: 'string' } },
+  options: { inner: { type: 'boolean' }, compare: { type: 'string' }, 'no-deb': { type: 'boolean' } },
 });
 const SIZES = (process.env['RELOAD_VM_SERVICES'] ?? '100,1000').split(',').map(Number);
 const ROUNDS = Number(process.env['RELOAD_VM_ROUNDS'] ?? 3);
 const REALS = 10;
 const here = fileURLToPath(new URL('../..', import.meta.url));
+/** The .deb's Node (scripts/bundled-node.sh fetches it once from the npm registry). */
+const debNode = (): string =>
+  join(
+    execFileSync('bash', [join(here, 'scripts', 'bundled-node.sh')], { encoding: 'utf8' }).trim(),
+    'bin',
+    'node',
+  );
 
 interface Impl {
   name: string;
   argv: (conf: string, runDir: string) => string[];
 }
 
-const lvsdAt = (name: string, dir: string): Impl => ({
+const lvsdAt = (name: string, dir: string, node = process.execPath): Impl => ({
   name,
-  argv: (conf, runDir) => [process.execPath, join(dir, 'bin/lvsd'), 'run', '-f', conf, '--run-dir', runDir],
+  argv: (conf, runDir) => [node, join(dir, 'bin/lvsd'), 'run', '-f', conf, '--run-dir', runDir],
 });
+/** As the .deb's unit runs it: its Node 24, with Node's compile cache (filled by a start before). */
+const DEB = 'lvsd (Node 24, compile cache)';
 const keepalived: Impl = {
   name: 'keepalived',
   argv: (conf, runDir) => [
@@ -100,7 +110,7 @@ interface Run {
   reloadMs: number[];
 }
 
-async function runOne(kernel: IpvsDriver, impl: Impl, services: number): Promise<Run> {
+async function runOne(kernel: IpvsDriver, impl: Impl, services: number, rounds = ROUNDS): Promise<Run> {
   const dir = mkdtempSync('/tmp/lvsd-reload-vm-');
   const conf = join(dir, 'lvsd.conf');
   const e = edited(services);
@@ -127,7 +137,7 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number): Promise
     await until(`${impl.name} start`, 180_000, 100, () => wholeTable(kernel, services));
     const startMs = performance.now() - t0;
     const reloadMs: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < rounds; r++) {
       await sleep(2000); // let it settle after the last change
       const w = r % 2 === 0 ? 7 : 1;
       writeFileSync(conf, configText(services, w));
@@ -152,6 +162,13 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number): Promise
 async function inner(): Promise<void> {
   const kernel = await openKernelIpvs();
   const impls = [lvsdAt('lvsd', here), keepalived];
+  const debNode = process.env['RELOAD_VM_DEB_NODE'];
+  if (debNode) {
+    process.env['NODE_COMPILE_CACHE'] = mkdtempSync('/tmp/lvsd-reload-vm-cache-');
+    const deb = lvsdAt(DEB, here, debNode);
+    await runOne(kernel, deb, 20, 0); // fills the cache, as a director's first start does
+    impls.splice(1, 0, deb);
+  }
   const other = process.env['RELOAD_VM_COMPARE'];
   if (other) impls.splice(1, 0, lvsdAt(`lvsd (${process.env['RELOAD_VM_COMPARE_LABEL'] ?? other})`, other));
   const runs: Run[] = [];
@@ -176,6 +193,7 @@ async function outer(): Promise<void> {
     RELOAD_VM_SERVICES: SIZES.join(','),
     RELOAD_VM_ROUNDS: ROUNDS,
     ...(compare ? { RELOAD_VM_COMPARE: compare, RELOAD_VM_COMPARE_LABEL: checkoutLabel(compare) } : {}),
+    ...(values['no-deb'] ? {} : { RELOAD_VM_DEB_NODE: debNode() }),
   })) as { vmKernel: string; loadStart: number[]; loadEnd: number[]; runs: Run[]; keepalived: string };
   const s = (ms: number): string => (ms / 1000).toFixed(2);
   const la = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');
@@ -207,6 +225,9 @@ async function outer(): Promise<void> {
     'table": from spawning the daemon to every service of the file with all its reals in the kernel. "Reload": one',
     "real's weight edited in the file, SIGHUP, until the kernel has the new weight (seconds; median in bold, then each",
     `round). The table is read from the bench's own netlink socket. Ratios: against keepalived in the same run.`,
+    `"${DEB}": the same bin/lvsd on the Node the .deb bundles, with NODE_COMPILE_CACHE as the unit sets it`,
+    '(filled by an untimed start first, as a director has it after its first start); the other lvsd rows run on',
+    `Node ${process.version}, which has no compile cache.`,
     '',
     '| size | daemon | first table (s) | vs keepalived | reload (s) | vs keepalived |',
     '|---|---|---|---|---|---|',

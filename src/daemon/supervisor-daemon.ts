@@ -10,7 +10,7 @@
  * the next process to adopt. Exit 1 when a worker crash-loops.
  * Loaded after the workers were forked early (early-worker.ts), so its modules cost them no start-up.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Diagnostic, Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -33,7 +33,8 @@ import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import { writeFileAtomic } from './files.js';
 import { vrrpView } from '../config/views.js';
-import { validateForSupervisor } from './validate-here.js';
+import { smallConfigLimits, validateForSupervisor } from './validate-here.js';
+import { StandbyValidator } from './validator-standby.js';
 import { processLogger } from './worker.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
 
@@ -161,6 +162,15 @@ async function serveSupervisorControl(
   }
 }
 
+/** The size of a file in bytes; 0 when it cannot be read. */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
  * workers apply it as a diff.
@@ -171,6 +181,8 @@ class Reloader {
   /** How reloads ended, and whether the last one was applied (the metrics). */
   readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
   lastOk = true;
+  /** The child the next reload of a large file is validated by, started ahead of it. */
+  readonly #standby: StandbyValidator;
 
   constructor(
     private readonly opts: RunOptions,
@@ -182,10 +194,15 @@ class Reloader {
     private running: Model,
     /** Called with each model a reload applies (the supervisor's own settings follow it). */
     private readonly applied: (model: Model) => Promise<void>,
-  ) {}
+  ) {
+    this.#standby = new StandbyValidator(validationOf(opts));
+    // a main file too large to be validated here: its first reload need not start Node either
+    if (fileSize(opts.configFile) > (smallConfigLimits.maxBytes ?? Infinity)) this.#standby.prepare();
+  }
 
   abort(): void {
     this.#abort.abort();
+    this.#standby.close();
   }
 
   reload(): Promise<ReloadOutcome> {
@@ -207,7 +224,10 @@ class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateForSupervisor({ ...validationOf(this.opts, file), signal: this.#abort.signal });
+    const r = await validateForSupervisor(
+      { ...validationOf(this.opts, file), signal: this.#abort.signal },
+      this.#standby,
+    );
     outcome.diagnostics = r.diagnostics;
     if (!r.model || !r.files) return outcome;
     outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
@@ -254,7 +274,10 @@ class Reloader {
       // a small file validated here, any other in a child (validate-here.ts); the model files as
       // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
       // the supervisor needs of a model, without the real servers
-      const r = await validateForSupervisor({ ...validationOf(this.opts), signal: this.#abort.signal });
+      const r = await validateForSupervisor(
+        { ...validationOf(this.opts), signal: this.#abort.signal },
+        this.#standby,
+      );
       outcome.diagnostics = r.diagnostics;
       if (!r.model || !r.files) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));

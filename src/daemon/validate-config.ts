@@ -8,7 +8,7 @@
  * (120 s: the loader's own limits bound a hostile file; the timeout is the last resort, and a
  * saturated director may starve a nice-19 child for a while) or abort.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic, Model } from '../config/model.js';
@@ -56,8 +56,27 @@ function fileError(file: string, message: string): ValidationResult {
 
 const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
 
-export function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {
-  const timeoutMs = o.timeoutMs ?? 120_000;
+interface Exited {
+  out: Buffer;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** It could not be started. */
+  error?: string;
+}
+
+/** A validating child, started; `done` resolves when it has exited and its output is read. */
+export interface ValidatorProcess {
+  child: ChildProcess;
+  done: Promise<Exited>;
+  /** Whether it has exited (or could not start). */
+  exited(): boolean;
+}
+
+/**
+ * Start `lvsd check-config --result-json --host` on `o.configFile`; with `wait`, one that loads and
+ * warms its parser, then waits for `go` on its standard input (validator-standby.ts).
+ */
+export function startValidator(o: ValidateOptions, wait = false): ValidatorProcess {
   const args = [
     `--max-old-space-size=${o.maxHeapMb ?? 512}`,
     binPath(),
@@ -69,53 +88,81 @@ export function validateConfigInChild(o: ValidateOptions): Promise<ValidationRes
     ...(o.configId !== undefined ? ['--config-id', o.configId] : []),
     ...(o.lenient ? ['--lenient'] : []),
     ...(o.view ? ['--result-view', o.view] : []),
+    ...(wait ? ['--result-wait'] : []),
   ];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
-    // (a fan-out include bomb must not stretch the advert gaps)
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, 19);
-      } catch {
-        // not permitted: it runs at our priority
-      }
+  const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'ignore'] });
+  // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
+  // (a fan-out include bomb must not stretch the advert gaps)
+  if (child.pid !== undefined) {
+    try {
+      setPriority(child.pid, 19);
+    } catch {
+      // not permitted: it runs at our priority
     }
-    const chunks: Buffer[] = [];
-    let why: string | undefined;
-    const kill = (reason: string): void => {
-      why ??= reason;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill(`validation did not finish within ${timeoutMs / 1000} s`), timeoutMs);
-    const onAbort = (): void => kill('validation aborted');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', (e) => kill(`cannot run the validator: ${e.message}`));
+  }
+  child.stdin?.on('error', () => {}); // gone before `go`: its exit says so
+  let exited = false;
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Exited>((resolve) => {
+    child.on('error', (e) => {
+      exited = true;
+      resolve({ out: Buffer.alloc(0), code: null, signal: null, error: e.message });
+    });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      if (why !== undefined) return resolve(fileError(o.configFile, why));
-      try {
-        // a line with the findings, then the model as model.json holds it
-        const out = Buffer.concat(chunks);
-        const nl = out.indexOf(0x0a);
-        const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
-          diagnostics: Diagnostic[];
-          model: boolean;
-        };
-        if (!head.model || nl < 0) return resolve({ model: undefined, diagnostics: head.diagnostics });
-        const body = out.subarray(nl + 1);
-        if (o.view !== 'files') {
-          return resolve({ model: parseModelText(body, o.previous), diagnostics: head.diagnostics });
-        }
-        // model.json, then model.vrrp.json: split where the first ends, only the view parsed
-        const end = modelFileLength(body);
-        const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
-        resolve({ model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files });
-      } catch {
-        resolve(fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`));
-      }
+      exited = true;
+      resolve({ out: Buffer.concat(chunks), code, signal });
     });
   });
+  return { child, done, exited: () => exited };
+}
+
+/**
+ * The answer of a started validator (`go` given by the caller when it waits), bounded by
+ * `o.timeoutMs` and `o.signal` (it is killed). `empty` when it exited without a word and was not
+ * killed here: a standby that died before its `go` (the caller may ask another).
+ */
+export async function validatorAnswer(
+  v: ValidatorProcess,
+  o: ValidateOptions,
+): Promise<ValidationResult & { empty: boolean }> {
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  let why: string | undefined;
+  const kill = (reason: string): void => {
+    why ??= reason;
+    v.child.kill('SIGKILL');
+  };
+  const timer = setTimeout(() => kill(`validation did not finish within ${timeoutMs / 1000} s`), timeoutMs);
+  const onAbort = (): void => kill('validation aborted');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const { out, code, signal, error } = await v.done;
+  clearTimeout(timer);
+  o.signal?.removeEventListener('abort', onAbort);
+  why ??= error === undefined ? undefined : `cannot run the validator: ${error}`;
+  if (why !== undefined) return { ...fileError(o.configFile, why), empty: false };
+  try {
+    // a line with the findings, then the model as model.json holds it
+    const nl = out.indexOf(0x0a);
+    const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
+      diagnostics: Diagnostic[];
+      model: boolean;
+    };
+    if (!head.model || nl < 0) return { model: undefined, diagnostics: head.diagnostics, empty: false };
+    const body = out.subarray(nl + 1);
+    if (o.view !== 'files') {
+      return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics, empty: false };
+    }
+    // model.json, then model.vrrp.json: split where the first ends, only the view parsed
+    const end = modelFileLength(body);
+    const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
+    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, empty: false };
+  } catch {
+    const failed = fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`);
+    return { ...failed, empty: out.length === 0 };
+  }
+}
+
+export async function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {
+  const { empty: _unused, ...r } = await validatorAnswer(startValidator(o), o);
+  return r;
 }

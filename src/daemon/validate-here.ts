@@ -14,6 +14,7 @@
 import type { LoadLimits } from '../config/limits.js';
 import { limitVariables, resolveLimits } from '../config/limits.js';
 import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
+import type { StandbyValidator } from './validator-standby.js';
 
 /** What a configuration validated in the supervisor's own process may reach. */
 export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
@@ -71,9 +72,18 @@ export async function validateSmallConfigHere(
 }
 
 /**
- * How the supervisor validates a reload (and its dry run): a small file here, any other in the
- * child; either way the two model files and the VRRP view (`view: 'files'`).
+ * How the supervisor validates a reload (and its dry run): a small file here (any child waiting
+ * for a large one is dismissed), any other in a child, the standby's when it has one; either way
+ * the two model files and the VRRP view (`view: 'files'`).
  */
-export async function validateForSupervisor(o: Omit<ValidateOptions, 'view'>): Promise<ValidationResult> {
-  return (await validateSmallConfigHere(o)) ?? validateConfigInChild({ ...o, view: 'files' });
+export async function validateForSupervisor(
+  o: Omit<ValidateOptions, 'view'>,
+  standby?: StandbyValidator,
+): Promise<ValidationResult> {
+  const here = await validateSmallConfigHere(o);
+  if (here) {
+    standby?.dismiss();
+    return here;
+  }
+  return standby ? standby.validate(o) : validateConfigInChild({ ...o, view: 'files' });
 }

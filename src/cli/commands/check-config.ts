@@ -24,6 +24,7 @@ interface CheckConfigOptions {
   host?: boolean;
   resultJson?: boolean;
   resultView?: string;
+  resultWait?: boolean;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -47,6 +48,9 @@ export function register(parent: Command, cli: CliRun): Command {
       // internal: the model as the VRRP worker reads it (src/config/views.ts), or `files`: model.json
       // then the VRRP worker's model.vrrp.json, as the supervisor writes them (validate-config.ts)
       .addOption(new Option('--result-view <view>').choices(['vrrp', 'files']).hideHelp())
+      // internal: started ahead of a reload (daemon/validator-standby.ts): load and warm the parser,
+      // then read standard input to its end; `go` validates, anything else exits without a word
+      .addOption(new Option('--result-wait').hideHelp())
       .addHelpText(
         'after',
         '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
@@ -78,6 +82,25 @@ async function withHost(loaded: Loaded): Promise<Loaded> {
   };
 }
 
+/**
+ * A validator started ahead of need: its modules loaded (by the caller) and the parser warmed
+ * while it waits; true once standard input said `go` and ended, false when it ended otherwise
+ * (dismissed, or its supervisor gone).
+ */
+async function standingBy(io: CliIo): Promise<boolean> {
+  // the host checks' and the answer's modules are loaded now too, used after `go`
+  const [{ warmUpParser }, { fingerprintedModelLines }] = await Promise.all([
+    import('../../config/warm-up.io.js'),
+    import('../../daemon/model-file.js'),
+    import('../../config/host.io.js'),
+    import('../../config/views.js'),
+  ]);
+  const warm = warmUpParser();
+  if (warm) fingerprintedModelLines(warm);
+  // its garbage (~40 MB) goes back to the system while it waits: V8's memory reducer, ~30 s idle
+  return (await io.readStdin()).trim() === 'go';
+}
+
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   // The configuration language loads here, not with the program: other commands (the daemon's
   // workers among them) do not pay for it.
@@ -85,6 +108,7 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     import('../../config/diagnostics.js'),
     import('../../config/load.io.js'),
   ]);
+  if (o.resultWait && !(await standingBy(io))) return 0;
   const loaded = await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
   const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
   if (o.resultJson) {

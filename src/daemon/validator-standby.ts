@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The supervisor's next validating child, started ahead of the reload that will need it. A large
+ * configuration (one that validate-here.ts does not take) is validated in a child process; most of
+ * a child's time before the parse is Node's start and the loading of the configuration language
+ * (~1.5 s of ~5 s in the emulated test VM at 1,000 x 10), and its parse runs on cold code. A
+ * standby child pays both while nothing waits on it: it loads its modules, parses a generated
+ * configuration to warm the parser (config/warm-up.io.ts), then waits, at nice 19, for `go` on its
+ * standard input; a reload gives it `go` and reads its answer as any child's. It holds the same
+ * file, config id and `--lenient` as the reloads of this `lvsd run`; another file (a dry run of
+ * `-f OTHER`) gets a child of its own.
+ *
+ * Its cost is one idle Node process while the configuration is large (none for a small one: the
+ * supervisor dismisses it when a reload validated here). A standby that died before its `go`
+ * (killed by hand, out of memory) is replaced by a fresh child for that reload: a reload is never
+ * refused for a standby's death. It exits by itself when the supervisor does (its standard input
+ * ends without `go`).
+ */
+import {
+  type ValidateOptions,
+  type ValidationResult,
+  type ValidatorProcess,
+  startValidator,
+  validatorAnswer,
+} from './validate-config.js';
+
+type Fixed = Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'timeoutMs' | 'maxHeapMb'>;
+
+export class StandbyValidator {
+  readonly #fixed: Fixed;
+  #waiting: ValidatorProcess | undefined;
+  #closed = false;
+
+  constructor(fixed: Fixed) {
+    this.#fixed = fixed;
+  }
+
+  /** The pid of the child waiting now, if one is. */
+  get waitingPid(): number | undefined {
+    return this.#waiting && !this.#waiting.exited() ? this.#waiting.child.pid : undefined;
+  }
+
+  /** Have a child wait for the next reload (none is started when one already waits). */
+  prepare(): void {
+    if (this.#closed || this.waitingPid !== undefined) return;
+    this.#waiting = startValidator({ ...this.#fixed, view: 'files' }, true);
+  }
+
+  /**
+   * Validate as the child does with `view: 'files'`: by the waiting child when it is for this file
+   * and alive, else by a fresh one; then the next one is prepared.
+   */
+  async validate(
+    o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal'>,
+  ): Promise<ValidationResult> {
+    const opts: ValidateOptions = { ...this.#fixed, ...o, view: 'files' };
+    const same =
+      o.configFile === this.#fixed.configFile &&
+      o.configId === this.#fixed.configId &&
+      (o.lenient ?? false) === (this.#fixed.lenient ?? false);
+    if (!same) return strip(await validatorAnswer(startValidator(opts), opts));
+    const waiting = this.#take();
+    let r: ValidationResult & { empty: boolean };
+    if (waiting) {
+      waiting.child.stdin?.end('go\n');
+      r = await validatorAnswer(waiting, opts);
+      // it died before its `go`, or between `go` and a word: this reload asks a fresh child
+      if (r.empty) r = await validatorAnswer(startValidator(opts), opts);
+    } else r = await validatorAnswer(startValidator(opts), opts);
+    this.prepare();
+    return strip(r);
+  }
+
+  /** No child waits any longer (a small configuration, or the supervisor stops). */
+  dismiss(): void {
+    const w = this.#take();
+    w?.child.stdin?.end(); // it exits without a word
+  }
+
+  /** Dismissed for good: nothing is prepared after this. */
+  close(): void {
+    this.#closed = true;
+    this.dismiss();
+  }
+
+  #take(): ValidatorProcess | undefined {
+    const w = this.#waiting;
+    this.#waiting = undefined;
+    return w && !w.exited() ? w : undefined;
+  }
+}
+
+function strip(r: ValidationResult & { empty: boolean }): ValidationResult {
+  const { empty: _unused, ...rest } = r;
+  return rest;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// The supervisor's standby validator: a child started ahead of a reload, warmed, waiting for `go`.
+// Real processes: its answer is the child's, a dead standby never refuses a reload, a dismissed one
+// exits without a word, and each reload leaves the next one waiting.
+import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
+import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
+
+const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
+const o = { configFile: file, configId: 'lvs1', lenient: false };
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function gone(pid: number, ms = 20_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+function standby(t: { teardown(fn: () => void): void }): StandbyValidator {
+  const s = new StandbyValidator(o);
+  t.teardown(() => s.close());
+  return s;
+}
+
+test('a reload is answered by the waiting child, as by a fresh one, and the next one waits', async (t) => {
+  const s = standby(t);
+  s.prepare();
+  const first = s.waitingPid;
+  if (first === undefined) return t.fail('no child waiting after prepare()');
+  s.prepare();
+  t.is(s.waitingPid, first, 'one waiting child at most');
+  const [r, fresh] = await Promise.all([s.validate(o), validateConfigInChild({ ...o, view: 'files' })]);
+  t.deepEqual(r.diagnostics, fresh.diagnostics);
+  t.deepEqual(r.model, fresh.model);
+  t.is(r.files?.whole.toString('utf8'), fresh.files?.whole.toString('utf8'));
+  t.is(r.files?.vrrp.toString('utf8'), fresh.files?.vrrp.toString('utf8'));
+  t.true(await gone(first), 'the child that answered has exited');
+  const next = s.waitingPid;
+  t.true(next !== undefined && next !== first && alive(next), 'the next reload’s child waits');
+  return undefined;
+});
+
+test('a standby killed before its reload: the reload is answered by a fresh child, not refused', async (t) => {
+  const s = standby(t);
+  s.prepare();
+  const pid = s.waitingPid!;
+  process.kill(pid, 'SIGKILL');
+  t.true(await gone(pid));
+  const r = await s.validate(o);
+  t.truthy(r.model, JSON.stringify(r.diagnostics));
+  t.truthy(r.files);
+});
+
+test('a dismissed standby exits by itself, and a closed one prepares nothing more', async (t) => {
+  const s = standby(t);
+  s.prepare();
+  const pid = s.waitingPid!;
+  s.dismiss();
+  t.is(s.waitingPid, undefined);
+  t.true(await gone(pid), 'its standard input ended without go: it exits');
+  s.close();
+  s.prepare();
+  t.is(s.waitingPid, undefined);
+  // still answers (a fresh child), prepares nothing after
+  t.truthy((await s.validate(o)).model);
+  t.is(s.waitingPid, undefined);
+});
+
+test('another file (a dry run of -f OTHER) gets a child of its own; the standby keeps waiting', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const other = join(dir, 'other.conf');
+  writeFileSync(other, 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n');
+  const s = standby(t);
+  s.prepare();
+  const pid = s.waitingPid!;
+  const r = await s.validate({ ...o, configFile: other });
+  t.is(r.model?.virtualServers.length, 1);
+  t.is(s.waitingPid, pid);
+  // a small file is validated by the supervisor itself, and the waiting child is let go
+  const small = await validateForSupervisor(o, s);
+  t.truthy(small.model);
+  t.is(s.waitingPid, undefined);
+  t.true(await gone(pid));
+});

@@ -54,6 +54,8 @@ interface WorkerSlot {
   ponged: number;
   status: string | undefined;
   reloadWaiters: Array<(r: WorkerReload) => void>;
+  /** A reload came while it was starting: SIGHUP it once it is ready. */
+  hupWhenReady: boolean;
 }
 
 export class Supervisor {
@@ -84,6 +86,7 @@ export class Supervisor {
       ponged: 0,
       status: undefined,
       reloadWaiters: [],
+      hupWhenReady: false,
     };
   }
 
@@ -131,14 +134,16 @@ export class Supervisor {
   }
 
   /**
-   * SIGHUP every running worker and collect their answers (a worker being restarted reads the new
-   * model when it starts, and counts as applied).
+   * SIGHUP every running worker and collect their answers. A worker waiting to be restarted reads
+   * the new model when it starts, and counts as applied. A worker still starting may have read the
+   * old one already (the new file is written just before this): it is signalled once it is ready
+   * (before that, its SIGHUP handler may not be installed yet) and answers as any other.
    */
   async reload(): Promise<WorkerReload[]> {
     return Promise.all(
       this.#slots.map((s): Promise<WorkerReload> => {
         const child = s.child;
-        if (!child || !s.ready)
+        if (!child)
           return Promise.resolve({
             worker: s.spec.name,
             ok: true,
@@ -153,7 +158,8 @@ export class Supervisor {
             clearTimeout(timer);
             resolve(r);
           });
-          child.kill('SIGHUP');
+          if (s.ready) child.kill('SIGHUP');
+          else s.hupWhenReady = true;
         });
       }),
     );
@@ -220,6 +226,7 @@ export class Supervisor {
     const log = this.#opts.log.child({ worker: slot.spec.name });
     slot.restartTimer = undefined;
     slot.ready = false;
+    slot.hupWhenReady = false; // a new process reads the model file as it is now
     slot.pinged = slot.ponged = 0;
     slot.startedAt = monotonicClock.now();
     // the first start takes over the worker forked early, if any (early-worker.ts)
@@ -236,6 +243,10 @@ export class Supervisor {
     switch (m.type) {
       case 'ready':
         slot.ready = true;
+        if (slot.hupWhenReady) {
+          slot.hupWhenReady = false;
+          slot.child?.kill('SIGHUP');
+        }
         for (const [instance, state] of this.#vrrpStates)
           this.#send(slot, { type: 'vrrpState', instance, state });
         if (!this.#announcedReady && this.#slots.every((s) => s.ready)) {

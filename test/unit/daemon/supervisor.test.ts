@@ -121,3 +121,45 @@ test('VRRP state reports are relayed to the other workers and replayed to a work
   t.is(lines()[1], `${pidOf('lvs')} VI_1 MASTER`, 'the last state replayed to the restarted worker');
   await sup.stop();
 });
+
+test('a reload that comes while a worker is still starting reaches it once it is ready, not lost', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-sup-'));
+  const go = join(dir, 'go');
+  const hups = join(dir, 'hups');
+  // starts slowly: ready only once `go` exists; SIGHUP before its handler would kill it (Node's
+  // default), so a reload signalled too early shows as an exit, one never signalled as no line
+  const slow = script(
+    dir,
+    'slow.cjs',
+    `const fs=require('fs');
+     const wait = setInterval(() => {
+       if (!fs.existsSync(${JSON.stringify(go)})) return;
+       clearInterval(wait);
+       process.on('SIGHUP', () => { fs.appendFileSync(${JSON.stringify(hups)}, 'hup\\n'); process.send({type:'reloaded', ok:true}); });
+       process.send({type:'ready'});
+     }, 20);
+     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+  );
+  const sup = new Supervisor({
+    workers: [{ name: 'lvs', modulePath: slow, args: [] }],
+    log: silentLogger,
+    policy: { initialDelayMs: 50, maxDelayMs: 1000, stableMs: 60_000 },
+    notify: () => {},
+  });
+  sup.start();
+  t.teardown(() => sup.stop());
+  t.true(await until(() => (sup.status()[0]?.pid ?? 0) > 0));
+  const pid = sup.status()[0]!.pid;
+  const reload = sup.reload();
+  let answered = false;
+  void reload.then(() => (answered = true));
+  await new Promise((r) => setTimeout(r, 300));
+  t.false(answered, 'no answer while the worker is starting (it has not applied the reload)');
+  writeFileSync(go, '');
+  const [r] = await reload;
+  t.deepEqual(r, { worker: 'lvs', ok: true });
+  t.is(readFileSync(hups, 'utf8'), 'hup\n', 'signalled once, after it was ready');
+  t.is(sup.status()[0]?.pid, pid, 'the same process: not killed by an early SIGHUP');
+  t.is(sup.status()[0]?.restarts, 0);
+  await sup.stop();
+});

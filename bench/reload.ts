@@ -27,6 +27,7 @@ import { vrrpView } from '../src/config/views.js';
 import { modelFileText, parseModelText } from '../src/daemon/model-file.js';
 import { validateConfigInChild } from '../src/daemon/validate-config.js';
 import { writeModelFile, writeModelFiles } from '../src/daemon/run-config.js';
+import { StandbyValidator } from '../src/daemon/validator-standby.js';
 import { parseConfigText } from '../src/config/load.io.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
@@ -158,45 +159,66 @@ function vrrpParse(): { whole: number; view: number; wholeMb: number; viewMb: nu
 }
 
 /**
- * The supervisor's part of a reload as `lvsd run` does it at SIGHUP, from the validating child's spawn
- * (validateConfigInChild: `lvsd check-config --result-json --host`, the bundle, 512 MB of heap, lowest
- * CPU priority) to model.json and model.vrrp.json written: "now" takes the files as the child wrote
- * them and parses the VRRP view alone; "before" (up to 4195469) parsed the whole answer and wrote
- * the files from it again. Also the hand-started VRRP worker's child (its view).
+ * The supervisor's part of a reload as `lvsd run` does it at SIGHUP, until model.json and
+ * model.vrrp.json are written. "standby": as now for a file this large, its child started ahead
+ * (validator-standby.ts: loaded, parser warmed, waiting for `go`; given 3 s to settle before the
+ * round) and its files written as it made them, only the VRRP view parsed; "fresh child": the same
+ * with a child started at SIGHUP (validateConfigInChild: `lvsd check-config --result-json --host`,
+ * the bundle, 512 MB of heap, lowest CPU priority); "before" (up to 4195469): a fresh child whose
+ * whole answer was parsed and the files made again from it. Also the hand-started VRRP worker's
+ * child (its view).
  */
+const WAYS = ['standby', 'fresh child', 'before'] as const;
+type Way = (typeof WAYS)[number];
 interface ChildRound {
   total: number;
   /** Of the total: the supervisor writing the files (and, before, making their text). */
   write: number;
 }
-async function childRounds(): Promise<{ now: ChildRound[]; before: ChildRound[]; vrrp: number[] }> {
+async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: number[] }> {
   const file = join(tmp, 'lvsd.conf');
   process.env['LVSD_CONFIG_MAX_TOKENS'] = String(SERVICES * REALS * 20);
-  const out = { now: [] as ChildRound[], before: [] as ChildRound[], vrrp: [] as number[] };
+  const ways: Record<Way, ChildRound[]> = { standby: [], 'fresh child': [], before: [] };
+  const vrrp: number[] = [];
   const refused = (v: { diagnostics: { message: string }[] }): Error =>
     new Error(`the validating child refused the bench file: ${v.diagnostics[0]?.message}`);
-  for (let r = 0; r < ROUNDS; r++) {
-    writeFileSync(file, configText(r % 2 === 0 ? 7 : 1));
-    for (const way of r % 2 === 0 ? (['now', 'before'] as const) : (['before', 'now'] as const)) {
+  const opts = { configFile: file, configId: undefined };
+  const standby = new StandbyValidator(opts);
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      writeFileSync(file, configText(r % 2 === 0 ? 7 : 1));
+      // rotate the order, so that no way always runs first after the file changed
+      for (let k = 0; k < WAYS.length; k++) {
+        const way = WAYS[(r + k) % WAYS.length]!;
+        if (way === 'standby') {
+          standby.prepare();
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+        }
+        const t0 = performance.now();
+        const v =
+          way === 'standby'
+            ? await standby.validate(opts)
+            : await validateConfigInChild({
+                ...opts,
+                ...(way === 'before' ? {} : { view: 'files' as const }),
+              });
+        const t1 = performance.now();
+        if (!v.model) throw refused(v);
+        if (way === 'before') writeModelFile(modelPath, v.model);
+        else writeModelFiles(modelPath, v.files!);
+        const t2 = performance.now();
+        ways[way].push({ total: t2 - t0, write: t2 - t1 });
+        standby.dismiss(); // the next one prepared just before its round, not beside the others
+      }
       const t0 = performance.now();
-      const v = await validateConfigInChild({
-        configFile: file,
-        configId: undefined,
-        ...(way === 'now' ? { view: 'files' as const } : {}),
-      });
-      const t1 = performance.now();
+      const v = await validateConfigInChild({ ...opts, view: 'vrrp' });
       if (!v.model) throw refused(v);
-      if (way === 'now') writeModelFiles(modelPath, v.files!);
-      else writeModelFile(modelPath, v.model);
-      const t2 = performance.now();
-      out[way].push({ total: t2 - t0, write: t2 - t1 });
+      vrrp.push(performance.now() - t0);
     }
-    const t0 = performance.now();
-    const v = await validateConfigInChild({ configFile: file, configId: undefined, view: 'vrrp' });
-    if (!v.model) throw refused(v);
-    out.vrrp.push(performance.now() - t0);
+  } finally {
+    standby.close();
   }
-  return out;
+  return { ways, vrrp };
 }
 
 const tmp = mkdtempSync('/dev/shm/lvsd-bench-reload-');
@@ -232,17 +254,21 @@ const report = [
   ...rows,
   `| **on the loop, total** | | **${f(onLoop(results.kept))}** | **${f(onLoop(results.afresh))}** |`,
   '',
-  "The supervisor's part, as `lvsd run` does it at SIGHUP: from the validating child's spawn (`lvsd check-config",
-  '--result-json --host` on the bundle, 512 MB of heap, nice 19) to model.json and model.vrrp.json written (the workers',
-  'are told next). "now": the files as the child wrote them, only the VRRP view parsed by the supervisor; "before"',
-  '(up to 4195469): the whole answer parsed, the files made again from it. Median ms, rounds alternating the two:',
+  "The supervisor's part, as `lvsd run` does it at SIGHUP, until model.json and model.vrrp.json are written (the",
+  'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, its parser',
+  'warmed on a generated file, waiting for `go`; 3 s to settle before the round), the files as the child wrote them and',
+  'only the VRRP view parsed; "fresh child": the same with a child started at SIGHUP (`lvsd check-config --result-json',
+  '--host` on the bundle, 512 MB of heap, nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed',
+  'and the files made again from it. Median ms; each round rotates the order of the three:',
   '',
-  '| supervisor | child spawn → files written | of which writing the files |',
+  '| supervisor | SIGHUP → files written | of which writing the files |',
   '|---|---|---|',
-  `| now | ${f(median(child.now.map((c) => c.total)))} | ${f(median(child.now.map((c) => c.write)))} |`,
-  `| before | ${f(median(child.before.map((c) => c.total)))} | ${f(median(child.before.map((c) => c.write)))} |`,
+  ...WAYS.map(
+    (w) =>
+      `| ${w} | ${f(median(child.ways[w].map((c) => c.total)))} | ${f(median(child.ways[w].map((c) => c.write)))} |`,
+  ),
   '',
-  `Rounds, now: ${child.now.map((c) => f(c.total)).join(', ')}; before: ${child.before.map((c) => f(c.total)).join(', ')}.`,
+  `Rounds: ${WAYS.map((w) => `${w} ${child.ways[w].map((c) => f(c.total)).join(', ')}`).join('; ')}.`,
   `The VRRP worker's view from a child (a hand-started \`--vrrp-only\` reloading): ${f(median(child.vrrp))} ms`,
   `(rounds: ${child.vrrp.map(f).join(', ')}). The stages above that say "(child)" are the same work in this warm`,
   "process, without the child's start and heap limit.",

@@ -138,7 +138,7 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number, rounds =
     const startMs = performance.now() - t0;
     const reloadMs: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      await sleep(2000); // let it settle after the last change
+      await sleep(5000); // settled, as between an operator's reloads (a standby validator warmed)
       const w = r % 2 === 0 ? 7 : 1;
       writeFileSync(conf, configText(services, w));
       const t1 = performance.now();
@@ -224,7 +224,8 @@ async function outer(): Promise<void> {
     `after the other on the same file: virtual servers without checkers, TCP, wrr, NAT, ${REALS} reals each. "First`,
     'table": from spawning the daemon to every service of the file with all its reals in the kernel. "Reload": one',
     "real's weight edited in the file, SIGHUP, until the kernel has the new weight (seconds; median in bold, then each",
-    `round). The table is read from the bench's own netlink socket. Ratios: against keepalived in the same run.`,
+    "round; 5 s between rounds). The table is read from the bench's own netlink socket. Ratios: against keepalived in",
+    'the same run.',
     `"${DEB}": the same bin/lvsd on the Node the .deb bundles, with NODE_COMPILE_CACHE as the unit sets it`,
     '(filled by an untimed start first, as a director has it after its first start); the other lvsd rows run on',
     `Node ${process.version}, which has no compile cache.`,

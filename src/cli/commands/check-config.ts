@@ -85,7 +85,8 @@ async function withHost(loaded: Loaded): Promise<Loaded> {
 /**
  * A validator started ahead of need: its modules loaded (by the caller) and the parser warmed
  * while it waits; true once standard input said `go` and ended, false when it ended otherwise
- * (dismissed, or its supervisor gone).
+ * (dismissed, or its supervisor gone). The warm-up goes in steps and stops at `go`: a reload that
+ * comes while it is still warming waits for one step, not for all of it.
  */
 async function standingBy(io: CliIo): Promise<boolean> {
   // the host checks' and the answer's modules are loaded now too, used after `go`
@@ -95,10 +96,15 @@ async function standingBy(io: CliIo): Promise<boolean> {
     import('../../config/host.io.js'),
     import('../../config/views.js'),
   ]);
-  const warm = warmUpParser();
-  if (warm) fingerprintedModelLines(warm);
+  let said: string | undefined;
+  const input = io.readStdin().then((text) => (said = text));
+  for (let step = 0; step < 6 && said === undefined; step++) {
+    const warm = warmUpParser(50);
+    if (warm) fingerprintedModelLines(warm);
+    await new Promise((resolve) => setImmediate(resolve)); // standard input's news, if any
+  }
   // its garbage (~40 MB) goes back to the system while it waits: V8's memory reducer, ~30 s idle
-  return (await io.readStdin()).trim() === 'go';
+  return (await input).trim() === 'go';
 }
 
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {

@@ -16,12 +16,15 @@ import { limitVariables, resolveLimits } from '../config/limits.js';
 import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
 import type { StandbyValidator } from './validator-standby.js';
 
-/** What a configuration validated in the supervisor's own process may reach. */
+/**
+ * What a configuration validated in the supervisor's own process may reach. Only limits that stop
+ * the loading with a limit finding (LVSD_E_CONFIG_LIMIT) are lowered: the others (continued lines,
+ * include depth) are errors about the file, and must be the child's.
+ */
 export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
   maxBytes: 256 * 1024,
   maxFiles: 64,
   maxTokens: 50_000,
-  maxContinuedLines: 10_000,
   maxDirEntries: 1_000,
 });
 

@@ -87,6 +87,16 @@ const cases: Array<[string, Expect, (dir: string) => string]> = [
     },
   ],
   ['a file that cannot be read', { model: false, severities: ['error'] }, (dir) => join(dir, 'missing.conf')],
+  [
+    // 20,000 physical lines joined by \ (the child's limit is 100,000; not lowered here)
+    'a line continued over 20,000 lines',
+    { model: true, severities: [] },
+    (dir) => {
+      const f = join(dir, 'continued.conf');
+      writeFileSync(f, `global_defs {\n  router_id lvs1 \\\n${' \\\n'.repeat(20_000)}\n}\n`);
+      return f;
+    },
+  ],
 ];
 
 for (const [name, expect, make] of cases) {

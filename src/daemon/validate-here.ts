@@ -83,7 +83,9 @@ export async function validateForSupervisor(
   o: Omit<ValidateOptions, 'view'>,
   standby?: StandbyValidator,
 ): Promise<ValidationResult> {
-  const here = await validateSmallConfigHere(o);
+  // an exception here (a bug, not a bad file: loading never throws for bad input) is the child's
+  // to meet, in its own process, as any validation before this module was
+  const here = await validateSmallConfigHere(o).catch(() => undefined);
   if (here) {
     standby?.dismiss();
     return here;

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { Diagnostics, formatDiagnostic, omittedSummary, unreadableFile } from './diagnostics.js';
 import type { EnvironmentProbe } from './environment.js';
 import { type SourceHost, lexSource } from './lexer.js';
-import { type LoadLimits, formatBytes, limitVariables, resolveLimits } from './limits.js';
+import { type LoadLimits, defaultLimits, formatBytes, limitVariables, resolveLimits } from './limits.js';
 import type { Diagnostic, Model } from './model.js';
 import { parseTokens } from './parser.js';
 import { buildModel } from './schema.js';
@@ -28,6 +28,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined> | undefined;
   /** Limits before the environment's overrides [limits.ts defaultLimits]. */
   limits?: Partial<LoadLimits> | undefined;
+  /**
+   * `limits` as they are, the environment's `LVSD_CONFIG_MAX_*` not read (a caller that applied
+   * them itself: daemon/validate-here.ts); `${_ENV NAME}` still reads `env` [false].
+   */
+  limitsFinal?: boolean | undefined;
 }
 
 export interface LoadResult {
@@ -51,12 +56,21 @@ function defaultConfigId(): string {
 /** The real file system as a SourceHost. */
 export const fsHost: SourceHost = { readFile: readConfigFile, glob: globSync };
 
+function limitsOf(
+  env: Record<string, string | undefined>,
+  opts: LoadOptions,
+): ReturnType<typeof resolveLimits> {
+  return opts.limitsFinal
+    ? { limits: { ...defaultLimits, ...opts.limits }, problems: [] }
+    : resolveLimits(env, opts.limits);
+}
+
 /** The main file as read: its text, or only its size when that is over the limit. */
 type MainSource = { text: string; bytes: number; id: string } | { tooLarge: number };
 
 function parseMain(fileName: string, main: MainSource, opts: LoadOptions, host: SourceHost): LoadResult {
   const env = opts.env ?? process.env;
-  const { limits, problems } = resolveLimits(env, opts.limits);
+  const { limits, problems } = limitsOf(env, opts);
   const diags = new Diagnostics(limits.maxDiagnostics);
   for (const p of problems) {
     diags.add('warning', 'LVSD_E_CONFIG_LIMIT', { file: p.variable, line: 0, col: 0 }, p.message);
@@ -116,7 +130,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): Promise<LoadRe
 }
 
 function loadConfigSync(path: string, opts: LoadOptions): LoadResult {
-  const { limits } = resolveLimits(opts.env ?? process.env, opts.limits);
+  const { limits } = limitsOf(opts.env ?? process.env, opts);
   const r = readConfigFile(path, limits.maxBytes);
   if (r.ok) return parseMain(path, r, opts, fsHost);
   // Too large is a finding about the file (exit 1); anything else means it cannot be read (exit 2).

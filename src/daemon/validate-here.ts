@@ -12,7 +12,7 @@
  * findings, model.json and model.vrrp.json bytes, and the view parsed back from its bytes.
  */
 import type { LoadLimits } from '../config/limits.js';
-import { limitVariables, resolveLimits } from '../config/limits.js';
+import { resolveLimits } from '../config/limits.js';
 import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
 import type { StandbyValidator } from './validator-standby.js';
 
@@ -44,8 +44,6 @@ export async function validateSmallConfigHere(
   const here = { ...limits };
   for (const [k, v] of Object.entries(smallConfigLimits) as Array<[keyof LoadLimits, number]>)
     here[k] = Math.min(v, limits[k]);
-  const withoutLimitVariables = { ...env };
-  for (const v of Object.values(limitVariables)) delete withoutLimitVariables[v];
   const [
     { loadConfig },
     { withHostChecks },
@@ -60,8 +58,9 @@ export async function validateSmallConfigHere(
   const loaded = await loadConfig(o.configFile, {
     configId: o.configId,
     lenient: o.lenient ?? false,
-    env: withoutLimitVariables,
+    env,
     limits: here,
+    limitsFinal: true,
   });
   if (loaded.diagnostics.some((d) => d.code === 'LVSD_E_CONFIG_LIMIT')) return undefined;
   if (!loaded.model) return { model: undefined, diagnostics: loaded.diagnostics };

@@ -151,3 +151,28 @@ test('a file past the small limits, or limits set in the environment, go to the 
   t.is(sup.files?.whole.toString('utf8'), child.files?.whole.toString('utf8'));
   t.deepEqual(sup.diagnostics, child.diagnostics);
 });
+
+test.serial(
+  'a raised limit in the environment: still validated here, and ${_ENV} reads it as the child does',
+  async (t) => {
+    const dir = tempDir(t);
+    const f = join(dir, 'env.conf');
+    writeFileSync(f, 'global_defs {\n  router_id r${_ENV LVSD_CONFIG_MAX_TOKENS}\n}\n');
+    const before = process.env['LVSD_CONFIG_MAX_TOKENS'];
+    process.env['LVSD_CONFIG_MAX_TOKENS'] = '2000000';
+    t.teardown(() => {
+      if (before === undefined) delete process.env['LVSD_CONFIG_MAX_TOKENS'];
+      else process.env['LVSD_CONFIG_MAX_TOKENS'] = before;
+    });
+    const o = { configFile: f, configId: 'lvs1', lenient: false };
+    const [here, child] = await Promise.all([
+      validateSmallConfigHere(o),
+      validateConfigInChild({ ...o, view: 'files' }),
+    ]);
+    if (!here) return t.fail('not validated here');
+    t.is(here.model?.global.routerId, 'r2000000');
+    t.deepEqual(here.diagnostics, child.diagnostics);
+    t.is(here.files?.whole.toString('utf8'), child.files?.whole.toString('utf8'));
+    return undefined;
+  },
+);

@@ -10,7 +10,7 @@
  * the next process to adopt. Exit 1 when a worker crash-loops.
  * Loaded after the workers were forked early (early-worker.ts), so its modules cost them no start-up.
  */
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Diagnostic, Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -33,7 +33,7 @@ import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import { writeFileAtomic } from './files.js';
 import { vrrpView } from '../config/views.js';
-import { smallConfigLimits, validateForSupervisor } from './validate-here.js';
+import { largeConfig, validateForSupervisor } from './validate-here.js';
 import { StandbyValidator } from './validator-standby.js';
 import { processLogger } from './worker.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
@@ -162,15 +162,6 @@ async function serveSupervisorControl(
   }
 }
 
-/** The size of a file in bytes; 0 when it cannot be read. */
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
  * workers apply it as a diff.
@@ -196,8 +187,8 @@ class Reloader {
     private readonly applied: (model: Model) => Promise<void>,
   ) {
     this.#standby = new StandbyValidator(validationOf(opts));
-    // a main file too large to be validated here: its first reload need not start Node either
-    if (fileSize(opts.configFile) > (smallConfigLimits.maxBytes ?? Infinity)) this.#standby.prepare();
+    // a configuration too large to be validated here: its first reload need not start Node either
+    if (largeConfig(running.files)) this.#standby.prepare();
   }
 
   abort(): void {

@@ -11,6 +11,7 @@
  * validation uses. The answer is the child's, made by the same functions: the same
  * findings, model.json and model.vrrp.json bytes, and the view parsed back from its bytes.
  */
+import { statSync } from 'node:fs';
 import type { LoadLimits } from '../config/limits.js';
 import { resolveLimits } from '../config/limits.js';
 import { type ValidateOptions, type ValidationResult, validateConfigInChild } from './validate-config.js';
@@ -27,6 +28,25 @@ export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
   maxTokens: 50_000,
   maxDirEntries: 1_000,
 });
+
+/**
+ * Whether a configuration read from `files` (a model's `files`: the main file and its includes)
+ * is past what this process validates: more files, or more bytes in all, than the small limits
+ * allow. A guess from their sizes now, for starting a child ahead (validator-standby.ts); the
+ * reload itself decides by loading.
+ */
+export function largeConfig(files: readonly string[]): boolean {
+  if (files.length > (smallConfigLimits.maxFiles ?? Infinity)) return true;
+  let bytes = 0;
+  for (const f of new Set(files)) {
+    try {
+      bytes += statSync(f).size;
+    } catch {
+      // gone since: the reload will say so
+    }
+  }
+  return bytes > (smallConfigLimits.maxBytes ?? Infinity);
+}
 
 /**
  * The validation of `o.configFile` as the child would answer it with `view: 'files'`, or

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import {
+  largeConfig,
   smallConfigLimits,
   validateForSupervisor,
   validateSmallConfigHere,
@@ -176,3 +177,21 @@ test.serial(
     return undefined;
   },
 );
+
+test('a configuration is large, for starting a child ahead, past the small bytes or files in all', (t) => {
+  const dir = tempDir(t);
+  const part = (name: string, bytes: number): string => {
+    const f = join(dir, name);
+    writeFileSync(f, '#'.repeat(bytes));
+    return f;
+  };
+  const small = part('main.conf', 1000);
+  t.false(largeConfig([small]));
+  // many includes, each small: their sum
+  const parts = Array.from({ length: 5 }, (_, i) => part(`p${i}.conf`, 60 * 1024));
+  t.true(largeConfig([small, ...parts]), '301 KiB in all');
+  t.false(largeConfig([small, ...parts.slice(0, 3)]), '181 KiB in all');
+  t.false(largeConfig([small, parts[0]!, parts[0]!, parts[0]!, parts[0]!, parts[0]!]), 'a file counted once');
+  t.true(largeConfig(Array.from({ length: 65 }, () => small)), 'more files than the small limit');
+  t.false(largeConfig([join(dir, 'gone.conf')]), 'a file gone since');
+});

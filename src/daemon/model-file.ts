@@ -12,6 +12,7 @@
  */
 import { withFingerprints } from '../config/fingerprints.js';
 import type { Model, VirtualServer } from '../config/model.js';
+import { vrrpView } from '../config/views.js';
 
 interface Header extends Omit<Model, 'virtualServers'> {
   /** Lines that follow, one virtual server each. */
@@ -41,6 +42,20 @@ export function modelFileText(model: Model): string {
 export function fingerprintedModelLines(model: Model): string[] {
   const vsJson = model.virtualServers.map((vs) => JSON.stringify(vs));
   return modelFileLines(withFingerprints(model, vsJson), vsJson);
+}
+
+/** model.vrrp.json's text: the VRRP worker's view of `model` (config/views.ts), as a model file. */
+export function vrrpModelFileText(model: Model): string {
+  return modelFileText(vrrpView(model));
+}
+
+/**
+ * The texts of the two files the supervisor hands its workers: model.json (with fingerprints) and
+ * model.vrrp.json. Each a string: for a model of a small file, or at start (the validating child
+ * writes a large one's lines one by one instead: cli/commands/check-config.ts).
+ */
+export function modelFilesText(model: Model): { whole: string; vrrp: string } {
+  return { whole: fingerprintedModelLines(model).join('\n') + '\n', vrrp: vrrpModelFileText(model) };
 }
 
 /** The virtual servers of `previous` by fingerprint, when its fingerprints were made in the same context. */

@@ -12,7 +12,7 @@ import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
 import { vrrpView } from '../config/views.js';
 import { writeFileAtomic } from './files.js';
-import { fingerprintedModelLines, parseModelText } from './model-file.js';
+import { modelFilesText, parseModelText } from './model-file.js';
 import { vrrpModelFile } from './model-paths.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
@@ -97,10 +97,7 @@ export async function withHostChecks(model: Model, diagnostics: Diagnostic[]): P
  * finds both new.
  */
 export function writeModelFile(path: string, model: Model): void {
-  writeModelFiles(path, {
-    vrrp: JSON.stringify(vrrpView(model)),
-    whole: fingerprintedModelLines(model).join('\n') + '\n',
-  });
+  writeModelFiles(path, modelFilesText(model));
 }
 
 /**

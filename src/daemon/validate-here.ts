@@ -64,16 +64,10 @@ export async function validateSmallConfigHere(
   const here = { ...limits };
   for (const [k, v] of Object.entries(smallConfigLimits) as Array<[keyof LoadLimits, number]>)
     here[k] = Math.min(v, limits[k]);
-  const [
-    { loadConfig },
-    { withHostChecks },
-    { fingerprintedModelLines, modelFileText, parseModelText },
-    views,
-  ] = await Promise.all([
+  const [{ loadConfig }, { withHostChecks }, { modelFilesText, parseModelText }] = await Promise.all([
     import('../config/load.io.js'),
     import('./run-config.js'),
     import('./model-file.js'),
-    import('../config/views.js'),
   ]);
   const loaded = await loadConfig(o.configFile, {
     configId: o.configId,
@@ -86,10 +80,8 @@ export async function validateSmallConfigHere(
   if (!loaded.model) return { model: undefined, diagnostics: loaded.diagnostics };
   const { model, diagnostics } = await withHostChecks(loaded.model, loaded.diagnostics);
   if (!model) return { model: undefined, diagnostics };
-  const files = {
-    whole: Buffer.from(fingerprintedModelLines(model).join('\n') + '\n', 'utf8'),
-    vrrp: Buffer.from(modelFileText(views.vrrpView(model)), 'utf8'),
-  };
+  const text = modelFilesText(model);
+  const files = { whole: Buffer.from(text.whole, 'utf8'), vrrp: Buffer.from(text.vrrp, 'utf8') };
   return { model: parseModelText(files.vrrp), diagnostics, files };
 }
 

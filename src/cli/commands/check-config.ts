@@ -94,7 +94,6 @@ async function standingBy(io: CliIo): Promise<boolean> {
     import('../../config/warm-up.io.js'),
     import('../../daemon/model-file.js'),
     import('../../config/host.io.js'),
-    import('../../config/views.js'),
   ]);
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
@@ -121,19 +120,16 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     // the validating child of a reload: the fingerprints (or the VRRP view) are made here, off the
     // daemon's loops. A line with the findings, then the model as model.json holds it (a reader
     // keeps the virtual servers it has: daemon/model-file.ts).
-    const [{ vrrpView }, { fingerprintedModelLines, modelFileText }] = await Promise.all([
-      import('../../config/views.js'),
-      import('../../daemon/model-file.js'),
-    ]);
+    const { fingerprintedModelLines, vrrpModelFileText } = await import('../../daemon/model-file.js');
     io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined })}\n`);
     if (!model) return 1;
     if (o.resultView === 'vrrp') {
-      io.stdout(modelFileText(vrrpView(model)));
+      io.stdout(vrrpModelFileText(model));
       return 0;
     }
     // line by line: at 100,000 reals the text is ~60 MB, and one string of it a copy more
     for (const line of fingerprintedModelLines(model)) io.stdout(`${line}\n`);
-    if (o.resultView === 'files') io.stdout(modelFileText(vrrpView(model)));
+    if (o.resultView === 'files') io.stdout(vrrpModelFileText(model));
     return 0;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

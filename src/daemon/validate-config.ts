@@ -119,13 +119,13 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
 
 /**
  * The answer of a started validator (`go` given by the caller when it waits), bounded by
- * `o.timeoutMs` and `o.signal` (it is killed). `empty` when it exited without a word and was not
+ * `o.timeoutMs` and `o.signal` (it is killed). `silent` when it exited without a word and was not
  * killed here: a standby that died before its `go` (the caller may ask another).
  */
 export async function validatorAnswer(
   v: ValidatorProcess,
   o: ValidateOptions,
-): Promise<ValidationResult & { empty: boolean }> {
+): Promise<{ result: ValidationResult; silent: boolean }> {
   const timeoutMs = o.timeoutMs ?? 120_000;
   let why: string | undefined;
   const kill = (reason: string): void => {
@@ -135,34 +135,34 @@ export async function validatorAnswer(
   const timer = setTimeout(() => kill(`validation did not finish within ${timeoutMs / 1000} s`), timeoutMs);
   const onAbort = (): void => kill('validation aborted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const { out, code, signal, error } = await v.done;
+  const exited = await v.done;
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', onAbort);
-  why ??= error === undefined ? undefined : `cannot run the validator: ${error}`;
-  if (why !== undefined) return { ...fileError(o.configFile, why), empty: false };
+  why ??= exited.error === undefined ? undefined : `cannot run the validator: ${exited.error}`;
+  if (why !== undefined) return { result: fileError(o.configFile, why), silent: false };
+  return { result: answerOf(exited, o), silent: exited.out.length === 0 };
+}
+
+/** What a validator that exited on its own said: a line with the findings, then the model files. */
+function answerOf({ out, code, signal }: Exited, o: ValidateOptions): ValidationResult {
   try {
-    // a line with the findings, then the model as model.json holds it
     const nl = out.indexOf(0x0a);
     const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
       diagnostics: Diagnostic[];
       model: boolean;
     };
-    if (!head.model || nl < 0) return { model: undefined, diagnostics: head.diagnostics, empty: false };
+    if (!head.model || nl < 0) return { model: undefined, diagnostics: head.diagnostics };
     const body = out.subarray(nl + 1);
-    if (o.view !== 'files') {
-      return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics, empty: false };
-    }
+    if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };
     // model.json, then model.vrrp.json: split where the first ends, only the view parsed
     const end = modelFileLength(body);
     const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
-    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, empty: false };
+    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files };
   } catch {
-    const failed = fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`);
-    return { ...failed, empty: out.length === 0 };
+    return fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`);
   }
 }
 
 export async function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {
-  const { empty: _unused, ...r } = await validatorAnswer(startValidator(o), o);
-  return r;
+  return (await validatorAnswer(startValidator(o), o)).result;
 }

@@ -21,6 +21,7 @@ import {
   type ValidationResult,
   type ValidatorProcess,
   startValidator,
+  validateConfigInChild,
   validatorAnswer,
 } from './validate-config.js';
 
@@ -58,17 +59,18 @@ export class StandbyValidator {
       o.configFile === this.#fixed.configFile &&
       o.configId === this.#fixed.configId &&
       (o.lenient ?? false) === (this.#fixed.lenient ?? false);
-    if (!same) return strip(await validatorAnswer(startValidator(opts), opts));
+    const fresh = (): Promise<ValidationResult> => validateConfigInChild(opts);
+    if (!same) return fresh();
     const waiting = this.#take();
-    let r: ValidationResult & { empty: boolean };
+    let r: ValidationResult;
     if (waiting) {
       waiting.child.stdin?.end('go\n');
-      r = await validatorAnswer(waiting, opts);
+      const answer = await validatorAnswer(waiting, opts);
       // it died before its `go`, or between `go` and a word: this reload asks a fresh child
-      if (r.empty) r = await validatorAnswer(startValidator(opts), opts);
-    } else r = await validatorAnswer(startValidator(opts), opts);
+      r = answer.silent ? await fresh() : answer.result;
+    } else r = await fresh();
     this.prepare();
-    return strip(r);
+    return r;
   }
 
   /** No child waits any longer (a small configuration, or the supervisor stops). */
@@ -88,9 +90,4 @@ export class StandbyValidator {
     this.#waiting = undefined;
     return w && !w.exited() ? w : undefined;
   }
-}
-
-function strip(r: ValidationResult & { empty: boolean }): ValidationResult {
-  const { empty: _unused, ...rest } = r;
-  return rest;
 }

@@ -124,6 +124,7 @@ async function supervise(
   process.on('SIGUSR1', () => sup.signal('SIGUSR1'));
   process.on('SIGUSR2', () => sup.signal('SIGUSR2'));
   sup.start();
+  reloader.standBy();
   for (const e of early) void e.dismiss(); // those not taken: the model does not need them
   await metrics.listen(metricsAt(model));
   const control = await serveSupervisorControl(join(runDir, 'supervisor.sock'), sup, reloader, log);
@@ -187,8 +188,14 @@ class Reloader {
     private readonly applied: (model: Model) => Promise<void>,
   ) {
     this.#standby = new StandbyValidator(validationOf(opts));
-    // a configuration too large to be validated here: its first reload need not start Node either
-    if (largeConfig(running.files)) this.#standby.prepare();
+  }
+
+  /**
+   * A configuration too large to be validated here: its first reload need not start Node either.
+   * Called once the workers are started (their start is not to wait for this spawn).
+   */
+  standBy(): void {
+    if (largeConfig(this.running.files)) this.#standby.prepare();
   }
 
   abort(): void {

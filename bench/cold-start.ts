@@ -14,7 +14,6 @@
  * Writes bench/results/cold-start.md. Usage: node dist/bench/cold-start.js [--trials N] [--compare DIR]
  * (`--compare`: another built checkout's `lvsd run` alternates with this one's, an A/B in one run).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import {
 } from '../test/netns/harness.js';
 import { vrrpConf } from '../test/netns/vrrp/conf.js';
 import { monitorAddresses } from './lib/addr-monitor.js';
+import { debNode } from './lib/deb-node.js';
 import { processTree, rssKb } from './lib/process-tree.js';
 import { checkoutLabel, writeReport } from './lib/summary.js';
 
@@ -40,13 +40,6 @@ const other = COMPARE === undefined ? undefined : `lvsd run (${checkoutLabel(COM
 /** `lvsd run` as the .deb's unit runs it: on the bundled Node 24, with its compile cache on. */
 const DEB = 'lvsd run (Node 24, compile cache)';
 const IMPLS: string[] = [DEB, 'lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
-/** The .deb's Node (scripts/bundled-node.sh fetches it once from the npm registry). */
-const debNode = (): string =>
-  join(
-    execFileSync('bash', [join(repoRoot, 'scripts', 'bundled-node.sh')], { encoding: 'utf8' }).trim(),
-    'bin',
-    'node',
-  );
 let compileCache = '';
 
 function argvOf(impl: string, file: string, dir: string): string[] {

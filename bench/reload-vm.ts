@@ -13,7 +13,7 @@
  * and runs itself inside it, in a network namespace). RELOAD_VM_SERVICES (default "100,1000"),
  * RELOAD_VM_ROUNDS (3).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,7 +23,9 @@ import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
 import type { IpvsDriver } from '../src/ipvs/driver.js';
 import type { ServiceKey } from '../src/ipvs/model.js';
 import { checkoutLabel, keepalivedVersion, median, writeReport } from './lib/summary.js';
+import { debNode } from './lib/deb-node.js';
 import { runSelfInVm } from './lib/vm-self.js';
+import { keepalivedArgv, repoRoot, sleep, waitFor } from '../test/netns/harness.js';
 
 const { values } = parseArgs({
   options: { inner: { type: 'boolean' }, compare: { type: 'string' }, 'no-deb': { type: 'boolean' } },
@@ -31,15 +33,6 @@ const { values } = parseArgs({
 const SIZES = (process.env['RELOAD_VM_SERVICES'] ?? '100,1000').split(',').map(Number);
 const ROUNDS = Number(process.env['RELOAD_VM_ROUNDS'] ?? 3);
 const REALS = 10;
-const here = fileURLToPath(new URL('../..', import.meta.url));
-/** The .deb's Node (scripts/bundled-node.sh fetches it once from the npm registry). */
-const debNode = (): string =>
-  join(
-    execFileSync('bash', [join(here, 'scripts', 'bundled-node.sh')], { encoding: 'utf8' }).trim(),
-    'bin',
-    'node',
-  );
-
 interface Impl {
   name: string;
   argv: (conf: string, runDir: string) => string[];
@@ -53,11 +46,7 @@ const lvsdAt = (name: string, dir: string, node = process.execPath): Impl => ({
 const DEB = 'lvsd (Node 24, compile cache)';
 const keepalived: Impl = {
   name: 'keepalived',
-  argv: (conf, runDir) => [
-    'keepalived',
-    ...['-n', '-l', '-D', '-C', '-f', conf],
-    ...['-p', join(runDir, 'k.pid'), '-r', join(runDir, 'v.pid'), '-c', join(runDir, 'c.pid')],
-  ],
+  argv: (conf, runDir) => keepalivedArgv(conf, runDir, undefined, '-C'),
 };
 
 /** The edited real: the middle virtual server's fourth. */
@@ -77,22 +66,6 @@ function configText(services: number, weight: number): string {
     out.push('}');
   }
   return out.join('\n') + '\n';
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(
-  what: string,
-  timeoutMs: number,
-  pollMs: number,
-  ok: () => Promise<boolean>,
-): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    if (await ok()) return performance.now() - t0;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(pollMs);
-  }
 }
 
 /** Every service of the file with all its reals in the kernel. */
@@ -134,7 +107,7 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number, rounds =
     });
     child.stdout?.on('data', (b: Buffer) => (log += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-    await until(`${impl.name} start`, 180_000, 100, () => wholeTable(kernel, services));
+    await waitFor(`${impl.name} start`, () => wholeTable(kernel, services), 180_000, 100);
     const startMs = performance.now() - t0;
     const reloadMs: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -143,7 +116,7 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number, rounds =
       writeFileSync(conf, configText(services, w));
       const t1 = performance.now();
       child.kill('SIGHUP');
-      await until(`${impl.name} reload to weight ${w}`, 120_000, 10, async () => (await weightNow()) === w);
+      await waitFor(`${impl.name} reload to weight ${w}`, async () => (await weightNow()) === w, 120_000, 10);
       reloadMs.push(performance.now() - t1);
     }
     return { impl: impl.name, services, startMs, reloadMs };
@@ -161,11 +134,11 @@ async function runOne(kernel: IpvsDriver, impl: Impl, services: number, rounds =
 
 async function inner(): Promise<void> {
   const kernel = await openKernelIpvs();
-  const impls = [lvsdAt('lvsd', here), keepalived];
+  const impls = [lvsdAt('lvsd', repoRoot), keepalived];
   const debNode = process.env['RELOAD_VM_DEB_NODE'];
   if (debNode) {
     process.env['NODE_COMPILE_CACHE'] = mkdtempSync('/tmp/lvsd-reload-vm-cache-');
-    const deb = lvsdAt(DEB, here, debNode);
+    const deb = lvsdAt(DEB, repoRoot, debNode);
     await runOne(kernel, deb, 20, 0); // fills the cache, as a director's first start does
     impls.splice(1, 0, deb);
   }

@@ -375,17 +375,23 @@ export function startLvsd(
 }
 
 /**
- * keepalived's command line as the netns tests and the benches run it: VRRP only, in the foreground,
- * logging to the console, its pid files (k.pid, v.pid, c.pid) in `runDir`; `configId` its `-i`.
+ * keepalived's command line as the netns tests and the benches run it: VRRP only (or, with `only`
+ * `-C`, the checker and IPVS only), in the foreground, logging to the console, its pid files (k.pid,
+ * v.pid, c.pid) in `runDir`; `configId` its `-i`.
  */
-export function keepalivedArgv(file: string, runDir: string, configId?: string): string[] {
+export function keepalivedArgv(
+  file: string,
+  runDir: string,
+  configId?: string,
+  only: '--vrrp' | '-C' = '--vrrp',
+): string[] {
   const pid = (x: string): string => join(runDir, `${x}.pid`);
   return [
     'keepalived',
     '-n',
     '-l',
     '-D',
-    '--vrrp',
+    only,
     '-f',
     file,
     '-p',

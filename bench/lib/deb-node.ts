@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The Node the .deb bundles (package.json config.bundledNode), for the benches' rows that run
+ * lvsd as the unit does: scripts/bundled-node.sh fetches it once from the npm registry.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../../test/netns/harness.js';
+
+export function debNode(): string {
+  const dir = execFileSync('bash', [join(repoRoot, 'scripts', 'bundled-node.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  return join(dir, 'bin', 'node');
+}

@@ -38,65 +38,54 @@ function lvsConfig(services: number): string {
 
 /** What each case's answer holds: a model or not, and which severities its findings have. */
 type Expect = { model: boolean; severities: Array<'error' | 'warning'> } | undefined;
+/** A case's file: written into the test's directory with `text` (which may name that directory). */
+const written =
+  (name: string, text: (dir: string) => string) =>
+  (dir: string): string => {
+    const f = join(dir, name);
+    writeFileSync(f, text(dir));
+    return f;
+  };
 const cases: Array<[string, Expect, (dir: string) => string]> = [
   // its host warnings depend on the machine's interfaces: the same on both sides is the point
   ['a sample config (VRRP and NAT)', undefined, () => etc('lvs-nat.conf')],
   ['a sample config (DR)', undefined, () => etc('lvs-dr.conf')],
+  ['a valid file', { model: true, severities: [] }, written('ok.conf', () => lvsConfig(20))],
   [
-    'a valid file',
-    { model: true, severities: [] },
-    (dir) => {
-      const f = join(dir, 'ok.conf');
-      writeFileSync(f, lvsConfig(20));
-      return f;
-    },
-  ],
-  [
+    // `nopreempt` on a BACKUP is fine, on a MASTER it is a warning; an unused @id line is one too
     'a file with warnings',
     { model: true, severities: ['warning'] },
-    (dir) => {
-      const f = join(dir, 'warn.conf');
-      // `nopreempt` on a BACKUP is fine, on a MASTER it is a warning; an unused @id line is one too
-      writeFileSync(
-        f,
+    written(
+      'warn.conf',
+      () =>
         'vrrp_instance VI {\n  state MASTER\n  nopreempt\n  interface lo\n  virtual_router_id 9\n  priority 100\n' +
-          '  virtual_ipaddress {\n    192.0.2.9/32\n  }\n}\nglobal_defs {\n@nosuchhost router_id x\n}\n',
-      );
-      return f;
-    },
+        '  virtual_ipaddress {\n    192.0.2.9/32\n  }\n}\nglobal_defs {\n@nosuchhost router_id x\n}\n',
+    ),
   ],
   [
     'a file with errors',
     { model: false, severities: ['error'] },
-    (dir) => {
-      const f = join(dir, 'bad.conf');
-      writeFileSync(f, 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n  real_server 10.0.0.2 {\n}\n');
-      return f;
-    },
+    written(
+      'bad.conf',
+      () => 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n  real_server 10.0.0.2 {\n}\n',
+    ),
   ],
   [
     'a file the host checks refuse (a missing MISC_CHECK script)',
     { model: false, severities: ['error'] },
-    (dir) => {
-      const f = join(dir, 'host.conf');
-      writeFileSync(
-        f,
+    written(
+      'host.conf',
+      (dir) =>
         'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n' +
-          `      misc_path "${join(dir, 'no-such-script')}"\n    }\n  }\n}\n`,
-      );
-      return f;
-    },
+        `      misc_path "${join(dir, 'no-such-script')}"\n    }\n  }\n}\n`,
+    ),
   ],
   ['a file that cannot be read', { model: false, severities: ['error'] }, (dir) => join(dir, 'missing.conf')],
   [
     // 20,000 physical lines joined by \ (the child's limit is 100,000; not lowered here)
     'a line continued over 20,000 lines',
     { model: true, severities: [] },
-    (dir) => {
-      const f = join(dir, 'continued.conf');
-      writeFileSync(f, `global_defs {\n  router_id lvs1 \\\n${' \\\n'.repeat(20_000)}\n}\n`);
-      return f;
-    },
+    written('continued.conf', () => `global_defs {\n  router_id lvs1 \\\n${' \\\n'.repeat(20_000)}\n}\n`),
   ],
 ];
 

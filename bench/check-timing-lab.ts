@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The check-timing bench's lab (root, inside scripts/ipvs-vm.sh): real servers (busybox httpd, one
- * per address, in the reals namespace of test/vm/check/lab.ts) that die and come back, either
- * killed and restarted (connections refused) or blackholed by an nftables set in the reals namespace
- * (probes time out); and the director's IPVS table read from /proc/PID/net/ip_vs of a process in
- * the director namespace, cheap enough to poll every few milliseconds. The instants a server dies
- * and is back are taken when that is true on the reals' side: after SIGKILL, once the restarted
- * httpd listens (/proc/PID/net/tcp), once the nft command returned.
+ * per address, in the reals namespace of test/vm/check/lab.ts) that fail and come back through two
+ * nftables sets in the reals namespace: `refused` answers every TCP segment to port 80 with a RST
+ * (what a checker sees of a killed server: connections refused, a request in flight reset),
+ * `blackholed` drops them (probes time out); and the director's IPVS table read from
+ * /proc/PID/net/ip_vs of a process in the director namespace, cheap enough to poll every few
+ * milliseconds. The instants a server fails and is back are when the nft command returned.
+ *
+ * Why not kill and restart the servers: the instant a restarted httpd listens could only be read by
+ * polling /proc/PID/net/tcp, which in the emulated VM lagged by up to a probe interval (keepalived's
+ * TCP_CHECK came "back" 0.01–0.03 s after it in every round, sooner than any probe schedule allows),
+ * so the back times of that mode measured the poll, not the checkers.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,7 +20,7 @@ import { join } from 'node:path';
 import { spawnHttpd } from '../test/vm/helpers/netns.js';
 import type { Lab } from '../test/vm/check/lab.js';
 
-export type Failure = 'killed' | 'blackholed';
+export type Failure = 'refused' | 'blackholed';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -41,10 +46,7 @@ export function liveReals(pid: number): Set<string> {
   return live;
 }
 
-/**
- * The addresses listening on port 80 in the namespace `pid` is in: one read of /proc/PID/net/tcp
- * (long in the emulated VM: it lists every TIME_WAIT socket the checks left), for every address.
- */
+/** The addresses listening on port 80 in the namespace `pid` is in (one read of /proc/PID/net/tcp). */
 function listening(pid: number): Set<string> {
   const out = new Set<string>();
   let text: string;
@@ -60,7 +62,17 @@ function listening(pid: number): Set<string> {
   return out;
 }
 
-/** The reals' servers: each address has its own httpd; all die and come back together. */
+/**
+ * A failure or a recovery: `at` each real's instant (when the nft command returned: from then on it
+ * holds); `from` when the command was started: a probe that reached a real in between may have
+ * met either state.
+ */
+export interface Change {
+  from: number;
+  at: Map<string, number>;
+}
+
+/** The reals' servers: each address has its own httpd; all fail and come back together. */
 export class Reals {
   readonly #lab: Lab;
   readonly #addrs: string[];
@@ -73,8 +85,13 @@ export class Reals {
     this.#addrs = addrs;
     this.#anchor = spawn('ip', ['netns', 'exec', lab.reals.name, 'sleep', '100000'], { stdio: 'ignore' });
     const nft = `table inet lvsdbench {
-  set dead { type ipv4_addr; }
-  chain in { type filter hook input priority 0; ip daddr @dead tcp dport 80 drop; }
+  set blackholed { type ipv4_addr; }
+  set refused { type ipv4_addr; }
+  chain in {
+    type filter hook input priority 0;
+    ip daddr @blackholed tcp dport 80 drop;
+    ip daddr @refused tcp dport 80 reject with tcp reset;
+  }
 }`;
     execFileSync('ip', ['netns', 'exec', lab.reals.name, 'nft', '-f', '-'], { input: nft });
   }
@@ -94,42 +111,25 @@ export class Reals {
     return at;
   }
 
-  /** Make every server fail as `how`; resolves to the instant each failed (by address). */
-  async fail(how: Failure): Promise<Map<string, number>> {
-    if (how === 'blackholed') {
-      this.#nft('add', this.#addrs);
-      return this.#all(performance.now());
-    }
-    const at = new Map<string, number>();
-    const exits = [...this.#servers.entries()].map(([a, p]) => {
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
-      at.set(a, performance.now());
-      return exited;
-    });
-    await Promise.all(exits);
-    this.#servers.clear();
-    return at;
+  /** Make every server fail as `how`. */
+  fail(how: Failure): Change {
+    return this.#nft('add', how);
   }
 
-  /** Undo `fail`; resolves to the instant each server answers again (by address). */
-  async recover(how: Failure): Promise<Map<string, number>> {
-    if (how === 'blackholed') {
-      this.#nft('delete', this.#addrs);
-      return this.#all(performance.now());
-    }
-    return this.startAll();
+  /** Undo `fail`: every server answers again. */
+  recover(how: Failure): Change {
+    return this.#nft('delete', how);
   }
 
-  #all(at: number): Map<string, number> {
-    return new Map(this.#addrs.map((a) => [a, at]));
-  }
-
-  #nft(op: 'add' | 'delete', addrs: string[]): void {
+  /** Every address into or out of the set `how`. */
+  #nft(op: 'add' | 'delete', how: Failure): Change {
+    const from = performance.now();
     execFileSync('ip', [
-      ...['netns', 'exec', this.#lab.reals.name, 'nft', op, 'element', 'inet', 'lvsdbench', 'dead'],
-      `{ ${addrs.join(', ')} }`,
+      ...['netns', 'exec', this.#lab.reals.name, 'nft', op, 'element', 'inet', 'lvsdbench', how],
+      `{ ${this.#addrs.join(', ')} }`,
     ]);
+    const done = performance.now();
+    return { from, at: new Map(this.#addrs.map((a) => [a, done])) };
   }
 
   stop(): void {
@@ -161,44 +161,82 @@ export async function waitReals(
 }
 
 /**
- * The instants a daemon said a real went down or up, taken as its log lines arrive: lvsd's
- * "real server down/up ... rs=[ADDR]" (the checker's verdict, before the kernel is updated);
- * keepalived's "Removing/Adding service [ADDR]" (logged as it updates the kernel).
+ * A daemon's lines about one real, with their arrival time (ms), for the record: lvsd's "real server
+ * down/up ... rs=[ADDR]", keepalived's "Removing/Adding service [ADDR]" and their checkers' lines.
  */
-export class Verdicts {
-  readonly #events = new Map<string, Array<{ at: number; up: boolean }>>();
-  /** Lines naming `traced`, with their arrival time (ms), for the record. */
-  readonly trace: string[] = [];
-  readonly #traced: string | undefined;
+export class LogTrace {
+  readonly lines: string[] = [];
 
-  constructor(streams: Array<NodeJS.ReadableStream | null>, traced?: string) {
-    this.#traced = traced;
+  constructor(streams: Array<NodeJS.ReadableStream | null>, addr: string) {
     for (const s of streams) {
       let partial = '';
       s?.on('data', (chunk: Buffer) => {
         const at = performance.now();
         const lines = (partial + chunk.toString()).split('\n');
         partial = lines.pop() ?? '';
-        for (const l of lines) this.#line(l, at);
+        for (const l of lines) if (l.includes(`${addr}]`)) this.lines.push(`${at.toFixed(0)} ${l}`);
       });
     }
   }
+}
 
-  #line(line: string, at: number): void {
-    if (this.#traced !== undefined && line.includes(`${this.#traced}]`))
-      this.trace.push(`${at.toFixed(0)} ${line}`);
-    const lvsd = /real server (up|down) .*rs=\[([\d.]+)\]/.exec(line);
-    const ka = /(Adding|Enabling|Removing|Disabling) (?:\(inhibited\) )?service \[([\d.]+)\]/.exec(line);
-    const m = lvsd ?? ka;
-    if (!m) return;
-    const up = m[1] === 'up' || m[1] === 'Adding' || m[1] === 'Enabling';
-    const list = this.#events.get(m[2]!) ?? [];
-    list.push({ at, up });
-    this.#events.set(m[2]!, list);
+/**
+ * Every probe's arrival at the reals: tcpdump in the reals' namespace, one line per TCP SYN to
+ * port 80 (a TCP_CHECK, an HTTP_GET and the MISC script's /dev/tcp all begin with one), taken
+ * before nftables drops or rejects it. A retransmitted SYN counts as a probe meeting the reals
+ * again: a connect in flight when a blackhole is lifted succeeds on its retransmission. Times are
+ * the capture's own (kernel) timestamps on this process's performance.now() scale.
+ */
+export class ProbeLog {
+  readonly #proc: ChildProcess;
+  readonly #at = new Map<string, number[]>();
+  #started: Promise<void>;
+
+  constructor(lab: Lab) {
+    this.#proc = spawn(
+      'ip',
+      [
+        ...['netns', 'exec', lab.reals.name, 'tcpdump', '-i', 'any', '-n', '-tt', '-l', '--immediate-mode'],
+        'tcp dst port 80 and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.#started = new Promise((resolve) => {
+      // tcpdump says "listening on any" on stderr once it captures
+      this.#proc.stderr!.on('data', (d: Buffer) => {
+        if (d.toString().includes('listening on')) resolve();
+      });
+      this.#proc.once('exit', () => resolve());
+    });
+    let partial = '';
+    this.#proc.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) {
+        const m = /^(\d+\.\d+) .*IP [\d.]+\.\d+ > ([\d.]+)\.80: Flags \[S\]/.exec(l);
+        if (!m) continue;
+        const list = this.#at.get(m[2]!) ?? [];
+        list.push(Number(m[1]) * 1000 - performance.timeOrigin);
+        this.#at.set(m[2]!, list);
+      }
+    });
   }
 
-  /** The first verdict `up` about `addr` at or after `since` (absent: none). */
-  first(addr: string, up: boolean, since: number): number | undefined {
-    return this.#events.get(addr)?.find((e) => e.up === up && e.at >= since)?.at;
+  ready(): Promise<void> {
+    return this.#started;
+  }
+
+  /**
+   * The first probe to reach `addr` after `change`, absent when none was seen or when one reached
+   * it while the change was being made (it may have met either state).
+   */
+  firstAfter(addr: string, change: Change): number | undefined {
+    const at = this.#at.get(addr) ?? [];
+    const first = at.find((t) => t >= change.from);
+    return first !== undefined && first >= change.at.get(addr)! ? first : undefined;
+  }
+
+  stop(): void {
+    this.#proc.kill('SIGTERM');
   }
 }

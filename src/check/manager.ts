@@ -70,7 +70,10 @@ export interface ManagerOptions {
    * or `bind_if` use it (the scheduler tests the VIP before each probe; only the engine sets those).
    */
   tcpEngine?: TcpEngineFactory;
-  /** Check results are batched into at most one kernel update per this period. @default 100 */
+  /**
+   * Check results are batched into at most one kernel update per this period. @default 0: an update
+   * starts at the next turn of the event loop (results that come while one runs go into the next)
+   */
   minSyncIntervalMs?: number;
   /**
    * A drift walk over lvsd's services in the kernel takes about this long, one slice a second

@@ -5,9 +5,12 @@
  * clock, the timers and the logger are injected.
  *
  * - Changes are marked by scope (a group of services that change together; the manager's virtual
- *   server). `touch` batches them: at most one round per `minSyncIntervalMs`. A partial round
- *   reconciles only the services of the changed scopes against the table kept since the last read
- *   of the kernel (`AppliedTable`), so its cost follows the change, not the table.
+ *   server). `touch` batches them: a round starts at the next turn of the event loop after the
+ *   first change (every change of that turn goes into it; those that come while a round runs go
+ *   into the next, which starts as it ends), and at most one per `minSyncIntervalMs` when that is
+ *   set. A partial round reconciles only the services of the changed scopes against the table kept
+ *   since the last read of the kernel (`AppliedTable`), so its cost follows the change, not the
+ *   table: a real's verdict reaches the kernel as soon as keepalived's, which updates it at once.
  * - A full round reconciles every owned service (start, retry, stop); a reload reconciles the
  *   services it changed. The whole kernel is read first only when the kept table is missing
  *   (start, after a failure, after drift was found).
@@ -55,7 +58,10 @@ export interface SyncLoopOptions<Scope> {
   timers: Timers;
   logger: Logger;
   desired: DesiredSource<Scope>;
-  /** Changes marked with `touch` are batched into at most one round per this period. @default 100 */
+  /**
+   * Changes marked with `touch` are batched into at most one round per this period. @default 0 (a
+   * 100 ms default held a verdict back by up to 100 ms when it followed another's round)
+   */
   minSyncIntervalMs?: number;
   /** A drift walk covers the whole kernel table in about this long. @default 30000 */
   resyncMs?: number;
@@ -152,7 +158,7 @@ export class IpvsSyncLoop<Scope> {
     if (this.#stopped) return;
     this.#dirty.add(scope);
     if (this.#batchTimer) return;
-    const wait = Math.max(0, this.#lastRoundAt + (this.#o.minSyncIntervalMs ?? 100) - this.#o.clock.now());
+    const wait = Math.max(0, this.#lastRoundAt + (this.#o.minSyncIntervalMs ?? 0) - this.#o.clock.now());
     this.#batchTimer = this.#o.timers.setTimeout(() => {
       this.#batchTimer = undefined;
       this.#kick();

@@ -138,6 +138,26 @@ test('touch batches changes within minSyncIntervalMs into one partial round of j
   t.deepEqual(partial.attempts[0]!.plan, [], 'b is as desired in the kept table');
 });
 
+test('by default a change reaches the kernel at the next turn, even just after another round; one turn\'s changes share a round', async (t) => {
+  const { clock, kernel, desired, loop } = setup();
+  await loop.sync();
+  const batches = kernel.batches;
+  desired.set('a', entry(80, [real(1, 5), real(2)]));
+  loop.touch('a');
+  desired.set('b', entry(81, [real(3, 4)]));
+  loop.touch('b');
+  clock.advance(0);
+  await flush();
+  t.is(kernel.batches, batches + 1, 'one round for the two changes of one turn');
+  clock.advance(1); // 1 ms after that round: no minimum interval holds the next one back
+  desired.set('a', entry(80, [real(1, 5), real(2, 6)]));
+  loop.touch('a');
+  clock.advance(0);
+  await flush();
+  t.is(kernel.batches, batches + 2, 'the next change in its own round at once');
+  t.deepEqual(weights(kernel), ['80/10.0.0.1:5', '80/10.0.0.2:6', '81/10.0.0.3:4']);
+});
+
 test('a reload round reconciles the changed scopes and deletes the retired services, nothing else', async (t) => {
   const { kernel, desired, loop, dumps } = setup();
   await loop.sync();

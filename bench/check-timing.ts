@@ -139,7 +139,9 @@ async function runOne(
   const conf = join(lab.dir, `${who}.conf`);
   writeFileSync(conf, config(gs));
   const all = gs.flatMap((g) => g.reals);
-  const samples = new Map<string, Samples>(all.map((a) => [a, { refused: noTimes(), blackholed: noTimes() }]));
+  const samples = new Map<string, Samples>(
+    all.map((a) => [a, { refused: noTimes(), blackholed: noTimes() }]),
+  );
   const d = startWho(lab, who, conf);
   // one HTTP_GET real's lines, with the failure instants, go to a trace file beside the results
   const traced = gs.find((g) => g.kind === 'HTTP_GET')!.reals[0]!;
@@ -343,7 +345,14 @@ async function main(): Promise<void> {
       join(repo, 'scripts/ipvs-vm.sh'),
       ...['-w', join(repo, 'bench', 'results'), '--'],
       ...[process.execPath, fileURLToPath(import.meta.url), '--in-vm'],
-      ...['--per', String(PER), '--refused', String(ROUNDS.refused), '--blackholed', String(ROUNDS.blackholed)],
+      ...[
+        '--per',
+        String(PER),
+        '--refused',
+        String(ROUNDS.refused),
+        '--blackholed',
+        String(ROUNDS.blackholed),
+      ],
     ],
     { stdio: 'inherit', cwd: repo },
   );

@@ -138,7 +138,7 @@ test('touch batches changes within minSyncIntervalMs into one partial round of j
   t.deepEqual(partial.attempts[0]!.plan, [], 'b is as desired in the kept table');
 });
 
-test('by default a change reaches the kernel at the next turn, even just after another round; one turn\'s changes share a round', async (t) => {
+test("by default a change reaches the kernel at the next turn, even just after another round; one turn's changes share a round", async (t) => {
   const { clock, kernel, desired, loop } = setup();
   await loop.sync();
   const batches = kernel.batches;

@@ -665,6 +665,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!tcp_engine_register(env, exports)) return NULL;
   if (!process_control_register(env, exports)) return NULL;
   if (!proc_events_register(env, exports)) return NULL;
+  if (!script_spawn_register(env, exports)) return NULL;
   return exports;
 }
 

@@ -62,4 +62,7 @@ int process_control_register(napi_env env, napi_value exports);
 /* Registers the process-event functions for vrrp_track_process (proc_events.c). */
 int proc_events_register(napi_env env, napi_value exports);
 
+/* Registers spawnScript and scriptSpawnSupported (script_spawn.c). */
+int script_spawn_register(napi_env env, napi_value exports);
+
 #endif

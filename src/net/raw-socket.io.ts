@@ -105,6 +105,15 @@ export interface NativeAddon {
   procEventsClose(h: object): void;
   procEventsStats(h: object): [number, number, number, number];
   procEventsSetRcvBuf(h: object, bytes: number, force: boolean): void;
+  /** native/script_spawn.c: posix_spawn a script in its own session; its exit through a pidfd. */
+  spawnScript(
+    file: string,
+    argv: string[],
+    env: string[],
+    capture: boolean,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): { pid: number; stdout: number; stderr: number };
+  scriptSpawnSupported(): boolean;
 }
 
 let addon: NativeAddon | undefined;

@@ -29,6 +29,7 @@ import { outcomeOf, type RawEnd, type ScriptOutcome } from './outcome.js';
 import { checkScript, runAs, type Ids, type ScriptFiles } from './security.js';
 import type { ResolvedIds } from './users.js';
 import { lookupIds } from './users.io.js';
+import { spawnFast } from './spawn-fast.io.js';
 
 /** SIGTERM to SIGKILL, as keepalived's script timeout handlers wait. */
 export const TERM_GRACE_MS = 2000;
@@ -96,12 +97,15 @@ function launch(l: Launch): Running {
   const capture = l.captureBytes > 0;
   let child: ChildProcess;
   try {
-    child = spawn(l.file, l.args, {
-      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'ignore',
-      detached: true, // setsid(): the run leads a new process group
-      env: { ...l.env },
-      ...(l.ids ?? {}),
-    });
+    // without a user to switch to, started without forking the daemon (spawn-fast.io.ts)
+    child =
+      (l.ids === undefined ? spawnFast({ file: l.file, args: l.args, env: l.env, capture }) : undefined) ??
+      spawn(l.file, l.args, {
+        stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+        detached: true, // setsid(): the run leads a new process group
+        env: { ...l.env },
+        ...(l.ids ?? {}),
+      });
   } catch (e) {
     // EPERM (switching user without root), invalid arguments: thrown synchronously by spawn
     return {

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Scripts started without a fork (src/script/spawn-fast.io.ts, native/script_spawn.c), through real
+ * processes (no root needed): what the child gets (its own session, default signals, the given
+ * environment, /dev/null or pipes), how its end is reported (code, signal name, `close` after the
+ * output), PATH lookup in the child's environment, and the cases handed back to child_process
+ * (a program not found, one without `#!`), which then behave as they always did.
+ */
+import test from 'ava';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnFast } from '../../../src/script/spawn-fast.io.js';
+import { ScriptRunner } from '../../../src/script/runner.io.js';
+
+interface Ended {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  events: string[];
+}
+
+function ended(child: ChildProcess): Promise<Ended> {
+  const out = { stdout: '', stderr: '' };
+  const events: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  return new Promise((resolve) => {
+    let exit: [number | null, string | null] = [null, null];
+    child.once('exit', (code: number | null, signal: string | null) => {
+      events.push('exit');
+      exit = [code, signal];
+    });
+    child.once('close', () => {
+      events.push('close');
+      resolve({ code: exit[0], signal: exit[1], ...out, events });
+    });
+  });
+}
+
+const env = { PATH: '/usr/bin:/bin', LVSD_TEST: 'yes' };
+
+async function runFast(file: string, args: string[]): Promise<Ended & { pid: number }> {
+  const child = spawnFast({ file, args, env, capture: true });
+  if (!child) throw new Error('the native start is not available here');
+  return { pid: child.pid!, ...(await ended(child)) };
+}
+
+test('a script started without a fork: its own session and group, no signal blocked or ignored, only the given environment', async (t) => {
+  // each program reads its own /proc entry: a shell in between would block signals while it waits
+  const stat = await runFast('/bin/cat', ['/proc/self/stat']);
+  const [pid, , , , pgrp, session] = stat.stdout.replace(/\(.*\)/, 'comm').split(' ');
+  t.is(Number(pid), stat.pid);
+  t.is(Number(pgrp), stat.pid, 'leads its process group');
+  t.is(Number(session), stat.pid, 'leads its session');
+  const sig = await runFast('/bin/grep', ['-E', '^Sig(Blk|Ign)', '/proc/self/status']);
+  t.true(sig.stdout.includes('SigBlk:\t0000000000000000'), sig.stdout);
+  // Node ignores SIGPIPE (13, bit 12): a script must not inherit that. glibc's posix_spawn leaves its
+  // two internal signals (32, 33; no program's own) ignored.
+  const ign = BigInt(`0x${/SigIgn:\t([0-9a-f]+)/.exec(sig.stdout)![1]}`);
+  t.is(ign & 0x7fffffffn, 0n, 'none of signals 1–31 ignored');
+  const e = await runFast('/usr/bin/env', []);
+  t.deepEqual(e.stdout.trim().split('\n').sort(), ['LVSD_TEST=yes', 'PATH=/usr/bin:/bin']);
+});
+
+test('its exit code, its output on two pipes, `close` after `exit` once they are drained', async (t) => {
+  const r = await runFast('/bin/sh', ['-c', 'echo out; echo oops >&2; exit 3']);
+  t.is(r.code, 3);
+  t.is(r.signal, null);
+  t.is(r.stdout, 'out\n');
+  t.is(r.stderr, 'oops\n');
+  t.deepEqual(r.events, ['exit', 'close']);
+});
+
+test('without capture its output goes to /dev/null; a signal ends it with the signal name child_process gives', async (t) => {
+  const child = spawnFast({ file: 'sleep', args: ['30'], env, capture: false });
+  t.truthy(child);
+  t.is(child!.stdout, null);
+  const done = ended(child!);
+  process.kill(-child!.pid!, 'SIGABRT');
+  const r = await done;
+  t.is(r.code, null);
+  t.is(r.signal, 'SIGABRT', 'not SIGIOT, its other name');
+});
+
+test("a bare name is looked up in the child's PATH; not found there, or not a program, it is handed back to child_process", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-spawn-'));
+  try {
+    writeFileSync(join(dir, 'mine'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(dir, 'mine'), 0o755);
+    writeFileSync(join(dir, 'noshebang'), 'exit 0\n');
+    chmodSync(join(dir, 'noshebang'), 0o755);
+    t.is(spawnFast({ file: 'mine', args: [], env: { PATH: '/usr/bin' }, capture: false }), undefined);
+    const found = spawnFast({ file: 'mine', args: [], env: { PATH: `/usr/bin:${dir}` }, capture: false });
+    t.truthy(found, 'found in the PATH given');
+    t.is(spawnFast({ file: join(dir, 'absent'), args: [], env, capture: false }), undefined);
+    t.is(spawnFast({ file: join(dir, 'noshebang'), args: [], env, capture: false }), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('through the runner: a script without #! and a missing program end as they did with child_process', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-spawn-'));
+  try {
+    writeFileSync(join(dir, 'noshebang'), 'echo ran-by-sh; exit 4\n');
+    chmodSync(join(dir, 'noshebang'), 0o755);
+    const runner = new ScriptRunner({ env });
+    const a = await runner.run({ argv: [join(dir, 'noshebang')] }, { timeoutMs: 10_000, captureBytes: 100 });
+    t.is(a.kind, 'exit');
+    t.like(a, { code: 4 });
+    t.is(a.output?.stdout.text, 'ran-by-sh\n');
+    const b = await runner.run({ argv: [join(dir, 'absent')] }, { timeoutMs: 10_000 });
+    t.like(b, { kind: 'error', error: 'ENOENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

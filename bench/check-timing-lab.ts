@@ -70,6 +70,8 @@ function listening(pid: number): Set<string> {
 export interface Change {
   from: number;
   at: Map<string, number>;
+  /** Date.now() when `at` was taken: the capture's timestamps are wall-clock ones. */
+  wallAt: number;
 }
 
 /** The reals' servers: each address has its own httpd; all fail and come back together. */
@@ -129,7 +131,8 @@ export class Reals {
       `{ ${this.#addrs.join(', ')} }`,
     ]);
     const done = performance.now();
-    return { from, at: new Map(this.#addrs.map((a) => [a, done])) };
+    const wallAt = Date.now();
+    return { from, at: new Map(this.#addrs.map((a) => [a, done])), wallAt };
   }
 
   stop(): void {
@@ -185,7 +188,9 @@ export class LogTrace {
  * port 80 (a TCP_CHECK, an HTTP_GET and the MISC script's /dev/tcp all begin with one), taken
  * before nftables drops or rejects it. A retransmitted SYN counts as a probe meeting the reals
  * again: a connect in flight when a blackhole is lifted succeeds on its retransmission. Times are
- * the capture's own (kernel) timestamps on this process's performance.now() scale.
+ * the capture's own (kernel, wall-clock) timestamps, put on this process's performance.now() scale
+ * by the wall clock read with each change: the emulated VM's wall clock was seen to step by ~12 s
+ * within a run, so one offset taken at the start misplaced the probes of later rounds.
  */
 export class ProbeLog {
   readonly #proc: ChildProcess;
@@ -216,7 +221,7 @@ export class ProbeLog {
         const m = /^(\d+\.\d+) .*IP [\d.]+\.\d+ > ([\d.]+)\.80: Flags \[S\]/.exec(l);
         if (!m) continue;
         const list = this.#at.get(m[2]!) ?? [];
-        list.push(Number(m[1]) * 1000 - performance.timeOrigin);
+        list.push(Number(m[1]) * 1000);
         this.#at.set(m[2]!, list);
       }
     });
@@ -231,9 +236,11 @@ export class ProbeLog {
    * it while the change was being made (it may have met either state).
    */
   firstAfter(addr: string, change: Change): number | undefined {
-    const at = this.#at.get(addr) ?? [];
-    const first = at.find((t) => t >= change.from);
-    return first !== undefined && first >= change.at.get(addr)! ? first : undefined;
+    const done = change.at.get(addr)!;
+    // wall clock → performance.now(), as the two stood when the change was made
+    const toPerf = (wall: number): number => wall - change.wallAt + done;
+    const first = (this.#at.get(addr) ?? []).map(toPerf).find((t) => t >= change.from);
+    return first !== undefined && first >= done ? first : undefined;
   }
 
   stop(): void {

@@ -20,7 +20,8 @@
  *
  * spawnScript(file, argv[], env[], capture, onExit(code|null, signal|null)) -> { pid, stdout, stderr }
  *   (stdout/stderr: file descriptors of the pipes' reading ends, -1 without capture); throws with
- *   the errno's name as `code` when the program cannot be started (ENOENT, EACCES, ...).
+ *   the errno's name as `code` when the program cannot be started (ENOENT, EACCES, ...), and with
+ *   EWATCH when it started but its exit cannot be watched (it is killed and reaped at once).
  * scriptSpawnSupported() -> whether pidfds work here.
  */
 #include "napi_util.h"
@@ -159,6 +160,10 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   }
+  /* A descriptor held for the pidfd, so that a process short of descriptors fails before the
+   * script starts, not after (EMFILE); given back just before pidfd_open. */
+  int spare = e ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (!e && spare < 0) e = errno;
   pid_t pid = -1;
   if (!e) e = posix_spawn(&pid, file, &fa, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
@@ -168,6 +173,7 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
   if (out[1] >= 0) close(out[1]);
   if (err[1] >= 0) close(err[1]);
   if (e) {
+    if (spare >= 0) close(spare);
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
     return throw_errno(env, e, "spawn");
@@ -177,12 +183,15 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
   watch_t *w = calloc(1, sizeof *w);
   uv_loop_t *loop = NULL;
   napi_value name;
+  close(spare);
   int pidfd = pidfd_open_sys(pid);
   if (!w || pidfd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
       napi_create_reference(env, args[4], 1, &w->cb) != napi_ok ||
       napi_create_string_utf8(env, "lvsd_script", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_async_init(env, NULL, name, &w->actx) != napi_ok || uv_poll_init(loop, &w->poll, pidfd) != 0) {
-    /* Cannot watch it: end it and reap it now rather than leave an unreaped run behind. */
+    /* Cannot watch it: end it and reap it now rather than leave an unreaped run behind. The
+     * error is EWATCH, not the errno: the script did start, so the caller must not start it again. */
+    int why = pidfd < 0 ? errno : EIO;
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
     if (pidfd >= 0) close(pidfd);
@@ -190,7 +199,10 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
     free(w);
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
-    return throw_errno(env, pidfd < 0 ? errno : EIO, "watching the script");
+    char msg[160];
+    snprintf(msg, sizeof msg, "cannot watch the script's exit (%s): killed", strerror(why));
+    napi_throw_error(env, "EWATCH", msg);
+    return NULL;
   }
   w->pidfd = pidfd;
   w->env = env;
@@ -207,11 +219,17 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
   return res;
 }
 
+/* pidfd_open (Linux 5.3) and waitid(P_PIDFD) (5.4): on our own pid the wait answers ECHILD. */
 static napi_value script_spawn_supported(napi_env env, napi_callback_info info) {
   int fd = pidfd_open_sys(getpid());
+  bool ok = fd >= 0;
+  if (ok) {
+    siginfo_t si;
+    ok = waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0 || errno != EINVAL;
+    close(fd);
+  }
   napi_value v;
-  napi_get_boolean(env, fd >= 0, &v);
-  if (fd >= 0) close(fd);
+  napi_get_boolean(env, ok, &v);
   return v;
 }
 

@@ -82,7 +82,12 @@ export function spawnFast(o: FastSpawn): ChildProcess | undefined {
       child.emit('exit', code, sig === null ? null : (signalNames.get(sig) ?? null));
       closeWhenDrained();
     });
-  } catch {
+  } catch (e) {
+    // started, but its exit could not be watched (it was killed): a failed start, not one to retry
+    if ((e as NodeJS.ErrnoException).code === 'EWATCH') {
+      process.nextTick(() => child.emit('error', e));
+      return child as unknown as ChildProcess; // the runner's part of ChildProcess (see the header)
+    }
     return undefined;
   }
   child.pid = started.pid;

@@ -636,12 +636,8 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2) return throw_arg(env, "mkfifo: 2 arguments expected");
   char path[4096];
-  size_t plen = 0;
-  /* A path that fills the buffer may have been truncated; one with a NUL inside would name another
-   * file: both are refused rather than created somewhere else. */
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen == 0 ||
-      plen >= sizeof path - 1 || strlen(path) != plen)
-    return throw_arg(env, "mkfifo: bad path");
+  /* refused rather than created somewhere else (get_path) */
+  if (!get_path(env, argv[0], path, sizeof path)) return throw_arg(env, "mkfifo: bad path");
   int32_t mode = 0;
   if (!get_i32(env, argv[1], &mode) || mode < 0 || mode > 0777) return throw_arg(env, "mkfifo: bad mode");
   if (mkfifo(path, (mode_t)mode) != 0) return throw_errno(env, errno, "mkfifo");

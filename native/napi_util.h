@@ -41,6 +41,16 @@ static inline int get_buf(napi_env env, napi_value v, void **data, size_t *len) 
   return napi_get_buffer_info(env, v, data, len) == napi_ok;
 }
 
+/*
+ * A path argument into `buf`: 0 when it is not a string, empty, fills the buffer (it may have been
+ * truncated) or holds a NUL (it would name another file).
+ */
+static inline int get_path(napi_env env, napi_value v, char *buf, size_t size) {
+  size_t len = 0;
+  return napi_get_value_string_utf8(env, v, buf, size, &len) == napi_ok && len > 0 && len < size - 1 &&
+         strlen(buf) == len;
+}
+
 static inline int is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return 1;

@@ -123,10 +123,7 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 5) return throw_arg(env, "spawnScript(file, argv, env, capture, onExit)");
   char file[4096];
-  size_t flen = 0;
-  if (napi_get_value_string_utf8(env, args[0], file, sizeof file, &flen) != napi_ok || flen == 0 ||
-      flen >= sizeof file - 1 || strlen(file) != flen)
-    return throw_arg(env, "spawnScript: bad file");
+  if (!get_path(env, args[0], file, sizeof file)) return throw_arg(env, "spawnScript: bad file");
   bool capture = false;
   napi_get_value_bool(env, args[3], &capture);
   char **argv = string_vector(env, args[1]);

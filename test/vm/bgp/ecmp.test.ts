@@ -91,6 +91,16 @@ test.serial('all three directors announce: three next hops, requests spread over
   const ms = await hops(all, 'three next hops for the VIP', 150_000);
   t.log(`three next hops ${ms} ms after the directors started`);
   for (const d of DIRECTORS) {
+    // the first `lvsd status` of the VM layer can come before a director's status answers in full
+    // (seen once: the router had all three routes, one status had no BGP view yet): wait for it
+    const waited = await waitUntil(
+      `${d}'s status shows the VIP announced`,
+      () => bgpStatus(d),
+      (v) => v !== undefined && v.vips.some((x) => x.vip === VIP && x.announced),
+      20_000,
+    );
+    if (waited > 0)
+      t.log(`${d}'s status showed the VIP announced ${waited} ms after the router's three hops`);
     const s = await bgpStatus(d);
     t.deepEqual(
       s?.vips.map((v) => [v.vip, v.announced]),

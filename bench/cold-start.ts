@@ -29,7 +29,7 @@ import { vrrpConf } from '../test/netns/vrrp/conf.js';
 import { monitorAddresses } from './lib/addr-monitor.js';
 import { debNode } from './lib/deb-node.js';
 import { processTree, rssKb } from './lib/process-tree.js';
-import { checkoutLabel, writeReport } from './lib/summary.js';
+import { checkoutLabel, quantile, writeReport } from './lib/summary.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 10;
 /** `--compare DIR`: another built checkout of lvsd, whose `lvsd run` alternates with this one's (A/B). */
@@ -103,10 +103,7 @@ async function trial(
 }
 
 /** The q-quantile (nearest rank), rounded to a whole ms. */
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN);
-};
+const quantileMs = (xs: number[], q: number): number => Math.round(quantile(xs, q));
 
 async function main(): Promise<void> {
   const loadStart = loadavg();
@@ -130,12 +127,12 @@ async function main(): Promise<void> {
   } finally {
     await lab.destroy();
   }
-  const ka = quantile(times.get('keepalived') ?? [], 0.5);
+  const ka = quantileMs(times.get('keepalived') ?? [], 0.5);
   const row = (impl: string): string => {
     const t = times.get(impl) ?? [];
     const m = rss.get(impl) ?? [];
-    const med = quantile(t, 0.5);
-    return `| ${impl} | ${quantile(t, 0)} | **${med}** | ${quantile(t, 0.9)} | ${quantile(t, 1)} | ${impl === 'keepalived' ? '-' : `+${med - ka}`} | ${quantile(m, 0.5)} |`;
+    const med = quantileMs(t, 0.5);
+    return `| ${impl} | ${quantileMs(t, 0)} | **${med}** | ${quantileMs(t, 0.9)} | ${quantileMs(t, 1)} | ${impl === 'keepalived' ? '-' : `+${med - ka}`} | ${quantileMs(m, 0.5)} |`;
   };
   const loadEnd = loadavg();
   const md = [

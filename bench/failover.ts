@@ -19,16 +19,8 @@ import { join } from 'node:path';
 import { createLab, repoRoot, sleep, waitFor, type LabNode } from '../test/netns/harness.js';
 import { type InstanceConf } from '../test/netns/vrrp/conf.js';
 import { manyCpu, type Impl } from './lib/vrrp-cpu.js';
-import {
-  f1,
-  manyFailover,
-  quantile,
-  sigkillFailovers,
-  start,
-  type ManyResult,
-  type Trial,
-} from './lib/failovers.js';
-import { machineAndKeepalived } from './lib/summary.js';
+import { f1, manyFailover, sigkillFailovers, start, type ManyResult, type Trial } from './lib/failovers.js';
+import { machineAndKeepalived, quantile } from './lib/summary.js';
 
 const TRIALS = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 20;
 

@@ -16,8 +16,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus, hostname, loadavg } from 'node:os';
 import { sleep, type Daemon } from '../test/netns/harness.js';
-import { f1, manyFailover, quantile, sigkillFailovers, type Trial } from './lib/failovers.js';
-import { machineAndKeepalived, writeReport } from './lib/summary.js';
+import { f1, manyFailover, sigkillFailovers, type Trial } from './lib/failovers.js';
+import { machineAndKeepalived, quantile, writeReport } from './lib/summary.js';
 import type { Impl } from './lib/vrrp-cpu.js';
 
 const argAfter = (flag: string): string | undefined => {

@@ -12,8 +12,7 @@
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, release } from 'node:os';
 import { spawnFast } from '../src/script/spawn-fast.io.js';
-import { median } from './lib/summary.js';
-import { writeReport } from './lib/summary.js';
+import { median, quantile, writeReport } from './lib/summary.js';
 
 const STARTS = 201;
 const BLOCK = 20;
@@ -24,8 +23,6 @@ const start = (way: Way) =>
   way === 'native'
     ? spawnFast({ file: '/bin/true', args: [], env, capture: false })!
     : spawn('/bin/true', [], { stdio: 'ignore', detached: true, env });
-
-const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
 
 async function once(way: Way): Promise<{ held: number; exited: number }> {
   const t0 = performance.now();
@@ -64,7 +61,7 @@ async function main(): Promise<void> {
     const f = (x: number): string => x.toFixed(3);
     for (const way of ['child_process', 'native'] as const)
       rows.push(
-        `| ${rss.toFixed(0)} | ${way === 'native' ? 'native (posix_spawn)' : 'child_process.spawn (fork)'} | ${f(median(r[way].held))} | ${f(p90(r[way].held))} | ${f(median(r[way].exited))} |`,
+        `| ${rss.toFixed(0)} | ${way === 'native' ? 'native (posix_spawn)' : 'child_process.spawn (fork)'} | ${f(median(r[way].held))} | ${f(quantile(r[way].held, 0.9))} | ${f(median(r[way].exited))} |`,
       );
     const ratio = median(r.child_process.held) / median(r.native.held);
     rows.push(`| | fork / native | ${ratio.toFixed(1)}× | | |`);

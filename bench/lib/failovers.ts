@@ -19,12 +19,8 @@ import {
 import { monitorAddresses as monitor } from './addr-monitor.js';
 import { vrrpConf, type InstanceConf } from '../../test/netns/vrrp/conf.js';
 import { manyInstances, type Impl } from './vrrp-cpu.js';
+import { quantile } from './summary.js';
 
-export function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-}
 export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
 /** One VRRP daemon in a lab node; `globals` are more global_defs lines. */

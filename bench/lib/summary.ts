@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Small pieces the benchmarks' reports share: the median of a sample, a checkout named by its commit,
+ * Small pieces the benchmarks' reports share: the median and quantiles of a sample, a checkout named by its commit,
  * the machine and keepalived's version, and writing a report into bench/results/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +14,13 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The q-quantile by nearest rank (q = 0: the least, 1: the largest); NaN for none. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
 }
 
 /**

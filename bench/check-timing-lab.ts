@@ -239,7 +239,8 @@ export class ProbeLog {
     const done = change.at.get(addr)!;
     // wall clock → performance.now(), as the two stood when the change was made
     const toPerf = (wall: number): number => wall - change.wallAt + done;
-    const first = (this.#at.get(addr) ?? []).map(toPerf).find((t) => t >= change.from);
+    const wall = (this.#at.get(addr) ?? []).find((w) => toPerf(w) >= change.from);
+    const first = wall === undefined ? undefined : toPerf(wall);
     return first !== undefined && first >= done ? first : undefined;
   }
 

@@ -176,24 +176,44 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
     return throw_errno(env, e, "spawn");
   }
 
-  /* From here the child runs: its exit must be watched, whatever else fails. */
+  /* From here the child runs: its exit must be watched, whatever else fails; and once started it
+   * is never reported as a failed start (the caller would start it again). Everything that can fail
+   * comes before the watch starts, so that a failure can end and reap the run at once. */
   watch_t *w = calloc(1, sizeof *w);
   uv_loop_t *loop = NULL;
-  napi_value name;
+  napi_value name, res = NULL;
   close(spare);
   int pidfd = pidfd_open_sys(pid);
-  if (!w || pidfd < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      napi_create_reference(env, args[4], 1, &w->cb) != napi_ok ||
-      napi_create_string_utf8(env, "lvsd_script", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, NULL, name, &w->actx) != napi_ok || uv_poll_init(loop, &w->poll, pidfd) != 0) {
+  int why = pidfd < 0 ? errno : EIO;
+  int have_cb = 0, have_actx = 0, polled = 0;
+  int ok = w && pidfd >= 0 && napi_get_uv_event_loop(env, &loop) == napi_ok &&
+           (have_cb = napi_create_reference(env, args[4], 1, &w->cb) == napi_ok) &&
+           napi_create_string_utf8(env, "lvsd_script", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+           (have_actx = napi_async_init(env, NULL, name, &w->actx) == napi_ok) &&
+           napi_create_object(env, &res) == napi_ok &&
+           napi_set_named_property(env, res, "pid", make_int(env, pid)) == napi_ok &&
+           napi_set_named_property(env, res, "stdout", make_int(env, out[0])) == napi_ok &&
+           napi_set_named_property(env, res, "stderr", make_int(env, err[0])) == napi_ok &&
+           (polled = uv_poll_init(loop, &w->poll, pidfd) == 0);
+  if (ok) {
+    w->pidfd = pidfd;
+    w->env = env;
+    w->poll.data = w;
+    ok = uv_poll_start(&w->poll, UV_READABLE, on_exit_ready) == 0;
+  }
+  if (!ok) {
     /* Cannot watch it: end it and reap it now rather than leave an unreaped run behind. The
      * error is EWATCH, not the errno: the script did start, so the caller must not start it again. */
-    int why = pidfd < 0 ? errno : EIO;
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    if (pidfd >= 0) close(pidfd);
-    if (w && w->cb) napi_delete_reference(env, w->cb);
-    free(w);
+    if (have_cb) napi_delete_reference(env, w->cb);
+    if (have_actx) napi_async_destroy(env, w->actx);
+    if (polled) {
+      uv_close((uv_handle_t *)&w->poll, watch_closed); /* closes the pidfd, frees w */
+    } else {
+      if (pidfd >= 0) close(pidfd);
+      free(w);
+    }
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
     char msg[160];
@@ -201,22 +221,12 @@ static napi_value spawn_script(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "EWATCH", msg);
     return NULL;
   }
-  w->pidfd = pidfd;
-  w->env = env;
-  w->poll.data = w;
-  uv_poll_start(&w->poll, UV_READABLE, on_exit_ready);
 
   if (out[0] >= 0) fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
   if (err[0] >= 0) fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
-  napi_value res;
-  NAPI_OK(napi_create_object(env, &res));
-  NAPI_OK(napi_set_named_property(env, res, "pid", make_int(env, pid)));
-  NAPI_OK(napi_set_named_property(env, res, "stdout", make_int(env, out[0])));
-  NAPI_OK(napi_set_named_property(env, res, "stderr", make_int(env, err[0])));
   return res;
 }
 
-/* pidfd_open (Linux 5.3) and waitid(P_PIDFD) (5.4): on our own pid the wait answers ECHILD. */
 static napi_value script_spawn_supported(napi_env env, napi_callback_info info) {
   int fd = pidfd_open_sys(getpid());
   bool ok = fd >= 0;

@@ -19,6 +19,7 @@ export const ErrorCodes = {
   LVSD_E_NATIVE: 'the native socket addon failed or is missing',
   LVSD_E_SOCKET: 'a socket operation failed',
   LVSD_E_CONTROL: 'the control socket request failed',
+  LVSD_E_STARTING: 'the worker is starting: it answers once its configuration is applied',
   LVSD_E_RUNNING: 'another lvsd process already runs on this run directory',
   LVSD_E_UNSAFE_PATH: 'a directory or file lvsd uses could be changed by another user',
   LVSD_E_FULLNAT: 'the FULLNAT nftables rules or sysctl could not be applied',

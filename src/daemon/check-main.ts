@@ -25,6 +25,7 @@ import { LvsTimeouts } from '../check/lvs-timeouts.js';
 import { SyncDaemonFollower, syncDaemonSettingFromModel } from '../check/sync-daemon.js';
 import { checkerNotifyScripts } from '../check/misc.io.js';
 import { realProbeFactory } from '../check/probes.io.js';
+import type { SchedulerStats } from '../check/scheduler.js';
 import type { LvsWorkerSnapshot } from '../check/status.js';
 import type { VirtualServerSpec } from '../check/types.js';
 import type { Model } from '../config/model.js';
@@ -198,6 +199,16 @@ function lvsScripts(model: Model, log: Logger) {
   };
 }
 
+/** The last complete ten-second window of check lateness (logged when late; the metrics read it). */
+function latenessWindows(manager: CheckManager, log: Logger): { last(): SchedulerStats; stop(): void } {
+  let last = manager.schedulerStats();
+  const timer = setInterval(() => {
+    const w = (last = manager.takeSchedulerWindow());
+    if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
+  }, 10_000);
+  return { last: () => last, stop: () => clearInterval(timer) };
+}
+
 async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
   const handedOver = takeHandoff(handoffFile, log);
@@ -239,23 +250,15 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   await fullnat.apply(model);
   const sloppy = sloppyFollower(log);
   sloppy.apply(model.global.lvsdSloppy);
-  // BGP announcements start once IPVS is programmed, and follow the quorums from then on
   const bgp = new BgpFollower(manager, log);
-  await bgp.apply(model);
-  quorumChanged = () => void bgp.quorumChanged();
-  // the last complete ten-second window of check lateness (logged when late; the metrics read it)
-  let lastWindow = manager.schedulerStats();
-  const lateness = setInterval(() => {
-    const w = (lastWindow = manager.takeSchedulerWindow());
-    if (w.maxLatenessMs > 250) log.info('check scheduler lateness', { ...w });
-  }, 10_000);
+  const lateness = latenessWindows(manager, log);
   await scripts.configure(model);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
   const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
     ...manager.status(),
     scheduler: schedulerAtStop ?? manager.schedulerStats(),
-    schedulerWindow: lastWindow,
+    schedulerWindow: lateness.last(),
     checkDurations: manager.checkDurations(),
     ipvsOps: manager.ipvsOps(),
     syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
@@ -280,7 +283,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       return { ipvs: applied.map(ipvsadmLine) };
     },
     async stop(mode) {
-      clearInterval(lateness);
+      lateness.stop();
       // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
       schedulerAtStop = manager.schedulerStats();
       const handoff = mode === 'handoff';
@@ -325,6 +328,11 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     preview: async (next) => ({ ipvs: (await manager.preview(checkSpecFromModel(next))).map(ipvsadmLine) }),
     statusLine: () => statusLine(manager, bgp),
+    // BGP: once IPVS is programmed and `lvsd status` shows it; following the quorums from then on
+    async announce() {
+      await bgp.apply(current);
+      quorumChanged = () => void bgp.quorumChanged();
+    },
   };
 }
 

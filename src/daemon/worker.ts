@@ -51,6 +51,12 @@ export interface WorkerEngine {
   control?: ControlHandler;
   /** A one-line summary for systemd's STATUS= (`VRRP: VI_1 MASTER, ...`). */
   statusLine?(): string;
+  /**
+   * What makes this director visible to others (the LVS worker's BGP announcements), run once the
+   * control socket answers with this engine's status: a route is never out before `lvsd status`
+   * can show it.
+   */
+  announce?(): Promise<void>;
 }
 
 /** Report the engine's status line whenever it changes (checked each second: it is one string). */
@@ -210,14 +216,17 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     for (const d of diagnostics) opts.io.stderr(formatDiagnostic(d) + '\n');
     if (!model) return 1;
     read.last = model;
+    // the socket answers from here: "starting" until the engine runs, its status from then on
+    control = await serveControl(def.name, def.controlPath(runDir), () => engine, snapshot, log);
     try {
       engine = await def.start(model, log, { runDir });
+      await engine.announce?.();
     } catch (e) {
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);
+      await control?.close();
       return 1;
     }
     schedule.apply(scheduleOf(kind, opts, model));
-    control = await serveControl(def.name, def.controlPath(runDir), engine, snapshot, log);
     reportReady();
     if (hupPending) onHup();
     const stopStatus = followStatus(engine);
@@ -241,7 +250,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
 async function serveControl(
   name: string,
   path: string,
-  engine: WorkerEngine,
+  running: () => WorkerEngine | undefined,
   snapshot: (engine: WorkerEngine) => object,
   log: Logger,
 ): Promise<ControlServer | undefined> {
@@ -249,6 +258,11 @@ async function serveControl(
     return await startControlServer(
       path,
       (req) => {
+        const engine = running();
+        if (!engine)
+          return Promise.reject(
+            new LvsdError('LVSD_E_STARTING', `the ${name} worker is starting: applying its configuration`),
+          );
         if (req.cmd === 'status') return Promise.resolve(snapshot(engine));
         if (req.cmd === 'plan') return previewFrom(req.modelFile, engine);
         if (engine.control) return engine.control(req);

@@ -7,6 +7,7 @@
  * in the form `lvsd real drain VS RS` takes. A worker that does not answer is reported as such,
  * unless the supervisor (`supervisor.sock`) says it runs no such worker: the configuration has no
  * vrrp_instance (a BGP-only or check-only director) or no virtual_server, and the section says so.
+ * A worker applying its first configuration answers that it is starting (`starting` in `--json`).
  * Exit 0 when at least one worker answered, 1 when none did, 2 on usage errors.
  */
 import { join } from 'node:path';
@@ -36,12 +37,14 @@ interface VrrpInstanceStatus {
   trackers?: Array<{ kind: string; name: string; ok: boolean }>;
 }
 
-type Answer<T> = { ok: true; value: T } | { ok: false; error: string };
+/** `starting`: the worker answered that its first configuration is being applied (LVSD_E_STARTING). */
+type Answer<T> = { ok: true; value: T } | { ok: false; error: string; starting?: true };
 
 async function ask<T>(path: string): Promise<Answer<T>> {
   try {
     const reply = await controlRequest(path, { cmd: 'status' }, 5000);
-    return reply.ok ? { ok: true, value: reply.result as T } : { ok: false, error: reply.error };
+    if (reply.ok) return { ok: true, value: reply.result as T };
+    return { ok: false, error: reply.error, ...(reply.code === 'LVSD_E_STARTING' ? { starting: true } : {}) };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
@@ -186,11 +189,15 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
     sup.ok && Array.isArray(sup.value.workers) && !sup.value.workers.some((w) => w.name === name);
   if (o.json) {
     const part = <T>(a: Answer<T>, name: 'vrrp' | 'lvs') =>
-      a.ok ? a.value : absent(name) ? { notConfigured: true } : { error: a.error };
+      a.ok
+        ? a.value
+        : absent(name)
+          ? { notConfigured: true }
+          : { error: a.error, ...(a.starting ? { starting: true } : {}) };
     io.stdout(JSON.stringify({ vrrp: part(vrrp, 'vrrp'), lvs: part(lvs, 'lvs') }, null, 2) + '\n');
   } else {
-    const why = (a: { error: string }, name: 'vrrp' | 'lvs'): string =>
-      `  ${absent(name) ? notConfigured[name] : `not answering: ${a.error}`}\n`;
+    const why = (a: { error: string; starting?: true }, name: 'vrrp' | 'lvs'): string =>
+      `  ${absent(name) ? notConfigured[name] : a.starting ? `starting: applying its configuration` : `not answering: ${a.error}`}\n`;
     io.stdout('VRRP\n');
     io.stdout(
       vrrp.ok

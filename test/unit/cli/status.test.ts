@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { run } from '../../../src/cli/commands/status.js';
 import { captureIo } from '../../../src/cli/io.js';
 import { startControlServer, type ControlServer } from '../../../src/daemon/control.js';
+import { LvsdError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 
 const vrrpStatus = {
@@ -123,6 +124,26 @@ test('a worker the supervisor does not run is "none configured", not "not answer
   const io2 = captureIo();
   t.is(await run(['--run-dir', dir], io2), 1);
   t.regex(io2.out, /LVS\n {2}not answering: /);
+});
+
+test('a worker applying its first configuration is "starting", not "not answering"', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-status-'));
+  const starting = await startControlServer(
+    join(dir, 'lvsd.sock'),
+    () =>
+      Promise.reject(
+        new LvsdError('LVSD_E_STARTING', 'the lvs worker is starting: applying its configuration'),
+      ),
+    silentLogger,
+  );
+  t.teardown(() => starting.close());
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 1, 'no worker answered with a status');
+  t.regex(io.out, /LVS\n {2}starting: applying its configuration\n/);
+  t.notRegex(io.out, /LVS\n {2}not answering/);
+  const js = captureIo();
+  await run(['--run-dir', dir, '--json'], js);
+  t.like((JSON.parse(js.out) as { lvs: unknown }).lvs, { starting: true });
 });
 
 test('usage errors exit 2', async (t) => {

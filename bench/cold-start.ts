@@ -39,7 +39,16 @@ const COMPARE = process.argv.includes('--compare')
 const other = COMPARE === undefined ? undefined : `lvsd run (${checkoutLabel(COMPARE)})`;
 /** `lvsd run` as the .deb's unit runs it: on the bundled Node 24, with its compile cache on. */
 const DEB = 'lvsd run (Node 24, compile cache)';
-const IMPLS: string[] = [DEB, 'lvsd run', ...(other ? [other] : []), 'lvsd run --vrrp-only', 'keepalived'];
+/** The other checkout as the .deb runs it (Node 24, its own compile cache): the A/B that counts. */
+const otherDeb = COMPARE === undefined ? undefined : `${DEB} (${checkoutLabel(COMPARE)})`;
+const IMPLS: string[] = [
+  DEB,
+  ...(otherDeb ? [otherDeb] : []),
+  'lvsd run',
+  ...(other ? [other] : []),
+  'lvsd run --vrrp-only',
+  'keepalived',
+];
 let compileCache = '';
 
 function argvOf(impl: string, file: string, dir: string): string[] {
@@ -48,6 +57,7 @@ function argvOf(impl: string, file: string, dir: string): string[] {
   if (impl === 'lvsd run') return lvsd;
   if (impl === DEB) return [debNode(), ...lvsd.slice(1)];
   if (impl === other && COMPARE !== undefined) return lvsdOf(COMPARE);
+  if (impl === otherDeb && COMPARE !== undefined) return [debNode(), ...lvsdOf(COMPARE).slice(1)];
   if (impl === 'lvsd run --vrrp-only') return [...lvsd, '--vrrp-only'];
   return keepalivedArgv(file, dir);
 }
@@ -75,6 +85,7 @@ async function trial(
     LVSD_CONTROL_SOCKET: join(dir, 'lvsd.sock'),
     // the unit's cache persists across starts: one directory for the whole run (its first trial fills it)
     ...(impl === DEB ? { NODE_COMPILE_CACHE: compileCache } : {}),
+    ...(impl === otherDeb ? { NODE_COMPILE_CACHE: `${compileCache}-other` } : {}),
   };
   const t0 = Date.now();
   const proc = lab.spawn(node.ns, argvOf(impl, file, dir), env, join(dir, 'output.log'));
@@ -149,6 +160,9 @@ async function main(): Promise<void> {
     `\`${DEB}\`: the same bin/lvsd on the Node the .deb bundles (${debNode()}), with`,
     'NODE_COMPILE_CACHE as systemd/lvsd.service sets it (one cache for the run: its first trial fills it).',
     'The other lvsd rows run on the node above, which has no compile cache (Node 20).',
+    ...(COMPARE
+      ? [`Rows naming a commit run that checkout (${COMPARE}), alternating with this one: an A/B in one run.`]
+      : []),
     '',
     '| daemon | min ms | median ms | p90 ms | max ms | median vs keepalived | RSS MB (median) |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -29,6 +29,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   // `lvsd run` (the daemon and its workers: their start-up is the daemon's cold start) loads its
   // own command alone, not the modules of every other command.
   if (name === 'run') {
+    // a worker's command line, from its supervisor, is read without commander (worker-argv.ts)
+    const { readWorkerArgv } = await import('../daemon/worker-argv.js');
+    const worker = readWorkerArgv(rest);
+    if (worker) {
+      const { runDaemon } = await import('./commands/run-daemon.js');
+      return runDaemon(
+        {
+          file: worker.configFile,
+          configId: worker.configId,
+          realtime: worker.realtime,
+          model: worker.modelFile,
+          awaitModel: worker.awaitModel,
+          vrrpOnly: worker.role === 'vrrp',
+          checkOnly: worker.role === 'lvs',
+        },
+        io,
+      );
+    }
     const run = await import('./commands/run.js');
     return run.run(rest, io);
   }

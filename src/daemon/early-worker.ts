@@ -11,6 +11,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { SupervisorMessage } from './worker-ipc.js';
+import { awaitModelFlag } from './worker-argv.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean =>
@@ -23,7 +24,7 @@ export class EarlyWorker {
   /** Fork it now; it waits for `take` (the model written) or `dismiss`. */
   constructor(spec: Pick<WorkerSpec, 'name' | 'modulePath' | 'args' | 'nodeFlags'>) {
     this.#spec = spec;
-    this.#child = forkWorker({ ...spec, args: [...spec.args, '--await-model'] });
+    this.#child = forkWorker({ ...spec, args: [...spec.args, awaitModelFlag] });
     // its exit is the supervisor's business only once taken; until then nothing else listens
     this.#child.on('error', () => {});
   }

@@ -6,10 +6,15 @@
  * (`JOURNAL_STREAM` names it, as systemd sets it) each text line starts with its `<N>` priority,
  * which journald reads, so `journalctl -p warning` works; JSON lines carry `priority` as a field.
  *
- * Lines go to stdout in one write per event-loop turn (batchedStdout). winston is loaded on the
- * first line logged, not when this module is imported or the logger is
- * created: its ~90 files cost > 1 s to load in the slow test VM, and a worker logs nothing before
- * its first kernel sync, so that cost moves out of start-up. Output is winston's either way.
+ * Lines go to stdout in one write per event-loop turn (batchedStdout). winston is loaded after the
+ * first line is logged, not when this module is imported or the logger is created: its ~90 files
+ * cost ~30 ms on the host and > 1 s in the slow test VM. And not *at* that line either but
+ * `loadDelayMs` later (at exit at once): the VRRP worker's first lines come with its start and an
+ * address owner's MASTER transition, whose netlink exchanges (the stale VIPs' removal, the VIPs'
+ * addition, then the GARPs) take a few ms; loading winston at the line, or at the next turn of
+ * the loop, put ~30 ms between spawn and the VIP (bench/results/cold-start.md). Lines logged
+ * before it loads wait, in order, their fields copied, and are written as soon as it has.
+ * Output is winston's either way.
  */
 import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,6 +43,37 @@ type Winston = typeof winston;
 
 let loaded: Winston | undefined;
 
+/** How long after the first line winston loads: past a start's first burst of netlink work. */
+const loadDelayMs = 50;
+
+/** Lines logged before winston loaded, in order; written once it has (or at exit). */
+let waiting: Array<() => void> | undefined;
+
+function afterLoad(write: () => void): void {
+  if (waiting) {
+    waiting.push(write);
+    return;
+  }
+  waiting = [write];
+  // unref: a process with nothing else to do exits at once, and its exit writes the lines
+  setTimeout(writeWaiting, loadDelayMs).unref();
+  process.on('exit', writeWaitingAtExit);
+}
+
+function writeWaiting(): void {
+  const lines = waiting ?? [];
+  waiting = undefined;
+  process.off('exit', writeWaitingAtExit);
+  winstonModule();
+  for (const write of lines) write();
+}
+
+/** At exit the batched stdout's own exit flush may already have run: flush it after these. */
+function writeWaitingAtExit(): void {
+  writeWaiting();
+  flushBatched();
+}
+
 /** winston (a CommonJS package), loaded synchronously the first time it is needed. */
 function winstonModule(): Winston {
   loaded ??= createRequire(import.meta.url)('winston') as Winston;
@@ -45,6 +81,7 @@ function winstonModule(): Winston {
 }
 
 let batched: Writable | undefined;
+let flushBatched = (): void => {};
 
 /**
  * stdout, with the lines of one event-loop turn written together: a worker bringing up 10,000
@@ -63,6 +100,7 @@ function batchedStdout(): Writable {
     process.stdout.write(text);
   };
   process.on('exit', flush);
+  flushBatched = flush;
   batched = new Writable({
     decodeStrings: false,
     write(chunk: string, _encoding, done) {
@@ -134,7 +172,8 @@ export function createLogger(
 
 /**
  * A Logger over the winston logger `make` builds, built on the first line at or above `max` (a
- * syslog priority; children too); lines winston would drop anyway are dropped here without it.
+ * syslog priority; children too) once winston has loaded (afterLoad); lines winston would drop
+ * anyway are dropped here without it.
  */
 function lazy(max: number, make: () => winston.Logger): Logger {
   let w: winston.Logger | undefined;
@@ -142,7 +181,10 @@ function lazy(max: number, make: () => winston.Logger): Logger {
   const at =
     (level: LogLevel) =>
     (msg: string, fields?: LogFields): void => {
-      if (PRIORITY[level] <= max) get().log(SYSLOG_NAME[level], msg, fields ?? {});
+      if (PRIORITY[level] > max) return;
+      if (loaded) return void get().log(SYSLOG_NAME[level], msg, fields ?? {});
+      const kept = { ...fields }; // as they were when logged
+      afterLoad(() => get().log(SYSLOG_NAME[level], msg, kept));
     };
   return {
     error: at('error'),

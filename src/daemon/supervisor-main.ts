@@ -13,7 +13,8 @@ import { secureDirectory } from './files.js';
 import { lockHolder, takeInstanceLock, type InstanceLock } from './process-control.js';
 import { runDirectory, type RunOptions } from './run-options.js';
 import { modelFileIn } from './model-paths.js';
-import { lvsWorker, vrrpWorker, workerBaseArgs, type WorkerSpec } from './worker-specs.js';
+import { workerBaseArgs } from './worker-argv.js';
+import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
 
 /** Signals first: until the supervisor runs, a HUP is remembered and a dump request ignored. */
 function earlySignals(): { stopped: Promise<string>; handlers: Map<NodeJS.Signals, () => void> } {

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EarlyWorker } from './early-worker.js';
 import { vrrpModelFile } from './model-paths.js';
-import type { RunOptions } from './run-options.js';
+import { roleFlag } from './worker-argv.js';
 
 /** What the supervisor forks for a worker. */
 export interface WorkerSpec {
@@ -36,20 +36,6 @@ export function forkWorker(spec: Pick<WorkerSpec, 'modulePath' | 'args' | 'nodeF
 
 const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
 
-/** The arguments every worker gets: `run -f FILE [--config-id ID] [--realtime] --model MODEL`. */
-export function workerBaseArgs(opts: RunOptions, modelFile: string): string[] {
-  const idArgs = opts.configId === undefined ? [] : ['--config-id', opts.configId];
-  return [
-    'run',
-    '-f',
-    opts.configFile,
-    ...idArgs,
-    ...(opts.realtime ? ['--realtime'] : []),
-    '--model',
-    modelFile,
-  ];
-}
-
 /**
  * The VRRP worker reads its view of the model (no real servers: model-paths.ts `vrrpModelFile`).
  * One V8 helper thread, not four: its heap is a few MB, and the threads' memory was 2–8 MB of the
@@ -59,11 +45,11 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
   name: 'vrrp',
   modulePath: binPath(),
   nodeFlags: ['--v8-pool-size=1'],
-  args: [...base.map((a, i) => (base[i - 1] === '--model' ? vrrpModelFile(a) : a)), '--vrrp-only'],
+  args: [...base.map((a, i) => (base[i - 1] === '--model' ? vrrpModelFile(a) : a)), roleFlag.vrrp],
 });
 
 export const lvsWorker = (base: string[]): WorkerSpec => ({
   name: 'lvs',
   modulePath: binPath(),
-  args: [...base, '--check-only'],
+  args: [...base, roleFlag.lvs],
 });

@@ -12,11 +12,21 @@
  * each advert we send raises it by one (the same number to every unicast peer); a MASTER hearing a
  * lower priority takes that advert's number + 1. Pure: node:crypto only (no I/O).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { addrBytesOf, addrText } from '../core/addr.js';
 import { compareAddr } from '../core/addr.js';
 import { passAuthData } from './packet.js';
 import type { DropReason, VrrpStateName } from './types.js';
+
+let loaded: typeof Crypto | undefined;
+
+/**
+ * node:crypto when an instance first uses AH, not at import: loading it is ~5 ms of every VRRP
+ * worker's cold start on Node 24 (bench/results/cold-start.md), and few configurations use AH.
+ */
+function crypto(): typeof Crypto {
+  return (loaded ??= process.getBuiltinModule('node:crypto'));
+}
 
 export const IPPROTO_AH = 51;
 /** IPv4 header (no options) + AH header with a 96-bit ICV. */
@@ -42,7 +52,7 @@ function icv(packet: Uint8Array, ihl: number, key: Uint8Array, unicast: boolean)
   covered[11] = 0;
   if (unicast) covered[8] = 0; // TTL (keepalived: unicast packets may cross routers)
   covered.fill(0, ihl + ICV_AT, ihl + ICV_AT + ICV_LEN);
-  return createHmac('md5', key).update(covered).digest().subarray(0, ICV_LEN);
+  return crypto().createHmac('md5', key).update(covered).digest().subarray(0, ICV_LEN);
 }
 
 /** The VRID of a received IPv4+AH+VRRP packet (for the socket's demultiplexer), if it has one. */
@@ -120,7 +130,7 @@ export class AhSession {
     if (packet.length < ihl + AH_LEN + 8 || ihl < IPV4_HEADER_LEN) return { ok: false, reason: 'truncated' };
     if (packet[9] !== IPPROTO_AH || packet[ihl] !== IPPROTO_VRRP) return { ok: false, reason: 'badType' };
     const got = packet.subarray(ihl + ICV_AT, ihl + ICV_AT + ICV_LEN);
-    if (!timingSafeEqual(got, icv(packet, ihl, this.#key, this.#unicast)))
+    if (!crypto().timingSafeEqual(got, icv(packet, ihl, this.#key, this.#unicast)))
       return { ok: false, reason: 'authMismatch' };
     const src = packet.subarray(12, 16);
     if (!src.every((b, i) => packet[ihl + 4 + i] === b)) return { ok: false, reason: 'authMismatch' };

@@ -9,23 +9,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseListenAddress, type ListenAddress } from '../../core/listen.js';
-import type { RunOptions } from '../../daemon/run-options.js';
 import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
-
-interface RunCommandOptions {
-  file: string;
-  configId?: string;
-  runDir?: string;
-  vrrpOnly?: boolean;
-  checkOnly?: boolean;
-  model?: string;
-  awaitModel?: boolean;
-  metrics?: ListenAddress;
-  lenient?: boolean;
-  realtime?: boolean;
-}
+import { runDaemon, type RunCommandOptions } from './run-daemon.js';
 
 /** `--metrics ADDR:PORT`, checked as commander parses (a bad one is a usage error). */
 function listenOption(text: string): ListenAddress {
@@ -84,27 +71,4 @@ export function register(parent: Command, cli: CliRun): Command {
 /** `lvsd run ARGV...` */
 export function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runOne(register, argv, io);
-}
-
-async function runDaemon(o: RunCommandOptions, io: CliIo): Promise<number> {
-  // The daemon and the workers it forks read the run directory from the environment
-  // (src/daemon/run-options.ts runDirectory), so the flag is handed down that way.
-  if (o.runDir !== undefined) process.env['LVSD_RUN_DIR'] = o.runDir;
-  const opts: RunOptions = {
-    configFile: o.file,
-    configId: o.configId,
-    modelFile: o.model,
-    awaitModel: o.awaitModel ?? false,
-    metrics: o.metrics,
-    lenient: o.lenient ?? false,
-    realtime: o.realtime ?? false,
-    io,
-  };
-  // Literal specifiers, so a bundler sees (and splits out) each entry.
-  const mod: { run: (o: RunOptions) => Promise<number> } = o.vrrpOnly
-    ? await import('../../daemon/vrrp-main.js')
-    : o.checkOnly
-      ? await import('../../daemon/check-main.js')
-      : await import('../../daemon/supervisor-main.js');
-  return mod.run(opts);
 }

@@ -43,7 +43,7 @@ test('a full stdout pipe does not stall timers; all lines arrive in order later'
   );
 });
 
-test('winston loads on the first line written, not on import or for dropped lines; output is winston’s', async (t) => {
+test('winston loads 50 ms after the first line written, not at it, not on import or for dropped lines; output is winston’s', async (t) => {
   const code = `
     const { createRequire } = await import('node:module');
     const require = createRequire(${JSON.stringify(loggerUrl)});
@@ -53,9 +53,18 @@ test('winston loads on the first line written, not on import or for dropped line
     const child = log.child({ vrid: 7 });
     log.debug('dropped at info');
     process.stderr.write('before=' + winstonLoaded() + '\\n');
-    child.info('hello world', { why: 'a b', n: 1 });
-    process.stderr.write('after=' + winstonLoaded() + '\\n');
-    createLogger({ level: 'debug' }).debug('kept at debug');`;
+    const fields = { why: 'a b', n: 1 };
+    child.info('hello world', fields);
+    fields.n = 2; // a line waiting for winston keeps its fields as they were
+    process.stderr.write('at=' + winstonLoaded() + '\\n');
+    createLogger({ level: 'debug' }).debug('kept at debug');
+    await Promise.resolve();
+    process.stderr.write('microtask=' + winstonLoaded() + '\\n');
+    setImmediate(() => process.stderr.write('turn=' + winstonLoaded() + '\\n'));
+    setTimeout(() => {
+      process.stderr.write('after=' + winstonLoaded() + '\\n');
+      log.notice('then at once');
+    }, 100);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,8 +74,28 @@ test('winston loads on the first line written, not on import or for dropped line
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   t.is(exitCode, 0, err);
-  t.is(err, 'before=false\nafter=true\n');
-  t.is(out, 'info: hello world vrid=7 proc=t why="a b" n=1\ndebug: kept at debug\n');
+  t.is(err, 'before=false\nat=false\nmicrotask=false\nturn=false\nafter=true\n');
+  t.is(
+    out,
+    'info: hello world vrid=7 proc=t why="a b" n=1\ndebug: kept at debug\nnotice: then at once proc=t\n',
+  );
+});
+
+test('lines logged just before process.exit(), before winston loaded, are written', async (t) => {
+  const code = `
+    const { createLogger } = await import(${JSON.stringify(loggerUrl)});
+    const log = createLogger({ name: 't' });
+    log.error('first and last', { code: 7 });
+    log.child({ vrid: 1 }).warn('and this');
+    process.exit(4);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(exitCode, 4);
+  t.is(out, 'error: first and last proc=t code=7\nwarning: and this vrid=1 proc=t\n');
 });
 
 test('the lines of one event-loop turn leave in one write; lines pending at process.exit() are written', async (t) => {
@@ -77,11 +106,12 @@ test('the lines of one event-loop turn leave in one write; lines pending at proc
     process.stdout.write = (...a) => { writes++; return orig(...a); };
     const log = createLogger({ name: 't' });
     for (let i = 0; i < 1000; i++) log.info('a' + i);
-    setImmediate(() => {
+    // winston loads 50 ms after the first line and takes them; their one write is at the next turn
+    setTimeout(() => setImmediate(() => {
       process.stderr.write('writes=' + writes + '\\n');
       log.warn('last words');
       process.exit(3);
-    });`;
+    }), 100);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { captureIo } from '../../../src/cli/io.js';
 import { modelFileIn } from '../../../src/daemon/model-paths.js';
-import { forkWorker, lvsWorker, vrrpWorker, workerBaseArgs } from '../../../src/daemon/worker-specs.js';
+import { workerBaseArgs } from '../../../src/daemon/worker-argv.js';
+import { forkWorker, lvsWorker, vrrpWorker } from '../../../src/daemon/worker-specs.js';
 
 test('the VRRP worker is given the model’s VRRP view, the LVS worker the whole model', (t) => {
   const base = workerBaseArgs(
-    { configFile: '/etc/lvsd/lvsd.conf', configId: 'lvs1', io: captureIo() },
+    { configFile: '/etc/lvsd/lvsd.conf', configId: 'lvs1' },
     modelFileIn('/run/lvsd'),
   );
   t.deepEqual(vrrpWorker(base).args, [
@@ -28,10 +28,7 @@ test('the VRRP worker is given the model’s VRRP view, the LVS worker the whole
 });
 
 test('the VRRP worker runs with one V8 helper thread; the LVS worker with the defaults', async (t) => {
-  const base = workerBaseArgs(
-    { configFile: '/etc/lvsd/lvsd.conf', configId: undefined, io: captureIo() },
-    '/m',
-  );
+  const base = workerBaseArgs({ configFile: '/etc/lvsd/lvsd.conf', configId: undefined }, '/m');
   t.deepEqual(vrrpWorker(base).nodeFlags, ['--v8-pool-size=1']);
   t.is(lvsWorker(base).nodeFlags, undefined);
   // forked for real: the flag reaches the child's runtime

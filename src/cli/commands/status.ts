@@ -7,7 +7,8 @@
  * in the form `lvsd real drain VS RS` takes. A worker that does not answer is reported as such,
  * unless the supervisor (`supervisor.sock`) says it runs no such worker: the configuration has no
  * vrrp_instance (a BGP-only or check-only director) or no virtual_server, and the section says so.
- * A worker applying its first configuration answers that it is starting (`starting` in `--json`).
+ * A worker applying its first configuration, or one the supervisor has started that has not said
+ * ready, is shown as starting (`starting` in `--json`); one waiting to be restarted says so.
  * Exit 0 when at least one worker answered, 1 when none did, 2 on usage errors.
  */
 import { join } from 'node:path';
@@ -166,9 +167,9 @@ export function run(argv: readonly string[], io: CliIo): Promise<number> {
   return runOne(register, argv, io);
 }
 
-/** What the supervisor says of its workers (`supervisor.sock`); only the names are read here. */
+/** What the supervisor says of its workers (`supervisor.sock`). */
 interface SupervisorStatus {
-  workers: Array<{ name: string }>;
+  workers: Array<{ name: string; pid?: number; ready?: boolean; restarts?: number }>;
 }
 
 /** Why a section has no answer: the supervisor runs no such worker, else the error. */
@@ -184,20 +185,34 @@ async function status(o: { json?: boolean; runDir?: string }, io: CliIo): Promis
     ask<LvsStatus & { bgp?: BgpStatus; process?: WorkerProcessStatus }>(join(dir, 'lvsd.sock')),
     ask<SupervisorStatus>(join(dir, 'supervisor.sock')),
   ]);
+  const slot = (name: 'vrrp' | 'lvs') =>
+    sup.ok && Array.isArray(sup.value.workers) ? sup.value.workers.find((w) => w.name === name) : undefined;
   // a worker the supervisor does not run is not configured, not failing
-  const absent = (name: 'vrrp' | 'lvs'): boolean =>
-    sup.ok && Array.isArray(sup.value.workers) && !sup.value.workers.some((w) => w.name === name);
+  const absent = (name: 'vrrp' | 'lvs'): boolean => sup.ok && Array.isArray(sup.value.workers) && !slot(name);
+  // one the supervisor has started and that has not said ready is starting (its socket comes up
+  // once it has read its model), or, without a pid, waiting to be restarted
+  const starting = (a: { starting?: true }, name: 'vrrp' | 'lvs'): boolean => {
+    const w = slot(name);
+    return a.starting === true || (w !== undefined && w.ready === false && w.pid !== undefined);
+  };
   if (o.json) {
     const part = <T>(a: Answer<T>, name: 'vrrp' | 'lvs') =>
       a.ok
         ? a.value
         : absent(name)
           ? { notConfigured: true }
-          : { error: a.error, ...(a.starting ? { starting: true } : {}) };
+          : { error: a.error, ...(starting(a, name) ? { starting: true } : {}) };
     io.stdout(JSON.stringify({ vrrp: part(vrrp, 'vrrp'), lvs: part(lvs, 'lvs') }, null, 2) + '\n');
   } else {
+    const notAnswering = (a: { error: string; starting?: true }, name: 'vrrp' | 'lvs'): string => {
+      const w = slot(name);
+      if (starting(a, name)) return `starting: applying its configuration${w?.pid ? ` (pid ${w.pid})` : ''}`;
+      if (w && w.pid === undefined)
+        return `not running: waiting to be restarted (restarts: ${w.restarts ?? 0})`;
+      return `not answering: ${a.error}`;
+    };
     const why = (a: { error: string; starting?: true }, name: 'vrrp' | 'lvs'): string =>
-      `  ${absent(name) ? notConfigured[name] : a.starting ? `starting: applying its configuration` : `not answering: ${a.error}`}\n`;
+      `  ${absent(name) ? notConfigured[name] : notAnswering(a, name)}\n`;
     io.stdout('VRRP\n');
     io.stdout(
       vrrp.ok

@@ -146,6 +146,32 @@ test('a worker applying its first configuration is "starting", not "not answerin
   t.like((JSON.parse(js.out) as { lvs: unknown }).lvs, { starting: true });
 });
 
+test('a worker the supervisor started but that is not ready is "starting"; one without a process is waiting to be restarted', async (t) => {
+  const { dir, servers } = await serveAnswers(t, {
+    supervisor: {
+      pid: 1,
+      workers: [
+        { name: 'vrrp', pid: 41, ready: false, restarts: 0 },
+        { name: 'lvs', ready: false, restarts: 3 },
+      ],
+    },
+  });
+  const io = captureIo();
+  t.is(await run(['--run-dir', dir], io), 1);
+  t.regex(io.out, /VRRP\n {2}starting: applying its configuration \(pid 41\)\n/);
+  t.regex(io.out, /LVS\n {2}not running: waiting to be restarted \(restarts: 3\)\n/);
+  const js = captureIo();
+  await run(['--run-dir', dir, '--json'], js);
+  const parsed = JSON.parse(js.out) as { vrrp: { starting?: boolean }; lvs: { starting?: boolean } };
+  t.true(parsed.vrrp.starting);
+  t.is(parsed.lvs.starting, undefined);
+  // once ready, a silent worker is not answering again
+  await servers.supervisor?.close();
+  const io2 = captureIo();
+  await run(['--run-dir', dir], io2);
+  t.regex(io2.out, /VRRP\n {2}not answering: /);
+});
+
 test('usage errors exit 2', async (t) => {
   const io = captureIo();
   t.is(await run(['--bogus'], io), 2);

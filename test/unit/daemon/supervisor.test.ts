@@ -85,17 +85,21 @@ test('VRRP state reports are relayed to the other workers and replayed to a work
   const vrrp = script(
     dir,
     'vrrp.cjs',
-    `process.send({type:'ready'});
-     process.on('SIGUSR2', () => process.send({type:'vrrpState', instance:'VI_1', state:'MASTER'}));
-     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+    // handlers before ready: the test signals as soon as the supervisor has seen it (Node's default
+    // for SIGUSR2 is to exit; a stand-in killed that way once left the relay test with no line)
+    `process.on('SIGUSR2', () => process.send({type:'vrrpState', instance:'VI_1', state:'MASTER'}));
+     process.on('SIGTERM', ()=>process.exit(0));
+     process.send({type:'ready'});
+     setInterval(()=>{}, 1000);`,
   );
   const lvs = script(
     dir,
     'lvs.cjs',
     `const fs=require('fs');
      process.on('message', (m) => { if (m.type === 'vrrpState') fs.appendFileSync(${JSON.stringify(seen)}, process.pid + ' ' + m.instance + ' ' + m.state + '\\n'); });
+     process.on('SIGTERM', ()=>process.exit(0));
      process.send({type:'ready'});
-     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+     setInterval(()=>{}, 1000);`,
   );
   const sup = new Supervisor({
     workers: [

@@ -55,8 +55,10 @@ function afterLoad(write: () => void): void {
     return;
   }
   waiting = [write];
-  // unref: a process with nothing else to do exits at once, and its exit writes the lines
-  setTimeout(writeWaiting, loadDelayMs).unref();
+  // not unref'd: a process with nothing else to do waits for it, so the lines leave as writes
+  // the loop sees through (at exit a write to a full pipe is cut short); process.exit() before
+  // then writes them from the exit handler
+  setTimeout(writeWaiting, loadDelayMs);
   process.on('exit', writeWaitingAtExit);
 }
 

@@ -28,15 +28,15 @@ interface BgpView {
   sessions?: Array<{ name: string; established: boolean }>;
 }
 
-/** The last `lvsd status --json` answer of each director that had no BGP view (logged on a wait). */
+/** The last `lvsd status --json` answer of each director that had no BGP view (in a failure's message). */
 const unusable = new Map<Director, string>();
 
 async function bgpStatus(d: Director): Promise<BgpView | undefined> {
   const r = await lab.lvsdCli(d, ['status', '--json']);
   try {
-    const bgp = (JSON.parse(r.stdout) as { lvs: { bgp?: BgpView } }).lvs.bgp;
-    if (!bgp) unusable.set(d, JSON.stringify((JSON.parse(r.stdout) as { lvs: unknown }).lvs).slice(0, 300));
-    return bgp;
+    const { lvs } = JSON.parse(r.stdout) as { lvs: { bgp?: BgpView } };
+    if (!lvs.bgp) unusable.set(d, JSON.stringify(lvs).slice(0, 300));
+    return lvs.bgp;
   } catch {
     unusable.set(d, `exit ${r.code}: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`);
     return undefined;

@@ -340,6 +340,8 @@ const errnoNames: Readonly<Record<number, string>> = {
   93: 'EPROTONOSUPPORT',
   95: 'EOPNOTSUPP',
   97: 'EAFNOSUPPORT',
+  98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL',
   105: 'ENOBUFS',
   110: 'ETIMEDOUT',
   524: 'ENOTSUPP',

@@ -27,6 +27,10 @@ import {
 } from './rtnl.js';
 import { addrBytesOf, addrText, macText, type IpFamily } from '../core/addr.js';
 import { addrGenModeNone, macvlanLinkInfo, parseLinkInfo } from './rtnl-link.js';
+import { AckedRequests } from './acked-requests.js';
+import { encodeAddrRequest } from './rtnl-addr.js';
+import { errnoName } from './codec.js';
+import { openNetlinkTransport } from './socket.io.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -66,6 +70,19 @@ export function errnoOf(e: unknown): string {
 export function netlinkError(op: string, target: string, e: unknown): NetlinkError {
   const errno = errnoOf(e);
   return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
+}
+
+const NETLINK_ROUTE = 0;
+const ENOENT = 2;
+const EEXIST = 17;
+const ENODEV = 19;
+const EADDRNOTAVAIL = 99;
+
+/** A refused address add or delete as a NetlinkError with its errno name. */
+function addrError(op: string, a: AddrSpec, errno: number): NetlinkError {
+  const name = errnoName(errno);
+  const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
+  return new NetlinkError({ errno: name, op, target, message: `${op} ${target}: ${name}` });
 }
 
 function fam(f: IpFamily): number {
@@ -262,48 +279,31 @@ class NetlinkRtnl implements Rtnl {
   private readonly listeners = new Set<(e: LinkEvent) => void>();
   private readonly addrListeners = new Set<(e: AddrEvent) => void>();
 
+  private acks: AckedRequests | undefined;
+
   constructor() {
     this.sock = createRtNetlink();
   }
 
   async addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
-    const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
-    const attrs: rt.AddressAttrs = { local: bytes(a.address, a.family), address: bytes(a.address, a.family) };
-    if (a.family === 'inet' && a.label !== undefined) attrs.label = a.label;
-    if (a.family === 'inet' && a.broadcast !== undefined) attrs.broadcast = bytes(a.broadcast, 'inet');
-    if (a.family === 'inet6') attrs.flags = { nodad: true };
-    // preferred_lft 0, valid forever (0xffffffff): what keepalived gives a VMAC's link-local copy
-    if (a.family === 'inet6' && a.deprecated) attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
-    const data: rt.Address = {
-      family: fam(a.family),
-      prefixlen: a.prefixLen,
-      index: a.ifindex,
-      scope: a.scope ?? 0,
-    };
-    if (a.family === 'inet6') data.flags = { nodad: true };
-    try {
-      // NLM_F_CREATE | NLM_F_EXCL (0x400 | 0x200) like `ip addr add`, plus NLM_F_REQUEST | NLM_F_ACK
-      await this.sock.newAddress(data, attrs, { flags: CREATE_EXCL });
-      return 'added';
-    } catch (e) {
-      if (errnoOf(e) === 'EEXIST') return 'exists';
-      throw netlinkError('addAddress', target, e);
-    }
+    // like `ip addr add`: NLM_F_CREATE | NLM_F_EXCL, an existing address answers EEXIST
+    const errno = await this.#acked().request((seq) => encodeAddrRequest('add', a, seq));
+    if (errno === 0) return 'added';
+    if (errno === EEXIST) return 'exists';
+    throw addrError('addAddress', a, errno);
   }
 
   async delAddress(a: AddrSpec): Promise<'deleted' | 'absent'> {
-    const target = `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
-    try {
-      await this.sock.delAddress(
-        { family: fam(a.family), prefixlen: a.prefixLen, index: a.ifindex },
-        { local: bytes(a.address, a.family), address: bytes(a.address, a.family) },
-      );
-      return 'deleted';
-    } catch (e) {
-      const errno = errnoOf(e);
-      if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ENODEV') return 'absent';
-      throw netlinkError('delAddress', target, e);
-    }
+    const errno = await this.#acked().request((seq) => encodeAddrRequest('del', a, seq));
+    if (errno === 0) return 'deleted';
+    if (errno === EADDRNOTAVAIL || errno === ENOENT || errno === ENODEV) return 'absent';
+    throw addrError('delAddress', a, errno);
+  }
+
+  /** The socket of the VIP adds and deletes (opened on the first), answered by acks only. */
+  #acked(): AckedRequests {
+    this.acks ??= new AckedRequests(openNetlinkTransport(NETLINK_ROUTE));
+    return this.acks;
   }
 
   async listAddresses(ifindex?: number): Promise<AddrEntry[]> {
@@ -515,6 +515,8 @@ class NetlinkRtnl implements Rtnl {
 
   close(): void {
     this.sock.socket.close();
+    this.acks?.close();
+    this.acks = undefined;
     this.events?.socket.close();
     this.events = undefined;
     this.listeners.clear();

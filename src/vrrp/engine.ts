@@ -40,6 +40,7 @@ import { SocketRegistry, type AdvertReceiver, type SocketPlace } from './socket-
 import { StaticSetup } from './static-setup.js';
 import { routeDevs } from './route-specs.js';
 import { SyncGroupSet } from './sync-group-set.js';
+import { RecheckQueue } from './recheck-queue.js';
 
 /** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
 function tcpPortsOn(m: Model, address: string): number[] {
@@ -111,6 +112,7 @@ export class VrrpEngine {
   readonly #firewall: VrrpFirewall;
   readonly #pacer: GarpPacer;
   readonly #waiting = new Map<string, Waiting>();
+  readonly #rechecks: RecheckQueue;
   #model: Model;
   #trackers: TrackerRunner | undefined;
   #serial: Promise<unknown> = Promise.resolve();
@@ -133,6 +135,7 @@ export class VrrpEngine {
     this.#vmacs = new VmacHost(ports.rtnl, ports.sysctl, ports.log);
     this.#firewall = new VrrpFirewall(ports.nft, ports.log, firewallSettings(model));
     this.#pacer = new GarpPacer(ports.clock, ports.timers);
+    this.#rechecks = new RecheckQueue((ifindex) => this.#recheck(ifindex), ports);
   }
 
   /**
@@ -263,6 +266,7 @@ export class VrrpEngine {
     this.#stopped = true;
     await this.#serial;
     for (const u of this.#unsubscribe.splice(0)) u();
+    this.#rechecks.close();
     await this.#trackers?.stop();
     const masters = this.instances.filter((i) => i.state.name === 'master');
     await Promise.all(this.instances.map((i) => i.freeze()));
@@ -330,6 +334,7 @@ export class VrrpEngine {
     this.#stopped = true;
     await this.#serial;
     for (const u of this.#unsubscribe.splice(0)) u();
+    this.#rechecks.close();
     await this.#trackers?.stop();
     await Promise.all(this.instances.map((i) => i.shutdown()));
     this.#pacer.stop();
@@ -598,7 +603,7 @@ export class VrrpEngine {
 
   #onLink(e: LinkEvent): void {
     if (e.name) this.#trackers?.link(e.name, e.up && !e.deleted);
-    if (this.#host.onLink(e)) this.#recheck(e.ifindex);
+    if (this.#host.onLink(e)) this.#rechecks.request(e.ifindex);
     this.#retryWaiting();
     if (!this.#stopped) void this.#statics.retry();
   }
@@ -609,7 +614,7 @@ export class VrrpEngine {
       for (const inst of this.instances) inst.addressRemoved(e.addr);
       if (!this.#stopped) this.#statics.addressRemoved(e.addr);
     }
-    this.#recheck(e.addr.ifindex);
+    this.#rechecks.request(e.addr.ifindex);
     this.#retryWaiting();
   }
 

@@ -47,6 +47,8 @@ export class VrrpFirewall {
 
   /** The VIPs an instance drops traffic for (empty: none; it left MASTER). */
   setDrops(instance: string, drops: readonly FirewallDrop[]): Promise<void> {
+    // none before, none now (every takeover of an instance that accepts): nothing to write
+    if (drops.length === 0 && !this.#drops.has(instance)) return this.#chain;
     if (drops.length > 0) this.#drops.set(instance, drops);
     else this.#drops.delete(instance);
     return this.#sync();
@@ -105,13 +107,13 @@ export class VrrpFirewall {
   #sync(force = false): Promise<void> {
     if (this.#held) return this.#chain;
     this.#chain = this.#chain.then(async () => {
+      const empty = this.#vmacs.size === 0 && this.#drops.size === 0;
+      if (!force && !this.#touched && empty) return;
       const script = firewallScript({
         ...this.#settings,
         vmacs: [...this.#vmacs.values()],
         drops: [...this.#drops.values()].flat(),
       });
-      const empty = this.#vmacs.size === 0 && this.#drops.size === 0;
-      if (!force && !this.#touched && empty) return;
       if (script === this.#applied) return;
       this.#touched = true;
       if (await this.#run(script, this.#settings.table)) this.#applied = script;

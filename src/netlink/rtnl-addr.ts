@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * rtnetlink address requests (`ip addr add` / `ip addr del`) as whole netlink messages, and the
+ * kernel's answer to one. Written by hand rather than through `netlink@0.3.0`'s generated structs:
+ * a VIP's add is on the takeover path, and 200 instances taking over at once paid the library's
+ * generic formatter, a `getsockname` and three promises per request (bench/results/failover.md
+ * part 3). The bytes are checked against the library's own formatter (test/unit/netlink). Pure.
+ */
+import { Buffer } from 'node:buffer';
+import { addrBytesOf } from '../core/addr.js';
+import { AttrWriter, NLMSG_HDRLEN, NlFlags, NlMsgType, decodeErrorPayload, decodeMessages } from './codec.js';
+import type { AddrSpec } from './rtnl.js';
+
+export const RTM_NEWADDR = 20;
+export const RTM_DELADDR = 21;
+const AF_INET = 2;
+const AF_INET6 = 10;
+/** struct ifaddrmsg: family, prefixlen, flags, scope (u8 each), index (u32). */
+const IFADDRMSG_LEN = 8;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFA_LABEL = 3;
+const IFA_BROADCAST = 4;
+const IFA_CACHEINFO = 6;
+const IFA_FLAGS = 8;
+const IFA_F_NODAD = 0x02;
+/** NLM_F_CREATE | NLM_F_EXCL: what `ip addr add` asks (an existing address is EEXIST). */
+const CREATE_EXCL = 0x400 | 0x200;
+
+/**
+ * One RTM_NEWADDR (`op` add: NLM_F_CREATE | NLM_F_EXCL) or RTM_DELADDR request for `a`, with
+ * NLM_F_REQUEST | NLM_F_ACK and sequence number `seq`. IPv6 addresses are added without duplicate
+ * address detection (`nodad`), as keepalived adds VIPs; `deprecated` gives preferred_lft 0.
+ */
+export function encodeAddrRequest(op: 'add' | 'del', a: AddrSpec, seq: number): Buffer {
+  const bytes = addrBytesOf(a.address, a.family);
+  const v6 = a.family === 'inet6';
+  const attrs = new AttrWriter(64).bytes(IFA_LOCAL, bytes).bytes(IFA_ADDRESS, bytes);
+  if (op === 'add') {
+    if (!v6 && a.label !== undefined) attrs.string(IFA_LABEL, a.label);
+    if (!v6 && a.broadcast !== undefined) attrs.bytes(IFA_BROADCAST, addrBytesOf(a.broadcast, 'inet'));
+    if (v6) attrs.u32(IFA_FLAGS, IFA_F_NODAD);
+    if (v6 && a.deprecated) {
+      // struct ifa_cacheinfo: preferred 0, valid forever (0xffffffff), two timestamps the kernel sets
+      const ci = Buffer.alloc(16);
+      ci.writeUInt32LE(0xffffffff, 4);
+      attrs.bytes(IFA_CACHEINFO, ci);
+    }
+  }
+  const body = attrs.toBuffer();
+  const len = NLMSG_HDRLEN + IFADDRMSG_LEN + body.length;
+  const m = Buffer.allocUnsafe(len);
+  m.writeUInt32LE(len, 0);
+  m.writeUInt16LE(op === 'add' ? RTM_NEWADDR : RTM_DELADDR, 4);
+  m.writeUInt16LE(NlFlags.REQUEST | NlFlags.ACK | (op === 'add' ? CREATE_EXCL : 0), 6);
+  m.writeUInt32LE(seq >>> 0, 8);
+  m.writeUInt32LE(0, 12);
+  m.writeUInt8(v6 ? AF_INET6 : AF_INET, 16);
+  m.writeUInt8(a.prefixLen, 17);
+  m.writeUInt8(op === 'add' && v6 ? IFA_F_NODAD : 0, 18);
+  m.writeUInt8(op === 'add' ? (a.scope ?? 0) : 0, 19);
+  m.writeUInt32LE(a.ifindex >>> 0, 20);
+  body.copy(m, NLMSG_HDRLEN + IFADDRMSG_LEN);
+  return m;
+}
+
+/** The acks and errors in a datagram from the kernel: errno 0 for an ack. Other messages are skipped. */
+export function decodeAcks(datagram: Uint8Array): Array<{ seq: number; errno: number }> {
+  const d = decodeMessages(datagram);
+  if (!d.ok) return [];
+  const out: Array<{ seq: number; errno: number }> = [];
+  for (const m of d.value) {
+    if (m.type !== NlMsgType.ERROR) continue;
+    const e = decodeErrorPayload(m.payload);
+    if (e.ok) out.push(e.value);
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * VIP adds and deletes (src/netlink/rtnl-socket.io.ts: the hand-written requests of rtnl-addr.ts
+ * acked on a socket of their own) on the real kernel, in a throwaway network namespace:
+ * what `ip addr` then shows (label, scope, broadcast; IPv6 without DAD, and preferred_lft 0 for a
+ * deprecated one), EEXIST as 'exists', a second delete as 'absent', a missing interface as a
+ * NetlinkError naming ENODEV, and 200 adds made in one turn all acked and present. Needs root; CI runs as root.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+
+const adapter = fileURLToPath(new URL('../../../src/netlink/rtnl-socket.io.js', import.meta.url));
+const ns = `lvra${process.pid}`;
+let ifindex = 0;
+
+test.before(() => {
+  execFileSync('ip', ['netns', 'add', ns]);
+  execFileSync('ip', ['-n', ns, 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1']); // no dummy module here
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'd1', 'up']);
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'd0', 'up']);
+  execFileSync('ip', ['-n', ns, 'addr', 'add', '10.9.0.2/24', 'dev', 'd0']);
+  const links = JSON.parse(
+    execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'd0'], { encoding: 'utf8' }),
+  ) as {
+    ifindex: number;
+  }[];
+  ifindex = links[0]!.ifindex;
+});
+test.after.always(() => {
+  spawnSync('ip', ['netns', 'del', ns]);
+});
+
+/** Run `body` (with `r`, the rtnetlink port, and `ifindex`) in the namespace; its JSON output. */
+function inNs(body: string): unknown {
+  const script = `import { openRtnl } from ${JSON.stringify(adapter)};
+const r = openRtnl();
+const ifindex = ${ifindex};
+const out = await (async () => { ${body} })();
+r.close();
+process.stdout.write(JSON.stringify(out));`;
+  const p = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (p.status !== 0) throw new Error(p.stderr);
+  return JSON.parse(p.stdout) as unknown;
+}
+
+interface IpAddr {
+  local: string;
+  prefixlen: number;
+  label?: string;
+  scope: string;
+  broadcast?: string;
+  preferred_life_time?: number;
+  tentative?: boolean;
+}
+const addrs = (): IpAddr[] =>
+  (
+    JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'd0'], { encoding: 'utf8' })) as {
+      addr_info: IpAddr[];
+    }[]
+  )[0]!.addr_info;
+
+test.serial('add: the address as ip addr shows it; again: exists; delete, again: absent', (t) => {
+  const out = inNs(`
+    const v = { family: 'inet', address: '10.9.0.100', prefixLen: 32, ifindex, label: 'd0:vip', scope: 0 };
+    const b = { family: 'inet', address: '10.9.1.1', prefixLen: 24, ifindex, broadcast: '10.9.1.255', scope: 253 };
+    const s = { family: 'inet6', address: '2001:db8::100', prefixLen: 128, ifindex };
+    const d = { family: 'inet6', address: 'fe80::1:100', prefixLen: 64, ifindex, deprecated: true, scope: 253 };
+    return [await r.addAddress(v), await r.addAddress(b), await r.addAddress(s), await r.addAddress(d), await r.addAddress(v)];`);
+  t.deepEqual(out, ['added', 'added', 'added', 'added', 'exists']);
+  const a = addrs();
+  const by = (x: string) => a.find((e) => e.local === x);
+  t.like(by('10.9.0.100'), { prefixlen: 32, label: 'd0:vip', scope: 'global' });
+  t.like(by('10.9.1.1'), { prefixlen: 24, broadcast: '10.9.1.255', scope: 'link' });
+  t.like(by('2001:db8::100'), { prefixlen: 128, scope: 'global' });
+  t.falsy(by('2001:db8::100')?.tentative, 'added without duplicate address detection');
+  t.like(by('fe80::1:100'), { prefixlen: 64, preferred_life_time: 0 });
+  const gone = inNs(`
+    const v = { family: 'inet', address: '10.9.0.100', prefixLen: 32, ifindex };
+    const s = { family: 'inet6', address: '2001:db8::100', prefixLen: 128, ifindex };
+    return [await r.delAddress(v), await r.delAddress(s), await r.delAddress(v)];`);
+  t.deepEqual(gone, ['deleted', 'deleted', 'absent']);
+  t.falsy(addrs().find((e) => e.local === '10.9.0.100'));
+});
+
+test.serial('a missing interface: a NetlinkError naming the errno, the operation and the address', (t) => {
+  const out = inNs(`
+    try { await r.addAddress({ family: 'inet', address: '10.9.0.50', prefixLen: 32, ifindex: 99999 }); return 'added'; }
+    catch (e) { return { name: e.name, errno: e.errno, message: e.message }; }`);
+  t.like(out, { errno: 'ENODEV' });
+  t.regex((out as { message: string }).message, /addAddress 10\.9\.0\.50\/32 dev#99999: ENODEV/);
+});
+
+test.serial('200 adds made in one turn are all acked and all on the interface', (t) => {
+  const out = inNs(`
+    const vips = Array.from({ length: 200 }, (_, k) => ({ family: 'inet', address: '10.9.2.' + (k + 1), prefixLen: 32, ifindex }));
+    return await Promise.all(vips.map((v) => r.addAddress(v)));`) as string[];
+  t.is(out.length, 200);
+  t.true(out.every((x) => x === 'added'));
+  t.is(addrs().filter((e) => e.local.startsWith('10.9.2.')).length, 200);
+});

@@ -105,6 +105,7 @@ export class NotifyFifos {
 
   /** Write `line` (keepalived's format, newline-terminated) to every FIFO; returns the drops. */
   write(line: string): number {
+    if (this.#fds.length === 0) return 0; // every state change of every instance comes here
     const buf = Buffer.from(line, 'utf8');
     let dropped = 0;
     for (const f of this.#fds) {

@@ -18,7 +18,6 @@ import { adoptable, isHandoffRecord } from '../vrrp/handoff.js';
 import type { VmacSaved } from '../vrrp/vmac-host.js';
 import { LvsdError } from '../core/errors.js';
 import { writeFileAtomic } from './files.js';
-import { probeVip } from './vip-probe.js';
 import type { RunOptions } from './run-options.js';
 import { workerMail } from './mail.js';
 import { FifoReaders, fifoReadersOf } from '../script/fifo-readers.io.js';
@@ -126,6 +125,8 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
           instances: req.instances === 'all' ? 'all' : req.instances.join(','),
           back: req.back,
         });
+        // the drill's probe (child_process, dgram, net) is loaded at the first drill, not at start
+        const { probeVip } = await import('./vip-probe.js');
         return engine.drill(req.instances, { back: req.back, timeoutMs: req.timeoutMs }, probeVip);
       }
       if (req.cmd === 'drill-release') return { released: engine.releaseDrill(req.instances) };

@@ -12,7 +12,7 @@ import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
 import type * as rt from 'netlink/dist/rt/structs.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 import { LvsdError } from '../core/errors.js';
-import { errnoOf, netlinkError } from '../netlink/rtnl-socket.io.js';
+import { errnoOf, netlinkError } from '../netlink/rtnl-errors.js';
 import type { Announcer, Vip } from './announcer.js';
 
 const AF_INET = 2;

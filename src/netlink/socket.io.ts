@@ -26,6 +26,14 @@ export function openNetlinkTransport(
       cause: e,
     });
   }
+  try {
+    for (const g of opts.groups ?? []) raw.addMembership(g);
+  } catch (e) {
+    raw.close();
+    throw new LvsdError('LVSD_E_SOCKET', `cannot join netlink group (protocol ${protocol}): ${String(e)}`, {
+      cause: e,
+    });
+  }
   const port = raw.address().port;
   let errorCb: (err: Error & { code?: string }) => void = () => {};
   raw.on('error', (e) => errorCb(e));

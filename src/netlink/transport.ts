@@ -28,4 +28,6 @@ export interface TransportOptions {
   recvBufferSize?: number;
   /** SO_SNDBUF in bytes. @default 1 MiB */
   sendBufferSize?: number;
+  /** Multicast groups to join (rtnetlink's RTNLGRP_*: `ip monitor`). */
+  groups?: readonly number[];
 }

@@ -102,3 +102,35 @@ test.serial('200 adds made in one turn are all acked and all on the interface', 
   t.true(out.every((x) => x === 'added'));
   t.is(addrs().filter((e) => e.local.startsWith('10.9.2.')).length, 200);
 });
+
+test.serial('links and addresses as ip shows them; address and link events as ip monitor sees them', (t) => {
+  const out = inNs(`
+    const link = await r.getLink('d0');
+    const none = await r.getLink('nosuch0');
+    const listed = (await r.listAddresses(ifindex)).map((a) => a.address + '/' + a.prefixLen + ' ' + a.family + ' ' + a.scope + ' ' + (a.label ?? '-'));
+    const events = [];
+    r.onAddressEvent((e) => events.push(e.type + ' ' + e.addr.address + ' ' + (e.addr.ifindex === ifindex)));
+    r.onLinkEvent((e) => { if (e.name === 'd0') events.push('link ' + e.name + ' up=' + e.up + ' deleted=' + e.deleted); });
+    await new Promise((res) => setTimeout(res, 50));
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('ip', ['addr', 'add', '10.9.3.3/32', 'dev', 'd0']);
+    execFileSync('ip', ['addr', 'del', '10.9.3.3/32', 'dev', 'd0']);
+    execFileSync('ip', ['link', 'set', 'd0', 'down']);
+    await new Promise((res) => setTimeout(res, 200));
+    execFileSync('ip', ['link', 'set', 'd0', 'up']);
+    return { link, none: none ?? null, listed, events };`) as {
+    link: { ifindex: number; name: string; mac: string; up: boolean };
+    none: null;
+    listed: string[];
+    events: string[];
+  };
+  t.like(out.link, { ifindex, name: 'd0', up: true });
+  t.regex(out.link.mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  t.is(out.none, null);
+  t.true(out.listed.includes('10.9.0.2/24 inet 0 d0'), out.listed.join(', '));
+  t.deepEqual(
+    out.events.filter((e) => e.includes(' 10.9.3.3 ')), // (the link going down also deletes its IPv6 addresses)
+    ['new 10.9.3.3 true', 'del 10.9.3.3 true'],
+  );
+  t.true(out.events.includes('link d0 up=false deleted=false'), out.events.join(', '));
+});

@@ -10,15 +10,19 @@ import test from 'ava';
 interface Metafile {
   outputs: Record<
     string,
-    { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string }[] }
+    {
+      entryPoint?: string;
+      inputs: Record<string, unknown>;
+      imports: { path: string; kind: string; external?: boolean }[];
+    }
   >;
 }
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const meta = JSON.parse(readFileSync(`${root}dist/bundle/meta.json`, 'utf8')) as Metafile;
 
-/** Every source module a process loads when it imports `entry` (before any dynamic import). */
-function loadedAtStart(entry: string): string[] {
+/** The chunks a process loads when it imports `entry` (before any dynamic import). */
+function chunksAtStart(entry: string): Set<string> {
   const first = Object.keys(meta.outputs).find((o) => meta.outputs[o]?.entryPoint === entry);
   if (first === undefined) throw new Error(`no chunk for ${entry}`);
   const seen = new Set<string>();
@@ -28,7 +32,21 @@ function loadedAtStart(entry: string): string[] {
     for (const i of meta.outputs[out]?.imports ?? []) if (i.kind === 'import-statement') walk(i.path);
   };
   walk(first);
-  return [...seen].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+  return seen;
+}
+
+/** Every source module a process loads when it imports `entry` (before any dynamic import). */
+function loadedAtStart(entry: string): string[] {
+  return [...chunksAtStart(entry)].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}));
+}
+
+/** The packages left out of the bundle (`netlink`) that those chunks import. */
+function externalsAtStart(entry: string): string[] {
+  return [...chunksAtStart(entry)].flatMap((o) =>
+    (meta.outputs[o]?.imports ?? [])
+      .filter((i) => i.external === true && i.kind === 'import-statement')
+      .map((i) => i.path),
+  );
 }
 
 const onlySome = /node_modules\/(nodemailer|prom-client)\//;
@@ -63,4 +81,13 @@ test('bundle: `lvsd` itself loads no command until it knows which (not commander
 
 test('bundle: the metrics renderer still carries prom-client (the walk sees bundled packages)', (t) => {
   t.true(loadedAtStart('dist/src/metrics/render.js').some((i) => /node_modules\/prom-client\//.test(i)));
+});
+
+test("bundle: the VRRP worker's start loads only netlink@0.3.0's socket, not its generated rtnetlink structs", (t) => {
+  const ext = externalsAtStart('dist/src/daemon/vrrp-main.js');
+  t.true(ext.includes('netlink/dist/raw.js'), ext.join(', '));
+  t.deepEqual(
+    ext.filter((e) => e.startsWith('netlink/') && e !== 'netlink/dist/raw.js'),
+    [],
+  );
 });

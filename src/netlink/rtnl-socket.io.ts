@@ -59,6 +59,7 @@ class NetlinkRtnl implements Rtnl {
   private closed = false;
   private readonly listeners = new Set<(e: LinkEvent) => void>();
   private readonly addrListeners = new Set<(e: AddrEvent) => void>();
+  private readonly lostListeners = new Set<() => void>();
 
   async addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     // like `ip addr add`: NLM_F_CREATE | NLM_F_EXCL, an existing address answers EEXIST
@@ -142,6 +143,13 @@ class NetlinkRtnl implements Rtnl {
     };
   }
 
+  onEventsLost(cb: () => void): () => void {
+    this.lostListeners.add(cb);
+    return () => {
+      this.lostListeners.delete(cb);
+    };
+  }
+
   close(): void {
     this.closed = true;
     this.requests?.close();
@@ -152,6 +160,7 @@ class NetlinkRtnl implements Rtnl {
     this.lib = undefined;
     this.listeners.clear();
     this.addrListeners.clear();
+    this.lostListeners.clear();
   }
 
   #requests(): AckedRequests {
@@ -175,6 +184,10 @@ class NetlinkRtnl implements Rtnl {
     ev.onMessage((d) => {
       const msgs = decodeMessages(d);
       if (msgs.ok) for (const m of msgs.value) this.#dispatch(m.type, m.payload);
+    });
+    // an overrun queue (ENOBUFS) dropped events: the engine reads links and addresses again
+    ev.onError(() => {
+      for (const cb of this.lostListeners) cb();
     });
     this.events = ev;
   }

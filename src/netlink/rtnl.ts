@@ -196,6 +196,11 @@ export interface Rtnl {
   onLinkEvent(cb: (e: LinkEvent) => void): () => void;
   /** `ip monitor address`: calls `cb` for every RTM_NEWADDR / RTM_DELADDR. Returns an unsubscribe. */
   onAddressEvent(cb: (e: AddrEvent) => void): () => void;
+  /**
+   * The event socket's receive queue overran (ENOBUFS): link and address events were lost, and
+   * what was learnt from them must be read again. Returns an unsubscribe.
+   */
+  onEventsLost(cb: () => void): () => void;
   /** `ip route prepend ROUTE` (NLM_F_CREATE without EXCL, as keepalived); 'exists' on EEXIST. */
   addRoute(r: RouteSpec): Promise<'added' | 'exists'>;
   /** `ip route del ROUTE`; 'absent' on ESRCH / ENOENT. */

@@ -117,6 +117,7 @@ export class VrrpEngine {
   #trackers: TrackerRunner | undefined;
   #serial: Promise<unknown> = Promise.resolve();
   #retryQueued = false;
+  #resyncing = false;
   #stopped = false;
   readonly #unsubscribe: Array<() => void> = [];
 
@@ -154,6 +155,7 @@ export class VrrpEngine {
     e.#unsubscribe.push(
       ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
       ports.rtnl.onAddressEvent((ev) => e.#onAddress(ev)),
+      ports.rtnl.onEventsLost(() => e.#eventsLost()),
     );
     await e.#exclusive(async () => {
       // a handoff record was read: the predecessor left the static entries in place for us
@@ -606,6 +608,32 @@ export class VrrpEngine {
     if (this.#host.onLink(e)) this.#rechecks.request(e.ifindex);
     this.#retryWaiting();
     if (!this.#stopped) void this.#statics.retry();
+  }
+
+  /**
+   * The kernel dropped link and address events (the event socket's queue overran): the links and
+   * addresses looked at so far are read again and their changes followed as the lost events would
+   * have been (a link gone down, a VIP deleted by hand on a MASTER: FAULT, the VIP added back).
+   */
+  #eventsLost(): void {
+    if (this.#resyncing || this.#stopped) return;
+    this.#resyncing = true;
+    this.#log.warn('rtnetlink events lost (receive queue overrun): reading links and addresses again');
+    void (async () => {
+      try {
+        for (const l of this.#host.knownLinks()) {
+          const now = await this.#ports.rtnl.getLink(l.name);
+          const ev: LinkEvent = now ? { ...now, deleted: false } : { ...l, up: false, deleted: true };
+          if (!this.#stopped && (now?.up !== l.up || now.ifindex !== l.ifindex)) this.#onLink(ev);
+        }
+        const fresh = await this.#ports.rtnl.listAddresses();
+        if (!this.#stopped) for (const ev of this.#host.missedAddressEvents(fresh)) this.#onAddress(ev);
+      } catch (e) {
+        this.#log.error('cannot read links and addresses again', { error: (e as Error).message });
+      } finally {
+        this.#resyncing = false;
+      }
+    })();
   }
 
   #onAddress(e: AddrEvent): void {

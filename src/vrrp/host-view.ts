@@ -59,6 +59,31 @@ export class HostView {
     return next;
   }
 
+  /** The interfaces looked up so far (by name), as last known. */
+  knownLinks(): LinkState[] {
+    return [...this.#links.values()];
+  }
+
+  /**
+   * After lost events: the changes between what is known of the interfaces looked at so far and a
+   * fresh dump of every address, as the events that would have said them (not yet applied).
+   */
+  missedAddressEvents(fresh: readonly AddrEntry[]): AddrEvent[] {
+    const out: AddrEvent[] = [];
+    const key = (a: AddrEntry): string => `${a.address}/${a.prefixLen}`;
+    for (const [ifindex, known] of this.#addrs) {
+      const now = new Map(fresh.filter((a) => a.ifindex === ifindex).map((a) => [key(a), a]));
+      const before = new Map(known.map((a) => [key(a), a]));
+      for (const [k, a] of before) if (!now.has(k)) out.push({ type: 'del', addr: a });
+      for (const [k, a] of now) {
+        const b = before.get(k);
+        if (!b || b.secondary !== a.secondary || b.tentative !== a.tentative)
+          out.push({ type: 'new', addr: a });
+      }
+    }
+    return out;
+  }
+
   /** Follow an address event. */
   onAddress(e: AddrEvent): void {
     const list = this.#addrs.get(e.addr.ifindex);

@@ -140,6 +140,7 @@ export class FakeHost implements Rtnl {
   readonly routing = fakeRouting(this.log, (gw) => this.#onLinkOf(gw));
   readonly #listeners = new Set<(e: LinkEvent) => void>();
   readonly #addrListeners = new Set<(e: AddrEvent) => void>();
+  readonly #lostListeners = new Set<() => void>();
 
   /** An interface (and an address on it); announced when `announce` (a hot-plugged interface). */
   addLink(name: string, ifindex: number, address?: string, up = true, announce = false): this {
@@ -159,11 +160,16 @@ export class FakeHost implements Rtnl {
     );
   }
 
-  /** `ip addr del` by someone else. */
-  removeAddress(address: string): void {
+  /** `ip addr del` by someone else; its event lost (an overrun queue) when not `announce`. */
+  removeAddress(address: string, announce = true): void {
     const i = this.addrs.findIndex((a) => a.address === address);
     const gone = i >= 0 ? this.addrs.splice(i, 1)[0] : undefined;
-    if (gone) this.#addrChanged('del', gone);
+    if (gone && announce) this.#addrChanged('del', gone);
+  }
+
+  /** The event socket's queue overran: the engine is told events were lost. */
+  loseEvents(): void {
+    for (const cb of this.#lostListeners) cb();
   }
 
   #put(a: AddrSpec, announce: boolean): void {
@@ -186,12 +192,12 @@ export class FakeHost implements Rtnl {
     return this.addrs.some((a) => a.address === address);
   }
 
-  setLink(name: string, up: boolean): void {
+  setLink(name: string, up: boolean, announce = true): void {
     const l = this.links.get(name);
     if (!l) return;
     const next = { ...l, up };
     this.links.set(name, next);
-    this.#linkChanged(next);
+    if (announce) this.#linkChanged(next);
   }
 
   addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
@@ -291,7 +297,13 @@ export class FakeHost implements Rtnl {
     return () => this.#addrListeners.delete(cb);
   }
 
+  onEventsLost(cb: () => void): () => void {
+    this.#lostListeners.add(cb);
+    return () => this.#lostListeners.delete(cb);
+  }
+
   close(): void {
+    this.#lostListeners.clear();
     this.#listeners.clear();
     this.#addrListeners.clear();
   }

@@ -267,6 +267,26 @@ test('a VIP removed from outside while MASTER is added back and announced at onc
   t.deepEqual(snap.instances[0]?.vipsHeld.sort(), ['2|10.0.0.100/32', '2|10.0.0.101/32']);
 });
 
+test('events lost (ENOBUFS): the engine reads links and addresses again and acts on what it missed', async (t) => {
+  const w = fakeVrrpWorld({ host: twoLinks() });
+  const a: Inst = { name: 'VI_1', vrid: 51, vips: ['10.0.0.100', '10.0.0.101'] };
+  const b: Inst = { name: 'VI_2', iface: 'eth1', vrid: 61, vips: ['10.1.0.100'] };
+  const e = await started(w, conf(a, b));
+  t.is(stateOf(e, 'VI_2')?.name, 'master');
+  // a VIP deleted by hand and a link gone down, their events dropped by an overrun queue
+  w.host.removeAddress('10.0.0.101', false);
+  w.host.setLink('eth1', false, false);
+  await settle();
+  t.false(w.host.has('10.0.0.101'), 'nothing seen yet');
+  t.is(stateOf(e, 'VI_2')?.name, 'master');
+  w.host.loseEvents();
+  await settle();
+  t.true(w.host.has('10.0.0.101'), 'the VIP a MASTER holds is added back');
+  t.is(stateOf(e, 'VI_2')?.name, 'fault', 'the link that went down puts its instance in FAULT');
+  t.false(w.host.has('10.1.0.100'), 'and its VIP is released');
+  t.is(stateOf(e, 'VI_1')?.name, 'master');
+});
+
 test('the engine never restores a VIP it removed itself (a reload dropping it, a stop)', async (t) => {
   const w = fakeVrrpWorld();
   const e = await started(w, conf({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] }));

@@ -8,21 +8,22 @@
  */
 import { Buffer } from 'node:buffer';
 import { addrBytesOf } from '../core/addr.js';
-import { AttrWriter, NLMSG_HDRLEN, NlFlags, NlMsgType, decodeErrorPayload, decodeMessages } from './codec.js';
+import { AttrWriter, NLMSG_HDRLEN, NlFlags } from './codec.js';
 import type { AddrSpec } from './rtnl.js';
+import {
+  IFADDRMSG_LEN,
+  IFA_ADDRESS,
+  IFA_FLAGS,
+  IFA_LABEL,
+  IFA_LOCAL,
+  RTM_DELADDR,
+  RTM_NEWADDR,
+} from './rtnl-messages.js';
 
-export const RTM_NEWADDR = 20;
-export const RTM_DELADDR = 21;
 const AF_INET = 2;
 const AF_INET6 = 10;
-/** struct ifaddrmsg: family, prefixlen, flags, scope (u8 each), index (u32). */
-const IFADDRMSG_LEN = 8;
-const IFA_ADDRESS = 1;
-const IFA_LOCAL = 2;
-const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
 const IFA_CACHEINFO = 6;
-const IFA_FLAGS = 8;
 const IFA_F_NODAD = 0x02;
 /** NLM_F_CREATE | NLM_F_EXCL: what `ip addr add` asks (an existing address is EEXIST). */
 const CREATE_EXCL = 0x400 | 0x200;
@@ -62,17 +63,4 @@ export function encodeAddrRequest(op: 'add' | 'del', a: AddrSpec, seq: number): 
   m.writeUInt32LE(a.ifindex >>> 0, 20);
   body.copy(m, NLMSG_HDRLEN + IFADDRMSG_LEN);
   return m;
-}
-
-/** The acks and errors in a datagram from the kernel: errno 0 for an ack. Other messages are skipped. */
-export function decodeAcks(datagram: Uint8Array): Array<{ seq: number; errno: number }> {
-  const d = decodeMessages(datagram);
-  if (!d.ok) return [];
-  const out: Array<{ seq: number; errno: number }> = [];
-  for (const m of d.value) {
-    if (m.type !== NlMsgType.ERROR) continue;
-    const e = decodeErrorPayload(m.payload);
-    if (e.ok) out.push(e.value);
-  }
-  return out;
 }

@@ -27,13 +27,14 @@ export const RTNLGRP_IPV6_IFADDR = 9;
 /** struct ifinfomsg: family, pad, type (u16), index (i32), flags (u32), change (u32). */
 const IFINFOMSG_LEN = 16;
 /** struct ifaddrmsg: family, prefixlen, flags, scope (u8 each), index (u32). */
-const IFADDRMSG_LEN = 8;
+export const IFADDRMSG_LEN = 8;
 const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
-const IFA_ADDRESS = 1;
-const IFA_LOCAL = 2;
-const IFA_LABEL = 3;
-const IFA_FLAGS = 8;
+/** Address attributes (IFA_*), shared with the address requests (rtnl-addr.ts). */
+export const IFA_ADDRESS = 1;
+export const IFA_LOCAL = 2;
+export const IFA_LABEL = 3;
+export const IFA_FLAGS = 8;
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 const IFA_F_SECONDARY = 0x01;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * rtnetlink address requests (`ip addr add` / `ip addr del`) as whole netlink messages, and the
- * kernel's answer to one. Written by hand rather than through `netlink@0.3.0`'s generated structs:
+ * rtnetlink address requests (`ip addr add` / `ip addr del`) as whole netlink messages (their acks
+ * are read by acked-requests.ts). Written by hand rather than through `netlink@0.3.0`'s generated structs:
  * a VIP's add is on the takeover path, and 200 instances taking over at once paid the library's
  * generic formatter, a `getsockname` and three promises per request (bench/results/failover.md
  * part 3). The bytes are checked against the library's own formatter (test/unit/netlink). Pure.

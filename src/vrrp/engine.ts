@@ -623,8 +623,10 @@ export class VrrpEngine {
       try {
         for (const l of this.#host.knownLinks()) {
           const now = await this.#ports.rtnl.getLink(l.name);
-          const ev: LinkEvent = now ? { ...now, deleted: false } : { ...l, up: false, deleted: true };
-          if (!this.#stopped && (now?.up !== l.up || now.ifindex !== l.ifindex)) this.#onLink(ev);
+          if (this.#stopped) return;
+          // gone, or gone and made again under another index: the deletion the kernel announced
+          if (now?.ifindex !== l.ifindex) this.#onLink({ ...l, up: false, deleted: true });
+          if (now && (now.ifindex !== l.ifindex || now.up !== l.up)) this.#onLink({ ...now, deleted: false });
         }
         const fresh = await this.#ports.rtnl.listAddresses();
         if (!this.#stopped) for (const ev of this.#host.missedAddressEvents(fresh)) this.#onAddress(ev);

@@ -17,7 +17,7 @@
  *   virtual server, so the reuse is exact however the builder uses them.
  * A hash over the model, not over the built specs: building them is the cost being saved.
  */
-import type * as Crypto from 'node:crypto';
+import { nodeCrypto as crypto } from '../core/node-crypto.js';
 import type { Model, ModelFingerprints } from './model.js';
 
 /** A `loc` member in JSON text: inside a JSON string a quote is escaped, so this is only ever a key. */
@@ -26,15 +26,6 @@ const LOCATION = /"loc":\{[^{}]*\}/g;
 /** The fingerprint of a value's JSON text (`JSON.stringify` of it). */
 export const fingerprintOfJson = (json: string): string =>
   crypto().createHash('sha1').update(json.replace(LOCATION, '')).digest('base64');
-
-/**
- * node:crypto at the first fingerprint: loading it is ~3 ms of the supervisor's start (Node 24),
- * before it starts its workers; the fingerprints are needed only once the model is written.
- */
-let loaded: typeof Crypto | undefined;
-function crypto(): typeof Crypto {
-  return (loaded ??= process.getBuiltinModule('node:crypto'));
-}
 
 /** `model`'s fingerprints; `vsJson`: its virtual servers' JSON when already made. */
 export function modelFingerprints(

@@ -11,12 +11,14 @@ export function errnoOf(e: unknown): string {
 
 /** A request the library reports rejected, as a NetlinkError with its errno name. */
 export function netlinkError(op: string, target: string, e: unknown): NetlinkError {
-  const errno = errnoOf(e);
-  return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, { cause: e });
+  return refused(op, target, errnoOf(e), { cause: e });
 }
 
 /** A request the kernel refused with `errno` (a number, from a hand-written request). */
 export function errnoError(op: string, target: string, errno: number): NetlinkError {
-  const name = errnoName(errno);
-  return new NetlinkError({ errno: name, op, target, message: `${op} ${target}: ${name}` });
+  return refused(op, target, errnoName(errno));
+}
+
+function refused(op: string, target: string, errno: string, options?: ErrorOptions): NetlinkError {
+  return new NetlinkError({ errno, op, target, message: `${op} ${target}: ${errno}` }, options);
 }

@@ -56,11 +56,11 @@ export function decodeLink(payload: Buffer): LinkInfo | undefined {
   if (payload.length < IFINFOMSG_LEN) return undefined;
   const flags = payload.readUInt32LE(8);
   let name = '';
-  let mac: Buffer | undefined;
+  let mac: Uint8Array | undefined;
   const d = new AttrDecoder(payload.subarray(IFINFOMSG_LEN));
   while (d.next()) {
     if (d.type() === IFLA_IFNAME) name = d.string();
-    else if (d.type() === IFLA_ADDRESS) mac = Buffer.from(d.bytes());
+    else if (d.type() === IFLA_ADDRESS) mac = d.bytes();
   }
   return {
     ifindex: payload.readInt32LE(4),

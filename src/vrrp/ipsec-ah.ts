@@ -12,21 +12,11 @@
  * each advert we send raises it by one (the same number to every unicast peer); a MASTER hearing a
  * lower priority takes that advert's number + 1. Pure: node:crypto only (no I/O).
  */
-import type * as Crypto from 'node:crypto';
 import { addrBytesOf, addrText } from '../core/addr.js';
+import { nodeCrypto as crypto } from '../core/node-crypto.js';
 import { compareAddr } from '../core/addr.js';
 import { passAuthData } from './packet.js';
 import type { DropReason, VrrpStateName } from './types.js';
-
-let loaded: typeof Crypto | undefined;
-
-/**
- * node:crypto when an instance first uses AH, not at import: loading it is ~5 ms of every VRRP
- * worker's cold start on Node 24 (bench/results/cold-start.md), and few configurations use AH.
- */
-function crypto(): typeof Crypto {
-  return (loaded ??= process.getBuiltinModule('node:crypto'));
-}
 
 export const IPPROTO_AH = 51;
 /** IPv4 header (no options) + AH header with a 96-bit ICV. */

@@ -14,7 +14,12 @@
  *  - AF_PACKET sockets: send a full Ethernet frame (gratuitous ARP, unsolicited NA) and, for tests
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
  *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
- *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them).
+ *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them);
+ *  - netlink sockets that listen to multicast groups (rtnetlink's link and address events:
+ *    src/netlink/listener.io.ts), which report a receive-queue overrun (ENOBUFS) and go on.
+ *
+ * A socket error (POLLERR) makes libuv stop a poll handle: every socket here resumes it
+ * (poll_resume_after_error), so no error ever leaves a socket unread.
  *
  * All protocol logic stays in TypeScript (src/net/raw-socket.ts is the only caller). This file runs
  * as root: every length read from the kernel or from JavaScript is bounded, every return checked,
@@ -25,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -49,7 +55,7 @@
 
 typedef struct sock {
   int fd;
-  int family;      /* AF_INET, AF_INET6 or AF_PACKET */
+  int family;      /* AF_INET, AF_INET6, AF_PACKET or AF_NETLINK */
   int refs;        /* 1 for the JS external, 1 while the poll handle is open */
   int polling;
   int closed;
@@ -191,10 +197,52 @@ static void on_readable_packet(sock_t *s) {
   }
 }
 
+/* A netlink listener's error (ENOBUFS: events were lost; EMSGSIZE: one was cut): an empty
+ * datagram whose `ttl` slot carries the errno. */
+static void deliver_error(sock_t *s, int err) {
+  static const uint8_t none[1];
+  deliver(s, none, 0, NULL, 0, NULL, 0, 0, err, 0);
+}
+
+static void on_readable_netlink(sock_t *s) {
+  /* a multicast event is at most a page or two; a link with many VFs can pass 9 KB */
+  static uint8_t buf[65536];
+  for (int i = 0; i < RX_BATCH && !s->closed; i++) {
+    struct sockaddr_nl from;
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+    struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) { /* overrun reported by the read itself */
+        deliver_error(s, ENOBUFS);
+        continue;
+      }
+      return; /* EAGAIN: drained */
+    }
+    if (mh.msg_flags & MSG_TRUNC) { /* an event cut short is an event lost */
+      s->drop_oversize++;
+      deliver_error(s, EMSGSIZE);
+      continue;
+    }
+    if (mh.msg_namelen != sizeof from || from.nl_pid != 0) continue; /* only the kernel speaks here */
+    deliver(s, buf, (size_t)n, NULL, 0, NULL, 0, 0, 0, 0);
+  }
+}
+
 static void on_poll(uv_poll_t *h, int status, int events) {
   sock_t *s = h->data;
-  if (status < 0 || !(events & UV_READABLE) || s->closed) return;
+  if (s->closed) return;
+  if (status < 0) {
+    /* POLLERR stopped the handle: resume it, report a netlink listener's loss, then read on */
+    int err = poll_resume_after_error(&s->poll, s->fd, on_poll);
+    if (s->family == AF_NETLINK && err != 0) deliver_error(s, err);
+    if (s->closed) return;
+  } else if (!(events & UV_READABLE)) {
+    return;
+  }
   if (s->family == AF_PACKET) on_readable_packet(s);
+  else if (s->family == AF_NETLINK) on_readable_netlink(s);
   else on_readable_ip(s);
 }
 
@@ -557,6 +605,71 @@ static napi_value send_packet(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
+/* ---------- openNetlink(protocol, groups[], rcvbufBytes, recv cb) ---------- */
+
+static napi_value open_netlink(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return throw_arg(env, "openNetlink: 4 arguments expected");
+  int32_t proto, rcvbuf;
+  if (!get_i32(env, argv[0], &proto) || proto < 0 || proto >= MAX_LINKS) return throw_arg(env, "bad netlink protocol");
+  bool is_array = false;
+  uint32_t ngroups = 0;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[1], &ngroups) != napi_ok || ngroups > 32)
+    return throw_arg(env, "openNetlink: groups must be an array of at most 32 numbers");
+  uint32_t groups[32];
+  for (uint32_t i = 0; i < ngroups; i++) {
+    napi_value g;
+    int32_t gv;
+    if (napi_get_element(env, argv[1], i, &g) != napi_ok || !get_i32(env, g, &gv) || gv <= 0)
+      return throw_arg(env, "openNetlink: bad group");
+    groups[i] = (uint32_t)gv;
+  }
+  if (!get_i32(env, argv[2], &rcvbuf) || rcvbuf < 0) return throw_arg(env, "bad receive buffer size");
+  if (is_nullish(env, argv[3])) return throw_arg(env, "openNetlink: a receive callback is needed");
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  if (fd < 0) return throw_errno(env, errno, "socket(AF_NETLINK)");
+  /* as root past net.core.rmem_max (SO_RCVBUFFORCE), else as far as it allows */
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "setsockopt SO_RCVBUF");
+  }
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK}; /* nl_pid 0: the kernel picks the port */
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "bind(AF_NETLINK)");
+  }
+  for (uint32_t i = 0; i < ngroups; i++) {
+    if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof groups[i]) < 0) {
+      int e = errno;
+      close(fd);
+      return throw_errno(env, e, "setsockopt NETLINK_ADD_MEMBERSHIP");
+    }
+  }
+  return wrap_sock(env, fd, AF_NETLINK, argv[3], 0);
+}
+
+/* ---------- keepLoopAlive(sock, on): whether the socket alone keeps the event loop running ---------- */
+
+static napi_value keep_loop_alive(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = argc < 2 ? NULL : get_sock(env, argv[0]);
+  bool on = false;
+  if (!s || napi_get_value_bool(env, argv[1], &on) != napi_ok) return throw_arg(env, "keepLoopAlive: bad arguments");
+  if (s->polling) {
+    if (on) uv_ref((uv_handle_t *)&s->poll);
+    else uv_unref((uv_handle_t *)&s->poll);
+  }
+  return NULL;
+}
+
 /* ---------- close(sock) ---------- */
 
 static napi_value close_sock(napi_env env, napi_callback_info info) {
@@ -656,6 +769,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_default, NULL},
       {"ifNameToIndex", NULL, if_index, NULL, NULL, NULL, napi_default, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
+      {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_default, NULL},
+      {"keepLoopAlive", NULL, keep_loop_alive, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!tcp_engine_register(env, exports)) return NULL;

@@ -75,4 +75,21 @@ int proc_events_register(napi_env env, napi_value exports);
 /* Registers spawnScript and scriptSpawnSupported (script_spawn.c). */
 int script_spawn_register(napi_env env, napi_value exports);
 
+/*
+ * A socket's poll handle after libuv reported an error on it. On POLLERR (a netlink receive queue
+ * overrun sets the socket's error: ENOBUFS) libuv *stops* the handle and calls back with UV_EBADF;
+ * left so, the socket is never read again. This takes the socket's pending error (SO_ERROR, which
+ * also clears it, so POLLERR does not come straight back) and starts the handle again. Returns that
+ * error (0 when none was pending), for the caller to report.
+ */
+#include <sys/socket.h>
+#include <uv.h>
+static inline int poll_resume_after_error(uv_poll_t *h, int fd, uv_poll_cb cb) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = 0;
+  uv_poll_start(h, UV_READABLE, cb);
+  return err;
+}
+
 #endif

@@ -403,8 +403,17 @@ static void pev_event(pev_t *s, recbuf_t *b, const struct cn_msg *cn, const stru
 
 static void pev_on_poll(uv_poll_t *h, int status, int events) {
   pev_t *s = h->data;
-  if (status < 0 || !(events & UV_READABLE) || s->closed) return;
+  if (s->closed) return;
   recbuf_t b = {0};
+  if (status < 0) {
+    /* POLLERR: an overrun (ENOBUFS) stopped the handle; resume it, report the loss, then drain */
+    if (poll_resume_after_error(&s->poll, s->fd, pev_on_poll) == ENOBUFS) {
+      s->overflows++;
+      rec_add(&b, REC_OVERFLOW, 0, 0, 0, NULL, NULL, 0);
+    }
+  } else if (!(events & UV_READABLE)) {
+    return;
+  }
   /* 8-byte aligned; every read of a kernel struct below is a memcpy out of it, bounded by n */
   union { uint8_t b[1024]; uint64_t align; } buf;
   for (int i = 0; i < RX_BATCH && !s->closed; i++) {

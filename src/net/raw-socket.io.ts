@@ -94,6 +94,14 @@ export interface NativeAddon {
   setNice(n: number): void;
   setRtTimeLimit(softUs: number, hardUs: number): void;
   mkfifo(path: string, mode: number): void;
+  /**
+   * A netlink socket listening to `groups` (src/netlink/listener.io.ts). Each datagram reaches `cb`
+   * as `data`; an error (ENOBUFS: the receive queue overran; EMSGSIZE: one datagram was cut) as an
+   * empty `data` with the errno in the `ttl` slot. The socket goes on after either.
+   */
+  openNetlink(protocol: number, groups: number[], rcvbufBytes: number, cb: NativeCb): NativeSock;
+  /** Whether the socket's poll handle alone keeps the event loop running (uv_ref / uv_unref). */
+  keepLoopAlive(s: NativeSock, on: boolean): void;
   /** native/proc_events.c */
   procScan(cmdlineMax: number): Buffer;
   procEventsOpen(

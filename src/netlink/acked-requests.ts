@@ -5,6 +5,12 @@
  * errno (0: done); a `dump` (every link, every address) resolves with its messages once NLMSG_DONE
  * ends it. A request the kernel never answers resolves ETIMEDOUT; a lost receive queue (ENOBUFS)
  * fails everything in flight, as GenlClient does.
+ *
+ * At most `maxInFlight` requests are unanswered at once; later ones wait their turn, in order. The
+ * kernel answers each request at once, into our receive queue: thousands sent in one turn (the VIPs
+ * of a large instance taking over) would overrun it before the event loop reads an answer, and
+ * every request in flight would be lost (with netlink@0.3.0's socket, the process with them:
+ * test/netns/net/rtnl-address.test.ts adds 5,000 in one turn).
  */
 import type { Buffer } from 'node:buffer';
 import { NlMsgType, decodeErrorPayload, decodeMessages, type NlMessage } from './codec.js';
@@ -20,6 +26,17 @@ export interface DumpResult {
   readonly messages: NlMessage[];
 }
 
+/** Requests unanswered at once: 256 acks are ~200 KB of receive queue, within the smallest default. */
+export const MAX_IN_FLIGHT = 256;
+
+interface Waiting {
+  readonly seq: number;
+  readonly message: Buffer;
+  readonly dump: boolean;
+  readonly resolve: (r: DumpResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
 interface Pending {
   resolve: (r: DumpResult) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -30,12 +47,16 @@ interface Pending {
 export class AckedRequests {
   readonly #transport: NetlinkTransport;
   readonly #timeoutMs: number;
+  readonly #maxInFlight: number;
   readonly #pending = new Map<number, Pending>();
+  readonly #waiting: Waiting[] = [];
   #seq = 0;
+  #closed = false;
 
-  constructor(transport: NetlinkTransport, timeoutMs = 10_000) {
+  constructor(transport: NetlinkTransport, timeoutMs = 10_000, maxInFlight = MAX_IN_FLIGHT) {
     this.#transport = transport;
     this.#timeoutMs = timeoutMs;
+    this.#maxInFlight = Math.max(1, maxInFlight);
     transport.onMessage((d) => this.#receive(d));
     transport.onError((e) => this.#failAll(e.code === 'ENOBUFS' ? ENOBUFS : EPROTO));
   }
@@ -53,10 +74,17 @@ export class AckedRequests {
     return this.#send(build, true);
   }
 
-  /** Close the socket; requests in flight resolve EPROTO. */
+  /** Close the socket; requests in flight or waiting resolve EPROTO. */
   close(): void {
+    this.#closed = true;
+    for (const w of this.#waiting.splice(0)) w.resolve({ errno: EPROTO, messages: [] });
     this.#failAll(EPROTO);
     this.#transport.close();
+  }
+
+  /** Requests sent and not answered yet (for tests: never above the limit). */
+  get inFlight(): number {
+    return this.#pending.size;
   }
 
   #send(build: (seq: number) => Buffer, dump: boolean): Promise<DumpResult> {
@@ -64,16 +92,32 @@ export class AckedRequests {
     const seq = this.#seq;
     const message = build(seq);
     return new Promise<DumpResult>((resolve, reject) => {
-      try {
-        this.#transport.send(message);
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e))); // not sent (e.g. EBADF once closed)
-        return;
-      }
-      const timer = setTimeout(() => this.#settle(seq, ETIMEDOUT), this.#timeoutMs);
-      if (this.#pending.size === 0) this.#transport.keepAlive(true);
-      this.#pending.set(seq, { resolve, timer, ...(dump ? { messages: [] } : {}) });
+      const w: Waiting = { seq, message, dump, resolve, reject };
+      if (this.#closed) resolve({ errno: EPROTO, messages: [] });
+      else if (this.#pending.size < this.#maxInFlight && this.#waiting.length === 0) this.#transmit(w);
+      else this.#waiting.push(w);
     });
+  }
+
+  #transmit(w: Waiting): void {
+    try {
+      this.#transport.send(w.message);
+    } catch (e) {
+      w.reject(e instanceof Error ? e : new Error(String(e))); // not sent (e.g. EBADF once closed)
+      return;
+    }
+    const timer = setTimeout(() => this.#settle(w.seq, ETIMEDOUT), this.#timeoutMs);
+    if (this.#pending.size === 0) this.#transport.keepAlive(true);
+    this.#pending.set(w.seq, { resolve: w.resolve, timer, ...(w.dump ? { messages: [] } : {}) });
+  }
+
+  /** Send waiting requests while there is room. */
+  #drain(): void {
+    while (!this.#closed && this.#pending.size < this.#maxInFlight) {
+      const w = this.#waiting.shift();
+      if (!w) return;
+      this.#transmit(w);
+    }
   }
 
   #receive(datagram: Buffer): void {
@@ -97,6 +141,7 @@ export class AckedRequests {
     if (!p) return; // not ours, or already settled (timed out)
     this.#pending.delete(seq);
     clearTimeout(p.timer);
+    this.#drain();
     if (this.#pending.size === 0) this.#transport.keepAlive(false);
     p.resolve({ errno, messages: p.messages ?? [] });
   }

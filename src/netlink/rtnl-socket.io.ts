@@ -40,6 +40,7 @@ import {
   decodeLink,
   encodeDump,
 } from './rtnl-messages.js';
+import { openNetlinkListener } from './listener.io.js';
 import { openNetlinkTransport } from './socket.io.js';
 import type { LibraryPart } from './rtnl-lib.io.js';
 import type { NetlinkTransport } from './transport.js';
@@ -52,7 +53,20 @@ const EADDRNOTAVAIL = 99;
 
 const addrTarget = (a: AddrSpec): string => `${a.address}/${a.prefixLen} dev#${a.ifindex}`;
 
+/** How the port is opened; the defaults are the daemon's. */
+export interface RtnlOptions {
+  /**
+   * SO_RCVBUF of the event socket in bytes (default 4 MiB, listener.io.ts). The test of a
+   * receive-queue overrun (test/netns/net/rtnl-events-lost.test.ts) makes it small.
+   */
+  readonly eventQueueBytes?: number;
+}
+
 class NetlinkRtnl implements Rtnl {
+  readonly #options: RtnlOptions;
+  constructor(options: RtnlOptions) {
+    this.#options = options;
+  }
   private requests: AckedRequests | undefined;
   private events: NetlinkTransport | undefined;
   private lib: Promise<LibraryPart> | undefined;
@@ -178,8 +192,11 @@ class NetlinkRtnl implements Rtnl {
   /** One socket subscribed to link and address changes (`ip monitor link address`). */
   #eventSocket(): void {
     if (this.events) return;
-    const ev = openNetlinkTransport(NETLINK_ROUTE, {
+    const ev = openNetlinkListener(NETLINK_ROUTE, {
       groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+      ...(this.#options.eventQueueBytes === undefined
+        ? {}
+        : { recvBufferSize: this.#options.eventQueueBytes }),
     });
     ev.onMessage((d) => {
       const msgs = decodeMessages(d);
@@ -208,9 +225,9 @@ class NetlinkRtnl implements Rtnl {
 }
 
 /** Open the real rtnetlink port (in the caller's network namespace). */
-export function openRtnl(): Rtnl {
+export function openRtnl(options: RtnlOptions = {}): Rtnl {
   try {
-    return new NetlinkRtnl();
+    return new NetlinkRtnl(options);
   } catch (e) {
     throw new LvsdError('LVSD_E_NETLINK', `cannot open rtnetlink: ${(e as Error).message}`, { cause: e });
   }

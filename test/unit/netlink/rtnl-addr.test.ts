@@ -149,3 +149,34 @@ test('AckedRequests: no answer is ETIMEDOUT; a lost receive queue fails what is 
   r.close();
   t.is(await closed, 71);
 });
+
+test('AckedRequests: at most maxInFlight unanswered at once, the rest sent in order as answers come', async (t) => {
+  const { t: sock, sent } = ackingSocket(() => 0);
+  let most = 0;
+  const send = sock.send.bind(sock);
+  const r = new AckedRequests(sock, 10_000, 8);
+  sock.send = (d) => {
+    send(d);
+    most = Math.max(most, r.inFlight + 1);
+  };
+  const out = await Promise.all(
+    Array.from({ length: 100 }, () => r.request((seq) => encodeAddrRequest('add', vip, seq))),
+  );
+  t.deepEqual(out, new Array<number>(100).fill(0));
+  t.deepEqual(
+    sent,
+    Array.from({ length: 100 }, (_, i) => i + 1),
+    'every request sent once, in order',
+  );
+  t.is(most, 8, 'never more than 8 awaiting an answer');
+});
+
+test('AckedRequests: requests still waiting their turn resolve EPROTO at close', async (t) => {
+  const { t: sock, sent } = ackingSocket(() => undefined);
+  const r = new AckedRequests(sock, 10_000, 2);
+  const all = Promise.all([1, 2, 3, 4].map(() => r.request((seq) => encodeAddrRequest('add', vip, seq))));
+  t.deepEqual(sent, [1, 2], 'two sent, two waiting');
+  r.close();
+  t.deepEqual(await all, [71, 71, 71, 71]);
+  t.deepEqual(sent, [1, 2], 'nothing sent after close');
+});

@@ -6,7 +6,6 @@
  * returns, and the options whose names are the same in every command that has them.
  */
 import { Command, CommanderError, Help, Option } from 'commander';
-import { defaultConfigFile } from './defaults.js';
 import type { CliIo } from './io.js';
 
 /** One parse of one command line: where it prints, and the exit status its action returned. */
@@ -89,7 +88,7 @@ export function runOne(register: Register, argv: readonly string[], io: CliIo): 
 
 // The options that mean the same in every command that takes them.
 
-export { defaultConfigFile };
+export const defaultConfigFile = '/etc/lvsd/lvsd.conf';
 
 export const fileOption = (): Option =>
   new Option('-f, --file <FILE>', 'configuration file').default(defaultConfigFile);

@@ -29,15 +29,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   // `lvsd run` (the daemon and its workers: their start-up is the daemon's cold start) loads its
   // own command alone, not the modules of every other command.
   if (name === 'run') {
-    // a worker's command line, from its supervisor (worker-argv.ts), and an operator's plain one
-    // (run-argv.ts) are read without commander
-    const [{ readWorkerArgv }, { readRunArgv }] = await Promise.all([
-      import('../daemon/worker-argv.js'),
-      import('./run-argv.js'),
-    ]);
+    // a worker's command line, from its supervisor, is read without commander (worker-argv.ts)
+    const { readWorkerArgv } = await import('../daemon/worker-argv.js');
     const worker = readWorkerArgv(rest);
-    const options = worker
-      ? {
+    if (worker) {
+      const { runDaemon } = await import('./commands/run-daemon.js');
+      return runDaemon(
+        {
           file: worker.configFile,
           configId: worker.configId,
           realtime: worker.realtime,
@@ -45,11 +43,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           awaitModel: worker.awaitModel,
           vrrpOnly: worker.role === 'vrrp',
           checkOnly: worker.role === 'lvs',
-        }
-      : readRunArgv(rest);
-    if (options) {
-      const { runDaemon } = await import('./commands/run-daemon.js');
-      return runDaemon(options, io);
+        },
+        io,
+      );
     }
     const run = await import('./commands/run.js');
     return run.run(rest, io);

@@ -21,11 +21,7 @@ function listenOption(text: string): ListenAddress {
   return a;
 }
 
-export function register(
-  parent: Command,
-  cli: CliRun,
-  action: (o: RunCommandOptions) => Promise<number> = (o) => runDaemon(o, cli.io),
-): Command {
+export function register(parent: Command, cli: CliRun): Command {
   return (
     subcommand(parent, 'run', cli)
       .summary('run the daemon (or one of its workers: --vrrp-only, --check-only)')
@@ -68,7 +64,7 @@ export function register(
       .addOption(new Option('--model <FILE>').hideHelp())
       // internal: a worker forked before the model is validated waits for the supervisor's word
       .addOption(new Option('--await-model').hideHelp())
-      .action(cli.act(action))
+      .action(cli.act((o: RunCommandOptions) => runDaemon(o, cli.io)))
   );
 }
 

@@ -91,20 +91,3 @@ test("bundle: the VRRP worker's start loads only netlink@0.3.0's socket, not its
     [],
   );
 });
-
-test("bundle: `lvsd run`'s way to the supervisor's fork loads no commander (run-argv.ts reads a plain line)", (t) => {
-  for (const entry of [
-    'cli/run-argv',
-    'daemon/worker-argv',
-    'cli/commands/run-daemon',
-    'daemon/supervisor-main',
-  ]) {
-    const inputs = loadedAtStart(`dist/src/${entry}.js`);
-    t.true(inputs.includes(`dist/src/${entry}.js`), entry);
-    t.deepEqual(
-      inputs.filter((i) => /commander/.test(i)),
-      [],
-      entry,
-    );
-  }
-});

@@ -88,6 +88,11 @@ static inline int poll_resume_after_error(uv_poll_t *h, int fd, uv_poll_cb cb) {
   int err = 0;
   socklen_t len = sizeof err;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = 0;
+  /* an error queue (none of lvsd's sockets asks for one) also raises POLLERR until it is read:
+   * empty it, bounded, so a resumed handle cannot spin */
+  char scratch[256];
+  for (int i = 0; i < 64; i++)
+    if (recv(fd, scratch, sizeof scratch, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
   uv_poll_start(h, UV_READABLE, cb);
   return err;
 }

@@ -15,8 +15,9 @@
  *    and the failover bench, receive frames with kernel timestamps (SO_TIMESTAMPNS);
  *  - sd_notify: one AF_UNIX datagram to $NOTIFY_SOCKET (leading '@' = abstract namespace);
  *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them);
- *  - netlink sockets that listen to multicast groups (rtnetlink's link and address events:
- *    src/netlink/listener.io.ts), which report a receive-queue overrun (ENOBUFS) and go on.
+ *  - netlink sockets (src/netlink/socket.io.ts: rtnetlink requests and events, IPVS over generic
+ *    netlink): datagrams to the kernel, and from it, a receive-queue overrun (ENOBUFS) reported
+ *    and the socket going on.
  *
  * A socket error (POLLERR) makes libuv stop a poll handle: every socket here resumes it
  * (poll_resume_after_error), so no error ever leaves a socket unread.
@@ -197,7 +198,7 @@ static void on_readable_packet(sock_t *s) {
   }
 }
 
-/* A netlink listener's error (ENOBUFS: events were lost; EMSGSIZE: one was cut): an empty
+/* A netlink socket's error (ENOBUFS: datagrams were lost; EMSGSIZE: one was cut): an empty
  * datagram whose `ttl` slot carries the errno. */
 static void deliver_error(sock_t *s, int err) {
   static const uint8_t none[1];
@@ -234,7 +235,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   sock_t *s = h->data;
   if (s->closed) return;
   if (status < 0) {
-    /* POLLERR stopped the handle: resume it, report a netlink listener's loss, then read on */
+    /* POLLERR stopped the handle: resume it, report a netlink socket's loss, then read on */
     int err = poll_resume_after_error(&s->poll, s->fd, on_poll);
     if (s->family == AF_NETLINK && err != 0) deliver_error(s, err);
     if (s->closed) return;
@@ -605,14 +606,21 @@ static napi_value send_packet(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
-/* ---------- openNetlink(protocol, groups[], rcvbufBytes, recv cb) ---------- */
+/* ---------- openNetlink(protocol, groups[], rcvbufBytes, recv cb, sndbufBytes) ---------- */
+
+/* as root past net.core.[rw]mem_max (SO_*BUFFORCE), else as far as they allow */
+static int set_buf(int fd, int force_opt, int opt, int32_t bytes) {
+  if (bytes <= 0) return 0;
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof bytes) == 0) return 0;
+  return setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
+}
 
 static napi_value open_netlink(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return throw_arg(env, "openNetlink: 4 arguments expected");
-  int32_t proto, rcvbuf;
+  if (argc < 5) return throw_arg(env, "openNetlink: 5 arguments expected");
+  int32_t proto, rcvbuf, sndbuf;
   if (!get_i32(env, argv[0], &proto) || proto < 0 || proto >= MAX_LINKS) return throw_arg(env, "bad netlink protocol");
   bool is_array = false;
   uint32_t ngroups = 0;
@@ -629,14 +637,13 @@ static napi_value open_netlink(napi_env env, napi_callback_info info) {
   }
   if (!get_i32(env, argv[2], &rcvbuf) || rcvbuf < 0) return throw_arg(env, "bad receive buffer size");
   if (is_nullish(env, argv[3])) return throw_arg(env, "openNetlink: a receive callback is needed");
+  if (!get_i32(env, argv[4], &sndbuf) || sndbuf < 0) return throw_arg(env, "bad send buffer size");
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   if (fd < 0) return throw_errno(env, errno, "socket(AF_NETLINK)");
-  /* as root past net.core.rmem_max (SO_RCVBUFFORCE), else as far as it allows */
-  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
+  if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf) < 0 || set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf) < 0) {
     int e = errno;
     close(fd);
-    return throw_errno(env, e, "setsockopt SO_RCVBUF");
+    return throw_errno(env, e, "setsockopt SO_RCVBUF/SO_SNDBUF");
   }
   struct sockaddr_nl sa = {.nl_family = AF_NETLINK}; /* nl_pid 0: the kernel picks the port */
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
@@ -652,6 +659,40 @@ static napi_value open_netlink(napi_env env, napi_callback_info info) {
     }
   }
   return wrap_sock(env, fd, AF_NETLINK, argv[3], 0);
+}
+
+/* ---------- sendNetlink(sock, datagram) -> bytes: to the kernel (port 0) ---------- */
+
+static napi_value send_netlink(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = argc < 2 ? NULL : get_sock(env, argv[0]);
+  if (!s || s->family != AF_NETLINK) return throw_arg(env, "sendNetlink: not an open netlink socket");
+  void *data;
+  size_t len;
+  if (!get_buf(env, argv[1], &data, &len) || len < NLMSG_HDRLEN) return throw_arg(env, "sendNetlink: bad datagram");
+  struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+  ssize_t n;
+  do {
+    n = sendto(s->fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "sendto(AF_NETLINK)");
+  return make_int(env, n);
+}
+
+/* ---------- netlinkPort(sock) -> the port id the kernel gave the socket ---------- */
+
+static napi_value netlink_port(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = argc < 1 ? NULL : get_sock(env, argv[0]);
+  if (!s || s->family != AF_NETLINK) return throw_arg(env, "netlinkPort: not an open netlink socket");
+  struct sockaddr_nl sa;
+  socklen_t len = sizeof sa;
+  if (getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0) return throw_errno(env, errno, "getsockname");
+  return make_int(env, sa.nl_pid);
 }
 
 /* ---------- keepLoopAlive(sock, on): whether the socket alone keeps the event loop running ---------- */
@@ -771,6 +812,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
       {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_default, NULL},
       {"keepLoopAlive", NULL, keep_loop_alive, NULL, NULL, NULL, napi_default, NULL},
+      {"sendNetlink", NULL, send_netlink, NULL, NULL, NULL, napi_default, NULL},
+      {"netlinkPort", NULL, netlink_port, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!tcp_engine_register(env, exports)) return NULL;

@@ -95,11 +95,22 @@ export interface NativeAddon {
   setRtTimeLimit(softUs: number, hardUs: number): void;
   mkfifo(path: string, mode: number): void;
   /**
-   * A netlink socket listening to `groups` (src/netlink/listener.io.ts). Each datagram reaches `cb`
-   * as `data`; an error (ENOBUFS: the receive queue overran; EMSGSIZE: one datagram was cut) as an
-   * empty `data` with the errno in the `ttl` slot. The socket goes on after either.
+   * A netlink socket of `protocol` joined to `groups` (src/netlink/socket.io.ts). Each datagram from
+   * the kernel reaches `cb` as `data`; an error (ENOBUFS: the receive queue overran; EMSGSIZE: one
+   * datagram was cut) as an empty `data` with the errno in the `ttl` slot. The socket goes on after
+   * either. Buffer sizes past net.core.[rw]mem_max where root may.
    */
-  openNetlink(protocol: number, groups: number[], rcvbufBytes: number, cb: NativeCb): NativeSock;
+  openNetlink(
+    protocol: number,
+    groups: number[],
+    rcvbufBytes: number,
+    cb: NativeCb,
+    sndbufBytes: number,
+  ): NativeSock;
+  /** One datagram to the kernel (port 0), now. */
+  sendNetlink(s: NativeSock, datagram: Uint8Array): number;
+  /** The port id the kernel gave the socket (nlmsg_pid of its requests). */
+  netlinkPort(s: NativeSock): number;
   /** Whether the socket's poll handle alone keeps the event loop running (uv_ref / uv_unref). */
   keepLoopAlive(s: NativeSock, on: boolean): void;
   /** native/proc_events.c */

@@ -9,8 +9,8 @@
  * At most `maxInFlight` requests are unanswered at once; later ones wait their turn, in order. The
  * kernel answers each request at once, into our receive queue: thousands sent in one turn (the VIPs
  * of a large instance taking over) would overrun it before the event loop reads an answer, and
- * every request in flight would be lost (with netlink@0.3.0's socket, the process with them:
- * test/netns/net/rtnl-address.test.ts adds 5,000 in one turn).
+ * every request in flight would be lost (and, on the netlink@0.3.0 socket lvsd used before, the
+ * process with them: test/netns/net/rtnl-address.test.ts adds 5,000 in one turn).
  */
 import type { Buffer } from 'node:buffer';
 import { NlMsgType, decodeErrorPayload, decodeMessages, type NlMessage } from './codec.js';

@@ -40,12 +40,13 @@ import {
   decodeLink,
   encodeDump,
 } from './rtnl-messages.js';
-import { openNetlinkListener } from './listener.io.js';
 import { openNetlinkTransport } from './socket.io.js';
 import type { LibraryPart } from './rtnl-lib.io.js';
 import type { NetlinkTransport } from './transport.js';
 
 const NETLINK_ROUTE = 0;
+/** The event socket's receive queue: room for ~5,000 address events while the worker is busy. */
+const EVENT_QUEUE_BYTES = 4 << 20;
 const ENOENT = 2;
 const EEXIST = 17;
 const ENODEV = 19;
@@ -56,7 +57,7 @@ const addrTarget = (a: AddrSpec): string => `${a.address}/${a.prefixLen} dev#${a
 /** How the port is opened; the defaults are the daemon's. */
 export interface RtnlOptions {
   /**
-   * SO_RCVBUF of the event socket in bytes (default 4 MiB, listener.io.ts). The test of a
+   * SO_RCVBUF of the event socket in bytes (default 4 MiB). The test of a
    * receive-queue overrun (test/netns/net/rtnl-events-lost.test.ts) makes it small.
    */
   readonly eventQueueBytes?: number;
@@ -192,11 +193,9 @@ class NetlinkRtnl implements Rtnl {
   /** One socket subscribed to link and address changes (`ip monitor link address`). */
   #eventSocket(): void {
     if (this.events) return;
-    const ev = openNetlinkListener(NETLINK_ROUTE, {
+    const ev = openNetlinkTransport(NETLINK_ROUTE, {
       groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
-      ...(this.#options.eventQueueBytes === undefined
-        ? {}
-        : { recvBufferSize: this.#options.eventQueueBytes }),
+      recvBufferSize: this.#options.eventQueueBytes ?? EVENT_QUEUE_BYTES,
     });
     ev.onMessage((d) => {
       const msgs = decodeMessages(d);

@@ -1,68 +1,98 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The one place that touches a native netlink socket. Wraps `netlink@0.3.0`'s RawNetlinkSocket
- * (N-API prebuilds; pinned: its API is not stable) behind `NetlinkTransport`, so the library can
- * be swapped for the project's own addon without touching the codec or the IPVS driver.
- * Only the package's raw-socket module is imported: its index also loads the rtnetlink, nl80211
- * and WireGuard layers (a dozen generated files) that lvsd never uses, a cost on every start.
+ * The one place lvsd's own netlink codecs touch a socket: `NetlinkTransport` over the native
+ * addon's netlink socket (native/lvsd_net.c openNetlink). Its users: rtnetlink requests and the
+ * link/address events of the VRRP worker (rtnl-socket.io.ts), IPVS over generic netlink
+ * (ipvs/kernel.io.ts). netlink@0.3.0 stays only for its rtnetlink structs (rtnl-lib.io.ts, the BGP
+ * route table), not for these sockets. Why: its socket ends the process on any socket error: on
+ * POLLERR (a receive-queue overrun sets the socket's error: ENOBUFS) its poll handler builds an error
+ * with a null syscall name, which node-addon-api turns into a C++ exception nobody catches:
+ * std::terminate (test/netns/daemon/event-storm.test.ts: the VRRP worker aborted on an event storm).
+ * Here an overrun reaches `onError` as ENOBUFS and the socket goes on.
+ *
+ * Datagrams given to `send` in one turn of the event loop leave together at its end (setImmediate),
+ * as the library's did from its poll handler: a takeover's VIP adds do not wake other processes one
+ * by one in the middle of the takeovers that follow.
  */
-import { RawNetlinkSocket } from 'netlink/dist/raw.js';
+import type { Buffer } from 'node:buffer';
 import { LvsdError } from '../core/errors.js';
+import { native } from '../net/raw-socket.io.js';
 import { NETLINK_GENERIC, type NetlinkTransport, type TransportOptions } from './transport.js';
+
+const ERRNO_NAMES: Readonly<Record<number, string>> = { 105: 'ENOBUFS', 90: 'EMSGSIZE' };
+
+type NetlinkError = Error & { code?: string };
+
+const errorOf = (code: string, message: string, cause?: unknown): NetlinkError =>
+  Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
 
 /** Open a netlink socket of `protocol` (default generic netlink) in the caller's network namespace. */
 export function openNetlinkTransport(
   protocol = NETLINK_GENERIC,
   opts: TransportOptions = {},
 ): NetlinkTransport {
-  let raw: RawNetlinkSocket;
+  const addon = native();
+  let messageCb = (_d: Buffer): void => {};
+  let errorCb = (_e: NetlinkError): void => {};
+  let sock: object;
   try {
-    raw = new RawNetlinkSocket(protocol, {
-      recvBufferSize: opts.recvBufferSize ?? 1 << 20,
-      sendBufferSize: opts.sendBufferSize ?? 1 << 20,
-    });
+    sock = addon.openNetlink(
+      protocol,
+      [...(opts.groups ?? [])],
+      opts.recvBufferSize ?? 1 << 20,
+      (data, _src, _dst, _ifindex, errno) => {
+        if (errno === 0) messageCb(data);
+        else {
+          const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+          errorCb(errorOf(code, `netlink socket: ${code}`));
+        }
+      },
+      opts.sendBufferSize ?? 1 << 20,
+    );
   } catch (e) {
     throw new LvsdError('LVSD_E_SOCKET', `cannot open netlink socket (protocol ${protocol}): ${String(e)}`, {
       cause: e,
     });
   }
-  try {
-    for (const g of opts.groups ?? []) raw.addMembership(g);
-  } catch (e) {
-    raw.close();
-    throw new LvsdError('LVSD_E_SOCKET', `cannot join netlink group (protocol ${protocol}): ${String(e)}`, {
-      cause: e,
-    });
-  }
-  const port = raw.address().port;
-  let errorCb: (err: Error & { code?: string }) => void = () => {};
-  raw.on('error', (e) => errorCb(e));
-  raw.on('truncatedMessage', () => {
-    const e: Error & { code?: string } = new Error('netlink message truncated');
-    e.code = 'EMSGSIZE';
-    errorCb(e);
-  });
-  // The socket keeps the event loop alive only while the caller waits for replies.
-  raw.unref();
+  // the socket keeps the event loop alive only while the caller waits for replies
+  addon.keepLoopAlive(sock, false);
+  const port = addon.netlinkPort(sock);
+  let outgoing: Buffer[] = [];
+  let closed = false;
+  const flush = (): void => {
+    const batch = outgoing;
+    outgoing = [];
+    for (const d of batch) {
+      if (closed) return;
+      try {
+        addon.sendNetlink(sock, d);
+      } catch (e) {
+        const err = e as NetlinkError;
+        errorCb(errorOf(err.code ?? 'EUNKNOWN', `netlink send: ${err.message}`, e));
+      }
+    }
+  };
   return {
     port,
     send(datagram) {
-      raw.send(datagram, {}, (e) => {
-        if (e) errorCb(e);
-      });
+      if (closed) throw errorOf('EBADF', 'netlink socket closed');
+      if (outgoing.length === 0) setImmediate(flush);
+      outgoing.push(datagram);
     },
     keepAlive(on) {
-      if (on) raw.ref();
-      else raw.unref();
+      if (!closed) addon.keepLoopAlive(sock, on);
     },
     onMessage(cb) {
-      raw.on('message', (msg) => cb(msg));
+      messageCb = cb;
     },
     onError(cb) {
       errorCb = cb;
     },
     close() {
-      raw.close();
+      if (closed) return;
+      closed = true;
+      outgoing = [];
+      addon.close(sock);
     },
   };
 }

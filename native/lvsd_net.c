@@ -283,6 +283,13 @@ static void sock_finalize(napi_env env, void *data, void *hint) {
   sock_unref(s);
 }
 
+/* A set-up step failed: close the new socket and throw its errno (read before close can change it). */
+static napi_value close_and_throw(napi_env env, int fd, const char *what) {
+  int e = errno;
+  close(fd);
+  return throw_errno(env, e, what);
+}
+
 /* Wrap an open fd in a JS external; start polling when a callback is given. */
 static napi_value wrap_sock(napi_env env, int fd, int family, napi_value cb, int keep_header) {
   sock_t *s = calloc(1, sizeof *s);
@@ -366,14 +373,10 @@ static napi_value open_ip(napi_env env, napi_callback_info info) {
   int one = 1, zero = 0, hops = 255;
 #define SETOPT(lvl, opt, val)                                            \
   if (setsockopt(fd, lvl, opt, &(val), sizeof(val)) < 0) {               \
-    int e = errno;                                                       \
-    close(fd);                                                           \
-    return throw_errno(env, e, "setsockopt " #opt);                      \
+    return close_and_throw(env, fd, "setsockopt " #opt);                 \
   }
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)iflen + 1) < 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "setsockopt SO_BINDTODEVICE");
+    return close_and_throw(env, fd, "setsockopt SO_BINDTODEVICE");
   }
   if (af == AF_INET) {
     struct ip_mreqn mif = {.imr_ifindex = ifindex};
@@ -473,9 +476,7 @@ static napi_value open_icmp(napi_env env, napi_callback_info info) {
     if (rc == 0) rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
   }
   if (rc < 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "setsockopt (ICMP socket)");
+    return close_and_throw(env, fd, "setsockopt (ICMP socket)");
   }
   return wrap_sock(env, fd, af, argv[2], 0);
 }
@@ -568,16 +569,12 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
   struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex,
                             .sll_protocol = recv ? htons((uint16_t)etype) : 0};
   if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "bind(AF_PACKET)");
+    return close_and_throw(env, fd, "bind(AF_PACKET)");
   }
   if (recv) {
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) {
-      int e = errno;
-      close(fd);
-      return throw_errno(env, e, "setsockopt SO_TIMESTAMPNS");
+      return close_and_throw(env, fd, "setsockopt SO_TIMESTAMPNS");
     }
   }
   return wrap_sock(env, fd, AF_PACKET, argv[2], 0);
@@ -641,21 +638,15 @@ static napi_value open_netlink(napi_env env, napi_callback_info info) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   if (fd < 0) return throw_errno(env, errno, "socket(AF_NETLINK)");
   if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf) < 0 || set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf) < 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "setsockopt SO_RCVBUF/SO_SNDBUF");
+    return close_and_throw(env, fd, "setsockopt SO_RCVBUF/SO_SNDBUF");
   }
   struct sockaddr_nl sa = {.nl_family = AF_NETLINK}; /* nl_pid 0: the kernel picks the port */
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-    int e = errno;
-    close(fd);
-    return throw_errno(env, e, "bind(AF_NETLINK)");
+    return close_and_throw(env, fd, "bind(AF_NETLINK)");
   }
   for (uint32_t i = 0; i < ngroups; i++) {
     if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof groups[i]) < 0) {
-      int e = errno;
-      close(fd);
-      return throw_errno(env, e, "setsockopt NETLINK_ADD_MEMBERSHIP");
+      return close_and_throw(env, fd, "setsockopt NETLINK_ADD_MEMBERSHIP");
     }
   }
   return wrap_sock(env, fd, AF_NETLINK, argv[3], 0);

@@ -24,9 +24,9 @@ export interface NetlinkTransport {
 export const NETLINK_GENERIC = 16;
 
 export interface TransportOptions {
-  /** SO_RCVBUF in bytes (the kernel caps it at net.core.rmem_max). @default 1 MiB */
+  /** SO_RCVBUF in bytes (past net.core.rmem_max as root: SO_RCVBUFFORCE). @default 1 MiB */
   recvBufferSize?: number;
-  /** SO_SNDBUF in bytes. @default 1 MiB */
+  /** SO_SNDBUF in bytes (a datagram larger than it is refused: EMSGSIZE). @default 1 MiB */
   sendBufferSize?: number;
   /** Multicast groups to join (rtnetlink's RTNLGRP_*: `ip monitor`). */
   groups?: readonly number[];

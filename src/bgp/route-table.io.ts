@@ -5,14 +5,16 @@
  * `kernel` protocol with `learn` on that table, docs/config.md). No rule points at the table, so
  * its routes never forward a packet on the director; they only say what to announce. lvsd owns
  * the whole table: every route in it is taken as an announcement. Over rtnetlink (the `netlink`
- * package, as src/netlink/rtnl-socket.io.ts); each method names its `ip` equivalent.
+ * package's structs on lvsd's own socket: src/netlink/rt-socket.io.ts); each method names its `ip`
+ * equivalent.
  */
 // deep imports: the package's index also loads its nl80211 and WireGuard tables (~50 ms at start)
-import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
+import type { RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
 import type * as rt from 'netlink/dist/rt/structs.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 import { LvsdError } from '../core/errors.js';
 import { errnoOf, netlinkError } from '../netlink/rtnl-errors.js';
+import { openRtSocket } from '../netlink/rt-socket.io.js';
 import type { Announcer, Vip } from './announcer.js';
 
 const AF_INET = 2;
@@ -37,7 +39,7 @@ class RouteTableAnnouncer implements Announcer {
   readonly #table: number;
 
   constructor(table: number) {
-    this.#sock = createRtNetlink();
+    this.#sock = openRtSocket();
     this.#table = table;
   }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The rtnetlink requests of `Rtnl` that go through `netlink@0.3.0` (pinned exactly; young, API not
- * kept stable): routes, rules, VMAC links. rtnl-socket.io.ts loads this module at the first of
+ * The rtnetlink requests of `Rtnl` formatted and parsed by `netlink@0.3.0` (pinned exactly; young,
+ * API not kept stable) and carried on lvsd's own socket (rt-socket.io.ts): routes, rules, VMAC
+ * links. rtnl-socket.io.ts loads this module at the first of
  * them, so that a configuration without any does not load the library's generated structs (its
  * addresses, link and address dumps and events are hand-written there). The library's errors are
  * message text only ("Request rejected: EEXIST"): rtnl-errors.ts maps them to `NetlinkError`
  * with the errno name. Each method names its `ip` equivalent.
  */
 // deep imports: the package's index also loads its nl80211 and WireGuard tables (~50 ms at start)
-import { createRtNetlink, type RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
+import type { RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
 import * as rt from 'netlink/dist/rt/structs.js';
 import {
   ROUTE_TYPES,
@@ -25,6 +26,7 @@ import {
 import { addrBytesOf, addrText, macText, type IpFamily } from '../core/addr.js';
 import { addrGenModeNone, macvlanLinkInfo, parseLinkInfo } from './rtnl-link.js';
 import { errnoOf, netlinkError } from './rtnl-errors.js';
+import { openRtSocket } from './rt-socket.io.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -241,7 +243,7 @@ export class LibraryRtnl implements LibraryPart {
   private readonly sock: RtNetlinkSocket;
 
   constructor() {
-    this.sock = createRtNetlink();
+    this.sock = openRtSocket();
   }
 
   async addRoute(r: RouteSpec): Promise<'added' | 'exists'> {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The one place lvsd's own netlink codecs touch a socket: `NetlinkTransport` over the native
- * addon's netlink socket (native/lvsd_net.c openNetlink). Its users: rtnetlink requests and the
- * link/address events of the VRRP worker (rtnl-socket.io.ts), IPVS over generic netlink
- * (ipvs/kernel.io.ts). netlink@0.3.0 stays only for its rtnetlink structs (rtnl-lib.io.ts, the BGP
- * route table), not for these sockets. Why: its socket ends the process on any socket error: on
+ * The one place lvsd touches a netlink socket: `NetlinkTransport` over the native addon's netlink
+ * socket (native/lvsd_net.c openNetlink). Its users: rtnetlink requests and the link/address events
+ * of the VRRP worker (rtnl-socket.io.ts), IPVS over generic netlink (ipvs/kernel.io.ts), and
+ * netlink@0.3.0's rtnetlink requests (routes, rules, VMAC links, the BGP route table: rt-socket.io.ts
+ * carries them). The library's own socket is never opened. Why: it ends the process on any socket error: on
  * POLLERR (a receive-queue overrun sets the socket's error: ENOBUFS) its poll handler builds an error
  * with a null syscall name, which node-addon-api turns into a C++ exception nobody catches:
  * std::terminate (test/netns/daemon/event-storm.test.ts: the VRRP worker aborted on an event storm).

@@ -2,7 +2,7 @@
 /*
  * Small N-API helpers shared by the addon's source files (lvsd_net.c, tcp_check_engine.c,
  * process_control.c, proc_events.c): errors thrown as JS Errors whose `code` is the errno name or
- * "EINVAL_ARG", and argument readers.
+ * "EINVAL_ARG", argument readers, and a socket's poll handle resumed after a socket error.
  */
 #ifndef LVSD_NAPI_UTIL_H
 #define LVSD_NAPI_UTIL_H
@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <uv.h>
 
 static inline napi_value throw_errno(napi_env env, int err, const char *what) {
   char msg[160];
@@ -82,8 +84,6 @@ int script_spawn_register(napi_env env, napi_value exports);
  * also clears it, so POLLERR does not come straight back) and starts the handle again. Returns that
  * error (0 when none was pending), for the caller to report.
  */
-#include <sys/socket.h>
-#include <uv.h>
 static inline int poll_resume_after_error(uv_poll_t *h, int fd, uv_poll_cb cb) {
   int err = 0;
   socklen_t len = sizeof err;

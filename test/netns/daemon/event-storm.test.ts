@@ -26,13 +26,13 @@ test('an event storm the paused VRRP worker cannot read: reported and resynced, 
   const l = lab;
   const [n1, n2] = l.nodes as [LabNode, LabNode];
   const vip = `10.${l.net}.0.100`;
-  // advert_int 2: the pause (1–3 s) stays inside keepalived's Master_Down_Interval (6.4 s)
+  // advert_int 3: the pause (2–3 s here) stays well inside keepalived's Master_Down_Interval (9.6 s)
   const conf = (n: LabNode, p: number) =>
-    vrrpConf(n, [{ priority: p, version: 3, advertInt: 2, vips: [`${vip}/32`] }]);
+    vrrpConf(n, [{ priority: p, version: 3, advertInt: 3, vips: [`${vip}/32`] }]);
   const d = startLvsdRun(l, n1, conf(n1, 150));
-  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 15_000);
+  await waitFor('lvsd holds the VIP', () => l.hasAddress(n1, vip), 30_000);
   const ka = startKeepalived(l, n2, conf(n2, 100));
-  await waitFor('keepalived is backup', () => /Entering BACKUP STATE/.test(ka.output()), 10_000);
+  await waitFor('keepalived is backup', () => /Entering BACKUP STATE/.test(ka.output()), 15_000);
   const worker = await d.workerPid('vrrp');
 
   // 20 interfaces, so that the kernel adds the addresses quickly (one interface's list grows slow)

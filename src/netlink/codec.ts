@@ -154,14 +154,30 @@ export function genlRequestSize(attrsLength: number): number {
   return align4(NLMSG_HDRLEN + GENL_HDRLEN + attrsLength);
 }
 
+/**
+ * Write a struct nlmsghdr at `off`: the message's whole length, its type, flags and sequence number,
+ * and the sender's port (0: the kernel fills in ours).
+ */
+export function writeNlHeader(
+  b: Buffer,
+  off: number,
+  len: number,
+  type: number,
+  flags: number,
+  seq: number,
+  port = 0,
+): void {
+  b.writeUInt32LE(len, off);
+  b.writeUInt16LE(type, off + 4);
+  b.writeUInt16LE(flags, off + 6);
+  b.writeUInt32LE(seq >>> 0, off + 8);
+  b.writeUInt32LE(port >>> 0, off + 12);
+}
+
 /** Write nlmsghdr + genlmsghdr + attributes at `off` (padding zeroed); returns the next offset. */
 export function writeGenlRequest(b: Buffer, off: number, r: GenlRequest): number {
   const len = NLMSG_HDRLEN + GENL_HDRLEN + r.attrs.length;
-  b.writeUInt32LE(len, off);
-  b.writeUInt16LE(r.family, off + 4);
-  b.writeUInt16LE(r.flags, off + 6);
-  b.writeUInt32LE(r.seq >>> 0, off + 8);
-  b.writeUInt32LE(r.port >>> 0, off + 12);
+  writeNlHeader(b, off, len, r.family, r.flags, r.seq, r.port);
   b.writeUInt8(r.cmd, off + 16);
   b.writeUInt8(r.version, off + 17);
   b.writeUInt16LE(0, off + 18);

@@ -13,15 +13,9 @@ import { Buffer } from 'node:buffer';
 import { RtNetlinkSocket } from 'netlink/dist/rt/rt.js';
 import type { NetlinkSocket } from 'netlink/dist/netlink.js';
 import { AckedRequests } from './acked-requests.js';
-import { errnoName } from './codec.js';
+import { NLMSG_HDRLEN, NlFlags, errnoName, writeNlHeader } from './codec.js';
 import { openNetlinkTransport } from './socket.io.js';
-
-const NETLINK_ROUTE = 0;
-const NLM_F_REQUEST = 0x1;
-const NLM_F_ACK = 0x4;
-/** NLM_F_ROOT | NLM_F_MATCH */
-const NLM_F_DUMP = 0x300;
-const NLMSG_HDRLEN = 16;
+import { NETLINK_ROUTE } from './transport.js';
 
 /** One answer message as the library's NetlinkSocket hands them to RtNetlinkSocket. */
 interface RawMessage {
@@ -44,18 +38,14 @@ export class AckedRtSocket extends EventEmitter {
     options?: { flags?: number },
   ): Promise<[RawMessage[], object]> {
     const payload = Buffer.isBuffer(data) ? data : Buffer.concat([...data]);
-    const flags = (Number(options?.flags) || 0) | NLM_F_REQUEST | NLM_F_ACK;
+    const flags = (Number(options?.flags) || 0) | NlFlags.REQUEST | NlFlags.ACK;
     const build = (seq: number): Buffer => {
       const m = Buffer.alloc(NLMSG_HDRLEN + payload.length);
-      m.writeUInt32LE(m.length, 0);
-      m.writeUInt16LE(type, 4);
-      m.writeUInt16LE(flags, 6);
-      m.writeUInt32LE(seq, 8);
-      // nlmsg_pid 0: the kernel fills in the sender's port
+      writeNlHeader(m, 0, m.length, type, flags, seq);
       payload.copy(m, NLMSG_HDRLEN);
       return m;
     };
-    if ((flags & NLM_F_DUMP) === NLM_F_DUMP) {
+    if ((flags & NlFlags.DUMP) === NlFlags.DUMP) {
       const r = await this.#requests.dump(build);
       if (r.errno !== 0) throw rejected(r.errno);
       return [r.messages.map((m) => ({ type: m.type, data: m.payload })), {}];

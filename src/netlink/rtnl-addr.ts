@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { addrBytesOf } from '../core/addr.js';
-import { AttrWriter, NLMSG_HDRLEN, NlFlags } from './codec.js';
+import { AttrWriter, NLMSG_HDRLEN, NlFlags, writeNlHeader } from './codec.js';
 import type { AddrSpec } from './rtnl.js';
 import {
   IFADDRMSG_LEN,
@@ -51,11 +51,8 @@ export function encodeAddrRequest(op: 'add' | 'del', a: AddrSpec, seq: number): 
   const body = attrs.toBuffer();
   const len = NLMSG_HDRLEN + IFADDRMSG_LEN + body.length;
   const m = Buffer.allocUnsafe(len);
-  m.writeUInt32LE(len, 0);
-  m.writeUInt16LE(op === 'add' ? RTM_NEWADDR : RTM_DELADDR, 4);
-  m.writeUInt16LE(NlFlags.REQUEST | NlFlags.ACK | (op === 'add' ? CREATE_EXCL : 0), 6);
-  m.writeUInt32LE(seq >>> 0, 8);
-  m.writeUInt32LE(0, 12);
+  const flags = NlFlags.REQUEST | NlFlags.ACK | (op === 'add' ? CREATE_EXCL : 0);
+  writeNlHeader(m, 0, len, op === 'add' ? RTM_NEWADDR : RTM_DELADDR, flags, seq);
   m.writeUInt8(v6 ? AF_INET6 : AF_INET, 16);
   m.writeUInt8(a.prefixLen, 17);
   m.writeUInt8(op === 'add' && v6 ? IFA_F_NODAD : 0, 18);

@@ -10,7 +10,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { addrText, macText } from '../core/addr.js';
-import { AttrDecoder, NLMSG_HDRLEN, NlFlags } from './codec.js';
+import { AttrDecoder, NLMSG_HDRLEN, NlFlags, writeNlHeader } from './codec.js';
 import type { AddrEntry, LinkInfo } from './rtnl.js';
 
 export const RTM_NEWLINK = 16;
@@ -44,10 +44,7 @@ const IFA_F_TENTATIVE = 0x40;
 export function encodeDump(type: typeof RTM_GETLINK | typeof RTM_GETADDR, seq: number): Buffer {
   const len = NLMSG_HDRLEN + (type === RTM_GETLINK ? IFINFOMSG_LEN : IFADDRMSG_LEN);
   const m = Buffer.alloc(len);
-  m.writeUInt32LE(len, 0);
-  m.writeUInt16LE(type, 4);
-  m.writeUInt16LE(NlFlags.REQUEST | NlFlags.DUMP, 6);
-  m.writeUInt32LE(seq >>> 0, 8);
+  writeNlHeader(m, 0, len, type, NlFlags.REQUEST | NlFlags.DUMP, seq);
   return m;
 }
 

@@ -42,9 +42,8 @@ import {
 } from './rtnl-messages.js';
 import { openNetlinkTransport } from './socket.io.js';
 import type { LibraryPart } from './rtnl-lib.io.js';
-import type { NetlinkTransport } from './transport.js';
+import { NETLINK_ROUTE, type NetlinkTransport } from './transport.js';
 
-const NETLINK_ROUTE = 0;
 /** The event socket's receive queue: room for ~5,000 address events while the worker is busy. */
 const EVENT_QUEUE_BYTES = 4 << 20;
 const ENOENT = 2;
@@ -65,9 +64,6 @@ export interface RtnlOptions {
 
 class NetlinkRtnl implements Rtnl {
   readonly #options: RtnlOptions;
-  constructor(options: RtnlOptions) {
-    this.#options = options;
-  }
   private requests: AckedRequests | undefined;
   private events: NetlinkTransport | undefined;
   private lib: Promise<LibraryPart> | undefined;
@@ -75,6 +71,10 @@ class NetlinkRtnl implements Rtnl {
   private readonly listeners = new Set<(e: LinkEvent) => void>();
   private readonly addrListeners = new Set<(e: AddrEvent) => void>();
   private readonly lostListeners = new Set<() => void>();
+
+  constructor(options: RtnlOptions) {
+    this.#options = options;
+  }
 
   async addAddress(a: AddrSpec): Promise<'added' | 'exists'> {
     // like `ip addr add`: NLM_F_CREATE | NLM_F_EXCL, an existing address answers EEXIST

@@ -17,9 +17,8 @@
 import type { Buffer } from 'node:buffer';
 import { LvsdError } from '../core/errors.js';
 import { native } from '../net/raw-socket.io.js';
+import { errnoName } from './codec.js';
 import { NETLINK_GENERIC, type NetlinkTransport, type TransportOptions } from './transport.js';
-
-const ERRNO_NAMES: Readonly<Record<number, string>> = { 105: 'ENOBUFS', 90: 'EMSGSIZE' };
 
 type NetlinkError = Error & { code?: string };
 
@@ -43,7 +42,7 @@ export function openNetlinkTransport(
       (data, _src, _dst, _ifindex, errno) => {
         if (errno === 0) messageCb(data);
         else {
-          const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+          const code = errnoName(errno);
           errorCb(errorOf(code, `netlink socket: ${code}`));
         }
       },

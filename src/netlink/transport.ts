@@ -21,6 +21,7 @@ export interface NetlinkTransport {
   close(): void;
 }
 
+export const NETLINK_ROUTE = 0;
 export const NETLINK_GENERIC = 16;
 
 export interface TransportOptions {

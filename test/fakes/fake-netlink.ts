@@ -30,7 +30,8 @@ export interface FakeTransport extends NetlinkTransport {
   raise(code: string): void;
 }
 
-function nlmsg(type: number, flags: number, seq: number, payload: Buffer): Buffer {
+/** A netlink message as the kernel sends it (from port 4242), padded to 4 bytes. */
+export function nlmsg(type: number, flags: number, seq: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(16);
   h.writeUInt32LE(16 + payload.length, 0);
   h.writeUInt16LE(type, 4);
@@ -41,7 +42,8 @@ function nlmsg(type: number, flags: number, seq: number, payload: Buffer): Buffe
   return Buffer.concat([h, payload, pad]);
 }
 
-function errorMsg(seq: number, errno: number, req: Buffer): Buffer {
+/** NLMSG_ERROR answering the request `req` (its header is echoed) with `errno`; 0 is an ACK. */
+export function errorMsg(seq: number, errno: number, req: Buffer): Buffer {
   const p = Buffer.alloc(4);
   p.writeInt32LE(-errno, 0);
   return nlmsg(NlMsgType.ERROR, 0, seq, Buffer.concat([p, req.subarray(0, 16)]));

@@ -10,33 +10,19 @@ import { Buffer } from 'node:buffer';
 import { AttrStream } from 'netlink/dist/structs.js';
 import * as rt from 'netlink/dist/rt/structs.js';
 import { AckedRequests } from '../../../src/netlink/acked-requests.js';
-import { NlMsgType } from '../../../src/netlink/codec.js';
+import { NlFlags, NlMsgType } from '../../../src/netlink/codec.js';
 import { AckedRtSocket, openRtSocket } from '../../../src/netlink/rt-socket.io.js';
 import { errnoOf } from '../../../src/netlink/rtnl-errors.js';
 import type { NetlinkTransport } from '../../../src/netlink/transport.js';
+import { errorMsg, nlmsg } from '../../fakes/fake-netlink.js';
 
 const RTM_NEWROUTE = 24;
 const RTM_GETROUTE = 26;
 
-function message(type: number, seq: number, payload: Buffer, flags = 0): Buffer {
-  const m = Buffer.alloc(16 + payload.length);
-  m.writeUInt32LE(m.length, 0);
-  m.writeUInt16LE(type, 4);
-  m.writeUInt16LE(flags, 6);
-  m.writeUInt32LE(seq, 8);
-  payload.copy(m, 16);
-  return m;
-}
-
-const ack = (seq: number, errno: number): Buffer => {
-  const p = Buffer.alloc(4 + 16);
-  p.writeInt32LE(-errno, 0);
-  p.writeUInt32LE(seq, 4 + 8);
-  return message(NlMsgType.ERROR, seq, p);
-};
-
 /** A kernel as a function of each request: the datagrams it answers with. */
-function kernel(answer: (type: number, flags: number, seq: number, payload: Buffer) => Buffer[]) {
+function kernel(
+  answer: (type: number, flags: number, seq: number, payload: Buffer, request: Buffer) => Buffer[],
+) {
   const sent: { type: number; flags: number; payload: Buffer }[] = [];
   let onMessage: (d: Buffer) => void = () => {};
   const t: NetlinkTransport = {
@@ -47,7 +33,7 @@ function kernel(answer: (type: number, flags: number, seq: number, payload: Buff
       const seq = d.readUInt32LE(8);
       const payload = d.subarray(16, d.readUInt32LE(0));
       sent.push({ type, flags, payload });
-      for (const a of answer(type, flags, seq, payload)) setImmediate(() => onMessage(a));
+      for (const a of answer(type, flags, seq, payload, d)) setImmediate(() => onMessage(a));
     },
     onMessage: (cb) => (onMessage = cb),
     onError: () => {},
@@ -71,7 +57,7 @@ const route = (dst: string): Buffer => {
 };
 
 test('a request carries REQUEST | ACK and the caller flags; a refusal reads as the library wrote it', async (t) => {
-  const { sock, sent } = kernel((_type, _flags, seq) => [ack(seq, 17)]);
+  const { sock, sent } = kernel((_type, _flags, seq, _payload, req) => [errorMsg(seq, 17, req)]);
   const err = await t.throwsAsync(
     sock.newRoute(
       { family: 2, dstLen: 32, table: 254 },
@@ -95,16 +81,16 @@ test('a request carries REQUEST | ACK and the caller flags; a refusal reads as t
 });
 
 test('an acked request resolves; a dump comes back parsed, up to NLMSG_DONE', async (t) => {
-  const { sock, sent } = kernel((type, _flags, seq) =>
+  const { sock, sent } = kernel((type, _flags, seq, _payload, req) =>
     type === RTM_GETROUTE
       ? [
           Buffer.concat([
-            message(RTM_NEWROUTE, seq, route('10.0.0.1'), 0x2),
-            message(RTM_NEWROUTE, seq, route('10.0.0.2'), 0x2),
+            nlmsg(RTM_NEWROUTE, NlFlags.MULTI, seq, route('10.0.0.1')),
+            nlmsg(RTM_NEWROUTE, NlFlags.MULTI, seq, route('10.0.0.2')),
           ]),
-          message(NlMsgType.DONE, seq, Buffer.alloc(4), 0x2),
+          nlmsg(NlMsgType.DONE, NlFlags.MULTI, seq, Buffer.alloc(4)),
         ]
-      : [ack(seq, 0)],
+      : [errorMsg(seq, 0, req)],
   );
   await sock.delRoute({ family: 2, dstLen: 32 }, { dst: Buffer.from([10, 0, 0, 9]) });
   const routes = await sock.getRoutes({ family: 2 });

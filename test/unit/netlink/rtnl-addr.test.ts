@@ -9,12 +9,13 @@ import { Buffer } from 'node:buffer';
 import { AttrStream } from 'netlink/dist/structs.js';
 import * as rt from 'netlink/dist/rt/structs.js';
 import { addrBytesOf } from '../../../src/core/addr.js';
-import { AttrDecoder, NlMsgType, decodeMessages } from '../../../src/netlink/codec.js';
+import { AttrDecoder, decodeMessages } from '../../../src/netlink/codec.js';
 import { AckedRequests } from '../../../src/netlink/acked-requests.js';
 import { encodeAddrRequest } from '../../../src/netlink/rtnl-addr.js';
 import { RTM_DELADDR, RTM_NEWADDR } from '../../../src/netlink/rtnl-messages.js';
 import type { AddrSpec } from '../../../src/netlink/rtnl.js';
 import type { NetlinkTransport } from '../../../src/netlink/transport.js';
+import { errorMsg } from '../../fakes/fake-netlink.js';
 
 /** What the library wrote for the same request (the code this replaces), ifaddrmsg + attributes. */
 function libraryPayload(op: 'add' | 'del', a: AddrSpec): Buffer {
@@ -92,16 +93,6 @@ test('address add and delete: the same ifaddrmsg and attributes as netlink@0.3.0
   );
 });
 
-function errorMessage(seq: number, errno: number): Buffer {
-  const m = Buffer.alloc(16 + 4 + 16);
-  m.writeUInt32LE(m.length, 0);
-  m.writeUInt16LE(NlMsgType.ERROR, 4);
-  m.writeUInt32LE(seq, 8);
-  m.writeInt32LE(-errno, 16);
-  m.writeUInt32LE(seq, 20 + 8);
-  return m;
-}
-
 /** A socket whose kernel answers each message with `answer(seq)` (undefined: never). */
 function ackingSocket(answer: (seq: number) => number | undefined) {
   let onMessage: (d: Buffer) => void = () => {};
@@ -114,7 +105,7 @@ function ackingSocket(answer: (seq: number) => number | undefined) {
       const seq = d.readUInt32LE(8);
       sent.push(seq);
       const errno = answer(seq);
-      if (errno !== undefined) setImmediate(() => onMessage(errorMessage(seq, errno)));
+      if (errno !== undefined) setImmediate(() => onMessage(errorMsg(seq, errno, d)));
     },
     onMessage: (cb) => (onMessage = cb),
     onError: (cb) => (onError = cb),

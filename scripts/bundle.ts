@@ -11,7 +11,12 @@
  *   so `lvsd ipvs` does not load the VRRP engine, and the supervisor's first moments load neither
  *   the parser nor prom-client (test/unit/cli/bundle.test.ts reads the metafile to hold that).
  * - `netlink` stays a package (its index finds its prebuilt addon from its own directory), and so
- *   do `.node` addons and winston (loaded by createRequire where a logger is first needed).
+ *   do `.node` addons.
+ * - winston is bundled apart, into one CommonJS file (dist/bundle/lvsd/winston.cjs) that the logger
+ *   requires synchronously where a line is first logged (src/daemon/logger.ts). As a package it was
+ *   ~90 files, each found by Node's CommonJS resolution (stat and package.json reads per file): ~3 s
+ *   of the supervisor's CPU at start in the QEMU test VM, on its 9p root, while its workers program
+ *   the first table. One file keeps it out of every chunk's start and costs one read.
  * - The chunks sit three directories below the checkout, as dist/src/<concept>/*.js do: the few
  *   paths found from `import.meta.url` (bin/lvsd for forks, build/Release for the addon) resolve
  *   the same from either.
@@ -19,7 +24,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+import { winstonBundleName } from '../src/daemon/logger.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bundleDir = join(root, 'dist', 'bundle', 'lvsd');
@@ -49,6 +56,17 @@ async function main(): Promise<void> {
   });
   if (result.warnings.length > 0) throw new Error(`bundle: ${result.warnings.length} warning(s), see above`);
   writeFileSync(join(root, 'dist', 'bundle', 'meta.json'), JSON.stringify(result.metafile));
+  const logs = await build({
+    entryPoints: [createRequire(import.meta.url).resolve('winston')],
+    outfile: join(bundleDir, winstonBundleName),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  if (logs.warnings.length > 0)
+    throw new Error(`bundle: winston: ${logs.warnings.length} warning(s), see above`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url))

@@ -10,8 +10,7 @@
  * - `uthreshold`/`lthreshold` are programmed so IPVS marks a real overloaded.
  */
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable } from '../ipvs/model.js';
-import { compareDestinations, compareServices, destinationId } from '../ipvs/model.js';
-import { destinationSortKey } from '../ipvs/reconcile.js';
+import { compareDestinations, compareServices, destinationId, sortDestinations } from '../ipvs/model.js';
 import { effectiveWeight, realAlive } from './real-server.js';
 import type { CheckSpec, RealServerSpec, SorryServerSpec, VirtualServerSpec } from './types.js';
 import type { CheckWorld } from './virtual-server.js';
@@ -46,19 +45,10 @@ function sorryDest(s: SorryServerSpec, weight: number): IpvsDestination {
 /** Reals of a spec in canonical destination order, computed once per spec object. */
 const sortedReals = new WeakMap<VirtualServerSpec, RealServerSpec[]>();
 
-/** Sort by a key computed once per item (the comparators of ipvs/model.ts parse addresses per call). */
-function sortByKey<T>(items: readonly T[], key: (t: T) => string): T[] {
-  return items
-    .map((item) => ({ item, k: key(item) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.item);
-}
-
 function realsInOrder(vs: VirtualServerSpec): RealServerSpec[] {
   let r = sortedReals.get(vs);
   if (!r) {
-    // destinationSortKey orders exactly as compareDestinations (address, then port).
-    r = sortByKey(vs.reals, destinationSortKey);
+    r = sortDestinations(vs.reals);
     sortedReals.set(vs, r);
   }
   return r;

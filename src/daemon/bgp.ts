@@ -11,7 +11,6 @@ import { dirname, join } from 'node:path';
 import { VipAnnouncements, type AnnouncedService, type BgpStatus } from '../bgp/announcements.js';
 import type { Announcer, BgpSession } from '../bgp/announcer.js';
 import { birdSessions } from '../bgp/birdc.io.js';
-import { openRouteTable } from '../bgp/route-table.io.js';
 import type { CheckManager } from '../check/manager.js';
 import { vsText } from '../check/effects.js';
 import type { LvsdBgp, Model } from '../config/model.js';
@@ -68,6 +67,9 @@ export class BgpFollower {
     if (cur) await this.#close(cur, 0);
     this.#running = undefined;
     if (!next) return;
+    // imported here: the route table loads netlink@0.3.0's rtnetlink structs (~1 s of the LVS
+    // worker's start in the test VM), which only a director announcing over BGP needs
+    const { openRouteTable } = await import('../bgp/route-table.io.js');
     const announcer = openRouteTable(next.table);
     const vips = new VipAnnouncements({
       announcer,

@@ -16,8 +16,9 @@
  * before it loads wait, in order, their fields copied, and are written as soon as it has.
  * Output is winston's either way.
  */
-import { fstatSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type winston from 'winston';
 import type { LogFields, Logger } from '../core/log.js';
@@ -76,9 +77,19 @@ function writeWaitingAtExit(): void {
   flushBatched();
 }
 
-/** winston (a CommonJS package), loaded synchronously the first time it is needed. */
+/** The one-file winston scripts/bundle.ts writes beside the bundle's chunks. */
+export const winstonBundleName = 'winston.cjs';
+
+/**
+ * winston (CommonJS), loaded synchronously the first time it is needed: from the bundle's one file
+ * when this module runs from the bundle (bin/lvsd), else (tsc's output: the unit tests, scripts)
+ * the package.
+ */
 function winstonModule(): Winston {
-  loaded ??= createRequire(import.meta.url)('winston') as Winston;
+  if (loaded) return loaded;
+  const bundled = new URL(`./${winstonBundleName}`, import.meta.url);
+  const require = createRequire(import.meta.url);
+  loaded = (existsSync(bundled) ? require(fileURLToPath(bundled)) : require('winston')) as Winston;
   return loaded;
 }
 

@@ -266,19 +266,21 @@ function compareKeyedAddr<T>(a: Keyed<T>, b: Keyed<T>): number {
 }
 
 /** `list` in `compareDestinations` order, each address read once (a dump sorts 100,000 reals). */
-export function sortDestinations<D extends IpvsDestination>(list: readonly D[]): D[] {
+export function sortDestinations<D extends Pick<IpvsDestination, 'family' | 'address' | 'port'>>(
+  list: readonly D[],
+): D[] {
   return list
     .map((d) => keyed(d, d.family, d.address, d.port))
     .sort((a, b) => compareKeyedAddr(a, b) || a.port - b.port)
     .map((k) => k.item);
 }
 
-/** `list` in `compareServices` order (address services, then fwmarks), each address read once. */
-export function sortServices<S extends { service: IpvsService }>(list: readonly S[]): S[] {
-  const addr: Keyed<S>[] = [];
-  const marks: S[] = [];
+/** `list` in `compareServices` order of `keyOf` (address services, then fwmarks), each address read once. */
+export function sortByServiceKey<T>(list: readonly T[], keyOf: (t: T) => ServiceKey): T[] {
+  const addr: Keyed<T>[] = [];
+  const marks: T[] = [];
   for (const s of list) {
-    const k = s.service.key;
+    const k = keyOf(s);
     if (k.kind === 'fwmark') marks.push(s);
     else addr.push(keyed(s, k.family, k.address, k.port, k.protocol));
   }
@@ -287,6 +289,11 @@ export function sortServices<S extends { service: IpvsService }>(list: readonly 
       compareKeyedAddr(a, b) ||
       (a.protocol === b.protocol ? a.port - b.port : a.protocol < b.protocol ? -1 : 1),
   );
-  marks.sort((a, b) => compareServices(a.service.key, b.service.key));
+  marks.sort((a, b) => compareServices(keyOf(a), keyOf(b)));
   return [...addr.map((k) => k.item), ...marks];
+}
+
+/** `list` in `compareServices` order (address services, then fwmarks), each address read once. */
+export function sortServices<S extends { service: IpvsService }>(list: readonly S[]): S[] {
+  return sortByServiceKey(list, (s) => s.service.key);
 }

@@ -27,7 +27,7 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from './model.js';
-import { addressSortKey, destinationId, serviceId } from './model.js';
+import { addressSortKey, destinationId, serviceId, sortByServiceKey, sortDestinations } from './model.js';
 import type { IpvsOp } from './ops.js';
 
 export interface ReconcileOptions {
@@ -56,13 +56,6 @@ export function serviceSortKey(k: ServiceKey): string {
 /** Orders like compareDestinations: address, then port. */
 export function destinationSortKey(d: Pick<IpvsDestination, 'family' | 'address' | 'port'>): string {
   return `${addressSortKey(d.family, d.address)}|${String(d.port).padStart(5, '0')}`;
-}
-
-function sortedBy<T>(items: readonly T[], key: (t: T) => string): T[] {
-  return items
-    .map((item) => ({ item, k: key(item) }))
-    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .map((x) => x.item);
 }
 
 /** Tunnel parameters as the kernel keeps them: defaults filled in, irrelevant fields dropped. */
@@ -148,7 +141,7 @@ function diffAligned(
     if (!sameDestinationConfig(d, a)) (changed ??= []).push(d);
   }
   if (changed === undefined) return [];
-  return sortedBy(changed, destinationSortKey).map((d) => ({ op: 'editDest', key, dest: destConfig(d) }));
+  return sortDestinations(changed).map((d) => ({ op: 'editDest', key, dest: destConfig(d) }));
 }
 
 function diffDestinations(
@@ -163,10 +156,7 @@ function diffDestinations(
   const want = new Map(desired.map((d) => [destinationId(d), d]));
   const have = new Map(actual.map((d) => [destinationId(d), d]));
   // 1. reals no longer desired
-  for (const d of sortedBy(
-    actual.filter((d) => !want.has(destinationId(d))),
-    destinationSortKey,
-  )) {
+  for (const d of sortDestinations(actual.filter((d) => !want.has(destinationId(d))))) {
     if (removeReal === 'delete') {
       ops.push({ op: 'delDest', key, dest: { family: d.family, address: d.address, port: d.port } });
     } else if (d.weight !== 0) {
@@ -178,11 +168,10 @@ function diffDestinations(
     const cur = have.get(destinationId(d));
     return cur !== undefined && !sameDestinationConfig(d, cur);
   });
-  for (const d of sortedBy(changed, destinationSortKey))
-    ops.push({ op: 'editDest', key, dest: destConfig(d) });
+  for (const d of sortDestinations(changed)) ops.push({ op: 'editDest', key, dest: destConfig(d) });
   // 3. new reals, in canonical order
   const added = desired.filter((d) => !have.has(destinationId(d)));
-  for (const d of sortedBy(added, destinationSortKey)) ops.push({ op: 'addDest', key, dest: destConfig(d) });
+  for (const d of sortDestinations(added)) ops.push({ op: 'addDest', key, dest: destConfig(d) });
   return ops;
 }
 
@@ -218,8 +207,7 @@ export function reconcile(
     const h = have.get(id);
     if (!h) {
       const ops: IpvsOp[] = [{ op: 'addService', service: w.service }];
-      for (const d of sortedBy(w.destinations, destinationSortKey))
-        ops.push({ op: 'addDest', key, dest: destConfig(d) });
+      for (const d of sortDestinations(w.destinations)) ops.push({ op: 'addDest', key, dest: destConfig(d) });
       touched.push({ key, ops });
       continue;
     }
@@ -233,7 +221,7 @@ export function reconcile(
     if (!want.has(id) && isOwned(h.service.key))
       touched.push({ key: h.service.key, ops: [{ op: 'delService', key: h.service.key }] });
   }
-  return sortedBy(touched, (t) => serviceSortKey(t.key)).flatMap((t) => t.ops);
+  return sortByServiceKey(touched, (t) => t.key).flatMap((t) => t.ops);
 }
 
 /** Counts of a plan by kind, for `lvsd ipvs apply` and logs. */

@@ -14,9 +14,9 @@ import type {
   IpvsTimeouts,
   SyncDaemon,
 } from './model.js';
-import { compareServices, destinationId, serviceId } from './model.js';
+import { compareServices, destinationId, serviceId, sortServices } from './model.js';
 import type { IpvsOp } from './ops.js';
-import { destConfig, serviceSortKey } from './reconcile.js';
+import { destConfig } from './reconcile.js';
 
 export type KernelErrno = 'EEXIST' | 'ESRCH' | 'ENOENT' | 'EINVAL';
 
@@ -158,12 +158,8 @@ export class TableBuilder {
 
   /** The table: services in canonical order, destinations in the order they were added. */
   table(): IpvsTable {
-    return [...this.#services.values()]
-      .map((s) => ({
-        k: serviceSortKey(s.service.key),
-        e: { service: s.service, destinations: [...s.dests.values()] },
-      }))
-      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-      .map((x) => x.e);
+    return sortServices(
+      [...this.#services.values()].map((s) => ({ service: s.service, destinations: [...s.dests.values()] })),
+    );
   }
 }

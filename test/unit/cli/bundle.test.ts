@@ -3,7 +3,10 @@
 // at start is the static-import closure of its entry's chunk, read from esbuild's metafile. A list
 // of modules, not a time: it fails when an eager import comes back or the splitting is lost. The
 // same rule on the unbundled modules: test/unit/daemon/lazy-imports.test.ts.
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 
@@ -87,6 +90,58 @@ test("bundle: the VRRP worker loads nothing of netlink@0.3.0 at start (its socke
   const ext = externalsAtStart('dist/src/daemon/vrrp-main.js');
   t.deepEqual(
     ext.filter((e) => e === 'netlink' || e.startsWith('netlink/')),
+    [],
+  );
+});
+
+test('bundle: the LVS worker loads nothing of netlink@0.3.0 at start (its BGP route table loads with lvsd_bgp_table)', (t) => {
+  const ext = externalsAtStart('dist/src/daemon/check-main.js');
+  t.deepEqual(
+    ext.filter((e) => e === 'netlink' || e.startsWith('netlink/')),
+    [],
+  );
+});
+
+/**
+ * The CommonJS files a bundled `lvsd run --vrrp-only` (no instances) loads until its first lines are
+ * logged and it is stopped, from Node's own module trace (NODE_DEBUG=module). Needs a writable run
+ * directory only; runs as any user.
+ */
+async function commonJsLoadedByAWorker(): Promise<{ loaded: string[]; out: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-bundle-'));
+  try {
+    writeFileSync(join(dir, 'lvsd.conf'), 'global_defs {\n  router_id bundle-test\n}\n');
+    const child = spawn(
+      process.execPath,
+      [`${root}bin/lvsd`, 'run', '--vrrp-only', '-f', join(dir, 'lvsd.conf'), '--run-dir', dir],
+      { env: { ...process.env, NODE_DEBUG: 'module' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let trace = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('VRRP engine started')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (b: Buffer) => (trace += b.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(killer);
+    const loaded = [...trace.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1] ?? '');
+    return { loaded, out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('bundle: a worker logs through the one-file winston, loading no package file by CommonJS resolution', async (t) => {
+  const { loaded, out } = await commonJsLoadedByAWorker();
+  t.regex(out, /^notice: VRRP engine started proc=vrrp instances=0/m, out);
+  t.true(
+    loaded.some((f) => f.endsWith('/dist/bundle/lvsd/winston.cjs')),
+    loaded.join('\n'),
+  );
+  t.deepEqual(
+    loaded.filter((f) => f.includes('/node_modules/')),
     [],
   );
 });

@@ -14,6 +14,8 @@ import {
   compareServices,
   noSchedulerFlags,
   serviceId,
+  sortByServiceKey,
+  sortDestinations,
 } from '../../../src/ipvs/model.js';
 import { destinationSortKey, reconcile, serviceSortKey } from '../../../src/ipvs/reconcile.js';
 import { entry, real, svc, tcp } from './table-fixtures.js';
@@ -328,6 +330,54 @@ test('property: the precomputed sort keys order exactly like compareServices / c
       const kb = destinationSortKey(b);
       t.is(sign(ka < kb ? -1 : ka > kb ? 1 : 0), sign(compareDestinations(a, b)));
     }),
+  );
+});
+
+test('property: sortDestinations and sortByServiceKey (numbers for dotted quads) sort exactly as compareDestinations / compareServices', (t) => {
+  // dotted quads written any way (leading zeros, parts > 255: compared by their text key), IPv6
+  const quad = fc
+    .tuple(
+      ...[0, 1, 2, 3].map(() =>
+        fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('010', '00', '256')),
+      ),
+    )
+    .map((p) => p.join('.'));
+  const address = fc.oneof(
+    quad,
+    fc.ipV4(),
+    fc.ipV6().map((a) => ipaddr.parse(a).toString()),
+  );
+  const port = fc.integer({ min: 0, max: 65535 });
+  const dest = fc.tuple(address, port).map(([a, p]) => real(a, p));
+  const key: fc.Arbitrary<ServiceKey> = fc.oneof(
+    fc.record({
+      kind: fc.constant('addr' as const),
+      family: fc.constantFrom('inet' as const, 'inet6' as const),
+      protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+      address,
+      port,
+    }),
+    fc.record({
+      kind: fc.constant('fwmark' as const),
+      family: fc.constantFrom('inet' as const, 'inet6' as const),
+      fwmark: fc.integer({ min: 1, max: 20 }),
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(dest, { maxLength: 40 }), (list) => {
+      t.deepEqual(sortDestinations(list), [...list].sort(compareDestinations));
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.array(key, { maxLength: 40 }), (list) => {
+      const wrapped = list.map((k, i) => ({ k, i }));
+      t.deepEqual(
+        sortByServiceKey(wrapped, (w) => w.k),
+        [...wrapped].sort((a, b) => compareServices(a.k, b.k)),
+      );
+    }),
+    { numRuns: 500 },
   );
 });
 

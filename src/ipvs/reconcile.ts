@@ -27,7 +27,7 @@ import type {
   ServiceKey,
   TunnelInfo,
 } from './model.js';
-import { addressSortKey, destinationId, serviceId, sortByServiceKey, sortDestinations } from './model.js';
+import { destinationId, serviceId, sortByServiceKey, sortDestinations } from './model.js';
 import type { IpvsOp } from './ops.js';
 
 export interface ReconcileOptions {
@@ -44,18 +44,6 @@ export interface ReconcileOptions {
    * @default 'delete'
    */
   removeReal?: 'delete' | 'quiesce';
-}
-
-/** Orders like compareServices: address services (address, protocol, port), then fwmarks (mark, family). */
-export function serviceSortKey(k: ServiceKey): string {
-  return k.kind === 'addr'
-    ? `0${addressSortKey(k.family, k.address)}|${k.protocol}|${String(k.port).padStart(5, '0')}`
-    : `1${String(k.fwmark).padStart(10, '0')}|${k.family === 'inet' ? 0 : 1}`;
-}
-
-/** Orders like compareDestinations: address, then port. */
-export function destinationSortKey(d: Pick<IpvsDestination, 'family' | 'address' | 'port'>): string {
-  return `${addressSortKey(d.family, d.address)}|${String(d.port).padStart(5, '0')}`;
 }
 
 /** Tunnel parameters as the kernel keeps them: defaults filled in, irrelevant fields dropped. */

@@ -269,6 +269,40 @@ export function writeTimeouts(w: AttrWriter, t: IpvsTimeouts): void {
   if (t.udp !== 0) put(w, C.TIMEOUT_UDP, t.udp);
 }
 
+/** A service key's nested SERVICE attribute, with the fields it was made from. */
+interface EncodedKey {
+  readonly key: ServiceKey;
+  readonly bytes: Buffer;
+}
+
+/** The nested SERVICE attribute of a key object, kept with a copy of its fields. */
+const encodedKeys = new WeakMap<ServiceKey, EncodedKey>();
+
+const sameKey = (a: ServiceKey, b: ServiceKey): boolean =>
+  a.kind === 'fwmark'
+    ? b.kind === 'fwmark' && a.fwmark === b.fwmark && a.family === b.family
+    : b.kind === 'addr' &&
+      a.address === b.address &&
+      a.port === b.port &&
+      a.protocol === b.protocol &&
+      a.family === b.family;
+
+/**
+ * The SERVICE attribute of `key` (its identity, for NEW_DEST, SET_DEST, DEL_DEST, DEL_SERVICE, GET_DEST),
+ * encoded once per key object: a plan's ops on one service's reals share its key, and encoding it
+ * (the address read from its text each time) was a third of encoding a first table of 11,000 ops. A key
+ * object changed since is encoded again (its fields are compared, not trusted).
+ */
+function serviceKeyAttr(key: ServiceKey): Buffer {
+  const hit = encodedKeys.get(key);
+  if (hit !== undefined && sameKey(key, hit.key)) return hit.bytes;
+  const w = new AttrWriter(64);
+  w.nested(ipvsAttrs.cmd.SERVICE.id, (n) => writeServiceKey(n, key));
+  const bytes = Buffer.from(w.toBuffer());
+  encodedKeys.set(key, { key: { ...key }, bytes });
+  return bytes;
+}
+
 /** Top-level attributes of a request, e.g. `encodeCmdAttrs({ service })` for NEW_SERVICE. */
 export function encodeCmdAttrs(a: {
   service?: IpvsService;
@@ -285,8 +319,7 @@ export function encodeCmdAttrs(a: {
     const s = a.service;
     w.nested(C.SERVICE.id, (n) => writeService(n, s));
   } else if (a.serviceKey !== undefined) {
-    const k = a.serviceKey;
-    w.nested(C.SERVICE.id, (n) => writeServiceKey(n, k));
+    w.raw(serviceKeyAttr(a.serviceKey));
   }
   if (a.dest !== undefined) {
     const d = a.dest;

@@ -70,7 +70,7 @@ export class AttrWriter {
     const at = this.off;
     this.buf.writeUInt16LE(len, at);
     this.buf.writeUInt16LE(type, at + 2);
-    this.buf.fill(0, at + len, at + total);
+    for (let i = at + len; i < at + total; i++) this.buf[i] = 0; // at most 3 bytes: no call into C++
     this.off += total;
     return at + NLA_HDRLEN;
   }
@@ -118,6 +118,13 @@ export class AttrWriter {
   bytes(type: number, b: Uint8Array | readonly number[]): this {
     const p = this.header(type, b.length);
     this.buf.set(b, p);
+    return this;
+  }
+  /** Attributes already encoded (whole, padded: e.g. another writer's `toBuffer()`), copied as they are. */
+  raw(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.off);
+    this.off += b.length;
     return this;
   }
   nested(type: number, build: (w: AttrWriter) => void): this {

@@ -13,7 +13,7 @@ import {
   ipvsAttrs,
 } from '../../../src/ipvs/attrs.js';
 import { AttrWriter } from '../../../src/netlink/codec.js';
-import type { IpvsDestination, IpvsService, SyncDaemon } from '../../../src/ipvs/model.js';
+import type { IpvsDestination, IpvsService, ServiceKey, SyncDaemon } from '../../../src/ipvs/model.js';
 import { ipvsadmSchedulers } from '../../../src/ipvs/model.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -124,6 +124,39 @@ test('fwmark IPv6 service sends AF + FWMARK only as identity, prefix length as N
   if (!top.ok || top.value.service === undefined) return t.fail('no service');
   const back = decodeService(top.value.service);
   t.deepEqual(back, { ok: true, value: { service: svc } });
+});
+
+test('a service key encoded once per key object: the same bytes each time, and again after the object changed', (t) => {
+  const key: ServiceKey = { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 };
+  // SERVICE nest: AF inet, PROTOCOL tcp, ADDR 10.0.0.1, PORT 80 (big-endian)
+  const tcp80 = hex('24000180 06000100 02000000 06000200 06000000 08000300 0a000001 06000400 00500000');
+  t.deepEqual(encodeCmdAttrs({ serviceKey: key }), tcp80);
+  t.deepEqual(encodeCmdAttrs({ serviceKey: key }), tcp80);
+  const d: IpvsDestination = {
+    family: 'inet',
+    address: '10.0.0.2',
+    port: 8080,
+    method: 'masq',
+    weight: 1,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+  };
+  t.deepEqual(encodeCmdAttrs({ serviceKey: key, dest: d }), Buffer.concat([tcp80, goldenDest]));
+  // a caller that edits its key object in place gets the new key's bytes, never the cached ones
+  const mutable = key as { port: number; address: string };
+  mutable.port = 443;
+  mutable.address = '10.0.0.9';
+  t.deepEqual(
+    encodeCmdAttrs({ serviceKey: key }),
+    hex('24000180 06000100 02000000 06000200 06000000 08000300 0a000009 06000400 01bb0000'),
+  );
+  // equal keys in other objects encode alike
+  fc.assert(
+    fc.property(fc.ipV4(), fc.integer({ min: 0, max: 65535 }), (address, port) => {
+      const a: ServiceKey = { kind: 'addr', family: 'inet', protocol: 'udp', address, port };
+      t.deepEqual(encodeCmdAttrs({ serviceKey: a }), encodeCmdAttrs({ serviceKey: { ...a } }));
+    }),
+  );
 });
 
 test('decodeService: kernel reply with 16-byte ADDR, HASHED flag and STATS64', (t) => {

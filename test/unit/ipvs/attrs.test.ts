@@ -85,17 +85,19 @@ test('persistent UDP mh service with flag-1,flag-2 and -M 255.255.255.0: golden 
   t.deepEqual(encodeCmdAttrs({ service: svc }), goldenPersistentMh);
 });
 
+/** The real of goldenDest. */
+const natDest: IpvsDestination = {
+  family: 'inet',
+  address: '10.0.0.2',
+  port: 8080,
+  method: 'masq',
+  weight: 1,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+};
+
 test('NEW_DEST 10.0.0.2:8080 masq weight 1: golden bytes', (t) => {
-  const d: IpvsDestination = {
-    family: 'inet',
-    address: '10.0.0.2',
-    port: 8080,
-    method: 'masq',
-    weight: 1,
-    upperThreshold: 0,
-    lowerThreshold: 0,
-  };
-  t.deepEqual(encodeCmdAttrs({ dest: d }), goldenDest);
+  t.deepEqual(encodeCmdAttrs({ dest: natDest }), goldenDest);
 });
 
 test('GUE tunnel dest: TUN_TYPE u8, TUN_PORT big-endian, TUN_FLAGS u16: golden bytes', (t) => {
@@ -132,16 +134,7 @@ test('a service key encoded once per key object: the same bytes each time, and a
   const tcp80 = hex('24000180 06000100 02000000 06000200 06000000 08000300 0a000001 06000400 00500000');
   t.deepEqual(encodeCmdAttrs({ serviceKey: key }), tcp80);
   t.deepEqual(encodeCmdAttrs({ serviceKey: key }), tcp80);
-  const d: IpvsDestination = {
-    family: 'inet',
-    address: '10.0.0.2',
-    port: 8080,
-    method: 'masq',
-    weight: 1,
-    upperThreshold: 0,
-    lowerThreshold: 0,
-  };
-  t.deepEqual(encodeCmdAttrs({ serviceKey: key, dest: d }), Buffer.concat([tcp80, goldenDest]));
+  t.deepEqual(encodeCmdAttrs({ serviceKey: key, dest: natDest }), Buffer.concat([tcp80, goldenDest]));
   // a caller that edits its key object in place gets the new key's bytes, never the cached ones
   const mutable = key as { port: number; address: string };
   mutable.port = 443;

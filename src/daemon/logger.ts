@@ -7,8 +7,9 @@
  * which journald reads, so `journalctl -p warning` works; JSON lines carry `priority` as a field.
  *
  * Lines go to stdout in one write per event-loop turn (batchedStdout). winston is loaded after the
- * first line is logged, not when this module is imported or the logger is created: its ~90 files
- * cost ~30 ms on the host and > 1 s in the slow test VM. And not *at* that line either but
+ * first line is logged, not when this module is imported or the logger is created: as a package,
+ * its ~90 files cost ~30 ms on the host and seconds in the slow test VM; bin/lvsd's bundle carries
+ * it as one file (scripts/bundle.ts), still ~350 KB to compile. And not *at* that line either but
  * `loadDelayMs` later (at exit at once): the VRRP worker's first lines come with its start and an
  * address owner's MASTER transition, whose netlink exchanges (the stale VIPs' removal, the VIPs'
  * addition, then the GARPs) take a few ms; loading winston at the line, or at the next turn of

@@ -10,7 +10,7 @@
  * (PR_SET_PDEATHSIG, and the closed IPC channel), so an early worker is never an orphan.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { SupervisorMessage } from './worker-ipc.js';
+import { sendQuietly, type SupervisorMessage } from './worker-ipc.js';
 import { awaitModelFlag } from './worker-argv.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
@@ -58,7 +58,7 @@ export class EarlyWorker {
     }
     const go: SupervisorMessage = { type: 'modelReady' };
     try {
-      child.send(go);
+      sendQuietly(child, go);
     } catch {
       stop(child);
       return undefined;

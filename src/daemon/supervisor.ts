@@ -14,7 +14,7 @@ import type { Logger } from '../core/log.js';
 import { monotonicClock } from './clock.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
 import { sdNotify, type SdState } from './systemd.js';
-import { isWorkerMessage, type SupervisorMessage } from './worker-ipc.js';
+import { isWorkerMessage, sendQuietly, type SupervisorMessage } from './worker-ipc.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export interface SupervisorOptions {
@@ -216,7 +216,7 @@ export class Supervisor {
 
   #send(s: WorkerSlot, m: SupervisorMessage): void {
     try {
-      if (s.child?.connected) s.child.send(m);
+      if (s.child?.connected) sendQuietly(s.child, m);
     } catch {
       // the worker is exiting; its exit is handled below
     }

@@ -28,10 +28,26 @@ export interface VrrpStateMessage {
 
 export type SupervisorMessage = { type: 'ping'; id: number } | { type: 'modelReady' } | VrrpStateMessage;
 
+/**
+ * Send on a fork() channel without an 'error' event: a write to a channel whose other end just died
+ * (EPIPE, before this event loop has seen it close) goes to the callback, dropped here. Without one,
+ * Node emits it as 'error' on `process` (or on the ChildProcess), which nobody handles: a VRRP worker
+ * whose supervisor was SIGKILLed crashed in the middle of its release, reporting the STOP state,
+ * and left its VIPs on the interface (test/netns/daemon/failsafe.test.ts).
+ */
+export function sendQuietly(
+  channel: { send?: (m: WorkerMessage | SupervisorMessage, callback: (e: Error | null) => void) => boolean },
+  msg: WorkerMessage | SupervisorMessage,
+): boolean {
+  return channel.send?.(msg, dropChannelError) ?? false;
+}
+
+/** The channel is gone: its 'disconnect' / the child's 'exit' handlers act on that, not this. */
+const dropChannelError = (): void => {};
+
 function send(msg: WorkerMessage): boolean {
   if (typeof process.send !== 'function' || !process.connected) return false;
-  process.send(msg);
-  return true;
+  return sendQuietly(process, msg);
 }
 
 /** Whether this process was started by the supervisor (it has the IPC channel). */

@@ -33,6 +33,7 @@ import { ScriptRunner } from '../src/script/runner.io.js';
 import type { Logger } from '../src/core/log.js';
 import { lateWarningText } from '../src/check/scheduler.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
+import { createListenerNamespaces, startListener, type ListenerSecond } from './lib/check-listener-lab.js';
 import { median } from './lib/summary.js';
 
 const { values } = parseArgs({
@@ -48,7 +49,6 @@ const WINDOW = Number(values.window);
 const THREADS = Number(values.threads);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
 
 const realAddr = (i: number): string => `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
@@ -147,14 +147,6 @@ async function inner(): Promise<void> {
   process.stdout.write(`CHECKS_HOST ${JSON.stringify(result)}\n`, () => process.exit(0));
 }
 
-/** One line of the listener: accepts in that second and the per-address gaps (ms). */
-interface Second {
-  accepts: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
 async function outer(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('checks-host: needs root (network namespaces)');
   const loadStart = loadavg();
@@ -166,54 +158,9 @@ async function outer(): Promise<void> {
   try {
     const listenerBin = join(work, 'check-listener');
     execFileSync('gcc', ['-O2', '-o', listenerBin, join(repo, 'bench', 'tools', 'check-listener.c')]);
-    for (const ns of [cns, lns]) {
-      sh('ip', ['netns', 'add', ns]);
-      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    sh('ip', [
-      'link',
-      'add',
-      `${tag}a`,
-      'netns',
-      cns,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      `${tag}b`,
-      'netns',
-      lns,
-    ]);
-    sh('ip', ['-n', cns, 'addr', 'add', '10.19.0.1/24', 'dev', `${tag}a`]);
-    sh('ip', ['-n', lns, 'addr', 'add', '10.19.0.2/24', 'dev', `${tag}b`]);
-    sh('ip', ['-n', cns, 'link', 'set', `${tag}a`, 'up']);
-    sh('ip', ['-n', lns, 'link', 'set', `${tag}b`, 'up']);
-    sh('ip', ['-n', cns, 'route', 'add', '10.20.0.0/16', 'via', '10.19.0.2']);
-    sh('ip', ['-n', lns, 'route', 'add', 'local', '10.20.0.0/16', 'dev', 'lo']);
-    for (const ns of [cns, lns])
-      sh('ip', [
-        'netns',
-        'exec',
-        ns,
-        'sysctl',
-        '-qw',
-        'net.ipv4.ip_local_port_range=1024 65000',
-        'net.ipv4.tcp_tw_reuse=1',
-      ]);
-    const counts: Second[] = [];
-    const listener = spawn('ip', ['netns', 'exec', lns, listenerBin], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    createListenerNamespaces(cns, lns, `${tag}a`, `${tag}b`);
+    const { proc: listener, counts } = startListener(lns, listenerBin);
     children.push(listener);
-    let buf = '';
-    listener.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const [accepts = 0, p50 = 0, p99 = 0, max = 0] = buf.slice(0, i).split(' ').map(Number);
-        counts.push({ accepts, p50, p99, max });
-        buf = buf.slice(i + 1);
-      }
-    });
     await sleep(500);
     const checker = spawn(
       'ip',
@@ -257,7 +204,7 @@ async function outer(): Promise<void> {
   }
 }
 
-function writeReport(r: InnerResult, secs: Second[], loadStart: number[]): void {
+function writeReport(r: InnerResult, secs: ListenerSecond[], loadStart: number[]): void {
   const perS = secs.map((s) => s.accepts);
   const la = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(' ');
   const cpu = cpus();

@@ -21,6 +21,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createListenerNamespaces, startListener, type ListenerSecond } from './lib/check-listener-lab.js';
 import { machineAndKeepalived } from './lib/summary.js';
 
 const execFileAsync = promisify(execFile);
@@ -82,15 +83,6 @@ function liveDests(ns: string): number {
   return n;
 }
 
-/** One line of the listener: accepts in that second and the per-address gaps (ms). */
-interface Second {
-  accepts: number;
-  p50: number;
-  p99: number;
-  max: number;
-  seen: number;
-}
-
 interface Result {
   impl: string;
   settleS: number | null;
@@ -104,7 +96,7 @@ interface Result {
 async function measure(
   impl: 'lvsd' | 'keepalived',
   dns: string,
-  counts: Second[],
+  counts: ListenerSecond[],
   dir: string,
   threads = 1,
 ): Promise<Result> {
@@ -228,46 +220,11 @@ async function inVm(): Promise<void> {
     for (const ns of [dns, lns]) spawn('ip', ['netns', 'del', ns], { stdio: 'ignore' });
   };
   try {
-    for (const ns of [dns, lns]) {
-      sh('ip', ['netns', 'add', ns]);
-      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    sh('ip', ['link', 'add', 'bchd', 'netns', dns, 'type', 'veth', 'peer', 'name', 'bchl', 'netns', lns]);
-    sh('ip', ['-n', dns, 'addr', 'add', '10.19.0.1/24', 'dev', 'bchd']);
-    sh('ip', ['-n', lns, 'addr', 'add', '10.19.0.2/24', 'dev', 'bchl']);
-    sh('ip', ['-n', dns, 'link', 'set', 'bchd', 'up']);
-    sh('ip', ['-n', lns, 'link', 'set', 'bchl', 'up']);
-    sh('ip', ['-n', dns, 'route', 'add', '10.20.0.0/16', 'via', '10.19.0.2']);
-    sh('ip', ['-n', lns, 'route', 'add', 'local', '10.20.0.0/16', 'dev', 'lo']);
-    for (const ns of [dns, lns]) {
-      sh('ip', [
-        'netns',
-        'exec',
-        ns,
-        'sysctl',
-        '-qw',
-        'net.ipv4.ip_local_port_range=1024 65000',
-        'net.ipv4.tcp_tw_reuse=1',
-      ]);
-    }
-    const counts: Second[] = [];
-    const listener = spawn(
-      'ip',
-      ['netns', 'exec', lns, join(process.env['LVSD_BENCH_TOOLS'] ?? 'missing', 'check-listener')],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
+    createListenerNamespaces(dns, lns, 'bchd', 'bchl');
+    const { proc: listener, counts } = startListener(
+      lns,
+      join(process.env['LVSD_BENCH_TOOLS'] ?? 'missing', 'check-listener'),
     );
-    let buf = '';
-    listener.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const [accepts, p50, p99, max, seen] = buf.slice(0, i).split(' ').map(Number);
-        counts.push({ accepts: accepts ?? 0, p50: p50 ?? 0, p99: p99 ?? 0, max: max ?? 0, seen: seen ?? 0 });
-        buf = buf.slice(i + 1);
-      }
-    });
     await sleep(500);
     const results: Result[] = [];
     for (const threads of LVSD_THREADS) {

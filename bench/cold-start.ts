@@ -62,6 +62,17 @@ function argvOf(impl: string, file: string, dir: string): string[] {
   return keepalivedArgv(file, dir);
 }
 
+/**
+ * The daemon's command under the environment systemd gives a service (`env -i`: PATH, and the
+ * variables the unit or the bench sets), not this shell's: a variable the shell happens to carry
+ * changes what Node does at start (NODE_EXTRA_CA_CERTS: Node 20 reads and parses the whole CA bundle
+ * before running a line, ~60 ms a process here, twice on the VIP's path). keepalived runs the same way.
+ */
+function asService(argv: readonly string[], env: Record<string, string>): string[] {
+  const vars = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
+  return ['env', '-i', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...argv];
+}
+
 /** RSS in MB of a process and all its descendants (from /proc). */
 const treeRssMb = (pid: number): number => processTree(pid).reduce((s, p) => s + rssKb(p), 0) / 1024;
 
@@ -87,8 +98,9 @@ async function trial(
     ...(impl === DEB ? { NODE_COMPILE_CACHE: compileCache } : {}),
     ...(impl === otherDeb ? { NODE_COMPILE_CACHE: `${compileCache}-other` } : {}),
   };
+  const argv = asService(argvOf(impl, file, dir), env);
   const t0 = Date.now();
-  const proc = lab.spawn(node.ns, argvOf(impl, file, dir), env, join(dir, 'output.log'));
+  const proc = lab.spawn(node.ns, argv, {}, join(dir, 'output.log'));
   try {
     const up = await waitFor(
       'the VIP',
@@ -127,7 +139,8 @@ async function main(): Promise<void> {
   const rss = new Map<string, number[]>(IMPLS.map((i) => [i, []]));
   try {
     for (let k = 0; k < TRIALS; k++)
-      for (const impl of IMPLS) {
+      // each round starts with the next daemon: no row always follows the same one
+      for (const impl of [...IMPLS.slice(k % IMPLS.length), ...IMPLS.slice(0, k % IMPLS.length)]) {
         const r = await trial(lab, node, impl, vip);
         times.get(impl)?.push(r.ms);
         rss.get(impl)?.push(r.rssMb);
@@ -154,8 +167,9 @@ async function main(): Promise<void> {
     `load average at start ${loadStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
     'An address owner (priority 255, VRRPv3, one VIP, no peer) in a network namespace: ms from spawning the',
-    'daemon (`ip netns exec` included, the same for all) to the VIP on the interface (`ip -ts monitor address`).',
-    `Trials alternate between the ${IMPLS.length}, so load drifts hit them alike. RSS: all processes of the daemon,`,
+    'daemon (`ip netns exec` included, the same for all) to the VIP on the interface (`ip -ts monitor address`),',
+    "each daemon in the environment systemd gives a service (`env -i`: PATH and the unit's variables only).",
+    `Trials alternate between the ${IMPLS.length}, each round starting with the next, so load drifts hit them alike. RSS: all processes of the daemon,`,
     '1.5 s after the VIP appeared. Goal (issue 13): `lvsd run` ≤ keepalived + 150 ms (median).',
     `\`${DEB}\`: the same bin/lvsd on the Node the .deb bundles (${debNode()}), with`,
     'NODE_COMPILE_CACHE as systemd/lvsd.service sets it (one cache for the run: its first trial fills it).',

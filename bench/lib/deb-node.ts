@@ -7,9 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../test/netns/harness.js';
 
+let path: string | undefined;
+
+/** Its path, found (or fetched) by the script on the first call only: a bench may call it inside a timed span. */
 export function debNode(): string {
-  const dir = execFileSync('bash', [join(repoRoot, 'scripts', 'bundled-node.sh')], {
-    encoding: 'utf8',
-  }).trim();
-  return join(dir, 'bin', 'node');
+  path ??= join(
+    execFileSync('bash', [join(repoRoot, 'scripts', 'bundled-node.sh')], { encoding: 'utf8' }).trim(),
+    'bin',
+    'node',
+  );
+  return path;
 }

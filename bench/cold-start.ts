@@ -28,6 +28,7 @@ import {
 import { vrrpConf } from '../test/netns/vrrp/conf.js';
 import { monitorAddresses } from './lib/addr-monitor.js';
 import { debNode } from './lib/deb-node.js';
+import { asService } from './lib/service-env.js';
 import { processTree, rssKb } from './lib/process-tree.js';
 import { checkoutLabel, quantile, writeReport } from './lib/summary.js';
 
@@ -60,17 +61,6 @@ function argvOf(impl: string, file: string, dir: string): string[] {
   if (impl === otherDeb && COMPARE !== undefined) return [debNode(), ...lvsdOf(COMPARE).slice(1)];
   if (impl === 'lvsd run --vrrp-only') return [...lvsd, '--vrrp-only'];
   return keepalivedArgv(file, dir);
-}
-
-/**
- * The daemon's command under the environment systemd gives a service (`env -i`: PATH, and the
- * variables the unit or the bench sets), not this shell's: a variable the shell happens to carry
- * changes what Node does at start (NODE_EXTRA_CA_CERTS: Node 20 reads and parses the whole CA bundle
- * before running a line, ~60 ms a process here, twice on the VIP's path). keepalived runs the same way.
- */
-function asService(argv: readonly string[], env: Record<string, string>): string[] {
-  const vars = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env };
-  return ['env', '-i', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...argv];
 }
 
 /** RSS in MB of a process and all its descendants (from /proc). */

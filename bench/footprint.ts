@@ -27,6 +27,7 @@ import {
 } from '../test/netns/harness.js';
 import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
 import { processTree } from './lib/process-tree.js';
+import { asService } from './lib/service-env.js';
 import { writeReport } from './lib/summary.js';
 import { manyInstances } from './lib/vrrp-cpu.js';
 
@@ -118,7 +119,7 @@ async function measure(
       ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=${snapshots} ${EXTRA}`.trim() }
       : {}),
   };
-  const proc = lab.spawn(node.ns, argv, env, join(dir, 'output.log'));
+  const proc = lab.spawn(node.ns, asService(argv, env), {}, join(dir, 'output.log'));
   try {
     const last = inst.at(-1)?.vips[0]?.split('/')[0] ?? '';
     await waitFor(`${impl}: its VIPs`, () => lab.hasAddress(node, last), 60_000, 50);
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
     `${cpus().length} × ${cpus()[0]?.model ?? '?'}, kernel ${release()}, node ${process.version}; load average at start`,
     `${loadStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${loadEnd.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
+    'Each daemon started in the environment systemd gives a service (`env -i`: PATH and its own variables).',
     'Every process of each daemon 3 s after its VIPs are held (masters, VRRPv3, 1 s adverts), from',
     '/proc/PID/smaps_rollup, in MB. A sum of RSS counts twice the pages both lvsd processes map (the node',
     "binary's text, ~32 MB); PSS divides each shared page among every process mapping it, this bench's own node",

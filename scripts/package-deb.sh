@@ -41,6 +41,7 @@ install -d "$lib/dist/bundle"
 cp -r dist/bundle/lvsd "$lib/dist/bundle/lvsd" # the bundled program (scripts/bundle.ts): all bin/lvsd loads
 sed '1s|^#!.*|#!/usr/lib/lvsd/node/bin/node|' bin/lvsd >"$lib/bin/lvsd"
 chmod 0755 "$lib/bin/lvsd"
+install -m 0644 bin/package.json "$lib/bin/" # bin/lvsd is CommonJS (it requires the one-file `lvsd ipvs`)
 install -m 0644 build/Release/lvsd_net.node "$lib/build/Release/"
 (cd "$lib" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
 rm "$lib/package-lock.json"

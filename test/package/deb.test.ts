@@ -65,6 +65,8 @@ test('install, use, remove and purge the .deb', async (t) => {
   // The command, on the bundled Node (this machine's own node is another version).
   t.is(await sh('command -v lvsd'), '/usr/sbin/lvsd\n');
   t.is(await sh('lvsd --version'), `lvsd ${LVSD_VERSION} (node v${pkg.config.bundledNode})\n`);
+  // `lvsd ipvs` is its own one-file CommonJS bundle, which bin/lvsd requires (bin/package.json)
+  t.regex(await sh('lvsd ipvs --version'), /^lvsd ipvs: ipvsadm v1\.31 compatible/);
   t.is(await sh('lvsd check-config'), '/etc/lvsd/lvsd.conf: OK (0 vrrp_instance, 0 virtual_server)\n');
   t.regex(
     await sh('lvsd check-config -f /usr/share/doc/lvsd/examples/lvs-nat.conf --config-id lvs1'),

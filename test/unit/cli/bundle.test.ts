@@ -4,9 +4,9 @@
 // of modules, not a time: it fails when an eager import comes back or the splitting is lost. The
 // same rule on the unbundled modules: test/unit/daemon/lazy-imports.test.ts.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 
@@ -144,4 +144,56 @@ test('bundle: a worker logs through the one-file winston, loading no package fil
     loaded.filter((f) => f.includes('/node_modules/')),
     [],
   );
+});
+
+/**
+ * `lvsd ipvs` from a copy of the program holding only bin/ (the CommonJS bin/lvsd), the one-file
+ * ipvs.cjs and the addon: it must need nothing else of the bundle, and find the addon from its own
+ * file (import.meta.url made CommonJS's). Node's CommonJS trace lists what it loaded.
+ */
+async function ipvsFromItsOneFile(
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string; loaded: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-ipvs-cjs-'));
+  try {
+    for (const f of [
+      'bin/lvsd',
+      'bin/package.json',
+      'dist/bundle/lvsd/ipvs.cjs',
+      'build/Release/lvsd_net.node',
+    ]) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      copyFileSync(join(root, f), join(dir, f));
+    }
+    const child = spawn(process.execPath, [join(dir, 'bin', 'lvsd'), 'ipvs', ...args], {
+      env: { ...process.env, NODE_DEBUG: 'module' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const loaded = [...err.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) =>
+      (m[1] ?? '').slice(dir.length + 1),
+    );
+    return { code, out, err: err.replace(/^MODULE .*\n/gm, ''), loaded };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('bundle: `lvsd ipvs --version` runs from bin/lvsd and the one CommonJS file alone', async (t) => {
+  const r = await ipvsFromItsOneFile(['--version']);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /^lvsd ipvs: ipvsadm v1\.31 compatible/, r.out);
+  t.deepEqual(r.loaded, ['bin/lvsd', 'dist/bundle/lvsd/ipvs.cjs']);
+});
+
+test('bundle: `lvsd ipvs -Ln` from the one CommonJS file finds the addon beside it and reaches the kernel', async (t) => {
+  const r = await ipvsFromItsOneFile(['-Ln']);
+  t.deepEqual(r.loaded, ['bin/lvsd', 'dist/bundle/lvsd/ipvs.cjs', 'build/Release/lvsd_net.node']);
+  // a kernel with ip_vs lists its table; one without (this host) is told so, as ipvsadm says it
+  if (r.code === 0) t.regex(r.out, /^IP Virtual Server version /, r.out);
+  else t.regex(r.err, /^Can't initialize ipvs: generic netlink family IPVS not found/, r.err);
 });

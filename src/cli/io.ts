@@ -8,9 +8,34 @@ export interface CliIo {
   readStdin(): Promise<string>;
 }
 
+let stdoutGone = false;
+let outputWatched = false;
+
+/**
+ * A command whose reader has gone (`lvsd ipvs -Ln | head -1`, a pager quit early) drops the rest of
+ * its output and finishes its work, exiting with its own status: the write's EPIPE was an 'error'
+ * event that nothing handled, so Node printed a stack trace and the command died wherever it was
+ * (an `apply` between two kernel operations). ipvsadm dies of SIGPIPE there instead; finishing is
+ * the safer of the two for a command that programs the kernel.
+ */
+function watchOutput(): void {
+  if (outputWatched) return;
+  outputWatched = true;
+  process.stdout.on('error', () => {
+    stdoutGone = true;
+  });
+  process.stderr.on('error', () => {});
+}
+
 export const processIo: CliIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => {
+    watchOutput();
+    if (!stdoutGone) process.stdout.write(text);
+  },
+  stderr: (text) => {
+    watchOutput();
+    process.stderr.write(text);
+  },
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

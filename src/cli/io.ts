@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Output port of CLI commands, so tests can capture what a command prints. */
+import { guardStdOutput, stdoutGone } from '../core/std-output.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -8,32 +9,16 @@ export interface CliIo {
   readStdin(): Promise<string>;
 }
 
-let stdoutGone = false;
-let outputWatched = false;
-
-/**
- * A command whose reader has gone (`lvsd ipvs -Ln | head -1`, a pager quit early) drops the rest of
- * its output and finishes its work, exiting with its own status: the write's EPIPE was an 'error'
- * event that nothing handled, so Node printed a stack trace and the command died wherever it was
- * (an `apply` between two kernel operations). ipvsadm dies of SIGPIPE there instead; finishing is
- * the safer of the two for a command that programs the kernel.
- */
-function watchOutput(): void {
-  if (outputWatched) return;
-  outputWatched = true;
-  process.stdout.on('error', () => {
-    stdoutGone = true;
-  });
-  process.stderr.on('error', () => {});
-}
-
+// A command whose reader has gone (`lvsd ipvs -Ln | head -1`, a pager quit early) drops the rest of
+// its output and finishes its work with its own status (core/std-output.ts). ipvsadm dies of
+// SIGPIPE there instead; finishing is the safer of the two for a command that programs the kernel.
 export const processIo: CliIo = {
   stdout: (text) => {
-    watchOutput();
-    if (!stdoutGone) process.stdout.write(text);
+    guardStdOutput();
+    if (!stdoutGone()) process.stdout.write(text);
   },
   stderr: (text) => {
-    watchOutput();
+    guardStdOutput();
     process.stderr.write(text);
   },
   readStdin: async () => {

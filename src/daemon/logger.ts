@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import type winston from 'winston';
 import type { LogFields, Logger } from '../core/log.js';
+import { guardStdOutput, stdoutGone } from '../core/std-output.js';
 
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
 
@@ -97,26 +98,6 @@ function winstonModule(): Winston {
 let batched: Writable | undefined;
 let flushBatched = (): void => {};
 
-/** stdout's reader is gone (its write failed): lines are dropped from then on. */
-let stdoutGone = false;
-let outputGuarded = false;
-
-/**
- * A daemon outlives its output. A pipe whose reader has gone (a `| tee` that ended, a log collector
- * restarted) fails every write with EPIPE, which Node emits as an 'error' event on process.stdout or
- * process.stderr; unhandled, it ended the process at its next log line, and a VRRP worker ended that
- * way leaves its VIPs on the interface, unannounced, while its peer takes them too. The error is
- * taken here; later lines are dropped (stdout) or fail into this handler again (stderr).
- */
-function surviveClosedOutput(): void {
-  if (outputGuarded) return;
-  outputGuarded = true;
-  process.stdout.on('error', () => {
-    stdoutGone = true;
-  });
-  process.stderr.on('error', () => {});
-}
-
 /**
  * stdout, with the lines of one event-loop turn written together: a worker bringing up 10,000
  * reals logs 20,000 lines, and one write() each cost ~3.5 s of its start-up in the slow VM. The
@@ -131,7 +112,7 @@ function batchedStdout(): Writable {
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
-    if (!stdoutGone) process.stdout.write(text);
+    if (!stdoutGone()) process.stdout.write(text);
   };
   process.on('exit', flush);
   flushBatched = flush;
@@ -175,7 +156,8 @@ const SYSLOG_NAME: Record<LogLevel, string> = {
 export function createLogger(
   opts: { level?: LogLevel; format?: 'text' | 'json'; name?: string; journal?: boolean } = {},
 ): Logger {
-  surviveClosedOutput();
+  // a daemon outlives its output's reader (core/std-output.ts): lines are dropped once it has gone
+  guardStdOutput();
   const level = opts.level ?? 'info';
   const journal = opts.journal ?? stdoutIsJournal();
   const priorityOf = (name: string): number =>

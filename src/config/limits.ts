@@ -29,7 +29,8 @@ export interface LoadLimits {
  * The defaults. Measured (docs/config.md "Limits"): a configuration of 10,000 real servers with
  * TCP_CHECKs is 1 MB and 212,000 words and braces and needs about 45 MB of heap to load, so the
  * defaults leave room for configurations several times larger than any seen, while the worst case
- * they allow stays inside the 512 MB heap of the reload validator (src/daemon/validate-config.ts).
+ * they allow stays inside the 512 MB heap of the reload validator (src/daemon/validate-config.ts);
+ * raised limits raise that heap with them (`loadHeapMb`).
  * keepalived itself reads lines of at most 1023 characters.
  */
 export const defaultLimits: Readonly<LoadLimits> = Object.freeze({
@@ -41,6 +42,22 @@ export const defaultLimits: Readonly<LoadLimits> = Object.freeze({
   maxContinuedLines: 100_000,
   maxDirEntries: 100_000,
 });
+
+/**
+ * The V8 heap, in MB, that loading any configuration within `limits` may need: the reload
+ * validator (daemon/validate-config.ts) is started with it. `lvsd check-config` and `lvsd run`'s
+ * start load in a process whose heap Node sizes from the machine's memory; a child held to a fixed
+ * 512 MB ran out of memory on a file they accepted once an operator raised LVSD_CONFIG_MAX_TOKENS
+ * (16,000 × 10 TCP_CHECK reals, 3.1 million words: every reload of it refused). Budget: 300 bytes
+ * a word (at the parse's peak the words and the statement tree are live together: 348 MB for 1.96
+ * million words, ~180 a word, measured; a file of one word a line adds a line end a word), 2 a
+ * byte of text, and a fifth more for the collector to work in. Never below 512 MB, which the
+ * defaults need.
+ */
+export function loadHeapMb(limits: Pick<LoadLimits, 'maxTokens' | 'maxBytes'>): number {
+  const bytes = (limits.maxTokens * 300 + limits.maxBytes * 2) * 1.2;
+  return Math.max(512, Math.ceil(bytes / 2 ** 20));
+}
 
 /** The environment variable of each limit an operator may set. */
 export const limitVariables = {

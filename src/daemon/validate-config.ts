@@ -6,11 +6,14 @@
  * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
  * sending adverts and handling SIGTERM meanwhile. The child runs at nice 19 and is killed on timeout
  * (120 s: the loader's own limits bound a hostile file; the timeout is the last resort, and a
- * saturated director may starve a nice-19 child for a while) or abort.
+ * saturated director may starve a nice-19 child for a while) or abort. Its heap is what any file
+ * within the loading limits needs (config/limits.ts `loadHeapMb`): a file that `lvsd check-config`
+ * accepts is never refused here for the child's memory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { loadHeapMb, resolveLimits } from '../config/limits.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import { modelFileLength, parseModelText } from './model-file.js';
 
@@ -20,7 +23,10 @@ export interface ValidateOptions {
   lenient?: boolean;
   /** @default 120000 */
   timeoutMs?: number;
-  /** V8 heap of the child, MB. @default 512 */
+  /**
+   * V8 heap of the child, MB. @default what any file within this process's loading limits needs
+   * (config/limits.ts `loadHeapMb`, from the LVSD_CONFIG_MAX_* the child inherits; 512 with the defaults)
+   */
   maxHeapMb?: number;
   signal?: AbortSignal;
   /**
@@ -78,7 +84,7 @@ export interface ValidatorProcess {
  */
 export function startValidator(o: ValidateOptions, wait = false): ValidatorProcess {
   const args = [
-    `--max-old-space-size=${o.maxHeapMb ?? 512}`,
+    `--max-old-space-size=${o.maxHeapMb ?? loadHeapMb(resolveLimits(process.env).limits)}`,
     binPath(),
     'check-config',
     '--result-json',

@@ -29,6 +29,7 @@ import { validateConfigInChild } from '../src/daemon/validate-config.js';
 import { writeModelFile, writeModelFiles } from '../src/daemon/run-config.js';
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
 import { parseConfigText } from '../src/config/load.io.js';
+import { defaultLimits, loadHeapMb } from '../src/config/limits.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
 import { FakeClock } from '../test/fakes/fake-clock.js';
@@ -164,7 +165,8 @@ function vrrpParse(): { whole: number; view: number; wholeMb: number; viewMb: nu
  * (validator-standby.ts: loaded, parser warmed, waiting for `go`; given 3 s to settle before the
  * round) and its files written as it made them, only the VRRP view parsed; "fresh child": the same
  * with a child started at SIGHUP (validateConfigInChild: `lvsd check-config --result-json --host`,
- * the bundle, 512 MB of heap, lowest CPU priority); "before" (up to 4195469): a fresh child whose
+ * the bundle, the heap config/limits.ts loadHeapMb gives the bench's limits, lowest CPU priority);
+ * "before" (up to 4195469): a fresh child whose
  * whole answer was parsed and the files made again from it. Also the hand-started VRRP worker's
  * child (its view).
  */
@@ -258,7 +260,7 @@ const report = [
   'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, its parser',
   'warmed on a generated file, waiting for `go`; 3 s to settle before the round), the files as the child wrote them and',
   'only the VRRP view parsed; "fresh child": the same with a child started at SIGHUP (`lvsd check-config --result-json',
-  '--host` on the bundle, 512 MB of heap, nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed',
+  `--host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: SERVICES * REALS * 20 })} MB of heap (loadHeapMb of the bench's limits), nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed`,
   'and the files made again from it. Median ms; each round rotates the order of the three:',
   '',
   '| supervisor | SIGHUP → files written | of which writing the files |',

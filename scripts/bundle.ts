@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   // them from import.meta.url, which CommonJS lacks: each gets the file's own URL instead.
   const ipvs = await build({
     entryPoints: [join(root, 'dist', 'src', 'cli', 'ipvs-entry.js')],
-    outfile: join(bundleDir, ipvsBundleName),
+    outfile: join(bundleDir, 'ipvs.cjs'), // bin/lvsd requires it by this name
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -82,16 +82,11 @@ async function main(): Promise<void> {
     external: ['netlink', '*.node'],
     define: { 'import.meta.url': 'lvsdImportMetaUrl' },
     banner: { js: "const lvsdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    metafile: true,
     logLevel: 'warning',
   });
   if (ipvs.warnings.length > 0)
     throw new Error(`bundle: ipvs: ${ipvs.warnings.length} warning(s), see above`);
-  writeFileSync(join(root, 'dist', 'bundle', 'meta-ipvs.json'), JSON.stringify(ipvs.metafile));
 }
-
-/** The one-file `lvsd ipvs` bin/lvsd requires (its name is bin/lvsd's too). */
-export const ipvsBundleName = 'ipvs.cjs';
 
 if (process.argv[1] === fileURLToPath(import.meta.url))
   main().catch((e: unknown) => {

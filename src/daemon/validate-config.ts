@@ -68,7 +68,14 @@ interface Exited {
   signal: NodeJS.Signals | null;
   /** It could not be started. */
   error?: string;
+  /** The last of what it wrote to stderr (Node's and V8's fatal errors: the child itself writes none). */
+  stderrTail?: string;
+  /** Its V8 heap limit, MB. */
+  heapMb?: number;
 }
+
+/** What a validator's stderr keeps: enough for V8's fatal error line and Node's stack summary. */
+const STDERR_TAIL = 4096;
 
 /** A validating child, started; `done` resolves when it has exited and its output is read. */
 export interface ValidatorProcess {
@@ -83,8 +90,9 @@ export interface ValidatorProcess {
  * warms its parser, then waits for `go` on its standard input (validator-standby.ts).
  */
 export function startValidator(o: ValidateOptions, wait = false): ValidatorProcess {
+  const heapMb = o.maxHeapMb ?? loadHeapMb(resolveLimits(process.env).limits);
   const args = [
-    `--max-old-space-size=${o.maxHeapMb ?? loadHeapMb(resolveLimits(process.env).limits)}`,
+    `--max-old-space-size=${heapMb}`,
     binPath(),
     'check-config',
     '--result-json',
@@ -96,7 +104,7 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
     ...(o.view ? ['--result-view', o.view] : []),
     ...(wait ? ['--result-wait'] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
   // (a fan-out include bomb must not stretch the advert gaps)
   if (child.pid !== undefined) {
@@ -110,6 +118,10 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
   let exited = false;
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  let stderrTail = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderrTail = (stderrTail + c.toString('utf8')).slice(-STDERR_TAIL);
+  });
   const done = new Promise<Exited>((resolve) => {
     child.on('error', (e) => {
       exited = true;
@@ -117,7 +129,7 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
     });
     child.on('close', (code, signal) => {
       exited = true;
-      resolve({ out: Buffer.concat(chunks), code, signal });
+      resolve({ out: Buffer.concat(chunks), code, signal, stderrTail, heapMb });
     });
   });
   return { child, done, exited: () => exited };
@@ -150,7 +162,8 @@ export async function validatorAnswer(
 }
 
 /** What a validator that exited on its own said: a line with the findings, then the model files. */
-function answerOf({ out, code, signal }: Exited, o: ValidateOptions): ValidationResult {
+function answerOf(exited: Exited, o: ValidateOptions): ValidationResult {
+  const { out } = exited;
   try {
     const nl = out.indexOf(0x0a);
     const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
@@ -165,10 +178,25 @@ function answerOf({ out, code, signal }: Exited, o: ValidateOptions): Validation
     const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
     return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files };
   } catch {
-    return fileError(o.configFile, `the validator failed (exit ${code ?? signal ?? '?'})`);
+    return fileError(o.configFile, whyItFailed(exited));
   }
 }
 
 export async function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {
   return (await validatorAnswer(startValidator(o), o)).result;
+}
+
+/**
+ * Why a validator ended without an answer, in the operator's words: its memory (V8's heap limit,
+ * or a SIGKILL that was not ours: the kernel's OOM killer, usually), else its status.
+ */
+function whyItFailed({ code, signal, stderrTail = '', heapMb }: Exited): string {
+  if (/heap out of memory|Reached heap limit/.test(stderrTail))
+    return (
+      `the validator ran out of memory: its heap limit is ${heapMb ?? '?'} MB, sized for the loading ` +
+      'limits (LVSD_CONFIG_MAX_TOKENS, LVSD_CONFIG_MAX_BYTES; docs/config.md "Limits")'
+    );
+  if (signal === 'SIGKILL')
+    return 'the validator was killed (SIGKILL): by the kernel when the machine is out of memory, or by hand';
+  return `the validator failed (exit ${code ?? signal ?? '?'})`;
 }

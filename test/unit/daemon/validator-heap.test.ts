@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The reload validator's heap follows the loading limits: a file that `lvsd check-config` accepts
 // (Node's own heap, sized from the machine) is not refused on reload because the child ran out of
-// memory. The large case parses 3.1 million words in a child (~5 s, ~1 GB); any user.
+// memory; a child that does run out says so. The large case parses 3.1 million words in a child (~5 s,
+// ~1 GB); any user.
 import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,4 +53,17 @@ test.serial('a file within raised limits (3.1 million words) is validated by the
   );
   t.is(r.model?.virtualServers.length, 16_000);
   t.is(r.model?.virtualServers.at(-1)?.realServers.length, 10);
+});
+
+test('a validator that runs out of memory says so, and names its heap limit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-validator-oom-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'lvsd.conf');
+  writeFileSync(file, largeConfig(2_000));
+  // a heap far below what the file needs (the limits' own heap holds it: the test above)
+  const r = await validateConfigInChild({ configFile: file, configId: 'heap-test', maxHeapMb: 16 });
+  t.is(r.model, undefined);
+  t.is(r.diagnostics.length, 1);
+  t.regex(r.diagnostics[0]?.message ?? '', /^the validator ran out of memory: its heap limit is 16 MB/);
+  t.is(r.diagnostics[0]?.code, 'LVSD_E_CONFIG_IO');
 });

@@ -43,6 +43,8 @@ const { values } = parseArgs({
 const SERVICES = Number(values.services);
 const REALS = 10;
 const ROUNDS = Number(values.rounds);
+/** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
+const TOKEN_LIMIT = SERVICES * REALS * 20;
 
 function configText(weight: number): string {
   const out: string[] = [];
@@ -69,7 +71,7 @@ const time = <T>(fn: () => T): [T, number] => {
 
 function parse(text: string): Model {
   const r = parseConfigText(text, '/etc/lvsd/bench-reload.conf', {
-    env: { LVSD_CONFIG_MAX_TOKENS: String(SERVICES * REALS * 20) },
+    env: { LVSD_CONFIG_MAX_TOKENS: String(TOKEN_LIMIT) },
   });
   if (!r.model) throw new Error(`bench config invalid: ${r.diagnostics[0]?.message}`);
   return r.model;
@@ -179,7 +181,7 @@ interface ChildRound {
 }
 async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: number[] }> {
   const file = join(tmp, 'lvsd.conf');
-  process.env['LVSD_CONFIG_MAX_TOKENS'] = String(SERVICES * REALS * 20);
+  process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT);
   const ways: Record<Way, ChildRound[]> = { standby: [], 'fresh child': [], before: [] };
   const vrrp: number[] = [];
   const refused = (v: { diagnostics: { message: string }[] }): Error =>
@@ -260,7 +262,7 @@ const report = [
   'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, its parser',
   'warmed on a generated file, waiting for `go`; 3 s to settle before the round), the files as the child wrote them and',
   'only the VRRP view parsed; "fresh child": the same with a child started at SIGHUP (`lvsd check-config --result-json',
-  `--host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: SERVICES * REALS * 20 })} MB of heap (loadHeapMb of the bench's limits), nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed`,
+  `--host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: TOKEN_LIMIT })} MB of heap (loadHeapMb of the bench's limits), nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed`,
   'and the files made again from it. Median ms; each round rotates the order of the three:',
   '',
   '| supervisor | SIGHUP → files written | of which writing the files |',

@@ -102,6 +102,10 @@ test('bundle: the LVS worker loads nothing of netlink@0.3.0 at start (its BGP ro
   );
 });
 
+/** The files Node's CommonJS trace (NODE_DEBUG=module, on stderr) says it loaded, in order. */
+const modulesLoaded = (trace: string): string[] =>
+  [...trace.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1] ?? '');
+
 /**
  * The CommonJS files a bundled `lvsd run --vrrp-only` (no instances) loads until its first lines are
  * logged and it is stopped, from Node's own module trace (NODE_DEBUG=module). Needs a writable run
@@ -126,7 +130,7 @@ async function commonJsLoadedByAWorker(): Promise<{ loaded: string[]; out: strin
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await new Promise((resolve) => child.once('exit', resolve));
     clearTimeout(killer);
-    const loaded = [...trace.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1] ?? '');
+    const loaded = modulesLoaded(trace);
     return { loaded, out };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -174,9 +178,7 @@ async function ipvsFromItsOneFile(
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const loaded = [...err.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) =>
-      (m[1] ?? '').slice(dir.length + 1),
-    );
+    const loaded = modulesLoaded(err).map((f) => f.slice(dir.length + 1));
     return { code, out, err: err.replace(/^MODULE .*\n/gm, ''), loaded };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,11 +4,13 @@
 // memory; a child that does run out says so. The large case parses 3.1 million words in a child (~5 s,
 // ~1 GB); any user.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultLimits, loadHeapMb } from '../../../src/config/limits.js';
-import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { validateConfigInChild, validatorHeapFlags } from '../../../src/daemon/validate-config.js';
 
 test('loadHeapMb: 512 MB with the default limits, and more for every raised one', (t) => {
   t.is(loadHeapMb(defaultLimits), 512);
@@ -66,4 +68,79 @@ test('a validator that runs out of memory says so, and names its heap limit', as
   t.is(r.diagnostics.length, 1);
   t.regex(r.diagnostics[0]?.message ?? '', /^the validator ran out of memory: its heap limit is 16 MB/);
   t.is(r.diagnostics[0]?.code, 'LVSD_E_CONFIG_IO');
+});
+
+/**
+ * A preload (NODE_OPTIONS `--require`, which the child inherits) that counts the child's full
+ * (mark-compact) collections and writes the count to a file at exit.
+ */
+const GC_COUNTER = `
+const { PerformanceObserver, constants } = require('node:perf_hooks');
+const { writeFileSync } = require('node:fs');
+let major = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+}).observe({ entryTypes: ['gc'] });
+process.on('exit', () => writeFileSync(process.env.LVSD_TEST_GC_COUNT, String(major)));
+`;
+
+test.serial(
+  'the validating child runs no full collection on a file that fits its first old space',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-validator-gc-'));
+    const saved = { options: process.env.NODE_OPTIONS, count: process.env.LVSD_TEST_GC_COUNT };
+    t.teardown(() => {
+      rmSync(dir, { recursive: true, force: true });
+      for (const [k, v] of [
+        ['NODE_OPTIONS', saved.options],
+        ['LVSD_TEST_GC_COUNT', saved.count],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    });
+    const file = join(dir, 'lvsd.conf');
+    writeFileSync(file, largeConfig(2_000)); // 20,000 reals, ~390,000 words: within the default limits
+    writeFileSync(join(dir, 'gc-counter.cjs'), GC_COUNTER);
+    process.env.NODE_OPTIONS = `--require ${join(dir, 'gc-counter.cjs')}`;
+    const countFile = join(dir, 'count');
+    process.env.LVSD_TEST_GC_COUNT = countFile;
+    const fullCollections = (): number => Number(readFileSync(countFile, 'utf8'));
+
+    // the same child with V8's heap defaults, as before validatorHeapFlags
+    const bin = fileURLToPath(new URL('../../../../bin/lvsd', import.meta.url));
+    const plain = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=512',
+        bin,
+        'check-config',
+        '--result-json',
+        '--host',
+        '-f',
+        file,
+        '--config-id',
+        'gc',
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 30 },
+    );
+    t.is(plain.status, 0, plain.stderr);
+    const before = fullCollections();
+
+    const r = await validateConfigInChild({ configFile: file, configId: 'gc' });
+    t.is(r.model?.virtualServers.length, 2_000);
+    const after = fullCollections();
+    t.log(`full collections: ${before} with V8's defaults, ${after} with validatorHeapFlags`);
+    t.true(before >= 2, `V8's defaults: ${before}`);
+    t.true(after <= 1, `validatorHeapFlags: ${after}`);
+  },
+);
+
+test('validatorHeapFlags: the heap limit, half of it as the first old space, a young generation within it', (t) => {
+  t.deepEqual(validatorHeapFlags(512), [
+    '--max-old-space-size=512',
+    '--initial-old-space-size=256',
+    '--min-semi-space-size=16',
+    '--max-semi-space-size=64',
+  ]);
+  t.deepEqual(validatorHeapFlags(16).slice(2), ['--min-semi-space-size=2', '--max-semi-space-size=2']);
 });

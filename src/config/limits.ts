@@ -59,6 +59,23 @@ export function loadHeapMb(limits: Pick<LoadLimits, 'maxTokens' | 'maxBytes'>): 
   return Math.max(512, Math.ceil(bytes / 2 ** 20));
 }
 
+/**
+ * How long validating a configuration within `limits` may take before the reload validator
+ * (daemon/validate-config.ts) is killed: 120 s with the default limits, and as much more as the
+ * larger of the raised word and byte limits is over its default. The default leaves a wide margin
+ * (1,000,000 words parse in ~1 s on a host and ~14 s in the emulated test VM, ~14 µs a word), and
+ * the margin is kept at any size: a fixed 120 s would refuse, on a slow or saturated director, the
+ * reload of a file of 10 million words that `lvsd check-config` accepted.
+ */
+export function loadTimeoutMs(limits: Pick<LoadLimits, 'maxTokens' | 'maxBytes'>): number {
+  const scale = Math.max(
+    1,
+    limits.maxTokens / defaultLimits.maxTokens,
+    limits.maxBytes / defaultLimits.maxBytes,
+  );
+  return Math.ceil(120_000 * scale);
+}
+
 /** The environment variable of each limit an operator may set. */
 export const limitVariables = {
   maxBytes: 'LVSD_CONFIG_MAX_BYTES',

@@ -5,8 +5,9 @@
  * daemon's event loop: a hostile or huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs
  * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
  * sending adverts and handling SIGTERM meanwhile. The child runs at nice 19 and is killed on timeout
- * (120 s: the loader's own limits bound a hostile file; the timeout is the last resort, and a
- * saturated director may starve a nice-19 child for a while) or abort. Its heap is what any file
+ * (config/limits.ts `loadTimeoutMs`: 120 s with the default limits, more with raised ones; the
+ * loader's own limits bound a hostile file, the timeout is the last resort, and a saturated director
+ * may starve a nice-19 child for a while) or abort. Its heap is what any file
  * within the loading limits needs (config/limits.ts `loadHeapMb`): a file that `lvsd check-config`
  * accepts is never refused here for the child's memory.
  *
@@ -16,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { loadHeapMb, resolveLimits } from '../config/limits.js';
+import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import { modelFileLength, parseModelText } from './model-file.js';
 
@@ -24,7 +25,10 @@ export interface ValidateOptions {
   configFile: string;
   configId: string | undefined;
   lenient?: boolean;
-  /** @default 120000 */
+  /**
+   * @default what any file within this process's loading limits may take (config/limits.ts
+   * `loadTimeoutMs`: 120 s with the defaults)
+   */
   timeoutMs?: number;
   /**
    * V8 heap of the child, MB. @default what any file within this process's loading limits needs
@@ -168,13 +172,16 @@ export async function validatorAnswer(
   v: ValidatorProcess,
   o: ValidateOptions,
 ): Promise<{ result: ValidationResult; silent: boolean }> {
-  const timeoutMs = o.timeoutMs ?? 120_000;
+  const timeoutMs = o.timeoutMs ?? loadTimeoutMs(resolveLimits(process.env).limits);
   let why: string | undefined;
   const kill = (reason: string): void => {
     why ??= reason;
     v.child.kill('SIGKILL');
   };
-  const timer = setTimeout(() => kill(`validation did not finish within ${timeoutMs / 1000} s`), timeoutMs);
+  const timer = setTimeout(
+    () => kill(`validation did not finish within ${timeoutMs / 1000} s (the time the loading limits allow)`),
+    timeoutMs,
+  );
   const onAbort = (): void => kill('validation aborted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const exited = await v.done;

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { formatDiagnostic } from '../../config/diagnostics.js';
+import { loadTimeoutMs, resolveLimits } from '../../config/limits.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
 import type { ReloadOutcome } from '../../daemon/supervisor-daemon.js';
@@ -91,6 +92,14 @@ export function summaryLines(summary: unknown): string[] {
   return out;
 }
 
+/**
+ * How long to wait for the supervisor's answer: its validator's timeout for the loading limits of
+ * this environment (the daemon's, when `lvsd reload` runs with /etc/default/lvsd's variables, as
+ * systemd's ExecReload does), then 180 s for the workers' reloads (120 s each, in parallel) and the
+ * start or stop of a worker. 300 s with the default limits.
+ */
+const replyWaitMs = (): number => loadTimeoutMs(resolveLimits(process.env).limits) + 180_000;
+
 async function reload(o: ReloadOptions, io: CliIo): Promise<number> {
   if (o.file !== undefined && !o.dryRun) {
     io.stderr("lvsd reload: -f FILE goes with --dry-run (a reload reads the running configuration's file)\n");
@@ -103,7 +112,7 @@ async function reload(o: ReloadOptions, io: CliIo): Promise<number> {
     const reply = await controlRequest(
       path,
       { cmd: 'reload', ...(o.dryRun ? { dryRun: true } : {}), ...(file !== undefined ? { file } : {}) },
-      300_000,
+      replyWaitMs(),
     );
     if (!reply.ok) {
       io.stderr(`lvsd reload: ${reply.error}\n`);

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { captureIo } from '../../../src/cli/io.js';
 import { main } from '../../../src/cli/main.js';
 import { Diagnostics, formatDiagnostic } from '../../../src/config/diagnostics.js';
-import { type LoadLimits, defaultLimits, parseSize, resolveLimits } from '../../../src/config/limits.js';
+import {
+  type LoadLimits,
+  defaultLimits,
+  loadTimeoutMs,
+  parseSize,
+  resolveLimits,
+} from '../../../src/config/limits.js';
 import { type LoadOptions, loadConfig, parseConfigText } from '../../../src/config/load.io.js';
 
 function withTmp(t: { teardown(fn: () => void): void }): string {
@@ -205,4 +211,15 @@ test('@ conditionals that name only other ids warn, with the ids and the id in u
     'other.conf:2:1: warning: the `@` conditionals of this file name `lvs2`, none of which is the config id in use, ' +
       '`debian`: its @ID lines are skipped and its @^ID lines apply (--config-id sets the id; the default is the short hostname)',
   ]);
+});
+
+test('the validator timeout: 120 s with the default limits, in proportion to the larger raised one', (t) => {
+  t.is(loadTimeoutMs(defaultLimits), 120_000);
+  // lowered limits do not shorten it: the timeout is a last resort, not a budget
+  t.is(loadTimeoutMs({ maxTokens: 1_000, maxBytes: 1_024 }), 120_000);
+  t.is(loadTimeoutMs({ ...defaultLimits, maxTokens: 10_000_000 }), 1_200_000);
+  t.is(loadTimeoutMs({ maxTokens: 2_000_000, maxBytes: 256 * 1024 * 1024 }), 480_000);
+  // what an operator's environment gives (the daemon's child and `lvsd reload` read the same)
+  const { limits } = resolveLimits({ LVSD_CONFIG_MAX_TOKENS: '3500000' });
+  t.is(loadTimeoutMs(limits), 420_000);
 });

@@ -12,3 +12,9 @@ export const modelFileIn = (runDir: string): string => join(runDir, 'model.json'
 export function vrrpModelFile(path: string): string {
   return path.replace(/(\.json)?$/, '.vrrp.json');
 }
+
+/**
+ * The VRRP worker's handoff record (vrrp/handoff.ts): written by a worker that hands over in place
+ * (SIGQUIT), or by the supervisor for one that died unable to; read and removed by its successor.
+ */
+export const vrrpHandoffFileIn = (runDir: string): string => join(runDir, 'vrrp-handoff.json');

@@ -32,6 +32,7 @@ import type { EarlyWorker } from './early-worker.js';
 import { Supervisor, type WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import { writeFileAtomic } from './files.js';
+import { vrrpHandoffFileIn } from './model-paths.js';
 import { vrrpView } from '../config/views.js';
 import { largeConfig, validateForSupervisor } from './validate-here.js';
 import { StandbyValidator } from './validator-standby.js';
@@ -104,6 +105,22 @@ async function supervise(
     onGiveUp: (w) => {
       gaveUp = w;
       giveUp();
+    },
+    onCrash: (w, handoff) => {
+      // its VIPs are still on the interface: a successor started within the peer's
+      // Master_Down_Interval adopts them and advertises at once (vrrp/handoff.ts)
+      if (w !== 'vrrp' || handoff === undefined) return;
+      try {
+        writeFileAtomic(vrrpHandoffFileIn(runDir), JSON.stringify(handoff), 0o600);
+        log.info('VRRP worker died: its successor adopts its MASTER instances if it starts in time', {
+          masters: handoff.instances.map((i) => i.name).join(','),
+          ageMs: Date.now() - handoff.at,
+        });
+      } catch (e) {
+        log.warn('cannot write the VRRP handoff: its successor starts as backup', {
+          error: (e as Error).message,
+        });
+      }
     },
   });
   const metrics: MetricsEndpoint = new MetricsEndpoint(

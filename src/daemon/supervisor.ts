@@ -11,10 +11,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/log.js';
+import type { HandoffRecord } from '../vrrp/handoff.js';
 import { monotonicClock } from './clock.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
 import { sdNotify, type SdState } from './systemd.js';
-import { isWorkerMessage, sendQuietly, type SupervisorMessage } from './worker-ipc.js';
+import { isWorkerMessage, nextCrashHandoff, sendQuietly, type SupervisorMessage } from './worker-ipc.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export interface SupervisorOptions {
@@ -26,6 +27,11 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
   /** How long a worker gets to answer a reload. @default 120000 */
   reloadTimeoutMs?: number;
+  /**
+   * Called when a worker exited unasked (a crash, a SIGKILL), before its restart is scheduled, with
+   * the last handoff record it reported (worker-ipc.ts `crashHandoff`), if any.
+   */
+  onCrash?: (worker: string, handoff: HandoffRecord | undefined) => void;
   /** Called once when a worker crash-loops; the supervisor has stopped the others by then. */
   onGiveUp?: (worker: string) => void;
   /** systemd's WATCHDOG_USEC (0 = no watchdog). @default from the environment */
@@ -56,6 +62,8 @@ interface WorkerSlot {
   reloadWaiters: Array<(r: WorkerReload) => void>;
   /** A reload came while it was starting: SIGHUP it once it is ready. */
   hupWhenReady: boolean;
+  /** The handoff record its successor would adopt, as it last reported it (VRRP worker). */
+  crashHandoff: HandoffRecord | undefined;
 }
 
 export class Supervisor {
@@ -87,6 +95,7 @@ export class Supervisor {
       status: undefined,
       reloadWaiters: [],
       hupWhenReady: false,
+      crashHandoff: undefined,
     };
   }
 
@@ -274,6 +283,9 @@ export class Supervisor {
         slot.status = m.text;
         if (this.#announcedReady) this.#notify([`STATUS=${this.statusLine()}`]);
         break;
+      case 'crashHandoff':
+        slot.crashHandoff = nextCrashHandoff(slot.crashHandoff, m);
+        break;
       case 'vrrpState':
         this.#vrrpStates.set(m.instance, m.state);
         for (const s of this.#slots) if (s !== slot && s.ready) this.#send(s, m);
@@ -300,6 +312,8 @@ export class Supervisor {
     slot.ready = false;
     for (const w of slot.reloadWaiters.splice(0))
       w({ worker: slot.spec.name, ok: false, error: 'the worker exited' });
+    const handoff = slot.crashHandoff;
+    slot.crashHandoff = undefined;
     if (this.#stopping || !this.#slots.includes(slot)) return;
     const { delayMs, crashes, giveUp } = restartDelay(
       { crashes: slot.crashes, startedAt: slot.startedAt },
@@ -312,6 +326,8 @@ export class Supervisor {
       this.#opts.onGiveUp?.(slot.spec.name);
       return;
     }
+    // before the restart: the successor reads it at its start
+    this.#opts.onCrash?.(slot.spec.name, handoff);
     slot.restarts++;
     log.error('worker exited; restarting', {
       code,

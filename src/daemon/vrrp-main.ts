@@ -22,7 +22,9 @@ import type { RunOptions } from './run-options.js';
 import { workerMail } from './mail.js';
 import { FifoReaders, fifoReadersOf } from '../script/fifo-readers.io.js';
 import { ScriptRunner } from '../script/runner.io.js';
+import { vrrpHandoffFileIn } from './model-paths.js';
 import { realVrrpPorts } from './vrrp-ports.js';
+import { reportCrashHandoff } from './worker-ipc.js';
 import { runWorker, type WorkerEngine } from './worker.js';
 
 /** The reload plan as log lines: what was kept, carried, replaced, added and removed. */
@@ -81,7 +83,7 @@ function takeHandoff(
 }
 
 async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
-  const handoffFile = join(ctx.runDir, 'vrrp-handoff.json');
+  const handoffFile = vrrpHandoffFileIn(ctx.runDir);
   const handoff = takeHandoff(handoffFile, model, log);
   const adopt = handoff?.adopt;
   const notifyScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
@@ -93,6 +95,8 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
   const readerScripts = new ScriptRunner({ scriptSecurity: model.global.enableScriptSecurity });
   const readers = new FifoReaders({ runner: readerScripts, log });
   await readers.apply(fifoReadersOf(model.global, 'vrrp', true));
+  // should this worker die unable to hand over, the supervisor writes this for its successor
+  const stopCrashHandoff = reportCrashHandoff((now) => engine.crashHandoff(now));
   return {
     reload: async (next) => {
       notifyScripts.scriptSecurity = readerScripts.scriptSecurity = next.global.enableScriptSecurity;
@@ -104,6 +108,7 @@ async function startVrrp(model: Model, log: Logger, ctx: { runDir: string }): Pr
     },
     preview: (next) => Promise.resolve({ vrrp: planVrrpReload(engine.model, next) }),
     stop: async (mode) => {
+      stopCrashHandoff();
       if (mode !== 'handoff') {
         await engine.stop();
         // after the last FIFO lines (STOP) were written

@@ -6,10 +6,13 @@
  * Worker → supervisor: ready, reloaded (with the outcome), pong (answer to a ping: the worker's
  * event loop runs), status (a one-line summary for systemd's STATUS=), vrrpState (a VRRP instance
  * entered a state: the VRRP worker reports it, the supervisor relays it to the other workers).
+ * crashHandoff (the VRRP worker, every 250 ms while it is MASTER: what its successor adopts should it
+ * die without handing over; the supervisor writes it then: vrrp/handoff.ts crashHandoffRecord).
  * Supervisor → worker: ping, vrrpState (relayed; the last state of every instance is replayed to a
  * worker when it says ready, so a restarted LVS worker learns the current states), modelReady (to a
  * worker forked before the config was validated, `--await-model`: the model file is written).
  */
+import type { HandoffRecord } from '../vrrp/handoff.js';
 import { sdNotify } from './systemd.js';
 
 export type WorkerMessage =
@@ -17,7 +20,18 @@ export type WorkerMessage =
   | { type: 'reloaded'; ok: boolean; error?: string; summary?: unknown }
   | { type: 'pong'; id: number }
   | { type: 'status'; text: string }
-  | VrrpStateMessage;
+  | VrrpStateMessage
+  | CrashHandoffMessage;
+
+/**
+ * The VRRP worker's handoff record should it die now: its `at`, and its `instances` when they
+ * changed since the last message (none: as before; empty: no MASTER instance to adopt).
+ */
+export interface CrashHandoffMessage {
+  type: 'crashHandoff';
+  at: number;
+  instances?: HandoffRecord['instances'];
+}
 
 /** A VRRP instance entered `state` (MASTER, BACKUP, FAULT or STOP). */
 export interface VrrpStateMessage {
@@ -79,6 +93,38 @@ export function reportStatus(text: string): void {
 /** The VRRP worker: an instance entered a state (false when there is no supervisor to tell). */
 export function reportVrrpState(instance: string, state: string): boolean {
   return send({ type: 'vrrpState', instance, state });
+}
+
+/**
+ * The VRRP worker: every `everyMs` while supervised, the record its successor adopts should it die
+ * now (`current`; undefined: nothing to adopt), its instances sent only when they change; returns
+ * the stop. A standalone worker has nobody to write it.
+ */
+export function reportCrashHandoff(
+  current: (nowWallMs: number) => HandoffRecord | undefined,
+  everyMs = 250,
+): () => void {
+  if (!supervised()) return () => {};
+  let sent = '[]';
+  const timer = setInterval(() => {
+    const r = current(Date.now());
+    const instances = r?.instances ?? [];
+    const key = JSON.stringify(instances);
+    if (instances.length === 0 && key === sent) return; // nothing to adopt, and the supervisor knows
+    send({ type: 'crashHandoff', at: r?.at ?? 0, ...(key !== sent ? { instances } : {}) });
+    sent = key;
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The supervisor's record after a `crashHandoff` message (`prev`: the one before; undefined: none). */
+export function nextCrashHandoff(
+  prev: HandoffRecord | undefined,
+  m: CrashHandoffMessage,
+): HandoffRecord | undefined {
+  const instances = m.instances ?? prev?.instances ?? [];
+  return instances.length > 0 ? { version: 1, at: m.at, instances } : undefined;
 }
 
 /** VRRP state reports relayed by the supervisor; returns the unsubscribe. */

@@ -20,7 +20,7 @@ import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
-import type { HandoffRecord } from './handoff.js';
+import { type HandoffRecord, crashHandoffRecord } from './handoff.js';
 import { HostView, type LinkState } from './host-view.js';
 import { AhSession, syncsSequence } from './ipsec-ah.js';
 import {
@@ -281,6 +281,16 @@ export class VrrpEngine {
     // the VMACs stay (the successor takes them over), and so do the settings made for them
     const vmacs = this.#vmacs.saved();
     return { version: 1, at: nowWallMs, instances, ...(vmacs.links.length > 0 ? { vmacs } : {}) };
+  }
+
+  /** The record a successor adopts if this worker dies now, unable to hand over (handoff.ts). */
+  crashHandoff(nowWallMs: number): HandoffRecord | undefined {
+    if (this.#stopped) return undefined;
+    const masters = this.instances.flatMap((i) => {
+      const c = i.state.name === 'master' ? this.#running.get(i)?.config : undefined;
+      return c ? [c] : [];
+    });
+    return crashHandoffRecord(masters, nowWallMs);
   }
 
   /**

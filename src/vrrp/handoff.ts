@@ -7,7 +7,7 @@
  * the instance's own — and advertises at once, so the peer never becomes master. Anything else
  * starts as usual (a stale VIP is removed, the instance waits as backup). Pure.
  */
-import type { Model } from '../config/model.js';
+import type { Model, VrrpInstanceConfig } from '../config/model.js';
 import { masterDownIntervalMs } from './timers.js';
 import { isVmacSaved, type VmacSaved } from './vmac-host.js';
 
@@ -23,6 +23,34 @@ export interface HandoffRecord {
   }>;
   /** The VMACs left in place and the host settings they changed, with the values to put back. */
   readonly vmacs?: VmacSaved;
+}
+
+/**
+ * The record a successor would adopt if this worker died now, without the chance to write one
+ * (SIGKILL, the kernel's OOM killer, RLIMIT_RTTIME, a crash): its MASTER instances `masters`, as
+ * of `nowWallMs` less the longest of their advert intervals, the earliest their last advert can
+ * have left a worker whose event loop ran at `nowWallMs`. The supervisor keeps the latest and writes
+ * it when the worker dies (daemon/supervisor-daemon.ts), so a restart within the peer's
+ * Master_Down_Interval adopts the VIPs that stayed on the interface and advertises at once, instead
+ * of removing them, waiting as backup and taking them back from the peer. Instances with a VMAC are
+ * left out (their host settings go with a handoff only the worker can write); undefined when none
+ * is left.
+ */
+export function crashHandoffRecord(
+  masters: readonly Pick<
+    VrrpInstanceConfig,
+    'name' | 'vrid' | 'interface' | 'family' | 'advertIntMs' | 'useVmac'
+  >[],
+  nowWallMs: number,
+): HandoffRecord | undefined {
+  const plain = masters.filter((m) => m.useVmac === undefined);
+  if (plain.length === 0) return undefined;
+  const longest = Math.max(...plain.map((m) => m.advertIntMs));
+  return {
+    version: 1,
+    at: nowWallMs - longest,
+    instances: plain.map((m) => ({ name: m.name, vrid: m.vrid, interface: m.interface, family: m.family })),
+  };
 }
 
 /** Whether `x` is a handoff record (it is read from a file). */

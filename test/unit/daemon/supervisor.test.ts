@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Supervisor } from '../../../src/daemon/supervisor.js';
+import { nextCrashHandoff } from '../../../src/daemon/worker-ipc.js';
 import type { SdState } from '../../../src/daemon/systemd.js';
 import { silentLogger } from '../../fakes/silent-logger.js';
 import { until } from '../../helpers/processes.js';
@@ -166,4 +167,43 @@ test('a reload that comes while a worker is still starting reaches it once it is
   t.is(sup.status()[0]?.pid, pid, 'the same process: not killed by an early SIGHUP');
   t.is(sup.status()[0]?.restarts, 0);
   await sup.stop();
+});
+
+test('a worker that dies unasked: onCrash gets the last handoff record it reported; a stop gets none', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-sup-'));
+  const counter = join(dir, 'starts');
+  const A = { name: 'A', vrid: 51, interface: 'eth0', family: 'inet' };
+  // first run: reports A, then the same instances (no list) with a later time, then dies by SIGKILL;
+  // the restarted one reports A and waits to be stopped
+  const vrrp = script(
+    dir,
+    'vrrp.cjs',
+    `const fs=require('fs'); fs.appendFileSync(${JSON.stringify(counter)}, 'x');
+     const first = fs.readFileSync(${JSON.stringify(counter)}, 'utf8').length === 1;
+     process.send({type:'ready'});
+     process.send({type:'crashHandoff', at: 1000, instances: [${JSON.stringify(A)}]});
+     process.send({type:'crashHandoff', at: 2000}, () => { if (first) process.kill(process.pid, 'SIGKILL'); });
+     setInterval(()=>{}, 1000); process.on('SIGTERM', ()=>process.exit(0));`,
+  );
+  const crashes: Array<[string, unknown]> = [];
+  const sup = new Supervisor({
+    workers: [{ name: 'vrrp', modulePath: vrrp, args: [] }],
+    log: silentLogger,
+    policy: { initialDelayMs: 100, maxDelayMs: 1000, stableMs: 60_000 },
+    onCrash: (w, h) => crashes.push([w, h]),
+  });
+  sup.start();
+  t.true(await until(() => existsSync(counter) && readFileSync(counter, 'utf8').length >= 2));
+  t.true(await until(() => sup.status().every((s) => s.ready)));
+  await sup.stop();
+  t.deepEqual(crashes, [['vrrp', { version: 1, at: 2000, instances: [A] }]], 'one crash, none for the stop');
+});
+
+test('nextCrashHandoff: instances kept until the next list; an empty list forgets them', (t) => {
+  const A = { name: 'A', vrid: 51, interface: 'eth0', family: 'inet' as const };
+  const r1 = nextCrashHandoff(undefined, { type: 'crashHandoff', at: 5, instances: [A] });
+  t.deepEqual(r1, { version: 1, at: 5, instances: [A] });
+  t.deepEqual(nextCrashHandoff(r1, { type: 'crashHandoff', at: 9 }), { version: 1, at: 9, instances: [A] });
+  t.is(nextCrashHandoff(r1, { type: 'crashHandoff', at: 9, instances: [] }), undefined);
+  t.is(nextCrashHandoff(undefined, { type: 'crashHandoff', at: 9 }), undefined);
 });

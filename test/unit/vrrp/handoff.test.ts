@@ -3,7 +3,12 @@
 import test from 'ava';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
-import { adoptable, isHandoffRecord, type HandoffRecord } from '../../../src/vrrp/handoff.js';
+import {
+  adoptable,
+  crashHandoffRecord,
+  isHandoffRecord,
+  type HandoffRecord,
+} from '../../../src/vrrp/handoff.js';
 
 function model(text: string): Model {
   const r = parseConfigText(text, 'handoff.conf', { configId: 'lvs1', env: {} });
@@ -57,4 +62,28 @@ test('the VMACs a handoff names, and the settings to put back, are checked too',
   t.false(isHandoffRecord({ ...record, vmacs: { links: 'vrrp.51', parents: {} } }));
   t.false(isHandoffRecord({ ...record, vmacs: { ...vmacs, parents: { eth0: { arpIgnore: '0' } } } }));
   t.false(isHandoffRecord({ ...record, vmacs: { ...vmacs, rpFilter: { all: 1, raised: { eth1: 'x' } } } }));
+});
+
+test('a crash record: the MASTER instances without a VMAC, dated back by their longest advert interval', (t) => {
+  const m = model(
+    inst('A', 51) +
+      inst('B', 52, 'eth0', 3) +
+      'vrrp_instance V {\n interface eth0\n use_vmac\n virtual_router_id 60\n priority 150\n virtual_ipaddress {\n  10.0.0.60\n }\n}\n',
+  );
+  const [a, b, v] = m.vrrpInstances;
+  const r = crashHandoffRecord([a!, b!, v!], 100_000);
+  t.deepEqual(r, {
+    version: 1,
+    at: 97_000, // B's 3 s adverts: its last may have left 3 s before a loop that ran now
+    instances: [
+      { name: 'A', vrid: 51, interface: 'eth0', family: 'inet' },
+      { name: 'B', vrid: 52, interface: 'eth0', family: 'inet' },
+    ],
+  });
+  t.true(isHandoffRecord(r));
+  t.is(crashHandoffRecord([v!], 100_000), undefined, 'a VMAC alone: nothing a crash record can hand over');
+  t.is(crashHandoffRecord([], 100_000), undefined);
+  // what the successor then adopts: A within its 3.4 s, not 4 s after its last possible advert
+  t.deepEqual([...adoptable(r!, m, 3_000 + 100)].sort(), ['A', 'B']);
+  t.deepEqual([...adoptable(r!, m, 3_500)], ['B'], 'B: 3 × 3 s + skew');
 });

@@ -26,7 +26,7 @@ import { withFingerprints } from '../src/config/fingerprints.js';
 import { vrrpView } from '../src/config/views.js';
 import { modelFileText, parseModelText } from '../src/daemon/model-file.js';
 import { validateConfigInChild } from '../src/daemon/validate-config.js';
-import { writeModelFile, writeModelFiles } from '../src/daemon/run-config.js';
+import { placeModelFiles } from '../src/daemon/run-config.js';
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
 import { parseConfigText } from '../src/config/load.io.js';
 import { defaultLimits, loadHeapMb } from '../src/config/limits.js';
@@ -163,31 +163,32 @@ function vrrpParse(): { whole: number; view: number; wholeMb: number; viewMb: nu
 
 /**
  * The supervisor's part of a reload as `lvsd run` does it at SIGHUP, until model.json and
- * model.vrrp.json are written. "standby": as now for a file this large, its child started ahead
+ * model.vrrp.json are in place. "standby": as now for a file this large, its child started ahead
  * (validator-standby.ts: loaded, parser warmed, waiting for `go`; given 3 s to settle before the
- * round) and its files written as it made them, only the VRRP view parsed; "fresh child": the same
- * with a child started at SIGHUP (validateConfigInChild: `lvsd check-config --result-json --host`,
- * the bundle, the heap config/limits.ts loadHeapMb gives the bench's limits, lowest CPU priority);
- * "before" (up to 4195469): a fresh child whose
- * whole answer was parsed and the files made again from it. Also the hand-started VRRP worker's
- * child (its view).
+ * round), which writes the files beside model.json, renamed into place, only the VRRP view parsed;
+ * "fresh child": the same with a child started at SIGHUP (validateConfigInChild: `lvsd check-config
+ * --result-json --host`, the bundle, the heap config/limits.ts loadHeapMb gives the bench's limits,
+ * lowest CPU priority); "piped" (up to f0ea9d6): a fresh child that sends the files through its
+ * standard output, written by the supervisor. Also the hand-started VRRP worker's child (its view).
  */
-const WAYS = ['standby', 'fresh child', 'before'] as const;
+const WAYS = ['standby', 'fresh child', 'piped'] as const;
 type Way = (typeof WAYS)[number];
 interface ChildRound {
   total: number;
-  /** Of the total: the supervisor writing the files (and, before, making their text). */
+  /** Of the total: the supervisor putting the files in place (written, or renamed). */
   write: number;
+  /** MB of buffers the supervisor's process holds more once they are in place (before a GC). */
+  buffersMb: number;
 }
 async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: number[] }> {
   const file = join(tmp, 'lvsd.conf');
   process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT);
-  const ways: Record<Way, ChildRound[]> = { standby: [], 'fresh child': [], before: [] };
+  const ways: Record<Way, ChildRound[]> = { standby: [], 'fresh child': [], piped: [] };
   const vrrp: number[] = [];
   const refused = (v: { diagnostics: { message: string }[] }): Error =>
     new Error(`the validating child refused the bench file: ${v.diagnostics[0]?.message}`);
   const opts = { configFile: file, configId: undefined };
-  const standby = new StandbyValidator(opts);
+  const standby = new StandbyValidator({ ...opts, filesDir: tmp });
   try {
     for (let r = 0; r < ROUNDS; r++) {
       writeFileSync(file, configText(r % 2 === 0 ? 7 : 1));
@@ -198,20 +199,22 @@ async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: n
           standby.prepare();
           await new Promise((resolve) => setTimeout(resolve, 3000));
         }
+        const buffers0 = process.memoryUsage().arrayBuffers;
         const t0 = performance.now();
         const v =
           way === 'standby'
             ? await standby.validate(opts)
             : await validateConfigInChild({
                 ...opts,
-                ...(way === 'before' ? {} : { view: 'files' as const }),
+                view: 'files',
+                ...(way === 'piped' ? {} : { filesDir: tmp }),
               });
         const t1 = performance.now();
         if (!v.model) throw refused(v);
-        if (way === 'before') writeModelFile(modelPath, v.model);
-        else writeModelFiles(modelPath, v.files!);
+        placeModelFiles(modelPath, v);
         const t2 = performance.now();
-        ways[way].push({ total: t2 - t0, write: t2 - t1 });
+        const buffersMb = (process.memoryUsage().arrayBuffers - buffers0) / 2 ** 20;
+        ways[way].push({ total: t2 - t0, write: t2 - t1, buffersMb });
         standby.dismiss(); // the next one prepared just before its round, not beside the others
       }
       const t0 = performance.now();
@@ -258,18 +261,20 @@ const report = [
   ...rows,
   `| **on the loop, total** | | **${f(onLoop(results.kept))}** | **${f(onLoop(results.afresh))}** |`,
   '',
-  "The supervisor's part, as `lvsd run` does it at SIGHUP, until model.json and model.vrrp.json are written (the",
+  "The supervisor's part, as `lvsd run` does it at SIGHUP, until model.json and model.vrrp.json are in place (the",
   'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, its parser',
-  'warmed on a generated file, waiting for `go`; 3 s to settle before the round), the files as the child wrote them and',
-  'only the VRRP view parsed; "fresh child": the same with a child started at SIGHUP (`lvsd check-config --result-json',
-  `--host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: TOKEN_LIMIT })} MB of heap (loadHeapMb of the bench's limits), nice 19); "before" (up to 4195469): a fresh child, its whole answer parsed`,
-  'and the files made again from it. Median ms; each round rotates the order of the three:',
+  'warmed on a generated file, waiting for `go`; 3 s to settle before the round), which writes the files beside',
+  'model.json, renamed into place, only the VRRP view read back; "fresh child": the same with a child started at SIGHUP',
+  `(\`lvsd check-config --result-json --host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: TOKEN_LIMIT })} MB of heap (loadHeapMb of the bench's limits), nice 19);`,
+  '"piped" (up to f0ea9d6): a fresh child that sends the files through its standard output, the supervisor writes them.',
+  "Median of the rounds; each round rotates the order of the three. Buffers: how many MB more the supervisor's process",
+  'holds once the files are in place (`arrayBuffers`, before any collection: pipe chunks and their copy, or the view read back).',
   '',
-  '| supervisor | SIGHUP → files written | of which writing the files |',
-  '|---|---|---|',
+  '| supervisor | SIGHUP → files in place (ms) | of which placing them (ms) | buffers held after (MB) |',
+  '|---|---|---|---|',
   ...WAYS.map(
     (w) =>
-      `| ${w} | ${f(median(child.ways[w].map((c) => c.total)))} | ${f(median(child.ways[w].map((c) => c.write)))} |`,
+      `| ${w} | ${f(median(child.ways[w].map((c) => c.total)))} | ${f(median(child.ways[w].map((c) => c.write)))} | ${f(median(child.ways[w].map((c) => c.buffersMb)))} |`,
   ),
   '',
   `Rounds: ${WAYS.map((w) => `${w} ${child.ways[w].map((c) => f(c.total)).join(', ')}`).join('; ')}.`,

@@ -57,6 +57,14 @@ export function secureDirectory(dir: string): void {
  * `mode`), synced, then renamed over `path`. Readers never see half a file.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  writeChunksAtomic(path, [data], mode);
+}
+
+/**
+ * `writeFileAtomic` of the concatenation of `chunks`, written as they come: a 60 MB model file made
+ * of lines is never one string or buffer in memory.
+ */
+export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, mode = 0o600): void {
   const tmp = `${path}.${process.pid}.tmp`;
   rmSync(tmp, { force: true }); // unlink does not follow a link planted there
   const fd = openSync(
@@ -66,12 +74,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   );
   try {
     fchmodSync(fd, mode); // whatever the umask
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    // a write may be short (a signal, a full disk's last blocks): the rest, or the error
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (const data of chunks) {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      // a write may be short (a signal, a full disk's last blocks): the rest, or the error
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    }
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true }); // a full disk: no half file left behind
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, path);
 }

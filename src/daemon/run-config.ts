@@ -7,6 +7,7 @@
  * workers always run the same configuration. keepalived keeps a copy of its config for the same
  * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
  */
+import { renameSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
@@ -111,4 +112,19 @@ export function writeModelFiles(
 ): void {
   writeFileAtomic(vrrpModelFile(path), files.vrrp, 0o600);
   writeFileAtomic(path, files.whole, 0o600);
+}
+
+/**
+ * A validation's model files at `path` (and its VRRP view beside it, first): renamed into place
+ * when the child wrote them in this directory (`written`), else written from their bytes.
+ */
+export function placeModelFiles(
+  path: string,
+  r: { files?: { whole: Uint8Array; vrrp: Uint8Array }; written?: { whole: string; vrrp: string } },
+): void {
+  if (r.written) {
+    renameSync(r.written.vrrp, vrrpModelFile(path));
+    renameSync(r.written.whole, path);
+  } else if (r.files) writeModelFiles(path, r.files);
+  else throw new Error('a validation without model files');
 }

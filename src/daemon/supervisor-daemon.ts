@@ -4,61 +4,30 @@
  * the config, hands the validated Model to the workers (supervisor.ts) and owns the systemd
  * protocol: READY once every worker is up, RELOADING + MONOTONIC_USEC / READY around a reload,
  * STATUS, STOPPING, and WATCHDOG while the workers answer. A reload (SIGHUP, or `lvsd reload` over
- * `supervisor.sock`) is validated first (a small file here, any other in a child process:
- * validate-here.ts); a refused file changes nothing and its diagnostics go back to `lvsd reload`.
+ * `supervisor.sock`) is reloader.ts's. A VRRP worker that dies is succeeded by one that may adopt
+ * its MASTER instances (the record it last reported is written for it: vrrp/handoff.ts).
  * SIGQUIT (the unit's RestartKillSignal) stops the workers with a handoff: VIPs and IPVS stay for
  * the next process to adopt. Exit 1 when a worker crash-loops.
  * Loaded after the workers were forked early (early-worker.ts), so its modules cost them no start-up.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Diagnostic, Model } from '../config/model.js';
+import type { Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../core/log.js';
 import type { ListenAddress } from '../core/listen.js';
-import type { ReloadCounts } from '../metrics/supervisor.js';
-import {
-  controlRequest,
-  parseSupervisorRequest,
-  serveRequests,
-  workerControlPath,
-  type ControlServer,
-} from './control.js';
-import { MetricsEndpoint } from './metrics-server.js';
-import { loadRunConfig, validationOf, writeModelFile, writeModelFiles } from './run-config.js';
-import { reloadHazards } from '../config/reload-hazards.js';
-import type { RunOptions } from './run-options.js';
+import { parseSupervisorRequest, serveRequests, type ControlServer } from './control.js';
 import type { EarlyWorker } from './early-worker.js';
-import { Supervisor, type WorkerReload } from './supervisor.js';
-import { sdNotify } from './systemd.js';
 import { writeFileAtomic } from './files.js';
+import { MetricsEndpoint } from './metrics-server.js';
 import { vrrpHandoffFileIn } from './model-paths.js';
+import { Reloader, workersFor } from './reloader.js';
+import { loadRunConfig, writeModelFile } from './run-config.js';
+import type { RunOptions } from './run-options.js';
+import { Supervisor } from './supervisor.js';
+import { isPendingModelFile } from './validate-config.js';
 import { vrrpView } from '../config/views.js';
-import { largeConfig, validateForSupervisor } from './validate-here.js';
-import { StandbyValidator } from './validator-standby.js';
 import { processLogger } from './worker.js';
-import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
-
-/** What a reload did (or, with `dryRun`, would do), as `lvsd reload` prints it. */
-export interface ReloadOutcome {
-  ok: boolean;
-  dryRun: boolean;
-  diagnostics: Diagnostic[];
-  workers: WorkerReload[];
-  started: string[];
-  stopped: string[];
-}
-
-/** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
-function workersFor(model: Model, base: string[], early: readonly EarlyWorker[] = []): WorkerSpec[] {
-  const out: WorkerSpec[] = [];
-  if (model.vrrpInstances.length > 0) out.push(vrrpWorker(base));
-  if (model.virtualServers.length > 0) out.push(lvsWorker(base));
-  return out.map((spec) => {
-    const forked = early.find((e) => e.name === spec.name);
-    return forked ? { ...spec, early: forked } : spec;
-  });
-}
 
 /** What the supervisor's first moments hand over (supervisor-main.ts). */
 export interface SupervisorStart {
@@ -88,6 +57,9 @@ async function supervise(
   { modelFile, base, early, stopped }: SupervisorStart,
 ): Promise<number> {
   const runDir = dirname(modelFile);
+  // model files of validating children a supervisor that died left behind
+  for (const name of readdirSync(runDir))
+    if (isPendingModelFile(name)) rmSync(join(runDir, name), { force: true });
   writeModelFile(modelFile, model);
   const workers = workersFor(model, base, early);
   if (workers.length === 0) {
@@ -177,154 +149,5 @@ async function serveSupervisorControl(
   } catch (e) {
     log.warn('cannot serve the supervisor control socket', { path, error: (e as Error).message });
     return undefined;
-  }
-}
-
-/**
- * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
- * workers apply it as a diff.
- */
-class Reloader {
-  #chain: Promise<unknown> = Promise.resolve();
-  readonly #abort = new AbortController();
-  /** How reloads ended, and whether the last one was applied (the metrics). */
-  readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
-  lastOk = true;
-  /** The child the next reload of a large file is validated by, started ahead of it. */
-  readonly #standby: StandbyValidator;
-
-  constructor(
-    private readonly opts: RunOptions,
-    private readonly sup: Supervisor,
-    private readonly log: Logger,
-    private readonly modelFile: string,
-    private readonly base: string[],
-    /** The Model the workers run, as its VRRP view (a reload's hazards are judged against it). */
-    private running: Model,
-    /** Called with each model a reload applies (the supervisor's own settings follow it). */
-    private readonly applied: (model: Model) => Promise<void>,
-  ) {
-    this.#standby = new StandbyValidator(validationOf(opts));
-  }
-
-  /**
-   * A configuration too large to be validated here: its first reload need not start Node either.
-   * Called once the workers are started (their start is not to wait for this spawn).
-   */
-  standBy(): void {
-    if (largeConfig(this.running.files)) this.#standby.prepare();
-  }
-
-  abort(): void {
-    this.#abort.abort();
-    this.#standby.close();
-  }
-
-  reload(): Promise<ReloadOutcome> {
-    const run = this.#chain.then(() => this.#reload());
-    this.#chain = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * What reloading `file` (default: the running configuration's file) would do, applying nothing:
-   * it is validated as a reload is, then each running worker plans it against its running state.
-   */
-  async preview(file?: string): Promise<ReloadOutcome> {
-    const outcome: ReloadOutcome = {
-      ok: false,
-      dryRun: true,
-      diagnostics: [],
-      workers: [],
-      started: [],
-      stopped: [],
-    };
-    const r = await validateForSupervisor(
-      { ...validationOf(this.opts, file), signal: this.#abort.signal },
-      this.#standby,
-    );
-    outcome.diagnostics = r.diagnostics;
-    if (!r.model || !r.files) return outcome;
-    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
-    const want = workersFor(r.model, this.base).map((w) => w.name);
-    const running = this.sup.names();
-    outcome.started = want.filter((w) => !running.includes(w));
-    outcome.stopped = running.filter((w) => !want.includes(w));
-    const previewFile = join(dirname(this.modelFile), 'model.preview.json');
-    writeFileAtomic(previewFile, r.files.whole);
-    try {
-      for (const w of running.filter((n) => want.includes(n))) {
-        const path = workerControlPath(w, dirname(this.modelFile));
-        if (!path) continue;
-        try {
-          const reply = await controlRequest(path, { cmd: 'plan', modelFile: previewFile }, 60_000);
-          outcome.workers.push(
-            reply.ok
-              ? { worker: w, ok: true, summary: reply.result }
-              : { worker: w, ok: false, error: reply.error },
-          );
-        } catch (e) {
-          outcome.workers.push({ worker: w, ok: false, error: (e as Error).message });
-        }
-      }
-    } finally {
-      rmSync(previewFile, { force: true });
-    }
-    outcome.ok = outcome.workers.every((w) => w.ok);
-    return outcome;
-  }
-
-  async #reload(): Promise<ReloadOutcome> {
-    const monotonicUsec = process.hrtime.bigint() / 1000n;
-    sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
-    const outcome: ReloadOutcome = {
-      ok: false,
-      dryRun: false,
-      diagnostics: [],
-      workers: [],
-      started: [],
-      stopped: [],
-    };
-    try {
-      // a small file validated here, any other in a child (validate-here.ts); the model files as
-      // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
-      // the supervisor needs of a model, without the real servers
-      const r = await validateForSupervisor(
-        { ...validationOf(this.opts), signal: this.#abort.signal },
-        this.#standby,
-      );
-      outcome.diagnostics = r.diagnostics;
-      if (!r.model || !r.files) {
-        for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
-        this.counts.invalid++;
-        return outcome;
-      }
-      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
-      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
-      outcome.diagnostics.push(...hazards);
-      writeModelFiles(this.modelFile, r.files);
-      this.running = r.model;
-      const set = await this.sup.setWorkers(workersFor(r.model, this.base));
-      outcome.started = set.started;
-      outcome.stopped = set.stopped;
-      outcome.workers = await this.sup.reload();
-      outcome.ok = outcome.workers.every((w) => w.ok);
-      await this.applied(r.model);
-      this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
-        workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
-      });
-      return outcome;
-    } catch (e) {
-      this.log.error('reload failed', { error: (e as Error).message });
-      return outcome;
-    } finally {
-      this.lastOk = outcome.ok;
-      if (outcome.ok) this.counts.success++;
-      else if (outcome.diagnostics.every((d) => d.severity !== 'error')) this.counts.failed++;
-      const status = outcome.ok
-        ? this.sup.statusLine()
-        : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;
-      sdNotify(['READY=1', `STATUS=${status}`], this.log);
-    }
   }
 }

@@ -15,7 +15,9 @@
  * statements, model) and exits (`validatorHeapFlags`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import type { Diagnostic, Model } from '../config/model.js';
@@ -44,6 +46,13 @@ export interface ValidateOptions {
   view?: 'vrrp' | 'files' | undefined;
   /** The model running now: virtual servers unchanged since are kept, not parsed (model-file.ts). */
   previous?: Model | undefined;
+  /**
+   * With `view: 'files'`: the child writes the two model files in this directory (the supervisor's
+   * run directory), under names of their own (`written`), instead of sending them: at 100,000 reals
+   * model.json is 60 MB, which the supervisor then held as pipe chunks and their copy, and kept in
+   * its RSS long after (55 → 180 MB, measured).
+   */
+  filesDir?: string | undefined;
 }
 
 export interface ValidationResult {
@@ -51,6 +60,36 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   /** With `view: 'files'` and a valid file: model.json's and model.vrrp.json's bytes. */
   files?: ModelFiles;
+  /**
+   * With `view: 'files'`, `filesDir` and a valid file: where the child wrote them instead (the
+   * caller renames them into place or removes them: run-config.ts `placeModelFiles`).
+   */
+  written?: WrittenModelFiles;
+}
+
+/** Model files a validating child wrote: model.json's path and model.vrrp.json's. */
+export interface WrittenModelFiles {
+  whole: string;
+  vrrp: string;
+}
+
+let pendingSeq = 0;
+
+/** Paths in `dir` of its own for a child's model files (swept at start: `isPendingModelFile`). */
+function pendingModelFiles(dir: string): WrittenModelFiles {
+  const id = `${process.pid}-${++pendingSeq}`;
+  return { whole: join(dir, `model.pending-${id}.json`), vrrp: join(dir, `model.vrrp.pending-${id}.json`) };
+}
+
+/** Whether a run directory's entry is a child's model file left by a supervisor that died. */
+export const isPendingModelFile = (name: string): boolean =>
+  /^model(\.vrrp)?\.pending-[0-9]+-[0-9]+\.json/.test(name);
+
+/** Remove a child's model files (refused, failed, or not used). */
+export function discardWritten(w: WrittenModelFiles | undefined): void {
+  if (w === undefined) return;
+  rmSync(w.whole, { force: true });
+  rmSync(w.vrrp, { force: true });
 }
 
 /** The model files the supervisor hands its workers (run-config.ts writeModelFiles). */
@@ -88,6 +127,8 @@ const STDERR_TAIL = 4096;
 export interface ValidatorProcess {
   child: ChildProcess;
   done: Promise<Exited>;
+  /** Where it writes the model files, when it does (`filesDir`). */
+  written?: WrittenModelFiles;
   /** Whether it has exited (or could not start). */
   exited(): boolean;
 }
@@ -119,6 +160,7 @@ export function validatorHeapFlags(heapMb: number): string[] {
  */
 export function startValidator(o: ValidateOptions, wait = false): ValidatorProcess {
   const heapMb = o.maxHeapMb ?? loadHeapMb(resolveLimits(process.env).limits);
+  const written = o.view === 'files' && o.filesDir !== undefined ? pendingModelFiles(o.filesDir) : undefined;
   const args = [
     ...validatorHeapFlags(heapMb),
     binPath(),
@@ -131,6 +173,7 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
     ...(o.lenient ? ['--lenient'] : []),
     ...(o.view ? ['--result-view', o.view] : []),
     ...(wait ? ['--result-wait'] : []),
+    ...(written ? ['--result-model-file', written.whole, '--result-vrrp-file', written.vrrp] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
@@ -160,7 +203,7 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
       resolve({ out: Buffer.concat(chunks), code, signal, stderrTail, heapMb });
     });
   });
-  return { child, done, exited: () => exited };
+  return { child, done, exited: () => exited, ...(written ? { written } : {}) };
 }
 
 /**
@@ -188,20 +231,37 @@ export async function validatorAnswer(
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', onAbort);
   why ??= exited.error === undefined ? undefined : `cannot run the validator: ${exited.error}`;
-  if (why !== undefined) return { result: fileError(o.configFile, why), silent: false };
-  return { result: answerOf(exited, o), silent: exited.out.length === 0 };
+  const result = why !== undefined ? fileError(o.configFile, why) : answerOf(exited, o, v.written);
+  if (result.written === undefined && v.written) {
+    // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
+    const pid = v.child.pid ?? 0;
+    for (const p of [v.written.whole, v.written.vrrp]) rmSync(`${p}.${pid}.tmp`, { force: true });
+    discardWritten(v.written);
+  }
+  return { result, silent: why === undefined && exited.out.length === 0 };
 }
 
-/** What a validator that exited on its own said: a line with the findings, then the model files. */
-function answerOf(exited: Exited, o: ValidateOptions): ValidationResult {
+/**
+ * What a validator that exited on its own said: a line with the findings, then the model files,
+ * or, when it wrote them (`written`), the line alone.
+ */
+function answerOf(
+  exited: Exited,
+  o: ValidateOptions,
+  written: WrittenModelFiles | undefined,
+): ValidationResult {
   const { out } = exited;
   try {
     const nl = out.indexOf(0x0a);
     const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
       diagnostics: Diagnostic[];
       model: boolean;
+      written?: boolean;
     };
-    if (!head.model || nl < 0) return { model: undefined, diagnostics: head.diagnostics };
+    if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
+    if (head.written === true && written !== undefined)
+      return { model: parseModelText(readFileSync(written.vrrp)), diagnostics: head.diagnostics, written };
+    if (nl < 0) return { model: undefined, diagnostics: head.diagnostics };
     const body = out.subarray(nl + 1);
     if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };
     // model.json, then model.vrrp.json: split where the first ends, only the view parsed

@@ -25,7 +25,10 @@ import {
   validatorAnswer,
 } from './validate-config.js';
 
-type Fixed = Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'timeoutMs' | 'maxHeapMb'>;
+type Fixed = Pick<
+  ValidateOptions,
+  'configFile' | 'configId' | 'lenient' | 'timeoutMs' | 'maxHeapMb' | 'filesDir'
+>;
 
 export class StandbyValidator {
   readonly #fixed: Fixed;

@@ -15,6 +15,7 @@ import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import type { loadConfig } from '../../config/load.io.js';
+import type { Diagnostic, Model } from '../../config/model.js';
 
 interface CheckConfigOptions {
   file: string;
@@ -25,6 +26,8 @@ interface CheckConfigOptions {
   resultJson?: boolean;
   resultView?: string;
   resultWait?: boolean;
+  resultModelFile?: string;
+  resultVrrpFile?: string;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -51,6 +54,11 @@ export function register(parent: Command, cli: CliRun): Command {
       // internal: started ahead of a reload (daemon/validator-standby.ts): load and warm the parser,
       // then read standard input to its end; `go` validates, anything else exits without a word
       .addOption(new Option('--result-wait').hideHelp())
+      // internal: with `--result-view files`, write model.json and model.vrrp.json to these paths
+      // (the supervisor's run directory) instead of standard output: the supervisor renames them
+      // into place and never holds the whole model (validate-config.ts)
+      .addOption(new Option('--result-model-file <path>').hideHelp())
+      .addOption(new Option('--result-vrrp-file <path>').hideHelp())
       .addHelpText(
         'after',
         '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
@@ -106,6 +114,51 @@ async function standingBy(io: CliIo): Promise<boolean> {
   return (await input).trim() === 'go';
 }
 
+/**
+ * model.json (its lines gathered into ~1 MB writes) and model.vrrp.json of `model` at these paths,
+ * each written whole or not at all; a finding about the file when they cannot be.
+ */
+async function writeResultFiles(
+  model: Model,
+  wholePath: string,
+  vrrpPath: string,
+): Promise<Diagnostic | undefined> {
+  const [{ writeChunksAtomic }, { fingerprintedModelLines, vrrpModelFileText }] = await Promise.all([
+    import('../../daemon/files.js'),
+    import('../../daemon/model-file.js'),
+  ]);
+  try {
+    writeChunksAtomic(wholePath, batchedLines(fingerprintedModelLines(model), 1 << 20));
+    writeChunksAtomic(vrrpPath, [vrrpModelFileText(model)]);
+    return undefined;
+  } catch (e) {
+    return {
+      severity: 'error',
+      code: 'LVSD_E_CONFIG_IO',
+      message: `cannot write the validated model: ${(e as Error).message}`,
+      file: wholePath,
+      line: 0,
+      col: 0,
+    };
+  }
+}
+
+/** `lines`, each with its newline, joined into strings of about `size` characters. */
+function* batchedLines(lines: readonly string[], size: number): Generator<string> {
+  let batch: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    batch.push(line, '\n');
+    length += line.length + 1;
+    if (length >= size) {
+      yield batch.join('');
+      batch = [];
+      length = 0;
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
+
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
   // The configuration language loads here, not with the program: other commands (the daemon's
   // workers among them) do not pay for it.
@@ -121,6 +174,12 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     // daemon's loops. A line with the findings, then the model as model.json holds it (a reader
     // keeps the virtual servers it has: daemon/model-file.ts).
     const { fingerprintedModelLines, vrrpModelFileText } = await import('../../daemon/model-file.js');
+    if (model && o.resultView === 'files' && o.resultModelFile && o.resultVrrpFile) {
+      const written = await writeResultFiles(model, o.resultModelFile, o.resultVrrpFile);
+      const all = written === undefined ? diagnostics : [...diagnostics, written];
+      io.stdout(`${JSON.stringify({ diagnostics: all, model: written === undefined, written: true })}\n`);
+      return written === undefined ? 0 : 1;
+    }
     io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined })}\n`);
     if (!model) return 1;
     if (o.resultView === 'vrrp') {

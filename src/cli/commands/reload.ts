@@ -15,7 +15,7 @@ import { formatDiagnostic } from '../../config/diagnostics.js';
 import { loadTimeoutMs, resolveLimits } from '../../config/limits.js';
 import { controlRequest } from '../../daemon/control.js';
 import { runDirectory } from '../../daemon/run-options.js';
-import type { ReloadOutcome } from '../../daemon/supervisor-daemon.js';
+import type { ReloadOutcome } from '../../daemon/reloader.js';
 import type { CliRun } from '../command.js';
 import { jsonOption, runDirOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';

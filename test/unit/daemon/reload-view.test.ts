@@ -3,13 +3,15 @@
 // keeping the virtual servers the worker has), and the VRRP worker its view without real servers: a
 // large table must not be parsed on the VRRP timers' event loop at every reload.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { fingerprintedModelLines, parseModelText } from '../../../src/daemon/model-file.js';
-import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { vrrpModelFile } from '../../../src/daemon/model-paths.js';
+import { placeModelFiles } from '../../../src/daemon/run-config.js';
+import { isPendingModelFile, validateConfigInChild } from '../../../src/daemon/validate-config.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
 
@@ -62,4 +64,55 @@ test('an invalid file hands the supervisor neither a model nor files', async (t)
   t.is(r.model, undefined);
   t.is(r.files, undefined);
   t.true(r.diagnostics.some((d) => d.severity === 'error' && d.file === bad && d.line === 2));
+});
+
+test("with filesDir the child writes both model files there, the same bytes it would send; the supervisor's placeModelFiles renames them into place", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-files-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const [sent, written] = await Promise.all([
+    validateConfigInChild({ configFile: file, configId: 'lvs1', view: 'files' }),
+    validateConfigInChild({ configFile: file, configId: 'lvs1', view: 'files', filesDir: dir }),
+  ]);
+  if (!sent.files || !written.written) return t.fail(JSON.stringify([sent.diagnostics, written.diagnostics]));
+  t.is(written.files, undefined, 'nothing sent through the pipe');
+  t.deepEqual(readFileSync(written.written.whole), sent.files.whole);
+  t.deepEqual(readFileSync(written.written.vrrp), sent.files.vrrp);
+  t.deepEqual(written.model, sent.model, 'the VRRP view, read from the written file');
+  t.is(statSync(written.written.whole).mode & 0o777, 0o600);
+  const target = join(dir, 'model.json');
+  placeModelFiles(target, written);
+  t.deepEqual(readFileSync(target), sent.files.whole);
+  t.deepEqual(readFileSync(vrrpModelFile(target)), sent.files.vrrp);
+  t.deepEqual(readdirSync(dir).sort(), ['model.json', 'model.vrrp.json'], 'no pending file left');
+});
+
+test('with filesDir a refused file, or a child killed on its timeout, leaves no file behind', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-files-'));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.conf');
+  writeFileSync(bad, 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n}\n');
+  const refused = await validateConfigInChild({
+    configFile: bad,
+    configId: 'lvs1',
+    view: 'files',
+    filesDir: out,
+  });
+  t.is(refused.written, undefined);
+  const killed = await validateConfigInChild({
+    configFile: file,
+    configId: 'lvs1',
+    view: 'files',
+    filesDir: out,
+    timeoutMs: 1,
+  });
+  t.is(killed.written, undefined);
+  t.regex(killed.diagnostics[0]?.message ?? '', /did not finish within/);
+  t.deepEqual(readdirSync(out), []);
+  t.true(
+    isPendingModelFile(`model.pending-${process.pid}-7.json`) &&
+      isPendingModelFile(`model.vrrp.pending-1-2.json`),
+  );
+  t.false(isPendingModelFile('model.json') || isPendingModelFile('model.vrrp.json'));
 });

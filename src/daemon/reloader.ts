@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The supervisor's reloads (SIGHUP, `lvsd reload`, its `--dry-run`), one after another: validated
+ * first (a small file in this process, any other in a child, the one started ahead when the file
+ * is large: validate-here.ts, validator-standby.ts), the model files put in place (renamed when the
+ * child wrote them beside them), then the workers apply the new model as a diff. A refused file
+ * changes nothing and its diagnostics go back to `lvsd reload`.
+ */
+import { renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Diagnostic, Model } from '../config/model.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { reloadHazards } from '../config/reload-hazards.js';
+import type { Logger } from '../core/log.js';
+import type { ReloadCounts } from '../metrics/supervisor.js';
+import { controlRequest, workerControlPath } from './control.js';
+import type { EarlyWorker } from './early-worker.js';
+import { writeFileAtomic } from './files.js';
+import { placeModelFiles, validationOf } from './run-config.js';
+import type { RunOptions } from './run-options.js';
+import type { Supervisor, WorkerReload } from './supervisor.js';
+import { sdNotify } from './systemd.js';
+import {
+  type ValidateOptions,
+  type ValidationResult,
+  type WrittenModelFiles,
+  discardWritten,
+} from './validate-config.js';
+import { largeConfig, validateForSupervisor } from './validate-here.js';
+import { StandbyValidator } from './validator-standby.js';
+import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
+
+/** What a reload did (or, with `dryRun`, would do), as `lvsd reload` prints it. */
+export interface ReloadOutcome {
+  ok: boolean;
+  dryRun: boolean;
+  diagnostics: Diagnostic[];
+  workers: WorkerReload[];
+  started: string[];
+  stopped: string[];
+}
+
+/** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
+export function workersFor(model: Model, base: string[], early: readonly EarlyWorker[] = []): WorkerSpec[] {
+  const out: WorkerSpec[] = [];
+  if (model.vrrpInstances.length > 0) out.push(vrrpWorker(base));
+  if (model.virtualServers.length > 0) out.push(lvsWorker(base));
+  return out.map((spec) => {
+    const forked = early.find((e) => e.name === spec.name);
+    return forked ? { ...spec, early: forked } : spec;
+  });
+}
+
+/**
+ * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
+ * workers apply it as a diff.
+ */
+export class Reloader {
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #abort = new AbortController();
+  /** How reloads ended, and whether the last one was applied (the metrics). */
+  readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
+  lastOk = true;
+  /** The child the next reload of a large file is validated by, started ahead of it. */
+  readonly #standby: StandbyValidator;
+
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly sup: Supervisor,
+    private readonly log: Logger,
+    private readonly modelFile: string,
+    private readonly base: string[],
+    /** The Model the workers run, as its VRRP view (a reload's hazards are judged against it). */
+    private running: Model,
+    /** Called with each model a reload applies (the supervisor's own settings follow it). */
+    private readonly applied: (model: Model) => Promise<void>,
+  ) {
+    this.#standby = new StandbyValidator(this.#validation());
+  }
+
+  /** How this supervisor's reloads validate `file`: the child writes the model files beside ours. */
+  #validation(file?: string): ValidateOptions {
+    return { ...validationOf(this.opts, file), filesDir: dirname(this.modelFile) };
+  }
+
+  /**
+   * A configuration too large to be validated here: its first reload need not start Node either.
+   * Called once the workers are started (their start is not to wait for this spawn).
+   */
+  standBy(): void {
+    if (largeConfig(this.running.files)) this.#standby.prepare();
+  }
+
+  abort(): void {
+    this.#abort.abort();
+    this.#standby.close();
+  }
+
+  reload(): Promise<ReloadOutcome> {
+    const run = this.#chain.then(() => this.#reload());
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * What reloading `file` (default: the running configuration's file) would do, applying nothing:
+   * it is validated as a reload is, then each running worker plans it against its running state.
+   */
+  async preview(file?: string): Promise<ReloadOutcome> {
+    const outcome: ReloadOutcome = {
+      ok: false,
+      dryRun: true,
+      diagnostics: [],
+      workers: [],
+      started: [],
+      stopped: [],
+    };
+    const r = await validateForSupervisor(
+      { ...this.#validation(file), signal: this.#abort.signal },
+      this.#standby,
+    );
+    try {
+      return await this.#previewOf(r, outcome, file);
+    } finally {
+      discardWritten(r.written);
+    }
+  }
+
+  async #previewOf(
+    r: ValidationResult,
+    outcome: ReloadOutcome,
+    file: string | undefined,
+  ): Promise<ReloadOutcome> {
+    outcome.diagnostics = r.diagnostics;
+    if (!r.model || !(r.files || r.written)) return outcome;
+    outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
+    const want = workersFor(r.model, this.base).map((w) => w.name);
+    const running = this.sup.names();
+    outcome.started = want.filter((w) => !running.includes(w));
+    outcome.stopped = running.filter((w) => !want.includes(w));
+    const previewFile = join(dirname(this.modelFile), 'model.preview.json');
+    if (r.written) renameSync(r.written.whole, previewFile);
+    else if (r.files) writeFileAtomic(previewFile, r.files.whole);
+    try {
+      for (const w of running.filter((n) => want.includes(n))) {
+        const path = workerControlPath(w, dirname(this.modelFile));
+        if (!path) continue;
+        try {
+          const reply = await controlRequest(path, { cmd: 'plan', modelFile: previewFile }, 60_000);
+          outcome.workers.push(
+            reply.ok
+              ? { worker: w, ok: true, summary: reply.result }
+              : { worker: w, ok: false, error: reply.error },
+          );
+        } catch (e) {
+          outcome.workers.push({ worker: w, ok: false, error: (e as Error).message });
+        }
+      }
+    } finally {
+      rmSync(previewFile, { force: true });
+    }
+    outcome.ok = outcome.workers.every((w) => w.ok);
+    return outcome;
+  }
+
+  async #reload(): Promise<ReloadOutcome> {
+    const monotonicUsec = process.hrtime.bigint() / 1000n;
+    sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
+    const outcome: ReloadOutcome = {
+      ok: false,
+      dryRun: false,
+      diagnostics: [],
+      workers: [],
+      started: [],
+      stopped: [],
+    };
+    let written: WrittenModelFiles | undefined;
+    try {
+      // a small file validated here, any other in a child (validate-here.ts); the model files as
+      // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
+      // the supervisor needs of a model, without the real servers
+      const r = await validateForSupervisor(
+        { ...this.#validation(), signal: this.#abort.signal },
+        this.#standby,
+      );
+      written = r.written;
+      outcome.diagnostics = r.diagnostics;
+      if (!r.model || !(r.files || r.written)) {
+        for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
+        this.counts.invalid++;
+        return outcome;
+      }
+      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
+      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
+      outcome.diagnostics.push(...hazards);
+      placeModelFiles(this.modelFile, r);
+      this.running = r.model;
+      const set = await this.sup.setWorkers(workersFor(r.model, this.base));
+      outcome.started = set.started;
+      outcome.stopped = set.stopped;
+      outcome.workers = await this.sup.reload();
+      outcome.ok = outcome.workers.every((w) => w.ok);
+      await this.applied(r.model);
+      this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
+        workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
+      });
+      return outcome;
+    } catch (e) {
+      this.log.error('reload failed', { error: (e as Error).message });
+      return outcome;
+    } finally {
+      discardWritten(written); // unless placed (renamed) above
+      this.lastOk = outcome.ok;
+      if (outcome.ok) this.counts.success++;
+      else if (outcome.diagnostics.every((d) => d.severity !== 'error')) this.counts.failed++;
+      const status = outcome.ok
+        ? this.sup.statusLine()
+        : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;
+      sdNotify(['READY=1', `STATUS=${status}`], this.log);
+    }
+  }
+}

@@ -26,9 +26,9 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { createLab, repoRoot, sniff, startKeepalived, waitFor, type Lab, type LabNode } from '../harness.js';
+import { repoRoot, sniff, startKeepalived, waitFor, type Lab } from '../harness.js';
 import { processesWith, startLvsdRun } from '../supervised.js';
-import { vrrpConf } from '../vrrp/conf.js';
+import { type VipPair, vipPair, vrrpConf } from '../vrrp/conf.js';
 
 const run = promisify(execFile);
 
@@ -45,21 +45,7 @@ test.after.always(async () => {
   for (const l of labs) await l.destroy();
 });
 
-async function pair(): Promise<{
-  l: Lab;
-  n1: LabNode;
-  n2: LabNode;
-  vip: string;
-  conf: (n: LabNode, p: number) => string;
-}> {
-  const l = await createLab(2);
-  labs.push(l);
-  const [n1, n2] = l.nodes as [LabNode, LabNode];
-  const vip = `10.${l.net}.0.100`;
-  const conf = (n: LabNode, p: number) =>
-    vrrpConf(n, [{ priority: p, version: 3, advertInt: 0.1, vips: [`${vip}/32`] }]);
-  return { l, n1, n2, vip, conf };
-}
+const pair = (): Promise<VipPair> => vipPair(labs, 0.1);
 
 test('SIGKILL of the supervisor alone: its VRRP worker releases at once, the keepalived peer takes over in skew time; no lvsd process is left', async (t) => {
   const { l, n1, n2, vip, conf } = await pair();

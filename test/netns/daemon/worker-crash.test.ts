@@ -13,9 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { createLab, sniff, startKeepalived, waitFor, type Lab, type LabNode } from '../harness.js';
+import { sniff, startKeepalived, waitFor, type Lab, type LabNode } from '../harness.js';
 import { startLvsdRun } from '../supervised.js';
-import { vrrpConf } from '../vrrp/conf.js';
+import { type VipPair, vipPair } from '../vrrp/conf.js';
 
 const labs: Lab[] = [];
 test.after.always(async () => {
@@ -24,22 +24,8 @@ test.after.always(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function pair(): Promise<{
-  l: Lab;
-  n1: LabNode;
-  n2: LabNode;
-  vip: string;
-  conf: (n: LabNode, p: number) => string;
-}> {
-  const l = await createLab(2);
-  labs.push(l);
-  const [n1, n2] = l.nodes as [LabNode, LabNode];
-  const vip = `10.${l.net}.0.100`;
-  // 1 s adverts: Master_Down_Interval 3.4-3.6 s, room for the supervisor's 1 s restart delay
-  const conf = (n: LabNode, p: number) =>
-    vrrpConf(n, [{ priority: p, version: 3, advertInt: 1, vips: [`${vip}/32`] }]);
-  return { l, n1, n2, vip, conf };
-}
+// 1 s adverts: Master_Down_Interval 3.4-3.6 s, room for the supervisor's 1 s restart delay
+const pair = (): Promise<VipPair> => vipPair(labs, 1);
 
 interface Watch {
   /** ms after the start with the VIP on neither node / on both, sampled every ~25 ms. */

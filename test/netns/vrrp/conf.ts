@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** keepalived-syntax VRRP configs for the netns tests (read by both lvsd and keepalived). */
-import type { LabNode } from '../harness.js';
+import { createLab, type Lab, type LabNode } from '../harness.js';
 
 export interface InstanceConf {
   name?: string;
@@ -44,4 +44,23 @@ export function vrrpConf(node: LabNode, instances: InstanceConf[], globals: stri
     lines.push('  virtual_ipaddress {', ...i.vips.map((v) => `    ${v}`), '  }', '}', '');
   });
   return lines.join('\n');
+}
+
+/** Two nodes on one link (the lab pushed on `labs`, to destroy), one VRRPv3 VIP, a config per node and priority. */
+export interface VipPair {
+  l: Lab;
+  n1: LabNode;
+  n2: LabNode;
+  vip: string;
+  conf: (n: LabNode, priority: number) => string;
+}
+
+export async function vipPair(labs: Lab[], advertInt: number): Promise<VipPair> {
+  const l = await createLab(2);
+  labs.push(l);
+  const [n1, n2] = l.nodes as [LabNode, LabNode];
+  const vip = `10.${l.net}.0.100`;
+  const conf = (n: LabNode, priority: number): string =>
+    vrrpConf(n, [{ priority, version: 3, advertInt, vips: [`${vip}/32`] }]);
+  return { l, n1, n2, vip, conf };
 }

@@ -2,7 +2,7 @@
 /**
  * The fail-safe drills, each repeated N times (default 10), counted in bench/results/failsafe.md.
  * The drills are the root-only tests that show issue 10's behaviour against a real keepalived peer
- * in network namespaces (test/netns/daemon/{failsafe,hostile-reload,systemd}.test.ts,
+ * in network namespaces (test/netns/daemon/{failsafe,hostile-reload,systemd,worker-crash}.test.ts,
  * test/netns/vrrp/kernel-watch.test.ts) and the script-security test on the real filesystem
  * (test/unit/script/security-fs.test.ts): this script runs them round after round through ava's TAP
  * reporter, counts the rounds each drill passed, and summarises every figure a drill logs (the
@@ -23,6 +23,7 @@ const DRILLS = [
   'dist/test/netns/vrrp/kernel-watch.test.js',
   'dist/test/netns/daemon/hostile-reload.test.js',
   'dist/test/netns/daemon/systemd.test.js',
+  'dist/test/netns/daemon/worker-crash.test.js',
   'dist/test/unit/script/security-fs.test.js',
 ];
 

@@ -20,12 +20,12 @@ import { readConnections } from '../../ipvs/connections.io.js';
 import {
   formatConnections,
   formatDaemons,
-  formatList,
   formatListService,
-  formatSave,
+  formatListChunks,
+  formatSaveChunks,
   formatTimeouts,
 } from '../../ipvs/format.js';
-import type { NameResolver } from '../../ipvs/format.js';
+import type { NameResolver, formatList } from '../../ipvs/format.js';
 import type { ArgResolver, IpvsadmCommand, ListRequest } from '../../ipvs/ipvsadm-args.js';
 import { parseIpvsadmArgs } from '../../ipvs/ipvsadm-args.js';
 import { opToArgs } from '../../ipvs/ipvsadm-op-args.js';
@@ -163,7 +163,11 @@ async function ipvsadm(argv: string[], io: CliIo, deps: IpvsCliDeps): Promise<nu
       case 'list':
         return list(cmd.list, kernel, io, resolver);
       case 'save':
-        io.stdout(formatSave(await kernel.dump({ stats: false }), { numeric: cmd.numeric, resolver }));
+        for (const text of formatSaveChunks(await kernel.dump({ stats: false }), {
+          numeric: cmd.numeric,
+          resolver,
+        }))
+          io.stdout(text);
         return 0;
       case 'op': {
         const report = await kernel.apply([cmd.op]);
@@ -209,7 +213,7 @@ async function list(l: ListRequest, kernel: IpvsKernel, io: CliIo, resolver: Nam
     return 0;
   }
   const [info, services] = await Promise.all([kernel.info(), kernel.dump(dumpOpts)]);
-  io.stdout(formatList(info, services, fmt));
+  for (const text of formatListChunks(info, services, fmt)) io.stdout(text);
   return 0;
 }
 

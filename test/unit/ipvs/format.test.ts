@@ -10,8 +10,10 @@ import {
   formatConnections,
   formatDaemons,
   formatList,
+  formatListChunks,
   formatListService,
   formatSave,
+  formatSaveChunks,
   formatTimeouts,
   glibcMergeSort,
   largeNum,
@@ -320,4 +322,41 @@ test('property: every listing view formats any table without throwing, one line 
       },
     ),
   );
+});
+
+test('a large listing comes in pieces of about 64 KiB (never held whole), the same text as in one string', (t) => {
+  const services: IpvsServiceState[] = Array.from({ length: 3000 }, (_, s) => ({
+    service: {
+      key: {
+        kind: 'addr',
+        family: 'inet',
+        protocol: 'tcp',
+        address: `10.${(s >> 8) & 255}.${s & 255}.1`,
+        port: 80,
+      },
+      scheduler: 'wrr',
+      flags: noSchedulerFlags,
+    },
+    destinations: Array.from({ length: 10 }, (_, r) => ({
+      family: 'inet' as const,
+      address: `172.16.${s & 255}.${r + 1}`,
+      port: 8080,
+      method: 'masq' as const,
+      weight: r + 1,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      activeConns: 0,
+      inactiveConns: 0,
+      persistConns: 0,
+    })),
+  }));
+  const info = { version: 0x010201, connTableSize: 4096 };
+  const list = [...formatListChunks(info, services, { numeric: true })];
+  const save = [...formatSaveChunks(services, { numeric: true })];
+  t.is(list.join(''), formatList(info, services, { numeric: true }));
+  t.is(save.join(''), formatSave(services, { numeric: true }));
+  // ~2.2 MB and ~1.6 MB of text: dozens of pieces, each one service's entry past 64 KiB at most
+  t.true(list.length > 20 && save.length > 20, `${list.length} ${save.length}`);
+  for (const piece of [...list, ...save]) t.true(piece.length < (1 << 16) + 1024, String(piece.length));
+  t.is(list.join('').split('\n').length - 1, 3 + 3000 * 11);
 });

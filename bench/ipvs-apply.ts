@@ -13,9 +13,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
-import type { IpvsService, IpvsTable } from '../src/ipvs/model.js';
+import type { IpvsTable } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
 import { runSelfInVm } from './lib/vm-self.js';
+import { syntheticTable } from '../test/fakes/ipvs-table.js';
 
 const SERVICES = Number(process.env['IPVS_BENCH_SERVICES'] ?? 10_000);
 const REALS = Number(process.env['IPVS_BENCH_REALS'] ?? 10);
@@ -34,33 +35,7 @@ interface InnerResult {
   dumpMs: number;
 }
 
-function table(): IpvsTable {
-  const out: IpvsTable = [];
-  for (let s = 0; s < SERVICES; s++) {
-    const service: IpvsService = {
-      key: {
-        kind: 'addr',
-        family: 'inet',
-        protocol: 'tcp',
-        address: `10.${(s >> 8) & 255}.${s & 255}.1`,
-        port: 80,
-      },
-      scheduler: 'wrr',
-      flags: { flag1: false, flag2: false, flag3: false, onePacket: false },
-    };
-    const destinations = Array.from({ length: REALS }, (_, r) => ({
-      family: 'inet' as const,
-      address: `172.${16 + ((s >> 8) & 15)}.${s & 255}.${r + 1}`,
-      port: 8080,
-      method: 'masq' as const,
-      weight: r + 1,
-      upperThreshold: 0,
-      lowerThreshold: 0,
-    }));
-    out.push({ service, destinations });
-  }
-  return out;
-}
+const table = (): IpvsTable => syntheticTable(SERVICES, REALS);
 
 function restoreText(t: IpvsTable): string {
   const lines: string[] = [];

@@ -17,8 +17,9 @@ import { cpus, hostname, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AppliedTable } from '../src/ipvs/applied-table.js';
 import { openKernelIpvs } from '../src/ipvs/kernel.io.js';
+import { syntheticTable } from '../test/fakes/ipvs-table.js';
 import type { IpvsTable } from '../src/ipvs/model.js';
-import { noSchedulerFlags, serviceId } from '../src/ipvs/model.js';
+import { serviceId } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
 import { median } from './lib/summary.js';
 import { runSelfInVm } from './lib/vm-self.js';
@@ -27,30 +28,7 @@ const SIZES = (process.env['IPVS_DRIFT_SERVICES'] ?? '1000,10000').split(',').ma
 const REALS = Number(process.env['IPVS_DRIFT_REALS'] ?? 10);
 const RUNS = Number(process.env['IPVS_DRIFT_RUNS'] ?? 5);
 
-function table(services: number): IpvsTable {
-  return Array.from({ length: services }, (_, s) => ({
-    service: {
-      key: {
-        kind: 'addr',
-        family: 'inet',
-        protocol: 'tcp',
-        address: `10.${(s >> 8) & 255}.${s & 255}.1`,
-        port: 80,
-      },
-      scheduler: 'wrr',
-      flags: noSchedulerFlags,
-    },
-    destinations: Array.from({ length: REALS }, (_, r) => ({
-      family: 'inet' as const,
-      address: `172.${16 + ((s >> 8) & 15)}.${s & 255}.${r + 1}`,
-      port: 8080,
-      method: 'masq' as const,
-      weight: r + 1,
-      upperThreshold: 0,
-      lowerThreshold: 0,
-    })),
-  }));
-}
+const table = (services: number): IpvsTable => syntheticTable(services, REALS);
 
 function restoreText(t: IpvsTable): string {
   const lines = ['-C'];

@@ -20,6 +20,7 @@ import {
 } from '../../../src/ipvs/format.js';
 import { parseIpvsadmArgs } from '../../../src/ipvs/ipvsadm-args.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
+import { syntheticTable } from '../../fakes/ipvs-table.js';
 import {
   emptyNameTables,
   parseHosts,
@@ -325,30 +326,9 @@ test('property: every listing view formats any table without throwing, one line 
 });
 
 test('a large listing comes in pieces of about 64 KiB (never held whole), the same text as in one string', (t) => {
-  const services: IpvsServiceState[] = Array.from({ length: 3000 }, (_, s) => ({
-    service: {
-      key: {
-        kind: 'addr',
-        family: 'inet',
-        protocol: 'tcp',
-        address: `10.${(s >> 8) & 255}.${s & 255}.1`,
-        port: 80,
-      },
-      scheduler: 'wrr',
-      flags: noSchedulerFlags,
-    },
-    destinations: Array.from({ length: 10 }, (_, r) => ({
-      family: 'inet' as const,
-      address: `172.16.${s & 255}.${r + 1}`,
-      port: 8080,
-      method: 'masq' as const,
-      weight: r + 1,
-      upperThreshold: 0,
-      lowerThreshold: 0,
-      activeConns: 0,
-      inactiveConns: 0,
-      persistConns: 0,
-    })),
+  const services: IpvsServiceState[] = syntheticTable(3000, 10).map((e) => ({
+    service: e.service,
+    destinations: e.destinations.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })),
   }));
   const info = { version: 0x010201, connTableSize: 4096 };
   const list = [...formatListChunks(info, services, { numeric: true })];

@@ -136,7 +136,7 @@ export interface ValidatorProcess {
 /**
  * V8 flags of a validating child with a heap of `heapMb`. With V8's defaults the old generation
  * starts small and is marked whole each time its live set grows by half, and the young one starts
- * at 1 MB: at 100,000 reals (~350 MB live at the parse's peak) that was 6 full collections and ~90
+ * at 1 MB: at 100,000 reals (~350 MB live at the parse's peak) that was 6-9 full collections and ~90
  * scavenges copying what all survives, 1.3 s of a 3.0 s validation (host, --cpu-prof). Half the
  * heap limit as the first old-space size leaves the full collections to a file that needs them; a
  * young generation of 16–64 MB lets the scavenges run less often. Measured on that file (host, 3

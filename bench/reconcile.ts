@@ -12,6 +12,7 @@ import type { IpvsServiceState, IpvsTable } from '../src/ipvs/model.js';
 import { noSchedulerFlags } from '../src/ipvs/model.js';
 import { reconcile } from '../src/ipvs/reconcile.js';
 import { formatList, formatSave } from '../src/ipvs/format.js';
+import { idleState } from '../test/fakes/ipvs-table.js';
 
 const SERVICES = 10_000;
 const REALS = 10;
@@ -42,10 +43,7 @@ for (let i = 0; i < SERVICES; i++) {
     })),
   });
 }
-const actual: IpvsServiceState[] = desired.map((e) => ({
-  service: e.service,
-  destinations: e.destinations.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })),
-}));
+const actual: IpvsServiceState[] = idleState(desired);
 const oneChanged: IpvsTable = desired.map((e, i) =>
   i === 4321 ? { ...e, destinations: e.destinations.map((d, j) => (j === 3 ? { ...d, weight: 7 } : d)) } : e,
 );

@@ -52,6 +52,9 @@ export function secureDirectory(dir: string): void {
     );
 }
 
+/** The temporary file a `writeFileAtomic` of `path` by process `pid` writes before its rename. */
+export const atomicTempPath = (path: string, pid: number = process.pid): string => `${path}.${pid}.tmp`;
+
 /**
  * Replace `path` with `data` atomically: a new temporary file beside it (O_EXCL, O_NOFOLLOW, mode
  * `mode`), synced, then renamed over `path`. Readers never see half a file.
@@ -65,7 +68,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
  * of lines is never one string or buffer in memory.
  */
 export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, mode = 0o600): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = atomicTempPath(path);
   rmSync(tmp, { force: true }); // unlink does not follow a link planted there
   const fd = openSync(
     tmp,

@@ -20,6 +20,7 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
+import { atomicTempPath } from './files.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import { modelFileLength, parseModelText } from './model-file.js';
 
@@ -235,7 +236,7 @@ export async function validatorAnswer(
   if (result.written === undefined && v.written) {
     // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
     const pid = v.child.pid ?? 0;
-    for (const p of [v.written.whole, v.written.vrrp]) rmSync(`${p}.${pid}.tmp`, { force: true });
+    for (const p of [v.written.whole, v.written.vrrp]) rmSync(atomicTempPath(p, pid), { force: true });
     discardWritten(v.written);
   }
   return { result, silent: why === undefined && exited.out.length === 0 };

@@ -25,6 +25,7 @@ import type {
 } from './model.js';
 import type { IpFamily } from '../core/addr.js';
 import { canonicalQuadValue } from '../core/ipv4.js';
+import { joinedInPieces } from '../core/pieces.js';
 import { zeroStats } from './model.js';
 
 /** Name lookups for the non-numeric listing (gethostbyaddr / getservbyport). */
@@ -381,27 +382,19 @@ const nversion = (v: number): string => `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.
 const CHUNK_CHARS = 1 << 16;
 
 /** The text of `ipvsadm -L ...` (`formatList`), in pieces to write one after another. */
-export function* formatListChunks(
+export function formatListChunks(
   info: IpvsInfo,
   services: readonly IpvsServiceState[],
   f: ListFormat = {},
 ): Generator<string> {
-  let out = `IP Virtual Server version ${nversion(info.version)} (size=${info.connTableSize})\n`;
-  out += title(f);
-  yield* inChunks(out, sortedServices(services, f), f);
+  const head = `IP Virtual Server version ${nversion(info.version)} (size=${info.connTableSize})\n${title(f)}`;
+  return joinedInPieces(entries(head, sortedServices(services, f), f), CHUNK_CHARS);
 }
 
-/** `head`, then each service's entry, gathered into pieces of about CHUNK_CHARS. */
-function* inChunks(head: string, services: readonly IpvsServiceState[], f: Fmt): Generator<string> {
-  let out = head;
-  for (const s of services) {
-    out += serviceEntry(s, f);
-    if (out.length >= CHUNK_CHARS) {
-      yield out;
-      out = '';
-    }
-  }
-  if (out.length > 0) yield out;
+/** `head`, then each service's entry. */
+function* entries(head: string, services: readonly IpvsServiceState[], f: Fmt): Generator<string> {
+  yield head;
+  for (const s of services) yield serviceEntry(s, f);
 }
 
 /** `ipvsadm -L [-n] [--stats|--rate|--thresholds|--persistent-conn|--tun-info] [--exact]`. */
@@ -424,7 +417,7 @@ export function formatSaveChunks(
   f: Pick<ListFormat, 'numeric' | 'nosort' | 'resolver'> = {},
 ): Generator<string> {
   const ff: Fmt = { ...f, rule: true };
-  return inChunks('', sortedServices(services, ff), ff);
+  return joinedInPieces(entries('', sortedServices(services, ff), ff), CHUNK_CHARS);
 }
 
 /** `ipvsadm -S [-n]` (what `ipvsadm-save` prints). */

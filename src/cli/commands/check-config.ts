@@ -15,7 +15,7 @@ import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
 import type { loadConfig } from '../../config/load.io.js';
-import type { Diagnostic, Model } from '../../config/model.js';
+import type { Diagnostic } from '../../config/model.js';
 
 interface CheckConfigOptions {
   file: string;
@@ -115,21 +115,22 @@ async function standingBy(io: CliIo): Promise<boolean> {
 }
 
 /**
- * model.json (its lines gathered into ~1 MB writes) and model.vrrp.json of `model` at these paths,
+ * model.json (`lines`, gathered into ~1 MB writes) and model.vrrp.json (`vrrp`) at these paths,
  * each written whole or not at all; a finding about the file when they cannot be.
  */
 async function writeResultFiles(
-  model: Model,
+  lines: readonly string[],
+  vrrp: string,
   wholePath: string,
   vrrpPath: string,
 ): Promise<Diagnostic | undefined> {
-  const [{ writeChunksAtomic }, { fingerprintedModelLines, vrrpModelFileText }] = await Promise.all([
+  const [{ writeChunksAtomic }, { joinedInPieces }] = await Promise.all([
     import('../../daemon/files.js'),
-    import('../../daemon/model-file.js'),
+    import('../../core/pieces.js'),
   ]);
   try {
-    writeChunksAtomic(wholePath, batchedLines(fingerprintedModelLines(model), 1 << 20));
-    writeChunksAtomic(vrrpPath, [vrrpModelFileText(model)]);
+    writeChunksAtomic(wholePath, joinedInPieces(lines, 1 << 20, '\n'));
+    writeChunksAtomic(vrrpPath, [vrrp]);
     return undefined;
   } catch (e) {
     return {
@@ -141,22 +142,6 @@ async function writeResultFiles(
       col: 0,
     };
   }
-}
-
-/** `lines`, each with its newline, joined into strings of about `size` characters. */
-function* batchedLines(lines: readonly string[], size: number): Generator<string> {
-  let batch: string[] = [];
-  let length = 0;
-  for (const line of lines) {
-    batch.push(line, '\n');
-    length += line.length + 1;
-    if (length >= size) {
-      yield batch.join('');
-      batch = [];
-      length = 0;
-    }
-  }
-  if (batch.length > 0) yield batch.join('');
 }
 
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
@@ -175,7 +160,12 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     // keeps the virtual servers it has: daemon/model-file.ts).
     const { fingerprintedModelLines, vrrpModelFileText } = await import('../../daemon/model-file.js');
     if (model && o.resultView === 'files' && o.resultModelFile && o.resultVrrpFile) {
-      const written = await writeResultFiles(model, o.resultModelFile, o.resultVrrpFile);
+      const written = await writeResultFiles(
+        fingerprintedModelLines(model),
+        vrrpModelFileText(model),
+        o.resultModelFile,
+        o.resultVrrpFile,
+      );
       const all = written === undefined ? diagnostics : [...diagnostics, written];
       io.stdout(`${JSON.stringify({ diagnostics: all, model: written === undefined, written: true })}\n`);
       return written === undefined ? 0 : 1;

@@ -20,7 +20,7 @@ import {
 } from '../../../src/ipvs/format.js';
 import { parseIpvsadmArgs } from '../../../src/ipvs/ipvsadm-args.js';
 import { applyOpToTable } from '../../../src/ipvs/table-model.js';
-import { syntheticTable } from '../../fakes/ipvs-table.js';
+import { idleState, syntheticTable } from '../../fakes/ipvs-table.js';
 import {
   emptyNameTables,
   parseHosts,
@@ -58,10 +58,7 @@ function scriptTable(): IpvsServiceState[] {
     const errno = applyOpToTable(table, r.value.op);
     if (errno) throw new Error(`${line}: ${errno}`);
   }
-  return table.map((e) => ({
-    service: e.service,
-    destinations: e.destinations.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })),
-  }));
+  return idleState(table);
 }
 
 // What glibc's files backend answers on the machine that produced the golden file.
@@ -128,10 +125,7 @@ test('save output parses back to the same table (round trip through the grammar)
     t.true(r.ok, line);
     if (r.ok && r.value.cmd === 'op') t.is(applyOpToTable(table, r.value.op), undefined);
   }
-  const again = table.map((e) => ({
-    service: e.service,
-    destinations: e.destinations.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })),
-  }));
+  const again = idleState(table);
   t.is(formatSave(again, { numeric: true }), saved);
 });
 
@@ -326,10 +320,7 @@ test('property: every listing view formats any table without throwing, one line 
 });
 
 test('a large listing comes in pieces of about 64 KiB (never held whole), the same text as in one string', (t) => {
-  const services: IpvsServiceState[] = syntheticTable(3000, 10).map((e) => ({
-    service: e.service,
-    destinations: e.destinations.map((d) => ({ ...d, activeConns: 0, inactiveConns: 0, persistConns: 0 })),
-  }));
+  const services = idleState(syntheticTable(3000, 10));
   const info = { version: 0x010201, connTableSize: 4096 };
   const list = [...formatListChunks(info, services, { numeric: true })];
   const save = [...formatSaveChunks(services, { numeric: true })];

@@ -20,7 +20,7 @@ import type { Logger } from '../core/log.js';
 import type { AddrEvent, LinkEvent } from '../netlink/rtnl.js';
 import { sourceAddress } from './addresses.js';
 import { runDrill, type DrillPorts, type DrillReport } from './drill.js';
-import { type HandoffRecord, crashHandoffRecord } from './handoff.js';
+import { type HandoffRecord, crashHandoffRecord, handoffInstance } from './handoff.js';
 import { HostView, type LinkState } from './host-view.js';
 import { AhSession, syncsSequence } from './ipsec-ah.js';
 import {
@@ -270,14 +270,10 @@ export class VrrpEngine {
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#rechecks.close();
     await this.#trackers?.stop();
-    const masters = this.instances.filter((i) => i.state.name === 'master');
+    const instances = this.#masterConfigs().map(handoffInstance);
     await Promise.all(this.instances.map((i) => i.freeze()));
     this.#sockets.closeAll();
     this.#ports.rtnl.close();
-    const instances = masters.flatMap((i) => {
-      const c = this.#running.get(i)?.config;
-      return c ? [{ name: c.name, vrid: c.vrid, interface: c.interface, family: c.family }] : [];
-    });
     // the VMACs stay (the successor takes them over), and so do the settings made for them
     const vmacs = this.#vmacs.saved();
     return { version: 1, at: nowWallMs, instances, ...(vmacs.links.length > 0 ? { vmacs } : {}) };
@@ -285,12 +281,15 @@ export class VrrpEngine {
 
   /** The record a successor adopts if this worker dies now, unable to hand over (handoff.ts). */
   crashHandoff(nowWallMs: number): HandoffRecord | undefined {
-    if (this.#stopped) return undefined;
-    const masters = this.instances.flatMap((i) => {
+    return this.#stopped ? undefined : crashHandoffRecord(this.#masterConfigs(), nowWallMs);
+  }
+
+  /** The configurations of the instances that are MASTER now. */
+  #masterConfigs(): InstanceConfig[] {
+    return this.instances.flatMap((i) => {
       const c = i.state.name === 'master' ? this.#running.get(i)?.config : undefined;
       return c ? [c] : [];
     });
-    return crashHandoffRecord(masters, nowWallMs);
   }
 
   /**

@@ -49,8 +49,15 @@ export function crashHandoffRecord(
   return {
     version: 1,
     at: nowWallMs - longest,
-    instances: plain.map((m) => ({ name: m.name, vrid: m.vrid, interface: m.interface, family: m.family })),
+    instances: plain.map(handoffInstance),
   };
+}
+
+/** How a handoff record names an instance: what its successor must find unchanged to adopt it. */
+export function handoffInstance(
+  c: Pick<VrrpInstanceConfig, 'name' | 'vrid' | 'interface' | 'family'>,
+): HandoffRecord['instances'][number] {
+  return { name: c.name, vrid: c.vrid, interface: c.interface, family: c.family };
 }
 
 /** Whether `x` is a handoff record (it is read from a file). */

@@ -17,7 +17,9 @@
  *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them);
  *  - netlink sockets (src/netlink/socket.io.ts: rtnetlink requests and events, IPVS over generic
  *    netlink): datagrams to the kernel, and from it, a receive-queue overrun (ENOBUFS) reported
- *    and the socket going on.
+ *    and the socket going on;
+ *  - a timerfd (CLOCK_MONOTONIC) polled like the sockets, for a deadline Node's millisecond timers
+ *    cannot keep (src/net/precise-timers.io.ts: Master_Down).
  *
  * A socket error (POLLERR) makes libuv stop a poll handle: every socket here resumes it
  * (poll_resume_after_error), so no error ever leaves a socket unread.
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +56,7 @@
 #define RX_BUF 9216   /* larger than any VRRP packet or jumbo frame we care about */
 #define RX_BATCH 64   /* bound on packets drained per readiness event */
 #define CMSG_BUF 256
+#define FAMILY_TIMER (-1) /* sock_t.family of a timerfd */
 
 typedef struct sock {
   int fd;
@@ -231,6 +235,17 @@ static void on_readable_netlink(sock_t *s) {
   }
 }
 
+/* The timer expired: read (and so clear) its expiry count, then call back with no data. */
+static void on_readable_timer(sock_t *s) {
+  uint64_t expirations;
+  ssize_t n;
+  do n = read(s->fd, &expirations, sizeof expirations);
+  while (n < 0 && errno == EINTR);
+  if (n != (ssize_t)sizeof expirations) return; /* EAGAIN: disarmed or re-armed since it became readable */
+  static const uint8_t none[1];
+  deliver(s, none, 0, NULL, 0, NULL, 0, 0, 0, 0);
+}
+
 static void on_poll(uv_poll_t *h, int status, int events) {
   sock_t *s = h->data;
   if (s->closed) return;
@@ -242,7 +257,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   } else if (!(events & UV_READABLE)) {
     return;
   }
-  if (s->family == AF_PACKET) on_readable_packet(s);
+  if (s->family == FAMILY_TIMER) on_readable_timer(s);
+  else if (s->family == AF_PACKET) on_readable_packet(s);
   else if (s->family == AF_NETLINK) on_readable_netlink(s);
   else on_readable_ip(s);
 }
@@ -686,6 +702,39 @@ static napi_value netlink_port(napi_env env, napi_callback_info info) {
   return make_int(env, sa.nl_pid);
 }
 
+/* ---------- openTimer(cb) -> a timerfd calling cb() at each expiry; setTimer(timer, delayMs) ---------- */
+
+static napi_value open_timer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || is_nullish(env, argv[0])) return throw_arg(env, "openTimer: a callback expected");
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "timerfd_create");
+  return wrap_sock(env, fd, FAMILY_TIMER, argv[0], 0);
+}
+
+/* delayMs > 0: expire once, that long from now (nanosecond resolution); 0: at once; < 0: disarm. */
+static napi_value set_timer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  double ms;
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = argc < 2 ? NULL : get_sock(env, argv[0]);
+  if (!s || s->family != FAMILY_TIMER || napi_get_value_double(env, argv[1], &ms) != napi_ok || ms != ms ||
+      ms > 1e12)
+    return throw_arg(env, "setTimer: a timer and a delay in ms expected");
+  struct itimerspec its = {0};
+  if (ms >= 0) {
+    int64_t ns = (int64_t)(ms * 1e6);
+    if (ns < 1) ns = 1; /* an all-zero it_value would disarm it */
+    its.it_value.tv_sec = (time_t)(ns / 1000000000);
+    its.it_value.tv_nsec = (long)(ns % 1000000000);
+  }
+  if (timerfd_settime(s->fd, 0, &its, NULL) < 0) return throw_errno(env, errno, "timerfd_settime");
+  return NULL;
+}
+
 /* ---------- keepLoopAlive(sock, on): whether the socket alone keeps the event loop running ---------- */
 
 static napi_value keep_loop_alive(napi_env env, napi_callback_info info) {
@@ -805,6 +854,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"keepLoopAlive", NULL, keep_loop_alive, NULL, NULL, NULL, napi_default, NULL},
       {"sendNetlink", NULL, send_netlink, NULL, NULL, NULL, napi_default, NULL},
       {"netlinkPort", NULL, netlink_port, NULL, NULL, NULL, napi_default, NULL},
+      {"openTimer", NULL, open_timer, NULL, NULL, NULL, napi_default, NULL},
+      {"setTimer", NULL, set_timer, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   if (!tcp_engine_register(env, exports)) return NULL;

@@ -11,6 +11,7 @@ import type { Model } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { MailAlerts } from '../mail/alerts.js';
 import { IpRawSocket, PacketSocket } from '../net/raw-socket.io.js';
+import { PreciseTimers } from '../net/precise-timers.io.js';
 import { openRtnl } from '../netlink/rtnl-socket.io.js';
 import { Notifier } from '../vrrp/notifier.io.js';
 import { IPPROTO_VRRP } from '../vrrp/packet.js';
@@ -48,6 +49,7 @@ export function realVrrpPorts(
     clock: monotonicClock,
     timers: realTimers,
     defer: (fn) => void setImmediate(fn),
+    preciseTimers: new PreciseTimers(monotonicClock),
     log,
     rtnl: openRtnl(),
     sockets: {

@@ -113,6 +113,10 @@ export interface NativeAddon {
   netlinkPort(s: NativeSock): number;
   /** Whether the socket's poll handle alone keeps the event loop running (uv_ref / uv_unref). */
   keepLoopAlive(s: NativeSock, on: boolean): void;
+  /** A timerfd (CLOCK_MONOTONIC) that calls `cb` at each expiry (src/net/precise-timers.io.ts). */
+  openTimer(cb: () => void): NativeSock;
+  /** Expire once `delayMs` from now (ns resolution); 0: at once; negative: disarm. */
+  setTimer(t: NativeSock, delayMs: number): void;
   /** native/proc_events.c */
   procScan(cmdlineMax: number): Buffer;
   procEventsOpen(

@@ -561,6 +561,7 @@ export class VrrpEngine {
       pacer: this.#pacer,
       firewall: this.#firewall,
       ...(this.#ports.defer ? { defer: this.#ports.defer } : {}),
+      ...(this.#ports.preciseTimers ? { preciseTimers: this.#ports.preciseTimers } : {}),
     });
     holder.inst = inst;
     this.#running.set(inst, { config: p.config, receiver, ...(sender ? { sender } : {}) });

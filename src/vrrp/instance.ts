@@ -151,8 +151,13 @@ export interface InstanceDeps {
   readonly notifier: NotifyPort;
   /** Shared by all instances of the process. */
   readonly lateness: LatenessHistogram;
-  /** Run `fn` on the next event-loop turn (setImmediate): sub-millisecond Master_Down firing. */
+  /** Run `fn` on the next event-loop turn (setImmediate): notifications off the takeover path. */
   readonly defer?: (fn: () => void) => void;
+  /**
+   * Timers that fire at the deadline to the microsecond (a timerfd: src/net/precise-timers.io.ts),
+   * for Master_Down, which decides failover time [none: `timers`].
+   */
+  readonly preciseTimers?: Timers;
   /** Called after every step (the sync group follows its members through it). */
   readonly onStep?: (inst: VrrpInstance, r: StepResult) => void;
   /** Paces GARP/NA across the engine's instances (garp_group); without it frames go at once. */
@@ -216,9 +221,6 @@ function changed<T extends RouteSpec | RuleSpec>(
   };
 }
 
-/** How early the Master_Down timer wakes to finish the wait on the event loop. */
-export const SPIN_EARLY_MS = 1.5;
-
 const STATE_NAMES = { master: 'MASTER', backup: 'BACKUP', fault: 'FAULT', stop: 'STOP' } as const;
 
 export class VrrpInstance {
@@ -233,12 +235,12 @@ export class VrrpInstance {
   /** Called after every step with its result and time (a failover drill follows the instance). */
   private readonly watchers = new Set<(r: StepResult, at: number) => void>();
   private timer: TimerHandle | undefined;
+  /** The timers `timer` belongs to (`preciseTimers` for Master_Down). */
+  private timerOn: Timers;
   private readonly advertBytes = new AdvertCache();
   private timerAt = 0;
-  /** When the set timer wakes (`timerAt`, or SPIN_EARLY_MS before it for Master_Down). */
+  /** When the set timer wakes (`timerAt`, or earlier for a deadline that moved later). */
   private timerWake = 0;
-  private spinning = false;
-  private spin = 0;
   private vipChain: Promise<void> = Promise.resolve();
   private readonly added = new Set<string>();
   private readonly routing: RoutingHold;
@@ -257,6 +259,7 @@ export class VrrpInstance {
     this.st = initMachine(spec.machine);
     this.trackers = initTrackers(spec.trackers ?? []);
     this.log = deps.log.child({ instance: spec.machine.name, vrid: spec.machine.vrid });
+    this.timerOn = deps.timers;
     this.routing = new RoutingHold(deps.rtnl, this.log);
   }
 
@@ -657,10 +660,8 @@ export class VrrpInstance {
   }
 
   private cancelTimer(): void {
-    if (this.timer) this.deps.timers.clearTimeout(this.timer);
+    if (this.timer) this.timerOn.clearTimeout(this.timer);
     this.timer = undefined;
-    this.spin++; // invalidates a pending spin callback
-    this.spinning = false;
   }
 
   /** Keep one real timer at the machine's earliest deadline. */
@@ -670,12 +671,10 @@ export class VrrpInstance {
       this.cancelTimer();
       return;
     }
-    if (this.timerAt === d.at && (this.timer || this.spinning)) return;
-    // Master_Down_Timer decides failover time: wake SPIN_EARLY_MS early and finish on the event
-    // loop (setImmediate), because timers have millisecond granularity. It fires once per takeover.
-    const early = d.which === 'masterDown' && this.deps.defer ? SPIN_EARLY_MS : 0;
-    const wake = d.at - early;
-    if (this.timer && !this.spinning && this.timerWake <= wake) {
+    // Master_Down decides failover time: a timer to the microsecond, where one is given
+    const on = (d.which === 'masterDown' && this.deps.preciseTimers) || this.deps.timers;
+    if (this.timer && this.timerOn === on && this.timerAt === d.at) return;
+    if (this.timer && this.timerOn === on && this.timerWake <= d.at) {
       // A later deadline (every advert a backup hears pushes Master_Down back): the timer set
       // wakes sooner and sets one for the rest, rather than a cancel and a new timer per advert.
       this.timerAt = d.at;
@@ -683,31 +682,19 @@ export class VrrpInstance {
     }
     this.cancelTimer();
     this.timerAt = d.at;
-    this.timerWake = wake;
-    this.timer = this.deps.timers.setTimeout(() => this.fire(), wake - this.deps.clock.now());
+    this.timerWake = d.at;
+    this.timerOn = on;
+    this.timer = on.setTimeout(() => this.fire(), d.at - this.deps.clock.now());
   }
 
-  /** The timer is due (or woke early: then it waits for the rest of `timerAt`). */
+  /** The timer is due (or woke early: then it is set again for the rest of `timerAt`). */
   private fire(): void {
     const at = this.timerAt;
     this.timer = undefined;
-    this.spinning = false;
     const now = this.deps.clock.now();
     if (now < at) {
-      // Woke early (a timer is due on the loop's cached millisecond clock). Only Master_Down is
-      // finished by spinning on the event loop: a spin keeps the loop from sleeping, which costs
-      // a core for up to a millisecond, so the other timers (an advert at every interval) wait
-      // for the remainder on a timer instead.
-      const defer = nextDeadline(this.st)?.which === 'masterDown' ? this.deps.defer : undefined;
-      if (defer && at - now <= SPIN_EARLY_MS + 1) {
-        const token = this.spin;
-        this.spinning = true;
-        defer(() => {
-          if (token === this.spin) this.fire();
-        });
-      } else {
-        this.arm(); // woke early (timer granularity): re-arm for the remainder
-      }
+      // woke early: Node's timers keep the event loop's millisecond clock, and a deadline moved later
+      this.arm();
       return;
     }
     this.deps.lateness.observe(now - at);

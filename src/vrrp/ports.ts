@@ -111,8 +111,10 @@ export interface NftRunner {
 export interface VrrpEnginePorts {
   readonly clock: Clock;
   readonly timers: Timers;
-  /** Run `fn` on the next event-loop turn (setImmediate): sub-millisecond Master_Down firing. */
+  /** Run `fn` on the next event-loop turn (setImmediate): notifications off the takeover path. */
   readonly defer?: (fn: () => void) => void;
+  /** Timers to the microsecond (a timerfd), for Master_Down [none: `timers`]. */
+  readonly preciseTimers?: Timers;
   readonly log: Logger;
   readonly rtnl: Rtnl;
   readonly sockets: VrrpSockets;

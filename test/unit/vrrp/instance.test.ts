@@ -61,7 +61,7 @@ class FakeRtnl implements Pick<Rtnl, 'addAddress' | 'delAddress' | 'listAddresse
 
 function setup(
   preexisting: string[] = [],
-  shell: (clock: FakeClock) => Partial<Pick<InstanceDeps, 'timers' | 'defer'>> = () => ({}),
+  shell: (clock: FakeClock) => Partial<Pick<InstanceDeps, 'timers' | 'preciseTimers'>> = () => ({}),
 ) {
   const clock = new FakeClock(1000);
   const rtnl = new FakeRtnl();
@@ -258,33 +258,26 @@ test('a backup hearing adverts keeps one timer per Master_Down_Interval, not a n
   t.is(inst.state.name, 'master', 'the last Master_Down still fires when the adverts stop');
 });
 
-test("a master's advert timer that wakes early waits for the rest on a timer, never spinning on the event loop", async (t) => {
-  let deferred: (() => void)[] = [];
-  let defers = 0;
-  const { clock, inst } = setup([], (c) => ({
-    timers: countedTimers(c, 0.6).timers,
-    defer: (fn) => {
-      defers++;
-      deferred.push(fn);
-    },
-  }));
-  // the event loop: each turn moves the clock a little and runs what was deferred
-  const run = (ms: number): void => {
-    for (let i = 0; i < ms * 4; i++) {
-      clock.advance(0.25);
-      const now = deferred;
-      deferred = [];
-      for (const fn of now) fn();
-    }
-  };
+test('Master_Down waits on the precise timers; the advert timer on the ordinary ones, which may wake early', async (t) => {
+  const timers = { coarse: countedTimers(new FakeClock(0)), precise: countedTimers(new FakeClock(0)) };
+  const { clock, inst, lateness } = setup([], (c) => {
+    timers.coarse = countedTimers(c, 0.6); // Node's timers: up to a millisecond early
+    timers.precise = countedTimers(c);
+    return { timers: timers.coarse.timers, preciseTimers: timers.precise.timers };
+  });
+  const { coarse, precise } = timers;
   await inst.start();
-  run(400);
+  t.is(inst.state.name, 'backup');
+  t.is(precise.n.set, 1, 'Master_Down set on the precise timers');
+  t.is(coarse.n.set, 0);
+  for (let i = 0; i < 400 && inst.state.name === 'backup'; i++) clock.advance(1);
   await flush();
   t.is(inst.state.name, 'master');
-  t.true(defers > 0, 'Master_Down woke early and finished on the event loop');
-  const spun = defers;
+  t.is(precise.n.set, 1, 'and it fired once, at its time');
+  t.is(lateness.max, 0, 'not late');
   const sent = inst.stats.advertSent;
-  run(1000);
-  t.is(inst.stats.advertSent - sent, 10, 'an advert every 100 ms');
-  t.is(defers, spun, 'no advert timer spun');
+  for (let i = 0; i < 1050; i++) clock.advance(1);
+  t.is(inst.stats.advertSent - sent, 10, 'an advert every 100 ms, its timer set again when it woke early');
+  t.true(coarse.n.set >= 10);
+  t.is(precise.n.set, 1, 'no advert timer on the precise timers');
 });

@@ -41,6 +41,10 @@ import { StaticSetup } from './static-setup.js';
 import { routeDevs } from './route-specs.js';
 import { SyncGroupSet } from './sync-group-set.js';
 import { RecheckQueue } from './recheck-queue.js';
+import { rehearseTakeovers } from './rehearsal.js';
+
+/** Takeovers rehearsed at start (rehearsal.ts): each ~0.1 ms once warm. */
+const REHEARSAL_ROUNDS = 40;
 
 /** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
 function tcpPortsOn(m: Model, address: string): number[] {
@@ -176,6 +180,7 @@ export class VrrpEngine {
       // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
       await e.#startAll(started, opts.adopt);
+      e.#rehearse(started);
       await e.#vmacs.releaseUnclaimed();
       if (adopting) {
         await Promise.all(started.map((i) => i.settled()));
@@ -586,6 +591,33 @@ export class VrrpEngine {
   }
 
   /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
+  /**
+   * Warm the takeover path off it (rehearsal.ts): one instance of each address family and VRRP
+   * version rehearses, in the background, while the real ones wait for their first Master_Down.
+   * Only with the event loop's `defer` (the daemon's ports; unit tests drive time themselves).
+   */
+  #rehearse(started: readonly VrrpInstance[]): void {
+    const defer = this.#ports.defer;
+    if (!defer) return;
+    const kinds = new Map<string, VrrpInstance>();
+    for (const i of started) {
+      const m = i.spec.machine;
+      const kind = `${m.family}/${m.version}`;
+      if (!kinds.has(kind) && m.priority !== 255 && i.spec.configFault === undefined) kinds.set(kind, i);
+    }
+    const run = async (): Promise<void> => {
+      for (const i of kinds.values()) {
+        const rounds = await rehearseTakeovers(i.spec, REHEARSAL_ROUNDS, defer);
+        this.#log.debug('takeover rehearsed', { instance: i.name, rounds });
+      }
+    };
+    // after what start queued (an owner's VIP add leaves at the end of this turn)
+    defer(
+      () =>
+        void run().catch((e: unknown) => this.#log.warn('takeover rehearsal failed', { error: String(e) })),
+    );
+  }
+
   async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {
     for (const inst of list) {
       const adopting = adopt?.has(inst.name) === true;

@@ -43,7 +43,12 @@ import { SyncGroupSet } from './sync-group-set.js';
 import { RecheckQueue } from './recheck-queue.js';
 import { rehearseTakeovers } from './rehearsal.js';
 
-/** Takeovers rehearsed at start (rehearsal.ts): each ~0.1 ms once warm. */
+/**
+ * Takeovers rehearsed at start (rehearsal.ts): each ~0.1 ms once warm. Not more: the first real
+ * takeover after 150 rounds was no faster than after none (V8 then optimizes for the rehearsal's
+ * ports and the real ones undo it); after 40 it came MDI + 1.0–1.8 ms in five runs, + 2.1–2.8 with
+ * none (SIGKILL failover under stress-ng, bench/results/realtime.md).
+ */
 const REHEARSAL_ROUNDS = 40;
 
 /** The TCP ports of the virtual servers on an address (what a drill connects to through the peer). */
@@ -155,6 +160,7 @@ export class VrrpEngine {
   ): Promise<VrrpEngine> {
     const e = new VrrpEngine(model, ports);
     if (opts.vmacs) e.#vmacs.inherit(opts.vmacs);
+    const started: VrrpInstance[] = [];
     // subscribed first, so no change between a lookup and the subscription is missed
     e.#unsubscribe.push(
       ports.rtnl.onLinkEvent((ev) => e.#onLink(ev)),
@@ -170,7 +176,6 @@ export class VrrpEngine {
       const adopting = (opts.adopt?.size ?? 0) > 0;
       if (adopting) e.#firewall.hold();
       else if (needsFirewall(model)) await e.#firewall.reset();
-      const started: VrrpInstance[] = [];
       for (const mi of model.vrrpInstances) {
         const p = await e.#prepare(mi, model);
         if (p.ok) started.push(e.#register(p));
@@ -180,13 +185,13 @@ export class VrrpEngine {
       // trackers first, as keepalived: instances start with what they track already known
       e.#trackers = await e.#runTrackers();
       await e.#startAll(started, opts.adopt);
-      e.#rehearse(started);
       await e.#vmacs.releaseUnclaimed();
       if (adopting) {
         await Promise.all(started.map((i) => i.settled()));
         await e.#firewall.release();
       }
     });
+    await e.#rehearse(started);
     return e;
   }
 
@@ -592,11 +597,15 @@ export class VrrpEngine {
 
   /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
   /**
-   * Warm the takeover path off it (rehearsal.ts): one instance of each address family and VRRP
-   * version rehearses, in the background, while the real ones wait for their first Master_Down.
-   * Only with the event loop's `defer` (the daemon's ports; unit tests drive time themselves).
+   * Warm the takeover path (rehearsal.ts): one instance of each address family and VRRP version
+   * rehearses while the real ones wait for their first Master_Down, yielding to the event loop
+   * between rounds. Awaited by `start`, so it ends before the worker turns realtime (worker.ts
+   * applies the schedule once the engine has started): a CPU burst that does not block, which under
+   * SCHED_RR would count against RLIMIT_RTTIME, runs at normal priority, as a reload's parse does
+   * (process-schedule.ts). Only with the event loop's `defer` (the daemon's ports; unit tests drive
+   * time themselves). Never fails the start: a rehearsal that throws is logged.
    */
-  #rehearse(started: readonly VrrpInstance[]): void {
+  async #rehearse(started: readonly VrrpInstance[]): Promise<void> {
     const defer = this.#ports.defer;
     if (!defer) return;
     const kinds = new Map<string, VrrpInstance>();
@@ -605,17 +614,16 @@ export class VrrpEngine {
       const kind = `${m.family}/${m.version}`;
       if (!kinds.has(kind) && m.priority !== 255 && i.spec.configFault === undefined) kinds.set(kind, i);
     }
-    const run = async (): Promise<void> => {
+    // after what start queued (an owner's VIP add leaves at the end of this turn)
+    await new Promise<void>((resolve) => defer(resolve));
+    try {
       for (const i of kinds.values()) {
         const rounds = await rehearseTakeovers(i.spec, REHEARSAL_ROUNDS, defer);
         this.#log.debug('takeover rehearsed', { instance: i.name, rounds });
       }
-    };
-    // after what start queued (an owner's VIP add leaves at the end of this turn)
-    defer(
-      () =>
-        void run().catch((e: unknown) => this.#log.warn('takeover rehearsal failed', { error: String(e) })),
-    );
+    } catch (e) {
+      this.#log.warn('takeover rehearsal failed', { error: String(e) });
+    }
   }
 
   async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {

@@ -595,7 +595,6 @@ export class VrrpEngine {
     return r?.sender;
   }
 
-  /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
   /**
    * Warm the takeover path (rehearsal.ts): one instance of each address family and VRRP version
    * rehearses while the real ones wait for their first Master_Down, yielding to the event loop
@@ -626,6 +625,7 @@ export class VrrpEngine {
     }
   }
 
+  /** Start instances: stale VIPs removed (or adopted), machine started, a down link fed. */
   async #startAll(list: readonly VrrpInstance[], adopt?: ReadonlySet<string>): Promise<void> {
     for (const inst of list) {
       const adopting = adopt?.has(inst.name) === true;

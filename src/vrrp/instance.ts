@@ -673,10 +673,10 @@ export class VrrpInstance {
     }
     // Master_Down decides failover time: a timer to the microsecond, where one is given
     const on = (d.which === 'masterDown' && this.deps.preciseTimers) || this.deps.timers;
-    if (this.timer && this.timerOn === on && this.timerAt === d.at) return;
     if (this.timer && this.timerOn === on && this.timerWake <= d.at) {
-      // A later deadline (every advert a backup hears pushes Master_Down back): the timer set
-      // wakes sooner and sets one for the rest, rather than a cancel and a new timer per advert.
+      // The timer set wakes no later than the deadline (the same one, or one that every advert a backup
+      // hears pushes back): it stays, and sets one for the rest if it wakes early, rather than a cancel
+      // and a new timer per advert.
       this.timerAt = d.at;
       return;
     }

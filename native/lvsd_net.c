@@ -17,7 +17,8 @@
  *  - mkfifo(3), which Node lacks, for the notify FIFOs (src/script/fifo.io.ts opens them);
  *  - netlink sockets (src/netlink/socket.io.ts: rtnetlink requests and events, IPVS over generic
  *    netlink): datagrams to the kernel, and from it, a receive-queue overrun (ENOBUFS) reported
- *    and the socket going on;
+ *    and the socket going on; a run of requests each answered before the next is sent, in one call
+ *    (exchangeNetlink: IPVS's per-service dumps);
  *  - a timerfd (CLOCK_MONOTONIC) polled like the sockets, for a deadline Node's millisecond timers
  *    cannot keep (src/net/precise-timers.io.ts: Master_Down).
  *
@@ -26,7 +27,8 @@
  *
  * All protocol logic stays in TypeScript (src/net/raw-socket.ts is the only caller). This file runs
  * as root: every length read from the kernel or from JavaScript is bounded, every return checked,
- * and nothing blocks (sockets are non-blocking; reception is driven by the event loop).
+ * and nothing blocks (sockets are non-blocking; reception is driven by the event loop, but for
+ * exchangeNetlink's MSG_DONTWAIT reads of the answers it is waiting for).
  * Errors are thrown as JS Errors whose `code` is the errno name (e.g. "EPERM") or "EINVAL_ARG".
  */
 #define _GNU_SOURCE
@@ -688,6 +690,133 @@ static napi_value send_netlink(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
+/* ---------- exchangeNetlink(sock, requests) -> { received, sent, answered, errno } ----------
+ *
+ * Each request of `requests` (netlink messages back to back, each asking for a dump or an ACK) is
+ * sent alone, and the kernel's answer read until that request's NLMSG_DONE or NLMSG_ERROR, before the
+ * next is sent: what a run of dumps needs (a socket runs one dump at a time), without a turn of the
+ * event loop per request (src/netlink/genl.ts exchangeEach). Nothing blocks: every call is
+ * MSG_DONTWAIT. The kernel fills a dump's parts while the request is sent and while its parts are
+ * read, so a request is nearly always answered here; when the socket runs dry first, this returns with
+ * that request sent but not answered (`sent` = `answered` + 1) and the rest of its answer reaches the
+ * socket's callback as usual. `received`: every datagram read, back to back, each padded to 4 bytes
+ * (what a datagram of netlink messages already is), including any for other requests. `errno`: a
+ * failed send (that request not sent), a receive-queue overrun (ENOBUFS) or a cut datagram (EMSGSIZE);
+ * 0 otherwise. Reading stops once RX_OUT_MAX bytes are held, after the request being read.
+ */
+
+#define RX_OUT_MAX (64u << 20)
+
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+} growbuf_t;
+
+static int growbuf_append(growbuf_t *g, const uint8_t *data, size_t n) {
+  size_t padded = (n + 3u) & ~(size_t)3u;
+  if (g->len + padded > g->cap) {
+    size_t cap = g->cap ? g->cap : 65536;
+    while (cap < g->len + padded) cap *= 2;
+    uint8_t *p = realloc(g->p, cap);
+    if (!p) return -1;
+    g->p = p;
+    g->cap = cap;
+  }
+  memcpy(g->p + g->len, data, n);
+  memset(g->p + g->len + n, 0, padded - n);
+  g->len += padded;
+  return 0;
+}
+
+/* Whether `data` holds the end of the answer to `seq`: its NLMSG_DONE or NLMSG_ERROR. */
+static int answer_ends(const uint8_t *data, size_t n, uint32_t seq) {
+  size_t off = 0;
+  while (off + NLMSG_HDRLEN <= n) {
+    const struct nlmsghdr *h = (const struct nlmsghdr *)(data + off);
+    if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > n - off) return 0;
+    if (h->nlmsg_seq == seq && (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)) return 1;
+    off += NLMSG_ALIGN(h->nlmsg_len);
+  }
+  return 0;
+}
+
+static napi_value exchange_netlink(napi_env env, napi_callback_info info) {
+  static uint8_t buf[65536];
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sock_t *s = argc < 2 ? NULL : get_sock(env, argv[0]);
+  if (!s || s->family != AF_NETLINK || s->closed) return throw_arg(env, "exchangeNetlink: not an open netlink socket");
+  uint8_t *req;
+  size_t reqlen;
+  if (!get_buf(env, argv[1], (void **)&req, &reqlen)) return throw_arg(env, "exchangeNetlink: requests must be a Buffer");
+  /* validate every request before sending any */
+  for (size_t off = 0; off < reqlen;) {
+    if (reqlen - off < NLMSG_HDRLEN) return throw_arg(env, "exchangeNetlink: a request is cut short");
+    const struct nlmsghdr *h = (const struct nlmsghdr *)(req + off);
+    if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > reqlen - off)
+      return throw_arg(env, "exchangeNetlink: a request's length is wrong");
+    if (!(h->nlmsg_flags & (NLM_F_ACK | NLM_F_DUMP)))
+      return throw_arg(env, "exchangeNetlink: a request asks for neither a dump nor an ACK");
+    off += NLMSG_ALIGN(h->nlmsg_len);
+  }
+  growbuf_t out = {0};
+  int err = 0;
+  int64_t sent = 0, answered = 0;
+  struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+  for (size_t off = 0; off < reqlen && !err && out.len < RX_OUT_MAX;) {
+    const struct nlmsghdr *h = (const struct nlmsghdr *)(req + off);
+    size_t len = h->nlmsg_len;
+    uint32_t seq = h->nlmsg_seq;
+    ssize_t n;
+    do {
+      n = sendto(s->fd, req + off, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    sent++;
+    off += NLMSG_ALIGN(len);
+    int ended = 0;
+    while (!ended && !err) {
+      struct sockaddr_nl from;
+      struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+      struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1};
+      n = recvmsg(s->fd, &mh, MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
+        break; /* EAGAIN: the rest of this answer comes through the poll handle */
+      }
+      if (mh.msg_flags & MSG_TRUNC) {
+        s->drop_oversize++;
+        err = EMSGSIZE;
+        break;
+      }
+      if (mh.msg_namelen != sizeof from || from.nl_pid != 0) continue; /* only the kernel speaks here */
+      if (growbuf_append(&out, buf, (size_t)n) < 0) {
+        err = ENOMEM;
+        break;
+      }
+      ended = answer_ends(buf, (size_t)n, seq);
+    }
+    if (!ended) break;
+    answered++;
+  }
+  napi_value result, received;
+  void *dst;
+  napi_status st = napi_create_buffer_copy(env, out.len, out.len ? (void *)out.p : (void *)"", &dst, &received);
+  free(out.p);
+  if (st != napi_ok) return throw_arg(env, "exchangeNetlink: cannot make the result buffer");
+  NAPI_OK(napi_create_object(env, &result));
+  NAPI_OK(napi_set_named_property(env, result, "received", received));
+  NAPI_OK(napi_set_named_property(env, result, "sent", make_int(env, sent)));
+  NAPI_OK(napi_set_named_property(env, result, "answered", make_int(env, answered)));
+  NAPI_OK(napi_set_named_property(env, result, "errno", make_int(env, err)));
+  return result;
+}
+
 /* ---------- netlinkPort(sock) -> the port id the kernel gave the socket ---------- */
 
 static napi_value netlink_port(napi_env env, napi_callback_info info) {
@@ -854,6 +983,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"keepLoopAlive", NULL, keep_loop_alive, NULL, NULL, NULL, napi_default, NULL},
       {"sendNetlink", NULL, send_netlink, NULL, NULL, NULL, napi_default, NULL},
       {"netlinkPort", NULL, netlink_port, NULL, NULL, NULL, napi_default, NULL},
+      {"exchangeNetlink", NULL, exchange_netlink, NULL, NULL, NULL, napi_default, NULL},
       {"openTimer", NULL, open_timer, NULL, NULL, NULL, napi_default, NULL},
       {"setTimer", NULL, set_timer, NULL, NULL, NULL, napi_default, NULL},
   };

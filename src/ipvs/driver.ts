@@ -50,12 +50,7 @@ export interface IpvsDriverOptions {
   timeoutMs?: number;
   /** Retries for EBUSY / ENOBUFS / EINTR. @default 3 */
   retries?: number;
-  /**
-   * Sockets used in parallel for the per-service GET_DEST dumps of `dump()` (one dump at a time
-   * per socket; each round trip is latency-bound). @default 4 (1 with `transport`)
-   */
-  dumpSockets?: number;
-  /** One transport to use (tests: the kernel as a function); the driver then uses only it. */
+  /** The transport to use (tests: the kernel as a function); else `openTransport` opens one. */
   transport?: NetlinkTransport;
   /** Opens a NETLINK_GENERIC socket (ipvs/kernel.io.ts gives the real one): used without `transport`. */
   openTransport?: () => NetlinkTransport;
@@ -65,8 +60,7 @@ const RETRYABLE = new Set(['EBUSY', 'ENOBUFS', 'EINTR']);
 
 /** Open the driver: a generic netlink socket in this process's network namespace, family resolved. */
 export async function openIpvsDriver(opts: IpvsDriverOptions): Promise<IpvsDriver> {
-  const open = opts.openTransport;
-  const transport = opts.transport ?? open?.();
+  const transport = opts.transport ?? opts.openTransport?.();
   if (!transport)
     throw new LvsdError('LVSD_E_INTERNAL', 'openIpvsDriver: no transport and no way to open one');
   const client = new GenlClient(transport, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
@@ -78,11 +72,7 @@ export async function openIpvsDriver(opts: IpvsDriverOptions): Promise<IpvsDrive
       'generic netlink family IPVS not found: the ip_vs module is not loaded (modprobe ip_vs)',
     );
   }
-  const extra =
-    opts.transport === undefined && open
-      ? () => new GenlClient(open(), opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs })
-      : undefined;
-  return new IpvsDriver(client, family, opts, extra);
+  return new IpvsDriver(client, family, opts);
 }
 
 /** Human name of what an op touches, for messages: `virtual server TCP 10.0.0.1:80`. */
@@ -187,40 +177,13 @@ export class IpvsDriver implements IpvsKernel {
   private readonly window: number;
   private readonly retries: number;
 
-  private readonly dumpSockets: number;
-  private readonly dumpClients: GenlClient[] = [];
-
   constructor(
     private readonly client: GenlClient,
     private readonly family: number,
     opts: IpvsDriverOptions = {},
-    private readonly openExtraClient?: () => GenlClient,
   ) {
     this.window = Math.max(1, opts.window ?? 128);
     this.retries = opts.retries ?? 3;
-    this.dumpSockets = openExtraClient === undefined ? 1 : Math.max(1, opts.dumpSockets ?? 4);
-  }
-
-  /** Run GET_DEST dumps on up to `dumpSockets` sockets at once; outcomes in input order. */
-  private async destDumps(msgs: GenlMessage[]): Promise<(GenlOutcome | undefined)[]> {
-    const n = Math.min(this.dumpSockets, Math.ceil(msgs.length / 8) || 1);
-    while (this.openExtraClient !== undefined && this.dumpClients.length < n - 1) {
-      this.dumpClients.push(this.openExtraClient());
-    }
-    const clients = [this.client, ...this.dumpClients].slice(0, n);
-    const out: (GenlOutcome | undefined)[] = new Array<GenlOutcome | undefined>(msgs.length).fill(undefined);
-    let next = 0;
-    await Promise.all(
-      clients.map(async (c) => {
-        for (let i = next++; i < msgs.length; i = next++) {
-          const m = msgs[i];
-          if (m === undefined) continue;
-          const [o] = await c.exchange(this.family, IPVS_GENL_VERSION, [m], { window: 1 });
-          out[i] = o;
-        }
-      }),
-    );
-    return out;
   }
 
   /** One request (doit or dump) with p-retry on EBUSY/ENOBUFS/EINTR. */
@@ -313,14 +276,15 @@ export class IpvsDriver implements IpvsKernel {
     keys: readonly ServiceKey[],
     dopts: { stats: boolean },
   ): Promise<Array<IpvsDestinationState[] | undefined>> {
-    // GET_DEST is dump-only and per service. A netlink socket runs one dump at a time (a second
-    // one in flight gets EBUSY), so each socket sends them one by one; several sockets share the work.
+    // GET_DEST is dump-only and per service, and a socket runs one dump at a time (a second one in
+    // flight gets EBUSY): each is sent once the one before is answered, in batches answered without
+    // a turn of the event loop each (GenlClient.exchangeEach: the socket's exchangeNow).
     const msgs: GenlMessage[] = keys.map((serviceKey) => ({
       cmd: IpvsCmd.GET_DEST,
       attrs: encodeCmdAttrs({ serviceKey }),
       dump: true,
     }));
-    const outcomes = await this.destDumps(msgs);
+    const outcomes = await this.client.exchangeEach(this.family, IPVS_GENL_VERSION, msgs);
     return keys.map((key, i) => {
       const o: GenlOutcome | undefined = outcomes[i];
       const what = `real servers of virtual server ${describeService(key)}`;
@@ -428,6 +392,5 @@ export class IpvsDriver implements IpvsKernel {
 
   close(): void {
     this.client.close();
-    for (const c of this.dumpClients) c.close();
   }
 }

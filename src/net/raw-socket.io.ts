@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LvsdError } from '../core/errors.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
+import type { InlineExchange } from '../netlink/transport.js';
 
 /** A socket failure with the kernel's errno name (`EPERM`, `ENODEV`, ...). */
 export class SocketError extends LvsdError {
@@ -111,6 +112,11 @@ export interface NativeAddon {
   sendNetlink(s: NativeSock, datagram: Uint8Array): number;
   /** The port id the kernel gave the socket (nlmsg_pid of its requests). */
   netlinkPort(s: NativeSock): number;
+  /**
+   * Each request (netlink messages back to back, each a dump or asking for an ACK) sent alone and
+   * answered before the next, in this call, never blocking (src/netlink/transport.ts `exchangeNow`).
+   */
+  exchangeNetlink(s: NativeSock, requests: Uint8Array): InlineExchange;
   /** Whether the socket's poll handle alone keeps the event loop running (uv_ref / uv_unref). */
   keepLoopAlive(s: NativeSock, on: boolean): void;
   /** A timerfd (CLOCK_MONOTONIC) that calls `cb` at each expiry (src/net/precise-timers.io.ts). */

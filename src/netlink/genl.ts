@@ -54,6 +54,7 @@ export interface GenlClientOptions {
 
 const ETIMEDOUT = 110;
 const ENOBUFS = 105;
+const EBUSY = 16;
 const EPROTO = 71;
 
 interface Pending {
@@ -67,6 +68,7 @@ interface Pending {
 export class GenlClient {
   private seq = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly timeoutMs: number;
 
   constructor(
@@ -116,18 +118,104 @@ export class GenlClient {
     return out;
   }
 
+  /**
+   * Send `msgs` one at a time, each answered before the next is sent (a socket runs one dump at a
+   * time: a second dump in flight gets EBUSY), and return one outcome per message. Where the
+   * transport can (`exchangeNow`), up to `batch` of them go in one call without a turn of the event
+   * loop each; the loop gets a turn between batches. Else one `exchange` each.
+   */
+  async exchangeEach(
+    family: number,
+    version: number,
+    msgs: readonly GenlMessage[],
+    opts: { batch?: number } = {},
+  ): Promise<GenlOutcome[]> {
+    const now = this.transport.exchangeNow?.bind(this.transport);
+    if (now === undefined) {
+      const out: GenlOutcome[] = [];
+      for (const m of msgs) {
+        const [o] = await this.exchange(family, version, [m], { window: 1 });
+        out.push(o ?? { ok: false, errno: EPROTO });
+      }
+      return out;
+    }
+    const batch = Math.max(1, opts.batch ?? 64);
+    const out = new Array<GenlOutcome>(msgs.length);
+    // indices still to send; one that met another caller's dump (EBUSY) goes again, up to 3 times
+    let todo = msgs.map((_m, i) => i);
+    const busy = new Map<number, number>();
+    for (let first = true; todo.length > 0; first = false) {
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.idle(); // a dump of ours still being read would make the next one EBUSY
+      const idx = todo.slice(0, batch);
+      const { datagram, seqs } = this.encode(family, version, idx.map((i) => msgs[i] as GenlMessage), false);
+      let r;
+      try {
+        r = now(datagram);
+      } catch {
+        r = { received: Buffer.alloc(0), sent: 0, answered: 0, errno: EPROTO };
+      }
+      const sent = seqs.slice(0, r.sent);
+      const tracked = this.track(sent);
+      if (r.received.length > 0) this.receive(r.received);
+      if (r.errno === ENOBUFS) this.failAll(ENOBUFS); // answers were lost, to any request
+      else if (r.errno !== 0) for (const seq of sent) this.settle(seq, { ok: false, errno: r.errno });
+      // the one sent whose answer the socket had not finished comes through onMessage
+      const outcomes = await this.awaitAnswers(sent, tracked);
+      const again: number[] = [];
+      outcomes.forEach((o, k) => {
+        const i = idx[k] as number;
+        const tries = busy.get(i) ?? 0;
+        if (!o.ok && o.errno === EBUSY && tries < 3) {
+          busy.set(i, tries + 1);
+          again.push(i);
+        } else out[i] = o;
+      });
+      todo = [...again, ...todo.slice(r.sent)];
+      if (r.errno !== 0 || r.sent === 0) {
+        const errno = r.errno !== 0 ? r.errno : EPROTO;
+        for (const i of todo) out[i] = { ok: false, errno };
+        todo = [];
+      }
+    }
+    return out;
+  }
+
+  /** Resolves once no request of this client awaits an answer. */
+  private idle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   private sendDatagram(
     family: number,
     version: number,
     chunk: readonly GenlMessage[],
     ackLastOnly: boolean,
   ): Promise<GenlOutcome[]> {
-    const promises: Promise<GenlOutcome>[] = [];
-    const seqs: number[] = [];
-    const wasIdle = this.pending.size === 0;
     // Without NLM_F_ACK the kernel answers only failures; the ACK of the datagram's last request
     // (messages of a datagram run in order) then proves every earlier one succeeded.
     const lastOnly = ackLastOnly && chunk.every((m) => m.dump !== true);
+    const { datagram, seqs } = this.encode(family, version, chunk, lastOnly);
+    const outcomes = this.track(seqs);
+    const last = this.pending.get(seqs[seqs.length - 1] ?? -1);
+    if (lastOnly && last !== undefined) last.covers = seqs.slice(0, -1);
+    try {
+      this.transport.send(datagram);
+    } catch {
+      for (const s of seqs) this.settle(s, { ok: false, errno: EPROTO });
+    }
+    return this.awaitAnswers(seqs, outcomes);
+  }
+
+  /** The requests of `chunk` in one datagram, each with a fresh sequence number. */
+  private encode(
+    family: number,
+    version: number,
+    chunk: readonly GenlMessage[],
+    lastOnly: boolean,
+  ): { datagram: Buffer; seqs: number[] } {
+    const seqs: number[] = [];
     let size = 0;
     for (const m of chunk) size += genlRequestSize(m.attrs.length);
     const datagram = Buffer.allocUnsafe(size);
@@ -147,22 +235,26 @@ export class GenlClient {
         port: this.transport.port,
         attrs: m.attrs,
       });
-      promises.push(new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })));
     }
-    const last = this.pending.get(seqs[seqs.length - 1] ?? -1);
-    if (lastOnly && last !== undefined) last.covers = seqs.slice(0, -1);
-    if (wasIdle) this.transport.keepAlive(true);
+    return { datagram, seqs };
+  }
+
+  /** Await answers to these sequence numbers: one promise each, settled by `receive` or `settle`. */
+  private track(seqs: readonly number[]): Promise<GenlOutcome>[] {
+    if (this.pending.size === 0 && seqs.length > 0) this.transport.keepAlive(true);
+    return seqs.map((seq) => new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })));
+  }
+
+  /** The tracked answers, or ETIMEDOUT for those that do not come within the timeout. */
+  private awaitAnswers(seqs: readonly number[], outcomes: Promise<GenlOutcome>[]): Promise<GenlOutcome[]> {
+    if (seqs.every((s) => !this.pending.has(s))) return Promise.all(outcomes);
     const timer = setTimeout(() => {
       for (const s of seqs) this.settle(s, { ok: false, errno: ETIMEDOUT });
     }, this.timeoutMs);
-    try {
-      this.transport.send(datagram);
-    } catch {
-      for (const s of seqs) this.settle(s, { ok: false, errno: EPROTO });
-    }
-    return Promise.all(promises).finally(() => clearTimeout(timer));
+    return Promise.all(outcomes).finally(() => clearTimeout(timer));
   }
 
+  /** The next sequence number no tracked request has (a datagram's own are consecutive). */
   private nextSeq(): number {
     do {
       this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
@@ -178,7 +270,10 @@ export class GenlClient {
     // The kernel ran the covered requests before this one; any failure among them was answered
     // (and settled) already, so the rest succeeded. A timeout or socket error leaves them unknown.
     for (const c of p.covers ?? []) this.settle(c, fromKernel ? { ok: true, replies: [] } : o);
-    if (this.pending.size === 0) this.transport.keepAlive(false);
+    if (this.pending.size === 0) {
+      this.transport.keepAlive(false);
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
     p.resolve(o.ok ? { ok: true, replies: p.replies } : o);
   }
 

@@ -78,6 +78,11 @@ export function openNetlinkTransport(
       if (outgoing.length === 0) setImmediate(flush);
       outgoing.push(datagram);
     },
+    exchangeNow(requests) {
+      if (closed) throw errorOf('EBADF', 'netlink socket closed');
+      flush(); // what was sent before goes first
+      return addon.exchangeNetlink(sock, requests);
+    },
     keepAlive(on) {
       if (!closed) addon.keepLoopAlive(sock, on);
     },

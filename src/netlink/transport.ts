@@ -16,9 +16,33 @@ export interface NetlinkTransport {
   onMessage(cb: (datagram: Buffer) => void): void;
   /** Asynchronous socket errors (e.g. ENOBUFS when the receive queue overflowed). */
   onError(cb: (err: Error & { code?: string }) => void): void;
+  /**
+   * Where the socket can (the real one; a fake that says so): send each request of `requests`
+   * (netlink messages back to back, each a dump or asking for an ACK) alone and read its answer
+   * before sending the next, all in this call and without blocking. A run of dumps needs that (a
+   * socket runs one dump at a time) and pays no turn of the event loop per request this way. The
+   * datagrams read are returned, not given to `onMessage`; an answer the socket had not finished
+   * when it ran dry comes to `onMessage` as usual.
+   */
+  exchangeNow?(requests: Buffer): InlineExchange;
   /** Keep the event loop alive (true) while replies are awaited; false when idle. */
   keepAlive(on: boolean): void;
   close(): void;
+}
+
+/** What `exchangeNow` did. */
+export interface InlineExchange {
+  /** Every datagram read, back to back (each padded to 4 bytes), answers to other requests too. */
+  received: Buffer;
+  /** Requests sent, from the first. */
+  sent: number;
+  /** Of those, how many were answered to the end (NLMSG_DONE / NLMSG_ERROR): `sent` or `sent` - 1. */
+  answered: number;
+  /**
+   * 0, or why it stopped early: the errno of a send that failed (that request not sent), of a
+   * receive-queue overrun (ENOBUFS: answers were lost) or of a datagram cut short (EMSGSIZE).
+   */
+  errno: number;
 }
 
 export const NETLINK_ROUTE = 0;

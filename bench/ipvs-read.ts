@@ -4,8 +4,10 @@
  * in ONE VM run on the real ip_vs module (issue 13): `lvsd ipvs -Ln` / `-Sn` vs `ipvsadm -Ln` / `-Sn`
  * (outputs compared byte for byte), `lvsd ipvs apply FILE` with nothing to change and with one real
  * edited vs `ipvsadm -R` of the same file from empty, and the floor every lvsd command pays
- * (`node -e 0`, `lvsd ipvs --version`). Each command is a fresh process, timed from spawn to exit,
- * alternating lvsd and ipvsadm, RUNS times; the median is reported. Writes bench/results/ipvs-read.md
+ * (`node -e 0`, `lvsd ipvs --version`), and where `-Ln`'s time goes (bench/lib/ipvs-phases.ts: the
+ * kernel's part apart from the JavaScript's, cold and warm). Each command is a fresh process, timed
+ * from spawn to exit, alternating lvsd and ipvsadm, RUNS times; the median is reported. Writes
+ * bench/results/ipvs-read.md
  * with the machine, the date and the load average at start and end. Run as root:
  * `npm run bench ipvs-read`. It boots scripts/ipvs-vm.sh itself and re-runs this file inside it
  * (`--inner`, in a network namespace). Sizes: IPVS_READ_SERVICES (default 1000), IPVS_READ_REALS
@@ -15,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { IpvsPhases } from './lib/ipvs-phases.js';
 import { median } from './lib/summary.js';
 import { runSelfInVm } from './lib/vm-self.js';
 
@@ -22,6 +25,7 @@ const SERVICES = Number(process.env['IPVS_READ_SERVICES'] ?? 1000);
 const REALS = Number(process.env['IPVS_READ_REALS'] ?? 10);
 const RUNS = Number(process.env['IPVS_READ_RUNS'] ?? 3);
 const LVSD = fileURLToPath(new URL('../../bin/lvsd', import.meta.url));
+const PHASES = fileURLToPath(new URL('./lib/ipvs-phases.js', import.meta.url));
 
 interface Timed {
   ms: number;
@@ -61,6 +65,7 @@ interface InnerResult {
   applyNoop: { ms: number; ops: string };
   applyOne: { ms: number; ops: string };
   ipvsadmEditMs: number;
+  phases: { cold: IpvsPhases; warm: IpvsPhases }[];
 }
 
 const log = (m: string): void => {
@@ -94,6 +99,16 @@ function inner(): void {
     version.push(lvsd('ipvs', '--version').ms);
     pair('-Ln', ['-Ln']);
     pair('-Sn', ['-Sn']);
+  }
+
+  log('phases of -Ln');
+  const phases: { cold: IpvsPhases; warm: IpvsPhases }[] = [];
+  for (let k = 0; k < RUNS; k++) {
+    const line = run(process.execPath, [PHASES])
+      .stdout.split('\n')
+      .find((l) => l.startsWith('IPVS_PHASES '));
+    if (line === undefined) throw new Error('ipvs-phases printed nothing');
+    phases.push(JSON.parse(line.slice('IPVS_PHASES '.length)) as { cold: IpvsPhases; warm: IpvsPhases });
   }
 
   log('apply: nothing to change');
@@ -136,6 +151,7 @@ function inner(): void {
     applyNoop: { ms: median(noop), ops: noopOps },
     applyOne: { ms: one.ms, ops: oneOps },
     ipvsadmEditMs,
+    phases,
   };
   process.stdout.write(`IPVS_READ_RESULT ${JSON.stringify(r)}\n`);
 }
@@ -175,6 +191,17 @@ async function outer(): Promise<void> {
     `| \`lvsd ipvs apply FILE\`, one real's weight edited (${r.applyOne.ops.replace(/^# /, '')}) vs \`ipvsadm-restore\` from empty | ${s(r.applyOne.ms)} | ${s(restore)} | **${(r.applyOne.ms / restore).toFixed(2)}x** (goal <= 0.1x) | |`,
     `| the same edit as one \`ipvsadm -e\` process | | ${s(r.ipvsadmEditMs)} | | |`,
     `| floor: \`node -e 0\` / \`lvsd ipvs --version\` | ${s(r.nodeMs)} / ${s(r.versionMs)} | | | |`,
+    '',
+    `Where \`-Ln\`'s time goes: the same work timed by phase in one fresh process (bench/lib/ipvs-phases.ts; ` +
+      `median of ${r.runs}), the first time (cold: what a command pays) and again in the same process (warm). ` +
+      '"in the kernel": inside the native exchangeNetlink call, which sends each GET_DEST dump and reads its answer.',
+    '',
+    '| pass | driver open + dump | of which in the kernel | JavaScript of the dump | format |',
+    '|---|---|---|---|---|',
+    ...(['cold', 'warm'] as const).map((pass) => {
+      const m = (f: (p: IpvsPhases) => number): string => s(median(r.phases.map((p) => f(p[pass]))));
+      return `| ${pass} | ${m((p) => p.dumpMs)} | ${m((p) => p.exchangeMs)} | ${m((p) => p.dumpMs - p.exchangeMs)} | ${m((p) => p.formatMs)} |`;
+    }),
     '',
     'Reproduce: `npm run bench ipvs-read` (root; sizes from IPVS_READ_SERVICES, IPVS_READ_REALS, IPVS_READ_RUNS).',
     '',

@@ -303,6 +303,17 @@ function serviceKeyAttr(key: ServiceKey): Buffer {
   return bytes;
 }
 
+/**
+ * GET_DEST's attributes: the SERVICE attribute of a key met once (a dump's services are fresh
+ * objects), so encoded without `serviceKeyAttr`'s cache, whose WeakMap would hold one entry per
+ * service of the table until the next collection.
+ */
+export function encodeDestDumpAttrs(key: ServiceKey): Buffer {
+  const w = new AttrWriter(64);
+  w.nested(ipvsAttrs.cmd.SERVICE.id, (n) => writeServiceKey(n, key));
+  return w.toBuffer();
+}
+
 /** Top-level attributes of a request, e.g. `encodeCmdAttrs({ service })` for NEW_SERVICE. */
 export function encodeCmdAttrs(a: {
   service?: IpvsService;
@@ -360,7 +371,7 @@ const statKeys: readonly (keyof IpvsStats)[] = [
 /** The nest at the decoder's current attribute; `wide`: STATS64 (every counter u64). */
 function statsFrom(d: AttrDecoder, wide: boolean): IpvsStats {
   const s: IpvsStats = zeroStats();
-  const n = new AttrDecoder(d.bytes());
+  const n = new AttrDecoder(d.buffer, d.payloadStart(), d.payloadEnd());
   while (n.next()) {
     const k = statKeys[n.type() - 1];
     if (k === undefined) continue; // PAD and future counters
@@ -411,9 +422,14 @@ export interface DecodedService {
 }
 
 /** The nested IPVS_CMD_ATTR_SERVICE of a GET_SERVICE reply. */
-export function decodeService(buf: Buffer, opts: DecodeOptions = {}): DecodeResult<DecodedService> {
+export function decodeService(
+  buf: Buffer,
+  opts: DecodeOptions = {},
+  start = 0,
+  end = buf.length,
+): DecodeResult<DecodedService> {
   const withStats = opts.stats ?? true;
-  const d = new AttrDecoder(buf);
+  const d = new AttrDecoder(buf, start, end);
   let af = 0;
   let proto = 0;
   let addr: Buffer | undefined;
@@ -514,9 +530,11 @@ export function decodeDest(
   buf: Buffer,
   svcFamily: IpFamily,
   opts: DecodeOptions = {},
+  start = 0,
+  end = buf.length,
 ): DecodeResult<IpvsDestinationState> {
   const withStats = opts.stats ?? true;
-  const d = new AttrDecoder(buf);
+  const d = new AttrDecoder(buf, start, end);
   let addrAt = -1;
   let addrEnd = -1;
   let af: number | undefined;
@@ -699,6 +717,16 @@ export function decodeCmdAttrs(
   }
   const e = d.err();
   return e !== undefined ? { ok: false, reason: e } : { ok: true, value: out };
+}
+
+/**
+ * Where the one nested attribute of type `type` (SERVICE, DEST) of a dump reply lies in `attrs`, so
+ * that it is decoded in place; a reason when it is missing or the attributes are malformed.
+ */
+export function nestedIn(attrs: Buffer, type: number): { start: number; end: number } | string {
+  const d = new AttrDecoder(attrs);
+  while (d.next()) if (d.type() === type) return { start: d.payloadStart(), end: d.payloadEnd() };
+  return d.err() ?? 'no such attribute';
 }
 
 /** The reply to GET_INFO (top-level IPVS_INFO_ATTR_*). */

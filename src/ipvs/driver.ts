@@ -28,7 +28,10 @@ import {
   decodeInfo,
   decodeService,
   encodeCmdAttrs,
+  encodeDestDumpAttrs,
+  ipvsAttrs,
   ipvsCmdName,
+  nestedIn,
 } from './attrs.js';
 import { describeService, formatAddrPort, sortDestinations, sortServices } from './model.js';
 import type {
@@ -257,10 +260,9 @@ export class IpvsDriver implements IpvsKernel {
     );
     const services: IpvsServiceState[] = [];
     for (const r of replies) {
-      const top = decodeCmdAttrs(r.attrs);
-      if (!top.ok) throw this.decodeFail('service dump', top.reason);
-      if (top.value.service === undefined) throw this.decodeFail('service dump', 'reply without SERVICE');
-      const s = decodeService(top.value.service, dopts);
+      const at = nestedIn(r.attrs, ipvsAttrs.cmd.SERVICE.id);
+      if (typeof at === 'string') throw this.decodeFail('service dump', `reply without SERVICE (${at})`);
+      const s = decodeService(r.attrs, dopts, at.start, at.end);
       if (!s.ok) throw this.decodeFail('service dump', s.reason);
       services.push(
         s.value.stats === undefined
@@ -281,7 +283,7 @@ export class IpvsDriver implements IpvsKernel {
     // a turn of the event loop each (GenlClient.exchangeEach: the socket's exchangeNow).
     const msgs: GenlMessage[] = keys.map((serviceKey) => ({
       cmd: IpvsCmd.GET_DEST,
-      attrs: encodeCmdAttrs({ serviceKey }),
+      attrs: encodeDestDumpAttrs(serviceKey),
       dump: true,
     }));
     const outcomes = await this.client.exchangeEach(this.family, IPVS_GENL_VERSION, msgs);
@@ -297,10 +299,9 @@ export class IpvsDriver implements IpvsKernel {
         });
       const dests: IpvsDestinationState[] = [];
       for (const r of o.replies) {
-        const top = decodeCmdAttrs(r.attrs);
-        if (!top.ok) throw this.decodeFail(what, top.reason);
-        if (top.value.dest === undefined) throw this.decodeFail(what, 'reply without DEST');
-        const d = decodeDest(top.value.dest, key.family, dopts);
+        const at = nestedIn(r.attrs, ipvsAttrs.cmd.DEST.id);
+        if (typeof at === 'string') throw this.decodeFail(what, `reply without DEST (${at})`);
+        const d = decodeDest(r.attrs, key.family, dopts, at.start, at.end);
         if (!d.ok) throw this.decodeFail(what, d.reason);
         dests.push(d.value);
       }

@@ -235,6 +235,21 @@ export function decodeMessages(buf: Uint8Array): Decoded<NlMessage[]> {
   return { ok: true, value: out };
 }
 
+/**
+ * Whether `buf` is whole netlink messages, each header's length within it: what `decodeMessages`
+ * accepts, checked without making a message object (a reader then walks the headers in place).
+ */
+export function wellFormedMessages(buf: Buffer): boolean {
+  let off = 0;
+  while (off < buf.length) {
+    if (buf.length - off < NLMSG_HDRLEN) return false;
+    const len = buf.readUInt32LE(off);
+    if (len < NLMSG_HDRLEN || off + len > buf.length) return false;
+    off += align4(len);
+  }
+  return true;
+}
+
 /** NLMSG_ERROR payload: `int error` (0 = ACK, else -errno) then the original header. */
 export function decodeErrorPayload(payload: Buffer): Decoded<{ errno: number; seq: number }> {
   if (payload.length < 4 + NLMSG_HDRLEN) return { ok: false, reason: 'shortError' };
@@ -262,14 +277,24 @@ export class AttrDecoder {
   private curEnd = 0;
   private error: string | undefined;
 
-  constructor(private readonly buf: Buffer) {}
+  private readonly end: number;
+
+  /** The attributes in [start, end) of `buf` (a nested one's payload is read in place, not copied). */
+  constructor(
+    private readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.off = start;
+    this.end = end;
+  }
 
   /** Advance to the next attribute; false at the end or after an error. */
   next(): boolean {
-    if (this.error !== undefined || this.off >= this.buf.length) return false;
-    if (this.buf.length - this.off < NLA_HDRLEN) return this.fail('truncated attribute header');
+    if (this.error !== undefined || this.off >= this.end) return false;
+    if (this.end - this.off < NLA_HDRLEN) return this.fail('truncated attribute header');
     const len = this.buf.readUInt16LE(this.off);
-    if (len < NLA_HDRLEN || this.off + len > this.buf.length)
+    if (len < NLA_HDRLEN || this.off + len > this.end)
       return this.fail(`attribute length ${len} out of range`);
     this.curType = this.buf.readUInt16LE(this.off + 2) & NLA_TYPE_MASK;
     this.curAt = this.off + NLA_HDRLEN;
@@ -329,7 +354,7 @@ export class AttrDecoder {
   /** Decode a nested attribute with its own decoder; its error becomes ours. */
   nested(fn: (d: AttrDecoder) => void): void {
     if (this.error !== undefined) return;
-    const inner = new AttrDecoder(this.buf.subarray(this.curAt, this.curEnd));
+    const inner = new AttrDecoder(this.buf, this.curAt, this.curEnd);
     fn(inner);
     const e = inner.err();
     if (e !== undefined) this.fail(`in attribute ${this.curType}: ${e}`);

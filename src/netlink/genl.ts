@@ -10,12 +10,13 @@ import {
   AttrDecoder,
   AttrWriter,
   Ctrl,
+  GENL_HDRLEN,
+  NLMSG_HDRLEN,
   NlFlags,
   NlMsgType,
-  decodeErrorPayload,
-  decodeGenlPayload,
-  decodeMessages,
+  align4,
   genlRequestSize,
+  wellFormedMessages,
   writeGenlRequest,
 } from './codec.js';
 import type { NetlinkTransport } from './transport.js';
@@ -142,13 +143,20 @@ export class GenlClient {
     const batch = Math.max(1, opts.batch ?? 64);
     const out = new Array<GenlOutcome>(msgs.length);
     // indices still to send; one that met another caller's dump (EBUSY) goes again, up to 3 times
-    let todo = msgs.map((_m, i) => i);
+    // indices to send, from `head`; one that met another caller's dump (EBUSY) is queued again, 3 times at most
+    const todo = msgs.map((_m, i) => i);
+    let head = 0;
     const busy = new Map<number, number>();
-    for (let first = true; todo.length > 0; first = false) {
-      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    while (head < todo.length) {
+      if (head > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       await this.idle(); // a dump of ours still being read would make the next one EBUSY
-      const idx = todo.slice(0, batch);
-      const { datagram, seqs } = this.encode(family, version, idx.map((i) => msgs[i] as GenlMessage), false);
+      const idx = todo.slice(head, head + batch);
+      const { datagram, seqs } = this.encode(
+        family,
+        version,
+        idx.map((i) => msgs[i] as GenlMessage),
+        false,
+      );
       let r;
       try {
         r = now(datagram);
@@ -158,24 +166,24 @@ export class GenlClient {
       const sent = seqs.slice(0, r.sent);
       const tracked = this.track(sent);
       if (r.received.length > 0) this.receive(r.received);
-      if (r.errno === ENOBUFS) this.failAll(ENOBUFS); // answers were lost, to any request
+      if (r.errno === ENOBUFS)
+        this.failAll(ENOBUFS); // answers were lost, to any request
       else if (r.errno !== 0) for (const seq of sent) this.settle(seq, { ok: false, errno: r.errno });
       // the one sent whose answer the socket had not finished comes through onMessage
       const outcomes = await this.awaitAnswers(sent, tracked);
-      const again: number[] = [];
       outcomes.forEach((o, k) => {
         const i = idx[k] as number;
         const tries = busy.get(i) ?? 0;
         if (!o.ok && o.errno === EBUSY && tries < 3) {
           busy.set(i, tries + 1);
-          again.push(i);
+          todo.push(i);
         } else out[i] = o;
       });
-      todo = [...again, ...todo.slice(r.sent)];
+      head += r.sent;
       if (r.errno !== 0 || r.sent === 0) {
         const errno = r.errno !== 0 ? r.errno : EPROTO;
-        for (const i of todo) out[i] = { ok: false, errno };
-        todo = [];
+        for (const i of todo.slice(head)) out[i] = { ok: false, errno };
+        break;
       }
     }
     return out;
@@ -242,7 +250,9 @@ export class GenlClient {
   /** Await answers to these sequence numbers: one promise each, settled by `receive` or `settle`. */
   private track(seqs: readonly number[]): Promise<GenlOutcome>[] {
     if (this.pending.size === 0 && seqs.length > 0) this.transport.keepAlive(true);
-    return seqs.map((seq) => new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })));
+    return seqs.map(
+      (seq) => new Promise<GenlOutcome>((resolve) => this.pending.set(seq, { replies: [], resolve })),
+    );
   }
 
   /** The tracked answers, or ETIMEDOUT for those that do not come within the timeout. */
@@ -281,27 +291,34 @@ export class GenlClient {
     for (const seq of [...this.pending.keys()]) this.settle(seq, { ok: false, errno });
   }
 
+  /** Each message of a datagram from the kernel, read in place: only a reply's attributes are kept (a view). */
   private receive(datagram: Buffer): void {
-    const msgs = decodeMessages(datagram);
-    if (!msgs.ok) return; // malformed kernel datagram: dropped; its request times out
-    for (const m of msgs.value) {
-      if (m.type === NlMsgType.ERROR) {
-        const e = decodeErrorPayload(m.payload);
-        if (e.ok)
-          this.settle(
-            e.value.seq,
-            e.value.errno === 0 ? { ok: true, replies: [] } : { ok: false, errno: e.value.errno },
-            true,
-          );
-      } else if (m.type === NlMsgType.DONE) {
+    if (!wellFormedMessages(datagram)) return; // malformed kernel datagram: dropped; its request times out
+    for (let off = 0; off < datagram.length;) {
+      const len = datagram.readUInt32LE(off);
+      const type = datagram.readUInt16LE(off + 4);
+      const body = off + NLMSG_HDRLEN;
+      if (type === NlMsgType.ERROR) {
+        // int error (0 = ACK, else -errno), then the header of the request it answers
+        if (len >= NLMSG_HDRLEN + 4 + NLMSG_HDRLEN) {
+          const errno = 0 - datagram.readInt32LE(body);
+          const seq = datagram.readUInt32LE(body + 4 + 8);
+          this.settle(seq, errno === 0 ? { ok: true, replies: [] } : { ok: false, errno }, true);
+        }
+      } else if (type === NlMsgType.DONE) {
         // A dump may end with a negative errno in DONE's payload.
-        const err = m.payload.length >= 4 ? 0 - m.payload.readInt32LE(0) : 0;
-        this.settle(m.seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] }, true);
-      } else if (m.type >= 0x10) {
-        const g = decodeGenlPayload(m.payload);
-        const p = this.pending.get(m.seq);
-        if (g.ok && p !== undefined) p.replies.push({ cmd: g.value.cmd, attrs: g.value.attrs });
+        const err = len >= NLMSG_HDRLEN + 4 ? 0 - datagram.readInt32LE(body) : 0;
+        const seq = datagram.readUInt32LE(off + 8);
+        this.settle(seq, err > 0 ? { ok: false, errno: err } : { ok: true, replies: [] }, true);
+      } else if (type >= 0x10 && len >= NLMSG_HDRLEN + GENL_HDRLEN) {
+        const p = this.pending.get(datagram.readUInt32LE(off + 8));
+        if (p !== undefined)
+          p.replies.push({
+            cmd: datagram.readUInt8(body),
+            attrs: datagram.subarray(body + GENL_HDRLEN, off + len),
+          });
       }
+      off += align4(len);
     }
   }
 

@@ -120,8 +120,7 @@ export function fakeTransport(
       if (dump) {
         out.push(nlmsg(NlMsgType.DONE, NlFlags.MULTI, m.seq, Buffer.alloc(4)));
         dumping = true; // until its answer is read
-      }
-      else if ((m.flags & NlFlags.ACK) !== 0) out.push(errorMsg(m.seq, 0, raw));
+      } else if ((m.flags & NlFlags.ACK) !== 0) out.push(errorMsg(m.seq, 0, raw));
     }
     return all;
   };

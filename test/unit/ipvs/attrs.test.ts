@@ -10,7 +10,9 @@ import {
   decodeInfo,
   decodeService,
   encodeCmdAttrs,
+  encodeDestDumpAttrs,
   ipvsAttrs,
+  nestedIn,
 } from '../../../src/ipvs/attrs.js';
 import { AttrWriter } from '../../../src/netlink/codec.js';
 import type { IpvsDestination, IpvsService, ServiceKey, SyncDaemon } from '../../../src/ipvs/model.js';
@@ -354,6 +356,51 @@ test('destination encode -> decode round trip (property)', (t) => {
   );
 });
 
+test("GET_DEST's attributes, encoded without the key cache, are the cached encoder's bytes (property)", (t) => {
+  fc.assert(
+    fc.property(serviceArb, (svc) => {
+      t.deepEqual(encodeDestDumpAttrs(svc.key), encodeCmdAttrs({ serviceKey: svc.key }));
+    }),
+  );
+});
+
+/** `attrs` as a dump reply carries them: after an attribute of another type, before one more. */
+const amidOthers = (attrs: Buffer): Buffer =>
+  Buffer.concat([
+    new AttrWriter().u32(ipvsAttrs.cmd.TIMEOUT_TCP.id, 900).toBuffer(),
+    attrs,
+    hex('08000700 01000000'),
+  ]);
+
+test('a reply decoded in place (nestedIn, start/end) reads as the nested attribute copied out (property)', (t) => {
+  fc.assert(
+    fc.property(serviceArb, destArb, (svc, d) => {
+      const svcReply = amidOthers(encodeCmdAttrs({ service: svc }));
+      const sAt = nestedIn(svcReply, ipvsAttrs.cmd.SERVICE.id);
+      if (typeof sAt === 'string') return false;
+      t.deepEqual(decodeService(svcReply, {}, sAt.start, sAt.end), { ok: true, value: { service: svc } });
+      const destReply = amidOthers(encodeCmdAttrs({ dest: d }));
+      const dAt = nestedIn(destReply, ipvsAttrs.cmd.DEST.id);
+      if (typeof dAt === 'string') return false;
+      const top = decodeCmdAttrs(destReply);
+      if (!top.ok || top.value.dest === undefined) return false;
+      t.deepEqual(decodeDest(destReply, 'inet', {}, dAt.start, dAt.end), decodeDest(top.value.dest, 'inet'));
+      return true;
+    }),
+  );
+});
+
+test('nestedIn: a missing attribute or malformed attributes give a reason', (t) => {
+  t.is(nestedIn(hex('08000700 01000000'), ipvsAttrs.cmd.DEST.id), 'no such attribute');
+  const bad = nestedIn(hex('08000700 0100'), ipvsAttrs.cmd.DEST.id);
+  t.true(typeof bad === 'string' && /out of range/.test(bad));
+  // a nested attribute that claims more than its parent holds is an error, not a read past it
+  const cut = Buffer.concat([hex('0c000200'), hex('10000100 0a000001')]);
+  const at = nestedIn(cut, ipvsAttrs.cmd.DEST.id);
+  if (typeof at === 'string') return t.fail(at);
+  t.false(decodeDest(cut, 'inet', {}, at.start, at.end).ok);
+});
+
 test('decoders never throw on garbage (property)', (t) => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 400 }), fam, (bytes, f) => {
@@ -363,6 +410,8 @@ test('decoders never throw on garbage (property)', (t) => {
       decodeDaemon(b);
       decodeCmdAttrs(b);
       decodeInfo(b);
+      const at = nestedIn(b, ipvsAttrs.cmd.DEST.id);
+      if (typeof at !== 'string') decodeDest(b, f, {}, at.start, at.end);
       return true;
     }),
   );

@@ -51,17 +51,18 @@ test('each request answered to its end before the next is sent, all in one call'
   const links = bySeq(7);
   t.true(links.length >= 2 && links.slice(0, -1).every((x) => x === RTM_NEWLINK), 'links, then DONE');
   t.is(links.at(-1), NlMsgType.DONE);
-  t.true(bySeq(8).slice(0, -1).every((x) => x === RTM_NEWADDR));
+  t.true(
+    bySeq(8)
+      .slice(0, -1)
+      .every((x) => x === RTM_NEWADDR),
+  );
   t.is(bySeq(8).at(-1), NlMsgType.DONE);
   t.deepEqual(bySeq(9), [RTM_NEWLINK, NlMsgType.ERROR], 'the reply, then an ACK');
   const ack = msgs.value.find((m) => m.seq === 9 && m.type === NlMsgType.ERROR);
   t.is(ack?.payload.readInt32LE(0), 0);
   t.deepEqual(bySeq(10), links, 'the second dump ran whole (no EBUSY): the first had ended');
   // the order of the answers is the order of the requests
-  t.deepEqual(
-    [...new Set(msgs.value.map((m) => m.seq))],
-    [7, 8, 9, 10],
-  );
+  t.deepEqual([...new Set(msgs.value.map((m) => m.seq))], [7, 8, 9, 10]);
 });
 
 test('a refusal ends that request; the next ones are still sent', (t) => {

@@ -7,7 +7,11 @@ import { Buffer } from 'node:buffer';
 import { GenlClient, type GenlMessage, type GenlOutcome } from '../../../src/netlink/genl.js';
 import { fakeTransport, type FakeRequest } from '../../fakes/fake-netlink.js';
 
-const dump = (cmd: number): GenlMessage => ({ cmd, attrs: Buffer.from([8, 0, 1, 0, cmd, 0, 0, 0]), dump: true });
+const dump = (cmd: number): GenlMessage => ({
+  cmd,
+  attrs: Buffer.from([8, 0, 1, 0, cmd, 0, 0, 0]),
+  dump: true,
+});
 /** Each dump answered with two parts naming its cmd, so an answer shows which request it was. */
 const twoParts = (r: FakeRequest): { replies: Buffer[] } => ({
   replies: [Buffer.from([8, 0, 1, 0, r.cmd, 0, 0, 0]), Buffer.from([8, 0, 2, 0, r.cmd, 0, 0, 0])],

@@ -7,7 +7,7 @@
  * (`node -e 0`, `lvsd ipvs --version`), and where `-Ln`'s time goes (bench/lib/ipvs-phases.ts: the
  * kernel's part apart from the JavaScript's, cold and warm). Each command is a fresh process, timed
  * from spawn to exit, alternating lvsd and ipvsadm, RUNS times; the median is reported. Writes
- * bench/results/ipvs-read.md
+ * bench/results/ipvs-read.md (another size: ipvs-read-SERVICESxREALS.md)
  * with the machine, the date and the load average at start and end. Run as root:
  * `npm run bench ipvs-read`. It boots scripts/ipvs-vm.sh itself and re-runs this file inside it
  * (`--inner`, in a network namespace). Sizes: IPVS_READ_SERVICES (default 1000), IPVS_READ_REALS
@@ -25,6 +25,8 @@ const SERVICES = Number(process.env['IPVS_READ_SERVICES'] ?? 1000);
 const REALS = Number(process.env['IPVS_READ_REALS'] ?? 10);
 const RUNS = Number(process.env['IPVS_READ_RUNS'] ?? 3);
 const LVSD = fileURLToPath(new URL('../../bin/lvsd', import.meta.url));
+/** The default size's results, and each other size's beside them (ipvs-read-10000.md). */
+const RESULT = `bench/results/ipvs-read${SERVICES === 1000 && REALS === 10 ? '' : `-${SERVICES}x${REALS}`}.md`;
 const PHASES = fileURLToPath(new URL('./lib/ipvs-phases.js', import.meta.url));
 
 interface Timed {
@@ -207,7 +209,7 @@ async function outer(): Promise<void> {
     '',
   ].join('\n');
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/ipvs-read.md', md);
+  writeFileSync(RESULT, md);
   process.stdout.write(md);
 }
 

@@ -2,6 +2,7 @@
 // `ipvsadm -S` text -> ops / table, and the `lvsd ipvs` command against an in-memory kernel.
 // (The same command runs against the real kernel in test/vm/ipvs/cli.test.ts.)
 import test from 'ava';
+import fc from 'fast-check';
 import { captureIo } from '../../../src/cli/io.js';
 import { runIpvs } from '../../../src/cli/commands/ipvs.js';
 import type { IpvsCliDeps } from '../../../src/cli/commands/ipvs.js';
@@ -18,10 +19,33 @@ const save = [
 ].join('\n');
 
 test('restoreLines: blanks, # lines and the word ipvsadm are dropped', (t) => {
-  t.deepEqual(restoreLines('# saved\n\nipvsadm -A -t 1.2.3.4:80\n  -C \r\n'), [
-    { line: 3, args: ['-A', '-t', '1.2.3.4:80'] },
-    { line: 4, args: ['-C'] },
-  ]);
+  t.deepEqual(
+    [...restoreLines('# saved\n\nipvsadm -A -t 1.2.3.4:80\n  -C \r\n')],
+    [
+      { line: 3, args: ['-A', '-t', '1.2.3.4:80'] },
+      { line: 4, args: ['-C'] },
+    ],
+  );
+});
+
+test('restoreLines: line by line, as splitting the whole text at once would (property)', (t) => {
+  const whole = (text: string): { line: number; args: string[] }[] =>
+    text
+      .split('\n')
+      .map((raw, i) => ({ raw, line: i + 1 }))
+      .filter(({ raw }) => !raw.startsWith('#'))
+      .map(({ raw, line }) => ({
+        line,
+        args: raw.split(/[ \t\r]+/).filter((a) => a !== '' && a !== 'ipvsadm'),
+      }))
+      .filter(({ args }) => args.length > 0);
+  const piece = fc.constantFrom('\n', '\r\n', ' ', '\t', '#', '-a', 'ipvsadm', '-t', '1.2.3.4:80', 'x');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+      const text = parts.join('');
+      t.deepEqual([...restoreLines(text)], whole(text));
+    }),
+  );
 });
 
 test('parseRestore: every line an op; a bad line is reported with its number and nothing else', (t) => {

@@ -702,7 +702,8 @@ static napi_value send_netlink(napi_env env, napi_callback_info info) {
  * socket's callback as usual. `received`: every datagram read, back to back, each padded to 4 bytes
  * (what a datagram of netlink messages already is), including any for other requests. `errno`: a
  * failed send (that request not sent), a receive-queue overrun (ENOBUFS) or a cut datagram (EMSGSIZE);
- * 0 otherwise. Reading stops once RX_OUT_MAX bytes are held, after the request being read.
+ * 0 otherwise. No request is sent once `maxBytes` (optional; at most RX_OUT_MAX) have been read: a
+ * batch of large dumps returns early, its caller decoding at most that much in one go.
  */
 
 #define RX_OUT_MAX (64u << 20)
@@ -742,14 +743,20 @@ static int answer_ends(const uint8_t *data, size_t n, uint32_t seq) {
 
 static napi_value exchange_netlink(napi_env env, napi_callback_info info) {
   static uint8_t buf[65536];
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sock_t *s = argc < 2 ? NULL : get_sock(env, argv[0]);
   if (!s || s->family != AF_NETLINK || s->closed) return throw_arg(env, "exchangeNetlink: not an open netlink socket");
   uint8_t *req;
   size_t reqlen;
   if (!get_buf(env, argv[1], (void **)&req, &reqlen)) return throw_arg(env, "exchangeNetlink: requests must be a Buffer");
+  size_t max_out = RX_OUT_MAX;
+  if (argc >= 3 && !is_nullish(env, argv[2])) {
+    int32_t m;
+    if (!get_i32(env, argv[2], &m) || m <= 0) return throw_arg(env, "exchangeNetlink: maxBytes must be a positive number");
+    if ((size_t)m < max_out) max_out = (size_t)m;
+  }
   /* validate every request before sending any */
   for (size_t off = 0; off < reqlen;) {
     if (reqlen - off < NLMSG_HDRLEN) return throw_arg(env, "exchangeNetlink: a request is cut short");
@@ -764,7 +771,7 @@ static napi_value exchange_netlink(napi_env env, napi_callback_info info) {
   int err = 0;
   int64_t sent = 0, answered = 0;
   struct sockaddr_nl to = {.nl_family = AF_NETLINK};
-  for (size_t off = 0; off < reqlen && !err && out.len < RX_OUT_MAX;) {
+  for (size_t off = 0; off < reqlen && !err && out.len < max_out;) {
     const struct nlmsghdr *h = (const struct nlmsghdr *)(req + off);
     size_t len = h->nlmsg_len;
     uint32_t seq = h->nlmsg_seq;

@@ -116,7 +116,7 @@ export interface NativeAddon {
    * Each request (netlink messages back to back, each a dump or asking for an ACK) sent alone and
    * answered before the next, in this call, never blocking (src/netlink/transport.ts `exchangeNow`).
    */
-  exchangeNetlink(s: NativeSock, requests: Uint8Array): InlineExchange;
+  exchangeNetlink(s: NativeSock, requests: Uint8Array, maxBytes?: number): InlineExchange;
   /** Whether the socket's poll handle alone keeps the event loop running (uv_ref / uv_unref). */
   keepLoopAlive(s: NativeSock, on: boolean): void;
   /** A timerfd (CLOCK_MONOTONIC) that calls `cb` at each expiry (src/net/precise-timers.io.ts). */

@@ -123,13 +123,15 @@ export class GenlClient {
    * Send `msgs` one at a time, each answered before the next is sent (a socket runs one dump at a
    * time: a second dump in flight gets EBUSY), and return one outcome per message. Where the
    * transport can (`exchangeNow`), up to `batch` of them go in one call without a turn of the event
-   * loop each; the loop gets a turn between batches. Else one `exchange` each.
+   * loop each, fewer once `maxBytes` of answers are read (what is decoded before the loop's next
+   * turn: a batch of very large dumps does not hold it for long); the loop gets a turn between
+   * batches. Else one `exchange` each.
    */
   async exchangeEach(
     family: number,
     version: number,
     msgs: readonly GenlMessage[],
-    opts: { batch?: number } = {},
+    opts: { batch?: number; maxBytes?: number } = {},
   ): Promise<GenlOutcome[]> {
     const now = this.transport.exchangeNow?.bind(this.transport);
     if (now === undefined) {
@@ -141,6 +143,7 @@ export class GenlClient {
       return out;
     }
     const batch = Math.max(1, opts.batch ?? 64);
+    const maxBytes = Math.max(1, opts.maxBytes ?? 4 << 20);
     const out = new Array<GenlOutcome>(msgs.length);
     // indices still to send; one that met another caller's dump (EBUSY) goes again, up to 3 times
     // indices to send, from `head`; one that met another caller's dump (EBUSY) is queued again, 3 times at most
@@ -159,7 +162,7 @@ export class GenlClient {
       );
       let r;
       try {
-        r = now(datagram);
+        r = now(datagram, maxBytes);
       } catch {
         r = { received: Buffer.alloc(0), sent: 0, answered: 0, errno: EPROTO };
       }

@@ -78,10 +78,10 @@ export function openNetlinkTransport(
       if (outgoing.length === 0) setImmediate(flush);
       outgoing.push(datagram);
     },
-    exchangeNow(requests) {
+    exchangeNow(requests, maxBytes) {
       if (closed) throw errorOf('EBADF', 'netlink socket closed');
       flush(); // what was sent before goes first
-      return addon.exchangeNetlink(sock, requests);
+      return addon.exchangeNetlink(sock, requests, maxBytes);
     },
     keepAlive(on) {
       if (!closed) addon.keepLoopAlive(sock, on);

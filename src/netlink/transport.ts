@@ -22,9 +22,10 @@ export interface NetlinkTransport {
    * before sending the next, all in this call and without blocking. A run of dumps needs that (a
    * socket runs one dump at a time) and pays no turn of the event loop per request this way. The
    * datagrams read are returned, not given to `onMessage`; an answer the socket had not finished
-   * when it ran dry comes to `onMessage` as usual.
+   * when it ran dry comes to `onMessage` as usual. No request is sent once `maxBytes` have been read
+   * (the caller then decodes at most about that much at once; the rest go in its next call).
    */
-  exchangeNow?(requests: Buffer): InlineExchange;
+  exchangeNow?(requests: Buffer, maxBytes?: number): InlineExchange;
   /** Keep the event loop alive (true) while replies are awaited; false when idle. */
   keepAlive(on: boolean): void;
   close(): void;

@@ -135,7 +135,7 @@ export function fakeTransport(
   const exchangeNow =
     inline === undefined
       ? undefined
-      : (reqs: Buffer): InlineExchange => {
+      : (reqs: Buffer, maxBytes = Infinity): InlineExchange => {
           const parsed = decodeMessages(reqs);
           if (!parsed.ok) throw new Error(`fake kernel: bad requests (${parsed.reason})`);
           const got: Buffer[] = [];
@@ -143,7 +143,9 @@ export function fakeTransport(
           let sent = 0;
           let answered = 0;
           let errno = 0;
+          let bytes = 0;
           for (const m of parsed.value) {
+            if (bytes >= maxBytes) break; // as the addon: no request sent once that much was read
             const len = (16 + m.payload.length + 3) & ~3;
             const one = reqs.subarray(off, off + len);
             off += len;
@@ -167,6 +169,7 @@ export function fakeTransport(
             }
             dumping = false; // its answer read here, whole
             got.push(...out);
+            for (const d of out) bytes += d.length;
             answered++;
           }
           return { received: Buffer.concat(got), sent, answered, errno };

@@ -65,6 +65,20 @@ test('each request answered to its end before the next is sent, all in one call'
   t.deepEqual([...new Set(msgs.value.map((m) => m.seq))], [7, 8, 9, 10]);
 });
 
+test('no request is sent once maxBytes of answers were read', (t) => {
+  const tr = openNetlinkTransport(NETLINK_ROUTE);
+  t.teardown(() => tr.close());
+  const now = tr.exchangeNow?.bind(tr);
+  if (now === undefined) return t.fail('the real socket has no exchangeNow');
+  const three = Buffer.concat([1, 2, 3].map((seq) => request(RTM_GETLINK, REQUEST | ACK, seq, ifinfo(1))));
+  const one = now(three, 1);
+  t.is(one.sent, 1);
+  t.is(one.answered, 1);
+  const all = now(three);
+  t.is(all.sent, 3);
+  t.throws(() => now(three, 0), { code: 'EINVAL_ARG' });
+});
+
 test('a refusal ends that request; the next ones are still sent', (t) => {
   const tr = openNetlinkTransport(NETLINK_ROUTE);
   t.teardown(() => tr.close());

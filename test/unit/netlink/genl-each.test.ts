@@ -38,6 +38,25 @@ test('inline: every dump answered in order, a batch per call of the transport', 
   t.is(tr.busyRefusals, 0);
 });
 
+test('inline: a batch stops sending once maxBytes of answers are read; the rest go in the next calls', async (t) => {
+  const tr = fakeTransport(twoParts, { inline: {} });
+  const calls: number[] = [];
+  const now = tr.exchangeNow?.bind(tr);
+  if (now === undefined) return t.fail('the fake has no exchangeNow');
+  tr.exchangeNow = (reqs, maxBytes) => {
+    const r = now(reqs, maxBytes);
+    calls.push(r.sent);
+    return r;
+  };
+  // each answer: two parts and DONE, 3 messages of 28 + 28 + 20 bytes
+  const out = await new GenlClient(tr).exchangeEach(40, 1, [1, 2, 3, 4, 5].map(dump), {
+    batch: 10,
+    maxBytes: 100,
+  });
+  t.deepEqual(summary(out), ['2x1', '2x2', '2x3', '2x4', '2x5']);
+  t.deepEqual(calls, [2, 2, 1]);
+});
+
 test('inline: an answer the socket had not finished is awaited before the next dump is sent', async (t) => {
   const tr = fakeTransport(twoParts, { inline: { dryAt: 1 } });
   const c = new GenlClient(tr);

@@ -145,7 +145,6 @@ export class GenlClient {
     const batch = Math.max(1, opts.batch ?? 64);
     const maxBytes = Math.max(1, opts.maxBytes ?? 4 << 20);
     const out = new Array<GenlOutcome>(msgs.length);
-    // indices still to send; one that met another caller's dump (EBUSY) goes again, up to 3 times
     // indices to send, from `head`; one that met another caller's dump (EBUSY) is queued again, 3 times at most
     const todo = msgs.map((_m, i) => i);
     let head = 0;

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { Buffer } from 'node:buffer';
 import { NlFlags, NlMsgType, decodeMessages } from '../../../src/netlink/codec.js';
-import { GenlClient } from '../../../src/netlink/genl.js';
+import { GenlClient, type GenlOutcome } from '../../../src/netlink/genl.js';
 import type { NetlinkTransport } from '../../../src/netlink/transport.js';
 import { errorMsg, nlmsg } from '../../fakes/fake-netlink.js';
 
@@ -40,15 +40,23 @@ const done = (seq: number, errno = 0): Buffer => {
 const dump = { cmd: 4, attrs: Buffer.alloc(0), dump: true };
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test("a dump's replies, several to a datagram, kept as views of their attributes", async (t) => {
+/** One dump sent by a client (50 ms to answer): its socket, its outcome to come and its seq. */
+async function oneDump(): Promise<{
+  tr: ReturnType<typeof scriptedTransport>;
+  outcome: Promise<GenlOutcome | undefined>;
+  seq: number;
+}> {
   const tr = scriptedTransport();
-  const c = new GenlClient(tr);
-  const pending = c.exchange(0x20, 1, [dump]);
+  const outcome = new GenlClient(tr, { timeoutMs: 50 }).exchange(0x20, 1, [dump]).then(([o]) => o);
   await turn();
-  const seq = tr.seqs[0] ?? 0;
+  return { tr, outcome, seq: tr.seqs[0] ?? 0 };
+}
+
+test("a dump's replies, several to a datagram, kept as views of their attributes", async (t) => {
+  const { tr, outcome, seq } = await oneDump();
   tr.deliver(Buffer.concat([reply(seq, 7, [8, 0, 1, 0, 1, 0, 0, 0]), reply(seq, 7, [4, 0, 2, 0])]));
   tr.deliver(done(seq));
-  const [o] = await pending;
+  const o = await outcome;
   if (o === undefined || !o.ok) return t.fail('the dump failed');
   t.deepEqual(
     o.replies.map((r) => [r.cmd, [...r.attrs]]),
@@ -80,11 +88,7 @@ test("a dump's DONE carrying an errno fails it; an ERROR answers by the seq it e
 });
 
 test('a reply shorter than the genl header, or an ERROR too short to name its request, is skipped', async (t) => {
-  const tr = scriptedTransport();
-  const c = new GenlClient(tr, { timeoutMs: 50 });
-  const pending = c.exchange(0x20, 1, [dump]);
-  await turn();
-  const seq = tr.seqs[0] ?? 0;
+  const { tr, outcome, seq } = await oneDump();
   tr.deliver(
     Buffer.concat([
       nlmsg(0x20, NlFlags.MULTI, seq, Buffer.from([7, 1])),
@@ -92,19 +96,13 @@ test('a reply shorter than the genl header, or an ERROR too short to name its re
     ]),
   );
   tr.deliver(done(seq));
-  const [o] = await pending;
-  t.deepEqual(o, { ok: true, replies: [] });
+  t.deepEqual(await outcome, { ok: true, replies: [] });
 });
 
 test('a datagram that does not parse is dropped whole: what it answered times out', async (t) => {
-  const tr = scriptedTransport();
-  const c = new GenlClient(tr, { timeoutMs: 50 });
-  const pending = c.exchange(0x20, 1, [dump]);
-  await turn();
-  const seq = tr.seqs[0] ?? 0;
+  const { tr, outcome, seq } = await oneDump();
   const last = reply(seq, 7, [4, 0, 2, 0]);
   last.writeUInt32LE(4096, 0); // claims more than the datagram holds
   tr.deliver(Buffer.concat([done(seq), last])); // the DONE before it is not read either
-  const [o] = await pending;
-  t.deepEqual(o, { ok: false, errno: 110 });
+  t.deepEqual(await outcome, { ok: false, errno: 110 });
 });

@@ -690,7 +690,7 @@ static napi_value send_netlink(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
-/* ---------- exchangeNetlink(sock, requests) -> { received, sent, answered, errno } ----------
+/* ---------- exchangeNetlink(sock, requests[, maxBytes]) -> { received, sent, answered, errno } ----------
  *
  * Each request of `requests` (netlink messages back to back, each asking for a dump or an ACK) is
  * sent alone, and the kernel's answer read until that request's NLMSG_DONE or NLMSG_ERROR, before the

@@ -296,17 +296,16 @@ const sameKey = (a: ServiceKey, b: ServiceKey): boolean =>
 function serviceKeyAttr(key: ServiceKey): Buffer {
   const hit = encodedKeys.get(key);
   if (hit !== undefined && sameKey(key, hit.key)) return hit.bytes;
-  const w = new AttrWriter(64);
-  w.nested(ipvsAttrs.cmd.SERVICE.id, (n) => writeServiceKey(n, key));
-  const bytes = Buffer.from(w.toBuffer());
+  // a copy of its own: the writer's bytes are a slice of Node's shared pool, which a kept one would pin
+  const bytes = Buffer.from(encodeDestDumpAttrs(key));
   encodedKeys.set(key, { key: { ...key }, bytes });
   return bytes;
 }
 
 /**
- * GET_DEST's attributes: the SERVICE attribute of a key met once (a dump's services are fresh
- * objects), so encoded without `serviceKeyAttr`'s cache, whose WeakMap would hold one entry per
- * service of the table until the next collection.
+ * The SERVICE attribute of `key` alone, as GET_DEST asks for it: for a key met once (a dump's
+ * services are fresh objects), so without `serviceKeyAttr`'s cache, whose WeakMap would hold one
+ * entry per service of the table until the next collection.
  */
 export function encodeDestDumpAttrs(key: ServiceKey): Buffer {
   const w = new AttrWriter(64);

@@ -39,6 +39,7 @@ export function* restoreLines(text: string): Generator<{ line: number; args: str
   }
 }
 
+/** One line's arguments as an `IpvsOp`; listing, saving and nested restore are refused. */
 function parseRestoreArgs(args: string[], resolver: ArgResolver): Result<IpvsOp, string> {
   const fast = parseSaveLineFast(args);
   if (fast !== undefined) return { ok: true, value: fast };

@@ -214,15 +214,21 @@ export type NlDropReason = 'shortHeader' | 'badLength' | 'shortError' | 'shortGe
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: NlDropReason };
 
+/** The length of the message at `off` of `buf` (its header's), or why there is none whole there. */
+function messageLength(buf: Buffer, off: number): number | NlDropReason {
+  if (buf.length - off < NLMSG_HDRLEN) return 'shortHeader';
+  const len = buf.readUInt32LE(off);
+  return len < NLMSG_HDRLEN || off + len > buf.length ? 'badLength' : len;
+}
+
 /** Split a datagram into netlink messages. Never throws. */
 export function decodeMessages(buf: Uint8Array): Decoded<NlMessage[]> {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: NlMessage[] = [];
   let off = 0;
   while (off < b.length) {
-    if (b.length - off < NLMSG_HDRLEN) return { ok: false, reason: 'shortHeader' };
-    const len = b.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > b.length) return { ok: false, reason: 'badLength' };
+    const len = messageLength(b, off);
+    if (typeof len === 'string') return { ok: false, reason: len };
     out.push({
       type: b.readUInt16LE(off + 4),
       flags: b.readUInt16LE(off + 6),
@@ -240,11 +246,9 @@ export function decodeMessages(buf: Uint8Array): Decoded<NlMessage[]> {
  * accepts, checked without making a message object (a reader then walks the headers in place).
  */
 export function wellFormedMessages(buf: Buffer): boolean {
-  let off = 0;
-  while (off < buf.length) {
-    if (buf.length - off < NLMSG_HDRLEN) return false;
-    const len = buf.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) return false;
+  for (let off = 0; off < buf.length;) {
+    const len = messageLength(buf, off);
+    if (typeof len === 'string') return false;
     off += align4(len);
   }
   return true;

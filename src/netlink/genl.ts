@@ -15,6 +15,7 @@ import {
   NlFlags,
   NlMsgType,
   align4,
+  decodeErrorPayload,
   genlRequestSize,
   wellFormedMessages,
   writeGenlRequest,
@@ -301,10 +302,9 @@ export class GenlClient {
       const type = datagram.readUInt16LE(off + 4);
       const body = off + NLMSG_HDRLEN;
       if (type === NlMsgType.ERROR) {
-        // int error (0 = ACK, else -errno), then the header of the request it answers
-        if (len >= NLMSG_HDRLEN + 4 + NLMSG_HDRLEN) {
-          const errno = 0 - datagram.readInt32LE(body);
-          const seq = datagram.readUInt32LE(body + 4 + 8);
+        const e = decodeErrorPayload(datagram.subarray(body, off + len));
+        if (e.ok) {
+          const { errno, seq } = e.value;
           this.settle(seq, errno === 0 ? { ok: true, replies: [] } : { ok: false, errno }, true);
         }
       } else if (type === NlMsgType.DONE) {

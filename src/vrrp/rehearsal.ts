@@ -12,8 +12,9 @@
  * GARP) → a higher priority's advert → BACKUP (VIP delete), round after round, on a clock of its
  * own, with ports that do nothing: never a socket, a netlink request, a log line, a notification or
  * a shared counter. Between rounds it yields (`defer`), so the event loop is never held for more
- * than one round (the engine runs it before the worker turns realtime: engine.ts `#rehearse`). An instance that cannot go MASTER this way (an address owner, one in FAULT, one
- * whose advert a peer's would not pass) ends its rehearsal early; nothing else changes. Pure.
+ * than one round (the engine runs it before the worker turns realtime: engine.ts `#rehearse`). An
+ * instance that cannot go MASTER this way (an address owner, one in FAULT, one whose advert a
+ * peer's would not pass) ends its rehearsal early; nothing else changes. Pure.
  */
 import type { Clock, Timers } from '../core/clock.js';
 import type { Logger } from '../core/log.js';

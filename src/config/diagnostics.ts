@@ -129,6 +129,29 @@ export class Diagnostics {
   }
 }
 
+/** A finding as `Diagnostics.add` takes it, kept to be given again (config/incremental.ts). */
+export type Finding = Parameters<Diagnostics['add']>;
+
+/** Findings passed on to `target` as they come, each also noted in `findings`. */
+export class RecordingDiagnostics extends Diagnostics {
+  constructor(
+    private readonly target: Diagnostics,
+    readonly findings: Finding[] = [],
+  ) {
+    super();
+  }
+
+  override add(...f: Finding): void {
+    this.findings.push(f);
+    this.target.add(...f);
+  }
+}
+
+/** Give `findings` again to `diags`, in their order. */
+export function replayFindings(diags: Diagnostics, findings: readonly Finding[]): void {
+  for (const f of findings) diags.add(...f);
+}
+
 /**
  * The line that stands for findings not kept ("N more"): about the file as a whole (line 0), an
  * error when any of them is one. Undefined when nothing was left out.

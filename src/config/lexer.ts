@@ -48,6 +48,11 @@ export interface LexOptions {
   limits?: LoadLimits;
   /** Bytes of the main file's text, counted against `limits.maxBytes` [its length]. */
   mainBytes?: number;
+  /**
+   * The line number of the text's first line [1]: a part of a file read again alone
+   * (config/incremental.ts), its locations those of the whole file.
+   */
+  firstLine?: number;
 }
 
 export interface LexResult {
@@ -130,18 +135,18 @@ export function lexSource(
     conds: { ids: new Set(), first: undefined, matched: false },
     reported: new Set(),
   };
-  processFile(st, mainFile, text, id);
+  processFile(st, mainFile, text, id, opts.firstLine ?? 1);
   return { tokens: st.tokens, files: st.files, stopped: st.stopped };
 }
 
-function processFile(st: State, file: string, text: string, id: string): void {
+function processFile(st: State, file: string, text: string, id: string, firstLine = 1): void {
   st.files.push(file);
   st.stack.push(id);
   const outerConds = st.conds;
   st.conds = { ids: new Set(), first: undefined, matched: false };
   const hasNul = text.includes('\0');
   if (hasNul) reportNul(st, file, text);
-  const lines = new LineReader(text);
+  const lines = new LineReader(text, firstLine);
   for (let first = lines.next(); first !== undefined && !st.stopped; first = lines.next()) {
     // Blank lines are most of some files: nothing to do for them.
     if (first.length === 0 || (isSpace(first.charCodeAt(0)) && !/\S/.test(first))) continue;

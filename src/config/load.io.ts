@@ -11,6 +11,7 @@ import { Diagnostics, formatDiagnostic, omittedSummary, unreadableFile } from '.
 import type { EnvironmentProbe } from './environment.js';
 import { type SourceHost, lexSource } from './lexer.js';
 import { type LoadLimits, defaultLimits, formatBytes, limitVariables, resolveLimits } from './limits.js';
+import { IncrementalLoader, type LoadWay, type ParseCapture } from './incremental.js';
 import type { Diagnostic, Model } from './model.js';
 import { parseTokens } from './parser.js';
 import { buildModel } from './schema.js';
@@ -68,13 +69,41 @@ function limitsOf(
 /** The main file as read: its text, or only its size when that is over the limit. */
 type MainSource = { text: string; bytes: number; id: string } | { tooLarge: number };
 
-function parseMain(fileName: string, main: MainSource, opts: LoadOptions, host: SourceHost): LoadResult {
-  const env = opts.env ?? process.env;
-  const { limits, problems } = limitsOf(env, opts);
+/** Diagnostics as a parse starts them: the environment's limit findings first. */
+function startDiagnostics(
+  limits: LoadLimits,
+  problems: ReturnType<typeof resolveLimits>['problems'],
+): Diagnostics {
   const diags = new Diagnostics(limits.maxDiagnostics);
   for (const p of problems) {
     diags.add('warning', 'LVSD_E_CONFIG_LIMIT', { file: p.variable, line: 0, col: 0 }, p.message);
   }
+  return diags;
+}
+
+/** A parse's findings as a LoadResult: the model only when none is an error. */
+function resultOf(fileName: string, diags: Diagnostics, model: Model | undefined): LoadResult {
+  const diagnostics = diags.list;
+  const more = omittedSummary(fileName, diags.omitted);
+  if (more) diagnostics.push(more);
+  return {
+    model: diags.errorCount > 0 ? undefined : model,
+    diagnostics,
+    errorCount: diags.errorCount,
+    warningCount: diags.warningCount,
+  };
+}
+
+function parseMain(
+  fileName: string,
+  main: MainSource,
+  opts: LoadOptions,
+  host: SourceHost,
+  capture?: ParseCapture,
+): LoadResult {
+  const env = opts.env ?? process.env;
+  const { limits, problems } = limitsOf(env, opts);
+  const diags = startDiagnostics(limits, problems);
   const configId = opts.configId ?? defaultConfigId();
   const lenient = opts.lenient ?? false;
   let model: Model | undefined;
@@ -87,25 +116,19 @@ function parseMain(fileName: string, main: MainSource, opts: LoadOptions, host: 
     );
   } else {
     const lexOpts = { configId, env, limits, mainBytes: main.bytes };
+    const before = diags.errorCount + diags.warningCount;
     const lexed = lexSource(fileName, main.text, main.id, host, lexOpts, diags);
     // After a limit the text is cut short: what the parser and schema would add is noise.
     if (!lexed.stopped) {
       const ast = parseTokens(lexed.tokens, diags);
+      capture?.parsed(lexed.tokens, ast, diags.errorCount + diags.warningCount === before);
       // The statement tree holds what it needs of the tokens: the list (a third of the parse's
       // memory at 100,000 reals, the line ends and braces among it) goes before the model is built.
       lexed.tokens.length = 0;
-      model = buildModel({ diags, lenient }, ast, { configId, lenient }, lexed.files);
+      model = buildModel({ diags, lenient }, ast, { configId, lenient }, lexed.files, capture?.builds);
     }
   }
-  const diagnostics = diags.list;
-  const more = omittedSummary(fileName, diags.omitted);
-  if (more) diagnostics.push(more);
-  return {
-    model: diags.errorCount > 0 ? undefined : model,
-    diagnostics,
-    errorCount: diags.errorCount,
-    warningCount: diags.warningCount,
-  };
+  return resultOf(fileName, diags, model);
 }
 
 /** Parse and validate config text that came from `fileName` (includes resolve against it). */
@@ -131,7 +154,11 @@ export function loadConfig(path: string, opts: LoadOptions = {}): Promise<LoadRe
 
 function loadConfigSync(path: string, opts: LoadOptions): LoadResult {
   const { limits } = limitsOf(opts.env ?? process.env, opts);
-  const r = readConfigFile(path, limits.maxBytes);
+  return loadRead(path, readConfigFile(path, limits.maxBytes), opts);
+}
+
+/** The load of a file as `readConfigFile` read it. */
+function loadRead(path: string, r: ReturnType<typeof readConfigFile>, opts: LoadOptions): LoadResult {
   if (r.ok) return parseMain(path, r, opts, fsHost);
   // Too large is a finding about the file (exit 1); anything else means it cannot be read (exit 2).
   if (r.tooLarge !== undefined) return parseMain(path, { tooLarge: r.tooLarge }, opts, fsHost);
@@ -141,6 +168,55 @@ function loadConfigSync(path: string, opts: LoadOptions): LoadResult {
     errorCount: 1,
     warningCount: 0,
   };
+}
+
+/**
+ * One configuration file loaded again at each reload, parsing only the statements an edit changed
+ * when that gives the same result as a whole parse (config/incremental.ts): the standby validator's
+ * (cli/commands/check-config.ts). Holds the last text and what it built (at 100,000 reals, ~? MB).
+ */
+export class FileReloader {
+  readonly #path: string;
+  readonly #opts: LoadOptions;
+  readonly #limits: LoadLimits;
+  readonly #loader: IncrementalLoader;
+
+  constructor(path: string, opts: LoadOptions = {}) {
+    this.#path = path;
+    this.#opts = opts;
+    const env = opts.env ?? process.env;
+    const { limits, problems } = limitsOf(env, opts);
+    this.#limits = limits;
+    const configId = opts.configId ?? defaultConfigId();
+    const lenient = opts.lenient ?? false;
+    const lexOpts = { configId, env, limits };
+    this.#loader = new IncrementalLoader({
+      limits,
+      whole: (text, capture) => {
+        const id = fileIdentity(path) ?? `label:${path}`;
+        return parseMain(path, { text, bytes: Buffer.byteLength(text, 'utf8'), id }, opts, fsHost, capture);
+      },
+      diagnostics: () => startDiagnostics(limits, problems),
+      lex: (text, o, diags) => lexSource(path, text, `label:${path}`, fsHost, { ...lexOpts, ...o }, diags),
+      parse: parseTokens,
+      build: (diags, statements, builds) =>
+        buildModel({ diags, lenient }, statements, { configId, lenient }, [path], builds),
+      result: (diags, model) => resultOf(path, diags, model),
+    });
+  }
+
+  /** How the last load went: parsed whole, unchanged, or only the statements that changed. */
+  get last(): { way: LoadWay; parsed: number } {
+    return this.#loader.last;
+  }
+
+  /** Read and validate the file as `loadConfig` does. */
+  load(): LoadResult {
+    const r = readConfigFile(this.#path, this.#limits.maxBytes);
+    if (r.ok && r.bytes <= this.#limits.maxBytes) return this.#loader.load(r.text);
+    this.#loader.forget();
+    return loadRead(this.#path, r, this.#opts);
+  }
 }
 
 /** The real machine as an EnvironmentProbe (for `checkEnvironment` at `lvsd run` start). */

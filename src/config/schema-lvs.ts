@@ -10,6 +10,7 @@ import type { IpFamily } from '../core/addr.js';
 import { Defaults } from './model.js';
 import type {
   RealServer,
+  SourceLoc,
   SorryServer,
   TrackFile,
   VirtualServer,
@@ -19,12 +20,40 @@ import type {
 import type { RsDraft, VsDraft, VsgDraft } from './keywords/virtual-server.js';
 import { finalizeChecker } from './schema-checkers.js';
 import { type Ctx, familyName } from './values.js';
+import { type Finding, RecordingDiagnostics, replayFindings } from './diagnostics.js';
 
+/**
+ * A `virtual_server` statement as built: its draft (none when its header was refused) with what
+ * building it reported and the `smtp_alert`s it switched on itself, and once finalized, the virtual
+ * server (none when refused) with what that reported. config/incremental.ts gives one back in place
+ * of its statement when a reload left the statement, its lines and everything else in the file as
+ * they were: what it reported is given again, nothing is built again.
+ */
+export interface VsStatementBuild {
+  readonly built: 'virtual_server';
+  draft: VsDraft | undefined;
+  findings: Finding[];
+  /** `smtp_alert` written on: the virtual server's, then its reals' (schema.ts explicitAlerts). */
+  alerts: { vs: SourceLoc[]; reals: SourceLoc[] };
+  final?: { vs: VirtualServer | undefined; findings: Finding[] };
+}
+
+/** `ctx` with its findings also noted in `findings`. */
+export const recording = (ctx: Ctx, findings: Finding[]): Ctx => ({
+  ...ctx,
+  diags: new RecordingDiagnostics(ctx.diags, findings),
+});
+
+/**
+ * The groups and virtual servers. `builds`: the statements of drafts that are noted for a reload
+ * (config/incremental.ts): one finalized before is given again, the others finalized and noted.
+ */
 export function finalizeLvs(
   ctx: Ctx,
   vsgs: VsgDraft[],
   vss: VsDraft[],
   trackFiles: TrackFile[],
+  builds?: ReadonlyMap<VsDraft, VsStatementBuild>,
 ): { groups: VirtualServerGroup[]; servers: VirtualServer[] } {
   const groups: VirtualServerGroup[] = vsgs.map((g) => {
     if (g.entries.length === 0 && g.written === 0) {
@@ -36,7 +65,7 @@ export function finalizeLvs(
   const servers: VirtualServer[] = [];
   const seen = new Map<string, VirtualServer>();
   for (const d of vss) {
-    const vs = finalizeVs(ctx, d, byName, trackFiles);
+    const vs = finalized(ctx, d, byName, trackFiles, builds?.get(d));
     if (!vs) continue;
     const id = keyId(vs.key);
     const prev = seen.get(id);
@@ -52,6 +81,24 @@ export function finalizeLvs(
     servers.push(vs);
   }
   return { groups, servers };
+}
+
+function finalized(
+  ctx: Ctx,
+  d: VsDraft,
+  groups: Map<string, VirtualServerGroup>,
+  trackFiles: TrackFile[],
+  build: VsStatementBuild | undefined,
+): VirtualServer | undefined {
+  if (!build) return finalizeVs(ctx, d, groups, trackFiles);
+  if (build.final) {
+    replayFindings(ctx.diags, build.final.findings);
+    return build.final.vs;
+  }
+  const findings: Finding[] = [];
+  const vs = finalizeVs(recording(ctx, findings), d, groups, trackFiles);
+  build.final = { vs, findings };
+  return vs;
 }
 
 /** Identity of a virtual server, for duplicate detection. */

@@ -55,7 +55,8 @@ import {
   maxVsgAddresses,
   vsgBlock,
 } from './keywords/virtual-server.js';
-import { finalizeLvs } from './schema-lvs.js';
+import { type VsStatementBuild, finalizeLvs, recording } from './schema-lvs.js';
+import { replayFindings } from './diagnostics.js';
 import { finalizeBgp } from './schema-bgp.js';
 import { finalizeInstance, finalizeVips, resolveGarp } from './schema-vrrp.js';
 import { vipList, type VipDraft } from './keywords/vrrp.js';
@@ -108,7 +109,14 @@ interface Drafts {
   /** Every rule, static and virtual, in file order (keepalived numbers unprioritized rules so). */
   rulesInOrder: RuleDraft[];
   garpGroups: GarpGroupDraft[];
+  /** `smtp_alert`s the virtual servers switched on themselves, in their order, then their reals'. */
+  vsAlerts: { vs: SourceLoc[]; reals: SourceLoc[] };
+  /** When the caller notes the statements' builds (`buildModel`'s `builds`). */
+  builds?: { list: VsStatementBuild[]; byDraft: Map<VsDraft, VsStatementBuild> };
 }
+
+/** A top-level statement, or a `virtual_server` statement built before and unchanged since. */
+export type TopStatement = AstNode | VsStatementBuild;
 
 /** keepalived's interface for a `static_ipaddress` without `dev` (its `default_interface` default). */
 const STATIC_DEFAULT_DEV = 'eth0';
@@ -139,8 +147,17 @@ export const topUnsupported: ReadonlySet<string> = new Set([
   'interface_up_down_delays',
 ]);
 
-/** Build the Model from the parsed statements of all files. */
-export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOptions, files: string[]): Model {
+/**
+ * Build the Model from the parsed statements of all files. `builds`, when given, receives the build
+ * of every `virtual_server` statement in order (config/incremental.ts keeps them for the next reload).
+ */
+export function buildModel(
+  ctx: Ctx,
+  nodes: readonly TopStatement[],
+  opts: SchemaOptions,
+  files: string[],
+  builds?: VsStatementBuild[],
+): Model {
   const d: Drafts = {
     global: { ...newGlobalDraft(), smtp: newSmtpDraft() },
     scripts: [],
@@ -156,8 +173,13 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
     staticRules: [],
     rulesInOrder: [],
     garpGroups: [],
+    vsAlerts: { vs: [], reals: [] },
+    ...(builds ? { builds: { list: builds, byDraft: new Map() } } : {}),
   };
-  for (const node of nodes) topStatement(ctx, node, d);
+  for (const node of nodes) {
+    if ('built' in node) addVirtualServer(d, node, () => replayFindings(ctx.diags, node.findings));
+    else topStatement(ctx, node, d);
+  }
   assignRulePriorities(ctx, d.rulesInOrder);
   const global = finalizeGlobal(d.global, opts);
   const smtp = finalizeSmtp(ctx, d.global.smtp, explicitAlerts(d));
@@ -183,7 +205,7 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
   checkProcessRefs(ctx, instances, syncGroups, trackProcesses);
-  const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles);
+  const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles, d.builds?.byDraft);
   const bgp = finalizeBgp(ctx, d.global.bgp, lvs.servers);
   if (bgp) global.lvsdBgp = bgp;
   return {
@@ -202,10 +224,31 @@ export function buildModel(ctx: Ctx, nodes: readonly AstNode[], opts: SchemaOpti
   };
 }
 
-/** Where a section's own `smtp_alert` turns alerts on (warned about when no mail can be sent). */
+type Alerting = { smtpAlert?: { on: boolean; loc: SourceLoc } | undefined };
+
+/** Where these sections' own `smtp_alert` turns alerts on. */
+const alertsOn = (own: readonly Alerting[]): SourceLoc[] =>
+  own.flatMap((o) => (o.smtpAlert?.on ? [o.smtpAlert.loc] : []));
+
+/**
+ * Where a section's own `smtp_alert` turns alerts on (warned about when no mail can be sent). A
+ * virtual server's are noted when its statement is built, before any default applies.
+ */
 function explicitAlerts(d: Drafts): SourceLoc[] {
-  const own = [...d.instances, ...d.syncGroups, ...d.vss, ...d.vss.flatMap((v) => v.reals)];
-  return own.flatMap((o) => (o.smtpAlert?.on ? [o.smtpAlert.loc] : []));
+  return [...alertsOn([...d.instances, ...d.syncGroups]), ...d.vsAlerts.vs, ...d.vsAlerts.reals];
+}
+
+/** A built `virtual_server` statement into the drafts; `replay` gives its findings again when it was built before. */
+function addVirtualServer(d: Drafts, b: VsStatementBuild, replay?: () => void): void {
+  replay?.();
+  if (b.draft) {
+    d.vss.push(b.draft);
+    d.vsAlerts.vs.push(...b.alerts.vs);
+    d.vsAlerts.reals.push(...b.alerts.reals);
+  }
+  if (!d.builds) return;
+  d.builds.list.push(b);
+  if (b.draft) d.builds.byDraft.set(b.draft, b);
 }
 
 /**
@@ -327,11 +370,21 @@ function topStatement(ctx: Ctx, node: AstNode, d: Drafts): void {
       return;
     }
     case 'virtual_server': {
-      const header = vsHeader(ctx, node);
-      if (!header) return;
-      const v = newVsDraft(header, node.loc);
-      runTable(ctx, body, vsKeywords, vsUnsupported, 'virtual_server', v);
-      d.vss.push(v);
+      const b: VsStatementBuild = {
+        built: 'virtual_server',
+        draft: undefined,
+        findings: [],
+        alerts: { vs: [], reals: [] },
+      };
+      const vctx = d.builds ? recording(ctx, b.findings) : ctx;
+      const header = vsHeader(vctx, node);
+      if (header) {
+        const v = newVsDraft(header, node.loc);
+        runTable(vctx, body, vsKeywords, vsUnsupported, 'virtual_server', v);
+        b.draft = v;
+        b.alerts = { vs: alertsOn([v]), reals: alertsOn(v.reals) };
+      }
+      addVirtualServer(d, b);
       return;
     }
   }

@@ -83,9 +83,14 @@ export function splitLines(l: LogicalLine): LogicalLine[] {
 export class LineReader {
   private pos: number;
   /** The 1-based number of the line `next()` returned last. */
-  lineNo = 0;
+  lineNo: number;
 
-  constructor(private readonly text: string) {
+  /** `firstLine`: the number of the text's first line [1]. */
+  constructor(
+    private readonly text: string,
+    firstLine = 1,
+  ) {
+    this.lineNo = firstLine - 1;
     // A UTF-8 byte order mark (editors on other systems add one) is not part of the first keyword.
     this.pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   }

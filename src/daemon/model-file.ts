@@ -10,7 +10,7 @@
  * nothing outside the config layer reads them, and a moved line does not change its fingerprint.
  * Plain JSON (one line: an older lvsd, a hand-made file) reads as before. Pure.
  */
-import { withFingerprints } from '../config/fingerprints.js';
+import { type VsTextCache, withFingerprints } from '../config/fingerprints.js';
 import type { Model, VirtualServer } from '../config/model.js';
 import { vrrpView } from '../config/views.js';
 
@@ -37,9 +37,14 @@ export function modelFileText(model: Model): string {
 
 /**
  * model.json's lines for `model` with its fingerprints (made if it has none): each virtual server is
- * stringified once, for its line and its fingerprint. Lines without their newline.
+ * stringified once, for its line and its fingerprint, or not at all when `texts` has it from a load
+ * before (the standby validator's: config/incremental.ts). Lines without their newline.
  */
-export function fingerprintedModelLines(model: Model): string[] {
+export function fingerprintedModelLines(model: Model, texts?: VsTextCache): string[] {
+  if (texts) {
+    const made = texts.fingerprinted(model);
+    return modelFileLines(made.model, made.vsJson);
+  }
   const vsJson = model.virtualServers.map((vs) => JSON.stringify(vs));
   return modelFileLines(withFingerprints(model, vsJson), vsJson);
 }

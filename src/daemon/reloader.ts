@@ -203,6 +203,9 @@ export class Reloader {
       await this.applied(r.model);
       this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
         workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
+        // how the standby validator read the file (config/incremental.ts): `statements:1` is one
+        // statement parsed again, the rest kept from the file as it was
+        ...(r.parsed ? { parsed: `${r.parsed.way}:${r.parsed.parsed}` } : {}),
       });
       return outcome;
     } catch (e) {

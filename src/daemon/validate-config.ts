@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import { atomicTempPath } from './files.js';
 import type { Diagnostic, Model } from '../config/model.js';
+import type { LoadWay } from '../config/incremental.js';
 import { modelFileLength, parseModelText } from './model-file.js';
 
 export interface ValidateOptions {
@@ -66,6 +67,11 @@ export interface ValidationResult {
    * caller renames them into place or removes them: run-config.ts `placeModelFiles`).
    */
   written?: WrittenModelFiles;
+  /**
+   * How a standby child read the file: whole, unchanged since it read it waiting, or only the
+   * statements an edit changed (config/incremental.ts), and how many statements it parsed.
+   */
+  parsed?: { way: LoadWay; parsed: number };
 }
 
 /** Model files a validating child wrote: model.json's path and model.vrrp.json's. */
@@ -258,17 +264,24 @@ function answerOf(
       diagnostics: Diagnostic[];
       model: boolean;
       written?: boolean;
+      parsed?: ValidationResult['parsed'];
     };
     if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
+    const parsed = head.parsed ? { parsed: head.parsed } : {};
     if (head.written === true && written !== undefined)
-      return { model: parseModelText(readFileSync(written.vrrp)), diagnostics: head.diagnostics, written };
+      return {
+        model: parseModelText(readFileSync(written.vrrp)),
+        diagnostics: head.diagnostics,
+        written,
+        ...parsed,
+      };
     if (nl < 0) return { model: undefined, diagnostics: head.diagnostics };
     const body = out.subarray(nl + 1);
     if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };
     // model.json, then model.vrrp.json: split where the first ends, only the view parsed
     const end = modelFileLength(body);
     const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
-    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files };
+    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, ...parsed };
   } catch {
     return fileError(o.configFile, whyItFailed(exited));
   }

@@ -14,7 +14,8 @@ import { Option } from 'commander';
 import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
-import type { loadConfig } from '../../config/load.io.js';
+import type { FileReloader, loadConfig } from '../../config/load.io.js';
+import type { VsTextCache } from '../../config/fingerprints.js';
 import type { Diagnostic } from '../../config/model.js';
 
 interface CheckConfigOptions {
@@ -90,28 +91,45 @@ async function withHost(loaded: Loaded): Promise<Loaded> {
   };
 }
 
+/** What a standby validator holds for its reload: the file as last read, and its texts. */
+interface Standby {
+  reloader: FileReloader;
+  texts: VsTextCache;
+}
+
 /**
- * A validator started ahead of need: its modules loaded (by the caller) and the parser warmed
- * while it waits; true once standard input said `go` and ended, false when it ended otherwise
- * (dismissed, or its supervisor gone). The warm-up goes in steps and stops at `go`: a reload that
- * comes while it is still warming waits for one step, not for all of it.
+ * A validator started ahead of need: its modules loaded, the file read and parsed as it is now, its
+ * virtual servers' texts made (what the reload will need of them when it left them as they are:
+ * config/incremental.ts), while it waits; `go` on standard input then reads the file again. Undefined
+ * when standard input ended otherwise (dismissed, or its supervisor gone). When the file could not
+ * be built (unreadable, invalid) the parser is warmed on a generated file instead, in steps that stop
+ * at `go`: a reload that comes while it is still warming waits for one step, not for all of it.
  */
-async function standingBy(io: CliIo): Promise<boolean> {
+async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | undefined> {
   // the host checks' and the answer's modules are loaded now too, used after `go`
-  const [{ warmUpParser }, { fingerprintedModelLines }] = await Promise.all([
-    import('../../config/warm-up.io.js'),
-    import('../../daemon/model-file.js'),
-    import('../../config/host.io.js'),
-  ]);
+  const [{ warmUpParser }, { fingerprintedModelLines }, { FileReloader }, { VsTextCache }] =
+    await Promise.all([
+      import('../../config/warm-up.io.js'),
+      import('../../daemon/model-file.js'),
+      import('../../config/load.io.js'),
+      import('../../config/fingerprints.js'),
+      import('../../config/host.io.js'),
+    ]);
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
-  for (let step = 0; step < 6 && said === undefined; step++) {
+  const standby = {
+    reloader: new FileReloader(o.file, { configId: o.configId, lenient: o.lenient ?? false }),
+    texts: new VsTextCache(),
+  };
+  const now = standby.reloader.load();
+  if (now.model) fingerprintedModelLines(now.model, standby.texts);
+  for (let step = 0; step < 6 && said === undefined && !now.model; step++) {
     const warm = warmUpParser(50);
     if (warm) fingerprintedModelLines(warm);
     await new Promise((resolve) => setImmediate(resolve)); // standard input's news, if any
   }
-  // its garbage (~40 MB) goes back to the system while it waits: V8's memory reducer, ~30 s idle
-  return (await input).trim() === 'go';
+  // its garbage goes back to the system while it waits: V8's memory reducer, ~30 s idle
+  return (await input).trim() === 'go' ? standby : undefined;
 }
 
 /**
@@ -151,33 +169,39 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     import('../../config/diagnostics.js'),
     import('../../config/load.io.js'),
   ]);
-  if (o.resultWait && !(await standingBy(io))) return 0;
-  const loaded = await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
+  const standby = o.resultWait ? await standingBy(o, io) : undefined;
+  if (o.resultWait && !standby) return 0;
+  const loaded = standby
+    ? standby.reloader.load()
+    : await loadConfig(o.file, { configId: o.configId, lenient: o.lenient ?? false });
   const { model, diagnostics, errorCount, warningCount } = o.host ? await withHost(loaded) : loaded;
   if (o.resultJson) {
     // the validating child of a reload: the fingerprints (or the VRRP view) are made here, off the
     // daemon's loops. A line with the findings, then the model as model.json holds it (a reader
     // keeps the virtual servers it has: daemon/model-file.ts).
     const { fingerprintedModelLines, vrrpModelFileText } = await import('../../daemon/model-file.js');
+    const parsed = standby ? { parsed: standby.reloader.last } : {};
     if (model && o.resultView === 'files' && o.resultModelFile && o.resultVrrpFile) {
       const written = await writeResultFiles(
-        fingerprintedModelLines(model),
+        fingerprintedModelLines(model, standby?.texts),
         vrrpModelFileText(model),
         o.resultModelFile,
         o.resultVrrpFile,
       );
       const all = written === undefined ? diagnostics : [...diagnostics, written];
-      io.stdout(`${JSON.stringify({ diagnostics: all, model: written === undefined, written: true })}\n`);
+      io.stdout(
+        `${JSON.stringify({ diagnostics: all, model: written === undefined, written: true, ...parsed })}\n`,
+      );
       return written === undefined ? 0 : 1;
     }
-    io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined })}\n`);
+    io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined, ...parsed })}\n`);
     if (!model) return 1;
     if (o.resultView === 'vrrp') {
       io.stdout(vrrpModelFileText(model));
       return 0;
     }
     // line by line: at 100,000 reals the text is ~60 MB, and one string of it a copy more
-    for (const line of fingerprintedModelLines(model)) io.stdout(`${line}\n`);
+    for (const line of fingerprintedModelLines(model, standby?.texts)) io.stdout(`${line}\n`);
     if (o.resultView === 'files') io.stdout(vrrpModelFileText(model));
     return 0;
   }

@@ -3,7 +3,7 @@
 // Real processes: its answer is the child's, a dead standby never refuses a reload, a dismissed one
 // exits without a word, and each reload leaves the next one waiting.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,4 +98,44 @@ test('another file (a dry run of -f OTHER) gets a child of its own; the standby 
   t.truthy(small.model);
   t.is(s.waitingPid, undefined);
   t.true(await gone(pid));
+});
+
+/** Until `pid` has used no CPU for `quiet` ms (a standby done with its parse, waiting for `go`). */
+async function idle(pid: number, quiet = 600, ms = 30_000): Promise<boolean> {
+  const cpu = (): string =>
+    readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(11, 13).join() ?? '';
+  const end = Date.now() + ms;
+  let last = cpu();
+  let since = Date.now();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpu();
+    if (now !== last) [last, since] = [now, Date.now()];
+    else if (Date.now() - since >= quiet) return true;
+  }
+  return false;
+}
+
+test('a file edited after the standby read it: only the edited virtual server is parsed again, the answer a fresh child’s', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const edited = join(dir, 'lvs.conf');
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(edited, text);
+  const e = { ...o, configFile: edited };
+  const s = new StandbyValidator(e);
+  t.teardown(() => s.close());
+  s.prepare();
+  t.true(await idle(s.waitingPid!), 'the standby read the file and waits');
+  // the second real's weight
+  const at = text.indexOf('weight', text.indexOf('weight') + 1);
+  t.true(at > 0);
+  writeFileSync(edited, `${text.slice(0, at)}weight 7${text.slice(text.indexOf('\n', at))}`);
+  const [r, fresh] = await Promise.all([s.validate(e), validateConfigInChild({ ...e, view: 'files' })]);
+  t.deepEqual(r.parsed, { way: 'statements', parsed: 1 });
+  t.is(fresh.parsed, undefined, 'a fresh child parses whole and says nothing of it');
+  t.deepEqual(r.diagnostics, fresh.diagnostics);
+  t.is(r.files?.whole.toString('utf8'), fresh.files?.whole.toString('utf8'));
+  t.true(r.files?.whole.toString('utf8').includes('"weight":7'));
+  t.is(r.files?.vrrp.toString('utf8'), fresh.files?.vrrp.toString('utf8'));
 });

@@ -22,13 +22,14 @@ import { checkSpecFromModel } from '../src/check/from-model.js';
 import { CheckSpecBuilder } from '../src/check/spec-builder.js';
 import { desiredTable } from '../src/check/desired.js';
 import { buildWorld } from '../src/check/virtual-server.js';
-import { withFingerprints } from '../src/config/fingerprints.js';
+import { VsTextCache, withFingerprints } from '../src/config/fingerprints.js';
 import { vrrpView } from '../src/config/views.js';
 import { modelFileText, parseModelText } from '../src/daemon/model-file.js';
-import { validateConfigInChild } from '../src/daemon/validate-config.js';
+import { type ValidationResult, validateConfigInChild } from '../src/daemon/validate-config.js';
+import { processIdle } from '../test/fakes/process-idle.js';
 import { placeModelFiles } from '../src/daemon/run-config.js';
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
-import { parseConfigText } from '../src/config/load.io.js';
+import { FileReloader, parseConfigText } from '../src/config/load.io.js';
 import { defaultLimits, loadHeapMb } from '../src/config/limits.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
@@ -97,8 +98,9 @@ const offLoop = (s: Stage): boolean => s.includes('child') || s.includes('async'
 
 async function run(
   mode: 'kept' | 'afresh',
-): Promise<{ ms: Record<Stage, number[]>; ops: number[]; batches: number }> {
+): Promise<{ ms: Record<Stage, number[]>; ops: number[]; batches: number; ways: string[] }> {
   const texts = [configText(1), configText(7)];
+  const ways: string[] = [];
   // kept: model.json as lvsd writes it, read keeping unchanged virtual servers; afresh: one JSON text
   const files = texts.map((t) =>
     mode === 'kept' ? modelFileText(withFingerprints(parse(t))) : JSON.stringify(withFingerprints(parse(t))),
@@ -124,10 +126,24 @@ async function run(
   const ms = Object.fromEntries(stages.map((s) => [s, [] as number[]])) as Record<Stage, number[]>;
   const ops: number[] = [];
   const batches0 = kernel.batches;
+  // kept: the standby validator's reading (config/incremental.ts), the running file read first
+  const source = join(tmp, `source-${mode}.conf`);
+  writeFileSync(source, texts[0]!);
+  const reloader = new FileReloader(source, { env: { LVSD_CONFIG_MAX_TOKENS: String(TOKEN_LIMIT) } });
+  const vsTexts = new VsTextCache();
+  const validated = (text: string): Model => {
+    if (mode === 'afresh') return parse(text);
+    const m = reloader.load().model;
+    if (!m) throw new Error('bench config invalid');
+    return m;
+  };
+  if (mode === 'kept') vsTexts.fingerprinted(validated(texts[0]!));
   for (let r = 0; r < ROUNDS; r++) {
     const k = (r + 1) % 2;
-    const [model, validate] = time(() => parse(texts[k]!));
-    const [, fp] = time(() => withFingerprints(model));
+    writeFileSync(source, texts[k]!);
+    const [model, validate] = time(() => validated(texts[k]!));
+    ways.push(reloader.last.way);
+    const [, fp] = time(() => (mode === 'kept' ? vsTexts.fingerprinted(model) : withFingerprints(model)));
     // the file as the worker reads it (tmpfs here, as /run): bytes to text, then the model
     writeFileSync(modelPath, files[k]!);
     // kept: bytes, decoding only the lines it parses; afresh: the whole text (decoded on the loop,
@@ -148,7 +164,7 @@ async function run(
     ms['manager.reload'].push(performance.now() - t0);
     ops.push(applied.length);
   }
-  return { ms, ops, batches: kernel.batches - batches0 };
+  return { ms, ops, batches: kernel.batches - batches0, ways };
 }
 
 /** The VRRP worker's reload: JSON.parse of the whole model (before) and of its view (now). */
@@ -179,6 +195,8 @@ interface ChildRound {
   write: number;
   /** MB of buffers the supervisor's process holds more once they are in place (before a GC). */
   buffersMb: number;
+  /** How the child read the file (a standby: config/incremental.ts). */
+  parsed: ValidationResult['parsed'];
 }
 async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: number[] }> {
   const file = join(tmp, 'lvsd.conf');
@@ -196,8 +214,12 @@ async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: n
       for (let k = 0; k < WAYS.length; k++) {
         const way = WAYS[(r + k) % WAYS.length]!;
         if (way === 'standby') {
+          // as at a reload: the standby read the running file (the other weight) while it waited
+          writeFileSync(file, configText(r % 2 === 0 ? 1 : 7));
           standby.prepare();
-          await new Promise((resolve) => setTimeout(resolve, 3000));
+          if (!(await processIdle(standby.waitingPid ?? 0, 1000, 60_000)))
+            throw new Error('the standby validator did not settle');
+          writeFileSync(file, configText(r % 2 === 0 ? 7 : 1));
         }
         const buffers0 = process.memoryUsage().arrayBuffers;
         const t0 = performance.now();
@@ -214,7 +236,7 @@ async function childRounds(): Promise<{ ways: Record<Way, ChildRound[]>; vrrp: n
         placeModelFiles(modelPath, v);
         const t2 = performance.now();
         const buffersMb = (process.memoryUsage().arrayBuffers - buffers0) / 2 ** 20;
-        ways[way].push({ total: t2 - t0, write: t2 - t1, buffersMb });
+        ways[way].push({ total: t2 - t0, write: t2 - t1, buffersMb, parsed: v.parsed });
         standby.dismiss(); // the next one prepared just before its round, not beside the others
       }
       const t0 = performance.now();
@@ -251,7 +273,9 @@ const report = [
   `Command: \`node dist/bench/reload.js --services ${SERVICES} --rounds ${ROUNDS}\` (\`npm run bench reload\`).`,
   '',
   `${SERVICES} virtual servers x ${REALS} reals with a TCP_CHECK each; every round reloads the other of two files that`,
-  'differ in one real\'s weight. Median ms of the rounds. "kept": as `lvsd run` does now, model.json read keeping',
+  'differ in one real\'s weight. Median ms of the rounds. "kept": as `lvsd run` does now, the file read again by the',
+  "standby validator's reader, which parses only the statements that changed (config/incremental.ts: here",
+  `${results.kept.ways.join(', ')}), the fingerprints from the texts it kept (VsTextCache), model.json read keeping`,
   'the objects of unchanged virtual servers (daemon/model-file.ts) and the spec built keeping theirs (CheckSpecBuilder);',
   '"afresh": the whole model parsed and every virtual server a new object, as every reload went before. The kernel is the in-memory table model (no ip_vs on the',
   'host): its own time is not in these figures. keepalived is not beside it here: its reload needs ip_vs (the VM).',
@@ -262,8 +286,9 @@ const report = [
   `| **on the loop, total** | | **${f(onLoop(results.kept))}** | **${f(onLoop(results.afresh))}** |`,
   '',
   "The supervisor's part, as `lvsd run` does it at SIGHUP, until model.json and model.vrrp.json are in place (the",
-  'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, its parser',
-  'warmed on a generated file, waiting for `go`; 3 s to settle before the round), which writes the files beside',
+  'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, the file',
+  'as it was before the edit read and its texts made, waiting for `go`; the file edited once it is idle), which reads',
+  `the file again (here ${child.ways.standby.map((c) => (c.parsed ? `${c.parsed.way}:${c.parsed.parsed}` : '?')).join(', ')}: how, and how many statements parsed), writes the files beside`,
   'model.json, renamed into place, only the VRRP view read back; "fresh child": the same with a child started at SIGHUP',
   `(\`lvsd check-config --result-json --host\` on the bundle, ${loadHeapMb({ ...defaultLimits, maxTokens: TOKEN_LIMIT })} MB of heap (loadHeapMb of the bench's limits), nice 19);`,
   '"piped" (up to f0ea9d6): a fresh child that sends the files through its standard output, the supervisor writes them.',

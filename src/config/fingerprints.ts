@@ -51,6 +51,17 @@ export interface VsText {
  */
 export class VsTextCache {
   readonly #known = new WeakMap<VirtualServer, VsText>();
+  readonly #views = new WeakMap<VirtualServer, string>();
+
+  /** The JSON text of the VRRP worker's view of `vs`: without its real servers (config/views.ts). */
+  viewOf(vs: VirtualServer): string {
+    let t = this.#views.get(vs);
+    if (t === undefined) {
+      t = JSON.stringify({ ...vs, realServers: [] });
+      this.#views.set(vs, t);
+    }
+    return t;
+  }
 
   of(vs: VirtualServer): VsText {
     let t = this.#known.get(vs);

@@ -49,9 +49,19 @@ export function fingerprintedModelLines(model: Model, texts?: VsTextCache): stri
   return modelFileLines(withFingerprints(model, vsJson), vsJson);
 }
 
-/** model.vrrp.json's text: the VRRP worker's view of `model` (config/views.ts), as a model file. */
-export function vrrpModelFileText(model: Model): string {
-  return modelFileText(vrrpView(model));
+/**
+ * model.vrrp.json's text: the VRRP worker's view of `model` (config/views.ts), as a model file; each
+ * virtual server's line from `texts` when it has it.
+ */
+export function vrrpModelFileText(model: Model, texts?: VsTextCache): string {
+  const view = vrrpView(model);
+  if (!texts) return modelFileText(view);
+  return (
+    modelFileLines(
+      view,
+      model.virtualServers.map((vs) => texts.viewOf(vs)),
+    ).join('\n') + '\n'
+  );
 }
 
 /**

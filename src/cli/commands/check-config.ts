@@ -107,14 +107,18 @@ interface Standby {
  */
 async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | undefined> {
   // the host checks' and the answer's modules are loaded now too, used after `go`
-  const [{ warmUpParser }, { fingerprintedModelLines }, { FileReloader }, { VsTextCache }] =
-    await Promise.all([
-      import('../../config/warm-up.io.js'),
-      import('../../daemon/model-file.js'),
-      import('../../config/load.io.js'),
-      import('../../config/fingerprints.js'),
-      import('../../config/host.io.js'),
-    ]);
+  const [
+    { warmUpParser },
+    { fingerprintedModelLines, vrrpModelFileText },
+    { FileReloader },
+    { VsTextCache },
+  ] = await Promise.all([
+    import('../../config/warm-up.io.js'),
+    import('../../daemon/model-file.js'),
+    import('../../config/load.io.js'),
+    import('../../config/fingerprints.js'),
+    import('../../config/host.io.js'),
+  ]);
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
   const standby = {
@@ -122,7 +126,12 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     texts: new VsTextCache(),
   };
   const now = standby.reloader.load();
-  if (now.model) fingerprintedModelLines(now.model, standby.texts);
+  if (now.model) {
+    fingerprintedModelLines(now.model, standby.texts);
+    vrrpModelFileText(now.model, standby.texts);
+    // once more as it is: the code of a reading again runs warm at `go`
+    standby.reloader.load();
+  }
   for (let step = 0; step < 6 && said === undefined && !now.model; step++) {
     const warm = warmUpParser(50);
     if (warm) fingerprintedModelLines(warm);
@@ -184,7 +193,7 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     if (model && o.resultView === 'files' && o.resultModelFile && o.resultVrrpFile) {
       const written = await writeResultFiles(
         fingerprintedModelLines(model, standby?.texts),
-        vrrpModelFileText(model),
+        vrrpModelFileText(model, standby?.texts),
         o.resultModelFile,
         o.resultVrrpFile,
       );
@@ -197,12 +206,12 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined, ...parsed })}\n`);
     if (!model) return 1;
     if (o.resultView === 'vrrp') {
-      io.stdout(vrrpModelFileText(model));
+      io.stdout(vrrpModelFileText(model, standby?.texts));
       return 0;
     }
     // line by line: at 100,000 reals the text is ~60 MB, and one string of it a copy more
     for (const line of fingerprintedModelLines(model, standby?.texts)) io.stdout(`${line}\n`);
-    if (o.resultView === 'files') io.stdout(vrrpModelFileText(model));
+    if (o.resultView === 'files') io.stdout(vrrpModelFileText(model, standby?.texts));
     return 0;
   }
   for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);

@@ -2,10 +2,10 @@
 // A virtual server's fingerprint (config/fingerprints.ts) moves with what it holds and never with
 // where it was written; model.json's lines and the fingerprints come from one JSON.stringify each.
 import test from 'ava';
-import { fingerprintOfJson, modelFingerprints } from '../../../src/config/fingerprints.js';
+import { VsTextCache, fingerprintOfJson, modelFingerprints } from '../../../src/config/fingerprints.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
-import { fingerprintedModelLines, parseModelText } from '../../../src/daemon/model-file.js';
+import { fingerprintedModelLines, parseModelText, vrrpModelFileText } from '../../../src/daemon/model-file.js';
 
 const vs = (n: number, weight = 1): string =>
   `virtual_server 10.0.0.${n} 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n` +
@@ -56,4 +56,20 @@ test("model.json's lines carry the same fingerprints and read back as the model"
   const { fingerprints, ...rest } = read;
   t.truthy(fingerprints);
   t.deepEqual(rest, m);
+});
+
+test('texts kept per virtual server object give the same files, made once per object', (t) => {
+  const texts = new VsTextCache();
+  const m = model(vs(1) + vs(2) + vs(3));
+  t.deepEqual(fingerprintedModelLines(m, texts), fingerprintedModelLines(m));
+  t.is(vrrpModelFileText(m, texts), vrrpModelFileText(m));
+  // a model keeping two of the objects: their texts are the cached ones (the same strings)
+  const edited = model(vs(1) + vs(2, 5) + vs(3));
+  const [keptA, , keptC] = m.virtualServers;
+  const next: Model = { ...edited, virtualServers: [keptA!, edited.virtualServers[1]!, keptC!] };
+  const made = fingerprintedModelLines(next, texts);
+  t.deepEqual(made, fingerprintedModelLines(next));
+  t.is(texts.of(keptA!), texts.of(keptA!), 'one text per object');
+  t.true(made[2]?.includes('"weight":5'));
+  t.is(vrrpModelFileText(next, texts), vrrpModelFileText(next));
 });

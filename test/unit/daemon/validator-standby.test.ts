@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
+import { processIdle } from '../../fakes/process-idle.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
 const o = { configFile: file, configId: 'lvs1', lenient: false };
@@ -100,22 +101,6 @@ test('another file (a dry run of -f OTHER) gets a child of its own; the standby 
   t.true(await gone(pid));
 });
 
-/** Until `pid` has used no CPU for `quiet` ms (a standby done with its parse, waiting for `go`). */
-async function idle(pid: number, quiet = 600, ms = 30_000): Promise<boolean> {
-  const cpu = (): string =>
-    readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(11, 13).join() ?? '';
-  const end = Date.now() + ms;
-  let last = cpu();
-  let since = Date.now();
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    const now = cpu();
-    if (now !== last) [last, since] = [now, Date.now()];
-    else if (Date.now() - since >= quiet) return true;
-  }
-  return false;
-}
-
 test('a file edited after the standby read it: only the edited virtual server is parsed again, the answer a fresh child’s', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,7 +111,7 @@ test('a file edited after the standby read it: only the edited virtual server is
   const s = new StandbyValidator(e);
   t.teardown(() => s.close());
   s.prepare();
-  t.true(await idle(s.waitingPid!), 'the standby read the file and waits');
+  t.true(await processIdle(s.waitingPid!), 'the standby read the file and waits');
   // the second real's weight
   const at = text.indexOf('weight', text.indexOf('weight') + 1);
   t.true(at > 0);

@@ -24,13 +24,15 @@ import { type Finding, RecordingDiagnostics, replayFindings } from './diagnostic
 
 /**
  * A `virtual_server` statement as built: its draft (none when its header was refused) with what
- * building it reported and the `smtp_alert`s it switched on itself, and once finalized, the virtual
- * server (none when refused) with what that reported. config/incremental.ts gives one back in place
- * of its statement when a reload left the statement, its lines and everything else in the file as
- * they were: what it reported is given again, nothing is built again.
+ * building it reported and the `smtp_alert`s it switched on itself, and once finalized when noted
+ * for a reload, the virtual server (none when refused) with what that reported, the draft let go.
+ * config/incremental.ts gives one back in place of its statement when a reload left the statement,
+ * its lines and everything else in the file as they were: what it reported is given again, nothing
+ * is built again.
  */
 export interface VsStatementBuild {
   readonly built: 'virtual_server';
+  /** Until finalized. */
   draft: VsDraft | undefined;
   findings: Finding[];
   /** `smtp_alert` written on: the virtual server's, then its reals' (schema.ts explicitAlerts). */
@@ -45,15 +47,15 @@ export const recording = (ctx: Ctx, findings: Finding[]): Ctx => ({
 });
 
 /**
- * The groups and virtual servers. `builds`: the statements of drafts that are noted for a reload
- * (config/incremental.ts): one finalized before is given again, the others finalized and noted.
+ * The groups and virtual servers. A statement finalized before is given again; with `note` (builds
+ * kept for a reload: config/incremental.ts) the others are finalized and noted.
  */
 export function finalizeLvs(
   ctx: Ctx,
   vsgs: VsgDraft[],
-  vss: VsDraft[],
+  vss: readonly VsStatementBuild[],
   trackFiles: TrackFile[],
-  builds?: ReadonlyMap<VsDraft, VsStatementBuild>,
+  note = false,
 ): { groups: VirtualServerGroup[]; servers: VirtualServer[] } {
   const groups: VirtualServerGroup[] = vsgs.map((g) => {
     if (g.entries.length === 0 && g.written === 0) {
@@ -64,8 +66,8 @@ export function finalizeLvs(
   const byName = new Map(groups.map((g) => [g.name, g]));
   const servers: VirtualServer[] = [];
   const seen = new Map<string, VirtualServer>();
-  for (const d of vss) {
-    const vs = finalized(ctx, d, byName, trackFiles, builds?.get(d));
+  for (const b of vss) {
+    const vs = finalized(ctx, b, byName, trackFiles, note);
     if (!vs) continue;
     const id = keyId(vs.key);
     const prev = seen.get(id);
@@ -85,19 +87,21 @@ export function finalizeLvs(
 
 function finalized(
   ctx: Ctx,
-  d: VsDraft,
+  b: VsStatementBuild,
   groups: Map<string, VirtualServerGroup>,
   trackFiles: TrackFile[],
-  build: VsStatementBuild | undefined,
+  note: boolean,
 ): VirtualServer | undefined {
-  if (!build) return finalizeVs(ctx, d, groups, trackFiles);
-  if (build.final) {
-    replayFindings(ctx.diags, build.final.findings);
-    return build.final.vs;
+  if (b.final) {
+    replayFindings(ctx.diags, b.final.findings);
+    return b.final.vs;
   }
+  if (!b.draft) return undefined;
+  if (!note) return finalizeVs(ctx, b.draft, groups, trackFiles);
   const findings: Finding[] = [];
-  const vs = finalizeVs(recording(ctx, findings), d, groups, trackFiles);
-  build.final = { vs, findings };
+  const vs = finalizeVs(recording(ctx, findings), b.draft, groups, trackFiles);
+  b.final = { vs, findings };
+  b.draft = undefined; // all a reload needs of it is in `final` and `alerts`
   return vs;
 }
 

@@ -100,7 +100,8 @@ interface Drafts {
   instances: InstanceDraft[];
   syncGroups: SyncGroupDraft[];
   vsgs: VsgDraft[];
-  vss: VsDraft[];
+  /** The `virtual_server` statements that gave a virtual server to finalize, or one finalized before. */
+  vss: VsStatementBuild[];
   /** Addresses `virtual_server_group` ranges may still expand to (vsgBlock). */
   vsgAddresses: VsgBudget;
   staticAddresses: VipDraft[];
@@ -112,7 +113,7 @@ interface Drafts {
   /** `smtp_alert`s the virtual servers switched on themselves, in their order, then their reals'. */
   vsAlerts: { vs: SourceLoc[]; reals: SourceLoc[] };
   /** When the caller notes the statements' builds (`buildModel`'s `builds`). */
-  builds?: { list: VsStatementBuild[]; byDraft: Map<VsDraft, VsStatementBuild> };
+  builds?: VsStatementBuild[];
 }
 
 /** A top-level statement, or a `virtual_server` statement built before and unchanged since. */
@@ -174,7 +175,7 @@ export function buildModel(
     rulesInOrder: [],
     garpGroups: [],
     vsAlerts: { vs: [], reals: [] },
-    ...(builds ? { builds: { list: builds, byDraft: new Map() } } : {}),
+    ...(builds ? { builds } : {}),
   };
   for (const node of nodes) {
     if ('built' in node) addVirtualServer(d, node, () => replayFindings(ctx.diags, node.findings));
@@ -205,7 +206,7 @@ export function buildModel(
   checkVrrpReferences(ctx, instances, syncGroups, scripts, trackFiles, global);
   zeroSyncGroupWeights(ctx, instances, scripts, trackFiles);
   checkProcessRefs(ctx, instances, syncGroups, trackProcesses);
-  const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles, d.builds?.byDraft);
+  const lvs = finalizeLvs(ctx, d.vsgs, d.vss, trackFiles, d.builds !== undefined);
   const bgp = finalizeBgp(ctx, d.global.bgp, lvs.servers);
   if (bgp) global.lvsdBgp = bgp;
   return {
@@ -241,14 +242,12 @@ function explicitAlerts(d: Drafts): SourceLoc[] {
 /** A built `virtual_server` statement into the drafts; `replay` gives its findings again when it was built before. */
 function addVirtualServer(d: Drafts, b: VsStatementBuild, replay?: () => void): void {
   replay?.();
-  if (b.draft) {
-    d.vss.push(b.draft);
+  if (b.draft || b.final) {
+    d.vss.push(b);
     d.vsAlerts.vs.push(...b.alerts.vs);
     d.vsAlerts.reals.push(...b.alerts.reals);
   }
-  if (!d.builds) return;
-  d.builds.list.push(b);
-  if (b.draft) d.builds.byDraft.set(b.draft, b);
+  d.builds?.push(b);
 }
 
 /**
@@ -261,7 +260,9 @@ function applySectionDefaults(d: Drafts): void {
   const loc = d.global.loc ?? { file: '', line: 0, col: 0 };
   const dflt = (on: boolean): { on: boolean; loc: SourceLoc } => ({ on, loc });
   for (const o of [...d.instances, ...d.syncGroups]) o.smtpAlert ??= dflt(alerts.vrrp);
-  for (const v of d.vss) {
+  for (const { draft: v } of d.vss) {
+    // one finalized before (config/incremental.ts) had them then, from the same global_defs
+    if (!v) continue;
     v.smtpAlert ??= dflt(alerts.virtualServer);
     for (const r of v.reals) r.smtpAlert ??= dflt(alerts.realServer);
   }

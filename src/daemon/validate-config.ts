@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import { atomicTempPath } from './files.js';
+import { validatorHeapFlags } from './validator-heap.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import type { LoadWay } from '../config/incremental.js';
 import { modelFileLength, parseModelText } from './model-file.js';
@@ -136,29 +137,13 @@ export interface ValidatorProcess {
   done: Promise<Exited>;
   /** Where it writes the model files, when it does (`filesDir`). */
   written?: WrittenModelFiles;
+  /**
+   * Its standard output up to the end of its first line (undefined when it closed without one).
+   * When it writes the model files, that line is its whole answer, given once they are in place.
+   */
+  firstLine: Promise<Buffer | undefined>;
   /** Whether it has exited (or could not start). */
   exited(): boolean;
-}
-
-/**
- * V8 flags of a validating child with a heap of `heapMb`. With V8's defaults the old generation
- * starts small and is marked whole each time its live set grows by half, and the young one starts
- * at 1 MB: at 100,000 reals (~350 MB live at the parse's peak) that was 6-9 full collections and ~90
- * scavenges copying what all survives, 1.3 s of a 3.0 s validation (host, --cpu-prof). Half the
- * heap limit as the first old-space size leaves the full collections to a file that needs them; a
- * young generation of 16–64 MB lets the scavenges run less often. Measured on that file (host, 3
- * runs each): 3.0–3.3 s → 1.95–2.2 s, peak RSS 690 → 720–820 MB; a standby child waiting for `go`
- * holds ~15 MB more (72 → 87 MB). A small file never reaches either size: nothing changes for it.
- */
-export function validatorHeapFlags(heapMb: number): string[] {
-  // a young generation never larger than an eighth of the heap (a heap set small by hand)
-  const young = Math.max(1, Math.min(64, Math.floor(heapMb / 8)));
-  return [
-    `--max-old-space-size=${heapMb}`,
-    `--initial-old-space-size=${Math.floor(heapMb / 2)}`,
-    `--min-semi-space-size=${Math.min(16, young)}`,
-    `--max-semi-space-size=${young}`,
-  ];
 }
 
 /**
@@ -195,7 +180,15 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
   child.stdin?.on('error', () => {}); // gone before `go`: its exit says so
   let exited = false;
   const chunks: Buffer[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  let lineSeen: ((b: Buffer | undefined) => void) | undefined;
+  const firstLine = new Promise<Buffer | undefined>((resolve) => (lineSeen = resolve));
+  child.stdout?.on('data', (c: Buffer) => {
+    chunks.push(c);
+    if (lineSeen && c.includes(0x0a)) {
+      lineSeen(Buffer.concat(chunks));
+      lineSeen = undefined;
+    }
+  });
   let stderrTail = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderrTail = (stderrTail + c.toString('utf8')).slice(-STDERR_TAIL);
@@ -203,14 +196,16 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
   const done = new Promise<Exited>((resolve) => {
     child.on('error', (e) => {
       exited = true;
+      lineSeen?.(undefined);
       resolve({ out: Buffer.alloc(0), code: null, signal: null, error: e.message });
     });
     child.on('close', (code, signal) => {
       exited = true;
+      lineSeen?.(undefined);
       resolve({ out: Buffer.concat(chunks), code, signal, stderrTail, heapMb });
     });
   });
-  return { child, done, exited: () => exited, ...(written ? { written } : {}) };
+  return { child, done, firstLine, exited: () => exited, ...(written ? { written } : {}) };
 }
 
 /**
@@ -234,18 +229,43 @@ export async function validatorAnswer(
   );
   const onAbort = (): void => kill('validation aborted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const exited = await v.done;
-  clearTimeout(timer);
-  o.signal?.removeEventListener('abort', onAbort);
-  why ??= exited.error === undefined ? undefined : `cannot run the validator: ${exited.error}`;
-  const result = why !== undefined ? fileError(o.configFile, why) : answerOf(exited, o, v.written);
+  const settle = (): void => {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+  };
+  const early = v.written ? await earlyAnswer(v, o, () => why === undefined) : undefined;
+  let result: ValidationResult;
+  let silent = false;
+  if (early) result = early;
+  else {
+    const exited = await v.done;
+    why ??= exited.error === undefined ? undefined : `cannot run the validator: ${exited.error}`;
+    result = why !== undefined ? fileError(o.configFile, why) : answerOf(exited, o, v.written);
+    silent = why === undefined && exited.out.length === 0;
+  }
+  settle();
   if (result.written === undefined && v.written) {
     // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
     const pid = v.child.pid ?? 0;
     for (const p of [v.written.whole, v.written.vrrp]) rmSync(atomicTempPath(p, pid), { force: true });
     discardWritten(v.written);
   }
-  return { result, silent: why === undefined && exited.out.length === 0 };
+  return { result, silent };
+}
+
+/**
+ * The answer of a child that writes the model files, as soon as its line comes: it prints that
+ * line once they are in place, and it is all it says; the child may still be exiting (~0.1 s more
+ * at 100,000 reals, its heap let go). Undefined when it said no such line (`ok` false: killed here).
+ */
+async function earlyAnswer(
+  v: ValidatorProcess,
+  o: ValidateOptions,
+  ok: () => boolean,
+): Promise<ValidationResult | undefined> {
+  const line = await v.firstLine;
+  if (line === undefined || !ok()) return undefined;
+  return answerOf({ out: line, code: 0, signal: null }, o, v.written, false);
 }
 
 /**
@@ -256,7 +276,20 @@ function answerOf(
   exited: Exited,
   o: ValidateOptions,
   written: WrittenModelFiles | undefined,
-): ValidationResult {
+): ValidationResult;
+/** Undefined instead of an error when the output is not an answer (`final` false: more may come). */
+function answerOf(
+  exited: Exited,
+  o: ValidateOptions,
+  written: WrittenModelFiles | undefined,
+  final: false,
+): ValidationResult | undefined;
+function answerOf(
+  exited: Exited,
+  o: ValidateOptions,
+  written: WrittenModelFiles | undefined,
+  final = true,
+): ValidationResult | undefined {
   const { out } = exited;
   try {
     const nl = out.indexOf(0x0a);
@@ -283,7 +316,7 @@ function answerOf(
     const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
     return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, ...parsed };
   } catch {
-    return fileError(o.configFile, whyItFailed(exited));
+    return final ? fileError(o.configFile, whyItFailed(exited)) : undefined;
   }
 }
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLimits, loadHeapMb } from '../../../src/config/limits.js';
-import { validateConfigInChild, validatorHeapFlags } from '../../../src/daemon/validate-config.js';
+import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { validatorHeapFlags } from '../../../src/daemon/validator-heap.js';
 
 test('loadHeapMb: 512 MB with the default limits, and more for every raised one', (t) => {
   t.is(loadHeapMb(defaultLimits), 512);

@@ -45,7 +45,6 @@ import {
   trackFileKeywords,
 } from './keywords/vrrp.js';
 import {
-  type VsDraft,
   type VsgBudget,
   type VsgDraft,
   newVsDraft,

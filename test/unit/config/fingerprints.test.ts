@@ -5,7 +5,11 @@ import test from 'ava';
 import { VsTextCache, fingerprintOfJson, modelFingerprints } from '../../../src/config/fingerprints.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
-import { fingerprintedModelLines, parseModelText, vrrpModelFileText } from '../../../src/daemon/model-file.js';
+import {
+  fingerprintedModelLines,
+  parseModelText,
+  vrrpModelFileText,
+} from '../../../src/daemon/model-file.js';
 
 const vs = (n: number, weight = 1): string =>
   `virtual_server 10.0.0.${n} 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n` +

@@ -21,15 +21,16 @@
  *   file: what virtual servers are built from), or its text does not read alone as whole
  *   statements without a finding (a brace removed: the whole parse would read on);
  * - the words of the file would pass the limit (the whole parse reports it).
- * A statement is given back only at the same lines: when the edit added or removed lines, the
- * statements after it are parsed again (their locations moved).
+ * When the edit added or removed lines, a statement below it is given back with its locations
+ * moved (a copy of its virtual server); one that reported anything, or holds a location from
+ * elsewhere, is parsed again with every statement after the edit.
  *
  * Written here: no library splits a keepalived configuration into statements. Pure.
  */
 import { type Diagnostics, RecordingDiagnostics } from './diagnostics.js';
 import type { LexOptions, LexResult, Token } from './lexer.js';
 import type { LoadLimits } from './limits.js';
-import type { Diagnostic, Model } from './model.js';
+import type { Diagnostic, Model, SourceLoc } from './model.js';
 import type { AstNode } from './parser.js';
 import type { TopStatement } from './schema.js';
 import type { VsStatementBuild } from './schema-lvs.js';
@@ -157,8 +158,13 @@ export class IncrementalLoader {
     let i0 = 0;
     while (i0 < st.length && (st[i0] as Statement).end <= p) i0++;
     let j0 = st.length;
-    if (movedLines === 0) {
-      while (j0 > i0 && (st[j0 - 1] as Statement).start > old.length - s) j0--;
+    while (j0 > i0 && (st[j0 - 1] as Statement).start > old.length - s) j0--;
+    let after = st.slice(j0).map((x) => ({ ...x, start: x.start + shift, end: x.end + shift }));
+    if (movedLines !== 0) {
+      // below an edit that added or removed lines: the same statements, their locations moved
+      const moved = after.map((x) => movedStatement(x, movedLines));
+      if (moved.every((x) => x !== undefined)) after = moved as Statement[];
+      else [j0, after] = [st.length, []];
     }
     for (let k = i0; k < j0; k++) if (!isVs((st[k] as Statement).part)) return undefined;
     const from = i0 > 0 ? (st[i0 - 1] as Statement).end : 0;
@@ -173,11 +179,7 @@ export class IncrementalLoader {
     if (!region) return undefined;
     const fresh = split(region.tokens, region.ast, text.slice(from, to), from, firstLine);
     if (!fresh || fresh.some((f) => !isVsNode(f.part))) return undefined;
-    const statements = [
-      ...st.slice(0, i0),
-      ...fresh,
-      ...st.slice(j0).map((x) => ({ ...x, start: x.start + shift, end: x.end + shift })),
-    ];
+    const statements = [...st.slice(0, i0), ...fresh, ...after];
     const diags = this.#ports.diagnostics();
     const builds: VsStatementBuild[] = [];
     const model = this.#ports.build(
@@ -213,6 +215,62 @@ export class IncrementalLoader {
     if (keptWords + words > this.#ports.limits.maxTokens) return undefined;
     return { tokens: lexed.tokens, ast };
   }
+}
+
+/**
+ * A `virtual_server` statement `delta` lines further down, built as before: a copy of its virtual
+ * server with every location moved. Undefined (parse it again) when it reported anything (a message
+ * may name a line) or holds a location outside its own lines (from elsewhere in the file: it may not
+ * have moved).
+ */
+function movedStatement(x: Statement, delta: number): Statement | undefined {
+  const b = x.part;
+  if (!('built' in b) || !b.final?.vs || b.findings.length > 0 || b.final.findings.length > 0)
+    return undefined;
+  const m: Move = { delta, file: b.final.vs.loc.file, first: x.startLine, last: x.endLine, ok: true };
+  const vs = moved(b.final.vs, m) as typeof b.final.vs;
+  const alerts = {
+    vs: b.alerts.vs.map((l) => moved(l, m) as SourceLoc),
+    reals: b.alerts.reals.map((l) => moved(l, m) as SourceLoc),
+  };
+  if (!m.ok) return undefined;
+  const part: VsStatementBuild = {
+    built: 'virtual_server',
+    draft: undefined,
+    findings: [],
+    alerts,
+    final: { vs, findings: [] },
+  };
+  return { ...x, startLine: x.startLine + delta, endLine: x.endLine + delta, part };
+}
+
+/** How `moved` moves locations: `ok` false once one was not in the statement's lines. */
+interface Move {
+  delta: number;
+  file: string;
+  first: number;
+  last: number;
+  ok: boolean;
+}
+
+const isLoc = (o: Record<string, unknown>): o is Record<string, unknown> & SourceLoc =>
+  typeof o['file'] === 'string' &&
+  typeof o['line'] === 'number' &&
+  typeof o['col'] === 'number' &&
+  Object.keys(o).length === 3;
+
+/** A copy of a built value (plain objects and arrays, as model.json holds them), its locations moved. */
+function moved(value: unknown, m: Move): unknown {
+  if (Array.isArray(value)) return value.map((v) => moved(v, m));
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  if (isLoc(o)) {
+    if (o.file !== m.file || o.line < m.first || o.line > m.last) m.ok = false;
+    return { ...o, line: o.line + m.delta };
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) out[k] = moved(o[k], m);
+  return out;
 }
 
 const isVs = (part: Statement['part']): boolean => 'built' in part;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileReloader, loadConfig } from '../../../src/config/load.io.js';
+import { FileReloader, loadConfig, parseConfigText } from '../../../src/config/load.io.js';
 import { commonPrefix, commonSuffix } from '../../../src/config/incremental.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvsd-incremental-'));
@@ -278,19 +278,40 @@ test('an edit of one virtual server parses that statement alone; other edits par
   reloader.load();
   t.deepEqual(reloader.last, { way: 'unchanged', parsed: 0 });
 
-  // a real added to the 3rd from last: it and the two after it (their lines moved)
+  // a real added to the 3rd from last: it alone; the two after it kept, their locations moved
   const added = applyEdit(weight, {
     kind: 'addReal',
     vs: 17,
     real: { host: 2, port: 80, weight: '1', check: 'none', alert: false },
   }) as Conf;
   writeFileSync(file, confText(added));
-  reloader.load();
-  t.deepEqual(reloader.last, { way: 'statements', parsed: 3 });
+  const moved = reloader.load();
+  t.deepEqual(reloader.last, { way: 'statements', parsed: 1 });
+  t.is(
+    JSON.stringify(moved),
+    JSON.stringify(parseConfigText(confText(added), file, { configId: 'lb1', env: {} })),
+  );
 
   writeFileSync(file, confText({ ...added, mail: 'server' }));
   reloader.load();
   t.is(reloader.last.way, 'whole');
+});
+
+test('below an added line, a statement that reported something is parsed again, with all after the edit', (t) => {
+  const vs = (n: number, extra = ''): string =>
+    `virtual_server 10.0.0.${n} 80 {\n  protocol TCP\n${extra}  real_server 192.168.0.${n} 80 {\n  }\n}\n`;
+  const warned = '  persistence_granularity 255.255.255.0\n';
+  const file = newFile();
+  const text = vs(1) + vs(2) + vs(3, warned) + vs(4);
+  writeFileSync(file, text);
+  const reloader = new FileReloader(file, { configId: 'lb1', env: {} });
+  t.is(reloader.load().warningCount, 1);
+  const edited = vs(1, '  delay_loop 3\n') + vs(2) + vs(3, warned) + vs(4);
+  writeFileSync(file, edited);
+  const r = reloader.load();
+  t.deepEqual(reloader.last, { way: 'statements', parsed: 4 });
+  t.is(r.diagnostics[0]?.line, 14, 'the warning at its new line');
+  t.is(JSON.stringify(r), JSON.stringify(parseConfigText(edited, file, { configId: 'lb1', env: {} })));
 });
 
 test('common start and end of two texts', (t) => {

@@ -24,7 +24,12 @@ import { desiredTable } from '../src/check/desired.js';
 import { buildWorld } from '../src/check/virtual-server.js';
 import { VsTextCache, withFingerprints } from '../src/config/fingerprints.js';
 import { vrrpView } from '../src/config/views.js';
-import { modelFileText, parseModelText } from '../src/daemon/model-file.js';
+import {
+  fingerprintedModelLines,
+  modelFileText,
+  parseModelText,
+  vrrpModelFileText,
+} from '../src/daemon/model-file.js';
 import { type ValidationResult, validateConfigInChild } from '../src/daemon/validate-config.js';
 import { processIdle } from '../test/fakes/process-idle.js';
 import { placeModelFiles } from '../src/daemon/run-config.js';
@@ -47,13 +52,15 @@ const ROUNDS = Number(values.rounds);
 /** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
 const TOKEN_LIMIT = SERVICES * REALS * 20;
 
-function configText(weight: number): string {
-  const out: string[] = [];
+/** The bench's file; `extraReal`: one real more in the middle virtual server; `head`: lines before it all. */
+function configText(weight: number, extraReal = false, head = ''): string {
+  const out: string[] = head ? [head] : [];
   for (let i = 0; i < SERVICES; i++) {
     out.push(
       `virtual_server 10.${(i >> 8) & 255}.${i & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`,
     );
-    for (let j = 0; j < REALS; j++) {
+    const reals = REALS + (extraReal && i === SERVICES >> 1 ? 1 : 0);
+    for (let j = 0; j < reals; j++) {
       const w = i === SERVICES >> 1 && j === 3 ? weight : 1;
       out.push(
         `  real_server 192.168.${j}.${(i % 250) + 1} 8080 {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }`,
@@ -177,6 +184,52 @@ function vrrpParse(): { whole: number; view: number; wholeMb: number; viewMb: nu
   return { whole: ms(whole), view: ms(view), wholeMb: whole.length / 2 ** 20, viewMb: view.length / 2 ** 20 };
 }
 
+/** An edit the standby validator's reader meets, and the file before and after it. */
+const EDITS: { edit: string; before: () => string; after: () => string }[] = [
+  { edit: "one real's weight (no line moves)", before: () => configText(1), after: () => configText(7) },
+  {
+    edit: 'one real added in the middle (the lines below move)',
+    before: () => configText(1),
+    after: () => configText(1, true),
+  },
+  {
+    edit: 'global_defs changed (everything parsed)',
+    before: () => configText(1, false, 'global_defs {\n  router_id LB1\n}'),
+    after: () => configText(1, false, 'global_defs {\n  router_id LB2\n}'),
+  },
+];
+
+/**
+ * The standby's reading of each edit (config/incremental.ts, as check-config's standby does it):
+ * the file before read and its texts made, then the file after read again, and model.json's lines
+ * and model.vrrp.json made from the texts it kept. Medians of the rounds.
+ */
+function byEdit(): { edit: string; read: number; texts: number; way: string }[] {
+  const file = join(tmp, 'by-edit.conf');
+  const env = { LVSD_CONFIG_MAX_TOKENS: String(TOKEN_LIMIT) };
+  return EDITS.map((e) => {
+    const read: number[] = [];
+    const made: number[] = [];
+    let way = '';
+    for (let r = 0; r < ROUNDS; r++) {
+      writeFileSync(file, e.before());
+      const reloader = new FileReloader(file, { env });
+      const texts = new VsTextCache();
+      const m0 = reloader.load().model;
+      if (!m0) throw new Error('bench config invalid');
+      fingerprintedModelLines(m0, texts);
+      vrrpModelFileText(m0, texts);
+      writeFileSync(file, e.after());
+      const [m, ms] = time(() => reloader.load().model);
+      if (!m) throw new Error('bench config invalid');
+      way = `${reloader.last.way}:${reloader.last.parsed}`;
+      read.push(ms);
+      made.push(time(() => [fingerprintedModelLines(m, texts), vrrpModelFileText(m, texts)])[1]);
+    }
+    return { edit: e.edit, read: median(read), texts: median(made), way };
+  });
+}
+
 /**
  * The supervisor's part of a reload as `lvsd run` does it at SIGHUP, until model.json and
  * model.vrrp.json are in place. "standby": as now for a file this large, its child started ahead
@@ -255,6 +308,7 @@ const modelPath = join(tmp, 'model.json');
 const load0 = loadavg();
 const results = { kept: await run('kept'), afresh: await run('afresh') };
 const vrrp = vrrpParse();
+const edits = byEdit();
 const child = await childRounds();
 rmSync(tmp, { recursive: true, force: true });
 const load1 = loadavg();
@@ -284,6 +338,15 @@ const report = [
   '|---|---|---|---|',
   ...rows,
   `| **on the loop, total** | | **${f(onLoop(results.kept))}** | **${f(onLoop(results.afresh))}** |`,
+  '',
+  "The standby validator's reading of other edits, in this process (config/incremental.ts, as the standby does it",
+  'at `go`): the file before the edit read and its texts made, then the file after read again ("read again": how,',
+  "and how many statements it parsed), and model.json's lines and model.vrrp.json made from the texts it kept (a",
+  'virtual server whose locations moved is a new object: its texts are made again). Median ms of the rounds.',
+  '',
+  "| edit | read again (ms) | how | files' texts (ms) |",
+  '|---|---|---|---|',
+  ...edits.map((e) => `| ${e.edit} | ${f(e.read)} | ${e.way} | ${f(e.texts)} |`),
   '',
   "The supervisor's part, as `lvsd run` does it at SIGHUP, until model.json and model.vrrp.json are in place (the",
   'workers are told next). "standby": as now for a file this large, by the child it started ahead (loaded, the file',

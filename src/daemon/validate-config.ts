@@ -155,6 +155,8 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
   const written = o.view === 'files' && o.filesDir !== undefined ? pendingModelFiles(o.filesDir) : undefined;
   const args = [
     ...validatorHeapFlags(heapMb),
+    // a standby collects what its parse left once it is ready, not ~1 min later (check-config.ts)
+    ...(wait ? ['--expose-gc'] : []),
     binPath(),
     'check-config',
     '--result-json',

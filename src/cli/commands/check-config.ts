@@ -91,6 +91,12 @@ async function withHost(loaded: Loaded): Promise<Loaded> {
   };
 }
 
+/** A full collection, when the process may ask for one (a standby: validate-config.ts `--expose-gc`). */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) for (let i = 0; i < 2; i++) gc();
+}
+
 /** What a standby validator holds for its reload: the file as last read, and its texts. */
 interface Standby {
   reloader: FileReloader;
@@ -132,6 +138,9 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     // once more as it is: the code of a reading again runs warm at `go`
     standby.reloader.load();
   }
+  // what the parse left (its words and statements: ~2x what it keeps) goes now, not when V8's
+  // memory reducer finds the process idle (~1 min): at 10,000 x 10, RSS ~700 -> ~450 MB
+  collectGarbage();
   for (let step = 0; step < 6 && said === undefined && !now.model; step++) {
     const warm = warmUpParser(50);
     if (warm) fingerprintedModelLines(warm);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Waiting for a process to have nothing left to do (a standby validator done reading the file,
-// waiting for `go`): its CPU time in /proc/PID/stat unchanged for a while. For tests and benches.
-import { readFileSync } from 'node:fs';
+// Processes of the machine as tests and benches look for them in /proc: by their command line (a
+// supervisor's children, a standby validator), and waiting for one to have nothing left to do (a
+// standby validator done reading the file, waiting for `go`: its CPU time unchanged for a while).
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** utime and stime of `pid` (clock ticks), as one string; '' once it is gone. */
 function cpuTicks(pid: number): string {
@@ -27,4 +28,31 @@ export async function processIdle(pid: number, quietMs = 600, timeoutMs = 30_000
     else if (Date.now() - since >= quietMs) return true;
   }
   return false;
+}
+
+/** Pids of live processes whose command line mentions `needle` (namespaces share the pid space). */
+export function processesWith(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
+      if (cmd.includes(needle) && state !== 'Z') out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** The validating child waiting for the next reload of `file` (daemon/validator-standby.ts), if one is. */
+export function standbyValidator(file: string): number | undefined {
+  return processesWith('--result-wait').find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(file);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -5,8 +5,9 @@
  * records every sd_notify message with its arrival time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processesWith } from '../fakes/process-idle.js';
 import { repoRoot, waitFor, type Lab, type LabNode } from './harness.js';
 
 export interface Supervised {
@@ -100,18 +101,4 @@ export async function notifyListener(dir: string): Promise<NotifyListener> {
   };
 }
 
-/** Pids of live processes whose command line mentions `needle` (namespaces share the pid space). */
-export function processesWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
-      if (cmd.includes(needle) && state !== 'Z') out.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+export { processesWith };

@@ -4,11 +4,11 @@
 // parses the file while it waits; one real's weight edited, SIGHUP: it parses that virtual server
 // alone (config/incremental.ts; the log's `parsed=statements:1`), the kernel gets the new weight,
 // the other virtual server is left as it was. Then a `global_defs` edit: parsed whole, still applied.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { processIdle } from '../../fakes/process-idle.js';
+import { processIdle, standbyValidator } from '../../fakes/process-idle.js';
 import { start } from './daemons.js';
 import { createLab, waitTable } from './lab.js';
 
@@ -45,20 +45,6 @@ const table = (weight: number): string[] => [
   '-a -t 10.9.9.9:80 -r 10.9.0.2:80 -m -w 1',
 ];
 
-/** The pid of the validating child waiting for the next reload of `file`. */
-function standbyPid(file: string): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes('--result-wait') && cmd.includes(file)) return Number(name);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 async function until<T>(what: string, f: () => T | undefined, ms: number): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -85,7 +71,7 @@ test('a large file edited in one virtual server: that statement alone parsed aga
   const supervisor = await until('the supervisor pid', () => d.proc.pid, 1000);
 
   // the child started ahead has read the file as it runs and waits
-  const waiting = await until('a validating child waits', () => standbyPid(file), 60_000);
+  const waiting = await until('a validating child waits', () => standbyValidator(file), 60_000);
   t.true(await processIdle(waiting, 1000, 120_000), 'it read the file and waits');
   writeFileSync(file, conf(4));
   process.kill(supervisor, 'SIGHUP');
@@ -98,7 +84,7 @@ test('a large file edited in one virtual server: that statement alone parsed aga
   const next = await until(
     'the next child waits',
     () => {
-      const p = standbyPid(file);
+      const p = standbyValidator(file);
       return p !== undefined && p !== waiting ? p : undefined;
     },
     60_000,

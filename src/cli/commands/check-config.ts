@@ -132,7 +132,9 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     texts: new VsTextCache(),
   };
   const now = standby.reloader.load();
-  if (now.model) {
+  await new Promise((resolve) => setImmediate(resolve)); // standard input's news, if any
+  // a reload that came meanwhile reads the file now: what follows would only delay it
+  if (now.model && said === undefined) {
     fingerprintedModelLines(now.model, standby.texts);
     vrrpModelFileText(now.model, standby.texts);
     // once more as it is: the code of a reading again runs warm at `go`
@@ -140,7 +142,7 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
   }
   // what the parse left (its words and statements: ~2x what it keeps) goes now, not when V8's
   // memory reducer finds the process idle (~1 min): at 10,000 x 10, RSS ~700 -> ~450 MB
-  collectGarbage();
+  if (said === undefined) collectGarbage();
   for (let step = 0; step < 6 && said === undefined && !now.model; step++) {
     const warm = warmUpParser(50);
     if (warm) fingerprintedModelLines(warm);

@@ -164,7 +164,7 @@ export class IncrementalLoader {
     if (movedLines !== 0) {
       // below an edit that added or removed lines: the same statements, their locations moved
       const moved = after.map((x) => movedStatement(x, movedLines));
-      if (moved.every((x) => x !== undefined)) after = moved as Statement[];
+      if (moved.every((x) => x !== undefined)) after = moved;
       else [j0, after] = [st.length, []];
     }
     for (let k = i0; k < j0; k++) if (!isVs((st[k] as Statement).part)) return undefined;

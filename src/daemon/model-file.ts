@@ -10,7 +10,7 @@
  * nothing outside the config layer reads them, and a moved line does not change its fingerprint.
  * Plain JSON (one line: an older lvsd, a hand-made file) reads as before. Pure.
  */
-import { type VsTextCache, withFingerprints } from '../config/fingerprints.js';
+import { VsTextCache } from '../config/fingerprints.js';
 import type { Model, VirtualServer } from '../config/model.js';
 import { vrrpView } from '../config/views.js';
 
@@ -40,28 +40,21 @@ export function modelFileText(model: Model): string {
  * stringified once, for its line and its fingerprint, or not at all when `texts` has it from a load
  * before (the standby validator's: config/incremental.ts). Lines without their newline.
  */
-export function fingerprintedModelLines(model: Model, texts?: VsTextCache): string[] {
-  if (texts) {
-    const made = texts.fingerprinted(model);
-    return modelFileLines(made.model, made.vsJson);
-  }
-  const vsJson = model.virtualServers.map((vs) => JSON.stringify(vs));
-  return modelFileLines(withFingerprints(model, vsJson), vsJson);
+export function fingerprintedModelLines(model: Model, texts = new VsTextCache()): string[] {
+  const made = texts.fingerprinted(model);
+  return modelFileLines(made.model, made.vsJson);
 }
 
 /**
  * model.vrrp.json's text: the VRRP worker's view of `model` (config/views.ts), as a model file; each
  * virtual server's line from `texts` when it has it.
  */
-export function vrrpModelFileText(model: Model, texts?: VsTextCache): string {
-  const view = vrrpView(model);
-  if (!texts) return modelFileText(view);
-  return (
-    modelFileLines(
-      view,
-      model.virtualServers.map((vs) => texts.viewOf(vs)),
-    ).join('\n') + '\n'
+export function vrrpModelFileText(model: Model, texts = new VsTextCache()): string {
+  const lines = modelFileLines(
+    vrrpView(model),
+    model.virtualServers.map((vs) => texts.viewOf(vs)),
   );
+  return lines.join('\n') + '\n';
 }
 
 /**

@@ -231,10 +231,6 @@ export async function validatorAnswer(
   );
   const onAbort = (): void => kill('validation aborted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const settle = (): void => {
-    clearTimeout(timer);
-    o.signal?.removeEventListener('abort', onAbort);
-  };
   const early = v.written ? await earlyAnswer(v, o, () => why === undefined) : undefined;
   let result: ValidationResult;
   let silent = false;
@@ -245,7 +241,8 @@ export async function validatorAnswer(
     result = why !== undefined ? fileError(o.configFile, why) : answerOf(exited, o, v.written);
     silent = why === undefined && exited.out.length === 0;
   }
-  settle();
+  clearTimeout(timer);
+  o.signal?.removeEventListener('abort', onAbort);
   if (result.written === undefined && v.written) {
     // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
     const pid = v.child.pid ?? 0;
@@ -267,7 +264,11 @@ async function earlyAnswer(
 ): Promise<ValidationResult | undefined> {
   const line = await v.firstLine;
   if (line === undefined || !ok()) return undefined;
-  return answerOf({ out: line, code: 0, signal: null }, o, v.written, false);
+  try {
+    return parsedAnswer(line, o, v.written);
+  } catch {
+    return undefined; // not an answer: the exit says why
+  }
 }
 
 /**
@@ -278,48 +279,43 @@ function answerOf(
   exited: Exited,
   o: ValidateOptions,
   written: WrittenModelFiles | undefined,
-): ValidationResult;
-/** Undefined instead of an error when the output is not an answer (`final` false: more may come). */
-function answerOf(
-  exited: Exited,
-  o: ValidateOptions,
-  written: WrittenModelFiles | undefined,
-  final: false,
-): ValidationResult | undefined;
-function answerOf(
-  exited: Exited,
-  o: ValidateOptions,
-  written: WrittenModelFiles | undefined,
-  final = true,
-): ValidationResult | undefined {
-  const { out } = exited;
+): ValidationResult {
   try {
-    const nl = out.indexOf(0x0a);
-    const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
-      diagnostics: Diagnostic[];
-      model: boolean;
-      written?: boolean;
-      parsed?: ValidationResult['parsed'];
-    };
-    if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
-    const parsed = head.parsed ? { parsed: head.parsed } : {};
-    if (head.written === true && written !== undefined)
-      return {
-        model: parseModelText(readFileSync(written.vrrp)),
-        diagnostics: head.diagnostics,
-        written,
-        ...parsed,
-      };
-    if (nl < 0) return { model: undefined, diagnostics: head.diagnostics };
-    const body = out.subarray(nl + 1);
-    if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };
-    // model.json, then model.vrrp.json: split where the first ends, only the view parsed
-    const end = modelFileLength(body);
-    const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
-    return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, ...parsed };
+    return parsedAnswer(exited.out, o, written);
   } catch {
-    return final ? fileError(o.configFile, whyItFailed(exited)) : undefined;
+    return fileError(o.configFile, whyItFailed(exited));
   }
+}
+
+/** A validator's output as its answer; throws when it is not one. */
+function parsedAnswer(
+  out: Buffer,
+  o: ValidateOptions,
+  written: WrittenModelFiles | undefined,
+): ValidationResult {
+  const nl = out.indexOf(0x0a);
+  const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
+    diagnostics: Diagnostic[];
+    model: boolean;
+    written?: boolean;
+    parsed?: ValidationResult['parsed'];
+  };
+  if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
+  const parsed = head.parsed ? { parsed: head.parsed } : {};
+  if (head.written === true && written !== undefined)
+    return {
+      model: parseModelText(readFileSync(written.vrrp)),
+      diagnostics: head.diagnostics,
+      written,
+      ...parsed,
+    };
+  if (nl < 0) return { model: undefined, diagnostics: head.diagnostics };
+  const body = out.subarray(nl + 1);
+  if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };
+  // model.json, then model.vrrp.json: split where the first ends, only the view parsed
+  const end = modelFileLength(body);
+  const files = { whole: body.subarray(0, end), vrrp: body.subarray(end) };
+  return { model: parseModelText(files.vrrp), diagnostics: head.diagnostics, files, ...parsed };
 }
 
 export async function validateConfigInChild(o: ValidateOptions): Promise<ValidationResult> {

@@ -119,11 +119,12 @@ export class IncrementalLoader {
   load(text: string): LoadResultLike {
     const kept = this.#kept;
     this.#kept = undefined; // kept again below only when this load leaves it whole
-    if (kept && isPlain(text)) {
+    const plain = isPlain(text);
+    if (kept && plain) {
       const r = this.#again(kept, text);
       if (r) return r;
     }
-    return this.#whole(text);
+    return this.#whole(text, plain);
   }
 
   /** Let go of what is kept (the next load is whole). */
@@ -131,10 +132,9 @@ export class IncrementalLoader {
     this.#kept = undefined;
   }
 
-  #whole(text: string): LoadResultLike {
+  #whole(text: string, plain: boolean): LoadResultLike {
     let statements: Statement[] | undefined;
     const builds: VsStatementBuild[] = [];
-    const plain = isPlain(text);
     const r = this.#ports.whole(text, {
       builds,
       parsed: (tokens, ast, clean) => {
@@ -173,12 +173,12 @@ export class IncrementalLoader {
     const to = j0 < st.length ? (st[j0] as Statement).start + shift : text.length;
     // the conditionals outside the part read again are those of the file as it was (whose
     // warning, when none matched, would have kept it from being kept)
-    if (hasConditionals(text.slice(from, to)) || hasConditionals(old.slice(from, to - shift)))
-      return undefined;
+    const changed = text.slice(from, to);
+    if (hasConditionals(changed) || hasConditionals(old.slice(from, to - shift))) return undefined;
     const keptWords = sumWords(st, 0, i0) + sumWords(st, j0, st.length);
-    const region = this.#readAlone(text.slice(from, to), firstLine, keptWords);
+    const region = this.#readAlone(changed, firstLine, keptWords);
     if (!region) return undefined;
-    const fresh = split(region.tokens, region.ast, text.slice(from, to), from, firstLine);
+    const fresh = split(region.tokens, region.ast, changed, from, firstLine);
     if (!fresh || fresh.some((f) => !isVsNode(f.part))) return undefined;
     const statements = [...st.slice(0, i0), ...fresh, ...after];
     const diags = this.#ports.diagnostics();

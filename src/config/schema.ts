@@ -177,8 +177,12 @@ export function buildModel(
     ...(builds ? { builds } : {}),
   };
   for (const node of nodes) {
-    if ('built' in node) addVirtualServer(d, node, () => replayFindings(ctx.diags, node.findings));
-    else topStatement(ctx, node, d);
+    if (!('built' in node)) topStatement(ctx, node, d);
+    else {
+      // built before (config/incremental.ts): what it reported then is reported again
+      replayFindings(ctx.diags, node.findings);
+      addVirtualServer(d, node);
+    }
   }
   assignRulePriorities(ctx, d.rulesInOrder);
   const global = finalizeGlobal(d.global, opts);
@@ -238,9 +242,8 @@ function explicitAlerts(d: Drafts): SourceLoc[] {
   return [...alertsOn([...d.instances, ...d.syncGroups]), ...d.vsAlerts.vs, ...d.vsAlerts.reals];
 }
 
-/** A built `virtual_server` statement into the drafts; `replay` gives its findings again when it was built before. */
-function addVirtualServer(d: Drafts, b: VsStatementBuild, replay?: () => void): void {
-  replay?.();
+/** A built `virtual_server` statement into the drafts. */
+function addVirtualServer(d: Drafts, b: VsStatementBuild): void {
   if (b.draft || b.final) {
     d.vss.push(b);
     d.vsAlerts.vs.push(...b.alerts.vs);

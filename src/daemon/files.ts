@@ -5,7 +5,8 @@
  * root-owned one that others cannot write, or a root-owned sticky one such as /tmp, must be owned
  * by root or by us and not writable by group or others), and files replaced atomically through a
  * fresh temporary file opened without following symlinks (a link planted at the path is replaced,
- * never written through), with the mode given (0600 for anything holding a secret).
+ * never written through), with the mode given (0600 for anything holding a secret). And the first
+ * line of a large one read alone.
  */
 import {
   closeSync,
@@ -15,6 +16,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -90,4 +92,49 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8A
   }
   closeSync(fd);
   renameSync(tmp, path);
+}
+
+/**
+ * The first line of the file at `path` (without its newline), read in pieces until it ends: a 60 MB
+ * model file's header without the rest. Undefined when the file is missing or has no newline
+ * within `max` bytes.
+ */
+export function readFirstLine(path: string, max = 64 << 20): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const pieces: Buffer[] = [];
+    for (let total = 0; total < max;) {
+      const piece = Buffer.allocUnsafe(Math.min(1 << 20, max - total));
+      const n = readSync(fd, piece, 0, piece.length, total);
+      if (n === 0) return undefined;
+      const nl = piece.subarray(0, n).indexOf(0x0a);
+      pieces.push(piece.subarray(0, nl < 0 ? n : nl));
+      if (nl >= 0) return Buffer.concat(pieces).toString('utf8');
+      total += n;
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first `length` bytes of the file at `path` (fewer when it is shorter; none when it is missing). */
+export function readFileStart(path: string, length: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const out = Buffer.alloc(length);
+    return out.subarray(0, readSync(fd, out, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }

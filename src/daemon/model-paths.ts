@@ -14,6 +14,14 @@ export function vrrpModelFile(path: string): string {
 }
 
 /**
+ * A reload's delta beside the model file `path` (model-file.ts): the new model's header and the
+ * virtual servers `path` does not hold, in place until the whole new model replaces `path`.
+ */
+export function deltaModelFile(path: string): string {
+  return path.replace(/(\.json)?$/, '.delta.json');
+}
+
+/**
  * The VRRP worker's handoff record (vrrp/handoff.ts): written by a worker that hands over in place
  * (SIGQUIT), or by the supervisor for one that died unable to; read and removed by its successor.
  */

@@ -16,16 +16,12 @@ import type { ReloadCounts } from '../metrics/supervisor.js';
 import { controlRequest, workerControlPath } from './control.js';
 import type { EarlyWorker } from './early-worker.js';
 import { writeFileAtomic } from './files.js';
-import { placeModelFiles, validationOf } from './run-config.js';
+import { placeModelFiles, placeWholeModelFile, validationOf } from './run-config.js';
 import type { RunOptions } from './run-options.js';
 import type { Supervisor, WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
-import {
-  type ValidateOptions,
-  type ValidationResult,
-  type WrittenModelFiles,
-  discardWritten,
-} from './validate-config.js';
+import type { ValidateOptions, ValidationResult } from './validate-config.js';
+import { type WrittenModelFiles, discardWritten } from './validator-files.js';
 import { largeConfig, validateForSupervisor } from './validate-here.js';
 import { StandbyValidator } from './validator-standby.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
@@ -75,12 +71,16 @@ export class Reloader {
     /** Called with each model a reload applies (the supervisor's own settings follow it). */
     private readonly applied: (model: Model) => Promise<void>,
   ) {
-    this.#standby = new StandbyValidator(this.#validation());
+    // (not this.#validation(): the standby would hold the running view of now for good)
+    this.#standby = new StandbyValidator({ ...validationOf(opts), filesDir: dirname(modelFile) });
   }
 
-  /** How this supervisor's reloads validate `file`: the child writes the model files beside ours. */
+  /**
+   * How this supervisor's reloads validate `file`: the child writes the model files beside ours,
+   * and the view is read keeping the running one's unchanged virtual servers.
+   */
   #validation(file?: string): ValidateOptions {
-    return { ...validationOf(this.opts, file), filesDir: dirname(this.modelFile) };
+    return { ...validationOf(this.opts, file), filesDir: dirname(this.modelFile), previous: this.running };
   }
 
   /**
@@ -139,6 +139,7 @@ export class Reloader {
     outcome.started = want.filter((w) => !running.includes(w));
     outcome.stopped = running.filter((w) => !want.includes(w));
     const previewFile = join(dirname(this.modelFile), 'model.preview.json');
+    if (r.written?.delta && !(await r.wholeWritten)) throw new Error('the validator did not write the model');
     if (r.written) renameSync(r.written.whole, previewFile);
     else if (r.files) writeFileAtomic(previewFile, r.files.whole);
     try {
@@ -163,6 +164,24 @@ export class Reloader {
     return outcome;
   }
 
+  /**
+   * After a reload handed the workers a delta: model.json replaced by the whole model once the child
+   * has written it (the delta removed with it). Until then, and for good when the child could not,
+   * model.json with the delta beside it is the model in force: a worker restarted meanwhile reads
+   * both (run-config.ts `readModelFiles`), and the next reload's delta is made against model.json.
+   */
+  async #wholeInPlace(r: ValidationResult): Promise<void> {
+    if (!r.written?.delta) return;
+    if (await r.wholeWritten) placeWholeModelFile(this.modelFile, r.written.whole);
+    else
+      this.log.warn(
+        'reload: the validator did not write the whole model; its delta stays beside model.json',
+        {
+          delta: r.written.delta.lines,
+        },
+      );
+  }
+
   async #reload(): Promise<ReloadOutcome> {
     const monotonicUsec = process.hrtime.bigint() / 1000n;
     sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
@@ -175,6 +194,7 @@ export class Reloader {
       stopped: [],
     };
     let written: WrittenModelFiles | undefined;
+    let wholeWritten: Promise<boolean> | undefined;
     try {
       // a small file validated here, any other in a child (validate-here.ts); the model files as
       // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
@@ -184,6 +204,7 @@ export class Reloader {
         this.#standby,
       );
       written = r.written;
+      wholeWritten = r.wholeWritten;
       outcome.diagnostics = r.diagnostics;
       if (!r.model || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
@@ -206,12 +227,16 @@ export class Reloader {
         // how the standby validator read the file (config/incremental.ts): `statements:1` is one
         // statement parsed again, the rest kept from the file as it was
         ...(r.parsed ? { parsed: `${r.parsed.way}:${r.parsed.parsed}` } : {}),
+        // the workers were handed a delta of this many virtual servers (model-file.ts)
+        ...(r.written?.delta ? { delta: r.written.delta.lines } : {}),
       });
+      await this.#wholeInPlace(r);
       return outcome;
     } catch (e) {
       this.log.error('reload failed', { error: (e as Error).message });
       return outcome;
     } finally {
+      await wholeWritten?.catch(() => false); // the child done writing before what it wrote goes
       discardWritten(written); // unless placed (renamed) above
       this.lastOk = outcome.ok;
       if (outcome.ok) this.counts.success++;

@@ -7,16 +7,17 @@
  * workers always run the same configuration. keepalived keeps a copy of its config for the same
  * reason. The supervisor replaces the file atomically (write + rename) before it signals a reload.
  */
-import { renameSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../config/diagnostics.js';
 import { withFingerprints } from '../config/fingerprints.js';
 import { vrrpView } from '../config/views.js';
-import { writeFileAtomic } from './files.js';
-import { modelFilesText, parseModelText } from './model-file.js';
-import { vrrpModelFile } from './model-paths.js';
+import { readFileStart, writeFileAtomic } from './files.js';
+import { modelFilesText, modelIdIn, parseModelDelta, parseModelText } from './model-file.js';
+import { deltaModelFile, vrrpModelFile } from './model-paths.js';
 import type { RunOptions } from './run-options.js';
 import type { ValidateOptions } from './validate-config.js';
+import type { WrittenModelFiles } from './validator-files.js';
 import type { Diagnostic, Model } from '../config/model.js';
 
 export interface LoadedRunConfig {
@@ -50,8 +51,7 @@ export async function loadRunConfig(
   const { offLoop = false, view, previous } = how;
   if (opts.modelFile !== undefined) {
     try {
-      // bytes, not text: the lines of unchanged virtual servers are never decoded (model-file.ts)
-      return { model: parseModelText(await readFile(opts.modelFile), previous), diagnostics: [] };
+      return { model: await readModelFiles(opts.modelFile, previous), diagnostics: [] };
     } catch (e) {
       const reason = (e as Error).message;
       return {
@@ -77,6 +77,35 @@ export async function loadRunConfig(
   // as the validating child hands it over: the VRRP view, or with the fingerprints the next reload
   // compares (a worker started by hand must not rebuild everything at its first reload)
   return { ...checked, model: view === 'vrrp' ? vrrpView(checked.model) : withFingerprints(checked.model) };
+}
+
+/** A file's bytes, or undefined when there is none. */
+async function readIfThere(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The model the supervisor placed at `path`: model.json, or the delta beside it while it is made
+ * against that model.json (a reload's, until the whole new model replaces it: model-file.ts),
+ * whose virtual servers come from `previous` (the model running) or else from model.json. The
+ * delta is read first: once the supervisor puts the whole new model in place and removes the
+ * delta, model.json is no longer its base, and is read as the model. Bytes, not text: the lines of
+ * unchanged virtual servers are never decoded.
+ */
+export async function readModelFiles(path: string, previous?: Model): Promise<Model> {
+  const delta = await readIfThere(deltaModelFile(path));
+  if (delta) {
+    const baseId = modelIdIn(readFileStart(path, 128));
+    let model = parseModelDelta(delta, baseId, previous);
+    if (model === 'needs base') model = parseModelDelta(delta, baseId, previous, await readFile(path));
+    if (model !== 'stale' && model !== 'needs base') return model;
+  }
+  return parseModelText(await readFile(path), previous);
 }
 
 /**
@@ -112,19 +141,32 @@ export function writeModelFiles(
 ): void {
   writeFileAtomic(vrrpModelFile(path), files.vrrp, 0o600);
   writeFileAtomic(path, files.whole, 0o600);
+  rmSync(deltaModelFile(path), { force: true }); // made against the model just replaced
 }
 
 /**
  * A validation's model files at `path` (and its VRRP view beside it, first): renamed into place
- * when the child wrote them in this directory (`written`), else written from their bytes.
+ * when the child wrote them in this directory (`written`), else written from their bytes. When
+ * the child wrote a delta first (`written.delta`), the VRRP view and the delta are placed, and
+ * model.json is left for `placeWholeModelFile` once the child has written it.
  */
 export function placeModelFiles(
   path: string,
-  r: { files?: { whole: Uint8Array; vrrp: Uint8Array }; written?: { whole: string; vrrp: string } },
+  r: { files?: { whole: Uint8Array; vrrp: Uint8Array }; written?: WrittenModelFiles },
 ): void {
   if (r.written) {
     renameSync(r.written.vrrp, vrrpModelFile(path));
-    renameSync(r.written.whole, path);
+    if (r.written.delta) renameSync(r.written.delta.path, deltaModelFile(path));
+    else placeWholeModelFile(path, r.written.whole);
   } else if (r.files) writeModelFiles(path, r.files);
   else throw new Error('a validation without model files');
+}
+
+/**
+ * The whole model a child wrote at `written` renamed to `path`, then the delta beside it removed:
+ * a worker that reads between the two finds the delta made against another model and ignores it.
+ */
+export function placeWholeModelFile(path: string, written: string): void {
+  renameSync(written, path);
+  rmSync(deltaModelFile(path), { force: true });
 }

@@ -25,7 +25,7 @@ import { Reloader, workersFor } from './reloader.js';
 import { loadRunConfig, writeModelFile } from './run-config.js';
 import type { RunOptions } from './run-options.js';
 import { Supervisor } from './supervisor.js';
-import { isPendingModelFile } from './validate-config.js';
+import { isPendingModelFile } from './validator-files.js';
 import { vrrpView } from '../config/views.js';
 import { processLogger } from './worker.js';
 

@@ -17,7 +17,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import { atomicTempPath } from './files.js';
@@ -25,6 +24,13 @@ import { validatorHeapFlags } from './validator-heap.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import type { LoadWay } from '../config/incremental.js';
 import { modelFileLength, parseModelText } from './model-file.js';
+import { modelFileIn } from './model-paths.js';
+import {
+  type PendingModelFiles,
+  type WrittenModelFiles,
+  discardWritten,
+  pendingModelFiles,
+} from './validator-files.js';
 
 export interface ValidateOptions {
   configFile: string;
@@ -69,35 +75,15 @@ export interface ValidationResult {
    */
   written?: WrittenModelFiles;
   /**
+   * With `written.delta`: whether the child went on to write the whole model (`written.whole`),
+   * resolved once it has exited (killed when it takes longer than the validation may).
+   */
+  wholeWritten?: Promise<boolean>;
+  /**
    * How a standby child read the file: whole, unchanged since it read it waiting, or only the
    * statements an edit changed (config/incremental.ts), and how many statements it parsed.
    */
   parsed?: { way: LoadWay; parsed: number };
-}
-
-/** Model files a validating child wrote: model.json's path and model.vrrp.json's. */
-export interface WrittenModelFiles {
-  whole: string;
-  vrrp: string;
-}
-
-let pendingSeq = 0;
-
-/** Paths in `dir` of its own for a child's model files (swept at start: `isPendingModelFile`). */
-function pendingModelFiles(dir: string): WrittenModelFiles {
-  const id = `${process.pid}-${++pendingSeq}`;
-  return { whole: join(dir, `model.pending-${id}.json`), vrrp: join(dir, `model.vrrp.pending-${id}.json`) };
-}
-
-/** Whether a run directory's entry is a child's model file left by a supervisor that died. */
-export const isPendingModelFile = (name: string): boolean =>
-  /^model(\.vrrp)?\.pending-[0-9]+-[0-9]+\.json/.test(name);
-
-/** Remove a child's model files (refused, failed, or not used). */
-export function discardWritten(w: WrittenModelFiles | undefined): void {
-  if (w === undefined) return;
-  rmSync(w.whole, { force: true });
-  rmSync(w.vrrp, { force: true });
 }
 
 /** The model files the supervisor hands its workers (run-config.ts writeModelFiles). */
@@ -136,7 +122,7 @@ export interface ValidatorProcess {
   child: ChildProcess;
   done: Promise<Exited>;
   /** Where it writes the model files, when it does (`filesDir`). */
-  written?: WrittenModelFiles;
+  written?: PendingModelFiles;
   /**
    * Its standard output up to the end of its first line (undefined when it closed without one).
    * When it writes the model files, that line is its whole answer, given once they are in place.
@@ -168,6 +154,10 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
     ...(o.view ? ['--result-view', o.view] : []),
     ...(wait ? ['--result-wait'] : []),
     ...(written ? ['--result-model-file', written.whole, '--result-vrrp-file', written.vrrp] : []),
+    // a standby may hand a delta against the model.json in place first (model-file.ts)
+    ...(written && wait && o.filesDir !== undefined
+      ? ['--result-delta-file', written.delta, '--result-base-file', modelFileIn(o.filesDir)]
+      : []),
   ];
   const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
@@ -241,13 +231,27 @@ export async function validatorAnswer(
     result = why !== undefined ? fileError(o.configFile, why) : answerOf(exited, o, v.written);
     silent = why === undefined && exited.out.length === 0;
   }
-  clearTimeout(timer);
-  o.signal?.removeEventListener('abort', onAbort);
-  if (result.written === undefined && v.written) {
-    // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
-    const pid = v.child.pid ?? 0;
-    for (const p of [v.written.whole, v.written.vrrp]) rmSync(atomicTempPath(p, pid), { force: true });
-    discardWritten(v.written);
+  const settled = (): void => {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+  };
+  const pending = v.written;
+  if (result.written?.delta && pending) {
+    // the child goes on writing model.json whole, bounded as its validation was
+    result.wholeWritten = v.done.then((e) => {
+      settled();
+      rmSync(atomicTempPath(pending.whole, v.child.pid ?? 0), { force: true }); // killed while writing it
+      return e.code === 0 && why === undefined;
+    });
+  } else {
+    settled();
+    if (result.written === undefined && pending) {
+      // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
+      const pid = v.child.pid ?? 0;
+      for (const p of [pending.whole, pending.vrrp, pending.delta])
+        rmSync(atomicTempPath(p, pid), { force: true });
+      discardWritten(pending);
+    }
   }
   return { result, silent };
 }
@@ -278,7 +282,7 @@ async function earlyAnswer(
 function answerOf(
   exited: Exited,
   o: ValidateOptions,
-  written: WrittenModelFiles | undefined,
+  written: PendingModelFiles | undefined,
 ): ValidationResult {
   try {
     return parsedAnswer(exited.out, o, written);
@@ -291,24 +295,29 @@ function answerOf(
 function parsedAnswer(
   out: Buffer,
   o: ValidateOptions,
-  written: WrittenModelFiles | undefined,
+  pending: PendingModelFiles | undefined,
 ): ValidationResult {
   const nl = out.indexOf(0x0a);
   const head = JSON.parse(out.toString('utf8', 0, nl < 0 ? out.length : nl)) as {
     diagnostics: Diagnostic[];
     model: boolean;
     written?: boolean;
+    /** It wrote a delta first, of this many virtual servers, and goes on to write model.json. */
+    delta?: number;
     parsed?: ValidationResult['parsed'];
   };
   if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
   const parsed = head.parsed ? { parsed: head.parsed } : {};
-  if (head.written === true && written !== undefined)
+  if (head.written === true && pending !== undefined) {
+    const { whole, vrrp } = pending;
+    const delta = head.delta === undefined ? {} : { delta: { path: pending.delta, lines: head.delta } };
     return {
-      model: parseModelText(readFileSync(written.vrrp)),
+      model: parseModelText(readFileSync(vrrp), o.previous), // the view: unchanged virtual servers kept
       diagnostics: head.diagnostics,
-      written,
+      written: { whole, vrrp, ...delta },
       ...parsed,
     };
+  }
   if (nl < 0) return { model: undefined, diagnostics: head.diagnostics };
   const body = out.subarray(nl + 1);
   if (o.view !== 'files') return { model: parseModelText(body, o.previous), diagnostics: head.diagnostics };

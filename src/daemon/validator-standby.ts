@@ -55,7 +55,7 @@ export class StandbyValidator {
    * and alive, else by a fresh one; then the next one is prepared.
    */
   async validate(
-    o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal'>,
+    o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal' | 'previous'>,
   ): Promise<ValidationResult> {
     const opts: ValidateOptions = { ...this.#fixed, ...o, view: 'files' };
     const same =

@@ -16,7 +16,8 @@ import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../c
 import type { CliIo } from '../io.js';
 import type { FileReloader, loadConfig } from '../../config/load.io.js';
 import type { VsTextCache } from '../../config/fingerprints.js';
-import type { Diagnostic } from '../../config/model.js';
+import type { DeltaBaseReader } from '../../daemon/delta-base.js';
+import type { Diagnostic, Model } from '../../config/model.js';
 
 interface CheckConfigOptions {
   file: string;
@@ -29,6 +30,8 @@ interface CheckConfigOptions {
   resultWait?: boolean;
   resultModelFile?: string;
   resultVrrpFile?: string;
+  resultDeltaFile?: string;
+  resultBaseFile?: string;
 }
 
 export function register(parent: Command, cli: CliRun): Command {
@@ -60,6 +63,11 @@ export function register(parent: Command, cli: CliRun): Command {
       // into place and never holds the whole model (validate-config.ts)
       .addOption(new Option('--result-model-file <path>').hideHelp())
       .addOption(new Option('--result-vrrp-file <path>').hideHelp())
+      // internal: a standby with `--result-view files` may first write, here, a delta against the
+      // model file at `--result-base-file` (model.json in force: daemon/model-file.ts), answer, and
+      // only then write model.json whole
+      .addOption(new Option('--result-delta-file <path>').hideHelp())
+      .addOption(new Option('--result-base-file <path>').hideHelp())
       .addHelpText(
         'after',
         '\nLoading limits (lvsd.conf(5)): LVSD_CONFIG_MAX_BYTES [64M], LVSD_CONFIG_MAX_FILES [1000],\n' +
@@ -97,10 +105,14 @@ function collectGarbage(): void {
   if (gc) for (let i = 0; i < 2; i++) gc();
 }
 
-/** What a standby validator holds for its reload: the file as last read, and its texts. */
+/**
+ * What a standby validator holds for its reload: the file as last read, its texts, and (when it
+ * may write a delta) the model.json in force to make it against.
+ */
 interface Standby {
   reloader: FileReloader;
   texts: VsTextCache;
+  base: DeltaBaseReader | undefined;
 }
 
 /**
@@ -115,28 +127,35 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
   // the host checks' and the answer's modules are loaded now too, used after `go`
   const [
     { warmUpParser },
-    { fingerprintedModelLines, vrrpModelFileText },
+    { fingerprintedModelLines, modelFileLinesWithDelta, vrrpModelFileText },
     { FileReloader },
     { VsTextCache },
+    { hostDiagnostics },
+    { DeltaBaseReader },
   ] = await Promise.all([
     import('../../config/warm-up.io.js'),
     import('../../daemon/model-file.js'),
     import('../../config/load.io.js'),
     import('../../config/fingerprints.js'),
     import('../../config/host.io.js'),
+    import('../../daemon/delta-base.js'),
   ]);
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
   const standby = {
     reloader: new FileReloader(o.file, { configId: o.configId, lenient: o.lenient ?? false }),
     texts: new VsTextCache(),
+    base: o.resultDeltaFile && o.resultBaseFile ? new DeltaBaseReader(o.resultBaseFile) : undefined,
   };
   const now = standby.reloader.load();
   await new Promise((resolve) => setImmediate(resolve)); // standard input's news, if any
   // a reload that came meanwhile reads the file now: what follows would only delay it
   if (now.model && said === undefined) {
-    fingerprintedModelLines(now.model, standby.texts);
-    vrrpModelFileText(now.model, standby.texts);
+    // what `go` does after reading, done once now: its code compiled, the texts and model.json's
+    // header kept (the host checks' findings are made again then: the machine may change)
+    const made = modelFileLinesWithDelta(now.model, standby.texts, standby.base?.read());
+    vrrpModelFileText(now.model, standby.texts, made.whole[0]);
+    hostDiagnostics(now.model);
     // once more as it is: the code of a reading again runs warm at `go`
     standby.reloader.load();
   }
@@ -153,33 +172,62 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
 }
 
 /**
- * model.json (`lines`, gathered into ~1 MB writes) and model.vrrp.json (`vrrp`) at these paths,
- * each written whole or not at all; a finding about the file when they cannot be.
+ * A file of `chunks` at `path`, written whole or not at all; a finding about the file when it
+ * cannot be.
  */
-async function writeResultFiles(
-  lines: readonly string[],
-  vrrp: string,
-  wholePath: string,
-  vrrpPath: string,
-): Promise<Diagnostic | undefined> {
-  const [{ writeChunksAtomic }, { joinedInPieces }] = await Promise.all([
-    import('../../daemon/files.js'),
-    import('../../core/pieces.js'),
-  ]);
+async function writeResultFile(chunks: Iterable<string>, path: string): Promise<Diagnostic | undefined> {
+  const { writeChunksAtomic } = await import('../../daemon/files.js');
   try {
-    writeChunksAtomic(wholePath, joinedInPieces(lines, 1 << 20, '\n'));
-    writeChunksAtomic(vrrpPath, [vrrp]);
+    writeChunksAtomic(path, chunks);
     return undefined;
   } catch (e) {
     return {
       severity: 'error',
       code: 'LVSD_E_CONFIG_IO',
       message: `cannot write the validated model: ${(e as Error).message}`,
-      file: wholePath,
+      file: path,
       line: 0,
       col: 0,
     };
   }
+}
+
+/**
+ * The validating child's model files, at the paths the supervisor gave: model.vrrp.json, and
+ * model.json or, for a standby that kept the last model's texts, first a delta against the
+ * model.json in force (daemon/model-file.ts) when that is worth it. The answer line is printed
+ * once the files it names are in place; after a delta, model.json is written whole, and the exit
+ * status says whether it was.
+ */
+async function writeResultModel(
+  model: Model,
+  o: CheckConfigOptions & { resultModelFile: string; resultVrrpFile: string },
+  standby: Standby | undefined,
+  answer: (findings: Diagnostic[], more: object) => void,
+): Promise<number> {
+  const [{ modelFileLinesWithDelta, vrrpModelFileText }, { VsTextCache }, { joinedInPieces }] =
+    await Promise.all([
+      import('../../daemon/model-file.js'),
+      import('../../config/fingerprints.js'),
+      import('../../core/pieces.js'),
+    ]);
+  // lines gathered into ~1 MB writes: a 60 MB model.json is never one string
+  const pieces = (lines: readonly string[]): Iterable<string> => joinedInPieces(lines, 1 << 20, '\n');
+  const kept = standby?.texts ?? new VsTextCache();
+  const lines = modelFileLinesWithDelta(model, kept, standby?.base?.read());
+  const first =
+    lines.delta && o.resultDeltaFile ? { lines: lines.delta, path: o.resultDeltaFile } : undefined;
+  const failed =
+    (await writeResultFile(pieces(first?.lines ?? lines.whole), first?.path ?? o.resultModelFile)) ??
+    (await writeResultFile([vrrpModelFileText(model, kept, lines.whole[0])], o.resultVrrpFile));
+  answer(failed ? [failed] : [], {
+    model: failed === undefined,
+    written: true,
+    ...(first && !failed ? { delta: first.lines.length - 1 } : {}),
+  });
+  if (failed) return 1;
+  if (!first) return 0;
+  return (await writeResultFile(pieces(lines.whole), o.resultModelFile)) === undefined ? 0 : 1;
 }
 
 async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
@@ -202,17 +250,10 @@ async function checkConfig(o: CheckConfigOptions, io: CliIo): Promise<number> {
     const { fingerprintedModelLines, vrrpModelFileText } = await import('../../daemon/model-file.js');
     const parsed = standby ? { parsed: standby.reloader.last } : {};
     if (model && o.resultView === 'files' && o.resultModelFile && o.resultVrrpFile) {
-      const written = await writeResultFiles(
-        fingerprintedModelLines(model, standby?.texts),
-        vrrpModelFileText(model, standby?.texts),
-        o.resultModelFile,
-        o.resultVrrpFile,
+      const files = { ...o, resultModelFile: o.resultModelFile, resultVrrpFile: o.resultVrrpFile };
+      return writeResultModel(model, files, standby, (failed, more) =>
+        io.stdout(`${JSON.stringify({ diagnostics: [...diagnostics, ...failed], ...more, ...parsed })}\n`),
       );
-      const all = written === undefined ? diagnostics : [...diagnostics, written];
-      io.stdout(
-        `${JSON.stringify({ diagnostics: all, model: written === undefined, written: true, ...parsed })}\n`,
-      );
-      return written === undefined ? 0 : 1;
     }
     io.stdout(`${JSON.stringify({ diagnostics, model: model !== undefined, ...parsed })}\n`);
     if (!model) return 1;

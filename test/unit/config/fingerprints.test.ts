@@ -2,12 +2,12 @@
 // A virtual server's fingerprint (config/fingerprints.ts) moves with what it holds and never with
 // where it was written; model.json's lines and the fingerprints come from one JSON.stringify each.
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { VsTextCache, fingerprintOfJson, modelFingerprints } from '../../../src/config/fingerprints.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
 import {
   fingerprintedModelLines,
-  modelFileText,
   parseModelText,
   vrrpModelFileText,
 } from '../../../src/daemon/model-file.js';
@@ -64,13 +64,24 @@ test("model.json's lines carry the same fingerprints and read back as the model"
   t.deepEqual(rest, m);
 });
 
-/** model.json's lines and model.vrrp.json as made without any kept text: every virtual server stringified. */
+/**
+ * model.json's lines and model.vrrp.json as made without any kept text: every virtual server
+ * stringified; both files under the same header (the view keeps the model's fingerprints).
+ */
 function madeAfresh(m: Model): { lines: string[]; vrrp: string } {
   const { virtualServers, ...rest } = m;
-  const header = { ...rest, fingerprints: modelFingerprints(m), virtualServerLines: virtualServers.length };
+  const header = JSON.stringify({
+    ...rest,
+    fingerprints: modelFingerprints(m),
+    virtualServerLines: virtualServers.length,
+  });
+  // the model's name first: a SHA-1 of the rest of the header (daemon/model-file.ts)
+  const id = createHash('sha1').update(header).digest('base64url');
+  const head = `{"modelId":"${id}",${header.slice(1)}`;
+  const views = vrrpView(m).virtualServers.map((v) => JSON.stringify(v));
   return {
-    lines: [JSON.stringify(header), ...virtualServers.map((v) => JSON.stringify(v))],
-    vrrp: modelFileText(vrrpView(m)),
+    lines: [head, ...virtualServers.map((v) => JSON.stringify(v))],
+    vrrp: [head, ...views].join('\n') + '\n',
   };
 }
 

@@ -11,7 +11,8 @@ import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { fingerprintedModelLines, parseModelText } from '../../../src/daemon/model-file.js';
 import { vrrpModelFile } from '../../../src/daemon/model-paths.js';
 import { placeModelFiles } from '../../../src/daemon/run-config.js';
-import { isPendingModelFile, validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { isPendingModelFile } from '../../../src/daemon/validator-files.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
 
@@ -33,8 +34,20 @@ test('the reload child: the whole model with fingerprints, or the VRRP view with
   );
   t.deepEqual(vrrp.model, {
     ...model,
+    fingerprints,
     virtualServers: model.virtualServers.map((vs) => ({ ...vs, realServers: [] })),
   });
+  // the view's reader (the VRRP worker, the supervisor) keeps its unchanged virtual servers too
+  const view = await validateConfigInChild({
+    configFile: file,
+    configId: 'lvs1',
+    view: 'vrrp',
+    previous: vrrp.model,
+  });
+  t.true(
+    view.model !== undefined &&
+      view.model.virtualServers.every((vs, i) => vs === vrrp.model!.virtualServers[i]),
+  );
 });
 
 test("the supervisor's reload child: both model files as it wrote them, and only the view parsed", async (t) => {

@@ -15,14 +15,18 @@ const dir = mkdtempSync(join(tmpdir(), 'lvsd-answer-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A child that said `line` and has not exited (its `done` resolves only when told). */
-function saying(line: string | undefined, name: string): { v: ValidatorProcess; exit(out: string): void } {
-  const written = { whole: join(dir, `${name}.json`), vrrp: join(dir, `${name}.vrrp.json`) };
-  let exit: (out: string) => void = () => {};
+function saying(
+  line: string | undefined,
+  name: string,
+): { v: ValidatorProcess; exit(out: string, code?: number): void } {
+  const at = (kind: string): string => join(dir, `${name}${kind}.json`);
+  const written = { whole: at(''), vrrp: at('.vrrp'), delta: at('.delta') };
+  let exit: (out: string, code?: number) => void = () => {};
   let exited = false;
   const done = new Promise<{ out: Buffer; code: number | null; signal: null }>((resolve) => {
-    exit = (out) => {
+    exit = (out, code = 1) => {
       exited = true;
-      resolve({ out: Buffer.from(out), code: 1, signal: null });
+      resolve({ out: Buffer.from(out), code, signal: null });
     };
   });
   const child = Object.assign(new EventEmitter(), { pid: 0, kill: () => true }) as unknown as ChildProcess;
@@ -48,9 +52,27 @@ test('a written answer is taken from its line while the child is still exiting',
   const { result, silent } = await validatorAnswer(c.v, o);
   t.false(c.v.exited(), 'answered before the child exited');
   t.false(silent);
-  t.deepEqual(result.written, c.v.written);
+  t.deepEqual(result.written, { whole: c.v.written!.whole, vrrp: c.v.written!.vrrp });
+  t.is(result.wholeWritten, undefined, 'model.json written before the answer');
   t.deepEqual(result.parsed, { way: 'statements', parsed: 1 });
   t.truthy(result.model);
+});
+
+test('a delta answer: taken from its line; whether model.json was written, from the exit', async (t) => {
+  for (const code of [0, 1]) {
+    const c = saying('{"diagnostics":[],"model":true,"written":true,"delta":1}\n', `d${code}`);
+    writeFileSync(c.v.written!.vrrp, view);
+    writeFileSync(c.v.written!.delta, view);
+    const { result } = await validatorAnswer(c.v, o);
+    t.false(c.v.exited(), 'answered before the child exited');
+    t.deepEqual(result.written?.delta, { path: c.v.written!.delta, lines: 1 });
+    let whole: boolean | undefined;
+    void result.wholeWritten?.then((w) => (whole = w));
+    await new Promise((r) => setTimeout(r, 20));
+    t.is(whole, undefined, 'model.json still being written');
+    c.exit('', code);
+    t.is(await result.wholeWritten, code === 0, `exit ${code}`);
+  }
 });
 
 test('a refused file: its findings from the line, nothing left written', async (t) => {

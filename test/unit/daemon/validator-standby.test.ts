@@ -3,10 +3,18 @@
 // Real processes: its answer is the child's, a dead standby never refuses a reload, a dismissed one
 // exits without a word, and each reload leaves the next one waiting.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseModelText } from '../../../src/daemon/model-file.js';
+import { deltaModelFile } from '../../../src/daemon/model-paths.js';
+import {
+  placeModelFiles,
+  placeWholeModelFile,
+  readModelFiles,
+  writeModelFiles,
+} from '../../../src/daemon/run-config.js';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
@@ -123,4 +131,46 @@ test('a file edited after the standby read it: only the edited virtual server is
   t.is(r.files?.whole.toString('utf8'), fresh.files?.whole.toString('utf8'));
   t.true(r.files?.whole.toString('utf8').includes('"weight":7'));
   t.is(r.files?.vrrp.toString('utf8'), fresh.files?.vrrp.toString('utf8'));
+});
+
+test('a standby in the run directory hands a delta against model.json first, then writes model.json whole', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const edited = join(dir, 'lvs.conf');
+  // four virtual servers: a delta is written when at most half of them changed
+  const vs = (i: number): string =>
+    `virtual_server 192.0.2.${i} 80 {\n  protocol TCP\n  real_server 10.0.0.${i} 80 {\n    weight 1\n    TCP_CHECK {\n    }\n  }\n}\n`;
+  const text = [1, 2, 3, 4].map(vs).join('');
+  writeFileSync(edited, text);
+  const e = { ...o, configFile: edited, filesDir: dir };
+  // model.json in force: the running file's model, as the supervisor wrote it at start
+  const modelPath = join(dir, 'model.json');
+  const start = await validateConfigInChild({ ...e, view: 'files', filesDir: undefined });
+  if (!start.files) return t.fail(JSON.stringify(start.diagnostics));
+  writeModelFiles(modelPath, start.files);
+  const running = await readModelFiles(modelPath);
+  const s = new StandbyValidator(e);
+  t.teardown(() => s.close());
+  s.prepare();
+  t.true(await processIdle(s.waitingPid!), 'the standby read the file and waits');
+  const at = text.indexOf('weight', text.indexOf('192.0.2.3'));
+  writeFileSync(edited, `${text.slice(0, at)}weight 7${text.slice(text.indexOf('\n', at))}`);
+  const [r, fresh] = await Promise.all([
+    s.validate(e),
+    validateConfigInChild({ ...e, view: 'files', filesDir: undefined }),
+  ]);
+  if (!r.written || !fresh.files) return t.fail(JSON.stringify(r.diagnostics));
+  t.deepEqual(
+    r.written.delta && { lines: r.written.delta.lines },
+    { lines: 1 },
+    'one virtual server in the delta',
+  );
+  placeModelFiles(modelPath, r);
+  // what a worker reads now: model.json (untouched) and the delta beside it
+  const handed = await readModelFiles(modelPath, running);
+  t.deepEqual(handed, parseModelText(fresh.files.whole, running));
+  t.true(await r.wholeWritten!, 'the child went on to write model.json');
+  placeWholeModelFile(modelPath, r.written.whole);
+  t.deepEqual(readFileSync(modelPath), fresh.files.whole, 'model.json as a fresh child writes it');
+  t.false(existsSync(deltaModelFile(modelPath)), 'the delta gone with it');
 });

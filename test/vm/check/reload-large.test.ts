@@ -2,9 +2,11 @@
 // VM test (root, inside scripts/ipvs-vm.sh, real ip_vs): a large file (past what the supervisor
 // validates itself, validate-here.ts) reloaded under `lvsd run`: the validating child started ahead
 // parses the file while it waits; one real's weight edited, SIGHUP: it parses that virtual server
-// alone (config/incremental.ts; the log's `parsed=statements:1`), the kernel gets the new weight,
-// the other virtual server is left as it was. Then a `global_defs` edit: parsed whole, still applied.
-import { writeFileSync } from 'node:fs';
+// alone (config/incremental.ts; the log's `parsed=statements:1`) and hands the LVS worker a delta of
+// that virtual server before model.json (`delta=1`: daemon/model-file.ts), the kernel gets the new
+// weight, the other virtual server is left as it was, and model.json is then replaced whole (the
+// delta removed). Then a `global_defs` edit: parsed whole, no delta (another context), applied.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -79,6 +81,14 @@ test('a large file edited in one virtual server: that statement alone parsed aga
   t.log(`weight applied ${took} ms after SIGHUP`);
   await until('the reload logged', () => /reloaded.*parsed=statements:1/.test(d.output()), 10_000);
   t.regex(d.output(), /reloaded.*parsed=statements:1/, 'one statement parsed again');
+  t.regex(d.output(), /reloaded.*delta=1/, 'the worker handed a delta of one virtual server');
+  const modelJson = join(lab.dir, 'model.json');
+  await until(
+    'model.json replaced whole',
+    () => readFileSync(modelJson, 'utf8').includes('"weight":4'),
+    10_000,
+  );
+  t.false(existsSync(join(lab.dir, 'model.delta.json')), 'the delta removed with it');
 
   // an edit outside the virtual servers: parsed whole, still applied
   const next = await until(
@@ -93,6 +103,10 @@ test('a large file edited in one virtual server: that statement alone parsed aga
   writeFileSync(file, conf(3, 'lb2'));
   process.kill(supervisor, 'SIGHUP');
   await waitTable(lab.director, table(3), 60_000);
-  await until('the second reload logged', () => /reloaded.*parsed=whole:\d+/.test(d.output()), 10_000);
-  t.pass();
+  const second = await until(
+    'the second reload logged',
+    () => /.*reloaded.*parsed=whole:\d+.*/.exec(d.output())?.[0],
+    10_000,
+  );
+  t.notRegex(second, /delta=/, 'global_defs changed: model.json whole, no delta');
 });

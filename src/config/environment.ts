@@ -26,7 +26,7 @@ import type { AddrEntry } from '../netlink/rtnl.js';
 import { sourceAddress } from '../vrrp/addresses.js';
 import { Diagnostics, sortDiagnostics } from './diagnostics.js';
 import { checkScripts, type ScriptHost } from './environment-scripts.js';
-import type { Diagnostic, Model, SourceLoc } from './model.js';
+import type { Diagnostic, Model, SourceLoc, VirtualServer } from './model.js';
 
 export type { ScriptHost } from './environment-scripts.js';
 
@@ -103,10 +103,34 @@ function checkInterfaces(model: Model, probe: HostProbe, diags: Diagnostics): vo
     for (const t of g.trackInterfaces)
       iface(t.name, t.loc, `vrrp_sync_group \`${g.name}\` track_interface`, 'it counts as down');
   for (const vs of model.virtualServers)
+    for (const b of vsBindIfs(vs)) iface(b.name, b.loc, b.what, 'its probes fail until it exists');
+}
+
+/** A checker's `bind_if`: the interface its probes leave by. */
+interface BindIf {
+  name: string;
+  loc: SourceLoc;
+  what: string;
+}
+
+/**
+ * The `bind_if`s of one virtual server's checkers, found once per object: a reload that kept it
+ * (config/incremental.ts) walks none of its reals again. Whether each interface exists is asked
+ * of the machine at every load.
+ */
+const vsBindIfsMade = new WeakMap<VirtualServer, readonly BindIf[]>();
+
+function vsBindIfs(vs: VirtualServer): readonly BindIf[] {
+  let out = vsBindIfsMade.get(vs);
+  if (out === undefined) {
+    const list: BindIf[] = [];
     for (const rs of vs.realServers)
       for (const c of rs.checkers)
         if (c.bindIf !== undefined)
-          iface(c.bindIf, c.bindIfLoc ?? c.loc, `${c.type} bind_if`, 'its probes fail until it exists');
+          list.push({ name: c.bindIf, loc: c.bindIfLoc ?? c.loc, what: `${c.type} bind_if` });
+    vsBindIfsMade.set(vs, (out = list));
+  }
+  return out;
 }
 
 /**

@@ -71,3 +71,41 @@ test('interface names cannot escape /sys/class/net', (t) => {
   t.false(p.interfaceExists('../net/lo'));
   t.false(p.interfaceExists('..'));
 });
+
+test('a virtual server checked again (the same object, kept by a reload) is checked on the machine as it is now', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-env-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'up.sh');
+  const text = [
+    'virtual_server 127.0.0.1 80 {',
+    '  real_server 127.0.0.2 80 {',
+    `    notify_up "${script}"`,
+    '    TCP_CHECK {',
+    '      bind_if lvsdnoif2',
+    '    }',
+    '  }',
+    '}',
+  ].join('\n');
+  const r = parseConfigText(text, 'again.conf', { env: {} });
+  if (!r.model) return t.fail(JSON.stringify(r.diagnostics));
+  const model = r.model;
+  const base = hostProbe({ PATH: '/usr/bin:/bin' });
+  const check = (ifaceExists: boolean): string[] =>
+    checkEnvironment(model, { ...base, interfaceExists: (n) => ifaceExists || base.interfaceExists(n) }).map(
+      formatDiagnostic,
+    );
+  const before = check(false);
+  t.true(before.some((d) => d.includes(`cannot run ${script}: no such file`)));
+  t.true(before.some((d) => d.includes('interface lvsdnoif2 does not exist')));
+  // the script made and the interface come since: the same virtual server object, no finding left
+  writeFileSync(script, '#!/bin/sh\nexit 0\n');
+  chmodSync(script, 0o755);
+  const after = check(true);
+  t.false(
+    after.some((d) => d.includes('cannot run') || d.includes('does not exist')),
+    after.join('\n'),
+  );
+  // and gone again
+  rmSync(script);
+  t.deepEqual(check(false), before);
+});

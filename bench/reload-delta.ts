@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Benchmark (not a test): a reload of 10,000 virtual servers x 10 reals (TCP_CHECK) with one real's
+ * weight changed, end to end on the host, as `lvsd run` does it: the standby validator (a real child
+ * process, started ahead, the file read while it waited) told `go`, its model files put in place,
+ * the LVS worker's reading of them (run-config.ts `readModelFiles`), its spec and its manager's
+ * reload until the kernel is asked for the change. "delta": the child answers once a delta against
+ * model.json is in place and writes model.json whole after (daemon/model-file.ts); "whole": the same
+ * child with no model.json to make a delta against, which writes model.json whole before it answers
+ * (as every reload did up to this change). Both in the same run, rounds alternating. The kernel is
+ * the in-memory table model (no ip_vs on the host): its operations are counted, its time is not
+ * in the figures (bench/results/reload-vm.md has the real kernel, at 1,000 x 10). Not in the figures
+ * either: the supervisor's SIGHUP to the worker and its answer over the worker's pipe (< 1 ms).
+ * Writes bench/results/reload-delta.md.
+ *
+ * Usage: node dist/bench/reload-delta.js [--services N] [--rounds N]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { CheckManager } from '../src/check/manager.js';
+import { CheckSpecBuilder } from '../src/check/spec-builder.js';
+import { desiredTable } from '../src/check/desired.js';
+import { buildWorld } from '../src/check/virtual-server.js';
+import { parseConfigText } from '../src/config/load.io.js';
+import type { Model } from '../src/config/model.js';
+import {
+  placeModelFiles,
+  placeWholeModelFile,
+  readModelFiles,
+  writeModelFile,
+} from '../src/daemon/run-config.js';
+import { StandbyValidator } from '../src/daemon/validator-standby.js';
+import { vrrpModelFile } from '../src/daemon/model-paths.js';
+import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
+import { FakeClock } from '../test/fakes/fake-clock.js';
+import { processIdle } from '../test/fakes/process-idle.js';
+import { seededRng } from '../test/fakes/seeded-rng.js';
+import { silentLogger } from '../test/fakes/silent-logger.js';
+import { median } from './lib/summary.js';
+
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
+});
+const SERVICES = Number(values.services);
+const REALS = 10;
+const ROUNDS = Number(values.rounds);
+/** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
+const TOKEN_LIMIT = SERVICES * REALS * 20;
+process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT); // the children inherit it
+
+/** The bench's file: one real of the middle virtual server weighs `weight`, every other 1. */
+function configText(weight: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < SERVICES; i++) {
+    out.push(
+      `virtual_server 10.${(i >> 8) & 255}.${i & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`,
+    );
+    for (let j = 0; j < REALS; j++) {
+      const w = i === SERVICES >> 1 && j === 3 ? weight : 1;
+      out.push(
+        `  real_server 192.168.${j}.${(i % 250) + 1} 8080 {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }`,
+      );
+    }
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
+const WAYS = ['delta', 'whole'] as const;
+type Way = (typeof WAYS)[number];
+
+interface Round {
+  /** ms from `go` (SIGHUP) to: the files the workers read in place, */
+  placed: number;
+  /** the LVS worker's model read from them, */
+  read: number;
+  /** its manager's operation sent to the kernel (its reload goes on with its checkers' tasks), */
+  kernel: number;
+  /** model.json whole in place (the delta removed). */
+  whole: number;
+  ops: number;
+  /** Virtual servers in the delta (undefined: none written). */
+  delta: number | undefined;
+}
+
+/** The LVS worker's side: the model it runs, its spec builder and manager, over an in-memory kernel. */
+async function workerRunning(
+  model: Model,
+): Promise<{ apply(m: Model): Promise<{ ops: number; sentAt: number }>; running: () => Model }> {
+  const builder = new CheckSpecBuilder();
+  const first = builder.build(model);
+  const clock = new FakeClock();
+  const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
+  // when the operations left for the kernel (the manager goes on with its checkers' tasks after)
+  let sentAt = 0;
+  const send = kernel.apply.bind(kernel);
+  kernel.apply = (ops) => {
+    sentAt = performance.now();
+    return send(ops);
+  };
+  const manager = new CheckManager({
+    kernel,
+    clock,
+    timers: clock,
+    rng: seededRng(1),
+    logger: silentLogger,
+    probes: () => () => new Promise(() => {}),
+    runScript: () => {},
+  });
+  await manager.start(first);
+  let running = model;
+  return {
+    running: () => running,
+    async apply(m) {
+      running = m;
+      const ops = (await manager.reload(builder.build(m))).length;
+      return { ops, sentAt };
+    },
+  };
+}
+
+async function rounds(way: Way): Promise<Round[]> {
+  const dir = mkdtempSync(`/dev/shm/lvsd-bench-delta-${way}-`);
+  try {
+    const file = join(dir, 'lvsd.conf');
+    const modelPath = join(dir, 'model.json');
+    const parsed = parseConfigText(configText(1), file);
+    if (!parsed.model) throw new Error(`bench config invalid: ${parsed.diagnostics[0]?.message}`);
+    writeModelFile(modelPath, parsed.model);
+    const worker = await workerRunning(await readModelFiles(modelPath));
+    // the supervisor's view of the running model (it reads the next one keeping its unchanged parts)
+    let view = await readModelFiles(vrrpModelFile(modelPath));
+    const o = { configFile: file, configId: undefined };
+    // "whole": the child finds no model.json to make a delta against; the worker reads this one
+    const standby = new StandbyValidator({ ...o, filesDir: way === 'delta' ? dir : join(dir, 'away') });
+    if (way === 'whole') mkdirSync(join(dir, 'away'));
+    const out: Round[] = [];
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        const [before, after] = r % 2 === 0 ? [1, 7] : [7, 1];
+        writeFileSync(file, configText(before));
+        standby.prepare();
+        if (!(await processIdle(standby.waitingPid ?? 0, 1000, 120_000)))
+          throw new Error('the standby validator did not settle');
+        writeFileSync(file, configText(after));
+        const t0 = performance.now();
+        const v = await standby.validate({ ...o, previous: view });
+        if (!v.model || !v.written) throw new Error(`refused: ${v.diagnostics[0]?.message}`);
+        view = v.model;
+        placeModelFiles(modelPath, v);
+        const placed = performance.now() - t0;
+        const model = await readModelFiles(modelPath, worker.running());
+        const read = performance.now() - t0;
+        const { ops, sentAt } = await worker.apply(model);
+        const kernel = sentAt - t0;
+        if (v.written.delta) {
+          if (!(await v.wholeWritten)) throw new Error('the child did not write model.json');
+          placeWholeModelFile(modelPath, v.written.whole);
+        }
+        const whole = performance.now() - t0;
+        out.push({ placed, read, kernel, whole, ops, delta: v.written.delta?.lines });
+        standby.dismiss();
+      }
+    } finally {
+      standby.close();
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const load0 = loadavg();
+const results: Record<Way, Round[]> = { delta: [], whole: [] };
+// alternating, so that neither always runs on a machine the other just heated
+for (let k = 0; k < 2; k++)
+  for (const way of k === 0 ? WAYS : [...WAYS].reverse()) results[way].push(...(await rounds(way)));
+const load1 = loadavg();
+
+const f = (x: number): string => x.toFixed(1);
+const col = (way: Way, key: 'placed' | 'read' | 'kernel' | 'whole'): string =>
+  f(median(results[way].map((r) => r[key])));
+const report = [
+  '# reload-delta: SIGHUP to the kernel, one changed real out of 100,000, on the host',
+  '',
+  `Generated by \`node dist/bench/reload-delta.js --services ${SERVICES} --rounds ${ROUNDS}\` (bench/reload-delta.ts) on`,
+  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${new Date().toISOString()}; load average at start`,
+  `${load0.map(f).join(' ')}, at the end ${load1.map(f).join(' ')}.`,
+  '',
+  `${SERVICES} virtual servers × ${REALS} reals (TCP_CHECK), one real's weight edited once the standby validator had`,
+  "read the file as it was; ms from `go` (the supervisor's SIGHUP) until each step, median of",
+  `${results.delta.length} rounds a way (two runs of ${ROUNDS}, the ways alternating). "delta": the child answers once a delta`,
+  'against model.json is in place (daemon/model-file.ts), then writes model.json whole; "whole": it writes model.json',
+  "whole first (no model.json to make a delta against), as every reload did before. The LVS worker's reading is",
+  "run-config.ts `readModelFiles` (the delta with the model it runs; or model.json), then its spec and its manager's",
+  "reload against an in-memory kernel: the real kernel's time (one netlink message) is not in the figures.",
+  '',
+  '| way | files in place | worker has the model | kernel asked | model.json whole in place | operations |',
+  '|---|---|---|---|---|---|',
+  ...WAYS.map(
+    (w) =>
+      `| ${w} | ${col(w, 'placed')} | ${col(w, 'read')} | **${col(w, 'kernel')}** | ${col(w, 'whole')} | ${[...new Set(results[w].map((r) => r.ops))].join(', ')} |`,
+  ),
+  '',
+  ...WAYS.map(
+    (w) =>
+      `Rounds, ${w} (kernel asked): ${results[w].map((r) => f(r.kernel)).join(', ')}; virtual servers in the delta: ${results[w].map((r) => r.delta ?? '–').join(', ')}.`,
+  ),
+  '',
+].join('\n');
+console.log(report);
+const out = fileURLToPath(new URL('../../bench/results/reload-delta.md', import.meta.url));
+mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
+writeFileSync(out, report);

@@ -18,9 +18,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CheckManager } from '../src/check/manager.js';
 import { CheckSpecBuilder } from '../src/check/spec-builder.js';
 import { desiredTable } from '../src/check/desired.js';
 import { buildWorld } from '../src/check/virtual-server.js';
@@ -35,39 +33,11 @@ import {
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
 import { vrrpModelFile } from '../src/daemon/model-paths.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
-import { FakeClock } from '../test/fakes/fake-clock.js';
 import { processIdle } from '../test/fakes/process-idle.js';
-import { seededRng } from '../test/fakes/seeded-rng.js';
-import { silentLogger } from '../test/fakes/silent-logger.js';
+import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText, startedManager } from './lib/reload-file.js';
 import { median } from './lib/summary.js';
 
-const { values } = parseArgs({
-  options: { services: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
-});
-const SERVICES = Number(values.services);
-const REALS = 10;
-const ROUNDS = Number(values.rounds);
-/** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
-const TOKEN_LIMIT = SERVICES * REALS * 20;
 process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT); // the children inherit it
-
-/** The bench's file: one real of the middle virtual server weighs `weight`, every other 1. */
-function configText(weight: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < SERVICES; i++) {
-    out.push(
-      `virtual_server 10.${(i >> 8) & 255}.${i & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`,
-    );
-    for (let j = 0; j < REALS; j++) {
-      const w = i === SERVICES >> 1 && j === 3 ? weight : 1;
-      out.push(
-        `  real_server 192.168.${j}.${(i % 250) + 1} 8080 {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }`,
-      );
-    }
-    out.push('}');
-  }
-  return out.join('\n') + '\n';
-}
 
 const WAYS = ['delta', 'whole'] as const;
 type Way = (typeof WAYS)[number];
@@ -92,7 +62,6 @@ async function workerRunning(
 ): Promise<{ apply(m: Model): Promise<{ ops: number; sentAt: number }>; running: () => Model }> {
   const builder = new CheckSpecBuilder();
   const first = builder.build(model);
-  const clock = new FakeClock();
   const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
   // when the operations left for the kernel (the manager goes on with its checkers' tasks after)
   let sentAt = 0;
@@ -101,16 +70,7 @@ async function workerRunning(
     sentAt = performance.now();
     return send(ops);
   };
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(1),
-    logger: silentLogger,
-    probes: () => () => new Promise(() => {}),
-    runScript: () => {},
-  });
-  await manager.start(first);
+  const manager = await startedManager(kernel, first);
   let running = model;
   return {
     running: () => running,

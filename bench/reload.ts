@@ -15,9 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CheckManager } from '../src/check/manager.js';
 import { checkSpecFromModel } from '../src/check/from-model.js';
 import { CheckSpecBuilder } from '../src/check/spec-builder.js';
 import { desiredTable } from '../src/check/desired.js';
@@ -38,38 +36,8 @@ import { FileReloader, parseConfigText } from '../src/config/load.io.js';
 import { defaultLimits, loadHeapMb } from '../src/config/limits.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
-import { FakeClock } from '../test/fakes/fake-clock.js';
-import { seededRng } from '../test/fakes/seeded-rng.js';
-import { silentLogger } from '../test/fakes/silent-logger.js';
+import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText, startedManager } from './lib/reload-file.js';
 import { median } from './lib/summary.js';
-
-const { values } = parseArgs({
-  options: { services: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
-});
-const SERVICES = Number(values.services);
-const REALS = 10;
-const ROUNDS = Number(values.rounds);
-/** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
-const TOKEN_LIMIT = SERVICES * REALS * 20;
-
-/** The bench's file; `extraReal`: one real more in the middle virtual server; `head`: lines before it all. */
-function configText(weight: number, extraReal = false, head = ''): string {
-  const out: string[] = head ? [head] : [];
-  for (let i = 0; i < SERVICES; i++) {
-    out.push(
-      `virtual_server 10.${(i >> 8) & 255}.${i & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP`,
-    );
-    const reals = REALS + (extraReal && i === SERVICES >> 1 ? 1 : 0);
-    for (let j = 0; j < reals; j++) {
-      const w = i === SERVICES >> 1 && j === 3 ? weight : 1;
-      out.push(
-        `  real_server 192.168.${j}.${(i % 250) + 1} 8080 {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }`,
-      );
-    }
-    out.push('}');
-  }
-  return out.join('\n') + '\n';
-}
 
 const time = <T>(fn: () => T): [T, number] => {
   const t0 = performance.now();
@@ -152,17 +120,7 @@ async function run(
   let running = read(files[0]!, undefined);
   const first = build(running);
   const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
-  const clock = new FakeClock();
-  const manager = new CheckManager({
-    kernel,
-    clock,
-    timers: clock,
-    rng: seededRng(1),
-    logger: silentLogger,
-    probes: () => () => new Promise(() => {}),
-    runScript: () => {},
-  });
-  await manager.start(first);
+  const manager = await startedManager(kernel, first);
   const ms = Object.fromEntries(stages.map((s) => [s, [] as number[]])) as Record<Stage, number[]>;
   const ops: number[] = [];
   const batches0 = kernel.batches;

@@ -222,8 +222,8 @@ export function parseModelText(input: Buffer | string, previous?: Model): Model 
 
 /**
  * The Model of a delta file's bytes (modelFileLinesWithDelta) made against the model file named
- * `baseId`: the virtual servers whose lines it holds parsed, every other taken by its fingerprint
- * from `previous` (the model the reader runs) or else from `base`, that model file's bytes. `stale`
+ * `baseId`: each virtual server taken by its fingerprint from `previous` (the model the reader
+ * runs) when it has it, else parsed from the delta's line, else from `base`, that model file's bytes. `stale`
  * when the delta was made against another model file (a newer one replaced it: the delta is not to
  * be read); `needs base` when a virtual server is to come from `base` and it was not given (read it,
  * and call again). Throws on bytes that are not a delta, or a virtual server neither holds.
@@ -245,14 +245,16 @@ export function parseModelDelta(
   const virtualServers: VirtualServer[] = [];
   let next = 0;
   for (let i = 0; i < fps.virtualServers.length; i++) {
+    const fp = fps.virtualServers[i]!;
     if (delta.lines[next] === i) {
       const line = own.next();
       if (line.done) throw new Error(`model delta: ${delta.lines.length} lines announced, ${next} found`);
-      virtualServers.push(parseVs(bytes, line.value));
+      // one the reader runs already (a delta made against a model.json older than what runs, the
+      // whole file of the reload before not written) is kept as any other
+      virtualServers.push(kept.get(fp) ?? parseVs(bytes, line.value));
       next++;
       continue;
     }
-    const fp = fps.virtualServers[i]!;
     let vs = kept.get(fp);
     if (vs === undefined) {
       if (!base) return 'needs base';

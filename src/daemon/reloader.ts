@@ -16,7 +16,7 @@ import type { ReloadCounts } from '../metrics/supervisor.js';
 import { controlRequest, workerControlPath } from './control.js';
 import type { EarlyWorker } from './early-worker.js';
 import { writeFileAtomic } from './files.js';
-import { placeModelFiles, placeWholeModelFile, validationOf } from './run-config.js';
+import { placeModelFiles, placeWholeWhenWritten, validationOf } from './run-config.js';
 import type { RunOptions } from './run-options.js';
 import type { Supervisor, WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
@@ -172,8 +172,7 @@ export class Reloader {
    */
   async #wholeInPlace(r: ValidationResult): Promise<void> {
     if (!r.written?.delta) return;
-    if (await r.wholeWritten) placeWholeModelFile(this.modelFile, r.written.whole);
-    else
+    if (!(await placeWholeWhenWritten(this.modelFile, r.written, r.wholeWritten)))
       this.log.warn(
         'reload: the validator did not write the whole model; its delta stays beside model.json',
         {

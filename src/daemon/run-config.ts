@@ -170,3 +170,18 @@ export function placeWholeModelFile(path: string, written: string): void {
   renameSync(written, path);
   rmSync(deltaModelFile(path), { force: true });
 }
+
+/**
+ * After a validation whose child wrote a delta first (`written.delta`, placed): the whole model
+ * renamed into place once the child has written it (`wholeWritten`). False when it could not: the
+ * delta then stays beside model.json, and the two are the model in force (`readModelFiles`).
+ */
+export async function placeWholeWhenWritten(
+  path: string,
+  written: WrittenModelFiles,
+  wholeWritten: Promise<boolean> | undefined,
+): Promise<boolean> {
+  if (!(await wholeWritten)) return false;
+  placeWholeModelFile(path, written.whole);
+  return true;
+}

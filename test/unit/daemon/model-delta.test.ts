@@ -6,7 +6,7 @@
 // supervisor's replacing of model.json (then removing the delta) safe at any moment.
 import test from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VsTextCache } from '../../../src/config/fingerprints.js';
@@ -21,7 +21,11 @@ import {
   parseModelText,
 } from '../../../src/daemon/model-file.js';
 import { deltaModelFile } from '../../../src/daemon/model-paths.js';
-import { placeWholeModelFile, readModelFiles } from '../../../src/daemon/run-config.js';
+import {
+  placeWholeModelFile,
+  placeWholeWhenWritten,
+  readModelFiles,
+} from '../../../src/daemon/run-config.js';
 
 /** A model of virtual servers 192.0.2.N:80 with one real each, of these weights (by N). */
 function model(weights: ReadonlyMap<number, number>, global = ''): Model {
@@ -33,6 +37,9 @@ function model(weights: ReadonlyMap<number, number>, global = ''): Model {
   if (!r.model) throw new Error(r.diagnostics[0]?.message);
   return r.model;
 }
+
+/** Weights of virtual servers 192.0.2.1, .2, … in that order. */
+const w = (...weights: number[]): Map<number, number> => new Map(weights.map((x, i) => [i + 1, x]));
 
 const text = (lines: readonly string[]): Buffer => Buffer.from(lines.join('\n') + '\n', 'utf8');
 const noLoc = (x: unknown): unknown =>
@@ -104,23 +111,8 @@ test('a delta read against its base is the whole new model, with or without the 
 });
 
 test('a delta is stale against any other model.json, and no model file', (t) => {
-  const base = model(
-    new Map([
-      [1, 1],
-      [2, 1],
-      [3, 1],
-    ]),
-  );
-  const f = files(
-    base,
-    model(
-      new Map([
-        [1, 1],
-        [2, 5],
-        [3, 1],
-      ]),
-    ),
-  );
+  const base = model(w(1, 1, 1));
+  const f = files(base, model(w(1, 5, 1)));
   t.truthy(f.delta);
   t.is(parseModelDelta(f.delta!, modelIdIn(f.whole), undefined), 'stale', 'the whole new model in place');
   t.is(parseModelDelta(f.delta!, undefined, undefined), 'stale', 'a model.json without a name');
@@ -134,12 +126,7 @@ test('a delta is stale against any other model.json, and no model file', (t) => 
 });
 
 test('no delta when the context changed or most virtual servers did', (t) => {
-  const three = (w: number) =>
-    new Map([
-      [1, w],
-      [2, w],
-      [3, 1],
-    ]);
+  const three = (x: number) => w(x, x, 1);
   const base = model(three(1));
   t.truthy(files(base, model(three(1))).delta, 'nothing changed: a delta of no line');
   t.is(
@@ -154,22 +141,9 @@ test('no delta when the context changed or most virtual servers did', (t) => {
 
 test('the model id names the model: equal models, equal ids; any change, another', (t) => {
   const id = (m: Model) => modelIdIn(files(m, m).whole);
-  const a = new Map([
-    [1, 1],
-    [2, 1],
-  ]);
+  const a = w(1, 1);
   t.is(id(model(a)), id(model(a)));
-  t.not(
-    id(model(a)),
-    id(
-      model(
-        new Map([
-          [1, 1],
-          [2, 2],
-        ]),
-      ),
-    ),
-  );
+  t.not(id(model(a)), id(model(w(1, 2))));
   t.not(id(model(a)), id(model(a, 'global_defs {\n  router_id other\n}\n')));
   t.regex(id(model(a)) ?? '', /^[A-Za-z0-9_-]{27}$/);
 });
@@ -178,23 +152,8 @@ test('readModelFiles: model.json with its delta while it is the base; model.json
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-delta-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'model.json');
-  const base = model(
-    new Map([
-      [1, 1],
-      [2, 1],
-      [3, 1],
-    ]),
-  );
-  const f = files(
-    base,
-    model(
-      new Map([
-        [1, 1],
-        [2, 5],
-        [3, 1],
-      ]),
-    ),
-  );
+  const base = model(w(1, 1, 1));
+  const f = files(base, model(w(1, 5, 1)));
   writeFileSync(path, f.baseFile);
   t.deepEqual(noLoc(await readModelFiles(path)), noLoc(parseModelText(f.baseFile)), 'no delta');
   writeFileSync(deltaModelFile(path), f.delta!);
@@ -214,16 +173,38 @@ test('readModelFiles: model.json with its delta while it is the base; model.json
   t.deepEqual(noLoc(await readModelFiles(path)), noLoc(parseModelText(f.whole)));
   // a delta left beside a newer model.json (the moment between the rename and the removal)
   writeFileSync(deltaModelFile(path), f.delta!);
-  const newer = files(
-    base,
-    model(
-      new Map([
-        [1, 1],
-        [2, 5],
-        [3, 9],
-      ]),
-    ),
-  );
+  const newer = files(base, model(w(1, 5, 9)));
   writeFileSync(path, newer.whole);
   t.is((await readModelFiles(path)).virtualServers[2]!.realServers[0]!.weight, 9, 'the stale delta not read');
+});
+
+test('a child that did not write model.json whole: the delta stays, and with model.json it is the model in force', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-delta-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'model.json');
+  const base = model(w(1, 1, 1, 1));
+  const f = files(base, model(w(1, 5, 1, 1)));
+  writeFileSync(path, f.baseFile);
+  writeFileSync(deltaModelFile(path), f.delta!);
+  const written = { whole: join(dir, 'model.pending-1-1.json'), vrrp: join(dir, 'unused') };
+  t.false(await placeWholeWhenWritten(path, written, Promise.resolve(false)));
+  t.deepEqual(readFileSync(path), f.baseFile, 'model.json untouched');
+  t.true(existsSync(deltaModelFile(path)), 'the delta kept');
+  t.deepEqual(noLoc(await readModelFiles(path)), noLoc(parseModelText(f.whole)), 'a worker started now');
+  // the next reload makes its delta against the same model.json, from the model running now
+  const running = await readModelFiles(path);
+  const next = files(base, model(w(1, 5, 7, 1)));
+  writeFileSync(deltaModelFile(path), next.delta!);
+  const read = await readModelFiles(path, running);
+  t.deepEqual(noLoc(read), noLoc(parseModelText(next.whole)));
+  t.is(
+    read.virtualServers[1],
+    running.virtualServers[1],
+    'the first reload’s edit kept from the model running',
+  );
+  // and once a child writes it: model.json whole, the delta gone
+  writeFileSync(written.whole, next.whole);
+  t.true(await placeWholeWhenWritten(path, written, Promise.resolve(true)));
+  t.deepEqual(readFileSync(path), next.whole);
+  t.false(existsSync(deltaModelFile(path)));
 });

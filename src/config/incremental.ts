@@ -75,15 +75,7 @@ export interface IncrementalPorts {
   build(diags: Diagnostics, statements: readonly TopStatement[], builds: VsStatementBuild[]): Model;
   /** The load result of a build (findings gathered, the model dropped on an error). */
   result(diags: Diagnostics, model: Model): LoadResultLike;
-  /**
-   * Called before a parse that may take long: a whole one, or a changed part over `LONG_PART` bytes
-   * (the standby validator lowers its CPU priority again: cli/commands/check-config.ts).
-   */
-  longParse?(): void;
 }
-
-/** A changed part past this many characters may take long to parse (the in-supervisor file limit). */
-const LONG_PART = 256 * 1024;
 
 /** config/load.io.ts LoadResult (not imported: that module does I/O). */
 export interface LoadResultLike {
@@ -140,7 +132,6 @@ export class IncrementalLoader {
   }
 
   #whole(text: string, plain: boolean): LoadResultLike {
-    this.#ports.longParse?.();
     let statements: Statement[] | undefined;
     const builds: VsStatementBuild[] = [];
     const r = this.#ports.whole(text, {
@@ -193,7 +184,6 @@ export class IncrementalLoader {
     const changed = text.slice(from, to);
     if (hasConditionals(changed) || hasConditionals(old.slice(from, to - shift))) return undefined;
     const keptWords = sumWords(st, 0, i0) + sumWords(st, j0, st.length);
-    if (changed.length > LONG_PART) this.#ports.longParse?.();
     const region = this.#readAlone(changed, firstLine, keptWords);
     if (!region) return undefined;
     const fresh = split(region.tokens, region.ast, changed, from, firstLine);

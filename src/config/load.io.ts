@@ -182,8 +182,7 @@ export class FileReloader {
   readonly #limits: LoadLimits;
   readonly #loader: IncrementalLoader;
 
-  /** `longParse`: called before a parse that may take long (config/incremental.ts). */
-  constructor(path: string, opts: LoadOptions = {}, longParse?: () => void) {
+  constructor(path: string, opts: LoadOptions = {}) {
     this.#path = path;
     this.#opts = opts;
     const env = opts.env ?? process.env;
@@ -204,7 +203,6 @@ export class FileReloader {
       build: (diags, statements, builds) =>
         buildModel({ diags, lenient }, statements, { configId, lenient }, [path], builds),
       result: (diags, model) => resultOf(path, diags, model),
-      ...(longParse ? { longParse } : {}),
     });
   }
 

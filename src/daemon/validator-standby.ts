@@ -16,7 +16,6 @@
  * refused for a standby's death. It exits by itself when the supervisor does (its standard input
  * ends without `go`).
  */
-import { getPriority, setPriority } from 'node:os';
 import {
   type ValidateOptions,
   type ValidationResult,
@@ -68,7 +67,6 @@ export class StandbyValidator {
     const waiting = this.#take();
     let r: ValidationResult;
     if (waiting) {
-      raiseToOurs(waiting.child.pid);
       waiting.child.stdin?.end('go\n');
       const answer = await validatorAnswer(waiting, opts);
       // it died before its `go`, or between `go` and a word: this reload asks a fresh child
@@ -94,21 +92,5 @@ export class StandbyValidator {
     const w = this.#waiting;
     this.#waiting = undefined;
     return w && !w.exited() ? w : undefined;
-  }
-}
-
-/**
- * A standby's reading at `go` runs at this process's CPU priority, not nice 19: on a director whose
- * cores are busy a nice-19 process waits far longer for its share of a CPU than the ~60 ms an edit
- * of a 10,000-service file takes to read again. The child lowers itself back to 19 before any parse
- * that may take long (a whole one: check-config.ts). Without the right to raise a priority (no
- * CAP_SYS_NICE, and RLIMIT_NICE below: the unit's LimitNICE gives it) it stays at 19.
- */
-function raiseToOurs(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    setPriority(pid, getPriority());
-  } catch {
-    // not permitted: it reads at nice 19
   }
 }

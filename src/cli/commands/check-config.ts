@@ -11,7 +11,6 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { setPriority } from 'node:os';
 import type { CliRun } from '../command.js';
 import { configIdOption, fileOption, jsonOption, runOne, subcommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -100,15 +99,6 @@ async function withHost(loaded: Loaded): Promise<Loaded> {
   };
 }
 
-/** This process at the lowest CPU priority (always permitted: a process may lower its own). */
-function lowestPriority(): void {
-  try {
-    setPriority(19);
-  } catch {
-    // cannot happen for our own process; nothing to do if it does
-  }
-}
-
 /** A full collection, when the process may ask for one (a standby: validate-config.ts `--expose-gc`). */
 function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -153,9 +143,7 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
   const standby = {
-    // raised to lvsd's own priority at `go` (daemon/validator-standby.ts), it goes back to the
-    // lowest before any parse that may take long: a hostile file never costs more than nice 19
-    reloader: new FileReloader(o.file, { configId: o.configId, lenient: o.lenient ?? false }, lowestPriority),
+    reloader: new FileReloader(o.file, { configId: o.configId, lenient: o.lenient ?? false }),
     texts: new VsTextCache(),
     base: o.resultDeltaFile && o.resultBaseFile ? new DeltaBaseReader(o.resultBaseFile) : undefined,
   };

@@ -329,28 +329,3 @@ test('common start and end of two texts', (t) => {
     }),
   );
 });
-
-test('a parse that may take long is announced first: a whole one, or a changed part over 256 KiB; not one statement', (t) => {
-  const vs = (i: number, weight = 1): string =>
-    `virtual_server 10.0.${i >> 8}.${i & 255} 80 {\n  real_server 10.1.0.1 80 {\n    weight ${weight}\n  }\n}\n`;
-  const file = newFile();
-  const text = (n: number, edited = -1): string =>
-    Array.from({ length: n }, (_, i) => vs(i, i === edited ? 5 : 1)).join('');
-  writeFileSync(file, text(10));
-  let long = 0;
-  const reloader = new FileReloader(file, { configId: 'lb1', env: {} }, () => long++);
-  reloader.load();
-  t.is(long, 1, 'the first load: whole');
-  writeFileSync(file, text(10, 4));
-  reloader.load();
-  t.deepEqual([reloader.last, long], [{ way: 'statements', parsed: 1 }, 1], 'one statement: not announced');
-  // ~4,500 virtual servers appended (~300 KB): read alone, but announced
-  const many = text(4500, 4);
-  t.true(many.length - text(10, 4).length > 256 * 1024);
-  writeFileSync(file, many);
-  reloader.load();
-  t.deepEqual([reloader.last.way, long], ['statements', 2]);
-  writeFileSync(file, `global_defs {\n  router_id x\n}\n${many}`);
-  reloader.load();
-  t.deepEqual([reloader.last.way, long], ['whole', 3]);
-});

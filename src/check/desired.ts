@@ -9,6 +9,7 @@
  *   absent, or present at weight 0 with `sorry_server_inhibit`;
  * - `uthreshold`/`lthreshold` are programmed so IPVS marks a real overloaded.
  */
+import { perObject } from '../core/per-object.js';
 import type { IpvsDestination, IpvsServiceEntry, IpvsTable } from '../ipvs/model.js';
 import { compareDestinations, compareServices, destinationId, sortDestinations } from '../ipvs/model.js';
 import { effectiveWeight, realAlive } from './real-server.js';
@@ -43,16 +44,7 @@ function sorryDest(s: SorryServerSpec, weight: number): IpvsDestination {
 }
 
 /** Reals of a spec in canonical destination order, computed once per spec object. */
-const sortedReals = new WeakMap<VirtualServerSpec, RealServerSpec[]>();
-
-function realsInOrder(vs: VirtualServerSpec): RealServerSpec[] {
-  let r = sortedReals.get(vs);
-  if (!r) {
-    r = sortDestinations(vs.reals);
-    sortedReals.set(vs, r);
-  }
-  return r;
-}
+const realsInOrder = perObject((vs: VirtualServerSpec): RealServerSpec[] => sortDestinations(vs.reals));
 
 /** The destinations of one virtual server in canonical order. */
 export function desiredDestinations(vs: VirtualServerSpec, world: CheckWorld): IpvsDestination[] {

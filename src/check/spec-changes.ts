@@ -4,20 +4,14 @@
  * server that is the same as before, so a virtual server of the new spec that was not in the old
  * one is new or edited, and one of the old spec that is not in the new one is gone. Pure.
  */
+import { perObject } from '../core/per-object.js';
 import { serviceId } from '../ipvs/model.js';
 import type { CheckSpec, VirtualServerSpec } from './types.js';
 
 /** The service ids a virtual server programs (its own and its group members'), once per object. */
-const idsCache = new WeakMap<VirtualServerSpec, string[]>();
-
-export function serviceIdsOf(vs: VirtualServerSpec): string[] {
-  let ids = idsCache.get(vs);
-  if (!ids) {
-    ids = [vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key));
-    idsCache.set(vs, ids);
-  }
-  return ids;
-}
+export const serviceIdsOf = perObject((vs: VirtualServerSpec): string[] =>
+  [vs.service, ...(vs.alsoServices ?? [])].map((s) => serviceId(s.key)),
+);
 
 export interface SpecChanges {
   /** Virtual servers of `next` that `prev` did not hold (new, or edited: a new object). */

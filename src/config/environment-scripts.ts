@@ -16,6 +16,7 @@
  *   "SECURITY VIOLATION - [check ]scripts are being executed but script_security not enabled."
  *   (with " There are insecure scripts." when one is).
  */
+import { perObject } from '../core/per-object.js';
 import { runsInShell } from '../script/command.js';
 import { checkScript, runAs, type Ids, type ScriptFiles } from '../script/security.js';
 import type { ResolvedIds } from '../script/users.js';
@@ -57,26 +58,20 @@ function notifyName(k: (typeof notifyKinds)[number]): string {
  * 10,000 x 10 the walk was ~10 ms of the standby validator's answer). Its findings are not kept:
  * each script is checked on the machine at every load.
  */
-const vsScriptsMade = new WeakMap<VirtualServer, readonly Listed[]>();
-
-function vsScripts(vs: VirtualServer): readonly Listed[] {
-  let out = vsScriptsMade.get(vs);
-  if (out === undefined) {
-    const list: Listed[] = [];
-    const add = (spec: ScriptSpec | undefined, what: string): void => {
-      if (spec && spec.argv[0] !== undefined) list.push({ spec, what, engines: ['check'] });
-    };
-    add(vs.quorumUp, 'quorum_up');
-    add(vs.quorumDown, 'quorum_down');
-    for (const rs of vs.realServers) {
-      add(rs.notifyUp, `real_server ${rs.address} notify_up`);
-      add(rs.notifyDown, `real_server ${rs.address} notify_down`);
-      for (const c of rs.checkers) if (c.type === 'MISC_CHECK') add(c.miscPath, 'MISC_CHECK misc_path');
-    }
-    vsScriptsMade.set(vs, (out = list));
+const vsScripts = perObject((vs: VirtualServer): readonly Listed[] => {
+  const list: Listed[] = [];
+  const add = (spec: ScriptSpec | undefined, what: string): void => {
+    if (spec && spec.argv[0] !== undefined) list.push({ spec, what, engines: ['check'] });
+  };
+  add(vs.quorumUp, 'quorum_up');
+  add(vs.quorumDown, 'quorum_down');
+  for (const rs of vs.realServers) {
+    add(rs.notifyUp, `real_server ${rs.address} notify_up`);
+    add(rs.notifyDown, `real_server ${rs.address} notify_down`);
+    for (const c of rs.checkers) if (c.type === 'MISC_CHECK') add(c.miscPath, 'MISC_CHECK misc_path');
   }
-  return out;
-}
+  return list;
+});
 
 /** Every script of the Model, once, with the engines that run it. */
 export function modelScripts(model: Model): Listed[] {

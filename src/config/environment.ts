@@ -22,6 +22,7 @@
  *   an error (lvsd could not do what the file says).
  */
 import type { IpFamily } from '../core/addr.js';
+import { perObject } from '../core/per-object.js';
 import type { AddrEntry } from '../netlink/rtnl.js';
 import { sourceAddress } from '../vrrp/addresses.js';
 import { Diagnostics, sortDiagnostics } from './diagnostics.js';
@@ -118,20 +119,14 @@ interface BindIf {
  * (config/incremental.ts) walks none of its reals again. Whether each interface exists is asked
  * of the machine at every load.
  */
-const vsBindIfsMade = new WeakMap<VirtualServer, readonly BindIf[]>();
-
-function vsBindIfs(vs: VirtualServer): readonly BindIf[] {
-  let out = vsBindIfsMade.get(vs);
-  if (out === undefined) {
-    const list: BindIf[] = [];
-    for (const rs of vs.realServers)
-      for (const c of rs.checkers)
-        if (c.bindIf !== undefined)
-          list.push({ name: c.bindIf, loc: c.bindIfLoc ?? c.loc, what: `${c.type} bind_if` });
-    vsBindIfsMade.set(vs, (out = list));
-  }
-  return out;
-}
+const vsBindIfs = perObject((vs: VirtualServer): readonly BindIf[] => {
+  const list: BindIf[] = [];
+  for (const rs of vs.realServers)
+    for (const c of rs.checkers)
+      if (c.bindIf !== undefined)
+        list.push({ name: c.bindIf, loc: c.bindIfLoc ?? c.loc, what: `${c.type} bind_if` });
+  return list;
+});
 
 /**
  * The VRRP nftables table (no_accept on a non-owner, a VMAC's IGMP/MLD) is applied with `nft`: an

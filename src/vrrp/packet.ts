@@ -5,6 +5,7 @@
  * and the checksum variants keepalived uses (v3 IPv4 with or without the pseudo-header) are
  * interop-critical, so they are spelled out here. Malformed input is a DropReason, never a throw.
  */
+import { perObject } from '../core/per-object.js';
 import { finishChecksum, sum16 } from '../net/wire.js';
 import { addrBytes, addrBytesOf, addrText, canonicalAddr } from '../core/addr.js';
 import type {
@@ -214,22 +215,13 @@ interface Prepared {
   readonly vips: ReadonlySet<string>;
   readonly pass: Uint8Array | undefined;
 }
-// Memoisation keyed by the config object (never mutated): not state, so the module stays pure.
-const prepared = new WeakMap<MachineConfig, Prepared>();
-
-function prepare(cfg: MachineConfig): Prepared {
-  let p = prepared.get(cfg);
-  if (!p) {
-    p = {
-      primary: canonicalAddr(cfg.primaryAddress),
-      peers: new Set(cfg.unicastPeers.map(canonicalAddr)),
-      vips: new Set(cfg.vips.map(canonicalAddr)),
-      pass: cfg.auth.type === 'pass' ? passAuthData(cfg.auth.pass) : undefined,
-    };
-    prepared.set(cfg, p);
-  }
-  return p;
-}
+// made once per config object (never mutated): core/per-object.ts
+const prepare = perObject((cfg: MachineConfig): Prepared => ({
+  primary: canonicalAddr(cfg.primaryAddress),
+  peers: new Set(cfg.unicastPeers.map(canonicalAddr)),
+  vips: new Set(cfg.vips.map(canonicalAddr)),
+  pass: cfg.auth.type === 'pass' ? passAuthData(cfg.auth.pass) : undefined,
+}));
 
 /** Advert addresses (decoded, so canonical) equal the configured VIP set. */
 function sameAddrSet(advertised: readonly string[], vips: ReadonlySet<string>): boolean {

@@ -94,19 +94,28 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8A
   renameSync(tmp, path);
 }
 
+/** `read` of the file at `path` opened for reading, closed after; `missing` when it cannot be opened. */
+function readingFile<T>(path: string, missing: T, read: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch {
+    return missing;
+  }
+  try {
+    return read(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The first line of the file at `path` (without its newline), read in pieces until it ends: a 60 MB
  * model file's header without the rest. Undefined when the file is missing or has no newline
  * within `max` bytes.
  */
 export function readFirstLine(path: string, max = 64 << 20): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY);
-  } catch {
-    return undefined;
-  }
-  try {
+  return readingFile(path, undefined, (fd) => {
     const pieces: Buffer[] = [];
     for (let total = 0; total < max;) {
       const piece = Buffer.allocUnsafe(Math.min(1 << 20, max - total));
@@ -118,23 +127,13 @@ export function readFirstLine(path: string, max = 64 << 20): string | undefined 
       total += n;
     }
     return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** The first `length` bytes of the file at `path` (fewer when it is shorter; none when it is missing). */
 export function readFileStart(path: string, length: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY);
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
+  return readingFile(path, Buffer.alloc(0), (fd) => {
     const out = Buffer.alloc(length);
     return out.subarray(0, readSync(fd, out, 0, length, 0));
-  } finally {
-    closeSync(fd);
-  }
+  });
 }

@@ -28,7 +28,7 @@ import { modelFileIn } from './model-paths.js';
 import {
   type PendingModelFiles,
   type WrittenModelFiles,
-  discardWritten,
+  discardPending,
   pendingModelFiles,
 } from './validator-files.js';
 
@@ -245,13 +245,7 @@ export async function validatorAnswer(
     });
   } else {
     settled();
-    if (result.written === undefined && pending) {
-      // a child killed while writing leaves its temporary files too (files.ts writeChunksAtomic)
-      const pid = v.child.pid ?? 0;
-      for (const p of [pending.whole, pending.vrrp, pending.delta])
-        rmSync(atomicTempPath(p, pid), { force: true });
-      discardWritten(pending);
-    }
+    if (result.written === undefined && pending) discardPending(pending, v.child.pid ?? 0);
   }
   return { result, silent };
 }

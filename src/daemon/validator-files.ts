@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { atomicTempPath } from './files.js';
 
 /** Model files a validating child wrote: model.json's path and model.vrrp.json's. */
 export interface WrittenModelFiles {
@@ -39,8 +40,18 @@ export const isPendingModelFile = (name: string): boolean =>
   /^model(\.vrrp|\.delta)?\.pending-[0-9]+-[0-9]+\.json/.test(name);
 
 /** Remove a child's model files (refused, failed, or not used). */
-export function discardWritten(w: WrittenModelFiles | PendingModelFiles | undefined): void {
+export function discardWritten(w: WrittenModelFiles | undefined): void {
   if (w === undefined) return;
-  const delta = typeof w.delta === 'string' ? w.delta : w.delta?.path;
-  for (const p of [w.whole, w.vrrp, delta]) if (p !== undefined) rmSync(p, { force: true });
+  for (const p of [w.whole, w.vrrp, w.delta?.path]) if (p !== undefined) rmSync(p, { force: true });
+}
+
+/**
+ * Remove every file a child that gave no model files may have left: those it was to write, and
+ * the temporary files of a write it was killed in (files.ts writeChunksAtomic), by its `pid`.
+ */
+export function discardPending(p: PendingModelFiles, pid: number): void {
+  for (const path of [p.whole, p.vrrp, p.delta]) {
+    rmSync(atomicTempPath(path, pid), { force: true });
+    rmSync(path, { force: true });
+  }
 }

@@ -18,7 +18,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { CheckSpecBuilder } from '../src/check/spec-builder.js';
 import { desiredTable } from '../src/check/desired.js';
 import { buildWorld } from '../src/check/virtual-server.js';
@@ -35,7 +34,7 @@ import { vrrpModelFile } from '../src/daemon/model-paths.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
 import { processIdle } from '../test/fakes/process-idle.js';
 import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText, startedManager } from './lib/reload-file.js';
-import { median } from './lib/summary.js';
+import { median, writeReport } from './lib/summary.js';
 
 process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT); // the children inherit it
 
@@ -171,7 +170,4 @@ const report = [
   ),
   '',
 ].join('\n');
-console.log(report);
-const out = fileURLToPath(new URL('../../bench/results/reload-delta.md', import.meta.url));
-mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
-writeFileSync(out, report);
+writeReport('reload-delta', report);

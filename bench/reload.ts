@@ -11,11 +11,10 @@
  *
  * Usage: node dist/bench/reload.js [--services N] [--rounds N]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { checkSpecFromModel } from '../src/check/from-model.js';
 import { CheckSpecBuilder } from '../src/check/spec-builder.js';
 import { desiredTable } from '../src/check/desired.js';
@@ -37,7 +36,7 @@ import { defaultLimits, loadHeapMb } from '../src/config/limits.js';
 import type { Model } from '../src/config/model.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
 import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText, startedManager } from './lib/reload-file.js';
-import { median } from './lib/summary.js';
+import { median, writeReport } from './lib/summary.js';
 
 const time = <T>(fn: () => T): [T, number] => {
   const t0 = performance.now();
@@ -359,7 +358,4 @@ const report = [
   `(${f(vrrp.viewMb)} MB), in ${f(vrrp.view)} ms (medians of ${ROUNDS} JSON.parse).`,
   '',
 ].join('\n');
-console.log(report);
-const out = fileURLToPath(new URL('../../bench/results/reload.md', import.meta.url));
-mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
-writeFileSync(out, report);
+writeReport('reload', report);

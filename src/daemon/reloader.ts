@@ -59,6 +59,8 @@ export class Reloader {
   lastOk = true;
   /** The child the next reload of a large file is validated by, started ahead of it. */
   readonly #standby: StandbyValidator;
+  /** Whether it was said that the standby could not be raised (once: it will not be next time). */
+  #saidNotRaised = false;
 
   constructor(
     private readonly opts: RunOptions,
@@ -181,6 +183,16 @@ export class Reloader {
       );
   }
 
+  /** A warning when a standby validated at the priority it waited at (validator-standby.ts). */
+  #notRaised(nice: number | undefined): boolean {
+    if (nice === undefined) return false;
+    this.log.warn(
+      `reload: validated at nice ${nice}: lvsd may not raise a process's CPU priority (CAP_SYS_NICE, ` +
+        'LimitNICE=); on a director whose cores are busy a reload of a large file may wait minutes for CPU',
+    );
+    return true;
+  }
+
   async #reload(): Promise<ReloadOutcome> {
     const monotonicUsec = process.hrtime.bigint() / 1000n;
     sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
@@ -205,6 +217,7 @@ export class Reloader {
       written = r.written;
       wholeWritten = r.wholeWritten;
       outcome.diagnostics = r.diagnostics;
+      if (!this.#saidNotRaised) this.#saidNotRaised = this.#notRaised(r.notRaised);
       if (!r.model || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;

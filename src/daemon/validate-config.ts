@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Validate a configuration file in a child process (`lvsd check-config --result-json --host`: the
- * file and the host checks `lvsd run` makes at start), never on a
- * daemon's event loop: a hostile or huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs
- * the child, bounded in time and heap, and the supervisor or VRRP worker keeps feeding the watchdog,
- * sending adverts and handling SIGTERM meanwhile. The child runs at nice 19 and is killed on timeout
- * (config/limits.ts `loadTimeoutMs`: 120 s with the default limits, more with raised ones; the
- * loader's own limits bound a hostile file, the timeout is the last resort, and a saturated director
- * may starve a nice-19 child for a while) or abort. Its heap is what any file
- * within the loading limits needs (config/limits.ts `loadHeapMb`): a file that `lvsd check-config`
- * accepts is never refused here for the child's memory.
+ * file and the host checks `lvsd run` makes at start), never on a daemon's event loop: a hostile or
+ * huge file (a FIFO, /dev/zero, an include fan-out, 100 MB) costs the child, bounded in time and
+ * heap, and the supervisor or VRRP worker keeps feeding the watchdog, sending adverts and handling
+ * SIGTERM meanwhile. The child runs at lvsd's own CPU priority, as a small file validated in the
+ * supervisor does (an operator waits on it: at nice 19, lvsd's own busy processes starved it for
+ * minutes, bench/results/reload-busy.md); the adverts are kept on time by the VRRP worker's own
+ * scheduling (process-schedule.ts, realtime in the unit), a hostile file is bounded by the loader's
+ * limits. Only a standby child waits at nice 19, until its `go` (validator-standby.ts). It is
+ * killed on timeout (config/limits.ts `loadTimeoutMs`: 120 s with the default limits, more with
+ * raised ones; the last resort) or abort. Its heap is what any file within the loading limits
+ * needs (config/limits.ts `loadHeapMb`): a file that `lvsd check-config` accepts is never refused
+ * here for the child's memory.
  *
  * The child's collector is set for what it is: a batch job that builds one large live set (words,
  * statements, model) and exits (`validatorHeapFlags`).
@@ -84,6 +87,8 @@ export interface ValidationResult {
    * statements an edit changed (config/incremental.ts), and how many statements it parsed.
    */
   parsed?: { way: LoadWay; parsed: number };
+  /** A standby's nice value when it could not be raised to lvsd's own at `go` (no CAP_SYS_NICE). */
+  notRaised?: number;
 }
 
 /** The model files the supervisor hands its workers (run-config.ts writeModelFiles). */
@@ -118,6 +123,9 @@ interface Exited {
 const STDERR_TAIL = 4096;
 
 /** A validating child, started; `done` resolves when it has exited and its output is read. */
+/** The CPU priority a standby child waits at (the lowest). */
+export const STANDBY_NICE = 19;
+
 export interface ValidatorProcess {
   child: ChildProcess;
   done: Promise<Exited>;
@@ -160,11 +168,10 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
       : []),
   ];
   const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  // the lowest CPU priority: on a busy director the validator yields to the VRRP worker's timers
-  // (a fan-out include bomb must not stretch the advert gaps)
-  if (child.pid !== undefined) {
+  // a standby's warming up yields to everything else: nothing waits on it (raised at its `go`)
+  if (wait && child.pid !== undefined) {
     try {
-      setPriority(child.pid, 19);
+      setPriority(child.pid, STANDBY_NICE);
     } catch {
       // not permitted: it runs at our priority
     }

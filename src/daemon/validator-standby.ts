@@ -6,7 +6,9 @@
  * (~1.5 s of ~5 s in the emulated test VM at 1,000 x 10), and its parse runs on cold code. A
  * standby child pays both while nothing waits on it: it loads its modules, parses a generated
  * configuration to warm the parser (config/warm-up.io.ts), then waits, at nice 19, for `go` on its
- * standard input; a reload gives it `go` and reads its answer as any child's. It holds the same
+ * standard input; a reload raises it to lvsd's own priority, gives it `go` and reads its answer as
+ * any child's (a standby still warming up when a reload comes finishes at that priority: at nice 19
+ * on a director whose cores were busy, its first parse took minutes). It holds the same
  * file, config id and `--lenient` as the reloads of this `lvsd run`; another file (a dry run of
  * `-f OTHER`) gets a child of its own.
  *
@@ -16,7 +18,10 @@
  * refused for a standby's death. It exits by itself when the supervisor does (its standard input
  * ends without `go`).
  */
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import {
+  STANDBY_NICE,
   type ValidateOptions,
   type ValidationResult,
   type ValidatorProcess,
@@ -67,10 +72,13 @@ export class StandbyValidator {
     const waiting = this.#take();
     let r: ValidationResult;
     if (waiting) {
+      const raised = raiseToOurs(waiting.child.pid);
       waiting.child.stdin?.end('go\n');
       const answer = await validatorAnswer(waiting, opts);
       // it died before its `go`, or between `go` and a word: this reload asks a fresh child
-      r = answer.silent ? await fresh() : answer.result;
+      r = answer.silent
+        ? await fresh()
+        : { ...answer.result, ...(raised ? {} : { notRaised: STANDBY_NICE }) };
     } else r = await fresh();
     this.prepare();
     return r;
@@ -93,4 +101,32 @@ export class StandbyValidator {
     this.#waiting = undefined;
     return w && !w.exited() ? w : undefined;
   }
+}
+
+/**
+ * A standby's process at this one's CPU priority (it waited at `STANDBY_NICE`), every thread of it
+ * (Linux gives each thread its own nice value: V8's collector threads work for the parse too);
+ * false when not permitted (raising a nice value needs CAP_SYS_NICE or RLIMIT_NICE: a root
+ * `lvsd run` has it, and the unit's LimitNICE= gives it) or when it is gone.
+ */
+function raiseToOurs(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  const ours = getPriority();
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    threads = [String(pid)]; // no /proc: the main thread only
+  }
+  let raised = 0;
+  for (const tid of threads) {
+    try {
+      setPriority(Number(tid), ours);
+      raised++;
+    } catch (e) {
+      // a thread that ended meanwhile is not a refusal (Node's SystemError: the errno's name is in `info`)
+      if ((e as { info?: { code?: string } }).info?.code !== 'ESRCH') return false;
+    }
+  }
+  return raised > 0;
 }

@@ -4,27 +4,33 @@
 // standby validator done reading the file, waiting for `go`: its CPU time unchanged for a while).
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** utime and stime of `pid` (clock ticks), as one string; '' once it is gone. */
-function cpuTicks(pid: number): string {
+/**
+ * utime and stime of `pid` (clock ticks), as one string, and whether it is runnable; '' once it is
+ * gone.
+ */
+function cpuTicks(pid: number): { ticks: string; runnable: boolean } {
   try {
     // fields after the command, which may hold spaces: state is the 1st, utime the 12th, stime the 13th
-    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '';
-    return after.split(' ').slice(11, 13).join();
+    const after = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    return { ticks: after.slice(11, 13).join(), runnable: after[0] === 'R' };
   } catch {
-    return '';
+    return { ticks: '', runnable: false };
   }
 }
 
-/** True once `pid` has used no CPU for `quietMs`; false after `timeoutMs` or when it is gone. */
+/**
+ * True once `pid` has used no CPU for `quietMs` and is not waiting for a CPU (a starved process
+ * uses none either: a nice-19 one on a busy machine); false after `timeoutMs` or when it is gone.
+ */
 export async function processIdle(pid: number, quietMs = 600, timeoutMs = 30_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
-  let last = cpuTicks(pid);
+  let last = cpuTicks(pid).ticks;
   let since = Date.now();
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 100));
     const now = cpuTicks(pid);
-    if (now === '') return false;
-    if (now !== last) [last, since] = [now, Date.now()];
+    if (now.ticks === '') return false;
+    if (now.ticks !== last || now.runnable) [last, since] = [now.ticks, Date.now()];
     else if (Date.now() - since >= quietMs) return true;
   }
   return false;

@@ -3,8 +3,8 @@
 // Real processes: its answer is the child's, a dead standby never refuses a reload, a dismissed one
 // exits without a word, and each reload leaves the next one waiting.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelText } from '../../../src/daemon/model-file.js';
@@ -15,7 +15,7 @@ import {
   readModelFiles,
   writeModelFiles,
 } from '../../../src/daemon/run-config.js';
-import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { STANDBY_NICE, startValidator, validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
 import { processIdle } from '../../fakes/process-idle.js';
@@ -89,6 +89,40 @@ test('a dismissed standby exits by itself, and a closed one prepares nothing mor
   // still answers (a fresh child), prepares nothing after
   t.truthy((await s.validate(o)).model);
   t.is(s.waitingPid, undefined);
+});
+
+/** The nice value of each thread of `pid` (Linux keeps one per thread). */
+function threadNices(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    // the fields after the command, which may hold spaces: nice is the 17th
+    const after = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1] ?? '';
+    return Number(after.split(' ')[16]);
+  });
+}
+
+test('a standby waits at nice 19 and validates at lvsd’s own priority; a fresh child runs at it', async (t) => {
+  const ours = getPriority();
+  const fresh = startValidator({ ...o, view: 'files' });
+  t.deepEqual([...new Set(threadNices(fresh.child.pid!))], [ours], 'a fresh child: at our priority');
+  await fresh.done;
+  const s = standby(t);
+  s.prepare();
+  const pid = s.waitingPid!;
+  t.true(await processIdle(pid), 'the standby is ready');
+  t.is(threadNices(pid)[0], STANDBY_NICE, 'waiting at the lowest priority');
+  // raised and told `go` before validate() first waits: the child cannot have been reaped yet
+  const answer = s.validate(o);
+  const nices = threadNices(pid);
+  const r = await answer;
+  t.truthy(r.model);
+  if (r.notRaised === undefined) {
+    t.deepEqual([...new Set(nices)], [ours], `every thread raised (${nices.length} threads)`);
+  } else {
+    // refused only without CAP_SYS_NICE (root has it; CI runs this as root)
+    t.not(process.getuid?.(), 0, 'root may raise it');
+    t.is(r.notRaised, STANDBY_NICE);
+    t.is(nices[0], STANDBY_NICE, 'it validated where it waited');
+  }
 });
 
 test('another file (a dry run of -f OTHER) gets a child of its own; the standby keeps waiting', async (t) => {

@@ -19,6 +19,7 @@ import type { SchedulerStats } from './scheduler.js';
 import type { TcpCheckEngine, TcpEngineFactory } from './tcp-engine.js';
 import type { CheckSpec, CheckerSpec, RealServerSpec, VirtualServerSpec } from './types.js';
 import { realKeyOf } from './virtual-server.js';
+import { type SpecChanges, specChanges } from './spec-changes.js';
 import { BucketHistogram, type HistogramSnapshot } from '../core/histogram.js';
 
 export interface CheckTask {
@@ -68,8 +69,9 @@ export class CheckTasks {
   readonly #o: CheckTasksOptions;
   readonly #sched: CheckScheduler;
   readonly #tasks = new Map<string, CheckTask>();
-  /** The task ids of each virtual server of the last spec. */
-  #byVs = new Map<VirtualServerSpec, string[]>();
+  /** The last spec given to `update`, and the task ids of each of its virtual servers. */
+  #spec: CheckSpec = { virtualServers: [], notifyFifos: [] };
+  readonly #byVs = new Map<VirtualServerSpec, string[]>();
   readonly #engine: TcpCheckEngine | undefined;
   readonly #byEngineId = new Map<number, CheckTask>();
   #nextEngineId = 1;
@@ -92,20 +94,21 @@ export class CheckTasks {
    * Start, keep or replace the task of each checker in `spec`; drop the others. A virtual server
    * that is the same object as in the last spec keeps its tasks as they are, not looked at (only
    * this method drops a task, so they all still run): CheckSpecBuilder keeps the objects of
-   * unchanged virtual servers, and a reload costs what it changed.
+   * unchanged virtual servers, and a reload costs what it changed. `changes`: what changed since the
+   * last spec given here, when the caller has found it (found again when it is from another spec).
    */
-  update(spec: CheckSpec): void {
-    const next = new Map<VirtualServerSpec, string[]>();
-    for (const vs of spec.virtualServers) next.set(vs, this.#byVs.get(vs) ?? this.#updateReals(vs));
+  update(spec: CheckSpec, changes?: SpecChanges): void {
+    const c = changes?.from === this.#spec && changes.to === spec ? changes : specChanges(this.#spec, spec);
+    this.#spec = spec;
+    for (const vs of c.changed) this.#byVs.set(vs, this.#updateReals(vs));
     // a task of a virtual server that is gone was not taken by its successor (which set its `vs`)
-    for (const [vs, ids] of this.#byVs) {
-      if (next.has(vs)) continue;
-      for (const id of ids) {
+    for (const vs of c.gone) {
+      for (const id of this.#byVs.get(vs) ?? []) {
         const task = this.#tasks.get(id);
         if (task?.vs === vs) this.#drop(id, task);
       }
+      this.#byVs.delete(vs);
     }
-    this.#byVs = next;
   }
 
   /** Keep, replace or start the task of each checker of a new or edited virtual server; its task ids. */

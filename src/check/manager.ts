@@ -95,7 +95,7 @@ export class CheckManager {
   readonly #drains: OperatorDrains;
   #spec: CheckSpec = { virtualServers: [], notifyFifos: [] };
   /** The running spec's virtual servers by service id (a scope marked before a reload maps to its successor). */
-  #byId = new Map<string, VirtualServerSpec>();
+  readonly #byId = new Map<string, VirtualServerSpec>();
   #world: CheckWorld = { vss: new Map(), reals: new Map() };
   /** The first spec has been applied (later ones reconcile only what they change). */
   #started = false;
@@ -149,9 +149,13 @@ export class CheckManager {
   async reload(spec: CheckSpec): Promise<IpvsOp[]> {
     const changes = specChanges(this.#spec, spec);
     for (const vs of changes.changed) this.#ipvs.own(serviceIdsOf(vs));
-    updateWorld(this.#world, this.#spec, spec, this.#drains.keys);
+    updateWorld(this.#world, changes, this.#drains.keys);
     this.#spec = spec;
-    this.#byId = new Map(spec.virtualServers.map((vs) => [vsIdOf(vs), vs]));
+    for (const vs of changes.gone) {
+      const id = vsIdOf(vs);
+      if (this.#byId.get(id) === vs) this.#byId.delete(id);
+    }
+    for (const vs of changes.changed) this.#byId.set(vsIdOf(vs), vs);
     const first = !this.#started;
     this.#started = true;
     const round = first ? await this.#ipvs.sync() : await this.#ipvs.reload(changes.changed, changes.retired);
@@ -162,7 +166,7 @@ export class CheckManager {
     }
     const applied = round.attempts.flatMap((a) => a.report.applied);
     if (this.#spec !== spec) return applied; // a newer reload came in meanwhile and set the tasks
-    this.#tasks.update(spec);
+    this.#tasks.update(spec, changes);
     this.#o.onQuorumChange?.();
     return applied;
   }

@@ -2,7 +2,9 @@
 /**
  * What a reload changed, told by identity: the CheckSpecBuilder keeps the object of every virtual
  * server that is the same as before, so a virtual server of the new spec that was not in the old
- * one is new or edited, and one of the old spec that is not in the new one is gone. Pure.
+ * one is new or edited, and one of the old spec that is not in the new one is gone. Found once per
+ * reload and handed to what follows the spec (the world, the tasks, the kernel's scopes), so that
+ * each walks what changed, not the table. Pure.
  */
 import { perObject } from '../core/per-object.js';
 import { serviceId } from '../ipvs/model.js';
@@ -14,17 +16,26 @@ export const serviceIdsOf = perObject((vs: VirtualServerSpec): string[] =>
 );
 
 export interface SpecChanges {
-  /** Virtual servers of `next` that `prev` did not hold (new, or edited: a new object). */
+  /** The spec these changes lead from, and the one they lead to. */
+  from: CheckSpec;
+  to: CheckSpec;
+  /** Virtual servers of `to` that `from` did not hold (new, or edited: a new object), in order. */
   changed: VirtualServerSpec[];
-  /** The services of the virtual servers `next` no longer holds. */
+  /** Virtual servers of `from` that `to` does not hold (removed, or replaced by an edit), in order. */
+  gone: VirtualServerSpec[];
+  /** The services of `gone`. */
   retired: string[];
 }
 
-export function specChanges(prev: CheckSpec, next: CheckSpec): SpecChanges {
-  const before = new Set(prev.virtualServers);
-  const after = new Set(next.virtualServers);
+export function specChanges(from: CheckSpec, to: CheckSpec): SpecChanges {
+  const before = new Set(from.virtualServers);
+  const after = new Set(to.virtualServers);
+  const gone = from.virtualServers.filter((vs) => !after.has(vs));
   return {
-    changed: next.virtualServers.filter((vs) => !before.has(vs)),
-    retired: prev.virtualServers.filter((vs) => !after.has(vs)).flatMap(serviceIdsOf),
+    from,
+    to,
+    changed: to.virtualServers.filter((vs) => !before.has(vs)),
+    gone,
+    retired: gone.flatMap(serviceIdsOf),
   };
 }

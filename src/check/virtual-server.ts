@@ -11,6 +11,7 @@ import type { RealState } from './real-server.js';
 import { effectiveWeight, initialRealState, liveWeight, migrateRealState, realAlive } from './real-server.js';
 import type { CheckSpec, RealServerSpec, VirtualServerSpec } from './types.js';
 import { realKey } from './types.js';
+import { type SpecChanges, specChanges } from './spec-changes.js';
 
 export interface VsState {
   quorumUp: boolean;
@@ -94,29 +95,25 @@ export function buildWorld(
   drained?: ReadonlySet<string>,
 ): CheckWorld {
   const world: CheckWorld = { vss: new Map(prev?.world.vss), reals: new Map(prev?.world.reals) };
-  updateWorld(world, prev?.spec ?? { virtualServers: [], notifyFifos: [] }, spec, drained);
+  updateWorld(world, specChanges(prev?.spec ?? { virtualServers: [], notifyFifos: [] }, spec), drained);
   return world;
 }
 
 /**
- * Turn the world of `prev` into the world of `spec`, in place. Reals keep their state when their
- * checkers are unchanged; drains are looked up in `drained` (by realKey), so they survive a reload.
- * A virtual server that is the same object in both specs (CheckSpecBuilder keeps unchanged ones)
- * keeps its state and its reals' untouched, so a reload costs what it changed, not the table.
+ * Turn the world of `changes.from` into the world of `changes.to`, in place. Reals keep their state
+ * when their checkers are unchanged; drains are looked up in `drained` (by realKey), so they survive
+ * a reload. A virtual server that is the same object in both specs (CheckSpecBuilder keeps unchanged
+ * ones) keeps its state and its reals' untouched, not looked at: a reload costs what it changed.
  */
 export function updateWorld(
   world: CheckWorld,
-  prev: CheckSpec,
-  spec: CheckSpec,
+  changes: Pick<SpecChanges, 'changed' | 'gone'>,
   drained?: ReadonlySet<string>,
 ): void {
-  const after = new Set(spec.virtualServers);
-  const before = new Set(prev.virtualServers);
   // edited and removed virtual servers leave; a real of theirs that stays migrates below
   const oldReals = new Map<string, { rs: RealServerSpec; state: RealState | undefined }>();
   const oldVss = new Map<string, VsState | undefined>();
-  for (const vs of before) {
-    if (after.has(vs)) continue;
+  for (const vs of changes.gone) {
     for (const rs of vs.reals) {
       const key = realKeyOf(vs, rs);
       oldReals.set(key, { rs, state: world.reals.get(key) });
@@ -126,8 +123,7 @@ export function updateWorld(
     oldVss.set(id, world.vss.get(id));
     world.vss.delete(id);
   }
-  for (const vs of spec.virtualServers) {
-    if (before.has(vs)) continue;
+  for (const vs of changes.changed) {
     const id = vsIdOf(vs);
     for (const rs of vs.reals) {
       const key = realKeyOf(vs, rs);

@@ -349,7 +349,7 @@ function attachBuilds(statements: Statement[], builds: readonly VsStatementBuild
     if (!isVs(x.part) && !isVsNode(x.part)) continue;
     const build = builds[b++];
     if (!build) return false;
-    x.part = build;
+    if (x.part !== build) x.part = build; // a kept statement's build is its part already
   }
   return b === builds.length;
 }

@@ -8,6 +8,7 @@ import ipaddr from 'ipaddr.js';
 import type { IpvsProtocol } from '../ipvs/model.js';
 import type { IpFamily } from '../core/addr.js';
 import { Defaults } from './model.js';
+import { perObject } from '../core/per-object.js';
 import type {
   RealServer,
   SourceLoc,
@@ -69,7 +70,7 @@ export function finalizeLvs(
   for (const b of vss) {
     const vs = finalized(ctx, b, byName, trackFiles, note);
     if (!vs) continue;
-    const id = keyId(vs.key);
+    const id = keyIdOf(vs.key).id;
     const prev = seen.get(id);
     if (prev) {
       ctx.diags.error(
@@ -104,6 +105,12 @@ function finalized(
   b.draft = undefined; // all a reload needs of it is in `final` and `alerts`
   return vs;
 }
+
+/**
+ * A virtual server's identity, made once per key object: a reload's duplicate check runs over every
+ * virtual server, most of them kept from the last parse (config/incremental.ts) with their keys.
+ */
+const keyIdOf = perObject((k: VsKey) => ({ id: keyId(k) }));
 
 /** Identity of a virtual server, for duplicate detection. */
 function keyId(k: VsKey): string {

@@ -19,10 +19,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import { atomicTempPath } from './files.js';
+import { LOWEST_NICE, setProcessPriority } from './process-priority.js';
 import { validatorHeapFlags } from './validator-heap.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import type { LoadWay } from '../config/incremental.js';
@@ -124,7 +124,7 @@ const STDERR_TAIL = 4096;
 
 /** A validating child, started; `done` resolves when it has exited and its output is read. */
 /** The CPU priority a standby child waits at (the lowest). */
-export const STANDBY_NICE = 19;
+export const STANDBY_NICE = LOWEST_NICE;
 
 export interface ValidatorProcess {
   child: ChildProcess;
@@ -169,13 +169,7 @@ export function startValidator(o: ValidateOptions, wait = false): ValidatorProce
   ];
   const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // a standby's warming up yields to everything else: nothing waits on it (raised at its `go`)
-  if (wait && child.pid !== undefined) {
-    try {
-      setPriority(child.pid, STANDBY_NICE);
-    } catch {
-      // not permitted: it runs at our priority
-    }
-  }
+  if (wait && child.pid !== undefined) setProcessPriority(child.pid, STANDBY_NICE); // (always permitted)
   child.stdin?.on('error', () => {}); // gone before `go`: its exit says so
   let exited = false;
   const chunks: Buffer[] = [];

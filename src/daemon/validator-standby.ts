@@ -18,8 +18,8 @@
  * refused for a standby's death. It exits by itself when the supervisor does (its standard input
  * ends without `go`).
  */
-import { readdirSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { getPriority } from 'node:os';
+import { setProcessPriority } from './process-priority.js';
 import {
   STANDBY_NICE,
   type ValidateOptions,
@@ -104,29 +104,9 @@ export class StandbyValidator {
 }
 
 /**
- * A standby's process at this one's CPU priority (it waited at `STANDBY_NICE`), every thread of it
- * (Linux gives each thread its own nice value: V8's collector threads work for the parse too);
- * false when not permitted (raising a nice value needs CAP_SYS_NICE or RLIMIT_NICE: a root
- * `lvsd run` has it, and the unit's LimitNICE= gives it) or when it is gone.
+ * A standby's process at this one's CPU priority (it waited at `STANDBY_NICE`), every thread of it;
+ * false when not permitted (a root `lvsd run` may, and the unit's LimitNICE= lets it) or gone.
  */
 function raiseToOurs(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  const ours = getPriority();
-  let threads: string[];
-  try {
-    threads = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    threads = [String(pid)]; // no /proc: the main thread only
-  }
-  let raised = 0;
-  for (const tid of threads) {
-    try {
-      setPriority(Number(tid), ours);
-      raised++;
-    } catch (e) {
-      // a thread that ended meanwhile is not a refusal (Node's SystemError: the errno's name is in `info`)
-      if ((e as { info?: { code?: string } }).info?.code !== 'ESRCH') return false;
-    }
-  }
-  return raised > 0;
+  return pid !== undefined && setProcessPriority(pid, getPriority());
 }

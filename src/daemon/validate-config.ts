@@ -122,10 +122,10 @@ interface Exited {
 /** What a validator's stderr keeps: enough for V8's fatal error line and Node's stack summary. */
 const STDERR_TAIL = 4096;
 
-/** A validating child, started; `done` resolves when it has exited and its output is read. */
 /** The CPU priority a standby child waits at (the lowest). */
 export const STANDBY_NICE = LOWEST_NICE;
 
+/** A validating child, started; `done` resolves when it has exited and its output is read. */
 export interface ValidatorProcess {
   child: ChildProcess;
   done: Promise<Exited>;

@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
@@ -974,7 +975,20 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * The addon stays loaded for the life of the process. Node unloads an addon (dlclose) when the last
+ * environment that loaded it ends (a worker thread terminated), but a poll handle closed in that
+ * environment's last moments still has its close callback (on_poll_closed, watch_closed, ...) queued
+ * in the loop, which then ran into unmapped code (a SIGSEGV in uv__finish_close). A second reference
+ * with RTLD_NODELETE keeps the code mapped; the memory it frees is malloc's, not the library's.
+ */
+static void stay_loaded(void) {
+  Dl_info self;
+  if (dladdr((void *)&stay_loaded, &self) && self.dli_fname) (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  stay_loaded();
   napi_property_descriptor props[] = {
       {"openIp", NULL, open_ip, NULL, NULL, NULL, napi_default, NULL},
       {"openIcmp", NULL, open_icmp, NULL, NULL, NULL, napi_default, NULL},

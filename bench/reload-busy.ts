@@ -14,10 +14,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, setPriority } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startValidator, validatorAnswer, type ValidationResult } from '../src/daemon/validate-config.js';
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
+import { LOWEST_NICE, setProcessPriority } from '../src/daemon/process-priority.js';
 import { ROUNDS, SERVICES, TOKEN_LIMIT, configText } from './lib/reload-file.js';
 import { median, writeReport } from './lib/summary.js';
 
@@ -36,17 +37,6 @@ type Child = (typeof CHILDREN)[number];
 const LOADS = ['quiet', 'busy, other session', 'busy, same session'] as const;
 type Load = (typeof LOADS)[number];
 
-/** Every thread of `pid` at nice 19 (as the validators ran before: only their start was lowered). */
-function lowered(pid: number | undefined): void {
-  if (pid === undefined) return;
-  for (const tid of readdirSync(`/proc/${pid}/task`))
-    try {
-      setPriority(Number(tid), 19);
-    } catch {
-      // a thread gone meanwhile
-    }
-}
-
 /** ms from `go` to the model files all in place, the child as `way` says. */
 async function oneReload(dir: string, way: Way, child: Child): Promise<number> {
   const file = join(dir, 'lvsd.conf');
@@ -58,7 +48,7 @@ async function oneReload(dir: string, way: Way, child: Child): Promise<number> {
     writeFileSync(file, configText(7));
     t0 = performance.now();
     const v = startValidator({ ...o, view: 'files' });
-    if (way === 'nice 19') lowered(v.child.pid);
+    if (way === 'nice 19' && v.child.pid !== undefined) setProcessPriority(v.child.pid, LOWEST_NICE);
     r = (await validatorAnswer(v, { ...o, view: 'files' })).result;
   } else {
     const standby = new StandbyValidator(o);
@@ -68,7 +58,8 @@ async function oneReload(dir: string, way: Way, child: Child): Promise<number> {
     writeFileSync(file, configText(7));
     t0 = performance.now();
     const answer = standby.validate(o);
-    if (way === 'nice 19') lowered(pid); // undo the raise validate() just made
+    // undo the raise validate() just made
+    if (way === 'nice 19' && pid !== undefined) setProcessPriority(pid, LOWEST_NICE);
     r = await answer;
     standby.close();
   }

@@ -183,14 +183,14 @@ export class Reloader {
       );
   }
 
-  /** A warning when a standby validated at the priority it waited at (validator-standby.ts). */
-  #notRaised(nice: number | undefined): boolean {
-    if (nice === undefined) return false;
+  /** Once: a standby validated at the priority it waited at (validator-standby.ts). */
+  #warnNotRaised(nice: number): void {
+    if (this.#saidNotRaised) return;
+    this.#saidNotRaised = true;
     this.log.warn(
       `reload: validated at nice ${nice}: lvsd may not raise a process's CPU priority (CAP_SYS_NICE, ` +
         'LimitNICE=); on a director whose cores are busy a reload of a large file may wait minutes for CPU',
     );
-    return true;
   }
 
   async #reload(): Promise<ReloadOutcome> {
@@ -217,7 +217,7 @@ export class Reloader {
       written = r.written;
       wholeWritten = r.wholeWritten;
       outcome.diagnostics = r.diagnostics;
-      if (!this.#saidNotRaised) this.#saidNotRaised = this.#notRaised(r.notRaised);
+      if (r.notRaised !== undefined) this.#warnNotRaised(r.notRaised);
       if (!r.model || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;

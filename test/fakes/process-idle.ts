@@ -5,13 +5,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
 /**
+ * The fields of a /proc stat file (`/proc/PID/stat`, `/proc/PID/task/TID/stat`) after the command,
+ * which may hold spaces: state is the 1st, utime the 12th, stime the 13th, nice the 17th.
+ */
+export function statFields(path: string): string[] {
+  return (readFileSync(path, 'utf8').split(') ')[1] ?? '').split(' ');
+}
+
+/**
  * utime and stime of `pid` (clock ticks), as one string, and whether it is runnable; '' once it is
  * gone.
  */
 function cpuTicks(pid: number): { ticks: string; runnable: boolean } {
   try {
-    // fields after the command, which may hold spaces: state is the 1st, utime the 12th, stime the 13th
-    const after = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    const after = statFields(`/proc/${pid}/stat`);
     return { ticks: after.slice(11, 13).join(), runnable: after[0] === 'R' };
   } catch {
     return { ticks: '', runnable: false };

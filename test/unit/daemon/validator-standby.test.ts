@@ -18,7 +18,7 @@ import {
 import { STANDBY_NICE, startValidator, validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
-import { processIdle } from '../../fakes/process-idle.js';
+import { processIdle, statFields } from '../../fakes/process-idle.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
 const o = { configFile: file, configId: 'lvs1', lenient: false };
@@ -93,11 +93,9 @@ test('a dismissed standby exits by itself, and a closed one prepares nothing mor
 
 /** The nice value of each thread of `pid` (Linux keeps one per thread). */
 function threadNices(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    // the fields after the command, which may hold spaces: nice is the 17th
-    const after = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1] ?? '';
-    return Number(after.split(' ')[16]);
-  });
+  return readdirSync(`/proc/${pid}/task`).map((tid) =>
+    Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
+  );
 }
 
 test('a standby waits at nice 19 and validates at lvsd’s own priority; a fresh child runs at it', async (t) => {

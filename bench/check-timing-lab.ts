@@ -244,6 +244,12 @@ export class ProbeLog {
     return first !== undefined && first >= done ? first : undefined;
   }
 
+  /** Every probe to reach `addr` from `change` until `until` (performance.now()), on that scale. */
+  between(addr: string, change: Change, until: number): number[] {
+    const toPerf = (wall: number): number => wall - change.wallAt + change.at.get(addr)!;
+    return (this.#at.get(addr) ?? []).map(toPerf).filter((t) => t >= change.from && t <= until);
+  }
+
   stop(): void {
     this.#proc.kill('SIGTERM');
   }

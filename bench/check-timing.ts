@@ -8,7 +8,9 @@
  * servers fail together (refused: every segment answered by a RST, as a killed server's; blackholed:
  * probes time out) at a random point, and come back at another. Out = failure → the real leaves the
  * IPVS table; back = the server answers again → the real is back in it. Reports the mean and range of each, both sides, and lvsd/keepalived of the means.
- * Writes bench/results/check-timing.md.
+ * Writes bench/results/check-timing.md; beside it, in bench/results/tmp/ (not kept): every round of
+ * every real raw (its failure, the probes that reached it, its out and back instants) and each
+ * daemon's whole output with the VM's threads by CPU time at its end, to read a cell's spread.
  * Usage (host, as root): flock /tmp/lvsd-heavy.lock node dist/bench/check-timing.js
  *   [--per N] [--refused ROUNDS] [--blackholed ROUNDS]   (boots the VM)
  */
@@ -127,6 +129,8 @@ interface Times {
   flaps: number;
 }
 type Samples = Record<Failure, Times>;
+/** Every real's every round, raw (bench/results/tmp/check-timing-rounds.json): to read a cell's spread. */
+const rounds: object[] = [];
 const noTimes = (): Times => ({ out: [], back: [], outAfterProbe: [], backAfterProbe: [], flaps: 0 });
 
 async function runOne(
@@ -171,6 +175,24 @@ async function runOne(
         const backIn = await backPoll;
         for (const a of all) {
           const s = samples.get(a)![how];
+          const o0 = out.get(a);
+          const b0 = backIn.get(a);
+          rounds.push({
+            who,
+            how,
+            round,
+            real: a,
+            group: gs.findIndex((g) => g.reals.includes(a)),
+            died: died.at.get(a)!,
+            out: o0,
+            probesOut: probes
+              .between(a, died, o0 ?? died.at.get(a)! + 20_000)
+              .map((t) => t - died.at.get(a)!),
+            back: b0,
+            probesBack: probes
+              .between(a, back, b0 ?? back.at.get(a)! + 20_000)
+              .map((t) => t - back.at.get(a)!),
+          });
           const o = out.get(a);
           const b = backIn.get(a);
           if (o === undefined) continue; // never out: no back either
@@ -193,7 +215,15 @@ async function runOne(
       }
     }
   } finally {
+    const ps = execFileSync('ps', ['-eLo', 'pid,tid,nice,cls,pcpu,time,rss,comm', '--sort=-time'], {
+      encoding: 'utf8',
+    });
     await d.stop();
+    mkdirSync(join(repo, 'bench', 'results', 'tmp'), { recursive: true });
+    writeFileSync(
+      join(repo, 'bench', 'results', 'tmp', `check-timing-output-${who}.log`),
+      d.output() + '\n' + ps,
+    );
     writeFileSync(
       join(repo, 'bench', 'results', `check-timing-trace-${who}.log`),
       said.lines.join('\n') + '\n',
@@ -328,6 +358,8 @@ ${b.text}
     const out = join(repo, 'bench', 'results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'check-timing.md'), text);
+    mkdirSync(join(out, 'tmp'), { recursive: true });
+    writeFileSync(join(out, 'tmp', 'check-timing-rounds.json'), JSON.stringify({ groups: gs, rounds }));
     process.stdout.write(text);
   } finally {
     probes.stop();

@@ -4,12 +4,14 @@
  * vrrp_script), the native start (src/script/spawn-fast.io.ts: posix_spawn, a vfork in glibc)
  * against Node's child_process (a fork), in one run, in a process whose heap is grown to the sizes
  * of lvsd's processes (a VRRP worker ~60 MB, an LVS worker ~100–140 MB RSS, a large one 300 MB).
- * Per start: the time the call holds the event loop (fork/vfork and the wait for the exec) and the
- * time until the `exit` event; `/bin/true`, stdio on /dev/null, its own session, 201 starts each,
- * the two ways alternating in blocks of 20. Writes bench/results/script-spawn.md with the machine,
- * the date and the load average at start and end. No root needed: `npm run bench script-spawn`.
+ * Per start: the time the call holds the event loop (a fork and the wait for the exec; the native
+ * start's vfork and wait run on a libuv pool thread) and the time until the `exit` event;
+ * `/bin/true`, stdio on /dev/null, its own session, 201 starts each, the two ways alternating in
+ * blocks of 20; quiet, then at ~106 MB with both cores busy (`stress-ng --cpu N`, when installed:
+ * a child waits for a CPU before it can exec). Writes bench/results/script-spawn.md with the
+ * machine, the date and the load average at start and end. No root needed: `npm run bench script-spawn`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg, release } from 'node:os';
 import { spawnFast } from '../src/script/spawn-fast.io.js';
 import { median, quantile, writeReport } from './lib/summary.js';
@@ -45,8 +47,19 @@ async function main(): Promise<void> {
     throw new Error('the native start is not available (addon built? pidfds?)');
   const loadStart = loadavg();
   const rows: string[] = [];
-  for (const size of [0, 100, 300]) {
+  const stressNg = spawnSync('stress-ng', ['--version']).status === 0;
+  const runs: Array<{ size: number; busy: boolean }> = [
+    { size: 0, busy: false },
+    { size: 100, busy: false },
+    { size: 300, busy: false },
+    ...(stressNg ? [{ size: 300, busy: true }] : []),
+  ];
+  for (const { size, busy } of runs) {
     const rss = growTo(size);
+    const stress = busy
+      ? spawn('stress-ng', ['--cpu', String(cpus().length), '--timeout', '600'], { stdio: 'ignore' })
+      : undefined;
+    if (stress) await new Promise((r) => setTimeout(r, 1000));
     const r: Record<Way, { held: number[]; exited: number[] }> = {
       child_process: { held: [], exited: [] },
       native: { held: [], exited: [] },
@@ -58,10 +71,12 @@ async function main(): Promise<void> {
           r[way].held.push(o.held);
           r[way].exited.push(o.exited);
         }
+    stress?.kill('SIGTERM');
     const f = (x: number): string => x.toFixed(3);
+    const label = `${rss.toFixed(0)}${busy ? ', both cores busy' : ''}`;
     for (const way of ['child_process', 'native'] as const)
       rows.push(
-        `| ${rss.toFixed(0)} | ${way === 'native' ? 'native (posix_spawn)' : 'child_process.spawn (fork)'} | ${f(median(r[way].held))} | ${f(quantile(r[way].held, 0.9))} | ${f(median(r[way].exited))} |`,
+        `| ${label} | ${way === 'native' ? 'native (posix_spawn, pool thread)' : 'child_process.spawn (fork)'} | ${f(median(r[way].held))} | ${f(quantile(r[way].held, 0.9))} | ${f(median(r[way].exited))} |`,
       );
     const ratio = median(r.child_process.held) / median(r.native.held);
     rows.push(`| | fork / native | ${ratio.toFixed(1)}× | | |`);
@@ -77,8 +92,10 @@ at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at the end ${loadavg()
 \`/bin/true\` started ${STARTS} times each way in one process whose heap was grown to the RSS shown (lvsd's VRRP
 worker is ~60 MB, its LVS worker 100–140 MB): "held" = the time the start call keeps the event loop
 (child_process: a fork copying the page tables, and libuv's wait for the exec, which tears the copy
-down; native: a vfork), in ms; "exit" = until the \`exit\` event. The runner (src/script/runner.io.ts)
-starts every script the native way unless it must switch user.
+down; native: a look at the program and two pipes at most, its vfork and the wait for the exec on a
+libuv pool thread), in ms; "exit" = until the \`exit\` event. The last rows: \`stress-ng --cpu ${cpus().length}\` ran
+beside (${stressNg ? 'installed' : 'not installed: no such rows'}). The runner (src/script/runner.io.ts) starts every script the native way
+unless it must switch user.
 
 | RSS MB | start | held, median ms | held, p90 ms | exit, median ms |
 |---|---|---|---|---|

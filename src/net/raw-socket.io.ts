@@ -140,8 +140,9 @@ export interface NativeAddon {
     argv: string[],
     env: string[],
     capture: boolean,
+    onStarted: (errno: number, pid: number) => void,
     onExit: (code: number | null, signal: number | null) => void,
-  ): { pid: number; stdout: number; stderr: number };
+  ): { stdout: number; stderr: number };
   scriptSpawnSupported(): boolean;
 }
 

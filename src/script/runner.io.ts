@@ -118,12 +118,16 @@ function launch(l: Launch): Running {
     : undefined;
   child.stdout?.on('data', (c: Buffer) => out?.stdout.push(c));
   child.stderr?.on('data', (c: Buffer) => out?.stderr.push(c));
-  const pgid = child.pid;
   let exited = false;
   let killedFor: 'timeout' | 'abort' | undefined;
   let grace: NodeJS.Timeout | undefined;
   const signalGroup = (sig: NodeJS.Signals): void => {
-    if (pgid === undefined) return;
+    // a native start (spawn-fast.io.ts) has its pid once it has started: the signal waits for it
+    const pgid = child.pid;
+    if (pgid === undefined) {
+      if (!exited) child.once('spawn', () => signalGroup(sig));
+      return;
+    }
     try {
       process.kill(-pgid, sig);
     } catch {

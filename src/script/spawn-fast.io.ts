@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Scripts started without a fork (native/script_spawn.c: posix_spawn, a vfork in glibc), wrapped as
- * the part of a ChildProcess the runner uses: `pid`, `stdout`/`stderr` streams when captured, and
- * the events `error` (not started), `exit` (code, signal name) and `close` (after the pipes ended).
+ * Scripts started without a fork (native/script_spawn.c: posix_spawn, a vfork in glibc, on a libuv
+ * pool thread), wrapped as the part of a ChildProcess the runner uses: `pid` (set once started),
+ * `stdout`/`stderr` streams when captured, and the events `spawn` (started), `error` (not started),
+ * `exit` (code, signal name) and `close` (after the pipes ended).
  *
  * Why: Node's child_process forks the daemon, so each script costs the event loop time in
  * proportion to the daemon's memory (1.3 ms at 93 MB on the host, ~16 ms in the emulated test VM;
  * bench/results/check-timing.md): MISC_CHECK every second on many reals held verdicts back. The
- * native start costs the same at any size. It cannot switch user: `spawnFast` returns undefined
- * for a run that must (and when the addon or pidfds are missing), and the runner forks as before;
- * so does a program the native start refuses (not found, not executable, no `#!` line: Node's
- * spawn then reports it, or runs it, exactly as before).
+ * native start costs the same at any size, and off the event loop's thread (the wait for the exec
+ * of a vfork: ~0.2 ms on a quiet host, ~1 ms with both cores busy, ~16 ms under emulation). It
+ * cannot switch user: `spawnFast` returns undefined for a run that must (and when the addon or
+ * pidfds are missing), and the runner forks as before; so does a program the native start would
+ * refuse, looked at here before it starts (not found, not a regular executable file, neither `#!`
+ * nor ELF at its start: Node's spawn then reports it, or runs it through /bin/sh, as before). A
+ * program that changes between that look and its start is reported as not started (`error`, its
+ * errno's name), as child_process would.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
 import { native } from '../net/raw-socket.io.js';
 
 let supported: boolean | undefined;
@@ -45,20 +51,49 @@ export interface FastSpawn {
   capture: boolean;
 }
 
-/** A bare program name looked up in the child's PATH, as child_process does; undefined: not found. */
+/** Whether exec would run `path` itself: a regular file we may execute, starting `#!` or ELF's magic. */
+function execable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    if (!statSync(path).isFile()) return false;
+    const head = Buffer.alloc(4);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return (head[0] === 0x23 && head[1] === 0x21) || head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The program as exec would run it: a bare name looked up in the child's PATH, as child_process
+ * does; undefined when it is not found or exec would refuse it (see `execable`).
+ */
 function resolve(file: string, env: Readonly<Record<string, string>>): string | undefined {
-  if (file.includes('/')) return file;
+  if (file.includes('/')) return execable(file) ? file : undefined;
   for (const dir of (env['PATH'] ?? '').split(':')) {
     const p = join(dir === '' ? '.' : dir, file);
     try {
       accessSync(p, fsConstants.X_OK);
-      if (statSync(p).isFile()) return p;
+      if (statSync(p).isFile()) return execable(p) ? p : undefined;
     } catch {
       // not here
     }
   }
   return undefined;
 }
+
+const notStarted = (errno: number): NodeJS.ErrnoException =>
+  errno < 0
+    ? Object.assign(new Error("cannot watch the script's exit: killed"), { code: 'EWATCH' })
+    : Object.assign(new Error(`spawn ${getSystemErrorName(-errno)}`), {
+        code: getSystemErrorName(-errno),
+        errno: -errno,
+      });
 
 /**
  * Start `file` as `child_process.spawn(file, args, { detached: true, env, stdio })` would, without
@@ -76,21 +111,26 @@ export function spawnFast(o: FastSpawn): ChildProcess | undefined {
   child.stdout = null;
   child.stderr = null;
   const env = Object.entries(o.env).map(([k, v]) => `${k}=${v}`);
-  let started: { pid: number; stdout: number; stderr: number };
+  let started: { stdout: number; stderr: number };
   try {
-    started = native().spawnScript(path, [o.file, ...o.args], env, o.capture, (code, sig) => {
-      child.emit('exit', code, sig === null ? null : (signalNames.get(sig) ?? null));
-      closeWhenDrained();
-    });
-  } catch (e) {
-    // started, but its exit could not be watched (it was killed): a failed start, not one to retry
-    if ((e as NodeJS.ErrnoException).code === 'EWATCH') {
-      process.nextTick(() => child.emit('error', e));
-      return child as unknown as ChildProcess; // the runner's part of ChildProcess (see the header)
-    }
-    return undefined;
+    started = native().spawnScript(
+      path,
+      [o.file, ...o.args],
+      env,
+      o.capture,
+      (errno, pid) => {
+        if (errno !== 0) return void child.emit('error', notStarted(errno));
+        child.pid = pid;
+        child.emit('spawn');
+      },
+      (code, sig) => {
+        child.emit('exit', code, sig === null ? null : (signalNames.get(sig) ?? null));
+        closeWhenDrained();
+      },
+    );
+  } catch {
+    return undefined; // the pipes could not be made: child_process reports why
   }
-  child.pid = started.pid;
   const open = new Set<Socket>();
   let exited = false;
   const closeWhenDrained = (): void => {

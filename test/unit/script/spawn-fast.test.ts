@@ -42,10 +42,18 @@ function ended(child: ChildProcess): Promise<Ended> {
 
 const env = { PATH: '/usr/bin:/bin', LVSD_TEST: 'yes' };
 
+/** The pid a native start reports in its `spawn` event (it starts off the event loop's thread). */
+const spawned = (child: ChildProcess): Promise<number> =>
+  new Promise((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', reject);
+  });
+
 async function runFast(file: string, args: string[]): Promise<Ended & { pid: number }> {
   const child = spawnFast({ file, args, env, capture: true });
   if (!child) throw new Error('the native start is not available here');
-  return { pid: child.pid!, ...(await ended(child)) };
+  const end = ended(child);
+  return { pid: await spawned(child), ...(await end) };
 }
 
 test('a script started without a fork: its own session and group, no signal blocked or ignored, only the given environment', async (t) => {
@@ -79,13 +87,13 @@ test('without capture its output goes to /dev/null; a signal ends it with the si
   t.truthy(child);
   t.is(child!.stdout, null);
   const done = ended(child!);
-  process.kill(-child!.pid!, 'SIGABRT');
+  process.kill(-(await spawned(child!)), 'SIGABRT');
   const r = await done;
   t.is(r.code, null);
   t.is(r.signal, 'SIGABRT', 'not SIGIOT, its other name');
 });
 
-test("a bare name is looked up in the child's PATH; not found there, or not a program, it is handed back to child_process", (t) => {
+test("a bare name is looked up in the child's PATH; not found there, or not a program, it is handed back to child_process", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-spawn-'));
   try {
     writeFileSync(join(dir, 'mine'), '#!/bin/sh\nexit 0\n');
@@ -95,6 +103,7 @@ test("a bare name is looked up in the child's PATH; not found there, or not a pr
     t.is(spawnFast({ file: 'mine', args: [], env: { PATH: '/usr/bin' }, capture: false }), undefined);
     const found = spawnFast({ file: 'mine', args: [], env: { PATH: `/usr/bin:${dir}` }, capture: false });
     t.truthy(found, 'found in the PATH given');
+    t.true((await spawned(found!)) > 0);
     t.is(spawnFast({ file: join(dir, 'absent'), args: [], env, capture: false }), undefined);
     t.is(spawnFast({ file: join(dir, 'noshebang'), args: [], env, capture: false }), undefined);
   } finally {
@@ -117,4 +126,32 @@ test('through the runner: a script without #! and a missing program end as they 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the start leaves the event loop's thread at once: the pid comes with `spawn`, after what was queued behind the call", async (t) => {
+  const child = spawnFast({ file: '/bin/true', args: [], env, capture: true });
+  t.truthy(child);
+  t.is(child!.pid, undefined, 'not started yet when the call returns');
+  t.truthy(child!.stdout, 'the output pipe is there at once');
+  const order: string[] = [];
+  setImmediate(() => order.push('immediate'));
+  const end = ended(child!);
+  const pid = await spawned(child!);
+  order.push('spawn');
+  t.true(pid > 0);
+  t.deepEqual(order, ['immediate', 'spawn']);
+  t.like(await end, { code: 0, events: ['exit', 'close'] });
+});
+
+test('a run aborted (or timed out) before its native start has happened is still killed, once it starts', async (t) => {
+  // the SIGKILL after the grace would end it too: only the SIGTERM held for the start may, here
+  const runner = new ScriptRunner({ env, termGraceMs: 60_000 });
+  const abort = new AbortController();
+  const t0 = Date.now();
+  const run = runner.run({ argv: ['/bin/sleep', '30'] }, { timeoutMs: 60_000, signal: abort.signal });
+  abort.abort(); // the same turn: the start is still on the pool thread
+  t.is((await run).kind, 'aborted');
+  t.true(Date.now() - t0 < 20_000, 'killed, not waited for');
+  const timedOut = await runner.run({ argv: ['/bin/sleep', '30'] }, { timeoutMs: 0 });
+  t.is(timedOut.kind, 'timeout');
 });

@@ -18,8 +18,10 @@
  * The start runs on a libuv pool thread (napi_async_work): a vfork's parent waits until the child
  * has exec'd, which takes ~0.2 ms on a quiet host, ~1 ms with both cores busy and ~16 ms or more
  * under the test VM's emulation; the event loop (a VRRP worker's adverts, the checkers' verdicts)
- * no longer waits with it. The pipes are made before, on the loop's thread, so their reading ends
- * are returned at once.
+ * no longer waits with it. The program is found there too, as execvp finds it (child_process's
+ * way): a bare name in the PATH of the environment given, a file without `#!` run by /bin/sh; no
+ * look at the file system on the loop's thread. The pipes are made before, on the loop's thread,
+ * so their reading ends are returned at once.
  *
  * The exit is watched through a pidfd (pidfd_open, Linux 5.3) polled by libuv and reaped with
  * waitid(P_PIDFD): libuv reaps only the pids it spawned itself, so nothing else takes this status.
@@ -137,8 +139,52 @@ typedef struct {
   int err; /* 0, or the errno that kept the program from starting */
 } start_t;
 
-/* On a pool thread: posix_spawn (the pool thread waits for the exec, not the event loop), then a
- * pidfd for the exit. No N-API call here. */
+/* posix_spawn of `path`; a file exec refuses as not a program (no `#!`, not ELF) runs through /bin/sh,
+ * as execvp and so child_process do. */
+static int spawn_path(start_t *j, const char *path, const posix_spawn_file_actions_t *fa,
+                      const posix_spawnattr_t *attr) {
+  int e = posix_spawn(&j->pid, path, fa, attr, j->argv, j->envp);
+  if (e != ENOEXEC) return e;
+  size_t n = 0;
+  while (j->argv[n]) n++;
+  char **sh = malloc((n + 2) * sizeof(char *));
+  if (!sh) return ENOMEM;
+  sh[0] = "/bin/sh";
+  sh[1] = (char *)path;
+  for (size_t i = 1; i <= n; i++) sh[i + 1] = j->argv[i]; /* argv[n] is the NULL */
+  e = posix_spawn(&j->pid, "/bin/sh", fa, attr, sh, j->envp);
+  free(sh);
+  return e;
+}
+
+/* The program found as execvp would find it, in the PATH of the environment given (child_process
+ * looks in the child's PATH, not the daemon's): each directory in turn, EACCES remembered. */
+static int spawn_found(start_t *j, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr) {
+  if (strchr(j->file, '/')) return spawn_path(j, j->file, fa, attr);
+  const char *path = "/usr/bin:/bin";
+  for (char **e = j->envp; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  size_t flen = strlen(j->file);
+  int seen_eacces = 0;
+  for (const char *dir = path;; dir = strchr(dir, ':') + 1) {
+    const char *end = strchr(dir, ':');
+    size_t dlen = end ? (size_t)(end - dir) : strlen(dir);
+    char full[4096];
+    if (dlen + 1 + flen < sizeof full) {
+      if (dlen == 0) snprintf(full, sizeof full, "%s", j->file); /* an empty entry: the working directory */
+      else snprintf(full, sizeof full, "%.*s/%s", (int)dlen, dir, j->file);
+      int e = spawn_path(j, full, fa, attr);
+      if (e == 0) return 0;
+      if (e == EACCES) seen_eacces = 1;
+      else if (e != ENOENT && e != ENOTDIR) return e;
+    }
+    if (!end) break;
+  }
+  return seen_eacces ? EACCES : ENOENT;
+}
+
+/* On a pool thread: find the program and posix_spawn it (the pool thread waits for the exec, not
+ * the event loop), then a pidfd for the exit. No N-API call here. */
 static void start_execute(napi_env env, void *data) {
   (void)env;
   start_t *j = data;
@@ -164,7 +210,7 @@ static void start_execute(napi_env env, void *data) {
    * script starts, not after (EMFILE); given back just before pidfd_open. */
   int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int e = spare < 0 ? errno : 0;
-  if (!e) e = posix_spawn(&j->pid, j->file, &fa, &attr, j->argv, j->envp);
+  if (!e) e = spawn_found(j, &fa, &attr);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (j->out_w >= 0) close(j->out_w);
@@ -172,7 +218,8 @@ static void start_execute(napi_env env, void *data) {
   j->out_w = j->err_w = -1;
   if (spare >= 0) close(spare);
   j->err = e;
-  if (!e) {
+  if (e) j->pid = 0;
+  else {
     j->pidfd = pidfd_open_sys(j->pid);
     if (j->pidfd < 0) j->err = -errno; /* started, not watchable: see start_complete */
   }

@@ -9,20 +9,17 @@
  * proportion to the daemon's memory (1.3 ms at 93 MB on the host, ~16 ms in the emulated test VM;
  * bench/results/check-timing.md): MISC_CHECK every second on many reals held verdicts back. The
  * native start costs the same at any size, and off the event loop's thread (the wait for the exec
- * of a vfork: ~0.2 ms on a quiet host, ~1 ms with both cores busy, ~16 ms under emulation). It
- * cannot switch user: `spawnFast` returns undefined for a run that must (and when the addon or
- * pidfds are missing), and the runner forks as before; so does a program the native start would
- * refuse, looked at here before it starts (not found, not a regular executable file, neither `#!`
- * nor ELF at its start: Node's spawn then reports it, or runs it through /bin/sh, as before). A
- * program that changes between that look and its start is reported as not started (`error`, its
- * errno's name), as child_process would.
+ * of a vfork: ~0.2 ms on a quiet host, ~1 ms with both cores busy, ~16 ms under emulation), where
+ * the program is also found as child_process finds it (a bare name in the child's PATH, a file
+ * without `#!` run by /bin/sh) and a program that cannot start is reported as child_process
+ * reports it (`error`, its errno's name: ENOENT, EACCES). It cannot switch user: `spawnFast`
+ * returns undefined for a run that must (and when the addon or pidfds are missing), and the runner
+ * forks as before.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { accessSync, closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
 import { native } from '../net/raw-socket.io.js';
 
@@ -51,42 +48,6 @@ export interface FastSpawn {
   capture: boolean;
 }
 
-/** Whether exec would run `path` itself: a regular file we may execute, starting `#!` or ELF's magic. */
-function execable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    if (!statSync(path).isFile()) return false;
-    const head = Buffer.alloc(4);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, head, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
-    return (head[0] === 0x23 && head[1] === 0x21) || head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The program as exec would run it: a bare name looked up in the child's PATH, as child_process
- * does; undefined when it is not found or exec would refuse it (see `execable`).
- */
-function resolve(file: string, env: Readonly<Record<string, string>>): string | undefined {
-  if (file.includes('/')) return execable(file) ? file : undefined;
-  for (const dir of (env['PATH'] ?? '').split(':')) {
-    const p = join(dir === '' ? '.' : dir, file);
-    try {
-      accessSync(p, fsConstants.X_OK);
-      if (statSync(p).isFile()) return execable(p) ? p : undefined;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 const notStarted = (errno: number): NodeJS.ErrnoException =>
   errno < 0
     ? Object.assign(new Error("cannot watch the script's exit: killed"), { code: 'EWATCH' })
@@ -101,8 +62,6 @@ const notStarted = (errno: number): NodeJS.ErrnoException =>
  */
 export function spawnFast(o: FastSpawn): ChildProcess | undefined {
   if (!available()) return undefined;
-  const path = resolve(o.file, o.env);
-  if (path === undefined) return undefined;
   const child = new EventEmitter() as EventEmitter & {
     pid?: number;
     stdout: Socket | null;
@@ -114,7 +73,7 @@ export function spawnFast(o: FastSpawn): ChildProcess | undefined {
   let started: { stdout: number; stderr: number };
   try {
     started = native().spawnScript(
-      path,
+      o.file,
       [o.file, ...o.args],
       env,
       o.capture,

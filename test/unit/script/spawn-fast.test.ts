@@ -93,19 +93,38 @@ test('without capture its output goes to /dev/null; a signal ends it with the si
   t.is(r.signal, 'SIGABRT', 'not SIGIOT, its other name');
 });
 
-test("a bare name is looked up in the child's PATH; not found there, or not a program, it is handed back to child_process", async (t) => {
+/** How a native start ended: started (its exit code), or not (the errno name, as child_process gives it). */
+async function outcome(child: ChildProcess): Promise<{ code: number | null } | { error: string }> {
+  const end = ended(child);
+  try {
+    await spawned(child);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+  return { code: (await end).code };
+}
+
+test("a bare name is looked up in the child's PATH, a program without #! is run by /bin/sh, one that cannot start is an `error` named as child_process names it", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-spawn-'));
   try {
-    writeFileSync(join(dir, 'mine'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(join(dir, 'mine'), '#!/bin/sh\nexit 5\n');
     chmodSync(join(dir, 'mine'), 0o755);
-    writeFileSync(join(dir, 'noshebang'), 'exit 0\n');
+    writeFileSync(join(dir, 'noshebang'), 'exit 6\n');
     chmodSync(join(dir, 'noshebang'), 0o755);
-    t.is(spawnFast({ file: 'mine', args: [], env: { PATH: '/usr/bin' }, capture: false }), undefined);
-    const found = spawnFast({ file: 'mine', args: [], env: { PATH: `/usr/bin:${dir}` }, capture: false });
-    t.truthy(found, 'found in the PATH given');
-    t.true((await spawned(found!)) > 0);
-    t.is(spawnFast({ file: join(dir, 'absent'), args: [], env, capture: false }), undefined);
-    t.is(spawnFast({ file: join(dir, 'noshebang'), args: [], env, capture: false }), undefined);
+    writeFileSync(join(dir, 'notmine'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(dir, 'notmine'), 0o644);
+    const start = (file: string, path = `/usr/bin:${dir}`): ChildProcess => {
+      const c = spawnFast({ file, args: [], env: { PATH: path }, capture: false });
+      if (!c) throw new Error('the native start is not available here');
+      return c;
+    };
+    t.deepEqual(await outcome(start('mine')), { code: 5 }, 'found in the PATH given');
+    t.deepEqual(await outcome(start('mine', '/usr/bin')), { error: 'ENOENT' }, 'not in that PATH');
+    t.deepEqual(await outcome(start(join(dir, 'absent'))), { error: 'ENOENT' });
+    t.deepEqual(await outcome(start(join(dir, 'noshebang'))), { code: 6 }, 'by /bin/sh, as execvp');
+    t.deepEqual(await outcome(start('noshebang')), { code: 6 });
+    t.deepEqual(await outcome(start(join(dir, 'notmine'))), { error: 'EACCES' }, 'not executable');
+    t.deepEqual(await outcome(start('notmine')), { error: 'EACCES' }, 'found, not executable');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -23,17 +23,18 @@ import { quantile } from './summary.js';
 
 export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
-/** One VRRP daemon in a lab node; `globals` are more global_defs lines. */
+/** One VRRP daemon in a lab node; `globals` are more global_defs lines; `lvsdBin` another build's bin/lvsd. */
 export function start(
   impl: Impl,
   lab: Lab,
   node: LabNode,
   inst: InstanceConf[],
   globals: string[] = [],
+  lvsdBin?: string,
 ): Daemon & { killHard(): Promise<void> } {
   const conf = vrrpConf(node, inst, globals);
   if (impl === 'keepalived') return startKeepalived(lab, node, conf);
-  const d = startLvsd(lab, node, conf);
+  const d = startLvsd(lab, node, conf, lvsdBin);
   return {
     ...d,
     async killHard() {
@@ -117,23 +118,30 @@ export interface ManyResult {
 
 /**
  * 200 instances fail over at once (v3, advert_int 1). `globals` go to the backup side; `inspect`
- * reads the backup before it is stopped (its stats dump, whether it still runs).
+ * reads the backup before it is stopped (its stats dump, whether it still runs); `extra` lines go
+ * into every instance of both sides (a notify script); `lvsdBin`: another build's bin/lvsd.
  */
 export async function manyFailover<T = undefined>(
   impl: Impl,
-  opts: { globals?: string[]; inspect?: (backup: Daemon) => Promise<T> } = {},
+  opts: {
+    globals?: string[];
+    inspect?: (backup: Daemon) => Promise<T>;
+    extra?: string[];
+    lvsdBin?: string;
+  } = {},
 ): Promise<ManyResult & { inspected?: T }> {
   const lab = await createLab(2);
   try {
     const [n1, n2] = lab.nodes as [LabNode, LabNode];
     const sn = await sniff(lab);
     const mon = monitor(lab, n2);
-    const confs = (p: number) => manyInstances(p, lab.net);
+    const confs = (p: number) =>
+      manyInstances(p, lab.net).map((i) => (opts.extra ? { ...i, extra: opts.extra } : i));
     // master side first, then the backups (200 simultaneous elections flap keepalived for a long time)
-    const d1 = start(impl, lab, n1, confs(150));
+    const d1 = start(impl, lab, n1, confs(150), [], opts.lvsdBin);
     const lastVip = confs(150).at(-1)!.vips[0]!.split('/')[0]!;
     await waitFor('all masters on n1', () => lab.hasAddress(n1, lastVip), 60_000, 100);
-    const d2 = start(impl, lab, n2, confs(100), opts.globals);
+    const d2 = start(impl, lab, n2, confs(100), opts.globals, opts.lvsdBin);
     await sleep(5000 + Math.random() * 1000);
     const killAt = Date.now();
     await d1.killHard();

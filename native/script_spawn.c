@@ -65,6 +65,15 @@ static void watch_closed(uv_handle_t *h) {
   free(w);
 }
 
+/* The environment ends (a worker thread that started the script ends) while the script runs: the
+ * watch closes with it, or Node would find the poll handle open at the loop's close and abort the
+ * whole process. The run goes on, unwatched, like any detached child of a process. */
+static void watch_cleanup(void *arg) {
+  watch_t *w = arg;
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+}
+
 static void on_exit_ready(uv_poll_t *h, int status, int events) {
   watch_t *w = h->data;
   siginfo_t si;
@@ -75,6 +84,7 @@ static void on_exit_ready(uv_poll_t *h, int status, int events) {
   if (rc == 0 && si.si_pid == 0 && status >= 0) return; /* not yet (a spurious wake) */
   uv_poll_stop(&w->poll);
   napi_env env = w->env;
+  napi_remove_env_cleanup_hook(env, watch_cleanup, w);
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) == napi_ok) {
     napi_value cb, global, argv[2], result;
@@ -255,7 +265,8 @@ static void start_complete(napi_env env, napi_status status, void *data) {
       w->env = env;
       w->cb = j->on_exit; /* the exit callback's reference passes to the watch */
       w->poll.data = w;
-      ok = uv_poll_start(&w->poll, UV_READABLE, on_exit_ready) == 0;
+      ok = uv_poll_start(&w->poll, UV_READABLE, on_exit_ready) == 0 &&
+           napi_add_env_cleanup_hook(env, watch_cleanup, w) == napi_ok;
       j->on_exit = NULL;
     }
     if (!ok || !polled) {

@@ -8,6 +8,7 @@
  */
 import test from 'ava';
 import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,4 +174,40 @@ test('a run aborted (or timed out) before its native start has happened is still
   t.true(Date.now() - t0 < 20_000, 'killed, not waited for');
   const timedOut = await runner.run({ argv: ['/bin/sleep', '30'] }, { timeoutMs: 0 });
   t.is(timedOut.kind, 'timeout');
+});
+
+test('a worker thread that ends while its script runs, or while the start is on the pool thread, leaves the process running', async (t) => {
+  // Node aborts a process whose ending worker leaves a poll handle open ("uv_loop_close() while
+  // having open handles"): run it in a process of its own, so that the abort fails this test
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-spawn-'));
+  try {
+    const mod = new URL('../../../src/script/spawn-fast.io.js', import.meta.url).href;
+    const worker = `
+      const { spawnFast } = await import(${JSON.stringify(mod)});
+      const { parentPort, workerData } = await import('node:worker_threads');
+      // one started early is never killed here: it ends by itself
+      const c = spawnFast({ file: '/bin/sleep', args: [workerData.early ? '2' : '30'], env: { PATH: '/bin' }, capture: true });
+      if (workerData.early) parentPort.postMessage(0);
+      c.on('spawn', () => workerData.early || parentPort.postMessage(c.pid));`;
+    const main = `
+      import { Worker } from 'node:worker_threads';
+      const kill = (pid) => { try { process.kill(-pid, 'SIGKILL'); } catch {} };
+      for (const early of [false, false, true, true]) {
+        const w = new Worker(${JSON.stringify(worker)}, { eval: true, workerData: { early } });
+        const pid = await new Promise((r) => w.once('message', r));
+        await w.terminate();
+        if (pid) kill(pid);
+      }
+      console.log('survived');`;
+    writeFileSync(join(dir, 'main.mjs'), main);
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+      execFile(process.execPath, [join(dir, 'main.mjs')], { timeout: 60_000 }, (e, out, err) =>
+        resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out, err }),
+      ),
+    );
+    t.is(r.out.trim(), 'survived', r.err.slice(-600));
+    t.is(r.code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

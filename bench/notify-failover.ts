@@ -11,46 +11,23 @@
  * Usage: node dist/bench/notify-failover.js [--rounds N] [--before DIR]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpus, hostname, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus, hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { f1, manyFailover, type ManyResult } from './lib/failovers.js';
-import { checkoutLabel, machineAndKeepalived, writeReport } from './lib/summary.js';
+import { loadAverage, machineAndKeepalived, writeReport } from './lib/summary.js';
+import { vrrpSides } from './lib/vrrp-cpu.js';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '2' }, before: { type: 'string' } },
 });
 const ROUNDS = Number(args.rounds);
 const MDI = 3609;
-const repoRoot = join(import.meta.dirname, '..', '..');
-const load = (): string =>
-  loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-
-interface Side {
-  label: string;
-  impl: 'lvsd' | 'keepalived';
-  bin?: string;
-}
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/notify-failover needs root (network namespaces)');
   const started = new Date();
-  const loadStart = load();
-  const sides: Side[] = [
-    { label: `lvsd (${checkoutLabel(repoRoot)})`, impl: 'lvsd' },
-    ...(args.before
-      ? [
-          {
-            label: `lvsd (${checkoutLabel(args.before)})`,
-            impl: 'lvsd' as const,
-            bin: join(args.before, 'bin', 'lvsd'),
-          },
-        ]
-      : []),
-    { label: 'keepalived', impl: 'keepalived' },
-  ];
+  const loadStart = loadAverage(1);
+  const sides = vrrpSides(args.before);
   const stressNg = spawnSync('stress-ng', ['--version']).status === 0;
   const rows: string[] = [];
   for (const busy of stressNg ? [false, true] : [false]) {
@@ -82,7 +59,7 @@ async function main(): Promise<void> {
   const md = `# 200 instances with a notify script failing over at once: lvsd vs keepalived
 
 Machine: ${hostname()}, ${machineAndKeepalived()}. Date: ${started.toISOString()}. Load average at start / end:
-${loadStart} / ${load()}. Command: \`node dist/bench/notify-failover.js --rounds ${ROUNDS}${args.before ? ' --before DIR' : ''}\` (root).
+${loadStart} / ${loadAverage(1)}. Command: \`node dist/bench/notify-failover.js --rounds ${ROUNDS}${args.before ? ' --before DIR' : ''}\` (root).
 
 Each of 200 VRRPv3 instances (advert_int 1, master priority 150, backup 100: Master_Down_Interval
 ${MDI} ms) has \`notify_master "/bin/true"\`; the master is SIGKILLed and every instance fails over

@@ -14,10 +14,10 @@
  * Usage: node dist/bench/realtime.js [--trials N] [--ladder US,US,...|none] [--rounds N]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpus, hostname, loadavg } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import { sleep, type Daemon } from '../test/netns/harness.js';
 import { f1, manyFailover, sigkillFailovers, type Trial } from './lib/failovers.js';
-import { machineAndKeepalived, quantile, writeReport } from './lib/summary.js';
+import { loadAverage, machineAndKeepalived, quantile, writeReport } from './lib/summary.js';
 import type { Impl } from './lib/vrrp-cpu.js';
 
 const argAfter = (flag: string): string | undefined => {
@@ -30,10 +30,6 @@ const LADDER =
     ? []
     : (argAfter('--ladder') ?? '5000,10000,20000,200000').split(',').map(Number);
 const ROUNDS = Number(argAfter('--rounds')) || 3;
-const load = (): string =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
 
 interface BurstRow {
   rttimeUs: number;
@@ -159,7 +155,7 @@ async function manyAtOnce(): Promise<ManyRow[]> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/realtime needs root (network namespaces)');
   const started = new Date();
-  const loadStart = load();
+  const loadStart = loadAverage();
   const burstRows = LADDER.length > 0 ? await bursts() : [];
   const variants: Variant[] = [
     { impl: 'lvsd', realtime: true },
@@ -175,7 +171,7 @@ async function main(): Promise<void> {
     '# Realtime VRRP: lvsd vs keepalived',
     '',
     `Machine: ${hostname()}, ${machineAndKeepalived()}. Date: ${started.toISOString()}.`,
-    `Load average (1, 5, 15 min) at start ${loadStart}, at end ${load()}.`,
+    `Load average (1, 5, 15 min) at start ${loadStart}, at end ${loadAverage()}.`,
     `Command: \`node dist/bench/realtime.js --trials ${TRIALS} --ladder ${LADDER.join(',') || 'none'} --rounds ${ROUNDS}\` (root).`,
     '',
     '## 1. The VRRP worker at 200 instances: its longest CPU burst and GC pause',

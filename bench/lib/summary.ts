@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The median (the mean of the middle two for an even count); NaN for none. */
@@ -47,6 +47,13 @@ export function writeReport(name: string, md: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}${name}.md`, md);
   console.log(md);
+}
+
+/** The 1, 5 and 15 minute load averages as a report prints them. */
+export function loadAverage(digits = 2): string {
+  return loadavg()
+    .map((x) => x.toFixed(digits))
+    .join(' ');
 }
 
 /** keepalived's version line (`Keepalived v2.2.7 (01/16,2022)`; it prints it on stderr, exit 0). */

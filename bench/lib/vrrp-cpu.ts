@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createLab,
   sleep,
@@ -17,10 +18,30 @@ import {
   type Daemon,
   type Lab,
   type LabNode,
+  repoRoot,
 } from '../../test/netns/harness.js';
 import { vrrpConf, type InstanceConf } from '../../test/netns/vrrp/conf.js';
+import { checkoutLabel } from './summary.js';
 
 export type Impl = 'lvsd' | 'keepalived';
+
+/** One side of a VRRP comparison: this build's lvsd, another built checkout's (`bin`), or keepalived. */
+export interface VrrpSide {
+  label: string;
+  impl: Impl;
+  bin?: string;
+}
+
+/** This build's lvsd, `other`'s (a built checkout) when given, and keepalived, labelled by commit. */
+export function vrrpSides(other?: string): VrrpSide[] {
+  return [
+    { label: `lvsd (${checkoutLabel(repoRoot)})`, impl: 'lvsd' },
+    ...(other
+      ? [{ label: `lvsd (${checkoutLabel(other)})`, impl: 'lvsd' as const, bin: join(other, 'bin', 'lvsd') }]
+      : []),
+    { label: 'keepalived', impl: 'keepalived' },
+  ];
+}
 
 /** 200 instances (VRIDs 1-200, one VIP each) at this priority. */
 export function manyInstances(prio: number, net: number): InstanceConf[] {

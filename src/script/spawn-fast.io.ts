@@ -88,7 +88,7 @@ export function spawnFast(o: FastSpawn): ChildProcess | undefined {
       },
     );
   } catch {
-    return undefined; // the pipes could not be made: child_process reports why
+    return undefined; // arguments the addon refuses, or no pipes to be had: child_process reports why
   }
   const open = new Set<Socket>();
   let exited = false;

@@ -45,6 +45,9 @@ export interface VsText {
   fingerprint: string;
 }
 
+/** The JSON text of the VRRP worker's view of `vs`: without its real servers (config/views.ts). */
+const viewJson = (vs: VirtualServer): string => JSON.stringify({ ...vs, realServers: [] });
+
 /**
  * Each virtual server's JSON text and fingerprint, made once per object: a reload that kept the
  * object (config/incremental.ts) does not make them again (at 100,000 reals, ~370 ms for all).
@@ -52,15 +55,29 @@ export interface VsText {
 export class VsTextCache {
   readonly #known = new WeakMap<VirtualServer, VsText>();
   readonly #views = new WeakMap<VirtualServer, string>();
+  readonly #viewLines = new WeakMap<VirtualServer, Buffer>();
 
   /** The JSON text of the VRRP worker's view of `vs`: without its real servers (config/views.ts). */
   viewOf(vs: VirtualServer): string {
     let t = this.#views.get(vs);
     if (t === undefined) {
-      t = JSON.stringify({ ...vs, realServers: [] });
+      t = viewJson(vs);
       this.#views.set(vs, t);
     }
     return t;
+  }
+
+  /**
+   * `viewOf(vs)` as UTF-8 bytes with its newline: a line of model.vrrp.json as written (the text is
+   * not kept for it: a process that writes bytes needs only them).
+   */
+  viewLineOf(vs: VirtualServer): Buffer {
+    let b = this.#viewLines.get(vs);
+    if (b === undefined) {
+      b = Buffer.from(`${this.#views.get(vs) ?? viewJson(vs)}\n`);
+      this.#viewLines.set(vs, b);
+    }
+    return b;
   }
 
   of(vs: VirtualServer): VsText {

@@ -82,6 +82,24 @@ export function vrrpModelFileText(model: Model, texts = new VsTextCache(), heade
 }
 
 /**
+ * `vrrpModelFileText` as bytes, each virtual server's line (newline included) from `texts`' bytes
+ * of it: what the validating child writes. A large view is ~4.5 MB at 10,000 virtual servers: the
+ * text joined and encoded is ~10-15 ms of a reload's critical path on a host, the bytes kept from
+ * the load before and copied once ~2-4 ms.
+ */
+export function vrrpModelFileBytes(model: Model, texts = new VsTextCache(), header?: string): Buffer {
+  const head = header ?? modelFileLines(texts.fingerprinted(model).model, [])[0]!;
+  const chunks: Buffer[] = [Buffer.from(`${head}\n`)];
+  let bytes = chunks[0]!.length;
+  for (const vs of model.virtualServers) {
+    const line = texts.viewLineOf(vs);
+    chunks.push(line);
+    bytes += line.length;
+  }
+  return Buffer.concat(chunks, bytes);
+}
+
+/**
  * The texts of the two files the supervisor hands its workers: model.json (with fingerprints) and
  * model.vrrp.json. Each a string: for a model of a small file, or at start (the validating child
  * writes a large one's lines one by one instead: cli/commands/check-config.ts).

@@ -86,8 +86,9 @@ export class Reloader {
   }
 
   /**
-   * A configuration too large to be validated here: its first reload need not start Node either.
-   * Called once the workers are started (their start is not to wait for this spawn).
+   * A configuration too large to be validated here: its next reload need not start Node either.
+   * Called once the workers are started, and after each reload once its workers answered (neither
+   * is to wait for this spawn: validator-standby.ts).
    */
   standBy(): void {
     if (largeConfig(this.running.files)) this.#standby.prepare();
@@ -125,6 +126,7 @@ export class Reloader {
       return await this.#previewOf(r, outcome, file);
     } finally {
       discardWritten(r.written);
+      this.standBy(); // (the validation took the waiting child)
     }
   }
 
@@ -257,6 +259,7 @@ export class Reloader {
         ? this.sup.statusLine()
         : `reload failed; running the previous configuration. ${this.sup.statusLine()}`;
       sdNotify(['READY=1', `STATUS=${status}`], this.log);
+      this.standBy(); // the next reload's child, once this one's workers have their model
     }
   }
 }

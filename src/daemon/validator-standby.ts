@@ -57,7 +57,9 @@ export class StandbyValidator {
 
   /**
    * Validate as the child does with `view: 'files'`: by the waiting child when it is for this file
-   * and alive, else by a fresh one; then the next one is prepared.
+   * and alive, else by a fresh one. The next one is not started here: its spawn holds the caller's
+   * event loop for milliseconds (fork and exec of Node: ~5-10 ms on a host) that the reload's
+   * workers are waiting through; the caller calls `prepare()` once they are told.
    */
   async validate(
     o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal' | 'previous'>,
@@ -80,7 +82,6 @@ export class StandbyValidator {
         ? await fresh()
         : { ...answer.result, ...(raised ? {} : { notRaised: STANDBY_NICE }) };
     } else r = await fresh();
-    this.prepare();
     return r;
   }
 

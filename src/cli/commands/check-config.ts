@@ -124,10 +124,11 @@ interface Standby {
  * at `go`: a reload that comes while it is still warming waits for one step, not for all of it.
  */
 async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | undefined> {
-  // the host checks' and the answer's modules are loaded now too, used after `go`
+  // the host checks' and the answer's modules are loaded now too, used after `go` (the files'
+  // writer and its pieces among them: loaded at `go`, ~2-5 ms before the answer)
   const [
     { warmUpParser },
-    { fingerprintedModelLines, modelFileLinesWithDelta, vrrpModelFileText },
+    { fingerprintedModelLines, modelFileLinesWithDelta, vrrpModelFileBytes },
     { FileReloader },
     { VsTextCache },
     { hostDiagnostics },
@@ -139,6 +140,8 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     import('../../config/fingerprints.js'),
     import('../../config/host.io.js'),
     import('../../daemon/delta-base.js'),
+    import('../../daemon/files.js'),
+    import('../../core/pieces.js'),
   ]);
   let said: string | undefined;
   const input = io.readStdin().then((text) => (said = text));
@@ -154,7 +157,7 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     // what `go` does after reading, done once now: its code compiled, the texts and model.json's
     // header kept (the host checks' findings are made again then: the machine may change)
     const made = modelFileLinesWithDelta(now.model, standby.texts, standby.base?.read());
-    vrrpModelFileText(now.model, standby.texts, made.whole[0]);
+    vrrpModelFileBytes(now.model, standby.texts, made.whole[0]);
     hostDiagnostics(now.model);
     // once more as it is: the code of a reading again runs warm at `go`
     standby.reloader.load();
@@ -175,7 +178,10 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
  * A file of `chunks` at `path`, written whole or not at all; a finding about the file when it
  * cannot be.
  */
-async function writeResultFile(chunks: Iterable<string>, path: string): Promise<Diagnostic | undefined> {
+async function writeResultFile(
+  chunks: Iterable<string | Uint8Array>,
+  path: string,
+): Promise<Diagnostic | undefined> {
   const { writeChunksAtomic } = await import('../../daemon/files.js');
   try {
     writeChunksAtomic(path, chunks);
@@ -205,7 +211,7 @@ async function writeResultModel(
   standby: Standby | undefined,
   answer: (findings: Diagnostic[], more: object) => void,
 ): Promise<number> {
-  const [{ modelFileLinesWithDelta, vrrpModelFileText }, { VsTextCache }, { joinedInPieces }] =
+  const [{ modelFileLinesWithDelta, vrrpModelFileBytes }, { VsTextCache }, { joinedInPieces }] =
     await Promise.all([
       import('../../daemon/model-file.js'),
       import('../../config/fingerprints.js'),
@@ -219,7 +225,7 @@ async function writeResultModel(
     lines.delta && o.resultDeltaFile ? { lines: lines.delta, path: o.resultDeltaFile } : undefined;
   const failed =
     (await writeResultFile(pieces(first?.lines ?? lines.whole), first?.path ?? o.resultModelFile)) ??
-    (await writeResultFile([vrrpModelFileText(model, kept, lines.whole[0])], o.resultVrrpFile));
+    (await writeResultFile([vrrpModelFileBytes(model, kept, lines.whole[0])], o.resultVrrpFile));
   answer(failed ? [failed] : [], {
     model: failed === undefined,
     written: true,

@@ -9,6 +9,7 @@ import type { Model } from '../../../src/config/model.js';
 import {
   fingerprintedModelLines,
   parseModelText,
+  vrrpModelFileBytes,
   vrrpModelFileText,
 } from '../../../src/daemon/model-file.js';
 import { vrrpView } from '../../../src/config/views.js';
@@ -100,4 +101,22 @@ test('texts kept per virtual server object give the same files, made once per ob
   t.true(made[2]?.includes('"weight":5'));
   t.is(vrrpModelFileText(next, texts), madeAfresh(next).vrrp);
   t.deepEqual(fingerprintedModelLines(next), made, 'without kept texts: the same lines');
+});
+
+test('model.vrrp.json as bytes is the text’s UTF-8, with or without the header given, lines kept per object', (t) => {
+  const texts = new VsTextCache();
+  // a name out of ASCII (the file's, in each location): bytes, not characters
+  const file = '/etc/lvsd/été.conf';
+  const m = model(vs(1) + vs(2), file);
+  const want = Buffer.from(madeAfresh(m).vrrp);
+  t.deepEqual(vrrpModelFileBytes(m, texts), want);
+  t.deepEqual(vrrpModelFileBytes(m, new VsTextCache(), fingerprintedModelLines(m)[0]), want);
+  t.is(
+    texts.viewLineOf(m.virtualServers[1]!),
+    texts.viewLineOf(m.virtualServers[1]!),
+    'made once per object',
+  );
+  const edited = model(vs(1, 4) + vs(2), file);
+  const next: Model = { ...edited, virtualServers: [edited.virtualServers[0]!, m.virtualServers[1]!] };
+  t.deepEqual(vrrpModelFileBytes(next, texts), Buffer.from(madeAfresh(next).vrrp));
 });

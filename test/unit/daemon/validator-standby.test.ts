@@ -47,7 +47,7 @@ function standby(t: { teardown(fn: () => void): void }): StandbyValidator {
   return s;
 }
 
-test('a reload is answered by the waiting child, as by a fresh one, and the next one waits', async (t) => {
+test('a reload is answered by the waiting child, as by a fresh one; the next one waits once prepared', async (t) => {
   const s = standby(t);
   s.prepare();
   const first = s.waitingPid;
@@ -60,6 +60,9 @@ test('a reload is answered by the waiting child, as by a fresh one, and the next
   t.is(r.files?.whole.toString('utf8'), fresh.files?.whole.toString('utf8'));
   t.is(r.files?.vrrp.toString('utf8'), fresh.files?.vrrp.toString('utf8'));
   t.true(await gone(first), 'the child that answered has exited');
+  // not spawned on the answer's way (the reload's workers wait through a spawn): by prepare()
+  t.is(s.waitingPid, undefined);
+  s.prepare();
   const next = s.waitingPid;
   t.true(next !== undefined && next !== first && alive(next), 'the next reload’s child waits');
   return undefined;

@@ -118,14 +118,15 @@ export class Reloader {
       started: [],
       stopped: [],
     };
-    const r = await validateForSupervisor(
-      { ...this.#validation(file), signal: this.#abort.signal },
-      this.#standby,
-    );
+    let r: ValidationResult | undefined;
     try {
+      r = await validateForSupervisor(
+        { ...this.#validation(file), signal: this.#abort.signal },
+        this.#standby,
+      );
       return await this.#previewOf(r, outcome, file);
     } finally {
-      discardWritten(r.written);
+      discardWritten(r?.written);
       this.standBy(); // (the validation took the waiting child)
     }
   }

@@ -16,7 +16,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Netns } from '../helpers/netns.js';
-import { createNetns, spawnHttpd, veth, waitHttp } from '../helpers/netns.js';
+import { createNetns, spawnHttpd, stopHttpd, veth, waitHttp } from '../helpers/netns.js';
 import type { Daemon } from '../e2e/ha-lab.js';
 import { lvsdBin, sleep, spawnDaemon as spawnGroup } from '../e2e/ha-lab.js';
 
@@ -148,11 +148,14 @@ export async function createBgpLab(options: BgpLabOptions = {}): Promise<BgpLab>
   };
   const made: Netns[] = [];
   const procs: ChildProcess[] = [];
+  /** busybox httpd servers: each ends with its process group (a connection's child outlives it). */
+  const httpds: ChildProcess[] = [];
   const lvsd: Partial<Record<Director, Daemon>> = {};
   const dir = mkdtempSync(join(tmpdir(), `lvbgp${process.pid}-`));
   const close = async (): Promise<void> => {
     await Promise.all(Object.values(lvsd).map((d) => d.stop(5000)));
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await Promise.all(httpds.map((p) => stopHttpd(p)));
     for (const n of made) n.close();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -247,7 +250,7 @@ export async function createBgpLab(options: BgpLabOptions = {}): Promise<BgpLab>
         const cgi = join(root, 'cgi-bin', 'who');
         writeFileSync(cgi, `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho ${r}\n`);
         chmodSync(cgi, 0o755);
-        procs.push(spawnHttpd(ns[r], root));
+        httpds.push(spawnHttpd(ns[r], root));
         await waitHttp(ns[r], 100, r);
       } else {
         const js = join(dir, 'line-server.cjs');

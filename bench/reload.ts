@@ -24,6 +24,7 @@ import {
   fingerprintedModelLines,
   modelFileText,
   parseModelText,
+  vrrpModelFileBytes,
   vrrpModelFileText,
 } from '../src/daemon/model-file.js';
 import { type ValidationResult, validateConfigInChild } from '../src/daemon/validate-config.js';
@@ -202,13 +203,13 @@ function byEdit(): { edit: string; read: number; texts: number; way: string }[] 
       const m0 = reloader.load().model;
       if (!m0) throw new Error('bench config invalid');
       fingerprintedModelLines(m0, texts);
-      vrrpModelFileText(m0, texts);
+      vrrpModelFileBytes(m0, texts);
       writeFileSync(file, e.after());
       const [m, ms] = time(() => reloader.load().model);
       if (!m) throw new Error('bench config invalid');
       way = `${reloader.last.way}:${reloader.last.parsed}`;
       read.push(ms);
-      made.push(time(() => [fingerprintedModelLines(m, texts), vrrpModelFileText(m, texts)])[1]);
+      made.push(time(() => [fingerprintedModelLines(m, texts), vrrpModelFileBytes(m, texts)])[1]);
     }
     return { edit: e.edit, read: median(read), texts: median(made), way };
   });

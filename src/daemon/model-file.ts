@@ -76,9 +76,7 @@ export function fingerprintedModelLines(model: Model, texts = new VsTextCache())
  */
 export function vrrpModelFileText(model: Model, texts = new VsTextCache(), header?: string): string {
   const views = model.virtualServers.map((vs) => texts.viewOf(vs));
-  const lines =
-    header === undefined ? modelFileLines(texts.fingerprinted(model).model, views) : [header, ...views];
-  return lines.join('\n') + '\n';
+  return [vrrpHeader(model, texts, header), ...views].join('\n') + '\n';
 }
 
 /**
@@ -88,15 +86,13 @@ export function vrrpModelFileText(model: Model, texts = new VsTextCache(), heade
  * the load before and copied once ~2-4 ms.
  */
 export function vrrpModelFileBytes(model: Model, texts = new VsTextCache(), header?: string): Buffer {
-  const head = header ?? modelFileLines(texts.fingerprinted(model).model, [])[0]!;
-  const chunks: Buffer[] = [Buffer.from(`${head}\n`)];
-  let bytes = chunks[0]!.length;
-  for (const vs of model.virtualServers) {
-    const line = texts.viewLineOf(vs);
-    chunks.push(line);
-    bytes += line.length;
-  }
-  return Buffer.concat(chunks, bytes);
+  const lines = model.virtualServers.map((vs) => texts.viewLineOf(vs));
+  return Buffer.concat([Buffer.from(`${vrrpHeader(model, texts, header)}\n`), ...lines]);
+}
+
+/** model.vrrp.json's first line: model.json's (`header`, when made already), the view's fingerprints the model's. */
+function vrrpHeader(model: Model, texts: VsTextCache, header: string | undefined): string {
+  return header ?? modelFileLines(texts.fingerprinted(model).model, [])[0]!;
 }
 
 /**

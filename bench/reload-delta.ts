@@ -3,8 +3,10 @@
  * Benchmark (not a test): a reload of 10,000 virtual servers x 10 reals (TCP_CHECK) with one real's
  * weight changed, end to end on the host, as `lvsd run` does it: the standby validator (a real child
  * process, started ahead, the file read while it waited) told `go`, its model files put in place,
- * the LVS worker's reading of them (run-config.ts `readModelFiles`), its spec and its manager's
- * reload until the kernel is asked for the change. "delta": the child answers once a delta against
+ * the LVS worker's reading of them (run-config.ts `readModelFiles`; in a thread of its own, its own
+ * heap, as the daemon's worker has in its own process: bench/lib/reload-lvs-worker.ts), its spec and its manager's
+ * reload until the kernel is asked for the change. "ahead": the reload a second after the edit, which
+ * the standby read while it waited (it reads nothing at `go`). "delta": the child answers once a delta against
  * model.json is in place and writes model.json whole after (daemon/model-file.ts); "whole": the same
  * child with no model.json to make a delta against, which writes model.json whole before it answers
  * (as every reload did up to this change). Both in the same run, rounds alternating. The kernel is
@@ -18,11 +20,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { CheckSpecBuilder } from '../src/check/spec-builder.js';
-import { desiredTable } from '../src/check/desired.js';
-import { buildWorld } from '../src/check/virtual-server.js';
+import { Worker } from 'node:worker_threads';
 import { parseConfigText } from '../src/config/load.io.js';
-import type { Model } from '../src/config/model.js';
 import {
   placeModelFiles,
   placeWholeModelFile,
@@ -31,14 +30,14 @@ import {
 } from '../src/daemon/run-config.js';
 import { StandbyValidator } from '../src/daemon/validator-standby.js';
 import { vrrpModelFile } from '../src/daemon/model-paths.js';
-import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
 import { processIdle } from '../test/fakes/process-idle.js';
-import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText, startedManager } from './lib/reload-file.js';
+import { REALS, ROUNDS, SERVICES, TOKEN_LIMIT, configText } from './lib/reload-file.js';
+import { type LvsWorkerAnswer, type LvsWorkerAsk, absoluteNow } from './lib/reload-lvs-worker.js';
 import { median, writeReport } from './lib/summary.js';
 
 process.env['LVSD_CONFIG_MAX_TOKENS'] = String(TOKEN_LIMIT); // the children inherit it
 
-const WAYS = ['delta', 'whole'] as const;
+const WAYS = ['ahead', 'delta', 'whole'] as const;
 type Way = (typeof WAYS)[number];
 
 interface Round {
@@ -55,29 +54,23 @@ interface Round {
   delta: number | undefined;
 }
 
-/** The LVS worker's side: the model it runs, its spec builder and manager, over an in-memory kernel. */
-async function workerRunning(
-  model: Model,
-): Promise<{ apply(m: Model): Promise<{ ops: number; sentAt: number }>; running: () => Model }> {
-  const builder = new CheckSpecBuilder();
-  const first = builder.build(model);
-  const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
-  // when the operations left for the kernel (the manager goes on with its checkers' tasks after)
-  let sentAt = 0;
-  const send = kernel.apply.bind(kernel);
-  kernel.apply = (ops) => {
-    sentAt = performance.now();
-    return send(ops);
-  };
-  const manager = await startedManager(kernel, first);
-  let running = model;
+/** The LVS worker, in a thread of its own (bench/lib/reload-lvs-worker.ts), running model.json. */
+async function lvsWorker(
+  modelPath: string,
+): Promise<{ go(t0: number): Promise<LvsWorkerAnswer>; close(): void }> {
+  const w = new Worker(new URL('./lib/reload-lvs-worker.js', import.meta.url), { workerData: { modelPath } });
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+  });
   return {
-    running: () => running,
-    async apply(m) {
-      running = m;
-      const ops = (await manager.reload(builder.build(m))).length;
-      return { ops, sentAt };
-    },
+    go: (t0) =>
+      new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+        w.postMessage({ t0 } satisfies LvsWorkerAsk);
+      }),
+    close: () => void w.terminate(),
   };
 }
 
@@ -89,12 +82,12 @@ async function rounds(way: Way): Promise<Round[]> {
     const parsed = parseConfigText(configText(1), file);
     if (!parsed.model) throw new Error(`bench config invalid: ${parsed.diagnostics[0]?.message}`);
     writeModelFile(modelPath, parsed.model);
-    const worker = await workerRunning(await readModelFiles(modelPath));
+    const worker = await lvsWorker(modelPath);
     // the supervisor's view of the running model (it reads the next one keeping its unchanged parts)
     let view = await readModelFiles(vrrpModelFile(modelPath));
     const o = { configFile: file, configId: undefined };
     // "whole": the child finds no model.json to make a delta against; the worker reads this one
-    const standby = new StandbyValidator({ ...o, filesDir: way === 'delta' ? dir : join(dir, 'away') });
+    const standby = new StandbyValidator({ ...o, filesDir: way === 'whole' ? join(dir, 'away') : dir });
     if (way === 'whole') mkdirSync(join(dir, 'away'));
     const out: Round[] = [];
     try {
@@ -105,26 +98,32 @@ async function rounds(way: Way): Promise<Round[]> {
         if (!(await processIdle(standby.waitingPid ?? 0, 1000, 120_000)))
           throw new Error('the standby validator did not settle');
         writeFileSync(file, configText(after));
-        const t0 = performance.now();
+        if (way === 'ahead') {
+          // an operator's reload, a second or more after the save: the standby has read the edit
+          // (check-config.ts readingAhead: it looks every 250 ms)
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          if (!(await processIdle(standby.waitingPid ?? 0, 1000, 120_000)))
+            throw new Error('the standby validator did not settle after the edit');
+        }
+        const t0 = absoluteNow();
         const v = await standby.validate({ ...o, previous: view });
         if (!v.model || !v.written) throw new Error(`refused: ${v.diagnostics[0]?.message}`);
         view = v.model;
         placeModelFiles(modelPath, v);
-        const placed = performance.now() - t0;
-        const model = await readModelFiles(modelPath, worker.running());
-        const read = performance.now() - t0;
-        const { ops, sentAt } = await worker.apply(model);
-        const kernel = sentAt - t0;
+        const placed = absoluteNow() - t0;
+        const told = await worker.go(t0);
+        const [read, kernel, ops] = [told.read - t0, told.sent - t0, told.ops];
         if (v.written.delta) {
           if (!(await v.wholeWritten)) throw new Error('the child did not write model.json');
           placeWholeModelFile(modelPath, v.written.whole);
         }
-        const whole = performance.now() - t0;
+        const whole = absoluteNow() - t0;
         out.push({ placed, read, kernel, whole, ops, delta: v.written.delta?.lines });
         standby.dismiss();
       }
     } finally {
       standby.close();
+      worker.close();
     }
     return out;
   } finally {
@@ -133,7 +132,7 @@ async function rounds(way: Way): Promise<Round[]> {
 }
 
 const load0 = loadavg();
-const results: Record<Way, Round[]> = { delta: [], whole: [] };
+const results: Record<Way, Round[]> = { ahead: [], delta: [], whole: [] };
 // alternating, so that neither always runs on a machine the other just heated
 for (let k = 0; k < 2; k++)
   for (const way of k === 0 ? WAYS : [...WAYS].reverse()) results[way].push(...(await rounds(way)));
@@ -151,11 +150,15 @@ const report = [
   '',
   `${SERVICES} virtual servers × ${REALS} reals (TCP_CHECK), one real's weight edited once the standby validator had`,
   "read the file as it was; ms from `go` (the supervisor's SIGHUP) until each step, median of",
-  `${results.delta.length} rounds a way (two runs of ${ROUNDS}, the ways alternating). "delta": the child answers once a delta`,
+  `${results.delta.length} rounds a way (two runs of ${ROUNDS}, the ways alternating). "ahead": the reload comes a second`,
+  'after the edit, once the standby has read it while it waited (cli/commands/check-config.ts `readingAhead`): it reads',
+  'nothing at `go` (config/load-inputs.io.ts says the files are as it read them), then answers as "delta" does. "delta":',
+  'the reload right after the edit, read at `go`; the child answers once a delta',
   'against model.json is in place (daemon/model-file.ts), then writes model.json whole; "whole": it writes model.json',
   "whole first (no model.json to make a delta against), as every reload did before. The LVS worker's reading is",
   "run-config.ts `readModelFiles` (the delta with the model it runs; or model.json), then its spec and its manager's",
-  "reload against an in-memory kernel: the real kernel's time (one netlink message) is not in the figures.",
+  "reload, in a thread of its own (its own heap, as the daemon's LVS worker has in its process), timed on one clock,",
+  "against an in-memory kernel: the real kernel's time (one netlink message) is not in the figures.",
   '',
   '| way | files in place | worker has the model | kernel asked | model.json whole in place | operations |',
   '|---|---|---|---|---|---|',

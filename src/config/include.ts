@@ -30,7 +30,18 @@ export const includeVariants: Readonly<Record<string, number>> = {
 };
 
 export type ReadOutcome =
-  | { ok: true; text: string; /** identifies the file (device and inode) */ id: string; bytes: number }
+  | {
+      ok: true;
+      text: string;
+      /** identifies the file (device and inode) */
+      id: string;
+      bytes: number;
+      /**
+       * The file's state as read, when a later change can be told from it (load-inputs.io.ts
+       * `versionOf`): a reading kept while it holds
+       */
+      version?: string;
+    }
   | { ok: false; reason: string; missing?: boolean; /** over the budget: the size seen */ tooLarge?: number };
 
 export interface GlobOutcome {

@@ -17,6 +17,7 @@ import { parseTokens } from './parser.js';
 import { buildModel } from './schema.js';
 import { lookupIds } from '../script/users.io.js';
 import { fileIdentity, globSync, readConfigFile } from './source-files.io.js';
+import { LoadInputs, recordingHost } from './load-inputs.io.js';
 
 export { formatDiagnostic };
 
@@ -171,16 +172,29 @@ function loadRead(path: string, r: ReturnType<typeof readConfigFile>, opts: Load
 }
 
 /**
+ * How a reload's reading went: whole, unchanged since the last, the statements that changed
+ * (config/incremental.ts), or `ahead`: read while the standby waited, after the edit, and nothing it
+ * read changed since (`FileReloader.current`; its count of statements parsed is that reading's).
+ */
+export type ReloadWay = LoadWay | 'ahead';
+
+/**
  * One configuration file loaded again at each reload, parsing only the statements an edit changed
  * when that gives the same result as a whole parse (config/incremental.ts): the standby validator's
  * (cli/commands/check-config.ts). Holds the last text and what it built (~70 MB of heap at 10,000
- * virtual servers x 10 reals).
+ * virtual servers x 10 reals), and what that load read (load-inputs.io.ts): a standby that read an
+ * edit while it waited hands that reading over at the reload when nothing it read changed since.
  */
 export class FileReloader {
   readonly #path: string;
   readonly #opts: LoadOptions;
   readonly #limits: LoadLimits;
   readonly #loader: IncrementalLoader;
+  /** What the load in progress, or the last one, read. */
+  #inputs = new LoadInputs();
+  readonly #host = recordingHost(fsHost, () => this.#inputs);
+  #result: LoadResult | undefined;
+  #way: { way: ReloadWay; parsed: number } = { way: 'whole', parsed: 0 };
 
   constructor(path: string, opts: LoadOptions = {}) {
     this.#path = path;
@@ -195,10 +209,12 @@ export class FileReloader {
       limits,
       whole: (text, capture) => {
         const id = fileIdentity(path) ?? `label:${path}`;
-        return parseMain(path, { text, bytes: Buffer.byteLength(text, 'utf8'), id }, opts, fsHost, capture);
+        const main = { text, bytes: Buffer.byteLength(text, 'utf8'), id };
+        return parseMain(path, main, opts, this.#host, capture);
       },
       diagnostics: () => startDiagnostics(limits, problems),
-      lex: (text, o, diags) => lexSource(path, text, `label:${path}`, fsHost, { ...lexOpts, ...o }, diags),
+      lex: (text, o, diags) =>
+        lexSource(path, text, `label:${path}`, this.#host, { ...lexOpts, ...o }, diags),
       parse: parseTokens,
       build: (diags, statements, builds) =>
         buildModel({ diags, lenient }, statements, { configId, lenient }, [path], builds),
@@ -206,17 +222,46 @@ export class FileReloader {
     });
   }
 
-  /** How the last load went: parsed whole, unchanged, or only the statements that changed. */
-  get last(): { way: LoadWay; parsed: number } {
-    return this.#loader.last;
+  /** How the last reading went: parsed whole, unchanged, only the statements that changed, ahead. */
+  get last(): { way: ReloadWay; parsed: number } {
+    return this.#way;
   }
 
   /** Read and validate the file as `loadConfig` does. */
   load(): LoadResult {
-    const r = readConfigFile(this.#path, this.#limits.maxBytes);
-    if (r.ok && r.bytes <= this.#limits.maxBytes) return this.#loader.load(r.text);
-    this.#loader.forget();
-    return loadRead(this.#path, r, this.#opts);
+    this.#inputs = new LoadInputs();
+    this.#result = undefined; // (kept only once this load has ended)
+    const r = this.#host.readFile(this.#path, this.#limits.maxBytes);
+    let result: LoadResult;
+    if (r.ok && r.bytes <= this.#limits.maxBytes) result = this.#loader.load(r.text);
+    else {
+      this.#loader.forget();
+      result = loadRead(this.#path, r, this.#opts);
+    }
+    this.#way = this.#loader.last;
+    this.#result = result;
+    return result;
+  }
+
+  /**
+   * The file as it is now: the last load's result when every file it read is as it was then (and
+   * was settled when read: load-inputs.io.ts), else read again.
+   */
+  current(): LoadResult {
+    if (this.#result && this.#inputs.trusted && this.#inputs.now(globSync) === 'same') {
+      this.#way = { way: 'ahead', parsed: this.#way.parsed }; // (what that reading parsed)
+      return this.#result;
+    }
+    return this.load();
+  }
+
+  /**
+   * Whether a load now would read something the last one did not, and could be trusted for it: a
+   * file or expansion changed since (each change at least load-inputs.io.ts `SETTLE_MS` old), or a
+   * file read too soon after its change is settled now.
+   */
+  stale(): boolean {
+    return this.#result === undefined || this.#inputs.now(globSync) === 'changed';
   }
 }
 

@@ -21,6 +21,7 @@ import {
   statSync,
 } from 'node:fs';
 import type { GlobOutcome, ReadOutcome } from './include.js';
+import { settledAt, versionOf } from './load-inputs.io.js';
 
 /** The errno of a failed call as the words a diagnostic uses. */
 export function errnoText(e: unknown): string {
@@ -53,6 +54,7 @@ const tooLarge = (size: number): ReadOutcome => ({ ok: false, reason: `${size} b
 
 /** Read a regular file of at most `maxBytes` bytes as UTF-8. Never blocks on a FIFO or device. */
 export function readConfigFile(path: string, maxBytes: number): ReadOutcome {
+  const readAt = Date.now();
   let fd: number;
   try {
     const refused = refusal(statSync(path));
@@ -82,7 +84,10 @@ export function readConfigFile(path: string, maxBytes: number): ReadOutcome {
       n += got;
     }
     if (n > maxBytes) return tooLarge(n);
-    return { ok: true, text: buf.toString('utf8', 0, n), id: `${st.dev}:${st.ino}`, bytes: n };
+    const text = buf.toString('utf8', 0, n);
+    const v = fstatSync(fd, { bigint: true }); // (after the reading: a change during it moves ctime)
+    const version = settledAt(v.ctimeNs, readAt) ? { version: versionOf(v) } : {};
+    return { ok: true, text, id: `${st.dev}:${st.ino}`, bytes: n, ...version };
   } catch (e) {
     return { ok: false, reason: errnoText(e) };
   } finally {

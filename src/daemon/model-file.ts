@@ -115,6 +115,12 @@ export interface DeltaBase {
 /** A delta's worth: written when at most this share of the virtual servers changed. */
 const DELTA_MOST = 0.5;
 
+/** model.json's lines and, when worth it, a delta's (`modelFileLinesWithDelta`). */
+export interface ModelFileLines {
+  whole: string[];
+  delta?: string[];
+}
+
 /**
  * model.json's lines for `model` (as `fingerprintedModelLines`) and, when it is worth it, the lines
  * of a delta against `base` (model.delta.json): the same header, its `modelId` the whole file's,
@@ -126,7 +132,7 @@ export function modelFileLinesWithDelta(
   model: Model,
   texts: VsTextCache,
   base: DeltaBase | undefined,
-): { whole: string[]; delta?: string[] } {
+): ModelFileLines {
   const made = texts.fingerprinted(model);
   const whole = modelFileLines(made.model, made.vsJson);
   const fp = made.model.fingerprints;

@@ -240,7 +240,8 @@ export class Reloader {
       this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
         workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
         // how the standby validator read the file (config/incremental.ts): `statements:1` is one
-        // statement parsed again, the rest kept from the file as it was
+        // statement parsed again, the rest kept from the file as it was; `ahead:1` the same, done
+        // while it waited, after the edit (config/load.io.ts FileReloader.current)
         ...(r.parsed ? { parsed: `${r.parsed.way}:${r.parsed.parsed}` } : {}),
         // the workers were handed a delta of this many virtual servers (model-file.ts)
         ...(r.written?.delta ? { delta: r.written.delta.lines } : {}),

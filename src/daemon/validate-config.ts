@@ -25,7 +25,7 @@ import { atomicTempPath } from './files.js';
 import { LOWEST_NICE, setProcessPriority } from './process-priority.js';
 import { validatorHeapFlags } from './validator-heap.js';
 import type { Diagnostic, Model } from '../config/model.js';
-import type { LoadWay } from '../config/incremental.js';
+import type { ReloadWay } from '../config/load.io.js';
 import { modelFileLength, parseModelText } from './model-file.js';
 import { modelFileIn } from './model-paths.js';
 import {
@@ -83,10 +83,11 @@ export interface ValidationResult {
    */
   wholeWritten?: Promise<boolean>;
   /**
-   * How a standby child read the file: whole, unchanged since it read it waiting, or only the
-   * statements an edit changed (config/incremental.ts), and how many statements it parsed.
+   * How a standby child read the file: whole, unchanged since it read it waiting, only the
+   * statements an edit changed (config/incremental.ts), or ahead (it read the edit while it waited:
+   * load.io.ts `FileReloader.current`), and how many statements that reading parsed.
    */
-  parsed?: { way: LoadWay; parsed: number };
+  parsed?: { way: ReloadWay; parsed: number };
   /** A standby's nice value when it could not be raised to lvsd's own at `go` (no CAP_SYS_NICE). */
   notRaised?: number;
 }

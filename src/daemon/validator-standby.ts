@@ -29,6 +29,7 @@ import {
   validateConfigInChild,
   validatorAnswer,
 } from './validate-config.js';
+import { discardPending } from './validator-files.js';
 
 type Fixed = Pick<
   ValidateOptions,
@@ -85,10 +86,16 @@ export class StandbyValidator {
     return r;
   }
 
-  /** No child waits any longer (a small configuration, or the supervisor stops). */
+  /**
+   * No child waits any longer (a small configuration, or the supervisor stops). What it wrote
+   * ahead (after an edit it read while waiting: check-config.ts) is removed once it has exited.
+   */
   dismiss(): void {
     const w = this.#take();
-    w?.child.stdin?.end(); // it exits without a word
+    if (!w) return;
+    w.child.stdin?.end(); // it exits without a word
+    const pending = w.written;
+    if (pending) void w.done.then(() => discardPending(pending, w.child.pid ?? 0));
   }
 
   /** Dismissed for good: nothing is prepared after this. */
@@ -97,10 +104,13 @@ export class StandbyValidator {
     this.dismiss();
   }
 
+  /** The waiting child, taken; undefined when none is alive (a dead one's files removed). */
   #take(): ValidatorProcess | undefined {
     const w = this.#waiting;
     this.#waiting = undefined;
-    return w && !w.exited() ? w : undefined;
+    if (!w?.exited()) return w;
+    if (w.written) discardPending(w.written, w.child.pid ?? 0);
+    return undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import test from 'ava';
 import { createLab, repoRoot, waitFor, type Lab, type LabNode } from '../harness.js';
 import { processesWith, startLvsdRun } from '../supervised.js';
+import { processIdle } from '../../fakes/process-idle.js';
 import { vrrpConf } from '../vrrp/conf.js';
 
 const run = promisify(execFile);
@@ -66,6 +67,23 @@ test('a large file reloads through the child started ahead: its model files rena
   t.deepEqual(pending(), [], 'the files were renamed into place');
   // the child that waited answered it (it is gone), and the next one waits
   await waitFor('the next child waits', () => standby().length === 1 && standby()[0] !== waiting, 10_000);
+
+  // an edit a while before the reload: the waiting child read it then (check-config.ts
+  // readingAhead) and hands that reading over, reading nothing at the reload
+  const next = standby()[0]!;
+  await processIdle(next);
+  writeFileSync(d.file, conf(175));
+  await new Promise((r) => setTimeout(r, 1000));
+  await processIdle(next);
+  t.regex((await reload()).stdout, /worker vrrp: reloaded/);
+  await waitFor(
+    'the VRRP worker applied the edit read ahead',
+    () => /effective priority changed .*from=170 to=175/.test(d.output()),
+    5000,
+  );
+  t.regex(d.output(), /reloaded.*parsed=ahead:/, 'the reading made while it waited was handed over');
+  t.deepEqual(pending(), [], 'the files it wrote ahead were renamed into place');
+  await waitFor('the next child waits', () => standby().length === 1 && standby()[0] !== next, 10_000);
 
   // a large file with an error: refused, the running model and its files as they were
   const before = readFileSync(join(d.runDir, 'model.json'), 'utf8');

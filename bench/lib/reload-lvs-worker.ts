@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * bench/reload-delta.ts's LVS worker, in a thread of its own (its own V8 heap, as the daemon's LVS
+ * worker has in its own process): the model it runs read from model.json at start, its spec
+ * builder and check manager over the in-memory kernel; told a reload's `go` instant, it reads the
+ * model files (run-config.ts `readModelFiles`), builds the spec and reloads the manager, and says
+ * when it had the model and when the kernel was asked (ms on one clock for every thread:
+ * `performance.timeOrigin + performance.now()`).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CheckSpecBuilder } from '../../src/check/spec-builder.js';
+import { desiredTable } from '../../src/check/desired.js';
+import { buildWorld } from '../../src/check/virtual-server.js';
+import { readModelFiles } from '../../src/daemon/run-config.js';
+import { FakeIpvsKernel } from '../../test/fakes/fake-ipvs-kernel.js';
+import { startedManager } from './reload-file.js';
+
+/** What the bench asks this thread: read the files in place now (the reload's `go` at `t0`). */
+export interface LvsWorkerAsk {
+  t0: number;
+}
+
+/** Its answer: when it had the model and when the kernel was asked (absolute ms), how many operations. */
+export interface LvsWorkerAnswer {
+  read: number;
+  sent: number;
+  ops: number;
+}
+
+/** The clock every thread shares, ms. */
+export const absoluteNow = (): number => performance.timeOrigin + performance.now();
+
+if (parentPort && (workerData as { modelPath?: string } | undefined)?.modelPath) {
+  const port = parentPort;
+  const { modelPath } = workerData as { modelPath: string };
+  let running = await readModelFiles(modelPath);
+  const builder = new CheckSpecBuilder();
+  const first = builder.build(running);
+  const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
+  let sent = 0;
+  const send = kernel.apply.bind(kernel);
+  kernel.apply = (ops) => {
+    sent = absoluteNow();
+    return send(ops);
+  };
+  const manager = await startedManager(kernel, first);
+  port.on('message', (_ask: LvsWorkerAsk) => {
+    void (async () => {
+      const model = await readModelFiles(modelPath, running);
+      const read = absoluteNow();
+      running = model;
+      const ops = (await manager.reload(builder.build(model))).length;
+      port.postMessage({ read, sent, ops } satisfies LvsWorkerAnswer);
+    })();
+  });
+  port.postMessage('ready');
+}

@@ -10,11 +10,15 @@
  */
 import type { Model } from '../config/model.js';
 import { groupsByName, notifyFifosOf, virtualServerSpec } from './from-model.js';
+import { noteBuiltChanges } from './spec-changes.js';
 import type { CheckSpec, VirtualServerSpec } from './types.js';
 
 export class CheckSpecBuilder {
   #context: string | undefined;
   #byFingerprint = new Map<string, VirtualServerSpec>();
+  /** The last spec built, and the fingerprint of each of its virtual servers. */
+  #last: CheckSpec | undefined;
+  #lastFingerprints: (string | undefined)[] = [];
 
   build(model: Model): CheckSpec {
     const fingerprints = model.fingerprints;
@@ -22,6 +26,8 @@ export class CheckSpecBuilder {
     const groups = groupsByName(model);
     const byFingerprint = new Map<string, VirtualServerSpec>();
     const virtualServers: VirtualServerSpec[] = [];
+    const made: VirtualServerSpec[] = [];
+    const prints: (string | undefined)[] = [];
     model.virtualServers.forEach((vs, i) => {
       const fp = fingerprints?.virtualServers[i];
       // a second virtual server with the same fingerprint gets its own object: the manager
@@ -30,11 +36,25 @@ export class CheckSpecBuilder {
         reusable && fp !== undefined && !byFingerprint.has(fp) ? this.#byFingerprint.get(fp) : undefined;
       const spec = kept ?? virtualServerSpec(vs, model, groups);
       if (!spec) return;
+      if (!kept) made.push(spec);
       if (fp !== undefined && !byFingerprint.has(fp)) byFingerprint.set(fp, spec);
       virtualServers.push(spec);
+      prints.push(fp);
     });
+    const spec = { virtualServers, notifyFifos: notifyFifosOf(model) };
+    const last = this.#last;
+    if (last) {
+      // a virtual server of the last spec was kept only as the object its fingerprint maps to now
+      const gone = last.virtualServers.filter((vs, i) => {
+        const fp = this.#lastFingerprints[i];
+        return fp === undefined || byFingerprint.get(fp) !== vs;
+      });
+      noteBuiltChanges(last, spec, made, gone);
+    }
     this.#context = fingerprints?.context;
     this.#byFingerprint = byFingerprint;
-    return { virtualServers, notifyFifos: notifyFifosOf(model) };
+    this.#last = spec;
+    this.#lastFingerprints = prints;
+    return spec;
   }
 }

@@ -27,7 +27,25 @@ export interface SpecChanges {
   retired: string[];
 }
 
+/** What a builder found while it made `to` from `from` (spec-builder.ts), by the spec it made. */
+const builtChanges = new WeakMap<CheckSpec, SpecChanges>();
+
+/**
+ * The changes a builder knows (it made `changed` afresh and kept the rest), taken by `specChanges`
+ * for the same two specs instead of comparing them whole (two sets of 10,000 objects: ~3 ms).
+ */
+export function noteBuiltChanges(
+  from: CheckSpec,
+  to: CheckSpec,
+  changed: VirtualServerSpec[],
+  gone: VirtualServerSpec[],
+): void {
+  builtChanges.set(to, { from, to, changed, gone, retired: gone.flatMap(serviceIdsOf) });
+}
+
 export function specChanges(from: CheckSpec, to: CheckSpec): SpecChanges {
+  const built = builtChanges.get(to);
+  if (built?.from === from) return built;
   const before = new Set(from.virtualServers);
   const after = new Set(to.virtualServers);
   const gone = from.virtualServers.filter((vs) => !after.has(vs));

@@ -193,12 +193,13 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
       }
     }
     standby.made = { model, base, lines, vrrp, written };
+    // made again at `go` (the machine may change), on code run here (~2 ms then, not ~10 cold)
+    hostDiagnostics(model);
   };
   if (now.model && said === undefined) {
     // what `go` does after reading, done once now: its code compiled, the texts and model.json's
     // header kept (the host checks' findings are made again then: the machine may change)
     make(now.model);
-    hostDiagnostics(now.model);
     // once more as it is: the code of a reading again runs warm at `go`
     const again = standby.reloader.load();
     if (again.model) make(again.model);

@@ -6,6 +6,7 @@
 import test from 'ava';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { CheckSpecBuilder } from '../../../src/check/spec-builder.js';
+import { specChanges } from '../../../src/check/spec-changes.js';
 import { withFingerprints } from '../../../src/config/fingerprints.js';
 import { parseConfigText } from '../../../src/config/load.io.js';
 import type { Model } from '../../../src/config/model.js';
@@ -119,4 +120,38 @@ test('a model without fingerprints is built afresh, and so is the one after it',
   t.true(b.virtualServers.every((vs, i) => vs !== a.virtualServers[i]));
   t.true(c.virtualServers.every((vs, i) => vs !== b.virtualServers[i]));
   t.deepEqual(c, b);
+});
+
+test('the changes a builder notes are those a whole comparison of the two specs finds, build after build', (t) => {
+  const builder = new CheckSpecBuilder();
+  const removed: Partial<Parts> = { api: '' };
+  const moved: Partial<Parts> = { api: base.api.replace('192.0.2.20 443', '192.0.2.21 443') };
+  const steps: Array<{ parts: Partial<Parts>; fingerprints?: boolean }> = [
+    ...edits.map((e) => ({ parts: e.parts })),
+    { parts: removed },
+    { parts: {} },
+    { parts: moved },
+    { parts: {}, fingerprints: false },
+    { parts: {} },
+    { parts: { web: base.web.replace('weight 1', 'weight 3') } },
+  ];
+  let from = builder.build(model(base));
+  for (const [n, step] of steps.entries()) {
+    const to = builder.build(model({ ...base, ...step.parts }, step.fingerprints ?? true));
+    const noted = specChanges(from, to);
+    t.is(specChanges(from, to), noted, 'noted by the builder, not compared again');
+    // the same specs under other objects: nothing noted for them, compared whole
+    const whole = specChanges({ ...from }, { ...to });
+    t.not(noted, whole);
+    t.deepEqual(
+      { changed: noted.changed, gone: noted.gone, retired: noted.retired },
+      { changed: whole.changed, gone: whole.gone, retired: whole.retired },
+      `step ${n}`,
+    );
+    t.true(
+      noted.changed.every((vs, i) => vs === whole.changed[i]) &&
+        noted.gone.every((vs, i) => vs === whole.gone[i]),
+    );
+    from = to;
+  }
 });

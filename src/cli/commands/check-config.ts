@@ -224,7 +224,7 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
  * file and a listing of each include pattern every `AHEAD_POLL_MS`, or 50 times as long as the
  * last look took: at most ~2 % of a CPU at nice 19), and its model files' contents made (`make`).
  * A reload after an edit then finds it read (`FileReloader.current`): at 10,000 virtual servers x
- * 10 reals, 40–80 ms less from its SIGHUP to the kernel (bench/results/reload-delta.md). What it
+ * 10 reals, ~55 ms from its SIGHUP to the kernel instead of ~130 (bench/results/reload-delta.md). What it
  * read is trusted only as load-inputs.io.ts says; a file changed too recently is read again later,
  * and at `go` whatever changed since is read then, as before.
  */

@@ -133,14 +133,16 @@ export class IncrementalLoader {
 
   #whole(text: string, plain: boolean): LoadResultLike {
     let statements: Statement[] | undefined;
+    let parsed = 0;
     const builds: VsStatementBuild[] = [];
     const r = this.#ports.whole(text, {
       builds,
       parsed: (tokens, ast, clean) => {
+        parsed = ast.length; // (those of included files among them)
         if (plain && clean) statements = split(tokens, ast, text, 0, 1);
       },
     });
-    this.last = { way: 'whole', parsed: statements?.length ?? 0 };
+    this.last = { way: 'whole', parsed };
     if (statements && attachBuilds(statements, builds)) this.#kept = { text, statements };
     return r;
   }

@@ -90,6 +90,7 @@ test('included files: an edit of one, a file the pattern now matches, one it no 
   const r = new FileReloader(file, { env: {} });
   let last = r.load();
   t.deepEqual(weights(last), [1]);
+  t.deepEqual(r.last, { way: 'whole', parsed: 1 }, 'parsed whole: the included file’s statement');
   t.is(r.current(), last);
   const step = async (change: () => void, want: number[]): Promise<void> => {
     change();

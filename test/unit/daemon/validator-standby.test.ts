@@ -171,28 +171,44 @@ test('a file edited after the standby read it: only the edited virtual server is
   t.is(r.files?.vrrp.toString('utf8'), fresh.files?.vrrp.toString('utf8'));
 });
 
-test('a standby in the run directory hands a delta against model.json first, then writes model.json whole', async (t) => {
+/**
+ * A run directory with model.json in force for a file of four virtual servers (a delta is written
+ * when at most half of them changed), and a standby for that file waiting; `edit(w)`: the third
+ * one's real weighs `w`.
+ */
+async function waitingOverModel(t: { teardown(fn: () => void): void }): Promise<{
+  dir: string;
+  e: typeof o & { filesDir: string };
+  modelPath: string;
+  running: Awaited<ReturnType<typeof readModelFiles>>;
+  s: StandbyValidator;
+  edit: (w: number) => void;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const edited = join(dir, 'lvs.conf');
-  // four virtual servers: a delta is written when at most half of them changed
-  const vs = (i: number): string =>
-    `virtual_server 192.0.2.${i} 80 {\n  protocol TCP\n  real_server 10.0.0.${i} 80 {\n    weight 1\n    TCP_CHECK {\n    }\n  }\n}\n`;
-  const text = [1, 2, 3, 4].map(vs).join('');
-  writeFileSync(edited, text);
+  const vs = (i: number, w: number): string =>
+    `virtual_server 192.0.2.${i} 80 {\n  protocol TCP\n  real_server 10.0.0.${i} 80 {\n    weight ${w}\n    TCP_CHECK {\n    }\n  }\n}\n`;
+  const edit = (w: number): void =>
+    writeFileSync(edited, [1, 2, 3, 4].map((i) => vs(i, i === 3 ? w : 1)).join(''));
+  edit(1);
   const e = { ...o, configFile: edited, filesDir: dir };
   // model.json in force: the running file's model, as the supervisor wrote it at start
   const modelPath = join(dir, 'model.json');
   const start = await validateConfigInChild({ ...e, view: 'files', filesDir: undefined });
-  if (!start.files) return t.fail(JSON.stringify(start.diagnostics));
+  if (!start.files) throw new Error(JSON.stringify(start.diagnostics));
   writeModelFiles(modelPath, start.files);
   const running = await readModelFiles(modelPath);
   const s = new StandbyValidator(e);
   t.teardown(() => s.close());
   s.prepare();
-  t.true(await processIdle(s.waitingPid!), 'the standby read the file and waits');
-  const at = text.indexOf('weight', text.indexOf('192.0.2.3'));
-  writeFileSync(edited, `${text.slice(0, at)}weight 7${text.slice(text.indexOf('\n', at))}`);
+  if (!(await processIdle(s.waitingPid!))) throw new Error('the standby did not read the file');
+  return { dir, e, modelPath, running, s, edit };
+}
+
+test('a standby in the run directory hands a delta against model.json first, then writes model.json whole', async (t) => {
+  const { e, modelPath, running, s, edit } = await waitingOverModel(t);
+  edit(7);
   const [r, fresh] = await Promise.all([
     s.validate(e),
     validateConfigInChild({ ...e, view: 'files', filesDir: undefined }),
@@ -214,23 +230,8 @@ test('a standby in the run directory hands a delta against model.json first, the
 });
 
 test('an edit the standby read while it waited: handed over at `go` without reading again, a delta and model.json a fresh child’s', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const edited = join(dir, 'lvs.conf');
-  const vs = (i: number, w: number): string =>
-    `virtual_server 192.0.2.${i} 80 {\n  protocol TCP\n  real_server 10.0.0.${i} 80 {\n    weight ${w}\n    TCP_CHECK {\n    }\n  }\n}\n`;
-  writeFileSync(edited, [1, 2, 3, 4].map((i) => vs(i, 1)).join(''));
-  const e = { ...o, configFile: edited, filesDir: dir };
-  const modelPath = join(dir, 'model.json');
-  const start = await validateConfigInChild({ ...e, view: 'files', filesDir: undefined });
-  if (!start.files) return t.fail(JSON.stringify(start.diagnostics));
-  writeModelFiles(modelPath, start.files);
-  const running = await readModelFiles(modelPath);
-  const s = new StandbyValidator(e);
-  t.teardown(() => s.close());
-  s.prepare();
-  t.true(await processIdle(s.waitingPid!), 'the standby read the file and waits');
-  writeFileSync(edited, [1, 2, 3, 4].map((i) => vs(i, i === 3 ? 7 : 1)).join(''));
+  const { e, modelPath, running, s, edit } = await waitingOverModel(t);
+  edit(7);
   // it looks for an edit every 250 ms and reads it once 50 ms old (check-config.ts readingAhead)
   await new Promise((r) => setTimeout(r, 1000));
   t.true(await processIdle(s.waitingPid!), 'the standby read the edit and waits');

@@ -5,7 +5,8 @@
  * a child's time before the parse is Node's start and the loading of the configuration language
  * (~1.5 s of ~5 s in the emulated test VM at 1,000 x 10), and its parse runs on cold code. A
  * standby child pays both while nothing waits on it: it loads its modules, parses a generated
- * configuration to warm the parser (config/warm-up.io.ts), then waits, at nice 19, for `go` on its
+ * configuration to warm the parser (config/warm-up.io.ts), then waits, at nice 19, reading each edit
+ * saved meanwhile and writing the model files for it (check-config.ts `readingAhead`), for `go` on its
  * standard input; a reload raises it to lvsd's own priority, gives it `go` and reads its answer as
  * any child's (a standby still warming up when a reload comes finishes at that priority: at nice 19
  * on a director whose cores were busy, its first parse took minutes). It holds the same

@@ -197,10 +197,9 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     hostDiagnostics(model);
   };
   if (now.model && said === undefined) {
-    // what `go` does after reading, done once now: its code compiled, the texts and model.json's
-    // header kept (the host checks' findings are made again then: the machine may change)
-    make(now.model);
-    // once more as it is: the code of a reading again runs warm at `go`
+    // once more as it is: the code of a reading again runs warm at `go`; then what `go` does after
+    // reading, done once for the model that reading made (`make`: its code compiled, the texts and
+    // model.json's header kept; the host checks' findings are made again then: the machine may change)
     const again = standby.reloader.load();
     if (again.model) make(again.model);
   }

@@ -15,12 +15,13 @@ import type { Logger } from '../core/log.js';
 import type { ReloadCounts } from '../metrics/supervisor.js';
 import { controlRequest, workerControlPath } from './control.js';
 import type { EarlyWorker } from './early-worker.js';
+import { type ModelShape, shapeOf } from './model-shape.js';
 import { writeFileAtomic } from './files.js';
 import { placeModelFiles, placeWholeWhenWritten, validationOf } from './run-config.js';
 import type { RunOptions } from './run-options.js';
 import type { Supervisor, WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
-import type { ValidateOptions, ValidationResult } from './validate-config.js';
+import type { DeferredView, ValidateOptions, ValidationResult } from './validate-config.js';
 import { type WrittenModelFiles, discardWritten } from './validator-files.js';
 import { largeConfig, validateForSupervisor } from './validate-here.js';
 import { StandbyValidator } from './validator-standby.js';
@@ -36,16 +37,32 @@ export interface ReloadOutcome {
   stopped: string[];
 }
 
-/** The workers a model needs: VRRP for vrrp_instance, LVS for virtual_server. */
-export function workersFor(model: Model, base: string[], early: readonly EarlyWorker[] = []): WorkerSpec[] {
+/** The workers a model of this shape needs: VRRP for vrrp_instance, LVS for virtual_server. */
+export function workersFor(
+  shape: ModelShape,
+  base: string[],
+  early: readonly EarlyWorker[] = [],
+): WorkerSpec[] {
   const out: WorkerSpec[] = [];
-  if (model.vrrpInstances.length > 0) out.push(vrrpWorker(base));
-  if (model.virtualServers.length > 0) out.push(lvsWorker(base));
+  if (shape.vrrpInstances > 0) out.push(vrrpWorker(base));
+  if (shape.virtualServers > 0) out.push(lvsWorker(base));
   return out.map((spec) => {
     const forked = early.find((e) => e.name === spec.name);
     return forked ? { ...spec, early: forked } : spec;
   });
 }
+
+/** Why a reload the workers applied is not ok: the supervisor could not read what they run. */
+const VIEW_UNREAD =
+  "the workers apply the new model, but the supervisor could not read its view (model.vrrp.json): it keeps the last one's settings";
+
+/** Whether `workers` are the ones named (in any order). */
+function sameNames(workers: readonly WorkerSpec[], names: readonly string[]): boolean {
+  return workers.length === names.length && workers.every((w) => names.includes(w.name));
+}
+
+/** What the reloads drive of the supervisor: its workers. */
+export type ReloadedWorkers = Pick<Supervisor, 'setWorkers' | 'reload' | 'names' | 'statusLine'>;
 
 /**
  * Reloads one after another: validate (a small file here, bounded; any other in a child), then the
@@ -64,7 +81,7 @@ export class Reloader {
 
   constructor(
     private readonly opts: RunOptions,
-    private readonly sup: Supervisor,
+    private readonly sup: ReloadedWorkers,
     private readonly log: Logger,
     private readonly modelFile: string,
     private readonly base: string[],
@@ -72,6 +89,8 @@ export class Reloader {
     private running: Model,
     /** Called with each model a reload applies (the supervisor's own settings follow it). */
     private readonly applied: (model: Model) => Promise<void>,
+    /** How a reload is validated (a test's stands in for the child). */
+    private readonly validate: typeof validateForSupervisor = validateForSupervisor,
   ) {
     // (not this.#validation(): the standby would hold the running view of now for good)
     this.#standby = new StandbyValidator({ ...validationOf(opts), filesDir: dirname(modelFile) });
@@ -120,10 +139,7 @@ export class Reloader {
     };
     let r: ValidationResult | undefined;
     try {
-      r = await validateForSupervisor(
-        { ...this.#validation(file), signal: this.#abort.signal },
-        this.#standby,
-      );
+      r = await this.validate({ ...this.#validation(file), signal: this.#abort.signal }, this.#standby);
       return await this.#previewOf(r, outcome, file);
     } finally {
       discardWritten(r?.written);
@@ -139,7 +155,7 @@ export class Reloader {
     outcome.diagnostics = r.diagnostics;
     if (!r.model || !(r.files || r.written)) return outcome;
     outcome.diagnostics.push(...reloadHazards(this.running, r.model, file ?? this.opts.configFile));
-    const want = workersFor(r.model, this.base).map((w) => w.name);
+    const want = workersFor(shapeOf(r.model), this.base).map((w) => w.name);
     const running = this.sup.names();
     outcome.started = want.filter((w) => !running.includes(w));
     outcome.stopped = running.filter((w) => !want.includes(w));
@@ -186,6 +202,31 @@ export class Reloader {
       );
   }
 
+  /** A reload's warnings about what it changes (config/reload-hazards.ts), logged and answered. */
+  #hazards(model: Model, outcome: ReloadOutcome): void {
+    const hazards = reloadHazards(this.running, model, this.opts.configFile);
+    for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
+    outcome.diagnostics.push(...hazards);
+  }
+
+  /**
+   * The view of a model the workers were told to apply, now the running one; undefined when it
+   * cannot be read (the child wrote it and read nothing wrong: a disk's fault, or a bug). The
+   * workers run the new model then, and this process keeps the old view: the next reload reads
+   * against it, and the supervisor's own settings (`applied`) stay as they were.
+   */
+  #viewOf(deferred: DeferredView, outcome: ReloadOutcome): Model | undefined {
+    try {
+      const model = deferred.view();
+      this.#hazards(model, outcome);
+      this.running = model;
+      return model;
+    } catch (e) {
+      this.log.error(`reload: ${VIEW_UNREAD}`, { error: (e as Error).message });
+      return undefined;
+    }
+  }
+
   /** Once: a standby validated at the priority it waited at (validator-standby.ts). */
   #warnNotRaised(nice: number): void {
     if (this.#saidNotRaised) return;
@@ -213,30 +254,45 @@ export class Reloader {
       // a small file validated here, any other in a child (validate-here.ts); the model files as
       // the validation wrote them (every location as it is now) and, to read, the VRRP view: what
       // the supervisor needs of a model, without the real servers
-      const r = await validateForSupervisor(
-        { ...this.#validation(), signal: this.#abort.signal },
+      const r = await this.validate(
+        { ...this.#validation(), signal: this.#abort.signal, viewLater: true },
         this.#standby,
       );
       written = r.written;
       wholeWritten = r.wholeWritten;
       outcome.diagnostics = r.diagnostics;
       if (r.notRaised !== undefined) this.#warnNotRaised(r.notRaised);
-      if (!r.model || !(r.files || r.written)) {
+      const shape = r.model ? shapeOf(r.model) : r.deferred?.shape;
+      if (!shape || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;
         return outcome;
       }
-      const hazards = reloadHazards(this.running, r.model, this.opts.configFile);
-      for (const d of hazards) this.log.warn('reload: ' + formatDiagnostic(d));
-      outcome.diagnostics.push(...hazards);
-      placeModelFiles(this.modelFile, r);
-      this.running = r.model;
-      const set = await this.sup.setWorkers(workersFor(r.model, this.base));
-      outcome.started = set.started;
-      outcome.stopped = set.stopped;
-      outcome.workers = await this.sup.reload();
+      const workers = workersFor(shape, this.base);
+      let model: Model | undefined;
+      if (r.deferred && sameNames(workers, this.sup.names())) {
+        // the workers it runs now: told first, and the view read once they have applied it (its
+        // parse, 5–20 ms at 10,000 virtual servers on the host, was on every reload's way to the
+        // kernel, and beside a worker's reading it slowed that down on a machine of two cores).
+        // The view is this process's alone: its hazards are warnings, it is the next reload's base.
+        placeModelFiles(this.modelFile, r);
+        outcome.workers = await this.sup.reload();
+        model = this.#viewOf(r.deferred, outcome);
+        if (!model) outcome.workers.push({ worker: 'supervisor', ok: false, error: VIEW_UNREAD });
+      } else {
+        // workers to start or stop: the view first (the hazards are said before any worker goes)
+        model = r.model ?? r.deferred?.view();
+        if (!model) throw new Error('a validation without a model'); // (`shape` came from one)
+        this.#hazards(model, outcome);
+        placeModelFiles(this.modelFile, r);
+        this.running = model;
+        const set = await this.sup.setWorkers(workers);
+        outcome.started = set.started;
+        outcome.stopped = set.stopped;
+        outcome.workers = await this.sup.reload();
+      }
       outcome.ok = outcome.workers.every((w) => w.ok);
-      await this.applied(r.model);
+      if (model) await this.applied(model);
       this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
         workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
         // how the standby validator read the file (config/incremental.ts): `statements:1` is one

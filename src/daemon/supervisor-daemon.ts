@@ -21,6 +21,7 @@ import type { EarlyWorker } from './early-worker.js';
 import { writeFileAtomic } from './files.js';
 import { MetricsEndpoint } from './metrics-server.js';
 import { vrrpHandoffFileIn } from './model-paths.js';
+import { shapeOf } from './model-shape.js';
 import { Reloader, workersFor } from './reloader.js';
 import { loadRunConfig, writeModelFile } from './run-config.js';
 import type { RunOptions } from './run-options.js';
@@ -61,7 +62,7 @@ async function supervise(
   for (const name of readdirSync(runDir))
     if (isPendingModelFile(name)) rmSync(join(runDir, name), { force: true });
   writeModelFile(modelFile, model);
-  const workers = workersFor(model, base, early);
+  const workers = workersFor(shapeOf(model), base, early);
   if (workers.length === 0) {
     opts.io.stderr(`${opts.configFile}: nothing to run: no vrrp_instance and no virtual_server\n`);
     return 1;

@@ -19,15 +19,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadHeapMb, loadTimeoutMs, resolveLimits } from '../config/limits.js';
 import { atomicTempPath } from './files.js';
 import { LOWEST_NICE, setProcessPriority } from './process-priority.js';
-import { validatorHeapFlags } from './validator-heap.js';
+import { validatorArgv } from './validator-argv.js';
 import type { Diagnostic, Model } from '../config/model.js';
 import type { ReloadWay } from '../config/load.io.js';
 import { modelFileLength, parseModelText } from './model-file.js';
-import { modelFileIn } from './model-paths.js';
+import { type ModelShape, asShape } from './model-shape.js';
 import {
   type PendingModelFiles,
   type WrittenModelFiles,
@@ -65,10 +64,27 @@ export interface ValidateOptions {
    * its RSS long after (55 → 180 MB, measured).
    */
   filesDir?: string | undefined;
+  /**
+   * With `view: 'files'` and `filesDir`: a valid answer's view is not parsed here but handed over
+   * (`deferred`), with the model's shape the child said: a reload tells its workers first and reads
+   * the view while they apply (reloader.ts; 5–20 ms at 10,000 virtual servers on the host).
+   */
+  viewLater?: boolean | undefined;
+}
+
+/** A valid answer's view, to be read when the caller has told its workers (`viewLater`). */
+export interface DeferredView {
+  /** The workers it needs follow from this (reloader.ts `workersFor`). */
+  shape: ModelShape;
+  /** The VRRP view, parsed now (throws on bytes that are not a model file). */
+  view(): Model;
 }
 
 export interface ValidationResult {
+  /** The model (its VRRP view with `view: 'files'`); undefined when refused or `deferred`. */
   model: Model | undefined;
+  /** With `viewLater`, a valid answer's view, not yet parsed (`model` is undefined). */
+  deferred?: DeferredView;
   diagnostics: Diagnostic[];
   /** With `view: 'files'` and a valid file: model.json's and model.vrrp.json's bytes. */
   files?: ModelFiles;
@@ -105,8 +121,6 @@ function fileError(file: string, message: string): ValidationResult {
     diagnostics: [{ severity: 'error', code: 'LVSD_E_CONFIG_IO', message, file, line: 0, col: 0 }],
   };
 }
-
-const binPath = (): string => fileURLToPath(new URL('../../../bin/lvsd', import.meta.url));
 
 interface Exited {
   out: Buffer;
@@ -148,26 +162,7 @@ export interface ValidatorProcess {
 export function startValidator(o: ValidateOptions, wait = false): ValidatorProcess {
   const heapMb = o.maxHeapMb ?? loadHeapMb(resolveLimits(process.env).limits);
   const written = o.view === 'files' && o.filesDir !== undefined ? pendingModelFiles(o.filesDir) : undefined;
-  const args = [
-    ...validatorHeapFlags(heapMb),
-    // a standby collects what its parse left once it is ready, not ~1 min later (check-config.ts)
-    ...(wait ? ['--expose-gc'] : []),
-    binPath(),
-    'check-config',
-    '--result-json',
-    '--host',
-    '-f',
-    o.configFile,
-    ...(o.configId !== undefined ? ['--config-id', o.configId] : []),
-    ...(o.lenient ? ['--lenient'] : []),
-    ...(o.view ? ['--result-view', o.view] : []),
-    ...(wait ? ['--result-wait'] : []),
-    ...(written ? ['--result-model-file', written.whole, '--result-vrrp-file', written.vrrp] : []),
-    // a standby may hand a delta against the model.json in place first (model-file.ts)
-    ...(written && wait && o.filesDir !== undefined
-      ? ['--result-delta-file', written.delta, '--result-base-file', modelFileIn(o.filesDir)]
-      : []),
-  ];
+  const args = validatorArgv(o, { wait, heapMb, written });
   const child = spawn(process.execPath, args, { stdio: [wait ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // a standby's warming up yields to everything else: nothing waits on it (raised at its `go`)
   if (wait && child.pid !== undefined) setProcessPriority(child.pid, STANDBY_NICE); // (always permitted)
@@ -301,14 +296,19 @@ function parsedAnswer(
     /** It wrote a delta first, of this many virtual servers, and goes on to write model.json. */
     delta?: number;
     parsed?: ValidationResult['parsed'];
+    /** How many VRRP instances and virtual servers the model has (check-config.ts). */
+    shape?: unknown;
   };
   if (!head.model) return { model: undefined, diagnostics: head.diagnostics };
   const parsed = head.parsed ? { parsed: head.parsed } : {};
   if (head.written === true && pending !== undefined) {
     const { whole, vrrp } = pending;
     const delta = head.delta === undefined ? {} : { delta: { path: pending.delta, lines: head.delta } };
+    const bytes = readFileSync(vrrp); // (read before the caller renames it into place)
+    const view = (): Model => parseModelText(bytes, o.previous); // unchanged virtual servers kept
+    const shape = o.viewLater ? asShape(head.shape) : undefined;
     return {
-      model: parseModelText(readFileSync(vrrp), o.previous), // the view: unchanged virtual servers kept
+      ...(shape ? { model: undefined, deferred: { shape, view } } : { model: view() }),
       diagnostics: head.diagnostics,
       written: { whole, vrrp, ...delta },
       ...parsed,

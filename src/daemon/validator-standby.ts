@@ -64,7 +64,7 @@ export class StandbyValidator {
    * workers are waiting through; the caller calls `prepare()` once they are told.
    */
   async validate(
-    o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal' | 'previous'>,
+    o: Pick<ValidateOptions, 'configFile' | 'configId' | 'lenient' | 'signal' | 'previous' | 'viewLater'>,
   ): Promise<ValidationResult> {
     const opts: ValidateOptions = { ...this.#fixed, ...o, view: 'files' };
     const same =

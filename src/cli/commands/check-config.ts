@@ -20,6 +20,7 @@ import type { VsTextCache } from '../../config/fingerprints.js';
 import type { DeltaBaseReader } from '../../daemon/delta-base.js';
 import type { DeltaBase, ModelFileLines } from '../../daemon/model-file.js';
 import type { Diagnostic, Model } from '../../config/model.js';
+import { shapeOf } from '../../daemon/model-shape.js';
 
 interface CheckConfigOptions {
   file: string;
@@ -297,8 +298,10 @@ async function writeResultModel(
   const first =
     lines.delta && o.resultDeltaFile ? { lines: lines.delta, path: o.resultDeltaFile } : undefined;
   const delta = first ? { delta: first.lines.length - 1 } : {};
+  // the workers it needs, said in the answer: the supervisor tells them before it reads the view
+  const shape = { shape: shapeOf(model) };
   if (made?.written) {
-    answer([], { model: true, written: true, ...delta }); // every file in place already
+    answer([], { model: true, written: true, ...shape, ...delta }); // every file in place already
     return 0;
   }
   const failed =
@@ -307,7 +310,11 @@ async function writeResultModel(
       [made?.vrrp ?? vrrpModelFileBytes(model, kept, lines.whole[0])],
       o.resultVrrpFile,
     ));
-  answer(failed ? [failed] : [], { model: failed === undefined, written: true, ...(failed ? {} : delta) });
+  answer(failed ? [failed] : [], {
+    model: failed === undefined,
+    written: true,
+    ...(failed ? {} : { ...shape, ...delta }),
+  });
   if (failed) return 1;
   if (!first) return 0;
   return (await writeResultFile(pieces(lines.whole), o.resultModelFile)) === undefined ? 0 : 1;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { modelFingerprints } from '../../../src/config/fingerprints.js';
 import { fingerprintedModelLines, parseModelText } from '../../../src/daemon/model-file.js';
 import { vrrpModelFile } from '../../../src/daemon/model-paths.js';
+import { shapeOf } from '../../../src/daemon/model-shape.js';
 import { placeModelFiles } from '../../../src/daemon/run-config.js';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { isPendingModelFile } from '../../../src/daemon/validator-files.js';
@@ -97,6 +98,30 @@ test("with filesDir the child writes both model files there, the same bytes it w
   t.deepEqual(readFileSync(target), sent.files.whole);
   t.deepEqual(readFileSync(vrrpModelFile(target)), sent.files.vrrp);
   t.deepEqual(readdirSync(dir).sort(), ['model.json', 'model.vrrp.json'], 'no pending file left');
+});
+
+test('with viewLater the view is handed over unparsed, with the shape the child said: the same view once read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-files-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const o = { configFile: file, configId: 'lvs1', view: 'files' as const, filesDir: dir };
+  const [now, later] = await Promise.all([
+    validateConfigInChild(o),
+    validateConfigInChild({ ...o, viewLater: true }),
+  ]);
+  if (!now.model || !later.deferred || !later.written)
+    return t.fail(JSON.stringify([now.diagnostics, later.diagnostics]));
+  t.is(later.model, undefined);
+  t.deepEqual(later.deferred.shape, shapeOf(now.model));
+  t.true(later.deferred.shape.vrrpInstances > 0 && later.deferred.shape.virtualServers > 0);
+  // read from the bytes as they were answered: the file may be renamed into place first
+  placeModelFiles(join(dir, 'model.json'), later);
+  t.deepEqual(later.deferred.view(), now.model);
+  // a refused file is refused as before: nothing deferred
+  const bad = join(dir, 'bad.conf');
+  writeFileSync(bad, 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n}\n');
+  const refused = await validateConfigInChild({ ...o, configFile: bad, viewLater: true });
+  t.is(refused.deferred, undefined);
+  t.is(refused.model, undefined);
 });
 
 test('with filesDir a refused file, or a child killed on its timeout, leaves no file behind', async (t) => {

@@ -20,3 +20,8 @@ export function* joinedInPieces(texts: Iterable<string>, size: number, end = '')
   }
   if (out.length > 0) yield out;
 }
+
+/** A file's lines (each ended by a newline) in ~1 MB writes: a 60 MB model.json is never one string. */
+export function linesInMegabytes(lines: Iterable<string>): Generator<string> {
+  return joinedInPieces(lines, 1 << 20, '\n');
+}

@@ -152,7 +152,7 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     { hostDiagnostics },
     { DeltaBaseReader },
     { writeChunksAtomic },
-    { joinedInPieces },
+    { linesInMegabytes },
   ] = await Promise.all([
     import('../../config/warm-up.io.js'),
     import('../../daemon/model-file.js'),
@@ -183,11 +183,10 @@ async function standingBy(o: CheckConfigOptions, io: CliIo): Promise<Standby | u
     let written = false;
     if (write && paths) {
       try {
-        if (lines.delta && paths.delta)
-          writeChunksAtomic(paths.delta, joinedInPieces(lines.delta, 1 << 20, '\n'));
+        if (lines.delta && paths.delta) writeChunksAtomic(paths.delta, linesInMegabytes(lines.delta));
         else if (paths.delta) rmSync(paths.delta, { force: true }); // (an earlier reading's)
         writeChunksAtomic(paths.vrrp, [vrrp]);
-        writeChunksAtomic(paths.whole, joinedInPieces(lines.whole, 1 << 20, '\n'));
+        writeChunksAtomic(paths.whole, linesInMegabytes(lines.whole));
         written = true;
       } catch {
         // written again at `go`, where a failure is the answer's finding
@@ -282,14 +281,12 @@ async function writeResultModel(
   standby: Standby | undefined,
   answer: (findings: Diagnostic[], more: object) => void,
 ): Promise<number> {
-  const [{ modelFileLinesWithDelta, vrrpModelFileBytes }, { VsTextCache }, { joinedInPieces }] =
+  const [{ modelFileLinesWithDelta, vrrpModelFileBytes }, { VsTextCache }, { linesInMegabytes }] =
     await Promise.all([
       import('../../daemon/model-file.js'),
       import('../../config/fingerprints.js'),
       import('../../core/pieces.js'),
     ]);
-  // lines gathered into ~1 MB writes: a 60 MB model.json is never one string
-  const pieces = (lines: readonly string[]): Iterable<string> => joinedInPieces(lines, 1 << 20, '\n');
   const kept = standby?.texts ?? new VsTextCache();
   const base = standby?.base?.read();
   // made while it waited, when for this model (read ahead, or unchanged) and model.json in force
@@ -305,7 +302,10 @@ async function writeResultModel(
     return 0;
   }
   const failed =
-    (await writeResultFile(pieces(first?.lines ?? lines.whole), first?.path ?? o.resultModelFile)) ??
+    (await writeResultFile(
+      linesInMegabytes(first?.lines ?? lines.whole),
+      first?.path ?? o.resultModelFile,
+    )) ??
     (await writeResultFile(
       [made?.vrrp ?? vrrpModelFileBytes(model, kept, lines.whole[0])],
       o.resultVrrpFile,
@@ -317,7 +317,7 @@ async function writeResultModel(
   });
   if (failed) return 1;
   if (!first) return 0;
-  return (await writeResultFile(pieces(lines.whole), o.resultModelFile)) === undefined ? 0 : 1;
+  return (await writeResultFile(linesInMegabytes(lines.whole), o.resultModelFile)) === undefined ? 0 : 1;
 }
 
 /** Where a standby writes the model files (`--result-*-file`), when the supervisor gave them. */

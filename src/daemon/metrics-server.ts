@@ -20,7 +20,7 @@ import { LVSD_VERSION } from '../core/version.js';
 import type { MetricFamily } from '../metrics/family.js';
 import { ipvsStatsFamilies, type IpvsStatsSnapshot } from '../metrics/ipvs-stats.js';
 import { lvsFamilies } from '../metrics/lvs.js';
-import { supervisorFamilies, type ReloadCounts } from '../metrics/supervisor.js';
+import { supervisorFamilies, type ReloadCounts, type ReloadTimes } from '../metrics/supervisor.js';
 import { vrrpFamilies } from '../metrics/vrrp.js';
 import type { VrrpEngineSnapshot } from '../vrrp/engine.js';
 import { controlRequest, workerControlPath } from './control.js';
@@ -39,7 +39,7 @@ const workerTimeoutMs = 2000;
 export interface MetricsSources {
   readonly runDir: string;
   workers(): ReadonlyArray<{ name: string; ready: boolean; restarts: number }>;
-  reloads(): { counts: Readonly<ReloadCounts>; lastOk: boolean };
+  reloads(): { counts: Readonly<ReloadCounts>; lastOk: boolean; times: Readonly<ReloadTimes> };
 }
 
 /**
@@ -79,12 +79,13 @@ export async function scrape(src: MetricsSources): Promise<{ text: string; conte
   const families = await Promise.all(
     workers.map((w) => (w.ready ? workerFamilies(w.name, src.runDir) : Promise.resolve(undefined))),
   );
-  const { counts, lastOk } = src.reloads();
+  const { counts, lastOk, times } = src.reloads();
   const own = supervisorFamilies({
     version: LVSD_VERSION,
     node: process.version,
     reloads: counts,
     lastReloadOk: lastOk,
+    reloadTimes: times,
     workers: workers.map((w, i) => ({ name: w.name, restarts: w.restarts, answered: !!families[i] })),
   });
   // prom-client (~60 ms and ~10 MB to load) is loaded on the first scrape, not at every start

@@ -12,7 +12,7 @@ import type { Diagnostic, Model } from '../config/model.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { reloadHazards } from '../config/reload-hazards.js';
 import type { Logger } from '../core/log.js';
-import type { ReloadCounts } from '../metrics/supervisor.js';
+import type { ReloadCounts, ReloadTimes } from '../metrics/supervisor.js';
 import { controlRequest, workerControlPath } from './control.js';
 import type { EarlyWorker } from './early-worker.js';
 import { type ModelShape, shapeOf } from './model-shape.js';
@@ -74,6 +74,8 @@ export class Reloader {
   /** How reloads ended, and whether the last one was applied (the metrics). */
   readonly counts: ReloadCounts = { success: 0, invalid: 0, failed: 0 };
   lastOk = true;
+  /** How long the last reload took, and when one was last applied (the metrics). */
+  readonly times: ReloadTimes = { lastSeconds: undefined, lastSuccessAt: Date.now() / 1000 };
   /** The child the next reload of a large file is validated by, started ahead of it. */
   readonly #standby: StandbyValidator;
   /** Whether it was said that the standby could not be raised (once: it will not be next time). */
@@ -238,6 +240,9 @@ export class Reloader {
   }
 
   async #reload(): Promise<ReloadOutcome> {
+    const started = performance.now();
+    /** ms from the start until every worker answered, or the file was refused. */
+    let took: number | undefined;
     const monotonicUsec = process.hrtime.bigint() / 1000n;
     sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
     const outcome: ReloadOutcome = {
@@ -266,6 +271,7 @@ export class Reloader {
       if (!shape || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;
+        took = performance.now() - started;
         return outcome;
       }
       const workers = workersFor(shape, this.base);
@@ -277,6 +283,7 @@ export class Reloader {
         // The view is this process's alone: its hazards are warnings, it is the next reload's base.
         placeModelFiles(this.modelFile, r);
         outcome.workers = await this.sup.reload();
+        took = performance.now() - started;
         model = this.#viewOf(r.deferred, outcome);
         if (!model) outcome.workers.push({ worker: 'supervisor', ok: false, error: VIEW_UNREAD });
       } else {
@@ -290,11 +297,14 @@ export class Reloader {
         outcome.started = set.started;
         outcome.stopped = set.stopped;
         outcome.workers = await this.sup.reload();
+        took = performance.now() - started;
       }
       outcome.ok = outcome.workers.every((w) => w.ok);
       if (model) await this.applied(model);
       this.log.info(outcome.ok ? 'reloaded' : 'reload not applied by every worker', {
         workers: outcome.workers.map((w) => `${w.worker}:${w.ok ? 'ok' : (w.error ?? 'failed')}`).join(' '),
+        // from the start until every worker answered (`lvsd_config_last_reload_duration_seconds`)
+        ms: Math.round(took),
         // how the standby validator read the file (config/incremental.ts): `statements:1` is one
         // statement parsed again, the rest kept from the file as it was; `ahead:1` the same, done
         // while it waited, after the edit (config/load.io.ts FileReloader.current)
@@ -311,6 +321,8 @@ export class Reloader {
       await wholeWritten?.catch(() => false); // the child done writing before what it wrote goes
       discardWritten(written); // unless placed (renamed) above
       this.lastOk = outcome.ok;
+      this.times.lastSeconds = (took ?? performance.now() - started) / 1000;
+      if (outcome.ok) this.times.lastSuccessAt = Date.now() / 1000;
       if (outcome.ok) this.counts.success++;
       else if (outcome.diagnostics.every((d) => d.severity !== 'error')) this.counts.failed++;
       const status = outcome.ok

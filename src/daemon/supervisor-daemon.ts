@@ -100,7 +100,7 @@ async function supervise(
     {
       runDir,
       workers: () => sup.status(),
-      reloads: () => ({ counts: reloader.counts, lastOk: reloader.lastOk }),
+      reloads: () => ({ counts: reloader.counts, lastOk: reloader.lastOk, times: reloader.times }),
     },
     log,
   );

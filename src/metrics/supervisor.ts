@@ -12,6 +12,17 @@ export interface ReloadCounts {
   failed: number;
 }
 
+/** The last reload's time, and when one was last applied. */
+export interface ReloadTimes {
+  /**
+   * Seconds from its start (SIGHUP, `lvsd reload`) until every worker answered, or until it was
+   * refused; undefined before any reload.
+   */
+  lastSeconds: number | undefined;
+  /** Unix time, seconds, of the last reload every worker applied; the supervisor's start before any. */
+  lastSuccessAt: number;
+}
+
 export interface SupervisorView {
   readonly version: string;
   /** The Node.js version lvsd runs on (`v24.22.3`). */
@@ -19,6 +30,7 @@ export interface SupervisorView {
   readonly reloads: Readonly<ReloadCounts>;
   /** Whether the last reload was applied by every worker (true before any reload). */
   readonly lastReloadOk: boolean;
+  readonly reloadTimes: Readonly<ReloadTimes>;
   /** Each worker the configuration needs: restarts after a crash, and whether it answered this scrape. */
   readonly workers: ReadonlyArray<{ name: string; restarts: number; answered: boolean }>;
 }
@@ -44,6 +56,21 @@ export function supervisorFamilies(v: SupervisorView): MetricFamily[] {
         'Whether the last reload was applied (1; also before any reload) or not (0).',
       ),
       bool(v.lastReloadOk),
+    ),
+    sample(
+      family(
+        'lvsd_config_last_reload_success_timestamp_seconds',
+        'gauge',
+        'Unix time of the last reload applied by every worker (the start of lvsd before any).',
+      ),
+      v.reloadTimes.lastSuccessAt,
+    ),
+    ((f) => (v.reloadTimes.lastSeconds === undefined ? f : sample(f, v.reloadTimes.lastSeconds)))(
+      family(
+        'lvsd_config_last_reload_duration_seconds',
+        'gauge',
+        'How long the last reload took: from SIGHUP or lvsd reload until every worker answered, or until the file was refused.',
+      ),
     ),
     v.workers.reduce(
       (f, w) => sample(f, w.restarts, { worker: w.name }),

@@ -46,7 +46,8 @@ test('a scrape passes promtool and follows a transition (MASTER, then BACKUP to 
       globals,
     );
   const port = 9650;
-  startLvsdRun(l, n1, conf(n1, 150), {}, undefined, ['--metrics', `127.0.0.1:${port}`]);
+  const startedAt = Date.now() / 1000;
+  const d = startLvsdRun(l, n1, conf(n1, 150), {}, undefined, ['--metrics', `127.0.0.1:${port}`]);
   await waitFor('n1 holds the VIP', () => l.hasAddress(n1, vip), 15_000);
   const master = '{vrrp_instance="VI_1",vrid="51",family="inet"';
   const first = await waitFor(
@@ -67,6 +68,25 @@ test('a scrape passes promtool and follows a transition (MASTER, then BACKUP to 
   t.true((value(first, `lvsd_vrrp_adverts_sent_total${master}}`) ?? 0) > 0);
   t.true((value(first, 'lvsd_vrrp_timer_lateness_seconds_count') ?? 0) > 0);
   const transitionsBefore = value(first, `lvsd_vrrp_transitions_total${master}}`) ?? NaN;
+  // before any reload the last success is the start, and no reload has a duration
+  const since = value(first, 'lvsd_config_last_reload_success_timestamp_seconds') ?? NaN;
+  t.true(since >= startedAt - 1 && since <= Date.now() / 1000, `${since} vs start ${startedAt}`);
+  t.is(value(first, 'lvsd_config_last_reload_duration_seconds'), undefined);
+  // a reload (SIGHUP, the file unchanged): its time, and the last success moved to it
+  const hupAt = Date.now() / 1000;
+  d.proc.kill('SIGHUP');
+  const reloaded = await waitFor(
+    'a scrape after the reload',
+    async () => {
+      const s = await scrape(l, n1, port);
+      return value(s, 'lvsd_config_reloads_total{result="success"}') === 1 ? s : undefined;
+    },
+    10_000,
+  );
+  const took = value(reloaded, 'lvsd_config_last_reload_duration_seconds') ?? NaN;
+  t.true(took > 0 && took < 10, `reload took ${took} s`);
+  t.true((value(reloaded, 'lvsd_config_last_reload_success_timestamp_seconds') ?? 0) >= hupAt - 0.01);
+  t.regex(d.output(), /reloaded .*ms=\d+/);
 
   // a peer with a higher priority preempts: n1 goes BACKUP, and the scrape says so
   startLvsd(l, n2, conf(n2, 200));

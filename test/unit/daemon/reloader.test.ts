@@ -56,7 +56,9 @@ function workers(names: string[], steps: string[], dir: string): ReloadedWorkers
       steps.push(
         existsSync(vrrpModelFile(join(dir, 'model.json'))) ? 'tell (files placed)' : 'tell (no files)',
       );
-      return Promise.resolve(running.map((worker): WorkerReload => ({ worker, ok: true })));
+      // (answered 20 ms later: the reload's time includes the workers')
+      const answers = running.map((worker): WorkerReload => ({ worker, ok: true }));
+      return new Promise((resolve) => setTimeout(() => resolve(answers), 20));
     },
   };
 }
@@ -119,9 +121,14 @@ test("the workers that run now are told before the view is read; the view is the
   const c: Case = { next: both, steps: [], previous: [] };
   const s = setUp(both, ['vrrp', 'lvs'], c);
   t.teardown(s.done);
+  const start = s.reloader.times.lastSuccessAt;
+  t.is(s.reloader.times.lastSeconds, undefined, 'no reload yet');
   const out = await s.reloader.reload();
   t.true(out.ok);
   t.deepEqual(c.steps, ['tell (files placed)', 'view']);
+  // the metrics' times: until the workers answered; the last success now
+  t.true((s.reloader.times.lastSeconds ?? 0) >= 0.015);
+  t.true(s.reloader.times.lastSuccessAt > start);
   t.deepEqual(out.started, []);
   t.deepEqual(out.stopped, []);
   t.deepEqual(s.applied, [both]);
@@ -151,8 +158,11 @@ test('a view that cannot be read after the workers were told: not ok, said, and 
   const c: Case = { next: 'unreadable', steps: [], previous: [] };
   const s = setUp(both, ['vrrp', 'lvs'], c);
   t.teardown(s.done);
+  const start = s.reloader.times.lastSuccessAt;
   const out = await s.reloader.reload();
   t.false(out.ok);
+  t.is(s.reloader.times.lastSuccessAt, start, 'not a success');
+  t.true((s.reloader.times.lastSeconds ?? 0) >= 0.015);
   t.deepEqual(c.steps, ['tell (files placed)', 'view']);
   t.deepEqual(
     out.workers.map((w) => [w.worker, w.ok]),

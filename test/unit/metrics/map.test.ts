@@ -215,6 +215,7 @@ test('one exposition of every source: families merged by name, each with one HEL
     node: 'v20.0.0',
     reloads: { success: 3, invalid: 1, failed: 0 },
     lastReloadOk: false,
+    reloadTimes: { lastSeconds: 0.042, lastSuccessAt: 1_796_000_000.5 },
     workers: [
       { name: 'vrrp', restarts: 0, answered: true },
       { name: 'lvs', restarts: 2, answered: false },
@@ -228,6 +229,8 @@ test('one exposition of every source: families merged by name, each with one HEL
     ['lvsd_config_reloads_total{result="invalid"}', 1],
     ['lvsd_config_reloads_total{result="failed"}', 0],
     ['lvsd_config_last_reload_successful', 0],
+    ['lvsd_config_last_reload_success_timestamp_seconds', 1_796_000_000.5],
+    ['lvsd_config_last_reload_duration_seconds', 0.042],
     ['lvsd_worker_restarts_total{worker="lvs"}', 2],
     ['lvsd_worker_up{worker="vrrp"}', 1],
     ['lvsd_worker_up{worker="lvs"}', 0],
@@ -237,6 +240,21 @@ test('one exposition of every source: families merged by name, each with one HEL
   t.is(new Set(types).size, types.length);
   t.true(types.includes('# TYPE lvsd_vrrp_timer_lateness_seconds histogram'));
   t.true(types.includes('# TYPE lvsd_ipvs_operations_total counter'));
+});
+
+test('before any reload: the last success is the start, and no reload duration is reported', async (t) => {
+  const own = supervisorFamilies({
+    version: '0.1.0',
+    node: 'v20.0.0',
+    reloads: { success: 0, invalid: 0, failed: 0 },
+    lastReloadOk: true,
+    reloadTimes: { lastSeconds: undefined, lastSuccessAt: 1_796_000_000 },
+    workers: [],
+  });
+  const text = await renderMetrics([own]);
+  const s = series(text);
+  t.is(s.get('lvsd_config_last_reload_success_timestamp_seconds'), 1_796_000_000);
+  t.false([...s.keys()].some((k) => k.startsWith('lvsd_config_last_reload_duration_seconds')));
 });
 
 test('a label value with quotes, backslashes and a newline stays one well-formed series', async (t) => {
@@ -254,6 +272,7 @@ test('the shipped dashboard and alert rules name only metrics lvsd exports', asy
     node: 'v0',
     reloads: { success: 0, invalid: 0, failed: 0 },
     lastReloadOk: true,
+    reloadTimes: { lastSeconds: 0.1, lastSuccessAt: 0 },
     workers: [],
   });
   const names = new Set(

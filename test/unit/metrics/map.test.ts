@@ -6,7 +6,7 @@ import type { LvsWorkerSnapshot } from '../../../src/check/status.js';
 import { BucketHistogram } from '../../../src/core/histogram.js';
 import { lvsFamilies } from '../../../src/metrics/lvs.js';
 import { renderMetrics } from '../../../src/metrics/render.js';
-import { supervisorFamilies } from '../../../src/metrics/supervisor.js';
+import { type SupervisorView, supervisorFamilies } from '../../../src/metrics/supervisor.js';
 import { vrrpFamilies } from '../../../src/metrics/vrrp.js';
 import type { VrrpEngineSnapshot } from '../../../src/vrrp/engine.js';
 import { LatenessHistogram, type InstanceSnapshot } from '../../../src/vrrp/instance.js';
@@ -209,10 +209,19 @@ test('LVS: quorum, reals, checks, IPVS operations by op and result', async (t) =
   for (const [name, value] of rows) t.is(s.get(name), value, name);
 });
 
+/** The supervisor of a daemon that has not reloaded yet, started at 1,796,000,000. */
+const supervisor: SupervisorView = {
+  version: '0.1.0',
+  node: 'v20.0.0',
+  reloads: { success: 0, invalid: 0, failed: 0 },
+  lastReloadOk: true,
+  reloadTimes: { lastSeconds: undefined, lastSuccessAt: 1_796_000_000 },
+  workers: [],
+};
+
 test('one exposition of every source: families merged by name, each with one HELP and TYPE', async (t) => {
   const own = supervisorFamilies({
-    version: '0.1.0',
-    node: 'v20.0.0',
+    ...supervisor,
     reloads: { success: 3, invalid: 1, failed: 0 },
     lastReloadOk: false,
     reloadTimes: { lastSeconds: 0.042, lastSuccessAt: 1_796_000_000.5 },
@@ -243,14 +252,7 @@ test('one exposition of every source: families merged by name, each with one HEL
 });
 
 test('before any reload: the last success is the start, and no reload duration is reported', async (t) => {
-  const own = supervisorFamilies({
-    version: '0.1.0',
-    node: 'v20.0.0',
-    reloads: { success: 0, invalid: 0, failed: 0 },
-    lastReloadOk: true,
-    reloadTimes: { lastSeconds: undefined, lastSuccessAt: 1_796_000_000 },
-    workers: [],
-  });
+  const own = supervisorFamilies(supervisor);
   const text = await renderMetrics([own]);
   const s = series(text);
   t.is(s.get('lvsd_config_last_reload_success_timestamp_seconds'), 1_796_000_000);
@@ -267,14 +269,7 @@ test('a label value with quotes, backslashes and a newline stays one well-formed
 test('the shipped dashboard and alert rules name only metrics lvsd exports', async (t) => {
   const { readFileSync } = await import('node:fs');
   const root = new URL('../../../../', import.meta.url);
-  const own = supervisorFamilies({
-    version: '0',
-    node: 'v0',
-    reloads: { success: 0, invalid: 0, failed: 0 },
-    lastReloadOk: true,
-    reloadTimes: { lastSeconds: 0.1, lastSuccessAt: 0 },
-    workers: [],
-  });
+  const own = supervisorFamilies({ ...supervisor, reloadTimes: { lastSeconds: 0.1, lastSuccessAt: 0 } });
   const names = new Set(
     [...own, ...vrrpFamilies(vrrpSnapshot()), ...lvsFamilies(lvsSnapshot())].map((f) => f.name),
   );

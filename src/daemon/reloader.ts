@@ -241,7 +241,7 @@ export class Reloader {
 
   async #reload(): Promise<ReloadOutcome> {
     const started = performance.now();
-    /** ms from the start until every worker answered, or the file was refused. */
+    /** ms from the start until every worker answered (else until it ended: refused, failed). */
     let took: number | undefined;
     const monotonicUsec = process.hrtime.bigint() / 1000n;
     sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`], this.log);
@@ -271,22 +271,17 @@ export class Reloader {
       if (!shape || !(r.files || r.written)) {
         for (const d of r.diagnostics) this.log.error('reload refused: ' + formatDiagnostic(d));
         this.counts.invalid++;
-        took = performance.now() - started;
         return outcome;
       }
       const workers = workersFor(shape, this.base);
+      // the workers it runs now: told first, and the view read once they have answered (its parse,
+      // 5–20 ms at 10,000 virtual servers on the host, was on every reload's way to the kernel, and
+      // beside a worker's reading it slowed that down on a machine of two cores). The view is this
+      // process's alone: its hazards are warnings, it is the next reload's base.
+      const later = r.deferred && sameNames(workers, this.sup.names()) ? r.deferred : undefined;
       let model: Model | undefined;
-      if (r.deferred && sameNames(workers, this.sup.names())) {
-        // the workers it runs now: told first, and the view read once they have applied it (its
-        // parse, 5–20 ms at 10,000 virtual servers on the host, was on every reload's way to the
-        // kernel, and beside a worker's reading it slowed that down on a machine of two cores).
-        // The view is this process's alone: its hazards are warnings, it is the next reload's base.
-        placeModelFiles(this.modelFile, r);
-        outcome.workers = await this.sup.reload();
-        took = performance.now() - started;
-        model = this.#viewOf(r.deferred, outcome);
-        if (!model) outcome.workers.push({ worker: 'supervisor', ok: false, error: VIEW_UNREAD });
-      } else {
+      if (later) placeModelFiles(this.modelFile, r);
+      else {
         // workers to start or stop: the view first (the hazards are said before any worker goes)
         model = r.model ?? r.deferred?.view();
         if (!model) throw new Error('a validation without a model'); // (`shape` came from one)
@@ -296,8 +291,12 @@ export class Reloader {
         const set = await this.sup.setWorkers(workers);
         outcome.started = set.started;
         outcome.stopped = set.stopped;
-        outcome.workers = await this.sup.reload();
-        took = performance.now() - started;
+      }
+      outcome.workers = await this.sup.reload();
+      took = performance.now() - started;
+      if (later) {
+        model = this.#viewOf(later, outcome);
+        if (!model) outcome.workers.push({ worker: 'supervisor', ok: false, error: VIEW_UNREAD });
       }
       outcome.ok = outcome.workers.every((w) => w.ok);
       if (model) await this.applied(model);

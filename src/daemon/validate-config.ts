@@ -67,7 +67,7 @@ export interface ValidateOptions {
   /**
    * With `view: 'files'` and `filesDir`: a valid answer's view is not parsed here but handed over
    * (`deferred`), with the model's shape the child said: a reload tells its workers first and reads
-   * the view while they apply (reloader.ts; 5–20 ms at 10,000 virtual servers on the host).
+   * the view once they have answered (reloader.ts; 5–20 ms at 10,000 virtual servers on the host).
    */
   viewLater?: boolean | undefined;
 }

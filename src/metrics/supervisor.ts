@@ -36,6 +36,12 @@ export interface SupervisorView {
 }
 
 export function supervisorFamilies(v: SupervisorView): MetricFamily[] {
+  const lastReloadDuration = family(
+    'lvsd_config_last_reload_duration_seconds',
+    'gauge',
+    'How long the last reload took: from SIGHUP or lvsd reload until every worker answered, or until the file was refused.',
+  );
+  if (v.reloadTimes.lastSeconds !== undefined) sample(lastReloadDuration, v.reloadTimes.lastSeconds); // (none before any)
   return [
     sample(family('lvsd_build_info', 'gauge', 'lvsd version and the Node.js it runs on (always 1).'), 1, {
       version: v.version,
@@ -65,13 +71,7 @@ export function supervisorFamilies(v: SupervisorView): MetricFamily[] {
       ),
       v.reloadTimes.lastSuccessAt,
     ),
-    ((f) => (v.reloadTimes.lastSeconds === undefined ? f : sample(f, v.reloadTimes.lastSeconds)))(
-      family(
-        'lvsd_config_last_reload_duration_seconds',
-        'gauge',
-        'How long the last reload took: from SIGHUP or lvsd reload until every worker answered, or until the file was refused.',
-      ),
-    ),
+    lastReloadDuration,
     v.workers.reduce(
       (f, w) => sample(f, w.restarts, { worker: w.name }),
       family('lvsd_worker_restarts_total', 'counter', 'Times the supervisor restarted a crashed worker.'),

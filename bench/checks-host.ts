@@ -33,7 +33,12 @@ import { ScriptRunner } from '../src/script/runner.io.js';
 import type { Logger } from '../src/core/log.js';
 import { lateWarningText } from '../src/check/scheduler.js';
 import { FakeIpvsKernel } from '../test/fakes/fake-ipvs-kernel.js';
-import { createListenerNamespaces, startListener, type ListenerSecond } from './lib/check-listener-lab.js';
+import {
+  createListenerNamespaces,
+  labCheckConfig,
+  startListener,
+  type ListenerSecond,
+} from './lib/check-listener-lab.js';
 import { median } from './lib/summary.js';
 
 const { values } = parseArgs({
@@ -49,22 +54,6 @@ const WINDOW = Number(values.window);
 const THREADS = Number(values.threads);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const realAddr = (i: number): string => `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-
-function config(): string {
-  const out: string[] = [];
-  for (let v = 0; v < N / 10; v++) {
-    out.push(`virtual_server 10.30.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`);
-    out.push('  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  alpha');
-    for (let r = 0; r < 10; r++)
-      out.push(
-        `  real_server ${realAddr(v * 10 + r)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 2\n    }\n  }`,
-      );
-    out.push('}');
-  }
-  return out.join('\n') + '\n';
-}
 
 /** What the checker process reports, as one JSON line. */
 interface InnerResult {
@@ -83,7 +72,7 @@ interface InnerResult {
 async function inner(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-checks-host-'));
   const conf = join(dir, 'lvsd.conf');
-  writeFileSync(conf, config());
+  writeFileSync(conf, labCheckConfig(N, true));
   const silentIo = { stdout: () => {}, stderr: () => {}, readStdin: () => Promise.resolve('') };
   const loaded = await loadRunConfig({ configFile: conf, configId: 'bench', io: silentIo });
   rmSync(dir, { recursive: true, force: true });

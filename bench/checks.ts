@@ -21,7 +21,12 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createListenerNamespaces, startListener, type ListenerSecond } from './lib/check-listener-lab.js';
+import {
+  createListenerNamespaces,
+  labCheckConfig,
+  startListener,
+  type ListenerSecond,
+} from './lib/check-listener-lab.js';
 import { machineAndKeepalived } from './lib/summary.js';
 
 const execFileAsync = promisify(execFile);
@@ -39,26 +44,6 @@ const LVSD_THREADS = (threadsArg >= 0 ? (process.argv[threadsArg + 1] ?? '1') : 
   .map(Number)
   .filter((n) => n >= 1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function realAddr(i: number): string {
-  return `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-}
-
-function config(alpha: boolean): string {
-  const out: string[] = [];
-  for (let v = 0; v < N / 10; v++) {
-    out.push(`virtual_server 10.30.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`);
-    out.push('  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP');
-    if (alpha) out.push('  alpha');
-    for (let r = 0; r < 10; r++) {
-      out.push(
-        `  real_server ${realAddr(v * 10 + r)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 2\n    }\n  }`,
-      );
-    }
-    out.push('}');
-  }
-  return out.join('\n') + '\n';
-}
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -101,7 +86,7 @@ async function measure(
   threads = 1,
 ): Promise<Result> {
   const conf = join(dir, `${impl}.conf`);
-  writeFileSync(conf, config(true));
+  writeFileSync(conf, labCheckConfig(N, true));
   const pidFiles = ['p', 'c', 'r', 'b'].map((x) => join(dir, `ka-${x}.pid`));
   for (const p of pidFiles) rmSync(p, { force: true });
   const args =

@@ -13,7 +13,7 @@
  * ≤ 100 MB at 200, over all processes. Writes bench/results/footprint.md.
  * Usage: node dist/bench/footprint.js   (FOOTPRINT_NODE_OPTIONS: more flags for lvsd's processes)
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +26,7 @@ import {
   type LabNode,
 } from '../test/netns/harness.js';
 import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
+import { memoryOf, takeHeapSnapshots, type ProcessMemory } from './lib/process-memory.js';
 import { processTree } from './lib/process-tree.js';
 import { asService } from './lib/service-env.js';
 import { writeReport } from './lib/summary.js';
@@ -34,66 +35,11 @@ import { manyInstances } from './lib/vrrp-cpu.js';
 /** FOOTPRINT_NODE_OPTIONS: more Node flags for lvsd's processes (to try V8 settings side by side). */
 const EXTRA = process.env['FOOTPRINT_NODE_OPTIONS'] ?? '';
 
-interface ProcessMemory {
-  pid: number;
-  what: string;
-  rssKb: number;
-  pssKb: number;
-  /** Private_Clean + Private_Dirty: pages no other process maps. */
-  privateKb: number;
-  anonKb: number;
-  fileKb: number;
-  /** Live JavaScript heap by node type, bytes (lvsd only). */
-  heap?: Map<string, number>;
-}
-
-function memoryOf(pid: number, what: string): ProcessMemory {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string): number =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
-  return {
-    pid,
-    what,
-    rssKb: kb('Rss'),
-    pssKb: kb('Pss'),
-    privateKb: kb('Private_Clean') + kb('Private_Dirty'),
-    anonKb: kb('Pss_Anon'),
-    fileKb: kb('Pss_File'),
-  };
-}
-
 /** What a process of the daemon is: the first is the one spawned (lvsd's supervisor, keepalived's parent). */
 function roleOf(impl: 'lvsd' | 'keepalived', pid: number, first: boolean): string {
   if (impl === 'keepalived') return first ? 'parent' : 'VRRP child';
   if (first) return 'supervisor';
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--vrrp-only') ? 'VRRP worker' : 'other';
-}
-
-/** heapByType of a snapshot file, or undefined while it is still being written. */
-function wholeSnapshot(file: string): Map<string, number> | undefined {
-  try {
-    return heapByType(file);
-  } catch (e) {
-    if (e instanceof SyntaxError) return undefined;
-    throw e;
-  }
-}
-
-/** Self sizes of a heap snapshot's nodes by V8 node type. */
-function heapByType(file: string): Map<string, number> {
-  const s = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-    nodes: number[];
-  };
-  const fields = s.snapshot.meta.node_fields;
-  const types = s.snapshot.meta.node_types[0];
-  const [it, is, n] = [fields.indexOf('type'), fields.indexOf('self_size'), fields.length];
-  const out = new Map<string, number>();
-  for (let i = 0; i < s.nodes.length; i += n) {
-    const t = types[s.nodes[i + it] ?? 0] ?? '?';
-    out.set(t, (out.get(t) ?? 0) + (s.nodes[i + is] ?? 0));
-  }
-  return out;
 }
 
 async function measure(
@@ -126,26 +72,7 @@ async function measure(
     await sleep(3000);
     const pids = processTree(proc.pid ?? 0);
     const mem = pids.map((p, i) => memoryOf(p, roleOf(impl, p, i === 0)));
-    if (impl === 'lvsd') {
-      for (const p of pids) process.kill(p, 'SIGWINCH');
-      await waitFor(
-        'the heap snapshots',
-        () => readdirSync(snapshots).filter((f) => f.endsWith('.heapsnapshot')).length >= pids.length,
-        30_000,
-        100,
-      );
-      for (const m of mem) {
-        const f = readdirSync(snapshots).find((x) => x.includes(`.${m.pid}.`));
-        // the file appears as the snapshot starts to be written: read it once it parses whole
-        if (f)
-          m.heap = await waitFor(
-            'a whole heap snapshot',
-            () => wholeSnapshot(join(snapshots, f)),
-            30_000,
-            200,
-          );
-      }
-    }
+    if (impl === 'lvsd') await takeHeapSnapshots(mem, snapshots, 30_000);
     return mem;
   } finally {
     const gone = proc.exitCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r));

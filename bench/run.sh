@@ -3,7 +3,7 @@
 # the date, into bench/results/NAME.md. Root is needed for the VM and namespace benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(config-parse script-spawn config-hostile ipvs-apply ipvs-read ipvs-drift reload-vm failover notify-failover realtime vrrp-cpu failsafe cold-start footprint checks checks-host check-timing vrrp-core reconcile reload reload-delta reload-busy startup sync scale-out)
+all=(config-parse script-spawn config-hostile ipvs-apply ipvs-read ipvs-drift reload-vm failover notify-failover realtime vrrp-cpu failsafe cold-start footprint footprint-lvs checks checks-host check-timing vrrp-core reconcile reload reload-delta reload-busy startup sync scale-out)
 sel=("$@")
 ((${#sel[@]})) || sel=("${all[@]}")
 for b in "${sel[@]}"; do

@@ -80,3 +80,28 @@ export function startListener(ns: string, binary: string): { proc: ChildProcess;
   });
   return { proc, counts };
 }
+
+/** The lab's i-th real server address (in the listener's 10.20.0.0/16). */
+export function labRealAddress(i: number): string {
+  return `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+}
+
+/**
+ * The lab's configuration, the same for lvsd and keepalived: `reals` reals as reals/10 virtual
+ * servers (10.30.x.y:80, rr, NAT) x 10, TCP_CHECK, `delay_loop 1`, `connect_timeout 2`, and with
+ * `alpha` each real starts down.
+ */
+export function labCheckConfig(reals: number, alpha: boolean): string {
+  const out: string[] = [];
+  for (let v = 0; v < reals / 10; v++) {
+    out.push(`virtual_server 10.30.${Math.floor(v / 250)}.${(v % 250) + 1} 80 {`);
+    out.push('  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP');
+    if (alpha) out.push('  alpha');
+    for (let r = 0; r < 10; r++)
+      out.push(
+        `  real_server ${labRealAddress(v * 10 + r)} 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 2\n    }\n  }`,
+      );
+    out.push('}');
+  }
+  return out.join('\n') + '\n';
+}

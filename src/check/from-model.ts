@@ -8,6 +8,7 @@ import { withDefaultUser } from '../script/command.js';
 import type { IpvsService, ServiceKey } from '../ipvs/model.js';
 import type {
   Checker,
+  HttpUrl,
   Model,
   RealServer,
   ScriptSpec,
@@ -20,6 +21,7 @@ import type {
   CheckerSpec,
   CheckSpec,
   CheckTiming,
+  HttpUrlSpec,
   RealServerSpec,
   ScriptCommandSpec,
   VirtualServerSpec,
@@ -80,19 +82,18 @@ function hexBytes(hex: string): Uint8Array {
   return parseHexPattern(hex)?.bytes ?? new Uint8Array();
 }
 
+/**
+ * Every checker spec is built kind first, from one literal, and given its connect options after:
+ * a spec spread from a shared base (`{ ...base, kind }`) got a V8 hidden class of its own on Node 20,
+ * one per real (~10,000 classes at 10,000 reals, each read megamorphic by the probes).
+ */
 export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSpec {
-  const base: Pick<CheckerSpec, 'timing' | 'connectIp' | 'connectPort' | 'bindTo' | 'bindPort'> = {
-    timing: timingOf(c),
-  };
-  if (c.connectIp !== rs.address) base.connectIp = c.connectIp;
-  if (c.connectPort !== rs.port) base.connectPort = c.connectPort;
-  if (c.bindTo !== undefined) base.bindTo = c.bindTo;
-  if (c.bindPort !== undefined) base.bindPort = c.bindPort;
+  const timing = timingOf(c);
   switch (c.type) {
     case 'TCP_CHECK': {
       // fwmark/bind_if: TCP_CHECK only (the native engine sets SO_MARK/SO_BINDTODEVICE; the other
       // probes use Node sockets, and the config layer rejects the options on them).
-      const s: CheckerSpec = { ...base, kind: 'tcp' };
+      const s: CheckerSpec = withConnect({ kind: 'tcp', timing }, c, rs);
       if (c.fwmark !== undefined) s.fwmark = c.fwmark;
       if (c.bindIf !== undefined) s.bindIf = c.bindIf;
       return s;
@@ -100,52 +101,30 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
     case 'HTTP_GET':
     case 'SSL_GET': {
       const urlRound = httpUrlRound(c.urls.length, c.fastRecovery);
-      const s: CheckerSpec = {
-        ...base,
-        ...(urlRound !== undefined ? { timing: { ...base.timing, urlRound } } : {}),
-        kind: 'http',
-        tls: c.type === 'SSL_GET',
-        urls: c.urls.map((u) => {
-          const url: {
-            path: string;
-            statusCodes: Array<[number, number]>;
-            digest?: string;
-            virtualhost?: string;
-            regex?: BodyRegexSpec;
-          } = {
-            path: u.path,
-            statusCodes: u.statusCodes,
-          };
-          if (u.digest !== undefined) url.digest = u.digest;
-          if (u.virtualhost !== undefined) url.virtualhost = u.virtualhost;
-          if (u.regex !== undefined) {
-            const { source, flags, noMatch, minOffset, maxOffset } = u.regex;
-            url.regex = {
-              source,
-              flags,
-              noMatch,
-              minOffset,
-              ...(maxOffset !== undefined ? { maxOffset } : {}),
-            };
-          }
-          return url;
-        }),
-        httpProtocol: c.httpProtocol,
-        enableSni: c.enableSni,
-      };
+      if (urlRound !== undefined) timing.urlRound = urlRound;
+      const s: CheckerSpec = withConnect(
+        {
+          kind: 'http',
+          timing,
+          tls: c.type === 'SSL_GET',
+          urls: c.urls.map(urlSpec),
+          httpProtocol: c.httpProtocol,
+          enableSni: c.enableSni,
+        },
+        c,
+        rs,
+      );
       const vhost = c.virtualhost ?? rs.virtualhost;
       if (vhost !== undefined) s.virtualhost = vhost;
       if (c.sniName !== undefined) s.sniName = c.sniName;
       return s;
     }
     case 'MISC_CHECK': {
-      const s: CheckerSpec = {
-        ...base,
-        kind: 'misc',
-        argv: c.miscPath.argv,
-        timeoutMs: c.miscTimeoutMs,
-        dynamic: c.miscDynamic,
-      };
+      const s: CheckerSpec = withConnect(
+        { kind: 'misc', timing, argv: c.miscPath.argv, timeoutMs: c.miscTimeoutMs, dynamic: c.miscDynamic },
+        c,
+        rs,
+      );
       const who =
         c.miscPath.user !== undefined
           ? { user: c.miscPath.user, group: c.miscPath.group }
@@ -157,15 +136,19 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
       return s;
     }
     case 'DNS_CHECK':
-      return { ...base, kind: 'dns', type: c.queryType, name: c.name };
+      return withConnect({ kind: 'dns', timing, type: c.queryType, name: c.name }, c, rs);
     case 'UDP_CHECK': {
-      const s: CheckerSpec = {
-        ...base,
-        kind: 'udp',
-        requireReply: c.requireReply !== undefined,
-        minReplyLength: c.minReplyLength,
-        maxReplyLength: c.maxReplyLength,
-      };
+      const s: CheckerSpec = withConnect(
+        {
+          kind: 'udp',
+          timing,
+          requireReply: c.requireReply !== undefined,
+          minReplyLength: c.minReplyLength,
+          maxReplyLength: c.maxReplyLength,
+        },
+        c,
+        rs,
+      );
       if (c.payload !== undefined) s.payload = hexBytes(c.payload);
       if (c.requireReply) {
         const p = parseHexPattern(c.requireReply);
@@ -175,23 +158,49 @@ export function checkerSpec(c: Checker, rs: RealServer, model: Model): CheckerSp
     }
     case 'FILE_CHECK': {
       const tf = model.trackFiles.find((f) => f.name === c.trackFile);
-      return {
-        ...base,
-        kind: 'file',
-        file: tf?.file ?? '',
-        weight: c.weight,
-        reverse: c.weightReverse,
-        dynamic: c.dynamic,
-      };
+      return withConnect(
+        {
+          kind: 'file',
+          timing,
+          file: tf?.file ?? '',
+          weight: c.weight,
+          reverse: c.weightReverse,
+          dynamic: c.dynamic,
+        },
+        c,
+        rs,
+      );
     }
     case 'PING_CHECK': {
-      const s: CheckerSpec = { ...base, kind: 'ping' };
+      const s: CheckerSpec = withConnect({ kind: 'ping', timing }, c, rs);
       if (c.bindIf !== undefined) s.bindIf = c.bindIf;
       return s;
     }
     case 'SMTP_CHECK':
-      return { ...base, kind: 'smtp', heloName: c.heloName };
+      return withConnect({ kind: 'smtp', timing, heloName: c.heloName }, c, rs);
   }
+}
+
+/** The checker's connect options where they differ from its real's (ConnectOptions). */
+function withConnect<S extends CheckerSpec>(s: S, c: Checker, rs: RealServer): S {
+  if (c.connectIp !== rs.address) s.connectIp = c.connectIp;
+  if (c.connectPort !== rs.port) s.connectPort = c.connectPort;
+  if (c.bindTo !== undefined) s.bindTo = c.bindTo;
+  if (c.bindPort !== undefined) s.bindPort = c.bindPort;
+  return s;
+}
+
+function urlSpec(u: HttpUrl): HttpUrlSpec {
+  const url: HttpUrlSpec = { path: u.path, statusCodes: u.statusCodes };
+  if (u.digest !== undefined) url.digest = u.digest;
+  if (u.virtualhost !== undefined) url.virtualhost = u.virtualhost;
+  if (u.regex !== undefined) {
+    const { source, flags, noMatch, minOffset, maxOffset } = u.regex;
+    const regex: BodyRegexSpec = { source, flags, noMatch, minOffset };
+    if (maxOffset !== undefined) regex.maxOffset = maxOffset;
+    url.regex = regex;
+  }
+  return url;
 }
 
 /** A script with the user it runs as: its own `USER [GROUP]`, else global `script_user`. */

@@ -60,6 +60,29 @@ export function initialCheckState(
   return { up: !timing.alpha, hasRun: false, retryIt: timing.retriesBeforeFirstVerdict ? 0 : timing.retry };
 }
 
+/** A change of a checker's state: a field given as `undefined` is removed. */
+type CheckStateChange = { [K in keyof CheckState]?: CheckState[K] | undefined };
+
+/**
+ * `prev` with `change`, built field by field in one order: every state with the same fields has
+ * one V8 hidden class (a copy by spread that adds a field gets a class of its own on Node 20, and a
+ * `delete` turns an object into a dictionary; the states of every real are read on each plan).
+ */
+function changed(prev: CheckState, change: CheckStateChange): CheckState {
+  const at = <K extends keyof CheckState>(k: K): CheckState[K] =>
+    (k in change ? change[k] : prev[k]) as CheckState[K];
+  const state: CheckState = { up: at('up'), hasRun: at('hasRun'), retryIt: at('retryIt') };
+  const dynamicWeight = at('dynamicWeight');
+  if (dynamicWeight !== undefined) state.dynamicWeight = dynamicWeight;
+  const lastFailure = at('lastFailure');
+  if (lastFailure !== undefined) state.lastFailure = lastFailure;
+  const rising = at('rising');
+  if (rising !== undefined) state.rising = rising;
+  const failedUrl = at('failedUrl');
+  if (failedUrl !== undefined) state.failedUrl = failedUrl;
+  return state;
+}
+
 /**
  * Delay before a checker's first probe: a random point in [0, warmup] (the resolved `warmup`, which
  * defaults to `delay_loop`), so that many checkers with one interval do not all fire together.
@@ -78,16 +101,17 @@ function afterSuccess(prev: CheckState, weight: number | undefined, timing: Chec
   if (round !== undefined && (!prev.up || !prev.hasRun)) {
     // keepalived's HTTP round: the failed URL answering starts a new round of every URL.
     if (prev.failedUrl) {
-      const state: CheckState = { ...prev, retryIt: 0, rising: 0 };
-      delete state.failedUrl;
-      delete state.lastFailure;
+      const state = changed(prev, { retryIt: 0, rising: 0, failedUrl: undefined, lastFailure: undefined });
       return { state, delayMs: timing.delayLoopMs };
     }
     const rising = (prev.rising ?? 0) + 1;
     if (rising < round) {
       // before the first verdict keepalived keeps the retries used up (one failure is a verdict)
-      const state: CheckState = { ...prev, retryIt: prev.hasRun ? 0 : timing.retry, rising };
-      delete state.lastFailure;
+      const state = changed(prev, {
+        retryIt: prev.hasRun ? 0 : timing.retry,
+        rising,
+        lastFailure: undefined,
+      });
       return { state, delayMs: timing.delayLoopMs };
     }
   }
@@ -105,7 +129,7 @@ function afterFailure(prev: CheckState, reason: string, timing: CheckTiming): Ch
   const pacing = timing.failurePacing ?? 'always';
   if (prev.hasRun && !prev.up && pacing !== 'always') {
     // already down: no retry sequence, only the pace of the next probe
-    const state: CheckState = { ...prev, lastFailure: reason };
+    const state = changed(prev, { lastFailure: reason });
     const delayMs =
       pacing === 'while-up'
         ? timing.delayLoopMs
@@ -115,11 +139,12 @@ function afterFailure(prev: CheckState, reason: string, timing: CheckTiming): Ch
     return { state, delayMs };
   }
   if (prev.retryIt < timing.retry) {
-    const state: CheckState = { ...prev, retryIt: prev.retryIt + 1, lastFailure: reason };
+    const state = changed(prev, { retryIt: prev.retryIt + 1, lastFailure: reason });
     return { state, delayMs: timing.delayBeforeRetryMs, retrying: true };
   }
-  const state: CheckState = { up: false, hasRun: true, retryIt: 0, lastFailure: reason };
+  const state: CheckState = { up: false, hasRun: true, retryIt: 0 };
   if (prev.dynamicWeight !== undefined) state.dynamicWeight = prev.dynamicWeight;
+  state.lastFailure = reason; // after dynamicWeight: the order `changed` builds in
   let delayMs = timing.delayLoopMs;
   if (pacing === 'http') {
     state.failedUrl = true;

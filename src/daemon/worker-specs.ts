@@ -48,8 +48,20 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
   args: [...base.map((a, i) => (base[i - 1] === '--model' ? vrrpModelFile(a) : a)), roleFlag.vrrp],
 });
 
+/**
+ * The LVS worker's young generation held to 8 MB a semi-space. V8 grows it while the model is read
+ * (to 16 MB a semi-space on Node 20, 32 on Node 24) and gives it back only when its memory reducer
+ * finds the allocation rate low, which a worker scheduling thousands of probes a second never has:
+ * 32 / 64 MB of RSS for a live heap of ~30 MB at 10,000 reals (bench/results/footprint-lvs.md). 8 MB,
+ * not less: the reload of one edited real out of 100,000 (bench/reload-delta.ts, the worker in a
+ * thread with the same young generation) took the worker 21–28 ms as with the default, and
+ * 32–50 ms with 2 MB.
+ */
+export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=8'];
+
 export const lvsWorker = (base: string[]): WorkerSpec => ({
   name: 'lvs',
   modulePath: binPath(),
+  nodeFlags: lvsWorkerNodeFlags,
   args: [...base, roleFlag.lvs],
 });

@@ -43,10 +43,17 @@ export function syntheticTable(services: number, reals: number): IpvsTable {
  */
 export function idleState(table: IpvsTable): IpvsServiceState[] {
   return table.map((e) => {
-    const svc = decodeService(attrsOf((w) => writeService(w, e.service)), { stats: false });
+    const svc = decodeService(
+      attrsOf((w) => writeService(w, e.service)),
+      { stats: false },
+    );
     if (!svc.ok) throw new Error(`idleState: ${svc.reason}`);
     const destinations = e.destinations.map((d) => {
-      const r = decodeDest(attrsOf((w) => writeDest(w, d)), d.family, { stats: false });
+      const r = decodeDest(
+        attrsOf((w) => writeDest(w, d)),
+        d.family,
+        { stats: false },
+      );
       if (!r.ok) throw new Error(`idleState: ${r.reason}`);
       return r.value;
     });

@@ -5,6 +5,7 @@ import { parseConfigText } from '../../../src/config/load.io.js';
 import { checkSpecFromModel } from '../../../src/check/from-model.js';
 import { desiredTable } from '../../../src/check/desired.js';
 import { buildWorld } from '../../../src/check/virtual-server.js';
+import { hiddenClasses } from '../../helpers/hidden-class.js';
 
 const text = `
 global_defs {
@@ -172,4 +173,23 @@ virtual_server 192.0.2.21 80 {
   t.like(misc, { kind: 'misc', timeoutMs: 4000 });
   t.like(v1!.reals[1]!.checkers[0]!.timing, { warmupMs: 7000, failurePacing: 'while-up' });
   t.like(v2!.reals[0]!.checkers[0]!.timing, { warmupMs: 9000, failurePacing: 'while-up' });
+});
+
+test('checker specs of one kind and options share one hidden class (no copy by spread per real)', (t) => {
+  const reals = (n: number, check: string): string =>
+    Array.from({ length: n }, (_, i) => `  real_server 10.1.0.${i + 1} 80 {\n    ${check}\n  }`).join('\n');
+  const conf = [
+    `virtual_server 192.0.2.1 80 {\n  protocol TCP\n${reals(60, 'TCP_CHECK { connect_timeout 2 }')}\n}`,
+    `virtual_server 192.0.2.2 80 {\n  protocol TCP\n${reals(60, 'HTTP_GET { url { path /h } }')}\n}`,
+    `virtual_server 192.0.2.3 80 {\n  protocol TCP\n${reals(60, 'MISC_CHECK { misc_path "/bin/true" }')}\n}`,
+  ].join('\n');
+  const r = parseConfigText(conf, 'classes.conf', { configId: 'lvs1', env: {} });
+  if (!r.model) return t.fail(JSON.stringify(r.diagnostics));
+  const spec = checkSpecFromModel(r.model);
+  for (const vs of spec.virtualServers) {
+    const checkers = vs.reals.flatMap((rs) => rs.checkers);
+    t.is(checkers.length, 60);
+    t.is(hiddenClasses(checkers), 1, `${checkers[0]?.kind}: one class for 60 specs`);
+    t.is(hiddenClasses(checkers.map((c) => c.timing)), 1, `${checkers[0]?.kind}: one class of timing`);
+  }
 });

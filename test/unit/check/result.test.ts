@@ -2,6 +2,8 @@
 import test from 'ava';
 import { seededRng } from '../../fakes/seeded-rng.js';
 import type { CheckState, ProbeResult } from '../../../src/check/result.js';
+import type { CheckTiming } from '../../../src/check/types.js';
+import { hiddenClasses } from '../../helpers/hidden-class.js';
 import {
   firstProbeDelay,
   initialCheckState,
@@ -305,3 +307,29 @@ for (const r of riseRows)
     };
     t.deepEqual(run(initialCheckState(tm), r.probes, tm), r.want);
   });
+
+test('states with the same fields share one hidden class, whatever path made them', (t) => {
+  const paced: CheckTiming[] = [
+    timing,
+    { ...timing, failurePacing: 'http', urlRound: 3 },
+    { ...timing, failurePacing: 'while-up' },
+  ];
+  const weighted: ProbeResult = { ok: true, weight: 7 };
+  const script = [ok, fail, fail, fail, fail, ok, fail, weighted, fail, fail, fail, ok, ok, ok];
+  const states: CheckState[] = [];
+  for (const tm of paced)
+    for (let i = 0; i < 40; i++) {
+      let s = initialCheckState({ ...tm, alpha: i % 2 === 0 });
+      for (const p of script) {
+        s = nextCheckState(s, p.ok ? p : { ok: false, reason: `refused ${i}` }, tm).state;
+        states.push(s);
+      }
+    }
+  const byFields = new Map<string, CheckState[]>();
+  for (const s of states) {
+    const k = Object.keys(s).join(',');
+    byFields.set(k, [...(byFields.get(k) ?? []), s]);
+  }
+  t.true(byFields.size >= 4, [...byFields.keys()].join(' | '));
+  for (const [fields, group] of byFields) t.is(hiddenClasses(group), 1, fields);
+});

@@ -28,6 +28,7 @@ import {
   type ListenerSecond,
 } from './lib/check-listener-lab.js';
 import { machineAndKeepalived } from './lib/summary.js';
+import { runInVmWithTools } from './lib/vm-self.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -292,36 +293,13 @@ ${results
 
 async function main(): Promise<void> {
   if (process.argv.includes('--in-vm')) return inVm();
-  // On the host: compile the listener, then run this script inside the VM.
-  const work = mkdtempSync(join(tmpdir(), 'lvsd-bench-'));
-  try {
-    for (const tool of ['check-listener', 'connect-flood'])
-      execFileSync('gcc', ['-O2', '-o', join(work, tool), join(repo, 'bench', 'tools', `${tool}.c`)]);
-    execFileSync(
-      'bash',
-      [
-        join(repo, 'scripts/ipvs-vm.sh'),
-        '-w',
-        join(repo, 'bench', 'results'),
-        '-e',
-        `LVSD_BENCH_TOOLS=${work}`,
-        ...(process.env['LVSD_BENCH_LOG'] ? ['-e', `LVSD_BENCH_LOG=${process.env['LVSD_BENCH_LOG']}`] : []),
-        '--',
-        process.execPath,
-        fileURLToPath(import.meta.url),
-        '--in-vm',
-        '--reals',
-        String(N),
-        '--window',
-        String(WINDOW),
-        '--lvsd-threads',
-        LVSD_THREADS.join(','),
-      ],
-      { stdio: 'inherit', cwd: repo },
-    );
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const log = process.env['LVSD_BENCH_LOG'];
+  runInVmWithTools(
+    fileURLToPath(import.meta.url),
+    ['check-listener', 'connect-flood'],
+    ['--reals', String(N), '--window', String(WINDOW), '--lvsd-threads', LVSD_THREADS.join(',')],
+    log ? { LVSD_BENCH_LOG: log } : {},
+  );
 }
 
 await main();

@@ -21,10 +21,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createListenerNamespaces, labCheckConfig, startListener } from './lib/check-listener-lab.js';
-import { memoryOf, takeHeapSnapshots, type ProcessMemory } from './lib/process-memory.js';
+import {
+  anonymousParts,
+  heapSummary,
+  memoryOf,
+  takeHeapSnapshots,
+  type AnonymousParts,
+  type ProcessMemory,
+} from './lib/process-memory.js';
 import { processTree } from './lib/process-tree.js';
 import { asService } from './lib/service-env.js';
 import { machineAndKeepalived } from './lib/summary.js';
+import { runInVmWithTools } from './lib/vm-self.js';
 
 const { values } = parseArgs({
   options: {
@@ -116,6 +124,8 @@ interface Measured {
   early: ProcessMemory[];
   /** STEADY_S after: what the rows say. */
   mem: ProcessMemory[];
+  /** lvsd's processes at STEADY_S: their anonymous memory by mapping. */
+  anon: AnonymousParts[];
 }
 
 /** When the steady figures are taken, s after every real was in the table. */
@@ -157,8 +167,9 @@ async function measure(d: Daemon, dns: string, work: string): Promise<Measured> 
     // memory reducer finds the allocation rate low (~30-40 s after a burst, measured on the host)
     await sleep(STEADY_S * 1000 - 5000);
     const mem = pids.map((p, i) => memoryOf(p, d.role(p, i === 0, dir)));
+    const anon = d.node ? pids.map(anonymousParts) : [];
     if (d.node) await takeHeapSnapshots(mem, snapshots, 180_000);
-    return { daemon: d.name, settleS, early, mem };
+    return { daemon: d.name, settleS, early, mem, anon };
   } finally {
     const gone = proc.exitCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
@@ -188,15 +199,16 @@ function report(results: Measured[], loadStart: number[]): string {
     mem
       .filter((m) => m.heap)
       .map((m) => {
-        const h = m.heap ?? new Map<string, number>();
-        const total = [...h.values()].reduce((a, b) => a + b, 0);
-        const top = [...h]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 6)
-          .map(([t, b]) => `${t} ${(b / 2 ** 20).toFixed(2)}`)
-          .join(', ');
-        return `| ${daemon} | ${m.what} | ${(total / 2 ** 20).toFixed(2)} | ${top} |`;
+        const h = heapSummary(m.heap, 6);
+        return `| ${daemon} | ${m.what} | ${h.mb.toFixed(2)} | ${h.largest} |`;
       }),
+  );
+  const anonRows = results.flatMap(({ daemon, mem, anon }) =>
+    anon.map((a, i) => {
+      const m = mem[i];
+      const heap = heapSummary(m?.heap, 0).mb;
+      return `| ${daemon} | ${m?.what ?? '?'} | ${mb(m?.anonKb ?? NaN)} | ${heap.toFixed(1)} | ${mb(a.other)} | ${mb(a.brkHeap)} | ${mb(a.threadArenas)} | ${mb(a.stacks)} |`;
+    }),
   );
   return [
     `# Footprint: memory of an LVS director at ${N} reals, lvsd vs keepalived`,
@@ -223,6 +235,14 @@ function report(results: Measured[], loadStart: number[]): string {
     '| daemon | process | live heap MB | largest |',
     '| --- | --- | --- | --- |',
     ...heapRows,
+    '',
+    "Where lvsd's anonymous memory is (MB resident at the same moment, each anonymous mapping of /proc/PID/smaps",
+    "counted by its name and size: a guess from sizes, bench/lib/process-memory.ts `anonymousParts`). V8's pages are",
+    'in "V8 heap and other", with the live objects of the heap snapshot a part of them.',
+    '',
+    '| daemon | process | PSS anonymous | live JavaScript heap | V8 heap and other | malloc main arena | malloc thread arenas | stacks |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...anonRows,
     '',
   ].join('\n');
 }
@@ -264,37 +284,16 @@ async function inVm(): Promise<void> {
 
 async function main(): Promise<void> {
   if (values['in-vm']) return inVm();
-  // On the host: compile the listener, then run this script inside the VM.
-  const tools = mkdtempSync(join(tmpdir(), 'lvsd-bench-'));
-  try {
-    execFileSync('gcc', [
-      '-O2',
-      '-o',
-      join(tools, 'check-listener'),
-      join(repo, 'bench', 'tools', 'check-listener.c'),
-    ]);
-    execFileSync(
-      'bash',
-      [
-        join(repo, 'scripts/ipvs-vm.sh'),
-        '-w',
-        join(repo, 'bench', 'results'),
-        '-e',
-        `LVSD_BENCH_TOOLS=${tools}`,
-        '--',
-        process.execPath,
-        fileURLToPath(import.meta.url),
-        '--in-vm',
-        '--reals',
-        String(N),
-        ...(values.before ? ['--before', values.before] : []),
-        ...(values.try ? ['--try', values.try] : []),
-      ],
-      { stdio: 'inherit', cwd: repo },
-    );
-  } finally {
-    rmSync(tools, { recursive: true, force: true });
-  }
+  runInVmWithTools(
+    fileURLToPath(import.meta.url),
+    ['check-listener'],
+    [
+      '--reals',
+      String(N),
+      ...(values.before ? ['--before', values.before] : []),
+      ...(values.try ? ['--try', values.try] : []),
+    ],
+  );
 }
 
 await main();

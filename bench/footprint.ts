@@ -26,7 +26,7 @@ import {
   type LabNode,
 } from '../test/netns/harness.js';
 import { vrrpConf, type InstanceConf } from '../test/netns/vrrp/conf.js';
-import { memoryOf, takeHeapSnapshots, type ProcessMemory } from './lib/process-memory.js';
+import { heapSummary, memoryOf, takeHeapSnapshots, type ProcessMemory } from './lib/process-memory.js';
 import { processTree } from './lib/process-tree.js';
 import { asService } from './lib/service-env.js';
 import { writeReport } from './lib/summary.js';
@@ -136,14 +136,8 @@ async function main(): Promise<void> {
     .filter((r) => r.impl === 'lvsd')
     .flatMap(({ size, mem }) =>
       mem.map((m) => {
-        const h = m.heap ?? new Map<string, number>();
-        const total = [...h.values()].reduce((a, b) => a + b, 0);
-        const top = [...h]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 5)
-          .map(([t, b]) => `${t} ${(b / 2 ** 20).toFixed(2)}`)
-          .join(', ');
-        return `| ${size} | ${m.what} | ${(total / 2 ** 20).toFixed(2)} | ${top} |`;
+        const h = heapSummary(m.heap, 5);
+        return `| ${size} | ${m.what} | ${h.mb.toFixed(2)} | ${h.largest} |`;
       }),
     );
   const loadEnd = loadavg();

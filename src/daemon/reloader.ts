@@ -23,7 +23,7 @@ import type { Supervisor, WorkerReload } from './supervisor.js';
 import { sdNotify } from './systemd.js';
 import type { DeferredView, ValidateOptions, ValidationResult } from './validate-config.js';
 import { type WrittenModelFiles, discardWritten } from './validator-files.js';
-import { largeConfig, validateForSupervisor } from './validate-here.js';
+import { configBytes, largeConfig, validateForSupervisor } from './validate-here.js';
 import { StandbyValidator } from './validator-standby.js';
 import { lvsWorker, vrrpWorker, type WorkerSpec } from './worker-specs.js';
 
@@ -112,7 +112,7 @@ export class Reloader {
    * is to wait for this spawn: validator-standby.ts).
    */
   standBy(): void {
-    if (largeConfig(this.running.files)) this.#standby.prepare();
+    if (largeConfig(this.running.files)) this.#standby.prepare(configBytes(this.running.files));
   }
 
   abort(): void {

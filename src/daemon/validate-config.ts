@@ -48,6 +48,11 @@ export interface ValidateOptions {
    * (config/limits.ts `loadHeapMb`, from the LVSD_CONFIG_MAX_* the child inherits; 512 with the defaults)
    */
   maxHeapMb?: number;
+  /**
+   * The configuration's size in bytes, when known (a standby started for the files of the model
+   * running: validator-standby.ts): the child's young generation is sized by it (validator-heap.ts).
+   */
+  configBytes?: number;
   signal?: AbortSignal;
   /**
    * `vrrp`: the model as the VRRP worker reads it (config/views.ts), not the whole one. `files`:

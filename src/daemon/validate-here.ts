@@ -37,15 +37,20 @@ export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
  */
 export function largeConfig(files: readonly string[]): boolean {
   if (files.length > (smallConfigLimits.maxFiles ?? Infinity)) return true;
+  return configBytes(files) > (smallConfigLimits.maxBytes ?? Infinity);
+}
+
+/** The bytes of `files` now, each file once (a file gone since counts nothing: the reload will say so). */
+export function configBytes(files: readonly string[]): number {
   let bytes = 0;
   for (const f of new Set(files)) {
     try {
       bytes += statSync(f).size;
     } catch {
-      // gone since: the reload will say so
+      // gone since
     }
   }
-  return bytes > (smallConfigLimits.maxBytes ?? Infinity);
+  return bytes;
 }
 
 /**

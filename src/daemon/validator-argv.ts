@@ -17,7 +17,7 @@ export function validatorArgv(
   { wait, heapMb, written }: { wait: boolean; heapMb: number; written: PendingModelFiles | undefined },
 ): string[] {
   return [
-    ...validatorHeapFlags(heapMb),
+    ...validatorHeapFlags(heapMb, o.configBytes),
     // a standby collects what its parse left once it is ready, not ~1 min later (check-config.ts)
     ...(wait ? ['--expose-gc'] : []),
     binPath(),

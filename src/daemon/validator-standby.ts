@@ -51,10 +51,14 @@ export class StandbyValidator {
     return this.#waiting && !this.#waiting.exited() ? this.#waiting.child.pid : undefined;
   }
 
-  /** Have a child wait for the next reload (none is started when one already waits). */
-  prepare(): void {
+  /**
+   * Have a child wait for the next reload (none is started when one already waits); `configBytes`:
+   * the size of the files it will read, for its young generation (validator-heap.ts).
+   */
+  prepare(configBytes?: number): void {
     if (this.#closed || this.waitingPid !== undefined) return;
-    this.#waiting = startValidator({ ...this.#fixed, view: 'files' }, true);
+    const sized = configBytes !== undefined ? { configBytes } : {};
+    this.#waiting = startValidator({ ...this.#fixed, ...sized, view: 'files' }, true);
   }
 
   /**

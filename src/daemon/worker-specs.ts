@@ -49,13 +49,14 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
 });
 
 /**
- * The LVS worker's young generation held to 8 MB a semi-space. V8 grows it while the model is read
- * (to 16 MB a semi-space on Node 20, 32 on Node 24) and gives it back only when its memory reducer
- * finds the allocation rate low, which a worker scheduling thousands of probes a second never has:
- * 32 / 64 MB of RSS for a live heap of ~30 MB at 10,000 reals (bench/results/footprint-lvs.md). 8 MB,
- * not less: the reload of one edited real out of 100,000 (bench/reload-delta.ts, the worker in a
- * thread with the same young generation) took the worker 21–28 ms as with the default, and
- * 32–50 ms with 2 MB.
+ * The LVS worker's young generation held to 8 MB a semi-space. V8 grows it while a large model is
+ * read (up to 16 MB a semi-space on Node 20, 32 on Node 24: 32 / 64 MB committed) and gives it back
+ * only when its memory reducer finds the allocation rate low, which a worker scheduling thousands
+ * of probes a second does not have. At 10,000 reals on Node 20 it had not grown past 8 MB
+ * (bench/results/footprint-lvs.md: the worker's RSS the same with and without); held to 2 MB it
+ * was 13–17 MB smaller, but the reload of one edited real out of 100,000 (bench/reload-delta.ts,
+ * the worker in a thread with the same young generation) then took the worker 32–50 ms against
+ * 21–28 with the default or 8 MB.
  */
 export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=8'];
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLimits, loadHeapMb } from '../../../src/config/limits.js';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
+import { validatorArgv } from '../../../src/daemon/validator-argv.js';
 import { validatorHeapFlags } from '../../../src/daemon/validator-heap.js';
 
 test('loadHeapMb: 512 MB with the default limits, and more for every raised one', (t) => {
@@ -144,4 +145,42 @@ test('validatorHeapFlags: the heap limit, half of it as the first old space, a y
     '--max-semi-space-size=64',
   ]);
   t.deepEqual(validatorHeapFlags(16).slice(2), ['--min-semi-space-size=2', '--max-semi-space-size=2']);
+});
+
+test('validatorHeapFlags: a configuration of known size gets a young generation sized by it, never above the heap’s', (t) => {
+  const semi = (flags: string[]): string[] => flags.slice(2);
+  // the lab's 10,000 reals (0.99 MB): 6 MB a semi-space, where any file would get 16–64
+  t.deepEqual(semi(validatorHeapFlags(512, 1_041_748)), [
+    '--min-semi-space-size=6',
+    '--max-semi-space-size=6',
+  ]);
+  // 100,000 reals (10.5 MB): about what every child had
+  t.deepEqual(semi(validatorHeapFlags(512, 10.5 * 2 ** 20)), [
+    '--min-semi-space-size=16',
+    '--max-semi-space-size=63',
+  ]);
+  t.deepEqual(semi(validatorHeapFlags(512, 300 * 1024)), [
+    '--min-semi-space-size=2',
+    '--max-semi-space-size=2',
+  ]);
+  t.deepEqual(semi(validatorHeapFlags(512, 2 ** 30)), [
+    '--min-semi-space-size=16',
+    '--max-semi-space-size=64',
+  ]);
+  t.deepEqual(semi(validatorHeapFlags(16, 10.5 * 2 ** 20)), [
+    '--min-semi-space-size=2',
+    '--max-semi-space-size=2',
+  ]);
+  // what a standby is started with reaches its command line
+  const argv = validatorArgv(
+    { configFile: '/etc/lvsd/lvsd.conf', configId: undefined, configBytes: 1_041_748 },
+    { wait: true, heapMb: 512, written: undefined },
+  );
+  t.true(argv.includes('--max-semi-space-size=6'), argv.join(' '));
+  t.true(
+    validatorArgv(
+      { configFile: '/f', configId: undefined },
+      { wait: false, heapMb: 512, written: undefined },
+    ).includes('--max-semi-space-size=64'),
+  );
 });

@@ -125,7 +125,7 @@ interface Measured {
   /** STEADY_S after: what the rows say. */
   mem: ProcessMemory[];
   /** lvsd's processes at STEADY_S: their anonymous memory by mapping. */
-  anon: AnonymousParts[];
+  anon: (AnonymousParts | undefined)[];
 }
 
 /** When the steady figures are taken, s after every real was in the table. */
@@ -161,14 +161,28 @@ async function measure(d: Daemon, dns: string, work: string): Promise<Measured> 
       }
     }
     await sleep(5000);
-    const pids = processTree(proc.pid ?? 0);
-    const early = pids.map((p, i) => memoryOf(p, d.role(p, i === 0, dir)));
+    // the processes of each moment: a child may come and go between the two (a script, a standby's restart)
+    const sample = (): ProcessMemory[] =>
+      processTree(proc.pid ?? 0).flatMap((p, i) => {
+        try {
+          return [memoryOf(p, d.role(p, i === 0, dir))];
+        } catch {
+          return []; // gone while read
+        }
+      });
+    const early = sample();
     // a minute on: V8 gives back the young generation it grew while reading the model only once its
     // memory reducer finds the allocation rate low (~30-40 s after a burst, measured on the host)
     await sleep(STEADY_S * 1000 - 5000);
-    const mem = pids.map((p, i) => memoryOf(p, d.role(p, i === 0, dir)));
-    const anon = d.node ? pids.map(anonymousParts) : [];
-    if (d.node) await takeHeapSnapshots(mem, snapshots, 180_000);
+    const mem = sample();
+    const anon = d.node ? mem.map((m) => (m.what === 'other' ? undefined : anonymousParts(m.pid))) : [];
+    // Node's own processes (a script a checker runs is not one)
+    if (d.node)
+      await takeHeapSnapshots(
+        mem.filter((m) => m.what !== 'other'),
+        snapshots,
+        180_000,
+      );
     return { daemon: d.name, settleS, early, mem, anon };
   } finally {
     const gone = proc.exitCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r));
@@ -190,8 +204,8 @@ function report(results: Measured[], loadStart: number[]): string {
     sum(ms, 'privateKb') + Math.max(...ms.map((m) => m.rssKb - m.privateKb));
   const rows = results.flatMap(({ daemon, mem, early, settleS }) => [
     ...mem.map(
-      (m, i) =>
-        `| ${daemon} | ${m.what} | ${mb(early[i]?.rssKb ?? NaN)} | ${mb(m.rssKb)} | ${mb(m.privateKb)} | ${mb(m.pssKb)} | ${mb(m.anonKb)} | ${mb(m.fileKb)} | |`,
+      (m) =>
+        `| ${daemon} | ${m.what} | ${mb(early.find((e) => e.what === m.what)?.rssKb ?? NaN)} | ${mb(m.rssKb)} | ${mb(m.privateKb)} | ${mb(m.pssKb)} | ${mb(m.anonKb)} | ${mb(m.fileKb)} | |`,
     ),
     `| **${daemon}, all** (settled in ${settleS === null ? 'more than 240' : settleS.toFixed(0)} s) | | ${mb(sum(early, 'rssKb'))} | ${mb(sum(mem, 'rssKb'))} | ${mb(sum(mem, 'privateKb'))} | ${mb(sum(mem, 'pssKb'))} | ${mb(sum(mem, 'anonKb'))} | ${mb(sum(mem, 'fileKb'))} | **${mb(alone(mem))}** |`,
   ]);
@@ -204,7 +218,8 @@ function report(results: Measured[], loadStart: number[]): string {
       }),
   );
   const anonRows = results.flatMap(({ daemon, mem, anon }) =>
-    anon.map((a, i) => {
+    anon.flatMap((a, i) => {
+      if (!a) return [];
       const m = mem[i];
       const heap = heapSummary(m?.heap, 0).mb;
       return `| ${daemon} | ${m?.what ?? '?'} | ${mb(m?.anonKb ?? NaN)} | ${heap.toFixed(1)} | ${mb(a.other)} | ${mb(a.brkHeap)} | ${mb(a.threadArenas)} | ${mb(a.stacks)} |`;

@@ -10,6 +10,8 @@
  * young generation of 16–64 MB lets the scavenges run less often. Measured on that file (host, 3
  * runs each): 3.0–3.3 s → 1.95–2.2 s, peak RSS 690 → 720–820 MB; a standby child waiting for `go`
  * holds ~15 MB more (72 → 87 MB). A small file never reaches either size: nothing changes for it.
+ * When the configuration's size is known (a standby, started for the running model's files), the
+ * young generation is sized by it instead (`youngForBytes`).
  */
 export function validatorHeapFlags(heapMb: number, configBytes?: number): string[] {
   // a young generation never larger than an eighth of the heap (a heap set small by hand)
@@ -25,7 +27,7 @@ export function validatorHeapFlags(heapMb: number, configBytes?: number): string
 
 /**
  * The young generation a configuration of `bytes` needs, MB a semi-space: ~6 per MB of text (the
- * 10.5 MB file above: 64), at least 2. A standby child holds what it grew while it waits, and at
+ * 10.5 MB file above: 63), at least 2. A standby child holds what it grew while it waits, and at
  * least twice the minimum: with 16–64 MB for a 1 MB file (10,000 reals) it held ~150 MB RSS
  * (bench/results/footprint-lvs.md); sized by the file, `check-config` of that file peaked at
  * ~125 MB instead of ~169 on the host, in the same 0.45–0.6 s.

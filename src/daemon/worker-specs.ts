@@ -55,8 +55,8 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
  * of probes a second does not have. At 10,000 reals on Node 20 it had not grown past 8 MB
  * (bench/results/footprint-lvs.md: the worker's RSS the same with and without); held to 2 MB it
  * was 13–17 MB smaller, but the reload of one edited real out of 100,000 (bench/reload-delta.ts,
- * the worker in a thread with the same young generation) then took the worker 32–50 ms against
- * 21–28 with the default or 8 MB.
+ * the worker in a thread with the same young generation) then took the worker 31–50 ms against
+ * 20–24 with the default and 21 with 8 MB.
  */
 export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=8'];
 

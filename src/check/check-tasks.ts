@@ -21,6 +21,7 @@ import type { CheckSpec, CheckerSpec, RealServerSpec, VirtualServerSpec } from '
 import { realKeyOf } from './virtual-server.js';
 import { type SpecChanges, specChanges } from './spec-changes.js';
 import { BucketHistogram, type HistogramSnapshot } from '../core/histogram.js';
+import { flatString } from '../core/flat-string.js';
 
 export interface CheckTask {
   vs: VirtualServerSpec;
@@ -116,7 +117,7 @@ export class CheckTasks {
     const ids: string[] = [];
     for (const rs of vs.reals) {
       rs.checkers.forEach((c, index) => {
-        const id = `${realKeyOf(vs, rs)}#${index}`;
+        const id = flatString(`${realKeyOf(vs, rs)}#${index}`);
         ids.push(id);
         const old = this.#tasks.get(id);
         if (old && sameTask(old, c, vs) && (old.engineId !== undefined || this.#sched.has(id))) {

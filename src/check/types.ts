@@ -7,6 +7,7 @@
 import type { ScriptCommand } from '../script/command.js';
 import type { ForwardMethod, IpvsService, TunnelInfo } from '../ipvs/model.js';
 import type { IpFamily } from '../core/addr.js';
+import { flatString } from '../core/flat-string.js';
 
 /**
  * How a checker kind paces its probes after failures; keepalived's checkers differ here (see
@@ -199,7 +200,7 @@ export interface CheckSpec {
 
 /** Stable identity of a real within its virtual server. */
 export function realKey(vsId: string, rs: Pick<RealServerSpec, 'address' | 'port'>): string {
-  return `${vsId}#${rs.address}|${rs.port}`;
+  return flatString(`${vsId}#${rs.address}|${rs.port}`);
 }
 
 /** The default keepalived timing (delay_loop 60 s, connect_timeout 5 s, retry 1, dbr 1 s, warmup = delay_loop). */

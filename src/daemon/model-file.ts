@@ -20,6 +20,7 @@
 import { nodeCrypto as crypto } from '../core/node-crypto.js';
 import { VsTextCache } from '../config/fingerprints.js';
 import type { Model, ModelFingerprints, VirtualServer } from '../config/model.js';
+import { shareLocPaths } from './model-locs.js';
 
 interface Header extends Omit<Model, 'virtualServers'> {
   /** The model's name: a SHA-1 of the header without it (absent in files of an older lvsd). */
@@ -214,8 +215,12 @@ function modelOf(header: Header, virtualServers: VirtualServer[]): Model {
   return { ...rest, virtualServers };
 }
 
-const parseVs = (bytes: Buffer, [start, end]: [number, number]): VirtualServer =>
-  JSON.parse(bytes.toString('utf8', start, end)) as VirtualServer;
+/** A virtual server's line parsed, its source locations' paths the ones `paths` holds (model-locs.ts). */
+function parseVs(bytes: Buffer, [start, end]: [number, number], paths: Map<string, string>): VirtualServer {
+  const vs = JSON.parse(bytes.toString('utf8', start, end)) as VirtualServer;
+  shareLocPaths(vs, paths);
+  return vs;
+}
 
 /**
  * The Model of a model.json's bytes (or text); virtual servers whose fingerprint is unchanged since
@@ -231,11 +236,12 @@ export function parseModelText(input: Buffer | string, previous?: Model): Model 
   if (header.delta) throw new Error('model file: a delta, not a whole model');
   const kept = reusable(previous, header.fingerprints?.context);
   const virtualServers: VirtualServer[] = [];
+  const paths = new Map<string, string>();
   let i = 0;
   for (const line of linesAfter(bytes, first, header.virtualServerLines)) {
     const fp = header.fingerprints?.virtualServers[i++];
     const same = fp === undefined ? undefined : kept.get(fp);
-    virtualServers.push(same ?? parseVs(bytes, line));
+    virtualServers.push(same ?? parseVs(bytes, line, paths));
   }
   return modelOf(header, virtualServers);
 }
@@ -263,6 +269,7 @@ export function parseModelDelta(
   const own = linesAfter(bytes, found.first, found.header.virtualServerLines);
   let fromBase: Map<string, VirtualServer> | undefined;
   const virtualServers: VirtualServer[] = [];
+  const paths = new Map<string, string>();
   let next = 0;
   for (let i = 0; i < fps.virtualServers.length; i++) {
     const fp = fps.virtualServers[i]!;
@@ -271,7 +278,7 @@ export function parseModelDelta(
       if (line.done) throw new Error(`model delta: ${delta.lines.length} lines announced, ${next} found`);
       // one the reader runs already (a delta made against a model.json older than what runs, the
       // whole file of the reload before not written) is kept as any other
-      virtualServers.push(kept.get(fp) ?? parseVs(bytes, line.value));
+      virtualServers.push(kept.get(fp) ?? parseVs(bytes, line.value, paths));
       next++;
       continue;
     }

@@ -28,6 +28,7 @@ import {
   type ListenerSecond,
 } from './lib/check-listener-lab.js';
 import { machineAndKeepalived } from './lib/summary.js';
+import { stopDaemon } from './lib/stop-daemon.js';
 import { runInVmWithTools } from './lib/vm-self.js';
 
 const execFileAsync = promisify(execFile);
@@ -175,12 +176,7 @@ async function measure(
   }
   if (process.env['LVSD_BENCH_LOG'])
     writeFileSync(`${process.env['LVSD_BENCH_LOG']}.${impl}.log`, log.slice(-200_000));
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const kill = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-  await exited;
-  clearTimeout(kill);
-  sh('ip', ['netns', 'exec', dns, 'ipvsadm', '-C']);
+  await stopDaemon(proc, dns);
   return {
     impl: impl === 'lvsd' ? `lvsd (${threads} probe thread${threads > 1 ? 's' : ''})` : impl,
     settleS: settle,

@@ -30,6 +30,7 @@ import {
   type ProcessMemory,
 } from './lib/process-memory.js';
 import { processTree } from './lib/process-tree.js';
+import { stopDaemon } from './lib/stop-daemon.js';
 import { asService } from './lib/service-env.js';
 import { machineAndKeepalived } from './lib/summary.js';
 import { runInVmWithTools } from './lib/vm-self.js';
@@ -185,12 +186,7 @@ async function measure(d: Daemon, dns: string, work: string): Promise<Measured> 
       );
     return { daemon: d.name, settleS, early, mem, anon };
   } finally {
-    const gone = proc.exitCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-    await gone;
-    clearTimeout(kill);
-    sh('ip', ['netns', 'exec', dns, 'ipvsadm', '-C']);
+    await stopDaemon(proc, dns);
     rmSync(dir, { recursive: true, force: true });
   }
 }

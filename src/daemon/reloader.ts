@@ -112,7 +112,8 @@ export class Reloader {
    * is to wait for this spawn: validator-standby.ts).
    */
   standBy(): void {
-    if (largeConfig(this.running.files)) this.#standby.prepare(configBytes(this.running.files));
+    const bytes = configBytes(this.running.files);
+    if (largeConfig(this.running.files, bytes)) this.#standby.prepare(bytes);
   }
 
   abort(): void {

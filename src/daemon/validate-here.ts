@@ -33,11 +33,11 @@ export const smallConfigLimits: Readonly<Partial<LoadLimits>> = Object.freeze({
  * Whether a configuration read from `files` (a model's `files`: the main file and its includes)
  * is past what this process validates: more files, or more bytes in all, than the small limits
  * allow. A guess from their sizes now, for starting a child ahead (validator-standby.ts); the
- * reload itself decides by loading.
+ * reload itself decides by loading. `bytes`: their `configBytes`, when the caller has it.
  */
-export function largeConfig(files: readonly string[]): boolean {
+export function largeConfig(files: readonly string[], bytes = configBytes(files)): boolean {
   if (files.length > (smallConfigLimits.maxFiles ?? Infinity)) return true;
-  return configBytes(files) > (smallConfigLimits.maxBytes ?? Infinity);
+  return bytes > (smallConfigLimits.maxBytes ?? Infinity);
 }
 
 /** The bytes of `files` now, each file once (a file gone since counts nothing: the reload will say so). */

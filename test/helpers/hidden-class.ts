@@ -12,7 +12,10 @@ import { runInNewContext } from 'node:vm';
 
 setFlagsFromString('--allow-natives-syntax');
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- natives syntax compiles only in code made after the flag is set
-const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b);') as (a: object, b: object) => boolean;
+const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b);') as <T extends object | string>(
+  a: T,
+  b: T,
+) => boolean;
 
 /** Distinct hidden classes among `objects`. */
 export function hiddenClasses(objects: readonly object[]): number {
@@ -21,17 +24,12 @@ export function hiddenClasses(objects: readonly object[]): number {
   return seen.length;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- as above
-const sameStringMap = new Function('a', 'b', 'return %HaveSameMap(a, b);') as (
-  a: string,
-  b: string,
-) => boolean;
 /** A one-byte string that is a tree of two parts (a cons string). */
 const consSample = `cons-string-sample-${process.pid}`;
 
 /** Whether V8 holds `s` as a tree of its parts (a one-byte cons string) now: each kind of string has its own map. */
 export function isConsString(s: string): boolean {
-  return sameStringMap(s, consSample);
+  return haveSameMap(s, consSample);
 }
 
 setFlagsFromString('--expose-gc');

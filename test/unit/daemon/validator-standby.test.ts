@@ -254,6 +254,16 @@ test('an edit the standby read while it waited: handed over at `go` without read
   return undefined;
 });
 
+/**
+ * Whether files a standby writes ahead (`.pending-`) appear in `dir` within `timeoutMs`: it looks at
+ * the config every 250 ms, and on a loaded machine its reading of an edit may take more than a second.
+ */
+async function pendingWritten(dir: string, timeoutMs = 30_000): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50)))
+    if (readdirSync(dir).some((n) => n.includes('.pending-'))) return true;
+  return false;
+}
+
 test('a standby dismissed after it read an edit ahead leaves none of the files it wrote', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -272,12 +282,8 @@ test('a standby dismissed after it read an edit ahead leaves none of the files i
   t.true(await processIdle(pid), 'the standby read the file and waits');
   const at = text.indexOf('weight', text.indexOf('weight') + 1);
   writeFileSync(edited, `${text.slice(0, at)}weight 7${text.slice(text.indexOf('\n', at))}`);
-  await new Promise((r) => setTimeout(r, 1000));
+  t.true(await pendingWritten(dir), 'it wrote the model files ahead');
   t.true(await processIdle(pid), 'the standby read the edit and waits');
-  t.true(
-    readdirSync(dir).some((n) => n.includes('.pending-')),
-    'it wrote the model files ahead',
-  );
   s.dismiss();
   t.true(await gone(pid));
   await new Promise((r) => setTimeout(r, 200)); // (the supervisor's side removes them after the exit)
@@ -287,9 +293,8 @@ test('a standby dismissed after it read an edit ahead leaves none of the files i
   const killed = s.waitingPid!;
   t.true(await processIdle(killed), 'the next standby read the file and waits');
   writeFileSync(edited, `${text.slice(0, at)}weight 8${text.slice(text.indexOf('\n', at))}`);
-  await new Promise((r) => setTimeout(r, 1000));
+  t.true(await pendingWritten(dir), 'it wrote the model files ahead');
   t.true(await processIdle(killed), 'it read the edit and waits');
-  t.true(readdirSync(dir).some((n) => n.includes(`.pending-`)));
   process.kill(killed, 'SIGKILL');
   t.true(await gone(killed));
   const r = await s.validate(e);

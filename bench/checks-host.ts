@@ -28,6 +28,7 @@ import { checkSpecFromModel } from '../src/check/from-model.js';
 import { realProbeFactory } from '../src/check/probes.io.js';
 import { monotonicClock, mathRng, realTimers } from '../src/daemon/clock.js';
 import { loadRunConfig } from '../src/daemon/run-config.js';
+import { lvsWorkerNodeFlags } from '../src/daemon/worker-specs.js';
 import { nativeTcpEngine } from '../src/net/tcp-check-engine.io.js';
 import { ScriptRunner } from '../src/script/runner.io.js';
 import type { Logger } from '../src/core/log.js';
@@ -158,6 +159,8 @@ async function outer(): Promise<void> {
         'exec',
         cns,
         process.execPath,
+        // the daemon's LVS worker runs its checks with these (daemon/worker-specs.ts)
+        ...lvsWorkerNodeFlags,
         fileURLToPath(import.meta.url),
         '--inner',
         '--reals',
@@ -204,7 +207,8 @@ Load average at start ${la(loadStart)}, at the end ${la(loadavg())}.
 Command: \`node dist/bench/checks-host.js --reals ${N} --window ${WINDOW} --threads ${THREADS}\` (root).
 
 Method (bench/checks-host.ts): the LVS worker's check engine (CheckManager, the native TCP engine with ${THREADS}
-probe thread(s), the config parsed and validated as \`lvsd run\` does) in a network namespace, probing ${N} reals
+probe thread(s), the config parsed and validated as \`lvsd run\` does; a process with the LVS worker's Node flags,
+\`${lvsWorkerNodeFlags.join(' ')}\`) in a network namespace, probing ${N} reals
 (${N / 10} virtual servers × 10, TCP_CHECK, \`delay_loop 1\`, \`connect_timeout 2\`, \`alpha\`) that one epoll
 listener (bench/tools/check-listener.c) answers in a second namespace behind a veth pair. No ip_vs on the host:
 the manager programs lvsd's in-memory IPVS table; the probes are real. A ${WINDOW} s window from 3 s after every

@@ -6,8 +6,9 @@
  * (its supervisor and its LVS worker: no vrrp_instance, so no VRRP worker) and `keepalived -n`
  * (its parent and its checker), on the lab's configuration: N reals (N/10 virtual servers x 10,
  * TCP_CHECK every second, `alpha`) that one listener answers. Once every real is in the table with
- * a weight, 5 s and 60 s later, every process of each daemon from /proc/PID/smaps_rollup (RSS,
- * private, PSS split into anonymous and file-backed), and a heap snapshot of lvsd's processes (live
+ * a weight, 5 s, 60 s and 150 s later (V8's memory reducer has acted by then), every process of
+ * each daemon from /proc/PID/smaps_rollup (RSS, private, PSS split into anonymous and
+ * file-backed), and a heap snapshot of lvsd's processes (live
  * JavaScript objects by V8 node type). With `--before DIR`, a second lvsd (the bin/lvsd of another
  * build, for an A/B in the same run); with `--try 'VAR=VALUE ...'`, another lvsd of this build with
  * those variables in its environment (NODE_OPTIONS, MALLOC_ARENA_MAX: settings tried side by side). Issue 13's goal: the LVS worker ≤ 80 MB at 10,000 reals.
@@ -123,14 +124,22 @@ interface Measured {
   settleS: number | null;
   /** 5 s after every real was in the table. */
   early: ProcessMemory[];
+  /** A minute after (MINUTE_S). */
+  minute: ProcessMemory[];
   /** STEADY_S after: what the rows say. */
   mem: ProcessMemory[];
   /** lvsd's processes at STEADY_S: their anonymous memory by mapping. */
   anon: (AnonymousParts | undefined)[];
 }
 
-/** When the steady figures are taken, s after every real was in the table. */
-const STEADY_S = 60;
+/**
+ * When the figures are taken, s after every real was in the table: a minute on, and once V8's
+ * memory reducer has given back what the start grew (in lvsd's LVS worker at 10,000 reals it did
+ * ~70 s after the start, measured with a hook in a scratch build: bench/results/footprint-lvs.md's
+ * history); the columns after RSS, and the heap snapshot, are at STEADY_S.
+ */
+const MINUTE_S = 60;
+const STEADY_S = 150;
 
 async function measure(d: Daemon, dns: string, work: string): Promise<Measured> {
   const dir = mkdtempSync(join(work, 'fp-'));
@@ -172,9 +181,11 @@ async function measure(d: Daemon, dns: string, work: string): Promise<Measured> 
         }
       });
     const early = sample();
-    // a minute on: V8 gives back the young generation it grew while reading the model only once its
-    // memory reducer finds the allocation rate low (~30-40 s after a burst, measured on the host)
-    await sleep(STEADY_S * 1000 - 5000);
+    await sleep(MINUTE_S * 1000 - 5000);
+    const minute = sample();
+    // V8 gives back the young generation it grew while reading the model only once its memory
+    // reducer finds the allocation rate low
+    await sleep((STEADY_S - MINUTE_S) * 1000);
     const mem = sample();
     const anon = d.node ? mem.map((m) => (m.what === 'other' ? undefined : anonymousParts(m.pid))) : [];
     // Node's own processes (a script a checker runs is not one)
@@ -184,7 +195,7 @@ async function measure(d: Daemon, dns: string, work: string): Promise<Measured> 
         snapshots,
         180_000,
       );
-    return { daemon: d.name, settleS, early, mem, anon };
+    return { daemon: d.name, settleS, early, minute, mem, anon };
   } finally {
     await stopDaemon(proc, dns);
     rmSync(dir, { recursive: true, force: true });
@@ -198,12 +209,14 @@ function report(results: Measured[], loadStart: number[]): string {
     ms.reduce((s, m) => s + m[k], 0);
   const alone = (ms: ProcessMemory[]): number =>
     sum(ms, 'privateKb') + Math.max(...ms.map((m) => m.rssKb - m.privateKb));
-  const rows = results.flatMap(({ daemon, mem, early, settleS }) => [
+  const rssOf = (at: ProcessMemory[], what: string): string =>
+    mb(at.find((e) => e.what === what)?.rssKb ?? NaN);
+  const rows = results.flatMap(({ daemon, mem, early, minute, settleS }) => [
     ...mem.map(
       (m) =>
-        `| ${daemon} | ${m.what} | ${mb(early.find((e) => e.what === m.what)?.rssKb ?? NaN)} | ${mb(m.rssKb)} | ${mb(m.privateKb)} | ${mb(m.pssKb)} | ${mb(m.anonKb)} | ${mb(m.fileKb)} | |`,
+        `| ${daemon} | ${m.what} | ${rssOf(early, m.what)} | ${rssOf(minute, m.what)} | ${mb(m.rssKb)} | ${mb(m.privateKb)} | ${mb(m.pssKb)} | ${mb(m.anonKb)} | ${mb(m.fileKb)} | |`,
     ),
-    `| **${daemon}, all** (settled in ${settleS === null ? 'more than 240' : settleS.toFixed(0)} s) | | ${mb(sum(early, 'rssKb'))} | ${mb(sum(mem, 'rssKb'))} | ${mb(sum(mem, 'privateKb'))} | ${mb(sum(mem, 'pssKb'))} | ${mb(sum(mem, 'anonKb'))} | ${mb(sum(mem, 'fileKb'))} | **${mb(alone(mem))}** |`,
+    `| **${daemon}, all** (settled in ${settleS === null ? 'more than 240' : settleS.toFixed(0)} s) | | ${mb(sum(early, 'rssKb'))} | ${mb(sum(minute, 'rssKb'))} | ${mb(sum(mem, 'rssKb'))} | ${mb(sum(mem, 'privateKb'))} | ${mb(sum(mem, 'pssKb'))} | ${mb(sum(mem, 'anonKb'))} | ${mb(sum(mem, 'fileKb'))} | **${mb(alone(mem))}** |`,
   ]);
   const heapRows = results.flatMap(({ daemon, mem }) =>
     mem
@@ -231,14 +244,14 @@ function report(results: Measured[], loadStart: number[]): string {
       .join(' ')}.`,
     '',
     `${N / 10} virtual servers × 10 reals, TCP_CHECK every second with \`alpha\`, one listener answering every real`,
-    '(bench/lib/check-listener-lab.ts). Each daemon as systemd starts it (`env -i`); every process 5 s and',
-    `${STEADY_S} s after every real was in the table with a weight, from /proc/PID/smaps_rollup, in MB (the columns`,
-    `after the first, and the heap snapshot, at ${STEADY_S} s). "Alone": private pages plus the shared part of the`,
+    '(bench/lib/check-listener-lab.ts). Each daemon as systemd starts it (`env -i`); every process 5 s,',
+    `${MINUTE_S} s and ${STEADY_S} s after every real was in the table with a weight, from /proc/PID/smaps_rollup, in MB (the columns`,
+    `after RSS, and the heap snapshot, at ${STEADY_S} s). "Alone": private pages plus the shared part of the`,
     "largest process (each shared page once). lvsd's standby validator is the child that reads a large file ahead of",
     'a reload (docs/operations.md). Goal (issue 13): the LVS worker ≤ 80 MB at 10,000 reals.',
     '',
-    `| daemon | process | RSS at 5 s | RSS at ${STEADY_S} s | private | PSS | PSS anonymous | PSS file | alone |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| daemon | process | RSS at 5 s | RSS at ${MINUTE_S} s | RSS at ${STEADY_S} s | private | PSS | PSS anonymous | PSS file | alone |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     "lvsd's live JavaScript heap (a heap snapshot of each process; MB of V8's objects by node type, the six largest):",
@@ -280,7 +293,9 @@ async function inVm(): Promise<void> {
     for (const d of daemons) {
       const r = await measure(d, dns, work);
       results.push(r);
-      console.log(`${d.name}: ${r.mem.map((m) => `${m.what} RSS ${mb(m.rssKb)} MB`).join('; ')}`);
+      console.log(
+        `${d.name}: ${r.mem.map((m) => `${m.what} RSS ${mb(m.rssKb)} MB (${STEADY_S} s)`).join('; ')}`,
+      );
       await sleep(3000);
     }
     listener.kill('SIGKILL');

@@ -13,11 +13,17 @@ import { seededRng } from '../../test/fakes/seeded-rng.js';
 import { silentLogger } from '../../test/fakes/silent-logger.js';
 
 const { values } = parseArgs({
-  options: { services: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    services: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '5' },
+    'worker-flags': { type: 'string', default: '' },
+  },
 });
 export const SERVICES = Number(values.services);
 export const REALS = 10;
 export const ROUNDS = Number(values.rounds);
+/** Node flags bench/reload-delta.ts's LVS worker gets beside the daemon's (`--worker-flags '...'`). */
+export const WORKER_FLAGS = values['worker-flags'].split(' ').filter(Boolean);
 /** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
 export const TOKEN_LIMIT = SERVICES * REALS * 20;
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * bench/reload-delta.ts's LVS worker, in a thread of its own (its own V8 heap, as the daemon's LVS
- * worker has in its own process): the model it runs read from model.json at start, its spec
+ * bench/reload-delta.ts's LVS worker, a process of its own as the daemon's is (forked with the
+ * daemon's LVS worker flags, daemon/worker-specs.ts, and any the bench adds): the model it runs
+ * read from model.json at start, its spec
  * builder and check manager over the in-memory kernel; told a reload's `go` instant, it reads the
  * model files (run-config.ts `readModelFiles`), builds the spec and reloads the manager, and says
  * when it had the model and when the kernel was asked (ms on one clock for every thread:
  * `performance.timeOrigin + performance.now()`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { CheckSpecBuilder } from '../../src/check/spec-builder.js';
 import { desiredTable } from '../../src/check/desired.js';
 import { buildWorld } from '../../src/check/virtual-server.js';
@@ -27,31 +27,34 @@ export interface LvsWorkerAnswer {
   ops: number;
 }
 
-/** The clock every thread shares, ms. */
+/** The clock every process shares, ms (Performance's origin is the wall clock at its start). */
 export const absoluteNow = (): number => performance.timeOrigin + performance.now();
 
-if (parentPort && (workerData as { modelPath?: string } | undefined)?.modelPath) {
-  const port = parentPort;
-  const { modelPath } = workerData as { modelPath: string };
+/** The variable a forked worker finds model.json's path in. */
+export const MODEL_PATH_VARIABLE = 'LVSD_BENCH_MODEL_PATH';
+
+const modelPath = process.env[MODEL_PATH_VARIABLE];
+if (process.send && modelPath) {
+  const answer = process.send.bind(process);
   let running = await readModelFiles(modelPath);
   const builder = new CheckSpecBuilder();
   const first = builder.build(running);
   const kernel = new FakeIpvsKernel(desiredTable(first, buildWorld(first)));
   let sent = 0;
-  const send = kernel.apply.bind(kernel);
+  const apply = kernel.apply.bind(kernel);
   kernel.apply = (ops) => {
     sent = absoluteNow();
-    return send(ops);
+    return apply(ops);
   };
   const manager = await startedManager(kernel, first);
-  port.on('message', (_ask: LvsWorkerAsk) => {
+  process.on('message', (_ask: LvsWorkerAsk) => {
     void (async () => {
       const model = await readModelFiles(modelPath, running);
       const read = absoluteNow();
       running = model;
       const ops = (await manager.reload(builder.build(model))).length;
-      port.postMessage({ read, sent, ops } satisfies LvsWorkerAnswer);
+      answer({ read, sent, ops } satisfies LvsWorkerAnswer);
     })();
   });
-  port.postMessage('ready');
+  answer('ready');
 }

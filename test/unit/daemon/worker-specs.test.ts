@@ -27,7 +27,7 @@ test('the VRRP worker is given the model’s VRRP view, the LVS worker the whole
   t.deepEqual(lvsWorker(base).args.slice(-3), ['--model', '/run/lvsd/model.json', '--check-only']);
 });
 
-test('the VRRP worker runs with one V8 helper thread; the LVS worker with its young generation held small', async (t) => {
+test('the VRRP worker runs with one V8 helper thread; the LVS worker with one too, its young generation held small', async (t) => {
   const base = workerBaseArgs({ configFile: '/etc/lvsd/lvsd.conf', configId: undefined }, '/m');
   t.deepEqual(vrrpWorker(base).nodeFlags, ['--v8-pool-size=1']);
   t.deepEqual(lvsWorker(base).nodeFlags, lvsWorkerNodeFlags);
@@ -54,6 +54,10 @@ test('the VRRP worker runs with one V8 helper thread; the LVS worker with its yo
   const vrrp = await run(vrrpWorker(base).nodeFlags ?? []);
   t.true(vrrp.execArgv.includes('--v8-pool-size=1'), String(vrrp.execArgv));
   const lvs = await run(lvsWorker(base).nodeFlags ?? []);
+  for (const flag of lvsWorkerNodeFlags)
+    t.true(lvs.execArgv.includes(flag), `${flag}: ${String(lvs.execArgv)}`);
+  // each thread that allocates keeps a malloc arena: one helper, not Node's four
+  t.true(lvs.execArgv.includes('--v8-pool-size=1'), String(lvs.execArgv));
   const mb = 2 ** 20;
   t.true(lvs.young > 0 && lvs.young <= 16 * mb, `LVS worker: young generation ${lvs.young / mb} MB`);
   t.true(

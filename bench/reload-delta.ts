@@ -12,11 +12,12 @@
  * (as every reload did up to this change). Both in the same run, rounds alternating. The kernel is
  * the in-memory table model (no ip_vs on the host): its operations are counted, its time is not
  * in the figures (bench/results/reload-vm.md has the real kernel, at 1,000 x 10). Not in the figures
- * either: the supervisor's SIGHUP to the worker and its answer over the worker's pipe (< 1 ms).
+ * either: the supervisor's SIGHUP to the worker (the bench tells its worker over their IPC channel,
+ * and the worker answers over it, as the daemon's worker answers over its pipe: in the figures).
  * Writes bench/results/reload-delta.md.
  *
- * Usage: node dist/bench/reload-delta.js [--services N] [--rounds N] [--worker-flags 'FLAGS']
- * (`--worker-flags`: Node flags the worker gets after the daemon's, to try one)
+ * Usage: node dist/bench/reload-delta.js [--services N] [--rounds N] [--worker-flags='FLAGS']
+ * (`--worker-flags='--a --b'`: Node flags the worker gets after the daemon's, to try them)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,18 +77,23 @@ async function lvsWorker(
     env: { ...process.env, [MODEL_PATH_VARIABLE]: modelPath },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const exited = (code: number | null): Error => new Error(`the LVS worker exited (${code})`);
-  await new Promise<void>((resolve, reject) => {
-    w.once('message', () => resolve());
-    w.once('exit', (code) => reject(exited(code)));
-  });
+  // its next message, or an error if it exits first
+  const next = (): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const exited = (code: number | null): void => reject(new Error(`the LVS worker exited (${code})`));
+      w.once('exit', exited);
+      w.once('message', (m) => {
+        w.off('exit', exited);
+        resolve(m);
+      });
+    });
+  await next(); // 'ready'
   return {
-    go: (t0) =>
-      new Promise((resolve, reject) => {
-        w.once('message', (m) => resolve(m as LvsWorkerAnswer));
-        w.once('exit', (code) => reject(exited(code)));
-        w.send({ t0 } satisfies LvsWorkerAsk);
-      }),
+    go: (t0) => {
+      const answer = next() as Promise<LvsWorkerAnswer>;
+      w.send({ t0 } satisfies LvsWorkerAsk);
+      return answer;
+    },
     close: () => void w.kill('SIGKILL'),
   };
 }

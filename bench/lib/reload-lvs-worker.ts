@@ -5,7 +5,7 @@
  * read from model.json at start, its spec
  * builder and check manager over the in-memory kernel; told a reload's `go` instant, it reads the
  * model files (run-config.ts `readModelFiles`), builds the spec and reloads the manager, and says
- * when it had the model and when the kernel was asked (ms on one clock for every thread:
+ * when it had the model and when the kernel was asked (ms on one clock for every process:
  * `performance.timeOrigin + performance.now()`).
  */
 import { CheckSpecBuilder } from '../../src/check/spec-builder.js';

@@ -12,8 +12,8 @@
  * (as every reload did up to this change). Both in the same run, rounds alternating. The kernel is
  * the in-memory table model (no ip_vs on the host): its operations are counted, its time is not
  * in the figures (bench/results/reload-vm.md has the real kernel, at 1,000 x 10). Not in the figures
- * either: the supervisor's SIGHUP to the worker (the bench tells its worker over their IPC channel,
- * and the worker answers over it, as the daemon's worker answers over its pipe: in the figures).
+ * either: the supervisor's SIGHUP to the worker. In them: the bench tells its worker `go` and the
+ * worker answers over their IPC channel, as the daemon's worker answers over its pipe.
  * Writes bench/results/reload-delta.md.
  *
  * Usage: node dist/bench/reload-delta.js [--services N] [--rounds N] [--worker-flags='FLAGS']

@@ -22,7 +22,7 @@ const { values } = parseArgs({
 export const SERVICES = Number(values.services);
 export const REALS = 10;
 export const ROUNDS = Number(values.rounds);
-/** Node flags bench/reload-delta.ts's LVS worker gets beside the daemon's (`--worker-flags '...'`). */
+/** Node flags bench/reload-delta.ts's LVS worker gets beside the daemon's (`--worker-flags='...'`). */
 export const WORKER_FLAGS = values['worker-flags'].split(' ').filter(Boolean);
 /** LVSD_CONFIG_MAX_TOKENS for the bench's file (a real with its TCP_CHECK is ~19.6 words). */
 export const TOKEN_LIMIT = SERVICES * REALS * 20;

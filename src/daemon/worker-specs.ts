@@ -56,8 +56,8 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
  * MB smaller a minute after start, but the reload of one edited real out of 100,000
  * (bench/reload-delta.ts) then took the worker 31–50 ms against 20–24 with the default and 21 with
  * 8 MB. One helper thread instead of Node's four (as the VRRP worker): each thread that allocates
- * keeps a malloc arena of its own, and at 10,000 reals the worker's steady state was ~7 MB smaller
- * with one (bench/results/footprint-lvs.md, 150 s after the start). `--optimize-for-size` was
+ * keeps a malloc arena of its own, and at 10,000 reals the worker's steady state was 3–7 MB smaller
+ * with one in three VM runs (4.1 MB in bench/results/footprint-lvs.md, 150 s after the start). `--optimize-for-size` was
  * measured too and not kept: it gives the young generation back at once (the worker ~25 MB smaller
  * in its first minute), but 150 s after the start the worker was the same size without it, and it
  * read a whole model of 100,000 reals ~120 ms slower.

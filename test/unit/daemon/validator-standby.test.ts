@@ -19,6 +19,7 @@ import { STANDBY_NICE, startValidator, validateConfigInChild } from '../../../sr
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
 import { processIdle, statFields } from '../../fakes/process-idle.js';
+import { until } from '../../helpers/processes.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
 const o = { configFile: file, configId: 'lvs1', lenient: false };
@@ -258,11 +259,8 @@ test('an edit the standby read while it waited: handed over at `go` without read
  * Whether files a standby writes ahead (`.pending-`) appear in `dir` within `timeoutMs`: it looks at
  * the config every 250 ms, and on a loaded machine its reading of an edit may take more than a second.
  */
-async function pendingWritten(dir: string, timeoutMs = 30_000): Promise<boolean> {
-  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50)))
-    if (readdirSync(dir).some((n) => n.includes('.pending-'))) return true;
-  return false;
-}
+const pendingWritten = (dir: string): Promise<boolean> =>
+  until(() => readdirSync(dir).some((n) => n.includes('.pending-')), 30_000);
 
 test('a standby dismissed after it read an edit ahead leaves none of the files it wrote', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-standby-'));

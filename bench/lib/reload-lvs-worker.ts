@@ -2,10 +2,10 @@
 /**
  * bench/reload-delta.ts's LVS worker, a process of its own as the daemon's is (forked with the
  * daemon's LVS worker flags, daemon/worker-specs.ts, and any the bench adds): the model it runs
- * read from model.json at start, its spec builder and check manager over the in-memory kernel; told a reload's `go` instant, it reads the
- * model files (run-config.ts `readModelFiles`), builds the spec and reloads the manager, and says
- * when it had the model and when the kernel was asked (ms on one clock for every process:
- * `performance.timeOrigin + performance.now()`).
+ * read from model.json at start, its spec builder and check manager over the in-memory kernel;
+ * told a reload's `go` instant, it reads the model files (run-config.ts `readModelFiles`), builds
+ * the spec and reloads the manager, and says when it had the model and when the kernel was asked
+ * (ms on one clock for every process: `performance.timeOrigin + performance.now()`).
  */
 import { CheckSpecBuilder } from '../../src/check/spec-builder.js';
 import { desiredTable } from '../../src/check/desired.js';

@@ -5,10 +5,15 @@
  * supervisor die, and the realtime knobs keepalived has (sched_setscheduler SCHED_RR, setpriority,
  * RLIMIT_RTTIME). Each is one call with its errno turned into a JS error. Not mlockall (keepalived's
  * *_no_swap): V8 returns heap pages with madvise, which fails on locked memory, and aborts
- * (src/config/keywords/global.ts says so to the operator).
+ * (src/config/keywords/global.ts says so to the operator). And malloc_trim(3): glibc gives back to
+ * the kernel only the top of malloc's heap when memory is freed; the LVS worker's large transient
+ * buffers (a model read, netlink dumps) leave free pages in the middle that only this returns.
  */
 #include "napi_util.h"
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -99,6 +104,19 @@ static napi_value set_rt_time_limit(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* mallocTrim() -> true when malloc gave memory back to the kernel (glibc; false with another libc). */
+static napi_value malloc_trim_now(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  int released = malloc_trim(0);
+#else
+  int released = 0;
+#endif
+  napi_value out;
+  napi_get_boolean(env, released != 0, &out);
+  return out;
+}
+
 int process_control_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"flockExclusive", NULL, flock_exclusive, NULL, NULL, NULL, napi_default, NULL},
@@ -107,6 +125,7 @@ int process_control_register(napi_env env, napi_value exports) {
       {"setNice", NULL, set_nice, NULL, NULL, NULL, napi_default, NULL},
       {"setNormalScheduling", NULL, set_normal_scheduling, NULL, NULL, NULL, napi_default, NULL},
       {"setRtTimeLimit", NULL, set_rt_time_limit, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocTrim", NULL, malloc_trim_now, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -54,6 +54,15 @@
 
 enum { ST_IDLE, ST_CONNECTING, ST_PARKED };
 
+/* An IPv4 or IPv6 socket address: 28 bytes where a sockaddr_storage takes 128. A check holds two,
+ * and an engine tens of thousands of checks, each calloc'd: 344 bytes (352 of malloc's) with two
+ * sockaddr_storage, 144 (160) with these, 1.9 MB less at 10,000 reals. */
+typedef union {
+  struct sockaddr sa;
+  struct sockaddr_in in4;
+  struct sockaddr_in6 in6;
+} inet_sockaddr_t;
+
 typedef struct check {
   uint32_t id;
   int state;
@@ -67,9 +76,12 @@ typedef struct check {
   int64_t timeout_ns, interval_ns;
   uint32_t mark;
   socklen_t dst_len, src_len;
-  struct sockaddr_storage dst, src;
+  inet_sockaddr_t dst, src;
   char ifname[IF_NAMESIZE];
 } check_t;
+
+/* One per real checked (above): a field that grows it is a choice, made here. */
+_Static_assert(sizeof(check_t) <= 144, "check_t grew: one is allocated per real checked");
 
 typedef struct {
   check_t **v;
@@ -369,7 +381,7 @@ static void start(worker_t *w, check_t *c, int64_t now) {
   w->young++;
   young_push(w, c, now);
 
-  int fd = socket(c->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(c->dst.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     if (local_error(errno, c, false))
       defer(w, c, errno, now);
@@ -389,12 +401,12 @@ static void start(worker_t *w, check_t *c, int64_t now) {
   if (c->src_len) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&c->src, c->src_len) < 0) {
+    if (bind(fd, &c->src.sa, c->src_len) < 0) {
       finish(w, c, errno, now);
       return;
     }
   }
-  if (connect(fd, (struct sockaddr *)&c->dst, c->dst_len) == 0) {
+  if (connect(fd, &c->dst.sa, c->dst_len) == 0) {
     finish(w, c, 0, now);
     return;
   }
@@ -690,27 +702,23 @@ static int queue(engine_t *e, cmd_t m) {
   return 1;
 }
 
-static int sockaddr_from(napi_env env, napi_value buf, int32_t port, struct sockaddr_storage *ss, socklen_t *len) {
+static int sockaddr_from(napi_env env, napi_value buf, int32_t port, inet_sockaddr_t *a, socklen_t *len) {
   void *p;
   size_t n;
   if (!get_buf(env, buf, &p, &n)) return 0;
-  memset(ss, 0, sizeof *ss);
+  memset(a, 0, sizeof *a);
   if (n == 4) {
-    struct sockaddr_in *a = (struct sockaddr_in *)ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    memcpy(&a->sin_addr, p, 4);
-    *len = sizeof *a;
+    a->in4.sin_family = AF_INET;
+    a->in4.sin_port = htons((uint16_t)port);
+    memcpy(&a->in4.sin_addr, p, 4);
+    *len = sizeof a->in4;
     return 1;
   }
   if (n == 16) {
-    struct sockaddr_in6 a6;
-    memset(&a6, 0, sizeof a6);
-    a6.sin6_family = AF_INET6;
-    a6.sin6_port = htons((uint16_t)port);
-    memcpy(&a6.sin6_addr, p, 16);
-    memcpy(ss, &a6, sizeof a6);
-    *len = sizeof a6;
+    a->in6.sin6_family = AF_INET6;
+    a->in6.sin6_port = htons((uint16_t)port);
+    memcpy(&a->in6.sin6_addr, p, 16);
+    *len = sizeof a->in6;
     return 1;
   }
   return 0;
@@ -743,18 +751,19 @@ static napi_value engine_add(napi_env env, napi_callback_info info) {
     return throw_arg(env, "add: destination must be a 4- or 16-byte Buffer");
   }
   if (!is_nullish(env, argv[4])) {
-    if (!sockaddr_from(env, argv[4], sport, &c->src, &c->src_len) || c->src.ss_family != c->dst.ss_family) {
+    if (!sockaddr_from(env, argv[4], sport, &c->src, &c->src_len) || c->src.sa.sa_family != c->dst.sa.sa_family) {
       free(c);
       return throw_arg(env, "add: source must be a Buffer of the destination's family");
     }
   } else if (sport) {
-    c->src.ss_family = c->dst.ss_family;
-    if (c->dst.ss_family == AF_INET) {
-      ((struct sockaddr_in *)&c->src)->sin_port = htons((uint16_t)sport);
-      c->src_len = sizeof(struct sockaddr_in);
+    if (c->dst.sa.sa_family == AF_INET) {
+      c->src.in4.sin_family = AF_INET;
+      c->src.in4.sin_port = htons((uint16_t)sport);
+      c->src_len = sizeof c->src.in4;
     } else {
-      ((struct sockaddr_in6 *)&c->src)->sin6_port = htons((uint16_t)sport);
-      c->src_len = sizeof(struct sockaddr_in6);
+      c->src.in6.sin6_family = AF_INET6;
+      c->src.in6.sin6_port = htons((uint16_t)sport);
+      c->src_len = sizeof c->src.in6;
     }
   }
   if (!is_nullish(env, argv[10])) {

@@ -44,6 +44,7 @@ import { BgpFollower } from './bgp.js';
 import { defaultControlPath } from './control.js';
 import { defaultDrainPath, fileDrainStore } from './drain-store.js';
 import { kernelCounters } from './kernel-counters.js';
+import { releaseFreedMemory } from './malloc-release.io.js';
 import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
@@ -252,6 +253,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   sloppy.apply(model.global.lvsdSloppy);
   const bgp = new BgpFollower(manager, log);
   const lateness = latenessWindows(manager, log);
+  const stopFreedMemoryRelease = releaseFreedMemory();
   await scripts.configure(model);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
@@ -284,6 +286,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     async stop(mode) {
       lateness.stop();
+      stopFreedMemoryRelease();
       // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
       schedulerAtStop = manager.schedulerStats();
       const handoff = mode === 'handoff';

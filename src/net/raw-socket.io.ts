@@ -94,6 +94,8 @@ export interface NativeAddon {
   setNormalScheduling(): void;
   setNice(n: number): void;
   setRtTimeLimit(softUs: number, hardUs: number): void;
+  /** malloc_trim(0) with glibc: true when pages went back to the kernel; false with another libc. */
+  mallocTrim(): boolean;
   mkfifo(path: string, mode: number): void;
   /**
    * A netlink socket of `protocol` joined to `groups` (src/netlink/socket.io.ts). Each datagram from

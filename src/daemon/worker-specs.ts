@@ -49,20 +49,21 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
 });
 
 /**
- * The LVS worker's young generation held to 8 MB a semi-space, and one V8 helper thread. V8 grows
+ * The LVS worker's young generation held to 4 MB a semi-space, and one V8 helper thread. V8 grows
  * the young generation while a large model is read (up to 16 MB a semi-space on Node 20, 32 on
  * Node 24: 32 / 64 MB committed) and gives it back only when its memory reducer finds the
- * allocation rate low (at 10,000 reals ~70 s after the start). Held to 2 MB the worker was 13–17
- * MB smaller a minute after start, but the reload of one edited real out of 100,000
- * (bench/reload-delta.ts) then took the worker 31–50 ms against 20–24 with the default and 21 with
- * 8 MB. One helper thread instead of Node's four (as the VRRP worker): each thread that allocates
- * keeps a malloc arena of its own, and at 10,000 reals the worker's steady state was 3–7 MB smaller
- * with one in three VM runs (4.1 MB in bench/results/footprint-lvs.md, 150 s after the start). `--optimize-for-size` was
- * measured too and not kept: it gives the young generation back at once (the worker ~25 MB smaller
- * in its first minute), but 150 s after the start the worker was the same size without it, and it
- * read a whole model of 100,000 reals ~120 ms slower.
+ * allocation rate low: at 10,000 reals sometimes ~70 s after the start, sometimes not by 150 s (the
+ * worker's RSS then read 5–8 MB higher with 8 MB a semi-space, bench/results/footprint-lvs.md). Held
+ * to 2 MB the reload of one edited real out of 100,000 (bench/reload-delta.ts) took the worker
+ * 31–50 ms against 20–24 with the default and 21 with 8 MB; with 4 MB, "kernel asked" was the same
+ * as with 8 (two runs each, alternating: 49.8 / 42.5 against 43.8 / 44.6 ms). One helper thread
+ * instead of Node's four (as the VRRP worker): each thread that allocates keeps a malloc arena of its
+ * own, and at 10,000 reals the worker's steady state was 3–7 MB smaller with one in three VM runs.
+ * `--optimize-for-size` was measured too and not kept: it gives the young generation back at once
+ * (the worker ~25 MB smaller in its first minute), but 150 s after the start the worker was the same
+ * size without it, and it read a whole model of 100,000 reals ~120 ms slower.
  */
-export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=8', '--v8-pool-size=1'];
+export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1'];
 
 export const lvsWorker = (base: string[]): WorkerSpec => ({
   name: 'lvs',

@@ -59,7 +59,7 @@ test('the VRRP worker runs with one V8 helper thread; the LVS worker with one to
   // each thread that allocates keeps a malloc arena: one helper, not Node's four
   t.true(lvs.execArgv.includes('--v8-pool-size=1'), String(lvs.execArgv));
   const mb = 2 ** 20;
-  t.true(lvs.young > 0 && lvs.young <= 16 * mb, `LVS worker: young generation ${lvs.young / mb} MB`);
+  t.true(lvs.young > 0 && lvs.young <= 8 * mb, `LVS worker: young generation ${lvs.young / mb} MB`);
   t.true(
     vrrp.young > 16 * mb,
     `default: young generation ${vrrp.young / mb} MB (the comparison's other side)`,

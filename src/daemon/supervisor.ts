@@ -15,7 +15,13 @@ import type { HandoffRecord } from '../vrrp/handoff.js';
 import { monotonicClock } from './clock.js';
 import { defaultRestartPolicy, restartDelay, type RestartPolicy } from './restart-policy.js';
 import { sdNotify, type SdState } from './systemd.js';
-import { isWorkerMessage, nextCrashHandoff, sendQuietly, type SupervisorMessage } from './worker-ipc.js';
+import {
+  afterLastMessage,
+  isWorkerMessage,
+  nextCrashHandoff,
+  sendQuietly,
+  type SupervisorMessage,
+} from './worker-ipc.js';
 import { forkWorker, type WorkerSpec } from './worker-specs.js';
 
 export interface SupervisorOptions {
@@ -244,7 +250,7 @@ export class Supervisor {
     slot.child = child;
     log.info('worker started', { pid: child.pid, ...(early ? { forked: 'early' } : {}) });
     child.on('message', (m: unknown) => this.#onMessage(slot, m, log));
-    child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal, log));
+    child.once('exit', () => afterLastMessage(child, () => this.#onExit(slot, child, log)));
   }
 
   #onMessage(slot: WorkerSlot, m: unknown, log: Logger): void {
@@ -300,14 +306,9 @@ export class Supervisor {
       .join('; ');
   }
 
-  #onExit(
-    slot: WorkerSlot,
-    child: ChildProcess,
-    code: number | null,
-    signal: string | null,
-    log: Logger,
-  ): void {
+  #onExit(slot: WorkerSlot, child: ChildProcess, log: Logger): void {
     if (slot.child !== child) return;
+    const { exitCode: code, signalCode: signal } = child;
     slot.child = undefined;
     slot.ready = false;
     for (const w of slot.reloadWaiters.splice(0))

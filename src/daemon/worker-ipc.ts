@@ -59,6 +59,29 @@ export function sendQuietly(
 /** The channel is gone: its 'disconnect' / the child's 'exit' handlers act on that, not this. */
 const dropChannelError = (): void => {};
 
+/**
+ * `then` once a worker that has exited has had its last messages read: at its exit some may still be
+ * unread in the IPC channel (a crash handoff record sent just before a SIGKILL is read after the
+ * 'exit' on a loaded machine), and 'close' comes once the channel is read to its end. Bounded by
+ * `boundMs`: the channel's descriptor is close-on-exec, so no process the worker started holds it
+ * open, but a wait here delays the worker's restart.
+ */
+export function afterLastMessage(
+  child: { once(event: 'close', listener: () => void): unknown },
+  then: () => void,
+  boundMs = 1000,
+): void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(bound);
+    then();
+  };
+  const bound = setTimeout(once, boundMs);
+  child.once('close', once);
+}
+
 function send(msg: WorkerMessage): boolean {
   if (typeof process.send !== 'function' || !process.connected) return false;
   return sendQuietly(process, msg);

@@ -70,13 +70,14 @@ test('a major collection of this process is seen', async (t) => {
   t.true(seen >= 1);
 });
 
-test('mallocTrim gives back the pages of buffers freed below a live one (free() alone keeps them)', (t) => {
+test('mallocTrim gives back the pages of buffers freed between live ones (free() alone keeps them)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-trim-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const addon = new URL('../../../src/net/raw-socket.io.js', import.meta.url).href;
   const script = join(dir, 'child.mjs');
-  // 24 MB of 64 KB buffers (malloc's heap: below its mmap threshold), a small one after them still
-  // alive, so what they free is not the heap's top, which free() would give back by itself
+  // 24 MB of 64 KB buffers (malloc's heap: below its mmap threshold), each followed by a 16 KB one
+  // that stays alive: what they free is 384 holes between live allocations, none of it the heap's
+  // top, which free() would give back by itself
   writeFileSync(
     script,
     [
@@ -84,15 +85,18 @@ test('mallocTrim gives back the pages of buffers freed below a live one (free() 
       "import { readFileSync } from 'node:fs';",
       "const rss = () => Number(readFileSync('/proc/self/statm', 'utf8').split(' ')[1]) * 4096;",
       'let big = [];',
-      'for (let i = 0; i < 384; i++) big.push(Buffer.allocUnsafeSlow(65536).fill(i & 255));',
-      'const pin = Buffer.allocUnsafeSlow(4096).fill(1);',
+      'const pins = [];',
+      'for (let i = 0; i < 384; i++) {',
+      '  big.push(Buffer.allocUnsafeSlow(65536).fill(i & 255));',
+      '  pins.push(Buffer.allocUnsafeSlow(16384).fill(1));',
+      '}',
       'big = null;',
       'gc(); gc();',
       'await new Promise((r) => setTimeout(r, 200));',
       'const before = rss();',
       'const released = native().mallocTrim();',
       'const after = rss();',
-      'console.log(JSON.stringify({ before, after, released, pin: pin.length }));',
+      'console.log(JSON.stringify({ before, after, released, pins: pins.length }));',
       '',
     ].join('\n'),
   );
@@ -103,5 +107,5 @@ test('mallocTrim gives back the pages of buffers freed below a live one (free() 
   const m = JSON.parse(r.stdout) as { before: number; after: number; released: boolean };
   const mb = 2 ** 20;
   t.true(m.released, 'malloc_trim said it gave memory back');
-  t.true(m.before - m.after >= 16 * mb, `RSS ${m.before / mb} -> ${m.after / mb} MB`);
+  t.true(m.before - m.after >= 12 * mb, `RSS ${m.before / mb} -> ${m.after / mb} MB`);
 });

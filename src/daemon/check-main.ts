@@ -49,7 +49,7 @@ import { workerMail } from './mail.js';
 import { writeFileAtomic } from './files.js';
 import type { RunOptions } from './run-options.js';
 import { sloppyFollower } from './sloppy.js';
-import { runWorker, type WorkerEngine } from './worker.js';
+import { runWorker, type WorkerContext, type WorkerEngine } from './worker.js';
 import { onVrrpState, supervised } from './worker-ipc.js';
 
 /** `{ [key]: value }` when there is a value, else nothing to spread. */
@@ -210,7 +210,7 @@ function latenessWindows(manager: CheckManager, log: Logger): { last(): Schedule
   return { last: () => last, stop: () => clearInterval(timer) };
 }
 
-async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Promise<WorkerEngine> {
+async function startLvs(model: Model, log: Logger, ctx: WorkerContext): Promise<WorkerEngine> {
   const handoffFile = join(ctx.runDir, 'lvs-handoff.json');
   const handedOver = takeHandoff(handoffFile, log);
   const adopted = handedOver !== undefined;
@@ -253,11 +253,11 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
   sloppy.apply(model.global.lvsdSloppy);
   const bgp = new BgpFollower(manager, log);
   const lateness = latenessWindows(manager, log);
-  const stopFreedMemoryRelease = releaseFreedMemory();
+  const freedMemory = releaseFreedMemory(ctx.afterMajorGc);
   await scripts.configure(model);
   log.notice('checker running', { virtualServers: model.virtualServers.length });
   let schedulerAtStop: ReturnType<typeof manager.schedulerStats> | undefined;
-  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object } => ({
+  const snapshot = (): LvsWorkerSnapshot & { syncDaemon: object; mail: object; mallocTrims: object } => ({
     ...manager.status(),
     scheduler: schedulerAtStop ?? manager.schedulerStats(),
     schedulerWindow: lateness.last(),
@@ -265,6 +265,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     ipvsOps: manager.ipvsOps(),
     syncDaemon: { role: sync.follower.role, ...sync.follower.counters },
     mail: mail.queue.counters,
+    mallocTrims: freedMemory.counters(),
     ...optional('bgp', bgp.status()),
   });
   return {
@@ -286,7 +287,7 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
     },
     async stop(mode) {
       lateness.stop();
-      stopFreedMemoryRelease();
+      freedMemory.stop();
       // the TCP engine's figures cannot be read once it has stopped: the final dump shows these
       schedulerAtStop = manager.schedulerStats();
       const handoff = mode === 'handoff';
@@ -303,11 +304,10 @@ async function startLvs(model: Model, log: Logger, ctx: { runDir: string }): Pro
       sync.unsubscribe();
       // a handoff leaves the sync daemons and lvs_timeouts too; the successor restores the timeouts
       if (handoff) {
-        const timeoutsBefore = timeouts.original;
         const record: LvsHandoffRecord = {
           version: 1,
           at: Date.now(),
-          ...(timeoutsBefore ? { timeoutsBefore } : {}),
+          ...optional('timeoutsBefore', timeouts.original),
         };
         writeFileAtomic(handoffFile, JSON.stringify(record), 0o600);
       } else {

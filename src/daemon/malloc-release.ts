@@ -20,6 +20,12 @@ export interface FreedMemoryReleaseDeps {
   spacingMs?: number;
 }
 
+/** How many trims ran, and how many of them gave memory back. */
+export interface FreedMemoryCounters {
+  trims: number;
+  released: number;
+}
+
 export class FreedMemoryRelease {
   #lastAt = Number.NEGATIVE_INFINITY;
   #held: TimerHandle | undefined;
@@ -45,8 +51,7 @@ export class FreedMemoryRelease {
     }, wait);
   }
 
-  /** How many trims ran, and how many of them gave memory back. */
-  counters(): { trims: number; released: number } {
+  counters(): FreedMemoryCounters {
     return { trims: this.#trims, released: this.#released };
   }
 

@@ -23,7 +23,7 @@ import { secureDirectory, writeFileAtomic } from './files.js';
 import { dieWithParent, removeOwnFile, takeInstanceLock } from './process-control.js';
 import { answerPings, modelReady, reportReady, reportReloaded, reportStatus } from './worker-ipc.js';
 import { ProcessSchedule, wantedSchedule, type ScheduleState } from './process-schedule.js';
-import { GcPauses, type GcSummary } from './gc-pauses.js';
+import { GcPauses, type AfterMajorGc, type GcSummary } from './gc-pauses.js';
 import { native } from '../net/raw-socket.io.js';
 
 /** How the worker process runs, in its `status` answer and dump (`process`), as `lvsd status` prints it. */
@@ -80,7 +80,14 @@ export interface WorkerDefinition {
   readonly controlPath: (runDir: string) => string;
   /** The dump file written on SIGUSR1/SIGUSR2 and at stop, in the run directory. */
   readonly dumpFile: string;
-  start(model: Model, log: Logger, context: { readonly runDir: string }): Promise<WorkerEngine>;
+  start(model: Model, log: Logger, context: WorkerContext): Promise<WorkerEngine>;
+}
+
+/** What the worker process gives its engine besides the model and the logger. */
+export interface WorkerContext {
+  readonly runDir: string;
+  /** The process's one GC observer (gc-pauses.ts): a listener called after each major collection. */
+  readonly afterMajorGc: AfterMajorGc;
 }
 
 /** `LVSD_LOG_LEVEL`: error, warning (or warn), notice, info (default), debug. */
@@ -219,7 +226,7 @@ export async function runWorker(opts: RunOptions, def: WorkerDefinition): Promis
     // the socket answers from here: "starting" until the engine runs, its status from then on
     control = await serveControl(def.name, def.controlPath(runDir), () => engine, snapshot, log);
     try {
-      engine = await def.start(model, log, { runDir });
+      engine = await def.start(model, log, { runDir, afterMajorGc: gc.afterMajorGc });
       await engine.announce?.();
     } catch (e) {
       opts.io.stderr(`lvsd run (${def.name}): ${(e as Error).message}\n`);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** UDP_CHECK's probe: send the payload (random bytes by default), judge the reply (udp.ts). */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/node-crypto.js';
 import { openUdp, udpExchange } from './dns.io.js';
 import type { Probe, ProbeTarget } from './probe.js';
 import { fail, withDeadline } from './probe.js';
@@ -18,7 +18,7 @@ export function udpProbe(target: ProbeTarget, spec: UdpCheckerSpec): Probe {
         try {
           return await udpExchange(
             sock,
-            spec.payload ?? randomBytes(16),
+            spec.payload ?? nodeCrypto().randomBytes(16),
             signal,
             (msg) => (spec.requireReply ? judgeReply(msg, spec) : { ok: true }),
             silence,

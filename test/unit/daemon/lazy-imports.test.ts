@@ -75,3 +75,15 @@ test('importing daemon/supervisor-main loads neither winston, the config parser 
   const files = [...new Set(urls.filter((u) => u.startsWith('file:')))];
   t.true(files.length <= 15, `supervisor-main loads ${files.length} modules: ${files.join(' ')}`);
 });
+
+// node:tls and node:crypto are an LVS worker's only for SSL_GET, HTTP digests and UDP payloads:
+// loaded at their first use (check/http.io.ts, core/node-crypto.ts), a worker without them never
+// maps their built-in sources and code (~0.8 MB resident, measured on the host with pagemap).
+test('importing daemon/check-main loads neither node:tls nor node:crypto', (t) => {
+  const urls = resolvedBy('./dist/src/daemon/check-main.js');
+  t.true(urls.some((u) => u.includes('/dist/src/daemon/check-main.js')));
+  t.deepEqual(
+    urls.filter((u) => /^node:(tls|crypto|https)$/.test(u)),
+    [],
+  );
+});

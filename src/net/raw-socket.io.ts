@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { LvsdError } from '../core/errors.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 import type { InlineExchange } from '../netlink/transport.js';
+import { missingAddonCalls } from './addon-calls.io.js';
 
 /** A socket failure with the kernel's errno name (`EPERM`, `ENODEV`, ...). */
 export class SocketError extends LvsdError {
@@ -164,18 +165,25 @@ function addonPath(): string {
   );
 }
 
-/** Load the addon once. Throws LVSD_E_NATIVE when it is missing or does not load. */
+/** Load the addon once. Throws LVSD_E_NATIVE when it is missing, does not load, or lacks a call. */
 export function native(): NativeAddon {
   if (addon) return addon;
+  let loaded: NativeAddon;
+  const path = addonPath();
   try {
-    addon = createRequire(import.meta.url)(addonPath()) as NativeAddon;
+    loaded = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (e) {
-    if (e instanceof LvsdError) throw e;
     throw new LvsdError('LVSD_E_NATIVE', `cannot load the native addon: ${(e as Error).message}`, {
       cause: e,
     });
   }
-  return addon;
+  const missing = missingAddonCalls(loaded);
+  if (missing.length > 0)
+    throw new LvsdError(
+      'LVSD_E_NATIVE',
+      `the native addon ${path} is older than this lvsd (it lacks ${missing.join(', ')}): rebuild it with \`npm run build:native\``,
+    );
+  return (addon = loaded);
 }
 
 /** Run a native call, turning its errno-coded Error into a SocketError. */

@@ -61,7 +61,10 @@ export const vrrpWorker = (base: string[]): WorkerSpec => ({
  * own, and at 10,000 reals the worker's steady state was 3–7 MB smaller with one in three VM runs.
  * `--optimize-for-size` was measured too and not kept: it gives the young generation back at once
  * (the worker ~25 MB smaller in its first minute), but 150 s after the start the worker was the same
- * size without it, and it read a whole model of 100,000 reals ~120 ms slower.
+ * size without it, and it read a whole model of 100,000 reals ~120 ms slower. `--max-opt=2` (no
+ * TurboFan) was measured and not kept: 83.5 against 88.4 MB at 150 s in one VM run, nearly all of it
+ * the node binary's pages TurboFan's code maps (shared with every node process: PSS 1 MB less), for
+ * 1.5× the CPU of each HTTP_GET probe (Node's socket code unoptimised too).
  */
 export const lvsWorkerNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1'];
 

@@ -21,6 +21,7 @@ import type { DeltaBaseReader } from '../../daemon/delta-base.js';
 import type { DeltaBase, ModelFileLines } from '../../daemon/model-file.js';
 import type { Diagnostic, Model } from '../../config/model.js';
 import { shapeOf } from '../../daemon/model-shape.js';
+import { LOWEST_NICE, setProcessPriority } from '../../daemon/process-priority.js';
 
 interface CheckConfigOptions {
   file: string;
@@ -299,6 +300,7 @@ async function writeResultModel(
   const shape = { shape: shapeOf(model) };
   if (made?.written) {
     answer([], { model: true, written: true, ...shape, ...delta }); // every file in place already
+    yieldToTheWorkers();
     return 0;
   }
   const failed =
@@ -316,8 +318,18 @@ async function writeResultModel(
     ...(failed ? {} : { ...shape, ...delta }),
   });
   if (failed) return 1;
+  yieldToTheWorkers();
   if (!first) return 0;
   return (await writeResultFile(linesInMegabytes(lines.whole), o.resultModelFile)) === undefined ? 0 : 1;
+}
+
+/**
+ * Once it has answered, what is left of the child (model.json written whole after a delta, and its
+ * exit: freeing a large model's heap) waits on nothing: at the lowest priority, so that on a
+ * director with busy cores it does not take CPU from the workers applying the model it answered.
+ */
+function yieldToTheWorkers(): void {
+  setProcessPriority(process.pid, LOWEST_NICE);
 }
 
 /** Where a standby writes the model files (`--result-*-file`), when the supervisor gave them. */

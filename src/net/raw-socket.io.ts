@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { LvsdError } from '../core/errors.js';
 import { addrBytesOf, addrText, type IpFamily } from '../core/addr.js';
 import type { InlineExchange } from '../netlink/transport.js';
-import { missingAddonCalls } from './addon-calls.io.js';
 
 /** A socket failure with the kernel's errno name (`EPERM`, `ENODEV`, ...). */
 export class SocketError extends LvsdError {
@@ -147,6 +146,58 @@ export interface NativeAddon {
     onExit: (code: number | null, signal: number | null) => void,
   ): { stdout: number; stderr: number };
   scriptSpawnSupported(): boolean;
+}
+
+/**
+ * Every call lvsd makes into the addon, checked when it loads: an addon built from older sources (a
+ * `build/Release` left from before `npm run build:native`) would otherwise fail at the first use of a
+ * newer call, somewhere in a running worker (the LVS worker's first malloc trim, long after its
+ * start). The record's type makes the list complete: a call added to `NativeAddon` and not here does
+ * not compile. (Here, not in a module of its own: the supervisor's early fork loads this file.)
+ */
+const addonCalls: Record<keyof NativeAddon, true> = {
+  openIp: true,
+  openIcmp: true,
+  sendIp: true,
+  openPacket: true,
+  sendPacket: true,
+  close: true,
+  sockDrops: true,
+  sdNotify: true,
+  tcpEngineCreate: true,
+  tcpEngineAdd: true,
+  tcpEngineResume: true,
+  tcpEngineRemove: true,
+  tcpEngineStats: true,
+  tcpEngineStop: true,
+  ifNameToIndex: true,
+  flockExclusive: true,
+  setParentDeathSignal: true,
+  setRealtime: true,
+  setNormalScheduling: true,
+  setNice: true,
+  setRtTimeLimit: true,
+  mallocTrim: true,
+  mkfifo: true,
+  openNetlink: true,
+  sendNetlink: true,
+  netlinkPort: true,
+  exchangeNetlink: true,
+  keepLoopAlive: true,
+  openTimer: true,
+  setTimer: true,
+  procScan: true,
+  procEventsOpen: true,
+  procEventsClose: true,
+  procEventsStats: true,
+  procEventsSetRcvBuf: true,
+  spawnScript: true,
+  scriptSpawnSupported: true,
+};
+
+/** The calls `addon` lacks (not functions), in the interface's order. */
+export function missingAddonCalls(addon: object): string[] {
+  return Object.keys(addonCalls).filter((k) => typeof (addon as Record<string, unknown>)[k] !== 'function');
 }
 
 let addon: NativeAddon | undefined;

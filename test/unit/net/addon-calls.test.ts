@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The native addon is checked for every call lvsd makes when it loads (src/net/addon-calls.io.ts):
-// the addon this checkout built has them all; an older one is named by what it lacks.
+// The native addon is checked for every call lvsd makes when it loads (net/raw-socket.io.ts
+// `missingAddonCalls`): the addon this checkout built has them all; an older one is named by what it lacks.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { missingAddonCalls } from '../../../src/net/addon-calls.io.js';
-import { native } from '../../../src/net/raw-socket.io.js';
+import { missingAddonCalls, native } from '../../../src/net/raw-socket.io.js';
 
 const built = fileURLToPath(new URL('../../../../build/Release/lvsd_net.node', import.meta.url));
 

@@ -12,6 +12,17 @@ export function statFields(path: string): string[] {
   return (readFileSync(path, 'utf8').split(') ')[1] ?? '').split(' ');
 }
 
+/** The nice value of each thread of `pid`; undefined once it has exited. */
+export function threadNices(pid: number): number[] | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((tid) =>
+      Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * utime and stime of `pid` (clock ticks), as one string, and whether it is runnable; '' once it is
  * gone.

@@ -5,15 +5,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import test from 'ava';
 import { GcPauses } from '../../../src/daemon/gc-pauses.js';
+import { until } from '../../helpers/processes.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-async function until(ok: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!ok() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  return ok();
-}
 
 test('a major collection is counted and reaches each listener, a removed one no more', async (t) => {
   const pauses = new GcPauses();
@@ -25,7 +20,7 @@ test('a major collection is counted and reaches each listener, a removed one no 
   pauses.afterMajorGc(twice);
   const removeOneTwice = pauses.afterMajorGc(twice);
   gc(); // a full collection (Node 20's `gc({ type: 'major' })` runs a minor one)
-  t.true(await until(() => calls.a >= 1));
+  t.true(await until(() => calls.a >= 1, 5000));
   t.is(calls.b, calls.a);
   t.is(calls.twice, 2 * calls.a, 'the same function added twice is two listeners');
   const summary = pauses.summary();
@@ -36,7 +31,7 @@ test('a major collection is counted and reaches each listener, a removed one no 
   removeOneTwice();
   const before = { ...calls };
   gc();
-  t.true(await until(() => calls.a > before.a));
+  t.true(await until(() => calls.a > before.a, 5000));
   t.is(calls.b, before.b, 'a removed listener is not called');
   t.is(calls.twice - before.twice, calls.a - before.a, 'one of the two added remains');
 });
@@ -51,6 +46,6 @@ test('stop ends the observing and drops the listeners', async (t) => {
   let seen = 0;
   other.afterMajorGc(() => seen++);
   gc();
-  t.true(await until(() => seen >= 1));
+  t.true(await until(() => seen >= 1, 5000));
   t.is(called, 0);
 });

@@ -18,7 +18,7 @@ import {
 import { STANDBY_NICE, startValidator, validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { validateForSupervisor } from '../../../src/daemon/validate-here.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
-import { processIdle, statFields } from '../../fakes/process-idle.js';
+import { processIdle, threadNices } from '../../fakes/process-idle.js';
 import { until } from '../../helpers/processes.js';
 
 const file = fileURLToPath(new URL('../../../../etc/lvs-nat.conf', import.meta.url));
@@ -96,25 +96,19 @@ test('a dismissed standby exits by itself, and a closed one prepares nothing mor
 });
 
 /** The nice value of each thread of `pid` (Linux keeps one per thread). */
-function threadNices(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) =>
-    Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
-  );
-}
-
 test('a standby waits at nice 19 and validates at lvsd’s own priority; a fresh child runs at it', async (t) => {
   const ours = getPriority();
   const fresh = startValidator({ ...o, view: 'files' });
-  t.deepEqual([...new Set(threadNices(fresh.child.pid!))], [ours], 'a fresh child: at our priority');
+  t.deepEqual([...new Set(threadNices(fresh.child.pid!) ?? [])], [ours], 'a fresh child: at our priority');
   await fresh.done;
   const s = standby(t);
   s.prepare();
   const pid = s.waitingPid!;
   t.true(await processIdle(pid), 'the standby is ready');
-  t.is(threadNices(pid)[0], STANDBY_NICE, 'waiting at the lowest priority');
+  t.is(threadNices(pid)?.[0], STANDBY_NICE, 'waiting at the lowest priority');
   // raised and told `go` before validate() first waits: the child cannot have been reaped yet
   const answer = s.validate(o);
-  const nices = threadNices(pid);
+  const nices = threadNices(pid) ?? [];
   const r = await answer;
   t.truthy(r.model);
   if (r.notRaised === undefined) {

@@ -5,25 +5,14 @@
 // (bench/results/reload-delta.md). Real processes: the child's threads are read from /proc while it
 // writes model.json whole, after its answer.
 import test from 'ava';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOWEST_NICE } from '../../../src/daemon/process-priority.js';
 import { placeModelFiles, writeModelFiles } from '../../../src/daemon/run-config.js';
 import { validateConfigInChild } from '../../../src/daemon/validate-config.js';
 import { StandbyValidator } from '../../../src/daemon/validator-standby.js';
-import { processIdle, statFields } from '../../fakes/process-idle.js';
-
-/** The nice value of each thread of `pid`; undefined once it has exited. */
-function threadNices(pid: number): number[] | undefined {
-  try {
-    return readdirSync(`/proc/${pid}/task`).map((tid) =>
-      Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
-    );
-  } catch {
-    return undefined;
-  }
-}
+import { processIdle, threadNices } from '../../fakes/process-idle.js';
 
 test('after its answer, a child writing model.json whole runs at the lowest priority', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-yield-'));
